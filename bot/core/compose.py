@@ -1,0 +1,210 @@
+"""Turning a match into what the bot says, for a person on a given step.
+
+Pure: the knowledge base, the match and the person's step go in; a :class:`Reply` comes out.
+Every text comes from the knowledge base except the connecting sentences here.
+"""
+
+from __future__ import annotations
+
+from bot.core.knowledge import KnowledgeBase, Topic
+from bot.core.matching import MatchResult
+from bot.core.replies import FIELD_VALUE_LIMIT, Action, Candidate, Field, Reply
+
+QUESTION_LIMIT = 1000  # questions longer than this (after trimming) are cut before matching
+
+
+def footer(kb: KnowledgeBase, topic: Topic | None = None) -> str:
+    disclaimer = kb.safety.disclaimer
+    if topic is None or topic.sources == ("project",):
+        return disclaimer
+    return f"Source: {kb.source_titles(topic)} · {disclaimer}"
+
+
+def bullets(items: tuple[str, ...] | list[str]) -> str:
+    text = "\n".join(f"• {item}" for item in items)
+    return text[:FIELD_VALUE_LIMIT]
+
+
+def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool) -> str | None:
+    """Which step the person should be on and why, for exercise questions."""
+    if not topic.is_exercise:
+        return None
+    current = kb.step_topic(person_step)
+    if current is None:
+        return None
+    name = f"step {person_step}, {current.title.split(':', 1)[-1].strip()}"
+    if topic.step is None:
+        why = (
+            "Everyone starts at step 1 and moves up once a step is easy and pain-free."
+            if not known
+            else "That is where you are on the ladder; move up once it is easy and pain-free."
+        )
+        return f"**Your step:** you're on {name}. {why}"
+    if topic.step == person_step:
+        return f"**Your step:** this is your step right now ({name}). Stay here until it is easy and pain-free."
+    if topic.step > person_step:
+        missing = ", ".join(
+            kb.step_topic(s).title.split(":", 1)[-1].strip() for s in range(person_step, topic.step) if kb.step_topic(s)
+        )
+        return (
+            f"**Your step:** you're on {name}. Step {topic.step} comes later: first get {missing} "
+            "easy and pain-free, one step at a time."
+        )
+    return (
+        f"**Your step:** you're past this one (you're on {name}). Come back to it whenever a later move "
+        "tugs your low back."
+    )
+
+
+def topic_reply(
+    kb: KnowledgeBase,
+    topic: Topic,
+    *,
+    person_step: int = 1,
+    known_person: bool = False,
+    match: MatchResult | None = None,
+) -> Reply:
+    body_parts = [topic.answer.strip()]
+    fields: list[Field] = []
+    if match is not None and match.intent is not None:
+        rule = kb.progression.move_up if match.intent == "move_up" else kb.progression.go_back
+        if match.intent == "move_up" and topic.step is not None and match.from_step == topic.step:
+            lead = f"You're at the top of the ladder: step {topic.step} is the last step."
+        elif match.intent == "move_up":
+            lead = f"Sounds like step {match.from_step} is easy for you now, so here's step {topic.step}."
+        elif topic.step is not None:
+            lead = f"If step {match.from_step} hurts your low back, go back to step {topic.step}."
+        else:
+            lead = "If a move hurts your low back, stop it and do this instead."
+        body_parts.insert(0, f"*{lead}*")
+        fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
+    line = step_line(kb, topic, person_step, known=known_person)
+    if line:
+        body_parts.append(line)
+    if topic.dose:
+        fields.append(Field("Dose", bullets(topic.dose)))
+    if topic.cues:
+        fields.append(Field("Form cues", bullets(topic.cues)))
+    if topic.mistakes:
+        fields.append(Field("Common mistakes", bullets(topic.mistakes)))
+    if topic.sources_differ:
+        fields.append(Field("Where the sources differ", topic.sources_differ[:FIELD_VALUE_LIMIT]))
+    actions: list[Action] = []
+    if topic.step is not None and topic.step < kb.max_step:
+        actions.append(Action("next_step", "Next step", str(topic.step + 1)))
+    if topic.routine:
+        actions.append(Action("start_routine", "Start this routine", topic.routine))
+    candidates = ()
+    if match is not None:
+        candidates = tuple(
+            Candidate(c.topic, kb.topics[c.topic].title, c.score)
+            for c in match.candidates
+            if c.topic != topic.id and c.topic in kb.topics
+        )[:4]
+        if candidates:
+            actions.append(Action("not_what_i_asked", "Not what I asked"))
+    return Reply(
+        kind="help" if topic.kind == "help" else "answer",
+        title=topic.title,
+        body="\n\n".join(body_parts),
+        fields=tuple(fields),
+        footer=footer(kb, topic),
+        topic=topic.id,
+        step=topic.step,
+        score=match.score if match else 1.0,
+        candidates=candidates,
+        actions=tuple(actions),
+    )
+
+
+def clarify_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
+    cands = tuple(Candidate(c.topic, kb.topics[c.topic].title, c.score) for c in match.candidates if c.topic in kb.topics)
+    lines = [f"**{i}.** {c.title}: {kb.topics[c.topic].summary}" for i, c in enumerate(cands, 1)]
+    return Reply(
+        kind="clarify",
+        title="Which of these did you mean?",
+        body="Your question fits more than one answer:\n\n" + "\n".join(lines),
+        footer=kb.safety.disclaimer,
+        topic=match.topic,
+        score=match.score,
+        candidates=cands,
+        actions=tuple(Action("choose_topic", c.title[:80], c.topic) for c in cands),
+    )
+
+
+def can_help_with(kb: KnowledgeBase) -> str:
+    steps = " → ".join(kb.step_topic(s).title.split(":", 1)[-1].strip() for s in range(1, kb.max_step + 1) if kb.step_topic(s))
+    return (
+        "• why low back pain often starts at the hips (tight psoas, sleepy glutes, sitting)\n"
+        f"• the four-step glute progression: {steps}\n"
+        "• which gym exercises to drop or change while you recover (deadlifts, leg press, squats…)\n"
+        "• what to do when your back tweaks, and a daily routine with reminders and a timer"
+    )
+
+
+def no_match_reply(kb: KnowledgeBase, match: MatchResult | None = None) -> Reply:
+    gap = match.gap if match is not None else None
+    if gap is not None:
+        opening = f"I don't have a curated answer about {gap.subject}. My answers come from two coaching articles, and they don't cover it."
+        if gap.back_related:
+            opening += " A physiotherapist or your doctor can advise you on that for your back."
+    else:
+        opening = (
+            "I don't have a curated answer for that. I only answer from two coaching articles about low back pain, "
+            "so I'd rather say so than guess. For anything about your own back that I can't answer, a "
+            "physiotherapist or doctor is the right person to ask."
+        )
+    cands = ()
+    if match is not None and gap is None:
+        cands = tuple(
+            Candidate(c.topic, kb.topics[c.topic].title, c.score) for c in match.candidates[:3] if c.topic in kb.topics
+        )
+    return Reply(
+        kind="no_match",
+        title="I don't have a curated answer for that",
+        body=opening,
+        fields=(Field("What I can help with", can_help_with(kb)),),
+        footer=kb.safety.disclaimer,
+        score=match.score if match else 0.0,
+        candidates=cands,
+    )
+
+
+def red_flag_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
+    assert match.red_flag is not None
+    group = match.red_flag.group
+    return Reply(
+        kind="red_flag",
+        title=group.title,
+        body=group.answer.strip(),
+        fields=(Field("Warning signs that need a clinician", bullets(kb.safety.warning_signs)),),
+        footer=kb.safety.disclaimer,
+        score=1.0,
+        private=True,
+        urgency=group.urgency,
+    )
+
+
+def empty_reply(kb: KnowledgeBase) -> Reply:
+    return Reply(
+        kind="error",
+        title="Ask me a question",
+        body=(
+            "I didn't find a question in that. Ask me about your low back in your own words, for example "
+            "*\"how do I do the booty flex?\"* or *\"can I still deadlift?\"*."
+        ),
+        fields=(Field("What I can help with", can_help_with(kb)),),
+        footer=kb.safety.disclaimer,
+    )
+
+
+def reply_for(kb: KnowledgeBase, match: MatchResult, *, person_step: int = 1, known_person: bool = False) -> Reply:
+    if match.kind == "red_flag":
+        return red_flag_reply(kb, match)
+    if match.kind == "answer" and match.topic in kb.topics:
+        return topic_reply(kb, kb.topics[match.topic], person_step=person_step, known_person=known_person, match=match)
+    if match.kind == "clarify":
+        return clarify_reply(kb, match)
+    if match.kind == "no_match" and not match.words and match.gap is None:
+        return empty_reply(kb)
+    return no_match_reply(kb, match)

@@ -1,0 +1,600 @@
+"""Load and validate the knowledge base (``knowledge/*.yaml``) into typed, immutable objects.
+
+Every problem is collected, not just the first, and each names the file, the topic id and the
+field. ``load_knowledge`` raises :class:`KnowledgeError` with the whole list; the bot refuses to
+start on a broken knowledge base, and a live reload that fails keeps the old one.
+
+Reading files is the only I/O here, and it happens in ``load_knowledge``; ``build_knowledge`` takes
+already-read texts, so the rules are testable without a disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from bot.core.errors import KBIssue, KnowledgeError
+from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
+from bot.core.text import Canonicalizer, normalize
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KINDS = ("exercise", "info", "avoid", "help")
+URGENCIES = ("emergency", "soon", "ask")
+STEPS = (1, 2, 3, 4)
+
+# The project's own limits, chosen so that any answer plus the person's step line, the bullet
+# fields and the footer stays inside Discord's embed limits (description 4,096, field 1,024,
+# 6,000 for the whole message).
+ANSWER_LIMIT = 3000
+SUMMARY_LIMIT = 200
+BULLET_LIMIT = 300
+RULE_LIMIT = 1000
+MIN_PATTERNS = 5
+EVAL_FILES = {"eval.yaml"}  # question sets live beside the content but are not content
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    file: str | None = None
+    short: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    kind: str
+    summary: str
+    answer: str
+    patterns: tuple[str, ...]
+    file: str
+    step: int | None = None
+    dose: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    mistakes: tuple[str, ...] = ()
+    sources_differ: str | None = None
+    routine: str | None = None
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    @property
+    def is_exercise(self) -> bool:
+        """Exercise and avoid topics tell the person which step they should be on."""
+        return self.kind in ("exercise", "avoid")
+
+
+@dataclass(frozen=True)
+class ProgressionRules:
+    move_up: str
+    go_back: str
+    move_up_patterns: tuple[str, ...]
+    go_back_patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SafetyGroup:
+    id: str
+    urgency: str
+    title: str
+    answer: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Safety:
+    disclaimer: str
+    negations: frozenset[str]
+    warning_signs: tuple[str, ...]
+    groups: tuple[SafetyGroup, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    id: str
+    subject: str
+    back_related: bool
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    directory: Path | None
+    sources: Mapping[str, Source]
+    topics: Mapping[str, Topic]
+    progression: ProgressionRules
+    synonyms: Mapping[str, tuple[str, ...]]
+    safety: Safety
+    gaps: Mapping[str, Gap]
+    routines: Any = None  # bot.core.routine.RoutineBook
+    canonicalizer: Canonicalizer = field(default_factory=Canonicalizer, repr=False, compare=False)
+
+    def step_topic(self, step: int) -> Topic | None:
+        for topic in self.topics.values():
+            if topic.step == step:
+                return topic
+        return None
+
+    @property
+    def max_step(self) -> int:
+        return max((t.step for t in self.topics.values() if t.step), default=1)
+
+    def source_titles(self, topic: Topic) -> str:
+        return "; ".join(self.sources[s].title for s in topic.sources if s in self.sources)
+
+    def pattern_count(self) -> int:
+        return sum(len(t.patterns) + len(t.keywords) for t in self.topics.values()) + sum(
+            len(g.patterns) for g in self.gaps.values()
+        )
+
+    def summary(self) -> str:
+        routines = len(self.routines.routines) if self.routines is not None else 0
+        return (
+            f"knowledge base OK: {len(self.topics)} topics, {self.pattern_count()} patterns, "
+            f"{len(self.sources)} sources, {len(self.safety.groups)} red-flag groups, "
+            f"{len(self.gaps)} uncovered subjects, {routines} routines"
+        )
+
+
+class _Checker:
+    """Collects issues while reading one file's mapping."""
+
+    def __init__(self, issues: list[KBIssue], file: str):
+        self.issues = issues
+        self.file = file
+
+    def add(self, topic: str | None, fld: str | None, message: str) -> None:
+        self.issues.append(KBIssue(self.file, topic, fld, message))
+
+    def mapping(self, value: Any, topic: str | None, fld: str | None) -> dict | None:
+        if not isinstance(value, dict):
+            self.add(topic, fld, f"expected a mapping, got {_type_name(value)}")
+            return None
+        return value
+
+    def keys(self, item: dict, allowed: set[str], required: set[str], topic: str | None) -> None:
+        for key in item:
+            if key not in allowed:
+                self.add(topic, str(key), "unknown key (allowed: " + ", ".join(sorted(allowed)) + ")")
+        for key in sorted(required - set(item)):
+            self.add(topic, key, "missing required field")
+
+    def text(self, item: dict, key: str, topic: str | None, *, limit: int, required: bool = True) -> str | None:
+        value = item.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            if required or value is not None:
+                self.add(topic, key, f"expected non-empty text, got {_type_name(value)}")
+            return None
+        value = value.strip()
+        if len(value) > limit:
+            self.add(topic, key, f"is {len(value)} characters; the limit is {limit}")
+        return value
+
+    def text_list(
+        self, item: dict, key: str, topic: str | None, *, limit: int, min_items: int = 0
+    ) -> tuple[str, ...]:
+        value = item.get(key)
+        if value is None:
+            if min_items:
+                return ()
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(topic, key, f"expected a list of texts, got {_type_name(value)}")
+            return ()
+        out = []
+        for i, entry in enumerate(value):
+            if not isinstance(entry, (str, int, float)) or isinstance(entry, bool) or not str(entry).strip():
+                self.add(topic, f"{key}[{i}]", f"expected non-empty text, got {_type_name(entry)}")
+                continue
+            entry = str(entry).strip()
+            if len(entry) > limit:
+                self.add(topic, f"{key}[{i}]", f"is {len(entry)} characters; the limit is {limit}")
+            out.append(entry)
+        if len(out) < min_items:
+            self.add(topic, key, f"has {len(out)} entries; at least {min_items} are needed")
+        return tuple(out)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _parse_yaml(name: str, text: str, issues: list[KBIssue]) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        issues.append(KBIssue(name, None, None, f"not valid YAML{where}: {problem}"))
+        return None
+
+
+def load_knowledge(directory: str | Path) -> KnowledgeBase:
+    """Read every YAML file under ``directory`` and build the knowledge base, or raise KnowledgeError."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KnowledgeError([KBIssue(str(directory), None, None, "knowledge directory not found")])
+    texts: dict[str, str] = {}
+    issues: list[KBIssue] = []
+    for path in sorted(directory.rglob("*.y*ml")):
+        rel = path.relative_to(directory).as_posix()
+        if path.name in EVAL_FILES or rel.startswith("eval/"):
+            continue
+        try:
+            texts[rel] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))
+    kb = build_knowledge(texts, directory=directory, issues=issues)
+    return kb
+
+
+def build_knowledge(
+    texts: Mapping[str, str], *, directory: Path | None = None, issues: list[KBIssue] | None = None
+) -> KnowledgeBase:
+    """Build from ``{relative file name: YAML text}``. Raises KnowledgeError listing every problem."""
+    issues = list(issues or [])
+    docs = {name: _parse_yaml(name, text, issues) for name, text in texts.items()}
+
+    def special(name: str) -> tuple[str, Any] | None:
+        for fname, doc in docs.items():
+            if fname == name:
+                return fname, doc
+        issues.append(KBIssue(name, None, None, "file is missing"))
+        return None
+
+    sources = _read_sources(special("sources.yaml"), issues)
+    synonyms, canon = _read_synonyms(special("synonyms.yaml"), issues)
+    progression = _read_progression(special("progression.yaml"), issues)
+    safety = _read_safety(special("safety.yaml"), issues)
+    gaps = _read_gaps(special("gaps.yaml"), issues)
+    routines = _read_routines(docs.get("routines.yaml"), issues) if "routines.yaml" in docs else None
+    if "routines.yaml" not in docs:
+        issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
+
+    topics: dict[str, Topic] = {}
+    topic_files = [n for n in docs if n.startswith("topics/")]
+    if not topic_files:
+        issues.append(KBIssue("topics/", None, None, "no topic files found"))
+    for name in sorted(topic_files):
+        _read_topics(name, docs[name], sources, topics, issues)
+    unknown_files = set(docs) - set(topic_files) - {
+        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml"
+    }
+    for name in sorted(unknown_files):
+        issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
+
+    _cross_check(topics, gaps, routines, canon, issues)
+    if issues:
+        raise KnowledgeError(issues)
+    return KnowledgeBase(
+        directory=directory,
+        sources=MappingProxyType(sources),
+        topics=MappingProxyType(topics),
+        progression=progression,  # type: ignore[arg-type]
+        synonyms=MappingProxyType(synonyms),
+        safety=safety,  # type: ignore[arg-type]
+        gaps=MappingProxyType(gaps),
+        routines=routines,
+        canonicalizer=canon,
+    )
+
+
+def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    if entry is None:
+        return out
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return out
+    c.keys(doc, {"sources"}, {"sources"}, None)
+    items = doc.get("sources")
+    if not isinstance(items, list) or not items:
+        c.add(None, "sources", "expected a non-empty list of sources")
+        return out
+    for i, item in enumerate(items):
+        item = c.mapping(item, None, f"sources[{i}]")
+        if item is None:
+            continue
+        sid = item.get("id")
+        label = sid if isinstance(sid, str) else f"sources[{i}]"
+        c.keys(item, {"id", "title", "file", "short", "url"}, {"id", "title"}, label)
+        if not isinstance(sid, str) or not ID_RE.match(sid):
+            c.add(label, "id", "expected a lowercase-with-dashes id")
+            continue
+        if sid in out:
+            c.add(sid, "id", "duplicate source id")
+            continue
+        title = c.text(item, "title", sid, limit=200)
+        if title is None:
+            continue
+        out[sid] = Source(
+            id=sid,
+            title=title,
+            file=c.text(item, "file", sid, limit=200, required=False),
+            short=c.text(item, "short", sid, limit=200, required=False),
+            url=c.text(item, "url", sid, limit=500, required=False),
+        )
+    return out
+
+
+def _read_synonyms(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> tuple[dict[str, tuple[str, ...]], Canonicalizer]:
+    out: dict[str, tuple[str, ...]] = {}
+    if entry is None:
+        return out, Canonicalizer()
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return out, Canonicalizer()
+    c.keys(doc, {"synonyms"}, {"synonyms"}, None)
+    groups = doc.get("synonyms")
+    if not isinstance(groups, dict):
+        c.add(None, "synonyms", "expected a mapping of canonical word -> list of variants")
+        return out, Canonicalizer()
+    owner: dict[str, str] = {}
+    for canonical, variants in groups.items():
+        canonical = str(canonical)
+        if not normalize(canonical) or " " in normalize(canonical):
+            c.add(canonical, None, "the canonical word must be one word")
+            continue
+        if not isinstance(variants, list) or not variants:
+            c.add(canonical, None, "expected a non-empty list of variants")
+            continue
+        clean = []
+        for i, v in enumerate(variants):
+            if not isinstance(v, (str, int)) or not normalize(str(v)):
+                c.add(canonical, f"[{i}]", "expected a non-empty word or phrase")
+                continue
+            key = normalize(str(v))
+            if key in owner and owner[key] != canonical:
+                c.add(canonical, f"[{i}]", f"variant {v!r} also belongs to {owner[key]!r}")
+                continue
+            owner[key] = canonical
+            clean.append(str(v))
+        out[canonical] = tuple(clean)
+    return out, Canonicalizer(out)
+
+
+def _read_progression(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> ProgressionRules | None:
+    if entry is None:
+        return None
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return None
+    c.keys(doc, {"move_up", "go_back"}, {"move_up", "go_back"}, None)
+    parts = {}
+    for key in ("move_up", "go_back"):
+        item = c.mapping(doc.get(key), key, None) if key in doc else None
+        if item is None:
+            parts[key] = ("", ())
+            continue
+        c.keys(item, {"rule", "patterns"}, {"rule", "patterns"}, key)
+        rule = c.text(item, "rule", key, limit=RULE_LIMIT) or ""
+        patterns = c.text_list(item, "patterns", key, limit=200, min_items=MIN_PATTERNS)
+        parts[key] = (rule, patterns)
+    return ProgressionRules(
+        move_up=parts["move_up"][0],
+        go_back=parts["go_back"][0],
+        move_up_patterns=parts["move_up"][1],
+        go_back_patterns=parts["go_back"][1],
+    )
+
+
+def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety | None:
+    if entry is None:
+        return None
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return None
+    c.keys(doc, {"disclaimer", "negations", "warning_signs", "groups"}, {"disclaimer", "negations", "warning_signs", "groups"}, None)
+    disclaimer = c.text(doc, "disclaimer", None, limit=200) or ""
+    negations = frozenset(normalize(n) for n in c.text_list(doc, "negations", None, limit=40, min_items=3))
+    signs = c.text_list(doc, "warning_signs", None, limit=200, min_items=5)
+    if sum(len(s) + 3 for s in signs) > FIELD_VALUE_LIMIT:
+        c.add(None, "warning_signs", f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+    groups: list[SafetyGroup] = []
+    seen: set[str] = set()
+    raw_groups = doc.get("groups")
+    if not isinstance(raw_groups, list) or not raw_groups:
+        c.add(None, "groups", "expected a non-empty list of groups")
+        raw_groups = []
+    for i, item in enumerate(raw_groups):
+        item = c.mapping(item, None, f"groups[{i}]")
+        if item is None:
+            continue
+        gid = item.get("id") if isinstance(item.get("id"), str) else f"groups[{i}]"
+        c.keys(item, {"id", "urgency", "title", "answer", "patterns"}, {"id", "urgency", "title", "answer", "patterns"}, gid)
+        if gid in seen:
+            c.add(gid, "id", "duplicate red-flag group id")
+        seen.add(gid)
+        urgency = item.get("urgency")
+        if urgency not in URGENCIES:
+            c.add(gid, "urgency", f"expected one of {', '.join(URGENCIES)}")
+        title = c.text(item, "title", gid, limit=TITLE_LIMIT) or ""
+        answer = c.text(item, "answer", gid, limit=ANSWER_LIMIT) or ""
+        compiled = []
+        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300, min_items=1)):
+            try:
+                compiled.append(re.compile(pattern))
+            except re.error as exc:
+                c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
+        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled)))
+    return Safety(disclaimer, negations, signs, tuple(groups))
+
+
+def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:
+    out: dict[str, Gap] = {}
+    if entry is None:
+        return out
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return out
+    c.keys(doc, {"gaps"}, {"gaps"}, None)
+    items = doc.get("gaps")
+    if not isinstance(items, list):
+        c.add(None, "gaps", "expected a list")
+        return out
+    for i, item in enumerate(items):
+        item = c.mapping(item, None, f"gaps[{i}]")
+        if item is None:
+            continue
+        gid = item.get("id")
+        label = gid if isinstance(gid, str) else f"gaps[{i}]"
+        c.keys(item, {"id", "subject", "back_related", "patterns"}, {"id", "subject", "back_related", "patterns"}, label)
+        if not isinstance(gid, str) or not ID_RE.match(gid):
+            c.add(label, "id", "expected a lowercase-with-dashes id")
+            continue
+        if gid in out:
+            c.add(gid, "id", "duplicate id")
+            continue
+        subject = c.text(item, "subject", gid, limit=100) or gid
+        back = item.get("back_related")
+        if not isinstance(back, bool):
+            c.add(gid, "back_related", "expected true or false")
+        patterns = c.text_list(item, "patterns", gid, limit=300, min_items=3)
+        out[gid] = Gap(gid, subject, bool(back), patterns)
+    return out
+
+
+def _read_routines(doc: Any, issues: list[KBIssue]):
+    from bot.core.routine import parse_routines
+
+    book, problems = parse_routines(doc, "routines.yaml")
+    issues.extend(problems)
+    return book
+
+
+TOPIC_KEYS = {
+    "id", "title", "source", "kind", "step", "summary", "answer", "dose", "cues", "mistakes",
+    "sources_differ", "routine", "patterns", "keywords", "related",
+}
+TOPIC_REQUIRED = {"id", "title", "source", "kind", "summary", "answer", "patterns"}
+
+
+def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dict[str, Topic], issues: list[KBIssue]) -> None:
+    c = _Checker(issues, name)
+    if doc is None:
+        return  # an unreadable file was already reported
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return
+    c.keys(doc, {"topics"}, {"topics"}, None)
+    items = doc.get("topics")
+    if not isinstance(items, list):
+        c.add(None, "topics", "expected a list of topics")
+        return
+    for i, item in enumerate(items):
+        item = c.mapping(item, None, f"topics[{i}]")
+        if item is None:
+            continue
+        tid = item.get("id")
+        label = tid if isinstance(tid, str) and tid else f"topics[{i}]"
+        c.keys(item, TOPIC_KEYS, TOPIC_REQUIRED, label)
+        if not isinstance(tid, str) or not ID_RE.match(tid):
+            c.add(label, "id", "expected a lowercase-with-dashes id")
+            continue
+        if tid in topics:
+            c.add(tid, "id", f"duplicate topic id (also in {topics[tid].file})")
+            continue
+        raw_sources = item.get("source")
+        src = tuple(raw_sources) if isinstance(raw_sources, list) else (raw_sources,)
+        for s in src:
+            if not isinstance(s, str) or s not in sources:
+                c.add(tid, "source", f"unknown source {s!r} (known: {', '.join(sorted(sources))})")
+        kind = item.get("kind")
+        if kind not in KINDS:
+            c.add(tid, "kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+        step = item.get("step")
+        if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step not in STEPS):
+            c.add(tid, "step", f"expected a step number 1 to 4, got {step!r}")
+            step = None
+        title = c.text(item, "title", tid, limit=TITLE_LIMIT)
+        summary = c.text(item, "summary", tid, limit=SUMMARY_LIMIT)
+        answer = c.text(item, "answer", tid, limit=ANSWER_LIMIT)
+        dose = c.text_list(item, "dose", tid, limit=BULLET_LIMIT)
+        cues = c.text_list(item, "cues", tid, limit=BULLET_LIMIT)
+        mistakes = c.text_list(item, "mistakes", tid, limit=BULLET_LIMIT)
+        for key, bullets in (("dose", dose), ("cues", cues), ("mistakes", mistakes)):
+            if sum(len(b) + 3 for b in bullets) > FIELD_VALUE_LIMIT:
+                c.add(tid, key, f"the bullets together must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+        differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT, required=False)
+        routine = item.get("routine")
+        if routine is not None and not isinstance(routine, str):
+            c.add(tid, "routine", "expected a routine id")
+            routine = None
+        patterns = c.text_list(item, "patterns", tid, limit=300, min_items=MIN_PATTERNS)
+        keywords = c.text_list(item, "keywords", tid, limit=60)
+        related = c.text_list(item, "related", tid, limit=60)
+        if step is not None and (not dose or not cues):
+            c.add(tid, "dose" if not dose else "cues", "a progression step needs its dose and form cues")
+        if None in (title, summary, answer):
+            continue
+        topics[tid] = Topic(
+            id=tid, title=title, sources=tuple(s for s in src if isinstance(s, str)), kind=str(kind),
+            summary=summary, answer=answer, patterns=patterns, file=name, step=step, dose=dose,
+            cues=cues, mistakes=mistakes, sources_differ=differ, routine=routine, keywords=keywords,
+            related=related,
+        )
+
+
+def _cross_check(topics: dict[str, Topic], gaps: dict[str, Gap], routines: Any, canon: Canonicalizer, issues: list[KBIssue]) -> None:
+    steps: dict[int, str] = {}
+    for t in topics.values():
+        for r in t.related:
+            if r not in topics:
+                issues.append(KBIssue(t.file, t.id, "related", f"refers to unknown topic {r!r}"))
+            elif r == t.id:
+                issues.append(KBIssue(t.file, t.id, "related", "a topic cannot be related to itself"))
+        if t.step is not None:
+            if t.step in steps:
+                issues.append(KBIssue(t.file, t.id, "step", f"step {t.step} is also topic {steps[t.step]!r}"))
+            else:
+                steps[t.step] = t.id
+        if t.routine is not None and routines is not None and routines.get(t.routine) is None:
+            issues.append(KBIssue(t.file, t.id, "routine", f"refers to unknown routine {t.routine!r}"))
+    if topics and sorted(steps) != list(range(1, len(steps) + 1)):
+        issues.append(KBIssue("topics/", None, "step", f"steps must run 1, 2, 3... without gaps; found {sorted(steps)}"))
+    if topics and not steps:
+        issues.append(KBIssue("topics/", None, "step", "no progression steps found"))
+    owners: dict[str, tuple[str, str]] = {}
+    entries = [(t.file, t.id, "patterns", p) for t in topics.values() for p in t.patterns]
+    entries += [("gaps.yaml", g.id, "patterns", p) for g in gaps.values() for p in g.patterns]
+    for file, oid, fld, pattern in entries:
+        key = canon.key(pattern)
+        if not key:
+            issues.append(KBIssue(file, oid, fld, f"pattern {pattern!r} has no meaningful words"))
+            continue
+        if key in owners and owners[key][1] != oid:
+            other_file, other = owners[key]
+            issues.append(KBIssue(file, oid, fld, f"pattern {pattern!r} is also a pattern of {other!r} ({other_file})"))
+        else:
+            owners.setdefault(key, (file, oid))
+    for gid in gaps:
+        if gid in topics:
+            issues.append(KBIssue("gaps.yaml", gid, "id", "a gap cannot share its id with a topic"))

@@ -1,0 +1,300 @@
+"""From a question to ranked topics, and the decision: answer, clarify, no_match or red_flag.
+
+How a question is scored
+------------------------
+1. It is normalised (``bot.core.text``), cut to a bound, and put in canonical form: synonyms
+   ("rdl" -> "deadlift", "bum" -> "glute"), light stems, stop words dropped.
+2. Words the knowledge base does not know are corrected to the closest known word with rapidfuzz
+   (a typo like "deadlfit" or "hamstirng"), comparing only words of similar length and the same
+   first letter, and remembering corrections.
+3. Every phrasing of every topic is scored at once, with numpy over an inverted index:
+   *coverage* is the share of the phrasing's information (words weighted by how few topics use
+   them) that the question contains; *specificity* discounts phrasings that carry little
+   information; *focus* rewards phrasings that explain much of the question. For short questions
+   rapidfuzz's ``token_sort_ratio`` over the whole prepared choice list (``process.cdist``) adds
+   tolerance for word order and spelling at the phrase level.
+4. A topic scores its best phrasing, nudged by how much of the question its whole vocabulary
+   explains, so a long post that talks about leg presses lands on the leg press topic.
+
+The decision rule (thresholds below, tuned on the question sets in ``knowledge/eval.yaml`` and the
+shared development set, never on single questions):
+
+* the red-flag screen runs first and wins;
+* best score under ``NO_MATCH_BELOW``: ``no_match``; a best match that is a known uncovered subject
+  (``gaps.yaml``) is ``no_match`` too, with that subject named;
+* otherwise, other topics within ``CLARIFY_MARGIN`` of the best: ``clarify`` (two or three);
+* otherwise ``answer``.
+
+Progression phrasings ("this is easy now, what's next", "the stretch hurts my back") move from the
+step the question names (or the person's own step) up or down one, using the knowledge base's
+rule, when the question is about a progression step or about nothing more specific.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.core.knowledge import Gap, KnowledgeBase
+from bot.core.safety import RedFlag, screen
+from bot.core.text import normalize
+
+# --- the decision rule -------------------------------------------------------------------------
+NO_MATCH_BELOW = 0.42  # best topic score below this: nothing curated fits
+CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
+CLARIFY_MAX = 3
+INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
+INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
+
+# --- scoring -----------------------------------------------------------------------------------
+MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
+FUZZY_MAX_WORDS = 12  # phrase-level fuzzy similarity only for short questions
+SPECIFIC_WEIGHT = 1.6  # information (sum of word weights) at which a phrasing counts as specific
+FOCUS_SHARE = 0.25  # how much "explains the question" counts against "covers the phrasing"
+FUZZY_SHARE = 0.25  # how much phrase-level similarity counts, for short questions
+VOCAB_SHARE = 0.15  # how much the topic's whole vocabulary explaining the question counts
+TYPO_CACHE = 20000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    topic: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    kind: str  # answer | clarify | no_match | red_flag
+    topic: str | None
+    score: float
+    candidates: tuple[Candidate, ...] = ()
+    red_flag: RedFlag | None = None
+    gap: Gap | None = None
+    intent: str | None = None  # move_up | go_back, when a progression phrasing decided the topic
+    from_step: int | None = None  # the step the move was made from
+    words: tuple[str, ...] = field(default=(), repr=False)
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "topic": self.topic,
+            "step": None,  # filled by callers that know the knowledge base (see Matcher.to_json)
+            "score": round(float(self.score), 4),
+            "candidates": [{"topic": c.topic, "score": round(float(c.score), 4)} for c in self.candidates],
+        }
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str  # topic id, "gap:<id>" or "intent:<name>"
+    kind: str  # topic | gap | intent
+
+
+class Matcher:
+    """Built once per knowledge base; ``match`` is then pure and fast."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.canon = kb.canonicalizer
+        entries: list[_Entry] = []
+        texts: list[list[str]] = []
+        for topic in kb.topics.values():
+            entries.append(_Entry(topic.id, "topic"))
+            texts.append([*topic.patterns, *topic.keywords, topic.title])
+        for gap in kb.gaps.values():
+            entries.append(_Entry("gap:" + gap.id, "gap"))
+            texts.append(list(gap.patterns))
+        entries.append(_Entry("intent:move_up", "intent"))
+        texts.append(list(kb.progression.move_up_patterns))
+        entries.append(_Entry("intent:go_back", "intent"))
+        texts.append(list(kb.progression.go_back_patterns))
+        self._build(entries, texts)
+
+    # -- index ----------------------------------------------------------------------------------
+    def _build(self, entries: list[_Entry], texts: list[list[str]]) -> None:
+        self.entries = entries
+        vocab: dict[str, int] = {}
+        pattern_words: list[list[int]] = []
+        pattern_entry: list[int] = []
+        pattern_strings: list[str] = []
+        entry_words: list[set[int]] = [set() for _ in entries]
+        for e, phrasings in enumerate(texts):
+            for phrasing in phrasings:
+                words = self.canon.content_words(phrasing)
+                if not words:
+                    continue
+                ids = sorted({vocab.setdefault(w, len(vocab)) for w in words})
+                pattern_words.append(ids)
+                pattern_entry.append(e)
+                pattern_strings.append(" ".join(words))
+                entry_words[e].update(ids)
+        self.vocab = vocab
+        self.words_by_id = [""] * len(vocab)
+        for w, i in vocab.items():
+            self.words_by_id[i] = w
+        n_entries = max(1, sum(1 for e in entries if e.kind != "intent"))
+        df = np.zeros(len(vocab), dtype=np.float64)
+        for e, ws in enumerate(entry_words):
+            if entries[e].kind == "intent":
+                continue
+            for w in ws:
+                df[w] += 1
+        # Words used by few topics carry more information; words no topic uses (intent-only words)
+        # get the weight of a word used by one topic.
+        self.weight = np.log1p(n_entries / np.maximum(df, 1.0))
+        self.pattern_entry = np.asarray(pattern_entry, dtype=np.int64)
+        self.pattern_strings = pattern_strings
+        self.pattern_total = np.array([self.weight[ids].sum() for ids in pattern_words], dtype=np.float64)
+        postings: list[list[int]] = [[] for _ in vocab]
+        for p, ids in enumerate(pattern_words):
+            for w in ids:
+                postings[w].append(p)
+        self.postings = [np.asarray(ps, dtype=np.int64) for ps in postings]
+        entry_postings: list[list[int]] = [[] for _ in vocab]
+        for e, ws in enumerate(entry_words):
+            for w in ws:
+                entry_postings[w].append(e)
+        self.entry_postings = [np.asarray(es, dtype=np.int64) for es in entry_postings]
+        self.n_patterns = len(pattern_strings)
+        self.specificity = np.minimum(1.0, self.pattern_total / SPECIFIC_WEIGHT)
+        by_letter: dict[str, list[str]] = {}
+        for w in vocab:
+            if len(w) >= 4 and not w.isdigit():
+                by_letter.setdefault(w[0], []).append(w)
+        self._by_letter = by_letter
+        self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
+        self.topic_entries = np.array([i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64)
+        self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
+
+    # -- words ----------------------------------------------------------------------------------
+    def _correct(self, word: str) -> str | None:
+        if word in self.vocab:
+            return word
+        if len(word) < 4 or word.isdigit():
+            return None
+        cache = self._typo_cache
+        if word in cache:
+            cache.move_to_end(word)
+            return cache[word]
+        choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        cutoff = 80 if len(word) <= 5 else 84
+        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff) if choices else None
+        result = best[0] if best else None
+        cache[word] = result
+        if len(cache) > TYPO_CACHE:
+            cache.popitem(last=False)
+        return result
+
+    def question_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
+        words = self.canon.content_words(text, already_normalized=already_normalized)
+        if len(words) > MAX_WORDS:
+            words = words[:40] + words[-(MAX_WORDS - 40):]
+        return words
+
+    # -- scoring --------------------------------------------------------------------------------
+    def entry_scores(self, words: list[str]) -> np.ndarray:
+        """A score in [0, 1] for every entry (topics, gaps, intents) for these content words."""
+        known = [c for c in (self._correct(w) for w in words) if c is not None]
+        ids = sorted({self.vocab[w] for w in known})
+        scores = np.zeros(len(self.entries), dtype=np.float64)
+        if not ids or self.n_patterns == 0:
+            return scores
+        hits = np.zeros(self.n_patterns, dtype=np.float64)
+        entry_hits = np.zeros(len(self.entries), dtype=np.float64)
+        for w in ids:
+            hits[self.postings[w]] += self.weight[w]
+            entry_hits[self.entry_postings[w]] += self.weight[w]
+        # Information in the question: known words by their weight, unknown ones as ordinary words.
+        unknown = sum(1 for w in set(words) if self._correct(w) is None)
+        question_total = float(self.weight[ids].sum()) + 0.5 * unknown
+        coverage = hits / np.maximum(self.pattern_total, 1e-9)
+        focus = np.minimum(1.0, hits / max(question_total, 1e-9))
+        pattern_scores = coverage * self.specificity * ((1 - FOCUS_SHARE) + FOCUS_SHARE * focus)
+        if len(words) <= FUZZY_MAX_WORDS:
+            query = " ".join(known) or " ".join(words)
+            fz = process.cdist([query], self.pattern_strings, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)[0]
+            pattern_scores = (1 - FUZZY_SHARE) * pattern_scores + FUZZY_SHARE * (fz / 100.0) * self.specificity
+        np.maximum.at(scores, self.pattern_entry, pattern_scores)
+        vocab_share = np.minimum(1.0, entry_hits / max(question_total, 1e-9))
+        return (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
+
+    # -- the decision ---------------------------------------------------------------------------
+    def match(self, text: str, *, person_step: int = 1) -> MatchResult:
+        normalized = normalize(text)
+        flag = screen(self.kb.safety, normalized, already_normalized=True)
+        if flag is not None:
+            return MatchResult("red_flag", None, 1.0, red_flag=flag)
+        words = self.question_words(normalized, already_normalized=True)
+        if not words:
+            return MatchResult("no_match", None, 0.0)
+        scores = self.entry_scores(words)
+        ranked = sorted(
+            ((float(scores[i]), self.entries[i]) for i in self.topic_entries if scores[i] > 0),
+            key=lambda pair: -pair[0],
+        )
+        cands = tuple(Candidate(e.key, s) for s, e in ranked if e.kind == "topic")[:5]
+        best_score, best = ranked[0] if ranked else (0.0, None)
+
+        intent, intent_score = self._intent(scores)
+        if intent is not None:
+            moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
+            if moved is not None:
+                topic_id, from_step = moved
+                return MatchResult("answer", topic_id, max(best_score, intent_score), cands, intent=intent,
+                                   from_step=from_step, words=tuple(words))
+
+        if best is None or best_score < NO_MATCH_BELOW:
+            return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
+        if best.kind == "gap":
+            gap = self.kb.gaps[best.key.split(":", 1)[1]]
+            return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
+        close = [c for c in cands if best_score - c.score <= CLARIFY_MARGIN][:CLARIFY_MAX]
+        if len(close) >= 2:
+            return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
+        return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _intent(self, scores: np.ndarray) -> tuple[str | None, float]:
+        up = float(scores[self.intent_index["intent:move_up"]])
+        down = float(scores[self.intent_index["intent:go_back"]])
+        if max(up, down) < INTENT_AT_LEAST:
+            return None, 0.0
+        return ("move_up", up) if up >= down else ("go_back", down)
+
+    def _apply_intent(self, intent: str, intent_score: float, best: _Entry | None, best_score: float,
+                      person_step: int) -> tuple[str, int] | None:
+        """The step topic a progression phrasing leads to, or None when the question is about something else."""
+        kb = self.kb
+        best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
+        if best_topic is not None and best_topic.step is not None:
+            from_step = best_topic.step
+        elif best is None or best_score < INTENT_OVERRIDES_BELOW or (best_topic is not None and best_topic.kind == "help"):
+            from_step = person_step
+        else:
+            return None
+        if intent == "move_up":
+            target = kb.step_topic(min(from_step + 1, kb.max_step))
+            return (target.id, from_step) if target is not None else None
+        if from_step <= 1:
+            return ("flare-up", from_step) if "flare-up" in kb.topics else None
+        target = kb.step_topic(from_step - 1)
+        return (target.id, from_step) if target is not None else None
+
+    def to_json(self, result: MatchResult) -> dict:
+        out = result.as_json()
+        topic = self.kb.topics.get(result.topic) if result.topic else None
+        out["step"] = topic.step if topic is not None else None
+        return out
+
+
+def score_summary(result: MatchResult) -> str:
+    """A short description of a result, for logs and the eval table."""
+    if result.kind == "red_flag" and result.red_flag is not None:
+        return f"red_flag ({result.red_flag.group.id})"
+    if result.kind == "no_match" and result.gap is not None:
+        return f"no_match (gap: {result.gap.id})"
+    what = result.topic or "-"
+    return f"{result.kind} {what} {result.score:.2f}" + (f" via {result.intent}" if result.intent else "")
+

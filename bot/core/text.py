@@ -1,0 +1,142 @@
+"""Turning what people type into something comparable.
+
+``normalize`` is the common ground: Unicode NFKC, case-folded, zero-width and control characters
+gone, Discord mentions, custom emoji, links and markdown removed, apostrophes dropped ("can't" ->
+"cant"), every other non-word character a space, letter runs of three or more cut to two ("sooo" ->
+"soo", "booooty" -> "booty"). The safety screen reads this form.
+
+``Canonicalizer`` goes further for topic matching: number words become digits, the synonyms of the
+knowledge base become their canonical word ("rdl" -> "deadlift", "bum" -> "glute"), words are
+lightly stemmed and stop words dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+# Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do.
+RAW_LIMIT = 4000
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]")
+_DISCORD_TOKENS = re.compile(
+    r"<a?:\w+:\d+>"  # custom emoji
+    r"|<@[!&]?\d+>"  # user and role mentions
+    r"|<#\d+>"  # channel mentions
+    r"|<t:\d+(?::\w)?>"  # timestamps
+    r"|</[\w -]+:\d+>"  # slash command mentions
+    r"|@(?:everyone|here)\b"
+)
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
+_NON_WORD = re.compile(r"[^\w]+|_+")
+_LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "twenty": "20", "thirty": "30",
+    "first": "1", "second": "2", "third": "3", "fourth": "4",
+}
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but if so as at by for from in into of on onto to with without about over under
+    up down out off than then there here this that these those it its itself im ive id ill youre
+    i me my mine myself we us our you your yours he him his she her they them their
+    is am are was were be been being do does did doing done have has had having
+    can could would should will shall may might must
+    what whats which who whom whose when where why how
+    all any some each every few more most other such only own same just very too also really
+    again ever even still yet already much many lot lots bit quite pretty kind sort
+    get gets got getting go goes going went gone make makes made take takes took
+    know think thought feel feels felt want wants wanted need needs try trying tried
+    say says said tell told ask asked anyone someone somebody anybody guys guy thanks thank please
+    hi hey hello lol haha ok okay yeah yes yep nope well like thing things stuff way
+    dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent havent hasnt
+    u ur r y pls plz tbh idk im rn btw
+    """.split()
+)
+
+_SUFFIXES = ("ing", "ed", "es", "s")
+_STOP_STEMS: frozenset[str] = frozenset()  # filled below, once stem() exists
+
+
+def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
+    """The common normal form (see the module docstring). Never raises; junk becomes ""."""
+    if not isinstance(text, str):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        else:
+            return ""
+    text = text[:limit]
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _DISCORD_TOKENS.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = text.casefold()
+    text = _APOSTROPHE.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    text = _LETTER_RUN.sub(r"\1\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def stem(word: str) -> str:
+    """A light, consistent suffix strip: the same on both sides of a comparison is what matters."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix):
+            if suffix == "s" and (word.endswith("ss") or word.endswith("us") or word.endswith("is")):
+                return word
+            if suffix == "es" and not word[:-2].endswith(("ss", "sh", "ch", "x")):
+                suffix = "s"  # glutes -> glute, squeezes -> squeeze; presses -> press
+            base = word[: -len(suffix)]
+            if len(base) < 3:
+                return word
+            if suffix in ("ing", "ed") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # squatting -> squat, tugged -> tug
+            return base
+    return word
+
+
+_STOP_STEMS = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
+
+
+class Canonicalizer:
+    """Number words, synonyms, stems and stop words: the form topics are matched in."""
+
+    def __init__(self, synonyms: Mapping[str, Iterable[str]] | None = None):
+        self.variant_to_canonical: dict[str, str] = {}
+        for canonical, variants in (synonyms or {}).items():
+            canon = normalize(canonical).replace(" ", "")
+            for variant in [canonical, *variants]:
+                v = self._stemmed(normalize(variant))
+                if v:
+                    self.variant_to_canonical[v] = canon
+        ordered = sorted(self.variant_to_canonical, key=len, reverse=True)
+        self._synonym_re = (
+            re.compile(r"\b(?:" + "|".join(re.escape(v) for v in ordered) + r")\b") if ordered else None
+        )
+
+    def canonical_words(self, normalized: str) -> list[str]:
+        """All words of a normalised text in canonical form, stop words included."""
+        text = self._stemmed(normalized)
+        if self._synonym_re is not None:
+            text = self._synonym_re.sub(lambda m: self.variant_to_canonical[m.group(0)], text)
+        return text.split()
+
+    @staticmethod
+    def _stemmed(normalized: str) -> str:
+        return " ".join(stem(NUMBER_WORDS.get(w, w)) for w in normalized.split())
+
+    def content_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
+        """The words that carry meaning, in canonical form, in order (duplicates kept)."""
+        normalized = text if already_normalized else normalize(text)
+        return [w for w in self.canonical_words(normalized) if w not in _STOP_STEMS]
+
+    def key(self, text: str) -> str:
+        """A comparison key for a pattern: its content words, sorted (used to find duplicates)."""
+        return " ".join(sorted(set(self.content_words(text))))

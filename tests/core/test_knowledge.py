@@ -1,0 +1,170 @@
+"""The knowledge base loads, and every kind of mistake a curator can make is caught and named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.core.errors import KnowledgeError
+from bot.core.knowledge import load_knowledge
+from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
+from bot.settings import DEFAULT_KNOWLEDGE
+
+CONTRACT_TOPICS = {
+    "booty-flex": 1, "glute-stretch": 2, "hamstring-curl-stability": 3, "hip-thrust": 4,
+    "psoas-and-back-pain": None, "glutes-vs-psoas": None, "sitting": None, "strengthen-low-back": None,
+    "rest": None, "how-common": None, "avoid-hip-flexor-work": None, "stretching": None,
+    "core-strength": None, "imbalances": None, "mind-muscle-connection": None, "flare-up": None,
+    "daily-routine": None, "exercises-to-avoid": None, "leg-press": None, "deadlifts": None,
+    "machine-setup": None, "squats": None, "help": None,
+}
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE, target)
+    return target
+
+
+def edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def topic_in(data: dict, topic_id: str) -> dict:
+    return next(t for t in data["topics"] if t["id"] == topic_id)
+
+
+def problems(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(directory)
+    return [str(i) for i in err.value.issues]
+
+
+def test_bundled_knowledge_base_covers_the_contract():
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    for topic_id, step in CONTRACT_TOPICS.items():
+        assert topic_id in kb.topics, topic_id
+        assert kb.topics[topic_id].step == step
+    assert {s for s in kb.sources} >= {"psoas-glutes", "not-your-back"}
+    assert kb.progression.move_up and kb.progression.go_back
+    for topic in kb.topics.values():
+        assert len(topic.patterns) >= 8, f"{topic.id} has too few phrasings"
+
+
+def test_every_topic_names_a_real_source_and_fits_discord():
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    for topic in kb.topics.values():
+        assert topic.sources and all(s in kb.sources for s in topic.sources)
+        assert len(topic.title) <= TITLE_LIMIT
+        assert len(topic.answer) <= DESCRIPTION_LIMIT
+        for bullets in (topic.dose, topic.cues, topic.mistakes):
+            assert sum(len(b) + 3 for b in bullets) <= FIELD_VALUE_LIMIT
+
+
+def test_step_topics_carry_dose_cues_and_a_routine_for_home_moves():
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    for step in (1, 2, 3, 4):
+        topic = kb.step_topic(step)
+        assert topic.dose and topic.cues
+    assert kb.step_topic(1).routine and kb.routines.get(kb.step_topic(1).routine)
+    assert kb.step_topic(2).routine and kb.routines.get(kb.step_topic(2).routine)
+
+
+def test_unknown_key_is_named(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "deadlifts").update(colour="blue"))
+    assert any("topics/avoid.yaml [deadlifts] colour: unknown key" in p for p in problems(kb_copy))
+
+
+def test_missing_field_is_named(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats").pop("answer"))
+    assert any("[squats] answer: missing required field" in p for p in problems(kb_copy))
+
+
+def test_duplicate_id_is_named(kb_copy):
+    def dup(d):
+        copy = dict(topic_in(d, "squats"))
+        copy["patterns"] = ["a completely different phrasing about squatting low", "another squat phrase here",
+                            "squat one more", "squat four", "squat five"]
+        d["topics"].append(copy)
+
+    edit(kb_copy / "topics/avoid.yaml", dup)
+    assert any("[squats] id: duplicate topic id" in p for p in problems(kb_copy))
+
+
+def test_unknown_source_is_named(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "leg-press").update(source="a-random-blog"))
+    assert any("[leg-press] source: unknown source 'a-random-blog'" in p for p in problems(kb_copy))
+
+
+def test_dangling_related_is_named(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "leg-press").update(related=["no-such-topic"]))
+    assert any("[leg-press] related: refers to unknown topic 'no-such-topic'" in p for p in problems(kb_copy))
+
+
+def test_step_numbers_must_run_without_gaps(kb_copy):
+    edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "hamstring-curl-stability").pop("step"))
+    assert any("steps must run 1, 2, 3... without gaps; found [1, 2, 4]" in p for p in problems(kb_copy))
+
+
+def test_step_out_of_range_is_named(kb_copy):
+    edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "hip-thrust").update(step=7))
+    assert any("[hip-thrust] step: expected a step number 1 to 4" in p for p in problems(kb_copy))
+
+
+def test_text_over_discord_limits_is_named(kb_copy):
+    edit(kb_copy / "topics/why.yaml", lambda d: topic_in(d, "sitting").update(title="x" * 300))
+    edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "booty-flex").update(dose=["y" * 290] * 4))
+    found = problems(kb_copy)
+    assert any("[sitting] title: is 300 characters; the limit is 256" in p for p in found)
+    assert any("[booty-flex] dose: the bullets together must fit one embed field" in p for p in found)
+
+
+def test_pattern_shared_by_two_topics_is_named(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats")["patterns"].append("can i still do rdls"))
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "deadlifts")["patterns"].append("can i still do rdls"))
+    assert any("is also a pattern of" in p for p in problems(kb_copy))
+
+
+def test_broken_yaml_names_file_and_line(kb_copy):
+    (kb_copy / "topics/why.yaml").write_text("topics:\n  - id: sitting\n    title: [unclosed\n", encoding="utf-8")
+    assert any(p.startswith("topics/why.yaml: not valid YAML at line") for p in problems(kb_copy))
+
+
+def test_every_problem_is_reported_not_just_the_first(kb_copy):
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats").update(colour="red"))
+    edit(kb_copy / "topics/why.yaml", lambda d: topic_in(d, "rest").update(source="nowhere"))
+    found = problems(kb_copy)
+    assert any("[squats] colour" in p for p in found) and any("[rest] source" in p for p in found)
+
+
+def test_bad_red_flag_regex_is_named(kb_copy):
+    edit(kb_copy / "safety.yaml", lambda d: d["groups"][0]["patterns"].append("numb(ness"))
+    assert any("safety.yaml" in p and "not a valid regular expression" in p for p in problems(kb_copy))
+
+
+def test_kb_check_command_exit_codes(kb_copy, capsys):
+    assert main(["--knowledge", str(DEFAULT_KNOWLEDGE), "kb", "check"]) == 0
+    assert "topics" in capsys.readouterr().out
+    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats").update(colour="red"))
+    edit(kb_copy / "topics/why.yaml", lambda d: topic_in(d, "rest").update(source="nowhere"))
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "[squats] colour" in err and "[rest] source" in err
+
+
+def test_whole_reply_for_every_topic_fits_an_embed():
+    from bot.core.compose import topic_reply
+
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    for topic in kb.topics.values():
+        for step in (1, 2, 3, 4):
+            reply = topic_reply(kb, topic, person_step=step, known_person=True)
+            assert not reply.limit_problems(), (topic.id, reply.limit_problems())
+            assert reply.total_length() <= TOTAL_LIMIT

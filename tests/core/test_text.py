@@ -1,0 +1,43 @@
+"""What people type is brought to one comparable form."""
+
+from bot.core.text import Canonicalizer, normalize, stem
+
+
+def test_normalize_strips_discord_markup_emoji_and_invisible_characters():
+    raw = "Hey <@123456789012345678> @everyone my **BUTT** is sooo weak 😭 can\u2019t squ\u200beeze <:pepe:1234> https://x.y/z"
+    assert normalize(raw) == "hey my butt is soo weak cant squeeze"
+
+
+def test_normalize_is_total_on_junk():
+    assert normalize("") == ""
+    assert normalize("   \n\t ") == ""
+    assert normalize("🙂🙂🙂") == ""
+    assert normalize(None) == ""  # type: ignore[arg-type]
+    assert normalize(b"\xff\xfe binary") == "binary"  # type: ignore[arg-type]
+    assert normalize("\x00\x01\x02") == ""
+
+
+def test_normalize_bounds_the_work_on_huge_input():
+    assert len(normalize("back " * 20000)) <= 4000
+
+
+def test_nfkc_folds_lookalike_characters():
+    assert normalize("ｄｅａｄｌｉｆｔ") == "deadlift"
+
+
+def test_stems_agree_between_singular_plural_and_ing_forms():
+    assert stem("glutes") == stem("glute")
+    assert stem("squeezes") == stem("squeeze")
+    assert stem("squatting") == stem("squat")
+    assert stem("stretches") == stem("stretching") == "stretch"
+    assert stem("press") == "press"
+
+
+def test_synonyms_map_variants_to_one_word_after_stemming():
+    canon = Canonicalizer({"glute": ["butt", "booty"], "deadlift": ["rdl", "romanian deadlift"]})
+    assert canon.content_words("Can I do Romanian deadlifts or RDLs with a sore butt?") == [
+        "deadlift", "deadlift", "sore", "glute"]
+
+
+def test_number_words_become_digits():
+    assert Canonicalizer({}).content_words("what is step three") == ["step", "3"]
