@@ -1,0 +1,261 @@
+"""The Discord bot: one ``commands.Bot`` subclass, its command tree, and how to run it.
+
+``create_bot(settings)`` builds the bot without touching the network, so tests drive the real
+thing (SimCord) against a temporary database. ``setup_hook`` opens the services, loads every
+feature cog under ``bot/exts/`` and syncs the slash commands only when they changed;
+``close()`` closes the services. ``run_bot(settings)`` runs it until Ctrl-C or SIGTERM, logging
+through ``bot.logging_setup`` (the token is redacted from every line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+import pkgutil
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import KnowledgeError
+from bot.exts._cooldown import Cooldown
+from bot.exts._errors import report_error
+from bot.logging_setup import setup_logging
+from bot.settings import Settings, token_looks_valid
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[Any]]
+ActionHandler = Callable[[discord.Interaction, str | None], Awaitable[None]]
+
+NO_MENTIONS = discord.AllowedMentions.none()
+EXTENSIONS_PACKAGE = "bot.exts"
+
+
+def minimal_intents() -> discord.Intents:
+    """Guilds, and guild and DM messages: enough for mentions, DMs and slash commands.
+
+    No message-content intent: Discord still sends the content of messages that mention the bot
+    and of DMs, which is all the bot reads.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+class LowbackTree(app_commands.CommandTree):
+    """The command tree; every error from a slash command ends in one handler."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        await report_error(interaction, error)
+
+
+class LowbackBot(commands.Bot):
+    """The lowback bot. ``services`` is open between ``setup_hook`` and ``close``."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=minimal_intents(),
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=LowbackTree,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or discord.utils.utcnow
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.services: Services | None = None
+        self.ask_cooldown = Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock)
+        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/exts/render.py.
+        self.action_handlers: dict[str, ActionHandler] = {}
+        self.synced: bool | None = None  # after setup_hook: whether the commands were pushed to Discord
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        from bot.services.container import Services
+
+        self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep)
+        for name in feature_extensions():
+            await self.load_extension(name)
+        self.synced = await sync_commands(self)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            services, self.services = self.services, None
+            if services is not None:
+                await services.close()
+
+    # -- messages ----------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        # Questions by mention or DM are handled by the ask cog; there are no prefix commands.
+        return
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("Error in event %s", event_method)
+
+    def require_services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("the bot's services are not open")
+        return self.services
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> LowbackBot:
+    """Build the bot. Nothing is opened until it logs in (``setup_hook``)."""
+    return LowbackBot(settings, clock=clock, sleep=sleep)
+
+
+def feature_extensions() -> list[str]:
+    """Every module in ``bot/exts/`` that defines ``setup``: one cog per feature.
+
+    Helpers (modules starting with ``_``, and modules without ``setup`` such as ``render``) are skipped,
+    so a new feature only needs a new file.
+    """
+    package = importlib.import_module(EXTENSIONS_PACKAGE)
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.ispkg:
+            continue
+        name = f"{EXTENSIONS_PACKAGE}.{info.name}"
+        if hasattr(importlib.import_module(name), "setup"):
+            found.append(name)
+    return found
+
+
+# -- syncing the slash commands ---------------------------------------------------------------
+
+
+def sync_state_path(database: Path) -> Path | None:
+    """Where the hash of the last synced command tree is kept: a small file beside the database."""
+    if str(database) == ":memory:":
+        return None
+    return database.with_name(database.name + ".commands.json")
+
+
+def command_tree_hash(bot: commands.Bot, guild: discord.abc.Snowflake | None) -> str:
+    """A hash of exactly what ``tree.sync(guild=...)`` would send, plus the application it goes to."""
+    payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
+    payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
+    blob = json.dumps({"application": bot.application_id, "commands": payload}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+async def sync_commands(bot: LowbackBot) -> bool:
+    """Push the slash commands to Discord when they changed; return whether a sync happened.
+
+    With ``LOWBACK_DEV_GUILD`` the commands go to that one server (they show up at once); otherwise
+    they are global. The hash of the last successful sync is kept per scope, so a restart with the
+    same commands sends nothing. Delete the ``*.commands.json`` file beside the database to force a
+    sync. A failed sync is logged and retried at the next start.
+    """
+    guild = discord.Object(id=bot.settings.dev_guild) if bot.settings.dev_guild else None
+    if guild is not None:
+        bot.tree.copy_global_to(guild=guild)
+    scope = f"guild:{guild.id}" if guild is not None else "global"
+    digest = command_tree_hash(bot, guild)
+    path = sync_state_path(bot.settings.database)
+    state: dict[str, str] = {}
+    if path is not None:
+        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                state = {str(k): str(v) for k, v in loaded.items()}
+    if state.get(scope) == digest:
+        log.info("Slash commands unchanged (%s); not syncing", scope)
+        return False
+    try:
+        synced = await bot.tree.sync(guild=guild)
+    except discord.HTTPException as exc:
+        log.error("Could not sync the slash commands (%s): %s", scope, exc)
+        return False
+    log.info("Synced %d slash commands (%s)", len(synced), scope)
+    if path is not None:
+        state[scope] = digest
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("Could not record the synced commands in %s: %s", path, exc)
+    return True
+
+
+# -- running it -------------------------------------------------------------------------------
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
+
+    0: stopped cleanly. 1: the knowledge base, the database or Discord refused to start.
+    2: the configuration is wrong (no token, or one that cannot be a token).
+    """
+    try:
+        setup_logging(settings.log_level, settings.token)
+    except ValueError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
+    token = (settings.token or "").strip()
+    if not token:
+        log.error("DISCORD_TOKEN is not set. Put it in the environment or in a .env file.")
+        return 2
+    if not token_looks_valid(token):
+        log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
+        return 2
+
+    bot = create_bot(settings)
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(signame: str) -> None:
+        if not closing:
+            log.info("Received %s; shutting down", signame)
+            closing.append(loop.create_task(bot.close()))
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            pass
+    try:
+        async with bot:
+            await bot.start(token)
+    except KnowledgeError as exc:
+        log.error("The knowledge base is broken; not starting.\n%s", exc)
+        return 1
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again.")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord refused the requested intents; check the bot's settings in the developer portal.")
+        return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.info("Interrupted; shutting down")
+    except Exception as exc:  # the database or anything else that stops the start
+        log.error("The bot stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        return 1
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        if not bot.is_closed():
+            await bot.close()
+    return 0

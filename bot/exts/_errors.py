@@ -1,0 +1,117 @@
+"""One way to tell a person that something went wrong, from a command or a button.
+
+The person gets a short, private sentence; the log gets the error with its context (command, user,
+server). No traceback ever goes to Discord. The answer works whether the interaction was already
+answered (a follow-up instead) or has expired (logged, nothing sent).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.exts._cooldown import wait_text
+
+log = logging.getLogger("bot.exts")
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+UNKNOWN_INTERACTION = 10062  # the interaction expired (not answered within 3 s, or its 15 min are up)
+ALREADY_ACKNOWLEDGED = 40060
+
+GENERIC = "Something went wrong on my side, sorry. It has been logged; please try again in a moment."
+
+
+class SlowDown(app_commands.CheckFailure):
+    """The person asked too often; ``retry_after`` seconds until the next question is welcome."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"slow down: {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+def slow_down_text(retry_after: float) -> str:
+    return f"Slow down a little: you can ask again in {wait_text(retry_after)}."
+
+
+def describe(interaction: discord.Interaction) -> str:
+    """Who, where and what, for the log (no message content)."""
+    command = interaction.command.qualified_name if interaction.command else None
+    custom_id = (interaction.data or {}).get("custom_id") if interaction.data else None
+    if command:
+        what = f"/{command}"
+    elif custom_id:
+        what = f"component {custom_id!r}"
+    else:
+        what = f"interaction of type {interaction.type}"
+    return f"{what} by user {interaction.user.id} in guild {interaction.guild_id} channel {interaction.channel_id}"
+
+
+def user_message(error: Exception) -> tuple[str, bool]:
+    """What to tell the person, and whether the error is expected (not a bug to log as one)."""
+    original = getattr(error, "original", None) or error
+    if isinstance(original, SlowDown):
+        return slow_down_text(original.retry_after), True
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return slow_down_text(error.retry_after), True
+    if isinstance(error, app_commands.MissingPermissions):
+        perms = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+        return f"Only people with the {perms} permission can use this command.", True
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server, not in DMs.", True
+    if isinstance(error, app_commands.BotMissingPermissions):
+        perms = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        return f"I need the {perms} permission here to do that.", True
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here.", True
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand {error.value!r} for that option.", True
+    if isinstance(original, discord.Forbidden):
+        return "Discord didn't let me do that here (missing permissions).", False
+    return GENERIC, False
+
+
+async def send_private(interaction: discord.Interaction, text: str) -> bool:
+    """Send ``text`` only to the person: as the response, or as a follow-up if already answered.
+
+    Returns False when the interaction can no longer be answered (expired or unknown).
+    """
+    embed = discord.Embed(description=text, colour=discord.Colour.orange())
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return True
+    except discord.NotFound as exc:
+        if exc.code == UNKNOWN_INTERACTION:
+            return False
+        raise
+    except discord.HTTPException as exc:
+        if exc.code != ALREADY_ACKNOWLEDGED:
+            raise
+    try:  # answered by someone else in the meantime: a follow-up still reaches the person
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return True
+    except discord.HTTPException:
+        return False
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Answer the person and log the error. Never raises."""
+    text, expected = user_message(error)
+    where = describe(interaction)
+    if expected:
+        log.info("%s refused: %s", where, error)
+    else:
+        original = getattr(error, "original", None) or error
+        log.error("Error in %s", where, exc_info=(type(original), original, original.__traceback__))
+    try:
+        delivered = await send_private(interaction, text)
+    except Exception:
+        log.warning("Could not tell the person about the error in %s", where, exc_info=True)
+        return
+    if not delivered:
+        log.warning("Interaction expired before the error could be shown (%s)", where)

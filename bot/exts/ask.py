@@ -1,0 +1,152 @@
+"""Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
+
+The answer comes from the answering service; this cog only checks the input, applies the
+per-person cooldown and renders the reply. A private reply (a red flag) to a question asked in a
+server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
+what they wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.replies import Reply
+from bot.core.text import normalize
+from bot.exts._errors import GENERIC, slow_down_text
+from bot.exts.render import error_reply, info_reply, is_private, reply_to_message, respond, send_dm
+
+if TYPE_CHECKING:
+    from bot.app import LowbackBot
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 1000  # characters; a question, not an essay (Discord allows up to 4,000 in a message)
+
+PRIVATE_NOTE_TITLE = "I've answered you privately"
+PRIVATE_NOTE_SENT = (
+    "My answer to that is for you alone, so I've sent it to you in a direct message. "
+    "If it feels urgent, call your local emergency number now."
+)
+PRIVATE_NOTE_NOT_SENT = (
+    "My answer to that is for you alone, but I couldn't send you a direct message. "
+    "Ask me again with `/ask`: only you will see the answer. "
+    "If it feels urgent, call your local emergency number now."
+)
+
+
+def input_problem(text: str) -> Reply | None:
+    """A reply explaining why ``text`` cannot be answered as a question, or None if it can."""
+    stripped = text.strip()
+    if not stripped:
+        return info_reply(
+            "Ask me a question",
+            "Write your question after the mention, for example: *how do I do the booty flex?* "
+            "Or use `/ask`. `/help` shows everything I can do.",
+        )
+    if len(stripped) > MAX_QUESTION:
+        return error_reply(
+            "That message is too long",
+            f"Your message is {len(stripped):,} characters. Ask in a sentence or two "
+            f"(up to {MAX_QUESTION:,} characters) and I'll answer.",
+        )
+    if not any(ch.isalpha() for ch in normalize(stripped)):
+        return error_reply(
+            "I couldn't find a question in that",
+            "Ask in words, for example: *why does sitting make my back hurt?* `/help` shows what I can do.",
+        )
+    return None
+
+
+def question_from_message(message: discord.Message, bot_id: int) -> str:
+    """The message text without the mentions of the bot itself (other text is left as it is)."""
+    return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: LowbackBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask about low back pain and the glute program")
+    @app_commands.describe(question="Your question, in your own words", private="Show the answer only to you")
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_QUESTION],
+        private: bool = False,
+    ) -> None:
+        wait = self.bot.ask_cooldown.hit(interaction.user.id)
+        if wait:
+            await respond(interaction, info_reply("Slow down", slow_down_text(wait)), private=True)
+            return
+        problem = input_problem(question)
+        if problem is not None:
+            await respond(interaction, problem, private=True)
+            return
+        reply = await self.bot.require_services().ask.ask(interaction.user.id, question, guild_id=interaction.guild_id)
+        await respond(interaction, reply, question=question, private=private or None)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        if message.guild is not None and not any(user.id == me.id for user in message.mentions):
+            return
+        try:
+            await self._answer_message(message, question_from_message(message, me.id))
+        except Exception:
+            log.exception(
+                "Error answering a message from user %s in guild %s channel %s",
+                message.author.id,
+                message.guild.id if message.guild else None,
+                message.channel.id,
+            )
+            try:
+                await reply_to_message(message, error_reply("Sorry", GENERIC))
+            except discord.HTTPException:
+                pass
+
+    async def _answer_message(self, message: discord.Message, question: str) -> None:
+        cooldown = self.bot.ask_cooldown
+        wait = cooldown.hit(message.author.id)
+        if wait:
+            if cooldown.first_refusal(message.author.id):
+                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
+            return
+        problem = input_problem(question)
+        if problem is not None:
+            await reply_to_message(message, problem)
+            return
+        services = self.bot.require_services()
+        guild_id = message.guild.id if message.guild else None
+        reply = await services.ask.ask(message.author.id, question, guild_id=guild_id)
+        if message.guild is not None and is_private(reply):
+            await self._answer_privately(message, reply)
+            return
+        await reply_to_message(message, reply, question=question)
+
+    async def _answer_privately(self, message: discord.Message, reply: Reply) -> None:
+        """A private answer (a red flag) to a question asked in a server: by DM, with a neutral note in the channel.
+
+        The note says nothing about what the person described.
+        """
+        try:
+            await send_dm(message.author, reply)
+            delivered = True
+        except discord.HTTPException as exc:  # 50007: the person does not accept DMs from this server
+            log.info("Could not DM user %s a private answer: %s", message.author.id, exc)
+            delivered = False
+        note = PRIVATE_NOTE_SENT if delivered else PRIVATE_NOTE_NOT_SENT
+        await reply_to_message(message, Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer))
+
+
+async def setup(bot: LowbackBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,80 @@
+"""The real bot, built by ``create_bot()``, against a fresh database file and the repo's knowledge.
+
+SimCord runs it: ``simcord_env`` (from SimCord's pytest plugin) starts the bot, which opens its
+services and syncs its commands in ``setup_hook``. ``world`` adds a server with a channel, two
+members and a manager.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import discord
+import pytest
+import simcord
+
+from bot.app import LowbackBot, create_bot
+from bot.core.knowledge import KnowledgeBase
+from bot.services import container
+from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from e2e_helpers import World
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_the_repo_knowledge_once() -> Iterator[None]:
+    """Parse the repo's knowledge base once per run instead of once per bot (it is immutable).
+
+    Any other directory (a test's own copy) is still loaded from disk every time.
+    """
+    real = container.load_knowledge
+    repo = DEFAULT_KNOWLEDGE.resolve()
+    cached = functools.lru_cache(maxsize=1)(real)
+
+    def load(directory: str | Path) -> KnowledgeBase:
+        return cached(repo) if Path(directory).resolve() == repo else real(directory)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(container, "load_knowledge", load)
+        yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        token=None,
+        database=tmp_path / "lowback.db",
+        knowledge=DEFAULT_KNOWLEDGE,
+        dev_guild=None,
+        ask_cooldown_seconds=10.0,
+        ask_cooldown_rate=3,
+    )
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings) -> AsyncIterator[LowbackBot]:
+    bot = create_bot(settings)
+    try:
+        yield bot
+    finally:
+        # SimCord detaches the bot without closing it; close the services (and the database) here.
+        if bot.services is not None:
+            await bot.services.close()
+            bot.services = None
+
+
+@pytest.fixture
+def world(simcord_env: simcord.Env, simcord_bot: LowbackBot) -> World:
+    guild = simcord_env.create_guild("Back Club")
+    channel = guild.create_text_channel("general")
+    managers = guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))
+    return World(
+        env=simcord_env,
+        bot=simcord_bot,
+        guild=guild,
+        channel=channel,
+        alice=guild.add_member(simcord_env.create_user("alice")),
+        bob=guild.add_member(simcord_env.create_user("bob")),
+        manager=guild.add_member(simcord_env.create_user("mia"), roles=[managers]),
+    )

@@ -1,0 +1,55 @@
+"""What the tests look at: buttons on a message, an embed's text, the REST calls the bot made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import simcord
+
+from bot.app import LowbackBot
+
+# Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
+PROBES = ("hip", "exercises", "glutes", "stretch", "back", "legs", "workout", "gym", "core", "pain", "muscles")
+
+
+@dataclass
+class World:
+    env: simcord.Env
+    bot: LowbackBot
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    alice: simcord.MemberActor
+    bob: simcord.MemberActor
+    manager: simcord.MemberActor
+
+    def mention_bot(self) -> str:
+        assert self.bot.user is not None
+        return self.bot.user.mention
+
+
+def buttons(message: Any) -> list[str]:
+    """The labels of the enabled buttons on a message (a discord.Message or a SimCord response)."""
+    rows = message.components
+    labels = []
+    for row in rows:
+        children = row["components"] if isinstance(row, dict) else row.children
+        for child in children:
+            label = child.get("label") if isinstance(child, dict) else child.label
+            disabled = child.get("disabled") if isinstance(child, dict) else child.disabled
+            if label and not disabled:
+                labels.append(label)
+    return labels
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """Everything a person can read in an embed."""
+    parts = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    for field in embed.fields:
+        parts += [field.name or "", field.value or ""]
+    return "\n".join(parts)
+
+
+def requests_to(env: simcord.Env, method: str, path_start: str) -> list[simcord.HttpLogEntry]:
+    return [r for r in env.http_requests if r.method == method and r.path.startswith(path_start)]

@@ -1,0 +1,244 @@
+"""Asking: /ask, a mention in a server, a DM; the buttons under answers; pings, cooldowns, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+import pytest
+
+from e2e_helpers import PROBES, World, buttons, embed_text, requests_to
+
+SYMPTOM_WORDS = re.compile(r"\b(numb|numbness|legs|pee|bladder)\b", re.IGNORECASE)
+
+
+async def test_ask_answers_in_an_embed_with_its_source_and_buttons(world: World) -> None:
+    kb = world.bot.services.kb
+    result = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    assert result.ephemeral is False
+    embed = result.response.embeds[0]
+    assert embed.title == kb.topics["booty-flex"].title
+    assert "Source:" in embed.footer.text and kb.safety.disclaimer in embed.footer.text
+    assert "**Your step:**" in embed.description
+    assert {"Next step", "Start this routine", "Not what I asked"} <= set(buttons(result.response))
+
+
+async def test_next_step_button_shows_the_following_step(world: World) -> None:
+    kb = world.bot.services.kb
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    pressed = await world.alice.click(asked.response, label="Next step")
+
+    assert pressed.response.embeds[0].title == kb.step_topic(2).title
+
+
+async def test_start_this_routine_says_how_to_start_it_privately(world: World) -> None:
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    pressed = await world.alice.click(asked.response, label="Start this routine")
+
+    assert pressed.ephemeral
+    assert "/routine start" in pressed.response.embeds[0].description
+
+
+async def test_not_what_i_asked_offers_the_other_answers_and_choosing_one_answers_it(world: World) -> None:
+    kb = world.bot.services.kb
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    others = await world.alice.click(asked.response, label="Not what I asked")
+
+    message = others.response
+    assert message.id == asked.response.id  # the answer is replaced by the choices
+    assert message.embeds[0].title == "Other answers that might fit"
+    choices = buttons(message)
+    assert choices and kb.topics["booty-flex"].title not in choices
+    chosen = await world.alice.click(message, label=choices[0])
+    assert chosen.response.embeds[0].title == choices[0] or chosen.response.embeds[0].title.startswith(choices[0][:70])
+    assert buttons(chosen.response) != choices
+
+
+async def test_clarify_offers_candidates_as_buttons_and_a_choice_answers(world: World) -> None:
+    services = world.bot.services
+    question = None
+    for probe in PROBES:
+        if (await services.ask.ask(999, probe)).kind == "clarify":
+            question = probe
+            break
+    assert question is not None, "no probe question is ambiguous for this knowledge base"
+
+    asked = await world.alice.slash(world.channel, "ask", question=question)
+
+    assert asked.response.embeds[0].title == "Which of these did you mean?"
+    choices = buttons(asked.response)
+    assert len(choices) >= 2
+    chosen = await world.alice.click(asked.response, label=choices[1])
+    assert chosen.response.id == asked.response.id
+    assert chosen.response.embeds[0].title.startswith(choices[1].rstrip("…"))
+
+
+async def test_no_match_says_what_the_bot_can_help_with(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="how do I bake sourdough bread")
+
+    embed = result.response.embeds[0]
+    assert embed.title == "I don't have a curated answer for that"
+    assert "What I can help with" in [f.name for f in embed.fields]
+
+
+async def test_red_flag_to_ask_is_private(world: World) -> None:
+    result = await world.alice.slash(
+        world.channel, "ask", question="my legs have gone numb and i can't feel when i pee"
+    )
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.colour == discord.Colour.red()
+    assert embed.title in {g.title for g in world.bot.services.kb.safety.groups}
+    assert world.channel.last_message is None  # nothing was posted in the channel
+
+
+async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_it(world: World) -> None:
+    symptoms = "my legs have gone numb and i can't feel when i pee"
+    await world.alice.send(world.channel, f"{world.mention_bot()} {symptoms}")
+
+    note = world.channel.last_message
+    assert note.author.id == world.bot.user.id
+    text = embed_text(note.embeds[0])
+    assert note.embeds[0].title == "I've answered you privately"
+    assert not SYMPTOM_WORDS.search(text)
+    for group in world.bot.services.kb.safety.groups:
+        assert group.title not in text and group.answer.strip()[:60] not in text
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title in {g.title for g in world.bot.services.kb.safety.groups}
+
+
+async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(world: World) -> None:
+    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user")
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee")
+
+    note = world.channel.last_message
+    assert note.author.id == world.bot.user.id
+    assert "/ask" in note.embeds[0].description
+    assert not SYMPTOM_WORDS.search(embed_text(note.embeds[0]))
+
+
+async def test_mention_in_a_server_is_answered_in_the_channel(world: World) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_messages_without_a_mention_are_left_alone(world: World) -> None:
+    await world.alice.send(world.channel, "can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == world.alice.id
+
+
+async def test_a_dm_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    await world.alice.send_dm("why does sitting all day hurt my back")
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == kb.topics["sitting"].title
+
+
+async def test_everyone_role_and_user_mentions_in_a_question_ping_nobody(world: World) -> None:
+    role = world.guild.create_role("Everyone Else", mentionable=True)
+    pings = f"@everyone @here {role.mention} {world.bob.mention}"
+    await world.alice.send(world.channel, f"{world.mention_bot()} {pings} how do I do the booty flex?")
+    slash = await world.alice.slash(world.channel, "ask", question=f"{pings} what's the best graphics card")
+
+    for message in (world.channel.last_message, slash.response.message):
+        assert message.author.id == world.bot.user.id
+        assert not message.mention_everyone
+        assert message.mentions == [] and message.role_mentions == []
+    sends = requests_to(world.env, "POST", "/channels/") + requests_to(world.env, "POST", "/interactions/")
+    assert sends
+    for request in sends:
+        body = request.json.get("data", request.json) if isinstance(request.json, dict) else {}
+        assert body.get("allowed_mentions", {}).get("parse") == []
+        assert not body.get("allowed_mentions", {}).get("users") and not body.get("allowed_mentions", {}).get("roles")
+
+
+async def test_ask_cooldown_says_slow_down_with_the_wait_and_lifts_after_it(world: World) -> None:
+    for _ in range(world.bot.settings.ask_cooldown_rate):
+        ok = await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+        assert not ok.ephemeral
+
+    refused = await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+    other = await world.bob.slash(world.channel, "ask", question="can I still do deadlifts?")
+
+    assert refused.ephemeral
+    assert refused.response.embeds[0].title == "Slow down"
+    assert "10 seconds" in refused.response.embeds[0].description
+    assert other.response.embeds[0].title != "Slow down"  # per person
+    await world.env.advance_time(world.bot.settings.ask_cooldown_seconds)
+    again = await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+    assert again.response.embeds[0].title != "Slow down"
+
+
+async def test_mention_cooldown_warns_once_per_burst(world: World) -> None:
+    for _ in range(world.bot.settings.ask_cooldown_rate):
+        await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    warning = world.channel.last_message
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert warning.author.id == world.bot.user.id and warning.embeds[0].title == "Slow down"
+    bot_messages = [m for m in world.channel.history() if m.author.id == world.bot.user.id]
+    assert len(bot_messages) == world.bot.settings.ask_cooldown_rate + 1
+
+
+async def test_bots_are_ignored(world: World) -> None:
+    other_bot = world.guild.add_member(world.env.create_user("otherbot", bot=True))
+
+    await other_bot.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == other_bot.id
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("why " * 400, "That message is too long"),
+        ("?!?! ... 😀😀 !!!", "I couldn't find a question in that"),
+        ("", "Ask me a question"),
+    ],
+)
+async def test_bad_input_by_mention_gets_a_clear_reply(world: World, text: str, title: str) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} {text}")
+
+    assert world.channel.last_message.embeds[0].title == title
+
+
+async def test_junk_to_ask_gets_a_private_clear_reply(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="???!!!")
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "I couldn't find a question in that"
+
+
+async def test_someone_else_pressing_a_button_gets_their_own_private_answer(world: World) -> None:
+    kb = world.bot.services.kb
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    pressed = await world.bob.click(asked.response, label="Not what I asked")
+
+    assert pressed.ephemeral
+    assert world.channel.history()[-1].embeds[0].title == kb.topics["booty-flex"].title  # alice's answer untouched
+
+
+async def test_buttons_are_disabled_when_the_view_expires(world: World) -> None:
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    await world.env.advance_time(601)
+
+    message = world.channel.last_message
+    assert message.id == asked.response.id
+    assert all(child.disabled for row in message.components for child in row.children)

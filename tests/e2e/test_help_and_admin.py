@@ -1,0 +1,102 @@
+"""/help, and the server managers' /admin commands (refused to everyone else)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from discord import app_commands
+
+from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from e2e_helpers import World
+
+
+async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_note(world: World) -> None:
+    kb = world.bot.services.kb
+    result = await world.alice.slash(world.channel, "help")
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == kb.topics["help"].title
+    commands = next(f.value for f in embed.fields if f.name == "Commands")
+    for name in ("/ask", "/progress show", "/progress set", "/mydata show", "/mydata delete", "/help"):
+        assert f"`{name}`" in commands
+    assert "/admin" not in commands
+    assert kb.safety.disclaimer in embed.footer.text
+
+
+async def test_help_shows_the_manager_commands_to_managers(world: World) -> None:
+    result = await world.manager.slash(world.channel, "help")
+
+    commands = next(f.value for f in result.response.embeds[0].fields if f.name == "Commands")
+    assert "`/admin reload`" in commands and "`/admin unanswered`" in commands
+
+
+async def test_manager_commands_are_hidden_from_members(world: World) -> None:
+    assert "admin reload" not in world.alice.available_commands(world.channel)
+    assert "admin reload" in world.manager.available_commands(world.channel)
+
+
+async def test_a_member_granted_the_command_by_the_server_is_still_refused(world: World) -> None:
+    admin = next(c for c in await world.bot.tree.fetch_commands() if c.name == "admin")
+    world.guild.set_command_permissions(admin, {world.alice: True})
+
+    result = await world.alice.slash(world.channel, "admin unanswered", action="on")
+
+    assert result.ephemeral
+    assert "Manage Server" in result.response.embeds[0].description
+    assert any(isinstance(e, app_commands.MissingPermissions) for e in world.env.errors)
+    assert not await world.bot.services.unanswered.is_opted_in(world.guild.id)
+
+
+async def test_admin_reload_reloads_the_knowledge_base(world: World) -> None:
+    result = await world.manager.slash(world.channel, "admin reload")
+
+    assert result.ephemeral
+    message = result.followups[0] if result.followups else result.response
+    assert message.embeds[0].title == "Knowledge base reloaded"
+    assert "topics" in message.embeds[0].description
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """This module's bot reads a copy of the knowledge base that a test may break."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE, knowledge)
+    return Settings(token=None, database=tmp_path / "lowback.db", knowledge=knowledge)
+
+
+async def test_a_broken_knowledge_base_is_refused_and_the_old_one_kept(world: World) -> None:
+    kb = world.bot.services.kb
+    topic_file = next(iter(sorted((world.bot.settings.knowledge / "topics").glob("*.yaml"))))
+    topic_file.write_text(topic_file.read_text(encoding="utf-8") + "\n  - id: Not A Valid Id\n", encoding="utf-8")
+
+    result = await world.manager.slash(world.channel, "admin reload")
+
+    message = result.followups[0] if result.followups else result.response
+    embed = message.embeds[0]
+    assert embed.title == "Reload refused"
+    assert topic_file.name in embed.description
+    asked = await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+    assert asked.response.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_unanswered_questions_list_is_opt_in_and_off_deletes_it(world: World) -> None:
+    off = await world.manager.slash(world.channel, "admin unanswered", action="show")
+    assert off.response.embeds[0].title == "Unanswered questions are off"
+
+    on = await world.manager.slash(world.channel, "admin unanswered", action="on")
+    assert on.ephemeral and on.response.embeds[0].title == "Keeping unanswered questions"
+    await world.alice.slash(world.channel, "ask", question=f"how do I bake sourdough bread {world.bob.mention}")
+    await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+
+    shown = await world.manager.slash(world.channel, "admin unanswered", action="show")
+    listing = shown.response.embeds[0].description
+    assert "sourdough" in listing
+    assert "deadlifts" not in listing  # answered questions are not kept
+    assert str(world.bob.id) not in listing and str(world.alice.id) not in listing
+
+    stopped = await world.manager.slash(world.channel, "admin unanswered", action="off")
+    assert "deleted the 1 question" in stopped.response.embeds[0].description
+    assert await world.bot.services.unanswered.recent(world.guild.id) == []

@@ -1,0 +1,117 @@
+"""/progress, /mydata: private by default, buttons that move the person, deleting everything."""
+
+from __future__ import annotations
+
+import json
+
+from bot.core.streaks import MISSED_SQUARE
+from e2e_helpers import World, buttons
+
+
+async def test_progress_is_private_and_shows_the_step_and_what_comes_next(world: World) -> None:
+    kb = world.bot.services.kb
+    result = await world.alice.slash(world.channel, "progress show")
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == "Your progress"
+    assert "step 1" in embed.description
+    names = [f.name for f in embed.fields]
+    assert "What comes next" in names and "Your streak" in names
+    streak = next(f.value for f in embed.fields if f.name == "Your streak")
+    assert streak.startswith(MISSED_SQUARE * 7)  # a week of squares, none done yet
+    assert {"It's easy now", "It hurts"} <= set(buttons(result.response))
+    assert kb.step_topic(2).title.split(":", 1)[-1].strip() in next(f.value for f in embed.fields if f.name == "What comes next")
+
+
+async def test_its_easy_now_moves_up_and_it_hurts_moves_back(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "progress show")
+
+    up = await world.alice.click(shown.response, label="It's easy now")
+    assert up.response.embeds[0].title == "Moved up to step 2"
+    again = await world.alice.slash(world.channel, "progress show")
+    assert "step 2" in again.response.embeds[0].description
+
+    back = await world.alice.click(again.response, label="It hurts")
+    assert back.response.embeds[0].title == "Back to step 1"
+    assert "step 1" in (await world.alice.slash(world.channel, "progress show")).response.embeds[0].description
+
+
+async def test_progress_set_puts_the_person_on_a_step(world: World) -> None:
+    kb = world.bot.services.kb
+    result = await world.alice.slash(world.channel, "progress set", step=3)
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "You're on step 3"
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert kb.step_topic(3).title.split(":", 1)[-1].strip() in shown.response.embeds[0].description
+    beyond = await world.alice.slash(world.channel, "progress set", step=kb.max_step + 1)
+    assert beyond.response.embeds[0].title == "No such step"
+
+
+async def test_only_the_owner_can_move_their_step_from_a_public_progress_message(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "progress show", public=True)
+    assert not shown.ephemeral
+
+    pressed = await world.bob.click(shown.response, label="It's easy now")
+
+    assert pressed.ephemeral
+    assert pressed.response.embeds[0].title == "Not your buttons"
+    mine = await world.alice.slash(world.channel, "progress show")
+    assert "step 1" in mine.response.embeds[0].description
+    bobs = await world.bob.slash(world.channel, "progress show")
+    assert "step 1" in bobs.response.embeds[0].description
+
+
+async def test_mydata_show_lists_everything_privately_with_a_json_export(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=2)
+
+    result = await world.alice.slash(world.channel, "mydata show")
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "What I store about you"
+    attachment = result.response.attachments[0]
+    assert attachment.filename.endswith(".json")
+    export = json.loads(await attachment.read())
+    assert export["user_id"] == world.alice.id
+    assert str(world.bob.id) not in json.dumps(export)
+
+
+async def test_mydata_delete_asks_first_then_deletes_everything(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    await world.bob.slash(world.channel, "progress set", step=2)
+
+    asked = await world.alice.slash(world.channel, "mydata delete")
+    assert asked.ephemeral
+    assert buttons(asked.response) == ["Delete everything", "Cancel"]
+    done = await world.alice.click(asked.response, label="Delete everything")
+
+    assert done.response.embeds[0].title == "Your data is deleted"
+    assert buttons(done.response) == []
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 1" in shown.response.embeds[0].description
+    bobs = await world.bob.slash(world.channel, "progress show")
+    assert "step 2" in bobs.response.embeds[0].description  # only alice's data went
+
+
+async def test_mydata_delete_cancel_keeps_everything(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "mydata delete")
+
+    cancelled = await world.alice.click(asked.response, label="Cancel")
+
+    assert cancelled.response.embeds[0].title == "Nothing deleted"
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 3" in shown.response.embeds[0].description
+
+
+async def test_mydata_delete_confirmation_expires_without_deleting(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "mydata delete")
+
+    await world.env.advance_time(601)
+
+    assert asked.response.embeds[0].title == "Nothing deleted"
+    assert buttons(asked.response) == []
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 3" in shown.response.embeds[0].description
