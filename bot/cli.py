@@ -180,7 +180,7 @@ def cmd_run(settings: Settings) -> int:
         return 2
     from bot.app import run_bot
 
-    return run_bot(settings)
+    return asyncio.run(run_bot(settings))
 
 
 def cmd_chat(settings: Settings) -> int:
@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `lowback eval ... | head`
+        sys.stderr.close()
+        return 0
 
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:

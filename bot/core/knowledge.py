@@ -196,7 +196,11 @@ class _Checker:
             return ()
         out = []
         for i, entry in enumerate(value):
-            if not isinstance(entry, (str, int, float)) or isinstance(entry, bool) or not str(entry).strip():
+            if isinstance(entry, bool):
+                self.add(topic, f"{key}[{i}]", "expected text, got true/false (YAML reads bare yes/no/on/off "
+                         "as true/false: put the word in quotes)")
+                continue
+            if not isinstance(entry, (str, int, float)) or not str(entry).strip():
                 self.add(topic, f"{key}[{i}]", f"expected non-empty text, got {_type_name(entry)}")
                 continue
             entry = str(entry).strip()

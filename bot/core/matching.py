@@ -49,14 +49,19 @@ CLARIFY_MAX = 3
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
 INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 
+# A message with no content words but one of these is a greeting or a call for help.
+GREETINGS = frozenset("hi hey hello hiya yo sup howdy help helo heya morning evening gm thanks thank".split())
+
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
 FUZZY_MAX_WORDS = 12  # phrase-level fuzzy similarity only for short questions
-SPECIFIC_WEIGHT = 1.6  # information (sum of word weights) at which a phrasing counts as specific
-FOCUS_SHARE = 0.25  # how much "explains the question" counts against "covers the phrasing"
-FUZZY_SHARE = 0.25  # how much phrase-level similarity counts, for short questions
-VOCAB_SHARE = 0.15  # how much the topic's whole vocabulary explaining the question counts
+SPECIFIC_WEIGHT = 3.5  # information (sum of word weights) at which a phrasing counts as specific
+FOCUS_SHARE = 0.45  # how much "explains the question" counts against "covers the phrasing"
+FUZZY_SHARE = 0.15  # how much phrase-level similarity counts, for short questions
+VOCAB_SHARE = 0.1  # how much the topic's whole vocabulary explaining the question counts
+KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question contains
 TYPO_CACHE = 20000
+MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class Matcher:
         self.canon = kb.canonicalizer
         entries: list[_Entry] = []
         texts: list[list[str]] = []
+        self._keywords = {normalize(k) for topic in kb.topics.values() for k in topic.keywords}
         for topic in kb.topics.values():
             entries.append(_Entry(topic.id, "topic"))
             texts.append([*topic.patterns, *topic.keywords, topic.title])
@@ -120,6 +126,7 @@ class Matcher:
         pattern_words: list[list[int]] = []
         pattern_entry: list[int] = []
         pattern_strings: list[str] = []
+        pattern_is_keyword: list[bool] = []
         entry_words: list[set[int]] = [set() for _ in entries]
         for e, phrasings in enumerate(texts):
             for phrasing in phrasings:
@@ -129,6 +136,7 @@ class Matcher:
                 ids = sorted({vocab.setdefault(w, len(vocab)) for w in words})
                 pattern_words.append(ids)
                 pattern_entry.append(e)
+                pattern_is_keyword.append(entries[e].kind == "topic" and normalize(phrasing) in self._keywords)
                 pattern_strings.append(" ".join(words))
                 entry_words[e].update(ids)
         self.vocab = vocab
@@ -144,9 +152,11 @@ class Matcher:
                 df[w] += 1
         # Words used by few topics carry more information; words no topic uses (intent-only words)
         # get the weight of a word used by one topic.
-        self.weight = np.log1p(n_entries / np.maximum(df, 1.0))
+        self.weight = np.log((n_entries + 1) / (np.maximum(df, 1.0) + 0.5))
         self.pattern_entry = np.asarray(pattern_entry, dtype=np.int64)
         self.pattern_strings = pattern_strings
+        self.pattern_ids = pattern_words
+        self.pattern_is_keyword = np.asarray(pattern_is_keyword, dtype=bool)
         self.pattern_total = np.array([self.weight[ids].sum() for ids in pattern_words], dtype=np.float64)
         postings: list[list[int]] = [[] for _ in vocab]
         for p, ids in enumerate(pattern_words):
@@ -162,7 +172,7 @@ class Matcher:
         self.specificity = np.minimum(1.0, self.pattern_total / SPECIFIC_WEIGHT)
         by_letter: dict[str, list[str]] = {}
         for w in vocab:
-            if len(w) >= 4 and not w.isdigit():
+            if len(w) >= MIN_TYPO_LENGTH - 2 and not w.isdigit():
                 by_letter.setdefault(w[0], []).append(w)
         self._by_letter = by_letter
         self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
@@ -173,14 +183,14 @@ class Matcher:
     def _correct(self, word: str) -> str | None:
         if word in self.vocab:
             return word
-        if len(word) < 4 or word.isdigit():
+        if len(word) < MIN_TYPO_LENGTH or word.isdigit():
             return None
         cache = self._typo_cache
         if word in cache:
             cache.move_to_end(word)
             return cache[word]
         choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
-        cutoff = 80 if len(word) <= 5 else 84
+        cutoff = 85 if len(word) <= 7 else 84
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff) if choices else None
         result = best[0] if best else None
         cache[word] = result
@@ -219,7 +229,12 @@ class Matcher:
             pattern_scores = (1 - FUZZY_SHARE) * pattern_scores + FUZZY_SHARE * (fz / 100.0) * self.specificity
         np.maximum.at(scores, self.pattern_entry, pattern_scores)
         vocab_share = np.minimum(1.0, entry_hits / max(question_total, 1e-9))
-        return (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
+        scores = (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
+        # A curated keyword present in full ("leg press", "psoas") is strong evidence for its topic.
+        keyword_hit = np.zeros(len(self.entries), dtype=np.float64)
+        full = (coverage >= 0.999) & self.pattern_is_keyword
+        np.maximum.at(keyword_hit, self.pattern_entry[full], 1.0)
+        return scores + KEYWORD_BONUS * keyword_hit
 
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
@@ -229,16 +244,19 @@ class Matcher:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
         if not words:
+            if "help" in self.kb.topics and GREETINGS.intersection(normalized.split()):
+                return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         scores = self.entry_scores(words)
         ranked = sorted(
             ((float(scores[i]), self.entries[i]) for i in self.topic_entries if scores[i] > 0),
             key=lambda pair: -pair[0],
         )
-        cands = tuple(Candidate(e.key, s) for s, e in ranked if e.kind == "topic")[:5]
+        cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         best_score, best = ranked[0] if ranked else (0.0, None)
+        best_score = min(best_score, 1.0)
 
-        intent, intent_score = self._intent(scores)
+        intent, intent_score = self._intent(words)
         if intent is not None:
             moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
             if moved is not None:
@@ -256,9 +274,20 @@ class Matcher:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
-    def _intent(self, scores: np.ndarray) -> tuple[str | None, float]:
-        up = float(scores[self.intent_index["intent:move_up"]])
-        down = float(scores[self.intent_index["intent:go_back"]])
+    def _intent(self, words: list[str]) -> tuple[str | None, float]:
+        """How fully the question contains a move-up or go-back phrasing (other words don't count against it)."""
+        known = {self.vocab[c] for c in (self._correct(w) for w in words) if c is not None}
+        best = {}
+        for name in ("move_up", "go_back"):
+            entry = self.intent_index["intent:" + name]
+            rows = np.flatnonzero(self.pattern_entry == entry)
+            score = 0.0
+            for p in rows:
+                ids = self.pattern_ids[p]
+                hit = sum(self.weight[w] for w in ids if w in known)
+                score = max(score, hit / max(self.pattern_total[p], 1e-9) * (0.5 + 0.5 * self.specificity[p]))
+            best[name] = score
+        up, down = best["move_up"], best["go_back"]
         if max(up, down) < INTENT_AT_LEAST:
             return None, 0.0
         return ("move_up", up) if up >= down else ("go_back", down)
@@ -268,7 +297,7 @@ class Matcher:
         """The step topic a progression phrasing leads to, or None when the question is about something else."""
         kb = self.kb
         best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
-        if best_topic is not None and best_topic.step is not None:
+        if best_topic is not None and best_topic.step is not None and best_score >= NO_MATCH_BELOW:
             from_step = best_topic.step
         elif best is None or best_score < INTENT_OVERRIDES_BELOW or (best_topic is not None and best_topic.kind == "help"):
             from_step = person_step

@@ -94,8 +94,8 @@ def stem(word: str) -> str:
             if suffix == "es" and not word[:-2].endswith(("ss", "sh", "ch", "x")):
                 suffix = "s"  # glutes -> glute, squeezes -> squeeze; presses -> press
             base = word[: -len(suffix)]
-            if len(base) < 3:
-                return word
+            if len(base) < 3 or base in STOPWORDS:
+                return word  # "evening" is not "even"
             if suffix in ("ing", "ed") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]  # squatting -> squat, tugged -> tug
             return base

@@ -1,0 +1,120 @@
+"""The matcher as a person meets it: their own words, typos, junk, and the safety screen first."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.core.compose import reply_for
+from bot.core.knowledge import load_knowledge
+from bot.core.matching import Matcher
+from bot.settings import DEFAULT_KNOWLEDGE
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(DEFAULT_KNOWLEDGE)
+
+
+@pytest.fixture(scope="module")
+def matcher(kb):
+    return Matcher(kb)
+
+
+def topic_of(matcher, question, **kw):
+    result = matcher.match(question, **kw)
+    return result.kind, result.topic
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("how do i do the booty flx", "booty-flex"),
+        ("hamstirng curl lying down how do i do it for my glutes", "hamstring-curl-stability"),
+        ("deadlfits with a sore lower back ok??", "deadlifts"),
+        ("hip thrusts bench or floor", "hip-thrust"),
+        ("bench or floor for hip thrusts", "hip-thrust"),
+    ],
+)
+def test_typos_and_word_order_still_find_the_topic(matcher, question, topic):
+    kind, found = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and found == topic
+
+
+def test_discord_markup_mentions_and_emoji_do_not_change_the_answer(matcher):
+    plain = matcher.match("can i still do rdls")
+    noisy = matcher.match("<@1234567890> @everyone can i still do **RDLs** 🤔🤔 <:think:987654321>\u200b")
+    assert (plain.kind, plain.topic) == (noisy.kind, noisy.topic) == ("answer", "deadlifts")
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "😭😭😭", "\u200b\u200b", "!!!???", "<@123> @everyone", "\x00\x01"])
+def test_empty_or_junk_input_gets_a_clear_reply_not_an_exception(kb, matcher, junk):
+    result = matcher.match(junk)
+    assert result.kind == "no_match" and result.topic is None
+    reply = reply_for(kb, result)
+    assert reply.kind == "error" and "question" in reply.body.lower()
+
+
+def test_huge_input_is_bounded_in_time_and_still_answered(matcher):
+    question = ("blah " * 2500) + " can i still deadlift with back pain"
+    assert len(question) > 10000
+    start = time.perf_counter()
+    result = matcher.match(question)
+    assert time.perf_counter() - start < 0.5
+    assert result.kind in ("answer", "clarify", "no_match")
+
+
+def test_red_flag_wins_over_exercise_advice(kb, matcher):
+    result = matcher.match("i lost control of my bladder and my back hurts, can i still do hip thrusts?")
+    assert result.kind == "red_flag"
+    reply = reply_for(kb, result)
+    assert reply.private and reply.actions == ()
+    assert "thrust" not in reply.body.lower()
+
+
+def test_negated_symptoms_are_not_red_flags(matcher):
+    for q in ("no numbness or anything, just stiff after sitting all day",
+              "i didnt fall or anything, it just started hurting after deadlifts"):
+        assert matcher.match(q).kind != "red_flag", q
+
+
+@pytest.mark.parametrize("question", ["what's the best graphics card for gaming", "recommend me a movie",
+                                      "how do i bake sourdough bread", "what's the weather in paris"])
+def test_off_topic_questions_get_no_match(matcher, question):
+    assert matcher.match(question).kind == "no_match"
+
+
+def test_uncovered_back_subject_is_named_honestly(kb, matcher):
+    result = matcher.match("should i put ice or heat on my lower back")
+    assert result.kind == "no_match" and result.gap is not None
+    reply = reply_for(kb, result)
+    assert "don't have a curated answer" in reply.body
+    assert "physio" in reply.body.lower() or "doctor" in reply.body.lower()
+
+
+def test_moving_up_from_the_step_the_question_names(matcher):
+    kind, topic = topic_of(matcher, "the booty flex is really easy now, whats next")
+    assert (kind, topic) == ("answer", "glute-stretch")
+
+
+def test_a_step_that_hurts_goes_back_one(matcher):
+    kind, topic = topic_of(matcher, "the kneeling hip flexor stretch tugs on my lower back")
+    assert kind == "answer" and topic in ("booty-flex", "stretching")
+
+
+def test_whats_next_depends_on_the_persons_step(matcher):
+    assert topic_of(matcher, "what's next?", person_step=1) == ("answer", "glute-stretch")
+    assert topic_of(matcher, "what's next?", person_step=3) == ("answer", "hip-thrust")
+
+
+def test_later_step_answer_says_which_step_the_person_is_on(kb, matcher):
+    result = matcher.match("how do i do hip thrusts")
+    reply = reply_for(kb, result, person_step=1, known_person=True)
+    assert reply.topic == "hip-thrust"
+    assert "step 1" in reply.body and "Step 4 comes later" in reply.body
+
+
+def test_answer_names_its_source_and_the_disclaimer(kb, matcher):
+    reply = reply_for(kb, matcher.match("can i still deadlift"))
+    assert reply.footer and "Source:" in reply.footer and "not medical advice" in reply.footer.lower()

@@ -1,0 +1,111 @@
+"""Answers that know where the person is on the ladder, and moving them with the knowledge base's rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.store.people import PeopleRepo
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+ALICE = 111111111111111111
+
+
+@pytest.fixture
+async def services(tmp_path):
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "bot.db")
+    s = await Services.open(settings, clock=lambda: NOW)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def test_someone_new_is_treated_as_step_one(services):
+    reply = await services.ask.ask(ALICE, "how do i do hip thrusts")
+    assert reply.topic == "hip-thrust"
+    assert "step 1" in reply.body and "Step 4 comes later" in reply.body
+    assert await PeopleRepo(services.db).get(ALICE) is None  # asking stores nothing
+
+
+async def test_moving_up_shows_the_rule_and_records_why(services):
+    reply = await services.progress.move_up(ALICE)
+    assert reply.step == 2
+    assert reply.fields[0].name == "The rule for moving up"
+    assert "easy and pain-free" in reply.fields[0].value.lower()
+    history = await PeopleRepo(services.db).history(ALICE)
+    assert [(h.from_step, h.to_step, h.reason) for h in history] == [(1, 2, "easy and pain-free")]
+
+
+async def test_whats_next_follows_the_persons_own_step(services):
+    await services.progress.set_step(ALICE, 3)
+    reply = await services.ask.ask(ALICE, "ok what's next?")
+    assert reply.topic == "hip-thrust"
+
+
+async def test_it_hurts_goes_back_one_step_with_the_rule(services):
+    await services.progress.set_step(ALICE, 3)
+    reply = await services.progress.go_back(ALICE)
+    assert reply.step == 2 and reply.fields[0].name == "The rule for going back"
+    person = await PeopleRepo(services.db).get(ALICE)
+    assert person.step == 2
+
+
+async def test_it_hurts_at_step_one_gives_flare_up_advice_and_the_warning_signs(services):
+    reply = await services.progress.go_back(ALICE)
+    assert reply.step == 1
+    assert any(f.name == "See a clinician if" for f in reply.fields)
+    assert any(a.kind == "start_routine" for a in reply.actions)
+    assert (await PeopleRepo(services.db).get(ALICE)) is None or (await PeopleRepo(services.db).get(ALICE)).step == 1
+
+
+async def test_at_the_top_there_is_no_higher_step(services):
+    await services.progress.set_step(ALICE, 4)
+    reply = await services.progress.move_up(ALICE)
+    assert reply.step == 4 and "last step" in reply.title.lower()
+
+
+async def test_progress_shows_step_next_step_and_streak(services):
+    await services.progress.set_step(ALICE, 2)
+    reply = await services.progress.show(ALICE)
+    names = [f.name for f in reply.fields]
+    assert "What comes next" in names and "Your streak" in names
+    assert "step 2" in reply.body and reply.private
+
+
+async def test_unanswered_questions_are_kept_only_for_servers_that_opted_in(services):
+    guild = 42
+    await services.ask.ask(ALICE, "what's the best graphics card for gaming", guild_id=guild)
+    assert await services.unanswered.recent(guild) == []
+    await services.unanswered.set_opt_in(guild, True, NOW)
+    await services.ask.ask(ALICE, "what's the best graphics card for gaming", guild_id=guild)
+    kept = await services.unanswered.recent(guild)
+    assert len(kept) == 1 and "graphics card" in kept[0].question
+
+
+async def test_data_show_and_delete(services):
+    await services.progress.set_step(ALICE, 2)
+    shown = await services.data.show(ALICE)
+    assert "step" in shown.body.lower()
+    deleted = await services.data.delete(ALICE)
+    assert "Deleted" in deleted.body
+    assert await PeopleRepo(services.db).get(ALICE) is None
+    assert (await services.progress.show(ALICE)).step == 1
+
+
+async def test_a_failed_knowledge_reload_keeps_the_old_knowledge_base(services, tmp_path):
+    import shutil
+
+    broken = tmp_path / "kb"
+    shutil.copytree(services.settings.knowledge, broken)
+    (broken / "topics" / "why.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+    services.settings = replace(services.settings, knowledge=broken)
+    old = services.kb
+    problems = services.reload_knowledge()
+    assert problems and "topics/why.yaml" in str(problems[0])
+    assert services.kb is old
+    assert (await services.ask.ask(ALICE, "can i still deadlift")).topic == "deadlifts"
