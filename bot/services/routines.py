@@ -1,0 +1,365 @@
+"""Running timed routines for people: one active session each, recorded in the store.
+
+A front end calls :meth:`RoutineService.start` with a callback; the service runs the session in a
+task that sleeps (with the injected sleep) until the next phase boundary and hands every event to
+the callback. Pause, resume, add a round and stop come from the front end at any time.
+
+Each phase ends at its planned instant, computed by :class:`~bot.core.routine.RoutineSession` from
+the start and the pauses; a late wake-up delays the event's delivery, never the plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Union
+
+from bot.core.routine import (
+    Event,
+    Paused,
+    Resumed,
+    RoundAdded,
+    RoutineBook,
+    RoutinePlan,
+    RoutineSession,
+    State,
+    Stopped,
+)
+from bot.core.streaks import Streaks, compute_streaks
+from bot.store.db import Database
+from bot.store.people import PeopleRepo
+from bot.store.routines import RoutineSessionsRepo
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+EventCallback = Callable[[Event], Union[Awaitable[None], None]]
+
+DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
+PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
+
+
+class UnknownRoutine(LookupError):
+    """No routine has the id asked for; ``names`` lists the (id, name) of those that exist."""
+
+    def __init__(self, routine_id: str, names: list[tuple[str, str]]):
+        self.routine_id = routine_id
+        self.names = names
+        known = ", ".join(rid for rid, _ in names)
+        super().__init__(f"no routine called {routine_id!r} (known: {known})")
+
+
+@dataclass(eq=False)
+class RoutineHandle:
+    """A running (or just ended) session of one person. Read it; change it through the service."""
+
+    session_id: int
+    user_id: int
+    session: RoutineSession
+    channel: str | None = None
+    on_event: EventCallback | None = None
+    task: asyncio.Task | None = field(default=None, repr=False)
+    _sleeper: asyncio.Future | None = field(default=None, repr=False)
+    _outbox: deque = field(default_factory=deque, repr=False)
+    _delivering: bool = field(default=False, repr=False)
+    _recording: asyncio.Future | None = field(default=None, repr=False)
+
+    @property
+    def plan(self) -> RoutinePlan:
+        return self.session.plan
+
+    @property
+    def state(self) -> State:
+        return self.session.state
+
+    async def wait(self) -> State:
+        """Wait until the session has ended and been recorded; its final state."""
+        if self.task is not None:
+            await asyncio.wait({self.task})
+        return self.session.state
+
+
+@dataclass(frozen=True)
+class AlreadyRunning:
+    """The person already has a routine running. Offer to ``stop`` it, then ``start`` again."""
+
+    running: RoutineHandle
+    offer: tuple[str, ...] = ("stop", "start")
+
+    @property
+    def message(self) -> str:
+        return (
+            f"You already have a routine running: {self.running.plan.name}. "
+            "Stop it first, then start the new one."
+        )
+
+
+StartResult = Union[RoutineHandle, AlreadyRunning]
+
+
+class RoutineService:
+    def __init__(
+        self,
+        db: Database,
+        book: RoutineBook,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        *,
+        paused_recheck: float = PAUSED_RECHECK_SECONDS,
+    ):
+        self.db = db
+        self.book = book
+        self.clock = clock
+        self.sleep = sleep
+        self.paused_recheck = paused_recheck
+        self.sessions = RoutineSessionsRepo(db)
+        self.people = PeopleRepo(db)
+        self._active: dict[int, RoutineHandle] = {}
+        self._start_lock = asyncio.Lock()
+
+    # --- choosing a plan ---
+
+    async def step_of(self, user_id: int) -> int:
+        """The person's step from the store; 1 for someone the bot has not met."""
+        person = await self.people.get(user_id)
+        return person.step if person else 1
+
+    async def plan_for(self, user_id: int, routine_id: str | None = None, *, step: int | None = None) -> RoutinePlan:
+        """The plan ``routine_id`` names (by id or name), or the person's daily plan for their step.
+
+        Raises :class:`UnknownRoutine` for an id that matches no routine.
+        """
+        if routine_id is None or routine_id.strip().lower() == DAILY:
+            return self.book.daily_for_step(step if step is not None else await self.step_of(user_id))
+        plan = self.book.find(routine_id)
+        if plan is None:
+            raise UnknownRoutine(routine_id, self.book.names())
+        return plan
+
+    # --- the session ---
+
+    def active(self, user_id: int) -> RoutineHandle | None:
+        """The person's running or paused session in this process, if any."""
+        return self._active.get(user_id)
+
+    async def start(
+        self,
+        user_id: int,
+        routine_id: str | None = None,
+        *,
+        on_event: EventCallback | None = None,
+        step: int | None = None,
+        channel: str | None = None,
+        plan: RoutinePlan | None = None,
+    ) -> StartResult:
+        """Start a routine for the person: ``routine_id``, or (None) the daily plan for their step.
+
+        ``plan`` runs a plan given directly instead (e.g. a scaled one). ``on_event`` receives
+        every event in order, starting with the first phase; it may be sync or async, and an
+        error in it is logged, never fatal to the session. Returns the handle, or
+        :class:`AlreadyRunning` with the running session if the person has one.
+        """
+        running = self._active.get(user_id)
+        if running is not None:
+            return AlreadyRunning(running)
+        if plan is None:
+            plan = await self.plan_for(user_id, routine_id, step=step)
+        async with self._start_lock:
+            running = self._active.get(user_id)  # another task may have started one meanwhile
+            if running is not None:
+                return AlreadyRunning(running)
+            now = self.clock()
+            await self.people.ensure(user_id, now)
+            # No session of this person runs in this process, so a running row in the store is
+            # left over from a previous run of the bot: it is marked interrupted.
+            record = await self.sessions.create(user_id, plan.id, now, channel=channel, interrupt_stale=True)
+            handle = RoutineHandle(
+                session_id=record.id,
+                user_id=user_id,
+                session=RoutineSession(plan, now),
+                channel=channel,
+                on_event=on_event,
+            )
+            self._active[user_id] = handle
+        handle.task = asyncio.create_task(self._run(handle), name=f"routine-{user_id}-{record.id}")
+        return handle
+
+    async def pause(self, user_id: int) -> bool:
+        """Pause the person's session; False if there is none running."""
+        return await self._change(user_id, lambda s, now: s.pause(now), Paused)
+
+    async def resume(self, user_id: int) -> bool:
+        """Resume the person's paused session; False if there is none paused."""
+        return await self._change(user_id, lambda s, now: s.resume(now), Resumed)
+
+    async def toggle_pause(self, user_id: int) -> bool:
+        """Pause a running session or resume a paused one; False if there is none."""
+        handle = self._active.get(user_id)
+        if handle is None:
+            return False
+        if handle.session.state == "paused":
+            return await self.resume(user_id)
+        return await self.pause(user_id)
+
+    async def add_round(self, user_id: int) -> bool:
+        """Add a round to the person's session; False if none can be added (or there is none)."""
+        return await self._change(user_id, lambda s, now: s.add_round(now), RoundAdded)
+
+    async def stop(self, user_id: int) -> bool:
+        """Stop the person's session and record it as stopped; False if there is none.
+
+        When this returns, the session is recorded and a new one may be started.
+        """
+        handle = self._active.get(user_id)
+        if handle is None:
+            return False
+        events = handle.session.stop(self.clock())
+        await self._deliver(handle, events)
+        self._wake(handle)
+        await self._record_end(handle)
+        return any(isinstance(e, Stopped) for e in events)
+
+    async def _change(
+        self, user_id: int, change: Callable[[RoutineSession, datetime], list[Event]], expected: type
+    ) -> bool:
+        handle = self._active.get(user_id)
+        if handle is None:
+            return False
+        events = change(handle.session, self.clock())
+        self._wake(handle)  # the next deadline moved (or vanished): the task recomputes it
+        await self._deliver(handle, events)
+        return any(isinstance(e, expected) for e in events)
+
+    # --- the task ---
+
+    async def _run(self, handle: RoutineHandle) -> None:
+        session = handle.session
+        try:
+            while True:
+                await self._deliver(handle, session.advance(self.clock()))
+                if session.done:
+                    break
+                deadline = session.next_deadline()
+                if deadline is None:
+                    delay = self.paused_recheck
+                else:
+                    delay = max(0.0, (deadline - self.clock()).total_seconds())
+                await self._sleep_or_wake(handle, delay)
+        except asyncio.CancelledError:
+            raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
+        except Exception:
+            log.exception("routine session %s of person %s failed", handle.session_id, handle.user_id)
+            await self._record_end(handle, interrupted=True)
+            return
+        await self._record_end(handle)
+
+    async def _sleep_or_wake(self, handle: RoutineHandle, delay: float) -> None:
+        """Sleep ``delay`` seconds with the injected sleep; return early if woken by :meth:`_wake`."""
+        sleeper = asyncio.ensure_future(self.sleep(delay))
+        handle._sleeper = sleeper
+        try:
+            await asyncio.wait({sleeper})
+        finally:
+            handle._sleeper = None
+            if not sleeper.done():
+                sleeper.cancel()
+        if not sleeper.cancelled():
+            sleeper.result()  # surface an error from the sleep itself
+
+    @staticmethod
+    def _wake(handle: RoutineHandle) -> None:
+        sleeper = handle._sleeper
+        if sleeper is not None and not sleeper.done():
+            sleeper.cancel()
+
+    async def _deliver(self, handle: RoutineHandle, events: list[Event]) -> None:
+        """Hand events to the callback in order, one at a time, even when several tasks (the
+        session's own and a front end's pause or stop) produce events at once."""
+        if not events:
+            return
+        handle._outbox.extend(events)
+        if handle._delivering or handle.on_event is None:
+            if handle.on_event is None:
+                handle._outbox.clear()
+            return
+        handle._delivering = True
+        try:
+            while handle._outbox:
+                event = handle._outbox.popleft()
+                try:
+                    result = handle.on_event(event)
+                    if inspect.isawaitable(result):
+                        await result
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("routine event handler failed on %s", type(event).__name__)
+        finally:
+            handle._delivering = False
+
+    async def _record_end(self, handle: RoutineHandle, *, interrupted: bool = False) -> None:
+        """Write how the session ended, once, and free the person for a new session.
+
+        Every caller waits for the one write; a caller being cancelled does not cancel it.
+        """
+        if handle._recording is None:
+            handle._recording = asyncio.ensure_future(self._write_end(handle, interrupted))
+        await asyncio.shield(handle._recording)
+
+    async def _write_end(self, handle: RoutineHandle, interrupted: bool) -> None:
+        session = handle.session
+        try:
+            if interrupted or not session.done:
+                await self.sessions.end(handle.session_id, "interrupted", None, session.rounds_added)
+            else:
+                await self.sessions.end(handle.session_id, session.state, session.ended_at, session.rounds_added)
+        except Exception:
+            log.exception("could not record the end of routine session %s", handle.session_id)
+        finally:
+            if self._active.get(handle.user_id) is handle:
+                del self._active[handle.user_id]
+
+    # --- start-up and shut-down ---
+
+    async def recover(self) -> int:
+        """Mark sessions left running by a previous run of the bot as interrupted (call at start-up).
+
+        Returns how many there were. Sessions running in this process are left alone.
+        """
+        keep = [h.session_id for h in self._active.values()]
+        count = await self.sessions.interrupt_running(keep=keep)
+        if count:
+            log.info("marked %d routine session(s) left running as interrupted", count)
+        return count
+
+    async def shutdown(self) -> None:
+        """Cancel every running session and record it as interrupted."""
+        handles = list(self._active.values())
+        for handle in handles:
+            if handle.task is not None:
+                handle.task.cancel()
+        for handle in handles:
+            if handle.task is not None:
+                await asyncio.wait({handle.task})
+            await self._record_end(handle, interrupted=not handle.session.done)
+
+    # --- history ---
+
+    async def streaks(self, user_id: int, tz: str) -> Streaks:
+        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
+        return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
+
+    async def did_routine_between(self, user_id: int, start_utc: datetime, end_utc: datetime) -> bool:
+        """Whether the person finished a routine at an instant in ``[start_utc, end_utc)``."""
+        return await self.sessions.finished_between(user_id, start_utc, end_utc)
+
+    def set_book(self, book: RoutineBook) -> None:
+        """Use a reloaded knowledge base for sessions started from now on."""
+        self.book = book
+

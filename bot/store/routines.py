@@ -1,0 +1,154 @@
+"""Routine sessions: which routine a person started, when, and how it ended.
+
+A session is 'running' until it is 'finished' (done to the end), 'stopped' (the person quit) or
+'interrupted' (the bot stopped while it was running; set at the next start). The database keeps at
+most one running session per person.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+from bot.store.db import Database, format_utc, parse_utc
+
+Status = Literal["running", "finished", "stopped", "interrupted"]
+END_STATUSES: tuple[str, ...] = ("finished", "stopped", "interrupted")
+
+
+class SessionAlreadyRunning(Exception):
+    """The person already has a running session in the store."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    user_id: int
+    routine_id: str
+    status: Status
+    started_at: datetime
+    ended_at: datetime | None
+    rounds_added: int
+    channel: str | None
+
+
+_COLUMNS = "id, user_id, routine_id, status, started_at, ended_at, rounds_added, channel"
+
+
+def _record(row: aiosqlite.Row) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        user_id=row["user_id"],
+        routine_id=row["routine_id"],
+        status=row["status"],
+        started_at=parse_utc(row["started_at"]),
+        ended_at=parse_utc(row["ended_at"]) if row["ended_at"] else None,
+        rounds_added=row["rounds_added"],
+        channel=row["channel"],
+    )
+
+
+class RoutineSessionsRepo:
+    """The ``routine_sessions`` table. The person must exist in ``people`` first."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(
+        self,
+        user_id: int,
+        routine_id: str,
+        started_at: datetime,
+        *,
+        channel: str | None = None,
+        interrupt_stale: bool = False,
+    ) -> SessionRecord:
+        """Record a new running session.
+
+        With ``interrupt_stale`` a session the store still holds as running (left over from a
+        previous run of the bot) is marked interrupted first, in the same transaction; without it
+        such a session makes this raise :class:`SessionAlreadyRunning`.
+        """
+        try:
+            async with self.db.transaction() as conn:
+                if interrupt_stale:
+                    await conn.execute(
+                        "UPDATE routine_sessions SET status = 'interrupted' WHERE user_id = ? AND status = 'running'",
+                        (user_id,),
+                    )
+                cur = await conn.execute(
+                    "INSERT INTO routine_sessions (user_id, routine_id, status, started_at, channel)"
+                    " VALUES (?, ?, 'running', ?, ?)",
+                    (user_id, routine_id, format_utc(started_at), channel),
+                )
+                new_id = cur.lastrowid
+                row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM routine_sessions WHERE id = ?", (new_id,))
+        except sqlite3.IntegrityError as exc:
+            if "routine_sessions.user_id" in str(exc) or "UNIQUE" in str(exc):
+                raise SessionAlreadyRunning(f"person {user_id} already has a running routine session") from exc
+            raise
+        assert row is not None
+        return _record(row)
+
+    async def end(self, session_id: int, status: Status, ended_at: datetime | None, rounds_added: int = 0) -> bool:
+        """Record how a running session ended. False if it was not running (already ended)."""
+        if status not in END_STATUSES:
+            raise ValueError(f"a session ends as one of {', '.join(END_STATUSES)}, not {status!r}")
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE routine_sessions SET status = ?, ended_at = ?, rounds_added = ?"
+                " WHERE id = ? AND status = 'running'",
+                (status, format_utc(ended_at) if ended_at else None, rounds_added, session_id),
+            )
+            return cur.rowcount == 1
+
+    async def get(self, session_id: int) -> SessionRecord | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM routine_sessions WHERE id = ?", (session_id,))
+        return _record(row) if row else None
+
+    async def running(self, user_id: int) -> SessionRecord | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM routine_sessions WHERE user_id = ? AND status = 'running'", (user_id,)
+        )
+        return _record(row) if row else None
+
+    async def interrupt_running(self, *, keep: Iterable[int] = ()) -> int:
+        """Mark every running session interrupted, except the session ids in ``keep``; how many."""
+        keep_ids = list(keep)
+        sql = "UPDATE routine_sessions SET status = 'interrupted' WHERE status = 'running'"
+        if keep_ids:
+            sql += f" AND id NOT IN ({', '.join('?' for _ in keep_ids)})"
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(sql, keep_ids)
+            return cur.rowcount
+
+    async def finished_times(self, user_id: int) -> list[datetime]:
+        """When each of the person's finished sessions ended, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT ended_at FROM routine_sessions WHERE user_id = ? AND status = 'finished'"
+            " AND ended_at IS NOT NULL ORDER BY ended_at",
+            (user_id,),
+        )
+        return [parse_utc(r["ended_at"]) for r in rows]
+
+    async def finished_between(self, user_id: int, start: datetime, end: datetime) -> bool:
+        """Whether the person finished a routine at an instant in ``[start, end)``."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM routine_sessions WHERE user_id = ? AND status = 'finished'"
+            " AND ended_at >= ? AND ended_at < ? LIMIT 1",
+            (user_id, format_utc(start), format_utc(end)),
+        )
+        return row is not None
+
+    async def history(self, user_id: int, limit: int = 50) -> list[SessionRecord]:
+        """The person's sessions, newest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM routine_sessions WHERE user_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [_record(r) for r in rows]

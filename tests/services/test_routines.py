@@ -1,0 +1,394 @@
+"""The routine service: sessions run on a fake clock, recorded in a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from bot.core.routine import Event, Finished, Paused, PhaseStarted, Resumed, RoundAdded, RoutineBook, Stopped, parse_routines
+from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
+from bot.store.db import Database
+from bot.store.people import PeopleRepo
+from bot.store.routines import RoutineSessionsRepo
+from fakes import FakeClock
+
+ROUTINES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "routines.yaml"
+T0 = datetime(2025, 3, 10, 7, 30, tzinfo=timezone.utc)
+BOOTY_FLEX_SECONDS = 5 + 10 * (7 + 3)
+STEP2_SECONDS = 5 + 30 + 5 + 30 + BOOTY_FLEX_SECONDS
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+class LateClock(FakeClock):
+    """Every sleep ends ``late`` seconds after it should, as on a busy machine."""
+
+    def __init__(self, start: datetime, late: float):
+        super().__init__(start)
+        self.late = late
+        self.asked: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        await super().sleep(seconds + self.late)
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def run_for(clock: FakeClock, seconds: float) -> None:
+    """Let the session's own sleeps carry virtual time ``seconds`` further, and stop it there."""
+    clock.release(clock.now() + timedelta(seconds=seconds))
+    await settle()
+    await clock.until_parked()
+
+
+async def run_to_end(clock: FakeClock, handle: RoutineHandle) -> str:
+    """Let the session run to its end with no limit; then hold time where it ended."""
+    clock.release(None)
+    state = await handle.wait()
+    clock.horizon = clock.now()
+    return state
+
+
+@pytest.fixture(scope="module")
+def book() -> RoutineBook:
+    book, issues = parse_routines(yaml.safe_load(ROUTINES_FILE.read_text(encoding="utf-8")), "routines.yaml")
+    assert issues == []
+    return book
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    clock = FakeClock(T0)
+    clock.horizon = T0  # time moves only when a test lets it
+    return clock
+
+
+@pytest.fixture
+async def service(db: Database, book: RoutineBook, clock: FakeClock):
+    svc = RoutineService(db, book, clock, clock.sleep)
+    yield svc
+    await svc.shutdown()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def started(self) -> list[tuple[str, datetime]]:
+        return [(e.phase.label, e.at) for e in self.events if isinstance(e, PhaseStarted)]
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+
+async def started(service: RoutineService, user_id: int = 7, routine_id: str | None = "booty-flex", **kw) -> tuple[RoutineHandle, Recorder]:
+    rec = Recorder()
+    handle = await service.start(user_id, routine_id, on_event=rec, **kw)
+    assert isinstance(handle, RoutineHandle)
+    await settle()
+    return handle, rec
+
+
+async def status_of(db: Database, handle: RoutineHandle):
+    return await RoutineSessionsRepo(db).get(handle.session_id)
+
+
+# --- running to the end ------------------------------------------------------------------------
+
+
+async def test_a_routine_runs_phase_by_phase_on_time_and_is_recorded_finished(service, clock, db):
+    handle, rec = await started(service)
+    assert rec.started() == [("Get ready", T0)]
+    assert (await status_of(db, handle)).status == "running"
+    await run_for(clock, 5)
+    assert rec.started()[-1] == ("Squeeze", at(5))
+    assert rec.events[-1].ends_at == at(12)
+    assert await run_to_end(clock, handle) == "finished"
+    assert rec.events[-1] == Finished(at(BOOTY_FLEX_SECONDS))
+    assert len(rec.started()) == 21
+    record = await status_of(db, handle)
+    assert (record.status, record.routine_id, record.started_at, record.ended_at) == (
+        "finished", "booty-flex", T0, at(BOOTY_FLEX_SECONDS),
+    )
+    assert service.active(7) is None
+    # It slept until each phase's end, not in small steps.
+    assert clock.slept[:3] == [5.0, 7.0, 3.0]
+    assert sum(clock.slept) == BOOTY_FLEX_SECONDS
+
+
+async def test_late_wake_ups_do_not_accumulate(db, book):
+    clock = LateClock(T0, late=0.4)
+    service = RoutineService(db, book, clock, clock.sleep)
+    handle, rec = await started(service)
+    assert await handle.wait() == "finished"
+    planned = [T0]
+    for p in handle.plan.phases[:-1]:
+        planned.append(planned[-1] + p.duration)
+    assert [when for _, when in rec.started()] == planned
+    assert rec.events[-1] == Finished(at(BOOTY_FLEX_SECONDS))
+    # Each sleep asked for was shortened by the lateness of the one before it.
+    assert clock.asked[:3] == pytest.approx([5, 7 - 0.4, 3 - 0.4])
+
+
+async def test_the_daily_routine_follows_the_step_in_the_store(service, clock, db):
+    await PeopleRepo(db).set_step(7, 2, "test", T0)
+    handle, rec = await started(service, routine_id=None)
+    assert handle.plan.id == "daily-step-2"
+    await run_for(clock, 5)
+    assert rec.started()[1] == ("Left side", at(5))
+    assert await run_to_end(clock, handle) == "finished"
+    assert rec.events[-1] == Finished(at(STEP2_SECONDS))
+    assert (await status_of(db, handle)).routine_id == "daily-step-2"
+
+
+async def test_someone_new_gets_the_step_one_routine_and_is_remembered(service, db):
+    handle, _ = await started(service, user_id=42, routine_id=None)
+    assert handle.plan.id == "daily-step-1"
+    person = await PeopleRepo(db).get(42)
+    assert person is not None and person.step == 1
+
+
+async def test_an_explicit_step_wins(service):
+    handle, _ = await started(service, routine_id="daily", step=3)
+    assert handle.plan.id == "daily-step-3"
+
+
+async def test_an_unknown_routine_is_refused_with_the_names_that_exist(service):
+    with pytest.raises(UnknownRoutine) as caught:
+        await service.start(7, "planks")
+    assert ("booty-flex", "Booty flexes") in caught.value.names
+    assert service.active(7) is None
+
+
+# --- one session per person --------------------------------------------------------------------
+
+
+async def test_starting_a_second_routine_asks_to_stop_the_first(service, clock, db):
+    first, _ = await started(service)
+    second = await service.start(7, "flare-up")
+    assert isinstance(second, AlreadyRunning)
+    assert second.running is first
+    assert second.offer == ("stop", "start")
+    assert "Booty flexes" in second.message
+    # Someone else can start theirs.
+    other, _ = await started(service, user_id=8)
+    assert other.state == "running"
+    # Stop, then start: the first is recorded as stopped.
+    await run_for(clock, 3)
+    assert await service.stop(7)
+    assert (await status_of(db, first)).status == "stopped"
+    assert (await status_of(db, first)).ended_at == at(3)
+    third, _ = await started(service, routine_id="flare-up")
+    assert third.plan.id == "flare-up"
+    assert await first.wait() == "stopped"
+
+
+async def test_two_starts_at_once_give_one_session(service):
+    results = await asyncio.gather(service.start(7, "booty-flex"), service.start(7, "flare-up"))
+    handles = [r for r in results if isinstance(r, RoutineHandle)]
+    refused = [r for r in results if isinstance(r, AlreadyRunning)]
+    assert len(handles) == 1 and len(refused) == 1
+    assert refused[0].running is handles[0]
+
+
+# --- pause, resume, add a round, stop ----------------------------------------------------------
+
+
+async def test_pause_and_resume_move_the_rest_of_the_routine_by_the_pause(service, clock, db):
+    handle, rec = await started(service)
+    await run_for(clock, 8)  # 3 s into the first squeeze (5 .. 12)
+    assert await service.pause(7)
+    assert isinstance(rec.events[-1], Paused) and rec.events[-1].remaining == timedelta(seconds=4)
+    assert not await service.pause(7)
+    await run_for(clock, 600)  # a long pause: nothing happens, the task only looks in now and then
+    assert isinstance(rec.events[-1], Paused)
+    assert handle.state == "paused"
+    assert max(clock.slept) <= service.paused_recheck
+    assert await service.resume(7)
+    assert not await service.resume(7)
+    assert rec.events[-1] == Resumed(at(608), 1, handle.plan.phases[1], at(612))
+    await run_for(clock, 4)
+    assert rec.started()[-1] == ("Relax", at(612))
+    assert await run_to_end(clock, handle) == "finished"
+    assert (await status_of(db, handle)).ended_at == at(BOOTY_FLEX_SECONDS + 600)
+
+
+async def test_toggle_pause_flips_between_paused_and_running(service, clock):
+    handle, rec = await started(service)
+    assert await service.toggle_pause(7)
+    assert handle.state == "paused"
+    assert await service.toggle_pause(7)
+    assert handle.state == "running"
+    assert rec.kinds()[-2:] == ["paused", "resumed"]
+
+
+async def test_adding_a_round_makes_the_routine_longer_and_is_recorded(service, clock, db):
+    handle, rec = await started(service)
+    await run_for(clock, 20)
+    assert await service.add_round(7)
+    added = rec.events[-1]
+    assert isinstance(added, RoundAdded) and added.rounds == 11
+    for _ in range(2):
+        assert await service.add_round(7)
+    assert not await service.add_round(7)  # booty-flex allows three
+    await run_for(clock, BOOTY_FLEX_SECONDS)
+    assert handle.state == "running"  # the three extra rounds take another 30 s
+    assert await run_to_end(clock, handle) == "finished"
+    assert rec.events[-1] == Finished(at(BOOTY_FLEX_SECONDS + 30))
+    assert [e.phase.of for e in rec.events if isinstance(e, PhaseStarted)][-1] == 13
+    record = await status_of(db, handle)
+    assert record.rounds_added == 3
+
+
+async def test_stopping_while_paused_records_it_stopped(service, clock, db):
+    handle, rec = await started(service)
+    await run_for(clock, 2)
+    await service.pause(7)
+    await run_for(clock, 10)
+    assert await service.stop(7)
+    assert isinstance(rec.events[-1], Stopped) and rec.events[-1].at == at(12)
+    assert await handle.wait() == "stopped"
+    assert (await status_of(db, handle)).status == "stopped"
+    assert not await service.stop(7)
+
+
+async def test_controls_without_a_session_say_so(service):
+    assert not await service.pause(7)
+    assert not await service.resume(7)
+    assert not await service.add_round(7)
+    assert not await service.stop(7)
+    assert not await service.toggle_pause(7)
+
+
+# --- front ends that misbehave -----------------------------------------------------------------
+
+
+async def test_a_failing_event_handler_does_not_stop_the_routine(service, clock, db):
+    seen: list[str] = []
+
+    async def flaky(event: Event) -> None:
+        seen.append(event.kind)
+        if len(seen) == 2:
+            raise RuntimeError("the message could not be edited")
+
+    handle = await service.start(7, "flare-up", on_event=flaky)
+    assert isinstance(handle, RoutineHandle)
+    assert await run_to_end(clock, handle) == "finished"
+    assert seen[-1] == "finished" and len(seen) == 8
+    assert (await status_of(db, handle)).status == "finished"
+
+
+async def test_a_handler_may_stop_the_session_itself(service, clock, db):
+    events: list[Event] = []
+
+    async def stop_on_second_phase(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, PhaseStarted) and event.index == 1:
+            await service.stop(7)
+
+    handle = await service.start(7, "booty-flex", on_event=stop_on_second_phase)
+    assert isinstance(handle, RoutineHandle)
+    assert await run_to_end(clock, handle) == "stopped"
+    assert [e.kind for e in events] == ["phase_started", "phase_started", "stopped"]
+    assert (await status_of(db, handle)).status == "stopped"
+
+
+# --- restarts ----------------------------------------------------------------------------------
+
+
+async def test_sessions_left_running_by_a_previous_run_are_marked_interrupted(db, book, clock):
+    repo = RoutineSessionsRepo(db)
+    await PeopleRepo(db).ensure(7, T0)
+    await PeopleRepo(db).ensure(8, T0)
+    left_7 = await repo.create(7, "booty-flex", T0)
+    left_8 = await repo.create(8, "booty-flex", T0)
+    # The bot starts again.
+    service = RoutineService(db, book, clock, clock.sleep)
+    assert await service.recover() == 2
+    assert (await repo.get(left_7.id)).status == "interrupted"
+    assert (await repo.get(left_8.id)).status == "interrupted"
+    assert await repo.running(7) is None
+    await service.shutdown()
+
+
+async def test_starting_over_a_leftover_session_interrupts_it(service, db):
+    repo = RoutineSessionsRepo(db)
+    await PeopleRepo(db).ensure(7, T0)
+    leftover = await repo.create(7, "booty-flex", T0 - timedelta(days=1))
+    handle, _ = await started(service)
+    assert (await repo.get(leftover.id)).status == "interrupted"
+    assert (await repo.running(7)).id == handle.session_id
+
+
+async def test_recover_leaves_sessions_of_this_run_alone(service, db):
+    handle, _ = await started(service)
+    assert await service.recover() == 0
+    assert (await status_of(db, handle)).status == "running"
+
+
+async def test_shutting_down_marks_running_sessions_interrupted(service, clock, db):
+    handle, _ = await started(service)
+    await run_for(clock, 10)
+    await service.shutdown()
+    assert (await status_of(db, handle)).status == "interrupted"
+    assert handle.task is not None and handle.task.done()
+    assert service.active(7) is None
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+async def finish_one(service: RoutineService, clock: FakeClock, routine_id: str = "flare-up") -> RoutineHandle:
+    handle, _ = await started(service, routine_id=routine_id)
+    assert await run_to_end(clock, handle) == "finished"
+    return handle
+
+
+async def test_streaks_count_finished_routines_in_the_persons_time_zone(db, book):
+    new_york = ZoneInfo("America/New_York")
+    clock = FakeClock(datetime(2025, 3, 1, tzinfo=timezone.utc))
+    clock.horizon = clock.now()
+    service = RoutineService(db, book, clock, clock.sleep)
+    # 22:00 in New York on three evenings in a row, across the start of daylight saving (March 9).
+    for day in (7, 8, 9):
+        clock.set(datetime(2025, 3, day, 22, 0, tzinfo=new_york))
+        await finish_one(service, clock)
+    # A stopped one does not count.
+    await started(service)
+    await service.stop(7)
+    clock.set(datetime(2025, 3, 10, 8, 0, tzinfo=new_york))
+    s = await service.streaks(7, "America/New_York")
+    assert (s.current, s.longest, s.done_today) == (3, 3, False)
+    assert s.week_squares() == "⬜⬜⬜🟩🟩🟩⬜"
+    # In Tokyo those evenings are the next mornings: March 8, 9 and 10, and it is the 10th there.
+    tokyo = await service.streaks(7, "Asia/Tokyo")
+    assert (tokyo.current, tokyo.done_today) == (3, True)
+    assert tokyo.week_squares() == "⬜⬜⬜⬜🟩🟩🟩"
+    await service.shutdown()
+
+
+async def test_did_routine_between_sees_only_finished_routines(service, clock):
+    handle = await finish_one(service, clock)
+    end = handle.session.ended_at
+    assert end is not None
+    assert await service.did_routine_between(7, end - timedelta(hours=1), end + timedelta(seconds=1))
+    assert not await service.did_routine_between(7, end + timedelta(seconds=1), end + timedelta(hours=1))
+    await started(service)
+    await run_for(clock, 2)
+    await service.stop(7)
+    assert not await service.did_routine_between(7, end + timedelta(seconds=1), clock.now() + timedelta(hours=1))
+    assert not await service.did_routine_between(8, end - timedelta(hours=1), end + timedelta(hours=1))

@@ -1,0 +1,106 @@
+"""The routine_sessions table: one running session per person, how sessions end, what counts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.store.db import Database
+from bot.store.people import PeopleRepo
+from bot.store.routines import RoutineSessionsRepo, SessionAlreadyRunning
+
+T0 = datetime(2025, 3, 10, 7, 30, tzinfo=timezone.utc)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+async def repo(db: Database) -> RoutineSessionsRepo:
+    people = PeopleRepo(db)
+    for user_id in (1, 2):
+        await people.ensure(user_id, T0)
+    return RoutineSessionsRepo(db)
+
+
+async def test_a_session_is_recorded_running_then_finished(repo: RoutineSessionsRepo):
+    record = await repo.create(1, "booty-flex", T0, channel="dm")
+    assert (record.user_id, record.routine_id, record.status, record.started_at, record.ended_at) == (
+        1, "booty-flex", "running", T0, None,
+    )
+    assert record.channel == "dm"
+    assert (await repo.running(1)) == record
+    assert await repo.end(record.id, "finished", at(2), rounds_added=1)
+    done = await repo.get(record.id)
+    assert done is not None
+    assert (done.status, done.ended_at, done.rounds_added) == ("finished", at(2), 1)
+    assert await repo.running(1) is None
+
+
+async def test_a_session_ends_only_once(repo: RoutineSessionsRepo):
+    record = await repo.create(1, "booty-flex", T0)
+    assert await repo.end(record.id, "stopped", at(1))
+    assert not await repo.end(record.id, "finished", at(2))
+    again = await repo.get(record.id)
+    assert again is not None and again.status == "stopped"
+    with pytest.raises(ValueError):
+        await repo.end(record.id, "running", at(3))  # type: ignore[arg-type]
+
+
+async def test_the_store_keeps_one_running_session_per_person(repo: RoutineSessionsRepo):
+    first = await repo.create(1, "booty-flex", T0)
+    with pytest.raises(SessionAlreadyRunning):
+        await repo.create(1, "flare-up", at(1))
+    other_person = await repo.create(2, "flare-up", at(1))
+    assert other_person.status == "running"
+    # A leftover running session can be replaced on purpose: it becomes interrupted.
+    second = await repo.create(1, "flare-up", at(2), interrupt_stale=True)
+    old = await repo.get(first.id)
+    assert old is not None and old.status == "interrupted"
+    assert (await repo.running(1)) == second
+
+
+async def test_interrupting_leftovers_spares_the_sessions_still_running(repo: RoutineSessionsRepo):
+    a = await repo.create(1, "booty-flex", T0)
+    b = await repo.create(2, "booty-flex", T0)
+    assert await repo.interrupt_running(keep=[b.id]) == 1
+    assert (await repo.get(a.id)).status == "interrupted"  # type: ignore[union-attr]
+    assert (await repo.get(b.id)).status == "running"  # type: ignore[union-attr]
+    assert await repo.interrupt_running() == 1
+    assert await repo.interrupt_running() == 0
+
+
+async def test_only_finished_sessions_count_as_done(repo: RoutineSessionsRepo):
+    for minutes, status in ((0, "finished"), (60, "stopped"), (120, "finished")):
+        record = await repo.create(1, "booty-flex", at(minutes))
+        await repo.end(record.id, status, at(minutes + 2))
+    interrupted = await repo.create(1, "booty-flex", at(200))
+    await repo.end(interrupted.id, "interrupted", None)
+    assert await repo.finished_times(1) == [at(2), at(122)]
+    assert await repo.finished_between(1, at(0), at(10))
+    assert not await repo.finished_between(1, at(10), at(100))  # only a stopped one in there
+    assert not await repo.finished_between(1, at(2), at(2))  # an empty window
+    assert not await repo.finished_between(2, at(0), at(500))  # someone else's
+    history = await repo.history(1)
+    assert [h.status for h in history] == ["interrupted", "finished", "stopped", "finished"]
+
+
+async def test_sessions_belong_to_a_person_and_go_with_them(db: Database, repo: RoutineSessionsRepo):
+    with pytest.raises(sqlite3.IntegrityError):
+        await repo.create(99, "booty-flex", T0)  # nobody with that id
+    await repo.create(1, "booty-flex", T0)
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM people WHERE user_id = 1")
+    assert await repo.history(1) == []
+    assert "user_id" in await db.columns("routine_sessions")
+
+
+async def test_times_are_stored_as_utc_text(db: Database, repo: RoutineSessionsRepo):
+    berlin_morning = datetime(2025, 3, 10, 8, 30, tzinfo=timezone(timedelta(hours=1)))
+    record = await repo.create(1, "booty-flex", berlin_morning)
+    row = await db.fetchone("SELECT started_at FROM routine_sessions WHERE id = ?", (record.id,))
+    assert row is not None and row["started_at"] == "2025-03-10T07:30:00.000000+00:00"
+    assert record.started_at == T0
