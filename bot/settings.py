@@ -68,6 +68,8 @@ class Settings:
     ask_cooldown_seconds: float = 10.0
     ask_cooldown_rate: int = 3
     unanswered_retention_days: int = 30
+    # The application id, for the invite link; normally read from the token, set it only if that fails.
+    client_id: int | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
@@ -110,6 +112,7 @@ class Settings:
             ask_cooldown_seconds=get_float("LOWBACK_ASK_COOLDOWN_SECONDS", 10.0),
             ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
             unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
+            client_id=get_int("LOWBACK_CLIENT_ID", None),
         )
 
     def describe(self) -> dict[str, str]:

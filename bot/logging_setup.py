@@ -1,0 +1,132 @@
+"""Logging for the running bot: one line per event on standard output, the token never shown.
+
+A line looks like::
+
+    2026-11-21T10:00:00Z INFO lowback.reminders: sent 3 reminders
+
+Times are UTC. A message that spans several lines (a traceback, or user text with a newline in it)
+is written on one line with the line breaks shown as ``\\n``, so that journald, ``docker logs`` and
+any log shipper keep each event whole and nobody can forge a log line by typing one.
+
+The Discord token is replaced by ``[token]`` wherever it could appear: in the message, in its
+arguments, in exception text and in stack information.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TextIO
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+REDACTED = "[token]"
+
+# discord.py is chatty at INFO (gateway connects, resumes); its warnings and errors still show.
+LIBRARY_LOGGERS = ("discord", "aiohttp", "asyncio")
+
+
+def secrets_of(token: str | None) -> list[str]:
+    """The strings to hide for a token: the whole token and, for a bot token, its secret last part.
+
+    The first part of a bot token is only the bot's id; the last part is what makes it a secret,
+    so a truncated or re-joined token is still hidden. Longest first, so the whole token is
+    replaced as one.
+    """
+    if not token or not token.strip():
+        return []
+    token = token.strip()
+    found = {token}
+    parts = token.split(".")
+    if len(parts) == 3 and len(parts[2]) >= 20:
+        found.add(parts[2])
+    return sorted(found, key=len, reverse=True)
+
+
+def redact_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class RedactTokenFilter(logging.Filter):
+    """Replace the token in a record's message, arguments, exception and stack text.
+
+    The record is rewritten in place (message formatted with its arguments, then redacted), so
+    every handler after this filter sees only the redacted text.
+    """
+
+    def __init__(self, token: str | None):
+        super().__init__()
+        self.secrets = secrets_of(token)
+        self._exc_formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: show what there is rather than drop the event
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = redact_text(message, self.secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._exc_formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info, self.secrets)
+        return True
+
+
+class OneLineFormatter(logging.Formatter):
+    """``<UTC time> <LEVEL> <logger>: <message>`` with line breaks escaped."""
+
+    converter = time.gmtime
+
+    def __init__(self) -> None:
+        super().__init__(fmt="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+class _LowbackHandler(logging.StreamHandler):
+    """Marks the handler this module installed, so a second call replaces it instead of doubling lines."""
+
+
+def parse_level(level: str) -> int:
+    name = (level or "").strip().upper()
+    if name not in LEVELS:
+        raise ValueError(f"LOWBACK_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
+    return logging.getLevelName(name)
+
+
+def setup_logging(level: str, token: str | None, *, stream: TextIO | None = None) -> logging.Handler:
+    """Send every log record to standard output (or ``stream``), one line each, token redacted.
+
+    ``level`` is a level name (``LOWBACK_LOG_LEVEL``); an unknown name raises ``ValueError`` with
+    the allowed ones. Library loggers (discord.py, aiohttp, asyncio) are held at WARNING unless the
+    level is DEBUG. Calling this again replaces the handler it installed before.
+
+    Run discord.py with ``bot.start(token)`` or ``bot.run(token, log_handler=None)`` so it does not
+    add a handler of its own.
+    """
+    numeric = parse_level(level)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _LowbackHandler)]:
+        root.removeHandler(old)
+        old.close()
+
+    handler = _LowbackHandler(stream if stream is not None else sys.stdout)
+    handler.setFormatter(OneLineFormatter())
+    handler.addFilter(RedactTokenFilter(token))
+    root.addHandler(handler)
+    root.setLevel(numeric)
+
+    library_level = logging.DEBUG if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(library_level)
+    logging.captureWarnings(True)
+    return handler

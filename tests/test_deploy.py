@@ -1,0 +1,378 @@
+"""The deployment files: Docker image and build context, Compose file, systemd unit, example settings.
+
+Docker cannot run here, so the Dockerfile is checked by reading it: everything it copies exists in
+the build context and is not excluded by .dockerignore, and its health check command really works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+from bot import cli
+from bot.ops import heartbeat_path, touch_heartbeat
+from bot.settings import Settings, read_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+DOCKERFILE = DEPLOY / "Dockerfile"
+COMPOSE = DEPLOY / "compose.yaml"
+UNIT = DEPLOY / "lowback.service"
+ENV_EXAMPLE = DEPLOY / ".env.example"
+REQUIREMENTS = DEPLOY / "requirements.txt"
+RUN_DOC = ROOT / "docs" / "run-it-for-real.md"
+
+
+# -- reading a Dockerfile -----------------------------------------------------------------------------
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs: comments dropped, continuation lines joined."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        keyword, _, rest = line.partition(" ")
+        instructions.append((keyword.upper(), rest.strip()))
+    assert not pending, "the Dockerfile ends inside a continued line"
+    return instructions
+
+
+def split_args(rest: str) -> list[str]:
+    """Arguments of COPY/CMD/...: the JSON (exec) form or the shell-words form."""
+    if rest.startswith("["):
+        return json.loads(rest)
+    return shlex.split(rest)
+
+
+def stages(instructions: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    found: list[list[tuple[str, str]]] = []
+    for keyword, rest in instructions:
+        if keyword == "FROM":
+            found.append([])
+        if found:
+            found[-1].append((keyword, rest))
+    return found
+
+
+def copy_sources(instructions: list[tuple[str, str]]) -> list[str]:
+    """Every path COPY/ADD takes from the build context (not from another stage)."""
+    sources: list[str] = []
+    for keyword, rest in instructions:
+        if keyword not in ("COPY", "ADD"):
+            continue
+        words = split_args(rest)
+        flags = [w for w in words if w.startswith("--")]
+        if any(f.startswith("--from=") for f in flags):
+            continue
+        paths = [w for w in words if not w.startswith("--")]
+        assert len(paths) >= 2, f"{keyword} {rest}: needs a source and a destination"
+        sources.extend(paths[:-1])
+    return sources
+
+
+def env_of(stage: list[tuple[str, str]]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for keyword, rest in stage:
+        if keyword == "ENV":
+            for word in shlex.split(rest):
+                key, _, value = word.partition("=")
+                env[key] = value
+    return env
+
+
+# -- .dockerignore, as Docker reads it ------------------------------------------------------------------
+
+
+def dockerignore_rules(text: str) -> list[tuple[bool, re.Pattern[str]]]:
+    """(is_exception, regex) per line; ``**`` spans folders, ``*`` and ``?`` stay within one."""
+    rules = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exception = line.startswith("!")
+        pattern = os.path.normpath(line[1:] if exception else line).lstrip("/")
+        regex, i = "", 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                regex, i = regex + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                regex, i = regex + ".*", i + 2
+            elif pattern[i] == "*":
+                regex, i = regex + "[^/]*", i + 1
+            elif pattern[i] == "?":
+                regex, i = regex + "[^/]", i + 1
+            else:
+                regex, i = regex + re.escape(pattern[i]), i + 1
+        rules.append((exception, re.compile(f"^{regex}$")))
+    return rules
+
+
+def excluded(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
+    """Docker's rule: the last pattern matching the path or one of its parent folders decides."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    result = False
+    for exception, regex in rules:
+        if any(regex.match(c) for c in candidates):
+            result = not exception
+    return result
+
+
+@pytest.fixture(scope="module")
+def instructions() -> list[tuple[str, str]]:
+    return dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def context(compose: dict) -> Path:
+    """The build context the Compose file gives the Dockerfile."""
+    return (COMPOSE.parent / compose["services"]["bot"]["build"]["context"]).resolve()
+
+
+# -- the Docker image -----------------------------------------------------------------------------------
+
+
+def test_build_context_is_the_repository_root(context: Path, compose: dict) -> None:
+    assert context == ROOT
+    assert (context / compose["services"]["bot"]["build"]["dockerfile"]).resolve() == DOCKERFILE
+
+
+def test_every_path_the_dockerfile_copies_exists_and_is_in_the_context(
+    instructions: list[tuple[str, str]], context: Path
+) -> None:
+    sources = copy_sources(instructions)
+    assert sources, "the Dockerfile copies nothing?"
+    rules = dockerignore_rules((context / ".dockerignore").read_text(encoding="utf-8"))
+    for source in sources:
+        path = context / source
+        assert path.exists(), f"COPY {source}: no such file or folder in the build context"
+        assert not excluded(source, rules), f"COPY {source}: excluded by .dockerignore"
+        if path.is_dir():
+            kept = [p for p in path.rglob("*") if p.is_file() and not excluded(p.relative_to(context).as_posix(), rules)]
+            assert kept, f"COPY {source}: every file in it is excluded by .dockerignore"
+
+
+def test_dockerignore_keeps_secrets_and_clutter_out_of_the_image(context: Path) -> None:
+    rules = dockerignore_rules((context / ".dockerignore").read_text(encoding="utf-8"))
+    for path in [".env", ".git/config", ".venv/bin/python", "tests/test_ops.py", "lowback.db", "lowback.db-wal",
+                 "bot/__pycache__/ops.cpython-311.pyc", "deploy/.env"]:
+        assert excluded(path, rules), f"{path} would be sent to the Docker build"
+    for path in ["pyproject.toml", "bot/ops.py", "bot/store/migrations/0001_people.sql", "deploy/requirements.txt"]:
+        assert not excluded(path, rules), f"{path} is needed by the build but excluded"
+
+
+def test_image_is_an_official_slim_python_and_runs_as_a_non_root_user(instructions: list[tuple[str, str]]) -> None:
+    args = {}
+    for keyword, rest in instructions:
+        if keyword == "ARG" and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key] = value
+    for stage in stages(instructions):
+        image = stage[0][1].split()[0]
+        image = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args[m.group(1) or m.group(2)], image)
+        assert re.fullmatch(r"python:3\.11(\.\d+)?-slim(-[a-z]+)?", image), f"base image {image}"
+    final = stages(instructions)[-1]
+    users = [rest for keyword, rest in final if keyword == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_database_on_the_volume_and_knowledge_baked_in(instructions: list[tuple[str, str]]) -> None:
+    final = stages(instructions)[-1]
+    env = env_of(final)
+    volumes = [v for keyword, rest in final if keyword == "VOLUME" for v in split_args(rest)]
+    assert any(env["LOWBACK_DATABASE"].startswith(v.rstrip("/") + "/") for v in volumes)
+    copied_to = [split_args(rest)[-1] for keyword, rest in final if keyword == "COPY" and "knowledge" in rest]
+    assert env["LOWBACK_KNOWLEDGE"] in copied_to
+
+
+def test_dependencies_come_from_the_pins(instructions: list[tuple[str, str]]) -> None:
+    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+    assert "pip install -r deploy/requirements.txt" in runs
+    assert "pip check" in runs
+
+
+def test_entrypoint_stops_cleanly_and_runs_the_bot(instructions: list[tuple[str, str]]) -> None:
+    final = dict(stages(instructions)[-1])
+    entrypoint, cmd = split_args(final["ENTRYPOINT"]), split_args(final["CMD"])
+    assert final["ENTRYPOINT"].startswith("["), "exec form, so signals reach the process"
+    assert entrypoint[:2] == ["/usr/bin/tini", "--"], "an init as PID 1 forwards SIGTERM to the bot"
+    assert final.get("STOPSIGNAL", "SIGTERM") == "SIGTERM"
+    assert entrypoint[2:] + cmd == ["lowback", "run"]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run", "--help"])
+    assert exited.value.code == 0
+
+
+def test_the_health_check_command_really_checks_the_heartbeat(instructions: list[tuple[str, str]], tmp_path: Path) -> None:
+    healthcheck = dict(stages(instructions)[-1])["HEALTHCHECK"]
+    command = split_args(healthcheck.split(" CMD ", 1)[1].strip())
+    assert command[0] == "python"
+    command[0] = sys.executable
+    database = tmp_path / "data" / "lowback.db"
+    database.parent.mkdir()
+    env = {"PATH": os.environ.get("PATH", ""), "LOWBACK_DATABASE": str(database)}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    missing = run()
+    assert missing.returncode == 1 and "unhealthy: no heartbeat" in missing.stdout
+    touch_heartbeat(heartbeat_path(database), datetime.now(timezone.utc))
+    fresh = run()
+    assert fresh.returncode == 0 and fresh.stdout.startswith("healthy"), fresh.stdout + fresh.stderr
+
+
+def test_pins_cover_and_satisfy_the_project_dependencies() -> None:
+    pins: dict[str, str] = {}
+    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"{line}: not pinned with =="
+            pins[canonical(name)] = version
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    for dependency in map(Requirement, declared):
+        name = canonical(dependency.name)
+        assert name in pins, f"{dependency.name} is not pinned in deploy/requirements.txt"
+        assert dependency.specifier.contains(pins[name]), f"{dependency.name}=={pins[name]} does not satisfy {dependency}"
+    # What the pinned packages need (as installed here) is pinned too, so the image has no surprises.
+    for name in pins:
+        for required in metadata.requires(name) or []:
+            requirement = Requirement(required)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                assert canonical(requirement.name) in pins, f"{name} needs {requirement.name}, which is not pinned"
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# -- Docker Compose -------------------------------------------------------------------------------------
+
+
+def test_compose_runs_the_bot_with_its_volume_and_env_file(compose: dict) -> None:
+    bot = compose["services"]["bot"]
+    assert bot["build"]["dockerfile"] == "deploy/Dockerfile"
+    env_files = bot["env_file"] if isinstance(bot["env_file"], list) else [bot["env_file"]]
+    assert any(Path(f if isinstance(f, str) else f["path"]).name == ".env" for f in env_files)
+    mounts = {m.split(":")[0]: m.split(":")[1] for m in bot["volumes"]}
+    assert "/data" in mounts.values()
+    volume = next(name for name, target in mounts.items() if target == "/data")
+    assert volume in compose["volumes"], "the /data volume is a named volume declared in the file"
+    assert bot["environment"]["LOWBACK_DATABASE"].startswith("/data/")
+    assert bot["restart"] in ("unless-stopped", "always", "on-failure")
+    assert "DISCORD_TOKEN" not in bot["environment"], "the token belongs in .env, not in the Compose file"
+
+
+# -- systemd --------------------------------------------------------------------------------------------
+
+
+def unit_entries(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Sections of a unit file, each a list of (key, value); keys may repeat, as systemd allows."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+            continue
+        assert current is not None, f"{line!r} is outside any section"
+        key, sep, value = line.partition("=")
+        assert sep, f"{line!r} is not KEY=value"
+        current.append((key.strip(), value.strip()))
+    return sections
+
+
+def test_unit_has_the_usual_hardening() -> None:
+    sections = unit_entries(UNIT.read_text(encoding="utf-8"))
+    service = sections["Service"]
+    values = {key: value for key, value in service}
+    assert values.get("DynamicUser") == "yes" or values.get("User") not in (None, "", "root", "0")
+    assert values["ProtectSystem"] == "strict"
+    assert values["NoNewPrivileges"] == "yes"
+    assert values["Restart"] == "on-failure"
+    assert values["EnvironmentFile"].startswith("/etc/")
+    assert values["ExecStart"].split()[-1] == "run" and values["ExecStart"].split()[0].endswith("/lowback")
+    state = values["StateDirectory"]
+    environment = dict(v.split("=", 1) for k, v in service if k == "Environment")
+    assert environment["LOWBACK_DATABASE"].startswith(f"/var/lib/{state}/"), "the database is in the StateDirectory"
+    for key in ("ProtectHome", "PrivateTmp", "PrivateDevices", "RestrictSUIDSGID", "LockPersonality"):
+        assert values[key] == "yes", key
+    assert values["CapabilityBoundingSet"] == ""
+    assert sections["Install"] == [("WantedBy", "multi-user.target")]
+
+
+def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        pytest.skip("systemd-analyze is not installed (Debian/Ubuntu: apt-get install -y systemd)")
+    # verify also checks that ExecStart's program exists; point it at this checkout's `lowback`.
+    text = UNIT.read_text(encoding="utf-8")
+    program = unit_entries(text)["Service"]
+    exec_start = dict(program)["ExecStart"].split()[0]
+    here = shutil.which("lowback") or str(Path(sys.executable).with_name("lowback"))
+    assert Path(here).exists(), "the lowback console script is not installed in this environment"
+    unit = tmp_path / UNIT.name
+    unit.write_text(text.replace(exec_start, here), encoding="utf-8")
+    result = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (result.stdout + result.stderr).splitlines() if UNIT.name in line]
+    assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+
+
+# -- settings and docs ----------------------------------------------------------------------------------
+
+
+def test_env_example_lists_every_setting_and_loads() -> None:
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    source = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'get(?:_int|_float)?\("([A-Z][A-Z0-9_]+)"', source))
+    assert "DISCORD_TOKEN" in read and "LOWBACK_CLIENT_ID" in read
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", text, flags=re.M))
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+    assert listed <= read, f"not settings: {sorted(listed - read)}"
+    for line in text.splitlines():
+        if not line.startswith("#") and "=" in line:
+            assert " #" not in line, f"{line!r}: systemd would read the comment as part of the value"
+    settings = Settings.from_env({}, dotenv=ENV_EXAMPLE)
+    assert settings.token is None
+    assert read_dotenv(ENV_EXAMPLE) == {"DISCORD_TOKEN": ""}
+
+
+def test_run_it_for_real_uses_only_commands_that_exist() -> None:
+    text = RUN_DOC.read_text(encoding="utf-8")
+    for name in ("deploy/Dockerfile", "deploy/compose.yaml", "deploy/lowback.service", "deploy/.env.example"):
+        assert name in text, f"the doc does not mention {name}"
+    commands = set(re.findall(r"\blowback (doctor|backup|invite-url|run|kb|chat|eval)\b", text))
+    assert {"doctor", "backup", "invite-url"} <= commands
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            cli.main([command, "--help"])
+        assert exited.value.code == 0, f"`lowback {command}` is in the doc but not in the CLI"
