@@ -3,17 +3,25 @@
 Migrations are the files ``bot/store/migrations/NNNN_name.sql``; each is applied once, in one
 transaction, and recorded in ``schema_migrations``. A database written by a newer version of the
 bot (one that records a migration this version does not have) is refused with a clear message.
+
+One connection is shared by every task. Write inside ``async with db.transaction() as conn:``;
+read with ``db.fetchone`` / ``db.fetchall``. Both wait for any other task's open transaction, so a
+reader never sees another task's half-finished work, and writes from two tasks never interleave.
+Instants are stored as ISO-8601 UTC text written by :func:`format_utc` (fixed width, so text order
+is time order) and read back with :func:`parse_utc`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiosqlite
 
@@ -25,7 +33,7 @@ class DatabaseError(Exception):
 
 
 class DatabaseTooNew(DatabaseError):
-    pass
+    """The database was written by a newer version of lowback-bot."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,21 @@ class Migration:
     version: int
     name: str
     sql: str
+
+
+def format_utc(moment: datetime) -> str:
+    """An aware datetime as fixed-width ISO-8601 UTC text, e.g. ``2025-03-30T06:30:00.000000+00:00``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {moment!r}")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_utc(text: str) -> datetime:
+    """Text written by :func:`format_utc` (or SQLite's ``datetime('now')``) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def load_migrations() -> list[Migration]:
@@ -56,14 +79,20 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path):
         self.conn = conn
         self.path = path
-        # One connection is shared by every task; the lock keeps two tasks' transactions apart.
-        self._write_lock = asyncio.Lock()
+        # One connection is shared by every task. The lock keeps one task's transaction apart from
+        # every other task's reads and writes; ``_owner`` lets the task holding it read freely.
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+        self._closed = False
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> "Database":
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create the folder for the database at {path}: {exc}") from exc
         try:
             conn = await aiosqlite.connect(str(path), isolation_level=None)
         except Exception as exc:  # sqlite3.OperationalError: unable to open database file
@@ -71,19 +100,25 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            # Close each PRAGMA's cursor at once: one left open keeps a statement active and makes
+            # the first migration's COMMIT fail with "SQL statements in progress".
+            for pragma in ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL"):
+                async with conn.execute(f"PRAGMA {pragma}"):
+                    pass
             if migrate:
                 await db.migrate()
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            await conn.close()
+            raise DatabaseError(f"cannot use the database at {path}: {exc}") from exc
         except BaseException:
             await conn.close()
             raise
         return db
 
     async def close(self) -> None:
-        await self.conn.close()
+        if not self._closed:
+            self._closed = True
+            await self.conn.close()
 
     async def applied_versions(self) -> list[int]:
         await self.conn.execute(
@@ -93,31 +128,56 @@ class Database:
         async with self.conn.execute("SELECT version FROM schema_migrations ORDER BY version") as cur:
             return [row[0] for row in await cur.fetchall()]
 
-    async def migrate(self, *, upto: int | None = None) -> list[int]:
-        """Apply every migration not yet applied (or up to ``upto``); return the versions applied."""
-        migrations = load_migrations()
+    async def migrate(self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None) -> list[int]:
+        """Apply every migration not yet applied (or up to ``upto``); return the versions applied.
+
+        ``migrations`` defaults to the bundled ones. Each migration runs in its own transaction
+        with foreign-key enforcement paused, the way SQLite recommends for rebuilding a table
+        (otherwise dropping a parent table during a rebuild would cascade-delete its children);
+        the foreign keys are checked before the migration commits.
+        """
+        migrations = list(load_migrations() if migrations is None else migrations)
         known = {m.version for m in migrations}
-        applied = await self.applied_versions()
-        newer = [v for v in applied if v not in known]
-        if newer:
-            raise DatabaseTooNew(
-                f"the database at {self.path} was written by a newer version of lowback-bot "
-                f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
-                "Upgrade lowback-bot, or point LOWBACK_DATABASE at another file."
-            )
-        done: list[int] = []
-        for mig in migrations:
-            if mig.version in applied or (upto is not None and mig.version > upto):
-                continue
-            async with self.transaction():
+        async with self._lock:
+            applied = await self.applied_versions()
+            newer = [v for v in applied if v not in known]
+            if newer:
+                raise DatabaseTooNew(
+                    f"the database at {self.path} was written by a newer version of lowback-bot "
+                    f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
+                    "Upgrade lowback-bot, or point LOWBACK_DATABASE at another file."
+                )
+            done: list[int] = []
+            for mig in migrations:
+                if mig.version in applied or (upto is not None and mig.version > upto):
+                    continue
+                if await self._apply(mig):
+                    done.append(mig.version)
+            return done
+
+    async def _apply(self, mig: Migration) -> bool:
+        """Apply one migration (the lock is held); False if another process applied it first."""
+        await self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            async with self._atomic():
+                row = await self._fetchone("SELECT 1 FROM schema_migrations WHERE version = ?", (mig.version,))
+                if row is not None:
+                    return False
                 for statement in split_sql(mig.sql):
                     await self.conn.execute(statement)
+                broken = await self._fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    raise DatabaseError(
+                        f"migration {mig.name} leaves {len(broken)} row(s) pointing at missing rows "
+                        f"(first in table {broken[0][0]!r}); nothing was changed"
+                    )
                 await self.conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, datetime('now'))",
-                    (mig.version, mig.name),
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (mig.version, mig.name, format_utc(datetime.now(timezone.utc))),
                 )
-            done.append(mig.version)
-        return done
+            return True
+        finally:
+            await self.conn.execute("PRAGMA foreign_keys = ON")
 
     async def schema_version(self) -> int:
         applied = await self.applied_versions()
@@ -127,24 +187,74 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One transaction: everything inside commits together or not at all.
 
-        ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers queue instead of
-        failing half way with "database is locked".
+        ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a second process queues (up to
+        the busy timeout) instead of failing half way with "database is locked"; the asyncio lock
+        queues other tasks on this connection. An exception or a cancellation inside the block
+        rolls everything back. Not re-entrant: calling it again inside the block is an error.
         """
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            raise RuntimeError("transaction() is already open in this task; do all the work in the one block")
+        async with self._lock:
+            self._owner = task
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            else:
-                await self.conn.execute("COMMIT")
+                async with self._atomic():
+                    yield self.conn
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _atomic(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolling back on any failure (the caller holds the lock).
+
+        aiosqlite runs statements in order on one thread, and a statement already handed to it
+        still runs if the awaiting task is cancelled; so the ROLLBACK issued here always follows
+        whatever the cancelled task had started, and the connection is never left in a transaction.
+        """
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            await self._rollback_quietly()
+            raise
+        try:
+            yield
+        except BaseException:
+            await self._rollback_quietly()
+            raise
+        try:
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            await self._rollback_quietly()
+            raise
+
+    async def _rollback_quietly(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # no transaction was active (BEGIN failed, or COMMIT had already gone through)
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            yield  # inside this task's own transaction: it sees its own writes
+        else:
+            async with self._lock:
+                yield
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+        async with self._reading():
+            return await self._fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+        async with self._reading():
+            return await self._fetchall(sql, params)
+
+    async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
@@ -155,11 +265,41 @@ class Database:
         return [r[0] for r in rows]
 
     async def columns(self, table: str) -> list[str]:
-        rows = await self.fetchall(f'PRAGMA table_info("{table}")')
+        rows = await self.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
         return [r[1] for r in rows]
 
 
+def quote_identifier(name: str) -> str:
+    """A table or column name quoted for SQL (names come from sqlite_master, never from users)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def split_sql(script: str) -> list[str]:
-    """Split a migration into statements (migrations hold no triggers with inner semicolons)."""
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Split a migration into complete statements.
+
+    Uses SQLite's own notion of a complete statement, so semicolons inside string literals,
+    comments and trigger bodies do not split a statement.
+    """
+    statements: list[str] = []
+    pieces = script.split(";")
+    buffer = ""
+    for i, piece in enumerate(pieces):
+        buffer += piece
+        if i < len(pieces) - 1:
+            buffer += ";"
+            if sqlite3.complete_statement(buffer):
+                if _has_code(buffer):
+                    statements.append(buffer.strip())
+                buffer = ""
+    if _has_code(buffer):
+        if not sqlite3.complete_statement(buffer + ";"):
+            raise DatabaseError(f"migration ends with an unfinished statement: {buffer.strip()[:80]!r}")
+        statements.append(buffer.strip())  # the last statement may omit its semicolon
+    return statements
+
+
+def _has_code(sql: str) -> bool:
+    """True if ``sql`` holds more than whitespace, comments and semicolons."""
+    text = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
+    text = re.sub(r"--[^\n]*", " ", text)
+    return bool(text.replace(";", " ").strip())

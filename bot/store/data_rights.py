@@ -1,0 +1,155 @@
+"""A person's right to see and to delete what the bot keeps about them.
+
+Tables are found by introspection: every table with a ``user_id`` column holds data about a
+person, so a table added by a later migration is covered without touching this module. The rule
+for anyone adding a table: if a row is about a person, give it a ``user_id`` column.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+
+from bot.store.db import Database, parse_utc, quote_identifier
+
+PERSON_TABLE = "people"
+
+# Friendly names for the tables we know; any other table is named after itself.
+_TABLE_NAMES: dict[str, tuple[str, str]] = {
+    "step_history": ("step change", "step changes"),
+    "reminder_schedules": ("reminder schedule", "reminder schedules"),
+    "reminder_deliveries": ("reminder delivery record", "reminder delivery records"),
+    "reminder_snoozes": ("snoozed reminder", "snoozed reminders"),
+    "pending_notices": ("note waiting to be shown to you", "notes waiting to be shown to you"),
+    "routine_sessions": ("routine session", "routine sessions"),
+}
+
+
+async def person_tables(db: Database) -> list[str]:
+    """Every table with a ``user_id`` column, the ``people`` table first if present."""
+    found = [t for t in await db.tables() if "user_id" in await db.columns(t)]
+    return sorted(found, key=lambda t: (t != PERSON_TABLE, t))
+
+
+async def _order_by(db: Database, table: str) -> str:
+    rows = await db.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
+    keys = sorted((r["pk"], r["name"]) for r in rows if r["pk"])
+    if not keys:
+        return ""
+    return " ORDER BY " + ", ".join(quote_identifier(name) for _, name in keys)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
+    """Every row about the person, by table; tables holding nothing about them map to ``[]``.
+
+    Read in one transaction, so the copy is consistent even while the bot is writing.
+    The result holds only text, numbers and None: ``json.dumps`` takes it as it is.
+    """
+    tables = await person_tables(db)
+    orders = {t: await _order_by(db, t) for t in tables}
+    export: dict[str, list[dict]] = {}
+    async with db.transaction():
+        for table in tables:
+            rows = await db.fetchall(
+                f"SELECT * FROM {quote_identifier(table)} WHERE user_id = ?{orders[table]}", (user_id,)
+            )
+            export[table] = [{k: _jsonable(row[k]) for k in row.keys()} for row in rows]
+    return export
+
+
+async def _deletion_order(db: Database, tables: list[str]) -> list[str]:
+    """Tables ordered so that a table is emptied before any table its foreign keys point at."""
+    parents: dict[str, set[str]] = {}
+    for table in tables:
+        rows = await db.fetchall(f"PRAGMA foreign_key_list({quote_identifier(table)})")
+        parents[table] = {r["table"] for r in rows if r["table"] in tables and r["table"] != table}
+    ordered: list[str] = []
+    remaining = list(tables)
+    while remaining:
+        # A table nobody remaining points at can go now.
+        ready = [t for t in remaining if not any(t in parents[o] for o in remaining if o != t)]
+        nxt = ready[0] if ready else remaining[0]  # a cycle: let cascades sort it out
+        ordered.append(nxt)
+        remaining.remove(nxt)
+    return ordered
+
+
+async def delete_person(db: Database, user_id: int) -> dict[str, int]:
+    """Delete every row about the person from every table, in one transaction.
+
+    Returns how many rows each table held about them (0 for tables that held nothing). Rows are
+    counted before deleting, so rows removed by an ``ON DELETE CASCADE`` are counted in their own
+    table. If anything fails, nothing is deleted.
+    """
+    tables = await person_tables(db)
+    order = await _deletion_order(db, tables)
+    counts: dict[str, int] = {}
+    async with db.transaction() as conn:
+        for table in tables:
+            row = await db.fetchone(f"SELECT COUNT(*) FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,))
+            counts[table] = row[0] if row else 0
+        for table in order:
+            await conn.execute(f"DELETE FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,))
+    return counts
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _day(text: object) -> str:
+    try:
+        return parse_utc(str(text)).strftime("%d %b %Y")
+    except ValueError:
+        return str(text)
+
+
+def _table_label(table: str) -> tuple[str, str]:
+    if table in _TABLE_NAMES:
+        return _TABLE_NAMES[table]
+    words = table.replace("_", " ")
+    return (f"record in {words}", f"records in {words}")
+
+
+def summarize(export: dict[str, list[dict]]) -> str:
+    """A short plain-English account of an export, for the terminal and for Discord."""
+    if not any(export.values()):
+        return "lowback-bot keeps nothing about you."
+    lines = ["Here is what lowback-bot keeps about you:"]
+    people = export.get(PERSON_TABLE) or []
+    if people:
+        person = people[0]
+        tz = person.get("timezone") or "not set"
+        lines.append(
+            f"- You are on step {person.get('step')} of 4. Time zone: {tz}. "
+            f"First seen {_day(person.get('created_at'))}."
+        )
+    history = export.get("step_history") or []
+    if history:
+        last = history[-1]
+        reason = str(last.get("reason") or "").strip()
+        because = f' ("{reason[:120]}")' if reason else ""
+        lines.append(
+            f"- {_plural(len(history), 'step change', 'step changes')}; the latest on {_day(last.get('at'))}, "
+            f"from step {last.get('from_step')} to step {last.get('to_step')}{because}."
+        )
+    for table in _other_tables(export):
+        rows = export[table]
+        if rows:
+            one, many = _table_label(table)
+            lines.append(f"- {_plural(len(rows), one, many)}.")
+    lines.append(
+        "Nothing you typed is kept with your user id. "
+        "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
+    )
+    return "\n".join(lines)
+
+
+def _other_tables(export: dict[str, list[dict]]) -> Iterable[str]:
+    return sorted(t for t in export if t not in (PERSON_TABLE, "step_history"))
