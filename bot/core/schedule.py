@@ -1,0 +1,679 @@
+"""Reminder times in a person's own time zone.
+
+Pure functions: parsing what people type ("7:30am", "mon-fri", "new york"), and computing the next
+reminder occurrence with :mod:`zoneinfo`, so that a 07:30 reminder stays 07:30 local time across
+daylight-saving changes.
+
+Daylight-saving edges are handled on purpose:
+
+* A local time that does not exist that day (the clock springs forward over it) fires shifted
+  forward by the gap: 02:30 in New York on the spring-forward Sunday fires at 03:30 EDT, the same
+  instant 02:30 EST would have been. Nobody misses their reminder because of the change.
+* A local time that happens twice (the clock falls back over it) fires once, at its first
+  occurrence (``fold=0``).
+
+Every occurrence has a stable identity, its ``key``: the local date and the scheduled wall-clock
+time, e.g. ``"2026-03-08T07:30"``. The key names "Sunday's 07:30 reminder", whatever instant it
+lands on, so the store can make sure each one is delivered at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from rapidfuzz import fuzz, process
+
+UTC = timezone.utc
+
+DEFAULT_TIMES: tuple[time, ...] = (time(7, 30), time(21, 30))
+"""Once in the morning and once before bed."""
+
+MAX_TIMES_PER_DAY = 6
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class ScheduleError(ValueError):
+    """Something a person typed that is not a usable time, day list or time zone.
+
+    The message is written to be shown to them as is.
+    """
+
+
+class UnknownTimezone(ScheduleError):
+    """A time zone name that does not resolve. ``suggestions`` holds close IANA names, best first."""
+
+    def __init__(self, text: str, suggestions: Sequence[str] = (), message: str | None = None):
+        self.text = text
+        self.suggestions: list[str] = list(suggestions)
+        if message is None:
+            message = f"I don't know the time zone {text.strip()!r}."
+            if self.suggestions:
+                message += " Did you mean " + ", ".join(self.suggestions) + "?"
+            else:
+                message += " Try a city, e.g. Europe/Berlin or America/New_York."
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------- times of day
+
+_TIME_RE = re.compile(
+    r"""^
+    (?P<hour>\d{1,2})
+    (?:\s*[:.h]\s*(?P<minute>\d{2}))?
+    \s*(?P<ampm>a\.?m\.?|p\.?m\.?|a|p)?
+    $""",
+    re.VERBOSE,
+)
+_COMPACT_RE = re.compile(r"^(?P<hour>\d{2})(?P<minute>\d{2})$")  # "0730", "2130"
+_NAMED_TIMES = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+
+
+def parse_time(text: str) -> time:
+    """One time of day: "7:30", "07:30", "7.30", "7:30am", "7am", "9 pm", "21:30", "0730", "noon".
+
+    A bare hour ("7") is refused: it is not clear whether 7 in the morning or in the evening is meant.
+    """
+    raw = text
+    text = text.strip().lower()
+    if text in _NAMED_TIMES:
+        return _NAMED_TIMES[text]
+    m = _COMPACT_RE.match(text)
+    if m:
+        hour, minute, ampm = int(m["hour"]), int(m["minute"]), None
+    else:
+        m = _TIME_RE.match(text)
+        if not m:
+            raise ScheduleError(f"{raw.strip()!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
+        hour = int(m["hour"])
+        minute = int(m["minute"]) if m["minute"] else None
+        ampm = m["ampm"][0] if m["ampm"] else None
+        if minute is None and ampm is None:
+            raise ScheduleError(
+                f"{raw.strip()!r} could be morning or evening. Say {hour}am or {hour}pm, or use 24-hour time like {hour:02d}:00."
+            )
+        minute = minute or 0
+    if minute > 59:
+        raise ScheduleError(f"{raw.strip()!r}: minutes go up to 59.")
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"{raw.strip()!r}: with am/pm the hour goes from 1 to 12.")
+        hour = hour % 12 + (12 if ampm == "p" else 0)
+    elif hour > 23:
+        raise ScheduleError(f"{raw.strip()!r}: hours go from 0 to 23.")
+    return time(hour, minute)
+
+
+_TIME_SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\band\b|\+)\s*")
+_TIME_TOKEN = re.compile(
+    r"\d{1,2}(?:\s*[:.h]\s*\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|a\b|p\b)?|\d{4}|noon|midday|midnight",
+    re.IGNORECASE,
+)
+
+
+def parse_times(text: str) -> tuple[time, ...]:
+    """Several times of day: "7:30, 21:30", "7am and 9:30pm", "07:30 21:30". Sorted, without repeats."""
+    if not text or not text.strip():
+        raise ScheduleError("Give at least one time, e.g. 7:30, 21:30.")
+    found: list[time] = []
+    for chunk in _TIME_SEPARATORS.split(text.strip()):
+        if not chunk:
+            continue
+        try:
+            found.append(parse_time(chunk))
+            continue
+        except ScheduleError:
+            pass
+        # "07:30 21:30": several times separated only by spaces.
+        pos = 0
+        pieces = []
+        for m in _TIME_TOKEN.finditer(chunk):
+            if chunk[pos:m.start()].strip():
+                break
+            pieces.append(m.group(0))
+            pos = m.end()
+        if not pieces or chunk[pos:].strip():
+            parse_time(chunk)  # raises the error for the whole chunk
+        found.extend(parse_time(p) for p in pieces)
+    return normalize_times(found)
+
+
+def normalize_times(times: Iterable[time]) -> tuple[time, ...]:
+    """Sorted, unique, whole minutes; between 1 and MAX_TIMES_PER_DAY of them."""
+    unique = sorted({time(t.hour, t.minute) for t in times})
+    if not unique:
+        raise ScheduleError("Give at least one time, e.g. 7:30, 21:30.")
+    if len(unique) > MAX_TIMES_PER_DAY:
+        raise ScheduleError(f"At most {MAX_TIMES_PER_DAY} reminders a day, please.")
+    return tuple(unique)
+
+
+def format_time(t: time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def format_times(times: Iterable[time]) -> str:
+    return ", ".join(format_time(t) for t in times)
+
+
+# --------------------------------------------------------------------------- weekdays
+
+_DAY_WORDS = {
+    "mo": 0, "mon": 0, "monday": 0, "mondays": 0,
+    "tu": 1, "tue": 1, "tues": 1, "tuesday": 1, "tuesdays": 1,
+    "we": 2, "wed": 2, "weds": 2, "wednesday": 2, "wednesdays": 2,
+    "th": 3, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "thursdays": 3,
+    "fr": 4, "fri": 4, "friday": 4, "fridays": 4,
+    "sa": 5, "sat": 5, "saturday": 5, "saturdays": 5,
+    "su": 6, "sun": 6, "sunday": 6, "sundays": 6,
+}  # fmt: skip
+_EVERY_DAY = {"", "daily", "every day", "everyday", "all", "all days", "any", "*", "always", "mon-sun"}
+_DAY_GROUPS = {
+    "weekdays": frozenset(range(5)), "weekday": frozenset(range(5)), "workdays": frozenset(range(5)),
+    "work days": frozenset(range(5)), "working days": frozenset(range(5)),
+    "weekends": frozenset({5, 6}), "weekend": frozenset({5, 6}),
+}  # fmt: skip
+
+
+def parse_weekdays(text: str | None) -> frozenset[int] | None:
+    """Days of the week as a set of 0..6 (Monday is 0); ``None`` means every day.
+
+    Accepts "mon-fri", "weekdays", "weekends", "mon,wed,fri", "monday and thursday", "fri-mon"
+    (a range may wrap past Sunday), "every day".
+    """
+    if text is None:
+        return None
+    norm = re.sub(r"\s+", " ", text.strip().lower())
+    if norm in _EVERY_DAY:
+        return None
+    days: set[int] = set()
+    norm = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b|\bthru\b)\s*", "-", norm)
+    for part in re.split(r"\s*(?:,|;|/|&|\band\b|\+|\s)\s*", norm):
+        if not part:
+            continue
+        if part in _DAY_GROUPS:
+            days |= _DAY_GROUPS[part]
+            continue
+        if "-" in part:
+            start_word, _, end_word = part.partition("-")
+            start, end = _day(start_word, text), _day(end_word, text)
+            d = start
+            while True:
+                days.add(d)
+                if d == end:
+                    break
+                d = (d + 1) % 7
+            continue
+        days.add(_day(part, text))
+    return normalize_weekdays(days)
+
+
+def _day(word: str, original: str) -> int:
+    word = word.strip(". ")
+    if word in _DAY_WORDS:
+        return _DAY_WORDS[word]
+    raise ScheduleError(
+        f"I can't read the days {original.strip()!r}. Try mon-fri, weekdays, weekends or mon,wed,fri."
+    )
+
+
+def normalize_weekdays(days: Iterable[int] | None) -> frozenset[int] | None:
+    """A set of weekday numbers, or ``None`` for every day (all seven days also become ``None``)."""
+    if days is None:
+        return None
+    result = frozenset(int(d) for d in days)
+    if not result:
+        raise ScheduleError("Pick at least one day.")
+    if not result <= set(range(7)):
+        raise ScheduleError("Weekdays are numbered 0 (Monday) to 6 (Sunday).")
+    return None if len(result) == 7 else result
+
+
+def format_weekdays(days: frozenset[int] | None) -> str:
+    if days is None:
+        return "every day"
+    if days == frozenset(range(5)):
+        return "weekdays (Mon-Fri)"
+    if days == frozenset({5, 6}):
+        return "weekends"
+    return ", ".join(WEEKDAY_NAMES[d] for d in sorted(days))
+
+
+def weekdays_to_text(days: frozenset[int] | None) -> str | None:
+    """Storage form: "0,2,4", or ``None`` for every day."""
+    return None if days is None else ",".join(str(d) for d in sorted(days))
+
+
+def weekdays_from_text(text: str | None) -> frozenset[int] | None:
+    if text is None or not text.strip():
+        return None
+    return normalize_weekdays(int(p) for p in text.split(","))
+
+
+def times_to_text(times: Iterable[time]) -> str:
+    """Storage form: "07:30,21:30"."""
+    return ",".join(format_time(t) for t in times)
+
+
+def times_from_text(text: str) -> tuple[time, ...]:
+    return normalize_times(time.fromisoformat(p) for p in text.split(","))
+
+
+# --------------------------------------------------------------------------- time zones
+
+# Names people type that are not IANA zone names, or that IANA has but means something else
+# ("EST" in IANA is a fixed UTC-5 with no daylight saving; people typing it mean New York).
+_ALIASES: dict[str, str] = {
+    # fixed
+    "utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC", "universal": "UTC", "coordinated universal time": "UTC",
+    # North America
+    "nyc": "America/New_York", "new york city": "America/New_York", "ny": "America/New_York",
+    "boston": "America/New_York", "washington": "America/New_York", "washington dc": "America/New_York",
+    "dc": "America/New_York", "philadelphia": "America/New_York", "miami": "America/New_York",
+    "atlanta": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "et": "America/New_York", "eastern": "America/New_York", "eastern time": "America/New_York",
+    "us eastern": "America/New_York",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "central time": "America/Chicago", "dallas": "America/Chicago", "houston": "America/Chicago",
+    "austin": "America/Chicago", "minneapolis": "America/Chicago", "us central": "America/Chicago",
+    "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
+    "mountain time": "America/Denver", "salt lake city": "America/Denver", "us mountain": "America/Denver",
+    "arizona": "America/Phoenix",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles", "la": "America/Los_Angeles",
+    "san francisco": "America/Los_Angeles", "sf": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "portland": "America/Los_Angeles", "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
+    "us pacific": "America/Los_Angeles", "california": "America/Los_Angeles",
+    "akst": "America/Anchorage", "alaska": "America/Anchorage",
+    "hst": "Pacific/Honolulu", "hawaii": "Pacific/Honolulu",
+    "montreal": "America/Toronto", "ottawa": "America/Toronto", "calgary": "America/Edmonton",
+    "mexico": "America/Mexico_City",
+    # Europe
+    "uk": "Europe/London", "united kingdom": "Europe/London", "england": "Europe/London",
+    "britain": "Europe/London", "great britain": "Europe/London", "scotland": "Europe/London",
+    "wales": "Europe/London", "gb": "Europe/London", "bst": "Europe/London",
+    "manchester": "Europe/London", "edinburgh": "Europe/London",
+    "ireland": "Europe/Dublin", "france": "Europe/Paris", "germany": "Europe/Berlin",
+    "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
+    "cologne": "Europe/Berlin", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
+    "spain": "Europe/Madrid", "barcelona": "Europe/Madrid", "italy": "Europe/Rome", "milan": "Europe/Rome",
+    "netherlands": "Europe/Amsterdam", "holland": "Europe/Amsterdam", "belgium": "Europe/Brussels",
+    "switzerland": "Europe/Zurich", "geneva": "Europe/Zurich", "austria": "Europe/Vienna",
+    "sweden": "Europe/Stockholm", "norway": "Europe/Oslo", "denmark": "Europe/Copenhagen",
+    "finland": "Europe/Helsinki", "poland": "Europe/Warsaw", "czechia": "Europe/Prague",
+    "czech republic": "Europe/Prague", "portugal": "Europe/Lisbon", "greece": "Europe/Athens",
+    "turkey": "Europe/Istanbul", "ukraine": "Europe/Kyiv", "kiev": "Europe/Kyiv",
+    "romania": "Europe/Bucharest", "hungary": "Europe/Budapest", "msk": "Europe/Moscow",
+    "iceland": "Atlantic/Reykjavik",
+    # Africa and the Middle East
+    "egypt": "Africa/Cairo", "south africa": "Africa/Johannesburg", "cape town": "Africa/Johannesburg",
+    "nigeria": "Africa/Lagos", "kenya": "Africa/Nairobi", "morocco": "Africa/Casablanca",
+    "uae": "Asia/Dubai", "abu dhabi": "Asia/Dubai", "israel": "Asia/Jerusalem", "tel aviv": "Asia/Jerusalem",
+    "iran": "Asia/Tehran", "saudi arabia": "Asia/Riyadh", "qatar": "Asia/Qatar",
+    # Asia
+    "india": "Asia/Kolkata", "ist": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata", "chennai": "Asia/Kolkata", "hyderabad": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "calcutta": "Asia/Kolkata",
+    "pakistan": "Asia/Karachi", "lahore": "Asia/Karachi", "islamabad": "Asia/Karachi",
+    "bangladesh": "Asia/Dhaka", "nepal": "Asia/Kathmandu", "npt": "Asia/Kathmandu",
+    "sri lanka": "Asia/Colombo", "china": "Asia/Shanghai", "beijing": "Asia/Shanghai",
+    "shenzhen": "Asia/Shanghai", "guangzhou": "Asia/Shanghai", "hong kong": "Asia/Hong_Kong",
+    "hkt": "Asia/Hong_Kong", "taiwan": "Asia/Taipei", "japan": "Asia/Tokyo", "jst": "Asia/Tokyo",
+    "osaka": "Asia/Tokyo", "korea": "Asia/Seoul", "south korea": "Asia/Seoul", "kst": "Asia/Seoul",
+    "singapore": "Asia/Singapore", "sgt": "Asia/Singapore", "malaysia": "Asia/Kuala_Lumpur",
+    "thailand": "Asia/Bangkok", "vietnam": "Asia/Ho_Chi_Minh", "ho chi minh city": "Asia/Ho_Chi_Minh",
+    "saigon": "Asia/Ho_Chi_Minh", "hanoi": "Asia/Bangkok", "philippines": "Asia/Manila",
+    # Oceania
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "canberra": "Australia/Sydney",
+    "acst": "Australia/Adelaide", "acdt": "Australia/Adelaide", "awst": "Australia/Perth",
+    "new zealand": "Pacific/Auckland", "nz": "Pacific/Auckland", "nzst": "Pacific/Auckland",
+    "wellington": "Pacific/Auckland",
+    # South America
+    "brazil": "America/Sao_Paulo", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
+    "argentina": "America/Argentina/Buenos_Aires", "colombia": "America/Bogota", "peru": "America/Lima",
+    "chile": "America/Santiago", "venezuela": "America/Caracas",
+}  # fmt: skip
+
+# Countries that span several zones: no guess, but a short list to choose from.
+_AMBIGUOUS: dict[str, tuple[str, ...]] = {
+    "usa": ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+            "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
+    "canada": ("America/Toronto", "America/Winnipeg", "America/Edmonton", "America/Vancouver",
+               "America/Halifax", "America/St_Johns"),
+    "australia": ("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Adelaide",
+                  "Australia/Darwin", "Australia/Perth", "Australia/Hobart"),
+    "russia": ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Krasnoyarsk",
+               "Asia/Irkutsk", "Asia/Vladivostok"),
+    "indonesia": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
+}  # fmt: skip
+for _name in ("us", "united states", "united states of america", "america", "the us", "the usa"):
+    _AMBIGUOUS[_name] = _AMBIGUOUS["usa"]
+
+# Shown when an autocomplete box is still empty.
+POPULAR_TIMEZONES: tuple[str, ...] = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Amsterdam",
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Toronto",
+    "America/Sao_Paulo", "America/Mexico_City", "Asia/Kolkata", "Asia/Tokyo", "Asia/Shanghai",
+    "Asia/Singapore", "Asia/Dubai", "Asia/Manila", "Asia/Jakarta", "Australia/Sydney",
+    "Australia/Melbourne", "Pacific/Auckland", "Africa/Lagos", "Africa/Johannesburg",
+)  # fmt: skip
+
+_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_NOT_ZONES = {"localtime", "Factory"}
+_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?$")
+
+
+def _norm(text: str) -> str:
+    """Lowercase; underscores and runs of spaces become one space; dots dropped."""
+    text = text.strip().lower().replace(".", "")
+    return re.sub(r"[\s_]+", " ", text).strip(" ,;")
+
+
+@dataclass(frozen=True)
+class _ZoneIndex:
+    by_name: dict[str, str]  # normalised full name -> zone
+    by_city: dict[str, str]  # normalised last component -> preferred zone
+    search_keys: list[str]  # everything fuzzy search looks at
+    key_to_zone: dict[str, str]
+    canonical: tuple[str, ...]  # region/city zones plus UTC, sorted
+
+
+@lru_cache(maxsize=1)
+def _index() -> _ZoneIndex:
+    zones = sorted(z for z in available_timezones() if z not in _NOT_ZONES)
+    by_name = {_norm(z): z for z in zones}
+    canonical = tuple(z for z in zones if z == "UTC" or z.split("/", 1)[0] in _REGIONS)
+    by_city: dict[str, str] = {}
+    for z in canonical:
+        if "/" not in z:
+            continue
+        city = _norm(z.rsplit("/", 1)[1])
+        current = by_city.get(city)
+        # "America/Argentina/Buenos_Aires" (canonical) beats "America/Buenos_Aires" (old link).
+        if current is None or z.count("/") > current.count("/"):
+            by_city[city] = z
+    key_to_zone: dict[str, str] = {}
+    for z in canonical:
+        key_to_zone.setdefault(_norm(z), z)
+    for city, z in by_city.items():
+        key_to_zone.setdefault(city, z)
+    for alias, z in _ALIASES.items():
+        key_to_zone.setdefault(alias, z)
+    return _ZoneIndex(by_name, by_city, list(key_to_zone), key_to_zone, canonical)
+
+
+def is_valid_timezone(name: str) -> bool:
+    if name in _NOT_ZONES:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def resolve_timezone(text: str) -> str:
+    """The IANA zone name for what someone typed: "Europe/Berlin", "europe/berlin", "new york",
+    "New_York", "nyc", "india", "UTC". Raises :class:`UnknownTimezone` with close suggestions."""
+    if not text or not text.strip():
+        raise UnknownTimezone(text or "", message="Tell me your time zone, e.g. Europe/Berlin or America/New_York.")
+    key = _norm(text)
+    idx = _index()
+    if "/" in key and key in idx.by_name:
+        return idx.by_name[key]
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key in _AMBIGUOUS:
+        options = _AMBIGUOUS[key]
+        raise UnknownTimezone(
+            text, options, message=f"{text.strip()} has several time zones. Which one: {', '.join(options)}?"
+        )
+    if key in idx.by_city:
+        return idx.by_city[key]
+    if key in idx.by_name:
+        return idx.by_name[key]
+    if _OFFSET_RE.match(key):
+        raise UnknownTimezone(
+            text,
+            message=(
+                f"{text.strip()!r} is a UTC offset, and offsets don't follow daylight saving. "
+                "Give your city or region instead, e.g. Europe/Berlin or America/New_York."
+            ),
+        )
+    raise UnknownTimezone(text, suggest_timezones(text))
+
+
+def suggest_timezones(text: str, limit: int = 5) -> list[str]:
+    """Zone names close to ``text``, best first (fuzzy match on zone, city and alias names)."""
+    key = _norm(text)
+    if not key:
+        return []
+    idx = _index()
+    matches = process.extract(key, idx.search_keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=70)
+    out: list[str] = []
+    for found, _score, _pos in matches:
+        zone = idx.key_to_zone[found]
+        if zone not in out:
+            out.append(zone)
+        if len(out) == limit:
+            break
+    return out
+
+
+def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
+    """Zone names for an autocomplete box (at most ``limit``; Discord shows 25), best first: an
+    exact alias or city, then what starts with what was typed (zone, city or alias; popular zones
+    first), then what contains it; fuzzy matches only when nothing does (a typo). Empty input
+    gives the popular zones."""
+    key = _norm(prefix or "")
+    if not key:
+        return list(POPULAR_TIMEZONES[:limit])
+    idx = _index()
+    out: list[str] = []
+
+    def add(zone: str) -> None:
+        if zone not in out:
+            out.append(zone)
+
+    if key in _ALIASES:
+        add(_ALIASES[key])
+    for zone in _AMBIGUOUS.get(key, ()):
+        add(zone)
+    if key in idx.by_city:
+        add(idx.by_city[key])
+    if key in idx.by_name:
+        add(idx.by_name[key])
+    popular = set(POPULAR_TIMEZONES)
+
+    def rank(zone: str) -> tuple[bool, str]:
+        return (zone not in popular, zone)
+
+    starts = {idx.by_city[c] for c in idx.by_city if c.startswith(key)}
+    if len(key) >= 2:
+        starts |= {_ALIASES[a] for a in _ALIASES if a.startswith(key)}
+    starts |= {z for z in idx.canonical if _norm(z).startswith(key)}
+    for zone in sorted(starts, key=rank):
+        add(zone)
+    for zone in sorted((z for z in idx.canonical if key in _norm(z)), key=rank):
+        add(zone)
+    if not out:  # nothing contains it: probably a typo
+        for zone in suggest_timezones(key, limit=limit):
+            add(zone)
+    return out[:limit]
+
+
+def zone(name: str) -> ZoneInfo:
+    """The :class:`ZoneInfo` for a stored IANA name (already resolved)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimezone(name) from None
+
+
+# --------------------------------------------------------------------------- occurrences
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One reminder: when it is due, which local day and scheduled time it stands for, its identity.
+
+    ``local_time`` is the time on the schedule (07:30), even when the instant had to move (a time
+    in the spring-forward gap). ``key`` is ``"YYYY-MM-DDTHH:MM"``; a snoozed reminder carries the
+    key of the reminder it repeats plus ``+Nm`` (minutes after that reminder's scheduled time).
+    """
+
+    due_utc: datetime
+    local_date: date
+    local_time: time
+    key: str
+    timezone: str = "UTC"
+
+    @property
+    def base_key(self) -> str:
+        return self.key.split("+", 1)[0]
+
+    def local_due(self) -> datetime:
+        """The due instant on the person's own clock (03:30 for a 02:30 reminder pushed by the gap)."""
+        return self.due_utc.astimezone(zone(self.timezone))
+
+    @classmethod
+    def from_key(cls, key: str, due_utc: datetime, timezone: str = "UTC") -> "Occurrence":
+        base = key.split("+", 1)[0]
+        day, _, hhmm = base.partition("T")
+        return cls(due_utc.astimezone(UTC), date.fromisoformat(day), time.fromisoformat(hhmm), key, timezone)
+
+
+def occurrence_key(local_date: date, local_time: time) -> str:
+    return f"{local_date.isoformat()}T{format_time(local_time)}"
+
+
+def local_to_utc(local_date: date, local_time: time, tz: ZoneInfo) -> datetime:
+    """The instant a wall-clock time names. A time in a spring-forward gap is read with the offset
+    from before the change, which moves it forward by the gap (02:30 -> 03:30 in New York); a time
+    that happens twice is read as its first occurrence (fold=0)."""
+    local = datetime.combine(local_date, time(local_time.hour, local_time.minute), tzinfo=tz)
+    return local.replace(fold=0).astimezone(UTC)
+
+
+def _as_zone(tz: str | ZoneInfo) -> tuple[ZoneInfo, str]:
+    if isinstance(tz, ZoneInfo):
+        return tz, tz.key
+    return zone(tz), tz
+
+
+def next_occurrence(
+    after_utc: datetime,
+    tz: str | ZoneInfo,
+    times: Sequence[time],
+    weekdays: Iterable[int] | None = None,
+) -> Occurrence:
+    """The first reminder strictly after ``after_utc`` for a person in zone ``tz``.
+
+    ``times`` are local wall-clock times; ``weekdays`` a set of 0..6 (Monday is 0) or ``None``
+    for every day; the weekday is that of the local date. If a skipped time, moved forward by the
+    gap, lands on the same instant as another of the times (01:30 and 02:30 in London on the
+    spring-forward day), that instant is one reminder, the earlier-scheduled one, not two at once.
+    """
+    if after_utc.tzinfo is None:
+        raise ValueError("after_utc must be an aware datetime")
+    zi, name = _as_zone(tz)
+    days = normalize_weekdays(weekdays)
+    wanted = normalize_times(times)
+    start = after_utc.astimezone(zi).date() - timedelta(days=1)
+    best: Occurrence | None = None
+    # Nine local days always hold a match. A reminder on the next local day can land earlier than
+    # one on the day before (a time pushed forward by a gap at midnight, or a date-line jump), so
+    # the search looks one day past the first match before settling.
+    for offset in range(9):
+        day = start + timedelta(days=offset)
+        if best is not None and day >= best.local_date + timedelta(days=2):
+            break
+        if days is not None and day.weekday() not in days:
+            continue
+        for t in wanted:
+            due = local_to_utc(day, t, zi)
+            if due <= after_utc:
+                continue
+            if best is None or (due, day) < (best.due_utc, best.local_date):
+                best = Occurrence(due, day, t, occurrence_key(day, t), name)
+    assert best is not None  # at least one weekday and one time, so nine days always hold one
+    return best
+
+
+def occurrences(
+    after_utc: datetime,
+    tz: str | ZoneInfo,
+    times: Sequence[time],
+    weekdays: Iterable[int] | None = None,
+) -> Iterator[Occurrence]:
+    """Every reminder after ``after_utc``, in order (an endless iterator)."""
+    zi, _ = _as_zone(tz)
+    current = after_utc
+    while True:
+        occ = next_occurrence(current, zi, times, weekdays)
+        yield occ
+        current = occ.due_utc
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What to do with a due occurrence at ``now``: send one (or none), skip some, and what follows."""
+
+    send: Occurrence | None
+    skipped: tuple[Occurrence, ...]
+    next: Occurrence
+
+
+def catch_up(
+    due: Occurrence,
+    now: datetime,
+    grace: timedelta,
+    tz: str | ZoneInfo,
+    times: Sequence[time],
+    weekdays: Iterable[int] | None = None,
+) -> CatchUp:
+    """Decide about an occurrence whose time has come (``due.due_utc <= now``).
+
+    An occurrence missed by at most ``grace`` is still sent, late. Older ones are skipped. When
+    several occurrences fell due while nobody was looking (the bot was down), only the latest one
+    still within grace is sent, so a person never gets a burst of stale reminders; the others are
+    reported as skipped (the occurrence ``due`` always is, when it is not the one sent; the ones
+    between it and the grace window are not listed). ``next`` is the first occurrence after ``now``.
+    """
+    if due.due_utc > now:
+        raise ValueError("catch_up() is for occurrences that are due")
+    oldest_ok = now - grace
+    skipped: list[Occurrence] = []
+    candidate: Occurrence | None
+    if due.due_utc >= oldest_ok:
+        candidate = due
+    else:
+        skipped.append(due)
+        first = next_occurrence(oldest_ok - timedelta(microseconds=1), tz, times, weekdays)
+        candidate = first if first.due_utc <= now else None
+    if candidate is None:
+        return CatchUp(None, tuple(skipped), next_occurrence(now, tz, times, weekdays))
+    for following in occurrences(candidate.due_utc, tz, times, weekdays):
+        if following.due_utc > now:
+            return CatchUp(candidate, tuple(skipped), following)
+        skipped.append(candidate)
+        candidate = following
+    raise AssertionError("unreachable: occurrences() never ends")
+
+
+def snooze_key(base_key: str, due_utc: datetime, tz: str | ZoneInfo) -> str:
+    """The identity of a snoozed repeat: the original's key plus how many minutes after the
+    original's scheduled time it comes ("2026-03-08T07:30+30m"). Pressing snooze twice within the
+    same minute gives the same key, so the repeat still comes once."""
+    zi, _ = _as_zone(tz)
+    base = base_key.split("+", 1)[0]
+    day, _, hhmm = base.partition("T")
+    scheduled = local_to_utc(date.fromisoformat(day), time.fromisoformat(hhmm), zi)
+    minutes = round((due_utc - scheduled).total_seconds() / 60)
+    return f"{base}+{minutes}m"
