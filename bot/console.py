@@ -92,10 +92,7 @@ class Chat:
         return True
 
     async def _notice(self) -> str | None:
-        reminders = self.services.reminders
-        if reminders is None or not hasattr(reminders, "pop_notice"):
-            return None
-        return await reminders.pop_notice(self.user)
+        return await self.services.reminders.pop_notice(self.user)
 
     async def routine(self, name: str | None) -> None:
         from bot.routine_tui import run_routine_in_chat
@@ -156,11 +153,6 @@ async def run_chat(settings: Settings, *, stdin: TextIO | None = None, out: Text
 
 async def _start_terminal_reminders(services: Services, out: TextIO):
     """Reminders print in the chat while it is open."""
-    try:
-        from bot.console_reminders import start_terminal_dispatcher
-    except ImportError:  # pragma: no cover
-        async def nothing() -> None:
-            return None
+    from bot.console_reminders import start_terminal_dispatcher
 
-        return nothing
     return await start_terminal_dispatcher(services, out)

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import load_knowledge
-from bot.core.replies import Action, Field, Reply
+from bot.core.replies import Field, Reply
+from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
+from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+from bot.services.routines import RoutineService
 from bot.settings import Settings
 from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import Database
@@ -27,6 +31,7 @@ from bot.store.unanswered import UnansweredRepo
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
 
 
 def utcnow() -> datetime:
@@ -78,12 +83,10 @@ class Services:
         self.unanswered = UnansweredRepo(db)
         self.ask = AskService(knowledge, self.people, self.unanswered, clock)
         self.data = DataService(db, knowledge)
-        from bot.services.routines import RoutineService
-
         self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
-        self.reminders = None  # set in open(); see bot.services.reminders
-        self.dispatcher = None
+        self.dispatcher: Dispatcher | None = None
+        self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
 
     @property
     def kb(self):
@@ -102,7 +105,6 @@ class Services:
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
             await services.routines.recover()
-            _attach_reminders(services)
         except BaseException:
             await db.close()
             raise
@@ -119,23 +121,47 @@ class Services:
         book = self.kb.routines
         return [(rid, plan.name) for rid, plan in book.routines.items()]
 
-    async def close(self) -> None:
+    # -- reminders -------------------------------------------------------------------------------
+    def _wake_dispatcher(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+        """The reminder for this occurrence: the routine for the person's step, or None (skip) when
+        they already did a routine this session, i.e. since the later of their local midnight and
+        ``SESSION_WINDOW`` before the reminder."""
+        person = await self.people.get(user_id)
+        step = person.step if person else 1
+        tz = ZoneInfo(occurrence.timezone)
+        local_midnight = datetime.combine(occurrence.local_date, datetime.min.time(), tz).astimezone(timezone.utc)
+        since = max(local_midnight, occurrence.due_utc - SESSION_WINDOW)
+        if await self.routines.did_routine_between(user_id, since, max(self.clock(), occurrence.due_utc)):
+            return None
+        plan = self.kb.routines.daily_for_step(step)
+        minutes = max(1, round(plan.total_seconds / 60))
+        part = "morning" if occurrence.local_time.hour < 15 else "evening"
+        body = (
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
+            "Press *Start routine* and I'll time it with you."
+        )
+        return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
+
+    def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
+        """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        if self.dispatcher is None:
+            self.dispatcher = Dispatcher(
+                self.db, sender, self.compose_reminder, self.clock, self.sleep,
+                grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
+            )
+        self.dispatcher.start()
+        return self.dispatcher
+
+    async def stop_dispatcher(self) -> None:
         if self.dispatcher is not None:
             await self.dispatcher.stop()
+            self.dispatcher = None
+
+    async def close(self) -> None:
+        await self.stop_dispatcher()
         await self.routines.shutdown()
         await self.db.close()
-
-
-def _attach_reminders(services: Services) -> None:
-    """Wire the reminder engine, if present, to the knowledge base and routine history."""
-    try:
-        from bot.services import reminders as reminders_mod
-    except ImportError:  # pragma: no cover - the engine is part of the package
-        return
-    make = getattr(reminders_mod, "attach", None)
-    if make is not None:
-        make(services)
-
-
-def start_routine_action(routine_id: str | None) -> Action:
-    return Action("start_routine", "Start routine", routine_id)
