@@ -43,12 +43,12 @@ def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool)
     if topic.step == person_step:
         return f"**Your step:** this is your step right now ({name}). Stay here until it is easy and pain-free."
     if topic.step > person_step:
-        missing = ", ".join(
-            kb.step_topic(s).title.split(":", 1)[-1].strip() for s in range(person_step, topic.step) if kb.step_topic(s)
+        first = (
+            f"step {person_step}" if topic.step - person_step == 1 else f"steps {person_step} to {topic.step - 1}"
         )
         return (
-            f"**Your step:** you're on {name}. Step {topic.step} comes later: first get {missing} "
-            "easy and pain-free, one step at a time."
+            f"**Your step:** you're on {name}. Step {topic.step} comes later: first work through {first}, "
+            "moving up only when a step is easy and pain-free."
         )
     return (
         f"**Your step:** you're past this one (you're on {name}). Come back to it whenever a later move "
@@ -78,7 +78,7 @@ def topic_reply(
             lead = "If a move hurts your low back, stop it and do this instead."
         body_parts.insert(0, f"*{lead}*")
         fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
-    line = step_line(kb, topic, person_step, known=known_person)
+    line = None if match is not None and match.intent else step_line(kb, topic, person_step, known=known_person)
     if line:
         body_parts.append(line)
     if topic.dose:

@@ -40,26 +40,25 @@ from rapidfuzz import fuzz, process
 
 from bot.core.knowledge import Gap, KnowledgeBase
 from bot.core.safety import RedFlag, screen
-from bot.core.text import normalize
+from bot.core.text import normalize, stem
 
 # --- the decision rule -------------------------------------------------------------------------
-NO_MATCH_BELOW = 0.42  # best topic score below this: nothing curated fits
+NO_MATCH_BELOW = 0.48  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
 INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 
-# A message with no content words but one of these is a greeting or a call for help.
-GREETINGS = frozenset("hi hey hello hiya yo sup howdy help helo heya morning evening gm thanks thank".split())
-
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
 FUZZY_MAX_WORDS = 12  # phrase-level fuzzy similarity only for short questions
-SPECIFIC_WEIGHT = 3.5  # information (sum of word weights) at which a phrasing counts as specific
-FOCUS_SHARE = 0.45  # how much "explains the question" counts against "covers the phrasing"
+SPECIFIC_WEIGHT = 3.0  # information (sum of word weights) at which a phrasing counts as specific
+FOCUS_SHARE = 0.6  # how much "explains the question" counts against "covers the phrasing"
 FUZZY_SHARE = 0.15  # how much phrase-level similarity counts, for short questions
 VOCAB_SHARE = 0.1  # how much the topic's whole vocabulary explaining the question counts
+UNKNOWN_WEIGHT = 1.5  # information of a word the knowledge base never uses (off-topic evidence)
 KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question contains
+GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothing about which one
 TYPO_CACHE = 20000
 MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
 
@@ -170,11 +169,21 @@ class Matcher:
         self.entry_postings = [np.asarray(es, dtype=np.int64) for es in entry_postings]
         self.n_patterns = len(pattern_strings)
         self.specificity = np.minimum(1.0, self.pattern_total / SPECIFIC_WEIGHT)
+        self.generic_words = {w for w in range(len(vocab)) if df[w] >= GENERIC_SHARE * n_entries}
         by_letter: dict[str, list[str]] = {}
         for w in vocab:
             if len(w) >= MIN_TYPO_LENGTH - 2 and not w.isdigit():
                 by_letter.setdefault(w[0], []).append(w)
         self._by_letter = by_letter
+        dropped: dict[str, str | None] = {}
+        for w in vocab:
+            if 4 <= len(w) <= MIN_TYPO_LENGTH and w.isalpha():
+                for i in range(len(w)):
+                    short = w[:i] + w[i + 1:]
+                    if short in vocab:
+                        continue
+                    dropped[short] = w if dropped.get(short, w) == w else None  # ambiguous: no guess
+        self._dropped_letter = {k: v for k, v in dropped.items() if v is not None}
         self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
         self.topic_entries = np.array([i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64)
         self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
@@ -183,8 +192,14 @@ class Matcher:
     def _correct(self, word: str) -> str | None:
         if word in self.vocab:
             return word
-        if len(word) < MIN_TYPO_LENGTH or word.isdigit():
+        if word.isdigit():
             return None
+        if len(word) < MIN_TYPO_LENGTH:
+            # Short words are only mended when a letter was dropped ("flx" -> "flex"): any other
+            # edit too often turns one real word into another ("movie" is not "move").
+            return self._dropped_letter.get(word)
+        if word.endswith("in") and stem(word + "g") in self.vocab:
+            return stem(word + "g")  # chat spelling: "sittin", "liftin", "squattin"
         cache = self._typo_cache
         if word in cache:
             cache.move_to_end(word)
@@ -219,7 +234,7 @@ class Matcher:
             entry_hits[self.entry_postings[w]] += self.weight[w]
         # Information in the question: known words by their weight, unknown ones as ordinary words.
         unknown = sum(1 for w in set(words) if self._correct(w) is None)
-        question_total = float(self.weight[ids].sum()) + 0.5 * unknown
+        question_total = float(self.weight[ids].sum()) + UNKNOWN_WEIGHT * unknown
         coverage = hits / np.maximum(self.pattern_total, 1e-9)
         focus = np.minimum(1.0, hits / max(question_total, 1e-9))
         pattern_scores = coverage * self.specificity * ((1 - FOCUS_SHARE) + FOCUS_SHARE * focus)
@@ -244,7 +259,8 @@ class Matcher:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
         if not words:
-            if "help" in self.kb.topics and GREETINGS.intersection(normalized.split()):
+            # Only function words ("what can you do", "hi"): a question about the bot itself.
+            if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         scores = self.entry_scores(words)
@@ -265,6 +281,9 @@ class Matcher:
                                    from_step=from_step, words=tuple(words))
 
         if best is None or best_score < NO_MATCH_BELOW:
+            start = self._generic_back_pain(words, person_step)
+            if start is not None:
+                return MatchResult("answer", start, best_score, cands, words=tuple(words))
             return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
         if best.kind == "gap":
             gap = self.kb.gaps[best.key.split(":", 1)[1]]
@@ -273,6 +292,17 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _generic_back_pain(self, words: list[str], person_step: int) -> str | None:
+        """"My back hurts, what do I do?": every word is one most topics share. The answer is where
+        the person starts (the source: the booty flex is the first move for anyone whose back hurts)."""
+        corrected = [self._correct(w) for w in words]
+        if not corrected or any(c is None for c in corrected):
+            return None
+        if all(self.vocab[c] in self.generic_words for c in corrected):
+            topic = self.kb.step_topic(person_step)
+            return topic.id if topic is not None else None
+        return None
 
     def _intent(self, words: list[str]) -> tuple[str | None, float]:
         """How fully the question contains a move-up or go-back phrasing (other words don't count against it)."""
