@@ -16,7 +16,7 @@ from bot.store.people import LOCAL_USER_ID
 
 async def _with_services(settings: Settings, work) -> int:
     try:
-        services = await Services.open(settings)
+        services = await Services.open(settings, recover_sessions=False)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.issues)} problem(s); run `lowback kb check`.", file=sys.stderr)
         return 1

@@ -114,7 +114,7 @@ def _ask_line(prompt: str) -> str:
 
 async def run_chat(settings: Settings, *, stdin: TextIO | None = None, out: TextIO = sys.stdout) -> int:
     try:
-        services = await Services.open(settings)
+        services = await Services.open(settings, recover_sessions=False)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.issues)} problem(s); run `lowback kb check`.", file=sys.stderr)
         return 1

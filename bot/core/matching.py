@@ -136,7 +136,7 @@ class Matcher:
                 pattern_words.append(ids)
                 pattern_entry.append(e)
                 pattern_is_keyword.append(entries[e].kind == "topic" and normalize(phrasing) in self._keywords)
-                pattern_strings.append(" ".join(words))
+                pattern_strings.append(" ".join(sorted(words)))  # token-sorted once, here
                 entry_words[e].update(ids)
         self.vocab = vocab
         self.words_by_id = [""] * len(vocab)
@@ -187,6 +187,11 @@ class Matcher:
         self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
         self.topic_entries = np.array([i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64)
         self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
+        self.intent_rows = {key: np.flatnonzero(self.pattern_entry == i) for key, i in self.intent_index.items()}
+        # Phrasings are stored entry by entry, so a per-entry maximum is one reduceat.
+        counts = np.bincount(self.pattern_entry, minlength=len(entries))
+        self._has_patterns = counts > 0
+        self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:
@@ -222,34 +227,41 @@ class Matcher:
     # -- scoring --------------------------------------------------------------------------------
     def entry_scores(self, words: list[str]) -> np.ndarray:
         """A score in [0, 1] for every entry (topics, gaps, intents) for these content words."""
-        known = [c for c in (self._correct(w) for w in words) if c is not None]
+        return self._score(words, [self._correct(w) for w in words])[0]
+
+    def _per_entry_max(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.entries), dtype=np.float64)
+        if self.n_patterns:
+            out[self._has_patterns] = np.maximum.reduceat(values, self._starts)
+        return out
+
+    def _score(self, words: list[str], corrected: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        known = [c for c in corrected if c is not None]
         ids = sorted({self.vocab[w] for w in known})
-        scores = np.zeros(len(self.entries), dtype=np.float64)
         if not ids or self.n_patterns == 0:
-            return scores
+            return np.zeros(len(self.entries)), np.zeros(self.n_patterns)
         hits = np.zeros(self.n_patterns, dtype=np.float64)
         entry_hits = np.zeros(len(self.entries), dtype=np.float64)
         for w in ids:
             hits[self.postings[w]] += self.weight[w]
             entry_hits[self.entry_postings[w]] += self.weight[w]
         # Information in the question: known words by their weight, unknown ones as ordinary words.
-        unknown = sum(1 for w in set(words) if self._correct(w) is None)
+        unknown = len({w for w, c in zip(words, corrected) if c is None})
         question_total = float(self.weight[ids].sum()) + UNKNOWN_WEIGHT * unknown
         coverage = hits / np.maximum(self.pattern_total, 1e-9)
         focus = np.minimum(1.0, hits / max(question_total, 1e-9))
         pattern_scores = coverage * self.specificity * ((1 - FOCUS_SHARE) + FOCUS_SHARE * focus)
         if len(words) <= FUZZY_MAX_WORDS:
-            query = " ".join(known) or " ".join(words)
-            fz = process.cdist([query], self.pattern_strings, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)[0]
+            query = " ".join(sorted(known or words))
+            fz = process.cdist([query], self.pattern_strings, scorer=fuzz.ratio, processor=None,
+                               dtype=np.uint8, workers=1)[0]
             pattern_scores = (1 - FUZZY_SHARE) * pattern_scores + FUZZY_SHARE * (fz / 100.0) * self.specificity
-        np.maximum.at(scores, self.pattern_entry, pattern_scores)
+        scores = self._per_entry_max(pattern_scores)
         vocab_share = np.minimum(1.0, entry_hits / max(question_total, 1e-9))
         scores = (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
         # A curated keyword present in full ("leg press", "psoas") is strong evidence for its topic.
-        keyword_hit = np.zeros(len(self.entries), dtype=np.float64)
-        full = (coverage >= 0.999) & self.pattern_is_keyword
-        np.maximum.at(keyword_hit, self.pattern_entry[full], 1.0)
-        return scores + KEYWORD_BONUS * keyword_hit
+        keyword_hit = self._per_entry_max(((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64))
+        return scores + KEYWORD_BONUS * keyword_hit, coverage
 
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
@@ -263,7 +275,8 @@ class Matcher:
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
-        scores = self.entry_scores(words)
+        corrected = [self._correct(w) for w in words]
+        scores, coverage = self._score(words, corrected)
         ranked = sorted(
             ((float(scores[i]), self.entries[i]) for i in self.topic_entries if scores[i] > 0),
             key=lambda pair: -pair[0],
@@ -272,7 +285,7 @@ class Matcher:
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
 
-        intent, intent_score = self._intent(words)
+        intent, intent_score = self._intent(coverage)
         if intent is not None:
             moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
             if moved is not None:
@@ -281,7 +294,7 @@ class Matcher:
                                    from_step=from_step, words=tuple(words))
 
         if best is None or best_score < NO_MATCH_BELOW:
-            start = self._generic_back_pain(words, person_step)
+            start = self._generic_back_pain(corrected, person_step)
             if start is not None:
                 return MatchResult("answer", start, best_score, cands, words=tuple(words))
             return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
@@ -293,10 +306,9 @@ class Matcher:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
-    def _generic_back_pain(self, words: list[str], person_step: int) -> str | None:
+    def _generic_back_pain(self, corrected: list[str | None], person_step: int) -> str | None:
         """"My back hurts, what do I do?": every word is one most topics share. The answer is where
         the person starts (the source: the booty flex is the first move for anyone whose back hurts)."""
-        corrected = [self._correct(w) for w in words]
         if not corrected or any(c is None for c in corrected):
             return None
         if all(self.vocab[c] in self.generic_words for c in corrected):
@@ -304,19 +316,13 @@ class Matcher:
             return topic.id if topic is not None else None
         return None
 
-    def _intent(self, words: list[str]) -> tuple[str | None, float]:
+    def _intent(self, coverage: np.ndarray) -> tuple[str | None, float]:
         """How fully the question contains a move-up or go-back phrasing (other words don't count against it)."""
-        known = {self.vocab[c] for c in (self._correct(w) for w in words) if c is not None}
         best = {}
         for name in ("move_up", "go_back"):
-            entry = self.intent_index["intent:" + name]
-            rows = np.flatnonzero(self.pattern_entry == entry)
-            score = 0.0
-            for p in rows:
-                ids = self.pattern_ids[p]
-                hit = sum(self.weight[w] for w in ids if w in known)
-                score = max(score, hit / max(self.pattern_total[p], 1e-9) * (0.5 + 0.5 * self.specificity[p]))
-            best[name] = score
+            rows = self.intent_rows["intent:" + name]
+            values = coverage[rows] * (0.5 + 0.5 * self.specificity[rows]) if len(rows) and len(coverage) else [0.0]
+            best[name] = float(np.max(values))
         up, down = best["move_up"], best["go_back"]
         if max(up, down) < INTENT_AT_LEAST:
             return None, 0.0

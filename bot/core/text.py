@@ -28,6 +28,7 @@ _DISCORD_TOKENS = re.compile(
     r"|</[\w -]+:\d+>"  # slash command mentions
     r"|@(?:everyone|here)\b"
 )
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
@@ -73,7 +74,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
     text = text[:limit]
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _CONTROL.sub(" ", text)
     text = _DISCORD_TOKENS.sub(" ", text)
     text = _URL.sub(" ", text)
     text = text.casefold()

@@ -47,11 +47,13 @@ class Asked:
 
 
 class AskService:
-    def __init__(self, knowledge: KnowledgeHolder, people: PeopleRepo, unanswered: UnansweredRepo, clock: Clock):
+    def __init__(self, knowledge: KnowledgeHolder, people: PeopleRepo, unanswered: UnansweredRepo, clock: Clock,
+                 *, retention_days: int = 30):
         self.knowledge = knowledge
         self.people = people
         self.unanswered = unanswered
         self.clock = clock
+        self.retention_days = retention_days
 
     async def _step(self, user_id: int) -> tuple[int, bool]:
         person = await self.people.get(user_id)
@@ -65,7 +67,9 @@ class AskService:
             return Asked(empty_reply(kb), result)
         if result.kind == "no_match" and guild_id is not None:
             best = result.candidates[0] if result.candidates else None
-            await self.unanswered.record(guild_id, text, best.topic if best else None, result.score, self.clock())
+            now = self.clock()
+            if await self.unanswered.record(guild_id, text, best.topic if best else None, result.score, now):
+                await self.unanswered.purge(now, self.retention_days)  # nothing outlives the retention period
         return Asked(reply_for(kb, result, person_step=step, known_person=known), result)
 
     async def ask(self, user_id: int, text: str, *, guild_id: int | None = None) -> Reply:

@@ -81,7 +81,8 @@ class Services:
         self.sleep = sleep
         self.people = PeopleRepo(db)
         self.unanswered = UnansweredRepo(db)
-        self.ask = AskService(knowledge, self.people, self.unanswered, clock)
+        self.ask = AskService(knowledge, self.people, self.unanswered, clock,
+                              retention_days=settings.unanswered_retention_days)
         self.data = DataService(db, knowledge)
         self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
@@ -98,13 +99,19 @@ class Services:
         return await self.routines.streaks(user_id, tz)
 
     @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> "Services":
-        """Load the knowledge base (raises KnowledgeError) and open the database (raises DatabaseError)."""
+    async def open(cls, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None,
+                   recover_sessions: bool = True) -> "Services":
+        """Load the knowledge base (raises KnowledgeError) and open the database (raises DatabaseError).
+
+        ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
+        the terminal passes False so that it never touches a running bot's sessions."""
         kb = load_knowledge(settings.knowledge)
         db = await Database.open(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
-            await services.routines.recover()
+            if recover_sessions:
+                await services.routines.recover()
+            await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
         except BaseException:
             await db.close()
             raise

@@ -190,7 +190,9 @@ class Database:
         ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a second process queues (up to
         the busy timeout) instead of failing half way with "database is locked"; the asyncio lock
         queues other tasks on this connection. An exception or a cancellation inside the block
-        rolls everything back. Not re-entrant: calling it again inside the block is an error.
+        rolls everything back. Not re-entrant: calling it again inside the block is an error, and
+        so is waiting inside the block for another task that uses the database (it would wait for
+        this block to end).
         """
         task = asyncio.current_task()
         if self._owner is not None and self._owner is task:
