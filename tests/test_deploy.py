@@ -33,7 +33,7 @@ COMPOSE = DEPLOY / "compose.yaml"
 UNIT = DEPLOY / "lowback.service"
 ENV_EXAMPLE = DEPLOY / ".env.example"
 REQUIREMENTS = DEPLOY / "requirements.txt"
-RUN_DOC = ROOT / "docs" / "run-it-for-real.md"
+RUN_DOC = ROOT / "README.md"  # its "Run it for real" section
 
 
 # -- reading a Dockerfile -----------------------------------------------------------------------------
