@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.core.errors import KnowledgeError
+from bot.console import open_services
 from bot.core.replies import render_text
 from bot.services.container import Services
 from bot.settings import Settings
@@ -15,13 +15,8 @@ from bot.store.people import LOCAL_USER_ID
 
 
 async def _with_services(settings: Settings, work) -> int:
-    try:
-        services = await Services.open(settings, recover_sessions=False)
-    except KnowledgeError as exc:
-        print(f"The knowledge base has {len(exc.issues)} problem(s); run `lowback kb check`.", file=sys.stderr)
-        return 1
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
+    services = await open_services(settings)
+    if services is None:
         return 1
     try:
         return await work(services)
@@ -86,11 +81,11 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         print(format_checks(checks))
         return doctor_exit_code(checks)
     if command == "backup":
-        from bot.ops import backup
+        from bot.ops import BackupError, backup
 
         try:
             path = asyncio.run(backup(settings.database, args.path, overwrite=args.force))
-        except (OSError, ValueError, DatabaseError) as exc:
+        except (BackupError, OSError, ValueError, DatabaseError) as exc:
             print(f"Backup failed: {exc}", file=sys.stderr)
             return 1
         print(f"Backed up {settings.database} to {path}")

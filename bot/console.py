@@ -112,14 +112,20 @@ def _ask_line(prompt: str) -> str:
         return ""
 
 
-async def run_chat(settings: Settings, *, stdin: TextIO | None = None, out: TextIO = sys.stdout) -> int:
+async def open_services(settings: Settings) -> Services | None:
+    """The services for a terminal command, or None after saying in a sentence what is wrong."""
     try:
-        services = await Services.open(settings, recover_sessions=False)
+        return await Services.open(settings, recover_sessions=False)
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.issues)} problem(s); run `lowback kb check`.", file=sys.stderr)
-        return 1
     except DatabaseError as exc:
         print(str(exc), file=sys.stderr)
+    return None
+
+
+async def run_chat(settings: Settings, *, stdin: TextIO | None = None, out: TextIO = sys.stdout) -> int:
+    services = await open_services(settings)
+    if services is None:
         return 1
     chat = Chat(services, out)
     stop_reminders = await _start_terminal_reminders(services, out)

@@ -301,20 +301,29 @@ def build_knowledge(
     )
 
 
-def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Source]:
-    out: dict[str, Source] = {}
+def _list_section(entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]) -> tuple[_Checker, list] | None:
+    """A file whose only key holds a non-empty list (``sources:``, ``gaps:``), or None after saying why not."""
     if entry is None:
-        return out
+        return None
     name, doc = entry
     c = _Checker(issues, name)
     doc = c.mapping(doc, None, None)
     if doc is None:
-        return out
-    c.keys(doc, {"sources"}, {"sources"}, None)
-    items = doc.get("sources")
+        return None
+    c.keys(doc, {key}, {key}, None)
+    items = doc.get(key)
     if not isinstance(items, list) or not items:
-        c.add(None, "sources", "expected a non-empty list of sources")
+        c.add(None, key, f"expected a non-empty list of {key}")
+        return None
+    return c, items
+
+
+def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    section = _list_section(entry, "sources", issues)
+    if section is None:
         return out
+    c, items = section
     for i, item in enumerate(items):
         item = c.mapping(item, None, f"sources[{i}]")
         if item is None:
@@ -452,18 +461,10 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
 
 def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:
     out: dict[str, Gap] = {}
-    if entry is None:
+    section = _list_section(entry, "gaps", issues)
+    if section is None:
         return out
-    name, doc = entry
-    c = _Checker(issues, name)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return out
-    c.keys(doc, {"gaps"}, {"gaps"}, None)
-    items = doc.get("gaps")
-    if not isinstance(items, list):
-        c.add(None, "gaps", "expected a list")
-        return out
+    c, items = section
     for i, item in enumerate(items):
         item = c.mapping(item, None, f"gaps[{i}]")
         if item is None:
