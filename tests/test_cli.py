@@ -116,3 +116,22 @@ def _env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["LOWBACK_DATABASE"] = str(tmp_path / "cli.db")
     return env
+
+
+def test_backup_invite_url_and_doctor_commands(tmp_path):
+    env = _env(tmp_path)
+    assert subprocess.run(LOWBACK + ["progress", "--set", "2"], env=env, capture_output=True).returncode == 0
+    copy = tmp_path / "copy.db"
+    done = subprocess.run(LOWBACK + ["backup", str(copy)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and copy.exists(), done.stderr
+    again = subprocess.run(LOWBACK + ["backup", str(copy)], env=env, capture_output=True, text=True)
+    assert again.returncode == 1 and "Backup failed" in again.stderr  # never overwrites silently
+    env_copy = dict(env, LOWBACK_DATABASE=str(copy))
+    shown = subprocess.run(LOWBACK + ["progress"], env=env_copy, capture_output=True, text=True)
+    assert "step 2 of 4" in shown.stdout
+    url = subprocess.run(LOWBACK + ["invite-url"], env=dict(env, LOWBACK_CLIENT_ID="123456789012345678"),
+                         capture_output=True, text=True)
+    assert url.returncode == 0 and "client_id=123456789012345678" in url.stdout and "applications.commands" in url.stdout
+    assert subprocess.run(LOWBACK + ["invite-url"], env=env, capture_output=True).returncode == 2
+    doctor = subprocess.run(LOWBACK + ["doctor", "--offline"], env=env, capture_output=True, text=True)
+    assert doctor.returncode == 1 and "token" in doctor.stdout.lower()  # no token: says so and how to fix
