@@ -1,0 +1,80 @@
+"""Reminders end to end on the real services, as `lowback chat` uses them: a fake clock carries the day."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.console_reminders import handle_reminders_command
+from bot.services.reminders import TerminalSender
+from bot.core.schedule import next_occurrence, parse_times
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.store.people import LOCAL_USER_ID
+from fakes import FakeClock
+
+
+@pytest.fixture
+async def world(tmp_path):
+    clock = FakeClock("2026-03-02T05:00:00+00:00")  # 06:00 in Berlin
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
+    services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+    try:
+        yield services, clock
+    finally:
+        await services.close()
+
+
+async def run_until(dispatcher, clock: FakeClock, end: str) -> None:
+    """Drive the dispatcher through virtual time: run what is due, jump to the next due instant."""
+    end_at = datetime.fromisoformat(end)
+    while True:
+        nxt = await dispatcher.run_pending()
+        if nxt is None or nxt > end_at:
+            clock.set(max(end_at, clock.now()))
+            return
+        clock.set(max(nxt, clock.now()))
+
+
+async def test_morning_reminder_prints_in_the_chat_with_the_routine_for_the_step(world):
+    services, clock = world
+    out = io.StringIO()
+    text = await handle_reminders_command(services, LOCAL_USER_ID, "on Berlin 7:30 21:30")
+    assert "07:30" in text and "Europe/Berlin" in text
+    await services.progress.set_step(LOCAL_USER_ID, 2)
+    # The chat's own dispatcher, driven step by step here instead of by its background task.
+    dispatcher = services.start_dispatcher(TerminalSender(out), only_user=LOCAL_USER_ID)
+    await dispatcher.stop()
+    await run_until(dispatcher, clock, "2026-03-02T06:29:00+00:00")
+    assert "routine" not in out.getvalue().lower()  # not before 07:30 Berlin time
+    await run_until(dispatcher, clock, "2026-03-02T06:31:00+00:00")
+    shown = out.getvalue()
+    assert "Your morning routine" in shown
+    assert "Your step 2 routine" in shown and "/routine daily" in shown
+    await run_until(dispatcher, clock, "2026-03-02T20:00:00+00:00")
+    assert out.getvalue().count("Your morning routine\n====") == 1  # exactly once
+    await run_until(dispatcher, clock, "2026-03-02T20:31:00+00:00")
+    assert "Your evening routine" in out.getvalue()
+
+
+async def test_a_routine_already_done_this_session_skips_the_reminder(world):
+    services, clock = world
+    await services.reminders.on(LOCAL_USER_ID, "Europe/Berlin", "7:30")
+    occurrence = next_occurrence(clock.now(), "Europe/Berlin", parse_times("7:30"))
+    assert (await services.compose_reminder(LOCAL_USER_ID, occurrence)) is not None
+    handle = await services.routines.start(LOCAL_USER_ID, "booty-flex", on_event=lambda e: None)
+    await handle.wait()
+    assert await services.compose_reminder(LOCAL_USER_ID, occurrence) is None
+    evening = next_occurrence(clock.now() + timedelta(hours=10), "Europe/Berlin", parse_times("21:30"))
+    assert evening.due_utc - clock.now() > timedelta(hours=6)
+    assert await services.compose_reminder(LOCAL_USER_ID, evening) is not None
+
+
+async def test_bad_time_zone_is_explained_with_suggestions(world):
+    services, _ = world
+    text = await handle_reminders_command(services, LOCAL_USER_ID, "on Europe/Berlinn 7:30")
+    assert "Europe/Berlin" in text
+    assert await services.reminders.show(LOCAL_USER_ID) is None
