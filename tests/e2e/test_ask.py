@@ -33,15 +33,6 @@ async def test_next_step_button_shows_the_following_step(world: World) -> None:
     assert pressed.response.embeds[0].title == kb.step_topic(2).title
 
 
-async def test_start_this_routine_says_how_to_start_it_privately(world: World) -> None:
-    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
-
-    pressed = await world.alice.click(asked.response, label="Start this routine")
-
-    assert pressed.ephemeral
-    assert "/routine start" in pressed.response.embeds[0].description
-
-
 async def test_not_what_i_asked_offers_the_other_answers_and_choosing_one_answers_it(world: World) -> None:
     kb = world.bot.services.kb
     asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")

@@ -1,0 +1,292 @@
+"""/routine: one live message per routine, edited once per phase, with buttons only its owner can use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import discord
+import pytest
+import simcord
+
+from bot.app import LowbackBot, create_bot
+from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
+from bot.settings import Settings
+from e2e_helpers import World, buttons, embed_text, requests_to
+from virtual_time import VirtualSleep
+
+FLARE_UP = "flare-up"  # a get-ready phase, then 3 rounds of squeeze 7 s / relax 3 s: 35 s in all
+FLARE_UP_PHASES = 7
+
+
+@pytest.fixture
+def sleep() -> VirtualSleep:
+    return VirtualSleep()
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
+    """The real bot, whose routine timers move only with ``env.advance_time``."""
+    bot = create_bot(settings, sleep=sleep)
+    try:
+        yield bot
+    finally:
+        if bot.services is not None:
+            await bot.services.close()
+            bot.services = None
+
+
+@pytest.fixture(autouse=True)
+def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
+    sleep.env = simcord_env
+
+
+def live(world: World) -> discord.Message:
+    """The newest message in the channel: the live routine message."""
+    message = world.channel.last_message
+    assert message is not None
+    return message
+
+
+def field(message: discord.Message, name: str) -> str:
+    return next(f.value for f in message.embeds[0].fields if f.name == name)
+
+
+def edits_of(env: simcord.Env, message: discord.Message) -> int:
+    return len(requests_to(env, "PATCH", f"/channels/{message.channel.id}/messages/{message.id}"))
+
+
+async def test_a_routine_runs_to_the_end_in_one_message_edited_once_per_phase(world: World) -> None:
+    started_at = world.env.now()
+    result = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "Starting Flare-up booty flexes"
+    message = live(world)
+    assert message.embeds[0].title == "Flare-up booty flexes"
+    assert "Get ready" in message.embeds[0].description
+    first_end = int((started_at + timedelta(seconds=5)).timestamp())
+    assert f"<t:{first_end}:R>" in message.embeds[0].description  # Discord counts down by itself
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]
+
+    await world.env.advance_time(5)
+    now = live(world)
+    assert now.id == message.id
+    assert "Squeeze" in now.embeds[0].description
+    assert field(now, "Round") == "1 of 3"
+    assert field(now, "Phase") == f"2 of {FLARE_UP_PHASES}"
+
+    await world.env.advance_time(60)
+    done = live(world)
+    assert done.id == message.id
+    assert done.embeds[0].title == "Flare-up booty flexes: done"
+    streak = field(done, "Your streak")
+    assert "1 day in a row" in streak
+    assert streak.endswith(MISSED_SQUARE * 6 + DONE_SQUARE)
+    assert buttons(done) == []
+    # One message: posted once, then one edit per later phase and one for the end.
+    channel_posts = requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
+    assert len(channel_posts) == 1
+    assert edits_of(world.env, message) == FLARE_UP_PHASES
+
+
+async def test_the_streak_counts_days_in_a_row(world: World) -> None:
+    services = world.bot.services
+    sessions = services.routines.sessions
+    await services.people.ensure(world.alice.id, world.env.now() - timedelta(days=3))
+    for days_ago in (2, 1):  # routines finished on the two days before
+        ended = world.env.now() - timedelta(days=days_ago) + timedelta(hours=12)
+        record = await sessions.create(world.alice.id, FLARE_UP, ended - timedelta(seconds=35))
+        await sessions.end(record.id, "finished", ended)
+
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(60)
+
+    streak = field(live(world), "Your streak")
+    assert "3 days in a row" in streak
+    assert streak.endswith(MISSED_SQUARE * 4 + DONE_SQUARE * 3)
+
+
+async def test_without_a_routine_it_starts_the_persons_own_for_their_step(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start")
+    assert live(world).embeds[0].title == "Your step 1 routine"
+    await world.alice.slash(world.channel, "routine stop")
+
+    await world.bob.slash(world.channel, "progress set", step=2)
+    await world.bob.slash(world.channel, "routine start")
+    assert live(world).embeds[0].title == "Your step 2 routine"
+    assert "Kneel" in live(world).embeds[0].description
+
+
+async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_exist(world: World) -> None:
+    choices = await world.alice.autocomplete(world.channel, "routine start", "routine", "flare")
+    assert [c["value"] for c in choices] == [FLARE_UP]
+
+    result = await world.alice.slash(world.channel, "routine start", routine="cartwheels")
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "No such routine"
+    assert "Booty flexes" in result.response.embeds[0].description
+    assert not requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
+
+
+async def test_pause_holds_the_phase_and_resume_carries_on(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    message = live(world)
+    await world.env.advance_time(2)
+
+    pressed = await world.alice.click(message, label="Pause")
+
+    assert not pressed.followups and pressed.response.id == message.id  # no new message: the live one changes
+    paused = live(world)
+    assert paused.embeds[0].description.startswith("## Paused: Get ready")
+    assert "3 s left in this phase" in paused.embeds[0].description
+    assert buttons(paused) == ["Resume", "+1 round", "Stop"]
+
+    await world.env.advance_time(16 * 60)  # longer than an interaction token lives (15 min)
+    assert "Paused: Get ready" in live(world).embeds[0].description
+
+    await world.alice.click(paused, label="Resume")
+    resumed = live(world)
+    assert resumed.id == message.id
+    assert resumed.embeds[0].description.startswith("## Get ready")
+    assert f"<t:{int((world.env.now() + timedelta(seconds=3)).timestamp())}:R>" in resumed.embeds[0].description
+    await world.env.advance_time(3)
+    assert "Squeeze" in live(world).embeds[0].description
+
+
+async def test_plus_one_round_adds_a_round(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+
+    await world.alice.click(live(world), label="+1 round")
+    await world.env.advance_time(5)
+
+    assert field(live(world), "Round") == "1 of 4"
+    await world.env.advance_time(30)
+    assert field(live(world), "Round") == "4 of 4"
+    await world.env.advance_time(10)
+    assert live(world).embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_stop_button_ends_it_and_removes_the_buttons(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(6)
+
+    await world.alice.click(live(world), label="Stop")
+
+    stopped = live(world)
+    assert stopped.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert "Stopped at Squeeze, round 1 of 3" in stopped.embeds[0].description
+    assert buttons(stopped) == []
+    await world.env.advance_time(60)
+    assert live(world).embeds[0].title == "Flare-up booty flexes: stopped"  # nothing more happens
+
+
+async def test_someone_else_cannot_press_the_buttons(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    message = live(world)
+
+    for label in ("Pause", "+1 round", "Stop"):
+        pressed = await world.bob.click(message, label=label)
+        assert pressed.ephemeral
+        text = embed_text(pressed.response.embeds[0])
+        assert world.alice.mention in text and "routine" in text
+
+    assert "Get ready" in live(world).embeds[0].description and buttons(live(world)) == ["Pause", "+1 round", "Stop"]
+    await world.env.advance_time(60)
+    assert live(world).embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_starting_a_second_offers_to_stop_the_first(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    first = live(world)
+
+    again = await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+
+    assert again.ephemeral
+    assert again.response.embeds[0].title == "A routine is already running"
+    assert "Flare-up booty flexes" in again.response.embeds[0].description
+    assert buttons(again.response) == ["Stop it and start this one", "Keep it"]
+    assert live(world).id == first.id
+
+    await world.alice.click(again.response, label="Stop it and start this one")
+
+    old = world.channel.history()[-2]
+    assert old.id == first.id and old.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert live(world).embeds[0].title == "Booty flexes"
+    assert buttons(live(world)) == ["Pause", "+1 round", "Stop"]
+
+
+async def test_keep_it_leaves_the_running_routine_alone(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    again = await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+
+    kept = await world.alice.click(again.response, label="Keep it")
+
+    assert kept.response.embeds[0].title == "Still running"
+    await world.env.advance_time(60)
+    assert live(world).embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_routine_stop_stops_only_your_own(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+
+    bobs = await world.bob.slash(world.channel, "routine stop")
+    assert bobs.ephemeral and bobs.response.embeds[0].title == "Nothing to stop"
+    assert "Get ready" in live(world).embeds[0].description
+
+    alices = await world.alice.slash(world.channel, "routine stop")
+    assert alices.ephemeral and alices.response.embeds[0].title == "Routine stopped"
+    assert live(world).embeds[0].title == "Flare-up booty flexes: stopped"
+
+
+async def test_start_this_routine_on_an_answer_starts_it_here(world: World) -> None:
+    asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    pressed = await world.alice.click(asked.response, label="Start this routine")
+
+    assert pressed.ephemeral and pressed.response.embeds[0].title == "Starting Booty flexes"
+    assert live(world).embeds[0].title == "Booty flexes"
+
+
+async def test_a_routine_works_in_a_dm(world: World) -> None:
+    dm = world.alice.user.dm_channel
+    result = await world.alice.user.slash("routine start", routine=FLARE_UP)
+
+    assert result.ephemeral
+    assert dm.last_message.embeds[0].title == "Flare-up booty flexes"
+    await world.env.advance_time(60)
+    assert dm.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_buttons_of_a_routine_cut_short_by_a_restart_say_so(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    message = live(world)
+    await world.bot.close()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        pressed = await world.alice.click(message, label="Pause")
+
+        assert pressed.ephemeral and pressed.response.embeds[0].title == "Routine over"
+        assert buttons(live(world)) == []
+        started = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+        assert started.response.embeds[0].title == "Starting Flare-up booty flexes"
+    finally:
+        await again.close()
+
+
+async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instead(world: World) -> None:
+    quiet = world.guild.create_text_channel(
+        "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)}
+    )
+
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+
+    [message] = result.followups
+    assert not message.ephemeral and message.embeds[0].title == "Flare-up booty flexes"
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]
+    await world.env.advance_time(40)
+    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"

@@ -1,0 +1,215 @@
+"""/reminders and the reminder DMs: private answers, DMs at the person's local time with buttons
+that survive a restart, and closed DMs stopping the reminders with a note at the next command.
+
+SimCord's clock starts at 2026-01-01 00:00 UTC, which is 07:00 in Bangkok (UTC+7, no daylight
+saving): a 07:30 reminder there is half an hour away. Tests about the buttons use a 07:01 reminder,
+so that less simulated time has to pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+import simcord
+
+from bot.app import LowbackBot, create_bot
+from bot.settings import Settings
+from e2e_helpers import World, buttons, embed_text, requests_to
+from virtual_time import VirtualSleep
+
+BANGKOK = "Asia/Bangkok"
+TO_0730 = 30 * 60  # seconds from the start of SimCord's clock to 07:30 in Bangkok
+SNOOZE = 30 * 60
+
+
+@pytest.fixture
+def sleep() -> VirtualSleep:
+    return VirtualSleep()
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
+    """The real bot, whose dispatcher and routine timers move only with ``env.advance_time``."""
+    bot = create_bot(settings, sleep=sleep)
+    try:
+        yield bot
+    finally:
+        if bot.services is not None:
+            await bot.services.close()
+            bot.services = None
+
+
+@pytest.fixture(autouse=True)
+def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
+    sleep.env = simcord_env
+
+
+def dms(world: World) -> list[discord.Message]:
+    return world.alice.user.dm_channel.history()
+
+
+def text(result: simcord.InteractionResult) -> str:
+    assert result.response is not None
+    return embed_text(result.response.embeds[0])
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+async def test_reminders_on_show_pause_off_are_private_and_say_what_changed(world: World) -> None:
+    on = await world.alice.slash(world.channel, "reminders on", timezone="Europe/Berlin", morning="6:45am", evening="22:00")
+    assert on.ephemeral
+    assert on.response.embeds[0].title == "Reminders on"
+    assert "Reminders are on: 06:45 and 22:00, every day (Europe/Berlin time)." in text(on)
+    assert "Next: Thu 1 Jan, 06:45 CET, in 5 h 45 min." in text(on)  # 00:00 UTC is 01:00 in Berlin
+
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert shown.ephemeral and "Reminders are on: 06:45 and 22:00" in text(shown)
+
+    paused = await world.alice.slash(world.channel, "reminders pause", days=3)
+    assert paused.ephemeral and paused.response.embeds[0].title == "Reminders paused"
+    assert "Reminders are paused until Sun 4 Jan, 01:00 CET" in text(paused)
+    assert "Next: Sun 4 Jan, 06:45 CET" in text(paused)
+
+    off = await world.alice.slash(world.channel, "reminders off")
+    assert off.ephemeral and off.response.embeds[0].title == "Reminders off"
+    assert "Reminders are off. Your times are kept" in text(off)
+    assert "Reminders are off" in text(await world.alice.slash(world.channel, "reminders show"))
+
+    again = await world.alice.slash(world.channel, "reminders on")  # zone and times are remembered
+    assert "Reminders are on: 06:45 and 22:00, every day (Europe/Berlin time)." in text(again)
+    assert not world.channel.history()  # nothing of this was posted in the channel
+
+
+async def test_without_times_reminders_come_at_0730_and_2130(world: World) -> None:
+    on = await world.bob.slash(world.channel, "reminders on", timezone="London")
+
+    assert "Reminders are on: 07:30 and 21:30, every day (Europe/London time)." in text(on)
+
+
+async def test_show_and_off_before_turning_them_on(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert shown.ephemeral and "You haven't turned reminders on yet" in text(shown)
+
+    paused = await world.alice.slash(world.channel, "reminders pause", days=2)
+    assert paused.response.embeds[0].title == "That didn't work"
+    assert "You haven't turned reminders on yet" in text(paused)
+
+    off = await world.alice.slash(world.channel, "reminders off")
+    assert "weren't on" in text(off)
+
+
+async def test_time_zones_autocomplete(world: World) -> None:
+    choices = await world.alice.autocomplete(world.channel, "reminders on", "timezone", "berl")
+
+    assert "Europe/Berlin" in [c["value"] for c in choices]
+    assert len(choices) <= 25
+
+
+async def test_an_unknown_time_zone_gives_suggestions_and_a_bad_time_says_so(world: World) -> None:
+    zone = await world.alice.slash(world.channel, "reminders on", timezone="Europe/Berlim")
+
+    assert zone.ephemeral
+    assert zone.response.embeds[0].title == "Unknown time zone"
+    assert "Did you mean" in text(zone) and "Europe/Berlin" in text(zone)
+
+    time = await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="25:99")
+    assert time.ephemeral and time.response.embeds[0].title == "That didn't work"
+    assert "25:99" in text(time)
+    assert "haven't turned reminders on" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+# -- the DMs ------------------------------------------------------------------------------------
+
+
+async def test_a_reminder_arrives_at_0730_local_time_with_buttons_that_survive_a_restart(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK)
+    await world.env.advance_time(TO_0730 - 60)
+    assert dms(world) == []
+
+    await world.env.advance_time(61)
+
+    [reminder] = dms(world)
+    assert reminder.embeds[0].title == "Your morning routine"
+    assert "Your step 1 routine" in reminder.embeds[0].description
+    assert buttons(reminder) == ["Start routine", "Snooze 30 min"]
+
+    await world.bot.close()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        started = await world.alice.user.click(reminder, label="Start routine")
+
+        assert started.ephemeral and started.response.embeds[0].title == "Starting Your step 1 routine"
+        live = dms(world)[-1]
+        assert live.id != reminder.id and live.embeds[0].title == "Your step 1 routine"
+        assert buttons(live) == ["Pause", "+1 round", "Stop"]
+        snoozed = await world.alice.user.click(reminder, label="Snooze 30 min")
+        assert snoozed.ephemeral and snoozed.response.embeds[0].title == "Snoozed"
+    finally:
+        await again.close()
+
+
+async def test_snooze_sends_the_reminder_again_30_minutes_later(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+
+    snoozed = await world.alice.user.click(reminder, label="Snooze 30 min")
+
+    assert snoozed.ephemeral and snoozed.response.embeds[0].title == "Snoozed"
+    assert "Next (snoozed): Thu 1 Jan, 07:31" in text(snoozed)
+    await world.env.advance_time(SNOOZE - 60)
+    assert len(dms(world)) == 1
+    await world.env.advance_time(60)
+    assert len(dms(world)) == 2
+    again = dms(world)[-1]
+    assert again.embeds[0].title == "Your morning routine"
+    assert buttons(again) == ["Start routine", "Snooze 30 min"]
+
+
+async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_command(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    dm = world.alice.user.dm_channel
+    world.env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user"
+    )
+
+    await world.env.advance_time(61)
+
+    assert len(requests_to(world.env, "POST", f"/channels/{dm.id}/messages")) == 1  # tried once, not again
+    assert dms(world) == []
+    result = await world.alice.slash(world.channel, "progress show")
+    assert result.response.embeds[0].title == "Your progress"  # the command itself answers as usual
+    [notice] = result.followups
+    assert notice.ephemeral
+    assert notice.embeds[0].title == "About your reminders"
+    assert "dms closed" in notice.embeds[0].description and "stopped your reminders" in notice.embeds[0].description
+
+    later = await world.alice.slash(world.channel, "reminders show")
+    assert later.followups == []  # told once
+    assert "Reminders stopped because I couldn't deliver them (dms closed)" in text(later)
+    bobs = await world.bob.slash(world.channel, "progress show")
+    assert bobs.followups == []
+
+    on = await world.alice.slash(world.channel, "reminders on")  # opting in again starts them again
+    assert "Reminders are on: 07:01 and 21:30" in text(on)
+
+
+async def test_a_reminder_that_hits_a_discord_outage_comes_a_little_later(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    dm = world.alice.user.dm_channel
+    world.env.inject_error("POST", f"/channels/{dm.id}/messages", status=503, message="Service Unavailable")
+
+    await world.env.advance_time(61)
+    assert dms(world) == []
+
+    await world.env.advance_time(30)  # tried again after a short back-off
+    [reminder] = dms(world)
+    assert reminder.embeds[0].title == "Your morning routine"
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "Reminders are on" in text(shown) and shown.followups == []
