@@ -31,6 +31,7 @@ from bot.core.errors import KnowledgeError
 from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
 from bot.logging_setup import setup_logging
+from bot.ops import heartbeat_loop, heartbeat_path
 from bot.settings import Settings, token_looks_valid
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class LowbackBot(commands.Bot):
         # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/exts/render.py.
         self.action_handlers: dict[str, ActionHandler] = {}
         self.synced: bool | None = None  # after setup_hook: whether the commands were pushed to Discord
+        self._heartbeat: asyncio.Task | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -95,8 +97,20 @@ class LowbackBot(commands.Bot):
         for name in feature_extensions():
             await self.load_extension(name)
         self.synced = await sync_commands(self)
+        if str(self.settings.database) != ":memory:":
+            # The container's health check reads this file: a bot that is not ready, or whose
+            # event loop is stuck, stops touching it.
+            self._heartbeat = asyncio.create_task(heartbeat_loop(
+                heartbeat_path(self.settings.database),
+                alive=lambda: self.is_ready() and not self.is_closed(),
+                clock=self.clock, sleep=self.sleep,
+            ), name="heartbeat")
 
     async def close(self) -> None:
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
         try:
             await super().close()
         finally:

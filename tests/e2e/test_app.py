@@ -85,6 +85,18 @@ async def test_close_closes_the_services_and_the_database(simcord_env: simcord.E
         await services.db.fetchone("SELECT 1")
 
 
+async def test_the_bot_keeps_its_heartbeat_for_the_health_check(simcord_env: simcord.Env, simcord_bot,
+                                                                   settings: Settings) -> None:
+    from bot.ops import check_heartbeat, heartbeat_path
+
+    path = heartbeat_path(settings.database)
+    await simcord_env.advance_time(65)
+    assert path.exists()
+    assert check_heartbeat(path, simcord_bot.clock()).ok is True
+    await simcord_bot.close()
+    assert simcord_bot._heartbeat is None  # stopped with the bot
+
+
 # -- the error handler -----------------------------------------------------------------------
 
 
