@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import discord
 import pytest
 import simcord
 
-from bot.app import LowbackBot, create_bot
+from bot.app import create_bot
 from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
 from bot.settings import Settings
 from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import VirtualSleep
+from virtual_time import simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 FLARE_UP = "flare-up"  # a get-ready phase, then 3 rounds of squeeze 7 s / relax 3 s: 35 s in all
 FLARE_UP_PHASES = 7
-
-
-@pytest.fixture
-def sleep() -> VirtualSleep:
-    return VirtualSleep()
-
-
-@pytest.fixture
-async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
-    """The real bot, whose routine timers move only with ``env.advance_time``."""
-    bot = create_bot(settings, sleep=sleep)
-    try:
-        yield bot
-    finally:
-        if bot.services is not None:
-            await bot.services.close()
-            bot.services = None
-
-
-@pytest.fixture(autouse=True)
-def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
-    sleep.env = simcord_env
 
 
 def live(world: World) -> discord.Message:

@@ -8,42 +8,19 @@ so that less simulated time has to pass.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import discord
 import pytest
 import simcord
 
-from bot.app import LowbackBot, create_bot
+from bot.app import create_bot
 from bot.settings import Settings
 from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import VirtualSleep
+from virtual_time import simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 BANGKOK = "Asia/Bangkok"
 TO_0730 = 30 * 60  # seconds from the start of SimCord's clock to 07:30 in Bangkok
 SNOOZE = 30 * 60
-
-
-@pytest.fixture
-def sleep() -> VirtualSleep:
-    return VirtualSleep()
-
-
-@pytest.fixture
-async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
-    """The real bot, whose dispatcher and routine timers move only with ``env.advance_time``."""
-    bot = create_bot(settings, sleep=sleep)
-    try:
-        yield bot
-    finally:
-        if bot.services is not None:
-            await bot.services.close()
-            bot.services = None
-
-
-@pytest.fixture(autouse=True)
-def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
-    sleep.env = simcord_env
 
 
 def dms(world: World) -> list[discord.Message]:

@@ -14,8 +14,13 @@ bot-owned work, it is a plain ``asyncio.sleep``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
+import pytest
 import simcord
+
+from bot.app import LowbackBot, create_bot
+from bot.settings import Settings
 
 
 class VirtualSleep:
@@ -32,3 +37,28 @@ class VirtualSleep:
             await env.external_wait(waiting, reason=f"the bot's sleep of {seconds:g} s")
         except simcord.SetupError:  # not bot-owned work (or already declared): sleep plainly
             await asyncio.sleep(seconds)
+
+
+# -- fixtures: test modules that need virtual timers import these three by name ----------------
+
+
+@pytest.fixture
+def sleep() -> VirtualSleep:
+    return VirtualSleep()
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
+    """The real bot, whose dispatcher and routine timers move only with ``env.advance_time``."""
+    bot = create_bot(settings, sleep=sleep)
+    try:
+        yield bot
+    finally:
+        if bot.services is not None:
+            await bot.services.close()
+            bot.services = None
+
+
+@pytest.fixture(autouse=True)
+def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
+    sleep.env = simcord_env
