@@ -108,8 +108,6 @@ def render_text(reply: Reply, *, width: int = 0) -> str:
     lines = [reply.title, "=" * min(len(reply.title), 72), "", reply.body.strip()]
     for f in reply.fields:
         lines += ["", f"{f.name}:", f.value.strip()]
-    if reply.candidates and reply.kind in ("clarify", "no_match"):
-        pass  # the body already lists them
     if reply.actions:
         labels = ", ".join(a.label for a in reply.actions)
         lines += ["", f"[{labels}]"]

@@ -125,8 +125,7 @@ class Services:
         return problems
 
     def routine_choices(self) -> list[tuple[str, str]]:
-        book = self.kb.routines
-        return [(rid, plan.name) for rid, plan in book.routines.items()]
+        return self.kb.routines.names()
 
     # -- reminders -------------------------------------------------------------------------------
     def _wake_dispatcher(self) -> None:
