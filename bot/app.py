@@ -71,6 +71,10 @@ class LowbackBot(commands.Bot):
     """The lowback bot. ``services`` is open between ``setup_hook`` and ``close``."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> None:
+        # The bot never joins a voice channel: spare the operator discord.py's start-up warnings about
+        # the voice libraries it doesn't install.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

@@ -32,13 +32,17 @@ No Discord token found, so the Discord bot can't start.
 To run it on Discord:
   1. Open https://discord.com/developers/applications and create an application.
   2. Under "Bot", press "Reset Token" and copy the token.
-  3. Put it in a file named .env in this folder:   DISCORD_TOKEN=your-token-here
-     (or export DISCORD_TOKEN in your shell), then run `lowback` again.
+  3. Give it to the bot as DISCORD_TOKEN=your-token-here:
+       - from a checkout: in a file named .env in the folder you start it from
+         (or export DISCORD_TOKEN in your shell);
+       - with Docker Compose: in the .env file at the top of the repository;
+       - with systemd: in /etc/lowback/lowback.env.
+     Then start the bot again.
   4. Invite the bot to your server with the link from `lowback invite-url`.
 The README's "Discord set-up" section has the details.
-
-Meanwhile you can try everything in the terminal: `lowback chat`.
 """
+
+CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,7 +171,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
-    print(TOKEN_HELP, file=sys.stderr)
+    print(TOKEN_HELP + "\n" + CHAT_OFFER + "\n", file=sys.stderr)
     if not sys.stdin.isatty():
         print("(Not an interactive terminal, so the local chat is not started.)", file=sys.stderr)
         return 2

@@ -30,6 +30,14 @@ def test_without_a_token_on_a_pipe_it_explains_and_exits_2(tmp_path):
     assert "discord.com/developers" in result.stderr and "lowback chat" in result.stderr
 
 
+def test_run_without_a_token_says_where_each_kind_of_install_reads_it_and_exits_2(tmp_path):
+    # `lowback run` is what the container and the systemd unit start: no chat offer there.
+    result = run(["run"], tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "Docker Compose" in result.stderr and "/etc/lowback/lowback.env" in result.stderr
+    assert "lowback chat" not in result.stderr
+
+
 def test_ask_json_has_the_documented_shape(capsys):
     assert main(["ask", "--json", "can", "i", "still", "do", "RDLs?"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -129,3 +129,18 @@ def test_setting_up_twice_does_not_double_the_lines(restore_logging: None) -> No
     logging.getLogger("lowback.test").info("once")
     assert first.getvalue() == ""
     assert len(lines(second)) == 1
+
+
+def test_starting_the_bot_logs_nothing_about_voice_libraries(monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    import discord
+
+    from bot.app import create_bot
+    from bot.settings import DEFAULT_KNOWLEDGE, Settings
+
+    # As in a fresh process: discord.py warns once per process about voice support it can't offer.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    caplog.set_level(logging.WARNING)
+    create_bot(Settings(token=None, knowledge=DEFAULT_KNOWLEDGE))
+    assert not [r for r in caplog.records if "voice" in r.getMessage().lower()]
