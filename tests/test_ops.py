@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import socket
 import sqlite3
@@ -17,7 +16,6 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import discord
 import pytest
-from aiohttp import web
 
 from bot import ops
 from bot.ops import (
@@ -39,6 +37,7 @@ from bot.ops import (
 from bot.core.errors import KnowledgeError
 from bot.settings import Settings, SettingsError
 from bot.store.db import Database
+from fake_discord import FakeDiscord
 
 # A made-up token of the right shape; its first part is base64 of the id 123456789012345678.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -241,67 +240,35 @@ async def test_doctor_reports_every_problem_at_once(tmp_path: Path, monkeypatch:
 # -- doctor: the slash-commands check against a stand-in for Discord's API ------------------------------
 
 
-def discord_json(data: object, status: int = 200) -> web.Response:
-    # Exactly Discord's content type: discord.py only parses a body labelled plain "application/json".
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+REGISTERED = [{"name": "ask", "description": "Ask a question"}, {"name": "routine", "description": "Run a routine"}]
 
 
 @pytest.fixture
-async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[dict]:
-    """A local HTTP server answering the three calls the check makes; ``state`` steers it."""
-    state: dict = {"commands": [{"name": "ask"}, {"name": "routine"}], "status": 200, "seen": []}
-
-    def authorised(request: web.Request) -> bool:
-        state["seen"].append(request.path)
-        return request.headers.get("Authorization") == f"Bot {TOKEN}" and state["status"] != 401
-
-    async def me(request: web.Request) -> web.Response:
-        if not authorised(request):
-            return discord_json({"message": "401: Unauthorized", "code": 0}, status=401)
-        return discord_json({"id": str(BOT_ID), "username": "lowback", "discriminator": "0"})
-
-    async def application(request: web.Request) -> web.Response:
-        authorised(request)
-        return discord_json({"id": str(BOT_ID), "name": "lowback"})
-
-    async def commands(request: web.Request) -> web.Response:
-        authorised(request)
-        if state["status"] == 403:
-            return discord_json({"message": "Missing Access", "code": 50001}, status=403)
-        return discord_json(state["commands"])
-
-    app = web.Application()
-    app.router.add_get("/api/v10/users/@me", me)
-    app.router.add_get("/api/v10/oauth2/applications/@me", application)
-    app.router.add_get("/api/v10/applications/{app_id}/commands", commands)
-    app.router.add_get("/api/v10/applications/{app_id}/guilds/{guild_id}/commands", commands)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    try:
-        yield state
-    finally:
-        await runner.cleanup()
+async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The stand-in for Discord (tests/fake_discord.py), knowing the bot's token and two global commands."""
+    async with FakeDiscord(token=TOKEN) as fake:
+        fake.patch(monkeypatch)
+        fake.set_commands(REGISTERED)
+        yield fake
 
 
-async def test_slash_commands_listed_when_registered(good: Settings, fake_discord: dict) -> None:
+async def test_slash_commands_listed_when_registered(good: Settings, fake_discord: FakeDiscord) -> None:
     check = by_name(await doctor(good))["slash commands"]
     assert check.ok is True
     assert check.message == "2 registered globally: /ask, /routine"
-    assert f"/api/v10/applications/{BOT_ID}/commands" in fake_discord["seen"]
+    assert ("GET", f"/api/v10/applications/{BOT_ID}/commands") in fake_discord.rest
 
 
-async def test_slash_commands_checked_in_the_dev_guild_when_set(good: Settings, fake_discord: dict) -> None:
+async def test_slash_commands_checked_in_the_dev_guild_when_set(good: Settings, fake_discord: FakeDiscord) -> None:
+    fake_discord.guilds.add(555)  # the bot is in that server, and its commands are there
+    fake_discord.set_commands(REGISTERED, guild=555)
     check = by_name(await doctor(replace(good, dev_guild=555)))["slash commands"]
     assert check.ok is True and "in server 555" in check.message
-    assert f"/api/v10/applications/{BOT_ID}/guilds/555/commands" in fake_discord["seen"]
+    assert ("GET", f"/api/v10/applications/{BOT_ID}/guilds/555/commands") in fake_discord.rest
 
 
-async def test_no_slash_commands_registered_is_a_failure_with_a_fix(good: Settings, fake_discord: dict) -> None:
-    fake_discord["commands"] = []
+async def test_no_slash_commands_registered_is_a_failure_with_a_fix(good: Settings, fake_discord: FakeDiscord) -> None:
+    fake_discord.set_commands([])
     checks = await doctor(good)
     check = by_name(checks)["slash commands"]
     assert check.ok is False and "no slash commands are registered globally" in check.message
@@ -309,15 +276,15 @@ async def test_no_slash_commands_registered_is_a_failure_with_a_fix(good: Settin
     assert doctor_exit_code(checks) == 1
 
 
-async def test_a_revoked_token_is_reported(good: Settings, fake_discord: dict) -> None:
-    fake_discord["status"] = 401
+async def test_a_revoked_token_is_reported(good: Settings, fake_discord: FakeDiscord) -> None:
+    fake_discord.token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GnewOn.ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zz"  # reset in the portal
     check = by_name(await doctor(good))["slash commands"]
     assert check.ok is False and "Discord refused DISCORD_TOKEN" in check.message
     assert TOKEN not in format_checks([check])
 
 
-async def test_a_dev_guild_the_bot_is_not_in_is_reported(good: Settings, fake_discord: dict) -> None:
-    fake_discord["status"] = 403
+async def test_a_dev_guild_the_bot_is_not_in_is_reported(good: Settings, fake_discord: FakeDiscord) -> None:
+    assert 555 not in fake_discord.guilds  # Discord answers 403 Missing Access for a server the bot is not in
     check = by_name(await doctor(replace(good, dev_guild=555)))["slash commands"]
     assert check.ok is False and "cannot see server 555" in check.message
 
