@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -31,7 +32,7 @@ from bot.core.errors import KnowledgeError
 from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
 from bot.logging_setup import setup_logging
-from bot.ops import heartbeat_loop, heartbeat_path
+from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.settings import Settings, token_looks_valid
 
 if TYPE_CHECKING:
@@ -91,24 +92,44 @@ class LowbackBot(commands.Bot):
         self.action_handlers: dict[str, ActionHandler] = {}
         self.synced: bool | None = None  # after setup_hook: whether the commands were pushed to Discord
         self._heartbeat: asyncio.Task | None = None
+        # Set while setup_hook runs: a shutdown asked for meanwhile waits for it (see run_bot).
+        self.setting_up = asyncio.Event()
+        self.set_up = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         from bot.services.container import Services
 
-        self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep)
-        for name in feature_extensions():
-            await self.load_extension(name)
-        self.synced = await sync_commands(self)
-        if str(self.settings.database) != ":memory:":
-            # The container's health check reads this file: a bot that is not ready, or whose
-            # event loop is stuck, stops touching it.
-            self._heartbeat = asyncio.create_task(heartbeat_loop(
-                heartbeat_path(self.settings.database),
-                alive=lambda: self.is_ready() and not self.is_closed(),
-                clock=self.clock, sleep=self.sleep,
-            ), name="heartbeat")
+        self.setting_up.set()
+        try:
+            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep)
+            for name in feature_extensions():
+                await self.load_extension(name)
+            self.synced = await sync_commands(self)
+            if str(self.settings.database) != ":memory:":
+                # The container's health check reads this file: a bot that is not connected, or
+                # whose event loop is stuck, stops touching it. One left by an earlier run goes
+                # first, so the check can't pass on it.
+                path = heartbeat_path(self.settings.database)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+                self._heartbeat = asyncio.create_task(heartbeat_loop(
+                    path, alive=self.connected, clock=self.clock, sleep=self.sleep,
+                ), name="heartbeat")
+        finally:
+            self.set_up.set()
+
+    async def on_ready(self) -> None:
+        # The first heartbeat as soon as the bot is ready, not a loop interval later.
+        if self._heartbeat is not None and self.connected():
+            with contextlib.suppress(OSError):
+                touch_heartbeat(heartbeat_path(self.settings.database), self.clock())
+
+    def connected(self) -> bool:
+        """Ready and on an open gateway connection (not closed, not between reconnects)."""
+        ws = self.ws
+        return self.is_ready() and not self.is_closed() and ws is not None and ws.open
 
     async def close(self) -> None:
         heartbeat, self._heartbeat = self._heartbeat, None
@@ -242,10 +263,16 @@ async def run_bot(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 
+    async def shut_down() -> None:
+        # A stop during setup_hook waits for it, so nothing it opens is left behind half-closed.
+        if bot.setting_up.is_set():
+            await bot.set_up.wait()
+        await bot.close()
+
     def stop(signame: str) -> None:
         if not closing:
             log.info("Received %s; shutting down", signame)
-            closing.append(loop.create_task(bot.close()))
+            closing.append(loop.create_task(shut_down(), name="shut down"))
 
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -254,26 +281,36 @@ async def run_bot(settings: Settings) -> int:
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
             pass
+    code = 0
     try:
         async with bot:
             await bot.start(token)
-    except KnowledgeError as exc:
-        log.error("The knowledge base is broken; not starting.\n%s", exc)
-        return 1
-    except discord.LoginFailure:
-        log.error("Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again.")
-        return 1
-    except discord.PrivilegedIntentsRequired:
-        log.error("Discord refused the requested intents; check the bot's settings in the developer portal.")
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
+    except KeyboardInterrupt:
         log.info("Interrupted; shutting down")
-    except Exception as exc:  # the database or anything else that stops the start
-        log.error("The bot stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
-        return 1
+    except Exception as exc:
+        code = 0 if closing else _start_failure(exc)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        for task in closing:  # the shutdown a signal started: let it finish closing the database
+            await asyncio.gather(task, return_exceptions=True)
         if not bot.is_closed():
             await bot.close()
-    return 0
+    if code == 0:
+        log.info("Stopped")
+    return code
+
+
+def _start_failure(exc: Exception) -> int:
+    """Log why the bot could not start or keep running, in one line an operator can act on; exit 1."""
+    if isinstance(exc, KnowledgeError):
+        log.error("The knowledge base is broken; not starting.\n%s", exc)
+    elif isinstance(exc, discord.LoginFailure) or (isinstance(exc, discord.ConnectionClosed) and exc.code == 4004):
+        log.error("Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again.")
+    elif isinstance(exc, discord.PrivilegedIntentsRequired):
+        log.error("Discord refused the requested intents; check the bot's settings in the developer portal.")
+    elif isinstance(exc, (OSError, aiohttp.ClientError, asyncio.TimeoutError)):
+        log.error("Could not reach Discord (%s). Check the network connection.", exc)
+    else:  # the database or anything else that stops the start
+        log.error("The bot stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+    return 1

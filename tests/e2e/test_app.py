@@ -97,6 +97,20 @@ async def test_the_bot_keeps_its_heartbeat_for_the_health_check(simcord_env: sim
     assert simcord_bot._heartbeat is None  # stopped with the bot
 
 
+async def test_the_heartbeat_pauses_while_the_gateway_connection_is_down(simcord_env: simcord.Env, simcord_bot,
+                                                                          settings: Settings) -> None:
+    from bot.ops import check_heartbeat, heartbeat_age, heartbeat_path
+
+    path = heartbeat_path(settings.database)
+    assert heartbeat_age(path, simcord_bot.clock()) is not None  # touched when the bot got ready
+    simcord_bot.ws.open = False  # dropped, and discord.py is still reconnecting
+    await simcord_env.advance_time(150)
+    assert check_heartbeat(path, simcord_bot.clock()).ok is False  # Docker would call it unhealthy
+    simcord_bot.ws.open = True  # back
+    await simcord_env.advance_time(31)
+    assert check_heartbeat(path, simcord_bot.clock()).ok is True
+
+
 # -- the error handler -----------------------------------------------------------------------
 
 

@@ -1,0 +1,334 @@
+"""``run_bot``, the real thing, against a local stand-in for Discord (``tests/fake_discord.py``).
+
+The unmodified bot logs in over REST, opens its database, syncs its slash commands, connects to the
+gateway, gets READY and heartbeats; a SIGTERM sent to this very process stops it the way
+``docker stop`` or systemd would. Only two things are adjusted: discord.py's URLs point at the
+stand-in, and, where a test waits for it, the heartbeat file is touched every 0.05 s instead of
+every 30 s.
+
+Every wait has a timeout, so a bot that hangs fails its test instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import signal
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot import app, ops
+from bot.app import minimal_intents, run_bot
+from bot.ops import check_heartbeat, heartbeat_path
+from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from bot.store.db import load_migrations
+from fake_discord import FakeDiscord
+
+# A made-up token of the right shape; its first part is base64 of the bot's id.
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+BOT_ID = 123456789012345678
+OTHER_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GxyzAb.ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zz"  # the one Discord has now
+CORE_COMMANDS = {"ask", "routine", "reminders", "progress", "mydata", "help"}
+READY_WITHIN = 8.0  # seconds; discord.py waits guild_ready_timeout (2 s) after READY before it is ready
+STOP_WITHIN = 5.0
+# Client-side close codes of a shutdown. 1000 is the one that makes Discord end the session at once;
+# discord.py 2.7 sends 4000 (its receive loop closes the socket before Client.close's close(1000)
+# gets to), so Discord shows the bot online until the session times out (discord.py #6134, #6719).
+CLIENT_SHUTDOWN_CODES = {1000, 4000}
+
+
+@pytest.fixture(autouse=True)
+def leave_logging_and_signals_as_they_were() -> Iterator[None]:
+    """run_bot installs its log handler and signal handlers; put everything back after each test."""
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", "discord", "aiohttp", "asyncio")}
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for handler in [h for h in root.handlers if type(h).__name__ == "_LowbackHandler"]:
+        root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.captureWarnings(False)
+    for sig, handler in handlers.items():
+        if signal.getsignal(sig) != handler:
+            signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+async def bots(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[app.LowbackBot]]:
+    """The bots run_bot creates; afterwards, let their closing finish and close what is left open."""
+    created: list[app.LowbackBot] = []
+    real = app.create_bot
+    monkeypatch.setattr(app, "create_bot", lambda *a, **kw: created.append(real(*a, **kw)) or created[-1])
+    yield created
+    for task in asyncio.all_tasks():
+        kind = getattr(task.get_coro(), "__qualname__", "")
+        if kind == "ConnectionState._delay_ready":  # discord.py leaves it running after close()
+            task.cancel()
+    for bot in created:
+        if bot.services is not None:
+            services, bot.services = bot.services, None
+            await services.close()
+
+
+@pytest.fixture
+def fast_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app, "heartbeat_loop", functools.partial(ops.heartbeat_loop, interval=0.05))
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(token=TOKEN) as server:
+        server.patch(monkeypatch)
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(token=TOKEN, database=tmp_path / "data" / "lowback.db", knowledge=DEFAULT_KNOWLEDGE)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def start(settings: Settings) -> asyncio.Task[int]:
+    return asyncio.create_task(run_bot(settings), name="run_bot")
+
+
+async def until(fake: FakeDiscord, bot: asyncio.Task[int], condition, what: str, timeout: float = READY_WITHIN) -> None:
+    """Wait for ``condition``; fail at once if run_bot ended instead, or after ``timeout``."""
+    await fake.wait_for(lambda: condition() or bot.done(), timeout, what)
+    if not condition():
+        pytest.fail(f"run_bot ended (returned {bot.result()!r}) before: {what}")
+
+
+def sigterm() -> None:
+    """SIGTERM to this process, as `docker stop` sends it; only if run_bot's handler is in place."""
+    handler = signal.getsignal(signal.SIGTERM)
+    assert handler not in (signal.SIG_DFL, signal.SIG_IGN, None), "run_bot installed no SIGTERM handler"
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def finished(bot: asyncio.Task[int], timeout: float = STOP_WITHIN) -> int:
+    """run_bot's exit code; fails the test (and cancels run_bot) if it doesn't return in time."""
+    done, _ = await asyncio.wait({bot}, timeout=timeout)
+    if not done:
+        bot.cancel()
+        await asyncio.wait({bot}, timeout=1)
+        pytest.fail(f"run_bot did not return within {timeout:g} s")
+    return bot.result()
+
+
+def schema_versions(database: Path) -> list[int]:
+    conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    try:
+        return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        conn.close()
+
+
+def assert_signal_handlers_removed() -> None:
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
+    loop = asyncio.get_running_loop()
+    assert not loop.remove_signal_handler(signal.SIGTERM) and not loop.remove_signal_handler(signal.SIGINT)
+
+
+def error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if " ERROR " in line or " CRITICAL " in line]
+
+
+# -- a normal life: start, run, SIGTERM ---------------------------------------------------------------
+
+
+async def test_it_starts_syncs_heartbeats_and_stops_cleanly_on_sigterm(
+    fake: FakeDiscord, settings: Settings, fast_heartbeat: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = start(settings)
+    beat = heartbeat_path(settings.database)
+    await until(fake, bot, beat.exists, "the heartbeat file is written")
+
+    # Logged in with the token, identified with the minimal intents, no privileged one.
+    assert fake.rest[:2] == [("GET", "/api/v10/users/@me"), ("GET", "/api/v10/oauth2/applications/@me")]
+    assert fake.identify is not None and fake.identify["token"] == TOKEN
+    assert fake.identify["intents"] == minimal_intents().value
+    assert fake.heartbeats >= 1  # the gateway heartbeat, answered with HEARTBEAT_ACK
+    # The slash commands went to Discord once, globally, and Discord kept them.
+    assert fake.calls("PUT") == [f"/api/v10/applications/{BOT_ID}/commands"]
+    sent = next(body for method, _, body in fake.bodies if method == "PUT")
+    names = [c["name"] for c in sent]
+    assert CORE_COMMANDS <= set(names) and len(names) == len(set(names))
+    assert [c["name"] for c in fake.commands[None]] == names
+    # The container's health check would pass.
+    assert check_heartbeat(beat, discord.utils.utcnow()).ok is True
+
+    sigterm()
+    code = await finished(bot)
+
+    assert code == 0
+    assert len(fake.closes) == 1
+    close_code, closed_by = fake.closes[0]
+    assert closed_by == "client" and close_code in CLIENT_SHUTDOWN_CODES
+    assert fake.connections == 1 and not fake.resumes  # no reconnect on the way out
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "heartbeat"]
+    last = beat.read_text()
+    await asyncio.sleep(0.3)  # six heartbeat intervals
+    assert beat.read_text() == last, "the heartbeat is still being touched after the bot stopped"
+    assert_signal_handlers_removed()
+    assert schema_versions(settings.database) == [m.version for m in load_migrations()]
+    out = capsys.readouterr().out
+    assert f"Synced {len(names)} slash commands (global)" in out
+    assert "Received SIGTERM; shutting down" in out
+    assert error_lines(out) == [] and "Traceback" not in out and TOKEN not in out
+
+
+async def test_a_heartbeat_left_by_an_earlier_run_is_not_taken_for_this_one(fake: FakeDiscord, settings: Settings) -> None:
+    beat = heartbeat_path(settings.database)
+    beat.parent.mkdir(parents=True)
+    ops.touch_heartbeat(beat, discord.utils.utcnow())  # the last run's, seconds old: looks healthy
+    bot = start(settings)
+    # Set up and on the gateway, but not ready yet (discord.py waits 2 s after READY).
+    await until(fake, bot, lambda: fake.connections == 1, "the gateway connection")
+    assert check_heartbeat(beat, discord.utils.utcnow()).ok is False
+    # The real 30 s loop: the first touch comes from on_ready, as soon as the bot is ready.
+    await until(fake, bot, beat.exists, "this run's first heartbeat")
+    assert check_heartbeat(beat, discord.utils.utcnow()).ok is True
+    sigterm()
+    assert await finished(bot) == 0
+
+
+async def test_a_restart_with_the_same_database_does_not_sync_again(
+    fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for run in (1, 2):
+        bot = start(settings)
+        await until(fake, bot, lambda: fake.readies == run, f"READY of run {run}")
+        sigterm()
+        assert await finished(bot) == 0, f"run {run}"
+        assert_signal_handlers_removed()
+
+    assert len(fake.calls("PUT")) == 1
+    assert len(fake.identifies) == 2 and [by for _, by in fake.closes] == ["client", "client"]
+    out = capsys.readouterr().out
+    assert "Slash commands unchanged (global); not syncing" in out
+    assert error_lines(out) == []
+
+
+async def test_a_gateway_reconnect_request_resumes_the_session(
+    fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = start(settings)
+    await until(fake, bot, lambda: fake.readies == 1, "READY")
+    assert await fake.request_reconnect() == 1  # Discord moving the session to another node
+
+    await until(fake, bot, lambda: fake.resumes, "RESUME on a new connection", timeout=5)
+    await until(fake, bot, lambda: any(e["event"] == "resumed" for e in fake.events), "RESUMED sent")
+    sigterm()
+
+    assert await finished(bot) == 0
+    assert fake.connections == 2 and len(fake.identifies) == 1  # resumed, not identified again
+    assert [by for _, by in fake.closes] == ["client", "client"]  # the old connection, then the shutdown
+    [resume] = fake.resumes
+    assert resume["token"] == TOKEN and resume["session_id"] in fake.sessions and resume["seq"] == 1
+    assert len(fake.calls("PUT")) == 1  # setup_hook (and the sync) ran once, not per connection
+    assert error_lines(capsys.readouterr().out) == []
+
+
+# -- Discord says no, or is not there -----------------------------------------------------------------
+
+
+async def test_a_token_discord_refuses_exits_1_with_one_clear_line(
+    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.token = OTHER_TOKEN  # reset in the developer portal: the bot's token is no longer valid
+
+    code = await finished(start(settings))
+
+    assert code == 1
+    assert fake.rest == [("GET", "/api/v10/users/@me")]  # given up at once: no retry, no gateway
+    assert fake.connections == 0
+    assert "Discord refused DISCORD_TOKEN" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+    out = capsys.readouterr().out
+    assert len(error_lines(out)) == 1 and "Discord refused DISCORD_TOKEN" in error_lines(out)[0]
+    assert "Traceback" not in out and TOKEN not in out
+    assert_signal_handlers_removed()
+
+
+async def test_discord_unreachable_exits_1_with_a_short_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as s:  # a port on which nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+
+    code = await finished(start(settings))
+
+    assert code == 1
+    assert not [r for r in caplog.records if r.exc_info]
+    out = capsys.readouterr().out
+    [line] = error_lines(out)
+    assert "Could not reach Discord" in line and "Cannot connect to host" in line and len(line) < 250
+    assert "Traceback" not in out
+    assert_signal_handlers_removed()
+
+
+async def test_a_gateway_that_refuses_the_token_ends_the_run_instead_of_reconnecting(
+    fake: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The token is revoked between the REST login and IDENTIFY: REST still says yes, the gateway closes 4004.
+    monkeypatch.setattr(fake, "_authorised", lambda request: True)
+    fake.token = OTHER_TOKEN
+
+    code = await finished(start(settings))
+
+    assert code == 1
+    assert fake.connections == 1 and fake.closes == [(4004, "server")]
+    out = capsys.readouterr().out
+    [line] = error_lines(out)
+    assert "Discord refused DISCORD_TOKEN" in line and "Traceback" not in out
+    assert_signal_handlers_removed()
+
+
+# -- stopping while closing or starting ---------------------------------------------------------
+
+
+async def test_run_bot_returns_only_once_the_database_is_closed(fake: FakeDiscord, settings: Settings) -> None:
+    bot = start(settings)
+    await until(fake, bot, lambda: fake.readies == 1, "READY")
+    sigterm()
+    assert await finished(bot) == 0
+    # SQLite removes the -wal file when the last connection closes.
+    assert not Path(f"{settings.database}-wal").exists(), "the database is still open when run_bot returns"
+
+
+async def test_sigterm_during_start_up_exits_0_and_leaves_nothing_running(
+    fake: FakeDiscord, settings: Settings, bots: list[app.LowbackBot], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = start(settings)
+    await until(fake, bot, lambda: fake.calls("GET", "/oauth2/applications/@me"), "the login", timeout=5)
+    sigterm()
+    code = await finished(bot)
+    leftovers = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("reminders:")]
+    assert error_lines(capsys.readouterr().out) == []
+    assert code == 0 and leftovers == [] and bots[0].services is None
+
+
+async def test_cancelling_run_bot_closes_everything_and_propagates(fake: FakeDiscord, settings: Settings,
+                                                                   bots: list[app.LowbackBot]) -> None:
+    bot = start(settings)
+    await until(fake, bot, lambda: fake.readies == 1, "READY")
+    bot.cancel()  # e.g. asyncio.wait_for around it timing out
+    done, _ = await asyncio.wait({bot}, timeout=STOP_WITHIN)
+    assert done and bot.cancelled(), "run_bot swallowed the cancellation"
+    assert bots[0].is_closed() and bots[0].services is None
+    assert_signal_handlers_removed()
