@@ -1,7 +1,9 @@
 """The deployment files: Docker image and build context, Compose file, systemd unit, example settings.
 
-Docker cannot run here, so the Dockerfile is checked by reading it: everything it copies exists in
-the build context and is not excluded by .dockerignore, and its health check command really works.
+These tests read the files, so they run without a container engine: everything the Dockerfile copies
+exists in the build context and is not excluded by .dockerignore, and its health check command
+really works. ``deploy/check-image.sh`` builds and runs the image itself where Docker or Podman is
+installed; here it is only checked for what it relies on.
 """
 
 from __future__ import annotations
@@ -376,3 +378,12 @@ def test_run_it_for_real_uses_only_commands_that_exist() -> None:
         with pytest.raises(SystemExit) as exited:
             cli.main([command, "--help"])
         assert exited.value.code == 0, f"`lowback {command}` is in the doc but not in the CLI"
+
+
+def test_the_image_check_script_parses_and_everything_it_uses_exists() -> None:
+    script = DEPLOY / "check-image.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    text = script.read_text()
+    used = set(re.findall(r"\b((?:tests|deploy|knowledge)/[\w./-]+\.(?:py|yaml|sh)|deploy/Dockerfile)\b", text))
+    assert {"tests/fake_discord.py", "tests/throwaway_ca.py", "deploy/Dockerfile"} <= used
+    assert [path for path in sorted(used) if not (ROOT / path).exists()] == []
