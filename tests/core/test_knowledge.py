@@ -137,6 +137,14 @@ def test_broken_yaml_names_file_and_line(kb_copy):
     assert any(p.startswith("topics/why.yaml: not valid YAML at line") for p in problems(kb_copy))
 
 
+def test_a_broken_topic_file_is_one_problem_not_a_cascade(kb_copy):
+    # Other files refer to topics in it and it may hold a step: those would only repeat the problem.
+    with (kb_copy / "topics/avoid.yaml").open("a", encoding="utf-8") as f:
+        f.write("id: [unclosed\n")
+    found = problems(kb_copy)
+    assert len(found) == 1 and found[0].startswith("topics/avoid.yaml: not valid YAML at line"), found
+
+
 def test_every_problem_is_reported_not_just_the_first(kb_copy):
     edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats").update(colour="red"))
     edit(kb_copy / "topics/why.yaml", lambda d: topic_in(d, "rest").update(source="nowhere"))
