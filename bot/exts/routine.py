@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,6 +49,8 @@ ControlAction = Literal["pause", "resume", "round", "stop"]
 STARTING_BODY = "Follow along in the message I'm posting here. Its buttons pause, add a round or stop it."
 NOT_RUNNING = "This routine isn't running any more. Start a new one with `/routine start`."
 STOPPED_BODY = "Start it again whenever you like with `/routine start`."
+CUT_SHORT_BODY = "The bot is restarting, so this routine stopped here. Start it again in a minute with `/routine start`."
+CUT_SHORT_NOTICE_SECONDS = 5.0  # at most this long at shut-down to tell people their routine stopped
 DONE_BODY = "Nicely done. That's one more day your glutes did the work instead of your low back."
 
 
@@ -124,6 +127,12 @@ def stopped_reply(plan: RoutinePlan, index: int) -> Reply:
     phase = plan.phases[min(index, len(plan.phases) - 1)]
     where = f"{phase.label}, {phase.round_text}" if phase.round_text else phase.label
     return Reply("info", f"{plan.name}: stopped", f"Stopped at {where}. {STOPPED_BODY}")
+
+
+def cut_short_reply(plan: RoutinePlan, index: int) -> Reply:
+    phase = plan.phases[min(index, len(plan.phases) - 1)]
+    where = f"{phase.label}, {phase.round_text}" if phase.round_text else phase.label
+    return Reply("info", f"{plan.name}: cut short", f"Stopped at {where}. {CUT_SHORT_BODY}")
 
 
 def controls_footer(owner_name: str) -> str:
@@ -346,6 +355,7 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task[None]] = set()
+        self._live: weakref.WeakSet[LiveRoutine] = weakref.WeakSet()  # kept alive by their sessions
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -353,11 +363,30 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
         self.bot.action_handlers["start_routine"] = self.start_from_button
 
     async def cog_unload(self) -> None:
+        await self.tell_running_they_are_cut_short()
         self.bot.remove_dynamic_items(RoutineControl)
         if self.bot.action_handlers.get("start_routine") == self.start_from_button:
             del self.bot.action_handlers["start_routine"]
         for task in list(self._tasks):
             task.cancel()
+
+    async def tell_running_they_are_cut_short(self) -> None:
+        """At shut-down: end the running sessions (recorded as interrupted) and say so on their messages,
+        instead of leaving a countdown that never moves again. Bounded, so a slow Discord can't hold up
+        the shut-down."""
+        running = [live for live in self._live if live.handle is not None and not live.handle.session.done]
+        services = self.bot.services
+        if not running or services is None:
+            return
+        await services.routines.shutdown()
+        notices = [
+            asyncio.create_task(live.show(cut_short_reply(live.handle.session.plan, live.handle.session.index), None))
+            for live in running if live.handle is not None
+        ]
+        _, late = await asyncio.wait(notices, timeout=CUT_SHORT_NOTICE_SECONDS)
+        for task in late:
+            task.cancel()
+        log.info("told %d person(s) their routine was cut short by the shut-down", len(notices) - len(late))
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -422,6 +451,7 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
             await self.say(interaction, error_reply("No such routine", f"I don't know a routine called “{asked}”. Try {names}."), edit=edit)
             return
         live = LiveRoutine(self, interaction)
+        self._live.add(live)
         await self.say(interaction, info_reply(f"Starting {plan.name}", STARTING_BODY), edit=edit)
         result = await routines.start(user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id))
         if isinstance(result, AlreadyRunning):  # started elsewhere in the meantime

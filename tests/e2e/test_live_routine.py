@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import timedelta
 
 import discord
@@ -236,15 +238,35 @@ async def test_a_routine_works_in_a_dm(world: World) -> None:
     assert dm.last_message.embeds[0].title == "Flare-up booty flexes: done"
 
 
-async def test_buttons_of_a_routine_cut_short_by_a_restart_say_so(
+async def test_a_shut_down_says_the_routine_was_cut_short_and_records_it_interrupted(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(6)  # into the first squeeze
+    message = live(world)
+
+    await world.bot.close()  # SIGTERM: docker stop, systemctl stop, an upgrade
+
+    cut = live(world)
+    assert cut.id == message.id
+    assert cut.embeds[0].title == "Flare-up booty flexes: cut short"
+    assert "Stopped at Squeeze, round 1 of 3" in cut.embeds[0].description
+    assert "/routine start" in cut.embeds[0].description
+    assert buttons(cut) == []  # no button left that could no longer work
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:  # the bot has closed it
+        assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("interrupted",)]
+
+
+async def test_buttons_of_a_routine_cut_short_by_a_crash_say_so(
     world: World, settings: Settings, sleep: VirtualSleep
 ) -> None:
     await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     message = live(world)
-    await world.bot.close()
+    crashed = world.bot.require_services()
     again = create_bot(settings, sleep=sleep)
-    await world.env.restart_bot(again)
+    await world.env.restart_bot(again)  # no close(): the process died with the routine running
     try:
+        assert buttons(live(world)) == ["Pause", "+1 round", "Stop"]  # nobody could update it
         pressed = await world.alice.click(message, label="Pause")
 
         assert pressed.ephemeral and pressed.response.embeds[0].title == "Routine over"
@@ -253,6 +275,7 @@ async def test_buttons_of_a_routine_cut_short_by_a_restart_say_so(
         assert started.response.embeds[0].title == "Starting Flare-up booty flexes"
     finally:
         await again.close()
+        await crashed.close()
 
 
 async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instead(world: World) -> None:
