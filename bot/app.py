@@ -239,6 +239,38 @@ async def sync_commands(bot: LowbackBot) -> bool:
 
 # -- running it -------------------------------------------------------------------------------
 
+# Discord unreachable at start (no network yet after a boot, an outage): try again after 2, 4, 8...
+# seconds, at most a minute apart, until it answers or the bot is told to stop.
+LOGIN_RETRY_FIRST = 2.0
+LOGIN_RETRY_MAX = 60.0
+UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
+
+
+async def log_in_when_reachable(bot: LowbackBot, token: str, stopping: asyncio.Event) -> bool:
+    """Log in, retrying while Discord can't be reached; False if told to stop first.
+
+    A refused token, or anything else that retrying won't fix, is raised at once.
+    """
+    delay = LOGIN_RETRY_FIRST
+    while True:
+        try:
+            await bot.login(token)
+            return True
+        except UNREACHABLE as exc:
+            if stopping.is_set():
+                return False
+            if bot.setting_up.is_set():  # past the login proper: trying again would set up twice
+                raise
+            log.warning("Could not reach Discord (%s); trying again in %g s", exc, delay)
+            # Start the next try from a fresh HTTP session: discord.py makes one per login.
+            await bot.http.close()
+            bot.http.connector = discord.utils.MISSING
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+        if stopping.is_set():
+            return False
+        delay = min(delay * 2, LOGIN_RETRY_MAX)
+
 
 async def run_bot(settings: Settings) -> int:
     """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
@@ -262,6 +294,7 @@ async def run_bot(settings: Settings) -> int:
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
+    stopping = asyncio.Event()
 
     async def shut_down() -> None:
         # A stop during setup_hook waits for it, so nothing it opens is left behind half-closed.
@@ -272,6 +305,7 @@ async def run_bot(settings: Settings) -> int:
     def stop(signame: str) -> None:
         if not closing:
             log.info("Received %s; shutting down", signame)
+            stopping.set()
             closing.append(loop.create_task(shut_down(), name="shut down"))
 
     installed = []
@@ -284,7 +318,8 @@ async def run_bot(settings: Settings) -> int:
     code = 0
     try:
         async with bot:
-            await bot.start(token)
+            if await log_in_when_reachable(bot, token, stopping):
+                await bot.connect()
     except KeyboardInterrupt:
         log.info("Interrupted; shutting down")
     except Exception as exc:
@@ -309,8 +344,6 @@ def _start_failure(exc: Exception) -> int:
         log.error("Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again.")
     elif isinstance(exc, discord.PrivilegedIntentsRequired):
         log.error("Discord refused the requested intents; check the bot's settings in the developer portal.")
-    elif isinstance(exc, (OSError, aiohttp.ClientError, asyncio.TimeoutError)):
-        log.error("Could not reach Discord (%s). Check the network connection.", exc)
     else:  # the database or anything else that stops the start
         log.error("The bot stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
     return 1

@@ -262,23 +262,49 @@ async def test_a_token_discord_refuses_exits_1_with_one_clear_line(
     assert_signal_handlers_removed()
 
 
-async def test_discord_unreachable_exits_1_with_a_short_line(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def closed_port() -> int:
     with socket.socket() as s:  # a port on which nothing listens
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+        return s.getsockname()[1]
 
-    code = await finished(start(settings))
 
-    assert code == 1
-    assert not [r for r in caplog.records if r.exc_info]
-    out = capsys.readouterr().out
-    [line] = error_lines(out)
-    assert "Could not reach Discord" in line and "Cannot connect to host" in line and len(line) < 250
-    assert "Traceback" not in out
+async def test_discord_unreachable_at_start_is_tried_again_until_it_answers(
+    fake: FakeDiscord, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # No network yet after a boot: the bot waits for Discord instead of exiting (and, under systemd,
+    # using up its restarts).
+    monkeypatch.setattr(app, "LOGIN_RETRY_FIRST", 0.05)
+    reachable = discord.http.Route.BASE
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed_port()}/api/v10")
+    bot = start(settings)
+    said: list[str] = []
+    await until(fake, bot, lambda: said.append(capsys.readouterr().out) or "trying again in" in "".join(said),
+                "a retry", timeout=5)
+
+    monkeypatch.setattr(discord.http.Route, "BASE", reachable)  # the network is back
+    await until(fake, bot, lambda: fake.readies == 1, "READY once Discord answers")
+    sigterm()
+
+    assert await finished(bot) == 0
+    out = "".join(said) + capsys.readouterr().out
+    assert "Traceback" not in out and error_lines(out) == []
+
+
+async def test_a_stop_while_waiting_for_discord_exits_0_at_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed_port()}/api/v10")
+    bot = start(settings)  # the first wait is 2 s
+    for _ in range(100):
+        if "Could not reach Discord" in capsys.readouterr().out:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("no 'Could not reach Discord' warning")
+    sigterm()
+
+    assert await finished(bot, timeout=1.0) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if " WARNING " in line and "Traceback" in line]
     assert_signal_handlers_removed()
 
 
