@@ -11,7 +11,7 @@ already-read texts, so the rules are testable without a disk.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -255,7 +255,13 @@ def build_knowledge(
 ) -> KnowledgeBase:
     """Build from ``{relative file name: YAML text}``. Raises KnowledgeError listing every problem."""
     issues = list(issues or [])
-    docs = {name: _parse_yaml(name, text, issues) for name, text in texts.items()}
+    unreadable = {issue.file for issue in issues}  # files the caller could not even read
+    docs: dict[str, Any] = {}
+    for name, text in texts.items():
+        before = len(issues)
+        docs[name] = _parse_yaml(name, text, issues)
+        if len(issues) > before:
+            unreadable.add(name)
 
     def special(name: str) -> tuple[str, Any] | None:
         for fname, doc in docs.items():
@@ -287,7 +293,6 @@ def build_knowledge(
 
     # A topic file that could not be read hides its topics: references to them, and the steps they
     # hold, would only repeat that one problem as many others.
-    unreadable = {i.file for i in issues if i.topic is None and i.message.startswith(("not valid YAML", "cannot read"))}
     _cross_check(topics, gaps, routines, canon, issues, complete=not any(f.startswith("topics/") for f in unreadable))
     if issues:
         raise KnowledgeError(issues)
@@ -321,25 +326,39 @@ def _list_section(entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]
     return c, items
 
 
+def _entries(
+    c: _Checker, items: list, where: str, allowed: set[str], required: set[str],
+    taken: Container[str], duplicate: Callable[[str], str],
+) -> Iterator[tuple[str, dict]]:
+    """Each mapping in ``items`` with a valid id not in ``taken`` (read as it fills up), with that id.
+
+    Whatever is wrong on the way (not a mapping, unknown or missing keys, a bad or repeated id) is
+    recorded in ``c`` and the entry skipped.
+    """
+    for i, item in enumerate(items):
+        item = c.mapping(item, None, f"{where}[{i}]")
+        if item is None:
+            continue
+        eid = item.get("id")
+        label = eid if isinstance(eid, str) and eid else f"{where}[{i}]"
+        c.keys(item, allowed, required, label)
+        if not isinstance(eid, str) or not ID_RE.match(eid):
+            c.add(label, "id", "expected a lowercase-with-dashes id")
+            continue
+        if eid in taken:
+            c.add(eid, "id", duplicate(eid))
+            continue
+        yield eid, item
+
+
 def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Source]:
     out: dict[str, Source] = {}
     section = _list_section(entry, "sources", issues)
     if section is None:
         return out
     c, items = section
-    for i, item in enumerate(items):
-        item = c.mapping(item, None, f"sources[{i}]")
-        if item is None:
-            continue
-        sid = item.get("id")
-        label = sid if isinstance(sid, str) else f"sources[{i}]"
-        c.keys(item, {"id", "title", "file", "short", "url"}, {"id", "title"}, label)
-        if not isinstance(sid, str) or not ID_RE.match(sid):
-            c.add(label, "id", "expected a lowercase-with-dashes id")
-            continue
-        if sid in out:
-            c.add(sid, "id", "duplicate source id")
-            continue
+    keys = {"id", "title", "file", "short", "url"}
+    for sid, item in _entries(c, items, "sources", keys, {"id", "title"}, out, lambda _: "duplicate source id"):
         title = c.text(item, "title", sid, limit=200)
         if title is None:
             continue
@@ -468,19 +487,8 @@ def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str
     if section is None:
         return out
     c, items = section
-    for i, item in enumerate(items):
-        item = c.mapping(item, None, f"gaps[{i}]")
-        if item is None:
-            continue
-        gid = item.get("id")
-        label = gid if isinstance(gid, str) else f"gaps[{i}]"
-        c.keys(item, {"id", "subject", "back_related", "patterns"}, {"id", "subject", "back_related", "patterns"}, label)
-        if not isinstance(gid, str) or not ID_RE.match(gid):
-            c.add(label, "id", "expected a lowercase-with-dashes id")
-            continue
-        if gid in out:
-            c.add(gid, "id", "duplicate id")
-            continue
+    keys = {"id", "subject", "back_related", "patterns"}
+    for gid, item in _entries(c, items, "gaps", keys, keys, out, lambda _: "duplicate id"):
         subject = c.text(item, "subject", gid, limit=100) or gid
         back = item.get("back_related")
         if not isinstance(back, bool):
@@ -517,19 +525,10 @@ def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dic
     if not isinstance(items, list):
         c.add(None, "topics", "expected a list of topics")
         return
-    for i, item in enumerate(items):
-        item = c.mapping(item, None, f"topics[{i}]")
-        if item is None:
-            continue
-        tid = item.get("id")
-        label = tid if isinstance(tid, str) and tid else f"topics[{i}]"
-        c.keys(item, TOPIC_KEYS, TOPIC_REQUIRED, label)
-        if not isinstance(tid, str) or not ID_RE.match(tid):
-            c.add(label, "id", "expected a lowercase-with-dashes id")
-            continue
-        if tid in topics:
-            c.add(tid, "id", f"duplicate topic id (also in {topics[tid].file})")
-            continue
+    def duplicate(tid: str) -> str:
+        return f"duplicate topic id (also in {topics[tid].file})"
+
+    for tid, item in _entries(c, items, "topics", TOPIC_KEYS, TOPIC_REQUIRED, topics, duplicate):
         raw_sources = item.get("source")
         src = tuple(raw_sources) if isinstance(raw_sources, list) else (raw_sources,)
         for s in src:
