@@ -19,7 +19,7 @@ from bot.app import LowbackBot, create_bot
 from bot.core.knowledge import KnowledgeBase
 from bot.services import container
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
-from e2e_helpers import World
+from e2e_helpers import World, services_closed_after
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,14 +54,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def simcord_bot(settings: Settings) -> AsyncIterator[LowbackBot]:
-    bot = create_bot(settings)
-    try:
+    async with services_closed_after(create_bot(settings)) as bot:
         yield bot
-    finally:
-        # SimCord detaches the bot without closing it; close the services (and the database) here.
-        if bot.services is not None:
-            await bot.services.close()
-            bot.services = None
 
 
 @pytest.fixture

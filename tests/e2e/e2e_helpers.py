@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,18 @@ from bot.app import LowbackBot
 
 # Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
 PROBES = ("hip", "exercises", "glutes", "stretch", "back", "legs", "workout", "gym", "core", "pain", "muscles")
+
+
+@contextlib.asynccontextmanager
+async def services_closed_after(bot: LowbackBot) -> AsyncIterator[LowbackBot]:
+    """The bot for one test. SimCord detaches it without closing it, so close its services (and the
+    database) here."""
+    try:
+        yield bot
+    finally:
+        if bot.services is not None:
+            await bot.services.close()
+            bot.services = None
 
 
 @dataclass

@@ -21,6 +21,7 @@ import simcord
 
 from bot.app import LowbackBot, create_bot
 from bot.settings import Settings
+from e2e_helpers import services_closed_after
 
 
 class VirtualSleep:
@@ -50,13 +51,8 @@ def sleep() -> VirtualSleep:
 @pytest.fixture
 async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
     """The real bot, whose dispatcher and routine timers move only with ``env.advance_time``."""
-    bot = create_bot(settings, sleep=sleep)
-    try:
+    async with services_closed_after(create_bot(settings, sleep=sleep)) as bot:
         yield bot
-    finally:
-        if bot.services is not None:
-            await bot.services.close()
-            bot.services = None
 
 
 @pytest.fixture(autouse=True)
