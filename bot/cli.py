@@ -24,7 +24,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, parse_database
 
 TOKEN_HELP = """\
 No Discord token found, so the Discord bot can't start.
@@ -48,7 +48,9 @@ CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lowback", description="A low back pain coach for Discord and the terminal.")
     p.add_argument("--knowledge", type=Path, help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)")
-    p.add_argument("--database", type=Path, help="database file (default: LOWBACK_DATABASE or your data directory)")
+    p.add_argument(
+        "--database", help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)"
+    )
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Discord bot")
     sub.add_parser("chat", help="talk to the bot in the terminal")
@@ -93,7 +95,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "knowledge", None):
         changes["knowledge"] = args.knowledge
     if getattr(args, "database", None):
-        changes["database"] = args.database
+        changes["database"] = parse_database(args.database, name="--database")
     if changes:
         from dataclasses import replace
 

@@ -41,7 +41,7 @@ from bot.core.routine import (
 )
 from bot.core.streaks import Streaks, zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, parse_database
 from bot.store.db import Database, DatabaseError
 from bot.store.people import LOCAL_USER_ID
 
@@ -454,14 +454,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.routine_tui", description="Run a timed routine in the terminal.")
     parser.add_argument("name", nargs="?", help="routine id or name (default: the daily routine for your step)")
     parser.add_argument("--seconds-scale", type=float, default=1.0, help="multiply every duration (e.g. 0.05 to try it fast)")
-    parser.add_argument("--database", type=Path, help="database file (default: LOWBACK_DATABASE or your data directory)")
+    parser.add_argument("--database", help="database file or postgresql:// URL (default: LOWBACK_DATABASE)")
     parser.add_argument("--knowledge", type=Path, help="knowledge directory (default: the bundled one)")
     args = parser.parse_args(argv)
     if not args.seconds_scale > 0:
         parser.error("--seconds-scale must be more than 0")
-    settings = Settings.from_env()
-    if args.database:
-        settings = replace(settings, database=args.database)
+    try:
+        settings = Settings.from_env()
+        if args.database:
+            settings = replace(settings, database=parse_database(args.database, name="--database"))
+    except SettingsError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
     if args.knowledge:
         settings = replace(settings, knowledge=args.knowledge)
     try:

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -21,6 +22,60 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9
 
 def default_database() -> Path:
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
+
+
+@dataclass(frozen=True)
+class PostgresURL:
+    """A ``postgresql://`` address of a PostgreSQL database (LOWBACK_DATABASE).
+
+    ``str()`` hides the password, so the address can go into logs and messages; ``url`` is the
+    full address for the driver.
+    """
+
+    url: str = field(repr=False)
+
+    def __str__(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+    def __repr__(self) -> str:
+        return f"PostgresURL({str(self)!r})"
+
+
+DatabaseLocation = Path | PostgresURL
+"""Where the data lives: a SQLite file (the default) or a PostgreSQL database."""
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
+def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") -> DatabaseLocation:
+    """A database setting: nothing for the default SQLite file, a path for another SQLite file,
+    or a ``postgresql://`` (or ``postgres://``) URL. Any other URL is refused with SettingsError."""
+    if value is None or isinstance(value, Path):
+        return value.expanduser() if isinstance(value, Path) else default_database()
+    text = value.strip()
+    if not text:
+        return default_database()
+    scheme = _URL_SCHEME.match(text)
+    if scheme is None:
+        if re.match(r"^(postgres|postgresql):", text, re.I):
+            raise SettingsError(f"{name} must look like postgresql://user@host/dbname; {text.split(':', 1)[0]}: is missing the //")
+        return Path(text).expanduser()
+    kind = scheme.group(1).lower()
+    if kind not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"{name} must be a file path (SQLite) or a postgresql://user@host/dbname URL, not a {kind}:// URL"
+        )
+    parts = urlsplit(text)
+    if not parts.hostname and "host=" not in parts.query:
+        raise SettingsError(f"{name} must name a server: postgresql://user@host/dbname")
+    if not parts.path.strip("/"):
+        raise SettingsError(f"{name} must name a database after the host: postgresql://user@host/dbname")
+    return PostgresURL(text)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -60,7 +115,7 @@ def redact(text: str, token: str | None) -> str:
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
-    database: Path = field(default_factory=default_database)
+    database: DatabaseLocation = field(default_factory=default_database)
     knowledge: Path = DEFAULT_KNOWLEDGE
     dev_guild: int | None = None
     log_level: str = "INFO"
@@ -104,7 +159,7 @@ class Settings:
         knowledge = get("LOWBACK_KNOWLEDGE")
         return cls(
             token=get("DISCORD_TOKEN"),
-            database=Path(database).expanduser() if database else default_database(),
+            database=parse_database(database),
             knowledge=Path(knowledge).expanduser() if knowledge else DEFAULT_KNOWLEDGE,
             dev_guild=get_int("LOWBACK_DEV_GUILD", None),
             log_level=(get("LOWBACK_LOG_LEVEL") or "INFO").upper(),

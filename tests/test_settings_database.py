@@ -1,0 +1,84 @@
+"""LOWBACK_DATABASE: a path (or nothing) is SQLite, a postgresql:// URL is PostgreSQL, anything else is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PostgresURL, Settings, SettingsError, default_database
+
+
+def database(value: str | None) -> object:
+    environ = {} if value is None else {"LOWBACK_DATABASE": value}
+    return Settings.from_env(environ, dotenv=None).database
+
+
+def test_nothing_or_blank_is_the_default_sqlite_file() -> None:
+    assert database(None) == default_database()
+    assert database("   ") == default_database()
+
+
+@pytest.mark.parametrize("value", ["/var/lib/lowback/lowback.db", "data/bot.db", "C:\\bots\\lowback.db", ":memory:"])
+def test_a_path_is_a_sqlite_file(value: str) -> None:
+    assert database(value) == Path(value)
+
+
+def test_home_is_expanded_in_a_path() -> None:
+    assert database("~/lowback.db") == Path("~/lowback.db").expanduser()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://postgres@127.0.0.1:5432/lowback",
+        "postgres://bot:secret@db.example.org/lowback?sslmode=require",
+        "POSTGRESQL://postgres@localhost/lowback",
+    ],
+)
+def test_a_postgresql_url_selects_postgresql(value: str) -> None:
+    found = database(value)
+    assert isinstance(found, PostgresURL) and found.url == value
+
+
+def test_the_password_never_shows_when_the_url_is_printed() -> None:
+    found = database("postgresql://bot:s3cret@db.example.org:5432/lowback")
+    assert "s3cret" not in str(found) and "s3cret" not in repr(found)
+    assert str(found) == "postgresql://bot:***@db.example.org:5432/lowback"
+    assert "s3cret" not in str(Settings(database=found).describe())
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mysql://root@localhost/lowback", "not a mysql:// URL"),
+        ("sqlite:///var/lib/lowback.db", "not a sqlite:// URL"),
+        ("https://example.org/lowback.db", "not a https:// URL"),
+        ("postgresql:/postgres@localhost/lowback", "missing the //"),
+        ("postgresql://postgres@localhost", "must name a database"),
+        ("postgresql:///lowback", "must name a server"),
+    ],
+)
+def test_anything_else_is_refused_with_one_line(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        database(value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = "mysql://root@127.0.0.1:3306/lowback"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration problem: LOWBACK_DATABASE must be a file path (SQLite) or a "
+        "postgresql://user@host/dbname URL, not a mysql:// URL"
+    ]
+    assert list(tmp_path.iterdir()) == []
