@@ -111,8 +111,9 @@ class LowbackBot(commands.Bot):
                 # The container's health check reads this file: a bot that is not connected, or
                 # whose event loop is stuck, stops touching it. One left by an earlier run goes
                 # first, so the check can't pass on it.
-                path = heartbeat_path(self.settings.database)
+                path = heartbeat_path(self.settings.state_base)
                 with contextlib.suppress(OSError):
+                    path.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL: LOWBACK_STATE_DIR
                     path.unlink(missing_ok=True)
                 self._heartbeat = asyncio.create_task(heartbeat_loop(
                     path, alive=self.connected, clock=self.clock, sleep=self.sleep,
@@ -124,7 +125,7 @@ class LowbackBot(commands.Bot):
         # The first heartbeat as soon as the bot is ready, not a loop interval later.
         if self._heartbeat is not None and self.connected():
             with contextlib.suppress(OSError):
-                touch_heartbeat(heartbeat_path(self.settings.database), self.clock())
+                touch_heartbeat(heartbeat_path(self.settings.state_base), self.clock())
 
     def connected(self) -> bool:
         """Ready and on an open gateway connection (not closed, not between reconnects)."""
@@ -211,7 +212,7 @@ async def sync_commands(bot: LowbackBot) -> bool:
         bot.tree.copy_global_to(guild=guild)
     scope = f"guild:{guild.id}" if guild is not None else "global"
     digest = command_tree_hash(bot, guild)
-    path = sync_state_path(bot.settings.database)
+    path = sync_state_path(bot.settings.state_base)
     state: dict[str, str] = {}
     if path is not None:
         with contextlib.suppress(FileNotFoundError, ValueError, OSError):

@@ -559,7 +559,7 @@ def healthcheck_main(argv: list[str] | None = None, *, environ: dict[str, str] |
         print(f"unhealthy: configuration problem: {exc}")
         return 1
     now = (clock or (lambda: datetime.now(timezone.utc)))()
-    result = check_heartbeat(heartbeat_path(settings.database), now)
+    result = check_heartbeat(heartbeat_path(settings.state_base), now)
     print(("healthy: " if result.ok else "unhealthy: ") + result.message)
     return 0 if result.ok else 1
 

@@ -42,7 +42,7 @@ from bot.core.routine import (
 from bot.core.streaks import Streaks, zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.settings import Settings, SettingsError, parse_database
-from bot.store.db import Database, DatabaseError
+from bot.store.db import DatabaseError, open_database
 from bot.store.people import LOCAL_USER_ID
 
 KEYS_HELP = "space: pause/resume   +: add a round   q: quit"
@@ -415,7 +415,7 @@ async def run_routine_command(
             print(f"  {line}", file=stderr)
         return 1
     try:
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
     except DatabaseError as exc:
         print(f"Can't use the database: {exc}", file=stderr)
         return 1

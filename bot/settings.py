@@ -125,6 +125,16 @@ class Settings:
     unanswered_retention_days: int = 30
     # The application id, for the invite link; normally read from the token, set it only if that fails.
     client_id: int | None = None
+    # Where a process keeps its own small files (heartbeat, command-sync hash) when the data is in
+    # PostgreSQL; with SQLite they sit beside the database file.
+    state_dir: Path | None = None
+
+    @property
+    def state_base(self) -> Path:
+        """The path the heartbeat and command-sync files are named after (``<base>.heartbeat``...)."""
+        if isinstance(self.database, PostgresURL):
+            return (self.state_dir or default_database().parent) / "lowback-postgresql"
+        return self.database
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
@@ -168,6 +178,7 @@ class Settings:
             ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
             unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
             client_id=get_int("LOWBACK_CLIENT_ID", None),
+            state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
         )
 
     def describe(self) -> dict[str, str]:

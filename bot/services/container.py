@@ -25,7 +25,7 @@ from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService,
 from bot.services.routines import RoutineService
 from bot.settings import Settings
 from bot.store.data_rights import delete_person, export_person, summarize
-from bot.store.db import Database
+from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
@@ -106,7 +106,7 @@ class Services:
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
         the terminal passes False so that it never touches a running bot's sessions."""
         kb = load_knowledge(settings.knowledge)
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
             if recover_sessions:

@@ -107,7 +107,7 @@ class PeopleRepo:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
-            row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?", (user_id,))
+            row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?" + self.db.for_update, (user_id,))
             assert row is not None
             from_step = row["step"]
             await conn.execute(

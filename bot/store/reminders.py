@@ -237,7 +237,8 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?", (user_id, stamp)
+                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?" + self.db.skip_locked,
+                (user_id, stamp),
             )
             if row is None:
                 return None
@@ -259,12 +260,11 @@ class ReminderStore:
         self, conn: aiosqlite.Connection, user_id: int, key: str, due: datetime, claimed_by: str, stamp: str
     ) -> DeliveryRow | None:
         cur = await conn.execute(
-            _INSERT_DELIVERY, (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None)
+            _INSERT_DELIVERY + " RETURNING *", (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None)
         )
-        if cur.rowcount != 1:
+        row = await cur.fetchone()
+        if row is None:
             return None  # this occurrence was handled before
-        row = await self.db.fetchone("SELECT * FROM reminder_deliveries WHERE id = ?", (cur.lastrowid,))
-        assert row is not None
         return _delivery(row)
 
     async def close_schedule(self, user_id: int, reason: str, now: datetime) -> None:
@@ -287,7 +287,7 @@ class ReminderStore:
         params: tuple = () if only_user is None else (only_user,)
         queries = (
             "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
-            "SELECT due_at FROM reminder_snoozes WHERE 1{f} ORDER BY due_at LIMIT 1",
+            "SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1",
             "SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1",
         )
         found: list[datetime] = []
@@ -368,7 +368,7 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?", (user_id, stamp)
+                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?" + self.db.skip_locked, (user_id, stamp)
             )
             if row is None:
                 return None
@@ -563,7 +563,8 @@ class ReminderStore:
             return []  # the usual case, without taking the write lock
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
-                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id", (user_id,)
+                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id" + self.db.for_update,
+                (user_id,),
             )
             if rows:
                 await conn.execute("DELETE FROM pending_notices WHERE user_id = ?", (user_id,))
