@@ -14,6 +14,7 @@
     lowback doctor          check the set-up and say how to fix what is wrong
     lowback backup PATH     a consistent copy of the database, safe while the bot runs
     lowback invite-url      the link that adds the bot to a server
+    lowback migrate-db --to postgresql://...   copy the SQLite database into an empty PostgreSQL one
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     bk.add_argument("path", type=Path)
     bk.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("invite-url", help="print the link that adds the bot to a server")
+    mg = sub.add_parser("migrate-db", help="copy the SQLite database into an empty PostgreSQL database")
+    mg.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/dbname (an empty database)")
     return p
 
 

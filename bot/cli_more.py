@@ -9,7 +9,7 @@ import sys
 from bot.console import open_services
 from bot.core.replies import render_text
 from bot.services.container import Services
-from bot.settings import Settings
+from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.store.db import DatabaseError
 from bot.store.people import LOCAL_USER_ID
 
@@ -62,6 +62,35 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.pg_ops import PostgresOpsError, run_migrate_db
+
+    try:
+        target = parse_database(args.to, name="--to")
+    except SettingsError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(target, PostgresURL):
+        print("--to must be a postgresql://user@host/dbname URL: migrate-db moves a SQLite database to PostgreSQL.",
+              file=sys.stderr)
+        return 2
+    if isinstance(settings.database, PostgresURL):
+        print("LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL.",
+              file=sys.stderr)
+        return 2
+    try:
+        copied = run_migrate_db(settings.database, target)
+    except (PostgresOpsError, DatabaseError, OSError) as exc:
+        print(f"Nothing was moved: {exc}", file=sys.stderr)
+        return 1
+    for table in copied:
+        print(f"  {table.table}: {table.rows} row(s)")
+    total = sum(t.rows for t in copied)
+    print(f"Copied {total} row(s) from {settings.database} to {target} and checked them row by row.")
+    print(f"Next: set LOWBACK_DATABASE={target} for every bot process and start them; keep the SQLite file as a backup.")
+    return 0
+
+
 def dispatch(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command
     if command == "progress":
@@ -88,8 +117,13 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         except (BackupError, OSError, ValueError, DatabaseError) as exc:
             print(f"Backup failed: {exc}", file=sys.stderr)
             return 1
-        print(f"Backed up {settings.database} to {path}")
+        if isinstance(settings.database, PostgresURL):
+            print(f"Backed up {settings.database} to {path} with pg_dump (custom format; restore with pg_restore)")
+        else:
+            print(f"Backed up {settings.database} to {path}")
         return 0
+    if command == "migrate-db":
+        return _migrate_db(settings, args)
     if command == "invite-url":
         from bot.ops import invite_url, resolve_client_id
 

@@ -30,7 +30,7 @@ import discord
 
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
-from bot.settings import Settings, SettingsError, token_looks_valid
+from bot.settings import PostgresURL, Settings, SettingsError, token_looks_valid
 from bot.store.db import Database, DatabaseError, load_migrations
 
 log = logging.getLogger("lowback.ops")
@@ -139,12 +139,17 @@ def check_token(token: str | None) -> Check:
     return Check(name, True, f"DISCORD_TOKEN is set and well formed{which}.")
 
 
-async def check_database(path: Path) -> Check:
+async def check_database(path: Path | PostgresURL) -> Check:
     """Does the database open, take a write lock, pass a quick check and have a schema we know?
 
     A database that does not exist yet is fine if its folder can be created: the bot creates it.
-    Nothing is kept: the write test creates a table and rolls back.
+    Nothing is kept: the write test creates a table and rolls back. For PostgreSQL see
+    :func:`bot.pg_ops.check_postgres` (connection, server version, write, schema version).
     """
+    if isinstance(path, PostgresURL):
+        from bot.pg_ops import check_postgres
+
+        return await check_postgres(path)
     name = "database"
     if str(path) == ":memory:":
         return Check(name, False, "LOWBACK_DATABASE is :memory:, so everything is lost when the bot stops.", DATABASE_FIX)
@@ -349,8 +354,11 @@ class BackupError(Exception):
     """The backup was not made; the message says why and what to do."""
 
 
-async def backup(database_path: str | Path, dest_path: str | Path, *, overwrite: bool = False) -> Path:
+async def backup(database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False) -> Path:
     """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
+
+    For PostgreSQL the copy is made by ``pg_dump`` (custom format; restore it with ``pg_restore``),
+    see :func:`bot.pg_ops.backup_postgres`.
 
     The copy is one consistent snapshot (taken in a single step, so writes from the running bot
     neither block it nor tear it), is a single self-contained file (rollback journal, not WAL), and
@@ -358,6 +366,13 @@ async def backup(database_path: str | Path, dest_path: str | Path, *, overwrite:
     destination and renamed, so a failed backup never leaves a half-written file. An existing
     destination is kept unless ``overwrite``. Returns the absolute path of the copy.
     """
+    if isinstance(database_path, PostgresURL):
+        from bot.pg_ops import PostgresOpsError, backup_postgres
+
+        try:
+            return await asyncio.to_thread(backup_postgres, database_path, Path(dest_path), overwrite=overwrite)
+        except PostgresOpsError as exc:
+            raise BackupError(str(exc)) from exc
     return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
 
 
