@@ -71,7 +71,9 @@ class LowbackTree(app_commands.CommandTree):
 class LowbackBot(commands.Bot):
     """The lowback bot. ``services`` is open between ``setup_hook`` and ``close``."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None, **shard_options: Any
+    ) -> None:
         # The bot never joins a voice channel: spare the operator discord.py's start-up warnings about
         # the voice libraries it doesn't install.
         discord.VoiceClient.warn_nacl = False
@@ -82,6 +84,7 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
+            **shard_options,
         )
         self.settings = settings
         self.clock: Clock = clock or discord.utils.utcnow
@@ -159,9 +162,37 @@ class LowbackBot(commands.Bot):
         return self.services
 
 
+class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
+    """The bot on several gateway shards (``LOWBACK_SHARD_COUNT``), this process running the ones in
+    ``LOWBACK_SHARDS`` (all of them if unset). Everything shared between processes lives in the
+    store; interactions, routines and cooldowns stay in the process whose shard received them."""
+
+    def connected(self) -> bool:
+        shards = self.shards
+        return (
+            self.is_ready() and not self.is_closed() and bool(shards)
+            and all(not shard.is_closed() for shard in shards.values())
+        )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY every 5 seconds (per max_concurrency bucket): discord.py's own
+        # wait, on the injected sleep so tests need not wait for real.
+        if not initial:
+            await self.sleep(IDENTIFY_INTERVAL)
+
+
+IDENTIFY_INTERVAL = 5.0
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> LowbackBot:
-    """Build the bot. Nothing is opened until it logs in (``setup_hook``)."""
-    return LowbackBot(settings, clock=clock, sleep=sleep)
+    """Build the bot. Nothing is opened until it logs in (``setup_hook``).
+
+    Unsharded by default; with ``LOWBACK_SHARD_COUNT`` an ``AutoShardedBot`` running this process's
+    ``LOWBACK_SHARDS``."""
+    if not settings.sharded:
+        return LowbackBot(settings, clock=clock, sleep=sleep)
+    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return ShardedLowbackBot(settings, clock=clock, sleep=sleep, shard_count=settings.shard_count, shard_ids=shard_ids)
 
 
 def feature_extensions() -> list[str]:
@@ -205,8 +236,13 @@ async def sync_commands(bot: LowbackBot) -> bool:
     With ``LOWBACK_DEV_GUILD`` the commands go to that one server (they show up at once); otherwise
     they are global. The hash of the last successful sync is kept per scope, so a restart with the
     same commands sends nothing. Delete the ``*.commands.json`` file beside the database to force a
-    sync. A failed sync is logged and retried at the next start.
+    sync. A failed sync is logged and retried at the next start. When the shards are split over
+    several processes, only the one running shard 0 syncs: the commands belong to the application,
+    not to a shard.
     """
+    if bot.settings.shard_ids is not None and 0 not in bot.settings.shard_ids:
+        log.info("Slash commands are synced by the process that runs shard 0")
+        return False
     guild = discord.Object(id=bot.settings.dev_guild) if bot.settings.dev_guild else None
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)

@@ -78,6 +78,31 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     return PostgresURL(text)
 
 
+def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
+    """``LOWBACK_SHARDS``: ids and ranges such as ``0-3`` or ``0,2,4-5``, each below ``count``."""
+    if count is None:
+        raise SettingsError(
+            "LOWBACK_SHARDS needs LOWBACK_SHARD_COUNT, the number of shards of the whole bot across all its processes"
+        )
+    ids: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if not m:
+            raise SettingsError(f"LOWBACK_SHARDS must be shard ids and ranges like 0-3 or 0,2,4-5, not {text!r}")
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            raise SettingsError(f"LOWBACK_SHARDS: the range {part} runs backwards; write {last}-{first}")
+        ids.extend(range(first, last + 1))
+    if max(ids) >= count:
+        raise SettingsError(
+            f"LOWBACK_SHARDS names shard {max(ids)}, but with LOWBACK_SHARD_COUNT={count} the ids are 0 to {count - 1}"
+        )
+    if len(set(ids)) != len(ids):
+        raise SettingsError(f"LOWBACK_SHARDS names a shard twice: {text!r}")
+    return tuple(sorted(ids))
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, optional quotes. Missing file: {}."""
     values: dict[str, str] = {}
@@ -128,13 +153,34 @@ class Settings:
     # Where a process keeps its own small files (heartbeat, command-sync hash) when the data is in
     # PostgreSQL; with SQLite they sit beside the database file.
     state_dir: Path | None = None
+    # Sharding: the bot's total shard count and the shards this process runs. Neither set: one
+    # unsharded process (the default). A count alone: this process runs every shard.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    def shards_text(self) -> str:
+        """This process's shards, e.g. ``0-3`` or ``0,2``; ``all`` when it runs every one."""
+        if self.shard_ids is None:
+            return "all"
+        ids = list(self.shard_ids)
+        if ids == list(range(ids[0], ids[-1] + 1)) and len(ids) > 1:
+            return f"{ids[0]}-{ids[-1]}"
+        return ",".join(map(str, ids))
 
     @property
     def state_base(self) -> Path:
         """The path the heartbeat and command-sync files are named after (``<base>.heartbeat``...)."""
         if isinstance(self.database, PostgresURL):
-            return (self.state_dir or default_database().parent) / "lowback-postgresql"
-        return self.database
+            base = (self.state_dir or default_database().parent) / "lowback-postgresql"
+        else:
+            base = self.database
+        if self.shard_ids is not None:  # several processes may share the folder: one file each
+            base = base.with_name(f"{base.name}.shards-{self.shards_text()}")
+        return base
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
@@ -165,6 +211,11 @@ class Settings:
             except ValueError:
                 raise SettingsError(f"{name} must be a number, not {value!r}") from None
 
+        shard_count = get_int("LOWBACK_SHARD_COUNT", None)
+        if shard_count is not None and not 1 <= shard_count <= 10_000:
+            raise SettingsError(f"LOWBACK_SHARD_COUNT must be a whole number from 1 up, not {shard_count}")
+        shards = get("LOWBACK_SHARDS")
+        shard_ids = parse_shard_ids(shards, shard_count) if shards else None
         database = get("LOWBACK_DATABASE")
         knowledge = get("LOWBACK_KNOWLEDGE")
         return cls(
@@ -179,6 +230,8 @@ class Settings:
             unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
             client_id=get_int("LOWBACK_CLIENT_ID", None),
             state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
 
     def describe(self) -> dict[str, str]:

@@ -82,3 +82,50 @@ def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) 
         "postgresql://user@host/dbname URL, not a mysql:// URL"
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- shards -----------------------------------------------------------------------------------------
+
+
+def shards(environ: dict[str, str]) -> Settings:
+    return Settings.from_env(environ, dotenv=None)
+
+
+def test_no_shard_settings_is_one_unsharded_process() -> None:
+    settings = shards({})
+    assert settings.shard_count is None and settings.shard_ids is None and not settings.sharded
+
+
+@pytest.mark.parametrize(
+    ("value", "ids", "text"),
+    [("0-3", (0, 1, 2, 3), "0-3"), ("4-7", (4, 5, 6, 7), "4-7"), ("0,2, 5-6", (0, 2, 5, 6), "0,2,5,6"), ("7", (7,), "7")],
+)
+def test_lowback_shards_takes_ids_and_ranges(value: str, ids: tuple[int, ...], text: str) -> None:
+    settings = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": value})
+    assert settings.shard_ids == ids and settings.shards_text() == text and settings.sharded
+
+
+def test_each_process_of_a_split_bot_keeps_its_own_heartbeat(tmp_path: Path) -> None:
+    first = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "0-3", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
+    second = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "4-7", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
+    assert first.state_base != second.state_base and first.state_base.parent == tmp_path
+    pg = shards({"LOWBACK_DATABASE": "postgresql://bot@db/lowback", "LOWBACK_STATE_DIR": str(tmp_path)})
+    assert pg.state_base == tmp_path / "lowback-postgresql"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LOWBACK_SHARDS": "0-3"}, "LOWBACK_SHARDS needs LOWBACK_SHARD_COUNT"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "2-5"}, "names shard 5, but with LOWBACK_SHARD_COUNT=4 the ids are 0 to 3"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "3-1"}, "runs backwards"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "0-1,1"}, "names a shard twice"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "first"}, "ids and ranges like 0-3"),
+        ({"LOWBACK_SHARD_COUNT": "0"}, "from 1 up"),
+        ({"LOWBACK_SHARD_COUNT": "four"}, "must be a whole number"),
+    ],
+)
+def test_bad_shard_settings_are_refused_in_one_line(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        shards(environ)
+    assert "\n" not in str(caught.value)

@@ -109,7 +109,9 @@ class Services:
         db = await open_database(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
-            if recover_sessions:
+            # With the shards split over processes, a session running in the store may belong to
+            # another live process: leave it (starting a new one for that person replaces it).
+            if recover_sessions and settings.shard_ids is None:
                 await services.routines.recover()
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
         except BaseException:
