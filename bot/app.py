@@ -106,7 +106,7 @@ class LowbackBot(commands.Bot):
 
         self.setting_up.set()
         try:
-            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep)
+            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep, peers=True)
             for name in feature_extensions():
                 await self.load_extension(name)
             self.synced = await sync_commands(self)

@@ -1,0 +1,138 @@
+"""What the bot's processes share in PostgreSQL beside the data: one rate budget, and a feed of changes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from backends import NO_SERVER, SERVER, fresh_postgres
+from bot.services.container import Services
+from bot.settings import PostgresURL, Settings
+from bot.store.pg import PgDatabase
+from bot.store.shared import ChangeFeed, SharedBudget
+
+pytestmark = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
+
+
+class Seconds:
+    """A clock in seconds that moves only when told to."""
+
+    def __init__(self, start: float = 1_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def two_processes():
+    """Two separate connections pools on one fresh database, as two bot processes would have."""
+    async with fresh_postgres() as url:
+        first = await PgDatabase.open(url)
+        second = await PgDatabase.open(url)
+        try:
+            yield url, first, second
+        finally:
+            await first.close()
+            await second.close()
+
+
+async def test_two_processes_together_never_take_more_than_the_budget(two_processes) -> None:
+    _, first, second = two_processes
+    clock = Seconds()
+    a = SharedBudget(first.pool, rate=10, burst=2, clock=clock)
+    b = SharedBudget(second.pool, rate=10, burst=2, clock=clock)
+
+    async def taken_now() -> int:
+        got = 0
+        for budget in (a, b, a, b, a, b):
+            got += await budget.try_take() == 0.0
+        return got
+
+    assert await taken_now() == 2  # the burst, once, for the two of them
+    wait = await a.try_take()
+    assert wait == pytest.approx(0.1)  # a token every tenth of a second
+    in_one_second = 2
+    for _ in range(10):
+        clock.now += 0.1
+        in_one_second += await taken_now()
+    assert in_one_second == 12  # rate + burst, whichever process asks
+    clock.now += 60  # a long idle spell refills to the burst, no more
+    assert await taken_now() == 2
+    assert a.taken + b.taken == 14
+
+
+async def test_a_global_429_in_one_process_pauses_the_other(two_processes) -> None:
+    _, first, second = two_processes
+    clock = Seconds()
+    a = SharedBudget(first.pool, rate=50, burst=5, clock=clock)
+    b = SharedBudget(second.pool, rate=50, burst=5, clock=clock)
+    assert await b.try_take() == 0.0
+    await a.pause(3.0)  # Discord said: global rate limit, retry after 3 s
+    assert await b.try_take() == pytest.approx(3.0)
+    clock.now += 2.9
+    assert await b.try_take() == pytest.approx(0.1)
+    clock.now += 0.1
+    assert await b.try_take() == 0.0
+
+
+async def test_acquire_waits_as_long_as_the_budget_says(two_processes) -> None:
+    _, first, _ = two_processes
+    clock = Seconds()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+
+    budget = SharedBudget(first.pool, rate=4, burst=1, clock=clock, sleep=sleep)
+    for _ in range(3):
+        await budget.acquire()
+    assert slept == [pytest.approx(0.25), pytest.approx(0.25)]
+
+
+async def test_a_change_published_by_one_process_reaches_the_others_not_itself(two_processes) -> None:
+    url, first, second = two_processes
+    heard: dict[str, asyncio.Event] = {"first": asyncio.Event(), "second": asyncio.Event()}
+    feeds = []
+    for name, db in (("first", first), ("second", second)):
+        feed = ChangeFeed(url, db.pool)
+        feed.on("knowledge", heard[name].set)
+        await feed.start()
+        feeds.append(feed)
+    try:
+        await feeds[0].publish("knowledge")
+        await asyncio.wait_for(heard["second"].wait(), timeout=10)
+        await feeds[0].publish("reminders")  # nobody handles it: nothing happens
+        await feeds[1].publish("knowledge")
+        await asyncio.wait_for(heard["first"].wait(), timeout=10)
+        assert (feeds[0].received, feeds[1].received) == (1, 2)  # never its own
+    finally:
+        for feed in feeds:
+            await feed.close()
+
+
+async def test_a_knowledge_reload_in_one_bot_process_reloads_the_others(tmp_path) -> None:
+    import shutil
+
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE, knowledge)
+    async with fresh_postgres() as url:
+        settings = replace(Settings.from_env(environ={}, dotenv=None), database=url, knowledge=knowledge)
+        one = await Services.open(settings, peers=True)
+        two = await Services.open(settings, peers=True)
+        try:
+            before = two.kb
+            reloaded = asyncio.Event()
+            handler = two.peers.handlers["knowledge"]
+            two.peers.on("knowledge", lambda: (handler(), reloaded.set()))
+            assert one.reload_knowledge() == []
+            await asyncio.wait_for(reloaded.wait(), timeout=10)
+            assert two.kb is not before  # the second process holds a freshly loaded knowledge base
+        finally:
+            await one.close()
+            await two.close()
