@@ -2,7 +2,11 @@
 and the delivery benchmark (not collected by pytest: run as a script).
 
     python tests/support_pg_worker.py URL NAME [--lease S] [--max-wait S] [--rate R] [--burst B]
-                                      [--latency S] [--shared-budget]
+                                      [--latency S | MIN-MAX] [--shared-budget]
+
+``--shared-budget`` draws every send from the bot-wide budget in PostgreSQL (45 a second, bursts of
+5: bot/store/shared.py), as the bot does with a PostgreSQL store; otherwise ``--rate``/``--burst``
+make a budget for this process alone.
 
 The "Discord" it sends to is two tables in the same database, written on a separate connection
 the moment a send happens (before the dispatcher records it): ``test_attempts`` gets a row for
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import signal
 import sys
 from datetime import timedelta
@@ -28,6 +33,7 @@ from bot.services.container import utcnow  # noqa: E402
 from bot.services.reminders import DELIVERED, DeliveryResult, Dispatcher, ReminderMessage  # noqa: E402
 from bot.settings import PostgresURL  # noqa: E402
 from bot.store.pg import PgDatabase  # noqa: E402
+from bot.store.shared import SharedBudget  # noqa: E402
 
 INBOX_SQL = """
 CREATE TABLE IF NOT EXISTS test_attempts (
@@ -40,15 +46,17 @@ CREATE TABLE IF NOT EXISTS test_delivered (
 
 
 class TableSender:
-    def __init__(self, pool: asyncpg.Pool, name: str, latency: float):
+    def __init__(self, pool: asyncpg.Pool, name: str, latency: tuple[float, float]):
         self.pool = pool
         self.name = name
         self.latency = latency
+        self.rng = random.Random(name)
         self.count = 0
 
     async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
-        if self.latency:
-            await asyncio.sleep(self.latency)  # the round trip to Discord
+        low, high = self.latency
+        if high:
+            await asyncio.sleep(self.rng.uniform(low, high))  # the round trip to Discord
         async with self.pool.acquire() as conn:
             await conn.execute(
                 "WITH a AS (INSERT INTO test_attempts (nonce, user_id, occurrence_key, worker) VALUES ($1, $2, $3, $4))"
@@ -74,7 +82,8 @@ async def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-wait", type=float, default=60.0)
     p.add_argument("--rate", type=float, default=40.0)
     p.add_argument("--burst", type=int, default=5)
-    p.add_argument("--latency", type=float, default=0.0)
+    p.add_argument("--latency", default="0", help="seconds, or a range MIN-MAX")
+    p.add_argument("--shared-budget", action="store_true")
     args = p.parse_args(argv)
 
     db = await PgDatabase.open(PostgresURL(args.url), max_size=5)
@@ -83,12 +92,15 @@ async def main(argv: list[str] | None = None) -> int:
         await conn.execute("SELECT pg_advisory_lock(42)")
         await conn.execute(INBOX_SQL)
         await conn.execute("SELECT pg_advisory_unlock(42)")
-    sender = TableSender(inbox, args.name, args.latency)
+    low, _, high = args.latency.partition("-")
+    sender = TableSender(inbox, args.name, (float(low), float(high or low)))
     dispatcher = Dispatcher(
         db, sender, compose, utcnow, asyncio.sleep,
         rate=args.rate, burst=args.burst, lease=timedelta(seconds=args.lease), max_wait=args.max_wait,
         name=args.name,
     )
+    if args.shared_budget:
+        dispatcher.bucket = SharedBudget(db.pool, rate=45.0, burst=5)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     dispatcher.start()
