@@ -84,6 +84,7 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
+            http_trace=global_429_trace(self),
             **shard_options,
         )
         self.settings = settings
@@ -182,6 +183,33 @@ class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
 
 
 IDENTIFY_INTERVAL = 5.0
+
+
+def global_429_trace(bot: "LowbackBot") -> aiohttp.TraceConfig:
+    """Tell the other processes of the bot when Discord answers a global 429: with PostgreSQL the
+    shared budget (bot/store/shared.py) is paused for its retry_after, so every process waits, not
+    just the one that was told. discord.py itself waits it out in this process as usual."""
+
+    async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
+        response = params.response
+        if response.status != 429 or response.headers.get("X-RateLimit-Global", "").lower() != "true":
+            return
+        budget = bot.services.budget if bot.services is not None else None
+        if budget is None:
+            return
+        try:
+            retry_after = float(response.headers.get("Retry-After", "1"))
+        except ValueError:
+            retry_after = 1.0
+        try:
+            await budget.pause(retry_after)
+            log.warning("Discord's global rate limit: every process waits %.1f s", retry_after)
+        except Exception as exc:  # the store is down: this process still waits, as discord.py does
+            log.warning("could not tell the other processes about a global rate limit: %s", exc)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> LowbackBot:

@@ -92,6 +92,7 @@ class Services:
         self.dispatcher: Dispatcher | None = None
         self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
         self.peers = None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
+        self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
         self._background: set[asyncio.Task] = set()
 
     @property
@@ -143,8 +144,9 @@ class Services:
 
     # -- other processes (PostgreSQL) --------------------------------------------------------------
     async def _join_peers(self) -> None:
-        from bot.store.shared import ChangeFeed
+        from bot.store.shared import ChangeFeed, SharedBudget
 
+        self.budget = SharedBudget(self.db.pool, rate=45.0, burst=5)
         feed = ChangeFeed(self.db.location, self.db.pool)
         feed.on("knowledge", self._reload_for_peer)
         feed.on("reminders", self._wake_local_dispatcher)
@@ -210,11 +212,9 @@ class Services:
                 self.db, sender, self.compose_reminder, self.clock, self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
             )
-            if self.db.dialect == "postgresql" and only_user is None:
-                from bot.store.shared import SharedBudget
-
+            if self.budget is not None and only_user is None:
                 # Every process's reminders come out of one budget for the bot (bot/store/shared.py).
-                self.dispatcher.bucket = SharedBudget(self.db.pool, rate=45.0, burst=5)
+                self.dispatcher.bucket = self.budget
         self.dispatcher.start()
         return self.dispatcher
 

@@ -136,3 +136,27 @@ async def test_a_knowledge_reload_in_one_bot_process_reloads_the_others(tmp_path
         finally:
             await one.close()
             await two.close()
+
+
+async def test_a_global_429_from_discord_pauses_every_process(two_processes, tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from bot.app import create_bot
+
+    _, first, second = two_processes
+    clock = Seconds()
+    here = SharedBudget(first.pool, rate=45, burst=5, clock=clock)
+    elsewhere = SharedBudget(second.pool, rate=45, burst=5, clock=clock)
+    bot = create_bot(Settings(token=None, database=tmp_path / "unused.db"))
+    bot.services = SimpleNamespace(budget=here)
+    (on_request_end,) = bot.http.http_trace.on_request_end
+
+    def answer(status: int, **headers: str):
+        return SimpleNamespace(response=SimpleNamespace(status=status, headers=headers))
+
+    await on_request_end(None, None, answer(429, **{"X-RateLimit-Global": "false", "Retry-After": "9"}))
+    await on_request_end(None, None, answer(200))
+    assert await elsewhere.try_take() == 0.0  # a route's own 429 is no reason to stop everyone
+    await on_request_end(None, None, answer(429, **{"X-RateLimit-Global": "true", "Retry-After": "2.5"}))
+    assert await elsewhere.try_take() == pytest.approx(2.5)
+    bot.services = None
