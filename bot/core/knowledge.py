@@ -25,7 +25,7 @@ from bot.core.text import Canonicalizer, normalize
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("exercise", "info", "avoid", "help")
-URGENCIES = ("emergency", "soon", "ask")
+URGENCIES = ("crisis", "emergency", "soon", "ask")
 STEPS = (1, 2, 3, 4)
 
 # The project's own limits, chosen so that any answer plus the person's step line, the bullet
@@ -82,12 +82,27 @@ class ProgressionRules:
 
 
 @dataclass(frozen=True)
+class SafetyRule:
+    """A red flag as concepts that must all be present (and not negated) in one sentence, or in the
+    whole message when ``scope`` is "message"; each entry of ``concepts`` names one concept or
+    several joined by "|" (any of them will do)."""
+
+    kind: str
+    concepts: tuple[tuple[str, ...], ...]
+    within: int | None  # the concepts' hits must lie within this many words of each other
+    scope: str  # sentence | message
+    unless: tuple[str, ...] = ()  # concepts whose presence in the same sentence cancels the rule
+
+
+@dataclass(frozen=True)
 class SafetyGroup:
     id: str
     urgency: str
     title: str
     answer: str
     patterns: tuple[re.Pattern[str], ...]
+    rules: tuple[SafetyRule, ...] = ()
+    show_signs: bool = True  # whether the reply lists the warning signs (not for a crisis)
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,8 @@ class Safety:
     negations: frozenset[str]
     warning_signs: tuple[str, ...]
     groups: tuple[SafetyGroup, ...]
+    concepts: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    scope_breakers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -445,12 +462,15 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
     doc = c.mapping(doc, None, None)
     if doc is None:
         return None
-    c.keys(doc, {"disclaimer", "negations", "warning_signs", "groups"}, {"disclaimer", "negations", "warning_signs", "groups"}, None)
+    c.keys(doc, {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},
+           {"disclaimer", "negations", "warning_signs", "groups"}, None)
     disclaimer = c.text(doc, "disclaimer", None, limit=200) or ""
     negations = frozenset(normalize(n) for n in c.text_list(doc, "negations", None, limit=40, min_items=3))
+    breakers = frozenset(normalize(n) for n in c.text_list(doc, "scope_breakers", None, limit=40))
     signs = c.text_list(doc, "warning_signs", None, limit=200, min_items=5)
     if sum(len(s) + 3 for s in signs) > FIELD_VALUE_LIMIT:
         c.add(None, "warning_signs", f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+    concepts = _read_concepts(c, doc.get("concepts"))
     groups: list[SafetyGroup] = []
     seen: set[str] = set()
     raw_groups = doc.get("groups")
@@ -462,7 +482,8 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         if item is None:
             continue
         gid = item.get("id") if isinstance(item.get("id"), str) else f"groups[{i}]"
-        c.keys(item, {"id", "urgency", "title", "answer", "patterns"}, {"id", "urgency", "title", "answer", "patterns"}, gid)
+        c.keys(item, {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
+               {"id", "urgency", "title", "answer"}, gid)
         if gid in seen:
             c.add(gid, "id", "duplicate red-flag group id")
         seen.add(gid)
@@ -472,13 +493,84 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         title = c.text(item, "title", gid, limit=TITLE_LIMIT) or ""
         answer = c.text(item, "answer", gid, limit=ANSWER_LIMIT) or ""
         compiled = []
-        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300, min_items=1)):
+        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
             try:
                 compiled.append(re.compile(pattern))
             except re.error as exc:
                 c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
-        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled)))
-    return Safety(disclaimer, negations, signs, tuple(groups))
+        rules = _read_rules(c, gid, item.get("rules"), concepts)
+        if not compiled and not rules:
+            c.add(gid, "patterns", "a group needs at least one pattern or rule")
+        show_signs = item.get("show_signs", True)
+        if not isinstance(show_signs, bool):
+            c.add(gid, "show_signs", "expected true or false")
+            show_signs = True
+        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs))
+    return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
+
+
+def _read_concepts(c: _Checker, raw: Any) -> dict[str, re.Pattern[str]]:
+    """``concepts``: name -> list of regular-expression alternatives, matched as whole words."""
+    if raw is None:
+        return {}
+    raw = c.mapping(raw, None, "concepts")
+    if raw is None:
+        return {}
+    out: dict[str, re.Pattern[str]] = {}
+    for cname, _terms in raw.items():
+        if not isinstance(cname, str) or not ID_RE.match(cname.replace("_", "-")):
+            c.add(None, f"concepts.{cname}", "a concept name is lower-case words joined by _")
+            continue
+        terms = c.text_list(raw, cname, None, limit=400, min_items=1)
+        try:
+            out[cname] = re.compile(r"\b(?:" + "|".join(f"(?:{t})" for t in terms) + r")\b")
+        except re.error as exc:
+            for j, term in enumerate(terms):
+                try:
+                    re.compile(term)
+                except re.error as one:
+                    c.add(None, f"concepts.{cname}[{j}]", f"not a valid regular expression: {one}")
+                    break
+            else:
+                c.add(None, f"concepts.{cname}", f"not a valid regular expression: {exc}")
+    return out
+
+
+def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, re.Pattern[str]]) -> tuple[SafetyRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.add(gid, "rules", f"expected a list of rules, got {_type_name(raw)}")
+        return ()
+    rules = []
+    for j, item in enumerate(raw):
+        where = f"rules[{j}]"
+        item = c.mapping(item, gid, where)
+        if item is None:
+            continue
+        c.keys(item, {"kind", "all", "within", "scope", "unless"}, {"kind", "all"}, gid)
+        kind = c.text(item, "kind", gid, limit=40) or ""
+        needed = []
+        for k, entry in enumerate(c.text_list(item, "all", gid, limit=200, min_items=1)):
+            names = tuple(n.strip() for n in entry.split("|"))
+            for n in names:
+                if n not in concepts:
+                    c.add(gid, f"{where}.all[{k}]", f"unknown concept {n!r}")
+            needed.append(names)
+        unless = c.text_list(item, "unless", gid, limit=60)
+        for n in unless:
+            if n not in concepts:
+                c.add(gid, f"{where}.unless", f"unknown concept {n!r}")
+        within = item.get("within")
+        if within is not None and (not isinstance(within, int) or isinstance(within, bool) or within < 1):
+            c.add(gid, f"{where}.within", "expected a whole number of words, at least 1")
+            within = None
+        scope = item.get("scope", "sentence")
+        if scope not in ("sentence", "message"):
+            c.add(gid, f"{where}.scope", "expected sentence or message")
+            scope = "sentence"
+        rules.append(SafetyRule(kind, tuple(needed), within, scope, unless))
+    return tuple(rules)
 
 
 def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:

@@ -266,7 +266,7 @@ class Matcher:
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(self.kb.safety, normalized, already_normalized=True)
+        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
