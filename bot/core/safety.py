@@ -13,7 +13,8 @@ emergency, soon, ask). A group fires on either of two kinds of evidence:
   that are red flags on their own ("cauda equina", "foot drop").
 
 Negation: a word from ``negations`` ("no", "not", "never", "didn't"...) negates the concept hits
-that start within ``NEGATION_SCOPE`` words after it, up to a scope breaker ("but", "just",
+that start within ``NEGATION_SCOPE`` words after it (the small words of a list not counted), up to
+a scope breaker ("but", "just",
 "except"...): "no numbness or tingling in my groin, just tight hips" raises nothing. For a pattern,
 as before, a negation in the three words before the match cancels it. "can't" and "won't" are not
 negations: they describe symptoms ("can't feel when I pee").
@@ -28,7 +29,9 @@ from bot.core.knowledge import Safety, SafetyGroup, SafetyRule
 from bot.core.text import RAW_LIMIT, normalize
 
 NEGATION_WINDOW = 3  # words before a pattern match in which a negation cancels it
-NEGATION_SCOPE = 5  # words after a negation word that it negates, for concept hits
+NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept hits...
+# ...not counting the small words of a list ("no numbness, tingling or weakness in my legs")
+_LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in", "some", "real"})
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
 
 # Sentence ends in the raw text; normalising turns punctuation into spaces, so split first.
@@ -70,10 +73,12 @@ class _Sentence:
         negated: set[int] = set()
         for i, w in enumerate(words):
             if w in negations:
-                for j in range(i + 1, min(len(words), i + 1 + NEGATION_SCOPE)):
-                    if words[j] in breakers:
+                counted = 0
+                for j in range(i + 1, len(words)):
+                    if words[j] in breakers or counted >= NEGATION_SCOPE:
                         break
                     negated.add(j)
+                    counted += words[j] not in _LIST_WORDS
         return cls(text, starts, negated)
 
     def word_at(self, offset: int) -> int:
