@@ -124,6 +124,19 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What ties a question to this bot (``about_back``) and what marks it as about something else:
+    another body part (``elsewhere``), or training for looks or performance (``goals``). A question
+    with no tie is declined, however well its words match a topic, when it speaks of such a goal, or
+    of another body part without naming one of the program's own exercises (``program``)."""
+
+    about_back: re.Pattern[str] | None = None
+    program: re.Pattern[str] | None = None
+    elsewhere: re.Pattern[str] | None = None
+    goals: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     directory: Path | None
     sources: Mapping[str, Source]
@@ -133,6 +146,7 @@ class KnowledgeBase:
     safety: Safety
     gaps: Mapping[str, Gap]
     routines: Any = None  # bot.core.routine.RoutineBook
+    scope: Scope = field(default_factory=Scope)
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer, repr=False, compare=False)
 
     def step_topic(self, step: int) -> Topic | None:
@@ -292,6 +306,7 @@ def build_knowledge(
     progression = _read_progression(special("progression.yaml"), issues)
     safety = _read_safety(special("safety.yaml"), issues)
     gaps = _read_gaps(special("gaps.yaml"), issues)
+    scope = _read_scope(special("scope.yaml"), issues)
     routines = _read_routines(docs.get("routines.yaml"), issues) if "routines.yaml" in docs else None
     if "routines.yaml" not in docs:
         issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
@@ -303,7 +318,7 @@ def build_knowledge(
     for name in sorted(topic_files):
         _read_topics(name, docs[name], sources, topics, issues)
     unknown_files = set(docs) - set(topic_files) - {
-        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml"
+        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml", "scope.yaml"
     }
     for name in sorted(unknown_files):
         issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
@@ -322,6 +337,7 @@ def build_knowledge(
         safety=safety,  # type: ignore[arg-type]
         gaps=MappingProxyType(gaps),
         routines=routines,
+        scope=scope,
         canonicalizer=canon,
     )
 
@@ -509,17 +525,17 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
     return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
 
 
-def _read_concepts(c: _Checker, raw: Any) -> dict[str, re.Pattern[str]]:
+def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, re.Pattern[str]]:
     """``concepts``: name -> list of regular-expression alternatives, matched as whole words."""
     if raw is None:
         return {}
-    raw = c.mapping(raw, None, "concepts")
+    raw = c.mapping(raw, None, where)
     if raw is None:
         return {}
     out: dict[str, re.Pattern[str]] = {}
     for cname, _terms in raw.items():
         if not isinstance(cname, str) or not ID_RE.match(cname.replace("_", "-")):
-            c.add(None, f"concepts.{cname}", "a concept name is lower-case words joined by _")
+            c.add(None, f"{where}.{cname}", "a concept name is lower-case words joined by _")
             continue
         terms = c.text_list(raw, cname, None, limit=400, min_items=1)
         try:
@@ -529,10 +545,10 @@ def _read_concepts(c: _Checker, raw: Any) -> dict[str, re.Pattern[str]]:
                 try:
                     re.compile(term)
                 except re.error as one:
-                    c.add(None, f"concepts.{cname}[{j}]", f"not a valid regular expression: {one}")
+                    c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {one}")
                     break
             else:
-                c.add(None, f"concepts.{cname}", f"not a valid regular expression: {exc}")
+                c.add(None, f"{where}.{cname}", f"not a valid regular expression: {exc}")
     return out
 
 
@@ -571,6 +587,20 @@ def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, re.Patte
             scope = "sentence"
         rules.append(SafetyRule(kind, tuple(needed), within, scope, unless))
     return tuple(rules)
+
+
+def _read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
+    if entry is None:
+        return Scope()
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return Scope()
+    keys = {"about_back", "program", "elsewhere", "goals"}
+    c.keys(doc, keys, keys, None)
+    found = _read_concepts(c, {k: doc[k] for k in keys if k in doc}, "scope")
+    return Scope(found.get("about_back"), found.get("program"), found.get("elsewhere"), found.get("goals"))
 
 
 def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:
