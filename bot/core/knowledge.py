@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.core.errors import KBIssue, KnowledgeError
+from bot.core.gate import Concept, Gated
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import Canonicalizer, normalize
 
@@ -100,7 +101,7 @@ class SafetyGroup:
     urgency: str
     title: str
     answer: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Gated, ...]
     rules: tuple[SafetyRule, ...] = ()
     show_signs: bool = True  # whether the reply lists the warning signs (not for a crisis)
 
@@ -111,7 +112,7 @@ class Safety:
     negations: frozenset[str]
     warning_signs: tuple[str, ...]
     groups: tuple[SafetyGroup, ...]
-    concepts: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    concepts: Mapping[str, Concept] = field(default_factory=dict)
     scope_breakers: frozenset[str] = frozenset()
 
 
@@ -130,10 +131,10 @@ class Scope:
     with no tie is declined, however well its words match a topic, when it speaks of such a goal, or
     of another body part without naming one of the program's own exercises (``program``)."""
 
-    about_back: re.Pattern[str] | None = None
-    program: re.Pattern[str] | None = None
-    elsewhere: re.Pattern[str] | None = None
-    goals: re.Pattern[str] | None = None
+    about_back: Concept | None = None
+    program: Concept | None = None
+    elsewhere: Concept | None = None
+    goals: Concept | None = None
 
 
 @dataclass(frozen=True)
@@ -511,7 +512,7 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         compiled = []
         for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
             try:
-                compiled.append(re.compile(pattern))
+                compiled.append(Gated(pattern))
             except re.error as exc:
                 c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
         rules = _read_rules(c, gid, item.get("rules"), concepts)
@@ -525,34 +526,32 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
     return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
 
 
-def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, re.Pattern[str]]:
+def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, Concept]:
     """``concepts``: name -> list of regular-expression alternatives, matched as whole words."""
     if raw is None:
         return {}
     raw = c.mapping(raw, None, where)
     if raw is None:
         return {}
-    out: dict[str, re.Pattern[str]] = {}
-    for cname, _terms in raw.items():
+    out: dict[str, Concept] = {}
+    for cname in raw:
         if not isinstance(cname, str) or not ID_RE.match(cname.replace("_", "-")):
             c.add(None, f"{where}.{cname}", "a concept name is lower-case words joined by _")
             continue
         terms = c.text_list(raw, cname, None, limit=400, min_items=1)
-        try:
-            out[cname] = re.compile(r"\b(?:" + "|".join(f"(?:{t})" for t in terms) + r")\b")
-        except re.error as exc:
-            for j, term in enumerate(terms):
-                try:
-                    re.compile(term)
-                except re.error as one:
-                    c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {one}")
-                    break
-            else:
-                c.add(None, f"{where}.{cname}", f"not a valid regular expression: {exc}")
+        good = True
+        for j, term in enumerate(terms):
+            try:
+                re.compile(term)
+            except re.error as exc:
+                c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {exc}")
+                good = False
+        if good:
+            out[cname] = Concept(cname, terms)
     return out
 
 
-def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, re.Pattern[str]]) -> tuple[SafetyRule, ...]:
+def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, Concept]) -> tuple[SafetyRule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):

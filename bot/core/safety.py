@@ -23,8 +23,10 @@ negations: they describe symptoms ("can't feel when I pee").
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
+from bot.core.gate import Concept, Literals
 from bot.core.knowledge import Safety, SafetyGroup, SafetyRule
 from bot.core.text import RAW_LIMIT, normalize
 
@@ -57,70 +59,73 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-@dataclass
-class _Sentence:
-    text: str
-    starts: list[int]  # character offset of each word
-    negated: set[int]  # word indexes inside a negation's scope
+class _Message:
+    """The message's sentences joined, with each word's sentence, the words inside a negation's
+    scope, and each concept's (non-negated) hits computed once and shared by every rule."""
 
-    @classmethod
-    def of(cls, text: str, negations: frozenset[str], breakers: frozenset[str]) -> _Sentence:
-        words = text.split(" ")
-        starts, pos = [], 0
+    def __init__(self, parts: list[str], negations: frozenset[str], breakers: frozenset[str]):
+        self.present: frozenset[str] | None = None
+        words: list[str] = []
+        self.sentence_of: list[int] = []
+        self.negated: set[int] = set()
+        for si, part in enumerate(parts):
+            ws = part.split(" ")
+            base = len(words)
+            for i, w in enumerate(ws):
+                if w in negations:
+                    counted = 0
+                    for j in range(i + 1, len(ws)):
+                        if ws[j] in breakers or counted >= NEGATION_SCOPE:
+                            break
+                        self.negated.add(base + j)
+                        counted += ws[j] not in _LIST_WORDS
+            words.extend(ws)
+            self.sentence_of.extend([si] * len(ws))
+        self.text = " ".join(words)
+        self.starts: list[int] = []
+        pos = 0
         for w in words:
-            starts.append(pos)
+            self.starts.append(pos)
             pos += len(w) + 1
-        negated: set[int] = set()
-        for i, w in enumerate(words):
-            if w in negations:
-                counted = 0
-                for j in range(i + 1, len(words)):
-                    if words[j] in breakers or counted >= NEGATION_SCOPE:
-                        break
-                    negated.add(j)
-                    counted += words[j] not in _LIST_WORDS
-        return cls(text, starts, negated)
+        self._hits: dict[str, list[tuple[int, str]]] = {}
 
     def word_at(self, offset: int) -> int:
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+        return bisect_right(self.starts, offset) - 1
 
-    def hits(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
-        """(word index, matched text) of each hit that is not negated."""
-        out = []
-        for m in pattern.finditer(self.text):
-            w = self.word_at(m.start())
-            if w not in self.negated:
-                out.append((w, m.group(0)))
-        return out
+    def hits(self, name: str, pattern: Concept) -> list[tuple[int, str]]:
+        """(word index, matched text) of each hit of a concept that is not negated."""
+        found = self._hits.get(name)
+        if found is None:
+            found = []
+            for m in pattern.finditer(self.text, self.present):
+                w = self.word_at(m.start())
+                if w not in self.negated:
+                    found.append((w, m.group(0)))
+            self._hits[name] = found
+        return found
 
 
-def _rule_hit(safety: Safety, rule: SafetyRule, units: list[_Sentence]) -> str | None:
-    for unit in units:
-        if any(unit.hits(safety.concepts[n]) for n in rule.unless):
-            continue
-        found: list[list[tuple[int, str]]] = []
-        for names in rule.concepts:
-            hits = [h for n in names for h in unit.hits(safety.concepts[n])]
-            if not hits:
-                break
-            found.append(hits)
-        else:
-            if rule.within is None or _close(found, rule.within):
-                return " + ".join(hits[0][1] for hits in found)
+def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
+    groups = [[h for n in names for h in msg.hits(n, safety.concepts[n])] for names in rule.concepts]
+    if any(not g for g in groups):
+        return None
+    blocked = {msg.sentence_of[w] for n in rule.unless for w, _ in msg.hits(n, safety.concepts[n])}
+    if rule.scope == "message":
+        if blocked:
+            return None
+        candidates = [groups]
+    else:
+        sentences_with_all = set.intersection(*({msg.sentence_of[w] for w, _ in g} for g in groups)) - blocked
+        candidates = [[[h for h in g if msg.sentence_of[h[0]] == si] for g in groups] for si in sorted(sentences_with_all)]
+    for found in candidates:
+        if rule.within is None or _close(found, rule.within):
+            return " + ".join(hits[0][1] for hits in found)
     return None
 
 
 def _close(found: list[list[tuple[int, str]]], within: int) -> bool:
     """Whether one hit of each concept can be picked so that all lie within ``within`` words."""
-    anchors = [w for w, _ in found[0]]
-    for a in anchors:
+    for a, _ in found[0]:
         if all(any(abs(w - a) <= within for w, _ in hits) for hits in found[1:]):
             return True
     return False
@@ -143,14 +148,15 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
         normalized, parts = normalize(text), sentences(text)
     if not normalized:
         return None
-    units = [_Sentence.of(p, safety.negations, safety.scope_breakers) for p in parts]
-    whole = [_Sentence.of(normalized, safety.negations, safety.scope_breakers)]
+    msg = _Message(parts, safety.negations, safety.scope_breakers)
+    present = _literals(safety).present_in(msg.text + " " + normalized)
+    msg.present = present
     best: RedFlag | None = None
     for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):
         if best is not None:
             break
         for rule in group.rules:
-            matched = _rule_hit(safety, rule, whole if rule.scope == "message" else units)
+            matched = _rule_hit(safety, rule, msg)
             if matched is not None:
                 best = RedFlag(group, matched, rule.kind)
                 break
@@ -158,7 +164,8 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
             break
         for pattern in group.patterns:
             hit = next(
-                (m for m in pattern.finditer(normalized) if not _negated(normalized, m.start(), safety.negations)),
+                (m for m in pattern.finditer(normalized, present)
+                 if not _negated(normalized, m.start(), safety.negations)),
                 None,
             )
             if hit is not None:
@@ -167,5 +174,16 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
     return best
 
 
-def is_crisis(flag: RedFlag | None) -> bool:
-    return flag is not None and flag.group.urgency == "crisis"
+_LITERALS: dict[int, tuple[Safety, Literals]] = {}
+
+
+def _literals(safety: Safety) -> Literals:
+    """Every gate literal of a screen's expressions, worked out once per loaded knowledge base."""
+    entry = _LITERALS.get(id(safety))
+    if entry is None or entry[0] is not safety:
+        gated = [p for c in safety.concepts.values() for p in c.parts] + [p for g in safety.groups for p in g.patterns]
+        entry = (safety, Literals(gated))
+        if len(_LITERALS) > 8:  # reloads replace the knowledge base; keep only recent ones
+            _LITERALS.clear()
+        _LITERALS[id(safety)] = entry
+    return entry[1]
