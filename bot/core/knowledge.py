@@ -512,6 +512,7 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         compiled = []
         for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
             try:
+                re.compile(pattern)
                 compiled.append(Gated(pattern))
             except re.error as exc:
                 c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
