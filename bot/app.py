@@ -176,9 +176,13 @@ class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
         )
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        # Discord allows one IDENTIFY every 5 seconds (per max_concurrency bucket): discord.py's own
-        # wait, on the injected sleep so tests need not wait for real.
-        if not initial:
+        # Discord allows the bot one IDENTIFY every 5 seconds, whatever the number of processes.
+        # With PostgreSQL the processes queue for it through the store (a one-token budget);
+        # otherwise discord.py's own wait between this process's shards, on the injected sleep.
+        gate = self.services.identify_budget if self.services is not None else None
+        if gate is not None:
+            await gate.acquire()
+        elif not initial:
             await self.sleep(IDENTIFY_INTERVAL)
 
 

@@ -391,3 +391,38 @@ async def test_a_process_runs_only_its_shards_and_leaves_the_command_sync_to_sha
     assert await finished(bot) == 0
     out = capsys.readouterr().out
     assert "synced by the process that runs shard 0" in out and error_lines(out) == []
+
+
+async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes_on_sigterm(
+    fake: FakeDiscord, settings: Settings, fast_heartbeat: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from backends import NO_SERVER, SERVER, fresh_postgres
+
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
+    import asyncpg
+
+    from bot.services import container
+
+    monkeypatch.setattr(container, "IDENTIFY_INTERVAL", 0.05)  # Discord's 5 s, shortened
+    async with fresh_postgres() as url:
+        mine = replace(settings, database=url, state_dir=tmp_path / "state", shard_count=2)
+        bot = start(mine)
+        beat = heartbeat_path(mine.state_base)
+        await until(fake, bot, beat.exists, "the heartbeat file is written once both shards are ready")
+        assert beat.parent == tmp_path / "state"
+        assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 2), (1, 2)]
+        conn = await asyncpg.connect(url.url)
+        try:
+            identify = await conn.fetchrow("SELECT tokens FROM lowback_rate_budget WHERE name = 'identify'")
+            assert identify is not None  # the shards went through the shared gate
+            versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")]
+            assert versions == [m.version for m in load_migrations("postgresql")]
+            sigterm()
+            assert await finished(bot) == 0
+            left = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert left == 0, "the bot left connections open (pool or change feed)"
+        finally:
+            await conn.close()

@@ -34,7 +34,8 @@ log = logging.getLogger("lowback.services")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+SESSION_WINDOW = timedelta(hours=6)
+IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)  # a routine done this long before a reminder makes it unnecessary
 
 
 def utcnow() -> datetime:
@@ -93,6 +94,7 @@ class Services:
         self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
         self.peers = None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
         self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
+        self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
         self._background: set[asyncio.Task] = set()
 
     @property
@@ -147,6 +149,7 @@ class Services:
         from bot.store.shared import ChangeFeed, SharedBudget
 
         self.budget = SharedBudget(self.db.pool, rate=45.0, burst=5)
+        self.identify_budget = SharedBudget(self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify")
         feed = ChangeFeed(self.db.location, self.db.pool)
         feed.on("knowledge", self._reload_for_peer)
         feed.on("reminders", self._wake_local_dispatcher)

@@ -160,3 +160,15 @@ async def test_a_global_429_from_discord_pauses_every_process(two_processes, tmp
     await on_request_end(None, None, answer(429, **{"X-RateLimit-Global": "true", "Retry-After": "2.5"}))
     assert await elsewhere.try_take() == pytest.approx(2.5)
     bot.services = None
+
+
+async def test_processes_starting_together_identify_five_seconds_apart(two_processes) -> None:
+    """Discord takes one IDENTIFY every 5 s from the whole bot: processes queue for it in the store."""
+    _, first, second = two_processes
+    clock = Seconds()
+    gates = [SharedBudget(db.pool, rate=1 / 5, burst=1, name="identify", clock=clock) for db in (first, second)]
+    assert await gates[0].try_take() == 0.0  # the first shard of the first process goes at once
+    assert await gates[1].try_take() == pytest.approx(5.0)  # the other process waits its turn
+    clock.now += 5
+    assert await gates[1].try_take() == 0.0
+    assert await gates[0].try_take() == pytest.approx(5.0)
