@@ -386,13 +386,7 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
             raise BackupError("the backup would overwrite the database itself; choose another file")
         if not overwrite:
             raise BackupError(f"{dest} already exists; choose another name, or use --force to overwrite it")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-        os.close(fd)
-    except OSError as exc:
-        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
+    tmp = partial_file_beside(dest)
     try:
         _copy_database(source, tmp)
         os.replace(tmp, dest)
@@ -402,6 +396,18 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
             leftover.unlink(missing_ok=True)
         raise
     return dest.resolve()
+
+
+def partial_file_beside(dest: Path) -> Path:
+    """An empty temporary file next to ``dest`` (its folder created), to be renamed onto it when
+    complete, so a failed backup never leaves a half-written file. BackupError if it can't be made."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        os.close(fd)
+    except OSError as exc:
+        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
+    return Path(tmp_name)
 
 
 def _copy_database(source: Path, target_path: Path) -> None:

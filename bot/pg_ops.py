@@ -12,7 +12,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -123,13 +122,9 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
         raise PostgresOpsError(f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback.pgdump'}")
     if dest.exists() and not overwrite:
         raise PostgresOpsError(f"{dest} already exists; choose another name, or use --force to overwrite it")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-        os.close(fd)
-    except OSError as exc:
-        raise PostgresOpsError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
+    from bot.ops import partial_file_beside
+
+    tmp = partial_file_beside(dest)
     uri, env, schema = libpq_target(url)
     command = [pg_dump, "--format=custom", "--no-owner", f"--file={tmp}"]
     if schema:

@@ -35,8 +35,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from bot.settings import PostgresURL
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 DIALECT_MIGRATION_NAME = re.compile(r"^((\d{4})_[a-z0-9_]+)\.(postgresql)\.sql$")
@@ -109,7 +113,27 @@ def load_migrations(dialect: str = "sqlite") -> list[Migration]:
     return found
 
 
-async def open_database(location: "Path | str | PostgresURL", *, migrate: bool = True):
+async def apply_migrations(db, migrations: Sequence[Migration], upto: int | None, *, instead: str) -> list[int]:
+    """Refuse a database from a newer version, then apply (``db._apply``) each migration not yet
+    applied, in order, up to ``upto``; the versions applied. Shared by both stores."""
+    known = {m.version for m in migrations}
+    applied = await db.applied_versions()
+    if [v for v in applied if v not in known]:
+        raise DatabaseTooNew(
+            f"the database at {db.location} was written by a newer version of lowback-bot "
+            f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
+            f"Upgrade lowback-bot, or point LOWBACK_DATABASE at {instead}."
+        )
+    done: list[int] = []
+    for mig in migrations:
+        if mig.version in applied or (upto is not None and mig.version > upto):
+            continue
+        if await db._apply(mig):
+            done.append(mig.version)
+    return done
+
+
+async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True):
     """The store at ``location``: a SQLite file for a path, PostgreSQL for a :class:`PostgresURL`."""
     from bot.settings import PostgresURL
 
@@ -194,23 +218,8 @@ class Database:
         the foreign keys are checked before the migration commits.
         """
         migrations = list(load_migrations() if migrations is None else migrations)
-        known = {m.version for m in migrations}
         async with self._lock:
-            applied = await self.applied_versions()
-            newer = [v for v in applied if v not in known]
-            if newer:
-                raise DatabaseTooNew(
-                    f"the database at {self.path} was written by a newer version of lowback-bot "
-                    f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
-                    "Upgrade lowback-bot, or point LOWBACK_DATABASE at another file."
-                )
-            done: list[int] = []
-            for mig in migrations:
-                if mig.version in applied or (upto is not None and mig.version > upto):
-                    continue
-                if await self._apply(mig):
-                    done.append(mig.version)
-            return done
+            return await apply_migrations(self, migrations, upto, instead="another file")
 
     async def _apply(self, mig: Migration) -> bool:
         """Apply one migration (the lock is held); False if another process applied it first."""

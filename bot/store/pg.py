@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 
 from bot.settings import PostgresURL
-from bot.store.db import DatabaseError, DatabaseTooNew, IntegrityError, Migration, format_utc, load_migrations
+from bot.store.db import DatabaseError, IntegrityError, Migration, apply_migrations, format_utc, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
 CONNECT_TIMEOUT = 10.0
@@ -192,22 +192,7 @@ class PgDatabase:
     async def migrate(self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None) -> list[int]:
         """Apply every migration not yet applied (or up to ``upto``); return the versions applied."""
         migrations = list(load_migrations("postgresql") if migrations is None else migrations)
-        known = {m.version for m in migrations}
-        applied = await self.applied_versions()
-        newer = [v for v in applied if v not in known]
-        if newer:
-            raise DatabaseTooNew(
-                f"the database at {self.url} was written by a newer version of lowback-bot "
-                f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
-                "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database."
-            )
-        done: list[int] = []
-        for mig in migrations:
-            if mig.version in applied or (upto is not None and mig.version > upto):
-                continue
-            if await self._apply(mig):
-                done.append(mig.version)
-        return done
+        return await apply_migrations(self, migrations, upto, instead="another database")
 
     async def _apply(self, mig: Migration) -> bool:
         """Apply one migration; False if another process applied it first."""

@@ -9,7 +9,7 @@ import pytest
 
 from backends import NO_SERVER, SERVER, fresh_postgres
 from bot.services.container import Services
-from bot.settings import PostgresURL, Settings
+from bot.settings import Settings
 from bot.store.pg import PgDatabase
 from bot.store.shared import ChangeFeed, SharedBudget
 
