@@ -129,3 +129,27 @@ def test_bad_shard_settings_are_refused_in_one_line(environ: dict[str, str], mes
     with pytest.raises(SettingsError, match=message) as caught:
         shards(environ)
     assert "\n" not in str(caught.value)
+
+
+def test_a_postgresql_url_is_never_taken_for_a_path(tmp_path: Path) -> None:
+    """The case from the issue: once, this made a folder named 'postgresql:' and a SQLite file in it."""
+    import os
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = f"postgresql://postgres@127.0.0.1:{port}/lowback"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"cannot connect to the PostgreSQL database at postgresql://postgres@127.0.0.1:{port}/lowback: "
+        "no server answers there"
+    )
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
