@@ -297,3 +297,19 @@ def test_split_sql_respects_literals_comments_and_triggers() -> None:
     assert split_sql("CREATE TABLE a (x); CREATE TABLE b (y)") == ["CREATE TABLE a (x);", "CREATE TABLE b (y)"]
     with pytest.raises(DatabaseError, match="unfinished"):
         split_sql("CREATE TABLE a (x TEXT DEFAULT 'no end);")
+
+
+async def test_every_id_column_holds_a_discord_id(db: Database) -> None:
+    """Discord ids are 64-bit: on PostgreSQL an INTEGER column (32-bit) would refuse them. A shared
+    migration that adds one needs a NNNN_name.postgresql.sql beside it with BIGINT."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's INTEGER is 64-bit")
+    rows = await db.fetchall(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND (column_name = 'id' OR column_name LIKE '%\\_id')"
+        " AND data_type IN ('integer', 'smallint')"
+    )
+    assert [tuple(r) for r in rows] == []
+    big = 987_654_321_987_654_321
+    await PeopleRepo(db).set_step(big, 2, "a real Discord id", NOW)
+    assert (await PeopleRepo(db).get(big)).step == 2
