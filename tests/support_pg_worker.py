@@ -4,8 +4,8 @@ and the delivery benchmark (not collected by pytest: run as a script).
     python tests/support_pg_worker.py URL NAME [--lease S] [--max-wait S] [--rate R] [--burst B]
                                       [--latency S | MIN-MAX] [--shared-budget]
 
-``--shared-budget`` draws every send from the bot-wide budget in PostgreSQL (45 a second, bursts of
-5: bot/store/shared.py), as the bot does with a PostgreSQL store; otherwise ``--rate``/``--burst``
+``--shared-budget`` draws every send from the bot-wide budget in PostgreSQL (the bot's default,
+bot/store/shared.py), as the bot does with a PostgreSQL store; otherwise ``--rate``/``--burst``
 make a budget for this process alone.
 
 The "Discord" it sends to is two tables in the same database, written on a separate connection
@@ -54,16 +54,16 @@ class TableSender:
         self.count = 0
 
     async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
-        low, high = self.latency
-        if high:
-            await asyncio.sleep(self.rng.uniform(low, high))  # the round trip to Discord
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn:  # the request reaches "Discord"...
             await conn.execute(
                 "WITH a AS (INSERT INTO test_attempts (nonce, user_id, occurrence_key, worker) VALUES ($1, $2, $3, $4))"
                 " INSERT INTO test_delivered (nonce, user_id, occurrence_key, worker) VALUES ($1, $2, $3, $4)"
                 " ON CONFLICT (nonce) DO NOTHING",
                 message.nonce, user_id, message.occurrence_key, self.name,
             )
+        low, high = self.latency
+        if high:
+            await asyncio.sleep(self.rng.uniform(low, high))  # ...and its answer takes a while to come back
         self.count += 1
         if self.count % 50 == 0:
             print(f"sent {self.count}", flush=True)
@@ -100,7 +100,7 @@ async def main(argv: list[str] | None = None) -> int:
         name=args.name,
     )
     if args.shared_budget:
-        dispatcher.bucket = SharedBudget(db.pool, rate=45.0, burst=5)
+        dispatcher.bucket = SharedBudget(db.pool)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     dispatcher.start()

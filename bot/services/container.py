@@ -148,7 +148,7 @@ class Services:
     async def _join_peers(self) -> None:
         from bot.store.shared import ChangeFeed, SharedBudget
 
-        self.budget = SharedBudget(self.db.pool, rate=45.0, burst=5)
+        self.budget = SharedBudget(self.db.pool)
         self.identify_budget = SharedBudget(self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify")
         feed = ChangeFeed(self.db.location, self.db.pool)
         feed.on("knowledge", self._reload_for_peer)
