@@ -102,7 +102,10 @@ class SharedBudget:
     async def _ensure(self, conn: asyncpg.Connection) -> None:
         if self._ready:
             return
-        await conn.execute(_CREATE_BUDGET)
+        try:
+            await conn.execute(_CREATE_BUDGET)
+        except (asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
+            pass  # another process created it at the same moment ("IF NOT EXISTS" does not cover that)
         now = self.clock() if self.clock else None
         await conn.execute(
             f"INSERT INTO {BUDGET_TABLE} (name, tokens, stamp) VALUES ($1, $2,"

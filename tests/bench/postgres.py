@@ -2,6 +2,7 @@
 
     LOWBACK_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python tests/bench/postgres.py
     ... tests/bench/postgres.py --quick        # 100,000 schedules only, a shorter delivery run
+    ... tests/bench/postgres.py --part delivery   # only one part (due, claim, delivery; repeatable)
 
 No server at hand: `. .ci/postgres.sh && start_throwaway_postgres` in a bash shell starts a
 throw-away one and sets LOWBACK_TEST_POSTGRES (it is stopped when that shell exits).
@@ -216,22 +217,26 @@ async def bench_delivery(reminders: int) -> bool:
 async def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--part", choices=["due", "claim", "delivery"], action="append", help="only these parts")
     args = p.parse_args()
+    parts = set(args.part or ["due", "claim", "delivery"])
     server = os.environ.get("LOWBACK_TEST_POSTGRES")
     if not server:
         print("Set LOWBACK_TEST_POSTGRES to a postgresql:// URL (see the top of this file).", file=sys.stderr)
         return 2
     ok = True
-    for count in (100_000,) if args.quick else (100_000, 1_000_000):
+    for count in () if "due" not in parts else (100_000,) if args.quick else (100_000, 1_000_000):
         print(f"Due query, {count:,} schedules")
         async with fresh_postgres() as url:
             ok &= await bench_due(url, count)
-    print("Claim cost")
-    async with fresh_postgres() as url:
-        await bench_claim(url)
-    delivered = 900 if args.quick else 2_700
-    print(f"Delivery, three processes, {delivered:,} reminders due at once")
-    ok &= await bench_delivery(delivered)
+    if "claim" in parts:
+        print("Claim cost")
+        async with fresh_postgres() as url:
+            await bench_claim(url)
+    if "delivery" in parts:
+        delivered = 900 if args.quick else 2_700
+        print(f"Delivery, three processes, {delivered:,} reminders due at once")
+        ok &= await bench_delivery(delivered)
     return 0 if ok else 1
 
 

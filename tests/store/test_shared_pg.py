@@ -172,3 +172,15 @@ async def test_processes_starting_together_identify_five_seconds_apart(two_proce
     clock.now += 5
     assert await gates[1].try_take() == 0.0
     assert await gates[0].try_take() == pytest.approx(5.0)
+
+
+async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(two_processes) -> None:
+    url, first, second = two_processes
+    extra = [await PgDatabase.open(url, migrate=False) for _ in range(3)]
+    try:
+        budgets = [SharedBudget(db.pool, rate=45, burst=3, clock=Seconds()) for db in (first, second, *extra)]
+        answers = await asyncio.gather(*(b.try_take() for b in budgets))
+        assert sorted(a == 0.0 for a in answers) == [False, False, True, True, True]  # the burst of 3
+    finally:
+        for db in extra:
+            await db.close()
