@@ -4,8 +4,9 @@
 token, whatever the number of processes. :class:`SharedBudget` is a token bucket kept in one
 PostgreSQL row: taking a token is one ``UPDATE`` (a round trip, well under a millisecond on a
 local network), so every process together starts at most ``rate`` requests a second on average and
-never more than ``rate + burst`` in any one second: 45 and 3 by default, 48 at most, which leaves
-two requests of room under Discord's 50 for the jitter between a request leaving and arriving. A global 429 seen by any process is written to
+never more than ``rate + burst`` in any one second: 46 and 3 by default, 49 at most, which keeps
+46 reminders a second flowing and leaves room under Discord's 50 for the jitter between a request
+leaving and arriving. A global 429 seen by any process is written to
 the same row (:meth:`SharedBudget.pause`) and every process waits it out before its next request.
 
 The other way, a fixed share each (``rate / processes``), costs no round trip but wastes what an
@@ -85,7 +86,7 @@ class SharedBudget:
         self,
         pool: asyncpg.Pool,
         *,
-        rate: float = 45.0,
+        rate: float = 46.0,
         burst: int = 3,
         name: str = "discord",
         clock: Callable[[], float] | None = None,

@@ -14,7 +14,7 @@ throw-away one and sets LOWBACK_TEST_POSTGRES (it is stopped when that shell exi
    the schedule on: one transaction), 2,000 times.
 3. Delivery across three processes (tests/support_pg_worker.py, the real Dispatcher on the real
    clock) against a Discord stand-in: each request is recorded in the database with the server's
-   time as it arrives, and its answer comes back 20-120 ms later; the processes share one rate budget (bot/store/shared.py, 45 a second, bursts
+   time as it arrives, and its answer comes back 20-120 ms later; the processes share one rate budget (bot/store/shared.py, 46 a second, bursts
    of 3). Target: at least 45 reminders a second sustained, never more than 50 requests in any
    one-second window, all processes together.
 """
