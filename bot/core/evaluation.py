@@ -16,7 +16,7 @@ from bot.core.matching import Matcher, MatchResult
 
 OUTCOMES = ("red_flag", "no_match")
 EMERGENCY_KINDS = frozenset({"crisis", "saddle_numbness", "bladder_bowel", "leg_weakness", "visceral"})
-ITEM_KEYS = {"q", "expect", "source", "note", "kind", "fright", "scope"}
+ITEM_KEYS = {"q", "expect", "source", "note", "kind", "fright", "scope", "hyperbole"}
 
 
 def wilson(passed: int, total: int, z: float = 1.96) -> tuple[float, float]:
