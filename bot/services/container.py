@@ -17,7 +17,7 @@ from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
 from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
@@ -32,10 +32,25 @@ from bot.store.unanswered import UnansweredRepo
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def load_kb(settings: Settings) -> "KnowledgeBase":
+    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
+    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
+    from bot.services.yaml_cache import YamlCache
+
+    return load_knowledge(settings.knowledge, parse=YamlCache())
+
+
+def open_knowledge(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
+    return KnowledgeHolder(load_kb(settings))
 
 
 class DataService:
@@ -105,7 +120,7 @@ class Services:
 
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
         the terminal passes False so that it never touches a running bot's sessions."""
-        kb = load_knowledge(settings.knowledge)
+        kb = load_kb(settings)
         db = await Database.open(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
@@ -147,9 +162,8 @@ class Services:
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
         body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
-            "Press *Start routine* and I'll time it with you."
-        )
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
+        )  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:

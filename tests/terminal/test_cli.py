@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.cli import main
+from bot.terminal.cli import main
 
 LOWBACK = [sys.executable, "-m", "bot"]
 
