@@ -13,21 +13,23 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
-from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
-from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
-from bot.services.routines import RoutineService
 from bot.settings import Settings
-from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
+
+if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
+    from bot.core.schedule import Occurrence
+    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.routines import RoutineService
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -40,7 +42,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def load_kb(settings: Settings) -> "KnowledgeBase":
+def load_kb(settings: Settings) -> KnowledgeBase:
     """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
     through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
     from bot.services.yaml_cache import YamlCache
@@ -61,12 +63,16 @@ class DataService:
         self.knowledge = knowledge
 
     async def export(self, user_id: int) -> dict:
+        from bot.store.data_rights import export_person
+
         return await export_person(self.db, user_id)
 
     async def export_json(self, user_id: int) -> str:
         return json.dumps({"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True)
 
     async def show(self, user_id: int) -> Reply:
+        from bot.store.data_rights import summarize
+
         data = await self.export(user_id)
         text = summarize(data)
         return Reply(
@@ -76,6 +82,8 @@ class DataService:
         )
 
     async def delete(self, user_id: int) -> Reply:
+        from bot.store.data_rights import delete_person
+
         counts = await delete_person(self.db, user_id)
         total = sum(counts.values())
         body = (
@@ -99,10 +107,20 @@ class Services:
         self.ask = AskService(knowledge, self.people, self.unanswered, clock,
                               retention_days=settings.unanswered_retention_days)
         self.data = DataService(db, knowledge)
-        self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
-        self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
+
+    @cached_property
+    def routines(self) -> RoutineService:
+        from bot.services.routines import RoutineService
+
+        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from bot.services.reminders import ReminderService
+
+        return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
     def kb(self):
@@ -135,7 +153,7 @@ class Services:
     def reload_knowledge(self) -> list[KBIssue]:
         """Reload from disk; a broken knowledge base is refused and the old one kept."""
         problems = self.knowledge.reload(self.settings.knowledge)
-        if not problems:
+        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
         return problems
 
@@ -151,6 +169,8 @@ class Services:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
         they already did a routine this session, i.e. since the later of their local midnight and
         ``SESSION_WINDOW`` before the reminder."""
+        from bot.services.reminders import ReminderMessage
+
         person = await self.people.get(user_id)
         step = person.step if person else 1
         tz = ZoneInfo(occurrence.timezone)
@@ -168,6 +188,8 @@ class Services:
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        from bot.services.reminders import Dispatcher
+
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
                 self.db, sender, self.compose_reminder, self.clock, self.sleep,
@@ -183,5 +205,6 @@ class Services:
 
     async def close(self) -> None:
         await self.stop_dispatcher()
-        await self.routines.shutdown()
+        if "routines" in self.__dict__:
+            await self.routines.shutdown()
         await self.db.close()

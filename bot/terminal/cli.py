@@ -47,6 +47,7 @@ The README's "Discord set-up" section has the details.
 """
 
 CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
+SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
 REMINDER_ACTIONS = ("show", "on", "off", "pause", "snooze")
 
 
@@ -221,7 +222,7 @@ async def _ask(services, args: argparse.Namespace, question: str) -> int:
 
         print(json.dumps(services.knowledge.matcher.to_json(asked.match)))
     else:
-        _screen().reply(asked.reply)
+        _screen().reply(asked.reply, help_text=SHELL_HELP)
     return 0
 
 

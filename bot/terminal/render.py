@@ -155,9 +155,72 @@ def style_of(reply: Reply) -> str:
     return STYLES[reply.kind]
 
 
-def _hard_breaks(text: str) -> str:
-    """Single newlines kept as line breaks (Discord shows them; markdown would join the lines)."""
-    return re.sub(r"(?<!\n)\n(?!\n)", "  \n", text.strip())
+_INLINE = re.compile(
+    r"\*\*(?P<b>.+?)\*\*|__(?P<b2>.+?)__|`(?P<code>[^`]+)`"
+    r"|(?<![\w*])\*(?!\s)(?P<i>.+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)(?P<i2>.+?)(?<!\s)_(?![\w_])"
+)
+_ITEM = re.compile(r"^\s*(?:(?P<mark>[-*+•])|(?P<number>\d{1,3})[.)])\s+(?P<text>.*)$")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<text>.*)$")
+
+
+def inline(source: str, style: str = ""):
+    """One line of reply markdown as rich Text: **bold**, *italic*, `code`."""
+    from rich.text import Text
+
+    text = Text(style=style)
+    at = 0
+    for m in _INLINE.finditer(source):
+        text.append(source[at:m.start()])
+        if m.group("b") or m.group("b2"):
+            text.append(m.group("b") or m.group("b2"), style="bold")
+        elif m.group("code"):
+            text.append(m.group("code"), style="bold cyan")
+        else:
+            text.append(m.group("i") or m.group("i2"), style="italic")
+        at = m.end()
+    text.append(source[at:])
+    return text
+
+
+def markdown(source: str, bullet_style: str = "") -> list:
+    """The markdown replies use (paragraphs, kept line breaks, bullet and numbered lists, headings,
+    **bold**, *italic*, `code`) as rich renderables that wrap to the window. Rich's own Markdown
+    would do it too, but importing it costs more than the whole rest of an answer."""
+    from rich.table import Table
+    from rich.text import Text
+
+    blocks: list = []
+    paragraph: Text | None = None
+    items: Table | None = None
+    for line in source.strip().split("\n"):
+        item = _ITEM.match(line)
+        if item:
+            paragraph = None
+            if items is None:
+                items = Table.grid(padding=(0, 1))
+                items.add_column(no_wrap=True)
+                items.add_column()
+                blocks.append(items)
+            mark = "•" if item.group("mark") else f"{item.group('number')}."
+            items.add_row(Text(mark, style=bullet_style), inline(item.group("text")))
+            continue
+        items = None
+        if not line.strip():
+            paragraph = None
+            blocks.append(Text(""))
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            paragraph = None
+            blocks.append(inline(heading.group("text"), style="bold underline"))
+            continue
+        if paragraph is None:
+            paragraph = inline(line)
+            blocks.append(paragraph)
+        else:
+            paragraph.append("\n")
+            paragraph.append_text(inline(line))
+    return blocks
 
 
 def use_rich(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
@@ -232,14 +295,13 @@ class Screen:
 
     def panel(self, reply: Reply, choices: list[Choice], *, chat: bool):
         from rich.console import Group
-        from rich.markdown import Markdown
         from rich.panel import Panel
         from rich.text import Text
 
         style = style_of(reply)
-        parts: list = [Markdown(_hard_breaks(reply.body))] if reply.body.strip() else []
+        parts: list = markdown(reply.body, style) if reply.body.strip() else []
         for f in reply.fields:
-            parts += [Text(""), Text(strip_markdown(f.name), style="bold"), Markdown(_hard_breaks(f.value))]
+            parts += [Text(""), Text(strip_markdown(f.name), style=f"bold {style}"), *markdown(f.value, style)]
         line = choices_line(choices, chat=chat)
         if line:
             text = Text()
