@@ -20,6 +20,9 @@ The decision rule (thresholds below, tuned on the question sets in ``knowledge/e
 shared development set, never on single questions):
 
 * the red-flag screen runs first and wins;
+* a question with no word that ties it to the back or the program and a word that puts it
+  elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
+  ``no_match``, however well its words match a topic;
 * best score under ``NO_MATCH_BELOW``: ``no_match``; a best match that is a known uncovered subject
   (``gaps.yaml``) is ``no_match`` too, with that subject named;
 * otherwise, other topics within ``CLARIFY_MARGIN`` of the best: ``clarify`` (two or three);
@@ -266,7 +269,7 @@ class Matcher:
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(self.kb.safety, normalized, already_normalized=True)
+        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
@@ -284,6 +287,9 @@ class Matcher:
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
+        if best is not None and best.kind == "topic" and self._off_scope(normalized):
+            # Another body part, or training for looks: not a near miss dressed up as an answer.
+            return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
 
         intent, intent_score = self._intent(coverage)
         if intent is not None:
@@ -305,6 +311,17 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _off_scope(self, normalized: str) -> bool:
+        """No word ties the question to the back or the program, and one says it is about something else."""
+        scope = self.kb.scope
+        if scope.about_back is None or scope.about_back.search(normalized):
+            return False
+        if scope.goals is not None and scope.goals.search(normalized):
+            return True
+        if scope.program is not None and scope.program.search(normalized):
+            return False
+        return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
 
     def _generic_back_pain(self, corrected: list[str | None], person_step: int) -> str | None:
         """"My back hurts, what do I do?": every word is one most topics share. The answer is where

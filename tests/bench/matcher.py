@@ -68,7 +68,8 @@ def generated_kb(n_topics: int, per_topic: int, rng: random.Random) -> dict[str,
     vocab = sorted({"".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 10))) for _ in range(6000)})
     texts = {
         name: (ROOT / "knowledge" / name).read_text(encoding="utf-8")
-        for name in ("sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml")
+        for name in ("sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml",
+                     "scope.yaml")
     }
     topics = []
     for topic in base.topics.values():  # keep the real steps so the knowledge base is valid
