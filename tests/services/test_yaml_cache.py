@@ -26,7 +26,9 @@ def test_a_second_load_reads_every_file_from_the_cache(kb_dir, tmp_path):
     kb = load_knowledge(kb_dir, parse=first)
     assert first.misses > 0 and first.hits == 0
     again = YamlCache(tmp_path / "cache")
-    assert load_knowledge(kb_dir, parse=again) == kb
+    cached = load_knowledge(kb_dir, parse=again)
+    assert dict(cached.topics) == dict(kb.topics) and cached.safety.disclaimer == kb.safety.disclaimer
+    assert cached.summary() == kb.summary()
     assert again.misses == 0 and again.hits == first.misses
 
 
