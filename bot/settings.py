@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import platformdirs
-
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +33,8 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9
 
 
 def default_database() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
 
 

@@ -24,7 +24,6 @@ Imports happen inside each command, so a command loads only what it uses.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -296,6 +295,12 @@ async def _routine(services, args: argparse.Namespace) -> int:
 # -- operating the bot ---------------------------------------------------------------------------
 
 
+def _run(coroutine) -> int:
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
@@ -303,7 +308,7 @@ def cmd_default(settings: Settings) -> int:
     if not sys.stdin.isatty():
         _err("(Not an interactive terminal, so the local chat is not started.)")
         return 2
-    return asyncio.run(_with_services(settings, _chat))
+    return _run(_with_services(settings, _chat))
 
 
 def cmd_run(settings: Settings) -> int:
@@ -312,13 +317,13 @@ def cmd_run(settings: Settings) -> int:
         return 2
     from bot.app import run_bot
 
-    return asyncio.run(run_bot(settings))
+    return _run(run_bot(settings))
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops import doctor, doctor_exit_code, format_checks
 
-    checks = asyncio.run(doctor(settings, check_commands=not args.offline))
+    checks = _run(doctor(settings, check_commands=not args.offline))
     print(format_checks(checks))
     return doctor_exit_code(checks)
 
@@ -328,7 +333,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.db import DatabaseError
 
     try:
-        path = asyncio.run(backup(settings.database, args.path, overwrite=args.force))
+        path = _run(backup(settings.database, args.path, overwrite=args.force))
     except (BackupError, OSError, ValueError, DatabaseError) as exc:
         _err(f"Backup failed: {exc}")
         return 1
@@ -390,7 +395,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return cmd_backup(settings, args)
     if command == "ask":
         question = question_of(args)
-        return asyncio.run(_with_services(settings, lambda s: _ask(s, args, question)))
+        return _run(_with_services(settings, lambda s: _ask(s, args, question)))
     if command == "routine" and not args.seconds_scale > 0:
         raise UsageError("--seconds-scale must be more than 0")
     work = {
@@ -400,7 +405,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         "mydata": lambda s: _mydata(s, args),
         "routine": lambda s: _routine(s, args),
     }[command]
-    return asyncio.run(_with_services(settings, work))
+    return _run(_with_services(settings, work))
 
 
 if __name__ == "__main__":  # pragma: no cover
