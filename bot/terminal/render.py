@@ -120,6 +120,18 @@ def choices_line(choices: list[Choice], *, chat: bool) -> str:
     return "Next: " + " · ".join(f"{c.command} ({c.action.label.lower()})" for c in choices)
 
 
+def wrap(text: str, width: int) -> str:
+    """Plain text wrapped to ``width`` columns; list items keep their indent."""
+    import textwrap
+
+    lines = []
+    for line in text.split("\n"):
+        item = _ITEM.match(line)
+        indent = " " * item.start("text") if item else ""
+        lines.append(textwrap.fill(line, width=width - 1, subsequent_indent=indent, break_on_hyphens=False) if line else "")
+    return "\n".join(lines)
+
+
 def plain(reply: Reply, choices: list[Choice], *, chat: bool) -> str:
     """The reply as plain text: no escape codes, no markdown marks."""
     lines = [reply.title, "=" * min(len(reply.title), 72), "", strip_markdown(reply.body.strip())]
@@ -253,6 +265,15 @@ class Screen:
                                     soft_wrap=False, emoji=False)
         return self._console
 
+    def columns(self) -> int | None:
+        """The terminal's width when plain text goes to a terminal (NO_COLOR); None for a pipe or file."""
+        try:
+            if not self.out.isatty():
+                return None
+            return max(20, os.get_terminal_size(self.out.fileno()).columns)
+        except (AttributeError, ValueError, OSError):
+            return None
+
     def write(self, text: str) -> None:
         try:
             self.out.write(text)
@@ -289,7 +310,11 @@ class Screen:
             choices = chat_choices(reply) if chat else shell_choices(reply)
         reply = for_terminal(reply, choices, help_text)
         if not self.rich:
-            self.write(("\n" if chat else "") + plain(reply, choices, chat=chat) + ("\n" if chat else ""))
+            text = plain(reply, choices, chat=chat)
+            columns = self.columns()
+            if columns:
+                text = wrap(text, columns)
+            self.write(("\n" if chat else "") + text + ("\n" if chat else ""))
             return
         self.console.print(self.panel(reply, choices, chat=chat))
 

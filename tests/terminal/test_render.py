@@ -149,3 +149,13 @@ def test_fields_and_footer_are_shown():
     text = plain_text(reply)
     assert "The rule:\nEasy and pain-free." in text and "-- Not medical advice." in text
     assert "Not medical advice." in ANSI.sub("", rich_text(reply))
+
+
+def test_plain_text_is_wrapped_to_the_terminal_only_when_it_goes_to_one():
+    from bot.terminal.render import wrap
+
+    body = "A long sentence that goes on " * 6 + "\n• a bullet that is also quite long and needs to wrap onto the next line"
+    assert wrap(body, 40).splitlines()[-1].startswith("  ")  # the bullet's text keeps its indent
+    assert all(len(line) < 40 for line in wrap(body, 40).splitlines())
+    piped = plain_text(Reply("info", "T", body))
+    assert any(len(line) > 100 for line in piped.splitlines())  # a pipe or a log gets whole lines
