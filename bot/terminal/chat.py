@@ -239,32 +239,18 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
         if not screen.rich:
             screen.write("\n")
         while True:
-            pending = read_line(_prompt(screen), reader)
-            waiting[:] = [pending]
-            try:
-                line = await pending
-            except asyncio.CancelledError:
-                if pending.cancelled() and not _task_cancelled():
-                    screen.write("\n")
-                    break
-                raise
-            finally:
-                waiting.clear()
-            if line is None:
+            typed, line = await _until_interrupted(read_line(_prompt(screen), reader), waiting)
+            if not typed:  # Ctrl-C at the prompt
+                screen.write("\n")
+                break
+            if line is None:  # Ctrl-D, or the end of the input
                 if _isatty(reader):
                     screen.write("\n")
                 break
-            work = asyncio.ensure_future(chat.handle(line))
-            waiting[:] = [work]
-            try:
-                keep_going = await work
-            except asyncio.CancelledError:
-                if work.cancelled() and not _task_cancelled():
-                    screen.note("Stopped.")
-                    continue
-                raise
-            finally:
-                waiting.clear()
+            done, keep_going = await _until_interrupted(chat.handle(line), waiting)
+            if not done:  # Ctrl-C during a routine or an answer: back to the prompt
+                screen.note("Stopped.")
+                continue
             if not keep_going:
                 break
     finally:
@@ -274,6 +260,21 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
         await stop_reminders()
     screen.note(GOODBYE)
     return 0
+
+
+async def _until_interrupted(awaitable, waiting: list) -> tuple[bool, object]:
+    """``(True, result)``; or ``(False, None)`` when Ctrl-C cancelled it (listed in ``waiting`` for
+    that meanwhile) rather than the chat itself being cancelled."""
+    future = asyncio.ensure_future(awaitable)
+    waiting[:] = [future]
+    try:
+        return True, await future
+    except asyncio.CancelledError:
+        if future.cancelled() and not _task_cancelled():
+            return False, None
+        raise
+    finally:
+        waiting.clear()
 
 
 def _task_cancelled() -> bool:

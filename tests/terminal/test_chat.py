@@ -160,3 +160,17 @@ def test_no_color_in_a_terminal_gives_plain_text(chat_terminal):
     t.read_until(GOODBYE)
     assert t.wait() == 0
     assert "╭─" not in t.output and "\x1b[1;32m" not in t.output
+
+
+def test_ctrl_c_in_a_routine_stops_it_and_the_chat_goes_on(chat_terminal):
+    t = chat_terminal()
+    t.press("/routine booty-flex\r")
+    t.read_until("Get ready")
+    t.press("\x03")
+    t.read_until("Stopped after")
+    t.output = ""
+    t.read_until("you>")  # back at the prompt, not out of the chat
+    t.press("/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+    assert t.settings_restored()
