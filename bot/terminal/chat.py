@@ -52,6 +52,7 @@ class Chat:
         self.choices: list[Choice] = []
         self.last_question: str | None = None
         self.confirm = confirm or _confirm
+        self.prompt: str | None = None  # the prompt while the person is typing at it
 
     # -- showing --
 
@@ -63,8 +64,13 @@ class Chat:
         self.screen.reply(reply, self.choices, chat=True, help_text=HELP_TEXT)
 
     def offer(self, choices: list[Choice]) -> None:
-        """Choices shown by something else (a reminder) become the ones a number picks."""
+        """Choices shown by something else (a reminder, arriving while the person types) become the
+        ones a number picks; the prompt and what was typed so far are drawn again below it."""
         self.choices = choices
+        readline = sys.modules.get("readline")
+        if self.prompt is not None and readline is not None:
+            with contextlib.suppress(Exception):
+                self.screen.write(self.prompt.replace("\001", "").replace("\002", "") + readline.get_line_buffer())
 
     # -- input --
 
@@ -229,6 +235,9 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
 
     handler = _install_sigint(loop, interrupt)
     saved_tty = _save_tty(reader)
+    if saved_tty is not None and reader is sys.stdin:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401 - line editing and history for the prompt
     try:
         person = await services.people.get(LOCAL_USER_ID)
         step = person.step if person else 1
@@ -239,7 +248,11 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
         if not screen.rich:
             screen.write("\n")
         while True:
-            typed, line = await _until_interrupted(read_line(_prompt(screen), reader), waiting)
+            chat.prompt = _prompt(screen)
+            try:
+                typed, line = await _until_interrupted(read_line(chat.prompt, reader), waiting)
+            finally:
+                chat.prompt = None
             if not typed:  # Ctrl-C at the prompt
                 screen.write("\n")
                 break

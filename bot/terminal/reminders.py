@@ -110,6 +110,7 @@ class ChatSender(TerminalSender):
                                              for a in reply.actions))
         choices = chat_choices(reply)
         try:
+            self.screen.write("\n")  # off the prompt line, if the person is typing
             self.screen.reply(reply, choices, chat=True)
         except (OSError, ValueError) as exc:  # ValueError: the stream was closed
             return DeliveryResult.retry(f"the terminal could not be written to: {exc}")
