@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Mapping, TextIO
 
-from bot.core.replies import Action, Reply, offered_actions
+from bot.core.replies import Action, Field, Reply, offered_actions
 
 # -- how each action is typed -------------------------------------------------------------------
 
@@ -91,8 +91,6 @@ def for_terminal(reply: Reply, choices: list[Choice], help_text: str | None = No
     if reply.kind == "help":
         body = "\n\n".join(p for p in body.split("\n\n") if not _COMMAND_SPAN.search(p))
         if help_text:
-            from bot.core.replies import Field
-
             fields = (*fields, Field("In the terminal", help_text))
     if hints:
         body = "\n\n".join([body, *hints]) if body else "\n\n".join(hints)
