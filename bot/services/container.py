@@ -13,29 +13,46 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
-from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
-from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
-from bot.services.routines import RoutineService
 from bot.settings import Settings
-from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
+if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
+    from bot.core.schedule import Occurrence
+    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.routines import RoutineService
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def load_kb(settings: Settings) -> KnowledgeBase:
+    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
+    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
+    from bot.services.yaml_cache import YamlCache
+
+    return load_knowledge(settings.knowledge, parse=YamlCache())
+
+
+def open_knowledge(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
+    return KnowledgeHolder(load_kb(settings))
 
 
 class DataService:
@@ -46,12 +63,16 @@ class DataService:
         self.knowledge = knowledge
 
     async def export(self, user_id: int) -> dict:
+        from bot.store.data_rights import export_person
+
         return await export_person(self.db, user_id)
 
     async def export_json(self, user_id: int) -> str:
         return json.dumps({"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True)
 
     async def show(self, user_id: int) -> Reply:
+        from bot.store.data_rights import summarize
+
         data = await self.export(user_id)
         text = summarize(data)
         return Reply(
@@ -61,6 +82,8 @@ class DataService:
         )
 
     async def delete(self, user_id: int) -> Reply:
+        from bot.store.data_rights import delete_person
+
         counts = await delete_person(self.db, user_id)
         total = sum(counts.values())
         body = (
@@ -84,10 +107,20 @@ class Services:
         self.ask = AskService(knowledge, self.people, self.unanswered, clock,
                               retention_days=settings.unanswered_retention_days)
         self.data = DataService(db, knowledge)
-        self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
-        self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
+
+    @cached_property
+    def routines(self) -> RoutineService:
+        from bot.services.routines import RoutineService
+
+        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from bot.services.reminders import ReminderService
+
+        return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
     def kb(self):
@@ -105,7 +138,7 @@ class Services:
 
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
         the terminal passes False so that it never touches a running bot's sessions."""
-        kb = load_knowledge(settings.knowledge)
+        kb = load_kb(settings)
         db = await Database.open(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
@@ -120,7 +153,7 @@ class Services:
     def reload_knowledge(self) -> list[KBIssue]:
         """Reload from disk; a broken knowledge base is refused and the old one kept."""
         problems = self.knowledge.reload(self.settings.knowledge)
-        if not problems:
+        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
         return problems
 
@@ -136,6 +169,8 @@ class Services:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
         they already did a routine this session, i.e. since the later of their local midnight and
         ``SESSION_WINDOW`` before the reminder."""
+        from bot.services.reminders import ReminderMessage
+
         person = await self.people.get(user_id)
         step = person.step if person else 1
         tz = ZoneInfo(occurrence.timezone)
@@ -147,13 +182,14 @@ class Services:
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
         body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
-            "Press *Start routine* and I'll time it with you."
-        )
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
+        )  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        from bot.services.reminders import Dispatcher
+
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
                 self.db, sender, self.compose_reminder, self.clock, self.sleep,
@@ -169,5 +205,6 @@ class Services:
 
     async def close(self) -> None:
         await self.stop_dispatcher()
-        await self.routines.shutdown()
+        if "routines" in self.__dict__:
+            await self.routines.shutdown()
         await self.db.close()
