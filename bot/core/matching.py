@@ -19,7 +19,8 @@ How a question is scored
 The decision rule (thresholds below, tuned on the question sets in ``knowledge/eval.yaml`` and the
 shared development set, never on single questions):
 
-* the red-flag screen runs first and wins;
+* the red-flag screen runs first and wins: its rules, then a second net over the question's
+  meaning (``bot.core.semantic.SafetyHeads``) for a crisis or a red flag the rules did not name;
 * a question with no word that ties it to the back or the program and a word that puts it
   elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
   ``no_match``, however well its words match a topic;
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -46,7 +48,7 @@ from bot.core.safety import RedFlag, screen
 from bot.core.text import normalize, stem
 
 # --- the decision rule -------------------------------------------------------------------------
-NO_MATCH_BELOW = 0.48  # best topic score below this: nothing curated fits
+NO_MATCH_BELOW = 0.44  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
@@ -64,6 +66,12 @@ KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question conta
 GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothing about which one
 TYPO_CACHE = 20000
 MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
+# Meaning (semantic similarity of the question to each phrasing, from the static embedding model).
+SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
+SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
+SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
+
+DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,23 @@ class _Entry:
 class Matcher:
     """Built once per knowledge base; ``match`` is then pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL, heads: Any = DEFAULT_MODEL):
+        """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal; the
+        bundled model by default, or None for words alone. ``heads``: the red-flag screen's second
+        net over the same embeddings (the bundled one by default; None for the rules alone)."""
         self.kb = kb
+        if embedder is DEFAULT_MODEL:
+            from bot.core.semantic import default_embedder
+
+            embedder = default_embedder()
+        self.embedder = embedder
+        if heads is DEFAULT_MODEL:
+            from bot.core.semantic import default_heads
+
+            heads = default_heads() if embedder is not None else None
+        self.heads = heads
+        by_urgency = {g.urgency: g for g in kb.safety.groups}
+        self._net_groups = {"crisis": by_urgency.get("crisis"), "red_flag": by_urgency.get("ask")}
         self.canon = kb.canonicalizer
         entries: list[_Entry] = []
         texts: list[list[str]] = []
@@ -129,6 +152,7 @@ class Matcher:
         pattern_entry: list[int] = []
         pattern_strings: list[str] = []
         pattern_is_keyword: list[bool] = []
+        raw_phrasings: list[str] = []
         entry_words: list[set[int]] = [set() for _ in entries]
         for e, phrasings in enumerate(texts):
             for phrasing in phrasings:
@@ -140,6 +164,7 @@ class Matcher:
                 pattern_entry.append(e)
                 pattern_is_keyword.append(entries[e].kind == "topic" and normalize(phrasing) in self._keywords)
                 pattern_strings.append(" ".join(sorted(words)))  # token-sorted once, here
+                raw_phrasings.append(phrasing)
                 entry_words[e].update(ids)
         self.vocab = vocab
         self.words_by_id = [""] * len(vocab)
@@ -195,6 +220,8 @@ class Matcher:
         counts = np.bincount(self.pattern_entry, minlength=len(entries))
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
+        # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
+        self.phrasing_vectors = self.embedder.encode(raw_phrasings) if self.embedder is not None else None
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:
@@ -266,10 +293,28 @@ class Matcher:
         keyword_hit = self._per_entry_max(((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64))
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
+    def question_vector(self, text: str) -> np.ndarray | None:
+        """The question's embedding (see ``bot.core.semantic.question_text``), or None without a model."""
+        if self.embedder is None:
+            return None
+        from bot.core.semantic import question_text
+
+        return self.embedder.encode([question_text(text)])[0]
+
+    def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
+        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
+        if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
+            return None
+        cos = self.phrasing_vectors @ q
+        scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        return self._per_entry_max(scaled.astype(np.float64))
+
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
         flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
+        vector = self.question_vector(normalized) if normalized else None
+        flag = self._second_net(flag, vector)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
@@ -280,10 +325,10 @@ class Matcher:
             return MatchResult("no_match", None, 0.0)
         corrected = [self._correct(w) for w in words]
         scores, coverage = self._score(words, corrected)
-        ranked = sorted(
-            ((float(scores[i]), self.entries[i]) for i in self.topic_entries if scores[i] > 0),
-            key=lambda pair: -pair[0],
-        )
+        meaning = self.semantic_scores(vector)
+        if meaning is not None:
+            scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
+        ranked = self._ranked(scores)
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
@@ -311,6 +356,30 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _second_net(self, flag: RedFlag | None, vector: np.ndarray | None) -> RedFlag | None:
+        """The learned net over the question's meaning: a message that reads like a crisis message
+        gets the crisis reply whatever the rules found; one that reads like a red flag the rules
+        missed gets the "when back pain needs a doctor" answer."""
+        if self.heads is None or vector is None or (flag is not None and flag.group.urgency == "crisis"):
+            return flag
+        fired = self.heads.fired(vector)
+        crisis = self._net_groups.get("crisis")
+        if "crisis" in fired and crisis is not None:
+            return RedFlag(crisis, "reads like a crisis message", "net:crisis")
+        ask = self._net_groups.get("red_flag")
+        if flag is None and "red_flag" in fired and ask is not None:
+            return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
+        return flag
+
+    def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, _Entry]]:
+        """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""
+        sub = scores[self.topic_entries]
+        idx = np.flatnonzero(sub > 0)
+        if len(idx) > keep:
+            idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
+        idx = idx[np.lexsort((idx, -sub[idx]))]
+        return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
 
     def _off_scope(self, normalized: str) -> bool:
         """No word ties the question to the back or the program, and one says it is about something else."""

@@ -14,32 +14,49 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
-from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
-from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
-from bot.services.routines import RoutineService
 from bot.settings import Settings
-from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
+
+if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
+    from bot.core.schedule import Occurrence
+    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.routines import RoutineService
 
 log = logging.getLogger("lowback.services")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-SESSION_WINDOW = timedelta(hours=6)
-IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)  # a routine done this long before a reminder makes it unnecessary
+SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def load_kb(settings: Settings) -> KnowledgeBase:
+    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
+    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
+    from bot.services.yaml_cache import YamlCache
+
+    return load_knowledge(settings.knowledge, parse=YamlCache())
+
+
+def open_knowledge(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
+    return KnowledgeHolder(load_kb(settings))
 
 
 class DataService:
@@ -50,12 +67,16 @@ class DataService:
         self.knowledge = knowledge
 
     async def export(self, user_id: int) -> dict:
+        from bot.store.data_rights import export_person
+
         return await export_person(self.db, user_id)
 
     async def export_json(self, user_id: int) -> str:
         return json.dumps({"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True)
 
     async def show(self, user_id: int) -> Reply:
+        from bot.store.data_rights import summarize
+
         data = await self.export(user_id)
         text = summarize(data)
         return Reply(
@@ -65,6 +86,8 @@ class DataService:
         )
 
     async def delete(self, user_id: int) -> Reply:
+        from bot.store.data_rights import delete_person
+
         counts = await delete_person(self.db, user_id)
         total = sum(counts.values())
         body = (
@@ -88,14 +111,24 @@ class Services:
         self.ask = AskService(knowledge, self.people, self.unanswered, clock,
                               retention_days=settings.unanswered_retention_days)
         self.data = DataService(db, knowledge)
-        self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
-        self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
         self.peers = None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
         self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
         self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
         self._background: set[asyncio.Task] = set()
+
+    @cached_property
+    def routines(self) -> RoutineService:
+        from bot.services.routines import RoutineService
+
+        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from bot.services.reminders import ReminderService
+
+        return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
     def kb(self):
@@ -115,7 +148,7 @@ class Services:
         the terminal passes False so that it never touches a running bot's sessions. ``peers``
         (the bot passes True): with PostgreSQL, hear the other bot processes' changes (a knowledge
         reload, a schedule change) and tell them of this one's; see bot/store/shared.py."""
-        kb = load_knowledge(settings.knowledge)
+        kb = load_kb(settings)
         db = await open_database(settings.database)
         services = None
         try:
@@ -138,10 +171,10 @@ class Services:
         """Reload from disk; a broken knowledge base is refused and the old one kept. The other
         processes of the bot (PostgreSQL) reload too."""
         problems = self.knowledge.reload(self.settings.knowledge)
-        if not problems:
+        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
-            if tell_peers:
-                self._tell_peers("knowledge")
+        if not problems and tell_peers:
+            self._tell_peers("knowledge")
         return problems
 
     # -- other processes (PostgreSQL) --------------------------------------------------------------
@@ -192,6 +225,8 @@ class Services:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
         they already did a routine this session, i.e. since the later of their local midnight and
         ``SESSION_WINDOW`` before the reminder."""
+        from bot.services.reminders import ReminderMessage
+
         person = await self.people.get(user_id)
         step = person.step if person else 1
         tz = ZoneInfo(occurrence.timezone)
@@ -203,13 +238,14 @@ class Services:
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
         body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
-            "Press *Start routine* and I'll time it with you."
-        )
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
+        )  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        from bot.services.reminders import Dispatcher
+
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
                 self.db, sender, self.compose_reminder, self.clock, self.sleep,
@@ -228,7 +264,8 @@ class Services:
 
     async def close(self) -> None:
         await self.stop_dispatcher()
-        await self.routines.shutdown()
+        if "routines" in self.__dict__:
+            await self.routines.shutdown()
         if self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
         if self.peers is not None:

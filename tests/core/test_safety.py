@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.core.compose import reply_for
 from bot.core.knowledge import load_knowledge
@@ -82,6 +85,20 @@ def test_self_harm_is_a_crisis_above_every_other_group(kb, message):
     ],
 )
 def test_everyday_gym_talk_is_not_a_red_flag(kb, message):
+    flag = screen(kb.safety, message)
+    assert flag is None, (message, flag and (flag.group.id, flag.kind, flag.matched))
+
+
+PROBES = yaml.safe_load((Path(__file__).parent / "safety_probes.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("message", PROBES["red_flags"])
+def test_red_flags_in_other_words(kb, message):
+    assert screen(kb.safety, message) is not None, message
+
+
+@pytest.mark.parametrize("message", PROBES["not_red_flags"])
+def test_other_words_that_are_not_red_flags(kb, message):
     flag = screen(kb.safety, message)
     assert flag is None, (message, flag and (flag.group.id, flag.kind, flag.matched))
 

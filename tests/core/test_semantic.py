@@ -1,0 +1,59 @@
+"""The static embedding model: unit vectors, and closeness that follows meaning, not shared words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.semantic import MODEL_DIR, ModelError, StaticEmbedder, default_embedder
+
+
+def test_vectors_are_unit_length_and_empty_text_is_zero():
+    vectors = default_embedder().encode(["my lower back hurts after sitting", "", "🙂"])
+    assert vectors.dtype == np.float32 and vectors.shape[0] == 3
+    assert abs(float(np.linalg.norm(vectors[0])) - 1) < 1e-5
+    assert not vectors[1].any()
+
+
+def test_closeness_follows_meaning():
+    a, b, c = default_embedder().encode([
+        "my desk job is wrecking my back",
+        "sitting at work all day makes my lower back ache",
+        "what is the best graphics card for gaming",
+    ])
+    assert float(a @ b) > float(a @ c) + 0.1  # no shared content word, yet closer
+
+
+def test_the_bundled_model_says_where_it_came_from():
+    origin = (MODEL_DIR / "ORIGIN.md").read_text(encoding="utf-8")
+    assert "all-MiniLM-L6-v2" in origin and "Apache-2.0" in origin
+    assert (MODEL_DIR / "LICENSE").exists()
+
+
+def test_a_missing_model_is_one_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="cannot read the embedding model"):
+        StaticEmbedder.from_dir(tmp_path)
+
+
+def test_the_safety_heads_were_trained_on_the_shipped_model():
+    # Retrain (scripts/train_safety_net.py) whenever the model changes: the heads read its vectors.
+    import hashlib
+    import json
+
+    from bot.core.semantic import HEADS_FILE
+
+    recorded = json.loads(HEADS_FILE.read_text(encoding="utf-8"))["model_sha256"]
+    assert recorded == hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
+
+
+def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
+    from bot.core.knowledge import load_knowledge
+    from bot.core.matching import Matcher
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    message = "nobody would even notice if I was gone. the pain has taken everything and I'm so tired of fighting it"
+    with_net = Matcher(kb).match(message)
+    rules_only = Matcher(kb, heads=None).match(message)
+    assert with_net.kind == "red_flag" and with_net.red_flag.group.urgency == "crisis"
+    assert rules_only.kind != "red_flag" or rules_only.red_flag.group.urgency != "crisis"
