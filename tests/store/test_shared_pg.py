@@ -184,3 +184,32 @@ async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(
     finally:
         for db in extra:
             await db.close()
+
+
+async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> None:
+    from bot.services.reminders import DELIVERED
+    from fakes import FakeClock
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        async def send(self, user_id, message):
+            self.keys.append(message.occurrence_key)
+            return DELIVERED
+
+    async with fresh_postgres() as url:
+        clock = FakeClock("2026-03-02T07:00:00+00:00")
+        settings = replace(Settings.from_env(environ={}, dotenv=None), database=url)
+        services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, peers=True)
+        try:
+            await services.reminders.on(42, "Europe/London", "7:30")
+            inbox = Inbox()
+            dispatcher = services.start_dispatcher(inbox)
+            await dispatcher.stop()  # driven step by step below instead
+            clock.set("2026-03-02T07:30:00+00:00")
+            await dispatcher.run_pending()
+            assert inbox.keys == ["2026-03-02T07:30"]
+            assert services.budget is not None and services.budget.taken == 1  # one token, from the shared row
+        finally:
+            await services.close()
