@@ -53,7 +53,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
     tables = await person_tables(db)
     orders = {t: await _order_by(db, t) for t in tables}
     export: dict[str, list[dict]] = {}
-    async with db.transaction():
+    async with db.transaction(snapshot=True):
         for table in tables:
             rows = await db.fetchall(
                 f"SELECT * FROM {quote_identifier(table)} WHERE user_id = ?{orders[table]}", (user_id,)

@@ -256,8 +256,11 @@ class Database:
         return max(applied, default=0)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, snapshot: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """One transaction: everything inside commits together or not at all.
+
+        ``snapshot`` asks that every read in the block sees the database as of one moment; SQLite's
+        write lock already gives that, PostgreSQL needs it said (see bot/store/pg.py).
 
         ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a second process queues (up to
         the busy timeout) instead of failing half way with "database is locked"; the asyncio lock

@@ -226,8 +226,11 @@ class PgDatabase:
     # ------------------------------------------------------------------ transactions and reads
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """One transaction on one pooled connection; see the module docstring. Not re-entrant."""
+    async def transaction(self, *, snapshot: bool = False) -> AsyncIterator[Connection]:
+        """One transaction on one pooled connection; see the module docstring. Not re-entrant.
+
+        ``snapshot``: a read-only REPEATABLE READ transaction, whose reads all see the database as
+        of its first one (READ COMMITTED, the default, lets each statement see newer commits)."""
         task = asyncio.current_task()
         held = self._current.get()
         if held is not None and held[0] is task:
@@ -235,7 +238,8 @@ class PgDatabase:
         async with self.pool.acquire() as raw:
             token = self._current.set((task, raw))
             try:
-                async with raw.transaction():
+                isolation = "repeatable_read" if snapshot else None
+                async with raw.transaction(isolation=isolation, readonly=snapshot):
                     yield Connection(raw)
             finally:
                 self._current.reset(token)

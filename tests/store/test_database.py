@@ -313,3 +313,21 @@ async def test_every_id_column_holds_a_discord_id(db: Database) -> None:
     big = 987_654_321_987_654_321
     await PeopleRepo(db).set_step(big, 2, "a real Discord id", NOW)
     assert (await PeopleRepo(db).get(big)).step == 2
+
+
+async def test_a_snapshot_transaction_reads_one_moment_while_others_write(db: Database) -> None:
+    """What an export reads is one consistent picture, even with another process writing meanwhile."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's write lock keeps every other writer out for the whole block")
+    other = await open_database(db.location)
+    people = PeopleRepo(db)
+    try:
+        await people.set_step(1, 2, "before", NOW)
+        async with db.transaction(snapshot=True):
+            before = await db.fetchall("SELECT user_id FROM people")
+            await PeopleRepo(other).set_step(2, 3, "meanwhile, elsewhere", NOW)
+            assert await db.fetchall("SELECT user_id FROM people") == before
+        async with db.transaction():
+            assert len(await db.fetchall("SELECT user_id FROM people")) == 2
+    finally:
+        await other.close()
