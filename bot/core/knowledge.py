@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.gate import Concept, Gated
+from bot.core.gate import Concept, Gated, checked
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import Canonicalizer, normalize
 
@@ -528,8 +528,7 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         compiled = []
         for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
             try:
-                re.compile(pattern)
-                compiled.append(Gated(pattern))
+                compiled.append(checked(pattern))
             except re.error as exc:
                 c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
         rules = _read_rules(c, gid, item.get("rules"), concepts)
@@ -556,15 +555,14 @@ def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, 
             c.add(None, f"{where}.{cname}", "a concept name is lower-case words joined by _")
             continue
         terms = c.text_list(raw, cname, None, limit=400, min_items=1)
-        good = True
-        for j, term in enumerate(terms):
-            try:
-                re.compile(term)
-            except re.error as exc:
-                c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {exc}")
-                good = False
-        if good:
+        try:
             out[cname] = Concept(cname, terms)
+        except re.error:
+            for j, term in enumerate(terms):
+                try:
+                    re.compile(term)
+                except re.error as exc:
+                    c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {exc}")
     return out
 
 

@@ -221,7 +221,7 @@ class Matcher:
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
         # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
-        self.phrasing_vectors = self.embedder.encode(raw_phrasings) if self.embedder is not None else None
+        self.phrasing_vectors = self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:

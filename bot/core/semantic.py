@@ -65,6 +65,11 @@ class StaticEmbedder:
             tokenizer.no_truncation()
         else:
             tokenizer.enable_truncation(max_length)
+        self.memo_dir: Path | None = None  # where encode_many may keep the vectors of long lists
+        import hashlib
+
+        sample = np.ascontiguousarray(embeddings[:: max(1, len(embeddings) // 512)]).tobytes()
+        self.identity = f"{embeddings.shape}:{hashlib.blake2b(sample, digest_size=16).hexdigest()}"
         unk = getattr(tokenizer.model, "unk_token", None)
         self._unk_id = tokenizer.token_to_id(unk) if unk else None
         self._encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
@@ -84,6 +89,35 @@ class StaticEmbedder:
         if "embeddings" not in tensors:
             raise ModelError(f"{folder}: model.safetensors has no 'embeddings' tensor")
         return cls(tensors["embeddings"], tokenizer, config.get("max_length", _DEFAULT_MAX_LENGTH))
+
+    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
+        """``encode`` for a long, fixed list (a knowledge base's phrasings): read from ``memo_dir``
+        when the same list was encoded before with this model, else encoded and kept there. The
+        file's name is a hash of the model and every text, so it cannot be stale."""
+        if self.memo_dir is None:
+            return self.encode(texts)
+        import hashlib
+
+        digest = hashlib.blake2b(("\0".join([self.identity, *texts])).encode("utf-8"), digest_size=16).hexdigest()
+        path = self.memo_dir / f"vectors.{digest}.npy"
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == (len(texts), self.dim):
+                return vectors
+        except (OSError, ValueError):
+            pass
+        vectors = self.encode(texts)
+        try:
+            self.memo_dir.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+            np.save(temporary, vectors, allow_pickle=False)
+            os.replace(temporary, path)
+            for old in self.memo_dir.glob("vectors.*.npy"):
+                if old != path and old.stat().st_mtime < path.stat().st_mtime - 3600:
+                    old.unlink(missing_ok=True)  # a list from an older knowledge base, unused for an hour
+        except OSError:
+            pass
+        return vectors
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """A (len(texts), dim) float32 array of unit rows (all zeros for a text with no known pieces)."""

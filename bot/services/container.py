@@ -49,9 +49,17 @@ def utcnow() -> datetime:
 def load_kb(settings: Settings) -> KnowledgeBase:
     """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
     through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
-    from bot.services.yaml_cache import YamlCache
+    from bot.services.yaml_cache import ExpressionCache, YamlCache
 
-    return load_knowledge(settings.knowledge, parse=YamlCache())
+    from bot.core.semantic import default_embedder
+    from bot.services.yaml_cache import default_directory
+
+    expressions = ExpressionCache()
+    expressions.load()
+    default_embedder().memo_dir = default_directory().parent / "vectors"
+    kb = load_knowledge(settings.knowledge, parse=YamlCache())
+    expressions.save()
+    return kb
 
 
 def open_knowledge(settings: Settings) -> KnowledgeHolder:

@@ -82,3 +82,38 @@ class YamlCache:
             os.replace(temporary, path)
         except OSError:
             pass
+
+
+class ExpressionCache:
+    """The safety screen's regular expressions already known to compile, with their gates
+    (``bot.core.gate``), kept beside the YAML cache so that a command need not check a thousand
+    expressions again. Keyed on the Python version, since that decides what compiles; an
+    unreadable or unwritable cache is skipped without a word, like the YAML cache."""
+
+    def __init__(self, directory: Path | None = None):
+        base = directory if directory is not None else default_directory()
+        self.path = base / f"expressions.{hashlib.blake2b(FORMAT.encode(), digest_size=8).hexdigest()}.marshal"
+
+    def load(self) -> None:
+        from bot.core.gate import remember_expressions
+
+        try:
+            known = marshal.loads(self.path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return
+        if isinstance(known, dict):
+            remember_expressions(known)
+
+    def save(self) -> None:
+        from bot.core.gate import known_expressions
+
+        known, added = known_expressions()
+        if not added:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(marshal.dumps(known))
+            os.replace(temporary, self.path)
+        except (OSError, ValueError):
+            pass

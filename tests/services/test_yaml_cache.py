@@ -72,3 +72,31 @@ def test_a_cache_that_cannot_be_written_is_skipped(kb_dir, tmp_path):
     blocked.write_text("", encoding="utf-8")
     cache = YamlCache(blocked / "yaml")
     assert load_knowledge(kb_dir, parse=cache).summary() == load_knowledge(kb_dir).summary()
+
+
+def test_known_expressions_and_phrasing_vectors_are_kept_and_reused(tmp_path, monkeypatch):
+    from bot.core import gate
+    from bot.core.semantic import default_embedder
+    from bot.services.yaml_cache import ExpressionCache
+
+    monkeypatch.setattr(gate, "_KNOWN", {})
+    monkeypatch.setattr(gate, "_KNOWN_ADDED", [False])
+    cache = ExpressionCache(tmp_path / "cache")
+    cache.load()  # nothing there yet
+    checked = gate.checked(r"numb\w* (\w+ ){0,3}groin")
+    cache.save()
+    assert cache.path.exists()
+    monkeypatch.setattr(gate, "_KNOWN", {})
+    cache.load()
+    again = gate.checked(r"numb\w* (\w+ ){0,3}groin")
+    assert again.gate == checked.gate and again.finditer("numbness in my groin", None)
+    with pytest.raises(Exception):
+        gate.checked("numb(ness")  # a broken expression is never taken as known
+
+    embedder = default_embedder()
+    monkeypatch.setattr(embedder, "memo_dir", tmp_path / "vectors")
+    first = embedder.encode_many(["sore back", "tight hips"])
+    assert len(list((tmp_path / "vectors").glob("vectors.*.npy"))) == 1
+    assert (embedder.encode_many(["sore back", "tight hips"]) == first).all()
+    embedder.encode_many(["sore back", "tight hips", "a new phrasing"])
+    assert len(list((tmp_path / "vectors").glob("vectors.*.npy"))) == 2  # another list, another file
