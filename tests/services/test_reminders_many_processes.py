@@ -60,10 +60,11 @@ async def schedule_everyone_due(url: str, due: datetime, count: int) -> None:
         await conn.close()
 
 
-def start_worker(url: str, name: str) -> subprocess.Popen:
+def start_worker(url: str, name: str, latency: str) -> subprocess.Popen:
+    """A bot process; each of its sends waits ``latency`` seconds (MIN-MAX) for "Discord" to answer."""
     return subprocess.Popen(
         [sys.executable, str(WORKER), url, name, "--lease", str(LEASE), "--max-wait", str(MAX_WAIT),
-         "--rate", "100000", "--burst", "1000"],
+         "--rate", "100000", "--burst", "1000", "--latency", latency],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )
 
@@ -81,7 +82,13 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         await schedule_everyone_due(url, now - timedelta(minutes=1), REMINDERS)
 
-        workers = {name: start_worker(url, name) for name in ("alpha", "bravo", "charlie")}
+        # The victim's answers are slow, so it always has sends in flight: it dies holding claims,
+        # some of them already sent but not yet recorded.
+        workers = {
+            "alpha": start_worker(url, "alpha", "0.02-0.05"),
+            "bravo": start_worker(url, "bravo", "0.2-0.4"),
+            "charlie": start_worker(url, "charlie", "0.02-0.05"),
+        }
         victim = workers["bravo"]
         try:
             # Half way: kill the victim once half of everything has been delivered (checked each
@@ -152,7 +159,7 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
         assert all(r["workers"][0] == "bravo" and "bravo" not in r["workers"][1:] for r in repeats)
         # The dead process's claims were taken over by the others within its lease.
         assert 0 < by_victim < REMINDERS and delivered_at_kill < REMINDERS
-        assert all(row["claimed_by"] in ("alpha", "charlie") for row in taken_over)
+        assert taken_over and all(row["claimed_by"] in ("alpha", "charlie") for row in taken_over)
         limit = killed_at + timedelta(seconds=LEASE + MAX_WAIT + 2)
         late = [row for row in taken_over if datetime.fromisoformat(row["claimed_at"]) > limit]
         assert late == []
