@@ -42,6 +42,7 @@ from bot.settings import PostgresURL
 log = logging.getLogger("lowback.shared")
 
 BUDGET_TABLE = "lowback_rate_budget"
+_CREATE_LOCK = 0x10B_AD  # the advisory lock held while the table is created (any constant will do)
 CHANNEL = "lowback_changes"
 
 _CREATE_BUDGET = f"""
@@ -103,16 +104,16 @@ class SharedBudget:
     async def _ensure(self, conn: asyncpg.Connection) -> None:
         if self._ready:
             return
-        try:
-            await conn.execute(_CREATE_BUDGET)
-        except (asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
-            pass  # another process created it at the same moment ("IF NOT EXISTS" does not cover that)
         now = self.clock() if self.clock else None
-        await conn.execute(
-            f"INSERT INTO {BUDGET_TABLE} (name, tokens, stamp) VALUES ($1, $2,"
-            " COALESCE($3::float8, extract(epoch FROM clock_timestamp())::float8)) ON CONFLICT (name) DO NOTHING",
-            self.name, float(self.burst), now,
-        )
+        async with conn.transaction():
+            # One process at a time: "IF NOT EXISTS" alone fails when two create it at the same moment.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _CREATE_LOCK)
+            await conn.execute(_CREATE_BUDGET)
+            await conn.execute(
+                f"INSERT INTO {BUDGET_TABLE} (name, tokens, stamp) VALUES ($1, $2,"
+                " COALESCE($3::float8, extract(epoch FROM clock_timestamp())::float8)) ON CONFLICT (name) DO NOTHING",
+                self.name, float(self.burst), now,
+            )
         self._ready = True
 
     async def try_take(self) -> float:
