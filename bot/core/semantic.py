@@ -148,12 +148,12 @@ class StaticEmbedder:
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
 
-def question_text(text: str) -> str:
+def question_text(text: str, *, already_normalized: bool = False) -> str:
     """What of a message is embedded: its normalised words, a long post cut to its start and end
     (forum posts put the question last)."""
     from bot.core.text import normalize
 
-    words = normalize(text).split()
+    words = (text if already_normalized else normalize(text)).split()
     if len(words) > QUESTION_WORDS:
         words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3):]
     return " ".join(words)
