@@ -11,7 +11,7 @@ from typing import Awaitable, Callable, TextIO
 
 from bot.core.schedule import ScheduleError
 from bot.services.container import Services
-from bot.services.reminders import TerminalSender
+from bot.terminal.sender import TerminalSender
 
 USAGE = """\
 /reminders on [TIME ZONE] [TIMES]   e.g. /reminders on Europe/Berlin 7:30 21:30

@@ -14,14 +14,13 @@ import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
-from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import load_knowledge
 from bot.core.replies import Field, Reply
-from bot.core.schedule import Occurrence
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
-from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+from bot.services.reminders import Dispatcher, ReminderService, Sender
+from bot.services.reminders.messages import ReminderComposer
 from bot.services.routines import RoutineService
 from bot.settings import Settings
 from bot.store.data_rights import delete_person, export_person, summarize
@@ -31,7 +30,6 @@ from bot.store.unanswered import UnansweredRepo
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
 
 
 def utcnow() -> datetime:
@@ -88,6 +86,7 @@ class Services:
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
         self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
+        self.composer = ReminderComposer(knowledge, self.people, self.routines, clock)
 
     @property
     def kb(self):
@@ -132,31 +131,11 @@ class Services:
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
-    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
-        """The reminder for this occurrence: the routine for the person's step, or None (skip) when
-        they already did a routine this session, i.e. since the later of their local midnight and
-        ``SESSION_WINDOW`` before the reminder."""
-        person = await self.people.get(user_id)
-        step = person.step if person else 1
-        tz = ZoneInfo(occurrence.timezone)
-        local_midnight = datetime.combine(occurrence.local_date, datetime.min.time(), tz).astimezone(timezone.utc)
-        since = max(local_midnight, occurrence.due_utc - SESSION_WINDOW)
-        if await self.routines.did_routine_between(user_id, since, max(self.clock(), occurrence.due_utc)):
-            return None
-        plan = self.kb.routines.daily_for_step(step)
-        minutes = max(1, round(plan.total_seconds / 60))
-        part = "morning" if occurrence.local_time.hour < 15 else "evening"
-        body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
-            "Press *Start routine* and I'll time it with you."
-        )
-        return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
-
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
-                self.db, sender, self.compose_reminder, self.clock, self.sleep,
+                self.db, sender, self.composer.compose, self.clock, self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
             )
         self.dispatcher.start()

@@ -148,6 +148,11 @@ class ReminderStore:
 
     # ------------------------------------------------------------------ schedules
 
+    async def person_timezone(self, user_id: int) -> str | None:
+        """The person's own time zone (``people.timezone``), if the bot knows it."""
+        row = await self.db.fetchone("SELECT timezone FROM people WHERE user_id = ?", (user_id,))
+        return row["timezone"] if row is not None else None
+
     async def get_schedule(self, user_id: int) -> ScheduleRow | None:
         row = await self.db.fetchone("SELECT * FROM reminder_schedules WHERE user_id = ?", (user_id,))
         return _schedule(row) if row else None

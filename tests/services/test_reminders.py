@@ -21,9 +21,9 @@ from bot.services.reminders import (
     Dispatcher,
     ReminderMessage,
     ReminderService,
-    TerminalSender,
 )
 from bot.store.db import Database
+from bot.terminal.sender import TerminalSender
 from bot.store.reminders import ReminderStore
 
 ALICE = 101
