@@ -154,7 +154,7 @@ class ProgressService:
         if step >= kb.max_step:
             return Reply("info", "You're on the last step", "Step 4 is the top of the ladder. Keep your routine going.",
                          (rule,), footer=kb.safety.disclaimer, step=step, private=True)
-        await self.people.set_step(user_id, step + 1, "easy and pain-free", self.clock())
+        await self.people.set_step(user_id, step + 1, "easy and pain-free", self.clock(), create=person is None)
         new = kb.step_topic(step + 1)
         body = (f"Check the rule first (below). If it holds, you're now on **step {step + 1}: "
                 f"{new.title.split(':', 1)[-1].strip()}**.\n{new.summary}\n\nIf the new move tugs your low back, "
@@ -177,7 +177,7 @@ class ProgressService:
             fields = (rule, Field("See a clinician if", bullets(kb.safety.warning_signs)))
             return Reply("info", "Pain at step 1", body, fields, footer=kb.safety.disclaimer, step=1, private=True,
                          actions=(Action("start_routine", "Start flare-up routine", "flare-up"),))
-        await self.people.set_step(user_id, step - 1, "it hurt", self.clock())
+        await self.people.set_step(user_id, step - 1, "it hurt", self.clock(), create=person is None)
         back = kb.step_topic(step - 1)
         body = (f"You're back on **step {step - 1}: {back.title.split(':', 1)[-1].strip()}**. Going back is part of the plan, "
                 f"not a failure.\n{back.summary}")

@@ -102,7 +102,11 @@ class Database:
         try:
             # Close each PRAGMA's cursor at once: one left open keeps a statement active and makes
             # the first migration's COMMIT fail with "SQL statements in progress".
-            for pragma in ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL"):
+            # secure_delete: deleted rows are overwritten with zeros, so a person's deleted data does
+            # not linger in free pages (see Database.forget_deleted for the write-ahead log).
+            pragmas = ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL",
+                       "secure_delete = ON")
+            for pragma in pragmas:
                 async with conn.execute(f"PRAGMA {pragma}"):
                     pass
             if migrate:
@@ -119,6 +123,16 @@ class Database:
         if not self._closed:
             self._closed = True
             await self.conn.close()
+
+    async def forget_deleted(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it, so deleted rows are
+        gone from disk (with ``secure_delete`` they are zeroed in the file). False if another
+        connection (a terminal command reading) kept the log from being emptied completely."""
+        if str(self.path) == ":memory:":
+            return True
+        async with self._lock:
+            row = await self._fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        return row is not None and row[0] == 0
 
     async def applied_versions(self) -> list[int]:
         await self.conn.execute(

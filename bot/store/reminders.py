@@ -164,14 +164,23 @@ class ReminderStore:
         person_timezone: bool = True,
         drop_snooze: bool = False,
         clear_notice: str | None = None,
-    ) -> None:
-        """Insert or replace a person's schedule (creating the person if new), in one transaction.
+        create: bool = False,
+    ) -> bool:
+        """Insert or replace a person's schedule, in one transaction; False if nothing was written.
+
+        Only ``create`` (the person turning reminders on for the first time) may create the person
+        and their schedule. Without it the schedule is changed only if it still exists: a change
+        racing the person's deletion never brings them back.
 
         With ``person_timezone`` the person's own time zone (``people.timezone``) is set to the
         schedule's, so the rest of the bot shows their times in the same zone. ``drop_snooze``
         cancels a snoozed reminder; ``clear_notice`` removes a pending notice of that kind.
         """
         async with self.db.transaction() as conn:
+            if not create:
+                exists = await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (row.user_id,))
+                if exists is None:
+                    return False
             await self._write_schedule(conn, row, person_timezone=person_timezone)
             if drop_snooze:
                 await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (row.user_id,))
@@ -179,6 +188,7 @@ class ReminderStore:
                 await conn.execute(
                     "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?", (row.user_id, clear_notice)
                 )
+        return True
 
     async def _write_schedule(self, conn: aiosqlite.Connection, row: ScheduleRow, *, person_timezone: bool) -> None:
         stamp = format_utc(row.updated_at)
@@ -325,6 +335,8 @@ class ReminderStore:
         """
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
+            if await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (user_id,)) is None:
+                return  # the person was deleted meanwhile: nothing to snooze, no one to create
             if skip is not None:
                 skey, sdue, reason = skip
                 await conn.execute(
@@ -554,12 +566,14 @@ class ReminderStore:
             await self._add_notice(conn, user_id, kind, text, now)
 
     async def _add_notice(self, conn: aiosqlite.Connection, user_id: int, kind: str, text: str, now: datetime) -> None:
+        """Only for a person who still exists: a notice never creates anyone (a delivery that failed
+        after the person deleted their data leaves nothing behind)."""
         stamp = format_utc(now)
-        await conn.execute(_ENSURE_PERSON, (user_id, stamp, stamp))
         await conn.execute(
-            "INSERT INTO pending_notices (user_id, kind, text, created_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO pending_notices (user_id, kind, text, created_at)"
+            " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE user_id = ?)"
             " ON CONFLICT (user_id, kind) DO UPDATE SET text = excluded.text, created_at = excluded.created_at",
-            (user_id, kind, text, stamp),
+            (user_id, kind, text, stamp, user_id),
         )
 
     async def pop_notices(self, user_id: int) -> list[str]:

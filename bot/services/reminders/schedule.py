@@ -171,7 +171,7 @@ class ReminderService:
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
-        await self.store.save_schedule(row, clear_notice=CLOSED_NOTICE)
+        await self.store.save_schedule(row, clear_notice=CLOSED_NOTICE, create=existing is None)
         self._changed()
         return await self._view(user_id, now)
 
