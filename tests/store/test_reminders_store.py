@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from fakes import utc
 
+from bot.store.people import PeopleRepo
 from bot.store.db import Database
 from bot.store.reminders import CLAIMED, SENT, SKIPPED, DuePlan, ReminderStore, ScheduleRow
 
@@ -150,6 +151,9 @@ async def test_a_snooze_replaces_the_last_one_and_is_claimed_once(db: Database) 
 async def test_notices_are_fetched_once(db: Database) -> None:
     store = ReminderStore(db)
     assert await store.pop_notices(3) == []
+    await store.add_notice(3, "reminders_closed", "for nobody", T0)  # a notice never creates a person
+    assert await db.fetchone("SELECT 1 FROM people WHERE user_id = 3") is None
+    await PeopleRepo(db).ensure(3, T0)
     await store.add_notice(3, "reminders_closed", "first", T0)
     await store.add_notice(3, "reminders_closed", "replaced", T0)
     await store.add_notice(3, "other", "second", T0 + timedelta(seconds=1))
