@@ -414,6 +414,14 @@ class ReminderStore:
         )
         return [_delivery(r) for r in rows]
 
+    async def recent_deliveries(self, user_id: int, since: datetime, limit: int) -> list[DeliveryRow]:
+        """The person's deliveries due from ``since`` on, newest first, at most ``limit``."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND due_at >= ? ORDER BY due_at DESC, id DESC LIMIT ?",
+            (user_id, format_utc(since), limit),
+        )
+        return [_delivery(r) for r in rows]
+
     async def last_sent(self, user_id: int) -> DeliveryRow | None:
         row = await self.db.fetchone(
             "SELECT * FROM reminder_deliveries WHERE user_id = ? AND status = 'sent'"

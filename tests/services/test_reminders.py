@@ -534,3 +534,36 @@ def test_reminder_message_reply_offers_to_start_the_routine() -> None:
 
 def test_dates_used_here_are_what_the_tests_assume() -> None:
     assert date(2026, 3, 2).weekday() == 0 and date(2026, 3, 8).weekday() == 6
+
+
+# --------------------------------------------------------------------------- what became of each reminder
+
+
+async def test_every_occurrence_missed_during_downtime_gets_a_record_with_its_reason(db: Database) -> None:
+    clock = FakeClock("2026-03-02T06:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON, "7:30 21:30")
+    clock.set("2026-03-04T21:40:00+00:00")  # the bot was down from Monday morning to Wednesday night
+    await dispatcher.run_pending()
+    assert [wall(c, LONDON) for c in sender.seen(ALICE)] == ["2026-03-04 21:40"]
+    records = {d.occurrence_key: (d.status, d.last_error) for d in await dispatcher.store.deliveries(ALICE)}
+    missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "21:30")][:-1]
+    assert {k: status for k, (status, _) in records.items()} == {**dict.fromkeys(missed, "skipped"), "2026-03-04T21:30": "sent"}
+    assert all("too late" in (records[k][1] or "") for k in missed)
+    text = (await service.show(ALICE)).describe()
+    assert "Wed 4 Mar, 21:30 GMT: sent" in text
+    assert "Wed 4 Mar, 07:30 GMT: not sent, too late" in text
+
+
+async def test_reminders_show_says_which_were_skipped_after_a_routine_and_which_replaced(db: Database) -> None:
+    clock = FakeClock("2026-03-02T06:00:00+00:00")
+    service, dispatcher, _ = make(db, clock, compose=compose_for(done={"2026-03-02T07:30"}))
+    await service.on(ALICE, LONDON, "7:30 7:45")
+    await run_until(dispatcher, clock, "2026-03-02T07:46:00+00:00")
+    clock.set("2026-03-03T07:50:00+00:00")  # the dispatcher slept through 07:30 and 07:45
+    await dispatcher.run_pending()
+    text = (await service.show(ALICE)).describe()
+    assert "Mon 2 Mar, 07:30 GMT: not sent, skipped: you had already done a routine" in text
+    assert "Mon 2 Mar, 07:45 GMT: sent" in text
+    assert "Tue 3 Mar, 07:30 GMT: not sent, replaced by a later reminder" in text
+    assert "Tue 3 Mar, 07:45 GMT: sent" in text

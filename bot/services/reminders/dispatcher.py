@@ -67,6 +67,11 @@ Sleep = Callable[[float], Awaitable[None]]
 
 MIN_GRACE = timedelta(minutes=1)
 
+# Why an occurrence was not sent, as /reminders shows it.
+SKIPPED_DONE = "skipped: you had already done a routine this session"
+SKIPPED_LATE = "too late: missed by more than the grace period (the bot was not running or could not send)"
+SKIPPED_REPLACED = "replaced by a later reminder"
+
 
 @dataclass
 class DispatchStats:
@@ -302,8 +307,7 @@ class Dispatcher:
         due = Occurrence.from_key(row.next_key, row.next_due_at, row.timezone)
         result = catch_up(due, now, self.grace, row.timezone, row.times, row.weekdays)
         skipped = tuple(
-            (o.key, o.due_utc, "too late: missed by more than the grace period" if now - o.due_utc > self.grace
-             else "replaced by a later reminder")
+            (o.key, o.due_utc, SKIPPED_LATE if now - o.due_utc > self.grace else SKIPPED_REPLACED)
             for o in result.skipped
         )  # fmt: skip
         send = (result.send.key, result.send.due_utc) if result.send else None
@@ -371,7 +375,7 @@ class Dispatcher:
         elif sched.paused_until is not None and sched.paused_until > now:
             reason = "reminders were paused"
         elif now - row.due_at > self.grace:
-            reason = "too late: missed by more than the grace period"
+            reason = SKIPPED_LATE
         elif row.attempts >= self.max_attempts:
             reason = f"gave up after {row.attempts} attempts"
         if reason is not None:
@@ -415,7 +419,7 @@ class Dispatcher:
                 await self._settle(delivery, DeliveryResult.retry(f"composing failed: {exc}"))
                 return
             if message is None:
-                if await self.store.finish(delivery, SKIPPED, self.clock(), error="nothing to remind of: already done"):
+                if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
                     self.stats.skipped += 1
                 return
             if message.user_id != delivery.user_id or message.occurrence_key != delivery.occurrence_key:

@@ -32,6 +32,8 @@ Clock = Callable[[], datetime]
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60
 CLOSED_NOTICE = "reminders_closed"
+RECENT_HISTORY = timedelta(days=7)  # /reminders shows what became of the reminders of the last week...
+RECENT_SHOWN = 6  # ...at most this many of them
 
 
 class _Unset(Enum):
@@ -41,6 +43,24 @@ class _Unset(Enum):
 UNSET = _Unset.UNSET
 
 Status = Literal["on", "paused", "off", "stopped"]
+
+
+@dataclass(frozen=True)
+class PastReminder:
+    """What became of one reminder: ``sent``, ``skipped`` or ``failed`` with the reason, or still
+    ``pending`` (a retry) / ``claimed`` (being sent)."""
+
+    at: datetime  # when it was due, in the person's time zone
+    status: str
+    reason: str | None
+
+    def describe(self) -> str:
+        when = _when(self.at)
+        if self.status == "sent":
+            return f"{when}: sent"
+        if self.status in ("pending", "claimed"):
+            return f"{when}: being sent" + (f" (last try: {self.reason})" if self.reason else "")
+        return f"{when}: not sent, {self.reason or self.status}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,7 @@ class ScheduleView:
     snoozed_until: datetime | None
     closed_reason: str | None
     as_of: datetime
+    recent: tuple[PastReminder, ...] = ()  # the last few reminders and what became of them, newest first
 
     @property
     def days_text(self) -> str:
@@ -88,6 +109,9 @@ class ScheduleView:
         if self.next_at is not None:
             label = "Next (snoozed)" if self.next_is_snooze else "Next"
             lines.append(f"{label}: {_when(self.next_at)}, {_until(self.next_at - self.as_of)}.")
+        if self.recent:
+            lines.append("Lately:")
+            lines.extend(f"- {item.describe()}" for item in self.recent)
         return "\n".join(lines)
 
     def to_reply(self) -> Reply:
@@ -352,6 +376,10 @@ class ReminderService:
             snoozed_until=snooze.due_at.astimezone(zi) if snooze else None,
             closed_reason=sched.closed_reason,
             as_of=now.astimezone(zi),
+            recent=tuple(
+                PastReminder(d.due_at.astimezone(zi), d.status, d.last_error)
+                for d in await self.store.recent_deliveries(user_id, now - RECENT_HISTORY, RECENT_SHOWN)
+            ),
         )
 
     async def _timezone(self, user_id: int, text: str | None, existing: ScheduleRow | None) -> str:
