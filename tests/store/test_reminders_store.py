@@ -98,15 +98,26 @@ async def test_marking_needs_the_claim_still_held(db: Database) -> None:
     claim = await store.claim_due_schedule(1, utc("2026-03-02T07:30"), "d1", send_it)
     assert claim is not None
     later = utc("2026-03-02T07:35")
-    [stale] = await store.recoverable(later, later - timedelta(minutes=2))
-    taken = await store.reclaim(stale, later, "d2")
-    assert taken is not None and taken.attempts == 2
-    assert await store.reclaim(stale, later, "d3") is None  # someone got there first
+    assert await store.claim_expired(later, later - timedelta(minutes=10), "d2") == []  # within the lease
+    assert await store.claim_expired(later, later, "d1") == []  # never taken from its own holder
+    [(taken, was)] = await store.claim_expired(later, later - timedelta(seconds=30), "d2")
+    assert was == "claimed" and taken.attempts == 2 and taken.claimed_by == "d2"
+    assert await store.claim_expired(later, later - timedelta(seconds=30), "d3") == []  # d2 holds it now
     assert not await store.finish(claim, SENT, later)  # d1 lost its claim
     assert await store.finish(taken, SENT, later)
     final = await store.get_delivery(1, "2026-03-02T07:30")
     assert final is not None and final.status == SENT and final.claimed_by == "d2"
-    assert await store.reclaim(final, later, "d4") is None  # a sent reminder is never claimed again
+    assert await store.claim_expired(later + timedelta(hours=1), later + timedelta(hours=1), "d4") == []  # never again
+    assert await store.earliest_due(lease=timedelta(seconds=30)) == utc("2026-03-02T21:30")
+
+
+async def test_an_abandoned_claim_is_due_when_its_lease_ends(db: Database) -> None:
+    store = ReminderStore(db)
+    await store.save_schedule(schedule(1, utc("2026-03-02T07:30")), create=True)
+    await store.claim_due_schedule(1, utc("2026-03-02T07:30"), "d1", send_it)
+    lease = timedelta(seconds=30)
+    assert await store.earliest_due(lease=lease, claimed_by="d2") == utc("2026-03-02T07:30:30")
+    assert await store.earliest_due(lease=lease, claimed_by="d1") == utc("2026-03-02T21:30")
 
 
 async def test_released_claims_come_back_as_retries(db: Database) -> None:
@@ -117,9 +128,9 @@ async def test_released_claims_come_back_as_retries(db: Database) -> None:
     assert await store.release_claims("someone-else", utc("2026-03-02T07:31")) == 0
     assert await store.release_claims("d1", utc("2026-03-02T07:31")) == 1
     now = utc("2026-03-02T07:31")
-    [retry] = await store.recoverable(now, now - timedelta(minutes=2))
-    assert retry.status == "pending" and retry.claimed_by is None
     assert await store.earliest_due() == now
+    [(retry, was)] = await store.claim_expired(now, now - timedelta(minutes=2), "d2")
+    assert was == "pending" and retry.claimed_by == "d2"
 
 
 async def test_skipped_occurrences_are_recorded_with_why(db: Database) -> None:

@@ -21,10 +21,11 @@ class DeliveryResult:
     status: DeliveryStatus
     reason: str | None = None
     retry_after: float | None = None  # seconds, when the transport says (HTTP 429)
+    channel_id: int | None = None  # the DM channel the message went to, for next time
 
     @classmethod
-    def delivered(cls) -> "DeliveryResult":
-        return cls(DeliveryStatus.DELIVERED)
+    def delivered(cls, channel_id: int | None = None) -> "DeliveryResult":
+        return cls(DeliveryStatus.DELIVERED, channel_id=channel_id)
 
     @classmethod
     def retry(cls, reason: str | None = None, after: float | None = None) -> "DeliveryResult":

@@ -86,6 +86,7 @@ class DispatchStats:
 class _Claim:
     delivery: DeliveryRow
     timezone: str
+    channel_id: int | None = None  # the person's DM channel, if known
 
 
 class Dispatcher:
@@ -116,7 +117,7 @@ class Dispatcher:
         grace: timedelta = timedelta(hours=1),
         rate: float = 40.0,
         burst: int = 5,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(seconds=30),
         max_wait: float = 60.0,
         max_in_flight: int = 20,
         batch: int = 100,
@@ -144,6 +145,7 @@ class Dispatcher:
         self.keep_history = keep_history
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self.stats = DispatchStats()
+        self.max_in_flight = max_in_flight
         self._slots = asyncio.Semaphore(max_in_flight)
         self._tasks: set[asyncio.Task] = set()
         self._inflight: set[int] = set()
@@ -202,7 +204,7 @@ class Dispatcher:
             if not more:
                 break
         await self._drain()
-        return await self.store.earliest_due(only_user=self.only_user)
+        return await self._earliest()
 
     async def _drain(self) -> None:
         while self._tasks:
@@ -258,13 +260,16 @@ class Dispatcher:
         await self._maybe_prune(now)
         more = False
 
-        recover = await self.store.recoverable(now, now - self.lease, self.batch, only_user=self.only_user)
-        todo = [row for row in recover if row.id not in self._inflight]
-        more |= len(todo) >= self.batch
-        for row in todo:
+        room = max(1, self.max_in_flight - len(self._inflight))
+        recover = await self.store.claim_expired(
+            now, now - self.lease, self.name, min(self.batch, room), only_user=self.only_user
+        )
+        more |= len(recover) >= min(self.batch, room)
+        for row, was in recover:
             if self._stopping:
-                return None, False
-            await self._guard(self._recover(row), row.user_id)
+                await self.store.release_for_retry(row, now, row.last_error)
+                continue
+            await self._guard(self._recover(row, was), row.user_id)
 
         due = await self.store.due_schedule_ids(self.clock(), self.batch, only_user=self.only_user)
         more |= len(due) >= self.batch
@@ -280,7 +285,10 @@ class Dispatcher:
                 return None, False
             await self._guard(self._claim_snooze(user_id), user_id)
 
-        return await self.store.earliest_due(only_user=self.only_user), more
+        return await self._earliest(), more
+
+    async def _earliest(self) -> datetime | None:
+        return await self.store.earliest_due(only_user=self.only_user, lease=self.lease, claimed_by=self.name)
 
     async def _guard(self, work: Awaitable[None], user_id: int) -> None:
         """One person's trouble (a bad row, a compose error) must not stop everyone's reminders."""
@@ -317,10 +325,10 @@ class Dispatcher:
         await self._slots.acquire()
         try:
             now = self.clock()
-            seen: list[str] = []
+            seen: list[ScheduleRow] = []
 
             def decide(row: ScheduleRow) -> DuePlan:
-                seen.append(row.timezone)
+                seen.append(row)
                 plan = self._plan(row, now)
                 self.stats.skipped += len(plan.skipped)
                 return plan
@@ -333,7 +341,7 @@ class Dispatcher:
         if delivery is None:
             self._slots.release()
             return
-        await self._dispatch(_Claim(delivery, seen[0]))
+        await self._dispatch(_Claim(delivery, seen[0].timezone, seen[0].dm_channel_id))
 
     async def _claim_snooze(self, user_id: int) -> None:
         await self._slots.acquire()
@@ -361,12 +369,13 @@ class Dispatcher:
         if delivery is None or sched is None:
             self._slots.release()
             return
-        await self._dispatch(_Claim(delivery, sched.timezone))
+        await self._dispatch(_Claim(delivery, sched.timezone, sched.dm_channel_id))
 
-    async def _recover(self, row: DeliveryRow) -> None:
-        """A retry whose time has come, or a claim abandoned by a dispatcher that stopped or died."""
+    async def _recover(self, claimed: DeliveryRow, was: str) -> None:
+        """A retry whose time has come, or a claim abandoned by a dispatcher that stopped or died,
+        now claimed by this one: send it, or record why not."""
         now = self.clock()
-        sched = await self.store.get_schedule(row.user_id)
+        sched = await self.store.get_schedule(claimed.user_id)
         reason = None
         if sched is None or not sched.enabled:
             reason = "reminders were turned off"
@@ -374,34 +383,25 @@ class Dispatcher:
             reason = f"reminders stopped: {sched.closed_reason}"
         elif sched.paused_until is not None and sched.paused_until > now:
             reason = "reminders were paused"
-        elif now - row.due_at > self.grace:
+        elif now - claimed.due_at > self.grace:
             reason = SKIPPED_LATE
-        elif row.attempts >= self.max_attempts:
-            reason = f"gave up after {row.attempts} attempts"
+        elif claimed.attempts > self.max_attempts:
+            reason = f"gave up after {claimed.attempts - 1} attempts"
+        self._progress += 1
         if reason is not None:
-            if await self.store.skip_delivery(row, reason, now):
+            if await self.store.finish(claimed, SKIPPED, now, error=reason):
                 self.stats.skipped += 1
-                self._progress += 1
             return
         assert sched is not None
         await self._slots.acquire()
-        try:
-            claimed = await self.store.reclaim(row, now, self.name)
-        except BaseException:
-            self._slots.release()
-            raise
-        self._progress += 1
-        if claimed is None:
-            self._slots.release()
-            return
-        if row.status == CLAIMED:
+        if was == CLAIMED:
             self.stats.resent_after_crash += 1
             log.warning(
                 "sending reminder %s for user %s again: the dispatcher that claimed it stopped before recording it",
-                row.occurrence_key,
-                row.user_id,
+                claimed.occurrence_key,
+                claimed.user_id,
             )
-        await self._dispatch(_Claim(claimed, sched.timezone))
+        await self._dispatch(_Claim(claimed, sched.timezone, sched.dm_channel_id))
 
     async def _dispatch(self, claim: _Claim) -> None:
         """Compose and start sending a claimed reminder. Holds one slot, released when done."""
@@ -422,8 +422,9 @@ class Dispatcher:
                 if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
                     self.stats.skipped += 1
                 return
-            if message.user_id != delivery.user_id or message.occurrence_key != delivery.occurrence_key:
-                message = replace(message, user_id=delivery.user_id, occurrence_key=delivery.occurrence_key)
+            message = replace(
+                message, user_id=delivery.user_id, occurrence_key=delivery.occurrence_key, channel_id=claim.channel_id
+            )
             await self.bucket.acquire()
             task = asyncio.get_running_loop().create_task(self._send(delivery, message))
             started = True
@@ -455,7 +456,7 @@ class Dispatcher:
             except Exception as exc:
                 log.warning("sending reminder %s to user %s raised %r", delivery.occurrence_key, delivery.user_id, exc)
                 result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
-            await self._settle(delivery, result, routine_id=message.routine_id)
+            await self._settle(delivery, result, routine_id=message.routine_id, known_channel=message.channel_id)
         finally:
             self._inflight.discard(delivery.id)
             self._slots.release()
@@ -466,11 +467,19 @@ class Dispatcher:
             delay = max(delay, timedelta(seconds=retry_after))
         return delay
 
-    async def _settle(self, delivery: DeliveryRow, result: DeliveryResult, *, routine_id: str | None = None) -> None:
-        """Record what became of a claimed delivery."""
+    async def _settle(
+        self,
+        delivery: DeliveryRow,
+        result: DeliveryResult,
+        *,
+        routine_id: str | None = None,
+        known_channel: int | None = None,
+    ) -> None:
+        """Record what became of a claimed delivery (and a DM channel the sender learned)."""
         now = self.clock()
+        channel = result.channel_id if result.channel_id != known_channel else None
         if result.status is DeliveryStatus.DELIVERED:
-            if await self.store.finish(delivery, SENT, now, routine_id=routine_id):
+            if await self.store.finish(delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel):
                 self.stats.sent += 1
             else:
                 log.warning("reminder %s for user %s was sent after its claim expired", delivery.occurrence_key, delivery.user_id)

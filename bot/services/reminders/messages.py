@@ -23,6 +23,7 @@ class ReminderMessage:
     routine_id: str | None
     occurrence_key: str
     user_id: int
+    channel_id: int | None = None  # the person's DM channel, when the store knows it (saves a request)
 
     @property
     def nonce(self) -> str:
