@@ -117,7 +117,7 @@ class Dispatcher:
         grace: timedelta = timedelta(hours=1),
         rate: float = 40.0,
         burst: int = 5,
-        lease: timedelta = timedelta(seconds=30),
+        lease: timedelta = timedelta(seconds=20),
         max_wait: float = 60.0,
         max_in_flight: int = 20,
         batch: int = 100,
@@ -385,7 +385,9 @@ class Dispatcher:
             reason = "reminders were paused"
         elif now - claimed.due_at > self.grace:
             reason = SKIPPED_LATE
-        elif claimed.attempts > self.max_attempts:
+        elif was != CLAIMED and claimed.attempts > self.max_attempts:
+            # Only failed sends count here: a claim abandoned by a crash is no failure of the
+            # reminder, and grace alone bounds how long it is tried.
             reason = f"gave up after {claimed.attempts - 1} attempts"
         self._progress += 1
         if reason is not None:
