@@ -36,6 +36,7 @@ from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
+from bot.store.db import Database, DatabaseError
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -305,6 +306,15 @@ async def run_bot(settings: Settings) -> int:
     if not token_looks_valid(token):
         log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
         return 2
+
+    # The database first: a damaged, read-only or too new file is refused at once, in one line,
+    # before any wait for Discord.
+    try:
+        db = await Database.open(settings.database)
+        await db.close()
+    except DatabaseError as exc:
+        log.error("The database can't be used, so the bot is not starting: %s", exc)
+        return 1
 
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
+from bot.store.db import DatabaseError
 
 TOKEN_HELP = """\
 No Discord token found, so the Discord bot can't start.
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _dispatch(settings, args)
+    except DatabaseError as exc:  # read-only, full disk, damaged file, newer schema: one line, no traceback
+        print(f"lowback: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130

@@ -148,8 +148,11 @@ async def run_chat(settings: Settings, *, stdin: TextIO | None = None, out: Text
                         break
             except EOFError:
                 break
-            if not await chat.handle(line):
-                break
+            try:
+                if not await chat.handle(line):
+                    break
+            except DatabaseError as exc:  # e.g. the disk filled up: say so, keep the chat open
+                chat.show(f"That didn't work: {exc}")
     finally:
         await stop_reminders()
         await services.close()

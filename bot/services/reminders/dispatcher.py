@@ -47,7 +47,8 @@ from bot.services.reminders.delivery import Compose, DeliveryResult, DeliverySta
 from bot.services.reminders.messages import ReminderMessage
 from bot.services.reminders.ratelimit import TokenBucket
 from bot.services.reminders.schedule import CLOSED_NOTICE
-from bot.store.db import Database
+from bot.logging_setup import RepeatedErrors
+from bot.store.db import Database, DatabaseError
 from bot.store.reminders import (
     CLAIMED,
     FAILED,
@@ -156,6 +157,7 @@ class Dispatcher:
         self._progress = 0
         self._pruned_at: datetime | None = None
         self._aborted: list[BaseException] = []
+        self._errors = RepeatedErrors(log, clock=lambda: self.clock().timestamp())
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -216,6 +218,7 @@ class Dispatcher:
 
     async def _run(self) -> None:
         log.info("reminder dispatcher %s started", self.name)
+        failures = 0
         while not self._stopping:
             self._dirty = False
             progress_before = self._progress
@@ -223,9 +226,17 @@ class Dispatcher:
                 next_at, more = await self._pass()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("reminder dispatcher: a pass over the store failed")
+            except Exception as exc:
+                self._report(exc, "reminder dispatcher: a pass over the store failed")
+                failures += 1
                 next_at, more = None, False
+            else:
+                if failures:
+                    self._errors.resolve_all()
+                failures = 0
+            if failures:
+                await self._nap(min(2.0 ** failures, self.max_wait))  # back off while the trouble lasts
+                continue
             if self._stopping:
                 break
             if more or self._dirty:
@@ -294,8 +305,14 @@ class Dispatcher:
         """One person's trouble (a bad row, a compose error) must not stop everyone's reminders."""
         try:
             await work
-        except Exception:
-            log.exception("reminder for user %s could not be dispatched", user_id)
+        except Exception as exc:
+            self._report(exc, f"reminder for user {user_id} could not be dispatched")
+
+    def _report(self, exc: BaseException, what: str) -> None:
+        """Log a failure once, then count its repeats (the same fault for every due person, every
+        second, is one line). A fault of the database or disk says what to do, without a traceback."""
+        plain = isinstance(exc, DatabaseError)
+        self._errors.report((type(exc).__name__, str(exc)), f"{what}: {exc}", exc_info=None if plain else exc)
 
     async def _maybe_prune(self, now: datetime) -> None:
         if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=6):
@@ -445,7 +462,7 @@ class Dispatcher:
         if exc is None:
             return
         if isinstance(exc, Exception):
-            log.error("a reminder send ended abnormally", exc_info=exc)
+            self._report(exc, "a reminder send ended abnormally")
         else:
             self._aborted.append(exc)  # the process is going down: run_pending re-raises it
 
