@@ -183,6 +183,7 @@ class FakeDiscord:
         self.messages: list[dict[str, Any]] = []
         self.request_times: list[float] = []
         self.invalid = 0
+        self.force_429: float | None = None  # set: every API request gets a global 429 with this retry_after
         self._window: list[float] = []
 
         self._ids = itertools.count()
@@ -348,6 +349,8 @@ class FakeDiscord:
 
     def _over_limit(self, now: float) -> float | None:
         """Seconds to wait if this request breaks the global limit (None: it may go ahead)."""
+        if self.force_429 is not None:
+            return self.force_429
         if self.rate_limit is None:
             return None
         self._window = [t for t in self._window if now - t < 1.0]
