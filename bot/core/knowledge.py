@@ -220,9 +220,17 @@ def _type_name(value: Any) -> str:
     )
 
 
+# libyaml's loader (C) where PyYAML was built with it: the same safe loading, many times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Knowledge files are hand-written text: anything larger is a mistake (or an attack on the reload).
+MAX_FILE_BYTES = 1 << 20
+MAX_TOTAL_BYTES = 4 << 20
+
+
 def _parse_yaml(name: str, text: str, issues: list[KBIssue]) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -238,11 +246,22 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
         raise KnowledgeError([KBIssue(str(directory), None, None, "knowledge directory not found")])
     texts: dict[str, str] = {}
     issues: list[KBIssue] = []
+    total = 0
     for path in sorted(directory.rglob("*.y*ml")):
         rel = path.relative_to(directory).as_posix()
         if path.name in EVAL_FILES or rel.startswith("eval/"):
             continue
         try:
+            size = path.stat().st_size
+            total += size
+            if size > MAX_FILE_BYTES:
+                issues.append(KBIssue(rel, None, None, f"is {size:,} bytes; a knowledge file may have at most "
+                                      f"{MAX_FILE_BYTES:,} (split it into smaller files)"))
+                continue
+            if total > MAX_TOTAL_BYTES:
+                issues.append(KBIssue(rel, None, None, f"brings the knowledge base to {total:,} bytes; the limit "
+                                      f"is {MAX_TOTAL_BYTES:,} in all"))
+                continue
             texts[rel] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))

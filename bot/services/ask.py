@@ -6,6 +6,7 @@ at once, and a failed reload keeps the old one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,15 +30,25 @@ class KnowledgeHolder:
         self.kb = kb
         self.matcher = Matcher(kb)
 
-    def reload(self, directory: Path) -> list[KBIssue]:
-        """Load again from ``directory``; on any problem keep the current one and return the problems."""
+    async def reload(self, directory: Path) -> list[KBIssue]:
+        """Load again from ``directory``; on any problem keep the current one and return the problems.
+
+        Reading, parsing, validating and building the matcher run in a worker thread, so the bot
+        keeps answering everyone else meanwhile; the new knowledge base replaces the old one at
+        once, when it is complete.
+        """
         try:
-            kb = load_knowledge(directory)
+            kb, matcher = await asyncio.to_thread(_build, directory)
         except KnowledgeError as exc:
             return exc.issues
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = matcher
         return []
+
+
+def _build(directory: Path) -> tuple[KnowledgeBase, Matcher]:
+    kb = load_knowledge(directory)
+    return kb, Matcher(kb)
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,9 @@ class Services:
             raise
         return services
 
-    def reload_knowledge(self) -> list[KBIssue]:
-        """Reload from disk; a broken knowledge base is refused and the old one kept."""
-        problems = self.knowledge.reload(self.settings.knowledge)
+    async def reload_knowledge(self) -> list[KBIssue]:
+        """Reload from disk, off the event loop; a broken knowledge base is refused and the old one kept."""
+        problems = await self.knowledge.reload(self.settings.knowledge)
         if not problems:
             self.routines.book = self.knowledge.kb.routines
         return problems
