@@ -148,6 +148,20 @@ class Figures:
         ]
 
 
+async def fill_due(conn, users, due: datetime, key: str) -> None:
+    """People ``users``, each with a reminder (UTC, 07:30) due at ``due``, inside a transaction."""
+    from bot.store.db import format_utc
+
+    stamp = format_utc(due - timedelta(days=1))
+    await conn.executemany("INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
+                           [(u, stamp, stamp) for u in users])
+    await conn.executemany(
+        "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at,"
+        " updated_at) VALUES (?, 'UTC', '07:30', ?, ?, ?, ?)",
+        [(u, format_utc(due), key, stamp, stamp) for u in users],
+    )
+
+
 def _statuses(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
@@ -160,21 +174,14 @@ def _statuses(path: Path) -> dict[str, int]:
 async def run(folder: Path, *, reminders: int, kills: int, seed: int = 1, scale: float = 10.0,
               out=None) -> Figures:
     """Deliver ``reminders`` through runs of the child killed ``kills`` times; return the figures."""
-    from bot.store.db import Database, format_utc
+    from bot.store.db import Database
     from fake_discord import FakeDiscord
 
     rng = random.Random(seed)
     path = folder / "crash.db"
     db = await Database.open(path)
-    stamp = format_utc(T0 - timedelta(days=1))
     async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
-                               [(u, stamp, stamp) for u in range(1, reminders + 1)])
-        await conn.executemany(
-            "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at,"
-            " updated_at) VALUES (?, 'UTC', '07:30', ?, ?, ?, ?)",
-            [(u, format_utc(T0), KEY, stamp, stamp) for u in range(1, reminders + 1)],
-        )
+        await fill_due(conn, range(1, reminders + 1), T0, KEY)
     await db.close()
 
     clock = ScaledClock(time.time(), scale)

@@ -28,12 +28,13 @@ sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
 
 import discord  # noqa: E402
 import discord.http  # noqa: E402
+from crash_delivery import fill_due  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
 from bot.core.schedule import Occurrence  # noqa: E402
 from bot.exts.reminders import DiscordSender  # noqa: E402
 from bot.services.reminders import Dispatcher, ReminderMessage  # noqa: E402
-from bot.store.db import Database, format_utc  # noqa: E402
+from bot.store.db import Database  # noqa: E402
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -61,18 +62,10 @@ async def bench(folder: Path, count: int) -> bool:
     closed = set(rng.sample(range(1, count + 1), max(1, count // 200)))
     fake = FakeDiscord(token=TOKEN, rate_limit=50, closed_dms=closed)
     db = await Database.open(folder / "rate.db")
-    now = utcnow()
-    stamp = format_utc(now)
     has_channels = "dm_channel_id" in await db.columns("reminder_schedules")
     known = {u: 900_000_000_000_000_000 + u for u in range(1, count + 1) if rng.random() < 0.9}
     async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
-                               [(u, stamp, stamp) for u in range(1, count + 1)])
-        await conn.executemany(
-            "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at, updated_at)"
-            " VALUES (?, 'UTC', '07:30', ?, '2026-01-01T07:30', ?, ?)",
-            [(u, stamp, stamp, stamp) for u in range(1, count + 1)],
-        )
+        await fill_due(conn, range(1, count + 1), utcnow(), "2026-01-01T07:30")
         if has_channels:
             await conn.executemany("UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",
                                    [(c, u) for u, c in known.items()])
