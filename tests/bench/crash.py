@@ -1,13 +1,13 @@
 """Exactly-once delivery under crashes, at length: the crash-injection run of the test suite
 (tests/crash_delivery.py) with more reminders and more kills.
 
-    .venv/bin/python tests/bench/crash.py                       # 600 reminders, 120 kills (a few minutes)
+    .venv/bin/python tests/bench/crash.py                       # 3,000 reminders, 120 kills (a few minutes)
     .venv/bin/python tests/bench/crash.py --reminders 200 --kills 40
 
 Targets: 0 lost, 0 delivered twice, at least 100 kills; every repeated request (the process was
 killed after Discord took the message and before the store recorded it: no store can rule that
 out) within Discord's nonce window of the first, and each abandoned reminder tried again within
-60 s of the kill.
+60 s of the kill when the process restarted after it stays up.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import crash_delivery  # noqa: E402
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reminders", type=int, default=600)
+    parser.add_argument("--reminders", type=int, default=3000)
     parser.add_argument("--kills", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
