@@ -285,12 +285,15 @@ class Dispatcher:
         recover = await self.store.claim_expired(
             now, now - self.lease, self.name, min(self.batch, room), only_user=self.only_user
         )
-        more |= len(recover) >= min(self.batch, room)
         for row, was in recover:
             if self._stopping:
                 await self.store.release_for_retry(row, now, row.last_error)
                 continue
             await self._guard(self._recover(row, was), row.user_id)
+        if len(recover) >= min(self.batch, room):
+            # More to take over: those first. An abandoned claim may have reached Discord already,
+            # and its repeat is only harmless while Discord still remembers its nonce.
+            return await self._earliest(), True
 
         due = await self.store.due_schedule_ids(self.clock(), self.batch, only_user=self.only_user)
         more |= len(due) >= self.batch

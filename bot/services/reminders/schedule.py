@@ -195,7 +195,7 @@ class ReminderService:
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
-        await self.store.save_schedule(row, clear_notice=CLOSED_NOTICE, create=existing is None)
+        await self._save(row, clear_notice=CLOSED_NOTICE, create=existing is None)
         self._changed()
         return await self._view(user_id, now)
 
@@ -227,7 +227,7 @@ class ReminderService:
             next_key=nxt.key if nxt else None,
             updated_at=now,
         )
-        await self.store.save_schedule(row)
+        await self._save(row)
         self._changed()
         return await self._view(user_id, now)
 
@@ -240,7 +240,7 @@ class ReminderService:
         until = now + timedelta(days=days)
         nxt = next_occurrence(until, existing.timezone, existing.times, existing.weekdays)
         row = replace(existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
-        await self.store.save_schedule(row, drop_snooze=True)
+        await self._save(row, drop_snooze=True)
         self._changed()
         return await self._view(user_id, now)
 
@@ -250,7 +250,7 @@ class ReminderService:
         existing = await self._require_active(user_id)
         nxt = next_occurrence(now, existing.timezone, existing.times, existing.weekdays)
         row = replace(existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
-        await self.store.save_schedule(row)
+        await self._save(row)
         self._changed()
         return await self._view(user_id, now)
 
@@ -391,6 +391,12 @@ class ReminderService:
         if known:
             return known
         raise ScheduleError("Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London.")
+
+    async def _save(self, row: ScheduleRow, **options) -> None:
+        """Save a changed schedule; one deleted meanwhile (the person deleted their data) stays
+        deleted and the change is refused as if reminders had never been set up."""
+        if not await self.store.save_schedule(row, **options):
+            raise RemindersNotSetUp()
 
     async def _require(self, user_id: int) -> ScheduleRow:
         existing = await self.store.get_schedule(user_id)
