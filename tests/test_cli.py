@@ -72,8 +72,9 @@ def test_eval_json_and_table(tmp_path, capsys):
     assert main(["eval", "--json", str(questions)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["total"] == 4 and report["passed"] == 3
-    assert report["topics"] == {"total": 2, "passed": 1}
-    assert report["red_flag"] == {"total": 1, "passed": 1} and report["no_match"] == {"total": 1, "passed": 1}
+    assert report["topics"] == {"total": 2, "passed": 1, "interval": [0.0945, 0.9055]}
+    assert report["red_flag"]["passed"] == 1 and report["no_match"]["passed"] == 1
+    assert report["red_flag"]["interval"] == [0.2065, 1.0]  # one of one says little: Wilson shows it
     assert report["false_red_flags"] == 0
     assert report["misses"][0]["expect"] == ["deadlifts"] and report["misses"][0]["got"].endswith("squats")
     assert main(["eval", str(questions)]) == 0

@@ -1,28 +1,60 @@
-"""The knowledge base must keep answering the project's own labelled questions.
+"""The knowledge base must keep answering the labelled question sets it was tuned on.
 
-A knowledge edit that breaks matching fails here. The floors sit a little under today's figures
-(`lowback eval knowledge/eval.yaml`), so they catch a real regression, not noise.
+A knowledge or matcher edit that breaks matching fails here. The floors sit a little under today's
+figures (`lowback eval knowledge/eval.yaml`, `lowback eval knowledge/eval/real-dev.yaml`), so they
+catch a real regression, not noise. The held-out `real-test.yaml` is deliberately not a test: it is
+reported, never tuned to.
 """
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from bot.core.evaluation import evaluate, parse_items
+from bot.core.evaluation import EMERGENCY_KINDS, evaluate, parse_items
 from bot.core.knowledge import load_knowledge
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE
 
-FLOORS = {"topics": 0.87, "red_flag": 0.96, "no_match": 0.90}
-MAX_FALSE_RED_FLAGS = 2
+SETS = {
+    # file: (floors per outcome, most false red flags as a share of the other questions)
+    "eval.yaml": ({"topics": 0.90, "red_flag": 0.97, "no_match": 0.95}, 0.011),
+    "eval/real-dev.yaml": ({"topics": 0.72, "red_flag": 0.95, "no_match": 0.86}, 0.02),
+}
 
 
-def test_project_question_set_meets_its_floors():
-    items = parse_items(yaml.safe_load((DEFAULT_KNOWLEDGE / "eval.yaml").read_text(encoding="utf-8")), "eval.yaml")
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(load_knowledge(DEFAULT_KNOWLEDGE))
+
+
+def _items(name):
+    return parse_items(yaml.safe_load((DEFAULT_KNOWLEDGE / name).read_text(encoding="utf-8")), name)
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_question_set_meets_its_floors(matcher, name):
+    floors, max_false = SETS[name]
+    items = _items(name)
     assert len(items) >= 150
-    report = evaluate(Matcher(load_knowledge(DEFAULT_KNOWLEDGE)), items)
-    shares = {key: report.share(key) for key in FLOORS}
+    report = evaluate(matcher, items)
     misses = "\n".join(f"{m['expect']} <- {m['got']}: {m['q'][:90]}" for m in report.misses)
-    for key, floor in FLOORS.items():
-        assert shares[key] >= floor, f"{key} accuracy {shares[key]:.1%} is under {floor:.0%}\n{misses}"
-    assert report.false_red_flags <= MAX_FALSE_RED_FLAGS
+    for key, floor in floors.items():
+        assert report.share(key) >= floor, f"{key} accuracy {report.share(key):.1%} is under {floor:.0%}\n{misses}"
+    assert report.false_red_flags <= max_false * report.not_red_flags
+
+
+def test_every_red_flag_that_cannot_wait_is_caught_on_the_development_part(matcher):
+    report = evaluate(matcher, _items("eval/real-dev.yaml"))
+    total, caught = report.emergency()
+    assert total >= 50
+    assert caught == total, {k: v for k, v in report.by_kind.items() if k in EMERGENCY_KINDS}
+
+
+def test_meaning_adds_to_words_on_real_questions():
+    # The static embedding model must earn its place: real questions answered with it and without.
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    items = [i for i in _items("eval/real-dev.yaml") if i.category == "topics"]
+    with_model = evaluate(Matcher(kb), items).share("topics")
+    words_only = evaluate(Matcher(kb, embedder=None), items).share("topics")
+    assert with_model > words_only + 0.02, (with_model, words_only)

@@ -20,12 +20,13 @@ from typing import Any
 import yaml
 
 from bot.core.errors import KBIssue, KnowledgeError
+from bot.core.gate import Concept, Gated
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import Canonicalizer, normalize
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("exercise", "info", "avoid", "help")
-URGENCIES = ("emergency", "soon", "ask")
+URGENCIES = ("crisis", "emergency", "soon", "ask")
 STEPS = (1, 2, 3, 4)
 
 # The project's own limits, chosen so that any answer plus the person's step line, the bullet
@@ -82,12 +83,27 @@ class ProgressionRules:
 
 
 @dataclass(frozen=True)
+class SafetyRule:
+    """A red flag as concepts that must all be present (and not negated) in one sentence, or in the
+    whole message when ``scope`` is "message"; each entry of ``concepts`` names one concept or
+    several joined by "|" (any of them will do)."""
+
+    kind: str
+    concepts: tuple[tuple[str, ...], ...]
+    within: int | None  # the concepts' hits must lie within this many words of each other
+    scope: str  # sentence | message
+    unless: tuple[str, ...] = ()  # concepts whose presence in the same sentence cancels the rule
+
+
+@dataclass(frozen=True)
 class SafetyGroup:
     id: str
     urgency: str
     title: str
     answer: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Gated, ...]
+    rules: tuple[SafetyRule, ...] = ()
+    show_signs: bool = True  # whether the reply lists the warning signs (not for a crisis)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,8 @@ class Safety:
     negations: frozenset[str]
     warning_signs: tuple[str, ...]
     groups: tuple[SafetyGroup, ...]
+    concepts: Mapping[str, Concept] = field(default_factory=dict)
+    scope_breakers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,19 @@ class Gap:
     subject: str
     back_related: bool
     patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What ties a question to this bot (``about_back``) and what marks it as about something else:
+    another body part (``elsewhere``), or training for looks or performance (``goals``). A question
+    with no tie is declined, however well its words match a topic, when it speaks of such a goal, or
+    of another body part without naming one of the program's own exercises (``program``)."""
+
+    about_back: Concept | None = None
+    program: Concept | None = None
+    elsewhere: Concept | None = None
+    goals: Concept | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,7 @@ class KnowledgeBase:
     safety: Safety
     gaps: Mapping[str, Gap]
     routines: Any = None  # bot.core.routine.RoutineBook
+    scope: Scope = field(default_factory=Scope)
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer, repr=False, compare=False)
 
     def step_topic(self, step: int) -> Topic | None:
@@ -294,6 +326,7 @@ def build_knowledge(
     progression = _read_progression(special("progression.yaml"), issues)
     safety = _read_safety(special("safety.yaml"), issues)
     gaps = _read_gaps(special("gaps.yaml"), issues)
+    scope = _read_scope(special("scope.yaml"), issues)
     routines = _read_routines(docs.get("routines.yaml"), issues) if "routines.yaml" in docs else None
     if "routines.yaml" not in docs:
         issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
@@ -305,7 +338,7 @@ def build_knowledge(
     for name in sorted(topic_files):
         _read_topics(name, docs[name], sources, topics, issues)
     unknown_files = set(docs) - set(topic_files) - {
-        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml"
+        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml", "scope.yaml"
     }
     for name in sorted(unknown_files):
         issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
@@ -324,6 +357,7 @@ def build_knowledge(
         safety=safety,  # type: ignore[arg-type]
         gaps=MappingProxyType(gaps),
         routines=routines,
+        scope=scope,
         canonicalizer=canon,
     )
 
@@ -464,12 +498,15 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
     doc = c.mapping(doc, None, None)
     if doc is None:
         return None
-    c.keys(doc, {"disclaimer", "negations", "warning_signs", "groups"}, {"disclaimer", "negations", "warning_signs", "groups"}, None)
+    c.keys(doc, {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},
+           {"disclaimer", "negations", "warning_signs", "groups"}, None)
     disclaimer = c.text(doc, "disclaimer", None, limit=200) or ""
     negations = frozenset(normalize(n) for n in c.text_list(doc, "negations", None, limit=40, min_items=3))
+    breakers = frozenset(normalize(n) for n in c.text_list(doc, "scope_breakers", None, limit=40))
     signs = c.text_list(doc, "warning_signs", None, limit=200, min_items=5)
     if sum(len(s) + 3 for s in signs) > FIELD_VALUE_LIMIT:
         c.add(None, "warning_signs", f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+    concepts = _read_concepts(c, doc.get("concepts"))
     groups: list[SafetyGroup] = []
     seen: set[str] = set()
     raw_groups = doc.get("groups")
@@ -481,7 +518,8 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         if item is None:
             continue
         gid = item.get("id") if isinstance(item.get("id"), str) else f"groups[{i}]"
-        c.keys(item, {"id", "urgency", "title", "answer", "patterns"}, {"id", "urgency", "title", "answer", "patterns"}, gid)
+        c.keys(item, {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
+               {"id", "urgency", "title", "answer"}, gid)
         if gid in seen:
             c.add(gid, "id", "duplicate red-flag group id")
         seen.add(gid)
@@ -491,13 +529,97 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         title = c.text(item, "title", gid, limit=TITLE_LIMIT) or ""
         answer = c.text(item, "answer", gid, limit=ANSWER_LIMIT) or ""
         compiled = []
-        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300, min_items=1)):
+        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
             try:
-                compiled.append(re.compile(pattern))
+                re.compile(pattern)
+                compiled.append(Gated(pattern))
             except re.error as exc:
                 c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
-        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled)))
-    return Safety(disclaimer, negations, signs, tuple(groups))
+        rules = _read_rules(c, gid, item.get("rules"), concepts)
+        if not compiled and not rules:
+            c.add(gid, "patterns", "a group needs at least one pattern or rule")
+        show_signs = item.get("show_signs", True)
+        if not isinstance(show_signs, bool):
+            c.add(gid, "show_signs", "expected true or false")
+            show_signs = True
+        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs))
+    return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
+
+
+def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, Concept]:
+    """``concepts``: name -> list of regular-expression alternatives, matched as whole words."""
+    if raw is None:
+        return {}
+    raw = c.mapping(raw, None, where)
+    if raw is None:
+        return {}
+    out: dict[str, Concept] = {}
+    for cname in raw:
+        if not isinstance(cname, str) or not ID_RE.match(cname.replace("_", "-")):
+            c.add(None, f"{where}.{cname}", "a concept name is lower-case words joined by _")
+            continue
+        terms = c.text_list(raw, cname, None, limit=400, min_items=1)
+        good = True
+        for j, term in enumerate(terms):
+            try:
+                re.compile(term)
+            except re.error as exc:
+                c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {exc}")
+                good = False
+        if good:
+            out[cname] = Concept(cname, terms)
+    return out
+
+
+def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, Concept]) -> tuple[SafetyRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.add(gid, "rules", f"expected a list of rules, got {_type_name(raw)}")
+        return ()
+    rules = []
+    for j, item in enumerate(raw):
+        where = f"rules[{j}]"
+        item = c.mapping(item, gid, where)
+        if item is None:
+            continue
+        c.keys(item, {"kind", "all", "within", "scope", "unless"}, {"kind", "all"}, gid)
+        kind = c.text(item, "kind", gid, limit=40) or ""
+        needed = []
+        for k, entry in enumerate(c.text_list(item, "all", gid, limit=200, min_items=1)):
+            names = tuple(n.strip() for n in entry.split("|"))
+            for n in names:
+                if n not in concepts:
+                    c.add(gid, f"{where}.all[{k}]", f"unknown concept {n!r}")
+            needed.append(names)
+        unless = c.text_list(item, "unless", gid, limit=60)
+        for n in unless:
+            if n not in concepts:
+                c.add(gid, f"{where}.unless", f"unknown concept {n!r}")
+        within = item.get("within")
+        if within is not None and (not isinstance(within, int) or isinstance(within, bool) or within < 1):
+            c.add(gid, f"{where}.within", "expected a whole number of words, at least 1")
+            within = None
+        scope = item.get("scope", "sentence")
+        if scope not in ("sentence", "message"):
+            c.add(gid, f"{where}.scope", "expected sentence or message")
+            scope = "sentence"
+        rules.append(SafetyRule(kind, tuple(needed), within, scope, unless))
+    return tuple(rules)
+
+
+def _read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
+    if entry is None:
+        return Scope()
+    name, doc = entry
+    c = _Checker(issues, name)
+    doc = c.mapping(doc, None, None)
+    if doc is None:
+        return Scope()
+    keys = {"about_back", "program", "elsewhere", "goals"}
+    c.keys(doc, keys, keys, None)
+    found = _read_concepts(c, {k: doc[k] for k in keys if k in doc}, "scope")
+    return Scope(found.get("about_back"), found.get("program"), found.get("elsewhere"), found.get("goals"))
 
 
 def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:

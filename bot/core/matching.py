@@ -20,6 +20,9 @@ The decision rule (thresholds below, tuned on the question sets in ``knowledge/e
 shared development set, never on single questions):
 
 * the red-flag screen runs first and wins;
+* a question with no word that ties it to the back or the program and a word that puts it
+  elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
+  ``no_match``, however well its words match a topic;
 * best score under ``NO_MATCH_BELOW``: ``no_match``; a best match that is a known uncovered subject
   (``gaps.yaml``) is ``no_match`` too, with that subject named;
 * otherwise, other topics within ``CLARIFY_MARGIN`` of the best: ``clarify`` (two or three);
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -43,7 +47,7 @@ from bot.core.safety import RedFlag, screen
 from bot.core.text import normalize, stem
 
 # --- the decision rule -------------------------------------------------------------------------
-NO_MATCH_BELOW = 0.48  # best topic score below this: nothing curated fits
+NO_MATCH_BELOW = 0.44  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
@@ -61,6 +65,13 @@ KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question conta
 GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothing about which one
 TYPO_CACHE = 20000
 MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
+# Meaning (semantic similarity of the question to each phrasing, from the static embedding model).
+SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
+SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
+SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
+SEMANTIC_WORDS = 60  # content of a long post embedded: its first 20 and last 40 words
+
+DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
 
 @dataclass(frozen=True)
@@ -100,8 +111,15 @@ class _Entry:
 class Matcher:
     """Built once per knowledge base; ``match`` is then pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL):
+        """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal; the
+        bundled model by default, or None for words alone."""
         self.kb = kb
+        if embedder is DEFAULT_MODEL:
+            from bot.core.semantic import default_embedder
+
+            embedder = default_embedder()
+        self.embedder = embedder
         self.canon = kb.canonicalizer
         entries: list[_Entry] = []
         texts: list[list[str]] = []
@@ -126,6 +144,7 @@ class Matcher:
         pattern_entry: list[int] = []
         pattern_strings: list[str] = []
         pattern_is_keyword: list[bool] = []
+        raw_phrasings: list[str] = []
         entry_words: list[set[int]] = [set() for _ in entries]
         for e, phrasings in enumerate(texts):
             for phrasing in phrasings:
@@ -137,6 +156,7 @@ class Matcher:
                 pattern_entry.append(e)
                 pattern_is_keyword.append(entries[e].kind == "topic" and normalize(phrasing) in self._keywords)
                 pattern_strings.append(" ".join(sorted(words)))  # token-sorted once, here
+                raw_phrasings.append(phrasing)
                 entry_words[e].update(ids)
         self.vocab = vocab
         self.words_by_id = [""] * len(vocab)
@@ -192,6 +212,8 @@ class Matcher:
         counts = np.bincount(self.pattern_entry, minlength=len(entries))
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
+        # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
+        self.phrasing_vectors = self.embedder.encode(raw_phrasings) if self.embedder is not None else None
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:
@@ -263,10 +285,24 @@ class Matcher:
         keyword_hit = self._per_entry_max(((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64))
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
+    def semantic_scores(self, normalized: str) -> np.ndarray | None:
+        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
+        if self.phrasing_vectors is None or not self.n_patterns:
+            return None
+        words = normalized.split()
+        if len(words) > SEMANTIC_WORDS:
+            words = words[: SEMANTIC_WORDS // 3] + words[-(SEMANTIC_WORDS - SEMANTIC_WORDS // 3):]
+        q = self.embedder.encode([" ".join(words)])[0]
+        if not q.any():
+            return None
+        cos = self.phrasing_vectors @ q
+        scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        return self._per_entry_max(scaled.astype(np.float64))
+
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(self.kb.safety, normalized, already_normalized=True)
+        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
@@ -277,13 +313,16 @@ class Matcher:
             return MatchResult("no_match", None, 0.0)
         corrected = [self._correct(w) for w in words]
         scores, coverage = self._score(words, corrected)
-        ranked = sorted(
-            ((float(scores[i]), self.entries[i]) for i in self.topic_entries if scores[i] > 0),
-            key=lambda pair: -pair[0],
-        )
+        meaning = self.semantic_scores(normalized)
+        if meaning is not None:
+            scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
+        ranked = self._ranked(scores)
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
+        if best is not None and best.kind == "topic" and self._off_scope(normalized):
+            # Another body part, or training for looks: not a near miss dressed up as an answer.
+            return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
 
         intent, intent_score = self._intent(coverage)
         if intent is not None:
@@ -305,6 +344,26 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, _Entry]]:
+        """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""
+        sub = scores[self.topic_entries]
+        idx = np.flatnonzero(sub > 0)
+        if len(idx) > keep:
+            idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
+        idx = idx[np.lexsort((idx, -sub[idx]))]
+        return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
+
+    def _off_scope(self, normalized: str) -> bool:
+        """No word ties the question to the back or the program, and one says it is about something else."""
+        scope = self.kb.scope
+        if scope.about_back is None or scope.about_back.search(normalized):
+            return False
+        if scope.goals is not None and scope.goals.search(normalized):
+            return True
+        if scope.program is not None and scope.program.search(normalized):
+            return False
+        return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
 
     def _generic_back_pain(self, corrected: list[str | None], person_step: int) -> str | None:
         """"My back hurts, what do I do?": every word is one most topics share. The answer is where

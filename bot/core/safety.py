@@ -1,25 +1,134 @@
 """The red-flag screen: symptoms that need a clinician come before any exercise advice.
 
-The rules are data (``knowledge/safety.yaml``): regular expressions over the normalised question,
-grouped by urgency. A match with a negation word shortly before it ("no numbness", "didn't fall")
-does not count. The screen runs before topic matching and wins over it.
+The rules are data (``knowledge/safety.yaml``), grouped by urgency, most urgent first (crisis,
+emergency, soon, ask). A group fires on either of two kinds of evidence:
+
+* **rules over concepts.** A concept is a vocabulary (numbness: "numb", "tingling", "pins and
+  needles", "fell asleep"...; the saddle area: "groin", "genitals", "between my legs", "down
+  there"...). A rule names the concepts that together make a red flag ("numbness" with "saddle
+  area") and fires when each of them is present, not negated, in one sentence (or anywhere in the
+  message for rules scoped to it), whatever words lie between. This is what lets the screen catch
+  wordings nobody wrote down.
+* **patterns**: regular expressions over the whole normalised message, for the fixed expressions
+  that are red flags on their own ("cauda equina", "foot drop").
+
+Negation: a word from ``negations`` ("no", "not", "never", "didn't"...) negates the concept hits
+that start within ``NEGATION_SCOPE`` words after it (the small words of a list not counted), up to
+a scope breaker ("but", "just",
+"except"...): "no numbness or tingling in my groin, just tight hips" raises nothing. For a pattern,
+as before, a negation in the three words before the match cancels it. "can't" and "won't" are not
+negations: they describe symptoms ("can't feel when I pee").
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
-from bot.core.knowledge import Safety, SafetyGroup
-from bot.core.text import normalize
+from bot.core.gate import Concept, Literals
+from bot.core.knowledge import Safety, SafetyGroup, SafetyRule
+from bot.core.text import RAW_LIMIT, normalize
 
-NEGATION_WINDOW = 3  # words before a match in which a negation cancels it
-URGENCY_ORDER = {"emergency": 0, "soon": 1, "ask": 2}
+NEGATION_WINDOW = 3  # words before a pattern match in which a negation cancels it
+NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept hits...
+# ...not counting the small words of a list ("no numbness, tingling or weakness in my legs")
+_LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in", "some", "real"})
+URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
+
+# Sentence ends in the raw text; normalising turns punctuation into spaces, so split first.
+_SENTENCE_END = re.compile(r"[.!?;\n\r]+|\s[-–—]\s|\s*,\s*(?:but|though|although|however|whereas)\b", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 @dataclass(frozen=True)
 class RedFlag:
     group: SafetyGroup
     matched: str  # the normalised words that matched (for logs and tests; never echoed in public)
+    kind: str = "pattern"  # the rule's kind (saddle_numbness, trauma...), or "pattern"
+
+
+def sentences(text: str) -> list[str]:
+    """The message cut into sentences, each normalised; empty ones dropped."""
+    raw = _DECIMAL.sub("", text[:RAW_LIMIT] if isinstance(text, str) else "")
+    out = []
+    for part in _SENTENCE_END.split(raw):
+        norm = normalize(part)
+        if norm:
+            out.append(norm)
+    return out
+
+
+class _Message:
+    """The message's sentences joined, with each word's sentence, the words inside a negation's
+    scope, and each concept's (non-negated) hits computed once and shared by every rule."""
+
+    def __init__(self, parts: list[str], negations: frozenset[str], breakers: frozenset[str]):
+        self.present: frozenset[str] | None = None
+        words: list[str] = []
+        self.sentence_of: list[int] = []
+        self.negated: set[int] = set()
+        for si, part in enumerate(parts):
+            ws = part.split(" ")
+            base = len(words)
+            for i, w in enumerate(ws):
+                if w in negations:
+                    counted = 0
+                    for j in range(i + 1, len(ws)):
+                        if ws[j] in breakers or counted >= NEGATION_SCOPE:
+                            break
+                        self.negated.add(base + j)
+                        counted += ws[j] not in _LIST_WORDS
+            words.extend(ws)
+            self.sentence_of.extend([si] * len(ws))
+        self.text = " ".join(words)
+        self.starts: list[int] = []
+        pos = 0
+        for w in words:
+            self.starts.append(pos)
+            pos += len(w) + 1
+        self._hits: dict[str, list[tuple[int, str]]] = {}
+
+    def word_at(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    def hits(self, name: str, pattern: Concept) -> list[tuple[int, str]]:
+        """(word index, matched text) of each hit of a concept that is not negated."""
+        found = self._hits.get(name)
+        if found is None:
+            found = []
+            for m in pattern.finditer(self.text, self.present):
+                w = self.word_at(m.start())
+                if w not in self.negated:
+                    found.append((w, m.group(0)))
+            self._hits[name] = found
+        return found
+
+
+def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
+    groups = [[h for n in names for h in msg.hits(n, safety.concepts[n])] for names in rule.concepts]
+    if any(not g for g in groups):
+        return None
+    blocked = {msg.sentence_of[w] for n in rule.unless for w, _ in msg.hits(n, safety.concepts[n])}
+    if rule.scope == "message":
+        if blocked:
+            return None
+        candidates = [groups]
+    else:
+        sentences_with_all = set.intersection(*({msg.sentence_of[w] for w, _ in g} for g in groups)) - blocked
+        candidates = [[[h for h in g if msg.sentence_of[h[0]] == si] for g in groups] for si in sorted(sentences_with_all)]
+    for found in candidates:
+        if rule.within is None or _close(found, rule.within):
+            return " + ".join(hits[0][1] for hits in found)
+    return None
+
+
+def _close(found: list[list[tuple[int, str]]], within: int) -> bool:
+    """Whether one hit of each concept can be picked so that all lie within ``within`` words."""
+    for a, _ in found[0]:
+        if all(any(abs(w - a) <= within for w, _ in hits) for hits in found[1:]):
+            return True
+    return False
 
 
 def _negated(text: str, start: int, negations: frozenset[str]) -> bool:
@@ -28,20 +137,53 @@ def _negated(text: str, start: int, negations: frozenset[str]) -> bool:
 
 
 def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> RedFlag | None:
-    """The most urgent red-flag group the text describes, or None."""
-    normalized = text if already_normalized else normalize(text)
+    """The most urgent red-flag group the text describes, or None.
+
+    Pass the raw message where there is one: sentence boundaries come from its punctuation. An
+    already normalised text is read as one sentence.
+    """
+    if already_normalized:
+        normalized, parts = text, [text] if text else []
+    else:
+        normalized, parts = normalize(text), sentences(text)
     if not normalized:
         return None
+    msg = _Message(parts, safety.negations, safety.scope_breakers)
+    present = _literals(safety).present_in(msg.text + " " + normalized)
+    msg.present = present
     best: RedFlag | None = None
-    for group in safety.groups:
-        if best is not None and URGENCY_ORDER.get(group.urgency, 9) >= URGENCY_ORDER.get(best.group.urgency, 9):
-            continue
+    for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):
+        if best is not None:
+            break
+        for rule in group.rules:
+            matched = _rule_hit(safety, rule, msg)
+            if matched is not None:
+                best = RedFlag(group, matched, rule.kind)
+                break
+        if best is not None:
+            break
         for pattern in group.patterns:
             hit = next(
-                (m for m in pattern.finditer(normalized) if not _negated(normalized, m.start(), safety.negations)),
+                (m for m in pattern.finditer(normalized, present)
+                 if not _negated(normalized, m.start(), safety.negations)),
                 None,
             )
             if hit is not None:
                 best = RedFlag(group, hit.group(0))
                 break
     return best
+
+
+_LITERALS: dict[int, tuple[Safety, Literals]] = {}
+
+
+def _literals(safety: Safety) -> Literals:
+    """Every gate literal of a screen's expressions, worked out once per loaded knowledge base."""
+    entry = _LITERALS.get(id(safety))
+    if entry is None or entry[0] is not safety:
+        gated = [p for c in safety.concepts.values() for p in c.parts] + [p for g in safety.groups for p in g.patterns]
+        entry = (safety, Literals(gated))
+        if len(_LITERALS) > 8:  # reloads replace the knowledge base; keep only recent ones
+            _LITERALS.clear()
+        _LITERALS[id(safety)] = entry
+    return entry[1]

@@ -3,9 +3,13 @@
     .venv/bin/python tests/bench/matcher.py
 
 1. The bundled knowledge base, over at least 1,000 questions: the project's labelled questions
-   plus variants of them (words shuffled, a typo added, padded into long posts). Target: p99 < 1 ms.
+   plus variants of them (words shuffled, a typo added, padded into long posts). Target: p99 < 2 ms.
 2. A generated knowledge base of 1,000 topics and 20,000 phrasings over a 6,000-word vocabulary.
-   Target: p99 < 20 ms.
+   Target: p99 < 25 ms.
+
+Every question goes through the whole decision: the red-flag screen, the scope check, words and
+meaning (the static embedding model). Times are wall-clock and, beside them, CPU time of this
+process, which a busy machine disturbs less.
 """
 
 from __future__ import annotations
@@ -50,17 +54,19 @@ def variants(questions: list[str], n: int, rng: random.Random) -> list[str]:
     return out
 
 
-def measure(matcher: Matcher, questions: list[str]) -> tuple[float, float, float]:
+def measure(matcher: Matcher, questions: list[str]) -> tuple[float, float, float, float]:
     for q in questions[:50]:  # warm the typo cache the way a running bot would be warm
         matcher.match(q)
-    times = []
+    times, cpu = [], []
     for q in questions:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         matcher.match(q)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     times.sort()
+    cpu.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    return statistics.median(times), p99, max(times)
+    return statistics.median(times), p99, max(times), cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))]
 
 
 def generated_kb(n_topics: int, per_topic: int, rng: random.Random) -> dict[str, str]:
@@ -68,7 +74,8 @@ def generated_kb(n_topics: int, per_topic: int, rng: random.Random) -> dict[str,
     vocab = sorted({"".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 10))) for _ in range(6000)})
     texts = {
         name: (ROOT / "knowledge" / name).read_text(encoding="utf-8")
-        for name in ("sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml")
+        for name in ("sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml",
+                     "scope.yaml")
     }
     topics = []
     for topic in base.topics.values():  # keep the real steps so the knowledge base is valid
@@ -100,11 +107,11 @@ def main() -> None:
     matcher = Matcher(kb)
     load_ms = (time.perf_counter() - t0) * 1000
     questions = variants(base_questions, 1200, rng)
-    median, p99, worst = measure(matcher, questions)
+    median, p99, worst, cpu99 = measure(matcher, questions)
     print(f"bundled knowledge base: {len(kb.topics)} topics, {len(matcher.pattern_strings)} phrasings")
     print(f"  load and index: {load_ms:.1f} ms")
-    print(f"  {len(questions)} questions: median {median:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms"
-          f"  (target p99 < 1 ms: {'met' if p99 < 1 else 'NOT met'})")
+    print(f"  {len(questions)} questions: median {median:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms, "
+          f"CPU p99 {cpu99:.3f} ms  (target p99 < 2 ms: {'met' if p99 < 2 else 'NOT met'})")
 
     texts = generated_kb(1000, 20, rng)
     t0 = time.perf_counter()
@@ -113,11 +120,11 @@ def main() -> None:
     load_ms = (time.perf_counter() - t0) * 1000
     vocab_questions = [" ".join(rng.choice(p["patterns"]).split()[:4]) for p in yaml.safe_load(texts["topics/all.yaml"])["topics"]]
     questions = variants(base_questions + vocab_questions, 1200, rng)
-    median, p99, worst = measure(big_matcher, questions)
+    median, p99, worst, cpu99 = measure(big_matcher, questions)
     print(f"generated knowledge base: {len(big.topics)} topics, {len(big_matcher.pattern_strings)} phrasings")
     print(f"  load and index: {load_ms:.1f} ms")
-    print(f"  {len(questions)} questions: median {median:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms"
-          f"  (target p99 < 20 ms: {'met' if p99 < 20 else 'NOT met'})")
+    print(f"  {len(questions)} questions: median {median:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms, "
+          f"CPU p99 {cpu99:.3f} ms  (target p99 < 25 ms: {'met' if p99 < 25 else 'NOT met'})")
 
 
 if __name__ == "__main__":

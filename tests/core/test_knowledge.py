@@ -152,9 +152,24 @@ def test_every_problem_is_reported_not_just_the_first(kb_copy):
     assert any("[squats] colour" in p for p in found) and any("[rest] source" in p for p in found)
 
 
+def _group(doc, gid):
+    return next(g for g in doc["groups"] if g["id"] == gid)
+
+
 def test_bad_red_flag_regex_is_named(kb_copy):
-    edit(kb_copy / "safety.yaml", lambda d: d["groups"][0]["patterns"].append("numb(ness"))
+    edit(kb_copy / "safety.yaml", lambda d: _group(d, "emergency")["patterns"].append("numb(ness"))
     assert any("safety.yaml" in p and "not a valid regular expression" in p for p in problems(kb_copy))
+
+
+def test_bad_concept_regex_and_unknown_concept_are_named(kb_copy):
+    def damage(d):
+        d["concepts"]["saddle"].append("groin(al")
+        _group(d, "soon")["rules"].append({"kind": "typo", "all": ["numbnes", "leg"]})
+
+    edit(kb_copy / "safety.yaml", damage)
+    found = problems(kb_copy)
+    assert any("concepts.saddle" in p and "not a valid regular expression" in p for p in found), found
+    assert any("[soon] rules[" in p and "unknown concept 'numbnes'" in p for p in found), found
 
 
 def test_kb_check_command_exit_codes(kb_copy, capsys):

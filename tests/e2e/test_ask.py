@@ -103,6 +103,18 @@ async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_i
     assert dm.embeds[0].title in {g.title for g in world.bot.services.kb.safety.groups}
 
 
+async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_channel(world: World) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} my back pain is so bad I want to kill myself")
+
+    note = world.channel.last_message
+    assert note.embeds[0].title == "I've answered you privately"
+    assert "kill" not in embed_text(note.embeds[0]).lower()
+    dm = world.alice.user.dm_channel.last_message.embeds[0]
+    assert "988" in dm.description and "116 123" in dm.description
+    assert not dm.fields  # the crisis lines and nothing else: no warning-sign list, no exercise
+    assert "booty" not in embed_text(dm).lower()
+
+
 async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(world: World) -> None:
     world.env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user")
 

@@ -1,0 +1,211 @@
+"""Regular expressions that skip the texts they cannot match.
+
+The safety screen and the scope check hold hundreds of expressions, and most of them cannot match a
+given message: "numb\\w* ... groin" needs "numb" somewhere in it. ``Gated`` works out, once, a set
+of literal strings of which any match must contain at least one (from the parsed expression), and
+runs the expression only when one of them is in the text. A substring test costs far less than the
+backtracking scan of an expression full of ``(\\w+ ){0,3}``, so a long forum post costs what its
+words need, not what the whole vocabulary does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+try:  # the parser behind re.compile; its module name changed in Python 3.11
+    from re import _constants as _c  # type: ignore[attr-defined]  # private, read only
+    from re import _parser as _p  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10 and older
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+MIN_LITERAL = 3  # shorter literals are in almost every text and would gate nothing
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literals of which every match contains at least one, or None when no such set is known."""
+    try:
+        parsed = _p.parse(pattern)
+    except re.error:
+        return None
+    found = _sequence(list(parsed))
+    return frozenset(found) if found else None
+
+
+def _sequence(items: list) -> set[str] | None:
+    """The best any-of set for a sequence: the one whose shortest literal is longest."""
+    options: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if len(run.strip()) >= MIN_LITERAL:
+            options.append({run})
+        run = ""
+        inner: set[str] | None = None
+        if op is _c.SUBPATTERN:
+            inner = _sequence(list(av[-1]))
+        elif op is _c.BRANCH:
+            branches = [_sequence(list(b)) for b in av[1]]
+            if branches and all(b for b in branches):
+                inner = set().union(*branches)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            inner = _sequence(list(av[2]))
+        if inner:
+            options.append(inner)
+    if len(run.strip()) >= MIN_LITERAL:
+        options.append({run})
+    if not options:
+        return None
+    return max(options, key=lambda s: (min(len(x.strip()) for x in s), -len(s)))
+
+
+_PLAIN = re.compile(r"[a-z0-9 ]+")
+_LEADING_WORD = re.compile(r"\\b|\(\?:")  # a leading \b or non-capturing "(?:" adds nothing
+
+
+def leading_literals(pattern: str) -> frozenset[str] | None:
+    """A cheap gate from how the expression starts: "numb\\w*" needs "numb", "(fell|fallen) on"
+    needs "fell" or "fallen". None when the start is not plain words (the expression always runs).
+    Much cheaper than ``required_literals`` and enough for expressions written word-first."""
+    if _top_level_bar(pattern):
+        return None
+    rest = pattern
+    while True:
+        m = _LEADING_WORD.match(rest)
+        if m is None:
+            break
+        rest = rest[m.end():]
+    m = _PLAIN.match(rest)
+    if m is not None and len(m.group(0).strip()) >= MIN_LITERAL and not rest[m.end():m.end() + 1] in ("?", "*", "{", "|"):
+        return frozenset({m.group(0)})
+    if rest.startswith("("):
+        depth, i = 0, 0
+        for i, ch in enumerate(rest):
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+        inner, after = rest[1:i], rest[i + 1:i + 2]
+        if after in ("?", "*", "{") or inner.startswith("?"):
+            return None
+        options = inner.split("|")
+        if all(_PLAIN.fullmatch(o) and len(o.strip()) >= MIN_LITERAL for o in options):
+            return frozenset(options)
+    return None
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+class Gated:
+    """One expression, compiled on first use, and the literals that let a text skip it."""
+
+    __slots__ = ("source", "_regex", "gate")
+
+    def __init__(self, pattern: str, wrap: bool = False):
+        self.source = r"\b(?:" + pattern + r")\b" if wrap else pattern
+        self._regex: re.Pattern[str] | None = None
+        self.gate = leading_literals(pattern) or required_literals(pattern)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.source)
+        return self._regex
+
+    @property
+    def pattern(self) -> str:
+        return self.source
+
+    def possible(self, text: str, present: frozenset[str] | None = None) -> bool:
+        """Whether the text may match: one of the gate's literals is in it (``present``, when
+        given, is the set of every literal of interest that the text contains)."""
+        if self.gate is None:
+            return True
+        if present is not None:
+            return not self.gate.isdisjoint(present)
+        return any(lit in text for lit in self.gate)
+
+    def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        if self.possible(text, present):
+            yield from self.regex.finditer(text)
+
+    def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
+        return self.regex.search(text) if self.possible(text, present) else None
+
+
+class Concept:
+    """A vocabulary: several expressions, each matched as whole words, each gated on its own."""
+
+    __slots__ = ("name", "parts", "_always", "_by_literal", "_keys")
+
+    def __init__(self, name: str, patterns: Iterable[str]):
+        self.name = name
+        self.parts = tuple(Gated(p, wrap=True) for p in patterns)
+        self._always = tuple(i for i, p in enumerate(self.parts) if p.gate is None)
+        self._by_literal: dict[str, list[int]] = {}
+        for i, part in enumerate(self.parts):
+            for lit in part.gate or ():
+                self._by_literal.setdefault(lit, []).append(i)
+        self._keys = frozenset(self._by_literal)
+
+    def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        if present is None:
+            for part in self.parts:
+                yield from part.finditer(text)
+            return
+        chosen = set(self._always)
+        for lit in self._keys & present:
+            chosen.update(self._by_literal[lit])
+        for i in sorted(chosen):
+            yield from self.parts[i].regex.finditer(text)
+
+    def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
+        for part in self.parts:
+            m = part.search(text, present)
+            if m is not None:
+                return m
+        return None
+
+
+class Literals:
+    """Every gate literal of a set of expressions, indexed by its first three characters, so that
+    finding which of them occur in a text costs one pass over the text's trigrams."""
+
+    __slots__ = ("_by_trigram", "_keys")
+
+    def __init__(self, gated: Iterable[Gated]):
+        self._by_trigram: dict[str, list[str]] = {}
+        for lit in sorted({lit for g in gated if g.gate is not None for lit in g.gate}):
+            self._by_trigram.setdefault(lit[:MIN_LITERAL], []).append(lit)
+        self._keys = frozenset(self._by_trigram)
+
+    def present_in(self, text: str) -> frozenset[str]:
+        """The literals that occur in the text, exactly as ``lit in text`` would say."""
+        trigrams = {text[i:i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}
+        return frozenset(
+            lit for tg in self._keys & trigrams for lit in self._by_trigram[tg] if lit in text
+        )

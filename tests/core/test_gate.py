@@ -1,0 +1,57 @@
+"""Gated expressions must find exactly what the plain expression finds: a gate only saves time."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import yaml
+
+from bot.core.gate import Gated, Literals, leading_literals, required_literals
+from bot.core.knowledge import load_knowledge
+from bot.settings import DEFAULT_KNOWLEDGE
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"numb\w*", {"numb"}),
+        (r"(fell|fallen|falling) (\w+ )?(down|over)", {"fell", "fallen", "falling"}),
+        (r"abc\w*|xyz", None),  # an alternative at the top level: no one literal is needed
+        (r"(\w+ ){0,3}foo", None),
+        (r"an?a?esthesia", None),
+    ],
+)
+def test_leading_literals(pattern, needs):
+    assert leading_literals(pattern) == (frozenset(needs) if needs else None)
+
+
+def test_required_literals_looks_inside_the_expression():
+    assert required_literals(r"(\w+ ){0,3}foo") == {"foo"}
+    assert required_literals(r"(a|bb) x") is None
+
+
+def test_every_bundled_expression_finds_the_same_with_and_without_its_gate():
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    gated = [p for c in kb.safety.concepts.values() for p in c.parts] + [p for g in kb.safety.groups for p in g.patterns]
+    literals = Literals(gated)
+    eval_file = DEFAULT_KNOWLEDGE / "eval" / "real-dev.yaml"
+    texts = [" ".join(re.findall(r"[a-z0-9]+", item["q"].lower())) for item in yaml.safe_load(eval_file.read_text())]
+    rng = random.Random(3)
+    words = " ".join(texts).split()
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(3, 60))) for _ in range(200)]
+    checked = 0
+    for text in texts:
+        present = literals.present_in(text)
+        for g in gated:
+            plain = [m.span() for m in re.finditer(g.source, text)]
+            assert [m.span() for m in g.finditer(text, present)] == plain, (g.source, text)
+            checked += bool(plain)
+    assert checked > 100  # the texts really exercise the expressions
+
+
+def test_a_gate_skips_texts_without_its_literal():
+    g = Gated(r"numb\w* (\w+ ){0,3}groin")
+    assert not g.possible("my knee hurts")
+    assert g.possible("numbness in my groin")

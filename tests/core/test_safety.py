@@ -1,0 +1,130 @@
+"""The red-flag screen on wordings nobody wrote into a pattern: concepts, negation, crisis, hyperbole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.compose import reply_for
+from bot.core.knowledge import load_knowledge
+from bot.core.matching import Matcher
+from bot.core.safety import screen, sentences
+from bot.settings import DEFAULT_KNOWLEDGE
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(DEFAULT_KNOWLEDGE)
+
+
+@pytest.fixture(scope="module")
+def matcher(kb):
+    return Matcher(kb)
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        # a symptom word and a place word in one sentence, whatever lies between
+        ("after power cleans my genitals fell asleep for a couple of minutes", "emergency"),
+        ("bent over and now theres very slight numbness around my buttock and groin", "emergency"),
+        ("kinda tingly feeling in my private parts since my back went", "emergency"),
+        ("I keep leaking a little pee since the back pain started", "emergency"),
+        ("it's getting harder to start peeing and my back is killing me", "emergency"),
+        ("my left leg has been getting weaker every day this week", "emergency"),
+        ("chest pain that goes through to my back", "emergency"),
+        ("there's a pulsing feeling in my belly and my lower back aches", "emergency"),
+        ("got knocked onto cement playing ball and my back hurts since", "soon"),
+        ("lower back pain and I noticed blood in my urine", "soon"),
+        ("new severe pain in my lower back and it wakes me up in the night", "soon"),
+        ("I'm 63 and my leg burns after a short walk", "soon"),
+        ("had breast cancer a few years ago. Now my lower back aches.", "soon"),
+        ("lost 8 kilos without trying and my back hurts", "soon"),
+        ("back pain plus chills and I feel awful", "soon"),
+        ("been on prednisone for years and suddenly my back hurts", "soon"),
+        ("which doctor should I see for back pain", "ask"),
+        ("how long is too long for back pain to last", "ask"),
+    ],
+)
+def test_concepts_catch_wordings_no_pattern_names(kb, message, urgency):
+    flag = screen(kb.safety, message)
+    assert flag is not None, message
+    assert flag.group.urgency == urgency, (flag.group.id, flag.kind, flag.matched)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my back pain is so bad I want to kill myself",
+        "honestly I don't want to be alive anymore with this pain",
+        "some days I think everyone would be better off without me",
+        "I've been having thoughts of hurting myself since the pain started",
+    ],
+)
+def test_self_harm_is_a_crisis_above_every_other_group(kb, message):
+    flag = screen(kb.safety, message + ". Also numbness in my groin.")
+    assert flag is not None and flag.group.urgency == "crisis"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "these deadlifts are killing me",
+        "suicide squats destroyed my legs yesterday",
+        "leg day killed me, I could die lol my glutes are dead",
+        "no numbness or tingling in my groin, just tight hips",
+        "I didn't fall, I just bent over wrong",
+        "my legs feel weak after leg day, is that normal",
+        "my glutes are asleep, how do I wake them up",
+        "does the lying leg curl feel weak at first?",
+        "is the leg press ok",
+        "in the fall I started doing hip thrusts",
+        "what's the best exercise for my glutes",
+    ],
+)
+def test_everyday_gym_talk_is_not_a_red_flag(kb, message):
+    flag = screen(kb.safety, message)
+    assert flag is None, (message, flag and (flag.group.id, flag.kind, flag.matched))
+
+
+PROBES = yaml.safe_load((Path(__file__).parent / "safety_probes.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("message", PROBES["red_flags"])
+def test_red_flags_in_other_words(kb, message):
+    assert screen(kb.safety, message) is not None, message
+
+
+@pytest.mark.parametrize("message", PROBES["not_red_flags"])
+def test_other_words_that_are_not_red_flags(kb, message):
+    flag = screen(kb.safety, message)
+    assert flag is None, (message, flag and (flag.group.id, flag.kind, flag.matched))
+
+
+def test_a_negation_reaches_only_its_own_clause(kb):
+    assert screen(kb.safety, "no pain in my hips but my groin went numb") is not None
+    assert screen(kb.safety, "no pain in my hips. My groin went numb.") is not None
+
+
+def test_sentences_split_on_punctuation_not_on_decimals():
+    assert sentences("I lift 2.5 kg. It hurts!\nWhy?") == ["i lift 25 kg", "it hurts", "why"]
+
+
+def test_crisis_reply_is_warm_short_and_has_crisis_lines_without_exercise(kb, matcher):
+    reply = reply_for(kb, matcher.match("my back pain is so bad I want to kill myself"))
+    text = reply.body
+    assert reply.kind == "red_flag" and reply.urgency == "crisis" and reply.private
+    assert "988" in text and "116 123" in text and "emergency number" in text
+    assert not reply.fields, "no warning-sign list or anything else after the crisis lines"
+    assert len(text) < 1000
+    for exercise in ("booty", "squeeze", "glute", "stretch", "step"):
+        assert exercise not in text.lower()
+
+
+def test_red_flag_reply_lists_warning_signs_and_no_exercise(kb, matcher):
+    reply = reply_for(kb, matcher.match("my genitals fell asleep after cleans"))
+    assert reply.kind == "red_flag" and reply.urgency == "emergency"
+    assert reply.fields and "Warning signs" in reply.fields[0].name
+    assert "booty flex" not in reply.body.lower()
