@@ -107,7 +107,7 @@ async def child(args: argparse.Namespace) -> int:
         return ReminderMessage("Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id)
 
     dispatcher = Dispatcher(db, DiscordSender(client), compose, clock.now, clock.sleep,
-                            grace=timedelta(hours=12), name=f"crash-child-{os.getpid()}")
+                            grace=timedelta(hours=12))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     dispatcher.start()

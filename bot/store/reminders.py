@@ -449,6 +449,7 @@ class ReminderStore:
         limit: int = 100,
         *,
         only_user: int | None = None,
+        dead: Sequence[str] = (),
     ) -> list[tuple[DeliveryRow, str]]:
         """The one place a lease is judged: claim, in one transaction, the deliveries that are
         due to be looked at again, and return each with the status it had (``pending`` or
@@ -456,7 +457,8 @@ class ReminderStore:
 
         Those are retries whose time has come (``pending``, ``retry_at <= now``) and claims taken
         at or before ``lease_cutoff`` by another dispatcher, which stopped or died between
-        claiming and marking. A dispatcher's own claims are never taken from it (they may still
+        claiming and marking; claims held by the dispatchers named in ``dead`` (known to be gone)
+        are taken whatever their age. A dispatcher's own claims are never taken from it (they may still
         be in flight). Each comes back claimed by ``claimed_by`` with one more attempt; the caller
         sends it or records why not (``finish``). On PostgreSQL this is one
         ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``.
@@ -470,10 +472,12 @@ class ReminderStore:
                 " ORDER BY retry_at LIMIT ?",
                 (stamp, *extra, limit),
             )
+            gone = ", ".join("?" * len(dead))
             rows += await self.db.fetchall(
-                f"SELECT id, status FROM reminder_deliveries WHERE status = 'claimed' AND claimed_at <= ?"
+                "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
+                f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
                 f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?",
-                (format_utc(lease_cutoff), claimed_by, *extra, max(0, limit - len(rows))),
+                (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
             )
             taken: list[tuple[DeliveryRow, str]] = []
             for row in rows:
@@ -486,6 +490,15 @@ class ReminderStore:
                 assert fresh is not None
                 taken.append((_delivery(fresh), row["status"]))
         return taken
+
+    async def claim_holders(self, *, only_user: int | None = None) -> list[str]:
+        """The names of the dispatchers holding claims."""
+        user_filter = "" if only_user is None else " AND user_id = ?"
+        rows = await self.db.fetchall(
+            f"SELECT DISTINCT claimed_by FROM reminder_deliveries WHERE status = 'claimed'{user_filter}",
+            () if only_user is None else (only_user,),
+        )
+        return [r[0] for r in rows if r[0]]
 
     async def finish(
         self,

@@ -224,7 +224,8 @@ async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_data
 
 async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
-    service, dispatcher, sender = make(db, clock)
+    # On another machine: nothing here can tell whether it is gone, so its lease decides.
+    service, dispatcher, sender = make(db, clock, name="another-host:4242:d1")
     await service.on(ALICE, LONDON)
     clock.set("2026-03-02T07:30")
     sender.script.append("crash-before")
@@ -252,6 +253,24 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
         ]  # fmt: skip
     finally:
         await reopened.close()
+
+
+async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(db: Database) -> None:
+    import socket
+
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    dead = f"{socket.gethostname()}:999999999:d1"  # no such process
+    service, dispatcher, sender = make(db, clock, name=dead)
+    await service.on(ALICE, LONDON)
+    clock.set("2026-03-02T07:30")
+    sender.script.append("crash-after")  # it reached the person; the record never said so
+    with pytest.raises(SimulatedCrash):
+        await dispatcher.run_pending()
+    _, restarted, sender2 = make(db, clock, FakeSender(clock, sender.inbox))
+    clock.advance(timedelta(seconds=3))  # the restart: well within the lease
+    await restarted.run_pending()
+    assert [c.at for c in sender2.calls] == [utc("2026-03-02T07:30:03")]  # at once, not after the lease
+    assert [c.message.occurrence_key for c in sender2.inbox] == ["2026-03-02T07:30"]  # seen once (nonce)
 
 
 async def test_a_crash_between_send_and_mark_is_resent_with_the_same_nonce_and_seen_once(db: Database) -> None:

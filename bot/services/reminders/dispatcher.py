@@ -47,6 +47,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -82,6 +84,29 @@ MIN_GRACE = timedelta(minutes=1)
 SKIPPED_DONE = "skipped: you had already done a routine this session"
 SKIPPED_LATE = "too late: missed by more than the grace period (the bot was not running or could not send)"
 SKIPPED_REPLACED = "replaced by a later reminder"
+
+
+def _dead(holder: str, me: str) -> bool:
+    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this host in a process
+    that no longer exists, or in this very process id (a restarted container is pid 1 again) under
+    another name. Anything else (another host, an unknown name) is left to its lease."""
+    try:
+        host, pid_text, _ = holder.split(":", 2)
+        my_host, my_pid, _ = me.split(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != my_host or holder == me:
+        return False
+    if str(pid) == my_pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists (another user's process, perhaps): not ours to judge
+    return False
 
 
 @dataclass
@@ -154,7 +179,9 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.only_user = only_user
         self.keep_history = keep_history
-        self.name = name or f"dispatcher-{uuid.uuid4().hex[:12]}"
+        # host:pid:random, so a restarted process can tell its dead predecessor's claims (see _dead).
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self._looked_for_dead = False
         self.stats = DispatchStats()
         self.max_in_flight = max_in_flight
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -282,8 +309,12 @@ class Dispatcher:
         more = False
 
         room = max(1, self.max_in_flight - len(self._inflight))
+        dead: list[str] = []
+        if not self._looked_for_dead:  # once, at start: a crashed predecessor's claims need no lease
+            dead = [h for h in await self.store.claim_holders(only_user=self.only_user) if _dead(h, self.name)]
+            self._looked_for_dead = not dead
         recover = await self.store.claim_expired(
-            now, now - self.lease, self.name, min(self.batch, room), only_user=self.only_user
+            now, now - self.lease, self.name, min(self.batch, room), only_user=self.only_user, dead=dead
         )
         for row, was in recover:
             if self._stopping:
