@@ -11,8 +11,6 @@ Nothing here prints or logs the token.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import os
 import sqlite3
@@ -30,7 +28,8 @@ import discord
 
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
-from bot.settings import Settings, SettingsError, token_looks_valid
+from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
+from bot.settings import DEFAULT_KNOWLEDGE, Settings, SettingsError, token_looks_valid
 from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
 
 log = logging.getLogger("lowback.ops")
@@ -226,10 +225,10 @@ async def check_database(path: Path) -> Check:
 
 def check_knowledge(path: Path) -> Check:
     name = "knowledge base"
-    fix = (
-        "Fix the files named above and run `lowback kb check` until it passes; to use the knowledge base "
-        "that ships with the bot, unset LOWBACK_KNOWLEDGE (Docker: remove the knowledge mount)."
-    )
+    fix = "Fix the files named above and run `lowback kb check` until it passes."
+    if Path(path).resolve() != DEFAULT_KNOWLEDGE.resolve():
+        fix += (" To use the knowledge base that ships with the bot instead, unset LOWBACK_KNOWLEDGE "
+                "(or drop --knowledge; Docker: remove the knowledge mount).")
     try:
         kb = load_knowledge(path)
     except KnowledgeError as exc:
@@ -433,52 +432,8 @@ def _fsync_folder(folder: Path) -> None:
 
 # -- invite link ---------------------------------------------------------------------------------
 
-SCOPES = ("bot", "applications.commands")
-
-# Exactly what the bot needs, nothing more (no administrator, no manage-anything, no mention-everyone).
-BOT_PERMISSIONS = discord.Permissions(
-    # See the channel at all: needed to answer a mention and to post a routine in it.
-    view_channel=True,
-    # Answer a mention, and post the routine message that it then edits phase by phase.
-    send_messages=True,
-    # The same when someone asks in a thread.
-    send_messages_in_threads=True,
-    # Every answer is an embed; without this Discord drops it.
-    embed_links=True,
-    # Reply to the message that asked (a reply references it) and find its own routine message again.
-    read_message_history=True,
-)
-
-
-def invite_url(client_id: int) -> str:
-    """The link a server owner opens to add the bot, with exactly its scopes and permissions."""
-    return discord.utils.oauth_url(client_id, permissions=BOT_PERMISSIONS, scopes=SCOPES)
-
-
-def client_id_from_token(token: str | None) -> int | None:
-    """The bot's user id, read from the token's first part (base64 of the id), or None.
-
-    For every application made since 2017 the bot's user id is also the application (client) id.
-    """
-    if not token:
-        return None
-    first = token.strip().split(".", 1)[0]
-    if not first:
-        return None
-    try:
-        raw = base64.b64decode(first + "=" * (-len(first) % 4), altchars=b"-_", validate=True)
-        text = raw.decode("ascii")
-    except (binascii.Error, ValueError):
-        return None
-    if not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if 0 < value < 2**64 else None
-
-
-def resolve_client_id(settings: Settings) -> int | None:
-    """LOWBACK_CLIENT_ID if set (for old applications whose bot id differs), else the id in the token."""
-    return settings.client_id or client_id_from_token(settings.token)
+# The invite link lives in bot.invite (no discord import, so `lowback invite-url` is quick).
+BOT_PERMISSIONS = discord.Permissions(**{name: True for name in PERMISSIONS})
 
 
 # -- heartbeat -----------------------------------------------------------------------------------

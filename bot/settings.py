@@ -11,15 +11,30 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import platformdirs
-
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KNOWLEDGE = PACKAGE_ROOT / "knowledge"
+
+
+def bundled_knowledge() -> Path:
+    """The knowledge base that ships with the bot: the ``bot.knowledge`` data package of an
+    installed wheel (or of an editable install), else ``knowledge/`` beside ``bot/`` in a checkout."""
+    from importlib import resources
+
+    try:
+        folder = resources.files("bot.knowledge")
+    except ModuleNotFoundError:  # run from a checkout that is not installed (PYTHONPATH=...)
+        return PACKAGE_ROOT / "knowledge"
+    path = Path(str(folder))
+    return path if path.is_dir() else PACKAGE_ROOT / "knowledge"
+
+
+DEFAULT_KNOWLEDGE = bundled_knowledge()
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
 
 
 def default_database() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
 
 

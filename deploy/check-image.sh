@@ -97,7 +97,7 @@ check "without a token it says where to put one and exits 2" \
 cp -r knowledge "$WORK/kb" && echo 'id: [unclosed' >>"$WORK/kb/topics/avoid.yaml" && chmod -R a+rX "$WORK/kb"
 check "a mounted broken knowledge base is refused in plain words" \
   expect_code 1 "topics/avoid.yaml: not valid YAML" \
-  once -v "$WORK/kb:/app/knowledge:ro" -e DISCORD_TOKEN="$TOKEN" "$IMAGE" doctor --offline
+  once -v "$WORK/kb:/app/knowledge:ro" -e LOWBACK_KNOWLEDGE=/app/knowledge -e DISCORD_TOKEN="$TOKEN" "$IMAGE" doctor --offline
 
 # --- the stand-in for Discord ---------------------------------------------------------------------
 "$ENGINE" run -d --name "$NAME-discord" --network "$NAME" \

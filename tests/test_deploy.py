@@ -24,7 +24,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from bot import cli
+from bot.terminal import cli
 from bot.ops import heartbeat_path, touch_heartbeat
 from bot.settings import Settings, read_dotenv
 
@@ -204,13 +204,24 @@ def test_image_is_an_official_slim_python_and_runs_as_a_non_root_user(instructio
     assert users and users[-1].split(":")[0] not in ("root", "0")
 
 
-def test_database_on_the_volume_and_knowledge_baked_in(instructions: list[tuple[str, str]]) -> None:
-    final = stages(instructions)[-1]
+def test_database_on_the_volume_and_knowledge_inside_the_package(instructions: list[tuple[str, str]]) -> None:
+    build, final = stages(instructions)[0], stages(instructions)[-1]
     env = env_of(final)
     volumes = [v for keyword, rest in final if keyword == "VOLUME" for v in split_args(rest)]
     assert any(env["LOWBACK_DATABASE"].startswith(v.rstrip("/") + "/") for v in volumes)
-    copied_to = [split_args(rest)[-1] for keyword, rest in final if keyword == "COPY" and "knowledge" in rest]
-    assert env["LOWBACK_KNOWLEDGE"] in copied_to
+    # The knowledge base is package data: copied in before `pip install .`, no setting needed.
+    assert "LOWBACK_KNOWLEDGE" not in env
+    steps = [(keyword, rest) for keyword, rest in build if keyword in ("COPY", "RUN")]
+    copied = next(i for i, (k, rest) in enumerate(steps) if k == "COPY" and split_args(rest)[0] == "knowledge")
+    installed = next(i for i, (k, rest) in enumerate(steps) if k == "RUN" and re.search(r"pip install [^\n]*\s\.(\s|$)", rest))
+    assert copied < installed
+    assert "setup.py" in " ".join(rest for k, rest in steps[:installed] if k == "COPY")
+
+
+def test_no_deployment_file_needs_the_knowledge_setting(compose: dict) -> None:
+    unit = dict(v.split("=", 1) for k, v in unit_entries(UNIT.read_text(encoding="utf-8"))["Service"] if k == "Environment")
+    assert "LOWBACK_KNOWLEDGE" not in unit
+    assert "LOWBACK_KNOWLEDGE" not in compose["services"]["bot"]["environment"]
 
 
 def test_dependencies_come_from_the_pins(instructions: list[tuple[str, str]]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeClock
 
-from bot import cli
+from bot.terminal import cli
 from bot.app import run_bot
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.settings import Settings

@@ -60,6 +60,8 @@ class Report:
     by: dict[str, list[int]] = field(default_factory=lambda: {"topics": [0, 0], "red_flag": [0, 0], "no_match": [0, 0]})
     false_red_flags: int = 0
     not_red_flags: int = 0  # questions that were not red flags: the false-alarm denominator
+    caught_by_net: int = 0  # red flags the rules missed and the learned second net caught
+    false_by_net: int = 0  # false alarms raised by that net
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # red-flag kind -> [total, caught]
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -78,6 +80,8 @@ class Report:
             out[key]["interval"] = [round(x, 4) for x in wilson(passed, total)]
         out["false_red_flags"] = self.false_red_flags
         out["not_red_flags"] = self.not_red_flags
+        out["caught_by_net"] = self.caught_by_net
+        out["false_by_net"] = self.false_by_net
         out["red_flag_kinds"] = {k: {"total": t, "caught": c} for k, (t, c) in sorted(self.by_kind.items())}
         out["misses"] = self.misses
         return out
@@ -97,6 +101,9 @@ class Report:
         lines.append(f"red flags raised on questions that were not red flags: {self.false_red_flags}"
                      + (f" of {self.not_red_flags} ({rate:.1%}, 95% up to "
                         f"{wilson(self.false_red_flags, self.not_red_flags)[1]:.1%})" if self.not_red_flags else ""))
+        if self.caught_by_net or self.false_by_net:
+            lines.append(f"of which by the second net (meaning, not rules): {self.caught_by_net} red flags caught, "
+                         f"{self.false_by_net} false alarms")
         if self.by_kind:
             lines.append("")
             lines.append(f"{'red-flag kind':<22} {'caught':>7} {'total':>6} {'recall':>7}  95% interval")
@@ -174,11 +181,15 @@ def evaluate(matcher: Matcher, items: list[Item], *, unknown_ids: bool = True) -
             report.by[item.category][1] += 1
         else:
             report.misses.append({"q": item.q, "expect": list(item.expect), "got": got_label(result)})
+        by_net = result.red_flag is not None and result.red_flag.kind.startswith("net:")
         if "red_flag" not in item.expect:
             report.not_red_flags += 1
             if result.kind == "red_flag":
                 report.false_red_flags += 1
-        elif item.kind is not None:
+                report.false_by_net += by_net
+        elif result.kind == "red_flag":
+            report.caught_by_net += by_net
+        if "red_flag" in item.expect and item.kind is not None:
             row = report.by_kind.setdefault(item.kind, [0, 0])
             row[0] += 1
             row[1] += result.kind == "red_flag"

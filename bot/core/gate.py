@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 try:  # the parser behind re.compile; its module name changed in Python 3.11
     from re import _constants as _c  # type: ignore[attr-defined]  # private, read only
@@ -120,15 +121,48 @@ def _top_level_bar(pattern: str) -> bool:
     return False
 
 
+_UNKNOWN: Any = object()
+# Expressions already known to compile, with their gates: checking and gating an expression costs
+# far more than looking it up, and the knowledge base holds about a thousand. The result depends
+# only on the expression's text (and the Python version), so a front end may keep this across runs
+# (see bot.services.yaml_cache).
+_KNOWN: dict[str, tuple[str, ...] | None] = {}
+_KNOWN_ADDED = [False]
+
+
+def checked(pattern: str, wrap: bool = False) -> Gated:
+    """A gated expression, after making sure it compiles (raises ``re.error`` if it does not)."""
+    if pattern in _KNOWN:
+        known = _KNOWN[pattern]
+        return Gated(pattern, wrap, gate=frozenset(known) if known is not None else None)
+    re.compile(pattern)
+    gated = Gated(pattern, wrap)
+    _KNOWN[pattern] = tuple(sorted(gated.gate)) if gated.gate is not None else None
+    _KNOWN_ADDED[0] = True
+    return gated
+
+
+def known_expressions() -> tuple[dict[str, tuple[str, ...] | None], bool]:
+    """The expressions known to compile with their gates, and whether any were added this run."""
+    return dict(_KNOWN), _KNOWN_ADDED[0]
+
+
+def remember_expressions(known: dict[str, tuple[str, ...] | None]) -> None:
+    """Take expressions checked in an earlier run (same Python) as known to compile."""
+    for pattern, gate in known.items():
+        if isinstance(pattern, str) and (gate is None or isinstance(gate, tuple)):
+            _KNOWN.setdefault(pattern, gate)
+
+
 class Gated:
     """One expression, compiled on first use, and the literals that let a text skip it."""
 
     __slots__ = ("source", "_regex", "gate")
 
-    def __init__(self, pattern: str, wrap: bool = False):
+    def __init__(self, pattern: str, wrap: bool = False, gate: Any = _UNKNOWN):
         self.source = r"\b(?:" + pattern + r")\b" if wrap else pattern
         self._regex: re.Pattern[str] | None = None
-        self.gate = leading_literals(pattern) or required_literals(pattern)
+        self.gate = (leading_literals(pattern) or required_literals(pattern)) if gate is _UNKNOWN else gate
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -164,7 +198,7 @@ class Concept:
 
     def __init__(self, name: str, patterns: Iterable[str]):
         self.name = name
-        self.parts = tuple(Gated(p, wrap=True) for p in patterns)
+        self.parts = tuple(checked(p, wrap=True) for p in patterns)
         self._always = tuple(i for i, p in enumerate(self.parts) if p.gate is None)
         self._by_literal: dict[str, list[int]] = {}
         for i, part in enumerate(self.parts):

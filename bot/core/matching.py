@@ -19,7 +19,8 @@ How a question is scored
 The decision rule (thresholds below, tuned on the question sets in ``knowledge/eval.yaml`` and the
 shared development set, never on single questions):
 
-* the red-flag screen runs first and wins;
+* the red-flag screen runs first and wins: its rules, then a second net over the question's
+  meaning (``bot.core.semantic.SafetyHeads``) for a crisis or a red flag the rules did not name;
 * a question with no word that ties it to the back or the program and a word that puts it
   elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
   ``no_match``, however well its words match a topic;
@@ -69,7 +70,6 @@ MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is 
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
 SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
 SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
-SEMANTIC_WORDS = 60  # content of a long post embedded: its first 20 and last 40 words
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
@@ -111,15 +111,23 @@ class _Entry:
 class Matcher:
     """Built once per knowledge base; ``match`` is then pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL):
+    def __init__(self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL, heads: Any = DEFAULT_MODEL):
         """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal; the
-        bundled model by default, or None for words alone."""
+        bundled model by default, or None for words alone. ``heads``: the red-flag screen's second
+        net over the same embeddings (the bundled one by default; None for the rules alone)."""
         self.kb = kb
         if embedder is DEFAULT_MODEL:
             from bot.core.semantic import default_embedder
 
             embedder = default_embedder()
         self.embedder = embedder
+        if heads is DEFAULT_MODEL:
+            from bot.core.semantic import default_heads
+
+            heads = default_heads() if embedder is not None else None
+        self.heads = heads
+        by_urgency = {g.urgency: g for g in kb.safety.groups}
+        self._net_groups = {"crisis": by_urgency.get("crisis"), "red_flag": by_urgency.get("ask")}
         self.canon = kb.canonicalizer
         entries: list[_Entry] = []
         texts: list[list[str]] = []
@@ -213,7 +221,7 @@ class Matcher:
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
         # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
-        self.phrasing_vectors = self.embedder.encode(raw_phrasings) if self.embedder is not None else None
+        self.phrasing_vectors = self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:
@@ -285,15 +293,17 @@ class Matcher:
         keyword_hit = self._per_entry_max(((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64))
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
-    def semantic_scores(self, normalized: str) -> np.ndarray | None:
-        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
-        if self.phrasing_vectors is None or not self.n_patterns:
+    def question_vector(self, text: str) -> np.ndarray | None:
+        """The question's embedding (see ``bot.core.semantic.question_text``), or None without a model."""
+        if self.embedder is None:
             return None
-        words = normalized.split()
-        if len(words) > SEMANTIC_WORDS:
-            words = words[: SEMANTIC_WORDS // 3] + words[-(SEMANTIC_WORDS - SEMANTIC_WORDS // 3):]
-        q = self.embedder.encode([" ".join(words)])[0]
-        if not q.any():
+        from bot.core.semantic import question_text
+
+        return self.embedder.encode([question_text(text)])[0]
+
+    def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
+        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
+        if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
         cos = self.phrasing_vectors @ q
         scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
@@ -303,6 +313,8 @@ class Matcher:
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
         flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
+        vector = self.question_vector(normalized) if normalized else None
+        flag = self._second_net(flag, vector)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(normalized, already_normalized=True)
@@ -313,7 +325,7 @@ class Matcher:
             return MatchResult("no_match", None, 0.0)
         corrected = [self._correct(w) for w in words]
         scores, coverage = self._score(words, corrected)
-        meaning = self.semantic_scores(normalized)
+        meaning = self.semantic_scores(vector)
         if meaning is not None:
             scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         ranked = self._ranked(scores)
@@ -344,6 +356,21 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _second_net(self, flag: RedFlag | None, vector: np.ndarray | None) -> RedFlag | None:
+        """The learned net over the question's meaning: a message that reads like a crisis message
+        gets the crisis reply whatever the rules found; one that reads like a red flag the rules
+        missed gets the "when back pain needs a doctor" answer."""
+        if self.heads is None or vector is None or (flag is not None and flag.group.urgency == "crisis"):
+            return flag
+        fired = self.heads.fired(vector)
+        crisis = self._net_groups.get("crisis")
+        if "crisis" in fired and crisis is not None:
+            return RedFlag(crisis, "reads like a crisis message", "net:crisis")
+        ask = self._net_groups.get("red_flag")
+        if flag is None and "red_flag" in fired and ask is not None:
+            return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
+        return flag
 
     def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, _Entry]]:
         """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""

@@ -45,7 +45,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Action:
-    """A button a front end may show. ``kind`` says what pressing it does; ``value`` is its argument."""
+    """Something the person can do next: a button in Discord, a typed choice in the terminal.
+
+    ``kind`` says what it does; ``value`` is its argument. ``hint``, if any, is a sentence about it
+    with ``{do}`` where each front end says in its own words how to do it ("press *It hurts*",
+    "type /hurts"); front ends add it after the reply's text.
+    """
 
     kind: Literal[
         "next_step",  # show the step after this one
@@ -57,6 +62,14 @@ class Action:
     ]
     label: str
     value: str | None = None
+    hint: str | None = None
+
+    def hint_with(self, do: str) -> str | None:
+        """The hint with ``do`` put in (capitalised when the sentence starts with it)."""
+        if not self.hint:
+            return None
+        text = self.hint.replace("{do}", do)
+        return text[:1].upper() + text[1:] if self.hint.startswith("{do}") else text
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,14 @@ class Reply:
         if self.total_length() > TOTAL_LIMIT:
             problems.append(f"whole reply is {self.total_length()} characters (limit {TOTAL_LIMIT})")
         return problems
+
+
+def offered_actions(reply: Reply) -> list[Action]:
+    """What the person can do next: the reply's actions, or its candidates when it asks which one was meant."""
+    actions = list(reply.actions)
+    if reply.kind == "clarify" and not any(a.kind == "choose_topic" for a in actions):
+        actions = [Action("choose_topic", c.title, c.topic) for c in reply.candidates] + actions
+    return actions
 
 
 def render_text(reply: Reply, *, width: int = 0) -> str:

@@ -65,6 +65,11 @@ class StaticEmbedder:
             tokenizer.no_truncation()
         else:
             tokenizer.enable_truncation(max_length)
+        self.memo_dir: Path | None = None  # where encode_many may keep the vectors of long lists
+        import hashlib
+
+        sample = np.ascontiguousarray(embeddings[:: max(1, len(embeddings) // 512)]).tobytes()
+        self.identity = f"{embeddings.shape}:{hashlib.blake2b(sample, digest_size=16).hexdigest()}"
         unk = getattr(tokenizer.model, "unk_token", None)
         self._unk_id = tokenizer.token_to_id(unk) if unk else None
         self._encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
@@ -84,6 +89,35 @@ class StaticEmbedder:
         if "embeddings" not in tensors:
             raise ModelError(f"{folder}: model.safetensors has no 'embeddings' tensor")
         return cls(tensors["embeddings"], tokenizer, config.get("max_length", _DEFAULT_MAX_LENGTH))
+
+    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
+        """``encode`` for a long, fixed list (a knowledge base's phrasings): read from ``memo_dir``
+        when the same list was encoded before with this model, else encoded and kept there. The
+        file's name is a hash of the model and every text, so it cannot be stale."""
+        if self.memo_dir is None:
+            return self.encode(texts)
+        import hashlib
+
+        digest = hashlib.blake2b(("\0".join([self.identity, *texts])).encode("utf-8"), digest_size=16).hexdigest()
+        path = self.memo_dir / f"vectors.{digest}.npy"
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == (len(texts), self.dim):
+                return vectors
+        except (OSError, ValueError):
+            pass
+        vectors = self.encode(texts)
+        try:
+            self.memo_dir.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+            np.save(temporary, vectors, allow_pickle=False)
+            os.replace(temporary, path)
+            for old in self.memo_dir.glob("vectors.*.npy"):
+                if old != path and old.stat().st_mtime < path.stat().st_mtime - 3600:
+                    old.unlink(missing_ok=True)  # a list from an older knowledge base, unused for an hour
+        except OSError:
+            pass
+        return vectors
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """A (len(texts), dim) float32 array of unit rows (all zeros for a text with no known pieces)."""
@@ -118,7 +152,59 @@ class StaticEmbedder:
 
 _CHUNK = 2048  # texts per call in ``encode``
 
+QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
+
+
+def question_text(text: str) -> str:
+    """What of a message is embedded: its normalised words, a long post cut to its start and end
+    (forum posts put the question last)."""
+    from bot.core.text import normalize
+
+    words = normalize(text).split()
+    if len(words) > QUESTION_WORDS:
+        words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3):]
+    return " ".join(words)
+
+
+class SafetyHeads:
+    """The red-flag screen's second net: logistic regression over a message's embedding, trained
+    by scripts/train_safety_net.py on the development question sets. ``fired(vector)`` names the
+    heads ("crisis", "red_flag") whose probability passes their threshold."""
+
+    def __init__(self, heads: dict[str, tuple[np.ndarray, float, float]]):
+        self.heads = heads
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> SafetyHeads:
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            heads = {name: (np.asarray(h["weights"], dtype=np.float32), float(h["bias"]), float(h["threshold"]))
+                     for name, h in raw["heads"].items()}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"cannot read the safety heads in {path}: {exc}") from exc
+        return cls(heads)
+
+    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
+        return {name: float(1 / (1 + np.exp(-(float(vector @ w) + b)))) for name, (w, b, _) in self.heads.items()}
+
+    def fired(self, vector: np.ndarray) -> set[str]:
+        if not vector.any():
+            return set()
+        probs = self.probabilities(vector)
+        return {name for name, (_, _, threshold) in self.heads.items() if probs[name] > threshold}
+
+
+HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
 _DEFAULT: StaticEmbedder | None = None
+_HEADS: SafetyHeads | None = None
+
+
+def default_heads() -> SafetyHeads | None:
+    """The trained heads shipped with the package, or None when there are none."""
+    global _HEADS
+    if _HEADS is None and HEADS_FILE.exists():
+        _HEADS = SafetyHeads.from_file(HEADS_FILE)
+    return _HEADS
 
 
 def default_embedder() -> StaticEmbedder:

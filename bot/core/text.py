@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
+
 # Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do.
 RAW_LIMIT = 4000
 
@@ -117,6 +119,7 @@ class Canonicalizer:
                 v = self._stemmed(normalize(variant))
                 if v:
                     self.variant_to_canonical[v] = canon
+        self._memo: dict[str, tuple[str, ...]] = {}
         ordered = sorted(self.variant_to_canonical, key=len, reverse=True)
         self._synonym_re = (
             re.compile(r"\b(?:" + "|".join(re.escape(v) for v in ordered) + r")\b") if ordered else None
@@ -135,8 +138,14 @@ class Canonicalizer:
 
     def content_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
         """The words that carry meaning, in canonical form, in order (duplicates kept)."""
-        normalized = text if already_normalized else normalize(text)
-        return [w for w in self.canonical_words(normalized) if w not in _STOP_STEMS]
+        if already_normalized:  # a person's question: worked out afresh
+            return [w for w in self.canonical_words(text) if w not in _STOP_STEMS]
+        cached = self._memo.get(text)
+        if cached is None:
+            cached = tuple(w for w in self.canonical_words(normalize(text)) if w not in _STOP_STEMS)
+            if len(self._memo) < MEMO_LIMIT:  # the knowledge base's own phrasings, read by the
+                self._memo[text] = cached     # loader's checks and again by the matcher's index
+        return list(cached)
 
     def key(self, text: str) -> str:
         """A comparison key for a pattern: its content words, sorted (used to find duplicates)."""

@@ -7,6 +7,7 @@ button first, and only the person who asked can press it.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 EXPORT_NAME = "lowback-my-data.json"
+DELETE_HINT = "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
 
 CONFIRM_TEXT = (
     "This deletes everything I have stored about you (`/mydata show` lists it). "
@@ -73,6 +75,7 @@ class MyData(commands.GroupCog, group_name="mydata", group_description="See or d
     async def show(self, interaction: discord.Interaction) -> None:
         services = self.bot.require_services()
         reply = await services.data.show(interaction.user.id)
+        reply = replace(reply, body=f"{reply.body}\n{DELETE_HINT}")
         export = await services.data.export_json(interaction.user.id)
         file = discord.File(io.BytesIO(export.encode("utf-8")), filename=EXPORT_NAME)
         await respond(interaction, reply, private=True, files=[file])

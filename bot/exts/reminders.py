@@ -28,6 +28,7 @@ from bot.core.replies import Reply
 from bot.core.schedule import DEFAULT_TIMES, ScheduleError, UnknownTimezone, parse_time, timezone_choices
 from bot.exts._errors import report_error
 from bot.exts.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
+from bot.services.container import START_HINT
 from bot.services.reminders import DeliveryResult, ReminderMessage, ScheduleView
 from bot.services.reminders.ratelimit import background
 
@@ -128,6 +129,13 @@ def reminder_view(message: ReminderMessage) -> discord.ui.View:
     return view
 
 
+def reminder_reply(message: ReminderMessage) -> Reply:
+    """The reminder as a reply whose start action says how to start it (its button)."""
+    reply = message.to_reply()
+    actions = tuple(replace(a, hint=START_HINT) if a.kind == "start_routine" else a for a in reply.actions)
+    return replace(reply, actions=actions)
+
+
 class DiscordSender:
     """Delivers reminders by DM (the reminder dispatcher's ``Sender``).
 
@@ -148,7 +156,7 @@ class DiscordSender:
             background.reset(token)
 
     async def _send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
-        embed = render_embed(message.to_reply())
+        embed = render_embed(reminder_reply(message))
         channel_id = message.channel_id
         try:
             if channel_id is None:

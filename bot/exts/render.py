@@ -26,6 +26,7 @@ from bot.core.replies import (
     TOTAL_LIMIT,
     Action,
     Reply,
+    offered_actions,
 )
 from bot.exts._errors import report_error
 
@@ -76,11 +77,22 @@ def is_private(reply: Reply) -> bool:
     return reply.private or reply.kind == "red_flag"
 
 
+def press(action: Action) -> str:
+    """How to do ``action`` in Discord: its button."""
+    return f"press *{action.label}*"
+
+
+def description_of(reply: Reply) -> str:
+    """The reply's text, then each action's hint in Discord's words."""
+    hints = [hint for action in reply.actions if (hint := action.hint_with(press(action)))]
+    return "\n\n".join([reply.body, *hints]) if hints and reply.body else reply.body or "\n\n".join(hints)
+
+
 def render_embed(reply: Reply) -> discord.Embed:
     """The reply as one embed, inside Discord's limits whatever the reply holds."""
     embed = discord.Embed(
         title=clip(reply.title, TITLE_LIMIT) or None,
-        description=clip(reply.body, DESCRIPTION_LIMIT) or None,
+        description=clip(description_of(reply), DESCRIPTION_LIMIT) or None,
         colour=COLOURS.get(reply.kind, discord.Colour.blurple()),
     )
     for item in reply.fields[:MAX_FIELDS]:
@@ -100,10 +112,7 @@ def render_embed(reply: Reply) -> discord.Embed:
 
 def actions_for(reply: Reply) -> list[Action]:
     """The buttons to show: the reply's actions, or its candidates when it asks which one was meant."""
-    actions = list(reply.actions)
-    if reply.kind == "clarify" and not any(a.kind == "choose_topic" for a in actions):
-        actions = [Action("choose_topic", c.title, c.topic) for c in reply.candidates] + actions
-    return actions[:MAX_BUTTONS]
+    return offered_actions(reply)[:MAX_BUTTONS]
 
 
 class ActionButton(discord.ui.Button["ReplyView"]):

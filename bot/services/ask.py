@@ -70,9 +70,10 @@ class AskService:
         person = await self.people.get(user_id)
         return (person.step, True) if person else (1, False)
 
-    async def ask_full(self, user_id: int, text: str, *, guild_id: int | None = None) -> Asked:
+    async def ask_full(self, user_id: int, text: str, *, guild_id: int | None = None, step: int | None = None) -> Asked:
+        """The answer for this person; ``step`` answers as for someone on that step instead of their own."""
         kb, matcher = self.knowledge.kb, self.knowledge.matcher
-        step, known = await self._step(user_id)
+        step, known = (step, True) if step is not None else await self._step(user_id)
         result = matcher.match(text if isinstance(text, str) else "", person_step=step)
         if result.kind == "no_match" and not result.words and result.gap is None:
             return Asked(empty_reply(kb), result)
@@ -90,7 +91,7 @@ class AskService:
         kb = self.knowledge.kb
         topic = kb.topics.get(topic_id)
         if topic is None:
-            return Reply("error", "That answer is gone", "The knowledge base changed since this button was made. Ask again.")
+            return Reply("error", "That answer is gone", "The knowledge base changed since I offered this answer. Ask again.")
         step, known = await self._step(user_id)
         return topic_reply(kb, topic, person_step=step, known_person=known)
 
@@ -168,11 +169,11 @@ class ProgressService:
         await self.people.set_step(user_id, step + 1, "easy and pain-free", self.clock(), create=person is None)
         new = kb.step_topic(step + 1)
         body = (f"Check the rule first (below). If it holds, you're now on **step {step + 1}: "
-                f"{new.title.split(':', 1)[-1].strip()}**.\n{new.summary}\n\nIf the new move tugs your low back, "
-                "press *It hurts* and you'll go back a step.")
+                f"{new.title.split(':', 1)[-1].strip()}**.\n{new.summary}")
+        hurts = Action("go_back", "It hurts", hint="If the new move tugs your low back, {do} and you'll go back a step.")
         return Reply("info", f"Moved up to step {step + 1}", body, (rule, *self._step_fields(step + 1)),
                      footer=kb.safety.disclaimer, step=step + 1, topic=new.id, private=True,
-                     actions=(Action("go_back", "It hurts"),) + ((Action("start_routine", "Start my routine"),) if new.routine else ()))
+                     actions=(hurts,) + ((Action("start_routine", "Start my routine"),) if new.routine else ()))
 
     async def go_back(self, user_id: int) -> Reply:
         kb = self.knowledge.kb

@@ -13,27 +13,53 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from bot.core.errors import KBIssue
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
-from bot.services.reminders import Dispatcher, ReminderService, Sender
-from bot.services.reminders.messages import ReminderComposer
-from bot.services.routines import RoutineService
 from bot.settings import Settings
-from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
+if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
+    from bot.core.schedule import Occurrence
+    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.reminders.messages import ReminderComposer
+    from bot.services.routines import RoutineService
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def load_kb(settings: Settings) -> KnowledgeBase:
+    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
+    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
+    from bot.services.yaml_cache import ExpressionCache, YamlCache
+
+    from bot.core.semantic import default_embedder
+    from bot.services.yaml_cache import default_directory
+
+    expressions = ExpressionCache()
+    expressions.load()
+    default_embedder().memo_dir = default_directory().parent / "vectors"
+    kb = load_knowledge(settings.knowledge, parse=YamlCache())
+    expressions.save()
+    return kb
+
+
+def open_knowledge(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
+    return KnowledgeHolder(load_kb(settings))
 
 
 class DataService:
@@ -44,12 +70,16 @@ class DataService:
         self.knowledge = knowledge
 
     async def export(self, user_id: int) -> dict:
+        from bot.store.data_rights import export_person
+
         return await export_person(self.db, user_id)
 
     async def export_json(self, user_id: int) -> str:
         return json.dumps({"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True)
 
     async def show(self, user_id: int) -> Reply:
+        from bot.store.data_rights import summarize
+
         data = await self.export(user_id)
         text = summarize(data)
         return Reply(
@@ -59,6 +89,8 @@ class DataService:
         )
 
     async def delete(self, user_id: int) -> Reply:
+        from bot.store.data_rights import delete_person
+
         counts = await delete_person(self.db, user_id)
         total = sum(counts.values())
         body = (
@@ -82,11 +114,20 @@ class Services:
         self.ask = AskService(knowledge, self.people, self.unanswered, clock,
                               retention_days=settings.unanswered_retention_days)
         self.data = DataService(db, knowledge)
-        self.routines = RoutineService(db, knowledge.kb.routines, clock, sleep)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
-        self.reminders = ReminderService(db, clock, wake=self._wake_dispatcher)
-        self.composer = ReminderComposer(knowledge, self.people, self.routines, clock)
+
+    @cached_property
+    def routines(self) -> RoutineService:
+        from bot.services.routines import RoutineService
+
+        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        from bot.services.reminders import ReminderService
+
+        return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
     def kb(self):
@@ -104,7 +145,7 @@ class Services:
 
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
         the terminal passes False so that it never touches a running bot's sessions."""
-        kb = load_knowledge(settings.knowledge)
+        kb = load_kb(settings)
         db = await Database.open(settings.database)
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
@@ -119,7 +160,7 @@ class Services:
     async def reload_knowledge(self) -> list[KBIssue]:
         """Reload from disk, off the event loop; a broken knowledge base is refused and the old one kept."""
         problems = await self.knowledge.reload(self.settings.knowledge)
-        if not problems:
+        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
         return problems
 
@@ -131,11 +172,23 @@ class Services:
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
+    @cached_property
+    def composer(self) -> ReminderComposer:
+        from bot.services.reminders.messages import ReminderComposer
+
+        return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
+
+    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+        """The reminder for this occurrence, or None to skip it (see ``ReminderComposer``)."""
+        return await self.composer.compose(user_id, occurrence)
+
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        from bot.services.reminders import Dispatcher
+
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
-                self.db, sender, self.composer.compose, self.clock, self.sleep,
+                self.db, sender, self.compose_reminder, self.clock, self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
             )
         self.dispatcher.start()
@@ -148,5 +201,6 @@ class Services:
 
     async def close(self) -> None:
         await self.stop_dispatcher()
-        await self.routines.shutdown()
+        if "routines" in self.__dict__:
+            await self.routines.shutdown()
         await self.db.close()

@@ -146,9 +146,8 @@ def summarize(export: dict[str, list[dict]]) -> str:
             one, many = _table_label(table)
             lines.append(f"- {_plural(len(rows), one, many)}.")
     lines.append(
-        "Nothing you typed is kept with your user id. "
-        "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
-    )
+        "Nothing you typed is kept with your user id."
+    )  # how to delete it is each front end's to say
     return "\n".join(lines)
 
 

@@ -148,9 +148,15 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(f"cannot create the folder for the database at {path}: {exc}") from exc
+        connecting = aiosqlite.connect(str(path), isolation_level=None)
         try:
-            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            conn = await connecting
         except Exception as exc:  # sqlite3.OperationalError: unable to open database file
+            # aiosqlite stops its worker thread on a failed connect; let it finish while the event
+            # loop is still open, or it reports to a closed loop with a traceback at exit.
+            worker = getattr(connecting, "_thread", None)
+            if worker is not None:
+                worker.join(timeout=1.0)
             raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)

@@ -7,19 +7,8 @@ import time
 import pytest
 
 from bot.core.compose import reply_for
-from bot.core.knowledge import load_knowledge
-from bot.core.matching import Matcher
-from bot.settings import DEFAULT_KNOWLEDGE
 
 
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(DEFAULT_KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
-def matcher(kb):
-    return Matcher(kb)
 
 
 def topic_of(matcher, question, **kw):

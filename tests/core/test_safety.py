@@ -8,20 +8,9 @@ import pytest
 import yaml
 
 from bot.core.compose import reply_for
-from bot.core.knowledge import load_knowledge
-from bot.core.matching import Matcher
 from bot.core.safety import screen, sentences
-from bot.settings import DEFAULT_KNOWLEDGE
 
 
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(DEFAULT_KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
-def matcher(kb):
-    return Matcher(kb)
 
 
 @pytest.mark.parametrize(

@@ -33,3 +33,27 @@ def test_the_bundled_model_says_where_it_came_from():
 def test_a_missing_model_is_one_clear_error(tmp_path):
     with pytest.raises(ModelError, match="cannot read the embedding model"):
         StaticEmbedder.from_dir(tmp_path)
+
+
+def test_the_safety_heads_were_trained_on_the_shipped_model():
+    # Retrain (scripts/train_safety_net.py) whenever the model changes: the heads read its vectors.
+    import hashlib
+    import json
+
+    from bot.core.semantic import HEADS_FILE
+
+    recorded = json.loads(HEADS_FILE.read_text(encoding="utf-8"))["model_sha256"]
+    assert recorded == hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
+
+
+def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
+    from bot.core.knowledge import load_knowledge
+    from bot.core.matching import Matcher
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    message = "nobody would even notice if I was gone. the pain has taken everything and I'm so tired of fighting it"
+    with_net = Matcher(kb).match(message)
+    rules_only = Matcher(kb, heads=None).match(message)
+    assert with_net.kind == "red_flag" and with_net.red_flag.group.urgency == "crisis"
+    assert rules_only.kind != "red_flag" or rules_only.red_flag.group.urgency != "crisis"

@@ -32,8 +32,8 @@ def load_the_repo_knowledge_once() -> Iterator[None]:
     repo = DEFAULT_KNOWLEDGE.resolve()
     cached = functools.lru_cache(maxsize=1)(real)
 
-    def load(directory: str | Path) -> KnowledgeBase:
-        return cached(repo) if Path(directory).resolve() == repo else real(directory)
+    def load(directory: str | Path, **options) -> KnowledgeBase:
+        return cached(repo) if Path(directory).resolve() == repo else real(directory, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(container, "load_knowledge", load)

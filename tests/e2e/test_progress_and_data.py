@@ -29,6 +29,7 @@ async def test_its_easy_now_moves_up_and_it_hurts_moves_back(world: World) -> No
 
     up = await world.alice.click(shown.response, label="It's easy now")
     assert up.response.embeds[0].title == "Moved up to step 2"
+    assert "press *It hurts* and you'll go back a step." in up.response.embeds[0].description
     again = await world.alice.slash(world.channel, "progress show")
     assert "step 2" in again.response.embeds[0].description
 
@@ -70,6 +71,7 @@ async def test_mydata_show_lists_everything_privately_with_a_json_export(world: 
 
     assert result.ephemeral
     assert result.response.embeds[0].title == "What I store about you"
+    assert "`/mydata delete` (or `lowback mydata --delete`) removes all of it." in result.response.embeds[0].description
     attachment = result.response.attachments[0]
     assert attachment.filename.endswith(".json")
     export = json.loads(await attachment.read())

@@ -113,6 +113,7 @@ async def test_a_reminder_arrives_at_0730_local_time_with_buttons_that_survive_a
     [reminder] = dms(world)
     assert reminder.embeds[0].title == "Your morning routine"
     assert "Your step 1 routine" in reminder.embeds[0].description
+    assert reminder.embeds[0].description.endswith("\n\nPress *Start routine* and I'll time it with you.")
     assert buttons(reminder) == ["Start routine", "Snooze 30 min"]
 
     await world.bot.close()

@@ -66,7 +66,6 @@ class ReminderComposer:
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
         body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}\n\n"
-            "Press *Start routine* and I'll time it with you."
-        )
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
+        )  # each front end adds how to start it (START_HINT in bot.services.container)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)

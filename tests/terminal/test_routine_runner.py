@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-import select
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,87 +14,27 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.routine_tui import bar, clock_text, load_routine_book, run_routine_command, run_routine_in_chat
+from bot.core.knowledge import load_knowledge
+from bot.services.container import Services
 from bot.services.routines import RoutineService
-from bot.settings import Settings
+from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
+from bot.terminal.cli import main
+from bot.terminal.render import Screen
+from bot.terminal.routine import bar, clock_text, run_routine, run_routine_in_chat
 from fakes import FakeClock
 
-termios = pytest.importorskip("termios")
-fcntl = pytest.importorskip("fcntl")
-pty = pytest.importorskip("pty")
+pytest.importorskip("termios")
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-class Terminal:
-    """``python -m bot.routine_tui ...`` attached to a pseudo-terminal that is its controlling tty."""
-
-    def __init__(self, args: list[str], cwd: Path):
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, b"\x18\x00\x64\x00\x00\x00\x00\x00")  # 24 rows, 100 columns
-        self.saved = termios.tcgetattr(slave)
-        self.slave = slave
-        env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO), LOWBACK_DATABASE=str(cwd / "unused.db"))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.routine_tui", *args],
-            stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True,
-            start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        self.output = ""
-
-    def read_until(self, marker: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while marker not in self.output:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{marker!r} never appeared; output so far:\n{self.output[-2000:]}")
-            ready, _, _ = select.select([self.master], [], [], min(left, 0.05))
-            if ready:
-                try:
-                    chunk = os.read(self.master, 4096)
-                except OSError:  # the program exited and closed the terminal
-                    chunk = b""
-                if not chunk and self.proc.poll() is not None:
-                    raise AssertionError(f"exited before {marker!r}; output:\n{self.output[-2000:]}")
-                self.output += chunk.decode("utf-8", "replace")
-        return self.output
-
-    def press(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def wait(self, timeout: float = 10.0) -> int:
-        code = self.proc.wait(timeout=timeout)
-        # Drain whatever the program wrote last.
-        while select.select([self.master], [], [], 0.05)[0]:
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            self.output += chunk.decode("utf-8", "replace")
-        return code
-
-    def settings_restored(self) -> bool:
-        return termios.tcgetattr(self.slave) == self.saved
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.master)
-        os.close(self.slave)
-
+from terminal_pty import REPO, Terminal  # noqa: E402
 
 @pytest.fixture
 def terminal(tmp_path: Path):
     opened: list[Terminal] = []
 
     def run(*args: str) -> Terminal:
-        t = Terminal(["--database", str(tmp_path / "lowback.db"), *args], tmp_path)
+        t = Terminal(["--database", str(tmp_path / "lowback.db"), "routine", *args], tmp_path)
         opened.append(t)
         return t
 
@@ -122,8 +60,8 @@ def test_a_whole_routine_runs_in_the_terminal_and_counts_for_the_streak(terminal
     assert "Relax (round 3 of 3): Relax" in out
     assert "Done! Flare-up booty flexes finished." in out
     assert "Streak: 1 day (longest 1)." in out and "⬜⬜⬜⬜⬜⬜🟩" in out
-    # The live line is redrawn in place, with a bar for the phase and one for the whole routine.
-    assert "\r\x1b[K" in out and "all " in out and "█" in out
+    # A live panel is redrawn in place, with a bar for the phase and one for the whole routine.
+    assert "\x1b[" in out and "phase" in out and "all" in out and "━" in out and "╭─" in out
     assert t.settings_restored()
     assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)]
 
@@ -133,7 +71,7 @@ def test_keys_pause_resume_add_a_round_and_quit(terminal, tmp_path):
     t.read_until("▶ Squeeze (round 1 of 10)")
     t.press(" ")
     t.read_until("Paused (")
-    t.read_until("PAUSED")  # the live line says so too
+    t.read_until("PAUSED")  # the live panel says so too
     t.press("+")
     t.read_until("Round added: 11 rounds now.")
     t.press(" ")
@@ -159,7 +97,8 @@ def test_ctrl_c_stops_the_routine_records_it_and_restores_the_terminal(terminal,
 def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
     env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO))
     done = subprocess.run(
-        [sys.executable, "-m", "bot.routine_tui", "--seconds-scale", "0.005", "--database", str(tmp_path / "lowback.db"), "glute-stretch"],
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine", "--seconds-scale", "0.005",
+         "glute-stretch"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=30,
     )
     assert done.returncode == 0, done.stderr
@@ -172,7 +111,7 @@ def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
 def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
-        [sys.executable, "-m", "bot.routine_tui", "--database", str(tmp_path / "lowback.db"), "planks"],
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine", "planks"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=30,
     )
     assert done.returncode == 2
@@ -182,13 +121,15 @@ def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
 
 async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(tmp_path):
     settings = replace(Settings(), database=tmp_path / "lowback.db")
-    db = await Database.open(settings.database)
-    await PeopleRepo(db).set_step(1, 2, "test", datetime.now(timezone.utc))
-    await PeopleRepo(db).set_timezone(1, "Asia/Tokyo", datetime.now(timezone.utc))
-    await db.close()
-    out, err = io.StringIO(), io.StringIO()
-    code = await run_routine_command(settings, None, seconds_scale=0.001, stdin=io.StringIO(), stdout=out, stderr=err)
-    assert code == 0, err.getvalue()
+    services = await Services.open(settings, recover_sessions=False)
+    try:
+        await services.people.set_step(1, 2, "test", datetime.now(timezone.utc))
+        await services.people.set_timezone(1, "Asia/Tokyo", datetime.now(timezone.utc))
+        out = io.StringIO()
+        code = await run_routine(services, None, screen=Screen(out, rich=False), stdin=io.StringIO(), seconds_scale=0.001)
+    finally:
+        await services.close()
+    assert code == 0
     text = out.getvalue()
     assert text.startswith("Your step 2 routine: Kneeling glute stretch, then booty flexes")
     assert text.index("Left side") < text.index("Squeeze (round 1 of 10)")
@@ -196,12 +137,10 @@ async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(t
     assert sessions(tmp_path) == [(1, "daily-step-2", "finished", 0, 1)]
 
 
-async def test_a_broken_routines_file_is_explained(tmp_path):
+def test_a_broken_routines_file_is_explained(tmp_path, capsys):
     (tmp_path / "routines.yaml").write_text("routines:\n  - id: x\n    name: X\n", encoding="utf-8")
-    settings = replace(Settings(), database=tmp_path / "lowback.db", knowledge=tmp_path)
-    out, err = io.StringIO(), io.StringIO()
-    assert await run_routine_command(settings, "x", stdout=out, stderr=err) == 1
-    assert "routines.yaml [x] description: is missing" in err.getvalue()
+    assert main(["--knowledge", str(tmp_path), "--database", str(tmp_path / "lowback.db"), "routine", "x"]) == 1
+    assert "routines.yaml [x] description: is missing" in capsys.readouterr().err
 
 
 def test_countdown_and_bars():
@@ -213,18 +152,17 @@ def test_countdown_and_bars():
 
 
 async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
-    book, issues = load_routine_book(REPO / "knowledge")
-    assert book is not None, issues
+    book = load_knowledge(DEFAULT_KNOWLEDGE).routines
     clock = FakeClock(datetime(2025, 6, 2, 6, 30, tzinfo=timezone.utc))  # its sleep returns at once
     services = SimpleNamespace(routines=RoutineService(db, book, clock, clock.sleep))
     await PeopleRepo(db).set_timezone(1, "Europe/Berlin", clock.now())
     out = io.StringIO()
 
-    assert not await run_routine_in_chat(services, 1, "planks", out=out, stdin=io.StringIO())
+    assert not await run_routine_in_chat(services, 1, "planks", screen=Screen(out, rich=False), stdin=io.StringIO())
     assert "There is no routine called 'planks'" in out.getvalue()
 
     out = io.StringIO()
-    assert await run_routine_in_chat(services, 1, None, out=out, stdin=io.StringIO())
+    assert await run_routine_in_chat(services, 1, None, screen=Screen(out, rich=False), stdin=io.StringIO())
     text = out.getvalue()
     assert "Your step 1 routine" in text and "Squeeze (round 10 of 10)" in text
     assert "Done!" in text and "Streak: 1 day" in text
@@ -233,7 +171,7 @@ async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     # Someone already in a routine (say, started from Discord) is told so, not given a second one.
     running = await services.routines.start(1, "flare-up")
     out = io.StringIO()
-    assert not await run_routine_in_chat(services, 1, "booty-flex", out=out, stdin=io.StringIO())
+    assert not await run_routine_in_chat(services, 1, "booty-flex", screen=Screen(out, rich=False), stdin=io.StringIO())
     assert "already have a routine running: Flare-up booty flexes" in out.getvalue()
     await services.routines.stop(1)
     assert running.state == "stopped"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.terminal.cli import main
 
 LOWBACK = [sys.executable, "-m", "bot"]
 
@@ -144,3 +145,101 @@ def test_backup_invite_url_and_doctor_commands(tmp_path):
     assert subprocess.run(LOWBACK + ["invite-url"], env=env, capture_output=True).returncode == 2
     doctor = subprocess.run(LOWBACK + ["doctor", "--offline"], env=env, capture_output=True, text=True)
     assert doctor.returncode == 1 and "token" in doctor.stdout.lower()  # no token: says so and how to fix
+
+
+# -- shell manners -------------------------------------------------------------------------------
+
+
+def lowback(tmp_path, *args, stdin=None):
+    return subprocess.run(LOWBACK + list(args), env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+                          input=stdin, cwd=tmp_path)
+
+
+def test_ask_answers_for_the_saved_person_unless_a_step_is_given(tmp_path):
+    assert lowback(tmp_path, "progress", "--set", "3").returncode == 0
+    mine = lowback(tmp_path, "ask", "how do i do the booty flex")
+    assert "you're past this one (you're on step 3" in mine.stdout
+    other = lowback(tmp_path, "ask", "--step", "1", "how do i do the booty flex")
+    assert "this is your step right now (step 1" in other.stdout
+    assert json.loads(lowback(tmp_path, "ask", "--json", "what's next after this").stdout)["step"] == 4
+
+
+def test_ask_dash_reads_the_question_from_standard_input(tmp_path):
+    done = lowback(tmp_path, "ask", "-", stdin="can i still do\nRDLs?\n")
+    assert done.returncode == 0 and "Deadlifts" in done.stdout
+    empty = lowback(tmp_path, "ask", "-", stdin="   \n")
+    assert empty.returncode == 0 and "Ask me a question" in empty.stdout
+
+
+def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
+    done = lowback(tmp_path, "ask")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
+
+
+def test_piped_output_is_plain_text_with_shell_commands_for_the_actions(tmp_path):
+    out = lowback(tmp_path, "progress").stdout
+    assert "\x1b" not in out and "**" not in out
+    assert "Next: lowback progress --up (it's easy now) · lowback progress --hurts (it hurts)" in out
+    moved = lowback(tmp_path, "progress", "--up").stdout
+    assert "If the new move tugs your low back, type lowback progress --hurts and you'll go back a step." in moved
+    data = lowback(tmp_path, "mydata").stdout
+    assert "lowback mydata --delete" in data and "/mydata" not in data
+
+
+def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
+    off = lowback(tmp_path, "reminders")
+    assert off.returncode == 0 and "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.stdout
+    on = lowback(tmp_path, "reminders", "on", "Europe/Berlin", "7:30", "21:30")
+    assert on.returncode == 0 and "07:30 and 21:30" in on.stdout and "Europe/Berlin" in on.stdout
+    for args, says in [(("on", "Mars/Olympus", "7:30"), "Mars/Olympus"), (("on", "Europe/Berlin", "25:99"), "25:99"),
+                       (("pause", "soon"), "takes a number"), (("dance",), "invalid choice")]:
+        bad = lowback(tmp_path, "reminders", *args)
+        assert bad.returncode == 2, args
+        assert says in bad.stderr and bad.stdout == ""
+    paused = lowback(tmp_path, "reminders", "pause", "3")
+    assert paused.returncode == 0 and "paused until" in paused.stdout
+    assert "Reminders are on" in lowback(tmp_path, "reminders", "on").stdout  # the times are kept
+
+
+def test_a_broken_knowledge_base_or_database_is_one_clear_message_and_exit_1(tmp_path):
+    broken = tmp_path / "kb"
+    broken.mkdir()
+    env = dict(_env(tmp_path), LOWBACK_KNOWLEDGE=str(broken))
+    done = subprocess.run(LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "problem(s)" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / "dir.db").mkdir()
+    env = dict(_env(tmp_path), LOWBACK_DATABASE=str(tmp_path / "dir.db"))
+    done = subprocess.run(LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Can't use the database" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["invite-url"], ["ask", "can i deadlift"], ["kb", "check"], ["mydata", "--json"]])
+def test_commands_load_only_what_they_need(tmp_path, args):
+    probe = ("import sys; from bot.terminal.cli import main; code = main(sys.argv[1:]); "
+             "print(sorted(m for m in ('discord', 'aiohttp', 'rich.markdown', 'bot.services.reminders', "
+             "'bot.services.routines') if m in sys.modules))")
+    env = dict(_env(tmp_path), LOWBACK_CLIENT_ID="123456789012345678")
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_knowledge_base_comes_from_the_installed_package():
+    from importlib import resources
+
+    from bot.settings import DEFAULT_KNOWLEDGE, Settings
+
+    assert DEFAULT_KNOWLEDGE == Path(str(resources.files("bot.knowledge")))
+    assert (DEFAULT_KNOWLEDGE / "safety.yaml").is_file()
+    assert Settings.from_env(environ={}, dotenv=None).knowledge == DEFAULT_KNOWLEDGE
+    assert Settings.from_env(environ={"LOWBACK_KNOWLEDGE": "/srv/kb"}, dotenv=None).knowledge == Path("/srv/kb")
+
+
+def test_doctor_advises_unsetting_the_knowledge_setting_only_when_it_is_used(tmp_path):
+    from bot.ops import check_knowledge
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    assert check_knowledge(DEFAULT_KNOWLEDGE).ok
+    own = tmp_path / "kb"
+    own.mkdir()
+    assert "unset LOWBACK_KNOWLEDGE" in check_knowledge(own).fix

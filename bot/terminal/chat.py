@@ -1,0 +1,332 @@
+"""The terminal front end: ``lowback chat``.
+
+The same services and replies as Discord, for the local person (user id 1) in the same database,
+so the whole flow can be tried without a token: ask, move up, ask "what's next?", restart, and
+still be on the same step; turn reminders on and see them arrive while the chat is open; run a
+routine.
+
+What Discord shows as buttons, the chat shows as numbered choices, some with a command as well:
+type ``1``, ``/hurts`` or ``/start`` (or the choice's words) and it is done. Ctrl-C or Ctrl-D at
+the prompt leaves at once, with a goodbye; Ctrl-C during a routine stops the routine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from dataclasses import replace
+from typing import TextIO
+
+from bot.core.replies import Action, Reply
+from bot.services.container import Services
+from bot.store.db import DatabaseError
+from bot.store.people import LOCAL_USER_ID
+from bot.terminal.reminders import ChatSender, reminders, split_words, start_chat_reminders
+from bot.terminal.render import Choice, Screen, chat_choices
+
+COMMANDS = """\
+Type a question in your own words, or one of these:
+  /progress          your step, what it involves, what comes next, your streak
+  /easy              your step is easy and pain-free: move up (the rule is shown first)
+  /hurts             your step hurts: go back one
+  /step N            set your step (1-4)
+  /routine [NAME]    run a timed routine (default: yours for your step); /start runs the one offered
+  /reminders on [ZONE] [TIMES] | off | pause DAYS | snooze | show
+  /mydata            what is stored about you      /delete   delete all of it
+  /help              what I can do                 /quit     leave (Ctrl-D or Ctrl-C work too)
+After an answer, type the number of a choice (1, 2...) to take it."""
+
+HELP_TEXT = ("Type a question, or /help for the commands. After an answer, type a choice's number. "
+             "From the shell: `lowback ask`, `lowback routine`, `lowback progress`, `lowback --help`.")
+GOODBYE = "Bye. Keep squeezing those glutes."
+DELETE_HINT = "Type /delete to remove all of it."
+
+
+class Chat:
+    def __init__(self, services: Services, screen: Screen, *, confirm=None):
+        self.services = services
+        self.screen = screen
+        self.user = LOCAL_USER_ID
+        self.choices: list[Choice] = []
+        self.last_question: str | None = None
+        self.confirm = confirm or _confirm
+        self.prompt: str | None = None  # the prompt while the person is typing at it
+
+    # -- showing --
+
+    def show(self, reply: Reply | str) -> None:
+        if isinstance(reply, str):
+            self.screen.block(reply)
+            return
+        self.choices = chat_choices(reply)
+        self.screen.reply(reply, self.choices, chat=True, help_text=HELP_TEXT)
+
+    def offer(self, choices: list[Choice]) -> None:
+        """Choices shown by something else (a reminder, arriving while the person types) become the
+        ones a number picks; the prompt and what was typed so far are drawn again below it."""
+        self.choices = choices
+        readline = sys.modules.get("readline")
+        if self.prompt is not None and readline is not None:
+            with contextlib.suppress(Exception):
+                self.screen.write(self.prompt.replace("\001", "").replace("\002", "") + readline.get_line_buffer())
+
+    # -- input --
+
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False means the person wants to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        choice = self._choice(line)
+        if choice is not None:
+            await self.act(choice.action)
+            return True
+        if not line.startswith("/"):
+            if line.isdigit():
+                self.show("There's no choice with that number right now. Ask a question, or /help.")
+                return True
+            notice = await self.services.reminders.pop_notice(self.user)
+            if notice:
+                self.show(notice)
+            self.last_question = line
+            self.show(await self.services.ask.ask(self.user, line))
+            return True
+        command, _, rest = line[1:].partition(" ")
+        command, rest = command.lower(), rest.strip()
+        s = self.services
+        if command in ("quit", "exit", "q", "bye"):
+            return False
+        if command == "help":
+            self.show(COMMANDS)
+        elif command == "progress":
+            self.show(await s.progress.show(self.user))
+        elif command in ("easy", "up", "next"):
+            self.show(await s.progress.move_up(self.user))
+        elif command in ("hurts", "hurt", "back"):
+            self.show(await s.progress.go_back(self.user))
+        elif command == "step":
+            if rest.isdigit():
+                self.show(await s.progress.set_step(self.user, int(rest)))
+            else:
+                self.show("Usage: /step N   (N from 1 to 4)")
+        elif command in ("routine", "start"):
+            offered = next((c.action for c in self.choices if c.action.kind == "start_routine"), None)
+            await self.routine(rest or (offered.value if offered and command == "start" else None))
+        elif command == "other":
+            await self.act(Action("not_what_i_asked", "Not what I asked"))
+        elif command in ("reminders", "reminder"):
+            outcome = await reminders(s, self.user, split_words(rest), where="chat")
+            self.show(outcome.text)
+        elif command == "mydata":
+            reply = await s.data.show(self.user)
+            self.show(replace(reply, body=f"{reply.body}\n{DELETE_HINT}"))
+        elif command == "delete":
+            if await self.confirm("Delete everything stored about you? Type yes to confirm: "):
+                self.show(await s.data.delete(self.user))
+            else:
+                self.show("Nothing deleted.")
+        else:
+            self.show(f"I don't know the command /{command}.\n\n{COMMANDS}")
+        return True
+
+    def _choice(self, line: str) -> Choice | None:
+        wanted = line.strip().casefold()
+        for choice in self.choices:
+            if wanted in (str(choice.number), (choice.command or "").casefold(), choice.action.label.casefold()):
+                return choice
+        return None
+
+    async def act(self, action: Action) -> None:
+        """Do what a choice says: the terminal's side of Discord's buttons."""
+        s, user = self.services, self.user
+        if action.kind == "start_routine":
+            await self.routine(action.value)
+        elif action.kind == "choose_topic":
+            self.show(await s.ask.topic(user, action.value or ""))
+        elif action.kind == "next_step":
+            value = action.value or ""
+            self.show(await s.ask.step(user, int(value)) if value.isdigit() else await s.ask.topic(user, value))
+        elif action.kind == "not_what_i_asked":
+            if self.last_question is None:
+                self.show("Ask a question first; then /other shows the other answers that might fit.")
+            else:
+                self.show(await s.ask.alternatives(user, self.last_question))
+        elif action.kind == "move_up":
+            self.show(await s.progress.move_up(user))
+        elif action.kind == "go_back":
+            self.show(await s.progress.go_back(user))
+        else:
+            self.show(f"I can't do {action.label!r} here.")
+
+    async def routine(self, name: str | None) -> None:
+        from bot.terminal.routine import run_routine_in_chat
+
+        self.choices = []
+        await run_routine_in_chat(self.services, self.user, name, screen=self.screen)
+
+
+async def _confirm(prompt: str) -> bool:
+    answer = await read_line(prompt, sys.stdin)
+    return (answer or "").strip().lower() in ("y", "yes")
+
+
+def read_line(prompt: str, stream: TextIO) -> "asyncio.Future[str | None]":
+    """The next line typed (None at end of input), read in a daemon thread so that Ctrl-C does not
+    have to wait for Enter: the chat stops waiting at once, and the thread dies with the process."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str | None] = loop.create_future()
+    interactive = stream is sys.stdin and _isatty(stream)
+
+    def settle(value=None, error: BaseException | None = None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def work() -> None:
+        try:
+            if interactive:
+                line: str | None = input(prompt)
+            else:
+                line = stream.readline()
+                line = line if line else None
+        except EOFError:
+            line = None
+        except BaseException as exc:  # noqa: BLE001 - handed to the chat
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, None, exc)
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, line)
+
+    threading.Thread(target=work, name="chat-input", daemon=True).start()
+    return future
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _prompt(screen: Screen) -> str:
+    if screen.rich:
+        return "\001\x1b[1;36m\002you>\001\x1b[0m\002 "  # \001 \002: readline does not count the colour codes
+    return "you> "
+
+
+async def run_chat(services: Services, *, screen: Screen | None = None, stdin: TextIO | None = None) -> int:
+    """The chat on ``services`` until /quit, Ctrl-D, Ctrl-C or the end of input. Returns 0."""
+    screen = screen or Screen()
+    reader = stdin or sys.stdin
+    chat = Chat(services, screen)
+    stop_reminders = await start_chat_reminders(services, ChatSender(screen, chat.offer))
+    loop = asyncio.get_running_loop()
+    waiting: list[asyncio.Future] = []
+
+    def interrupt() -> None:  # Ctrl-C: leave the prompt, or stop the routine that is running
+        for future in waiting:
+            future.cancel()
+
+    handler = _install_sigint(loop, interrupt)
+    saved_tty = _save_tty(reader)
+    if saved_tty is not None and reader is sys.stdin:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401 - line editing and history for the prompt
+    try:
+        person = await services.people.get(LOCAL_USER_ID)
+        step = person.step if person else 1
+        screen.line(f"lowback chat: ask me about your low back. You're on step {step} of {services.kb.max_step}.",
+                    style="bold")
+        screen.note("Type /help for commands; /quit, Ctrl-D or Ctrl-C to leave.")
+        screen.note(services.kb.safety.disclaimer)
+        if not screen.rich:
+            screen.write("\n")
+        while True:
+            chat.prompt = _prompt(screen)
+            try:
+                typed, line = await _until_interrupted(read_line(chat.prompt, reader), waiting)
+            finally:
+                chat.prompt = None
+            if not typed:  # Ctrl-C at the prompt
+                screen.write("\n")
+                break
+            if line is None:  # Ctrl-D, or the end of the input
+                if _isatty(reader):
+                    screen.write("\n")
+                break
+            try:
+                done, keep_going = await _until_interrupted(chat.handle(line), waiting)
+            except DatabaseError as exc:  # e.g. the disk filled up: say so in one line, keep the chat open
+                screen.note(f"That didn't work: {exc}")
+                continue
+            if not done:  # Ctrl-C during a routine or an answer: back to the prompt
+                screen.note("Stopped.")
+                continue
+            if not keep_going:
+                break
+    finally:
+        _restore_tty(reader, saved_tty)
+        if handler:
+            loop.remove_signal_handler(signal.SIGINT)
+        await stop_reminders()
+    screen.note(GOODBYE)
+    return 0
+
+
+async def _until_interrupted(awaitable, waiting: list) -> tuple[bool, object]:
+    """``(True, result)``; or ``(False, None)`` when Ctrl-C cancelled it (listed in ``waiting`` for
+    that meanwhile) rather than the chat itself being cancelled."""
+    future = asyncio.ensure_future(awaitable)
+    waiting[:] = [future]
+    try:
+        return True, await future
+    except asyncio.CancelledError:
+        if future.cancelled() and not _task_cancelled():
+            return False, None
+        raise
+    finally:
+        waiting.clear()
+
+
+def _task_cancelled() -> bool:
+    """Whether the chat itself is being cancelled (not just what it was waiting for)."""
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())
+
+
+def _install_sigint(loop: asyncio.AbstractEventLoop, callback) -> bool:
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        loop.add_signal_handler(signal.SIGINT, callback)
+    except (NotImplementedError, RuntimeError, ValueError):  # not on this platform or loop
+        return False
+    return True
+
+
+def _save_tty(stream: TextIO):
+    """The terminal's settings, to put back on the way out (an abandoned prompt may have changed them)."""
+    try:
+        import termios
+
+        return termios.tcgetattr(stream.fileno())
+    except Exception:  # noqa: BLE001 - not a terminal, or no termios
+        return None
+
+
+def _restore_tty(stream: TextIO, saved) -> None:
+    if saved is None:
+        return
+    try:
+        import termios
+
+        termios.tcsetattr(stream.fileno(), termios.TCSADRAIN, saved)
+    except Exception:  # noqa: BLE001
+        pass

@@ -1,0 +1,420 @@
+"""The ``lowback`` command.
+
+    lowback                 run the bot if DISCORD_TOKEN is set; otherwise say how to get one and
+                            start the local chat (on an interactive terminal) or exit 2
+    lowback run             run the Discord bot
+    lowback chat            talk to the bot in the terminal
+    lowback ask QUESTION    one answer, as the bot would give it to you (--json for the decision as
+                            data; --step N as for someone on step N; "-" reads the question from stdin)
+    lowback eval FILE       judge the knowledge base on a labelled question file
+    lowback kb check        validate the knowledge base
+    lowback routine [NAME]  run a timed routine in the terminal
+    lowback progress        your step (--up, --hurts, --set N)
+    lowback reminders       your reminder schedule: on [ZONE] [TIMES] | off | pause DAYS | snooze [MIN] | show
+    lowback mydata          everything stored about you (--json, --delete)
+    lowback doctor          check the set-up and say how to fix what is wrong
+    lowback backup PATH     a consistent copy of the database, safe while the bot runs
+    lowback invite-url      the link that adds the bot to a server
+
+Every error is one line on standard error and a non-zero exit: 2 for something typed wrong, 1 for
+something that does not work (a broken knowledge base, a database that cannot be opened).
+Imports happen inside each command, so a command loads only what it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+
+TOKEN_HELP = """\
+No Discord token found, so the Discord bot can't start.
+
+To run it on Discord:
+  1. Open https://discord.com/developers/applications and create an application.
+  2. Under "Bot", press "Reset Token" and copy the token.
+  3. Give it to the bot as DISCORD_TOKEN=your-token-here:
+       - from a checkout: in a file named .env in the folder you start it from
+         (or export DISCORD_TOKEN in your shell);
+       - with Docker Compose: in the .env file at the top of the repository;
+       - with systemd: in /etc/lowback/lowback.env.
+     Then start the bot again.
+  4. Invite the bot to your server with the link from `lowback invite-url`.
+The README's "Discord set-up" section has the details.
+"""
+
+CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
+SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
+REMINDER_ACTIONS = ("show", "on", "off", "pause", "snooze")
+
+
+class UsageError(Exception):
+    """Something typed on the command line that cannot work; exit 2 with its one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lowback", description="A low back pain coach for Discord and the terminal.")
+    p.add_argument("--knowledge", type=Path, help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)")
+    p.add_argument("--database", type=Path, help="database file (default: LOWBACK_DATABASE or your data directory)")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Discord bot")
+    sub.add_parser("chat", help="talk to the bot in the terminal")
+    ask = sub.add_parser("ask", help="answer one question", description="Answer one question, for your saved step.")
+    ask.add_argument("question", nargs="*", help='the question in your own words; "-" reads it from standard input')
+    ask.add_argument("--json", action="store_true", help="print the decision as one JSON object")
+    ask.add_argument("--step", type=int, choices=range(1, 5), help="answer as for someone on this step (default: yours)")
+    ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true")
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command")
+    kb_sub.add_parser("check", help="validate the knowledge base")
+    rt = sub.add_parser("routine", help="run a timed routine in the terminal")
+    rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
+    rt.add_argument("--seconds-scale", type=float, default=1.0, metavar="X",
+                    help="multiply every duration by X (e.g. 0.05 to try a routine quickly)")
+    pr = sub.add_parser("progress", help="your step in the progression")
+    g = pr.add_mutually_exclusive_group()
+    g.add_argument("--up", action="store_true", help="this step is easy and pain-free: move up")
+    g.add_argument("--hurts", action="store_true", help="this step hurts: go back one")
+    g.add_argument("--set", type=int, choices=range(1, 5), metavar="STEP", help="set your step")
+    rm = sub.add_parser(
+        "reminders", help="your reminder schedule",
+        description="Your reminder schedule, e.g. `lowback reminders on Europe/Berlin 7:30 21:30`, "
+                    "`lowback reminders pause 3`, `lowback reminders off`.")
+    rm.add_argument("action", nargs="?", default="show", choices=REMINDER_ACTIONS)
+    rm.add_argument("words", nargs="*", metavar="ZONE/TIMES/NUMBER",
+                    help="with on: time zone and times; with pause: days; with snooze: minutes")
+    rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
+    rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
+    rm.add_argument("--days", type=float, help="with pause: how many days")
+    md = sub.add_parser("mydata", help="everything stored about you")
+    md.add_argument("--json", action="store_true")
+    md.add_argument("--delete", action="store_true", help="delete all of it")
+    md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
+    dr = sub.add_parser("doctor", help="check the set-up")
+    dr.add_argument("--offline", action="store_true", help="don't ask Discord about slash commands")
+    bk = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    bk.add_argument("path", type=Path)
+    bk.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.add_parser("invite-url", help="print the link that adds the bot to a server")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    changes = {}
+    if getattr(args, "knowledge", None):
+        changes["knowledge"] = args.knowledge
+    if getattr(args, "database", None):
+        changes["database"] = args.database
+    if changes:
+        from dataclasses import replace
+
+        settings = replace(settings, **changes)
+    return settings
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _knowledge_problems(settings: Settings, exc) -> None:
+    _err(f"The knowledge base in {settings.knowledge} has {len(exc.issues)} problem(s):")
+    for issue in exc.issues:
+        _err(f"  {issue}")
+    _err("Fix them and run `lowback kb check` again.")
+
+
+def _screen():
+    from bot.terminal.render import Screen
+
+    return Screen()
+
+
+# -- commands that need only the knowledge base --------------------------------------------------
+
+
+def cmd_kb_check(settings: Settings) -> int:
+    from bot.core.errors import KnowledgeError
+    from bot.services.container import load_kb
+
+    try:
+        kb = load_kb(settings)
+    except KnowledgeError as exc:
+        _knowledge_problems(settings, exc)
+        return 1
+    print(kb.summary())
+    return 0
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from bot.core.errors import KnowledgeError
+    from bot.core.evaluation import EvalFileError, evaluate, parse_items
+    from bot.services.container import open_knowledge
+
+    try:
+        knowledge = open_knowledge(settings)
+    except KnowledgeError as exc:
+        _knowledge_problems(settings, exc)
+        return 1
+    try:
+        data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
+        items = parse_items(data, str(args.file))
+        report = evaluate(knowledge.matcher, items)
+    except OSError as exc:
+        _err(f"cannot read {args.file}: {exc.strerror or exc}")
+        return 2
+    except yaml.YAMLError as exc:
+        _err(f"{args.file} is not valid YAML: {str(exc).splitlines()[0]}")
+        return 2
+    except EvalFileError as exc:
+        _err(str(exc))
+        return 2
+    print(json.dumps(report.as_json(), indent=2) if args.json else report.table())
+    return 0
+
+
+# -- commands on the services --------------------------------------------------------------------
+
+
+async def _with_services(settings: Settings, work) -> int:
+    """Open the services (the composition root both front ends share), run ``work``, close them."""
+    from bot.core.errors import KnowledgeError
+    from bot.services.container import Services
+    from bot.store.db import DatabaseError
+
+    try:
+        services = await Services.open(settings, recover_sessions=False)
+    except KnowledgeError as exc:
+        _knowledge_problems(settings, exc)
+        return 1
+    except DatabaseError as exc:
+        _err(f"Can't use the database {settings.database}: {exc}")
+        return 1
+    try:
+        return await work(services)
+    finally:
+        await services.close()
+
+
+def question_of(args: argparse.Namespace) -> str:
+    if args.question == ["-"]:
+        return sys.stdin.read()
+    if not args.question:
+        raise UsageError('Ask a question: lowback ask "can I still deadlift?" (or lowback ask - to read it from standard input)')
+    return " ".join(args.question)
+
+
+async def _ask(services, args: argparse.Namespace, question: str) -> int:
+    from bot.store.people import LOCAL_USER_ID
+
+    asked = await services.ask.ask_full(LOCAL_USER_ID, question, step=args.step)
+    if args.json:
+        import json
+
+        print(json.dumps(services.knowledge.matcher.to_json(asked.match)))
+    else:
+        _screen().reply(asked.reply, help_text=SHELL_HELP)
+    return 0
+
+
+async def _progress(services, args: argparse.Namespace) -> int:
+    from bot.store.people import LOCAL_USER_ID
+
+    if args.up:
+        reply = await services.progress.move_up(LOCAL_USER_ID)
+    elif args.hurts:
+        reply = await services.progress.go_back(LOCAL_USER_ID)
+    elif args.set is not None:
+        reply = await services.progress.set_step(LOCAL_USER_ID, args.set)
+    else:
+        reply = await services.progress.show(LOCAL_USER_ID)
+    _screen().reply(reply)
+    return 0
+
+
+async def _reminders(services, args: argparse.Namespace) -> int:
+    from bot.store.people import LOCAL_USER_ID
+    from bot.terminal.reminders import reminders
+
+    outcome = await reminders(services, LOCAL_USER_ID, [args.action, *args.words], where="shell",
+                              timezone=args.timezone, times=args.times, days=args.days)
+    if not outcome.ok:
+        _err(outcome.text)
+        return 2
+    print(outcome.text)
+    return 0
+
+
+async def _mydata(services, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.store.people import LOCAL_USER_ID
+
+    if args.delete:
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError("Add --yes to delete without a question (there is no terminal to ask on).")
+            try:
+                answer = input("Delete everything stored about you? Type yes to confirm: ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing deleted.")
+                return 0
+        _screen().reply(await services.data.delete(LOCAL_USER_ID))
+    elif args.json:
+        print(await services.data.export_json(LOCAL_USER_ID))
+    else:
+        reply = await services.data.show(LOCAL_USER_ID)
+        _screen().reply(replace(reply, body=f"{reply.body}\n`lowback mydata --delete` removes all of it."))
+    return 0
+
+
+async def _chat(services) -> int:
+    from bot.terminal.chat import run_chat
+
+    return await run_chat(services)
+
+
+async def _routine(services, args: argparse.Namespace) -> int:
+    from bot.terminal.render import Screen
+    from bot.terminal.routine import run_routine
+
+    return await run_routine(services, args.name, screen=Screen(), errors=Screen(sys.stderr),
+                             seconds_scale=args.seconds_scale)
+
+
+# -- operating the bot ---------------------------------------------------------------------------
+
+
+def _run(coroutine) -> int:
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
+def cmd_default(settings: Settings) -> int:
+    if settings.token:
+        return cmd_run(settings)
+    _err(TOKEN_HELP + "\n" + CHAT_OFFER + "\n")
+    if not sys.stdin.isatty():
+        _err("(Not an interactive terminal, so the local chat is not started.)")
+        return 2
+    return _run(_with_services(settings, _chat))
+
+
+def cmd_run(settings: Settings) -> int:
+    if not settings.token:
+        _err(TOKEN_HELP)
+        return 2
+    from bot.app import run_bot
+
+    return _run(run_bot(settings))
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ops import doctor, doctor_exit_code, format_checks
+
+    checks = _run(doctor(settings, check_commands=not args.offline))
+    print(format_checks(checks))
+    return doctor_exit_code(checks)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ops import BackupError, backup
+    from bot.store.db import DatabaseError
+
+    try:
+        path = _run(backup(settings.database, args.path, overwrite=args.force))
+    except (BackupError, OSError, ValueError, DatabaseError) as exc:
+        _err(f"Backup failed: {exc}")
+        return 1
+    print(f"Backed up {settings.database} to {path}")
+    return 0
+
+
+def cmd_invite_url(settings: Settings) -> int:
+    from bot.invite import invite_url, resolve_client_id
+
+    client_id = resolve_client_id(settings)
+    if client_id is None:
+        raise UsageError("I need the bot's application id: set DISCORD_TOKEN (it contains it) or LOWBACK_CLIENT_ID "
+                         "(Discord developer portal, General Information, Application ID).")
+    print(invite_url(client_id))
+    return 0
+
+
+# -- dispatch ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        _err(f"Configuration problem: {exc}")
+        return 2
+    try:
+        return _dispatch(settings, args)
+    except UsageError as exc:
+        _err(str(exc))
+        return 2
+    except Exception as exc:
+        # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
+        # (bot.store.db is looked up, not imported: a command that never opened it never fails so.)
+        store = sys.modules.get("bot.store.db")
+        if store is None or not isinstance(exc, store.DatabaseError):
+            raise
+        _err(f"lowback: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _err("")
+        return 130
+    except BrokenPipeError:  # `lowback eval ... | head`
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        return cmd_default(settings)
+    if command == "run":
+        return cmd_run(settings)
+    if command == "invite-url":
+        return cmd_invite_url(settings)
+    if command == "kb":
+        if args.kb_command != "check":
+            raise UsageError("usage: lowback kb check")
+        return cmd_kb_check(settings)
+    if command == "eval":
+        return cmd_eval(settings, args)
+    if command == "doctor":
+        return cmd_doctor(settings, args)
+    if command == "backup":
+        return cmd_backup(settings, args)
+    if command == "ask":
+        question = question_of(args)
+        return _run(_with_services(settings, lambda s: _ask(s, args, question)))
+    if command == "routine" and not args.seconds_scale > 0:
+        raise UsageError("--seconds-scale must be more than 0")
+    work = {
+        "chat": _chat,
+        "progress": lambda s: _progress(s, args),
+        "reminders": lambda s: _reminders(s, args),
+        "mydata": lambda s: _mydata(s, args),
+        "routine": lambda s: _routine(s, args),
+    }[command]
+    return _run(_with_services(settings, work))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

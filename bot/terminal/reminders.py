@@ -1,0 +1,128 @@
+"""Reminders in the terminal: ``lowback reminders ...`` in the shell and ``/reminders ...`` in the chat.
+
+Both take the same words (``on Europe/Berlin 7:30 21:30``, ``pause 3``, ``snooze 30``, ``off``,
+``show``); only the hints differ, each in the words of where they are read. While the chat is open,
+a dispatcher limited to the local person prints their reminders as they come due (the Discord bot,
+if it shares the database, keeps sending everyone else's).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, replace
+from typing import Awaitable, Callable, Literal
+
+from bot.core.schedule import ScheduleError
+from bot.services.container import START_HINT, Services
+from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage
+from bot.terminal.render import Choice, Screen, chat_choices
+from bot.terminal.sender import TerminalSender
+
+Where = Literal["chat", "shell"]
+ACTIONS = ("show", "on", "off", "pause", "snooze")
+EXAMPLE = "on Europe/Berlin 7:30 21:30"
+
+
+def command(where: Where, words: str) -> str:
+    return f"/reminders {words}" if where == "chat" else f"lowback reminders {words}"
+
+
+def usage(where: Where) -> str:
+    c = lambda words: command(where, words)  # noqa: E731
+    return "\n".join([
+        f"{c(EXAMPLE):<44} on, with your time zone and times",
+        f"{c('show'):<44} your schedule and the next reminder, in your local time",
+        f"{c('pause DAYS'):<44} no reminders for that many days",
+        f"{c('snooze [MINUTES]'):<44} the last (or next) reminder again later, default 30 min",
+        f"{c('off'):<44} no more reminders",
+    ])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    ok: bool = True
+
+
+def _looks_like_time(word: str) -> bool:
+    w = word.lower().rstrip(",").replace(".", "")
+    return any(ch.isdigit() for ch in w) or w in ("noon", "midnight", "am", "pm")
+
+
+def split_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+async def reminders(services: Services, user_id: int, words: list[str], *, where: Where,
+                    timezone: str | None = None, times: str | None = None, days: float | None = None) -> Outcome:
+    """One reminders command: ``words`` as typed after ``reminders`` (the shell's ``--timezone``,
+    ``--times`` and ``--days`` fill in what the words leave out). Errors a person can fix come back
+    as an Outcome that is not ok, with its one-line explanation."""
+    rem = services.reminders
+    action = words[0].lower() if words else "show"
+    args = words[1:]
+    try:
+        if action == "on":
+            zone_words = [w for w in args if not _looks_like_time(w)]
+            time_words = [w for w in args if _looks_like_time(w)]
+            view = await rem.on(user_id, " ".join(zone_words) or timezone, " ".join(time_words) or times)
+        elif action == "off":
+            view = await rem.off(user_id)
+            if view is None:
+                return Outcome("Reminders were not on.")
+        elif action in ("pause", "snooze"):
+            number = next((w for w in args if w.replace(".", "", 1).isdigit()), None)
+            extra = [w for w in args if w != number]
+            if extra:
+                return Outcome(f"{command(where, action)} takes a number, not {' '.join(extra)!r}.", ok=False)
+            if action == "pause":
+                view = await rem.pause(user_id, float(number) if number else (days if days is not None else 1))
+            else:
+                view = await rem.snooze(user_id, int(float(number)) if number else 30)
+        elif action == "show":
+            view = await rem.show(user_id)
+            if view is None:
+                return Outcome(f"Reminders are off. Turn them on with: {command(where, EXAMPLE)}")
+        else:
+            return Outcome(f"I don't know reminders {action!r}. Try:\n{usage(where)}", ok=False)
+    except ScheduleError as exc:  # UnknownTimezone's message already lists its suggestions
+        return Outcome(str(exc), ok=False)
+    return Outcome(view.describe())
+
+
+# -- reminders arriving in the chat --------------------------------------------------------------
+
+
+class ChatSender(TerminalSender):
+    """Shows the local person's reminders in the open chat, drawn like every other reply, with
+    the routine as a choice (``/start``) that ``on_shown`` hands to the chat."""
+
+    def __init__(self, screen: Screen, on_shown: Callable[[list[Choice]], None] | None = None):
+        super().__init__(screen.out, start_hint=None)
+        self.screen = screen
+        self.on_shown = on_shown
+
+    async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
+        reply = message.to_reply()
+        reply = replace(reply, actions=tuple(replace(a, hint=START_HINT) if a.kind == "start_routine" else a
+                                             for a in reply.actions))
+        choices = chat_choices(reply)
+        try:
+            self.screen.write("\n")  # off the prompt line, if the person is typing
+            self.screen.reply(reply, choices, chat=True)
+        except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+            return DeliveryResult.retry(f"the terminal could not be written to: {exc}")
+        if self.on_shown is not None:
+            self.on_shown(choices)
+        return DELIVERED
+
+
+async def start_chat_reminders(services: Services, sender: ChatSender) -> Callable[[], Awaitable[None]]:
+    """Print the local person's reminders in the chat as they come due; returns the stop function."""
+    from bot.store.people import LOCAL_USER_ID
+
+    services.start_dispatcher(sender, only_user=LOCAL_USER_ID)
+    return services.stop_dispatcher

@@ -1,0 +1,395 @@
+"""The terminal runner for timed routines: ``lowback routine [NAME]`` and ``/routine`` in the chat.
+
+On a terminal it is a rich live display: the phase and its cue, a countdown with a progress bar
+for the phase and one for the whole routine, and the keys. Keys (no Enter needed): space pauses
+and resumes, ``+`` adds a round, ``q`` (or Ctrl-C) stops. The terminal's settings are restored on
+the way out, also after Ctrl-C.
+
+Piped, or with ``NO_COLOR`` set, it still runs: one plain line per event instead of the live
+display, no escape codes; keys work whenever standard input is a terminal.
+
+For trying a routine quickly: ``lowback routine --seconds-scale 0.05 booty-flex``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import sys
+from datetime import datetime, timedelta
+from typing import Iterator, TextIO
+
+from bot.core.routine import (
+    Event,
+    Finished,
+    Paused,
+    PhaseStarted,
+    Resumed,
+    RoundAdded,
+    RoutinePlan,
+    State,
+    Stopped,
+)
+from bot.core.streaks import Streaks, zone
+from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
+from bot.store.people import LOCAL_USER_ID
+from bot.terminal.render import Screen
+
+KEYS_HELP = "space: pause/resume   +: add a round   q: quit"
+QUIT_KEYS = {"q", "Q", "\x03", "\x04"}  # q, Ctrl-C and Ctrl-D (the terminal may pass them through)
+PAUSE_KEYS = {" ", "p", "P"}
+ROUND_KEYS = {"+", "="}
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def clock_text(span: timedelta) -> str:
+    """A duration as m:ss, rounded up (a countdown shows 0:01 until the very end)."""
+    seconds = max(0, math.ceil(span.total_seconds() - 1e-6))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def can_encode(stream: TextIO, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def bar(fraction: float, width: int, full: str = "█", empty: str = "░") -> str:
+    width = max(0, width)
+    filled = int(round(max(0.0, min(1.0, fraction)) * width))
+    return full * filled + empty * (width - filled)
+
+
+def phase_title(label: str, round_text: str) -> str:
+    """"Squeeze (round 3 of 10)", or just the label for a phase done once."""
+    return f"{label} ({round_text})" if round_text else label
+
+
+class PlainDisplay:
+    """A routine session as plain lines, one per event: for pipes, logs and ``NO_COLOR``."""
+
+    def __init__(self, screen: Screen, plan: RoutinePlan, *, keys: bool):
+        self.screen = screen
+        self.plan = plan
+        self.keys = keys
+        self.unicode = can_encode(screen.out, "█░…🟩⬜▶")
+        self.handle: RoutineHandle | None = None
+
+    def say(self, text: str, style: str | None = None) -> None:
+        """A permanent line."""
+        if not self.unicode:
+            text = text.encode("ascii", "replace").decode("ascii")
+        self.screen.line(text, style=style)
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def redraw(self, now: datetime) -> None:
+        pass
+
+    def intro(self) -> None:
+        self.say(f"{self.plan.name}: {self.plan.description}", style="bold")
+        length = clock_text(self.plan.duration)
+        self.say(f"{length} in all.   " + (KEYS_HELP if self.keys else "(keys need an interactive terminal)"),
+                 style="dim")
+
+    def event(self, ev: Event) -> None:
+        if isinstance(ev, PhaseStarted):
+            self.phase_started(ev)
+        elif isinstance(ev, Paused):
+            self.say(f"Paused ({clock_text(ev.remaining)} left in this phase)." + ("  Space to resume." if self.keys else ""),
+                     style="yellow")
+        elif isinstance(ev, Resumed):
+            self.say("Resumed.", style="green")
+        elif isinstance(ev, RoundAdded):
+            self.say(f"Round added: {ev.rounds} rounds now.", style="cyan")
+        elif isinstance(ev, Stopped):
+            session = self.handle.session if self.handle else None
+            done = clock_text(session.elapsed(ev.at)) if session else ""
+            self.say(f"Stopped after {done}." if done else "Stopped.", style="yellow")
+        elif isinstance(ev, Finished):
+            self.say(f"Done! {self.plan.name} finished.", style="bold green")
+        self.redraw(ev.at)
+
+    def phase_started(self, ev: PhaseStarted) -> None:
+        title = phase_title(ev.phase.label, ev.phase.round_text)
+        self.say(f"{'▶' if self.unicode else '>'} {title}: {ev.phase.cue}")
+
+    def streak(self, streaks: Streaks) -> None:
+        if streaks.longest == 0:
+            self.say("Finish a routine to start a streak.")
+            return
+        days = "day" if streaks.current == 1 else "days"
+        squares = streaks.week_squares() if self.unicode else streaks.week_squares("#", ".")
+        self.say(f"Streak: {streaks.current} {days} (longest {streaks.longest}).  Last 7 days: {squares}")
+
+
+class LiveDisplay(PlainDisplay):
+    """A routine session on a terminal: events scroll by above a rich live panel with the phase,
+    its cue, a countdown and progress bars for the phase and the whole routine."""
+
+    def __init__(self, screen: Screen, plan: RoutinePlan, *, keys: bool, bell: bool = True):
+        super().__init__(screen, plan, keys=keys)
+        self.bell = bell
+        self._phases_seen = 0
+        self._live = None
+
+    def start(self) -> None:
+        from rich.live import Live
+
+        self._live = Live(console=self.screen.console, auto_refresh=False, transient=True, redirect_stdout=False,
+                          redirect_stderr=False)
+        self._live.start()
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def say(self, text: str, style: str | None = None) -> None:
+        self.screen.console.print(text, style=style, markup=False, highlight=False)
+
+    def phase_started(self, ev: PhaseStarted) -> None:
+        self._phases_seen += 1
+        if self.bell and self._phases_seen > 1:
+            self.screen.console.bell()
+        title = phase_title(ev.phase.label, ev.phase.round_text)
+        self.say(f"▶ {title}: {ev.phase.cue}", style="bold")
+
+    def view(self, now: datetime):
+        """What the live panel shows at ``now``."""
+        from rich.panel import Panel
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
+        handle = self.handle
+        if handle is None or handle.session.done:
+            return Text("")
+        s = handle.session
+        phase = s.phase
+        paused = s.state == "paused"
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=6)
+        grid.add_column(ratio=1)
+        grid.add_column(width=6, justify="right")
+        head = Text()
+        if paused:
+            head.append("PAUSED ", style="bold yellow")
+        head.append(phase.label, style="bold")
+        if phase.of > 1:
+            head.append(f"  round {phase.round} of {phase.of}", style="dim")
+        cue = Text("space to resume" if paused and self.keys else phase.cue, style="yellow" if paused else "")
+        grid.add_row(Text("phase", style="dim"), ProgressBar(total=1.0, completed=s.phase_progress(now),
+                                                             complete_style="yellow" if paused else "green"),
+                     Text(clock_text(s.phase_remaining(now)), style="bold"))
+        grid.add_row(Text("all", style="dim"), ProgressBar(total=1.0, completed=s.progress(now), complete_style="cyan"),
+                     Text(clock_text(s.remaining(now))))
+        body = Table.grid()
+        body.add_row(head)
+        body.add_row(cue)
+        body.add_row(grid)
+        keys = Text(KEYS_HELP if self.keys else "", style="dim")
+        return Panel(body, title=Text(self.plan.name, style="bold"), title_align="left", subtitle=keys,
+                     subtitle_align="left", border_style="yellow" if paused else "green",
+                     width=min(self.screen.console.width, 80), padding=(0, 1))
+
+    def redraw(self, now: datetime) -> None:
+        if self._live is not None:
+            self._live.update(self.view(now), refresh=True)
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def keys_mode(fd: int) -> Iterator[None]:
+    """Single key presses without Enter and without echo; the old settings come back on exit.
+
+    Ctrl-C still interrupts (ISIG stays on), and the settings are restored on that path too.
+    """
+    import termios
+
+    saved = termios.tcgetattr(fd)
+    new = termios.tcgetattr(fd)
+    new[3] &= ~(termios.ICANON | termios.ECHO)  # lflags
+    new[6][termios.VMIN] = 1
+    new[6][termios.VTIME] = 0
+    termios.tcsetattr(fd, termios.TCSANOW, new)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return os.isatty(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+async def run_routine_terminal(
+    plan: RoutinePlan,
+    *,
+    service: RoutineService,
+    screen: Screen,
+    user_id: int = LOCAL_USER_ID,
+    stdin: TextIO | None = None,
+    refresh: float = 0.1,
+    bell: bool = True,
+) -> State | AlreadyRunning:
+    """Run ``plan`` for ``user_id`` through ``service``, drawn on ``screen``, keys from ``stdin``.
+
+    Returns the final state ("finished" or "stopped"), or :class:`AlreadyRunning` if the person
+    already has a session in this process. The session is recorded by the service; Ctrl-C (a
+    cancellation) stops and records it before passing the cancellation on.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    keys = _is_tty(stdin)
+    display: PlainDisplay = (LiveDisplay(screen, plan, keys=keys, bell=bell) if screen.rich
+                             else PlainDisplay(screen, plan, keys=keys))
+
+    result = await service.start(user_id, plan=plan, on_event=display.event)
+    if isinstance(result, AlreadyRunning):
+        display.say(result.message)
+        return result
+    handle = result
+    display.handle = handle
+    display.intro()
+
+    loop = asyncio.get_running_loop()
+    pressed: asyncio.Queue[str] = asyncio.Queue()
+    fd = stdin.fileno() if keys else -1
+
+    def on_readable() -> None:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            data = b""
+        if not data:  # end of input: no more keys
+            loop.remove_reader(fd)
+            return
+        for ch in data.decode("utf-8", "replace"):
+            pressed.put_nowait(ch)
+
+    async def handle_keys() -> None:
+        while True:
+            ch = await pressed.get()
+            if ch in QUIT_KEYS:
+                await service.stop(user_id)
+                return
+            if ch in PAUSE_KEYS:
+                await service.toggle_pause(user_id)
+            elif ch in ROUND_KEYS:
+                if not await service.add_round(user_id):
+                    display.say("No round can be added now.")
+            display.redraw(service.clock())
+
+    async def tick() -> None:
+        while True:
+            display.redraw(service.clock())
+            await service.sleep(refresh)
+
+    helpers: list[asyncio.Task] = []
+    with contextlib.ExitStack() as stack:
+        if keys:
+            stack.enter_context(keys_mode(fd))
+            loop.add_reader(fd, on_readable)
+            stack.callback(lambda: loop.remove_reader(fd))
+            helpers.append(asyncio.create_task(handle_keys()))
+        display.start()
+        stack.callback(display.close)
+        if screen.rich:
+            helpers.append(asyncio.create_task(tick()))
+        try:
+            state = await handle.wait()
+        except asyncio.CancelledError:
+            # Ctrl-C: record the session as stopped, then let the cancellation through.
+            await asyncio.shield(service.stop(user_id))
+            raise
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+    return state
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def local_zone_name() -> str:
+    """This machine's IANA zone name, or UTC when it cannot be told."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                zone(name)
+                return name
+            except ValueError:
+                continue
+    return "UTC"
+
+
+def unknown_text(exc: UnknownRoutine) -> str:
+    lines = [f"There is no routine called {exc.routine_id!r}. Try one of:"]
+    lines += [f"  {rid:<16} {title}" for rid, title in exc.names]
+    lines.append("or leave the name out for your daily routine.")
+    return "\n".join(lines)
+
+
+async def run_routine(
+    services, name: str | None, *, screen: Screen, user_id: int = LOCAL_USER_ID, stdin: TextIO | None = None,
+    seconds_scale: float = 1.0, errors: Screen | None = None,
+) -> int:
+    """A routine for ``user_id`` on the front ends' services (``services.routines``), then their
+    streak. NAME is a routine id or name; without it, the daily routine for the person's step.
+    Returns the exit status: 0 when the routine ran (finished or stopped), 1 when another was
+    already running, 2 for an unknown routine name (listed on ``errors``)."""
+    service: RoutineService = services.routines
+    try:
+        plan = await service.plan_for(user_id, name)
+    except UnknownRoutine as exc:
+        if errors is None:
+            screen.block(unknown_text(exc))
+        else:
+            _lines(errors, unknown_text(exc))
+        return 2
+    if seconds_scale != 1.0:
+        plan = plan.scaled(seconds_scale)
+    result = await run_routine_terminal(plan, service=service, screen=screen, user_id=user_id, stdin=stdin)
+    if isinstance(result, AlreadyRunning):
+        return 1
+    person = await service.people.get(user_id)
+    tz = person.timezone if person and person.timezone else local_zone_name()
+    PlainDisplay(screen, plan, keys=False).streak(await service.streaks(user_id, tz))
+    return 0
+
+
+def _lines(screen: Screen, text: str) -> None:
+    for line in text.splitlines():
+        screen.line(line)
+
+
+async def run_routine_in_chat(services, user_id: int, name: str | None, *, screen: Screen,
+                              stdin: TextIO | None = None) -> bool:
+    """``/routine [NAME]`` inside ``lowback chat``: the same runner, on the chat's services.
+    Keys work when ``stdin`` (default: the process's) is a terminal. Returns whether it ran."""
+    return await run_routine(services, name, screen=screen, user_id=user_id, stdin=stdin) == 0

@@ -1,0 +1,102 @@
+"""The cache of parsed knowledge-base YAML: fast when nothing changed, never stale when something did."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import KnowledgeError
+from bot.core.knowledge import load_knowledge
+from bot.services.yaml_cache import YamlCache
+from bot.settings import DEFAULT_KNOWLEDGE
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return target
+
+
+def test_a_second_load_reads_every_file_from_the_cache(kb_dir, tmp_path):
+    first = YamlCache(tmp_path / "cache")
+    kb = load_knowledge(kb_dir, parse=first)
+    assert first.misses > 0 and first.hits == 0
+    again = YamlCache(tmp_path / "cache")
+    cached = load_knowledge(kb_dir, parse=again)
+    assert dict(cached.topics) == dict(kb.topics) and cached.safety.disclaimer == kb.safety.disclaimer
+    assert cached.summary() == kb.summary()
+    assert again.misses == 0 and again.hits == first.misses
+
+
+def test_an_edit_is_seen_even_with_the_same_size_and_time(kb_dir, tmp_path):
+    load_knowledge(kb_dir, parse=YamlCache(tmp_path / "cache"))
+    path = kb_dir / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    stat = path.stat()
+    old = "not medical advice"
+    assert old in text
+    path.write_text(text.replace(old, "not medical ADVICE", 1), encoding="utf-8")  # same length
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    kb = load_knowledge(kb_dir, parse=YamlCache(tmp_path / "cache"))
+    assert "not medical ADVICE" in kb.safety.disclaimer
+    assert len(list((tmp_path / "cache").glob("safety.yaml.*"))) == 1  # the old entry is gone
+
+
+def test_validation_runs_on_every_load_cached_or_not(kb_dir, tmp_path):
+    (kb_dir / "topics" / "extra.yaml").write_text("topics:\n  - id: Not An Id\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(KnowledgeError) as raised:
+            load_knowledge(kb_dir, parse=YamlCache(tmp_path / "cache"))
+        assert any(issue.file == "topics/extra.yaml" for issue in raised.value.issues)
+
+
+def test_a_yaml_error_is_reported_and_a_broken_cache_entry_is_parsed_again(kb_dir, tmp_path):
+    cache = tmp_path / "cache"
+    (kb_dir / "gaps.yaml").write_text("gaps: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(kb_dir, parse=YamlCache(cache))
+    assert any("not valid YAML" in issue.message for issue in raised.value.issues)
+    shutil.copy(DEFAULT_KNOWLEDGE / "gaps.yaml", kb_dir / "gaps.yaml")
+    load_knowledge(kb_dir, parse=YamlCache(cache))
+    for entry in cache.glob("*.marshal"):
+        entry.write_bytes(b"garbage")
+    assert load_knowledge(kb_dir, parse=YamlCache(cache)).summary() == load_knowledge(kb_dir).summary()
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(kb_dir, tmp_path):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    cache = YamlCache(blocked / "yaml")
+    assert load_knowledge(kb_dir, parse=cache).summary() == load_knowledge(kb_dir).summary()
+
+
+def test_known_expressions_and_phrasing_vectors_are_kept_and_reused(tmp_path, monkeypatch):
+    from bot.core import gate
+    from bot.core.semantic import default_embedder
+    from bot.services.yaml_cache import ExpressionCache
+
+    monkeypatch.setattr(gate, "_KNOWN", {})
+    monkeypatch.setattr(gate, "_KNOWN_ADDED", [False])
+    cache = ExpressionCache(tmp_path / "cache")
+    cache.load()  # nothing there yet
+    checked = gate.checked(r"numb\w* (\w+ ){0,3}groin")
+    cache.save()
+    assert cache.path.exists()
+    monkeypatch.setattr(gate, "_KNOWN", {})
+    cache.load()
+    again = gate.checked(r"numb\w* (\w+ ){0,3}groin")
+    assert again.gate == checked.gate and again.finditer("numbness in my groin", None)
+    with pytest.raises(Exception):
+        gate.checked("numb(ness")  # a broken expression is never taken as known
+
+    embedder = default_embedder()
+    monkeypatch.setattr(embedder, "memo_dir", tmp_path / "vectors")
+    first = embedder.encode_many(["sore back", "tight hips"])
+    assert len(list((tmp_path / "vectors").glob("vectors.*.npy"))) == 1
+    assert (embedder.encode_many(["sore back", "tight hips"]) == first).all()
+    embedder.encode_many(["sore back", "tight hips", "a new phrasing"])
+    assert len(list((tmp_path / "vectors").glob("vectors.*.npy"))) == 2  # another list, another file

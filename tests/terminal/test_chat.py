@@ -1,0 +1,176 @@
+"""The chat as a person types into it: questions, numbered choices, /commands, and leaving."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.store.people import LOCAL_USER_ID
+from bot.terminal.chat import GOODBYE, Chat, run_chat
+from bot.terminal.render import Screen
+from fakes import FakeClock
+
+pytest.importorskip("termios")
+from terminal_pty import Terminal  # noqa: E402
+
+
+@pytest.fixture
+async def chat(tmp_path):
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))  # routines finish at once on it
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
+    services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+    out = io.StringIO()
+    answers: list[str] = []
+
+    async def confirm(prompt: str) -> bool:
+        return answers.pop(0) == "yes"
+
+    talk = Chat(services, Screen(out, rich=False), confirm=confirm)
+    talk.answers = answers  # type: ignore[attr-defined]
+    try:
+        yield talk, out
+    finally:
+        await services.close()
+
+
+async def say(chat_and_out, line: str) -> str:
+    talk, out = chat_and_out
+    out.seek(0)
+    out.truncate()
+    assert await talk.handle(line)
+    return out.getvalue()
+
+
+async def test_a_number_takes_the_choice_an_answer_offered(chat):
+    shown = await say(chat, "how do i do the booty flex")
+    assert "Type 1 Next step · 2 Start this routine (/start) · 3 Not what I asked (/other)" in shown
+    nxt = await say(chat, "1")
+    assert "Step 2: the kneeling glute stretch" in nxt
+    assert "Step 2 comes later" in nxt  # answered for the person, who is still on step 1
+
+
+async def test_start_runs_the_routine_the_answer_offered(chat):
+    await say(chat, "how do i do the booty flex")
+    shown = await say(chat, "/start")
+    assert "Booty flexes:" in shown and "Done! Booty flexes finished." in shown and "Streak: 1 day" in shown
+
+
+async def test_not_what_i_asked_by_number_command_or_its_words(chat):
+    await say(chat, "how do i do the booty flex")
+    by_words = await say(chat, "Not what I asked")
+    assert "Other answers that might fit" in by_words
+    assert "Type 1 " in by_words  # the alternatives are choices in turn
+    first_alternative = await say(chat, "1")
+    assert "====" in first_alternative and "Other answers" not in first_alternative
+    await say(chat, "can i still deadlift")
+    assert "Other answers that might fit" in await say(chat, "/other")
+
+
+async def test_hurts_and_easy_move_the_person_and_say_so_in_typed_words(chat):
+    talk, _ = chat
+    moved = await say(chat, "/easy")
+    assert "Moved up to step 2" in moved
+    assert "If the new move tugs your low back, type /hurts and you'll go back a step." in moved
+    back = await say(chat, "1")  # "It hurts", offered first
+    assert "Back to step 1" in back
+    assert (await talk.services.people.get(LOCAL_USER_ID)).step == 1
+
+
+async def test_a_number_with_nothing_offered_is_not_taken_for_a_question(chat):
+    shown = await say(chat, "7")
+    assert "There's no choice with that number right now" in shown
+
+
+async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat):
+    talk, _ = chat
+    await say(chat, "/step 3")
+    shown = await say(chat, "/mydata")
+    assert "Type /delete to remove all of it." in shown and "/mydata delete" not in shown
+    talk.answers.append("no")
+    assert "Nothing deleted." in await say(chat, "/delete")
+    talk.answers.append("yes")
+    assert "Your data is deleted" in await say(chat, "/delete")
+    assert await talk.services.people.get(LOCAL_USER_ID) is None
+
+
+async def test_reminders_in_the_chat_use_chat_words(chat):
+    assert "Turn them on with: /reminders on Europe/Berlin 7:30 21:30" in await say(chat, "/reminders")
+    assert "Reminders are on: 07:30" in await say(chat, "/reminders on Europe/Berlin 7:30")
+    assert "I don't know the time zone 'Mars/Olympus'" in await say(chat, "/reminders on Mars/Olympus 7:30")
+
+
+async def test_quit_and_the_end_of_input_leave_with_a_goodbye(tmp_path):
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
+    for typed in ("can i still deadlift\n/quit\nwhat about squats\n", "can i still deadlift\n"):
+        services = await Services.open(settings, recover_sessions=False)
+        out = io.StringIO()
+        try:
+            assert await run_chat(services, screen=Screen(out, rich=False), stdin=io.StringIO(typed)) == 0
+        finally:
+            await services.close()
+        text = out.getvalue()
+        assert "Deadlifts" in text and "Squats" not in text
+        assert text.rstrip().endswith(GOODBYE)
+
+
+@pytest.fixture
+def chat_terminal(tmp_path):
+    opened: list[Terminal] = []
+
+    def start(**env: str) -> Terminal:
+        t = Terminal(["--database", str(tmp_path / "chat.db"), "chat"], tmp_path, extra_env=env)
+        opened.append(t)
+        t.read_until("you>")
+        return t
+
+    yield start
+    for t in opened:
+        t.close()
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_and_ctrl_d_at_the_prompt_leave_at_once(chat_terminal, key):
+    t = chat_terminal()
+    t.press(key)  # no Enter
+    t.read_until(GOODBYE, timeout=5)
+    assert t.wait(timeout=5) == 0
+    assert t.settings_restored()
+
+
+def test_the_chat_in_a_terminal_draws_panels_and_choices(chat_terminal):
+    t = chat_terminal()
+    t.press("how do i do the booty flex\r")
+    t.read_until("/start")
+    assert "╭─" in t.output and "Step 1: the booty flex" in t.output
+    t.press("/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+
+
+def test_no_color_in_a_terminal_gives_plain_text(chat_terminal):
+    t = chat_terminal(NO_COLOR="1")
+    t.press("how do i do the booty flex\r")
+    t.read_until("Type 1 Next step")
+    t.press("/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+    assert "╭─" not in t.output and "\x1b[1;32m" not in t.output
+
+
+def test_ctrl_c_in_a_routine_stops_it_and_the_chat_goes_on(chat_terminal):
+    t = chat_terminal()
+    t.press("/routine booty-flex\r")
+    t.read_until("Get ready")
+    t.press("\x03")
+    t.read_until("Stopped after")
+    t.output = ""
+    t.read_until("you>")  # back at the prompt, not out of the chat
+    t.press("/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+    assert t.settings_restored()
