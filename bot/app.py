@@ -31,9 +31,12 @@ from discord.ext import commands
 from bot.core.errors import KnowledgeError
 from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
+from bot.exts._ratelimit import limiter_trace
 from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
+from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
+from bot.store.db import Database, DatabaseError
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -71,7 +74,15 @@ class LowbackTree(app_commands.CommandTree):
 class LowbackBot(commands.Bot):
     """The lowback bot. ``services`` is open between ``setup_hook`` and ``close``."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        rest_limiter: RestLimiter | None = None,
+    ) -> None:
+        rest_limiter = rest_limiter or RestLimiter()
         # The bot never joins a voice channel: spare the operator discord.py's start-up warnings about
         # the voice libraries it doesn't install.
         discord.VoiceClient.warn_nacl = False
@@ -82,7 +93,12 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
+            # Every REST call through one budget under Discord's limits (bot/exts/_ratelimit.py);
+            # a 429 asking for longer than this is raised, not slept through.
+            http_trace=limiter_trace(rest_limiter),
+            max_ratelimit_timeout=30.0,
         )
+        self.rest_limiter = rest_limiter
         self.settings = settings
         self.clock: Clock = clock or discord.utils.utcnow
         self.sleep: Sleep = sleep or asyncio.sleep
@@ -290,6 +306,15 @@ async def run_bot(settings: Settings) -> int:
     if not token_looks_valid(token):
         log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
         return 2
+
+    # The database first: a damaged, read-only or too new file is refused at once, in one line,
+    # before any wait for Discord.
+    try:
+        db = await Database.open(settings.database)
+        await db.close()
+    except DatabaseError as exc:
+        log.error("The database can't be used, so the bot is not starting: %s", exc)
+        return 1
 
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()

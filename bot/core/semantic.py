@@ -124,6 +124,11 @@ class StaticEmbedder:
         if isinstance(texts, str):
             raise TypeError("encode takes a list of strings")
         n = len(texts)
+        if n > _CHUNK:
+            # In pieces: each call into the tokenizer and numpy stays short, so a knowledge-base
+            # reload building this in a worker thread never holds the interpreter for seconds
+            # (the bot keeps answering meanwhile). Rows are independent: the result is the same.
+            return np.concatenate([self.encode(texts[i:i + _CHUNK]) for i in range(0, n, _CHUNK)])
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
@@ -144,6 +149,8 @@ class StaticEmbedder:
         np.divide(out, norms, out=out, where=norms > 0)
         return out
 
+
+_CHUNK = 2048  # texts per call in ``encode``
 
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
