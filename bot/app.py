@@ -31,9 +31,12 @@ from discord.ext import commands
 from bot.core.errors import KnowledgeError
 from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
+from bot.exts._ratelimit import limiter_trace
 from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
+from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
+from bot.store.db import Database, DatabaseError
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -72,8 +75,15 @@ class LowbackBot(commands.Bot):
     """The lowback bot. ``services`` is open between ``setup_hook`` and ``close``."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None, **shard_options: Any
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        rest_limiter: RestLimiter | None = None,
+        **shard_options: Any,
     ) -> None:
+        rest_limiter = rest_limiter or RestLimiter()
         # The bot never joins a voice channel: spare the operator discord.py's start-up warnings about
         # the voice libraries it doesn't install.
         discord.VoiceClient.warn_nacl = False
@@ -84,9 +94,14 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
-            http_trace=global_429_trace(self),
+            # Every REST call through one budget under Discord's limits (bot/exts/_ratelimit.py);
+            # a 429 asking for longer than this is raised, not slept through. With PostgreSQL a
+            # global 429 also pauses the other processes (global_429_hook).
+            http_trace=with_global_429_hook(limiter_trace(rest_limiter), self),
+            max_ratelimit_timeout=30.0,
             **shard_options,
         )
+        self.rest_limiter = rest_limiter
         self.settings = settings
         self.clock: Clock = clock or discord.utils.utcnow
         self.sleep: Sleep = sleep or asyncio.sleep
@@ -189,10 +204,11 @@ class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
 IDENTIFY_INTERVAL = 5.0
 
 
-def global_429_trace(bot: "LowbackBot") -> aiohttp.TraceConfig:
+def with_global_429_hook(trace: aiohttp.TraceConfig, bot: "LowbackBot") -> aiohttp.TraceConfig:
     """Tell the other processes of the bot when Discord answers a global 429: with PostgreSQL the
     shared budget (bot/store/shared.py) is paused for its retry_after, so every process waits, not
-    just the one that was told. discord.py itself waits it out in this process as usual."""
+    just the one that was told (this process's own RestLimiter pauses it as usual). The hook goes
+    first, before ``trace``'s own, which may raise for a background request."""
 
     async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
         response = params.response
@@ -211,8 +227,7 @@ def global_429_trace(bot: "LowbackBot") -> aiohttp.TraceConfig:
         except Exception as exc:  # the store is down: this process still waits, as discord.py does
             log.warning("could not tell the other processes about a global rate limit: %s", exc)
 
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
+    trace.on_request_end.insert(0, on_request_end)
     return trace
 
 
@@ -359,6 +374,15 @@ async def run_bot(settings: Settings) -> int:
     if not token_looks_valid(token):
         log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
         return 2
+
+    # The database first: a damaged, read-only or too new file is refused at once, in one line,
+    # before any wait for Discord.
+    try:
+        db = await Database.open(settings.database)
+        await db.close()
+    except DatabaseError as exc:
+        log.error("The database can't be used, so the bot is not starting: %s", exc)
+        return 1
 
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()

@@ -130,3 +130,42 @@ def setup_logging(level: str, token: str | None, *, stream: TextIO | None = None
         logging.getLogger(name).setLevel(library_level)
     logging.captureWarnings(True)
     return handler
+
+
+class RepeatedErrors:
+    """Log an error once, then count its repeats instead of logging each.
+
+    ``report(key, message)`` logs ``message`` the first time ``key`` is seen; repeats within
+    ``every`` seconds are counted, and the next report after that (or :meth:`resolved`) says how
+    many there were. A full disk therefore gives one line, then one line a few minutes, not one
+    per person per second. ``clock`` is a monotonic clock in seconds.
+    """
+
+    def __init__(self, logger: logging.Logger, *, every: float = 300.0, clock=time.monotonic):
+        self.log = logger
+        self.every = every
+        self.clock = clock
+        self._seen: dict[object, list] = {}  # key -> [first logged at, repeats since, message]
+
+    def report(self, key: object, message: str, *, level: int = logging.ERROR, exc_info=None) -> bool:
+        """Log ``message`` unless ``key`` was logged less than ``every`` seconds ago; True if logged."""
+        now = self.clock()
+        entry = self._seen.get(key)
+        if entry is not None and now - entry[0] < self.every:
+            entry[1] += 1
+            return False
+        repeats = entry[1] if entry is not None else 0
+        suffix = f" (repeated {repeats} more time{'s' if repeats != 1 else ''} since it was last logged)" if repeats else ""
+        self.log.log(level, "%s%s", message, suffix, exc_info=exc_info)
+        self._seen[key] = [now, 0, message]
+        return True
+
+    def resolved(self, key: object) -> None:
+        """The trouble is over: say how often it repeated since last logged, and forget it."""
+        entry = self._seen.pop(key, None)
+        if entry is not None and entry[1]:
+            self.log.info("%s (repeated %d more time%s, now over)", entry[2], entry[1], "s" if entry[1] != 1 else "")
+
+    def resolve_all(self) -> None:
+        for key in list(self._seen):
+            self.resolved(key)

@@ -30,7 +30,7 @@ from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
 from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, SettingsError, token_looks_valid
-from bot.store.db import Database, DatabaseError, load_migrations
+from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
 
 log = logging.getLogger("lowback.ops")
 
@@ -167,7 +167,7 @@ async def check_database(path: Path | PostgresURL) -> Check:
         )
 
     try:
-        db = await Database.open(path, migrate=False)
+        db = await Database.open(path, migrate=False, check=False)  # the quick check is below, with its own advice
     except (DatabaseError, sqlite3.Error, OSError) as exc:
         return Check(name, False, f"cannot open the database at {path}: {_reason(exc)}", DATABASE_FIX)
     try:
@@ -200,6 +200,9 @@ async def check_database(path: Path | PostgresURL) -> Check:
             return Check(name, None, f"the database at {path} is busy; could not test writing. Try again.")
         return Check(name, False, f"the database at {path} cannot be written: {_reason(exc)}", DATABASE_FIX)
     except sqlite3.Error as exc:
+        if isinstance(explain(exc, path), DatabaseDamaged):
+            return Check(name, False, f"the database at {path} is damaged: {_reason(exc)}",
+                         "Stop the bot and restore the latest backup (README: Backups).")
         return Check(name, False, f"the database at {path} cannot be used: {_reason(exc)}", DATABASE_FIX)
     finally:
         await db.close()

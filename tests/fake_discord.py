@@ -10,6 +10,18 @@ syncs its slash commands and heartbeats against it. What it covers:
   descriptions (400 "Invalid Form Body", code 50035), stored, and echoed back with ids, versions and
   defaults; guild commands for a guild the bot is not in answer 403 "Missing Access" (50001).
   Anything else is recorded and answered 404 ``{"message": "404: Not Found", "code": 0}``.
+- Direct messages: ``GET /users/{id}``, ``POST /users/@me/channels`` (one DM channel per person,
+  the same id every time) and ``POST /channels/{id}/messages`` (unknown channel: 404, code 10003;
+  a person in ``closed_dms``: 403, code 50007). A message sent with a ``nonce`` and
+  ``enforce_nonce`` that repeats one of the last ``nonce_window`` seconds in that channel is not
+  delivered again: the first message comes back, as Discord does. Every message is in
+  ``messages`` (``duplicate`` marks the dropped repeats); ``on_message`` is called with each
+  before it is answered (a test can kill the sender there).
+- The global rate limit, with ``rate_limit=N``: a request that would be the N+1st in one second
+  gets 429 with ``retry_after`` and ``global: true`` (and the ``Via`` header, without which
+  discord.py takes a 429 for a Cloudflare ban). ``request_times`` holds the instant of every API
+  request, ``peak_per_second()`` the most in any one-second window, ``invalid`` the 401/403/429
+  answers (what Discord counts towards its ban).
 - The gateway, as a websocket on any other path: HELLO, IDENTIFY (wrong token: close 4004;
   privileged intents not approved: close 4014), READY, HEARTBEAT -> HEARTBEAT_ACK, RESUME ->
   RESUMED (unknown session: INVALID_SESSION), and RECONNECT on demand (``request_reconnect()``).
@@ -24,8 +36,8 @@ syncs its slash commands and heartbeats against it. What it covers:
   condition and fails with the last events instead of hanging.
 
 What it does not cover: no guild, channel, message or interaction events (READY lists the guilds
-as unavailable and no GUILD_CREATE follows), no rate limits (no ``X-RateLimit-*`` headers: discord.py
-does not need them), no zlib or ETF encoding, no sharding, no OAuth2 flows.
+as unavailable and no GUILD_CREATE follows), no per-route rate limits (no ``X-RateLimit-*``
+bucket headers: discord.py does not need them), no zlib or ETF encoding, no sharding, no OAuth2 flows.
 
 discord.py does not ask ``/gateway`` where the gateway is: it connects to the fixed
 ``DiscordWebSocket.DEFAULT_GATEWAY`` (``wss://gateway.discord.gg/``) and only uses READY's
@@ -129,6 +141,11 @@ class FakeDiscord:
         application_flags: int = 0,
         gateway_url: str | None = None,
         log: str | Path | None = None,
+        rate_limit: int | None = None,
+        closed_dms: Iterable[int] = (),
+        nonce_window: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_message: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         self.token = token
         self.host, self.port, self.ssl_context = host, port, ssl_context
@@ -154,6 +171,20 @@ class FakeDiscord:
         self.closes: list[tuple[int | None, str]] = []  # (close code, "client" | "server")
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
         self.sessions: dict[str, int] = {}  # session id -> last sequence number sent
+
+        # Direct messages and the global rate limit.
+        self.rate_limit = rate_limit
+        self.closed_dms = set(closed_dms)
+        self.nonce_window = nonce_window
+        self.clock = clock
+        self.on_message = on_message
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self.channel_users: dict[int, int] = {}  # DM channel id -> user id
+        self.messages: list[dict[str, Any]] = []
+        self.request_times: list[float] = []
+        self.invalid = 0
+        self.force_429: float | None = None  # set: every API request gets a global 429 with this retry_after
+        self._window: list[float] = []
 
         self._ids = itertools.count()
         self._changed = asyncio.Event()
@@ -239,6 +270,9 @@ class FakeDiscord:
         app.router.add_get(api + "/gateway", self._gateway_info)
         app.router.add_get(api + "/gateway/bot", self._gateway_bot)
         app.router.add_get(api + "/oauth2/applications/@me", self._application)
+        app.router.add_get(api + "/users/{user_id:[0-9]+}", self._get_user)
+        app.router.add_post(api + "/users/@me/channels", self._open_dm)
+        app.router.add_post(api + "/channels/{channel_id:[0-9]+}/messages", self._post_message)
         for path in ("/applications/{app_id}/commands", "/applications/{app_id}/guilds/{guild_id}/commands"):
             app.router.add_get(api + path, self._get_commands)
             app.router.add_put(api + path, self._put_commands)
@@ -296,12 +330,101 @@ class FakeDiscord:
             self.bodies.append((request.method, request.path, body))
         # Discord answers an unknown route 404 whoever asks; /gateway needs no token.
         open_route = request.path == API + "/gateway" or request.match_info.handler == self._fallback
+        now = self.clock()
+        self.request_times.append(now)
+        response: web.StreamResponse
         if not open_route and not self._authorised(request):
-            response: web.StreamResponse = error(401, "401: Unauthorized")
+            response = error(401, "401: Unauthorized")
+        elif (retry_after := self._over_limit(now)) is not None:
+            response = discord_json({"message": "You are being rate limited.", "retry_after": retry_after,
+                                     "global": True, "code": 0}, 429)
+            response.headers.update({"Retry-After": f"{retry_after:.3f}", "X-RateLimit-Global": "true",
+                                     "X-RateLimit-Scope": "global", "Via": "1.1 google"})
         else:
             response = await handler(request)
+        if response.status in (401, 403, 429):
+            self.invalid += 1
         self.record("rest", method=request.method, path=request.path, status=response.status)
         return response
+
+    def _over_limit(self, now: float) -> float | None:
+        """Seconds to wait if this request breaks the global limit (None: it may go ahead)."""
+        if self.force_429 is not None:
+            return self.force_429
+        if self.rate_limit is None:
+            return None
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= self.rate_limit:
+            return round(max(0.001, 1.0 - (now - self._window[0])), 3)
+        self._window.append(now)
+        return None
+
+    def peak_per_second(self) -> int:
+        """The most API requests that arrived within any one second."""
+        times, peak, first = sorted(self.request_times), 0, 0
+        for last, t in enumerate(times):
+            while t - times[first] >= 1.0:
+                first += 1
+            peak = max(peak, last - first + 1)
+        return peak
+
+    # -- direct messages ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _person(user_id: int) -> dict[str, Any]:
+        return {"id": str(user_id), "username": f"person{user_id}", "discriminator": "0", "global_name": None,
+                "avatar": None, "public_flags": 0, "flags": 0, "bot": False}
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        return discord_json(self._person(int(request.match_info["user_id"])))
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        try:
+            user_id = int((await request.json())["recipient_id"])
+        except (ValueError, KeyError, TypeError):
+            return error(400, "Invalid Form Body", 50035)
+        if user_id not in self.dm_channels:
+            channel_id = int(self._snowflake())
+            self.dm_channels[user_id] = channel_id
+            self.channel_users[channel_id] = user_id
+        return discord_json({"id": str(self.dm_channels[user_id]), "type": 1, "last_message_id": None,
+                             "flags": 0, "recipients": [self._person(user_id)]})
+
+    async def _post_message(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel_id"])
+        user_id = self.channel_users.get(channel_id)
+        if user_id is None:
+            return error(404, "Unknown Channel", 10003)
+        if user_id in self.closed_dms:
+            return error(403, "Cannot send messages to this user", 50007)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):  # discord.py sends multipart when there are files; never here
+            return error(400, "Invalid Form Body", 50035)
+        now = self.clock()
+        nonce = body.get("nonce")
+        original = None
+        if nonce is not None and body.get("enforce_nonce"):
+            original = next((m for m in reversed(self.messages) if m["channel_id"] == channel_id
+                             and m["nonce"] == nonce and not m["duplicate"] and now - m["at"] < self.nonce_window), None)
+        entry = {"channel_id": channel_id, "user_id": user_id, "nonce": nonce, "at": now, "duplicate": original is not None,
+                 "id": original["id"] if original else self._snowflake(), "embeds": body.get("embeds") or []}
+        self.messages.append(entry)
+        if self.on_message is not None:
+            self.on_message(entry)
+        return discord_json({
+            "id": entry["id"], "channel_id": str(channel_id), "type": 0, "content": body.get("content") or "",
+            "author": self._user(), "embeds": entry["embeds"], "attachments": [], "mentions": [], "mention_roles": [],
+            "mention_everyone": False, "tts": False, "pinned": False, "flags": 0, "nonce": nonce,
+            "timestamp": "2026-01-01T00:00:00.000000+00:00", "edited_timestamp": None,
+            "components": body.get("components") or [],
+        })
+
+    def delivered(self) -> list[dict[str, Any]]:
+        """The messages people got (repeats dropped by their nonce left out)."""
+        return [m for m in self.messages if not m["duplicate"]]
 
     def _user(self) -> dict[str, Any]:
         return {

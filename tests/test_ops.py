@@ -179,6 +179,20 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
     assert "cannot open the database" in check.message or "cannot be used" in check.message
 
 
+async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
+    from bot.store.people import PeopleRepo
+
+    db = await Database.open(good.database)
+    await PeopleRepo(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=timezone.utc))
+    await db.forget_deleted()  # everything into the file itself
+    await db.close()
+    with good.database.open("r+b") as f:
+        f.seek(4096 * 2)
+        f.write(b"\xde\xad\xbe\xef" * 1024)
+    check = await assert_only_failure(good, "database")
+    assert "damaged" in check.message and "backup" in check.fix
+
+
 async def test_doctor_database_that_is_a_folder(good: Settings, tmp_path: Path) -> None:
     check = await assert_only_failure(replace(good, database=tmp_path), "database")
     assert "is a folder" in check.message

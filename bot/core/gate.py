@@ -191,14 +191,14 @@ class Gated:
         return self.regex.search(text) if self.possible(text, present) else None
 
 
-class Concept:
-    """A vocabulary: several expressions, each matched as whole words, each gated on its own."""
+class GatedSet:
+    """Several gated expressions, indexed by their literals: ``candidates(present)`` gives, in
+    order, only those a text can match, with one set intersection instead of a test per expression."""
 
-    __slots__ = ("name", "parts", "_always", "_by_literal", "_keys")
+    __slots__ = ("parts", "_always", "_by_literal", "_keys")
 
-    def __init__(self, name: str, patterns: Iterable[str]):
-        self.name = name
-        self.parts = tuple(checked(p, wrap=True) for p in patterns)
+    def __init__(self, parts: Iterable[Gated]):
+        self.parts = tuple(parts)
         self._always = tuple(i for i, p in enumerate(self.parts) if p.gate is None)
         self._by_literal: dict[str, list[int]] = {}
         for i, part in enumerate(self.parts):
@@ -206,16 +206,30 @@ class Concept:
                 self._by_literal.setdefault(lit, []).append(i)
         self._keys = frozenset(self._by_literal)
 
+    def candidates(self, present: frozenset[str]) -> list[Gated]:
+        chosen = set(self._always)
+        for lit in self._keys & present:
+            chosen.update(self._by_literal[lit])
+        return [self.parts[i] for i in sorted(chosen)]
+
+
+class Concept:
+    """A vocabulary: several expressions, each matched as whole words, each gated on its own."""
+
+    __slots__ = ("name", "parts", "_set")
+
+    def __init__(self, name: str, patterns: Iterable[str]):
+        self.name = name
+        self.parts = tuple(checked(p, wrap=True) for p in patterns)
+        self._set = GatedSet(self.parts)
+
     def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         if present is None:
             for part in self.parts:
                 yield from part.finditer(text)
             return
-        chosen = set(self._always)
-        for lit in self._keys & present:
-            chosen.update(self._by_literal[lit])
-        for i in sorted(chosen):
-            yield from self.parts[i].regex.finditer(text)
+        for part in self._set.candidates(present):
+            yield from part.regex.finditer(text)
 
     def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
         for part in self.parts:

@@ -255,6 +255,10 @@ def _type_name(value: Any) -> str:
 # libyaml's C parser where PyYAML was built with it (about ten times faster), else the pure-Python one.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Knowledge files are hand-written text: anything larger is a mistake (or an attack on the reload).
+MAX_FILE_BYTES = 1 << 20
+MAX_TOTAL_BYTES = 4 << 20
+
 ParseYaml = Callable[[str, str], Any]
 """``parse(file name, text)``: the YAML document, raising ``yaml.YAMLError``; e.g. a cache of parsed documents."""
 
@@ -285,11 +289,22 @@ def load_knowledge(directory: str | Path, *, parse: ParseYaml | None = None) -> 
         raise KnowledgeError([KBIssue(str(directory), None, None, "knowledge directory not found")])
     texts: dict[str, str] = {}
     issues: list[KBIssue] = []
+    total = 0
     for path in sorted(directory.rglob("*.y*ml")):
         rel = path.relative_to(directory).as_posix()
         if path.name in EVAL_FILES or rel.startswith("eval/"):
             continue
         try:
+            size = path.stat().st_size
+            total += size
+            if size > MAX_FILE_BYTES:
+                issues.append(KBIssue(rel, None, None, f"is {size:,} bytes; a knowledge file may have at most "
+                                      f"{MAX_FILE_BYTES:,} (split it into smaller files)"))
+                continue
+            if total > MAX_TOTAL_BYTES:
+                issues.append(KBIssue(rel, None, None, f"brings the knowledge base to {total:,} bytes; the limit "
+                                      f"is {MAX_TOTAL_BYTES:,} in all"))
+                continue
             texts[rel] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))

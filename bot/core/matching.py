@@ -294,12 +294,13 @@ class Matcher:
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
     def question_vector(self, text: str) -> np.ndarray | None:
-        """The question's embedding (see ``bot.core.semantic.question_text``), or None without a model."""
+        """The embedding of a normalised question (see ``bot.core.semantic.question_text``), or None
+        without a model."""
         if self.embedder is None:
             return None
         from bot.core.semantic import question_text
 
-        return self.embedder.encode([question_text(text)])[0]
+        return self.embedder.encode([question_text(text, already_normalized=True)])[0]
 
     def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
         """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
@@ -312,7 +313,7 @@ class Matcher:
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized)
+        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized)
         vector = self.question_vector(normalized) if normalized else None
         flag = self._second_net(flag, vector)
         if flag is not None:

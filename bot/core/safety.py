@@ -26,7 +26,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from bot.core.gate import Concept, Literals
+from bot.core.gate import Concept, GatedSet, Literals
 from bot.core.knowledge import Safety, SafetyGroup, SafetyRule
 from bot.core.text import RAW_LIMIT, normalize
 
@@ -136,7 +136,8 @@ def _negated(text: str, start: int, negations: frozenset[str]) -> bool:
     return any(word in negations for word in before)
 
 
-def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> RedFlag | None:
+def screen(safety: Safety, text: str, *, already_normalized: bool = False,
+           normalized: str | None = None) -> RedFlag | None:
     """The most urgent red-flag group the text describes, or None.
 
     Pass the raw message where there is one: sentence boundaries come from its punctuation. An
@@ -145,11 +146,12 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
     if already_normalized:
         normalized, parts = text, [text] if text else []
     else:
-        normalized, parts = normalize(text), sentences(text)
+        normalized, parts = (normalize(text) if normalized is None else normalized), sentences(text)
     if not normalized:
         return None
     msg = _Message(parts, safety.negations, safety.scope_breakers)
-    present = _literals(safety).present_in(msg.text + " " + normalized)
+    literals, pattern_sets = _index(safety)
+    present = literals.present_in(msg.text + " " + normalized)
     msg.present = present
     best: RedFlag | None = None
     for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):
@@ -162,7 +164,7 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
                 break
         if best is not None:
             break
-        for pattern in group.patterns:
+        for pattern in pattern_sets[id(group)].candidates(present):
             hit = next(
                 (m for m in pattern.finditer(normalized, present)
                  if not _negated(normalized, m.start(), safety.negations)),
@@ -174,16 +176,17 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False) -> Re
     return best
 
 
-_LITERALS: dict[int, tuple[Safety, Literals]] = {}
+_INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet]]] = {}
 
 
-def _literals(safety: Safety) -> Literals:
-    """Every gate literal of a screen's expressions, worked out once per loaded knowledge base."""
-    entry = _LITERALS.get(id(safety))
+def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet]]:
+    """Every gate literal of a screen's expressions, and each group's patterns indexed by them:
+    worked out once per loaded knowledge base."""
+    entry = _INDEX.get(id(safety))
     if entry is None or entry[0] is not safety:
         gated = [p for c in safety.concepts.values() for p in c.parts] + [p for g in safety.groups for p in g.patterns]
-        entry = (safety, Literals(gated))
-        if len(_LITERALS) > 8:  # reloads replace the knowledge base; keep only recent ones
-            _LITERALS.clear()
-        _LITERALS[id(safety)] = entry
-    return entry[1]
+        entry = (safety, Literals(gated), {id(g): GatedSet(g.patterns) for g in safety.groups})
+        if len(_INDEX) > 8:  # reloads replace the knowledge base; keep only recent ones
+            _INDEX.clear()
+        _INDEX[id(safety)] = entry
+    return entry[1], entry[2]

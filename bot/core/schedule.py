@@ -637,14 +637,17 @@ def catch_up(
     tz: str | ZoneInfo,
     times: Sequence[time],
     weekdays: Iterable[int] | None = None,
+    *,
+    listed: timedelta = timedelta(days=30),
 ) -> CatchUp:
     """Decide about an occurrence whose time has come (``due.due_utc <= now``).
 
     An occurrence missed by at most ``grace`` is still sent, late. Older ones are skipped. When
     several occurrences fell due while nobody was looking (the bot was down), only the latest one
-    still within grace is sent, so a person never gets a burst of stale reminders; the others are
-    reported as skipped (the occurrence ``due`` always is, when it is not the one sent; the ones
-    between it and the grace window are not listed). ``next`` is the first occurrence after ``now``.
+    still within grace is sent, so a person never gets a burst of stale reminders; every other one
+    is reported as skipped, so each missed occurrence gets a record of why. After a downtime longer
+    than ``listed`` only ``due`` and the occurrences of the last ``listed`` are reported (older
+    records would be forgotten anyway). ``next`` is the first occurrence after ``now``.
     """
     if due.due_utc > now:
         raise ValueError("catch_up() is for occurrences that are due")
@@ -655,6 +658,11 @@ def catch_up(
         candidate = due
     else:
         skipped.append(due)
+        for missed in occurrences(max(due.due_utc, now - listed), tz, times, weekdays):
+            if missed.due_utc >= oldest_ok:
+                break
+            if missed.key != due.key:
+                skipped.append(missed)
         first = next_occurrence(oldest_ok - timedelta(microseconds=1), tz, times, weekdays)
         candidate = first if first.due_utc <= now else None
     if candidate is None:

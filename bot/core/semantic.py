@@ -124,6 +124,11 @@ class StaticEmbedder:
         if isinstance(texts, str):
             raise TypeError("encode takes a list of strings")
         n = len(texts)
+        if n > _CHUNK:
+            # In pieces: each call into the tokenizer and numpy stays short, so a knowledge-base
+            # reload building this in a worker thread never holds the interpreter for seconds
+            # (the bot keeps answering meanwhile). Rows are independent: the result is the same.
+            return np.concatenate([self.encode(texts[i:i + _CHUNK]) for i in range(0, n, _CHUNK)])
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
@@ -145,15 +150,17 @@ class StaticEmbedder:
         return out
 
 
+_CHUNK = 2048  # texts per call in ``encode``
+
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
 
-def question_text(text: str) -> str:
+def question_text(text: str, *, already_normalized: bool = False) -> str:
     """What of a message is embedded: its normalised words, a long post cut to its start and end
     (forum posts put the question last)."""
     from bot.core.text import normalize
 
-    words = normalize(text).split()
+    words = (text if already_normalized else normalize(text)).split()
     if len(words) > QUESTION_WORDS:
         words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3):]
     return " ".join(words)

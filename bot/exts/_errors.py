@@ -13,8 +13,11 @@ import discord
 from discord import app_commands
 
 from bot.exts._cooldown import wait_text
+from bot.logging_setup import RepeatedErrors
+from bot.store.db import DatabaseError
 
 log = logging.getLogger("bot.exts")
+_database_faults = RepeatedErrors(log)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -107,7 +110,10 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
         log.info("%s refused: %s", where, error)
     else:
         original = getattr(error, "original", None) or error
-        log.error("Error in %s", where, exc_info=(type(original), original, original.__traceback__))
+        if isinstance(original, DatabaseError):  # says what to do; the same fault for everyone is one line
+            _database_faults.report((type(original).__name__, str(original)), f"Error in {where}: {original}")
+        else:
+            log.error("Error in %s", where, exc_info=(type(original), original, original.__traceback__))
     try:
         delivered = await send_private(interaction, text)
     except Exception:

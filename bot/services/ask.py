@@ -6,6 +6,7 @@ at once, and a failed reload keeps the old one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,15 +30,25 @@ class KnowledgeHolder:
         self.kb = kb
         self.matcher = Matcher(kb)
 
-    def reload(self, directory: Path) -> list[KBIssue]:
-        """Load again from ``directory``; on any problem keep the current one and return the problems."""
+    async def reload(self, directory: Path) -> list[KBIssue]:
+        """Load again from ``directory``; on any problem keep the current one and return the problems.
+
+        Reading, parsing, validating and building the matcher run in a worker thread, so the bot
+        keeps answering everyone else meanwhile; the new knowledge base replaces the old one at
+        once, when it is complete.
+        """
         try:
-            kb = load_knowledge(directory)
+            kb, matcher = await asyncio.to_thread(_build, directory)
         except KnowledgeError as exc:
             return exc.issues
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = matcher
         return []
+
+
+def _build(directory: Path) -> tuple[KnowledgeBase, Matcher]:
+    kb = load_knowledge(directory)
+    return kb, Matcher(kb)
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,7 @@ class ProgressService:
         if step >= kb.max_step:
             return Reply("info", "You're on the last step", "Step 4 is the top of the ladder. Keep your routine going.",
                          (rule,), footer=kb.safety.disclaimer, step=step, private=True)
-        await self.people.set_step(user_id, step + 1, "easy and pain-free", self.clock())
+        await self.people.set_step(user_id, step + 1, "easy and pain-free", self.clock(), create=person is None)
         new = kb.step_topic(step + 1)
         body = (f"Check the rule first (below). If it holds, you're now on **step {step + 1}: "
                 f"{new.title.split(':', 1)[-1].strip()}**.\n{new.summary}")
@@ -178,7 +189,7 @@ class ProgressService:
             fields = (rule, Field("See a clinician if", bullets(kb.safety.warning_signs)))
             return Reply("info", "Pain at step 1", body, fields, footer=kb.safety.disclaimer, step=1, private=True,
                          actions=(Action("start_routine", "Start flare-up routine", "flare-up"),))
-        await self.people.set_step(user_id, step - 1, "it hurt", self.clock())
+        await self.people.set_step(user_id, step - 1, "it hurt", self.clock(), create=person is None)
         back = kb.step_topic(step - 1)
         body = (f"You're back on **step {step - 1}: {back.title.split(':', 1)[-1].strip()}**. Going back is part of the plan, "
                 f"not a failure.\n{back.summary}")

@@ -16,7 +16,6 @@ import logging
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Awaitable, Callable
-from zoneinfo import ZoneInfo
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import KnowledgeBase, load_knowledge
@@ -30,13 +29,13 @@ from bot.store.unanswered import UnansweredRepo
 if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
     from bot.core.schedule import Occurrence
     from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
 
 log = logging.getLogger("lowback.services")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
 IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
@@ -175,10 +174,10 @@ class Services:
             raise
         return services
 
-    def reload_knowledge(self, *, tell_peers: bool = True) -> list[KBIssue]:
-        """Reload from disk; a broken knowledge base is refused and the old one kept. The other
-        processes of the bot (PostgreSQL) reload too."""
-        problems = self.knowledge.reload(self.settings.knowledge)
+    async def reload_knowledge(self, *, tell_peers: bool = True) -> list[KBIssue]:
+        """Reload from disk, off the event loop; a broken knowledge base is refused and the old one
+        kept. The other processes of the bot (PostgreSQL) reload too."""
+        problems = await self.knowledge.reload(self.settings.knowledge)
         if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
         if not problems and tell_peers:
@@ -197,8 +196,8 @@ class Services:
         await feed.start()
         self.peers = feed
 
-    def _reload_for_peer(self) -> None:
-        problems = self.reload_knowledge(tell_peers=False)
+    async def _reload_for_peer(self) -> None:
+        problems = await self.reload_knowledge(tell_peers=False)
         if problems:  # the other process checked the same files; here they differ (a bad deploy)
             log.error("another process reloaded the knowledge base, but it does not load here: %s", problems[0])
         else:
@@ -229,26 +228,15 @@ class Services:
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
-    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
-        """The reminder for this occurrence: the routine for the person's step, or None (skip) when
-        they already did a routine this session, i.e. since the later of their local midnight and
-        ``SESSION_WINDOW`` before the reminder."""
-        from bot.services.reminders import ReminderMessage
+    @cached_property
+    def composer(self) -> ReminderComposer:
+        from bot.services.reminders.messages import ReminderComposer
 
-        person = await self.people.get(user_id)
-        step = person.step if person else 1
-        tz = ZoneInfo(occurrence.timezone)
-        local_midnight = datetime.combine(occurrence.local_date, datetime.min.time(), tz).astimezone(timezone.utc)
-        since = max(local_midnight, occurrence.due_utc - SESSION_WINDOW)
-        if await self.routines.did_routine_between(user_id, since, max(self.clock(), occurrence.due_utc)):
-            return None
-        plan = self.kb.routines.daily_for_step(step)
-        minutes = max(1, round(plan.total_seconds / 60))
-        part = "morning" if occurrence.local_time.hour < 15 else "evening"
-        body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
-        )  # each front end adds how to start it (START_HINT)
-        return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
+        return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
+
+    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+        """The reminder for this occurrence, or None to skip it (see ``ReminderComposer``)."""
+        return await self.composer.compose(user_id, occurrence)
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""

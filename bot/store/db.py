@@ -64,6 +64,55 @@ class IntegrityError(Exception):
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, IntegrityError)
 
 
+class DatabaseReadOnly(DatabaseError):
+    """The database file (or its folder) cannot be written."""
+
+
+class DiskFull(DatabaseError):
+    """The disk holding the database is full."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """The database file is corrupt."""
+
+
+def restore_advice(path: object) -> str:
+    return (
+        f"Stop the bot, move {path} aside and copy your newest backup in its place (`lowback backup PATH` "
+        "makes one while the bot runs); without a backup, `sqlite3 damaged.db .recover | sqlite3 new.db` "
+        "saves what it can."
+    )
+
+
+def explain(exc: BaseException, path: object) -> DatabaseError | None:
+    """A fault of the file or the disk as a :class:`DatabaseError` that says what to do (None for
+    anything else, such as a constraint a caller handles)."""
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    text = str(exc).lower()
+    code = getattr(exc, "sqlite_errorcode", None)
+    code = code & 0xFF if isinstance(code, int) else None  # the primary code of an extended one
+    if "readonly" in text or "read-only" in text or code == sqlite3.SQLITE_READONLY:
+        return DatabaseReadOnly(
+            f"the database at {path} is read-only ({exc}): give the user running lowback write access to the "
+            "file and its folder (SQLite writes -wal and -shm files beside it), or point LOWBACK_DATABASE at a "
+            "writable place."
+        )
+    if "disk is full" in text or code == sqlite3.SQLITE_FULL:
+        return DiskFull(
+            f"the disk holding the database at {path} is full ({exc}): free some space; "
+            "the change that failed was not saved."
+        )
+    if "malformed" in text or "not a database" in text or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return DatabaseDamaged(f"the database at {path} is damaged ({exc}). {restore_advice(path)}")
+    if "disk i/o error" in text or code == sqlite3.SQLITE_IOERR:
+        return DatabaseError(
+            f"the disk holding the database at {path} failed ({exc}): check the disk and that it is mounted; "
+            "if the file turns out damaged, restore a backup."
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -167,7 +216,13 @@ class Database:
         return self.path
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> "Database":
+    async def open(cls, path: str | Path, *, migrate: bool = True, check: bool = True) -> "Database":
+        """Open (creating if need be) and migrate the database at ``path``.
+
+        With ``check`` (the default) ``PRAGMA quick_check`` runs first and a damaged file is
+        refused (:class:`DatabaseDamaged`) rather than used. Faults of the file or the disk are
+        raised as :class:`DatabaseError` subclasses whose message says what to do.
+        """
         path = Path(path)
         if str(path) != ":memory:":
             try:
@@ -189,14 +244,23 @@ class Database:
         try:
             # Close each PRAGMA's cursor at once: one left open keeps a statement active and makes
             # the first migration's COMMIT fail with "SQL statements in progress".
-            for pragma in ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL"):
+            # secure_delete: deleted rows are overwritten with zeros, so a person's deleted data does
+            # not linger in free pages (see Database.forget_deleted for the write-ahead log).
+            pragmas = ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL",
+                       "secure_delete = ON")
+            for pragma in pragmas:
                 async with conn.execute(f"PRAGMA {pragma}"):
                     pass
+            if check:
+                await db.check_integrity()
             if migrate:
                 await db.migrate()
         except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
             await conn.close()
-            raise DatabaseError(f"cannot use the database at {path}: {exc}") from exc
+            raise explain(exc, path) or DatabaseError(f"cannot use the database at {path}: {exc}") from exc
+        except DatabaseError:
+            await conn.close()
+            raise
         except BaseException:
             await conn.close()
             raise
@@ -206,6 +270,33 @@ class Database:
         if not self._closed:
             self._closed = True
             await self.conn.close()
+
+    async def check_integrity(self) -> None:
+        """``PRAGMA quick_check``: raise :class:`DatabaseDamaged` if the file is damaged."""
+        if str(self.path) == ":memory:":
+            return
+        try:
+            async with self.conn.execute("PRAGMA quick_check(5)") as cur:
+                rows = [r[0] for r in await cur.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            raise explain(exc, self.path) or DatabaseDamaged(
+                f"the database at {self.path} is damaged ({exc}). {restore_advice(self.path)}"
+            ) from exc
+        if rows != ["ok"]:
+            raise DatabaseDamaged(
+                f"the database at {self.path} is damaged (integrity check: {'; '.join(rows)[:300]}). "
+                f"{restore_advice(self.path)}"
+            )
+
+    async def forget_deleted(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it, so deleted rows are
+        gone from disk (with ``secure_delete`` they are zeroed in the file). False if another
+        connection (a terminal command reading) kept the log from being emptied completely."""
+        if str(self.path) == ":memory:":
+            return True
+        async with self._lock:
+            row = await self._fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        return row is not None and row[0] == 0
 
     async def applied_versions(self) -> list[int]:
         await self.conn.execute(
@@ -290,19 +381,27 @@ class Database:
         """
         try:
             await self.conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
+        except BaseException as exc:
             await self._rollback_quietly()
+            self._raise_explained(exc)
             raise
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             await self._rollback_quietly()
+            self._raise_explained(exc)
             raise
         try:
             await self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             await self._rollback_quietly()
+            self._raise_explained(exc)
             raise
+
+    def _raise_explained(self, exc: BaseException) -> None:
+        explained = explain(exc, self.path)
+        if explained is not None:
+            raise explained from exc
 
     async def _rollback_quietly(self) -> None:
         try:
@@ -328,12 +427,20 @@ class Database:
             return await self._fetchall(sql, params)
 
     async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        try:
+            async with self.conn.execute(sql, params) as cur:
+                return await cur.fetchone()
+        except sqlite3.Error as exc:
+            self._raise_explained(exc)
+            raise
 
     async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        try:
+            async with self.conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.Error as exc:
+            self._raise_explained(exc)
+            raise
 
     async def tables(self) -> list[str]:
         rows = await self.fetchall(

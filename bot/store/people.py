@@ -99,16 +99,25 @@ class PeopleRepo:
         assert row is not None
         return _person(row)
 
-    async def set_step(self, user_id: int, to_step: int, reason: str, now: datetime) -> StepChange:
-        """Move the person to ``to_step`` and record why, both or neither (creates the person if new)."""
+    async def set_step(
+        self, user_id: int, to_step: int, reason: str, now: datetime, *, create: bool = True
+    ) -> StepChange | None:
+        """Move the person to ``to_step`` and record why, both or neither.
+
+        ``create`` (a person the caller did not find: their first step change) creates the person
+        if new. Without it the change applies only to a person who still exists, and None means
+        they were deleted meanwhile: a step change racing a deletion never brings them back.
+        """
         validate_step(to_step)
         if not isinstance(reason, str):
             raise TypeError(f"reason must be text, not {type(reason).__name__}")
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
-            await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
+            if create:
+                await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
             row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?" + self.db.for_update, (user_id,))
-            assert row is not None
+            if row is None:
+                return None
             from_step = row["step"]
             await conn.execute(
                 "UPDATE people SET step = ?, updated_at = ? WHERE user_id = ?", (to_step, stamp, user_id)

@@ -215,6 +215,12 @@ class PgDatabase:
                 )
         return True
 
+    async def forget_deleted(self) -> bool:
+        """SQLite empties its write-ahead log after a person's data is deleted. PostgreSQL removes
+        deleted rows' old versions itself (autovacuum, within minutes on a busy table) and recycles
+        its log; nothing to do here."""
+        return True
+
     async def schema_version(self) -> int:
         return max(await self.applied_versions(), default=0)
 

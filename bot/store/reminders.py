@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import aiosqlite
 
@@ -44,6 +44,7 @@ class ScheduleRow:
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    dm_channel_id: int | None = None  # the person's DM channel (Discord), once a reminder reached it
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def _schedule(row: aiosqlite.Row) -> ScheduleRow:
         closed_at=_dt(row["closed_at"]),
         created_at=parse_utc(row["created_at"]),
         updated_at=parse_utc(row["updated_at"]),
+        dm_channel_id=row["dm_channel_id"],
     )
 
 
@@ -148,6 +150,11 @@ class ReminderStore:
 
     # ------------------------------------------------------------------ schedules
 
+    async def person_timezone(self, user_id: int) -> str | None:
+        """The person's own time zone (``people.timezone``), if the bot knows it."""
+        row = await self.db.fetchone("SELECT timezone FROM people WHERE user_id = ?", (user_id,))
+        return row["timezone"] if row is not None else None
+
     async def get_schedule(self, user_id: int) -> ScheduleRow | None:
         row = await self.db.fetchone("SELECT * FROM reminder_schedules WHERE user_id = ?", (user_id,))
         return _schedule(row) if row else None
@@ -159,14 +166,23 @@ class ReminderStore:
         person_timezone: bool = True,
         drop_snooze: bool = False,
         clear_notice: str | None = None,
-    ) -> None:
-        """Insert or replace a person's schedule (creating the person if new), in one transaction.
+        create: bool = False,
+    ) -> bool:
+        """Insert or replace a person's schedule, in one transaction; False if nothing was written.
+
+        Only ``create`` (the person turning reminders on for the first time) may create the person
+        and their schedule. Without it the schedule is changed only if it still exists: a change
+        racing the person's deletion never brings them back.
 
         With ``person_timezone`` the person's own time zone (``people.timezone``) is set to the
         schedule's, so the rest of the bot shows their times in the same zone. ``drop_snooze``
         cancels a snoozed reminder; ``clear_notice`` removes a pending notice of that kind.
         """
         async with self.db.transaction() as conn:
+            if not create:
+                exists = await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (row.user_id,))
+                if exists is None:
+                    return False
             await self._write_schedule(conn, row, person_timezone=person_timezone)
             if drop_snooze:
                 await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (row.user_id,))
@@ -174,6 +190,7 @@ class ReminderStore:
                 await conn.execute(
                     "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?", (row.user_id, clear_notice)
                 )
+        return True
 
     async def _write_schedule(self, conn: aiosqlite.Connection, row: ScheduleRow, *, person_timezone: bool) -> None:
         stamp = format_utc(row.updated_at)
@@ -281,20 +298,29 @@ class ReminderStore:
         )
         await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (user_id,))
 
-    async def earliest_due(self, *, only_user: int | None = None) -> datetime | None:
-        """The earliest instant anything is due: a schedule, a snooze or a retry."""
+    async def earliest_due(
+        self, *, only_user: int | None = None, lease: timedelta | None = None, claimed_by: str | None = None
+    ) -> datetime | None:
+        """The earliest instant anything is due: a schedule, a snooze, a retry or (with ``lease``)
+        the expiry of a claim held by anyone but ``claimed_by``, so an abandoned claim is taken
+        over as soon as its lease ends, not at the next look around."""
         user_filter = "" if only_user is None else " AND user_id = ?"
         params: tuple = () if only_user is None else (only_user,)
-        queries = (
-            "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
-            "SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1",
-            "SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1",
-        )
+        queries = [
+            ("SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1", ()),
+            ("SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1", ()),
+            ("SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1", ()),
+        ]
+        if lease is not None:
+            queries.append((
+                "SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed' AND claimed_by IS NOT ?{f}"
+                " ORDER BY claimed_at LIMIT 1", (claimed_by,),
+            ))
         found: list[datetime] = []
-        for sql in queries:
-            row = await self.db.fetchone(sql.format(f=user_filter), params)
+        for sql, first in queries:
+            row = await self.db.fetchone(sql.format(f=user_filter), (*first, *params))
             if row is not None and row[0] is not None:
-                found.append(parse_utc(row[0]))
+                found.append(parse_utc(row[0]) + (lease if "claimed_at" in sql and lease else timedelta(0)))
         return min(found, default=None)
 
     # ------------------------------------------------------------------ snoozes
@@ -320,6 +346,8 @@ class ReminderStore:
         """
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
+            if await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (user_id,)) is None:
+                return  # the person was deleted meanwhile: nothing to snooze, no one to create
             if skip is not None:
                 skey, sdue, reason = skip
                 await conn.execute(
@@ -397,6 +425,14 @@ class ReminderStore:
         )
         return [_delivery(r) for r in rows]
 
+    async def recent_deliveries(self, user_id: int, since: datetime, limit: int) -> list[DeliveryRow]:
+        """The person's deliveries due from ``since`` on, newest first, at most ``limit``."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND due_at >= ? ORDER BY due_at DESC, id DESC LIMIT ?",
+            (user_id, format_utc(since), limit),
+        )
+        return [_delivery(r) for r in rows]
+
     async def last_sent(self, user_id: int) -> DeliveryRow | None:
         row = await self.db.fetchone(
             "SELECT * FROM reminder_deliveries WHERE user_id = ? AND status = 'sent'"
@@ -405,40 +441,64 @@ class ReminderStore:
         )
         return _delivery(row) if row else None
 
-    async def recoverable(
-        self, now: datetime, lease_cutoff: datetime, limit: int = 100, *, only_user: int | None = None
-    ) -> list[DeliveryRow]:
-        """Deliveries to look at again: retries whose time has come, and claims older than the
-        lease (their dispatcher stopped or died between claiming and marking)."""
+    async def claim_expired(
+        self,
+        now: datetime,
+        lease_cutoff: datetime,
+        claimed_by: str,
+        limit: int = 100,
+        *,
+        only_user: int | None = None,
+        dead: Sequence[str] = (),
+    ) -> list[tuple[DeliveryRow, str]]:
+        """The one place a lease is judged: claim, in one transaction, the deliveries that are
+        due to be looked at again, and return each with the status it had (``pending`` or
+        ``claimed``).
+
+        Those are retries whose time has come (``pending``, ``retry_at <= now``) and claims taken
+        at or before ``lease_cutoff`` by another dispatcher, which stopped or died between
+        claiming and marking; claims held by the dispatchers named in ``dead`` (known to be gone)
+        are taken whatever their age. A dispatcher's own claims are never taken from it (they may still
+        be in flight). Each comes back claimed by ``claimed_by`` with one more attempt; the caller
+        sends it or records why not (``finish``). On PostgreSQL this is one
+        ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``.
+        """
         user_filter = "" if only_user is None else " AND user_id = ?"
         extra: tuple = () if only_user is None else (only_user,)
-        retries = await self.db.fetchall(
-            f"SELECT * FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{user_filter}"
-            " ORDER BY retry_at LIMIT ?",
-            (format_utc(now), *extra, limit),
-        )
-        stale = await self.db.fetchall(
-            f"SELECT * FROM reminder_deliveries WHERE status = 'claimed' AND claimed_at <= ?{user_filter}"
-            " ORDER BY claimed_at LIMIT ?",
-            (format_utc(lease_cutoff), *extra, limit),
-        )
-        return [_delivery(r) for r in retries] + [_delivery(r) for r in stale]
-
-    async def reclaim(self, delivery: DeliveryRow, now: datetime, claimed_by: str) -> DeliveryRow | None:
-        """Claim a pending retry or an abandoned claim, if it is still as ``delivery`` shows it."""
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE reminder_deliveries SET status = 'claimed', claimed_by = ?, claimed_at = ?,"
-                " retry_at = NULL, attempts = attempts + 1"
-                " WHERE id = ? AND status = ? AND status IN ('pending', 'claimed') AND claimed_at IS ? AND attempts = ?",
-                (claimed_by, stamp, delivery.id, delivery.status, _ts(delivery.claimed_at), delivery.attempts),
+            rows = await self.db.fetchall(
+                f"SELECT id, status FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{user_filter}"
+                " ORDER BY retry_at LIMIT ?" + self.db.skip_locked,
+                (stamp, *extra, limit),
             )
-            if cur.rowcount != 1:
-                return None
-            row = await self.db.fetchone("SELECT * FROM reminder_deliveries WHERE id = ?", (delivery.id,))
-        assert row is not None
-        return _delivery(row)
+            gone = ", ".join("?" * len(dead))
+            rows += await self.db.fetchall(
+                "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
+                f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
+                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?" + self.db.skip_locked,
+                (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
+            )
+            taken: list[tuple[DeliveryRow, str]] = []
+            for row in rows:
+                await conn.execute(
+                    "UPDATE reminder_deliveries SET status = 'claimed', claimed_by = ?, claimed_at = ?,"
+                    " retry_at = NULL, attempts = attempts + 1 WHERE id = ?",
+                    (claimed_by, stamp, row["id"]),
+                )
+                fresh = await self.db.fetchone("SELECT * FROM reminder_deliveries WHERE id = ?", (row["id"],))
+                assert fresh is not None
+                taken.append((_delivery(fresh), row["status"]))
+        return taken
+
+    async def claim_holders(self, *, only_user: int | None = None) -> list[str]:
+        """The names of the dispatchers holding claims."""
+        user_filter = "" if only_user is None else " AND user_id = ?"
+        rows = await self.db.fetchall(
+            f"SELECT DISTINCT claimed_by FROM reminder_deliveries WHERE status = 'claimed'{user_filter}",
+            () if only_user is None else (only_user,),
+        )
+        return [r[0] for r in rows if r[0]]
 
     async def finish(
         self,
@@ -448,13 +508,18 @@ class ReminderStore:
         *,
         error: str | None = None,
         routine_id: str | None = None,
+        dm_channel_id: int | None = None,
     ) -> bool:
         """Mark a claimed delivery sent, skipped or failed, if the claim is still as ``delivery``
         shows it. Returns False if someone else changed it meanwhile (e.g. took over an expired
-        claim).
+        claim). ``dm_channel_id`` records the person's DM channel, if their schedule still exists.
         """
         assert status in DONE_STATUSES
         async with self.db.transaction() as conn:
+            if dm_channel_id is not None:
+                await conn.execute(
+                    "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?", (dm_channel_id, delivery.user_id)
+                )
             return await self._finish(conn, delivery, status, now, error=error, routine_id=routine_id)
 
     async def _finish(
@@ -521,16 +586,6 @@ class ReminderStore:
             )
             return cur.rowcount
 
-    async def skip_delivery(self, delivery: DeliveryRow, reason: str, now: datetime) -> bool:
-        """Record a pending or abandoned delivery as skipped, if it is still as ``delivery`` shows it."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE reminder_deliveries SET status = 'skipped', done_at = ?, retry_at = NULL, last_error = ?"
-                " WHERE id = ? AND status = ? AND status IN ('pending', 'claimed') AND claimed_at IS ? AND attempts = ?",
-                (format_utc(now), reason, delivery.id, delivery.status, _ts(delivery.claimed_at), delivery.attempts),
-            )
-            return cur.rowcount == 1
-
     async def prune_deliveries(self, before: datetime) -> int:
         """Forget finished deliveries older than ``before`` (their keys can never come due again)."""
         async with self.db.transaction() as conn:
@@ -549,12 +604,14 @@ class ReminderStore:
             await self._add_notice(conn, user_id, kind, text, now)
 
     async def _add_notice(self, conn: aiosqlite.Connection, user_id: int, kind: str, text: str, now: datetime) -> None:
+        """Only for a person who still exists: a notice never creates anyone (a delivery that failed
+        after the person deleted their data leaves nothing behind)."""
         stamp = format_utc(now)
-        await conn.execute(_ENSURE_PERSON, (user_id, stamp, stamp))
         await conn.execute(
-            "INSERT INTO pending_notices (user_id, kind, text, created_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO pending_notices (user_id, kind, text, created_at)"
+            " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE user_id = ?)"
             " ON CONFLICT (user_id, kind) DO UPDATE SET text = excluded.text, created_at = excluded.created_at",
-            (user_id, kind, text, stamp),
+            (user_id, kind, text, stamp, user_id),
         )
 
     async def pop_notices(self, user_id: int) -> list[str]:

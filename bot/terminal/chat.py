@@ -22,6 +22,7 @@ from typing import TextIO
 
 from bot.core.replies import Action, Reply
 from bot.services.container import Services
+from bot.store.db import DatabaseError
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.reminders import ChatSender, reminders, split_words, start_chat_reminders
 from bot.terminal.render import Choice, Screen, chat_choices
@@ -260,7 +261,11 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
                 if _isatty(reader):
                     screen.write("\n")
                 break
-            done, keep_going = await _until_interrupted(chat.handle(line), waiting)
+            try:
+                done, keep_going = await _until_interrupted(chat.handle(line), waiting)
+            except DatabaseError as exc:  # e.g. the disk filled up: say so in one line, keep the chat open
+                screen.note(f"That didn't work: {exc}")
+                continue
             if not done:  # Ctrl-C during a routine or an answer: back to the prompt
                 screen.note("Stopped.")
                 continue

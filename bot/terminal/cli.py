@@ -402,6 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _err(str(exc))
         return 2
+    except Exception as exc:
+        # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
+        # (bot.store.db is looked up, not imported: a command that never opened it never fails so.)
+        store = sys.modules.get("bot.store.db")
+        if store is None or not isinstance(exc, store.DatabaseError):
+            raise
+        _err(f"lowback: {exc}")
+        return 1
     except KeyboardInterrupt:
         _err("")
         return 130

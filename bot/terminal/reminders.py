@@ -14,8 +14,9 @@ from typing import Awaitable, Callable, Literal
 
 from bot.core.schedule import ScheduleError
 from bot.services.container import START_HINT, Services
-from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage, TerminalSender
+from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage
 from bot.terminal.render import Choice, Screen, chat_choices
+from bot.terminal.sender import TerminalSender
 
 Where = Literal["chat", "shell"]
 ACTIONS = ("show", "on", "off", "pause", "snooze")

@@ -325,8 +325,21 @@ def test_catch_up_after_days_of_downtime_sends_at_most_the_latest_one() -> None:
     now = at("2026-03-05T08:00")  # three days later, 15 minutes after the 07:45 reminder
     result = catch_up(due, now, timedelta(hours=1), tz, times)
     assert result.send is not None and result.send.key == "2026-03-05T07:45"
-    assert [o.key for o in result.skipped] == ["2026-03-02T07:30", "2026-03-05T07:30"]
+    # Every missed occurrence is reported, so each gets a record of why it was not sent.
+    missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "07:45", "21:30")] + ["2026-03-05T07:30"]
+    assert [o.key for o in result.skipped] == missed
     assert result.next.key == "2026-03-05T21:30"
+
+
+def test_catch_up_after_months_of_downtime_reports_the_first_and_the_last_month() -> None:
+    tz = "Europe/London"
+    due = next_occurrence(at("2026-01-01T00:00"), tz, MORNING_EVENING)
+    now = at("2026-04-01T12:00")
+    result = catch_up(due, now, timedelta(hours=1), tz, MORNING_EVENING, listed=timedelta(days=30))
+    assert result.send is None
+    assert result.skipped[0] == due
+    assert [o.key for o in result.skipped[1:3]] == ["2026-03-02T21:30", "2026-03-03T07:30"]
+    assert result.skipped[-1].key == "2026-04-01T07:30" and len(result.skipped) == 1 + 60
 
 
 def test_snooze_key_counts_minutes_from_the_scheduled_time() -> None:

@@ -171,6 +171,7 @@ async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_
     later = await world.alice.slash(world.channel, "reminders show")
     assert later.followups == []  # told once
     assert "Reminders stopped because I couldn't deliver them (dms closed)" in text(later)
+    assert "07:01 +07: not sent, dms closed" in text(later)  # what became of that reminder
     bobs = await world.bob.slash(world.channel, "progress show")
     assert bobs.followups == []
 
@@ -191,3 +192,4 @@ async def test_a_reminder_that_hits_a_discord_outage_comes_a_little_later(world:
     assert reminder.embeds[0].title == "Your morning routine"
     shown = await world.alice.slash(world.channel, "reminders show")
     assert "Reminders are on" in text(shown) and shown.followups == []
+    assert "07:01 +07: sent" in text(shown)

@@ -105,7 +105,46 @@ async def test_a_failed_knowledge_reload_keeps_the_old_knowledge_base(services, 
     (broken / "topics" / "why.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
     services.settings = replace(services.settings, knowledge=broken)
     old = services.kb
-    problems = services.reload_knowledge()
+    problems = await services.reload_knowledge()
     assert problems and "topics/why.yaml" in str(problems[0])
     assert services.kb is old
     assert (await services.ask.ask(ALICE, "can i still deadlift")).topic == "deadlifts"
+
+
+async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(services, monkeypatch):
+    import asyncio
+    import threading
+
+    from bot.services import ask as ask_module
+
+    answered = threading.Event()
+    real = ask_module.load_knowledge
+
+    def slow_load(directory):
+        # The reload is still parsing; it finishes only once someone else has been answered meanwhile
+        # (on the event loop, the answer could never come while the parse holds it: the wait fails).
+        if not answered.wait(timeout=10):
+            raise AssertionError("nobody was answered while the knowledge base reloaded")
+        return real(directory)
+
+    monkeypatch.setattr(ask_module, "load_knowledge", slow_load)
+    reload = asyncio.ensure_future(services.reload_knowledge())
+    reply = await services.ask.ask(ALICE, "can i still deadlift")
+    answered.set()
+    assert reply.topic == "deadlifts"
+    assert await asyncio.wait_for(reload, 30) == []
+
+
+async def test_an_oversized_knowledge_file_is_refused_with_a_clear_reason(services, tmp_path):
+    import shutil
+
+    from bot.core import knowledge as knowledge_module
+
+    big = tmp_path / "kb"
+    shutil.copytree(services.settings.knowledge, big)
+    (big / "topics" / "huge.yaml").write_text("# padding\n" * (knowledge_module.MAX_FILE_BYTES // 10 + 1), encoding="utf-8")
+    services.settings = replace(services.settings, knowledge=big)
+    old = services.kb
+    problems = await services.reload_knowledge()
+    assert services.kb is old
+    assert any("topics/huge.yaml" in str(p) and "at most" in str(p) for p in problems), problems

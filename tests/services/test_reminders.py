@@ -21,9 +21,9 @@ from bot.services.reminders import (
     Dispatcher,
     ReminderMessage,
     ReminderService,
-    TerminalSender,
 )
 from bot.store.db import Database, open_database
+from bot.terminal.sender import TerminalSender
 from bot.store.reminders import ReminderStore
 
 ALICE = 101
@@ -209,7 +209,8 @@ async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_data
         _, second, sender2 = make(other, clock, FakeSender(clock, inbox), name="two")
         for user_id in range(1, 21):
             await service.on(user_id, LONDON)
-        for _ in range(6):
+        # Five occurrences; a pass may also wake when the other dispatcher's claim would expire.
+        while clock.now() < utc("2026-03-04T08:00"):
             results = await asyncio.gather(first.run_pending(), second.run_pending())
             clock.set(max(clock.now(), min(r for r in results if r is not None)))
         keys = [(c.user_id, c.message.occurrence_key) for c in sender1.calls + sender2.calls]
@@ -223,7 +224,8 @@ async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_data
 
 async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
-    service, dispatcher, sender = make(db, clock)
+    # On another machine: nothing here can tell whether it is gone, so its lease decides.
+    service, dispatcher, sender = make(db, clock, name="another-host:4242:d1")
     await service.on(ALICE, LONDON)
     clock.set("2026-03-02T07:30")
     sender.script.append("crash-before")
@@ -235,10 +237,12 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
     reopened = await open_database(db.location)
     try:
         _, restarted, sender2 = make(reopened, clock)
-        clock.advance(timedelta(seconds=30))
-        await restarted.run_pending()
+        clock.advance(timedelta(seconds=10))
+        next_at = await restarted.run_pending()
         assert sender2.calls == []  # the claim is younger than the lease: maybe its owner is still sending
-        clock.advance(timedelta(minutes=2))
+        # The restarted dispatcher wakes when the lease ends (20 s after the claim), not minutes later.
+        assert next_at == utc("2026-03-02T07:30:20")
+        clock.set(next_at)
         await restarted.run_pending()
         assert [c.message.occurrence_key for c in sender2.inbox] == ["2026-03-02T07:30"]
         row = await ReminderStore(reopened).get_delivery(ALICE, "2026-03-02T07:30")
@@ -249,6 +253,24 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
         ]  # fmt: skip
     finally:
         await reopened.close()
+
+
+async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(db: Database) -> None:
+    import socket
+
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    dead = f"{socket.gethostname()}:999999999:d1"  # no such process
+    service, dispatcher, sender = make(db, clock, name=dead)
+    await service.on(ALICE, LONDON)
+    clock.set("2026-03-02T07:30")
+    sender.script.append("crash-after")  # it reached the person; the record never said so
+    with pytest.raises(SimulatedCrash):
+        await dispatcher.run_pending()
+    _, restarted, sender2 = make(db, clock, FakeSender(clock, sender.inbox))
+    clock.advance(timedelta(seconds=3))  # the restart: well within the lease
+    await restarted.run_pending()
+    assert [c.at for c in sender2.calls] == [utc("2026-03-02T07:30:03")]  # at once, not after the lease
+    assert [c.message.occurrence_key for c in sender2.inbox] == ["2026-03-02T07:30"]  # seen once (nonce)
 
 
 async def test_a_crash_between_send_and_mark_is_resent_with_the_same_nonce_and_seen_once(db: Database) -> None:
@@ -534,3 +556,36 @@ def test_reminder_message_reply_offers_to_start_the_routine() -> None:
 
 def test_dates_used_here_are_what_the_tests_assume() -> None:
     assert date(2026, 3, 2).weekday() == 0 and date(2026, 3, 8).weekday() == 6
+
+
+# --------------------------------------------------------------------------- what became of each reminder
+
+
+async def test_every_occurrence_missed_during_downtime_gets_a_record_with_its_reason(db: Database) -> None:
+    clock = FakeClock("2026-03-02T06:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON, "7:30 21:30")
+    clock.set("2026-03-04T21:40:00+00:00")  # the bot was down from Monday morning to Wednesday night
+    await dispatcher.run_pending()
+    assert [wall(c, LONDON) for c in sender.seen(ALICE)] == ["2026-03-04 21:40"]
+    records = {d.occurrence_key: (d.status, d.last_error) for d in await dispatcher.store.deliveries(ALICE)}
+    missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "21:30")][:-1]
+    assert {k: status for k, (status, _) in records.items()} == {**dict.fromkeys(missed, "skipped"), "2026-03-04T21:30": "sent"}
+    assert all("too late" in (records[k][1] or "") for k in missed)
+    text = (await service.show(ALICE)).describe()
+    assert "Wed 4 Mar, 21:30 GMT: sent" in text
+    assert "Wed 4 Mar, 07:30 GMT: not sent, too late" in text
+
+
+async def test_reminders_show_says_which_were_skipped_after_a_routine_and_which_replaced(db: Database) -> None:
+    clock = FakeClock("2026-03-02T06:00:00+00:00")
+    service, dispatcher, _ = make(db, clock, compose=compose_for(done={"2026-03-02T07:30"}))
+    await service.on(ALICE, LONDON, "7:30 7:45")
+    await run_until(dispatcher, clock, "2026-03-02T07:46:00+00:00")
+    clock.set("2026-03-03T07:50:00+00:00")  # the dispatcher slept through 07:30 and 07:45
+    await dispatcher.run_pending()
+    text = (await service.show(ALICE)).describe()
+    assert "Mon 2 Mar, 07:30 GMT: not sent, skipped: you had already done a routine" in text
+    assert "Mon 2 Mar, 07:45 GMT: sent" in text
+    assert "Tue 3 Mar, 07:30 GMT: not sent, replaced by a later reminder" in text
+    assert "Tue 3 Mar, 07:45 GMT: sent" in text

@@ -392,3 +392,17 @@ async def test_did_routine_between_sees_only_finished_routines(service, clock):
     await service.stop(7)
     assert not await service.did_routine_between(7, end + timedelta(seconds=1), clock.now() + timedelta(hours=1))
     assert not await service.did_routine_between(8, end - timedelta(hours=1), end + timedelta(hours=1))
+
+
+async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(db, book, clock) -> None:
+    from bot.services.container import DataService
+    from bot.store.data_rights import export_person
+
+    service = RoutineService(db, book, clock, clock.sleep)
+    handle = await service.start(42, "booty-flex")
+    assert isinstance(handle, RoutineHandle)
+    await run_for(clock, 20)
+    await DataService(db, None).delete(42)  # mid-routine
+    assert await run_to_end(clock, handle) == "finished"
+    await service.shutdown()
+    assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}

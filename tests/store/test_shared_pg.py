@@ -129,8 +129,13 @@ async def test_a_knowledge_reload_in_one_bot_process_reloads_the_others(tmp_path
             before = two.kb
             reloaded = asyncio.Event()
             handler = two.peers.handlers["knowledge"]
-            two.peers.on("knowledge", lambda: (handler(), reloaded.set()))
-            assert one.reload_knowledge() == []
+
+            async def reload_then_note() -> None:
+                await handler()
+                reloaded.set()
+
+            two.peers.on("knowledge", reload_then_note)
+            assert await one.reload_knowledge() == []
             await asyncio.wait_for(reloaded.wait(), timeout=10)
             assert two.kb is not before  # the second process holds a freshly loaded knowledge base
         finally:
@@ -149,7 +154,7 @@ async def test_a_global_429_from_discord_pauses_every_process(two_processes, tmp
     elsewhere = SharedBudget(second.pool, rate=45, burst=5, clock=clock)
     bot = create_bot(Settings(token=None, database=tmp_path / "unused.db"))
     bot.services = SimpleNamespace(budget=here)
-    (on_request_end,) = bot.http.http_trace.on_request_end
+    on_request_end = bot.http.http_trace.on_request_end[0]  # the global-429 hook comes first
 
     def answer(status: int, **headers: str):
         return SimpleNamespace(response=SimpleNamespace(status=status, headers=headers))

@@ -68,13 +68,13 @@ async def test_a_routine_already_done_this_session_skips_the_reminder(world):
     services, clock = world
     await services.reminders.on(LOCAL_USER_ID, "Europe/Berlin", "7:30")
     occurrence = next_occurrence(clock.now(), "Europe/Berlin", parse_times("7:30"))
-    assert (await services.compose_reminder(LOCAL_USER_ID, occurrence)) is not None
+    assert (await services.composer.compose(LOCAL_USER_ID, occurrence)) is not None
     handle = await services.routines.start(LOCAL_USER_ID, "booty-flex", on_event=lambda e: None)
     await handle.wait()
-    assert await services.compose_reminder(LOCAL_USER_ID, occurrence) is None
+    assert await services.composer.compose(LOCAL_USER_ID, occurrence) is None
     evening = next_occurrence(clock.now() + timedelta(hours=10), "Europe/Berlin", parse_times("21:30"))
     assert evening.due_utc - clock.now() > timedelta(hours=6)
-    assert await services.compose_reminder(LOCAL_USER_ID, evening) is not None
+    assert await services.composer.compose(LOCAL_USER_ID, evening) is not None
 
 
 async def test_bad_time_zone_is_explained_with_suggestions(world):

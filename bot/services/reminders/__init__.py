@@ -1,0 +1,33 @@
+"""Daily routine reminders, in five parts.
+
+* ``schedule``: :class:`ReminderService`, what the front ends call (on, update, pause, resume,
+  snooze, off, show, pop_notice) and :class:`ScheduleView`, a person's reminders as data.
+* ``dispatcher``: :class:`Dispatcher`, the one task that sends due reminders, exactly once (its
+  module docstring says what is guaranteed across crashes).
+* ``delivery``: what a :class:`Sender` reports (:class:`DeliveryResult`); the Discord front end
+  supplies a sender that DMs, the terminal one that prints (``bot.terminal.sender``).
+* ``ratelimit``: token buckets and the request limiter that keep the bot within Discord's limits.
+* ``messages``: :class:`ReminderMessage`, what a reminder says, and how it is composed.
+
+Nothing here imports discord.
+"""
+
+from bot.services.reminders.delivery import DELIVERED, Compose, DeliveryResult, DeliveryStatus, Sender
+from bot.services.reminders.dispatcher import MIN_GRACE, Dispatcher, DispatchStats
+from bot.services.reminders.messages import ReminderMessage
+from bot.services.reminders.ratelimit import TokenBucket
+from bot.services.reminders.schedule import (
+    CLOSED_NOTICE,
+    MAX_PAUSE_DAYS,
+    MAX_SNOOZE_MINUTES,
+    UNSET,
+    RemindersNotSetUp,
+    ReminderService,
+    ScheduleView,
+)
+
+__all__ = [
+    "CLOSED_NOTICE", "DELIVERED", "MAX_PAUSE_DAYS", "MAX_SNOOZE_MINUTES", "MIN_GRACE", "UNSET", "Compose",
+    "DeliveryResult", "DeliveryStatus", "DispatchStats", "Dispatcher", "ReminderMessage", "ReminderService",
+    "RemindersNotSetUp", "ScheduleView", "Sender", "TokenBucket",
+]

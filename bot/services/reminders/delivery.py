@@ -1,0 +1,54 @@
+"""Delivering one reminder: what a sender reports, and the protocol a front end implements."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol, Union
+
+from bot.core.schedule import Occurrence
+from bot.services.reminders.messages import ReminderMessage
+
+class DeliveryStatus(str, Enum):
+    DELIVERED = "delivered"
+    RETRY = "retry"  # a passing problem (rate limit, network, Discord down): try again later
+    CANNOT = "cannot"  # will never work as things are (Discord 50007: the person's DMs are closed)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    status: DeliveryStatus
+    reason: str | None = None
+    retry_after: float | None = None  # seconds, when the transport says (HTTP 429)
+    channel_id: int | None = None  # the DM channel the message went to, for next time
+
+    @classmethod
+    def delivered(cls, channel_id: int | None = None) -> "DeliveryResult":
+        return cls(DeliveryStatus.DELIVERED, channel_id=channel_id)
+
+    @classmethod
+    def retry(cls, reason: str | None = None, after: float | None = None) -> "DeliveryResult":
+        return cls(DeliveryStatus.RETRY, reason, after)
+
+    @classmethod
+    def cannot(cls, reason: str) -> "DeliveryResult":
+        return cls(DeliveryStatus.CANNOT, reason)
+
+
+DELIVERED = DeliveryResult.delivered()
+
+
+class Sender(Protocol):
+    async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
+        """Deliver ``message`` to the person. Pass ``message.nonce`` to the transport if it can
+        drop repeats. Report a passing failure as RETRY and a permanent one as CANNOT; an
+        exception counts as RETRY."""
+        ...
+
+
+Compose = Callable[[int, Occurrence], Union[ReminderMessage, None, Awaitable[Union[ReminderMessage, None]]]]
+"""``compose(user_id, occurrence)``: the reminder to send, or None to skip this one (for example
+the person already did this session's routine). May be a plain or an async function."""
+
+

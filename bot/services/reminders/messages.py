@@ -1,0 +1,71 @@
+"""What a reminder says: the message a front end shows, and its stable nonce."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.replies import Action, Reply
+from bot.core.schedule import Occurrence
+
+SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+
+@dataclass(frozen=True)
+class ReminderMessage:
+    """One reminder as a front end shows it: the routine for the person's step and a way to start it."""
+
+    title: str
+    body: str
+    routine_id: str | None
+    occurrence_key: str
+    user_id: int
+    channel_id: int | None = None  # the person's DM channel, when the store knows it (saves a request)
+
+    @property
+    def nonce(self) -> str:
+        """A stable token for this occurrence (25 characters, Discord's limit). Sending the same
+        reminder again carries the same nonce, so a transport that drops repeats sends it once."""
+        digest = hashlib.sha256(f"{self.user_id}:{self.occurrence_key}".encode()).hexdigest()
+        return digest[:25]
+
+    def to_reply(self) -> Reply:
+        actions = (Action("start_routine", "Start routine", self.routine_id),) if self.routine_id else ()
+        return Reply("info", self.title, self.body, actions=actions, private=True)
+
+
+
+class ReminderComposer:
+    """Composes the reminder for an occurrence (the dispatcher's ``compose``).
+
+    ``knowledge`` holds the current knowledge base (``.kb``), ``people`` finds a person's step,
+    ``routines`` says whether they already did a routine (``did_routine_between``).
+    """
+
+    def __init__(self, knowledge: Any, people: Any, routines: Any, clock: Callable[[], datetime]):
+        self.knowledge = knowledge
+        self.people = people
+        self.routines = routines
+        self.clock = clock
+
+    async def compose(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+        """The reminder for this occurrence: the routine for the person's step, or None (skip) when
+        they already did a routine this session, i.e. since the later of their local midnight and
+        ``SESSION_WINDOW`` before the reminder."""
+        person = await self.people.get(user_id)
+        step = person.step if person else 1
+        tz = ZoneInfo(occurrence.timezone)
+        local_midnight = datetime.combine(occurrence.local_date, datetime.min.time(), tz).astimezone(timezone.utc)
+        since = max(local_midnight, occurrence.due_utc - SESSION_WINDOW)
+        if await self.routines.did_routine_between(user_id, since, max(self.clock(), occurrence.due_utc)):
+            return None
+        plan = self.knowledge.kb.routines.daily_for_step(step)
+        minutes = max(1, round(plan.total_seconds / 60))
+        part = "morning" if occurrence.local_time.hour < 15 else "evening"
+        body = (
+            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
+        )  # each front end adds how to start it (START_HINT in bot.services.container)
+        return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)

@@ -1,0 +1,435 @@
+"""A person's reminder schedule: turning reminders on and off, changing, pausing, snoozing and
+showing them. The dispatcher (``dispatcher.py``) sends what this schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from enum import Enum
+from typing import Literal
+
+from bot.core.replies import Reply
+from bot.core.schedule import (
+    DEFAULT_TIMES,
+    ScheduleError,
+    format_time,
+    format_weekdays,
+    next_occurrence,
+    normalize_times,
+    normalize_weekdays,
+    parse_times,
+    parse_weekdays,
+    resolve_timezone,
+    snooze_key,
+    zone,
+)
+from bot.store.db import Database
+from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
+
+Clock = Callable[[], datetime]
+
+MAX_PAUSE_DAYS = 365
+MAX_SNOOZE_MINUTES = 12 * 60
+CLOSED_NOTICE = "reminders_closed"
+RECENT_HISTORY = timedelta(days=7)  # /reminders shows what became of the reminders of the last week...
+RECENT_SHOWN = 6  # ...at most this many of them
+
+
+class _Unset(Enum):
+    UNSET = 0
+
+
+UNSET = _Unset.UNSET
+
+Status = Literal["on", "paused", "off", "stopped"]
+
+
+@dataclass(frozen=True)
+class PastReminder:
+    """What became of one reminder: ``sent``, ``skipped`` or ``failed`` with the reason, or still
+    ``pending`` (a retry) / ``claimed`` (being sent)."""
+
+    at: datetime  # when it was due, in the person's time zone
+    status: str
+    reason: str | None
+
+    def describe(self) -> str:
+        when = _when(self.at)
+        if self.status == "sent":
+            return f"{when}: sent"
+        if self.status in ("pending", "claimed"):
+            return f"{when}: being sent" + (f" (last try: {self.reason})" if self.reason else "")
+        return f"{when}: not sent, {self.reason or self.status}"
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """A person's reminders as data; instants are in their own time zone."""
+
+    user_id: int
+    status: Status
+    timezone: str
+    times: tuple[time, ...]
+    weekdays: frozenset[int] | None
+    next_at: datetime | None  # the next reminder (a snoozed repeat, if that comes first)
+    next_key: str | None
+    next_is_snooze: bool
+    paused_until: datetime | None
+    snoozed_until: datetime | None
+    closed_reason: str | None
+    as_of: datetime
+    recent: tuple[PastReminder, ...] = ()  # the last few reminders and what became of them, newest first
+
+    @property
+    def days_text(self) -> str:
+        return format_weekdays(self.weekdays)
+
+    @property
+    def times_text(self) -> str:
+        labels = [format_time(t) for t in self.times]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+    def describe(self) -> str:
+        """A few plain sentences for either front end."""
+        what = f"{self.times_text}, {self.days_text} ({self.timezone} time)"
+        lines: list[str] = []
+        if self.status == "on":
+            lines.append(f"Reminders are on: {what}.")
+        elif self.status == "paused":
+            assert self.paused_until is not None
+            lines.append(f"Reminders are paused until {_when(self.paused_until)}. Your times: {what}.")
+        elif self.status == "off":
+            lines.append(f"Reminders are off. Your times are kept for when you turn them on: {what}.")
+        else:
+            lines.append(
+                f"Reminders stopped because I couldn't deliver them ({self.closed_reason}). "
+                f"Turn them on again once that's fixed. Your times: {what}."
+            )
+        if self.next_at is not None:
+            label = "Next (snoozed)" if self.next_is_snooze else "Next"
+            lines.append(f"{label}: {_when(self.next_at)}, {_until(self.next_at - self.as_of)}.")
+        if self.recent:
+            lines.append("Lately:")
+            lines.extend(f"- {item.describe()}" for item in self.recent)
+        return "\n".join(lines)
+
+    def to_reply(self) -> Reply:
+        return Reply("info", "Your reminders", self.describe(), private=True)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
+
+
+def _until(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "in under a minute"
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+    days = round(hours / 24)
+    return f"in about {days} day{'s' if days != 1 else ''}"
+
+
+class RemindersNotSetUp(ScheduleError):
+    def __init__(self) -> None:
+        super().__init__("You haven't turned reminders on yet.")
+
+
+class ReminderService:
+    """Turn reminders on and off, change, pause and snooze them, and show them.
+
+    Errors a person can fix raise :class:`ScheduleError` (an unknown time zone raises its subclass
+    ``UnknownTimezone`` with ``suggestions``); its message is written to be shown as is. Every
+    change calls ``wake`` (the dispatcher's ``wake``), so a sooner reminder is not slept through.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        wake: Callable[[], None] | None = None,
+        recent: timedelta = timedelta(hours=2),
+    ):
+        self.db = db
+        self.store = ReminderStore(db)
+        self.clock = clock
+        self.wake = wake
+        self.recent = recent  # how long after a reminder a plain "snooze" means that reminder
+
+    def _changed(self) -> None:
+        if self.wake is not None:
+            self.wake()
+
+    async def on(
+        self,
+        user_id: int,
+        timezone: str | None = None,
+        times: str | Sequence[time] | None = None,
+        weekdays: str | Iterable[int] | None | _Unset = UNSET,
+    ) -> ScheduleView:
+        """Turn reminders on (again). Without ``times``/``weekdays`` the person's earlier choice is
+        kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows."""
+        now = self.clock()
+        existing = await self.store.get_schedule(user_id)
+        tz = await self._timezone(user_id, timezone, existing)
+        new_times = _times(times, existing.times if existing else DEFAULT_TIMES)
+        new_days = _weekdays(weekdays, existing.weekdays if existing else None)
+        nxt = next_occurrence(now, tz, new_times, new_days)
+        row = ScheduleRow(
+            user_id=user_id,
+            timezone=tz,
+            times=new_times,
+            weekdays=new_days,
+            enabled=True,
+            paused_until=None,
+            next_due_at=nxt.due_utc,
+            next_key=nxt.key,
+            closed_reason=None,
+            closed_at=None,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+        )
+        await self._save(row, clear_notice=CLOSED_NOTICE, create=existing is None)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        timezone: str | None = None,
+        times: str | Sequence[time] | None = None,
+        weekdays: str | Iterable[int] | None | _Unset = UNSET,
+    ) -> ScheduleView:
+        """Change the zone, times or days; what is not given stays. Reminders stay on, off or
+        paused as they were."""
+        now = self.clock()
+        existing = await self._require(user_id)
+        tz = resolve_timezone(timezone) if timezone is not None else existing.timezone
+        new_times = _times(times, existing.times)
+        new_days = _weekdays(weekdays, existing.weekdays)
+        paused = existing.paused_until if existing.paused_until and existing.paused_until > now else None
+        active = existing.enabled and existing.closed_reason is None
+        nxt = next_occurrence(paused or now, tz, new_times, new_days) if active else None
+        row = replace(
+            existing,
+            timezone=tz,
+            times=new_times,
+            weekdays=new_days,
+            paused_until=paused,
+            next_due_at=nxt.due_utc if nxt else None,
+            next_key=nxt.key if nxt else None,
+            updated_at=now,
+        )
+        await self._save(row)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def pause(self, user_id: int, days: float) -> ScheduleView:
+        """No reminders for ``days`` days from now (a snoozed one is dropped too)."""
+        if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 < days <= MAX_PAUSE_DAYS:
+            raise ScheduleError(f"Pause for 1 to {MAX_PAUSE_DAYS} days.")
+        now = self.clock()
+        existing = await self._require_active(user_id)
+        until = now + timedelta(days=days)
+        nxt = next_occurrence(until, existing.timezone, existing.times, existing.weekdays)
+        row = replace(existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
+        await self._save(row, drop_snooze=True)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def resume(self, user_id: int) -> ScheduleView:
+        """End a pause early."""
+        now = self.clock()
+        existing = await self._require_active(user_id)
+        nxt = next_occurrence(now, existing.timezone, existing.times, existing.weekdays)
+        row = replace(existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
+        await self._save(row)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def snooze(self, user_id: int, minutes: int = 30, key: str | None = None) -> ScheduleView:
+        """Have a reminder come (again) ``minutes`` later.
+
+        With ``key`` (a Snooze button on a delivered reminder) that reminder comes again
+        ``minutes`` from now. Without it: a snoozed reminder still waiting moves ``minutes`` later;
+        else the reminder delivered in the last two hours comes again ``minutes`` from now; else the
+        upcoming reminder is postponed by ``minutes``. One snooze at a time per person.
+        """
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:
+            raise ScheduleError(f"Snooze for 1 to {MAX_SNOOZE_MINUTES} minutes.")
+        now = self.clock()
+        sched = await self._require_active(user_id)
+        if sched.paused_until is not None and sched.paused_until > now:
+            raise ScheduleError(
+                f"Your reminders are paused until {_when(sched.paused_until.astimezone(zone(sched.timezone)))}; "
+                "there is nothing to snooze."
+            )
+        pending = await self.store.get_snooze(user_id)
+        delay = timedelta(minutes=minutes)
+        tz = sched.timezone
+        if key is not None:
+            delivered = await self.store.get_delivery(user_id, key)
+            if delivered is not None and delivered.status == SENT:
+                due = now + delay
+                await self.store.set_snooze(user_id, snooze_key(key, due, tz), due, now)
+            elif pending is not None and pending.occurrence_key == key:
+                await self._push_snooze(pending, delay, now, tz)
+            elif key == sched.next_key:
+                await self._postpone_upcoming(sched, delay, now)
+            else:
+                raise ScheduleError("That reminder can't be snoozed any more.")
+        elif pending is not None:
+            await self._push_snooze(pending, delay, now, tz)
+        else:
+            last = await self.store.last_sent(user_id)
+            if last is not None and last.done_at is not None and now - last.done_at <= self.recent:
+                due = now + delay
+                await self.store.set_snooze(user_id, snooze_key(last.occurrence_key, due, tz), due, now)
+            else:
+                await self._postpone_upcoming(sched, delay, now)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def _push_snooze(self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str) -> None:
+        due = max(pending.due_at, now) + delay
+        await self.store.set_snooze(pending.user_id, snooze_key(pending.occurrence_key, due, tz), due, now)
+
+    async def _postpone_upcoming(self, sched: ScheduleRow, delay: timedelta, now: datetime) -> None:
+        assert sched.next_due_at is not None and sched.next_key is not None
+        due = max(sched.next_due_at, now) + delay
+        following = next_occurrence(sched.next_due_at, sched.timezone, sched.times, sched.weekdays)
+        await self.store.set_snooze(
+            sched.user_id,
+            snooze_key(sched.next_key, due, sched.timezone),
+            due,
+            now,
+            skip=(sched.next_key, sched.next_due_at, "snoozed"),
+            next_schedule=(following.key, following.due_utc),
+        )
+
+    async def off(self, user_id: int) -> ScheduleView | None:
+        """Turn reminders off (the times are kept for next time). None if they were never on."""
+        now = self.clock()
+        existing = await self.store.get_schedule(user_id)
+        if existing is None:
+            return None
+        row = replace(
+            existing,
+            enabled=False,
+            paused_until=None,
+            next_due_at=None,
+            next_key=None,
+            closed_reason=None,
+            closed_at=None,
+            updated_at=now,
+        )
+        await self.store.save_schedule(row, drop_snooze=True, clear_notice=CLOSED_NOTICE)
+        self._changed()
+        return await self._view(user_id, now)
+
+    async def show(self, user_id: int) -> ScheduleView | None:
+        """The person's reminders with the next one in their local time; None if never turned on."""
+        return await self._view(user_id, self.clock())
+
+    async def pop_notice(self, user_id: int) -> str | None:
+        """Anything the person should be told (e.g. reminders stopped), cleared once fetched."""
+        texts = await self.store.pop_notices(user_id)
+        return "\n\n".join(texts) if texts else None
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _view(self, user_id: int, now: datetime) -> ScheduleView | None:
+        sched = await self.store.get_schedule(user_id)
+        if sched is None:
+            return None
+        zi = zone(sched.timezone)
+        snooze = await self.store.get_snooze(user_id)
+        status: Status
+        if sched.closed_reason is not None:
+            status = "stopped"
+        elif not sched.enabled:
+            status = "off"
+        elif sched.paused_until is not None and sched.paused_until > now:
+            status = "paused"
+        else:
+            status = "on"
+        next_at, next_key, is_snooze = sched.next_due_at, sched.next_key, False
+        if snooze is not None and (next_at is None or snooze.due_at < next_at):
+            next_at, next_key, is_snooze = snooze.due_at, snooze.occurrence_key, True
+        return ScheduleView(
+            user_id=user_id,
+            status=status,
+            timezone=sched.timezone,
+            times=sched.times,
+            weekdays=sched.weekdays,
+            next_at=next_at.astimezone(zi) if next_at else None,
+            next_key=next_key,
+            next_is_snooze=is_snooze,
+            paused_until=sched.paused_until.astimezone(zi) if status == "paused" and sched.paused_until else None,
+            snoozed_until=snooze.due_at.astimezone(zi) if snooze else None,
+            closed_reason=sched.closed_reason,
+            as_of=now.astimezone(zi),
+            recent=tuple(
+                PastReminder(d.due_at.astimezone(zi), d.status, d.last_error)
+                for d in await self.store.recent_deliveries(user_id, now - RECENT_HISTORY, RECENT_SHOWN)
+            ),
+        )
+
+    async def _timezone(self, user_id: int, text: str | None, existing: ScheduleRow | None) -> str:
+        if text is not None and text.strip():
+            return resolve_timezone(text)
+        if existing is not None:
+            return existing.timezone
+        known = await self.store.person_timezone(user_id)
+        if known:
+            return known
+        raise ScheduleError("Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London.")
+
+    async def _save(self, row: ScheduleRow, **options) -> None:
+        """Save a changed schedule; one deleted meanwhile (the person deleted their data) stays
+        deleted and the change is refused as if reminders had never been set up."""
+        if not await self.store.save_schedule(row, **options):
+            raise RemindersNotSetUp()
+
+    async def _require(self, user_id: int) -> ScheduleRow:
+        existing = await self.store.get_schedule(user_id)
+        if existing is None:
+            raise RemindersNotSetUp()
+        return existing
+
+    async def _require_active(self, user_id: int) -> ScheduleRow:
+        existing = await self._require(user_id)
+        if not existing.enabled:
+            raise ScheduleError("Your reminders are off. Turn them on first.")
+        if existing.closed_reason is not None:
+            raise ScheduleError(
+                f"Your reminders stopped because I couldn't deliver them ({existing.closed_reason}). "
+                "Turn them on again first."
+            )
+        return existing
+
+
+def _times(value: str | Sequence[time] | None, default: tuple[time, ...]) -> tuple[time, ...]:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return parse_times(value)
+    return normalize_times(value)
+
+
+def _weekdays(
+    value: str | Iterable[int] | None | _Unset, default: frozenset[int] | None
+) -> frozenset[int] | None:
+    if value is UNSET:
+        return default
+    if value is None or isinstance(value, str):
+        return parse_weekdays(value)
+    return normalize_weekdays(value)
+

@@ -1,0 +1,104 @@
+"""Deleting one's data is final: nothing in flight brings the person back, and the bytes leave the
+disk (the database file and its write-ahead log)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakes import FakeClock
+
+from bot.core.knowledge import load_knowledge
+from bot.services.ask import KnowledgeHolder, ProgressService
+from bot.services.container import DataService
+from bot.services.reminders import DeliveryResult, Dispatcher, ReminderMessage, ReminderService
+from bot.store.data_rights import export_person
+from bot.store.db import Database
+from bot.store.people import PeopleRepo
+
+ALICE = 101
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def compose(user_id, occ):
+    return ReminderMessage("Morning routine", "Booty flexes.", "booty-flex", occ.key, user_id)
+
+
+class DeletingSender:
+    """The person deletes their data while their reminder DM is in flight; then the DM ends as
+    ``result`` says (for example Discord's 50007, DMs closed)."""
+
+    def __init__(self, data: DataService, result: DeliveryResult):
+        self.data, self.result = data, result
+
+    async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
+        await self.data.delete(user_id)
+        return self.result
+
+
+async def rows_about(db: Database, user_id: int) -> dict[str, int]:
+    return {table: len(rows) for table, rows in (await export_person(db, user_id)).items() if rows}
+
+
+async def _due_reminder(db: Database, clock: FakeClock) -> None:
+    await ReminderService(db, clock.now).on(ALICE, "Europe/London", "12:30")
+    clock.set("2026-03-02T12:30:00+00:00")
+
+
+async def test_a_reminder_that_fails_with_dms_closed_after_a_delete_recreates_nobody(db: Database) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    await _due_reminder(db, clock)
+    sender = DeletingSender(DataService(db, None), DeliveryResult.cannot("dms closed"))
+    await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
+    assert await rows_about(db, ALICE) == {}
+
+
+async def test_a_reminder_delivered_after_a_delete_recreates_nobody(db: Database) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    await _due_reminder(db, clock)
+    for result in (DeliveryResult.delivered(), DeliveryResult.retry("HTTP 503")):
+        sender = DeletingSender(DataService(db, None), result)
+        await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
+        assert await rows_about(db, ALICE) == {}
+
+
+async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    service = ReminderService(db, clock.now)
+    await service.on(ALICE, "Europe/London", "7:30")
+    existing = await service.store.get_schedule(ALICE)
+    await DataService(db, None).delete(ALICE)
+    # What update, pause and off write, after they read the schedule that has just been deleted:
+    assert await service.store.save_schedule(existing) is False
+    await service.store.set_snooze(ALICE, "2026-03-03T07:30+30m", clock.now(), clock.now())
+    assert await rows_about(db, ALICE) == {}
+
+
+async def test_a_step_change_racing_a_delete_recreates_nobody(db: Database) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    people = PeopleRepo(db)
+    await people.set_step(ALICE, 2, "set by the person", clock.now())
+    data = DataService(db, None)
+
+    class DeleteAfterReading(PeopleRepo):
+        async def get(self, user_id):
+            person = await super().get(user_id)
+            await data.delete(user_id)  # the delete lands between the read and the write
+            return person
+
+    progress = ProgressService(KnowledgeHolder(load_knowledge(KNOWLEDGE)), DeleteAfterReading(db), clock.now)
+    await progress.move_up(ALICE)
+    assert await rows_about(db, ALICE) == {}
+
+
+async def test_deleted_data_is_gone_from_the_database_file_and_its_log(tmp_path: Path) -> None:
+    path = tmp_path / "lowback.db"
+    db = await Database.open(path)
+    try:
+        clock = FakeClock()
+        marker = "Zanzibar-marker-7f3a"
+        await PeopleRepo(db).set_step(ALICE, 2, marker, clock.now())
+        await DataService(db, None).delete(ALICE)
+        leftovers = {p.name: marker.encode() in p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+        assert leftovers and not any(leftovers.values()), leftovers
+    finally:
+        await db.close()

@@ -1,0 +1,149 @@
+"""Faults of the database file and the disk: every command and the bot say in one line what is
+wrong and how to fix it, exit non-zero, and never print a traceback; repeated identical errors
+are logged once, with a count."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fakes import FakeClock
+
+from bot.terminal import cli
+from bot.app import run_bot
+from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
+from bot.settings import Settings
+from bot.store import db as db_module
+from bot.store.db import Database, DatabaseError
+from bot.store.people import PeopleRepo
+from bot.store.reminders import ReminderStore
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+COMMANDS = (["progress", "--up"], ["reminders", "show"], ["mydata"], ["mydata", "--delete", "--yes"])
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database with a person who has a step and reminders; LOWBACK_DATABASE points at it."""
+    path = tmp_path / "lowback.db"
+    monkeypatch.setenv("LOWBACK_DATABASE", str(path))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert cli.main(["progress", "--set", "2"]) == 0
+    assert cli.main(["reminders", "on", "--timezone", "Europe/Berlin", "--times", "7:30"]) == 0
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = cli.main(argv)  # an exception escaping here is a traceback for the person
+    return code, [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def damage(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with path.open("r+b") as f:
+        f.seek(4096 * 2)  # the third page: a table's rows
+        f.write(b"\xde\xad\xbe\xef" * 1024)
+
+
+def writes_refused(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
+    """Open every database with ``pragma`` applied (query_only: SQLite answers writes exactly as
+    for a read-only file; the superuser running tests ignores file permissions)."""
+    real = Database.open.__func__
+
+    async def open_(cls, path, **kwargs):
+        database = await real(cls, path, **kwargs)
+        await database.conn.execute(f"PRAGMA {pragma}")
+        return database
+
+    monkeypatch.setattr(Database, "open", classmethod(open_))
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+def test_a_damaged_file_is_refused_by_every_command_in_one_line(database: Path, argv, capsys) -> None:
+    damage(database)
+    code, err = run(argv, capsys)
+    assert code == 1 and len(err) == 1, err
+    assert "is damaged" in err[0] and "lowback backup" in err[0]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+def test_a_newer_schema_is_refused_by_every_command_in_one_line(database: Path, argv, capsys) -> None:
+    conn = sqlite3.connect(database)
+    conn.execute("INSERT INTO schema_migrations VALUES (99, '0099_future.sql', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    code, err = run(argv, capsys)
+    assert code == 1 and len(err) == 1 and "newer version" in err[0], err
+
+
+@pytest.mark.parametrize("argv", [a for a in COMMANDS if a != ["reminders", "show"]], ids=" ".join)
+def test_a_read_only_database_gets_one_line_saying_how_to_fix_it(database: Path, argv, capsys, monkeypatch) -> None:
+    writes_refused(monkeypatch, "query_only = ON")
+    code, err = run(argv, capsys)
+    assert code == 1 and len(err) == 1, err
+    assert "read-only" in err[0] and "write access" in err[0]
+
+
+async def test_a_full_disk_is_named_with_what_to_do(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "lowback.db")
+    try:
+        row = await database.fetchone("PRAGMA page_count")
+        await database.conn.execute(f"PRAGMA max_page_count = {row[0]}")  # the file may not grow: a full disk
+        people = PeopleRepo(database)
+        with pytest.raises(db_module.DiskFull, match="is full .*free some space"):
+            for n in range(5000):
+                await people.set_step(7, 1 + n % 4, "x" * 200, FakeClock().now())
+    finally:
+        await database.close()
+
+
+async def test_the_bot_refuses_a_damaged_file_before_anything_else(database: Path, caplog) -> None:
+    damage(database)
+    settings = Settings(token=TOKEN, database=database)
+    code = await asyncio.wait_for(run_bot(settings), 10)  # no wait for Discord first
+    assert code == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "is damaged" in errors[0].getMessage() and errors[0].exc_info is None
+
+
+async def test_quick_check_at_open_refuses_a_damaged_file(tmp_path: Path) -> None:
+    path = tmp_path / "lowback.db"
+    database = await Database.open(path)
+    await PeopleRepo(database).set_step(3, 2, "set by the person", FakeClock().now())
+    await database.close()
+    damage(path)
+    with pytest.raises(DatabaseError, match="damaged.*lowback backup"):
+        await Database.open(path)
+
+
+async def test_the_same_store_failure_for_every_due_person_is_logged_once_with_a_count(
+    db: Database, caplog, monkeypatch
+) -> None:
+    clock = FakeClock("2026-03-02T06:00:00+00:00")
+    service = ReminderService(db, clock.now)
+    for user_id in range(1, 51):
+        await service.on(user_id, "Europe/London", "7:30")
+    clock.set("2026-03-02T07:30:00+00:00")
+
+    async def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ReminderStore, "claim_due_schedule", full)
+
+    def compose(user_id, occ):
+        return ReminderMessage("Morning routine", "Booty flexes.", "daily", occ.key, user_id)
+
+    dispatcher = Dispatcher(db, None, compose, clock.now, clock.sleep)
+    with caplog.at_level(logging.INFO, logger="lowback.reminders"):
+        await dispatcher.run_pending()
+        clock.advance(1)
+        await dispatcher.run_pending()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "database or disk is full" in errors[0].getMessage()
