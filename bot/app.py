@@ -36,7 +36,7 @@ from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
-from bot.store.db import Database, DatabaseError
+from bot.store.db import DatabaseError, open_database
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -378,7 +378,7 @@ async def run_bot(settings: Settings) -> int:
     # The database first: a damaged, read-only or too new file is refused at once, in one line,
     # before any wait for Discord.
     try:
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
         await db.close()
     except DatabaseError as exc:
         log.error("The database can't be used, so the bot is not starting: %s", exc)
