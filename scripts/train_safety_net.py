@@ -35,7 +35,7 @@ from bot.core.semantic import MODEL_DIR, default_embedder, question_text  # noqa
 SETS = [ROOT / "knowledge" / "eval" / "real-dev.yaml", ROOT / "knowledge" / "eval.yaml",
         ROOT.parent / "shared" / "eval" / "dev.yaml"]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.62, "red_flag": 0.65}
+THRESHOLDS = {"crisis": 0.62, "red_flag": 0.67}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
 
 
