@@ -36,7 +36,7 @@ from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
-from bot.store.db import Database, DatabaseError
+from bot.store.db import DatabaseError, open_database
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -81,6 +81,7 @@ class LowbackBot(commands.Bot):
         clock: Clock | None = None,
         sleep: Sleep | None = None,
         rest_limiter: RestLimiter | None = None,
+        **shard_options: Any,
     ) -> None:
         rest_limiter = rest_limiter or RestLimiter()
         # The bot never joins a voice channel: spare the operator discord.py's start-up warnings about
@@ -94,9 +95,11 @@ class LowbackBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
             # Every REST call through one budget under Discord's limits (bot/exts/_ratelimit.py);
-            # a 429 asking for longer than this is raised, not slept through.
-            http_trace=limiter_trace(rest_limiter),
+            # a 429 asking for longer than this is raised, not slept through. With PostgreSQL a
+            # global 429 also pauses the other processes (global_429_hook).
+            http_trace=with_global_429_hook(limiter_trace(rest_limiter), self),
             max_ratelimit_timeout=30.0,
+            **shard_options,
         )
         self.rest_limiter = rest_limiter
         self.settings = settings
@@ -119,7 +122,7 @@ class LowbackBot(commands.Bot):
 
         self.setting_up.set()
         try:
-            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep)
+            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep, peers=True)
             for name in feature_extensions():
                 await self.load_extension(name)
             self.synced = await sync_commands(self)
@@ -127,8 +130,9 @@ class LowbackBot(commands.Bot):
                 # The container's health check reads this file: a bot that is not connected, or
                 # whose event loop is stuck, stops touching it. One left by an earlier run goes
                 # first, so the check can't pass on it.
-                path = heartbeat_path(self.settings.database)
+                path = heartbeat_path(self.settings.state_base)
                 with contextlib.suppress(OSError):
+                    path.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL: LOWBACK_STATE_DIR
                     path.unlink(missing_ok=True)
                 self._heartbeat = asyncio.create_task(heartbeat_loop(
                     path, alive=self.connected, clock=self.clock, sleep=self.sleep,
@@ -140,7 +144,7 @@ class LowbackBot(commands.Bot):
         # The first heartbeat as soon as the bot is ready, not a loop interval later.
         if self._heartbeat is not None and self.connected():
             with contextlib.suppress(OSError):
-                touch_heartbeat(heartbeat_path(self.settings.database), self.clock())
+                touch_heartbeat(heartbeat_path(self.settings.state_base), self.clock())
 
     def connected(self) -> bool:
         """Ready and on an open gateway connection (not closed, not between reconnects)."""
@@ -174,9 +178,68 @@ class LowbackBot(commands.Bot):
         return self.services
 
 
+class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
+    """The bot on several gateway shards (``LOWBACK_SHARD_COUNT``), this process running the ones in
+    ``LOWBACK_SHARDS`` (all of them if unset). Everything shared between processes lives in the
+    store; interactions, routines and cooldowns stay in the process whose shard received them."""
+
+    def connected(self) -> bool:
+        shards = self.shards
+        return (
+            self.is_ready() and not self.is_closed() and bool(shards)
+            and all(not shard.is_closed() for shard in shards.values())
+        )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows the bot one IDENTIFY every 5 seconds, whatever the number of processes.
+        # With PostgreSQL the processes queue for it through the store (a one-token budget);
+        # otherwise discord.py's own wait between this process's shards, on the injected sleep.
+        gate = self.services.identify_budget if self.services is not None else None
+        if gate is not None:
+            await gate.acquire()
+        elif not initial:
+            await self.sleep(IDENTIFY_INTERVAL)
+
+
+IDENTIFY_INTERVAL = 5.0
+
+
+def with_global_429_hook(trace: aiohttp.TraceConfig, bot: "LowbackBot") -> aiohttp.TraceConfig:
+    """Tell the other processes of the bot when Discord answers a global 429: with PostgreSQL the
+    shared budget (bot/store/shared.py) is paused for its retry_after, so every process waits, not
+    just the one that was told (this process's own RestLimiter pauses it as usual). The hook goes
+    first, before ``trace``'s own, which may raise for a background request."""
+
+    async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
+        response = params.response
+        if response.status != 429 or response.headers.get("X-RateLimit-Global", "").lower() != "true":
+            return
+        budget = bot.services.budget if bot.services is not None else None
+        if budget is None:
+            return
+        try:
+            retry_after = float(response.headers.get("Retry-After", "1"))
+        except ValueError:
+            retry_after = 1.0
+        try:
+            await budget.pause(retry_after)
+            log.warning("Discord's global rate limit: every process waits %.1f s", retry_after)
+        except Exception as exc:  # the store is down: this process still waits, as discord.py does
+            log.warning("could not tell the other processes about a global rate limit: %s", exc)
+
+    trace.on_request_end.insert(0, on_request_end)
+    return trace
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> LowbackBot:
-    """Build the bot. Nothing is opened until it logs in (``setup_hook``)."""
-    return LowbackBot(settings, clock=clock, sleep=sleep)
+    """Build the bot. Nothing is opened until it logs in (``setup_hook``).
+
+    Unsharded by default; with ``LOWBACK_SHARD_COUNT`` an ``AutoShardedBot`` running this process's
+    ``LOWBACK_SHARDS``."""
+    if not settings.sharded:
+        return LowbackBot(settings, clock=clock, sleep=sleep)
+    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return ShardedLowbackBot(settings, clock=clock, sleep=sleep, shard_count=settings.shard_count, shard_ids=shard_ids)
 
 
 def feature_extensions() -> list[str]:
@@ -220,14 +283,19 @@ async def sync_commands(bot: LowbackBot) -> bool:
     With ``LOWBACK_DEV_GUILD`` the commands go to that one server (they show up at once); otherwise
     they are global. The hash of the last successful sync is kept per scope, so a restart with the
     same commands sends nothing. Delete the ``*.commands.json`` file beside the database to force a
-    sync. A failed sync is logged and retried at the next start.
+    sync. A failed sync is logged and retried at the next start. When the shards are split over
+    several processes, only the one running shard 0 syncs: the commands belong to the application,
+    not to a shard.
     """
+    if bot.settings.shard_ids is not None and 0 not in bot.settings.shard_ids:
+        log.info("Slash commands are synced by the process that runs shard 0")
+        return False
     guild = discord.Object(id=bot.settings.dev_guild) if bot.settings.dev_guild else None
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)
     scope = f"guild:{guild.id}" if guild is not None else "global"
     digest = command_tree_hash(bot, guild)
-    path = sync_state_path(bot.settings.database)
+    path = sync_state_path(bot.settings.state_base)
     state: dict[str, str] = {}
     if path is not None:
         with contextlib.suppress(FileNotFoundError, ValueError, OSError):
@@ -310,7 +378,7 @@ async def run_bot(settings: Settings) -> int:
     # The database first: a damaged, read-only or too new file is refused at once, in one line,
     # before any wait for Discord.
     try:
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
         await db.close()
     except DatabaseError as exc:
         log.error("The database can't be used, so the bot is not starting: %s", exc)

@@ -29,7 +29,7 @@ import discord
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
 from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
-from bot.settings import DEFAULT_KNOWLEDGE, Settings, SettingsError, token_looks_valid
+from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, SettingsError, token_looks_valid
 from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
 
 log = logging.getLogger("lowback.ops")
@@ -138,12 +138,17 @@ def check_token(token: str | None) -> Check:
     return Check(name, True, f"DISCORD_TOKEN is set and well formed{which}.")
 
 
-async def check_database(path: Path) -> Check:
+async def check_database(path: Path | PostgresURL) -> Check:
     """Does the database open, take a write lock, pass a quick check and have a schema we know?
 
     A database that does not exist yet is fine if its folder can be created: the bot creates it.
-    Nothing is kept: the write test creates a table and rolls back.
+    Nothing is kept: the write test creates a table and rolls back. For PostgreSQL see
+    :func:`bot.pg_ops.check_postgres` (connection, server version, write, schema version).
     """
+    if isinstance(path, PostgresURL):
+        from bot.pg_ops import check_postgres
+
+        return await check_postgres(path)
     name = "database"
     if str(path) == ":memory:":
         return Check(name, False, "LOWBACK_DATABASE is :memory:, so everything is lost when the bot stops.", DATABASE_FIX)
@@ -351,8 +356,11 @@ class BackupError(Exception):
     """The backup was not made; the message says why and what to do."""
 
 
-async def backup(database_path: str | Path, dest_path: str | Path, *, overwrite: bool = False) -> Path:
+async def backup(database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False) -> Path:
     """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
+
+    For PostgreSQL the copy is made by ``pg_dump`` (custom format; restore it with ``pg_restore``),
+    see :func:`bot.pg_ops.backup_postgres`.
 
     The copy is one consistent snapshot (taken in a single step, so writes from the running bot
     neither block it nor tear it), is a single self-contained file (rollback journal, not WAL), and
@@ -360,6 +368,13 @@ async def backup(database_path: str | Path, dest_path: str | Path, *, overwrite:
     destination and renamed, so a failed backup never leaves a half-written file. An existing
     destination is kept unless ``overwrite``. Returns the absolute path of the copy.
     """
+    if isinstance(database_path, PostgresURL):
+        from bot.pg_ops import PostgresOpsError, backup_postgres
+
+        try:
+            return await asyncio.to_thread(backup_postgres, database_path, Path(dest_path), overwrite=overwrite)
+        except PostgresOpsError as exc:
+            raise BackupError(str(exc)) from exc
     return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
 
 
@@ -373,13 +388,7 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
             raise BackupError("the backup would overwrite the database itself; choose another file")
         if not overwrite:
             raise BackupError(f"{dest} already exists; choose another name, or use --force to overwrite it")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-        os.close(fd)
-    except OSError as exc:
-        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
+    tmp = partial_file_beside(dest)
     try:
         _copy_database(source, tmp)
         os.replace(tmp, dest)
@@ -389,6 +398,18 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
             leftover.unlink(missing_ok=True)
         raise
     return dest.resolve()
+
+
+def partial_file_beside(dest: Path) -> Path:
+    """An empty temporary file next to ``dest`` (its folder created), to be renamed onto it when
+    complete, so a failed backup never leaves a half-written file. BackupError if it can't be made."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        os.close(fd)
+    except OSError as exc:
+        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
+    return Path(tmp_name)
 
 
 def _copy_database(source: Path, target_path: Path) -> None:
@@ -517,7 +538,7 @@ def healthcheck_main(argv: list[str] | None = None, *, environ: dict[str, str] |
         print(f"unhealthy: configuration problem: {exc}")
         return 1
     now = (clock or (lambda: datetime.now(timezone.utc)))()
-    result = check_heartbeat(heartbeat_path(settings.database), now)
+    result = check_heartbeat(heartbeat_path(settings.state_base), now)
     print(("healthy: " if result.ok else "unhealthy: ") + result.message)
     return 0 if result.ok else 1
 

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,85 @@ def default_database() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
+
+
+@dataclass(frozen=True)
+class PostgresURL:
+    """A ``postgresql://`` address of a PostgreSQL database (LOWBACK_DATABASE).
+
+    ``str()`` hides the password, so the address can go into logs and messages; ``url`` is the
+    full address for the driver.
+    """
+
+    url: str = field(repr=False)
+
+    def __str__(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+    def __repr__(self) -> str:
+        return f"PostgresURL({str(self)!r})"
+
+
+DatabaseLocation = Path | PostgresURL
+"""Where the data lives: a SQLite file (the default) or a PostgreSQL database."""
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
+def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") -> DatabaseLocation:
+    """A database setting: nothing for the default SQLite file, a path for another SQLite file,
+    or a ``postgresql://`` (or ``postgres://``) URL. Any other URL is refused with SettingsError."""
+    if value is None or isinstance(value, Path):
+        return value.expanduser() if isinstance(value, Path) else default_database()
+    text = value.strip()
+    if not text:
+        return default_database()
+    scheme = _URL_SCHEME.match(text)
+    if scheme is None:
+        if re.match(r"^(postgres|postgresql):", text, re.I):
+            raise SettingsError(f"{name} must look like postgresql://user@host/dbname; {text.split(':', 1)[0]}: is missing the //")
+        return Path(text).expanduser()
+    kind = scheme.group(1).lower()
+    if kind not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"{name} must be a file path (SQLite) or a postgresql://user@host/dbname URL, not a {kind}:// URL"
+        )
+    parts = urlsplit(text)
+    if not parts.hostname and "host=" not in parts.query:
+        raise SettingsError(f"{name} must name a server: postgresql://user@host/dbname")
+    if not parts.path.strip("/"):
+        raise SettingsError(f"{name} must name a database after the host: postgresql://user@host/dbname")
+    return PostgresURL(text)
+
+
+def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
+    """``LOWBACK_SHARDS``: ids and ranges such as ``0-3`` or ``0,2,4-5``, each below ``count``."""
+    if count is None:
+        raise SettingsError(
+            "LOWBACK_SHARDS needs LOWBACK_SHARD_COUNT, the number of shards of the whole bot across all its processes"
+        )
+    ids: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if not m:
+            raise SettingsError(f"LOWBACK_SHARDS must be shard ids and ranges like 0-3 or 0,2,4-5, not {text!r}")
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            raise SettingsError(f"LOWBACK_SHARDS: the range {part} runs backwards; write {last}-{first}")
+        ids.extend(range(first, last + 1))
+    if max(ids) >= count:
+        raise SettingsError(
+            f"LOWBACK_SHARDS names shard {max(ids)}, but with LOWBACK_SHARD_COUNT={count} the ids are 0 to {count - 1}"
+        )
+    if len(set(ids)) != len(ids):
+        raise SettingsError(f"LOWBACK_SHARDS names a shard twice: {text!r}")
+    return tuple(sorted(ids))
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -75,7 +155,7 @@ def redact(text: str, token: str | None) -> str:
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
-    database: Path = field(default_factory=default_database)
+    database: DatabaseLocation = field(default_factory=default_database)
     knowledge: Path = DEFAULT_KNOWLEDGE
     dev_guild: int | None = None
     log_level: str = "INFO"
@@ -85,6 +165,37 @@ class Settings:
     unanswered_retention_days: int = 30
     # The application id, for the invite link; normally read from the token, set it only if that fails.
     client_id: int | None = None
+    # Where a process keeps its own small files (heartbeat, command-sync hash) when the data is in
+    # PostgreSQL; with SQLite they sit beside the database file.
+    state_dir: Path | None = None
+    # Sharding: the bot's total shard count and the shards this process runs. Neither set: one
+    # unsharded process (the default). A count alone: this process runs every shard.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    def shards_text(self) -> str:
+        """This process's shards, e.g. ``0-3`` or ``0,2``; ``all`` when it runs every one."""
+        if self.shard_ids is None:
+            return "all"
+        ids = list(self.shard_ids)
+        if ids == list(range(ids[0], ids[-1] + 1)) and len(ids) > 1:
+            return f"{ids[0]}-{ids[-1]}"
+        return ",".join(map(str, ids))
+
+    @property
+    def state_base(self) -> Path:
+        """The path the heartbeat and command-sync files are named after (``<base>.heartbeat``...)."""
+        if isinstance(self.database, PostgresURL):
+            base = (self.state_dir or default_database().parent) / "lowback-postgresql"
+        else:
+            base = self.database
+        if self.shard_ids is not None:  # several processes may share the folder: one file each
+            base = base.with_name(f"{base.name}.shards-{self.shards_text()}")
+        return base
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
@@ -115,11 +226,16 @@ class Settings:
             except ValueError:
                 raise SettingsError(f"{name} must be a number, not {value!r}") from None
 
+        shard_count = get_int("LOWBACK_SHARD_COUNT", None)
+        if shard_count is not None and not 1 <= shard_count <= 10_000:
+            raise SettingsError(f"LOWBACK_SHARD_COUNT must be a whole number from 1 up, not {shard_count}")
+        shards = get("LOWBACK_SHARDS")
+        shard_ids = parse_shard_ids(shards, shard_count) if shards else None
         database = get("LOWBACK_DATABASE")
         knowledge = get("LOWBACK_KNOWLEDGE")
         return cls(
             token=get("DISCORD_TOKEN"),
-            database=Path(database).expanduser() if database else default_database(),
+            database=parse_database(database),
             knowledge=Path(knowledge).expanduser() if knowledge else DEFAULT_KNOWLEDGE,
             dev_guild=get_int("LOWBACK_DEV_GUILD", None),
             log_level=(get("LOWBACK_LOG_LEVEL") or "INFO").upper(),
@@ -128,6 +244,9 @@ class Settings:
             ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
             unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
             client_id=get_int("LOWBACK_CLIENT_ID", None),
+            state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
 
     def describe(self) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures shared by the whole test suite.
+
+``db`` and ``database_location`` run each test that uses them twice: against SQLite and against
+PostgreSQL (see tests/backends.py; the PostgreSQL case is skipped, with the reason, when no test
+server is configured). ``backend`` names the one in use.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,32 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import Database
+from bot.settings import PostgresURL
+from bot.store.db import open_database
+from backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and SERVER is None:
+        pytest.skip(NO_SERVER)
+    return request.param
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A fully migrated database in a fresh file, closed after the test."""
-    database = await Database.open(tmp_path / "test.db")
+async def database_location(backend: str, tmp_path: Path) -> AsyncIterator[Path | PostgresURL]:
+    """Where a fresh, empty database is: a file in a temp dir, or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        yield tmp_path / "test.db"
+        return
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def db(database_location: Path | PostgresURL):
+    """A fully migrated database (SQLite or PostgreSQL), closed after the test."""
+    database = await open_database(database_location)
     try:
         yield database
     finally:

@@ -26,7 +26,7 @@ from packaging.requirements import Requirement
 
 from bot.terminal import cli
 from bot.ops import heartbeat_path, touch_heartbeat
-from bot.settings import Settings, read_dotenv
+from bot.settings import PostgresURL, Settings, read_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -303,6 +303,31 @@ def test_compose_runs_the_bot_with_its_volume_and_env_file(compose: dict) -> Non
     assert "DISCORD_TOKEN" not in bot["environment"], "the token belongs in .env, not in the Compose file"
 
 
+def test_the_postgres_profile_runs_two_bots_splitting_the_shards_after_a_healthy_database(compose: dict) -> None:
+    services = compose["services"]
+    assert "profiles" not in services["bot"], "the single SQLite bot stays the default"
+    database = services["postgres"]
+    assert database["profiles"] == ["postgres"]
+    assert "pg_isready" in " ".join(database["healthcheck"]["test"])
+    data = next(m for m in database["volumes"] if m.endswith(":/var/lib/postgresql/data"))
+    assert data.split(":")[0] in compose["volumes"], "the database lives on a named volume"
+    bots = {name: s for name, s in services.items() if name.startswith("bot-shards-")}
+    assert len(bots) == 2
+    covered: list[int] = []
+    for name, bot in bots.items():
+        assert bot["profiles"] == ["postgres"]
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy", f"{name} must wait for the database"
+        env = {k: str(v) for k, v in bot["environment"].items()}
+        settings = Settings.from_env(env, dotenv=None)
+        assert isinstance(settings.database, PostgresURL) and "@postgres:5432/" in settings.database.url
+        assert settings.shard_count == 4 and settings.shard_ids is not None
+        covered += settings.shard_ids
+        state = next(m for m in bot["volumes"] if m.endswith(":" + env["LOWBACK_STATE_DIR"]))
+        assert state.split(":")[0] in compose["volumes"]
+        assert "DISCORD_TOKEN" not in env
+    assert sorted(covered) == [0, 1, 2, 3], "every shard is run by exactly one process"
+
+
 # -- systemd --------------------------------------------------------------------------------------------
 
 
@@ -357,6 +382,32 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
     unit.write_text(text.replace(exec_start, here), encoding="utf-8")
     result = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, timeout=60)
     complaints = [line for line in (result.stdout + result.stderr).splitlines() if UNIT.name in line]
+    assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+
+
+TEMPLATE = DEPLOY / "lowback@.service"
+
+
+def test_the_template_unit_takes_its_shards_from_the_instance_name(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    sections = unit_entries(text)
+    values = dict(sections["Service"])
+    assert values["ExecStart"].split()[:2] == ["/usr/bin/env", "LOWBACK_SHARDS=%i"]
+    assert values["ExecStart"].split()[-1] == "run"
+    environment = dict(v.split("=", 1) for k, v in sections["Service"] if k == "Environment")
+    assert "LOWBACK_DATABASE" not in environment, "PostgreSQL's URL comes from the env file"
+    assert environment["LOWBACK_STATE_DIR"] == f"/var/lib/{values['StateDirectory']}"
+    base = dict(unit_entries(UNIT.read_text(encoding="utf-8"))["Service"])
+    for key in ("User", "ProtectSystem", "NoNewPrivileges", "Restart", "CapabilityBoundingSet", "SystemCallFilter"):
+        assert values.get(key) == base.get(key), f"{key} differs from lowback.service"
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        pytest.skip("systemd-analyze is not installed (Debian/Ubuntu: apt-get install -y systemd)")
+    here = shutil.which("lowback") or str(Path(sys.executable).with_name("lowback"))
+    unit = tmp_path / "lowback@0-3.service"
+    unit.write_text(text.replace("/opt/lowback/.venv/bin/lowback", here), encoding="utf-8")
+    result = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (result.stdout + result.stderr).splitlines() if unit.name in line]
     assert result.returncode == 0 and not complaints, result.stdout + result.stderr
 
 

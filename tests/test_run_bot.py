@@ -19,10 +19,12 @@ import signal
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import discord
 import pytest
+from discord.ext import commands
 
 from bot import app, ops
 from bot.app import minimal_intents, run_bot
@@ -358,3 +360,69 @@ async def test_cancelling_run_bot_closes_everything_and_propagates(fake: FakeDis
     assert done and bot.cancelled(), "run_bot swallowed the cancellation"
     assert bots[0].is_closed() and bots[0].services is None
     assert_signal_handlers_removed()
+
+
+# -- shards ------------------------------------------------------------------------------------------
+
+
+def test_one_unsharded_process_is_the_default_and_a_shard_count_makes_it_sharded(settings: Settings) -> None:
+    plain = app.create_bot(settings)
+    assert not isinstance(plain, commands.AutoShardedBot)
+    everything = app.create_bot(replace(settings, shard_count=4))
+    assert isinstance(everything, commands.AutoShardedBot)
+    assert everything.shard_count == 4 and everything.shard_ids is None  # every shard in this process
+    some = app.create_bot(replace(settings, shard_count=8, shard_ids=(4, 5, 6, 7)))
+    assert some.shard_count == 8 and list(some.shard_ids) == [4, 5, 6, 7]
+
+
+async def test_a_process_runs_only_its_shards_and_leaves_the_command_sync_to_shard_0(
+    fake: FakeDiscord, settings: Settings, fast_heartbeat: None, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(app, "IDENTIFY_INTERVAL", 0.01)
+    mine = replace(settings, shard_count=4, shard_ids=(2, 3))
+    bot = start(mine)
+    beat = heartbeat_path(mine.state_base)
+    await until(fake, bot, beat.exists, "the heartbeat file is written once both shards are ready")
+    assert beat.name == "lowback.db.shards-2-3.heartbeat"  # the other process's file is its own
+    assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(2, 4), (3, 4)]
+    assert fake.calls("PUT") == []  # the process with shard 0 syncs the commands
+    sigterm()
+    assert await finished(bot) == 0
+    out = capsys.readouterr().out
+    assert "synced by the process that runs shard 0" in out and error_lines(out) == []
+
+
+async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes_on_sigterm(
+    fake: FakeDiscord, settings: Settings, fast_heartbeat: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from backends import NO_SERVER, SERVER, fresh_postgres
+
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
+    import asyncpg
+
+    from bot.services import container
+
+    monkeypatch.setattr(container, "IDENTIFY_INTERVAL", 0.05)  # Discord's 5 s, shortened
+    async with fresh_postgres() as url:
+        mine = replace(settings, database=url, state_dir=tmp_path / "state", shard_count=2)
+        bot = start(mine)
+        beat = heartbeat_path(mine.state_base)
+        await until(fake, bot, beat.exists, "the heartbeat file is written once both shards are ready")
+        assert beat.parent == tmp_path / "state"
+        assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 2), (1, 2)]
+        conn = await asyncpg.connect(url.url)
+        try:
+            identify = await conn.fetchrow("SELECT tokens FROM lowback_rate_budget WHERE name = 'identify'")
+            assert identify is not None  # the shards went through the shared gate
+            versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")]
+            assert versions == [m.version for m in load_migrations("postgresql")]
+            sigterm()
+            assert await finished(bot) == 0
+            left = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert left == 0, "the bot left connections open (pool or change feed)"
+        finally:
+            await conn.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Awaitable, Callable
@@ -21,7 +22,7 @@ from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.replies import Field, Reply
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
 from bot.settings import Settings
-from bot.store.db import Database
+from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
@@ -31,8 +32,11 @@ if TYPE_CHECKING:  # the reminder and routine services load when first used: `lo
     from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
 
+log = logging.getLogger("lowback.services")
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
 
@@ -116,6 +120,10 @@ class Services:
         self.data = DataService(db, knowledge)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
+        self.peers = None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
+        self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
+        self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
+        self._background: set[asyncio.Task] = set()
 
     @cached_property
     def routines(self) -> RoutineService:
@@ -140,35 +148,83 @@ class Services:
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None,
-                   recover_sessions: bool = True) -> "Services":
+                   recover_sessions: bool = True, peers: bool = False) -> "Services":
         """Load the knowledge base (raises KnowledgeError) and open the database (raises DatabaseError).
 
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
-        the terminal passes False so that it never touches a running bot's sessions."""
+        the terminal passes False so that it never touches a running bot's sessions. ``peers``
+        (the bot passes True): with PostgreSQL, hear the other bot processes' changes (a knowledge
+        reload, a schedule change) and tell them of this one's; see bot/store/shared.py."""
         kb = load_kb(settings)
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
+        services = None
         try:
             services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
-            if recover_sessions:
+            # With the shards split over processes, a session running in the store may belong to
+            # another live process: leave it (starting a new one for that person replaces it).
+            if recover_sessions and settings.shard_ids is None:
                 await services.routines.recover()
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
+            if peers and db.dialect == "postgresql":
+                await services._join_peers()
         except BaseException:
+            if services is not None and services.peers is not None:
+                await services.peers.close()
             await db.close()
             raise
         return services
 
-    async def reload_knowledge(self) -> list[KBIssue]:
-        """Reload from disk, off the event loop; a broken knowledge base is refused and the old one kept."""
+    async def reload_knowledge(self, *, tell_peers: bool = True) -> list[KBIssue]:
+        """Reload from disk, off the event loop; a broken knowledge base is refused and the old one
+        kept. The other processes of the bot (PostgreSQL) reload too."""
         problems = await self.knowledge.reload(self.settings.knowledge)
         if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
             self.routines.book = self.knowledge.kb.routines
+        if not problems and tell_peers:
+            self._tell_peers("knowledge")
         return problems
+
+    # -- other processes (PostgreSQL) --------------------------------------------------------------
+    async def _join_peers(self) -> None:
+        from bot.store.shared import ChangeFeed, SharedBudget
+
+        self.budget = SharedBudget(self.db.pool)
+        self.identify_budget = SharedBudget(self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify")
+        feed = ChangeFeed(self.db.location, self.db.pool)
+        feed.on("knowledge", self._reload_for_peer)
+        feed.on("reminders", self._wake_local_dispatcher)
+        await feed.start()
+        self.peers = feed
+
+    async def _reload_for_peer(self) -> None:
+        problems = await self.reload_knowledge(tell_peers=False)
+        if problems:  # the other process checked the same files; here they differ (a bad deploy)
+            log.error("another process reloaded the knowledge base, but it does not load here: %s", problems[0])
+        else:
+            log.info("reloaded the knowledge base after another process did")
+
+    def _tell_peers(self, topic: str) -> None:
+        if self.peers is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._publish(topic), name=f"tell-peers:{topic}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _publish(self, topic: str) -> None:
+        try:
+            await self.peers.publish(topic)
+        except Exception as exc:  # the others still look at the store once a minute
+            log.warning("could not tell the other processes about a %s change: %s", topic, exc)
 
     def routine_choices(self) -> list[tuple[str, str]]:
         return self.kb.routines.names()
 
     # -- reminders -------------------------------------------------------------------------------
     def _wake_dispatcher(self) -> None:
+        self._wake_local_dispatcher()
+        self._tell_peers("reminders")
+
+    def _wake_local_dispatcher(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
@@ -191,6 +247,9 @@ class Services:
                 self.db, sender, self.compose_reminder, self.clock, self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
             )
+            if self.budget is not None and only_user is None:
+                # Every process's reminders come out of one budget for the bot (bot/store/shared.py).
+                self.dispatcher.bucket = self.budget
         self.dispatcher.start()
         return self.dispatcher
 
@@ -203,4 +262,9 @@ class Services:
         await self.stop_dispatcher()
         if "routines" in self.__dict__:
             await self.routines.shutdown()
+        if self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+        if self.peers is not None:
+            await self.peers.close()
+            self.peers = None
         await self.db.close()

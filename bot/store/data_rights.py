@@ -32,11 +32,10 @@ async def person_tables(db: Database) -> list[str]:
 
 
 async def _order_by(db: Database, table: str) -> str:
-    rows = await db.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
-    keys = sorted((r["pk"], r["name"]) for r in rows if r["pk"])
+    keys = await db.primary_key(table)
     if not keys:
         return ""
-    return " ORDER BY " + ", ".join(quote_identifier(name) for _, name in keys)
+    return " ORDER BY " + ", ".join(quote_identifier(name) for name in keys)
 
 
 def _jsonable(value: object) -> object:
@@ -54,7 +53,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
     tables = await person_tables(db)
     orders = {t: await _order_by(db, t) for t in tables}
     export: dict[str, list[dict]] = {}
-    async with db.transaction():
+    async with db.transaction(snapshot=True):
         for table in tables:
             rows = await db.fetchall(
                 f"SELECT * FROM {quote_identifier(table)} WHERE user_id = ?{orders[table]}", (user_id,)
@@ -67,8 +66,7 @@ async def _deletion_order(db: Database, tables: list[str]) -> list[str]:
     """Tables ordered so that a table is emptied before any table its foreign keys point at."""
     parents: dict[str, set[str]] = {}
     for table in tables:
-        rows = await db.fetchall(f"PRAGMA foreign_key_list({quote_identifier(table)})")
-        parents[table] = {r["table"] for r in rows if r["table"] in tables and r["table"] != table}
+        parents[table] = {t for t in await db.parent_tables(table) if t in tables and t != table}
     ordered: list[str] = []
     remaining = list(tables)
     while remaining:

@@ -1,7 +1,20 @@
 """The SQLite database: one file, WAL mode, foreign keys on, numbered migrations.
 
+This is the default store. :func:`open_database` opens it for a path, or the PostgreSQL store
+(:mod:`bot.store.pg`) for a ``postgresql://`` URL; both offer the same methods (``transaction``,
+``fetchone``, ``fetchall``, ``schema_version``, ``tables``...), and the repositories write one SQL
+text for both: ``?`` placeholders and ``IS ?`` (a comparison that treats NULL as a value) are
+turned into PostgreSQL's ``$1`` and ``IS NOT DISTINCT FROM $1`` by the PostgreSQL store, and the two
+row-locking clauses SQLite lacks come from ``db.for_update`` / ``db.skip_locked`` (empty here:
+SQLite's ``BEGIN IMMEDIATE`` already serialises every writer).
+
 Migrations are the files ``bot/store/migrations/NNNN_name.sql``; each is applied once, in one
-transaction, and recorded in ``schema_migrations``. A database written by a newer version of the
+transaction, and recorded in ``schema_migrations``. Where PostgreSQL needs different SQL, the file
+``NNNN_name.postgresql.sql`` beside it is used there instead (same number, same name recorded).
+A migration library (Alembic, yoyo) was weighed and not used: Alembic brings SQLAlchemy and a
+synchronous engine to a bot whose drivers are asyncio, yoyo brings a second set of drivers, and
+what is needed here (numbered files, applied once at start, a database from a newer version
+refused, one migrator at a time) is the sixty lines below. A database written by a newer version of the
 bot (one that records a migration this version does not have) is refused with a clear message.
 
 One connection is shared by every task. Write inside ``async with db.transaction() as conn:``;
@@ -22,10 +35,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
+if TYPE_CHECKING:
+    from bot.settings import PostgresURL
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+DIALECT_MIGRATION_NAME = re.compile(r"^((\d{4})_[a-z0-9_]+)\.(postgresql)\.sql$")
+DIALECTS = ("sqlite", "postgresql")
 
 
 class DatabaseError(Exception):
@@ -34,6 +53,15 @@ class DatabaseError(Exception):
 
 class DatabaseTooNew(DatabaseError):
     """The database was written by a newer version of lowback-bot."""
+
+
+class IntegrityError(Exception):
+    """PostgreSQL refused a write that breaks a constraint (SQLite raises ``sqlite3.IntegrityError``).
+
+    Catch ``INTEGRITY_ERRORS`` to handle both."""
+
+
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, IntegrityError)
 
 
 class DatabaseReadOnly(DatabaseError):
@@ -107,14 +135,26 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def load_migrations() -> list[Migration]:
+def load_migrations(dialect: str = "sqlite") -> list[Migration]:
+    """The bundled migrations for ``dialect`` (``sqlite`` or ``postgresql``), in order."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
     found: list[Migration] = []
+    overrides: dict[str, str] = {}
     folder = resources.files("bot.store") / "migrations"
-    for entry in folder.iterdir():
+    entries = sorted(folder.iterdir(), key=lambda e: e.name)
+    for entry in entries:
+        special = DIALECT_MIGRATION_NAME.match(entry.name)
+        if special and special.group(3) == dialect:
+            overrides[special.group(1) + ".sql"] = entry.read_text(encoding="utf-8")
+    for entry in entries:
         m = MIGRATION_NAME.match(entry.name)
         if not m:
             continue
-        found.append(Migration(int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+        sql = overrides.pop(entry.name, None) or entry.read_text(encoding="utf-8")
+        found.append(Migration(int(m.group(1)), entry.name, sql))
+    if overrides:
+        raise DatabaseError(f"{dialect} migration(s) without a shared file of the same name: {sorted(overrides)}")
     found.sort(key=lambda mig: mig.version)
     versions = [mig.version for mig in found]
     if versions != list(range(1, len(found) + 1)):
@@ -122,8 +162,44 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+async def apply_migrations(db, migrations: Sequence[Migration], upto: int | None, *, instead: str) -> list[int]:
+    """Refuse a database from a newer version, then apply (``db._apply``) each migration not yet
+    applied, in order, up to ``upto``; the versions applied. Shared by both stores."""
+    known = {m.version for m in migrations}
+    applied = await db.applied_versions()
+    if [v for v in applied if v not in known]:
+        raise DatabaseTooNew(
+            f"the database at {db.location} was written by a newer version of lowback-bot "
+            f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
+            f"Upgrade lowback-bot, or point LOWBACK_DATABASE at {instead}."
+        )
+    done: list[int] = []
+    for mig in migrations:
+        if mig.version in applied or (upto is not None and mig.version > upto):
+            continue
+        if await db._apply(mig):
+            done.append(mig.version)
+    return done
+
+
+async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True):
+    """The store at ``location``: a SQLite file for a path, PostgreSQL for a :class:`PostgresURL`."""
+    from bot.settings import PostgresURL
+
+    if isinstance(location, PostgresURL):
+        from bot.store.pg import PgDatabase
+
+        return await PgDatabase.open(location, migrate=migrate)
+    return await Database.open(location, migrate=migrate)
+
+
 class Database:
-    """An open database. Use ``await Database.open(path)``; close with ``await db.close()``."""
+    """An open SQLite database. Use ``await Database.open(path)``; close with ``await db.close()``."""
+
+    dialect = "sqlite"
+    # Row-locking clauses PostgreSQL needs and SQLite has no use for (see the module docstring).
+    for_update = ""
+    skip_locked = ""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path):
         self.conn = conn
@@ -133,6 +209,11 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
         self._closed = False
+
+    @property
+    def location(self) -> Path:
+        """What :func:`open_database` takes to open this database again (from another task or process)."""
+        return self.path
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True, check: bool = True) -> "Database":
@@ -234,23 +315,8 @@ class Database:
         the foreign keys are checked before the migration commits.
         """
         migrations = list(load_migrations() if migrations is None else migrations)
-        known = {m.version for m in migrations}
         async with self._lock:
-            applied = await self.applied_versions()
-            newer = [v for v in applied if v not in known]
-            if newer:
-                raise DatabaseTooNew(
-                    f"the database at {self.path} was written by a newer version of lowback-bot "
-                    f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
-                    "Upgrade lowback-bot, or point LOWBACK_DATABASE at another file."
-                )
-            done: list[int] = []
-            for mig in migrations:
-                if mig.version in applied or (upto is not None and mig.version > upto):
-                    continue
-                if await self._apply(mig):
-                    done.append(mig.version)
-            return done
+            return await apply_migrations(self, migrations, upto, instead="another file")
 
     async def _apply(self, mig: Migration) -> bool:
         """Apply one migration (the lock is held); False if another process applied it first."""
@@ -281,8 +347,11 @@ class Database:
         return max(applied, default=0)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, snapshot: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """One transaction: everything inside commits together or not at all.
+
+        ``snapshot`` asks that every read in the block sees the database as of one moment; SQLite's
+        write lock already gives that, PostgreSQL needs it said (see bot/store/pg.py).
 
         ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a second process queues (up to
         the busy timeout) instead of failing half way with "database is locked"; the asyncio lock
@@ -382,6 +451,16 @@ class Database:
     async def columns(self, table: str) -> list[str]:
         rows = await self.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
         return [r[1] for r in rows]
+
+    async def primary_key(self, table: str) -> list[str]:
+        """The table's primary-key columns, in key order ([] if it has none)."""
+        rows = await self.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
+        return [name for _, name in sorted((r["pk"], r["name"]) for r in rows if r["pk"])]
+
+    async def parent_tables(self, table: str) -> set[str]:
+        """The tables that ``table``'s foreign keys point at."""
+        rows = await self.fetchall(f"PRAGMA foreign_key_list({quote_identifier(table)})")
+        return {r["table"] for r in rows}
 
 
 def quote_identifier(name: str) -> str:

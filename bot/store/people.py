@@ -115,7 +115,7 @@ class PeopleRepo:
         async with self.db.transaction() as conn:
             if create:
                 await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
-            row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?", (user_id,))
+            row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?" + self.db.for_update, (user_id,))
             if row is None:
                 return None
             from_step = row["step"]

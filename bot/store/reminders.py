@@ -254,7 +254,8 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?", (user_id, stamp)
+                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?" + self.db.skip_locked,
+                (user_id, stamp),
             )
             if row is None:
                 return None
@@ -276,12 +277,11 @@ class ReminderStore:
         self, conn: aiosqlite.Connection, user_id: int, key: str, due: datetime, claimed_by: str, stamp: str
     ) -> DeliveryRow | None:
         cur = await conn.execute(
-            _INSERT_DELIVERY, (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None)
+            _INSERT_DELIVERY + " RETURNING *", (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None)
         )
-        if cur.rowcount != 1:
+        row = await cur.fetchone()
+        if row is None:
             return None  # this occurrence was handled before
-        row = await self.db.fetchone("SELECT * FROM reminder_deliveries WHERE id = ?", (cur.lastrowid,))
-        assert row is not None
         return _delivery(row)
 
     async def close_schedule(self, user_id: int, reason: str, now: datetime) -> None:
@@ -308,7 +308,7 @@ class ReminderStore:
         params: tuple = () if only_user is None else (only_user,)
         queries = [
             ("SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1", ()),
-            ("SELECT due_at FROM reminder_snoozes WHERE 1{f} ORDER BY due_at LIMIT 1", ()),
+            ("SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1", ()),
             ("SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1", ()),
         ]
         if lease is not None:
@@ -396,7 +396,7 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?", (user_id, stamp)
+                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?" + self.db.skip_locked, (user_id, stamp)
             )
             if row is None:
                 return None
@@ -469,14 +469,14 @@ class ReminderStore:
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
                 f"SELECT id, status FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{user_filter}"
-                " ORDER BY retry_at LIMIT ?",
+                " ORDER BY retry_at LIMIT ?" + self.db.skip_locked,
                 (stamp, *extra, limit),
             )
             gone = ", ".join("?" * len(dead))
             rows += await self.db.fetchall(
                 "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
                 f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
-                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?",
+                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?" + self.db.skip_locked,
                 (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
             )
             taken: list[tuple[DeliveryRow, str]] = []
@@ -620,7 +620,8 @@ class ReminderStore:
             return []  # the usual case, without taking the write lock
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
-                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id", (user_id,)
+                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id" + self.db.for_update,
+                (user_id,),
             )
             if rows:
                 await conn.execute("DELETE FROM pending_notices WHERE user_id = ?", (user_id,))

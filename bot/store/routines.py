@@ -7,7 +7,6 @@ most one running session per person.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.store.db import Database, format_utc, parse_utc
+from bot.store.db import INTEGRITY_ERRORS, Database, format_utc, parse_utc
 
 Status = Literal["running", "finished", "stopped", "interrupted"]
 END_STATUSES: tuple[str, ...] = ("finished", "stopped", "interrupted")
@@ -83,13 +82,12 @@ class RoutineSessionsRepo:
                     )
                 cur = await conn.execute(
                     "INSERT INTO routine_sessions (user_id, routine_id, status, started_at, channel)"
-                    " VALUES (?, ?, 'running', ?, ?)",
+                    f" VALUES (?, ?, 'running', ?, ?) RETURNING {_COLUMNS}",
                     (user_id, routine_id, format_utc(started_at), channel),
                 )
-                new_id = cur.lastrowid
-                row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM routine_sessions WHERE id = ?", (new_id,))
-        except sqlite3.IntegrityError as exc:
-            if "routine_sessions.user_id" in str(exc) or "UNIQUE" in str(exc):
+                row = await cur.fetchone()
+        except INTEGRITY_ERRORS as exc:
+            if "routine_sessions.user_id" in str(exc) or "UNIQUE" in str(exc).upper():
                 raise SessionAlreadyRunning(f"person {user_id} already has a running routine session") from exc
             raise
         assert row is not None

@@ -15,6 +15,7 @@
     lowback doctor          check the set-up and say how to fix what is wrong
     lowback backup PATH     a consistent copy of the database, safe while the bot runs
     lowback invite-url      the link that adds the bot to a server
+    lowback migrate-db --to postgresql://...   copy the SQLite database into an empty PostgreSQL one
 
 Every error is one line on standard error and a non-zero exit: 2 for something typed wrong, 1 for
 something that does not work (a broken knowledge base, a database that cannot be opened).
@@ -27,7 +28,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.settings import Settings, SettingsError
+from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 
 TOKEN_HELP = """\
 No Discord token found, so the Discord bot can't start.
@@ -57,7 +58,9 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lowback", description="A low back pain coach for Discord and the terminal.")
     p.add_argument("--knowledge", type=Path, help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)")
-    p.add_argument("--database", type=Path, help="database file (default: LOWBACK_DATABASE or your data directory)")
+    p.add_argument(
+        "--database", help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)"
+    )
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Discord bot")
     sub.add_parser("chat", help="talk to the bot in the terminal")
@@ -100,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     bk.add_argument("path", type=Path)
     bk.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("invite-url", help="print the link that adds the bot to a server")
+    mg = sub.add_parser("migrate-db", help="copy the SQLite database into an empty PostgreSQL database")
+    mg.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/dbname (an empty database)")
     return p
 
 
@@ -109,7 +114,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "knowledge", None):
         changes["knowledge"] = args.knowledge
     if getattr(args, "database", None):
-        changes["database"] = args.database
+        changes["database"] = parse_database(args.database, name="--database")
     if changes:
         from dataclasses import replace
 
@@ -337,7 +342,34 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     except (BackupError, OSError, ValueError, DatabaseError) as exc:
         _err(f"Backup failed: {exc}")
         return 1
-    print(f"Backed up {settings.database} to {path}")
+    if isinstance(settings.database, PostgresURL):
+        print(f"Backed up {settings.database} to {path} with pg_dump (custom format; restore with pg_restore)")
+    else:
+        print(f"Backed up {settings.database} to {path}")
+    return 0
+
+
+def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/pg_ops.py)."""
+    from bot.pg_ops import PostgresOpsError, run_migrate_db
+    from bot.store.db import DatabaseError
+
+    target = parse_database(args.to, name="--to")  # SettingsError: main() says it in one line
+    if not isinstance(target, PostgresURL):
+        raise UsageError("--to must be a postgresql://user@host/dbname URL: migrate-db moves a SQLite database to "
+                         "PostgreSQL.")
+    if isinstance(settings.database, PostgresURL):
+        raise UsageError("LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL.")
+    try:
+        copied = run_migrate_db(settings.database, target)
+    except (PostgresOpsError, DatabaseError, OSError) as exc:
+        _err(f"Nothing was moved: {exc}")
+        return 1
+    for table in copied:
+        print(f"  {table.table}: {table.rows} row(s)")
+    total = sum(t.rows for t in copied)
+    print(f"Copied {total} row(s) from {settings.database} to {target} and checked them row by row.")
+    print(f"Next: set LOWBACK_DATABASE={target} for every bot process and start them; keep the SQLite file as a backup.")
     return 0
 
 
@@ -364,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _dispatch(settings, args)
+    except SettingsError as exc:
+        _err(f"Configuration problem: {exc}")
+        return 2
     except UsageError as exc:
         _err(str(exc))
         return 2
@@ -401,6 +436,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return cmd_doctor(settings, args)
     if command == "backup":
         return cmd_backup(settings, args)
+    if command == "migrate-db":
+        return cmd_migrate_db(settings, args)
     if command == "ask":
         question = question_of(args)
         return _run(_with_services(settings, lambda s: _ask(s, args, question)))

@@ -16,8 +16,8 @@ ALICE = 111111111111111111
 
 
 @pytest.fixture
-async def services(tmp_path):
-    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "bot.db")
+async def services(database_location):
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=database_location)
     s = await Services.open(settings, clock=lambda: NOW)
     try:
         yield s

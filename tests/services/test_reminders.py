@@ -22,7 +22,7 @@ from bot.services.reminders import (
     ReminderMessage,
     ReminderService,
 )
-from bot.store.db import Database
+from bot.store.db import Database, open_database
 from bot.terminal.sender import TerminalSender
 from bot.store.reminders import ReminderStore
 
@@ -204,7 +204,7 @@ async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_data
     clock = FakeClock("2026-03-02T00:00:00+00:00")
     inbox: list[Call] = []
     service, first, sender1 = make(db, clock, FakeSender(clock, inbox), name="one")
-    other = await Database.open(db.path)
+    other = await open_database(db.location)
     try:
         _, second, sender2 = make(other, clock, FakeSender(clock, inbox), name="two")
         for user_id in range(1, 21):
@@ -234,7 +234,7 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
     assert sender.inbox == []
     await db.close()  # the process is gone; its claim stays in the file
 
-    reopened = await Database.open(db.path)
+    reopened = await open_database(db.location)
     try:
         _, restarted, sender2 = make(reopened, clock)
         clock.advance(timedelta(seconds=10))
@@ -284,7 +284,7 @@ async def test_a_crash_between_send_and_mark_is_resent_with_the_same_nonce_and_s
     assert len(sender.inbox) == 1
     await db.close()
 
-    reopened = await Database.open(db.path)
+    reopened = await open_database(db.location)
     try:
         _, restarted, sender2 = make(reopened, clock, FakeSender(clock, sender.inbox))
         clock.advance(timedelta(minutes=3))

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import Database, DatabaseError, DatabaseTooNew, Migration, load_migrations, split_sql
+from bot.store.db import (
+    INTEGRITY_ERRORS,
+    Database,
+    DatabaseError,
+    DatabaseTooNew,
+    Migration,
+    load_migrations,
+    open_database,
+    split_sql,
+)
 from bot.store.people import PeopleRepo
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=timezone.utc)
@@ -28,14 +37,14 @@ async def test_fresh_database_has_every_migration_applied_and_recorded(db: Datab
     assert await db.schema_version() == len(bundled)
 
 
-async def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
-    path = tmp_path / "bot.db"
-    db = await Database.open(path)
+async def test_reopening_applies_nothing_and_keeps_data(database_location) -> None:
+    path = database_location
+    db = await open_database(path)
     await PeopleRepo(db).set_step(42, 2, "easy and pain-free", NOW)
     recorded = await db.fetchall("SELECT version, applied_at FROM schema_migrations ORDER BY version")
     await db.close()
 
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         assert await db.migrate() == []
         again = await db.fetchall("SELECT version, applied_at FROM schema_migrations ORDER BY version")
@@ -46,9 +55,9 @@ async def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    old = await Database.open(path, migrate=False)
+async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(database_location) -> None:
+    path = database_location
+    old = await open_database(path, migrate=False)
     assert await old.migrate(upto=1) == [1]
     assert await versions_in(old) == [1]
     people = PeopleRepo(old)
@@ -56,7 +65,7 @@ async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
     await people.set_timezone(7, "Europe/Berlin", NOW)
     await old.close()
 
-    new = await Database.open(path)
+    new = await open_database(path)
     try:
         bundled = [m.version for m in load_migrations()]
         assert await versions_in(new) == bundled
@@ -68,9 +77,9 @@ async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
         await new.close()
 
 
-async def test_database_from_a_newer_version_is_refused_with_advice(tmp_path: Path) -> None:
-    path = tmp_path / "future.db"
-    db = await Database.open(path)
+async def test_database_from_a_newer_version_is_refused_with_advice(database_location) -> None:
+    path = database_location
+    db = await open_database(path)
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', '2030-01-01')"
@@ -78,7 +87,7 @@ async def test_database_from_a_newer_version_is_refused_with_advice(tmp_path: Pa
     await db.close()
 
     with pytest.raises(DatabaseTooNew) as caught:
-        await Database.open(path)
+        await open_database(path)
     message = str(caught.value)
     assert "newer version" in message
     assert "999" in message
@@ -94,12 +103,13 @@ async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path)
 
 
 async def test_wal_mode_and_foreign_keys_are_on(db: Database) -> None:
-    mode = await db.fetchone("PRAGMA journal_mode")
-    assert mode is not None and mode[0] == "wal"
-    fk = await db.fetchone("PRAGMA foreign_keys")
-    assert fk is not None and fk[0] == 1
+    if db.dialect == "sqlite":
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode is not None and mode[0] == "wal"
+        fk = await db.fetchone("PRAGMA foreign_keys")
+        assert fk is not None and fk[0] == 1
     # A step change for someone the bot never met is rejected, not silently stored.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO step_history (user_id, from_step, to_step, reason, at) VALUES (5, 1, 2, 'x', 'now')"
@@ -287,3 +297,37 @@ def test_split_sql_respects_literals_comments_and_triggers() -> None:
     assert split_sql("CREATE TABLE a (x); CREATE TABLE b (y)") == ["CREATE TABLE a (x);", "CREATE TABLE b (y)"]
     with pytest.raises(DatabaseError, match="unfinished"):
         split_sql("CREATE TABLE a (x TEXT DEFAULT 'no end);")
+
+
+async def test_every_id_column_holds_a_discord_id(db: Database) -> None:
+    """Discord ids are 64-bit: on PostgreSQL an INTEGER column (32-bit) would refuse them. A shared
+    migration that adds one needs a NNNN_name.postgresql.sql beside it with BIGINT."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's INTEGER is 64-bit")
+    rows = await db.fetchall(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND (column_name = 'id' OR column_name LIKE '%\\_id')"
+        " AND data_type IN ('integer', 'smallint')"
+    )
+    assert [tuple(r) for r in rows] == []
+    big = 987_654_321_987_654_321
+    await PeopleRepo(db).set_step(big, 2, "a real Discord id", NOW)
+    assert (await PeopleRepo(db).get(big)).step == 2
+
+
+async def test_a_snapshot_transaction_reads_one_moment_while_others_write(db: Database) -> None:
+    """What an export reads is one consistent picture, even with another process writing meanwhile."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's write lock keeps every other writer out for the whole block")
+    other = await open_database(db.location)
+    people = PeopleRepo(db)
+    try:
+        await people.set_step(1, 2, "before", NOW)
+        async with db.transaction(snapshot=True):
+            before = await db.fetchall("SELECT user_id FROM people")
+            await PeopleRepo(other).set_step(2, 3, "meanwhile, elsewhere", NOW)
+            assert await db.fetchall("SELECT user_id FROM people") == before
+        async with db.transaction():
+            assert len(await db.fetchall("SELECT user_id FROM people")) == 2
+    finally:
+        await other.close()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.store.db import Database
+from bot.store.db import INTEGRITY_ERRORS, Database
 from bot.store.people import PeopleRepo
 from bot.store.routines import RoutineSessionsRepo, SessionAlreadyRunning
 
@@ -89,7 +88,7 @@ async def test_only_finished_sessions_count_as_done(repo: RoutineSessionsRepo):
 
 
 async def test_sessions_belong_to_a_person_and_go_with_them(db: Database, repo: RoutineSessionsRepo):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await repo.create(99, "booty-flex", T0)  # nobody with that id
     await repo.create(1, "booty-flex", T0)
     async with db.transaction() as conn:

@@ -18,9 +18,9 @@ from fakes import FakeClock
 
 
 @pytest.fixture
-async def world(tmp_path):
+async def world(database_location, tmp_path):
     clock = FakeClock("2026-03-02T05:00:00+00:00")  # 06:00 in Berlin
-    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=database_location)
     services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
     try:
         yield services, clock

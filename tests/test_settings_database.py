@@ -1,0 +1,155 @@
+"""LOWBACK_DATABASE: a path (or nothing) is SQLite, a postgresql:// URL is PostgreSQL, anything else is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PostgresURL, Settings, SettingsError, default_database
+
+
+def database(value: str | None) -> object:
+    environ = {} if value is None else {"LOWBACK_DATABASE": value}
+    return Settings.from_env(environ, dotenv=None).database
+
+
+def test_nothing_or_blank_is_the_default_sqlite_file() -> None:
+    assert database(None) == default_database()
+    assert database("   ") == default_database()
+
+
+@pytest.mark.parametrize("value", ["/var/lib/lowback/lowback.db", "data/bot.db", "C:\\bots\\lowback.db", ":memory:"])
+def test_a_path_is_a_sqlite_file(value: str) -> None:
+    assert database(value) == Path(value)
+
+
+def test_home_is_expanded_in_a_path() -> None:
+    assert database("~/lowback.db") == Path("~/lowback.db").expanduser()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://postgres@127.0.0.1:5432/lowback",
+        "postgres://bot:secret@db.example.org/lowback?sslmode=require",
+        "POSTGRESQL://postgres@localhost/lowback",
+    ],
+)
+def test_a_postgresql_url_selects_postgresql(value: str) -> None:
+    found = database(value)
+    assert isinstance(found, PostgresURL) and found.url == value
+
+
+def test_the_password_never_shows_when_the_url_is_printed() -> None:
+    found = database("postgresql://bot:s3cret@db.example.org:5432/lowback")
+    assert "s3cret" not in str(found) and "s3cret" not in repr(found)
+    assert str(found) == "postgresql://bot:***@db.example.org:5432/lowback"
+    assert "s3cret" not in str(Settings(database=found).describe())
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mysql://root@localhost/lowback", "not a mysql:// URL"),
+        ("sqlite:///var/lib/lowback.db", "not a sqlite:// URL"),
+        ("https://example.org/lowback.db", "not a https:// URL"),
+        ("postgresql:/postgres@localhost/lowback", "missing the //"),
+        ("postgresql://postgres@localhost", "must name a database"),
+        ("postgresql:///lowback", "must name a server"),
+    ],
+)
+def test_anything_else_is_refused_with_one_line(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        database(value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = "mysql://root@127.0.0.1:3306/lowback"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration problem: LOWBACK_DATABASE must be a file path (SQLite) or a "
+        "postgresql://user@host/dbname URL, not a mysql:// URL"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- shards -----------------------------------------------------------------------------------------
+
+
+def shards(environ: dict[str, str]) -> Settings:
+    return Settings.from_env(environ, dotenv=None)
+
+
+def test_no_shard_settings_is_one_unsharded_process() -> None:
+    settings = shards({})
+    assert settings.shard_count is None and settings.shard_ids is None and not settings.sharded
+
+
+@pytest.mark.parametrize(
+    ("value", "ids", "text"),
+    [("0-3", (0, 1, 2, 3), "0-3"), ("4-7", (4, 5, 6, 7), "4-7"), ("0,2, 5-6", (0, 2, 5, 6), "0,2,5,6"), ("7", (7,), "7")],
+)
+def test_lowback_shards_takes_ids_and_ranges(value: str, ids: tuple[int, ...], text: str) -> None:
+    settings = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": value})
+    assert settings.shard_ids == ids and settings.shards_text() == text and settings.sharded
+
+
+def test_each_process_of_a_split_bot_keeps_its_own_heartbeat(tmp_path: Path) -> None:
+    first = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "0-3", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
+    second = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "4-7", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
+    assert first.state_base != second.state_base and first.state_base.parent == tmp_path
+    pg = shards({"LOWBACK_DATABASE": "postgresql://bot@db/lowback", "LOWBACK_STATE_DIR": str(tmp_path)})
+    assert pg.state_base == tmp_path / "lowback-postgresql"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LOWBACK_SHARDS": "0-3"}, "LOWBACK_SHARDS needs LOWBACK_SHARD_COUNT"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "2-5"}, "names shard 5, but with LOWBACK_SHARD_COUNT=4 the ids are 0 to 3"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "3-1"}, "runs backwards"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "0-1,1"}, "names a shard twice"),
+        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "first"}, "ids and ranges like 0-3"),
+        ({"LOWBACK_SHARD_COUNT": "0"}, "from 1 up"),
+        ({"LOWBACK_SHARD_COUNT": "four"}, "must be a whole number"),
+    ],
+)
+def test_bad_shard_settings_are_refused_in_one_line(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        shards(environ)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_postgresql_url_is_never_taken_for_a_path(tmp_path: Path) -> None:
+    """The case from the issue: once, this made a folder named 'postgresql:' and a SQLite file in it."""
+    import os
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = f"postgresql://postgres@127.0.0.1:{port}/lowback"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert (
+        f"cannot connect to the PostgreSQL database at postgresql://postgres@127.0.0.1:{port}/lowback: "
+        "no server answers there"
+    ) in line
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
