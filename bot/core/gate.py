@@ -207,8 +207,11 @@ class GatedSet:
         self._keys = frozenset(self._by_literal)
 
     def candidates(self, present: frozenset[str]) -> list[Gated]:
+        hit = self._keys & present
+        if not hit:
+            return [self.parts[i] for i in self._always]
         chosen = set(self._always)
-        for lit in self._keys & present:
+        for lit in hit:
             chosen.update(self._by_literal[lit])
         return [self.parts[i] for i in sorted(chosen)]
 

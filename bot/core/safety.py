@@ -106,9 +106,12 @@ class _Message:
 
 
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
-    groups = [[h for n in names for h in msg.hits(n, safety.concepts[n])] for names in rule.concepts]
-    if any(not g for g in groups):
-        return None
+    groups = []
+    for names in rule.concepts:  # the first concept with no hit ends the rule: most rules stop here
+        found = [h for n in names for h in msg.hits(n, safety.concepts[n])]
+        if not found:
+            return None
+        groups.append(found)
     blocked = {msg.sentence_of[w] for n in rule.unless for w, _ in msg.hits(n, safety.concepts[n])}
     if rule.scope == "message":
         if blocked:
