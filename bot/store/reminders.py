@@ -306,21 +306,23 @@ class ReminderStore:
         over as soon as its lease ends, not at the next look around."""
         user_filter = "" if only_user is None else " AND user_id = ?"
         params: tuple = () if only_user is None else (only_user,)
-        queries = [
+        parts = [
             ("SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1", ()),
             ("SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1", ()),
             ("SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1", ()),
         ]
         if lease is not None:
-            queries.append((
+            parts.append((
                 "SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed' AND claimed_by IS NOT ?{f}"
                 " ORDER BY claimed_at LIMIT 1", (claimed_by,),
             ))
+        # One statement, one round trip: each part is an indexed "first row" look-up.
+        sql = "SELECT " + ", ".join(f"({part.format(f=user_filter)})" for part, _ in parts)
+        row = await self.db.fetchone(sql, tuple(v for _, first in parts for v in (*first, *params)))
         found: list[datetime] = []
-        for sql, first in queries:
-            row = await self.db.fetchone(sql.format(f=user_filter), (*first, *params))
-            if row is not None and row[0] is not None:
-                found.append(parse_utc(row[0]) + (lease if "claimed_at" in sql and lease else timedelta(0)))
+        for i, value in enumerate(row or ()):
+            if value is not None:
+                found.append(parse_utc(value) + (lease if i == 3 and lease else timedelta(0)))
         return min(found, default=None)
 
     # ------------------------------------------------------------------ snoozes
