@@ -15,7 +15,8 @@ DATA = ["*.yaml", "*.yml"]
 knowledge_packages = ["bot.knowledge"] + sorted(
     "bot.knowledge." + ".".join(path.relative_to(KNOWLEDGE).parts)
     for path in KNOWLEDGE.rglob("*")
-    if path.is_dir() and not any(part.startswith((".", "_")) for part in path.relative_to(KNOWLEDGE).parts)
+    if path.is_dir()
+    and not any(part.startswith((".", "_")) for part in path.relative_to(KNOWLEDGE).parts)
 )
 
 setup(
@@ -23,7 +24,10 @@ setup(
     package_dir={"bot.knowledge": str(KNOWLEDGE)},
     package_data={
         "bot.store": ["migrations/*.sql"],
-        "bot": ["models/*.json", "models/minilm-static/*"],  # the embedding model and the safety net's heads
-        **{name: DATA for name in knowledge_packages},
+        "bot": [
+            "models/*.json",
+            "models/minilm-static/*",
+        ],  # the embedding model and the safety net's heads
+        **dict.fromkeys(knowledge_packages, DATA),
     },
 )

@@ -67,7 +67,9 @@ def minimal_intents() -> discord.Intents:
 class LowbackTree(app_commands.CommandTree):
     """The command tree; every error from a slash command ends in one handler."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
         await report_error(interaction, error)
 
 
@@ -106,10 +108,14 @@ class LowbackBot(commands.Bot):
         self.clock: Clock = clock or discord.utils.utcnow
         self.sleep: Sleep = sleep or asyncio.sleep
         self.services: Services | None = None
-        self.ask_cooldown = Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock)
+        self.ask_cooldown = Cooldown(
+            settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock
+        )
         # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/exts/render.py.
         self.action_handlers: dict[str, ActionHandler] = {}
-        self.synced: bool | None = None  # after setup_hook: whether the commands were pushed to Discord
+        self.synced: bool | None = (
+            None  # after setup_hook: whether the commands were pushed to Discord
+        )
         self._heartbeat: asyncio.Task | None = None
         # Set while setup_hook runs: a shutdown asked for meanwhile waits for it (see run_bot).
         self.setting_up = asyncio.Event()
@@ -122,7 +128,9 @@ class LowbackBot(commands.Bot):
 
         self.setting_up.set()
         try:
-            self.services = await Services.open(self.settings, clock=self.clock, sleep=self.sleep, peers=True)
+            self.services = await Services.open(
+                self.settings, clock=self.clock, sleep=self.sleep, peers=True
+            )
             for name in feature_extensions():
                 await self.load_extension(name)
             self.synced = await sync_commands(self)
@@ -134,9 +142,15 @@ class LowbackBot(commands.Bot):
                 with contextlib.suppress(OSError):
                     path.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL: LOWBACK_STATE_DIR
                     path.unlink(missing_ok=True)
-                self._heartbeat = asyncio.create_task(heartbeat_loop(
-                    path, alive=self.connected, clock=self.clock, sleep=self.sleep,
-                ), name="heartbeat")
+                self._heartbeat = asyncio.create_task(
+                    heartbeat_loop(
+                        path,
+                        alive=self.connected,
+                        clock=self.clock,
+                        sleep=self.sleep,
+                    ),
+                    name="heartbeat",
+                )
         finally:
             self.set_up.set()
 
@@ -186,7 +200,9 @@ class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
     def connected(self) -> bool:
         shards = self.shards
         return (
-            self.is_ready() and not self.is_closed() and bool(shards)
+            self.is_ready()
+            and not self.is_closed()
+            and bool(shards)
             and all(not shard.is_closed() for shard in shards.values())
         )
 
@@ -204,7 +220,7 @@ class ShardedLowbackBot(LowbackBot, commands.AutoShardedBot):
 IDENTIFY_INTERVAL = 5.0
 
 
-def with_global_429_hook(trace: aiohttp.TraceConfig, bot: "LowbackBot") -> aiohttp.TraceConfig:
+def with_global_429_hook(trace: aiohttp.TraceConfig, bot: LowbackBot) -> aiohttp.TraceConfig:
     """Tell the other processes of the bot when Discord answers a global 429: with PostgreSQL the
     shared budget (bot/store/shared.py) is paused for its retry_after, so every process waits, not
     just the one that was told (this process's own RestLimiter pauses it as usual). The hook goes
@@ -212,7 +228,10 @@ def with_global_429_hook(trace: aiohttp.TraceConfig, bot: "LowbackBot") -> aioht
 
     async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
         response = params.response
-        if response.status != 429 or response.headers.get("X-RateLimit-Global", "").lower() != "true":
+        if (
+            response.status != 429
+            or response.headers.get("X-RateLimit-Global", "").lower() != "true"
+        ):
             return
         budget = bot.services.budget if bot.services is not None else None
         if budget is None:
@@ -231,7 +250,9 @@ def with_global_429_hook(trace: aiohttp.TraceConfig, bot: "LowbackBot") -> aioht
     return trace
 
 
-def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None) -> LowbackBot:
+def create_bot(
+    settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None
+) -> LowbackBot:
     """Build the bot. Nothing is opened until it logs in (``setup_hook``).
 
     Unsharded by default; with ``LOWBACK_SHARD_COUNT`` an ``AutoShardedBot`` running this process's
@@ -239,7 +260,9 @@ def create_bot(settings: Settings, *, clock: Clock | None = None, sleep: Sleep |
     if not settings.sharded:
         return LowbackBot(settings, clock=clock, sleep=sleep)
     shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
-    return ShardedLowbackBot(settings, clock=clock, sleep=sleep, shard_count=settings.shard_count, shard_ids=shard_ids)
+    return ShardedLowbackBot(
+        settings, clock=clock, sleep=sleep, shard_count=settings.shard_count, shard_ids=shard_ids
+    )
 
 
 def feature_extensions() -> list[str]:
@@ -273,7 +296,9 @@ def command_tree_hash(bot: commands.Bot, guild: discord.abc.Snowflake | None) ->
     """A hash of exactly what ``tree.sync(guild=...)`` would send, plus the application it goes to."""
     payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
     payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
-    blob = json.dumps({"application": bot.application_id, "commands": payload}, sort_keys=True, default=str)
+    blob = json.dumps(
+        {"application": bot.application_id, "commands": payload}, sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -433,10 +458,16 @@ def _start_failure(exc: Exception) -> int:
     """Log why the bot could not start or keep running, in one line an operator can act on; exit 1."""
     if isinstance(exc, KnowledgeError):
         log.error("The knowledge base is broken; not starting.\n%s", exc)
-    elif isinstance(exc, discord.LoginFailure) or (isinstance(exc, discord.ConnectionClosed) and exc.code == 4004):
-        log.error("Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again.")
+    elif isinstance(exc, discord.LoginFailure) or (
+        isinstance(exc, discord.ConnectionClosed) and exc.code == 4004
+    ):
+        log.error(
+            "Discord refused DISCORD_TOKEN. Reset the token in the developer portal and try again."
+        )
     elif isinstance(exc, discord.PrivilegedIntentsRequired):
-        log.error("Discord refused the requested intents; check the bot's settings in the developer portal.")
+        log.error(
+            "Discord refused the requested intents; check the bot's settings in the developer portal."
+        )
     else:  # the database or anything else that stops the start
         log.error("The bot stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
     return 1

@@ -85,7 +85,9 @@ class OneLineFormatter(logging.Formatter):
     converter = time.gmtime
 
     def __init__(self) -> None:
-        super().__init__(fmt="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
+        super().__init__(
+            fmt="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ"
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -103,7 +105,9 @@ def parse_level(level: str) -> int:
     return logging.getLevelName(name)
 
 
-def setup_logging(level: str, token: str | None, *, stream: TextIO | None = None) -> logging.Handler:
+def setup_logging(
+    level: str, token: str | None, *, stream: TextIO | None = None
+) -> logging.Handler:
     """Send every log record to standard output (or ``stream``), one line each, token redacted.
 
     ``level`` is a level name (``LOWBACK_LOG_LEVEL``); an unknown name raises ``ValueError`` with
@@ -147,7 +151,9 @@ class RepeatedErrors:
         self.clock = clock
         self._seen: dict[object, list] = {}  # key -> [first logged at, repeats since, message]
 
-    def report(self, key: object, message: str, *, level: int = logging.ERROR, exc_info=None) -> bool:
+    def report(
+        self, key: object, message: str, *, level: int = logging.ERROR, exc_info=None
+    ) -> bool:
         """Log ``message`` unless ``key`` was logged less than ``every`` seconds ago; True if logged."""
         now = self.clock()
         entry = self._seen.get(key)
@@ -155,7 +161,11 @@ class RepeatedErrors:
             entry[1] += 1
             return False
         repeats = entry[1] if entry is not None else 0
-        suffix = f" (repeated {repeats} more time{'s' if repeats != 1 else ''} since it was last logged)" if repeats else ""
+        suffix = (
+            f" (repeated {repeats} more time{'s' if repeats != 1 else ''} since it was last logged)"
+            if repeats
+            else ""
+        )
         self.log.log(level, "%s%s", message, suffix, exc_info=exc_info)
         self._seen[key] = [now, 0, message]
         return True
@@ -164,7 +174,12 @@ class RepeatedErrors:
         """The trouble is over: say how often it repeated since last logged, and forget it."""
         entry = self._seen.pop(key, None)
         if entry is not None and entry[1]:
-            self.log.info("%s (repeated %d more time%s, now over)", entry[2], entry[1], "s" if entry[1] != 1 else "")
+            self.log.info(
+                "%s (repeated %d more time%s, now over)",
+                entry[2],
+                entry[1],
+                "s" if entry[1] != 1 else "",
+            )
 
     def resolve_all(self) -> None:
         for key in list(self._seen):

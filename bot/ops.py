@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,7 +62,9 @@ class Check:
     fix: str = ""
 
 
-async def doctor(settings: Settings, *, check_commands: bool = True, timeout: float = 10.0) -> list[Check]:
+async def doctor(
+    settings: Settings, *, check_commands: bool = True, timeout: float = 10.0
+) -> list[Check]:
     """Check everything the bot needs to start and be usable; never raises, never hangs.
 
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
@@ -118,7 +120,12 @@ def check_token(token: str | None) -> Check:
     if not value:
         return Check(name, False, "DISCORD_TOKEN is not set.", TOKEN_FIX)
     if value.lower().startswith("bot "):
-        return Check(name, False, "DISCORD_TOKEN starts with 'Bot '.", "Remove the 'Bot ' in front of the token.")
+        return Check(
+            name,
+            False,
+            "DISCORD_TOKEN starts with 'Bot '.",
+            "Remove the 'Bot ' in front of the token.",
+        )
     if value.isdigit():
         return Check(
             name,
@@ -151,25 +158,44 @@ async def check_database(path: Path | PostgresURL) -> Check:
         return await check_postgres(path)
     name = "database"
     if str(path) == ":memory:":
-        return Check(name, False, "LOWBACK_DATABASE is :memory:, so everything is lost when the bot stops.", DATABASE_FIX)
+        return Check(
+            name,
+            False,
+            "LOWBACK_DATABASE is :memory:, so everything is lost when the bot stops.",
+            DATABASE_FIX,
+        )
     try:
         known = {m.version for m in load_migrations()}
     except DatabaseError as exc:
-        return Check(name, False, f"this installation's migrations are broken: {exc}", "Reinstall lowback-bot.")
-    if not path.exists():
+        return Check(
+            name,
+            False,
+            f"this installation's migrations are broken: {exc}",
+            "Reinstall lowback-bot.",
+        )
+    if not path.exists():  # noqa: ASYNC240 (one stat of a local file)
         problem = _unwritable_folder(path.parent)
         if problem:
-            return Check(name, False, f"cannot create the database at {path}: {problem}.", DATABASE_FIX)
+            return Check(
+                name, False, f"cannot create the database at {path}: {problem}.", DATABASE_FIX
+            )
         return Check(name, True, f"no database yet at {path}; the bot creates it when it starts.")
-    if path.is_dir():
+    if path.is_dir():  # noqa: ASYNC240 (one stat of a local file)
         return Check(
-            name, False, f"{path} is a folder, not a database file.", f"Point LOWBACK_DATABASE at a file, e.g. {path / 'lowback.db'}."
+            name,
+            False,
+            f"{path} is a folder, not a database file.",
+            f"Point LOWBACK_DATABASE at a file, e.g. {path / 'lowback.db'}.",
         )
 
     try:
-        db = await Database.open(path, migrate=False, check=False)  # the quick check is below, with its own advice
+        db = await Database.open(
+            path, migrate=False, check=False
+        )  # the quick check is below, with its own advice
     except (DatabaseError, sqlite3.Error, OSError) as exc:
-        return Check(name, False, f"cannot open the database at {path}: {_reason(exc)}", DATABASE_FIX)
+        return Check(
+            name, False, f"cannot open the database at {path}: {_reason(exc)}", DATABASE_FIX
+        )
     try:
         conn = db.conn
         async with conn.execute("PRAGMA quick_check") as cur:
@@ -193,17 +219,29 @@ async def check_database(path: Path | PostgresURL) -> Check:
             has_table = await cur.fetchone() is not None
         applied: list[int] = []
         if has_table:
-            async with conn.execute("SELECT version FROM schema_migrations ORDER BY version") as cur:
+            async with conn.execute(
+                "SELECT version FROM schema_migrations ORDER BY version"
+            ) as cur:
                 applied = [int(row[0]) for row in await cur.fetchall()]
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            return Check(name, None, f"the database at {path} is busy; could not test writing. Try again.")
-        return Check(name, False, f"the database at {path} cannot be written: {_reason(exc)}", DATABASE_FIX)
+            return Check(
+                name, None, f"the database at {path} is busy; could not test writing. Try again."
+            )
+        return Check(
+            name, False, f"the database at {path} cannot be written: {_reason(exc)}", DATABASE_FIX
+        )
     except sqlite3.Error as exc:
         if isinstance(explain(exc, path), DatabaseDamaged):
-            return Check(name, False, f"the database at {path} is damaged: {_reason(exc)}",
-                         "Stop the bot and restore the latest backup (README: Backups).")
-        return Check(name, False, f"the database at {path} cannot be used: {_reason(exc)}", DATABASE_FIX)
+            return Check(
+                name,
+                False,
+                f"the database at {path} is damaged: {_reason(exc)}",
+                "Stop the bot and restore the latest backup (README: Backups).",
+            )
+        return Check(
+            name, False, f"the database at {path} cannot be used: {_reason(exc)}", DATABASE_FIX
+        )
     finally:
         await db.close()
 
@@ -225,22 +263,28 @@ async def check_database(path: Path | PostgresURL) -> Check:
             f"{path} opens and is writable; schema version {version} of {latest}: "
             "the bot applies the newer migrations when it starts.",
         )
-    return Check(name, True, f"{path} opens, is writable and is at the latest schema version ({latest}).")
+    return Check(
+        name, True, f"{path} opens, is writable and is at the latest schema version ({latest})."
+    )
 
 
 def check_knowledge(path: Path) -> Check:
     name = "knowledge base"
     fix = "Fix the files named above and run `lowback kb check` until it passes."
     if Path(path).resolve() != DEFAULT_KNOWLEDGE.resolve():
-        fix += (" To use the knowledge base that ships with the bot instead, unset LOWBACK_KNOWLEDGE "
-                "(or drop --knowledge; Docker: remove the knowledge mount).")
+        fix += (
+            " To use the knowledge base that ships with the bot instead, unset LOWBACK_KNOWLEDGE "
+            "(or drop --knowledge; Docker: remove the knowledge mount)."
+        )
     try:
         kb = load_knowledge(path)
     except KnowledgeError as exc:
         shown = [f"- {issue}" for issue in exc.issues[:10]]
         if len(exc.issues) > 10:
             shown.append(f"- ... and {len(exc.issues) - 10} more")
-        return Check(name, False, f"{len(exc.issues)} problem(s) in {path}:\n" + "\n".join(shown), fix)
+        return Check(
+            name, False, f"{len(exc.issues)} problem(s) in {path}:\n" + "\n".join(shown), fix
+        )
     except Exception as exc:  # a bug in the loader must not stop the other checks
         return Check(name, False, f"could not load {path}: {type(exc).__name__}: {exc}", fix)
     return Check(name, True, f"{path}: {kb.summary()}")
@@ -249,10 +293,14 @@ def check_knowledge(path: Path) -> Check:
 # Zones and instants whose offsets every correct time-zone database agrees on: one north, one south,
 # one that never changes, so both a missing and an empty or broken database are noticed.
 _ZONE_PROBES = (
-    ("America/New_York", datetime(2026, 1, 15, 12, tzinfo=timezone.utc), timedelta(hours=-5)),
-    ("Europe/Berlin", datetime(2026, 7, 15, 12, tzinfo=timezone.utc), timedelta(hours=2)),
-    ("Australia/Sydney", datetime(2026, 1, 15, 12, tzinfo=timezone.utc), timedelta(hours=11)),
-    ("Asia/Kolkata", datetime(2026, 7, 15, 12, tzinfo=timezone.utc), timedelta(hours=5, minutes=30)),
+    ("America/New_York", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=-5)),
+    ("Europe/Berlin", datetime(2026, 7, 15, 12, tzinfo=UTC), timedelta(hours=2)),
+    ("Australia/Sydney", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=11)),
+    (
+        "Asia/Kolkata",
+        datetime(2026, 7, 15, 12, tzinfo=UTC),
+        timedelta(hours=5, minutes=30),
+    ),
 )
 
 
@@ -267,10 +315,18 @@ def check_timezones() -> Check:
         try:
             offset = instant.astimezone(ZoneInfo(zone_name)).utcoffset()
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            return Check(name, False, f"the time-zone database is not available ({zone_name}: {_reason(exc)}).", fix)
+            return Check(
+                name,
+                False,
+                f"the time-zone database is not available ({zone_name}: {_reason(exc)}).",
+                fix,
+            )
         if offset != expected:
             return Check(
-                name, False, f"the time-zone database gives {zone_name} the wrong offset ({offset}, expected {expected}).", fix
+                name,
+                False,
+                f"the time-zone database gives {zone_name} the wrong offset ({offset}, expected {expected}).",
+                fix,
             )
     return Check(name, True, "the time-zone database is available.")
 
@@ -290,7 +346,9 @@ async def check_slash_commands(settings: Settings, *, timeout: float = 10.0) -> 
     try:
         names = await asyncio.wait_for(_registered_commands(token, guild), timeout)
     except discord.LoginFailure:
-        return Check(name, False, "Discord refused DISCORD_TOKEN: it was reset or revoked.", TOKEN_FIX)
+        return Check(
+            name, False, "Discord refused DISCORD_TOKEN: it was reset or revoked.", TOKEN_FIX
+        )
     except discord.Forbidden:
         if guild:
             return Check(
@@ -315,7 +373,9 @@ async def check_slash_commands(settings: Settings, *, timeout: float = 10.0) -> 
             "'Could not sync the slash commands' in its log). Delete the *.commands.json file beside "
             "the database to force it. Global commands can take a few minutes to appear in Discord.",
         )
-    return Check(name, True, f"{len(names)} registered {scope}: " + ", ".join(f"/{n}" for n in names))
+    return Check(
+        name, True, f"{len(names)} registered {scope}: " + ", ".join(f"/{n}" for n in names)
+    )
 
 
 async def _registered_commands(token: str, guild: int | None) -> list[str]:
@@ -356,7 +416,9 @@ class BackupError(Exception):
     """The backup was not made; the message says why and what to do."""
 
 
-async def backup(database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False) -> Path:
+async def backup(
+    database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False
+) -> Path:
     """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
 
     For PostgreSQL the copy is made by ``pg_dump`` (custom format; restore it with ``pg_restore``),
@@ -372,7 +434,9 @@ async def backup(database_path: str | Path | PostgresURL, dest_path: str | Path,
         from bot.pg_ops import PostgresOpsError, backup_postgres
 
         try:
-            return await asyncio.to_thread(backup_postgres, database_path, Path(dest_path), overwrite=overwrite)
+            return await asyncio.to_thread(
+                backup_postgres, database_path, Path(dest_path), overwrite=overwrite
+            )
         except PostgresOpsError as exc:
             raise BackupError(str(exc)) from exc
     return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
@@ -382,12 +446,16 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
     if not source.is_file():
         raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
     if dest.is_dir():
-        raise BackupError(f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback-backup.db'}")
+        raise BackupError(
+            f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback-backup.db'}"
+        )
     if dest.exists():
         if dest.resolve() == source.resolve():
             raise BackupError("the backup would overwrite the database itself; choose another file")
         if not overwrite:
-            raise BackupError(f"{dest} already exists; choose another name, or use --force to overwrite it")
+            raise BackupError(
+                f"{dest} already exists; choose another name, or use --force to overwrite it"
+            )
     tmp = partial_file_beside(dest)
     try:
         _copy_database(source, tmp)
@@ -428,7 +496,9 @@ def _copy_database(source: Path, target_path: Path) -> None:
             dst.execute("PRAGMA journal_mode = DELETE")
             verdict = [row[0] for row in dst.execute("PRAGMA integrity_check")]
             if verdict != ["ok"]:
-                raise BackupError(f"the copy failed its integrity check: {'; '.join(map(str, verdict[:3]))}")
+                raise BackupError(
+                    f"the copy failed its integrity check: {'; '.join(map(str, verdict[:3]))}"
+                )
         finally:
             dst.close()
     except sqlite3.Error as exc:
@@ -454,7 +524,7 @@ def _fsync_folder(folder: Path) -> None:
 # -- invite link ---------------------------------------------------------------------------------
 
 # The invite link lives in bot.invite (no discord import, so `lowback invite-url` is quick).
-BOT_PERMISSIONS = discord.Permissions(**{name: True for name in PERMISSIONS})
+BOT_PERMISSIONS = discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
 
 
 # -- heartbeat -----------------------------------------------------------------------------------
@@ -473,7 +543,7 @@ def touch_heartbeat(path: Path, now: datetime) -> None:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(now.astimezone(timezone.utc).isoformat() + "\n", encoding="utf-8")
+    tmp.write_text(now.astimezone(UTC).isoformat() + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -520,13 +590,26 @@ async def heartbeat_loop(
 def check_heartbeat(path: Path, now: datetime, *, max_age: float = HEARTBEAT_MAX_AGE) -> Check:
     age = heartbeat_age(path, now)
     if age is None:
-        return Check("heartbeat", False, f"no heartbeat at {path}: the bot is not running or never got ready.")
+        return Check(
+            "heartbeat",
+            False,
+            f"no heartbeat at {path}: the bot is not running or never got ready.",
+        )
     if age > max_age:
-        return Check("heartbeat", False, f"last heartbeat {age:.0f} s ago (more than {max_age:g} s): the bot is stuck.")
+        return Check(
+            "heartbeat",
+            False,
+            f"last heartbeat {age:.0f} s ago (more than {max_age:g} s): the bot is stuck.",
+        )
     return Check("heartbeat", True, f"last heartbeat {age:.0f} s ago.")
 
 
-def healthcheck_main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None, clock: Clock | None = None) -> int:
+def healthcheck_main(
+    argv: list[str] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    clock: Clock | None = None,
+) -> int:
     """``python -m bot.ops healthcheck``: exit 0 if the heartbeat is fresh, 1 if not (Docker HEALTHCHECK)."""
     args = sys.argv[1:] if argv is None else argv
     if args != ["healthcheck"]:
@@ -537,7 +620,7 @@ def healthcheck_main(argv: list[str] | None = None, *, environ: dict[str, str] |
     except SettingsError as exc:
         print(f"unhealthy: configuration problem: {exc}")
         return 1
-    now = (clock or (lambda: datetime.now(timezone.utc)))()
+    now = (clock or (lambda: datetime.now(UTC)))()
     result = check_heartbeat(heartbeat_path(settings.state_base), now)
     print(("healthy: " if result.ok else "unhealthy: ") + result.message)
     return 0 if result.ok else 1

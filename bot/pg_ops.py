@@ -88,17 +88,21 @@ async def check_postgres(url: PostgresURL):
     current = max(applied, default=0)
     if newer:
         return Check(
-            name, False,
+            name,
+            False,
             f"{where} was written by a newer version of lowback-bot (schema version {current}; this version knows up to {latest}).",
             "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database.",
         )
     if current < latest:
         return Check(
-            name, True,
+            name,
+            True,
             f"{where} answers and is writable; schema version {current} of {latest}: the bot applies the newer "
             "migrations when it starts.",
         )
-    return Check(name, True, f"{where} answers, is writable and is at the latest schema version ({latest}).")
+    return Check(
+        name, True, f"{where} answers, is writable and is at the latest schema version ({latest})."
+    )
 
 
 class _RollBack(Exception):
@@ -119,9 +123,13 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
         )
     dest = Path(dest)
     if dest.is_dir():
-        raise PostgresOpsError(f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback.pgdump'}")
+        raise PostgresOpsError(
+            f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback.pgdump'}"
+        )
     if dest.exists() and not overwrite:
-        raise PostgresOpsError(f"{dest} already exists; choose another name, or use --force to overwrite it")
+        raise PostgresOpsError(
+            f"{dest} already exists; choose another name, or use --force to overwrite it"
+        )
     from bot.ops import partial_file_beside
 
     tmp = partial_file_beside(dest)
@@ -142,12 +150,16 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     try:
-        done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(
+            command, env={**os.environ, **env}, capture_output=True, text=True, timeout=3600
+        )
     except OSError as exc:
         raise PostgresOpsError(f"{what} could not start: {exc}") from exc
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
-        raise PostgresOpsError(f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
+        raise PostgresOpsError(
+            f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}"
+        )
 
 
 # -- moving a SQLite database to PostgreSQL ------------------------------------------------------
@@ -159,7 +171,9 @@ class TableCopy:
     rows: int
 
 
-async def migrate_sqlite_to_postgres(source: Path, target: PostgresURL, *, chunk: int = 5000) -> list[TableCopy]:
+async def migrate_sqlite_to_postgres(
+    source: Path, target: PostgresURL, *, chunk: int = 5000
+) -> list[TableCopy]:
     """Copy every table of the SQLite database at ``source`` into the empty PostgreSQL database at
     ``target``, then read both back and compare them row by row.
 
@@ -171,8 +185,10 @@ async def migrate_sqlite_to_postgres(source: Path, target: PostgresURL, *, chunk
     """
     from bot.store.pg import PgDatabase
 
-    if not Path(source).is_file():
-        raise PostgresOpsError(f"there is no SQLite database at {source} (check LOWBACK_DATABASE or --database)")
+    if not Path(source).is_file():  # noqa: ASYNC240 (one stat of a local file)
+        raise PostgresOpsError(
+            f"there is no SQLite database at {source} (check LOWBACK_DATABASE or --database)"
+        )
     src = await Database.open(source)
     try:
         dst = await PgDatabase.open(target, migrate=False, max_size=2)
@@ -183,31 +199,40 @@ async def migrate_sqlite_to_postgres(source: Path, target: PostgresURL, *, chunk
         await _require_empty(dst, target)
         await dst.migrate()
         if await src.schema_version() != await dst.schema_version():
-            raise PostgresOpsError("the two databases ended at different schema versions; upgrade lowback-bot and retry")
+            raise PostgresOpsError(
+                "the two databases ended at different schema versions; upgrade lowback-bot and retry"
+            )
         tables = await _copy_order(src)
         copied: list[TableCopy] = []
-        async with src.transaction():  # SQLite's write lock: one snapshot, nobody writes meanwhile
-            async with dst.pool.acquire() as raw, raw.transaction():
-                for table in tables:
-                    columns = await src.columns(table)
-                    key = await src.primary_key(table) or columns
-                    order = ", ".join(quote_identifier(c) for c in key)
-                    select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
-                    rows = [tuple(r) for r in await src.fetchall(select)]
-                    for start in range(0, len(rows), chunk):
-                        try:
-                            await raw.copy_records_to_table(table, records=rows[start:start + chunk], columns=columns)
-                        except Exception as exc:
-                            raise PostgresOpsError(f"table {table} could not be copied: {str(exc).splitlines()[0]}") from exc
-                    await _move_identity(raw, table)
-                    back = [tuple(r) for r in await raw.fetch(select)]
-                    if back != rows:
-                        bad = next((i for i, (a, b) in enumerate(zip(rows, back)) if a != b), min(len(rows), len(back)))
-                        raise PostgresOpsError(
-                            f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
-                            f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
+        # SQLite's write lock gives one snapshot (nobody writes meanwhile); one PG transaction.
+        async with src.transaction(), dst.pool.acquire() as raw, raw.transaction():
+            for table in tables:
+                columns = await src.columns(table)
+                key = await src.primary_key(table) or columns
+                order = ", ".join(quote_identifier(c) for c in key)
+                select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
+                rows = [tuple(r) for r in await src.fetchall(select)]
+                for start in range(0, len(rows), chunk):
+                    try:
+                        await raw.copy_records_to_table(
+                            table, records=rows[start : start + chunk], columns=columns
                         )
-                    copied.append(TableCopy(table, len(rows)))
+                    except Exception as exc:
+                        raise PostgresOpsError(
+                            f"table {table} could not be copied: {str(exc).splitlines()[0]}"
+                        ) from exc
+                await _move_identity(raw, table)
+                back = [tuple(r) for r in await raw.fetch(select)]
+                if back != rows:
+                    bad = next(
+                        (i for i, (a, b) in enumerate(zip(rows, back, strict=False)) if a != b),
+                        min(len(rows), len(back)),
+                    )
+                    raise PostgresOpsError(
+                        f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
+                        f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
+                    )
+                copied.append(TableCopy(table, len(rows)))
         return copied
     finally:
         await dst.close()
@@ -235,7 +260,9 @@ async def _require_empty(dst, target: PostgresURL) -> None:
 def _created_tables(sql: str) -> list[str]:
     import re
 
-    return re.findall(r"CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)", sql, flags=re.I)
+    return re.findall(
+        r"CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)", sql, flags=re.I
+    )
 
 
 async def _copy_order(src: Database) -> list[str]:
@@ -245,7 +272,9 @@ async def _copy_order(src: Database) -> list[str]:
     ordered: list[str] = []
     while len(ordered) < len(tables):
         ready = [t for t in tables if t not in ordered and parents[t] <= set(ordered)]
-        if not ready:  # a cycle: PostgreSQL checks at the end of each statement, so go in name order
+        if (
+            not ready
+        ):  # a cycle: PostgreSQL checks at the end of each statement, so go in name order
             ready = [t for t in tables if t not in ordered]
         ordered.append(ready[0])
     return ordered
@@ -262,7 +291,8 @@ async def _move_identity(raw, table: str) -> None:
         await raw.execute(
             f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max({quote_identifier(column)}) "
             f"FROM {quote_identifier(table)}), 0) + 1, false)",
-            table, column,
+            table,
+            column,
         )
 
 

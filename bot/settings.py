@@ -78,7 +78,9 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     scheme = _URL_SCHEME.match(text)
     if scheme is None:
         if re.match(r"^(postgres|postgresql):", text, re.I):
-            raise SettingsError(f"{name} must look like postgresql://user@host/dbname; {text.split(':', 1)[0]}: is missing the //")
+            raise SettingsError(
+                f"{name} must look like postgresql://user@host/dbname; {text.split(':', 1)[0]}: is missing the //"
+            )
         return Path(text).expanduser()
     kind = scheme.group(1).lower()
     if kind not in ("postgresql", "postgres"):
@@ -89,7 +91,9 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     if not parts.hostname and "host=" not in parts.query:
         raise SettingsError(f"{name} must name a server: postgresql://user@host/dbname")
     if not parts.path.strip("/"):
-        raise SettingsError(f"{name} must name a database after the host: postgresql://user@host/dbname")
+        raise SettingsError(
+            f"{name} must name a database after the host: postgresql://user@host/dbname"
+        )
     return PostgresURL(text)
 
 
@@ -104,10 +108,14 @@ def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
         part = part.strip()
         m = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
         if not m:
-            raise SettingsError(f"LOWBACK_SHARDS must be shard ids and ranges like 0-3 or 0,2,4-5, not {text!r}")
+            raise SettingsError(
+                f"LOWBACK_SHARDS must be shard ids and ranges like 0-3 or 0,2,4-5, not {text!r}"
+            )
         first, last = int(m.group(1)), int(m.group(2) or m.group(1))
         if last < first:
-            raise SettingsError(f"LOWBACK_SHARDS: the range {part} runs backwards; write {last}-{first}")
+            raise SettingsError(
+                f"LOWBACK_SHARDS: the range {part} runs backwards; write {last}-{first}"
+            )
         ids.extend(range(first, last + 1))
     if max(ids) >= count:
         raise SettingsError(
@@ -130,7 +138,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not line or line.startswith("#") or "=" not in line:
             continue
         if line.startswith("export "):
-            line = line[len("export "):]
+            line = line[len("export ") :]
         key, _, value = line.partition("=")
         key, value = key.strip(), value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
@@ -198,7 +206,9 @@ class Settings:
         return base
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
+    def from_env(
+        cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
+    ) -> Settings:
         env: dict[str, str] = {}
         if dotenv is not None:
             env.update(read_dotenv(dotenv))
@@ -228,7 +238,9 @@ class Settings:
 
         shard_count = get_int("LOWBACK_SHARD_COUNT", None)
         if shard_count is not None and not 1 <= shard_count <= 10_000:
-            raise SettingsError(f"LOWBACK_SHARD_COUNT must be a whole number from 1 up, not {shard_count}")
+            raise SettingsError(
+                f"LOWBACK_SHARD_COUNT must be a whole number from 1 up, not {shard_count}"
+            )
         shards = get("LOWBACK_SHARDS")
         shard_ids = parse_shard_ids(shards, shard_count) if shards else None
         database = get("LOWBACK_DATABASE")

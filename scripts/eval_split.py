@@ -53,14 +53,18 @@ def main(argv: list[str] | None = None) -> int:
             items.append(item)
     dev = [i for i in items if not in_test(site(i["source"]), args.test_share, args.salt)]
     test = [i for i in items if in_test(site(i["source"]), args.test_share, args.salt)]
-    header = "# {part} part of the project's real-question corpus: see README.md beside this file.\n"
+    header = (
+        "# {part} part of the project's real-question corpus: see README.md beside this file.\n"
+    )
     for part, path, chunk in (("Development", args.dev, dev), ("Held-out test", args.test, test)):
         text = yaml.safe_dump(chunk, sort_keys=False, allow_unicode=True, width=120)
         path.write_text(header.format(part=part) + text, encoding="utf-8")
     sites_dev = {site(i["source"]) for i in dev}
     sites_test = {site(i["source"]) for i in test}
     assert not sites_dev & sites_test
-    print(f"dev {len(dev)} questions from {len(sites_dev)} sites; test {len(test)} from {len(sites_test)} sites")
+    print(
+        f"dev {len(dev)} questions from {len(sites_dev)} sites; test {len(test)} from {len(sites_test)} sites"
+    )
     return 0
 
 

@@ -32,8 +32,11 @@ from bot.core.knowledge import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
 from bot.core.semantic import MODEL_DIR, default_embedder, question_text  # noqa: E402
 
-SETS = [ROOT / "knowledge" / "eval" / "real-dev.yaml", ROOT / "knowledge" / "eval.yaml",
-        ROOT.parent / "shared" / "eval" / "dev.yaml"]
+SETS = [
+    ROOT / "knowledge" / "eval" / "real-dev.yaml",
+    ROOT / "knowledge" / "eval.yaml",
+    ROOT.parent / "shared" / "eval" / "dev.yaml",
+]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
 THRESHOLDS = {"crisis": 0.62, "red_flag": 0.67}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
@@ -44,7 +47,10 @@ def labels(items: list[dict], head: str) -> np.ndarray:
         expect = item["expect"] if isinstance(item["expect"], list) else [item["expect"]]
         return "red_flag" in expect
 
-    return np.array([(item.get("kind") == "crisis") if head == "crisis" else is_red(item) for item in items], float)
+    return np.array(
+        [(item.get("kind") == "crisis") if head == "crisis" else is_red(item) for item in items],
+        float,
+    )
 
 
 def train(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -61,7 +67,12 @@ def train(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def main() -> None:
-    items = [i for path in SETS if path.exists() for i in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    items = [
+        i
+        for path in SETS
+        if path.exists()
+        for i in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
     embedder = default_embedder()
     x = embedder.encode([question_text(i["q"]) for i in items]).astype(np.float64)
     kb = load_knowledge(ROOT / "knowledge")
@@ -79,14 +90,22 @@ def main() -> None:
             w, b = train(x[folds != k], y[folds != k])
             cv[folds == k] = 1 / (1 + np.exp(-(x[folds == k] @ w + b)))
         net = cv > threshold
-        print(f"{head}: {int(y.sum())} of {len(y)} questions; five-fold by site at {threshold}: "
-              f"net alone catches {(net & (y == 1)).sum() / y.sum():.1%}, rules {(by_rules & (y == 1)).sum()}, "
-              f"rules or net {((by_rules | net) & (y == 1)).sum()}; new false alarms "
-              f"{(net & ~by_rules & ~any_red).sum()} of {(~any_red).sum()}")
+        print(
+            f"{head}: {int(y.sum())} of {len(y)} questions; five-fold by site at {threshold}: "
+            f"net alone catches {(net & (y == 1)).sum() / y.sum():.1%}, rules {(by_rules & (y == 1)).sum()}, "
+            f"rules or net {((by_rules | net) & (y == 1)).sum()}; new false alarms "
+            f"{(net & ~by_rules & ~any_red).sum()} of {(~any_red).sum()}"
+        )
         w, b = train(x, y)
-        heads[head] = {"weights": [round(float(v), 6) for v in w], "bias": round(b, 6), "threshold": threshold}
+        heads[head] = {
+            "weights": [round(float(v), 6) for v in w],
+            "bias": round(b, 6),
+            "threshold": threshold,
+        }
     model_hash = hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
-    OUT.write_text(json.dumps({"model_sha256": model_hash, "heads": heads}, indent=1) + "\n", encoding="utf-8")
+    OUT.write_text(
+        json.dumps({"model_sha256": model_hash, "heads": heads}, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 

@@ -23,8 +23,11 @@ from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
 
-SETS = [ROOT / "knowledge" / "eval.yaml", ROOT.parent / "shared" / "eval" / "dev.yaml",
-        ROOT / "knowledge" / "eval" / "real-dev.yaml"]
+SETS = [
+    ROOT / "knowledge" / "eval.yaml",
+    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    ROOT / "knowledge" / "eval" / "real-dev.yaml",
+]
 GRID = {
     "SEMANTIC_SHARE": [0.2, 0.3, 0.4, 0.5],
     "SEMANTIC_FLOOR": [0.5, 0.6],
@@ -37,18 +40,22 @@ GRID = {
 def main() -> None:
     kb = load_knowledge(ROOT / "knowledge")
     matcher = matching.Matcher(kb)
-    sets = [(p.name, parse_items(yaml.safe_load(p.read_text(encoding="utf-8")), p.name)) for p in SETS if p.exists()]
+    sets = [
+        (p.name, parse_items(yaml.safe_load(p.read_text(encoding="utf-8")), p.name))
+        for p in SETS
+        if p.exists()
+    ]
     results = []
     keys = list(GRID)
     for values in itertools.product(*GRID.values()):
-        for k, v in zip(keys, values):
+        for k, v in zip(keys, values, strict=False):
             setattr(matching, k, v)
         row = []
         for name, items in sets:
             r = evaluate(matcher, items)
             row.append((name, r.share("topics"), r.share("no_match"), r.passed, r.total))
         total = sum(x[3] for x in row)
-        results.append((total, dict(zip(keys, values)), row))
+        results.append((total, dict(zip(keys, values, strict=False)), row))
     results.sort(key=lambda r: -r[0])
     for total, params, row in results[:12]:
         figures = "  ".join(f"{n[:12]}: t {t:.1%} n {m:.1%}" for n, t, m, _, _ in row)

@@ -48,7 +48,9 @@ async def ensure_test_database() -> None:
             try:
                 await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
             except Exception:  # created meanwhile by a parallel run
-                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", TEST_DATABASE):
+                if not await conn.fetchval(
+                    "SELECT 1 FROM pg_database WHERE datname = $1", TEST_DATABASE
+                ):
                     raise
     finally:
         await conn.close()
@@ -69,6 +71,8 @@ async def fresh_postgres() -> AsyncIterator[PostgresURL]:
     finally:
         conn = await _admin(TEST_DATABASE)
         try:
-            await asyncio.wait_for(conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'), timeout=30)
+            await asyncio.wait_for(
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'), timeout=30
+            )
         finally:
             await conn.close()

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
 
 from bot.settings import PostgresURL
 from bot.store.db import open_database
-from backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
 
 
 @pytest.fixture(params=BACKENDS)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -33,7 +34,7 @@ import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,11 +43,13 @@ for folder in (str(ROOT), str(HERE)):
     if folder not in sys.path:
         sys.path.insert(0, folder)
 
-T0 = datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc)  # when every reminder is due (virtual time)
+T0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # when every reminder is due (virtual time)
 KEY = "2026-03-02T07:30"
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 NONCE_WINDOW = 120.0  # virtual seconds; Discord keeps a nonce for "a few minutes": two is the least that can mean
-RECOVERY_TARGET = 60.0  # an abandoned claim is sent again within this many seconds of its last attempt
+RECOVERY_TARGET = (
+    60.0  # an abandoned claim is sent again within this many seconds of its last attempt
+)
 
 
 # -- the shared, scaled clock -------------------------------------------------------------------
@@ -71,7 +74,7 @@ class ScaledClock:
         path.write_text(json.dumps({"started": self.started, "scale": self.scale}))
 
     @classmethod
-    def load(cls, path: Path) -> "ScaledClock":
+    def load(cls, path: Path) -> ScaledClock:
         data = json.loads(path.read_text())
         return cls(float(data["started"]), float(data["scale"]))
 
@@ -98,16 +101,22 @@ async def child(args: argparse.Namespace) -> int:
     else:
         # The limiter on the scaled clock too: 35 requests a second of virtual time, as for real.
         limiter = RestLimiter(clock=clock.seconds, sleep=clock.sleep)
-        client = discord.Client(intents=discord.Intents.none(), http_trace=limiter_trace(limiter),
-                                max_ratelimit_timeout=30.0)
+        client = discord.Client(
+            intents=discord.Intents.none(),
+            http_trace=limiter_trace(limiter),
+            max_ratelimit_timeout=30.0,
+        )
     await client.login(TOKEN)
     db = await Database.open(args.db)
 
     def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
-        return ReminderMessage("Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id)
+        return ReminderMessage(
+            "Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id
+        )
 
-    dispatcher = Dispatcher(db, DiscordSender(client), compose, clock.now, clock.sleep,
-                            grace=timedelta(hours=12))
+    dispatcher = Dispatcher(
+        db, DiscordSender(client), compose, clock.now, clock.sleep, grace=timedelta(hours=12)
+    )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     dispatcher.start()
@@ -156,8 +165,10 @@ async def fill_due(conn, users, due: datetime, key: str) -> None:
     from bot.store.db import format_utc
 
     stamp = format_utc(due - timedelta(days=1))
-    await conn.executemany("INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
-                           [(u, stamp, stamp) for u in users])
+    await conn.executemany(
+        "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
+        [(u, stamp, stamp) for u in users],
+    )
     await conn.executemany(
         "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at,"
         " updated_at) VALUES (?, 'UTC', '07:30', ?, ?, ?, ?)",
@@ -168,17 +179,21 @@ async def fill_due(conn, users, due: datetime, key: str) -> None:
 def _statuses(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        rows = conn.execute("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status").fetchall()
+        rows = conn.execute(
+            "SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status"
+        ).fetchall()
     finally:
         conn.close()
     return dict(rows)
 
 
-async def run(folder: Path, *, reminders: int, kills: int, seed: int = 1, scale: float = 10.0,
-              out=None) -> Figures:
+async def run(
+    folder: Path, *, reminders: int, kills: int, seed: int = 1, scale: float = 10.0, out=None
+) -> Figures:
     """Deliver ``reminders`` through runs of the child killed ``kills`` times; return the figures."""
-    from bot.store.db import Database
     from fake_discord import FakeDiscord
+
+    from bot.store.db import Database
 
     rng = random.Random(seed)
     path = folder / "crash.db"
@@ -201,23 +216,39 @@ async def run(folder: Path, *, reminders: int, kills: int, seed: int = 1, scale:
             state["kill_at"] = None
             figures.kills_at_a_message += 1
             killed_at.append(clock.seconds())
-            os.kill(proc.pid, signal.SIGKILL)  # before the answer: sent, but the child never hears so
+            os.kill(
+                proc.pid, signal.SIGKILL
+            )  # before the answer: sent, but the child never hears so
 
     def done() -> bool:
         counts = _statuses(path)
         return sum(counts.get(s, 0) for s in ("sent", "failed", "skipped")) >= reminders
 
     started = time.monotonic()
-    log = (folder / "children.log").open("ab")  # what the children logged, for a look after a failure
-    fake = FakeDiscord(token=TOKEN, clock=clock.seconds, nonce_window=NONCE_WINDOW, on_message=on_message)
+    log = (folder / "children.log").open(
+        "ab"
+    )  # what the children logged, for a look after a failure
+    fake = FakeDiscord(
+        token=TOKEN, clock=clock.seconds, nonce_window=NONCE_WINDOW, on_message=on_message
+    )
     async with fake:
         api = fake.api_url
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
         while True:
             last = figures.kills >= kills or done()
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(Path(__file__)), "child", "--db", str(path), "--api", api,
-                "--clock", str(clock_file), stdout=asyncio.subprocess.PIPE, stderr=log, env=env,
+                sys.executable,
+                str(Path(__file__)),
+                "child",
+                "--db",
+                str(path),
+                "--api",
+                api,
+                "--clock",
+                str(clock_file),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                env=env,
             )
             state.update(proc=proc, seen=0, kill_at=None)
             figures.runs += 1
@@ -232,7 +263,7 @@ async def run(folder: Path, *, reminders: int, kills: int, seed: int = 1, scale:
                 break
             if rng.random() < 0.5:
                 state["kill_at"] = rng.randint(1, 6)
-                await _until(lambda: proc.returncode is not None or done(), timeout=30)
+                await _until(lambda p=proc: p.returncode is not None or done(), timeout=30)
             else:
                 await _until(lambda: done(), timeout=rng.uniform(0.0, 0.3), quiet=True)
             if proc.returncode is None:
@@ -261,7 +292,7 @@ async def run(folder: Path, *, reminders: int, kills: int, seed: int = 1, scale:
     recoveries = []
     for ts in firsts.values():
         ts = sorted(ts)
-        for a, b in zip(ts, ts[1:]):
+        for a, b in itertools.pairwise(ts):
             kill = next((k for k in killed_at if k >= a), a)
             if not any(kill < k < b for k in killed_at):
                 recoveries.append(b - kill)
@@ -287,7 +318,9 @@ async def _until(condition, *, timeout: float, quiet: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("child")
     c.add_argument("--db", required=True)

@@ -76,11 +76,26 @@ API = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 DEFAULT_BOT_ID = 123456789012345678
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
-COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord also allows lowercase letters of other scripts
-PRIVILEGED_INTENTS = {1 << 1: "guild_members", 1 << 8: "guild_presences", 1 << 15: "message_content"}
+COMMAND_NAME = re.compile(
+    r"^[-_a-z0-9]{1,32}$"
+)  # Discord also allows lowercase letters of other scripts
+PRIVILEGED_INTENTS = {
+    1 << 1: "guild_members",
+    1 << 8: "guild_presences",
+    1 << 15: "message_content",
+}
 
 # Gateway opcodes and the close codes used here.
-DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 0, 1, 2, 6, 7, 9, 10, 11
+DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
+    0,
+    1,
+    2,
+    6,
+    7,
+    9,
+    10,
+    11,
+)
 CLOSE_REASONS = {
     4001: "Unknown opcode.",
     4002: "Error while decoding payload.",
@@ -107,7 +122,9 @@ def id_from_token(token: str | None) -> int | None:
 
 def discord_json(data: Any, status: int = 200) -> web.Response:
     # Exactly Discord's content type: discord.py parses a body only if it is labelled plain "application/json".
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 def error(status: int, message: str, code: int = 0, errors: dict | None = None) -> web.Response:
@@ -162,14 +179,18 @@ class FakeDiscord:
         # What happened, in order; and the same sorted by kind.
         self.events: list[dict[str, Any]] = []
         self.rest: list[tuple[str, str]] = []  # (method, path), paths starting with /api/v10
-        self.bodies: list[tuple[str, str, Any]] = []  # (method, path, JSON body) of calls that sent one
+        self.bodies: list[
+            tuple[str, str, Any]
+        ] = []  # (method, path, JSON body) of calls that sent one
         self.identifies: list[dict[str, Any]] = []  # IDENTIFY payloads ("d"), token included
         self.resumes: list[dict[str, Any]] = []
         self.readies = 0  # READY events sent (identifications Discord accepted)
         self.heartbeats = 0
         self.connections = 0
         self.closes: list[tuple[int | None, str]] = []  # (close code, "client" | "server")
-        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
+        self.commands: dict[
+            int | None, list[dict[str, Any]]
+        ] = {}  # guild id (None: global) -> commands
         self.sessions: dict[str, int] = {}  # session id -> last sequence number sent
 
         # Direct messages and the global rate limit.
@@ -183,13 +204,17 @@ class FakeDiscord:
         self.messages: list[dict[str, Any]] = []
         self.request_times: list[float] = []
         self.invalid = 0
-        self.force_429: float | None = None  # set: every API request gets a global 429 with this retry_after
+        self.force_429: float | None = (
+            None  # set: every API request gets a global 429 with this retry_after
+        )
         self._window: list[float] = []
 
         self._ids = itertools.count()
         self._changed = asyncio.Event()
         self._sockets: set[web.WebSocketResponse] = set()
-        self._server_closed: dict[int, int] = {}  # id(socket) -> close code, for sockets closed by this side
+        self._server_closed: dict[
+            int, int
+        ] = {}  # id(socket) -> close code, for sockets closed by this side
         self._runner: web.AppRunner | None = None
 
     # -- addresses -------------------------------------------------------------------------------
@@ -216,7 +241,11 @@ class FakeDiscord:
         import yarl
 
         monkeypatch.setattr(discord.http.Route, "BASE", self.api_url)
-        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(self.gateway_url.rstrip("/") + "/"))
+        monkeypatch.setattr(
+            discord.gateway.DiscordWebSocket,
+            "DEFAULT_GATEWAY",
+            yarl.URL(self.gateway_url.rstrip("/") + "/"),
+        )
 
     # -- what happened ---------------------------------------------------------------------------
 
@@ -242,7 +271,9 @@ class FakeDiscord:
                 f.write(json.dumps(entry, sort_keys=True) + "\n")
         self._changed.set()
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+    async def wait_for(
+        self, condition: Callable[[], Any], timeout: float = 5.0, what: str = ""
+    ) -> Any:
         """Wait until ``condition()`` is true (checked at every event and every 20 ms); return it.
 
         Raises ``TimeoutError`` naming ``what`` and listing the last events, so a test fails
@@ -253,9 +284,18 @@ class FakeDiscord:
         while not (result := condition()):
             left = deadline - loop.time()
             if left <= 0:
-                recent = [e["event"] + (f" {e.get('method', '')} {e.get('path', '')}" if e["event"] == "rest" else "")
-                          for e in self.events[-8:]]
-                raise TimeoutError(f"not within {timeout:g} s: {what or condition}; last events: {recent}")
+                recent = [
+                    e["event"]
+                    + (
+                        f" {e.get('method', '')} {e.get('path', '')}"
+                        if e["event"] == "rest"
+                        else ""
+                    )
+                    for e in self.events[-8:]
+                ]
+                raise TimeoutError(
+                    f"not within {timeout:g} s: {what or condition}; last events: {recent}"
+                )
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(left, 0.02))
@@ -263,7 +303,7 @@ class FakeDiscord:
 
     # -- starting and stopping -------------------------------------------------------------------
 
-    async def start(self) -> "FakeDiscord":
+    async def start(self) -> FakeDiscord:
         app = web.Application(middlewares=[self._rest_middleware])
         api = API
         app.router.add_get(api + "/users/@me", self._me)
@@ -273,7 +313,10 @@ class FakeDiscord:
         app.router.add_get(api + "/users/{user_id:[0-9]+}", self._get_user)
         app.router.add_post(api + "/users/@me/channels", self._open_dm)
         app.router.add_post(api + "/channels/{channel_id:[0-9]+}/messages", self._post_message)
-        for path in ("/applications/{app_id}/commands", "/applications/{app_id}/guilds/{guild_id}/commands"):
+        for path in (
+            "/applications/{app_id}/commands",
+            "/applications/{app_id}/guilds/{guild_id}/commands",
+        ):
             app.router.add_get(api + path, self._get_commands)
             app.router.add_put(api + path, self._put_commands)
         app.router.add_route("*", "/{tail:.*}", self._fallback)
@@ -301,7 +344,7 @@ class FakeDiscord:
         self.record("reconnect_requested", connections=len(sockets))
         return len(sockets)
 
-    async def __aenter__(self) -> "FakeDiscord":
+    async def __aenter__(self) -> FakeDiscord:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -313,7 +356,7 @@ class FakeDiscord:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bot "):
             return False
-        token = header[len("Bot "):]
+        token = header[len("Bot ") :]
         return token == self.token if self.token is not None else bool(TOKEN_SHAPE.match(token))
 
     @web.middleware
@@ -329,17 +372,32 @@ class FakeDiscord:
                 body = None
             self.bodies.append((request.method, request.path, body))
         # Discord answers an unknown route 404 whoever asks; /gateway needs no token.
-        open_route = request.path == API + "/gateway" or request.match_info.handler == self._fallback
+        open_route = (
+            request.path == API + "/gateway" or request.match_info.handler == self._fallback
+        )
         now = self.clock()
         self.request_times.append(now)
         response: web.StreamResponse
         if not open_route and not self._authorised(request):
             response = error(401, "401: Unauthorized")
         elif (retry_after := self._over_limit(now)) is not None:
-            response = discord_json({"message": "You are being rate limited.", "retry_after": retry_after,
-                                     "global": True, "code": 0}, 429)
-            response.headers.update({"Retry-After": f"{retry_after:.3f}", "X-RateLimit-Global": "true",
-                                     "X-RateLimit-Scope": "global", "Via": "1.1 google"})
+            response = discord_json(
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": retry_after,
+                    "global": True,
+                    "code": 0,
+                },
+                429,
+            )
+            response.headers.update(
+                {
+                    "Retry-After": f"{retry_after:.3f}",
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                    "Via": "1.1 google",
+                }
+            )
         else:
             response = await handler(request)
         if response.status in (401, 403, 429):
@@ -372,8 +430,16 @@ class FakeDiscord:
 
     @staticmethod
     def _person(user_id: int) -> dict[str, Any]:
-        return {"id": str(user_id), "username": f"person{user_id}", "discriminator": "0", "global_name": None,
-                "avatar": None, "public_flags": 0, "flags": 0, "bot": False}
+        return {
+            "id": str(user_id),
+            "username": f"person{user_id}",
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+            "public_flags": 0,
+            "flags": 0,
+            "bot": False,
+        }
 
     async def _get_user(self, request: web.Request) -> web.Response:
         return discord_json(self._person(int(request.match_info["user_id"])))
@@ -387,8 +453,15 @@ class FakeDiscord:
             channel_id = int(self._snowflake())
             self.dm_channels[user_id] = channel_id
             self.channel_users[channel_id] = user_id
-        return discord_json({"id": str(self.dm_channels[user_id]), "type": 1, "last_message_id": None,
-                             "flags": 0, "recipients": [self._person(user_id)]})
+        return discord_json(
+            {
+                "id": str(self.dm_channels[user_id]),
+                "type": 1,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [self._person(user_id)],
+            }
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel_id"])
@@ -401,26 +474,58 @@ class FakeDiscord:
             body = await request.json()
         except ValueError:
             body = None
-        if not isinstance(body, dict):  # discord.py sends multipart when there are files; never here
+        if not isinstance(
+            body, dict
+        ):  # discord.py sends multipart when there are files; never here
             return error(400, "Invalid Form Body", 50035)
         now = self.clock()
         nonce = body.get("nonce")
         original = None
         if nonce is not None and body.get("enforce_nonce"):
-            original = next((m for m in reversed(self.messages) if m["channel_id"] == channel_id
-                             and m["nonce"] == nonce and not m["duplicate"] and now - m["at"] < self.nonce_window), None)
-        entry = {"channel_id": channel_id, "user_id": user_id, "nonce": nonce, "at": now, "duplicate": original is not None,
-                 "id": original["id"] if original else self._snowflake(), "embeds": body.get("embeds") or []}
+            original = next(
+                (
+                    m
+                    for m in reversed(self.messages)
+                    if m["channel_id"] == channel_id
+                    and m["nonce"] == nonce
+                    and not m["duplicate"]
+                    and now - m["at"] < self.nonce_window
+                ),
+                None,
+            )
+        entry = {
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "nonce": nonce,
+            "at": now,
+            "duplicate": original is not None,
+            "id": original["id"] if original else self._snowflake(),
+            "embeds": body.get("embeds") or [],
+        }
         self.messages.append(entry)
         if self.on_message is not None:
             self.on_message(entry)
-        return discord_json({
-            "id": entry["id"], "channel_id": str(channel_id), "type": 0, "content": body.get("content") or "",
-            "author": self._user(), "embeds": entry["embeds"], "attachments": [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "tts": False, "pinned": False, "flags": 0, "nonce": nonce,
-            "timestamp": "2026-01-01T00:00:00.000000+00:00", "edited_timestamp": None,
-            "components": body.get("components") or [],
-        })
+        return discord_json(
+            {
+                "id": entry["id"],
+                "channel_id": str(channel_id),
+                "type": 0,
+                "content": body.get("content") or "",
+                "author": self._user(),
+                "embeds": entry["embeds"],
+                "attachments": [],
+                "mentions": [],
+                "mention_roles": [],
+                "mention_everyone": False,
+                "tts": False,
+                "pinned": False,
+                "flags": 0,
+                "nonce": nonce,
+                "timestamp": "2026-01-01T00:00:00.000000+00:00",
+                "edited_timestamp": None,
+                "components": body.get("components") or [],
+            }
+        )
 
     def delivered(self) -> list[dict[str, Any]]:
         """The messages people got (repeats dropped by their nonce left out)."""
@@ -428,10 +533,21 @@ class FakeDiscord:
 
     def _user(self) -> dict[str, Any]:
         return {
-            "id": str(self.bot_id), "username": self.username, "discriminator": "4417", "global_name": None,
-            "avatar": None, "banner": None, "accent_color": None, "avatar_decoration_data": None,
-            "public_flags": 0, "flags": 0, "bot": True, "mfa_enabled": False, "locale": "en-US",
-            "verified": True, "email": None,
+            "id": str(self.bot_id),
+            "username": self.username,
+            "discriminator": "4417",
+            "global_name": None,
+            "avatar": None,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "public_flags": 0,
+            "flags": 0,
+            "bot": True,
+            "mfa_enabled": False,
+            "locale": "en-US",
+            "verified": True,
+            "email": None,
         }
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -441,22 +557,53 @@ class FakeDiscord:
         return discord_json({"url": self.gateway_url})
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
-        return discord_json({
-            "url": self.gateway_url, "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
-        })
+        return discord_json(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
-        owner = {"id": "80351110224678912", "username": "owner", "discriminator": "0", "global_name": "Owner",
-                 "avatar": None, "public_flags": 0, "flags": 0}
-        return discord_json({
-            "id": str(self.application_id), "name": self.username, "icon": None, "description": "",
-            "summary": "", "type": None, "bot_public": True, "bot_require_code_grant": False,
-            "verify_key": secrets.token_hex(32), "owner": owner, "team": None, "flags": self.application_flags,
-            "hook": True, "is_monetized": False, "redirect_uris": [], "interactions_endpoint_url": None,
-            "role_connections_verification_url": None, "tags": [], "approximate_guild_count": len(self.guilds),
-            "bot": self._user(),
-        })
+        owner = {
+            "id": "80351110224678912",
+            "username": "owner",
+            "discriminator": "0",
+            "global_name": "Owner",
+            "avatar": None,
+            "public_flags": 0,
+            "flags": 0,
+        }
+        return discord_json(
+            {
+                "id": str(self.application_id),
+                "name": self.username,
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "type": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": secrets.token_hex(32),
+                "owner": owner,
+                "team": None,
+                "flags": self.application_flags,
+                "hook": True,
+                "is_monetized": False,
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "tags": [],
+                "approximate_guild_count": len(self.guilds),
+                "bot": self._user(),
+            }
+        )
 
     def _scope(self, request: web.Request) -> tuple[int | None, web.Response | None]:
         """The guild id (None: global) of a commands call, or the error Discord would answer."""
@@ -482,16 +629,26 @@ class FakeDiscord:
         except ValueError:
             return error(400, "400: Bad Request", 50109)
         if not isinstance(sent, list):
-            return error(400, "Invalid Form Body", 50035, {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Must be an array."}]})
+            return error(
+                400,
+                "Invalid Form Body",
+                50035,
+                {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Must be an array."}]},
+            )
         problems = command_problems(sent)
         if problems:
             return error(400, "Invalid Form Body", 50035, problems)
         self.set_commands(sent, guild=guild)
-        self.record("commands", scope="global" if guild is None else f"guild:{guild}",
-                    names=[c["name"] for c in self.commands[guild]])
+        self.record(
+            "commands",
+            scope="global" if guild is None else f"guild:{guild}",
+            names=[c["name"] for c in self.commands[guild]],
+        )
         return discord_json(self.commands[guild])
 
-    def set_commands(self, commands: list[dict[str, Any]], *, guild: int | None = None) -> list[dict[str, Any]]:
+    def set_commands(
+        self, commands: list[dict[str, Any]], *, guild: int | None = None
+    ) -> list[dict[str, Any]]:
         """Store commands the way Discord does after a bulk overwrite: a command keeps its id (same
         name and type), every stored command gets a new version, defaults are filled in."""
         old = {(c["type"], c["name"]): c["id"] for c in self.commands.get(guild, [])}
@@ -524,13 +681,23 @@ class FakeDiscord:
         return str(((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._ids) & 0xFFF))
 
     async def _fallback(self, request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Upgrade", "").lower() == "websocket" and not request.path.startswith("/api"):
+        if request.headers.get(
+            "Upgrade", ""
+        ).lower() == "websocket" and not request.path.startswith("/api"):
             return await self._gateway(request)
         return error(404, "404: Not Found")
 
     # -- the gateway -----------------------------------------------------------------------------
 
-    async def _send(self, ws: web.WebSocketResponse, op: int, d: Any, *, t: str | None = None, s: int | None = None) -> None:
+    async def _send(
+        self,
+        ws: web.WebSocketResponse,
+        op: int,
+        d: Any,
+        *,
+        t: str | None = None,
+        s: int | None = None,
+    ) -> None:
         await ws.send_str(json.dumps({"op": op, "d": d, "s": s, "t": t}))
 
     async def _close(self, ws: web.WebSocketResponse, code: int, reason: str | None = None) -> None:
@@ -548,7 +715,11 @@ class FakeDiscord:
             if request.query.get("v", "10") != "10":
                 await self._close(ws, 4012)
                 return ws
-            await self._send(ws, HELLO, {"heartbeat_interval": self.heartbeat_interval, "_trace": ['["fake-gateway"]']})
+            await self._send(
+                ws,
+                HELLO,
+                {"heartbeat_interval": self.heartbeat_interval, "_trace": ['["fake-gateway"]']},
+            )
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     await self._close(ws, 4002)  # no ETF, no compressed payloads from the client
@@ -580,7 +751,11 @@ class FakeDiscord:
                 elif session is None:
                     await self._close(ws, 4003)
                     break
-                elif op in (3, 4, 8):  # presence, voice state, request guild members: accepted, ignored
+                elif op in (
+                    3,
+                    4,
+                    8,
+                ):  # presence, voice state, request guild members: accepted, ignored
                     self.record("op", op=op)
                 else:
                     await self._close(ws, 4001)
@@ -596,18 +771,32 @@ class FakeDiscord:
     async def _identify(self, ws: web.WebSocketResponse, d: Any) -> str | None:
         d = d if isinstance(d, dict) else {}
         token = d.get("token")
-        token_ok = token == self.token if self.token is not None else bool(TOKEN_SHAPE.match(str(token or "")))
+        token_ok = (
+            token == self.token
+            if self.token is not None
+            else bool(TOKEN_SHAPE.match(str(token or "")))
+        )
         intents = d.get("intents")
         self.identifies.append(d)
-        self.record("identify", token_ok=token_ok, intents=intents, shard=d.get("shard"),
-                    properties=d.get("properties"), compress=d.get("compress"))
+        self.record(
+            "identify",
+            token_ok=token_ok,
+            intents=intents,
+            shard=d.get("shard"),
+            properties=d.get("properties"),
+            compress=d.get("compress"),
+        )
         if not token_ok:
             await self._close(ws, 4004)
             return None
         if not isinstance(intents, int) or intents < 0:
             await self._close(ws, 4013)
             return None
-        refused = [name for bit, name in PRIVILEGED_INTENTS.items() if intents & bit and not self.approved_intents & bit]
+        refused = [
+            name
+            for bit, name in PRIVILEGED_INTENTS.items()
+            if intents & bit and not self.approved_intents & bit
+        ]
         if refused:
             await self._close(ws, 4014)
             return None
@@ -640,7 +829,11 @@ class FakeDiscord:
         d = d if isinstance(d, dict) else {}
         self.resumes.append(d)
         session = d.get("session_id")
-        token_ok = d.get("token") == self.token if self.token is not None else bool(TOKEN_SHAPE.match(str(d.get("token") or "")))
+        token_ok = (
+            d.get("token") == self.token
+            if self.token is not None
+            else bool(TOKEN_SHAPE.match(str(d.get("token") or "")))
+        )
         self.record("resume", session=session, seq=d.get("seq"), token_ok=token_ok)
         if not token_ok:
             await self._close(ws, 4004)
@@ -649,7 +842,9 @@ class FakeDiscord:
             await self._send(ws, INVALID_SESSION, False)
             return None
         self.sessions[session] += 1
-        await self._send(ws, DISPATCH, {"_trace": ['["fake-gateway"]']}, t="RESUMED", s=self.sessions[session])
+        await self._send(
+            ws, DISPATCH, {"_trace": ['["fake-gateway"]']}, t="RESUMED", s=self.sessions[session]
+        )
         self.record("resumed", session=session, seq=self.sessions[session])
         return session
 
@@ -661,22 +856,54 @@ def command_problems(commands: list[Any]) -> dict[str, Any]:
 
     def check(where: dict[str, Any], item: Any, *, top: bool) -> None:
         if not isinstance(item, dict):
-            where["_errors"] = [{"code": "DICT_TYPE_CONVERT", "message": "Only dictionaries may be used in a DictType"}]
+            where["_errors"] = [
+                {
+                    "code": "DICT_TYPE_CONVERT",
+                    "message": "Only dictionaries may be used in a DictType",
+                }
+            ]
             return
         kind = item.get("type", 1)
         name, description = item.get("name"), item.get("description")
         chat_input = not top or kind == 1
-        if not isinstance(name, str) or not (COMMAND_NAME.match(name) if chat_input else 1 <= len(name) <= 32):
-            where["name"] = {"_errors": [{"code": "APPLICATION_COMMAND_INVALID_NAME", "message": "Command name is invalid"}]}
+        if not isinstance(name, str) or not (
+            COMMAND_NAME.match(name) if chat_input else 1 <= len(name) <= 32
+        ):
+            where["name"] = {
+                "_errors": [
+                    {
+                        "code": "APPLICATION_COMMAND_INVALID_NAME",
+                        "message": "Command name is invalid",
+                    }
+                ]
+            }
         if chat_input and not (isinstance(description, str) and 1 <= len(description) <= 100):
-            where["description"] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}
+            where["description"] = {
+                "_errors": [
+                    {
+                        "code": "BASE_TYPE_BAD_LENGTH",
+                        "message": "Must be between 1 and 100 in length.",
+                    }
+                ]
+            }
         if top and isinstance(name, str):
             if (kind, name) in seen:
-                where["name"] = {"_errors": [{"code": "APPLICATION_COMMANDS_DUPLICATE_NAME", "message": "Application command names must be unique"}]}
+                where["name"] = {
+                    "_errors": [
+                        {
+                            "code": "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                            "message": "Application command names must be unique",
+                        }
+                    ]
+                }
             seen.add((kind, name))
         options = item.get("options") or []
         if len(options) > 25:
-            where["options"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}]}
+            where["options"] = {
+                "_errors": [
+                    {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}
+                ]
+            }
         for i, option in enumerate(options):
             sub: dict[str, Any] = {}
             check(sub, option, top=False)
@@ -684,7 +911,9 @@ def command_problems(commands: list[Any]) -> dict[str, Any]:
                 where.setdefault("options", {})[str(i)] = sub
 
     if len(commands) > 100:
-        problems["_errors"] = [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}]
+        problems["_errors"] = [
+            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}
+        ]
     for i, command in enumerate(commands):
         where: dict[str, Any] = {}
         check(where, command, top=True)
@@ -705,36 +934,62 @@ async def serve(args: argparse.Namespace) -> None:
     if gateway_url is None and context is not None:
         gateway_url = "wss://gateway.discord.gg" + ("" if args.port == 443 else f":{args.port}")
     fake = FakeDiscord(
-        token=args.token, host=args.host, port=args.port, ssl_context=context, guilds=args.guild,
-        heartbeat_interval=args.heartbeat_interval, gateway_url=gateway_url, log=args.log,
+        token=args.token,
+        host=args.host,
+        port=args.port,
+        ssl_context=context,
+        guilds=args.guild,
+        heartbeat_interval=args.heartbeat_interval,
+        gateway_url=gateway_url,
+        log=args.log,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with fake:
-        print(f"fake Discord on {fake.base_url}{API} (gateway {fake.gateway_url}, bot id {fake.bot_id})", flush=True)
+        print(
+            f"fake Discord on {fake.base_url}{API} (gateway {fake.gateway_url}, bot id {fake.bot_id})",
+            flush=True,
+        )
         await stop.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["make-cert"]:
-        parser = argparse.ArgumentParser(prog="fake_discord.py make-cert", description="Write ca.pem, cert.pem, key.pem into DIR.")
+        parser = argparse.ArgumentParser(
+            prog="fake_discord.py make-cert",
+            description="Write ca.pem, cert.pem, key.pem into DIR.",
+        )
         parser.add_argument("dir", type=Path)
         from throwaway_ca import make_cert  # beside this file; needs only openssl, not aiohttp
 
         make_cert(parser.parse_args(argv[1:]).dir)
         return 0
-    parser = argparse.ArgumentParser(prog="fake_discord.py", description="A local stand-in for Discord's REST API and gateway.")
+    parser = argparse.ArgumentParser(
+        prog="fake_discord.py", description="A local stand-in for Discord's REST API and gateway."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--cert", help="server certificate (PEM); with --key, serve HTTPS and WSS")
     parser.add_argument("--key", help="the certificate's private key (PEM)")
-    parser.add_argument("--token", help="the bot token Discord accepts (default: any well-formed token)")
-    parser.add_argument("--gateway-url", help="gateway URL handed out (default with TLS: wss://gateway.discord.gg)")
-    parser.add_argument("--guild", type=int, action="append", default=[], help="id of a server the bot is in (repeatable)")
-    parser.add_argument("--heartbeat-interval", type=int, default=41250, help="milliseconds, sent in HELLO")
+    parser.add_argument(
+        "--token", help="the bot token Discord accepts (default: any well-formed token)"
+    )
+    parser.add_argument(
+        "--gateway-url", help="gateway URL handed out (default with TLS: wss://gateway.discord.gg)"
+    )
+    parser.add_argument(
+        "--guild",
+        type=int,
+        action="append",
+        default=[],
+        help="id of a server the bot is in (repeatable)",
+    )
+    parser.add_argument(
+        "--heartbeat-interval", type=int, default=41250, help="milliseconds, sent in HELLO"
+    )
     parser.add_argument("--log", help="append one JSON line per event to this file")
     args = parser.parse_args(argv)
     if bool(args.cert) != bool(args.key):

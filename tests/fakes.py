@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def utc(text: str) -> datetime:
     """``utc("2026-03-08T07:30")``: an aware UTC datetime."""
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 class FakeClock:
@@ -27,7 +27,7 @@ class FakeClock:
     """
 
     def __init__(self, start: datetime | str = "2026-03-02T12:00:00+00:00"):
-        self._now = utc(start) if isinstance(start, str) else start.astimezone(timezone.utc)
+        self._now = utc(start) if isinstance(start, str) else start.astimezone(UTC)
         self.slept: list[float] = []
         self.horizon: datetime | None = None
         self._parked: list[asyncio.Future[None]] = []
@@ -47,7 +47,7 @@ class FakeClock:
         return self._now
 
     def set(self, moment: datetime | str) -> datetime:
-        moment = utc(moment) if isinstance(moment, str) else moment.astimezone(timezone.utc)
+        moment = utc(moment) if isinstance(moment, str) else moment.astimezone(UTC)
         if moment < self._now:
             raise ValueError(f"time does not go backwards ({moment} < {self._now})")
         self._now = moment

@@ -27,13 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
+import asyncpg
 
-from bot.services.container import utcnow  # noqa: E402
-from bot.services.reminders import DELIVERED, DeliveryResult, Dispatcher, ReminderMessage  # noqa: E402
-from bot.settings import PostgresURL  # noqa: E402
-from bot.store.pg import PgDatabase  # noqa: E402
-from bot.store.shared import SharedBudget  # noqa: E402
+from bot.services.container import utcnow
+from bot.services.reminders import DELIVERED, DeliveryResult, Dispatcher, ReminderMessage
+from bot.settings import PostgresURL
+from bot.store.pg import PgDatabase
+from bot.store.shared import SharedBudget
 
 INBOX_SQL = """
 CREATE TABLE IF NOT EXISTS test_attempts (
@@ -59,11 +59,16 @@ class TableSender:
                 "WITH a AS (INSERT INTO test_attempts (nonce, user_id, occurrence_key, worker) VALUES ($1, $2, $3, $4))"
                 " INSERT INTO test_delivered (nonce, user_id, occurrence_key, worker) VALUES ($1, $2, $3, $4)"
                 " ON CONFLICT (nonce) DO NOTHING",
-                message.nonce, user_id, message.occurrence_key, self.name,
+                message.nonce,
+                user_id,
+                message.occurrence_key,
+                self.name,
             )
         low, high = self.latency
         if high:
-            await asyncio.sleep(self.rng.uniform(low, high))  # ...and its answer takes a while to come back
+            await asyncio.sleep(
+                self.rng.uniform(low, high)
+            )  # ...and its answer takes a while to come back
         self.count += 1
         if self.count % 50 == 0:
             print(f"sent {self.count}", flush=True)
@@ -71,7 +76,9 @@ class TableSender:
 
 
 def compose(user_id: int, occurrence) -> ReminderMessage:
-    return ReminderMessage("Time for your routine", "Step 1", "daily-step-1", occurrence.key, user_id)
+    return ReminderMessage(
+        "Time for your routine", "Step 1", "daily-step-1", occurrence.key, user_id
+    )
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -95,8 +102,15 @@ async def main(argv: list[str] | None = None) -> int:
     low, _, high = args.latency.partition("-")
     sender = TableSender(inbox, args.name, (float(low), float(high or low)))
     dispatcher = Dispatcher(
-        db, sender, compose, utcnow, asyncio.sleep,
-        rate=args.rate, burst=args.burst, lease=timedelta(seconds=args.lease), max_wait=args.max_wait,
+        db,
+        sender,
+        compose,
+        utcnow,
+        asyncio.sleep,
+        rate=args.rate,
+        burst=args.burst,
+        lease=timedelta(seconds=args.lease),
+        max_wait=args.max_wait,
         name=args.name,
     )
     if args.shared_budget:
@@ -109,7 +123,10 @@ async def main(argv: list[str] | None = None) -> int:
     await dispatcher.stop()
     await inbox.close()
     await db.close()
-    print(f"stopped sent={sender.count} resent_after_crash={dispatcher.stats.resent_after_crash}", flush=True)
+    print(
+        f"stopped sent={sender.count} resent_after_crash={dispatcher.stats.resent_after_crash}",
+        flush=True,
+    )
     return 0
 
 

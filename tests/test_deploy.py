@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -24,9 +24,9 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from bot.terminal import cli
 from bot.ops import heartbeat_path, touch_heartbeat
 from bot.settings import PostgresURL, Settings, read_dotenv
+from bot.terminal import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -176,20 +176,39 @@ def test_every_path_the_dockerfile_copies_exists_and_is_in_the_context(
         assert path.exists(), f"COPY {source}: no such file or folder in the build context"
         assert not excluded(source, rules), f"COPY {source}: excluded by .dockerignore"
         if path.is_dir():
-            kept = [p for p in path.rglob("*") if p.is_file() and not excluded(p.relative_to(context).as_posix(), rules)]
+            kept = [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not excluded(p.relative_to(context).as_posix(), rules)
+            ]
             assert kept, f"COPY {source}: every file in it is excluded by .dockerignore"
 
 
 def test_dockerignore_keeps_secrets_and_clutter_out_of_the_image(context: Path) -> None:
     rules = dockerignore_rules((context / ".dockerignore").read_text(encoding="utf-8"))
-    for path in [".env", ".git/config", ".venv/bin/python", "tests/test_ops.py", "lowback.db", "lowback.db-wal",
-                 "bot/__pycache__/ops.cpython-311.pyc", "deploy/.env"]:
+    for path in [
+        ".env",
+        ".git/config",
+        ".venv/bin/python",
+        "tests/test_ops.py",
+        "lowback.db",
+        "lowback.db-wal",
+        "bot/__pycache__/ops.cpython-311.pyc",
+        "deploy/.env",
+    ]:
         assert excluded(path, rules), f"{path} would be sent to the Docker build"
-    for path in ["pyproject.toml", "bot/ops.py", "bot/store/migrations/0001_people.sql", "deploy/requirements.txt"]:
+    for path in [
+        "pyproject.toml",
+        "bot/ops.py",
+        "bot/store/migrations/0001_people.sql",
+        "deploy/requirements.txt",
+    ]:
         assert not excluded(path, rules), f"{path} is needed by the build but excluded"
 
 
-def test_image_is_an_official_slim_python_and_runs_as_a_non_root_user(instructions: list[tuple[str, str]]) -> None:
+def test_image_is_an_official_slim_python_and_runs_as_a_non_root_user(
+    instructions: list[tuple[str, str]],
+) -> None:
     args = {}
     for keyword, rest in instructions:
         if keyword == "ARG" and "=" in rest:
@@ -204,7 +223,9 @@ def test_image_is_an_official_slim_python_and_runs_as_a_non_root_user(instructio
     assert users and users[-1].split(":")[0] not in ("root", "0")
 
 
-def test_database_on_the_volume_and_knowledge_inside_the_package(instructions: list[tuple[str, str]]) -> None:
+def test_database_on_the_volume_and_knowledge_inside_the_package(
+    instructions: list[tuple[str, str]],
+) -> None:
     build, final = stages(instructions)[0], stages(instructions)[-1]
     env = env_of(final)
     volumes = [v for keyword, rest in final if keyword == "VOLUME" for v in split_args(rest)]
@@ -212,14 +233,24 @@ def test_database_on_the_volume_and_knowledge_inside_the_package(instructions: l
     # The knowledge base is package data: copied in before `pip install .`, no setting needed.
     assert "LOWBACK_KNOWLEDGE" not in env
     steps = [(keyword, rest) for keyword, rest in build if keyword in ("COPY", "RUN")]
-    copied = next(i for i, (k, rest) in enumerate(steps) if k == "COPY" and split_args(rest)[0] == "knowledge")
-    installed = next(i for i, (k, rest) in enumerate(steps) if k == "RUN" and re.search(r"pip install [^\n]*\s\.(\s|$)", rest))
+    copied = next(
+        i for i, (k, rest) in enumerate(steps) if k == "COPY" and split_args(rest)[0] == "knowledge"
+    )
+    installed = next(
+        i
+        for i, (k, rest) in enumerate(steps)
+        if k == "RUN" and re.search(r"pip install [^\n]*\s\.(\s|$)", rest)
+    )
     assert copied < installed
     assert "setup.py" in " ".join(rest for k, rest in steps[:installed] if k == "COPY")
 
 
 def test_no_deployment_file_needs_the_knowledge_setting(compose: dict) -> None:
-    unit = dict(v.split("=", 1) for k, v in unit_entries(UNIT.read_text(encoding="utf-8"))["Service"] if k == "Environment")
+    unit = dict(
+        v.split("=", 1)
+        for k, v in unit_entries(UNIT.read_text(encoding="utf-8"))["Service"]
+        if k == "Environment"
+    )
     assert "LOWBACK_KNOWLEDGE" not in unit
     assert "LOWBACK_KNOWLEDGE" not in compose["services"]["bot"]["environment"]
 
@@ -242,7 +273,9 @@ def test_entrypoint_stops_cleanly_and_runs_the_bot(instructions: list[tuple[str,
     assert exited.value.code == 0
 
 
-def test_the_health_check_command_really_checks_the_heartbeat(instructions: list[tuple[str, str]], tmp_path: Path) -> None:
+def test_the_health_check_command_really_checks_the_heartbeat(
+    instructions: list[tuple[str, str]], tmp_path: Path
+) -> None:
     healthcheck = dict(stages(instructions)[-1])["HEALTHCHECK"]
     command = split_args(healthcheck.split(" CMD ", 1)[1].strip())
     assert command[0] == "python"
@@ -252,11 +285,13 @@ def test_the_health_check_command_really_checks_the_heartbeat(instructions: list
     env = {"PATH": os.environ.get("PATH", ""), "LOWBACK_DATABASE": str(database)}
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
 
     missing = run()
     assert missing.returncode == 1 and "unhealthy: no heartbeat" in missing.stdout
-    touch_heartbeat(heartbeat_path(database), datetime.now(timezone.utc))
+    touch_heartbeat(heartbeat_path(database), datetime.now(UTC))
     fresh = run()
     assert fresh.returncode == 0 and fresh.stdout.startswith("healthy"), fresh.stdout + fresh.stderr
 
@@ -269,17 +304,23 @@ def test_pins_cover_and_satisfy_the_project_dependencies() -> None:
             name, _, version = line.partition("==")
             assert version, f"{line}: not pinned with =="
             pins[canonical(name)] = version
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
     for dependency in map(Requirement, declared):
         name = canonical(dependency.name)
         assert name in pins, f"{dependency.name} is not pinned in deploy/requirements.txt"
-        assert dependency.specifier.contains(pins[name]), f"{dependency.name}=={pins[name]} does not satisfy {dependency}"
+        assert dependency.specifier.contains(pins[name]), (
+            f"{dependency.name}=={pins[name]} does not satisfy {dependency}"
+        )
     # What the pinned packages need (as installed here) is pinned too, so the image has no surprises.
     for name in pins:
         for required in metadata.requires(name) or []:
             requirement = Requirement(required)
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                assert canonical(requirement.name) in pins, f"{name} needs {requirement.name}, which is not pinned"
+                assert canonical(requirement.name) in pins, (
+                    f"{name} needs {requirement.name}, which is not pinned"
+                )
 
 
 def canonical(name: str) -> str:
@@ -300,10 +341,14 @@ def test_compose_runs_the_bot_with_its_volume_and_env_file(compose: dict) -> Non
     assert volume in compose["volumes"], "the /data volume is a named volume declared in the file"
     assert bot["environment"]["LOWBACK_DATABASE"].startswith("/data/")
     assert bot["restart"] in ("unless-stopped", "always", "on-failure")
-    assert "DISCORD_TOKEN" not in bot["environment"], "the token belongs in .env, not in the Compose file"
+    assert "DISCORD_TOKEN" not in bot["environment"], (
+        "the token belongs in .env, not in the Compose file"
+    )
 
 
-def test_the_postgres_profile_runs_two_bots_splitting_the_shards_after_a_healthy_database(compose: dict) -> None:
+def test_the_postgres_profile_runs_two_bots_splitting_the_shards_after_a_healthy_database(
+    compose: dict,
+) -> None:
     services = compose["services"]
     assert "profiles" not in services["bot"], "the single SQLite bot stays the default"
     database = services["postgres"]
@@ -316,10 +361,15 @@ def test_the_postgres_profile_runs_two_bots_splitting_the_shards_after_a_healthy
     covered: list[int] = []
     for name, bot in bots.items():
         assert bot["profiles"] == ["postgres"]
-        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy", f"{name} must wait for the database"
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy", (
+            f"{name} must wait for the database"
+        )
         env = {k: str(v) for k, v in bot["environment"].items()}
         settings = Settings.from_env(env, dotenv=None)
-        assert isinstance(settings.database, PostgresURL) and "@postgres:5432/" in settings.database.url
+        assert (
+            isinstance(settings.database, PostgresURL)
+            and "@postgres:5432/" in settings.database.url
+        )
         assert settings.shard_count == 4 and settings.shard_ids is not None
         covered += settings.shard_ids
         state = next(m for m in bot["volumes"] if m.endswith(":" + env["LOWBACK_STATE_DIR"]))
@@ -352,17 +402,27 @@ def unit_entries(text: str) -> dict[str, list[tuple[str, str]]]:
 def test_unit_has_the_usual_hardening() -> None:
     sections = unit_entries(UNIT.read_text(encoding="utf-8"))
     service = sections["Service"]
-    values = {key: value for key, value in service}
+    values = dict(service)
     assert values.get("DynamicUser") == "yes" or values.get("User") not in (None, "", "root", "0")
     assert values["ProtectSystem"] == "strict"
     assert values["NoNewPrivileges"] == "yes"
     assert values["Restart"] == "on-failure"
     assert values["EnvironmentFile"].startswith("/etc/")
-    assert values["ExecStart"].split()[-1] == "run" and values["ExecStart"].split()[0].endswith("/lowback")
+    assert values["ExecStart"].split()[-1] == "run" and values["ExecStart"].split()[0].endswith(
+        "/lowback"
+    )
     state = values["StateDirectory"]
     environment = dict(v.split("=", 1) for k, v in service if k == "Environment")
-    assert environment["LOWBACK_DATABASE"].startswith(f"/var/lib/{state}/"), "the database is in the StateDirectory"
-    for key in ("ProtectHome", "PrivateTmp", "PrivateDevices", "RestrictSUIDSGID", "LockPersonality"):
+    assert environment["LOWBACK_DATABASE"].startswith(f"/var/lib/{state}/"), (
+        "the database is in the StateDirectory"
+    )
+    for key in (
+        "ProtectHome",
+        "PrivateTmp",
+        "PrivateDevices",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+    ):
         assert values[key] == "yes", key
     assert values["CapabilityBoundingSet"] == ""
     assert sections["Install"] == [("WantedBy", "multi-user.target")]
@@ -381,7 +441,9 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
     unit = tmp_path / UNIT.name
     unit.write_text(text.replace(exec_start, here), encoding="utf-8")
     result = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, timeout=60)
-    complaints = [line for line in (result.stdout + result.stderr).splitlines() if UNIT.name in line]
+    complaints = [
+        line for line in (result.stdout + result.stderr).splitlines() if UNIT.name in line
+    ]
     assert result.returncode == 0 and not complaints, result.stdout + result.stderr
 
 
@@ -398,7 +460,14 @@ def test_the_template_unit_takes_its_shards_from_the_instance_name(tmp_path: Pat
     assert "LOWBACK_DATABASE" not in environment, "PostgreSQL's URL comes from the env file"
     assert environment["LOWBACK_STATE_DIR"] == f"/var/lib/{values['StateDirectory']}"
     base = dict(unit_entries(UNIT.read_text(encoding="utf-8"))["Service"])
-    for key in ("User", "ProtectSystem", "NoNewPrivileges", "Restart", "CapabilityBoundingSet", "SystemCallFilter"):
+    for key in (
+        "User",
+        "ProtectSystem",
+        "NoNewPrivileges",
+        "Restart",
+        "CapabilityBoundingSet",
+        "SystemCallFilter",
+    ):
         assert values.get(key) == base.get(key), f"{key} differs from lowback.service"
     tool = shutil.which("systemd-analyze")
     if tool is None:
@@ -407,7 +476,9 @@ def test_the_template_unit_takes_its_shards_from_the_instance_name(tmp_path: Pat
     unit = tmp_path / "lowback@0-3.service"
     unit.write_text(text.replace("/opt/lowback/.venv/bin/lowback", here), encoding="utf-8")
     result = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, timeout=60)
-    complaints = [line for line in (result.stdout + result.stderr).splitlines() if unit.name in line]
+    complaints = [
+        line for line in (result.stdout + result.stderr).splitlines() if unit.name in line
+    ]
     assert result.returncode == 0 and not complaints, result.stdout + result.stderr
 
 
@@ -424,7 +495,9 @@ def test_env_example_lists_every_setting_and_loads() -> None:
     assert listed <= read, f"not settings: {sorted(listed - read)}"
     for line in text.splitlines():
         if not line.startswith("#") and "=" in line:
-            assert " #" not in line, f"{line!r}: systemd would read the comment as part of the value"
+            assert " #" not in line, (
+                f"{line!r}: systemd would read the comment as part of the value"
+            )
     settings = Settings.from_env({}, dotenv=ENV_EXAMPLE)
     assert settings.token is None
     assert read_dotenv(ENV_EXAMPLE) == {"DISCORD_TOKEN": ""}
@@ -432,7 +505,12 @@ def test_env_example_lists_every_setting_and_loads() -> None:
 
 def test_run_it_for_real_uses_only_commands_that_exist() -> None:
     text = RUN_DOC.read_text(encoding="utf-8")
-    for name in ("deploy/Dockerfile", "deploy/compose.yaml", "deploy/lowback.service", "deploy/.env.example"):
+    for name in (
+        "deploy/Dockerfile",
+        "deploy/compose.yaml",
+        "deploy/lowback.service",
+        "deploy/.env.example",
+    ):
         assert name in text, f"the doc does not mention {name}"
     commands = set(re.findall(r"\blowback (doctor|backup|invite-url|run|kb|chat|eval)\b", text))
     assert {"doctor", "backup", "invite-url"} <= commands
@@ -446,6 +524,10 @@ def test_the_image_check_script_parses_and_everything_it_uses_exists() -> None:
     script = DEPLOY / "check-image.sh"
     subprocess.run(["bash", "-n", str(script)], check=True)
     text = script.read_text()
-    used = set(re.findall(r"\b((?:tests|deploy|knowledge)/[\w./-]+\.(?:py|yaml|sh)|deploy/Dockerfile)\b", text))
+    used = set(
+        re.findall(
+            r"\b((?:tests|deploy|knowledge)/[\w./-]+\.(?:py|yaml|sh)|deploy/Dockerfile)\b", text
+        )
+    )
     assert {"tests/fake_discord.py", "tests/throwaway_ca.py", "deploy/Dockerfile"} <= used
     assert [path for path in sorted(used) if not (ROOT / path).exists()] == []

@@ -40,7 +40,9 @@ def test_question_set_meets_its_floors(matcher, name):
     report = evaluate(matcher, items)
     misses = "\n".join(f"{m['expect']} <- {m['got']}: {m['q'][:90]}" for m in report.misses)
     for key, floor in floors.items():
-        assert report.share(key) >= floor, f"{key} accuracy {report.share(key):.1%} is under {floor:.0%}\n{misses}"
+        assert report.share(key) >= floor, (
+            f"{key} accuracy {report.share(key):.1%} is under {floor:.0%}\n{misses}"
+        )
     assert report.false_red_flags <= max_false * report.not_red_flags
 
 

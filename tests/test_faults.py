@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from fakes import FakeClock
 
-from bot.terminal import cli
 from bot.app import run_bot
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.settings import Settings
@@ -20,9 +19,15 @@ from bot.store import db as db_module
 from bot.store.db import Database, DatabaseError
 from bot.store.people import PeopleRepo
 from bot.store.reminders import ReminderStore
+from bot.terminal import cli
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
-COMMANDS = (["progress", "--up"], ["reminders", "show"], ["mydata"], ["mydata", "--delete", "--yes"])
+COMMANDS = (
+    ["progress", "--up"],
+    ["reminders", "show"],
+    ["mydata"],
+    ["mydata", "--delete", "--yes"],
+)
 
 
 @pytest.fixture
@@ -65,7 +70,9 @@ def writes_refused(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
-def test_a_damaged_file_is_refused_by_every_command_in_one_line(database: Path, argv, capsys) -> None:
+def test_a_damaged_file_is_refused_by_every_command_in_one_line(
+    database: Path, argv, capsys
+) -> None:
     damage(database)
     code, err = run(argv, capsys)
     assert code == 1 and len(err) == 1, err
@@ -73,7 +80,9 @@ def test_a_damaged_file_is_refused_by_every_command_in_one_line(database: Path, 
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
-def test_a_newer_schema_is_refused_by_every_command_in_one_line(database: Path, argv, capsys) -> None:
+def test_a_newer_schema_is_refused_by_every_command_in_one_line(
+    database: Path, argv, capsys
+) -> None:
     conn = sqlite3.connect(database)
     conn.execute("INSERT INTO schema_migrations VALUES (99, '0099_future.sql', '2030-01-01')")
     conn.commit()
@@ -83,7 +92,9 @@ def test_a_newer_schema_is_refused_by_every_command_in_one_line(database: Path, 
 
 
 @pytest.mark.parametrize("argv", [a for a in COMMANDS if a != ["reminders", "show"]], ids=" ".join)
-def test_a_read_only_database_gets_one_line_saying_how_to_fix_it(database: Path, argv, capsys, monkeypatch) -> None:
+def test_a_read_only_database_gets_one_line_saying_how_to_fix_it(
+    database: Path, argv, capsys, monkeypatch
+) -> None:
     writes_refused(monkeypatch, "query_only = ON")
     code, err = run(argv, capsys)
     assert code == 1 and len(err) == 1, err
@@ -94,9 +105,11 @@ async def test_a_full_disk_is_named_with_what_to_do(tmp_path: Path) -> None:
     database = await Database.open(tmp_path / "lowback.db")
     try:
         row = await database.fetchone("PRAGMA page_count")
-        await database.conn.execute(f"PRAGMA max_page_count = {row[0]}")  # the file may not grow: a full disk
+        await database.conn.execute(
+            f"PRAGMA max_page_count = {row[0]}"
+        )  # the file may not grow: a full disk
         people = PeopleRepo(database)
-        with pytest.raises(db_module.DiskFull, match="is full .*free some space"):
+        with pytest.raises(db_module.DiskFull, match=r"is full .*free some space"):
             for n in range(5000):
                 await people.set_step(7, 1 + n % 4, "x" * 200, FakeClock().now())
     finally:
@@ -109,7 +122,9 @@ async def test_the_bot_refuses_a_damaged_file_before_anything_else(database: Pat
     code = await asyncio.wait_for(run_bot(settings), 10)  # no wait for Discord first
     assert code == 1
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and "is damaged" in errors[0].getMessage() and errors[0].exc_info is None
+    assert (
+        len(errors) == 1 and "is damaged" in errors[0].getMessage() and errors[0].exc_info is None
+    )
 
 
 async def test_quick_check_at_open_refuses_a_damaged_file(tmp_path: Path) -> None:
@@ -118,7 +133,7 @@ async def test_quick_check_at_open_refuses_a_damaged_file(tmp_path: Path) -> Non
     await PeopleRepo(database).set_step(3, 2, "set by the person", FakeClock().now())
     await database.close()
     damage(path)
-    with pytest.raises(DatabaseError, match="damaged.*lowback backup"):
+    with pytest.raises(DatabaseError, match=r"damaged.*lowback backup"):
         await Database.open(path)
 
 

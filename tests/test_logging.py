@@ -14,7 +14,9 @@ from bot.logging_setup import LIBRARY_LOGGERS, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 SECRET_PART = TOKEN.split(".")[2]
-LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: .*$")
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: .*$"
+)
 
 
 @pytest.fixture
@@ -46,7 +48,9 @@ def lines(stream: io.StringIO) -> list[str]:
 
 def test_a_line_has_utc_time_level_logger_and_message(restore_logging: None) -> None:
     handler = setup_logging("INFO", None, stream=io.StringIO())
-    record = logging.LogRecord("lowback.reminders", logging.INFO, __file__, 1, "sent %d reminders", (3,), None)
+    record = logging.LogRecord(
+        "lowback.reminders", logging.INFO, __file__, 1, "sent %d reminders", (3,), None
+    )
     record.created = timegm((2026, 11, 21, 10, 0, 0, 0, 0, 0))
     assert handler.format(record) == "2026-11-21T10:00:00Z INFO lowback.reminders: sent 3 reminders"
 
@@ -59,13 +63,17 @@ def test_the_token_is_redacted_in_the_message(output: io.StringIO) -> None:
 
 
 def test_the_token_is_redacted_in_the_arguments(output: io.StringIO) -> None:
-    logging.getLogger("lowback.test").warning("request headers: %s", {"Authorization": f"Bot {TOKEN}"})
+    logging.getLogger("lowback.test").warning(
+        "request headers: %s", {"Authorization": f"Bot {TOKEN}"}
+    )
     text = output.getvalue()
     assert TOKEN not in text and SECRET_PART not in text
     assert "Bot [token]" in text
 
 
-def test_the_token_is_redacted_in_an_exception_and_the_traceback_stays_on_one_line(output: io.StringIO) -> None:
+def test_the_token_is_redacted_in_an_exception_and_the_traceback_stays_on_one_line(
+    output: io.StringIO,
+) -> None:
     log = logging.getLogger("lowback.test")
     try:
         raise RuntimeError(f"login failed for {TOKEN}")
@@ -85,7 +93,9 @@ def test_the_secret_part_of_the_token_alone_is_redacted(output: io.StringIO) -> 
 
 
 def test_a_newline_in_a_message_cannot_forge_a_second_line(output: io.StringIO) -> None:
-    logging.getLogger("lowback.ask").info("question: %s", "hi\n2026-11-21T10:00:00Z ERROR lowback.fake: forged")
+    logging.getLogger("lowback.ask").info(
+        "question: %s", "hi\n2026-11-21T10:00:00Z ERROR lowback.fake: forged"
+    )
     [line] = lines(output)
     assert line.endswith("question: hi\\n2026-11-21T10:00:00Z ERROR lowback.fake: forged")
 
@@ -106,7 +116,9 @@ def test_debug_shows_discord_debug_too(restore_logging: None) -> None:
     stream = io.StringIO()
     setup_logging("debug", TOKEN, stream=stream)
     logging.getLogger("discord.http").debug("GET /users/@me with Bot %s", TOKEN)
-    assert lines(stream) and lines(stream)[0].endswith("DEBUG discord.http: GET /users/@me with Bot [token]")
+    assert lines(stream) and lines(stream)[0].endswith(
+        "DEBUG discord.http: GET /users/@me with Bot [token]"
+    )
 
 
 def test_warning_level_hides_info(restore_logging: None) -> None:
@@ -118,7 +130,9 @@ def test_warning_level_hides_info(restore_logging: None) -> None:
 
 
 def test_an_unknown_level_is_refused_with_the_allowed_ones(restore_logging: None) -> None:
-    with pytest.raises(ValueError, match="LOWBACK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+    with pytest.raises(
+        ValueError, match="LOWBACK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    ):
         setup_logging("LOUD", None, stream=io.StringIO())
 
 
@@ -131,8 +145,9 @@ def test_setting_up_twice_does_not_double_the_lines(restore_logging: None) -> No
     assert len(lines(second)) == 1
 
 
-def test_starting_the_bot_logs_nothing_about_voice_libraries(monkeypatch: pytest.MonkeyPatch,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_starting_the_bot_logs_nothing_about_voice_libraries(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     import discord
 
     from bot.app import create_bot

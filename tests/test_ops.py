@@ -9,15 +9,17 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfoNotFoundError
 
 import discord
 import pytest
+from fake_discord import FakeDiscord
 
 from bot import ops
+from bot.core.errors import KnowledgeError
 from bot.ops import (
     BackupError,
     Check,
@@ -34,16 +36,14 @@ from bot.ops import (
     resolve_client_id,
     touch_heartbeat,
 )
-from bot.core.errors import KnowledgeError
 from bot.settings import Settings, SettingsError
 from bot.store.db import Database
-from fake_discord import FakeDiscord
 
 # A made-up token of the right shape; its first part is base64 of the id 123456789012345678.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 BOT_ID = 123456789012345678
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 CHECK_NAMES = ["token", "database", "knowledge base", "time zones", "slash commands"]
 
 
@@ -127,7 +127,9 @@ async def test_doctor_accepts_a_database_not_created_yet(good: Settings, tmp_pat
     assert not (tmp_path / "new").exists()  # the check itself creates nothing
 
 
-async def test_doctor_says_an_older_schema_is_upgraded_at_start(tmp_path: Path, good: Settings) -> None:
+async def test_doctor_says_an_older_schema_is_upgraded_at_start(
+    tmp_path: Path, good: Settings
+) -> None:
     path = tmp_path / "old.db"
     db = await Database.open(path, migrate=False)
     await db.migrate(upto=1)
@@ -156,14 +158,18 @@ async def test_doctor_no_token(good: Settings) -> None:
         ("Bot " + TOKEN, "starts with 'Bot '"),
     ],
 )
-async def test_doctor_malformed_token_is_named_but_never_printed(good: Settings, token: str, says: str) -> None:
+async def test_doctor_malformed_token_is_named_but_never_printed(
+    good: Settings, token: str, says: str
+) -> None:
     check = await assert_only_failure(replace(good, token=token), "token")
     assert says in check.message
     report = format_checks(await doctor(replace(good, token=token), check_commands=False))
     assert token not in report and TOKEN not in report
 
 
-async def test_doctor_database_under_a_regular_file_cannot_be_created(good: Settings, tmp_path: Path) -> None:
+async def test_doctor_database_under_a_regular_file_cannot_be_created(
+    good: Settings, tmp_path: Path
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("just a file\n")
     check = await assert_only_failure(replace(good, database=blocker / "lowback.db"), "database")
@@ -183,7 +189,7 @@ async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) 
     from bot.store.people import PeopleRepo
 
     db = await Database.open(good.database)
-    await PeopleRepo(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=timezone.utc))
+    await PeopleRepo(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=UTC))
     await db.forget_deleted()  # everything into the file itself
     await db.close()
     with good.database.open("r+b") as f:
@@ -214,18 +220,24 @@ async def test_doctor_database_too_new(good: Settings) -> None:
 async def test_doctor_broken_knowledge_names_the_file(good: Settings, tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     shutil.copytree(REPO_KNOWLEDGE, knowledge)
-    (knowledge / "topics" / "zz-broken.yaml").write_text("topics:\n  - id: broken\n    title: [unclosed\n")
+    (knowledge / "topics" / "zz-broken.yaml").write_text(
+        "topics:\n  - id: broken\n    title: [unclosed\n"
+    )
     check = await assert_only_failure(replace(good, knowledge=knowledge), "knowledge base")
     assert "zz-broken.yaml" in check.message
     assert "lowback kb check" in check.fix
 
 
 async def test_doctor_missing_knowledge_folder(good: Settings, tmp_path: Path) -> None:
-    check = await assert_only_failure(replace(good, knowledge=tmp_path / "nowhere"), "knowledge base")
+    check = await assert_only_failure(
+        replace(good, knowledge=tmp_path / "nowhere"), "knowledge base"
+    )
     assert "nowhere" in check.message
 
 
-async def test_doctor_time_zones_unavailable(good: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_doctor_time_zones_unavailable(
+    good: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_zones(name: str):
         raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
 
@@ -235,14 +247,18 @@ async def test_doctor_time_zones_unavailable(good: Settings, monkeypatch: pytest
     assert "tzdata" in check.fix
 
 
-async def test_doctor_time_zone_data_that_is_wrong(good: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ops, "ZoneInfo", lambda name: timezone.utc)  # every zone collapsed to UTC
+async def test_doctor_time_zone_data_that_is_wrong(
+    good: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ops, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
     check = await assert_only_failure(good, "time zones")
     assert "wrong offset" in check.message
 
 
-async def test_doctor_reports_every_problem_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ops, "ZoneInfo", lambda name: timezone.utc)
+async def test_doctor_reports_every_problem_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ops, "ZoneInfo", lambda name: UTC)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     settings = Settings(token=None, database=blocker / "x.db", knowledge=tmp_path / "none")
@@ -254,7 +270,10 @@ async def test_doctor_reports_every_problem_at_once(tmp_path: Path, monkeypatch:
 # -- doctor: the slash-commands check against a stand-in for Discord's API ------------------------------
 
 
-REGISTERED = [{"name": "ask", "description": "Ask a question"}, {"name": "routine", "description": "Run a routine"}]
+REGISTERED = [
+    {"name": "ask", "description": "Ask a question"},
+    {"name": "routine", "description": "Run a routine"},
+]
 
 
 @pytest.fixture
@@ -266,14 +285,18 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
         yield fake
 
 
-async def test_slash_commands_listed_when_registered(good: Settings, fake_discord: FakeDiscord) -> None:
+async def test_slash_commands_listed_when_registered(
+    good: Settings, fake_discord: FakeDiscord
+) -> None:
     check = by_name(await doctor(good))["slash commands"]
     assert check.ok is True
     assert check.message == "2 registered globally: /ask, /routine"
     assert ("GET", f"/api/v10/applications/{BOT_ID}/commands") in fake_discord.rest
 
 
-async def test_slash_commands_checked_in_the_dev_guild_when_set(good: Settings, fake_discord: FakeDiscord) -> None:
+async def test_slash_commands_checked_in_the_dev_guild_when_set(
+    good: Settings, fake_discord: FakeDiscord
+) -> None:
     fake_discord.guilds.add(555)  # the bot is in that server, and its commands are there
     fake_discord.set_commands(REGISTERED, guild=555)
     check = by_name(await doctor(replace(good, dev_guild=555)))["slash commands"]
@@ -281,7 +304,9 @@ async def test_slash_commands_checked_in_the_dev_guild_when_set(good: Settings, 
     assert ("GET", f"/api/v10/applications/{BOT_ID}/guilds/555/commands") in fake_discord.rest
 
 
-async def test_no_slash_commands_registered_is_a_failure_with_a_fix(good: Settings, fake_discord: FakeDiscord) -> None:
+async def test_no_slash_commands_registered_is_a_failure_with_a_fix(
+    good: Settings, fake_discord: FakeDiscord
+) -> None:
     fake_discord.set_commands([])
     checks = await doctor(good)
     check = by_name(checks)["slash commands"]
@@ -297,13 +322,19 @@ async def test_a_revoked_token_is_reported(good: Settings, fake_discord: FakeDis
     assert TOKEN not in format_checks([check])
 
 
-async def test_a_dev_guild_the_bot_is_not_in_is_reported(good: Settings, fake_discord: FakeDiscord) -> None:
-    assert 555 not in fake_discord.guilds  # Discord answers 403 Missing Access for a server the bot is not in
+async def test_a_dev_guild_the_bot_is_not_in_is_reported(
+    good: Settings, fake_discord: FakeDiscord
+) -> None:
+    assert (
+        555 not in fake_discord.guilds
+    )  # Discord answers 403 Missing Access for a server the bot is not in
     check = by_name(await doctor(replace(good, dev_guild=555)))["slash commands"]
     assert check.ok is False and "cannot see server 555" in check.message
 
 
-async def test_slash_commands_offline_is_could_not_check(good: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_slash_commands_offline_is_could_not_check(
+    good: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as s:  # a port on which nothing listens
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -314,7 +345,9 @@ async def test_slash_commands_offline_is_could_not_check(good: Settings, monkeyp
     assert doctor_exit_code(checks) == 0
 
 
-async def test_slash_commands_check_never_hangs(good: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_slash_commands_check_never_hangs(
+    good: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(3600)  # accept the connection, never answer
 
@@ -395,7 +428,9 @@ async def test_backup_leaves_out_a_transaction_still_open(tmp_path: Path) -> Non
     db = await make_live_database(live, rows=10)
     await db.conn.execute("BEGIN IMMEDIATE")  # another connection holds the write lock...
     await db.conn.execute("INSERT INTO ticks (payload) VALUES ('uncommitted')")
-    copy = await asyncio.wait_for(backup(live, tmp_path / "copy.db"), 10)  # ...and the backup is not blocked
+    copy = await asyncio.wait_for(
+        backup(live, tmp_path / "copy.db"), 10
+    )  # ...and the backup is not blocked
     await db.conn.execute("COMMIT")
     await db.close()
     verdict, ids = read_copy(copy)
@@ -408,7 +443,9 @@ async def test_backup_is_one_self_contained_file(tmp_path: Path) -> None:
     copy = await backup(live, tmp_path / "copy.db")
     await db.close()
     assert not Path(str(copy) + "-wal").exists()
-    assert copy.read_bytes()[18:20] == b"\x01\x01"  # rollback journal, not WAL: one file to move around
+    assert (
+        copy.read_bytes()[18:20] == b"\x01\x01"
+    )  # rollback journal, not WAL: one file to move around
     reopened = await Database.open(copy)  # and the bot opens it as its database
     try:
         row = await reopened.fetchone("SELECT COUNT(*) FROM ticks")
@@ -431,7 +468,9 @@ async def test_backup_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
     finally:
         await db.close()
     assert read_copy(dest) == ("ok", [1, 2, 3, 4])
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no partial files left
+    assert (
+        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    )  # no partial files left
 
 
 async def test_backup_of_a_missing_database_creates_nothing(tmp_path: Path) -> None:
@@ -462,8 +501,17 @@ def test_invite_url_has_exactly_the_scopes_and_permissions() -> None:
     query = parse_qs(url.query)
     assert query["client_id"] == [str(BOT_ID)]
     assert sorted(query["scope"][0].split()) == ["applications.commands", "bot"]
-    view_channel, send_messages, embed_links, read_history, send_in_threads = 1 << 10, 1 << 11, 1 << 14, 1 << 16, 1 << 38
-    assert int(query["permissions"][0]) == view_channel | send_messages | embed_links | read_history | send_in_threads
+    view_channel, send_messages, embed_links, read_history, send_in_threads = (
+        1 << 10,
+        1 << 11,
+        1 << 14,
+        1 << 16,
+        1 << 38,
+    )
+    assert (
+        int(query["permissions"][0])
+        == view_channel | send_messages | embed_links | read_history | send_in_threads
+    )
 
 
 def test_client_id_comes_from_the_token() -> None:
@@ -515,16 +563,22 @@ async def test_heartbeat_loop_touches_only_while_alive(tmp_path: Path) -> None:
 
     ticks = iter(alive)
     with pytest.raises(Done):
-        await heartbeat_loop(path, alive=lambda: next(ticks), clock=lambda: now[0], sleep=fake_sleep, interval=30)
+        await heartbeat_loop(
+            path, alive=lambda: next(ticks), clock=lambda: now[0], sleep=fake_sleep, interval=30
+        )
     # Not ready yet: no file; then fresh twice; then it ages once the bot stops being alive.
     assert stamps == [None, 0.0, 0.0, 30.0, 60.0]
 
 
 def run_healthcheck(database: Path, at: datetime) -> int:
-    return healthcheck_main(["healthcheck"], environ={"LOWBACK_DATABASE": str(database)}, clock=lambda: at)
+    return healthcheck_main(
+        ["healthcheck"], environ={"LOWBACK_DATABASE": str(database)}, clock=lambda: at
+    )
 
 
-def test_healthcheck_passes_only_with_a_fresh_heartbeat(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_healthcheck_passes_only_with_a_fresh_heartbeat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     database = tmp_path / "lowback.db"
     assert run_healthcheck(database, NOW) == 1
     assert "unhealthy: no heartbeat" in capsys.readouterr().out

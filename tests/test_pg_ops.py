@@ -7,12 +7,12 @@ import shutil
 import socket
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from backends import NO_SERVER, SERVER, fresh_postgres
+
 from bot.ops import check_database
 from bot.settings import PostgresURL
 from bot.store.data_rights import export_person
@@ -23,14 +23,18 @@ from bot.store.routines import RoutineSessionsRepo
 from bot.store.unanswered import UnansweredRepo
 
 needs_server = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
-NOW = datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 LOWBACK = [sys.executable, "-m", "bot"]
 
 
-def lowback(args: list[str], database: Path | PostgresURL, cwd: Path) -> subprocess.CompletedProcess:
+def lowback(
+    args: list[str], database: Path | PostgresURL, cwd: Path
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["LOWBACK_DATABASE"] = database.url if isinstance(database, PostgresURL) else str(database)
-    return subprocess.run(LOWBACK + args, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        LOWBACK + args, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
 
 
 @pytest.fixture
@@ -48,9 +52,14 @@ def closed_port() -> int:
 
 
 async def test_doctor_names_an_unreachable_server_in_one_line_and_how_to_fix_it() -> None:
-    check = await check_database(PostgresURL(f"postgresql://bot:s3cret@127.0.0.1:{closed_port()}/lowback"))
+    check = await check_database(
+        PostgresURL(f"postgresql://bot:s3cret@127.0.0.1:{closed_port()}/lowback")
+    )
     assert check.ok is False
-    assert "cannot connect to the PostgreSQL database at postgresql://bot:***@127.0.0.1" in check.message
+    assert (
+        "cannot connect to the PostgreSQL database at postgresql://bot:***@127.0.0.1"
+        in check.message
+    )
     assert "no server answers there" in check.message
     assert "s3cret" not in check.message + check.fix and "\n" not in check.message
     assert "LOWBACK_DATABASE" in check.fix
@@ -71,11 +80,15 @@ async def test_doctor_reports_server_version_and_schema_version(pg: PostgresURL)
     try:
         assert "lowback_doctor_probe" not in await db.tables()
         async with db.transaction() as conn:
-            await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_x.sql', 'x')")
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_x.sql', 'x')"
+            )
     finally:
         await db.close()
     future = await check_database(pg)
-    assert future.ok is False and "newer version of lowback-bot (schema version 999" in future.message
+    assert (
+        future.ok is False and "newer version of lowback-bot (schema version 999" in future.message
+    )
 
 
 @needs_server
@@ -115,7 +128,9 @@ async def fill_sqlite(path: Path) -> None:
 
 
 @needs_server
-async def test_migrate_db_copies_everything_checks_it_and_the_bot_carries_on(pg: PostgresURL, tmp_path: Path) -> None:
+async def test_migrate_db_copies_everything_checks_it_and_the_bot_carries_on(
+    pg: PostgresURL, tmp_path: Path
+) -> None:
     source = tmp_path / "lowback.db"
     await fill_sqlite(source)
     done = lowback(["migrate-db", "--to", pg.url], source, tmp_path)
@@ -141,16 +156,24 @@ async def test_migrate_db_copies_everything_checks_it_and_the_bot_carries_on(pg:
 
     again = lowback(["migrate-db", "--to", pg.url], source, tmp_path)
     assert again.returncode == 1
-    assert again.stderr.startswith("Nothing was moved: ") and "already holds lowback-bot data" in again.stderr
+    assert (
+        again.stderr.startswith("Nothing was moved: ")
+        and "already holds lowback-bot data" in again.stderr
+    )
 
 
 def test_migrate_db_wants_a_postgresql_url(tmp_path: Path) -> None:
-    done = lowback(["migrate-db", "--to", "mysql://root@localhost/lowback"], tmp_path / "x.db", tmp_path)
+    done = lowback(
+        ["migrate-db", "--to", "mysql://root@localhost/lowback"], tmp_path / "x.db", tmp_path
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "Configuration problem: --to must be a file path (SQLite) or a postgresql://user@host/dbname URL, "
         "not a mysql:// URL"
     ]
-    missing = lowback(["migrate-db", "--to", f"postgresql://postgres@127.0.0.1:{closed_port()}/x"], tmp_path / "none.db",
-                      tmp_path)
+    missing = lowback(
+        ["migrate-db", "--to", f"postgresql://postgres@127.0.0.1:{closed_port()}/x"],
+        tmp_path / "none.db",
+        tmp_path,
+    )
     assert missing.returncode == 1 and "there is no SQLite database at" in missing.stderr

@@ -50,7 +50,11 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 
 async def client(limiter: RestLimiter) -> discord.Client:
-    bot = discord.Client(intents=discord.Intents.none(), http_trace=limiter_trace(limiter), max_ratelimit_timeout=30.0)
+    bot = discord.Client(
+        intents=discord.Intents.none(),
+        http_trace=limiter_trace(limiter),
+        max_ratelimit_timeout=30.0,
+    )
     await bot.login(TOKEN)
     return bot
 
@@ -61,7 +65,9 @@ async def due(db: Database, clock: FakeClock) -> None:
         await service.on(user_id, "Europe/London", "7:30")
 
 
-async def test_one_request_per_reminder_once_the_dm_channel_is_known(db: Database, fake: FakeDiscord) -> None:
+async def test_one_request_per_reminder_once_the_dm_channel_is_known(
+    db: Database, fake: FakeDiscord
+) -> None:
     clock = FakeClock("2026-03-02T06:00:00+00:00")
     await due(db, clock)
     mono = Monotonic()
@@ -80,13 +86,17 @@ async def test_one_request_per_reminder_once_the_dm_channel_is_known(db: Databas
         await bot.close()
     assert not [p for m, p in first_day + second_day if m == "GET"]  # nobody is fetched
     assert len(first_day) == 2 * len(PEOPLE)  # open the DM, post
-    assert [m for m, p in second_day] == ["POST"] * len(PEOPLE) and all(p.endswith("/messages") for _, p in second_day)
+    assert [m for m, p in second_day] == ["POST"] * len(PEOPLE) and all(
+        p.endswith("/messages") for _, p in second_day
+    )
     assert len(fake.delivered()) == 2 * len(PEOPLE)
     schedule = await ReminderStore(db).get_schedule(PEOPLE[0])
     assert schedule is not None and schedule.dm_channel_id == fake.dm_channels[PEOPLE[0]]
 
 
-async def test_a_global_429_is_handled_once_with_its_retry_after(db: Database, fake: FakeDiscord) -> None:
+async def test_a_global_429_is_handled_once_with_its_retry_after(
+    db: Database, fake: FakeDiscord
+) -> None:
     clock = FakeClock("2026-03-02T06:00:00+00:00")
     await due(db, clock)
     mono = Monotonic()
@@ -107,7 +117,9 @@ async def test_a_global_429_is_handled_once_with_its_retry_after(db: Database, f
     for user_id in PEOPLE:
         [row] = await ReminderStore(db).deliveries(user_id)
         assert row.status == "pending" and row.retry_at is not None
-        assert (row.retry_at - row.due_at).total_seconds() >= 45.0  # tried again after retry_after, not sooner
+        assert (
+            row.retry_at - row.due_at
+        ).total_seconds() >= 45.0  # tried again after retry_after, not sooner
 
 
 async def test_the_limiter_keeps_every_second_under_discords_global_limit() -> None:
@@ -132,4 +144,6 @@ async def test_background_requests_back_off_long_before_the_invalid_request_ban(
     await limiter.acquire(False)
     assert mono.t < 1.0  # a person waiting for an answer still gets one
     await limiter.acquire(True)
-    assert mono.t >= 600.0 and limiter.invalid_recently() == 0  # reminders waited for the count to fall
+    assert (
+        mono.t >= 600.0 and limiter.invalid_recently() == 0
+    )  # reminders waited for the count to fall

@@ -21,7 +21,9 @@ def test_nothing_or_blank_is_the_default_sqlite_file() -> None:
     assert database("   ") == default_database()
 
 
-@pytest.mark.parametrize("value", ["/var/lib/lowback/lowback.db", "data/bot.db", "C:\\bots\\lowback.db", ":memory:"])
+@pytest.mark.parametrize(
+    "value", ["/var/lib/lowback/lowback.db", "data/bot.db", "C:\\bots\\lowback.db", ":memory:"]
+)
 def test_a_path_is_a_sqlite_file(value: str) -> None:
     assert database(value) == Path(value)
 
@@ -73,7 +75,11 @@ def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["LOWBACK_DATABASE"] = "mysql://root@127.0.0.1:3306/lowback"
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        [sys.executable, "-m", "bot", "progress", "--set", "3"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
         timeout=60,
     )
     assert result.returncode == 2
@@ -98,7 +104,12 @@ def test_no_shard_settings_is_one_unsharded_process() -> None:
 
 @pytest.mark.parametrize(
     ("value", "ids", "text"),
-    [("0-3", (0, 1, 2, 3), "0-3"), ("4-7", (4, 5, 6, 7), "4-7"), ("0,2, 5-6", (0, 2, 5, 6), "0,2,5,6"), ("7", (7,), "7")],
+    [
+        ("0-3", (0, 1, 2, 3), "0-3"),
+        ("4-7", (4, 5, 6, 7), "4-7"),
+        ("0,2, 5-6", (0, 2, 5, 6), "0,2,5,6"),
+        ("7", (7,), "7"),
+    ],
 )
 def test_lowback_shards_takes_ids_and_ranges(value: str, ids: tuple[int, ...], text: str) -> None:
     settings = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": value})
@@ -106,10 +117,24 @@ def test_lowback_shards_takes_ids_and_ranges(value: str, ids: tuple[int, ...], t
 
 
 def test_each_process_of_a_split_bot_keeps_its_own_heartbeat(tmp_path: Path) -> None:
-    first = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "0-3", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
-    second = shards({"LOWBACK_SHARD_COUNT": "8", "LOWBACK_SHARDS": "4-7", "LOWBACK_DATABASE": str(tmp_path / "x.db")})
+    first = shards(
+        {
+            "LOWBACK_SHARD_COUNT": "8",
+            "LOWBACK_SHARDS": "0-3",
+            "LOWBACK_DATABASE": str(tmp_path / "x.db"),
+        }
+    )
+    second = shards(
+        {
+            "LOWBACK_SHARD_COUNT": "8",
+            "LOWBACK_SHARDS": "4-7",
+            "LOWBACK_DATABASE": str(tmp_path / "x.db"),
+        }
+    )
     assert first.state_base != second.state_base and first.state_base.parent == tmp_path
-    pg = shards({"LOWBACK_DATABASE": "postgresql://bot@db/lowback", "LOWBACK_STATE_DIR": str(tmp_path)})
+    pg = shards(
+        {"LOWBACK_DATABASE": "postgresql://bot@db/lowback", "LOWBACK_STATE_DIR": str(tmp_path)}
+    )
     assert pg.state_base == tmp_path / "lowback-postgresql"
 
 
@@ -117,7 +142,10 @@ def test_each_process_of_a_split_bot_keeps_its_own_heartbeat(tmp_path: Path) -> 
     ("environ", "message"),
     [
         ({"LOWBACK_SHARDS": "0-3"}, "LOWBACK_SHARDS needs LOWBACK_SHARD_COUNT"),
-        ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "2-5"}, "names shard 5, but with LOWBACK_SHARD_COUNT=4 the ids are 0 to 3"),
+        (
+            {"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "2-5"},
+            "names shard 5, but with LOWBACK_SHARD_COUNT=4 the ids are 0 to 3",
+        ),
         ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "3-1"}, "runs backwards"),
         ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "0-1,1"}, "names a shard twice"),
         ({"LOWBACK_SHARD_COUNT": "4", "LOWBACK_SHARDS": "first"}, "ids and ranges like 0-3"),
@@ -142,7 +170,11 @@ def test_a_postgresql_url_is_never_taken_for_a_path(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["LOWBACK_DATABASE"] = f"postgresql://postgres@127.0.0.1:{port}/lowback"
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "progress", "--set", "3"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        [sys.executable, "-m", "bot", "progress", "--set", "3"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
         timeout=60,
     )
     assert result.returncode == 1

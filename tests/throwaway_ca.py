@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def make_cert(folder: Path, names: Iterable[str] = ("discord.com", "gateway.discord.gg", "localhost")) -> None:
+def make_cert(
+    folder: Path, names: Iterable[str] = ("discord.com", "gateway.discord.gg", "localhost")
+) -> None:
     """Write ``ca.pem`` (a throwaway CA), ``cert.pem`` and ``key.pem`` (a server certificate for
     ``names`` and 127.0.0.1, signed by it), valid one day, with the ``openssl`` command. The CA's
     key is thrown away, so it can sign nothing else."""
@@ -32,14 +34,55 @@ def make_cert(folder: Path, names: Iterable[str] = ("discord.com", "gateway.disc
         def openssl(*args: str) -> None:
             subprocess.run(["openssl", *args], check=True, capture_output=True)
 
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=lowback fake Discord CA",
-                "-keyout", str(work / "ca.key"), "-out", str(folder / "ca.pem"),
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=discord.com",
-                "-keyout", str(folder / "key.pem"), "-out", str(work / "server.csr"))
-        openssl("x509", "-req", "-in", str(work / "server.csr"), "-days", "1", "-set_serial", str(secrets.randbits(63)),
-                "-CA", str(folder / "ca.pem"), "-CAkey", str(work / "ca.key"),
-                "-extfile", str(work / "server.ext"), "-out", str(folder / "cert.pem"))
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=lowback fake Discord CA",
+            "-keyout",
+            str(work / "ca.key"),
+            "-out",
+            str(folder / "ca.pem"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        )
+        openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=discord.com",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(work / "server.csr"),
+        )
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            str(work / "server.csr"),
+            "-days",
+            "1",
+            "-set_serial",
+            str(secrets.randbits(63)),
+            "-CA",
+            str(folder / "ca.pem"),
+            "-CAkey",
+            str(work / "ca.key"),
+            "-extfile",
+            str(work / "server.ext"),
+            "-out",
+            str(folder / "cert.pem"),
+        )
     (folder / "key.pem").chmod(0o600)
 
 

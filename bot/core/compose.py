@@ -44,7 +44,9 @@ def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool)
         return f"**Your step:** this is your step right now ({name}). Stay here until it is easy and pain-free."
     if topic.step > person_step:
         first = (
-            f"step {person_step}" if topic.step - person_step == 1 else f"steps {person_step} to {topic.step - 1}"
+            f"step {person_step}"
+            if topic.step - person_step == 1
+            else f"steps {person_step} to {topic.step - 1}"
         )
         return (
             f"**Your step:** you're on {name}. Step {topic.step} comes later: first work through {first}, "
@@ -78,7 +80,11 @@ def topic_reply(
             lead = "If a move hurts your low back, stop it and do this instead."
         body_parts.insert(0, f"*{lead}*")
         fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
-    line = None if match is not None and match.intent else step_line(kb, topic, person_step, known=known_person)
+    line = (
+        None
+        if match is not None and match.intent
+        else step_line(kb, topic, person_step, known=known_person)
+    )
     if line:
         body_parts.append(line)
     if topic.dose:
@@ -118,7 +124,11 @@ def topic_reply(
 
 
 def clarify_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
-    cands = tuple(Candidate(c.topic, kb.topics[c.topic].title, c.score) for c in match.candidates if c.topic in kb.topics)
+    cands = tuple(
+        Candidate(c.topic, kb.topics[c.topic].title, c.score)
+        for c in match.candidates
+        if c.topic in kb.topics
+    )
     lines = [f"**{i}.** {c.title}: {kb.topics[c.topic].summary}" for i, c in enumerate(cands, 1)]
     return Reply(
         kind="clarify",
@@ -133,7 +143,11 @@ def clarify_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
 
 
 def can_help_with(kb: KnowledgeBase) -> str:
-    steps = " → ".join(kb.step_topic(s).title.split(":", 1)[-1].strip() for s in range(1, kb.max_step + 1) if kb.step_topic(s))
+    steps = " → ".join(
+        kb.step_topic(s).title.split(":", 1)[-1].strip()
+        for s in range(1, kb.max_step + 1)
+        if kb.step_topic(s)
+    )
     return (
         "• why low back pain often starts at the hips (tight psoas, sleepy glutes, sitting)\n"
         f"• the four-step glute progression: {steps}\n"
@@ -157,7 +171,9 @@ def no_match_reply(kb: KnowledgeBase, match: MatchResult | None = None) -> Reply
     cands = ()
     if match is not None and gap is None:
         cands = tuple(
-            Candidate(c.topic, kb.topics[c.topic].title, c.score) for c in match.candidates[:3] if c.topic in kb.topics
+            Candidate(c.topic, kb.topics[c.topic].title, c.score)
+            for c in match.candidates[:3]
+            if c.topic in kb.topics
         )
     return Reply(
         kind="no_match",
@@ -177,7 +193,9 @@ def red_flag_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
         kind="red_flag",
         title=group.title,
         body=group.answer.strip(),
-        fields=(Field("Warning signs that need a clinician", bullets(kb.safety.warning_signs)),) if group.show_signs else (),
+        fields=(Field("Warning signs that need a clinician", bullets(kb.safety.warning_signs)),)
+        if group.show_signs
+        else (),
         footer=kb.safety.disclaimer if group.show_signs else None,
         score=1.0,
         private=True,
@@ -191,18 +209,26 @@ def empty_reply(kb: KnowledgeBase) -> Reply:
         title="Ask me a question",
         body=(
             "I didn't find a question in that. Ask me about your low back in your own words, for example "
-            "*\"how do I do the booty flex?\"* or *\"can I still deadlift?\"*."
+            '*"how do I do the booty flex?"* or *"can I still deadlift?"*.'
         ),
         fields=(Field("What I can help with", can_help_with(kb)),),
         footer=kb.safety.disclaimer,
     )
 
 
-def reply_for(kb: KnowledgeBase, match: MatchResult, *, person_step: int = 1, known_person: bool = False) -> Reply:
+def reply_for(
+    kb: KnowledgeBase, match: MatchResult, *, person_step: int = 1, known_person: bool = False
+) -> Reply:
     if match.kind == "red_flag":
         return red_flag_reply(kb, match)
     if match.kind == "answer" and match.topic in kb.topics:
-        return topic_reply(kb, kb.topics[match.topic], person_step=person_step, known_person=known_person, match=match)
+        return topic_reply(
+            kb,
+            kb.topics[match.topic],
+            person_step=person_step,
+            known_person=known_person,
+            match=match,
+        )
     if match.kind == "clarify":
         return clarify_reply(kb, match)
     if match.kind == "no_match" and not match.words and match.gap is None:

@@ -26,4 +26,7 @@ class KnowledgeError(Exception):
 
     def __init__(self, issues: list[KBIssue]):
         self.issues = list(issues)
-        super().__init__(f"{len(self.issues)} problem(s) in the knowledge base:\n" + "\n".join(map(str, self.issues)))
+        super().__init__(
+            f"{len(self.issues)} problem(s) in the knowledge base:\n"
+            + "\n".join(map(str, self.issues))
+        )

@@ -15,7 +15,9 @@ from typing import Any
 from bot.core.matching import Matcher, MatchResult
 
 OUTCOMES = ("red_flag", "no_match")
-EMERGENCY_KINDS = frozenset({"crisis", "saddle_numbness", "bladder_bowel", "leg_weakness", "visceral"})
+EMERGENCY_KINDS = frozenset(
+    {"crisis", "saddle_numbness", "bladder_bowel", "leg_weakness", "visceral"}
+)
 ITEM_KEYS = {"q", "expect", "source", "note", "kind", "fright", "scope", "hyperbole"}
 
 
@@ -57,7 +59,9 @@ class Item:
 class Report:
     total: int = 0
     passed: int = 0
-    by: dict[str, list[int]] = field(default_factory=lambda: {"topics": [0, 0], "red_flag": [0, 0], "no_match": [0, 0]})
+    by: dict[str, list[int]] = field(
+        default_factory=lambda: {"topics": [0, 0], "red_flag": [0, 0], "no_match": [0, 0]}
+    )
     false_red_flags: int = 0
     not_red_flags: int = 0  # questions that were not red flags: the false-alarm denominator
     caught_by_net: int = 0  # red flags the rules missed and the learned second net caught
@@ -74,7 +78,11 @@ class Report:
         return passed / total if total else 1.0
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"total": self.total, "passed": self.passed, "accuracy": round(self.accuracy, 4)}
+        out: dict[str, Any] = {
+            "total": self.total,
+            "passed": self.passed,
+            "accuracy": round(self.accuracy, 4),
+        }
         for key, (total, passed) in self.by.items():
             out[key] = {"total": total, "passed": passed}
             out[key]["interval"] = [round(x, 4) for x in wilson(passed, total)]
@@ -82,7 +90,9 @@ class Report:
         out["not_red_flags"] = self.not_red_flags
         out["caught_by_net"] = self.caught_by_net
         out["false_by_net"] = self.false_by_net
-        out["red_flag_kinds"] = {k: {"total": t, "caught": c} for k, (t, c) in sorted(self.by_kind.items())}
+        out["red_flag_kinds"] = {
+            k: {"total": t, "caught": c} for k, (t, c) in sorted(self.by_kind.items())
+        }
         out["misses"] = self.misses
         return out
 
@@ -94,26 +104,44 @@ class Report:
     def table(self) -> str:
         lines = [f"{'outcome':<10} {'passed':>7} {'total':>6} {'share':>7}  95% interval"]
         for key, (total, passed) in self.by.items():
-            lines.append(f"{key:<10} {passed:>7} {total:>6} {self.share(key):>7.1%}  {_interval(passed, total)}")
-        lines.append(f"{'overall':<10} {self.passed:>7} {self.total:>6} {self.accuracy:>7.1%}  "
-                     f"{_interval(self.passed, self.total)}")
+            lines.append(
+                f"{key:<10} {passed:>7} {total:>6} {self.share(key):>7.1%}  {_interval(passed, total)}"
+            )
+        lines.append(
+            f"{'overall':<10} {self.passed:>7} {self.total:>6} {self.accuracy:>7.1%}  "
+            f"{_interval(self.passed, self.total)}"
+        )
         rate = self.false_red_flags / self.not_red_flags if self.not_red_flags else 0.0
-        lines.append(f"red flags raised on questions that were not red flags: {self.false_red_flags}"
-                     + (f" of {self.not_red_flags} ({rate:.1%}, 95% up to "
-                        f"{wilson(self.false_red_flags, self.not_red_flags)[1]:.1%})" if self.not_red_flags else ""))
+        lines.append(
+            f"red flags raised on questions that were not red flags: {self.false_red_flags}"
+            + (
+                f" of {self.not_red_flags} ({rate:.1%}, 95% up to "
+                f"{wilson(self.false_red_flags, self.not_red_flags)[1]:.1%})"
+                if self.not_red_flags
+                else ""
+            )
+        )
         if self.caught_by_net or self.false_by_net:
-            lines.append(f"of which by the second net (meaning, not rules): {self.caught_by_net} red flags caught, "
-                         f"{self.false_by_net} false alarms")
+            lines.append(
+                f"of which by the second net (meaning, not rules): {self.caught_by_net} red flags caught, "
+                f"{self.false_by_net} false alarms"
+            )
         if self.by_kind:
             lines.append("")
-            lines.append(f"{'red-flag kind':<22} {'caught':>7} {'total':>6} {'recall':>7}  95% interval")
+            lines.append(
+                f"{'red-flag kind':<22} {'caught':>7} {'total':>6} {'recall':>7}  95% interval"
+            )
             for kind, (total, caught) in sorted(self.by_kind.items()):
                 mark = " *" if kind in EMERGENCY_KINDS else ""
-                lines.append(f"{kind + mark:<22} {caught:>7} {total:>6} {caught / total:>7.1%}  {_interval(caught, total)}")
+                lines.append(
+                    f"{kind + mark:<22} {caught:>7} {total:>6} {caught / total:>7.1%}  {_interval(caught, total)}"
+                )
             total, caught = self.emergency()
             if total:
-                lines.append(f"{'* cannot wait, all':<22} {caught:>7} {total:>6} {caught / total:>7.1%}  "
-                             f"{_interval(caught, total)}")
+                lines.append(
+                    f"{'* cannot wait, all':<22} {caught:>7} {total:>6} {caught / total:>7.1%}  "
+                    f"{_interval(caught, total)}"
+                )
         if self.misses:
             lines.append("")
             lines.append(f"{len(self.misses)} misses:")
@@ -142,11 +170,19 @@ def parse_items(data: Any, name: str = "questions") -> list[Item]:
         expect = raw.get("expect")
         if isinstance(expect, str):
             expect = [expect]
-        if not isinstance(expect, list) or not expect or not all(isinstance(e, str) and e for e in expect):
-            raise EvalFileError(f"{where} ({q[:40]!r}): expect must be a topic id, a list of them, red_flag or no_match")
+        if (
+            not isinstance(expect, list)
+            or not expect
+            or not all(isinstance(e, str) and e for e in expect)
+        ):
+            raise EvalFileError(
+                f"{where} ({q[:40]!r}): expect must be a topic id, a list of them, red_flag or no_match"
+            )
         kind = raw.get("kind")
         if kind is not None and (not isinstance(kind, str) or "red_flag" not in expect):
-            raise EvalFileError(f"{where} ({q[:40]!r}): kind is text, and only for red_flag questions")
+            raise EvalFileError(
+                f"{where} ({q[:40]!r}): kind is text, and only for red_flag questions"
+            )
         items.append(Item(q, tuple(expect), i, kind))
     return items
 
@@ -169,7 +205,9 @@ def evaluate(matcher: Matcher, items: list[Item], *, unknown_ids: bool = True) -
         for item in items:
             bad = [e for e in item.expect if e not in known]
             if bad:
-                raise EvalFileError(f"item {item.index} ({item.q[:40]!r}): unknown topic id(s) {', '.join(bad)}")
+                raise EvalFileError(
+                    f"item {item.index} ({item.q[:40]!r}): unknown topic id(s) {', '.join(bad)}"
+                )
     report = Report()
     for item in items:
         result = matcher.match(item.q)
@@ -180,7 +218,9 @@ def evaluate(matcher: Matcher, items: list[Item], *, unknown_ids: bool = True) -
             report.passed += 1
             report.by[item.category][1] += 1
         else:
-            report.misses.append({"q": item.q, "expect": list(item.expect), "got": got_label(result)})
+            report.misses.append(
+                {"q": item.q, "expect": list(item.expect), "got": got_label(result)}
+            )
         by_net = result.red_flag is not None and result.red_flag.kind.startswith("net:")
         if "red_flag" not in item.expect:
             report.not_red_flags += 1

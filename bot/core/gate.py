@@ -78,20 +78,24 @@ def leading_literals(pattern: str) -> frozenset[str] | None:
         m = _LEADING_WORD.match(rest)
         if m is None:
             break
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     m = _PLAIN.match(rest)
-    if m is not None and len(m.group(0).strip()) >= MIN_LITERAL and not rest[m.end():m.end() + 1] in ("?", "*", "{", "|"):
+    if (
+        m is not None
+        and len(m.group(0).strip()) >= MIN_LITERAL
+        and rest[m.end() : m.end() + 1] not in ("?", "*", "{", "|")
+    ):
         return frozenset({m.group(0)})
     if rest.startswith("("):
         depth, i = 0, 0
-        for i, ch in enumerate(rest):
+        for i, ch in enumerate(rest):  # noqa: B007 (the closing index is read after the loop)
             if ch == "(":
                 depth += 1
             elif ch == ")":
                 depth -= 1
                 if depth == 0:
                     break
-        inner, after = rest[1:i], rest[i + 1:i + 2]
+        inner, after = rest[1:i], rest[i + 1 : i + 2]
         if after in ("?", "*", "{") or inner.startswith("?"):
             return None
         options = inner.split("|")
@@ -157,12 +161,14 @@ def remember_expressions(known: dict[str, tuple[str, ...] | None]) -> None:
 class Gated:
     """One expression, compiled on first use, and the literals that let a text skip it."""
 
-    __slots__ = ("source", "_regex", "gate")
+    __slots__ = ("_regex", "gate", "source")
 
     def __init__(self, pattern: str, wrap: bool = False, gate: Any = _UNKNOWN):
         self.source = r"\b(?:" + pattern + r")\b" if wrap else pattern
         self._regex: re.Pattern[str] | None = None
-        self.gate = (leading_literals(pattern) or required_literals(pattern)) if gate is _UNKNOWN else gate
+        self.gate = (
+            (leading_literals(pattern) or required_literals(pattern)) if gate is _UNKNOWN else gate
+        )
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -195,7 +201,7 @@ class GatedSet:
     """Several gated expressions, indexed by their literals: ``candidates(present)`` gives, in
     order, only those a text can match, with one set intersection instead of a test per expression."""
 
-    __slots__ = ("parts", "_always", "_by_literal", "_keys")
+    __slots__ = ("_always", "_by_literal", "_keys", "parts")
 
     def __init__(self, parts: Iterable[Gated]):
         self.parts = tuple(parts)
@@ -219,7 +225,7 @@ class GatedSet:
 class Concept:
     """A vocabulary: several expressions, each matched as whole words, each gated on its own."""
 
-    __slots__ = ("name", "parts", "_set")
+    __slots__ = ("_set", "name", "parts")
 
     def __init__(self, name: str, patterns: Iterable[str]):
         self.name = name
@@ -256,7 +262,7 @@ class Literals:
 
     def present_in(self, text: str) -> frozenset[str]:
         """The literals that occur in the text, exactly as ``lit in text`` would say."""
-        trigrams = {text[i:i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}
+        trigrams = {text[i : i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}
         return frozenset(
             lit for tg in self._keys & trigrams for lit in self._by_trigram[tg] if lit in text
         )

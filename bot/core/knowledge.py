@@ -196,11 +196,15 @@ class _Checker:
     def keys(self, item: dict, allowed: set[str], required: set[str], topic: str | None) -> None:
         for key in item:
             if key not in allowed:
-                self.add(topic, str(key), "unknown key (allowed: " + ", ".join(sorted(allowed)) + ")")
+                self.add(
+                    topic, str(key), "unknown key (allowed: " + ", ".join(sorted(allowed)) + ")"
+                )
         for key in sorted(required - set(item)):
             self.add(topic, key, "missing required field")
 
-    def text(self, item: dict, key: str, topic: str | None, *, limit: int, required: bool = True) -> str | None:
+    def text(
+        self, item: dict, key: str, topic: str | None, *, limit: int, required: bool = True
+    ) -> str | None:
         value = item.get(key)
         if value is None:
             return None
@@ -229,8 +233,12 @@ class _Checker:
         out = []
         for i, entry in enumerate(value):
             if isinstance(entry, bool):
-                self.add(topic, f"{key}[{i}]", "expected text, got true/false (YAML reads bare yes/no/on/off "
-                         "as true/false: put the word in quotes)")
+                self.add(
+                    topic,
+                    f"{key}[{i}]",
+                    "expected text, got true/false (YAML reads bare yes/no/on/off "
+                    "as true/false: put the word in quotes)",
+                )
                 continue
             if not isinstance(entry, (str, int, float)) or not str(entry).strip():
                 self.add(topic, f"{key}[{i}]", f"expected non-empty text, got {_type_name(entry)}")
@@ -247,9 +255,14 @@ class _Checker:
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 # libyaml's C parser where PyYAML was built with it (about ten times faster), else the pure-Python one.
@@ -298,12 +311,26 @@ def load_knowledge(directory: str | Path, *, parse: ParseYaml | None = None) -> 
             size = path.stat().st_size
             total += size
             if size > MAX_FILE_BYTES:
-                issues.append(KBIssue(rel, None, None, f"is {size:,} bytes; a knowledge file may have at most "
-                                      f"{MAX_FILE_BYTES:,} (split it into smaller files)"))
+                issues.append(
+                    KBIssue(
+                        rel,
+                        None,
+                        None,
+                        f"is {size:,} bytes; a knowledge file may have at most "
+                        f"{MAX_FILE_BYTES:,} (split it into smaller files)",
+                    )
+                )
                 continue
             if total > MAX_TOTAL_BYTES:
-                issues.append(KBIssue(rel, None, None, f"brings the knowledge base to {total:,} bytes; the limit "
-                                      f"is {MAX_TOTAL_BYTES:,} in all"))
+                issues.append(
+                    KBIssue(
+                        rel,
+                        None,
+                        None,
+                        f"brings the knowledge base to {total:,} bytes; the limit "
+                        f"is {MAX_TOTAL_BYTES:,} in all",
+                    )
+                )
                 continue
             texts[rel] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -313,7 +340,10 @@ def load_knowledge(directory: str | Path, *, parse: ParseYaml | None = None) -> 
 
 
 def build_knowledge(
-    texts: Mapping[str, str], *, directory: Path | None = None, issues: list[KBIssue] | None = None,
+    texts: Mapping[str, str],
+    *,
+    directory: Path | None = None,
+    issues: list[KBIssue] | None = None,
     parse: ParseYaml | None = None,
 ) -> KnowledgeBase:
     """Build from ``{relative file name: YAML text}``. Raises KnowledgeError listing every problem."""
@@ -339,7 +369,9 @@ def build_knowledge(
     safety = _read_safety(special("safety.yaml"), issues)
     gaps = _read_gaps(special("gaps.yaml"), issues)
     scope = _read_scope(special("scope.yaml"), issues)
-    routines = _read_routines(docs.get("routines.yaml"), issues) if "routines.yaml" in docs else None
+    routines = (
+        _read_routines(docs.get("routines.yaml"), issues) if "routines.yaml" in docs else None
+    )
     if "routines.yaml" not in docs:
         issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
 
@@ -349,15 +381,32 @@ def build_knowledge(
         issues.append(KBIssue("topics/", None, None, "no topic files found"))
     for name in sorted(topic_files):
         _read_topics(name, docs[name], sources, topics, issues)
-    unknown_files = set(docs) - set(topic_files) - {
-        "sources.yaml", "synonyms.yaml", "progression.yaml", "safety.yaml", "gaps.yaml", "routines.yaml", "scope.yaml"
-    }
+    unknown_files = (
+        set(docs)
+        - set(topic_files)
+        - {
+            "sources.yaml",
+            "synonyms.yaml",
+            "progression.yaml",
+            "safety.yaml",
+            "gaps.yaml",
+            "routines.yaml",
+            "scope.yaml",
+        }
+    )
     for name in sorted(unknown_files):
         issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
 
     # A topic file that could not be read hides its topics: references to them, and the steps they
     # hold, would only repeat that one problem as many others.
-    _cross_check(topics, gaps, routines, canon, issues, complete=not any(f.startswith("topics/") for f in unreadable))
+    _cross_check(
+        topics,
+        gaps,
+        routines,
+        canon,
+        issues,
+        complete=not any(f.startswith("topics/") for f in unreadable),
+    )
     if issues:
         raise KnowledgeError(issues)
     return KnowledgeBase(
@@ -374,7 +423,9 @@ def build_knowledge(
     )
 
 
-def _list_section(entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]) -> tuple[_Checker, list] | None:
+def _list_section(
+    entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]
+) -> tuple[_Checker, list] | None:
     """A file whose only key holds a non-empty list (``sources:``, ``gaps:``), or None after saying why not."""
     if entry is None:
         return None
@@ -392,8 +443,13 @@ def _list_section(entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]
 
 
 def _entries(
-    c: _Checker, items: list, where: str, allowed: set[str], required: set[str],
-    taken: Container[str], duplicate: Callable[[str], str],
+    c: _Checker,
+    items: list,
+    where: str,
+    allowed: set[str],
+    required: set[str],
+    taken: Container[str],
+    duplicate: Callable[[str], str],
 ) -> Iterator[tuple[str, dict]]:
     """Each mapping in ``items`` with a valid id not in ``taken`` (read as it fills up), with that id.
 
@@ -423,7 +479,9 @@ def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[
         return out
     c, items = section
     keys = {"id", "title", "file", "short", "url"}
-    for sid, item in _entries(c, items, "sources", keys, {"id", "title"}, out, lambda _: "duplicate source id"):
+    for sid, item in _entries(
+        c, items, "sources", keys, {"id", "title"}, out, lambda _: "duplicate source id"
+    ):
         title = c.text(item, "title", sid, limit=200)
         if title is None:
             continue
@@ -437,7 +495,9 @@ def _read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[
     return out
 
 
-def _read_synonyms(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> tuple[dict[str, tuple[str, ...]], Canonicalizer]:
+def _read_synonyms(
+    entry: tuple[str, Any] | None, issues: list[KBIssue]
+) -> tuple[dict[str, tuple[str, ...]], Canonicalizer]:
     out: dict[str, tuple[str, ...]] = {}
     if entry is None:
         return out, Canonicalizer()
@@ -475,7 +535,9 @@ def _read_synonyms(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> tupl
     return out, Canonicalizer(out)
 
 
-def _read_progression(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> ProgressionRules | None:
+def _read_progression(
+    entry: tuple[str, Any] | None, issues: list[KBIssue]
+) -> ProgressionRules | None:
     if entry is None:
         return None
     name, doc = entry
@@ -510,14 +572,24 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
     doc = c.mapping(doc, None, None)
     if doc is None:
         return None
-    c.keys(doc, {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},
-           {"disclaimer", "negations", "warning_signs", "groups"}, None)
+    c.keys(
+        doc,
+        {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},
+        {"disclaimer", "negations", "warning_signs", "groups"},
+        None,
+    )
     disclaimer = c.text(doc, "disclaimer", None, limit=200) or ""
-    negations = frozenset(normalize(n) for n in c.text_list(doc, "negations", None, limit=40, min_items=3))
+    negations = frozenset(
+        normalize(n) for n in c.text_list(doc, "negations", None, limit=40, min_items=3)
+    )
     breakers = frozenset(normalize(n) for n in c.text_list(doc, "scope_breakers", None, limit=40))
     signs = c.text_list(doc, "warning_signs", None, limit=200, min_items=5)
     if sum(len(s) + 3 for s in signs) > FIELD_VALUE_LIMIT:
-        c.add(None, "warning_signs", f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+        c.add(
+            None,
+            "warning_signs",
+            f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
+        )
     concepts = _read_concepts(c, doc.get("concepts"))
     groups: list[SafetyGroup] = []
     seen: set[str] = set()
@@ -530,8 +602,12 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         if item is None:
             continue
         gid = item.get("id") if isinstance(item.get("id"), str) else f"groups[{i}]"
-        c.keys(item, {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
-               {"id", "urgency", "title", "answer"}, gid)
+        c.keys(
+            item,
+            {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
+            {"id", "urgency", "title", "answer"},
+            gid,
+        )
         if gid in seen:
             c.add(gid, "id", "duplicate red-flag group id")
         seen.add(gid)
@@ -553,7 +629,9 @@ def _read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety
         if not isinstance(show_signs, bool):
             c.add(gid, "show_signs", "expected true or false")
             show_signs = True
-        groups.append(SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs))
+        groups.append(
+            SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs)
+        )
     return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
 
 
@@ -581,7 +659,9 @@ def _read_concepts(c: _Checker, raw: Any, where: str = "concepts") -> dict[str, 
     return out
 
 
-def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, Concept]) -> tuple[SafetyRule, ...]:
+def _read_rules(
+    c: _Checker, gid: str, raw: Any, concepts: Mapping[str, Concept]
+) -> tuple[SafetyRule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -607,7 +687,9 @@ def _read_rules(c: _Checker, gid: str, raw: Any, concepts: Mapping[str, Concept]
             if n not in concepts:
                 c.add(gid, f"{where}.unless", f"unknown concept {n!r}")
         within = item.get("within")
-        if within is not None and (not isinstance(within, int) or isinstance(within, bool) or within < 1):
+        if within is not None and (
+            not isinstance(within, int) or isinstance(within, bool) or within < 1
+        ):
             c.add(gid, f"{where}.within", "expected a whole number of words, at least 1")
             within = None
         scope = item.get("scope", "sentence")
@@ -629,7 +711,9 @@ def _read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
     keys = {"about_back", "program", "elsewhere", "goals"}
     c.keys(doc, keys, keys, None)
     found = _read_concepts(c, {k: doc[k] for k in keys if k in doc}, "scope")
-    return Scope(found.get("about_back"), found.get("program"), found.get("elsewhere"), found.get("goals"))
+    return Scope(
+        found.get("about_back"), found.get("program"), found.get("elsewhere"), found.get("goals")
+    )
 
 
 def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str, Gap]:
@@ -658,13 +742,32 @@ def _read_routines(doc: Any, issues: list[KBIssue]):
 
 
 TOPIC_KEYS = {
-    "id", "title", "source", "kind", "step", "summary", "answer", "dose", "cues", "mistakes",
-    "sources_differ", "routine", "patterns", "keywords", "related",
+    "id",
+    "title",
+    "source",
+    "kind",
+    "step",
+    "summary",
+    "answer",
+    "dose",
+    "cues",
+    "mistakes",
+    "sources_differ",
+    "routine",
+    "patterns",
+    "keywords",
+    "related",
 }
 TOPIC_REQUIRED = {"id", "title", "source", "kind", "summary", "answer", "patterns"}
 
 
-def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dict[str, Topic], issues: list[KBIssue]) -> None:
+def _read_topics(
+    name: str,
+    doc: Any,
+    sources: Mapping[str, Source],
+    topics: dict[str, Topic],
+    issues: list[KBIssue],
+) -> None:
     c = _Checker(issues, name)
     if doc is None:
         return  # an unreadable file was already reported
@@ -676,6 +779,7 @@ def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dic
     if not isinstance(items, list):
         c.add(None, "topics", "expected a list of topics")
         return
+
     def duplicate(tid: str) -> str:
         return f"duplicate topic id (also in {topics[tid].file})"
 
@@ -689,7 +793,9 @@ def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dic
         if kind not in KINDS:
             c.add(tid, "kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
         step = item.get("step")
-        if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step not in STEPS):
+        if step is not None and (
+            not isinstance(step, int) or isinstance(step, bool) or step not in STEPS
+        ):
             c.add(tid, "step", f"expected a step number 1 to 4, got {step!r}")
             step = None
         title = c.text(item, "title", tid, limit=TITLE_LIMIT)
@@ -700,7 +806,11 @@ def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dic
         mistakes = c.text_list(item, "mistakes", tid, limit=BULLET_LIMIT)
         for key, bullets in (("dose", dose), ("cues", cues), ("mistakes", mistakes)):
             if sum(len(b) + 3 for b in bullets) > FIELD_VALUE_LIMIT:
-                c.add(tid, key, f"the bullets together must fit one embed field ({FIELD_VALUE_LIMIT} characters)")
+                c.add(
+                    tid,
+                    key,
+                    f"the bullets together must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
+                )
         differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT, required=False)
         routine = item.get("routine")
         if routine is not None and not isinstance(routine, str):
@@ -710,35 +820,71 @@ def _read_topics(name: str, doc: Any, sources: Mapping[str, Source], topics: dic
         keywords = c.text_list(item, "keywords", tid, limit=60)
         related = c.text_list(item, "related", tid, limit=60)
         if step is not None and (not dose or not cues):
-            c.add(tid, "dose" if not dose else "cues", "a progression step needs its dose and form cues")
+            c.add(
+                tid,
+                "dose" if not dose else "cues",
+                "a progression step needs its dose and form cues",
+            )
         if None in (title, summary, answer):
             continue
         topics[tid] = Topic(
-            id=tid, title=title, sources=tuple(s for s in src if isinstance(s, str)), kind=str(kind),
-            summary=summary, answer=answer, patterns=patterns, file=name, step=step, dose=dose,
-            cues=cues, mistakes=mistakes, sources_differ=differ, routine=routine, keywords=keywords,
+            id=tid,
+            title=title,
+            sources=tuple(s for s in src if isinstance(s, str)),
+            kind=str(kind),
+            summary=summary,
+            answer=answer,
+            patterns=patterns,
+            file=name,
+            step=step,
+            dose=dose,
+            cues=cues,
+            mistakes=mistakes,
+            sources_differ=differ,
+            routine=routine,
+            keywords=keywords,
             related=related,
         )
 
 
-def _cross_check(topics: dict[str, Topic], gaps: dict[str, Gap], routines: Any, canon: Canonicalizer,
-                 issues: list[KBIssue], *, complete: bool = True) -> None:
+def _cross_check(
+    topics: dict[str, Topic],
+    gaps: dict[str, Gap],
+    routines: Any,
+    canon: Canonicalizer,
+    issues: list[KBIssue],
+    *,
+    complete: bool = True,
+) -> None:
     steps: dict[int, str] = {}
     for t in topics.values():
         for r in t.related:
             if r not in topics and complete:
                 issues.append(KBIssue(t.file, t.id, "related", f"refers to unknown topic {r!r}"))
             elif r == t.id:
-                issues.append(KBIssue(t.file, t.id, "related", "a topic cannot be related to itself"))
+                issues.append(
+                    KBIssue(t.file, t.id, "related", "a topic cannot be related to itself")
+                )
         if t.step is not None:
             if t.step in steps:
-                issues.append(KBIssue(t.file, t.id, "step", f"step {t.step} is also topic {steps[t.step]!r}"))
+                issues.append(
+                    KBIssue(t.file, t.id, "step", f"step {t.step} is also topic {steps[t.step]!r}")
+                )
             else:
                 steps[t.step] = t.id
         if t.routine is not None and routines is not None and routines.get(t.routine) is None:
-            issues.append(KBIssue(t.file, t.id, "routine", f"refers to unknown routine {t.routine!r}"))
+            issues.append(
+                KBIssue(t.file, t.id, "routine", f"refers to unknown routine {t.routine!r}")
+            )
     if topics and complete and sorted(steps) != list(range(1, len(steps) + 1)):
-        issues.append(KBIssue("topics/", None, "step", f"steps must run 1, 2, 3... without gaps; found {sorted(steps)}"))
+        issues.append(
+            KBIssue(
+                "topics/",
+                None,
+                "step",
+                f"steps must run 1, 2, 3... without gaps; found {sorted(steps)}",
+            )
+        )
     if topics and complete and not steps:
         issues.append(KBIssue("topics/", None, "step", "no progression steps found"))
     owners: dict[str, tuple[str, str]] = {}
@@ -751,7 +897,14 @@ def _cross_check(topics: dict[str, Topic], gaps: dict[str, Gap], routines: Any, 
             continue
         if key in owners and owners[key][1] != oid:
             other_file, other = owners[key]
-            issues.append(KBIssue(file, oid, fld, f"pattern {pattern!r} is also a pattern of {other!r} ({other_file})"))
+            issues.append(
+                KBIssue(
+                    file,
+                    oid,
+                    fld,
+                    f"pattern {pattern!r} is also a pattern of {other!r} ({other_file})",
+                )
+            )
         else:
             owners.setdefault(key, (file, oid))
     for gid in gaps:

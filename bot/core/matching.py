@@ -98,7 +98,9 @@ class MatchResult:
             "topic": self.topic,
             "step": None,  # filled by callers that know the knowledge base (see Matcher.to_json)
             "score": round(float(self.score), 4),
-            "candidates": [{"topic": c.topic, "score": round(float(c.score), 4)} for c in self.candidates],
+            "candidates": [
+                {"topic": c.topic, "score": round(float(c.score), 4)} for c in self.candidates
+            ],
         }
 
 
@@ -111,7 +113,9 @@ class _Entry:
 class Matcher:
     """Built once per knowledge base; ``match`` is then pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL, heads: Any = DEFAULT_MODEL):
+    def __init__(
+        self, kb: KnowledgeBase, embedder: Any = DEFAULT_MODEL, heads: Any = DEFAULT_MODEL
+    ):
         """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal; the
         bundled model by default, or None for words alone. ``heads``: the red-flag screen's second
         net over the same embeddings (the bundled one by default; None for the rules alone)."""
@@ -162,7 +166,9 @@ class Matcher:
                 ids = sorted({vocab.setdefault(w, len(vocab)) for w in words})
                 pattern_words.append(ids)
                 pattern_entry.append(e)
-                pattern_is_keyword.append(entries[e].kind == "topic" and normalize(phrasing) in self._keywords)
+                pattern_is_keyword.append(
+                    entries[e].kind == "topic" and normalize(phrasing) in self._keywords
+                )
                 pattern_strings.append(" ".join(sorted(words)))  # token-sorted once, here
                 raw_phrasings.append(phrasing)
                 entry_words[e].update(ids)
@@ -184,7 +190,9 @@ class Matcher:
         self.pattern_strings = pattern_strings
         self.pattern_ids = pattern_words
         self.pattern_is_keyword = np.asarray(pattern_is_keyword, dtype=bool)
-        self.pattern_total = np.array([self.weight[ids].sum() for ids in pattern_words], dtype=np.float64)
+        self.pattern_total = np.array(
+            [self.weight[ids].sum() for ids in pattern_words], dtype=np.float64
+        )
         postings: list[list[int]] = [[] for _ in vocab]
         for p, ids in enumerate(pattern_words):
             for w in ids:
@@ -207,21 +215,29 @@ class Matcher:
         for w in vocab:
             if 4 <= len(w) <= MIN_TYPO_LENGTH and w.isalpha():
                 for i in range(len(w)):
-                    short = w[:i] + w[i + 1:]
+                    short = w[:i] + w[i + 1 :]
                     if short in vocab:
                         continue
-                    dropped[short] = w if dropped.get(short, w) == w else None  # ambiguous: no guess
+                    dropped[short] = (
+                        w if dropped.get(short, w) == w else None
+                    )  # ambiguous: no guess
         self._dropped_letter = {k: v for k, v in dropped.items() if v is not None}
         self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
-        self.topic_entries = np.array([i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64)
+        self.topic_entries = np.array(
+            [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
+        )
         self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
-        self.intent_rows = {key: np.flatnonzero(self.pattern_entry == i) for key, i in self.intent_index.items()}
+        self.intent_rows = {
+            key: np.flatnonzero(self.pattern_entry == i) for key, i in self.intent_index.items()
+        }
         # Phrasings are stored entry by entry, so a per-entry maximum is one reduceat.
         counts = np.bincount(self.pattern_entry, minlength=len(entries))
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
         # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
-        self.phrasing_vectors = self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
+        self.phrasing_vectors = (
+            self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
+        )
 
     # -- words ----------------------------------------------------------------------------------
     def _correct(self, word: str) -> str | None:
@@ -241,7 +257,11 @@ class Matcher:
             return cache[word]
         choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
         cutoff = 85 if len(word) <= 7 else 84
-        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff) if choices else None
+        best = (
+            process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if choices
+            else None
+        )
         result = best[0] if best else None
         cache[word] = result
         if len(cache) > TYPO_CACHE:
@@ -251,7 +271,7 @@ class Matcher:
     def question_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
         words = self.canon.content_words(text, already_normalized=already_normalized)
         if len(words) > MAX_WORDS:
-            words = words[:40] + words[-(MAX_WORDS - 40):]
+            words = words[:40] + words[-(MAX_WORDS - 40) :]
         return words
 
     # -- scoring --------------------------------------------------------------------------------
@@ -265,7 +285,9 @@ class Matcher:
             out[self._has_patterns] = np.maximum.reduceat(values, self._starts)
         return out
 
-    def _score(self, words: list[str], corrected: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    def _score(
+        self, words: list[str], corrected: list[str | None]
+    ) -> tuple[np.ndarray, np.ndarray]:
         known = [c for c in corrected if c is not None]
         ids = sorted({self.vocab[w] for w in known})
         if not ids or self.n_patterns == 0:
@@ -276,21 +298,31 @@ class Matcher:
             hits[self.postings[w]] += self.weight[w]
             entry_hits[self.entry_postings[w]] += self.weight[w]
         # Information in the question: known words by their weight, unknown ones as ordinary words.
-        unknown = len({w for w, c in zip(words, corrected) if c is None})
+        unknown = len({w for w, c in zip(words, corrected, strict=False) if c is None})
         question_total = float(self.weight[ids].sum()) + UNKNOWN_WEIGHT * unknown
         coverage = hits / np.maximum(self.pattern_total, 1e-9)
         focus = np.minimum(1.0, hits / max(question_total, 1e-9))
         pattern_scores = coverage * self.specificity * ((1 - FOCUS_SHARE) + FOCUS_SHARE * focus)
         if len(words) <= FUZZY_MAX_WORDS:
             query = " ".join(sorted(known or words))
-            fz = process.cdist([query], self.pattern_strings, scorer=fuzz.ratio, processor=None,
-                               dtype=np.uint8, workers=1)[0]
-            pattern_scores = (1 - FUZZY_SHARE) * pattern_scores + FUZZY_SHARE * (fz / 100.0) * self.specificity
+            fz = process.cdist(
+                [query],
+                self.pattern_strings,
+                scorer=fuzz.ratio,
+                processor=None,
+                dtype=np.uint8,
+                workers=1,
+            )[0]
+            pattern_scores = (1 - FUZZY_SHARE) * pattern_scores + FUZZY_SHARE * (
+                fz / 100.0
+            ) * self.specificity
         scores = self._per_entry_max(pattern_scores)
         vocab_share = np.minimum(1.0, entry_hits / max(question_total, 1e-9))
         scores = (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
         # A curated keyword present in full ("leg press", "psoas") is strong evidence for its topic.
-        keyword_hit = self._per_entry_max(((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64))
+        keyword_hit = self._per_entry_max(
+            ((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64)
+        )
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
     def question_vector(self, text: str) -> np.ndarray | None:
@@ -313,7 +345,9 @@ class Matcher:
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized)
+        flag = screen(
+            self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized
+        )
         vector = self.question_vector(normalized) if normalized else None
         flag = self._second_net(flag, vector)
         if flag is not None:
@@ -335,21 +369,32 @@ class Matcher:
         best_score = min(best_score, 1.0)
         if best is not None and best.kind == "topic" and self._off_scope(normalized):
             # Another body part, or training for looks: not a near miss dressed up as an answer.
-            return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
+            return MatchResult(
+                "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
+            )
 
         intent, intent_score = self._intent(coverage)
         if intent is not None:
             moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
             if moved is not None:
                 topic_id, from_step = moved
-                return MatchResult("answer", topic_id, max(best_score, intent_score), cands, intent=intent,
-                                   from_step=from_step, words=tuple(words))
+                return MatchResult(
+                    "answer",
+                    topic_id,
+                    max(best_score, intent_score),
+                    cands,
+                    intent=intent,
+                    from_step=from_step,
+                    words=tuple(words),
+                )
 
         if best is None or best_score < NO_MATCH_BELOW:
             start = self._generic_back_pain(corrected, person_step)
             if start is not None:
                 return MatchResult("answer", start, best_score, cands, words=tuple(words))
-            return MatchResult("no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words))
+            return MatchResult(
+                "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
+            )
         if best.kind == "gap":
             gap = self.kb.gaps[best.key.split(":", 1)[1]]
             return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
@@ -362,7 +407,11 @@ class Matcher:
         """The learned net over the question's meaning: a message that reads like a crisis message
         gets the crisis reply whatever the rules found; one that reads like a red flag the rules
         missed gets the "when back pain needs a doctor" answer."""
-        if self.heads is None or vector is None or (flag is not None and flag.group.urgency == "crisis"):
+        if (
+            self.heads is None
+            or vector is None
+            or (flag is not None and flag.group.urgency == "crisis")
+        ):
             return flag
         fired = self.heads.fired(vector)
         crisis = self._net_groups.get("crisis")
@@ -394,7 +443,7 @@ class Matcher:
         return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
 
     def _generic_back_pain(self, corrected: list[str | None], person_step: int) -> str | None:
-        """"My back hurts, what do I do?": every word is one most topics share. The answer is where
+        """ "My back hurts, what do I do?": every word is one most topics share. The answer is where
         the person starts (the source: the booty flex is the first move for anyone whose back hurts)."""
         if not corrected or any(c is None for c in corrected):
             return None
@@ -408,21 +457,35 @@ class Matcher:
         best = {}
         for name in ("move_up", "go_back"):
             rows = self.intent_rows["intent:" + name]
-            values = coverage[rows] * (0.5 + 0.5 * self.specificity[rows]) if len(rows) and len(coverage) else [0.0]
+            values = (
+                coverage[rows] * (0.5 + 0.5 * self.specificity[rows])
+                if len(rows) and len(coverage)
+                else [0.0]
+            )
             best[name] = float(np.max(values))
         up, down = best["move_up"], best["go_back"]
         if max(up, down) < INTENT_AT_LEAST:
             return None, 0.0
         return ("move_up", up) if up >= down else ("go_back", down)
 
-    def _apply_intent(self, intent: str, intent_score: float, best: _Entry | None, best_score: float,
-                      person_step: int) -> tuple[str, int] | None:
+    def _apply_intent(
+        self,
+        intent: str,
+        intent_score: float,
+        best: _Entry | None,
+        best_score: float,
+        person_step: int,
+    ) -> tuple[str, int] | None:
         """The step topic a progression phrasing leads to, or None when the question is about something else."""
         kb = self.kb
         best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
         if best_topic is not None and best_topic.step is not None and best_score >= NO_MATCH_BELOW:
             from_step = best_topic.step
-        elif best is None or best_score < INTENT_OVERRIDES_BELOW or (best_topic is not None and best_topic.kind == "help"):
+        elif (
+            best is None
+            or best_score < INTENT_OVERRIDES_BELOW
+            or (best_topic is not None and best_topic.kind == "help")
+        ):
             from_step = person_step
         else:
             return None
@@ -448,5 +511,6 @@ def score_summary(result: MatchResult) -> str:
     if result.kind == "no_match" and result.gap is not None:
         return f"no_match (gap: {result.gap.id})"
     what = result.topic or "-"
-    return f"{result.kind} {what} {result.score:.2f}" + (f" via {result.intent}" if result.intent else "")
-
+    return f"{result.kind} {what} {result.score:.2f}" + (
+        f" via {result.intent}" if result.intent else ""
+    )

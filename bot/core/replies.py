@@ -6,7 +6,7 @@ with mentions disabled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
@@ -108,11 +108,15 @@ class Reply:
             if not f.name or len(f.name) > FIELD_NAME_LIMIT:
                 problems.append(f"field name {f.name[:30]!r} is empty or too long")
             if not f.value or len(f.value) > FIELD_VALUE_LIMIT:
-                problems.append(f"field {f.name!r} value is {len(f.value)} characters (1..{FIELD_VALUE_LIMIT})")
+                problems.append(
+                    f"field {f.name!r} value is {len(f.value)} characters (1..{FIELD_VALUE_LIMIT})"
+                )
         if self.footer and len(self.footer) > FOOTER_LIMIT:
             problems.append(f"footer is {len(self.footer)} characters (limit {FOOTER_LIMIT})")
         if self.total_length() > TOTAL_LIMIT:
-            problems.append(f"whole reply is {self.total_length()} characters (limit {TOTAL_LIMIT})")
+            problems.append(
+                f"whole reply is {self.total_length()} characters (limit {TOTAL_LIMIT})"
+            )
         return problems
 
 

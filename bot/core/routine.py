@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 from bot.core.errors import KBIssue
 
@@ -85,7 +85,7 @@ class Phase:
 
     @property
     def round_text(self) -> str:
-        """"round 3 of 10", or "" for a block done once."""
+        """ "round 3 of 10", or "" for a block done once."""
         return f"round {self.round} of {self.of}" if self.of > 1 else ""
 
 
@@ -116,12 +116,14 @@ class RoutinePlan:
 
     @property
     def can_add_round(self) -> bool:
-        return self.extend_block is not None and self.max_extra_rounds > 0 and bool(self.extra_round)
+        return (
+            self.extend_block is not None and self.max_extra_rounds > 0 and bool(self.extra_round)
+        )
 
     def block_indices(self, block: int) -> list[int]:
         return [i for i, p in enumerate(self.phases) if p.block == block]
 
-    def with_added_round(self) -> "RoutinePlan":
+    def with_added_round(self) -> RoutinePlan:
         """This plan with one more round of ``extend_block``, inserted after its last round."""
         if not self.can_add_round:
             raise ValueError(f"no round can be added to {self.id!r}")
@@ -130,11 +132,13 @@ class RoutinePlan:
         last = indices[-1]
         rounds = self.phases[last].of + 1
         phases = [replace(p, of=rounds) if p.block == self.extend_block else p for p in self.phases]
-        new = [replace(p, round=rounds, of=rounds, block=self.extend_block) for p in self.extra_round]
-        phases[last + 1:last + 1] = new
+        new = [
+            replace(p, round=rounds, of=rounds, block=self.extend_block) for p in self.extra_round
+        ]
+        phases[last + 1 : last + 1] = new
         return replace(self, phases=tuple(phases), max_extra_rounds=self.max_extra_rounds - 1)
 
-    def scaled(self, factor: float) -> "RoutinePlan":
+    def scaled(self, factor: float) -> RoutinePlan:
         """Every duration multiplied by ``factor`` (for trying a routine quickly)."""
         if factor <= 0:
             raise ValueError("the scale must be positive")
@@ -222,7 +226,9 @@ class RoutineBook:
         step_shown = max(min(step, max(self.daily)), min(self.daily))
         names = [plans[0].name] + [_lower_first(p.name) for p in plans[1:]]
         description = ", then ".join(names) + "; morning and evening."
-        return combine(f"daily-step-{step_shown}", f"Your step {step_shown} routine", description, plans)
+        return combine(
+            f"daily-step-{step_shown}", f"Your step {step_shown} routine", description, plans
+        )
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -264,14 +270,20 @@ def _text(issues: _Issues, rid: str | None, where: str, value: object, limit: in
     return value
 
 
-def _unknown_keys(issues: _Issues, rid: str | None, where: str, data: dict, allowed: set[str]) -> None:
+def _unknown_keys(
+    issues: _Issues, rid: str | None, where: str, data: dict, allowed: set[str]
+) -> None:
     for key in data:
         if key not in allowed:
             prefix = f"{where}." if where else ""
-            issues.add(rid, f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+            issues.add(
+                rid, f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+            )
 
 
-def _parse_phase(issues: _Issues, rid: str | None, where: str, data: object, routine_id: str) -> Phase | None:
+def _parse_phase(
+    issues: _Issues, rid: str | None, where: str, data: object, routine_id: str
+) -> Phase | None:
     if not isinstance(data, dict):
         issues.add(rid, where, "must be a mapping with label, cue and seconds")
         return None
@@ -287,7 +299,11 @@ def _parse_phase(issues: _Issues, rid: str | None, where: str, data: object, rou
         issues.add(rid, f"{where}.seconds", f"must be a number of seconds, not {seconds!r}")
         ok = False
     elif not 0 < seconds <= MAX_PHASE_SECONDS:
-        issues.add(rid, f"{where}.seconds", f"must be more than 0 and at most {MAX_PHASE_SECONDS:g}, not {seconds}")
+        issues.add(
+            rid,
+            f"{where}.seconds",
+            f"must be more than 0 and at most {MAX_PHASE_SECONDS:g}, not {seconds}",
+        )
         ok = False
     kind = data.get("kind", "work")
     if kind not in PHASE_KINDS:
@@ -299,17 +315,23 @@ def _parse_phase(issues: _Issues, rid: str | None, where: str, data: object, rou
         ok = False
     if not ok or label is None or cue is None:
         return None
-    return Phase(label=label, cue=cue, seconds=float(seconds), kind=kind, side=side, routine=routine_id)
+    return Phase(
+        label=label, cue=cue, seconds=float(seconds), kind=kind, side=side, routine=routine_id
+    )
 
 
-def _bounded_int(issues: _Issues, rid: str | None, where: str, value: object, low: int, high: int) -> int | None:
+def _bounded_int(
+    issues: _Issues, rid: str | None, where: str, value: object, low: int, high: int
+) -> int | None:
     if not _is_int(value) or not low <= value <= high:
         issues.add(rid, where, f"must be a whole number from {low} to {high}, not {value!r}")
         return None
     return value
 
 
-def _parse_routine(issues: _Issues, index: int, data: object, seen_ids: set[str], seen_names: set[str]) -> RoutinePlan | None:
+def _parse_routine(
+    issues: _Issues, index: int, data: object, seen_ids: set[str], seen_names: set[str]
+) -> RoutinePlan | None:
     where0 = f"routines[{index}]"
     if not isinstance(data, dict):
         issues.add(None, where0, "must be a mapping with id, name, description and blocks")
@@ -350,12 +372,23 @@ def _parse_routine(issues: _Issues, index: int, data: object, seen_ids: set[str]
         for b, block in enumerate(blocks):
             bw = f"blocks[{b}]"
             if not isinstance(block, dict):
-                issues.add(topic, bw, "must be a mapping with phases (and optional rounds, extra_rounds)")
+                issues.add(
+                    topic, bw, "must be a mapping with phases (and optional rounds, extra_rounds)"
+                )
                 broken = True
                 continue
             _unknown_keys(issues, topic, bw, block, _BLOCK_KEYS)
-            rounds = _bounded_int(issues, topic, f"{bw}.rounds", block.get("rounds", 1), 1, MAX_ROUNDS)
-            extra = _bounded_int(issues, topic, f"{bw}.extra_rounds", block.get("extra_rounds", 0), 0, MAX_EXTRA_ROUNDS)
+            rounds = _bounded_int(
+                issues, topic, f"{bw}.rounds", block.get("rounds", 1), 1, MAX_ROUNDS
+            )
+            extra = _bounded_int(
+                issues,
+                topic,
+                f"{bw}.extra_rounds",
+                block.get("extra_rounds", 0),
+                0,
+                MAX_EXTRA_ROUNDS,
+            )
             raw_phases = block.get("phases")
             one_round: list[Phase] = []
             if raw_phases is None:
@@ -376,14 +409,20 @@ def _parse_routine(issues: _Issues, index: int, data: object, seen_ids: set[str]
                 phases.extend(replace(ph, round=r, of=rounds) for ph in one_round)
             if extra:
                 if extend_block is not None:
-                    issues.add(topic, f"{bw}.extra_rounds", "only one block of a routine may take extra rounds")
+                    issues.add(
+                        topic,
+                        f"{bw}.extra_rounds",
+                        "only one block of a routine may take extra rounds",
+                    )
                     broken = True
                 else:
                     extend_block, extra_round, max_extra = b, tuple(one_round), extra
     if phases:
         total = sum(p.seconds for p in phases)
         if total > MAX_ROUTINE_SECONDS:
-            issues.add(topic, "blocks", f"the routine lasts {total:g} s (limit {MAX_ROUTINE_SECONDS:g})")
+            issues.add(
+                topic, "blocks", f"the routine lasts {total:g} s (limit {MAX_ROUTINE_SECONDS:g})"
+            )
             broken = True
     if broken:
         return None
@@ -400,10 +439,16 @@ def _parse_routine(issues: _Issues, index: int, data: object, seen_ids: set[str]
     )
 
 
-def _parse_daily(issues: _Issues, data: object, known_ids: set[str], all_ids: set[str]) -> dict[int, tuple[str, ...]]:
+def _parse_daily(
+    issues: _Issues, data: object, known_ids: set[str], all_ids: set[str]
+) -> dict[int, tuple[str, ...]]:
     daily: dict[int, tuple[str, ...]] = {}
     if data is None:
-        issues.add(None, "daily", "is missing (which routines make up each step's morning and evening routine)")
+        issues.add(
+            None,
+            "daily",
+            "is missing (which routines make up each step's morning and evening routine)",
+        )
         return daily
     if not isinstance(data, dict):
         issues.add(None, "daily", "must map each step (1 to 4) to a list of routine ids")
@@ -411,7 +456,11 @@ def _parse_daily(issues: _Issues, data: object, known_ids: set[str], all_ids: se
     for key, value in data.items():
         where = f"daily.{key}"
         if not _is_int(key) or key not in STEPS:
-            issues.add(None, where, f"the step must be a whole number from {STEPS[0]} to {STEPS[-1]}, not {key!r}")
+            issues.add(
+                None,
+                where,
+                f"the step must be a whole number from {STEPS[0]} to {STEPS[-1]}, not {key!r}",
+            )
             continue
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             issues.add(None, where, "must be a non-empty list of routine ids")
@@ -429,7 +478,9 @@ def _parse_daily(issues: _Issues, data: object, known_ids: set[str], all_ids: se
             daily[key] = tuple(value)
     for step in STEPS:
         if step not in data:
-            issues.add(None, f"daily.{step}", "is missing: every step needs a morning and evening routine")
+            issues.add(
+                None, f"daily.{step}", "is missing: every step needs a morning and evening routine"
+            )
     return daily
 
 
@@ -521,7 +572,7 @@ class Stopped:
     phase: Phase
 
 
-Event = Union[PhaseStarted, Paused, Resumed, RoundAdded, Finished, Stopped]
+Event = PhaseStarted | Paused | Resumed | RoundAdded | Finished | Stopped
 
 
 class RoutineSession:

@@ -37,7 +37,9 @@ _LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in"
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
 
 # Sentence ends in the raw text; normalising turns punctuation into spaces, so split first.
-_SENTENCE_END = re.compile(r"[.!?;\n\r]+|\s[-–—]\s|\s*,\s*(?:but|though|although|however|whereas)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(
+    r"[.!?;\n\r]+|\s[-–—]\s|\s*,\s*(?:but|though|although|however|whereas)\b", re.IGNORECASE
+)
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
@@ -118,8 +120,13 @@ def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
             return None
         candidates = [groups]
     else:
-        sentences_with_all = set.intersection(*({msg.sentence_of[w] for w, _ in g} for g in groups)) - blocked
-        candidates = [[[h for h in g if msg.sentence_of[h[0]] == si] for g in groups] for si in sorted(sentences_with_all)]
+        sentences_with_all = (
+            set.intersection(*({msg.sentence_of[w] for w, _ in g} for g in groups)) - blocked
+        )
+        candidates = [
+            [[h for h in g if msg.sentence_of[h[0]] == si] for g in groups]
+            for si in sorted(sentences_with_all)
+        ]
     for found in candidates:
         if rule.within is None or _close(found, rule.within):
             return " + ".join(hits[0][1] for hits in found)
@@ -139,8 +146,9 @@ def _negated(text: str, start: int, negations: frozenset[str]) -> bool:
     return any(word in negations for word in before)
 
 
-def screen(safety: Safety, text: str, *, already_normalized: bool = False,
-           normalized: str | None = None) -> RedFlag | None:
+def screen(
+    safety: Safety, text: str, *, already_normalized: bool = False, normalized: str | None = None
+) -> RedFlag | None:
     """The most urgent red-flag group the text describes, or None.
 
     Pass the raw message where there is one: sentence boundaries come from its punctuation. An
@@ -169,8 +177,11 @@ def screen(safety: Safety, text: str, *, already_normalized: bool = False,
             break
         for pattern in pattern_sets[id(group)].candidates(present):
             hit = next(
-                (m for m in pattern.finditer(normalized, present)
-                 if not _negated(normalized, m.start(), safety.negations)),
+                (
+                    m
+                    for m in pattern.finditer(normalized, present)
+                    if not _negated(normalized, m.start(), safety.negations)
+                ),
                 None,
             )
             if hit is not None:
@@ -187,7 +198,9 @@ def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet]]:
     worked out once per loaded knowledge base."""
     entry = _INDEX.get(id(safety))
     if entry is None or entry[0] is not safety:
-        gated = [p for c in safety.concepts.values() for p in c.parts] + [p for g in safety.groups for p in g.patterns]
+        gated = [p for c in safety.concepts.values() for p in c.parts] + [
+            p for g in safety.groups for p in g.patterns
+        ]
         entry = (safety, Literals(gated), {id(g): GatedSet(g.patterns) for g in safety.groups})
         if len(_INDEX) > 8:  # reloads replace the knowledge base; keep only recent ones
             _INDEX.clear()

@@ -20,15 +20,15 @@ lands on, so the store can make sure each one is delivered at most once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
-UTC = timezone.utc
+UTC = UTC
 
 DEFAULT_TIMES: tuple[time, ...] = (time(7, 30), time(21, 30))
 """Once in the morning and once before bed."""
@@ -133,7 +133,7 @@ def parse_times(text: str) -> tuple[time, ...]:
         pos = 0
         pieces = []
         for m in _TIME_TOKEN.finditer(chunk):
-            if chunk[pos:m.start()].strip():
+            if chunk[pos : m.start()].strip():
                 break
             pieces.append(m.group(0))
             pos = m.end()
@@ -172,7 +172,18 @@ _DAY_WORDS = {
     "sa": 5, "sat": 5, "saturday": 5, "saturdays": 5,
     "su": 6, "sun": 6, "sunday": 6, "sundays": 6,
 }  # fmt: skip
-_EVERY_DAY = {"", "daily", "every day", "everyday", "all", "all days", "any", "*", "always", "mon-sun"}
+_EVERY_DAY = {
+    "",
+    "daily",
+    "every day",
+    "everyday",
+    "all",
+    "all days",
+    "any",
+    "*",
+    "always",
+    "mon-sun",
+}
 _DAY_GROUPS = {
     "weekdays": frozenset(range(5)), "weekday": frozenset(range(5)), "workdays": frozenset(range(5)),
     "work days": frozenset(range(5)), "working days": frozenset(range(5)),
@@ -364,7 +375,18 @@ POPULAR_TIMEZONES: tuple[str, ...] = (
     "Australia/Melbourne", "Pacific/Auckland", "Africa/Lagos", "Africa/Johannesburg",
 )  # fmt: skip
 
-_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
 _NOT_ZONES = {"localtime", "Factory"}
 _OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?$")
 
@@ -422,7 +444,9 @@ def resolve_timezone(text: str) -> str:
     """The IANA zone name for what someone typed: "Europe/Berlin", "europe/berlin", "new york",
     "New_York", "nyc", "india", "UTC". Raises :class:`UnknownTimezone` with close suggestions."""
     if not text or not text.strip():
-        raise UnknownTimezone(text or "", message="Tell me your time zone, e.g. Europe/Berlin or America/New_York.")
+        raise UnknownTimezone(
+            text or "", message="Tell me your time zone, e.g. Europe/Berlin or America/New_York."
+        )
     key = _norm(text)
     idx = _index()
     if "/" in key and key in idx.by_name:
@@ -432,7 +456,9 @@ def resolve_timezone(text: str) -> str:
     if key in _AMBIGUOUS:
         options = _AMBIGUOUS[key]
         raise UnknownTimezone(
-            text, options, message=f"{text.strip()} has several time zones. Which one: {', '.join(options)}?"
+            text,
+            options,
+            message=f"{text.strip()} has several time zones. Which one: {', '.join(options)}?",
         )
     if key in idx.by_city:
         return idx.by_city[key]
@@ -455,7 +481,9 @@ def suggest_timezones(text: str, limit: int = 5) -> list[str]:
     if not key:
         return []
     idx = _index()
-    matches = process.extract(key, idx.search_keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=70)
+    matches = process.extract(
+        key, idx.search_keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=70
+    )
     out: list[str] = []
     for found, _score, _pos in matches:
         zone = idx.key_to_zone[found]
@@ -543,10 +571,16 @@ class Occurrence:
         return self.due_utc.astimezone(zone(self.timezone))
 
     @classmethod
-    def from_key(cls, key: str, due_utc: datetime, timezone: str = "UTC") -> "Occurrence":
+    def from_key(cls, key: str, due_utc: datetime, timezone: str = "UTC") -> Occurrence:
         base = key.split("+", 1)[0]
         day, _, hhmm = base.partition("T")
-        return cls(due_utc.astimezone(UTC), date.fromisoformat(day), time.fromisoformat(hhmm), key, timezone)
+        return cls(
+            due_utc.astimezone(UTC),
+            date.fromisoformat(day),
+            time.fromisoformat(hhmm),
+            key,
+            timezone,
+        )
 
 
 def occurrence_key(local_date: date, local_time: time) -> str:

@@ -45,8 +45,12 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
             raise ModelError(f"{path}: tensor {name!r} has unsupported dtype {spec['dtype']}")
         start, end = spec["data_offsets"]
         itemsize = np.dtype(dtype).itemsize
-        array = np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<"), count=(end - start) // itemsize,
-                              offset=start)
+        array = np.frombuffer(
+            data,
+            dtype=np.dtype(dtype).newbyteorder("<"),
+            count=(end - start) // itemsize,
+            offset=start,
+        )
         tensors[name] = array.reshape(spec["shape"])
     return tensors
 
@@ -54,7 +58,9 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
 class StaticEmbedder:
     """Mean of static token vectors, L2-normalised (what model2vec's StaticModel.encode computes)."""
 
-    def __init__(self, embeddings: np.ndarray, tokenizer: Any, max_length: int | None = _DEFAULT_MAX_LENGTH):
+    def __init__(
+        self, embeddings: np.ndarray, tokenizer: Any, max_length: int | None = _DEFAULT_MAX_LENGTH
+    ):
         if embeddings.ndim != 2:
             raise ModelError("embeddings must be a 2-D array (vocabulary x dimensions)")
         self.embeddings = embeddings
@@ -76,12 +82,16 @@ class StaticEmbedder:
 
     @classmethod
     def from_dir(cls, path: str | os.PathLike[str]) -> StaticEmbedder:
-        from tokenizers import Tokenizer  # imported here: only a matcher that uses meaning pays for it
+        from tokenizers import (
+            Tokenizer,
+        )  # imported here: only a matcher that uses meaning pays for it
 
         folder = Path(path)
         try:
             config_path = folder / "config.json"
-            config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+            config = (
+                json.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+            )
             tensors = _read_safetensors(folder / "model.safetensors")
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except (OSError, ValueError, KeyError) as exc:
@@ -98,7 +108,9 @@ class StaticEmbedder:
             return self.encode(texts)
         import hashlib
 
-        digest = hashlib.blake2b(("\0".join([self.identity, *texts])).encode("utf-8"), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(
+            ("\0".join([self.identity, *texts])).encode("utf-8"), digest_size=16
+        ).hexdigest()
         path = self.memo_dir / f"vectors.{digest}.npy"
         try:
             vectors = np.load(path, allow_pickle=False)
@@ -114,7 +126,9 @@ class StaticEmbedder:
             os.replace(temporary, path)
             for old in self.memo_dir.glob("vectors.*.npy"):
                 if old != path and old.stat().st_mtime < path.stat().st_mtime - 3600:
-                    old.unlink(missing_ok=True)  # a list from an older knowledge base, unused for an hour
+                    old.unlink(
+                        missing_ok=True
+                    )  # a list from an older knowledge base, unused for an hour
         except OSError:
             pass
         return vectors
@@ -128,7 +142,7 @@ class StaticEmbedder:
             # In pieces: each call into the tokenizer and numpy stays short, so a knowledge-base
             # reload building this in a worker thread never holds the interpreter for seconds
             # (the bot keeps answering meanwhile). Rows are independent: the result is the same.
-            return np.concatenate([self.encode(texts[i:i + _CHUNK]) for i in range(0, n, _CHUNK)])
+            return np.concatenate([self.encode(texts[i : i + _CHUNK]) for i in range(0, n, _CHUNK)])
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
@@ -162,7 +176,7 @@ def question_text(text: str, *, already_normalized: bool = False) -> str:
 
     words = (text if already_normalized else normalize(text)).split()
     if len(words) > QUESTION_WORDS:
-        words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3):]
+        words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3) :]
     return " ".join(words)
 
 
@@ -178,14 +192,23 @@ class SafetyHeads:
     def from_file(cls, path: str | os.PathLike[str]) -> SafetyHeads:
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            heads = {name: (np.asarray(h["weights"], dtype=np.float32), float(h["bias"]), float(h["threshold"]))
-                     for name, h in raw["heads"].items()}
+            heads = {
+                name: (
+                    np.asarray(h["weights"], dtype=np.float32),
+                    float(h["bias"]),
+                    float(h["threshold"]),
+                )
+                for name, h in raw["heads"].items()
+            }
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read the safety heads in {path}: {exc}") from exc
         return cls(heads)
 
     def probabilities(self, vector: np.ndarray) -> dict[str, float]:
-        return {name: float(1 / (1 + np.exp(-(float(vector @ w) + b)))) for name, (w, b, _) in self.heads.items()}
+        return {
+            name: float(1 / (1 + np.exp(-(float(vector @ w) + b))))
+            for name, (w, b, _) in self.heads.items()
+        }
 
     def fired(self, vector: np.ndarray) -> set[str]:
         if not vector.any():

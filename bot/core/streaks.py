@@ -7,9 +7,9 @@ for that evening even when it is already tomorrow in UTC, and a day that is 23 o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DONE_SQUARE = "\N{LARGE GREEN SQUARE}"
@@ -39,7 +39,9 @@ def zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Paris)") from None
+        raise ValueError(
+            f"unknown time zone {tz!r} (use an IANA name such as Europe/Paris)"
+        ) from None
 
 
 def local_days(finished_at_utc: Iterable[datetime], tz: str) -> set[date]:
@@ -79,4 +81,6 @@ def compute_streaks(finished_at_utc: Iterable[datetime], tz: str, today_utc: dat
         previous = d
 
     week = tuple((today - timedelta(days=WEEK_DAYS - 1 - i)) in days for i in range(WEEK_DAYS))
-    return Streaks(current=current, longest=longest, week=week, today=today, done_today=today in days)
+    return Streaks(
+        current=current, longest=longest, week=week, today=today, done_today=today in days
+    )

@@ -21,7 +21,9 @@ MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 # Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do.
 RAW_LIMIT = 4000
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]")
+_ZERO_WIDTH = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]"
+)
 _DISCORD_TOKENS = re.compile(
     r"<a?:\w+:\d+>"  # custom emoji
     r"|<@[!&]?\d+>"  # user and role mentions
@@ -38,28 +40,246 @@ _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES = re.compile(r"\s+")
 
 NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "twenty": "20", "thirty": "30",
-    "first": "1", "second": "2", "third": "3", "fourth": "4",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "twenty": "20",
+    "thirty": "30",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
 }
 
 STOPWORDS = frozenset(
-    """
-    a an the and or but if so as at by for from in into of on onto to with without about over under
-    up down out off than then there here this that these those it its itself im ive id ill youre
-    i me my mine myself we us our you your yours he him his she her they them their
-    is am are was were be been being do does did doing done have has had having
-    can could would should will shall may might must
-    what whats which who whom whose when where why how
-    all any some each every few more most other such only own same just very too also really
-    again ever even still yet already much many lot lots bit quite pretty kind sort
-    get gets got getting go goes going went gone make makes made take takes took
-    know think thought feel feels felt want wants wanted need needs try trying tried
-    say says said tell told ask asked anyone someone somebody anybody guys guy thanks thank please
-    hi hey hello lol haha ok okay yeah yes yep nope well like thing things stuff way
-    dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent havent hasnt
-    u ur r y pls plz tbh idk im rn btw
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "onto",
+        "to",
+        "with",
+        "without",
+        "about",
+        "over",
+        "under",
+        "up",
+        "down",
+        "out",
+        "off",
+        "than",
+        "then",
+        "there",
+        "here",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "itself",
+        "im",
+        "ive",
+        "id",
+        "ill",
+        "youre",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "they",
+        "them",
+        "their",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "done",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "some",
+        "each",
+        "every",
+        "few",
+        "more",
+        "most",
+        "other",
+        "such",
+        "only",
+        "own",
+        "same",
+        "just",
+        "very",
+        "too",
+        "also",
+        "really",
+        "again",
+        "ever",
+        "even",
+        "still",
+        "yet",
+        "already",
+        "much",
+        "many",
+        "lot",
+        "lots",
+        "bit",
+        "quite",
+        "pretty",
+        "kind",
+        "sort",
+        "get",
+        "gets",
+        "got",
+        "getting",
+        "go",
+        "goes",
+        "going",
+        "went",
+        "gone",
+        "make",
+        "makes",
+        "made",
+        "take",
+        "takes",
+        "took",
+        "know",
+        "think",
+        "thought",
+        "feel",
+        "feels",
+        "felt",
+        "want",
+        "wants",
+        "wanted",
+        "need",
+        "needs",
+        "try",
+        "trying",
+        "tried",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "told",
+        "ask",
+        "asked",
+        "anyone",
+        "someone",
+        "somebody",
+        "anybody",
+        "guys",
+        "guy",
+        "thanks",
+        "thank",
+        "please",
+        "hi",
+        "hey",
+        "hello",
+        "lol",
+        "haha",
+        "ok",
+        "okay",
+        "yeah",
+        "yes",
+        "yep",
+        "nope",
+        "well",
+        "like",
+        "thing",
+        "things",
+        "stuff",
+        "way",
+        "dont",
+        "doesnt",
+        "didnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "havent",
+        "hasnt",
+        "u",
+        "ur",
+        "r",
+        "y",
+        "pls",
+        "plz",
+        "tbh",
+        "idk",
+        "im",
+        "rn",
+        "btw",
+    ]
 )
 
 _SUFFIXES = ("ing", "ed", "es", "s")
@@ -92,14 +312,19 @@ def stem(word: str) -> str:
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix):
-            if suffix == "s" and (word.endswith("ss") or word.endswith("us") or word.endswith("is")):
+            if suffix == "s" and (word.endswith(("ss", "us", "is"))):
                 return word
             if suffix == "es" and not word[:-2].endswith(("ss", "sh", "ch", "x")):
                 suffix = "s"  # glutes -> glute, squeezes -> squeeze; presses -> press
             base = word[: -len(suffix)]
             if len(base) < 3 or base in STOPWORDS:
                 return word  # "evening" is not "even"
-            if suffix in ("ing", "ed") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+            if (
+                suffix in ("ing", "ed")
+                and len(base) >= 4
+                and base[-1] == base[-2]
+                and base[-1] not in "lsz"
+            ):
                 base = base[:-1]  # squatting -> squat, tugged -> tug
             return base
     return word
@@ -122,7 +347,9 @@ class Canonicalizer:
         self._memo: dict[str, tuple[str, ...]] = {}
         ordered = sorted(self.variant_to_canonical, key=len, reverse=True)
         self._synonym_re = (
-            re.compile(r"\b(?:" + "|".join(re.escape(v) for v in ordered) + r")\b") if ordered else None
+            re.compile(r"\b(?:" + "|".join(re.escape(v) for v in ordered) + r")\b")
+            if ordered
+            else None
         )
 
     def canonical_words(self, normalized: str) -> list[str]:
@@ -144,7 +371,7 @@ class Canonicalizer:
         if cached is None:
             cached = tuple(w for w in self.canonical_words(normalize(text)) if w not in _STOP_STEMS)
             if len(self._memo) < MEMO_LIMIT:  # the knowledge base's own phrasings, read by the
-                self._memo[text] = cached     # loader's checks and again by the matcher's index
+                self._memo[text] = cached  # loader's checks and again by the matcher's index
         return list(cached)
 
     def key(self, text: str) -> str:

@@ -57,7 +57,9 @@ class Cooldown:
     def _forget_idle(self, now: datetime) -> None:
         if len(self._seen) < 1024:
             return
-        for user_id in [u for u, w in self._seen.items() if not w or (now - w[-1]).total_seconds() >= self.per]:
+        for user_id in [
+            u for u, w in self._seen.items() if not w or (now - w[-1]).total_seconds() >= self.per
+        ]:
             del self._seen[user_id]
             self._warned.pop(user_id, None)
 

@@ -21,10 +21,14 @@ _database_faults = RepeatedErrors(log)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
-UNKNOWN_INTERACTION = 10062  # the interaction expired (not answered within 3 s, or its 15 min are up)
+UNKNOWN_INTERACTION = (
+    10062  # the interaction expired (not answered within 3 s, or its 15 min are up)
+)
 ALREADY_ACKNOWLEDGED = 40060
 
-GENERIC = "Something went wrong on my side, sorry. It has been logged; please try again in a moment."
+GENERIC = (
+    "Something went wrong on my side, sorry. It has been logged; please try again in a moment."
+)
 
 
 class SlowDown(app_commands.CheckFailure):
@@ -60,7 +64,10 @@ def user_message(error: Exception) -> tuple[str, bool]:
     if isinstance(error, app_commands.CommandOnCooldown):
         return slow_down_text(error.retry_after), True
     if isinstance(error, app_commands.MissingPermissions):
-        perms = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+        perms = ", ".join(
+            p.replace("_", " ").replace("guild", "server").title()
+            for p in error.missing_permissions
+        )
         return f"Only people with the {perms} permission can use this command.", True
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server, not in DMs.", True
@@ -84,9 +91,13 @@ async def send_private(interaction: discord.Interaction, text: str) -> bool:
     embed = discord.Embed(description=text, colour=discord.Colour.orange())
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(
+                embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
         else:
-            await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
         return True
     except discord.NotFound as exc:
         if exc.code == UNKNOWN_INTERACTION:
@@ -110,10 +121,16 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
         log.info("%s refused: %s", where, error)
     else:
         original = getattr(error, "original", None) or error
-        if isinstance(original, DatabaseError):  # says what to do; the same fault for everyone is one line
-            _database_faults.report((type(original).__name__, str(original)), f"Error in {where}: {original}")
+        if isinstance(
+            original, DatabaseError
+        ):  # says what to do; the same fault for everyone is one line
+            _database_faults.report(
+                (type(original).__name__, str(original)), f"Error in {where}: {original}"
+            )
         else:
-            log.error("Error in %s", where, exc_info=(type(original), original, original.__traceback__))
+            log.error(
+                "Error in %s", where, exc_info=(type(original), original, original.__traceback__)
+            )
     try:
         delivered = await send_private(interaction, text)
     except Exception:

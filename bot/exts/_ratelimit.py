@@ -33,20 +33,28 @@ def limiter_trace(limiter: RestLimiter) -> aiohttp.TraceConfig:
     """A TraceConfig that puts every request of the session through ``limiter``."""
     trace = aiohttp.TraceConfig()
 
-    async def on_request_start(session: aiohttp.ClientSession, context: SimpleNamespace, params) -> None:
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params
+    ) -> None:
         if params.url.scheme in ("ws", "wss"):
             return  # the gateway connection is not a REST call
         await limiter.acquire()
 
-    async def on_request_end(session: aiohttp.ClientSession, context: SimpleNamespace, params) -> None:
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params
+    ) -> None:
         response = params.response
         status = response.status
         if status not in (401, 403, 429):
             return
         is_global = response.headers.get("X-RateLimit-Global", "").lower() == "true"
         retry_after = _retry_after(response) if status == 429 else None
-        limiter.record(status, retry_after=retry_after, is_global=is_global,
-                       scope=response.headers.get("X-RateLimit-Scope"))
+        limiter.record(
+            status,
+            retry_after=retry_after,
+            is_global=is_global,
+            scope=response.headers.get("X-RateLimit-Scope"),
+        )
         if status == 429 and background.get():
             response.release()
             raise discord.RateLimited(retry_after or 1.0)

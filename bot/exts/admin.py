@@ -27,7 +27,9 @@ SHOWN_QUESTIONS = 20
 def problems_reply(problems: list[object]) -> Reply:
     lines = [f"• {clip(str(p), 300)}" for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
-        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more (run `lowback kb check` to see them all).")
+        lines.append(
+            f"… and {len(problems) - SHOWN_PROBLEMS} more (run `lowback kb check` to see them all)."
+        )
     body = (
         f"The knowledge base on disk has {len(problems)} problem(s), so I kept the one already loaded.\n\n"
         + "\n".join(lines)
@@ -56,10 +58,16 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
             reply = info_reply("Knowledge base reloaded", services.kb.summary())
         await respond(interaction, reply, private=True)
 
-    @app_commands.command(name="unanswered", description="Keep a list of questions I could not answer here")
-    @app_commands.describe(action="on: start keeping them; off: stop and delete the list; show: see it")
+    @app_commands.command(
+        name="unanswered", description="Keep a list of questions I could not answer here"
+    )
+    @app_commands.describe(
+        action="on: start keeping them; off: stop and delete the list; show: see it"
+    )
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def unanswered(self, interaction: discord.Interaction, action: Literal["on", "off", "show"]) -> None:
+    async def unanswered(
+        self, interaction: discord.Interaction, action: Literal["on", "off", "show"]
+    ) -> None:
         assert interaction.guild_id is not None  # guild_only
         repo = self.bot.require_services().unanswered
         guild_id = interaction.guild_id
@@ -91,14 +99,18 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
             )
         questions = await repo.recent(guild_id, limit=SHOWN_QUESTIONS)
         if not questions:
-            return info_reply("No unanswered questions", "Every question asked here since the list was turned on had an answer.")
+            return info_reply(
+                "No unanswered questions",
+                "Every question asked here since the list was turned on had an answer.",
+            )
         lines = []
         for q in questions:
             when = discord.utils.format_dt(q.asked_at, "R")
             closest = f" (closest: `{q.best_topic}`)" if q.best_topic else ""
             lines.append(f"• {when}: {discord.utils.escape_markdown(q.question)}{closest}")
         return info_reply(
-            f"The last {len(questions)} unanswered question(s)", clip("\n".join(lines), DESCRIPTION_LIMIT)
+            f"The last {len(questions)} unanswered question(s)",
+            clip("\n".join(lines), DESCRIPTION_LIMIT),
         )
 
 

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION = 1000  # characters; a question, not an essay (Discord allows up to 4,000 in a message)
+MAX_QUESTION = (
+    1000  # characters; a question, not an essay (Discord allows up to 4,000 in a message)
+)
 
 PRIVATE_NOTE_TITLE = "I've answered you privately"
 PRIVATE_NOTE_SENT = (
@@ -73,7 +75,9 @@ class Ask(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask", description="Ask about low back pain and the glute program")
-    @app_commands.describe(question="Your question, in your own words", private="Show the answer only to you")
+    @app_commands.describe(
+        question="Your question, in your own words", private="Show the answer only to you"
+    )
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -88,7 +92,9 @@ class Ask(commands.Cog):
         if problem is not None:
             await respond(interaction, problem, private=True)
             return
-        reply = await self.bot.require_services().ask.ask(interaction.user.id, question, guild_id=interaction.guild_id)
+        reply = await self.bot.require_services().ask.ask(
+            interaction.user.id, question, guild_id=interaction.guild_id
+        )
         await respond(interaction, reply, question=question, private=private or None)
 
     @commands.Cog.listener()
@@ -141,11 +147,15 @@ class Ask(commands.Cog):
         try:
             await send_dm(message.author, reply)
             delivered = True
-        except discord.HTTPException as exc:  # 50007: the person does not accept DMs from this server
+        except (
+            discord.HTTPException
+        ) as exc:  # 50007: the person does not accept DMs from this server
             log.info("Could not DM user %s a private answer: %s", message.author.id, exc)
             delivered = False
         note = PRIVATE_NOTE_SENT if delivered else PRIVATE_NOTE_NOT_SENT
-        await reply_to_message(message, Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer))
+        await reply_to_message(
+            message, Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer)
+        )
 
 
 async def setup(bot: LowbackBot) -> None:

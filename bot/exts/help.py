@@ -28,7 +28,9 @@ FALLBACK = (
 def command_lines(tree: app_commands.CommandTree, *, managers: bool) -> list[str]:
     """One line per command the person can use: ``/progress show``: what it does."""
     lines: list[str] = []
-    for command in sorted(tree.get_commands(type=discord.AppCommandType.chat_input), key=lambda c: c.name):
+    for command in sorted(
+        tree.get_commands(type=discord.AppCommandType.chat_input), key=lambda c: c.name
+    ):
         if command.name in MANAGER_GROUPS and not managers:
             continue
         if isinstance(command, app_commands.Group):
@@ -52,7 +54,9 @@ def with_commands(reply: Reply, lines: list[str]) -> Reply:
         current.append(line)
     if current:
         chunks.append(current)
-    added = tuple(Field("Commands" if i == 0 else "More commands", "\n".join(c)) for i, c in enumerate(chunks))
+    added = tuple(
+        Field("Commands" if i == 0 else "More commands", "\n".join(c)) for i, c in enumerate(chunks)
+    )
     return dataclasses.replace(reply, fields=reply.fields + added)
 
 

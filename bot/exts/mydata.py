@@ -40,33 +40,55 @@ class ConfirmDelete(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self.owner_id
 
-    @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger, custom_id="lowback:mydata:delete")
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    @discord.ui.button(
+        label="Delete everything",
+        style=discord.ButtonStyle.danger,
+        custom_id="lowback:mydata:delete",
+    )
+    async def confirm(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
         bot: LowbackBot = interaction.client  # type: ignore[assignment]
         reply = await bot.require_services().data.delete(interaction.user.id)
         self.stop()
-        await interaction.response.edit_message(embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+        )
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="lowback:mydata:cancel")
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="lowback:mydata:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
         self.stop()
         reply = info_reply("Nothing deleted", "Your data is as it was.")
-        await interaction.response.edit_message(embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+        )
 
     async def on_timeout(self) -> None:
         if self.interaction is None:
             return
         reply = info_reply("Nothing deleted", "The confirmation expired; your data is as it was.")
         try:
-            await self.interaction.edit_original_response(embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS)
+            await self.interaction.edit_original_response(
+                embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+            )
         except discord.HTTPException:
             pass
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
         await report_error(interaction, error)
 
 
-class MyData(commands.GroupCog, group_name="mydata", group_description="See or delete what the bot stores about you"):
+class MyData(
+    commands.GroupCog,
+    group_name="mydata",
+    group_description="See or delete what the bot stores about you",
+):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
         super().__init__()
@@ -84,7 +106,9 @@ class MyData(commands.GroupCog, group_name="mydata", group_description="See or d
     async def delete(self, interaction: discord.Interaction) -> None:
         view = ConfirmDelete(interaction.user.id)
         embed = render_embed(info_reply("Delete all your data?", CONFIRM_TEXT))
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
         view.interaction = interaction
 
 

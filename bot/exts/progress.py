@@ -18,12 +18,16 @@ if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 
-class Progress(commands.GroupCog, group_name="progress", group_description="Your step in the glute program"):
+class Progress(
+    commands.GroupCog, group_name="progress", group_description="Your step in the glute program"
+):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="show", description="Your step, what it involves, what comes next, and your streak")
+    @app_commands.command(
+        name="show", description="Your step, what it involves, what comes next, and your streak"
+    )
     @app_commands.describe(public="Show it in the channel instead of only to you")
     async def show(self, interaction: discord.Interaction, public: bool = False) -> None:
         reply = await self.bot.require_services().progress.show(interaction.user.id)
@@ -31,7 +35,9 @@ class Progress(commands.GroupCog, group_name="progress", group_description="Your
 
     @app_commands.command(name="set", description="Put yourself on a step of the program")
     @app_commands.describe(step="The step number")
-    async def set_step(self, interaction: discord.Interaction, step: app_commands.Range[int, 1, 99]) -> None:
+    async def set_step(
+        self, interaction: discord.Interaction, step: app_commands.Range[int, 1, 99]
+    ) -> None:
         reply = await self.bot.require_services().progress.set_step(interaction.user.id, step)
         await respond(interaction, reply, private=True)
 

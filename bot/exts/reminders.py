@@ -13,7 +13,6 @@ dispatcher and is told, privately, after the next command they use.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 from datetime import time
@@ -25,7 +24,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import Reply
-from bot.core.schedule import DEFAULT_TIMES, ScheduleError, UnknownTimezone, parse_time, timezone_choices
+from bot.core.schedule import (
+    DEFAULT_TIMES,
+    ScheduleError,
+    UnknownTimezone,
+    parse_time,
+    timezone_choices,
+)
 from bot.exts._errors import report_error
 from bot.exts.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
 from bot.services.container import START_HINT
@@ -54,12 +59,14 @@ class StartFromReminder(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"lowback:remind:start:(?P<routine>[a-z0-9-]{1,60})",
 ):
-    """"Start routine" on a reminder: starts the routine live in the DM."""
+    """ "Start routine" on a reminder: starts the routine live in the DM."""
 
     def __init__(self, routine_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Start routine", style=discord.ButtonStyle.success, custom_id=f"lowback:remind:start:{routine_id}"
+                label="Start routine",
+                style=discord.ButtonStyle.success,
+                custom_id=f"lowback:remind:start:{routine_id}",
             )
         )
         self.routine_id = routine_id
@@ -75,7 +82,9 @@ class StartFromReminder(
             bot: LowbackBot = interaction.client  # type: ignore[assignment]
             handler = bot.action_handlers.get("start_routine")
             if handler is None:
-                reply = info_reply("Start your routine", "Use `/routine start` to do it with a timer.")
+                reply = info_reply(
+                    "Start your routine", "Use `/routine start` to do it with a timer."
+                )
                 await respond(interaction, reply, private=True)
                 return
             await handler(interaction, self.routine_id)
@@ -87,7 +96,7 @@ class SnoozeReminder(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"lowback:remind:snooze:(?P<key>[0-9T:+\-m]{1,60})",
 ):
-    """"Snooze 30 min" on a reminder: the same reminder comes again in 30 minutes."""
+    """ "Snooze 30 min" on a reminder: the same reminder comes again in 30 minutes."""
 
     def __init__(self, occurrence_key: str) -> None:
         super().__init__(
@@ -110,7 +119,9 @@ class SnoozeReminder(
             bot: LowbackBot = interaction.client  # type: ignore[assignment]
             reminders = bot.require_services().reminders
             try:
-                view = await reminders.snooze(interaction.user.id, SNOOZE_MINUTES, key=self.occurrence_key)
+                view = await reminders.snooze(
+                    interaction.user.id, SNOOZE_MINUTES, key=self.occurrence_key
+                )
             except ScheduleError as exc:
                 await respond(interaction, error_reply("Can't snooze that", str(exc)), private=True)
                 return
@@ -132,7 +143,9 @@ def reminder_view(message: ReminderMessage) -> discord.ui.View:
 def reminder_reply(message: ReminderMessage) -> Reply:
     """The reminder as a reply whose start action says how to start it (its button)."""
     reply = message.to_reply()
-    actions = tuple(replace(a, hint=START_HINT) if a.kind == "start_routine" else a for a in reply.actions)
+    actions = tuple(
+        replace(a, hint=START_HINT) if a.kind == "start_routine" else a for a in reply.actions
+    )
     return replace(reply, actions=actions)
 
 
@@ -163,7 +176,12 @@ class DiscordSender:
                 channel_id = (await self.bot.create_dm(discord.Object(id=user_id))).id
             channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
             # The nonce makes Discord drop a repeat of the same reminder (see bot/services/reminders/dispatcher.py).
-            await channel.send(embed=embed, view=reminder_view(message), allowed_mentions=NO_MENTIONS, nonce=message.nonce)
+            await channel.send(
+                embed=embed,
+                view=reminder_view(message),
+                allowed_mentions=NO_MENTIONS,
+                nonce=message.nonce,
+            )
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM:
                 return DeliveryResult.cannot("dms closed")
@@ -172,14 +190,16 @@ class DiscordSender:
             if exc.code == UNKNOWN_USER:
                 return DeliveryResult.cannot("unknown user")
             if exc.code == UNKNOWN_CHANNEL and message.channel_id is not None:
-                return await self._send(user_id, replace(message, channel_id=None))  # open the DM again
+                return await self._send(
+                    user_id, replace(message, channel_id=None)
+                )  # open the DM again
             return DeliveryResult.retry(f"not found ({exc.code}): {exc.text}")
         except discord.RateLimited as exc:
             return DeliveryResult.retry("rate limited", after=exc.retry_after)
         except discord.HTTPException as exc:
             after = _retry_after(exc) if exc.status == 429 else None
             return DeliveryResult.retry(f"HTTP {exc.status} ({exc.code}): {exc.text}", after=after)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return DeliveryResult.retry(f"network: {type(exc).__name__}: {exc}")
         return DeliveryResult.delivered(channel_id)
 
@@ -218,7 +238,11 @@ def times_from(morning: str | None, evening: str | None) -> tuple[time, ...] | N
     )
 
 
-class Reminders(commands.GroupCog, group_name="reminders", group_description="Your daily routine reminders by DM"):
+class Reminders(
+    commands.GroupCog,
+    group_name="reminders",
+    group_description="Your daily routine reminders by DM",
+):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
         self.sender = DiscordSender(bot)
@@ -238,7 +262,9 @@ class Reminders(commands.GroupCog, group_name="reminders", group_description="Yo
     # -- telling people what happened while they were away ----------------------------------
 
     @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: Any
+    ) -> None:
         """After any command: tell the person, privately, anything they have not been told yet
         (for example that their reminders stopped because their DMs are closed)."""
         services = self.bot.services
@@ -250,9 +276,13 @@ class Reminders(commands.GroupCog, group_name="reminders", group_description="Yo
         embed = render_embed(info_reply("About your reminders", notice))
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await interaction.followup.send(
+                    embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
             else:
-                await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(
+                    embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
         except discord.HTTPException as exc:
             log.warning("could not show a notice to person %s: %s", interaction.user.id, exc)
 
@@ -277,36 +307,57 @@ class Reminders(commands.GroupCog, group_name="reminders", group_description="Yo
         except ScheduleError as exc:
             await respond(interaction, problem_reply(exc), private=True)
             return
-        await respond(interaction, schedule_reply(view, title="Reminders on", extra=DM_HINT), private=True)
+        await respond(
+            interaction, schedule_reply(view, title="Reminders on", extra=DM_HINT), private=True
+        )
 
     @turn_on.autocomplete("timezone")
-    async def timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in timezone_choices(current, MAX_CHOICES)]
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=name)
+            for name in timezone_choices(current, MAX_CHOICES)
+        ]
 
-    @app_commands.command(name="show", description="Your reminder times and when the next one comes")
+    @app_commands.command(
+        name="show", description="Your reminder times and when the next one comes"
+    )
     async def show(self, interaction: discord.Interaction) -> None:
         view = await self.bot.require_services().reminders.show(interaction.user.id)
-        reply = schedule_reply(view) if view is not None else info_reply("Your reminders", NOT_SET_UP)
+        reply = (
+            schedule_reply(view) if view is not None else info_reply("Your reminders", NOT_SET_UP)
+        )
         await respond(interaction, reply, private=True)
 
     @app_commands.command(name="pause", description="No reminders for a few days")
     @app_commands.describe(days="How many days (1 to 365)")
-    async def pause(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]) -> None:
+    async def pause(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]
+    ) -> None:
         try:
             view = await self.bot.require_services().reminders.pause(interaction.user.id, days)
         except ScheduleError as exc:
             await respond(interaction, problem_reply(exc), private=True)
             return
         extra = "Use `/reminders on` to have them back sooner."
-        await respond(interaction, schedule_reply(view, title="Reminders paused", extra=extra), private=True)
+        await respond(
+            interaction, schedule_reply(view, title="Reminders paused", extra=extra), private=True
+        )
 
     @app_commands.command(name="off", description="Stop the reminders (your times are kept)")
     async def off(self, interaction: discord.Interaction) -> None:
         view = await self.bot.require_services().reminders.off(interaction.user.id)
         if view is None:
-            reply = info_reply("Reminders off", "Your reminders weren't on, so there was nothing to stop.")
+            reply = info_reply(
+                "Reminders off", "Your reminders weren't on, so there was nothing to stop."
+            )
         else:
-            reply = schedule_reply(view, title="Reminders off", extra="No more DMs. `/reminders on` turns them on again.")
+            reply = schedule_reply(
+                view,
+                title="Reminders off",
+                extra="No more DMs. `/reminders on` turns them on again.",
+            )
         await respond(interaction, reply, private=True)
 
 

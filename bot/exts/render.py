@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-VIEW_TIMEOUT = 600.0  # seconds; under the 15 minutes an interaction token lives, so the expiry edit lands
+VIEW_TIMEOUT = (
+    600.0  # seconds; under the 15 minutes an interaction token lives, so the expiry edit lands
+)
 BUTTON_LABEL_LIMIT = 80
 MAX_BUTTONS = 25
 
@@ -63,7 +65,9 @@ STYLES: dict[str, discord.ButtonStyle] = {
 OWNER_ONLY = frozenset({"move_up", "go_back"})
 
 ROUTINE_HINT = "To start this routine, use `/routine start`{which}: it walks you through each hold with a timer."
-NOT_YOURS = "These buttons belong to the person who asked. Use `/progress show` to see your own step."
+NOT_YOURS = (
+    "These buttons belong to the person who asked. Use `/progress show` to see your own step."
+)
 
 
 def clip(text: str, limit: int) -> str:
@@ -85,7 +89,11 @@ def press(action: Action) -> str:
 def description_of(reply: Reply) -> str:
     """The reply's text, then each action's hint in Discord's words."""
     hints = [hint for action in reply.actions if (hint := action.hint_with(press(action)))]
-    return "\n\n".join([reply.body, *hints]) if hints and reply.body else reply.body or "\n\n".join(hints)
+    return (
+        "\n\n".join([reply.body, *hints])
+        if hints and reply.body
+        else reply.body or "\n\n".join(hints)
+    )
 
 
 def render_embed(reply: Reply) -> discord.Embed:
@@ -98,7 +106,9 @@ def render_embed(reply: Reply) -> discord.Embed:
     for item in reply.fields[:MAX_FIELDS]:
         if item.name.strip() and item.value.strip():
             embed.add_field(
-                name=clip(item.name, FIELD_NAME_LIMIT), value=clip(item.value, FIELD_VALUE_LIMIT), inline=item.inline
+                name=clip(item.name, FIELD_NAME_LIMIT),
+                value=clip(item.value, FIELD_VALUE_LIMIT),
+                inline=item.inline,
             )
     if reply.footer:
         embed.set_footer(text=clip(reply.footer, FOOTER_LIMIT))
@@ -151,7 +161,12 @@ class ReplyView(discord.ui.View):
         for index, action in enumerate(actions_for(reply)):
             self.add_item(ActionButton(action, index))
 
-    def bind(self, *, message: discord.Message | None = None, interaction: discord.Interaction | None = None) -> None:
+    def bind(
+        self,
+        *,
+        message: discord.Message | None = None,
+        interaction: discord.Interaction | None = None,
+    ) -> None:
         """Remember where the view is shown, so it can disable itself when it expires."""
         self._message, self._interaction = message, interaction
 
@@ -163,11 +178,15 @@ class ReplyView(discord.ui.View):
             if self._message is not None:
                 await self._message.edit(view=self, allowed_mentions=NO_MENTIONS)
             elif self._interaction is not None:
-                await self._interaction.edit_original_response(view=self, allowed_mentions=NO_MENTIONS)
+                await self._interaction.edit_original_response(
+                    view=self, allowed_mentions=NO_MENTIONS
+                )
         except discord.HTTPException:
             pass  # deleted, or the token expired: the buttons just stop answering
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
         await report_error(interaction, error)
 
     async def run(self, interaction: discord.Interaction, action: Action) -> None:
@@ -203,7 +222,11 @@ class ReplyView(discord.ui.View):
                 reply = await services.progress.go_back(user_id)
             case "start_routine":
                 which = f" (`{action.value}`)" if action.value else ""
-                await respond(interaction, info_reply("Start this routine", ROUTINE_HINT.format(which=which)), private=True)
+                await respond(
+                    interaction,
+                    info_reply("Start this routine", ROUTINE_HINT.format(which=which)),
+                    private=True,
+                )
                 return
             case _:
                 log.warning("No handler for button %r", action.kind)
@@ -223,7 +246,9 @@ def error_reply(title: str, body: str) -> Reply:
     return Reply(kind="error", title=title, body=body)
 
 
-def build(reply: Reply, *, owner_id: int, question: str | None, private: bool) -> tuple[discord.Embed, ReplyView | None]:
+def build(
+    reply: Reply, *, owner_id: int, question: str | None, private: bool
+) -> tuple[discord.Embed, ReplyView | None]:
     embed = render_embed(reply)
     view = ReplyView(reply, owner_id=owner_id, question=question, private=private)
     return embed, (view if view.children else None)
@@ -242,12 +267,13 @@ async def respond(
     ``private``: None follows the reply (private when it says so); True makes it private; False
     shows it in the channel because the person asked to share it, except a red flag, which stays private.
     """
-    if private is None:
-        ephemeral = is_private(reply)
-    else:
-        ephemeral = private or reply.kind == "red_flag"
+    ephemeral = is_private(reply) if private is None else private or reply.kind == "red_flag"
     embed, view = build(reply, owner_id=interaction.user.id, question=question, private=ephemeral)
-    kwargs: dict[str, Any] = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
+    kwargs: dict[str, Any] = {
+        "embed": embed,
+        "ephemeral": ephemeral,
+        "allowed_mentions": NO_MENTIONS,
+    }
     if view is not None:
         kwargs["view"] = view
     if files:
@@ -263,7 +289,11 @@ async def respond(
 
 
 async def edit_response(
-    interaction: discord.Interaction, reply: Reply, *, question: str | None = None, private: bool = False
+    interaction: discord.Interaction,
+    reply: Reply,
+    *,
+    question: str | None = None,
+    private: bool = False,
 ) -> None:
     """Replace the message the pressed button is on with ``reply``."""
     embed, view = build(reply, owner_id=interaction.user.id, question=question, private=private)
@@ -275,10 +305,16 @@ async def edit_response(
             view.bind(interaction=interaction)
 
 
-async def reply_to_message(message: discord.Message, reply: Reply, *, question: str | None = None) -> discord.Message:
+async def reply_to_message(
+    message: discord.Message, reply: Reply, *, question: str | None = None
+) -> discord.Message:
     """Answer a mention or a DM in the same channel, pinging nobody (not even the asker)."""
     embed, view = build(reply, owner_id=message.author.id, question=question, private=False)
-    kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS, "mention_author": False}
+    kwargs: dict[str, Any] = {
+        "embed": embed,
+        "allowed_mentions": NO_MENTIONS,
+        "mention_author": False,
+    }
     if view is not None:
         kwargs["view"] = view
     try:

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import weakref
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
@@ -30,7 +30,15 @@ from bot.core.replies import Field, Reply
 from bot.core.routine import Event, Finished, Paused, PhaseStarted, RoutinePlan, Stopped
 from bot.core.streaks import Streaks
 from bot.exts._errors import report_error
-from bot.exts.render import NO_MENTIONS, VIEW_TIMEOUT, clip, error_reply, info_reply, render_embed, respond
+from bot.exts.render import (
+    NO_MENTIONS,
+    VIEW_TIMEOUT,
+    clip,
+    error_reply,
+    info_reply,
+    render_embed,
+    respond,
+)
 from bot.services.routines import AlreadyRunning, RoutineHandle, UnknownRoutine
 
 if TYPE_CHECKING:
@@ -46,11 +54,15 @@ MAX_ROUTINE_TEXT = 100
 
 ControlAction = Literal["pause", "resume", "round", "stop"]
 
-STARTING_BODY = "Follow along in the message I'm posting here. Its buttons pause, add a round or stop it."
+STARTING_BODY = (
+    "Follow along in the message I'm posting here. Its buttons pause, add a round or stop it."
+)
 NOT_RUNNING = "This routine isn't running any more. Start a new one with `/routine start`."
 STOPPED_BODY = "Start it again whenever you like with `/routine start`."
 CUT_SHORT_BODY = "The bot is restarting, so this routine stopped here. Start it again in a minute with `/routine start`."
-CUT_SHORT_NOTICE_SECONDS = 5.0  # at most this long at shut-down to tell people their routine stopped
+CUT_SHORT_NOTICE_SECONDS = (
+    5.0  # at most this long at shut-down to tell people their routine stopped
+)
 DONE_BODY = "Nicely done. That's one more day your glutes did the work instead of your low back."
 
 
@@ -102,7 +114,13 @@ def phase_fields(plan: RoutinePlan, index: int) -> list[Field]:
 def running_reply(plan: RoutinePlan, index: int, ends_at_unix: int, owner_name: str) -> Reply:
     phase = plan.phases[index]
     body = f"## {phase.label}\n{phase.cue}\n\nEnds <t:{ends_at_unix}:R>"
-    return Reply("info", plan.name, body, tuple(phase_fields(plan, index)), footer=controls_footer(owner_name))
+    return Reply(
+        "info",
+        plan.name,
+        body,
+        tuple(phase_fields(plan, index)),
+        footer=controls_footer(owner_name),
+    )
 
 
 def paused_reply(plan: RoutinePlan, index: int, remaining: timedelta, owner_name: str) -> Reply:
@@ -111,7 +129,13 @@ def paused_reply(plan: RoutinePlan, index: int, remaining: timedelta, owner_name
         f"## Paused: {phase.label}\n{phase.cue}\n\n"
         f"{duration_text(remaining)} left in this phase. Press **Resume** when you're ready."
     )
-    return Reply("info", plan.name, body, tuple(phase_fields(plan, index)), footer=controls_footer(owner_name))
+    return Reply(
+        "info",
+        plan.name,
+        body,
+        tuple(phase_fields(plan, index)),
+        footer=controls_footer(owner_name),
+    )
 
 
 def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
@@ -152,7 +176,7 @@ class RoutineControl(
 ):
     """A control button of one session: its action, owner and session id live in the custom id."""
 
-    LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "pause": ("Pause", discord.ButtonStyle.secondary),
         "resume": ("Resume", discord.ButtonStyle.success),
         "round": ("+1 round", discord.ButtonStyle.primary),
@@ -163,7 +187,9 @@ class RoutineControl(
         label, style = self.LABELS[action]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=f"lowback:routine:{action}:{owner_id}:{session_id}"
+                label=label,
+                style=style,
+                custom_id=f"lowback:routine:{action}:{owner_id}:{session_id}",
             )
         )
         self.action: ControlAction = action
@@ -184,7 +210,11 @@ class RoutineControl(
 
     async def press(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.owner_id:
-            await respond(interaction, info_reply("Not your routine", owner_only_text(self.owner_id)), private=True)
+            await respond(
+                interaction,
+                info_reply("Not your routine", owner_only_text(self.owner_id)),
+                private=True,
+            )
             return
         bot: LowbackBot = interaction.client  # type: ignore[assignment]
         routines = bot.require_services().routines
@@ -205,7 +235,11 @@ class RoutineControl(
             case "round":
                 if not await routines.add_round(self.owner_id):
                     await interaction.followup.send(
-                        embed=render_embed(info_reply("No more rounds", "No more rounds can be added to this routine.")),
+                        embed=render_embed(
+                            info_reply(
+                                "No more rounds", "No more rounds can be added to this routine."
+                            )
+                        ),
                         ephemeral=True,
                         allowed_mentions=NO_MENTIONS,
                     )
@@ -256,10 +290,16 @@ class LiveRoutine:
         session = handle.session
         if isinstance(event, Paused):
             reply = paused_reply(plan, event.index, event.remaining, self.owner_name)
-        elif session.state == "paused" and not isinstance(event, PhaseStarted):  # a round added while paused
-            reply = paused_reply(plan, session.index, session.phase_remaining(self.cog.bot.clock()), self.owner_name)
+        elif session.state == "paused" and not isinstance(
+            event, PhaseStarted
+        ):  # a round added while paused
+            reply = paused_reply(
+                plan, session.index, session.phase_remaining(self.cog.bot.clock()), self.owner_name
+            )
         elif isinstance(event, PhaseStarted):
-            reply = running_reply(plan, event.index, int(event.ends_at.timestamp()), self.owner_name)
+            reply = running_reply(
+                plan, event.index, int(event.ends_at.timestamp()), self.owner_name
+            )
         else:  # resumed, or a round added while running: the current phase with its (new) end
             deadline = session.next_deadline()
             if deadline is None:
@@ -295,10 +335,16 @@ class LiveRoutine:
             else:
                 await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         except (discord.NotFound, discord.Forbidden) as exc:
-            log.info("live routine message of person %s is gone (%s); not updating it", self.owner_id, exc)
+            log.info(
+                "live routine message of person %s is gone (%s); not updating it",
+                self.owner_id,
+                exc,
+            )
             self.gone = True
         except discord.HTTPException as exc:
-            log.warning("could not update the live routine message of person %s: %s", self.owner_id, exc)
+            log.warning(
+                "could not update the live routine message of person %s: %s", self.owner_id, exc
+            )
 
     async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
         kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
@@ -327,7 +373,9 @@ class ReplaceRunning(discord.ui.View):
         return interaction.user.id == self.owner_id
 
     @discord.ui.button(label="Stop it and start this one", style=discord.ButtonStyle.danger)
-    async def replace(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def replace(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
         self.stop()
         await self.cog.bot.require_services().routines.stop(self.owner_id)
         await self.cog.begin(interaction, self.routine_id, edit=True)
@@ -336,7 +384,9 @@ class ReplaceRunning(discord.ui.View):
     async def keep(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
         reply = info_reply("Still running", "Your routine carries on.")
-        await interaction.response.edit_message(embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+        )
 
     async def on_timeout(self) -> None:
         if self.interaction is None:
@@ -344,14 +394,18 @@ class ReplaceRunning(discord.ui.View):
         with contextlib.suppress(discord.HTTPException):
             await self.interaction.edit_original_response(view=None, allowed_mentions=NO_MENTIONS)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
         await report_error(interaction, error)
 
 
 # -- the cog -----------------------------------------------------------------------------------------
 
 
-class Routine(commands.GroupCog, group_name="routine", group_description="Timed routines, step by step"):
+class Routine(
+    commands.GroupCog, group_name="routine", group_description="Timed routines, step by step"
+):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
         self._tasks: set[asyncio.Task[None]] = set()
@@ -374,19 +428,29 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
         """At shut-down: end the running sessions (recorded as interrupted) and say so on their messages,
         instead of leaving a countdown that never moves again. Bounded, so a slow Discord can't hold up
         the shut-down."""
-        running = [live for live in self._live if live.handle is not None and not live.handle.session.done]
+        running = [
+            live for live in self._live if live.handle is not None and not live.handle.session.done
+        ]
         services = self.bot.services
         if not running or services is None:
             return
         await services.routines.shutdown()
         notices = [
-            asyncio.create_task(live.show(cut_short_reply(live.handle.session.plan, live.handle.session.index), None))
-            for live in running if live.handle is not None
+            asyncio.create_task(
+                live.show(
+                    cut_short_reply(live.handle.session.plan, live.handle.session.index), None
+                )
+            )
+            for live in running
+            if live.handle is not None
         ]
         _, late = await asyncio.wait(notices, timeout=CUT_SHORT_NOTICE_SECONDS)
         for task in late:
             task.cancel()
-        log.info("told %d person(s) their routine was cut short by the shut-down", len(notices) - len(late))
+        log.info(
+            "told %d person(s) their routine was cut short by the shut-down",
+            len(notices) - len(late),
+        )
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -400,13 +464,19 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
 
     # -- commands ----------------------------------------------------------------------------
 
-    @app_commands.command(name="start", description="Start a timed routine (yours for your step if you pick none)")
-    @app_commands.describe(routine="Which routine; leave empty for your own morning and evening routine")
+    @app_commands.command(
+        name="start", description="Start a timed routine (yours for your step if you pick none)"
+    )
+    @app_commands.describe(
+        routine="Which routine; leave empty for your own morning and evening routine"
+    )
     async def start(self, interaction: discord.Interaction, routine: str | None = None) -> None:
         await self.begin(interaction, routine)
 
     @start.autocomplete("routine")
-    async def routine_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def routine_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         key = current.strip().lower()
         choices = self.bot.require_services().routine_choices()
         return [
@@ -426,11 +496,15 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
 
     # -- starting ------------------------------------------------------------------------------
 
-    async def start_from_button(self, interaction: discord.Interaction, routine_id: str | None) -> None:
+    async def start_from_button(
+        self, interaction: discord.Interaction, routine_id: str | None
+    ) -> None:
         """The ``start_routine`` action of a button on an answer or a reminder."""
         await self.begin(interaction, routine_id)
 
-    async def begin(self, interaction: discord.Interaction, routine_id: str | None, *, edit: bool = False) -> None:
+    async def begin(
+        self, interaction: discord.Interaction, routine_id: str | None, *, edit: bool = False
+    ) -> None:
         """Start ``routine_id`` (None: the person's own) for the person, live in this channel.
 
         ``edit``: answer by replacing the (private) message the pressed button is on.
@@ -448,19 +522,32 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
         except UnknownRoutine as exc:
             names = ", ".join(f"**{name}**" for _, name in exc.names)
             asked = clip(routine_id or "", MAX_ROUTINE_TEXT)
-            await self.say(interaction, error_reply("No such routine", f"I don't know a routine called “{asked}”. Try {names}."), edit=edit)
+            await self.say(
+                interaction,
+                error_reply(
+                    "No such routine", f"I don't know a routine called “{asked}”. Try {names}."
+                ),
+                edit=edit,
+            )
             return
         live = LiveRoutine(self, interaction)
         self._live.add(live)
         await self.say(interaction, info_reply(f"Starting {plan.name}", STARTING_BODY), edit=edit)
-        result = await routines.start(user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id))
+        result = await routines.start(
+            user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id)
+        )
         if isinstance(result, AlreadyRunning):  # started elsewhere in the meantime
             await self.offer_replace(interaction, result.running, routine_id, edit=False)
             return
         live.handle = result
 
     async def offer_replace(
-        self, interaction: discord.Interaction, running: RoutineHandle, routine_id: str | None, *, edit: bool
+        self,
+        interaction: discord.Interaction,
+        running: RoutineHandle,
+        routine_id: str | None,
+        *,
+        edit: bool,
     ) -> None:
         reply = info_reply(
             "A routine is already running",
@@ -469,17 +556,25 @@ class Routine(commands.GroupCog, group_name="routine", group_description="Timed 
         view = ReplaceRunning(self, interaction.user.id, routine_id)
         embed = render_embed(reply)
         if edit and not interaction.response.is_done():
-            await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            await interaction.response.edit_message(
+                embed=embed, view=view, allowed_mentions=NO_MENTIONS
+            )
         elif interaction.response.is_done():
-            await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
         else:
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
         view.interaction = interaction
 
     async def say(self, interaction: discord.Interaction, reply: Reply, *, edit: bool) -> None:
         """A private answer, or (``edit``) the private message the button was on, replaced."""
         if edit and not interaction.response.is_done():
-            await interaction.response.edit_message(embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS)
+            await interaction.response.edit_message(
+                embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+            )
         else:
             await respond(interaction, reply, private=True)
 

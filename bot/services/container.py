@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import KnowledgeBase, load_knowledge
@@ -26,7 +27,9 @@ from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
-if TYPE_CHECKING:  # the reminder and routine services load when first used: `lowback ask` needs neither
+if (
+    TYPE_CHECKING
+):  # the reminder and routine services load when first used: `lowback ask` needs neither
     from bot.core.schedule import Occurrence
     from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
     from bot.services.reminders.messages import ReminderComposer
@@ -42,16 +45,14 @@ START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def load_kb(settings: Settings) -> KnowledgeBase:
     """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
     through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
-    from bot.services.yaml_cache import ExpressionCache, YamlCache
-
     from bot.core.semantic import default_embedder
-    from bot.services.yaml_cache import default_directory
+    from bot.services.yaml_cache import ExpressionCache, YamlCache, default_directory
 
     expressions = ExpressionCache()
     expressions.load()
@@ -79,7 +80,9 @@ class DataService:
         return await export_person(self.db, user_id)
 
     async def export_json(self, user_id: int) -> str:
-        return json.dumps({"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True)
+        return json.dumps(
+            {"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True
+        )
 
     async def show(self, user_id: int) -> Reply:
         from bot.store.data_rights import summarize
@@ -87,9 +90,17 @@ class DataService:
         data = await self.export(user_id)
         text = summarize(data)
         return Reply(
-            "info", "What I store about you", text[:4000],
-            (Field("Delete it", "Use the delete option to remove all of it at once. Nothing is kept afterwards."),),
-            footer="No message text is stored. See PRIVACY.md for details.", private=True,
+            "info",
+            "What I store about you",
+            text[:4000],
+            (
+                Field(
+                    "Delete it",
+                    "Use the delete option to remove all of it at once. Nothing is kept afterwards.",
+                ),
+            ),
+            footer="No message text is stored. See PRIVACY.md for details.",
+            private=True,
         )
 
     async def delete(self, user_id: int) -> Reply:
@@ -107,7 +118,14 @@ class DataService:
 
 
 class Services:
-    def __init__(self, settings: Settings, db: Database, knowledge: KnowledgeHolder, clock: Clock, sleep: Sleep):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        knowledge: KnowledgeHolder,
+        clock: Clock,
+        sleep: Sleep,
+    ):
         self.settings = settings
         self.db = db
         self.knowledge = knowledge
@@ -115,12 +133,19 @@ class Services:
         self.sleep = sleep
         self.people = PeopleRepo(db)
         self.unanswered = UnansweredRepo(db)
-        self.ask = AskService(knowledge, self.people, self.unanswered, clock,
-                              retention_days=settings.unanswered_retention_days)
+        self.ask = AskService(
+            knowledge,
+            self.people,
+            self.unanswered,
+            clock,
+            retention_days=settings.unanswered_retention_days,
+        )
         self.data = DataService(db, knowledge)
         self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
         self.dispatcher: Dispatcher | None = None
-        self.peers = None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
+        self.peers = (
+            None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
+        )
         self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
         self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
         self._background: set[asyncio.Task] = set()
@@ -147,8 +172,15 @@ class Services:
         return await self.routines.streaks(user_id, tz)
 
     @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock | None = None, sleep: Sleep | None = None,
-                   recover_sessions: bool = True, peers: bool = False) -> "Services":
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        recover_sessions: bool = True,
+        peers: bool = False,
+    ) -> Services:
         """Load the knowledge base (raises KnowledgeError) and open the database (raises DatabaseError).
 
         ``recover_sessions`` marks routine sessions left running by a stopped bot as interrupted;
@@ -159,7 +191,9 @@ class Services:
         db = await open_database(settings.database)
         services = None
         try:
-            services = cls(settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep)
+            services = cls(
+                settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep
+            )
             # With the shards split over processes, a session running in the store may belong to
             # another live process: leave it (starting a new one for that person replaces it).
             if recover_sessions and settings.shard_ids is None:
@@ -189,7 +223,9 @@ class Services:
         from bot.store.shared import ChangeFeed, SharedBudget
 
         self.budget = SharedBudget(self.db.pool)
-        self.identify_budget = SharedBudget(self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify")
+        self.identify_budget = SharedBudget(
+            self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify"
+        )
         feed = ChangeFeed(self.db.location, self.db.pool)
         feed.on("knowledge", self._reload_for_peer)
         feed.on("reminders", self._wake_local_dispatcher)
@@ -199,14 +235,19 @@ class Services:
     async def _reload_for_peer(self) -> None:
         problems = await self.reload_knowledge(tell_peers=False)
         if problems:  # the other process checked the same files; here they differ (a bad deploy)
-            log.error("another process reloaded the knowledge base, but it does not load here: %s", problems[0])
+            log.error(
+                "another process reloaded the knowledge base, but it does not load here: %s",
+                problems[0],
+            )
         else:
             log.info("reloaded the knowledge base after another process did")
 
     def _tell_peers(self, topic: str) -> None:
         if self.peers is None:
             return
-        task = asyncio.get_running_loop().create_task(self._publish(topic), name=f"tell-peers:{topic}")
+        task = asyncio.get_running_loop().create_task(
+            self._publish(topic), name=f"tell-peers:{topic}"
+        )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -234,7 +275,9 @@ class Services:
 
         return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
 
-    async def compose_reminder(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+    async def compose_reminder(
+        self, user_id: int, occurrence: Occurrence
+    ) -> ReminderMessage | None:
         """The reminder for this occurrence, or None to skip it (see ``ReminderComposer``)."""
         return await self.composer.compose(user_id, occurrence)
 
@@ -244,8 +287,13 @@ class Services:
 
         if self.dispatcher is None:
             self.dispatcher = Dispatcher(
-                self.db, sender, self.compose_reminder, self.clock, self.sleep,
-                grace=timedelta(minutes=self.settings.reminder_grace_minutes), only_user=only_user,
+                self.db,
+                sender,
+                self.compose_reminder,
+                self.clock,
+                self.sleep,
+                grace=timedelta(minutes=self.settings.reminder_grace_minutes),
+                only_user=only_user,
             )
             if self.budget is not None and only_user is None:
                 # Every process's reminders come out of one budget for the bot (bot/store/shared.py).

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Union
 
 from bot.core.routine import (
     Event,
@@ -39,7 +38,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-EventCallback = Callable[[Event], Union[Awaitable[None], None]]
+EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
@@ -100,7 +99,7 @@ class AlreadyRunning:
         )
 
 
-StartResult = Union[RoutineHandle, AlreadyRunning]
+StartResult = RoutineHandle | AlreadyRunning
 
 
 class RoutineService:
@@ -130,13 +129,17 @@ class RoutineService:
         person = await self.people.get(user_id)
         return person.step if person else 1
 
-    async def plan_for(self, user_id: int, routine_id: str | None = None, *, step: int | None = None) -> RoutinePlan:
+    async def plan_for(
+        self, user_id: int, routine_id: str | None = None, *, step: int | None = None
+    ) -> RoutinePlan:
         """The plan ``routine_id`` names (by id or name), or the person's daily plan for their step.
 
         Raises :class:`UnknownRoutine` for an id that matches no routine.
         """
         if routine_id is None or routine_id.strip().lower() == DAILY:
-            return self.book.daily_for_step(step if step is not None else await self.step_of(user_id))
+            return self.book.daily_for_step(
+                step if step is not None else await self.step_of(user_id)
+            )
         plan = self.book.find(routine_id)
         if plan is None:
             raise UnknownRoutine(routine_id, self.book.names())
@@ -178,7 +181,9 @@ class RoutineService:
             await self.people.ensure(user_id, now)
             # No session of this person runs in this process, so a running row in the store is
             # left over from a previous run of the bot: it is marked interrupted.
-            record = await self.sessions.create(user_id, plan.id, now, channel=channel, interrupt_stale=True)
+            record = await self.sessions.create(
+                user_id, plan.id, now, channel=channel, interrupt_stale=True
+            )
             handle = RoutineHandle(
                 session_id=record.id,
                 user_id=user_id,
@@ -226,7 +231,10 @@ class RoutineService:
         return any(isinstance(e, Stopped) for e in events)
 
     async def _change(
-        self, user_id: int, change: Callable[[RoutineSession, datetime], list[Event]], expected: type
+        self,
+        user_id: int,
+        change: Callable[[RoutineSession, datetime], list[Event]],
+        expected: type,
     ) -> bool:
         handle = self._active.get(user_id)
         if handle is None:
@@ -254,7 +262,9 @@ class RoutineService:
         except asyncio.CancelledError:
             raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
         except Exception:
-            log.exception("routine session %s of person %s failed", handle.session_id, handle.user_id)
+            log.exception(
+                "routine session %s of person %s failed", handle.session_id, handle.user_id
+            )
             await self._record_end(handle, interrupted=True)
             return
         await self._record_end(handle)
@@ -316,9 +326,13 @@ class RoutineService:
         session = handle.session
         try:
             if interrupted or not session.done:
-                await self.sessions.end(handle.session_id, "interrupted", None, session.rounds_added)
+                await self.sessions.end(
+                    handle.session_id, "interrupted", None, session.rounds_added
+                )
             else:
-                await self.sessions.end(handle.session_id, session.state, session.ended_at, session.rounds_added)
+                await self.sessions.end(
+                    handle.session_id, session.state, session.ended_at, session.rounds_added
+                )
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)
         finally:
@@ -355,11 +369,12 @@ class RoutineService:
         """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
         return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
 
-    async def did_routine_between(self, user_id: int, start_utc: datetime, end_utc: datetime) -> bool:
+    async def did_routine_between(
+        self, user_id: int, start_utc: datetime, end_utc: datetime
+    ) -> bool:
         """Whether the person finished a routine at an instant in ``[start_utc, end_utc)``."""
         return await self.sessions.finished_between(user_id, start_utc, end_utc)
 
     def set_book(self, book: RoutineBook) -> None:
         """Use a reloaded knowledge base for sessions started from now on."""
         self.book = book
-

@@ -49,7 +49,9 @@ class YamlCache:
         self.misses = 0
 
     def _entry(self, name: str, text: str) -> tuple[Path, str]:
-        digest = hashlib.blake2b(f"{FORMAT}\0{name}\0".encode() + text.encode("utf-8"), digest_size=20).hexdigest()
+        digest = hashlib.blake2b(
+            f"{FORMAT}\0{name}\0".encode() + text.encode("utf-8"), digest_size=20
+        ).hexdigest()
         prefix = name.replace("/", "_").replace("\\", "_") + "."
         return self.directory / f"{prefix}{digest}.marshal", prefix
 
@@ -63,7 +65,9 @@ class YamlCache:
             self.hits += 1
             return doc
         self.misses += 1
-        doc = parse_yaml(name, text)  # a YAMLError goes to the caller, which reports it; nothing is cached
+        doc = parse_yaml(
+            name, text
+        )  # a YAMLError goes to the caller, which reports it; nothing is cached
         self._store(path, prefix, doc)
         return doc
 
@@ -92,7 +96,10 @@ class ExpressionCache:
 
     def __init__(self, directory: Path | None = None):
         base = directory if directory is not None else default_directory()
-        self.path = base / f"expressions.{hashlib.blake2b(FORMAT.encode(), digest_size=8).hexdigest()}.marshal"
+        self.path = (
+            base
+            / f"expressions.{hashlib.blake2b(FORMAT.encode(), digest_size=8).hexdigest()}.marshal"
+        )
 
     def load(self) -> None:
         from bot.core.gate import remember_expressions

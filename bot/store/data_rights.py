@@ -56,9 +56,10 @@ async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
     async with db.transaction(snapshot=True):
         for table in tables:
             rows = await db.fetchall(
-                f"SELECT * FROM {quote_identifier(table)} WHERE user_id = ?{orders[table]}", (user_id,)
+                f"SELECT * FROM {quote_identifier(table)} WHERE user_id = ?{orders[table]}",
+                (user_id,),
             )
-            export[table] = [{k: _jsonable(row[k]) for k in row.keys()} for row in rows]
+            export[table] = [{k: _jsonable(row[k]) for k in row.keys()} for row in rows]  # noqa: SIM118 (a Row iterates over its values)
     return export
 
 
@@ -90,10 +91,14 @@ async def delete_person(db: Database, user_id: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     async with db.transaction() as conn:
         for table in tables:
-            row = await db.fetchone(f"SELECT COUNT(*) FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,))
+            row = await db.fetchone(
+                f"SELECT COUNT(*) FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,)
+            )
             counts[table] = row[0] if row else 0
         for table in order:
-            await conn.execute(f"DELETE FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,))
+            await conn.execute(
+                f"DELETE FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,)
+            )
     await db.forget_deleted()  # the deleted rows' old versions leave the write-ahead log too
     return counts
 

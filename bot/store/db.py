@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,7 +103,11 @@ def explain(exc: BaseException, path: object) -> DatabaseError | None:
             f"the disk holding the database at {path} is full ({exc}): free some space; "
             "the change that failed was not saved."
         )
-    if "malformed" in text or "not a database" in text or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+    if (
+        "malformed" in text
+        or "not a database" in text
+        or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    ):
         return DatabaseDamaged(f"the database at {path} is damaged ({exc}). {restore_advice(path)}")
     if "disk i/o error" in text or code == sqlite3.SQLITE_IOERR:
         return DatabaseError(
@@ -124,15 +128,15 @@ def format_utc(moment: datetime) -> str:
     """An aware datetime as fixed-width ISO-8601 UTC text, e.g. ``2025-03-30T06:30:00.000000+00:00``."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"expected an aware datetime, got naive {moment!r}")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_utc(text: str) -> datetime:
     """Text written by :func:`format_utc` (or SQLite's ``datetime('now')``) as an aware UTC datetime."""
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def load_migrations(dialect: str = "sqlite") -> list[Migration]:
@@ -154,15 +158,21 @@ def load_migrations(dialect: str = "sqlite") -> list[Migration]:
         sql = overrides.pop(entry.name, None) or entry.read_text(encoding="utf-8")
         found.append(Migration(int(m.group(1)), entry.name, sql))
     if overrides:
-        raise DatabaseError(f"{dialect} migration(s) without a shared file of the same name: {sorted(overrides)}")
+        raise DatabaseError(
+            f"{dialect} migration(s) without a shared file of the same name: {sorted(overrides)}"
+        )
     found.sort(key=lambda mig: mig.version)
     versions = [mig.version for mig in found]
     if versions != list(range(1, len(found) + 1)):
-        raise DatabaseError(f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}")
+        raise DatabaseError(
+            f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}"
+        )
     return found
 
 
-async def apply_migrations(db, migrations: Sequence[Migration], upto: int | None, *, instead: str) -> list[int]:
+async def apply_migrations(
+    db, migrations: Sequence[Migration], upto: int | None, *, instead: str
+) -> list[int]:
     """Refuse a database from a newer version, then apply (``db._apply``) each migration not yet
     applied, in order, up to ``upto``; the versions applied. Shared by both stores."""
     known = {m.version for m in migrations}
@@ -216,7 +226,7 @@ class Database:
         return self.path
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True, check: bool = True) -> "Database":
+    async def open(cls, path: str | Path, *, migrate: bool = True, check: bool = True) -> Database:
         """Open (creating if need be) and migrate the database at ``path``.
 
         With ``check`` (the default) ``PRAGMA quick_check`` runs first and a damaged file is
@@ -228,7 +238,9 @@ class Database:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseError(f"cannot create the folder for the database at {path}: {exc}") from exc
+                raise DatabaseError(
+                    f"cannot create the folder for the database at {path}: {exc}"
+                ) from exc
         connecting = aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn = await connecting
@@ -246,8 +258,13 @@ class Database:
             # the first migration's COMMIT fail with "SQL statements in progress".
             # secure_delete: deleted rows are overwritten with zeros, so a person's deleted data does
             # not linger in free pages (see Database.forget_deleted for the write-ahead log).
-            pragmas = ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL",
-                       "secure_delete = ON")
+            pragmas = (
+                "foreign_keys = ON",
+                "busy_timeout = 5000",
+                "journal_mode = WAL",
+                "synchronous = NORMAL",
+                "secure_delete = ON",
+            )
             for pragma in pragmas:
                 async with conn.execute(f"PRAGMA {pragma}"):
                     pass
@@ -257,7 +274,9 @@ class Database:
                 await db.migrate()
         except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
             await conn.close()
-            raise explain(exc, path) or DatabaseError(f"cannot use the database at {path}: {exc}") from exc
+            raise explain(exc, path) or DatabaseError(
+                f"cannot use the database at {path}: {exc}"
+            ) from exc
         except DatabaseError:
             await conn.close()
             raise
@@ -303,10 +322,14 @@ class Database:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        async with self.conn.execute("SELECT version FROM schema_migrations ORDER BY version") as cur:
+        async with self.conn.execute(
+            "SELECT version FROM schema_migrations ORDER BY version"
+        ) as cur:
             return [row[0] for row in await cur.fetchall()]
 
-    async def migrate(self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None) -> list[int]:
+    async def migrate(
+        self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None
+    ) -> list[int]:
         """Apply every migration not yet applied (or up to ``upto``); return the versions applied.
 
         ``migrations`` defaults to the bundled ones. Each migration runs in its own transaction
@@ -323,7 +346,9 @@ class Database:
         await self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             async with self._atomic():
-                row = await self._fetchone("SELECT 1 FROM schema_migrations WHERE version = ?", (mig.version,))
+                row = await self._fetchone(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (mig.version,)
+                )
                 if row is not None:
                     return False
                 for statement in split_sql(mig.sql):
@@ -336,7 +361,7 @@ class Database:
                     )
                 await self.conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (mig.version, mig.name, format_utc(datetime.now(timezone.utc))),
+                    (mig.version, mig.name, format_utc(datetime.now(UTC))),
                 )
             return True
         finally:
@@ -362,7 +387,9 @@ class Database:
         """
         task = asyncio.current_task()
         if self._owner is not None and self._owner is task:
-            raise RuntimeError("transaction() is already open in this task; do all the work in the one block")
+            raise RuntimeError(
+                "transaction() is already open in this task; do all the work in the one block"
+            )
         async with self._lock:
             self._owner = task
             try:
@@ -487,7 +514,9 @@ def split_sql(script: str) -> list[str]:
                 buffer = ""
     if _has_code(buffer):
         if not sqlite3.complete_statement(buffer + ";"):
-            raise DatabaseError(f"migration ends with an unfinished statement: {buffer.strip()[:80]!r}")
+            raise DatabaseError(
+                f"migration ends with an unfinished statement: {buffer.strip()[:80]!r}"
+            )
         statements.append(buffer.strip())  # the last statement may omit its semicolon
     return statements
 

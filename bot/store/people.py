@@ -42,7 +42,9 @@ class StepChange:
 
 def validate_step(step: object) -> int:
     if isinstance(step, bool) or not isinstance(step, int) or not FIRST_STEP <= step <= LAST_STEP:
-        raise ValueError(f"step must be a whole number from {FIRST_STEP} to {LAST_STEP}, not {step!r}")
+        raise ValueError(
+            f"step must be a whole number from {FIRST_STEP} to {LAST_STEP}, not {step!r}"
+        )
     return step
 
 
@@ -51,7 +53,9 @@ def validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(f"{name!r} is not a time zone name like Europe/Berlin or America/New_York") from None
+        raise ValueError(
+            f"{name!r} is not a time zone name like Europe/Berlin or America/New_York"
+        ) from None
     return name
 
 
@@ -79,7 +83,9 @@ _INSERT_IF_NEW = (
     "INSERT INTO people (user_id, step, timezone, created_at, updated_at) VALUES (?, 1, NULL, ?, ?)"
     " ON CONFLICT (user_id) DO NOTHING"
 )
-_SELECT_PERSON = "SELECT user_id, step, timezone, created_at, updated_at FROM people WHERE user_id = ?"
+_SELECT_PERSON = (
+    "SELECT user_id, step, timezone, created_at, updated_at FROM people WHERE user_id = ?"
+)
 
 
 class PeopleRepo:
@@ -115,12 +121,15 @@ class PeopleRepo:
         async with self.db.transaction() as conn:
             if create:
                 await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
-            row = await self.db.fetchone("SELECT step FROM people WHERE user_id = ?" + self.db.for_update, (user_id,))
+            row = await self.db.fetchone(
+                "SELECT step FROM people WHERE user_id = ?" + self.db.for_update, (user_id,)
+            )
             if row is None:
                 return None
             from_step = row["step"]
             await conn.execute(
-                "UPDATE people SET step = ?, updated_at = ? WHERE user_id = ?", (to_step, stamp, user_id)
+                "UPDATE people SET step = ?, updated_at = ? WHERE user_id = ?",
+                (to_step, stamp, user_id),
             )
             await conn.execute(
                 "INSERT INTO step_history (user_id, from_step, to_step, reason, at) VALUES (?, ?, ?, ?, ?)",
@@ -144,7 +153,8 @@ class PeopleRepo:
         async with self.db.transaction() as conn:
             await conn.execute(_INSERT_IF_NEW, (user_id, stamp, stamp))
             await conn.execute(
-                "UPDATE people SET timezone = ?, updated_at = ? WHERE user_id = ?", (tz, stamp, user_id)
+                "UPDATE people SET timezone = ?, updated_at = ? WHERE user_id = ?",
+                (tz, stamp, user_id),
             )
             row = await self.db.fetchone(_SELECT_PERSON, (user_id,))
         assert row is not None

@@ -25,13 +25,20 @@ import functools
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from bot.settings import PostgresURL
-from bot.store.db import DatabaseError, IntegrityError, Migration, apply_migrations, format_utc, load_migrations
+from bot.store.db import (
+    DatabaseError,
+    IntegrityError,
+    Migration,
+    apply_migrations,
+    format_utc,
+    load_migrations,
+)
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
 CONNECT_TIMEOUT = 10.0
@@ -120,7 +127,9 @@ def describe_connect_error(exc: BaseException) -> str:
     """A one-line reason a connection failed, without a traceback."""
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return "that database does not exist (create it first: createdb)"
-    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError | asyncpg.InvalidPasswordError):
+    if isinstance(
+        exc, asyncpg.InvalidAuthorizationSpecificationError | asyncpg.InvalidPasswordError
+    ):
         return f"the server refused the login: {exc}"
     if isinstance(exc, ConnectionRefusedError | OSError) and not isinstance(exc, TimeoutError):
         return f"no server answers there ({exc.strerror or exc})"
@@ -140,9 +149,9 @@ class PgDatabase:
         self.pool = pool
         self.url = url
         # The transaction the current task has open (its connection), if any.
-        self._current: contextvars.ContextVar[tuple[asyncio.Task | None, asyncpg.Connection] | None] = (
-            contextvars.ContextVar(f"lowback-pg-{id(self)}", default=None)
-        )
+        self._current: contextvars.ContextVar[
+            tuple[asyncio.Task | None, asyncpg.Connection] | None
+        ] = contextvars.ContextVar(f"lowback-pg-{id(self)}", default=None)
         self._closed = False
 
     @property
@@ -156,13 +165,21 @@ class PgDatabase:
     @classmethod
     async def open(
         cls, url: PostgresURL, *, migrate: bool = True, min_size: int = 1, max_size: int = 10
-    ) -> "PgDatabase":
+    ) -> PgDatabase:
         try:
             pool = await asyncpg.create_pool(
-                url.url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT, command_timeout=60
+                url.url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=60,
             )
-        except Exception as exc:  # OSError, asyncpg.PostgresError, TimeoutError, bad URL (ValueError)
-            raise DatabaseError(f"cannot connect to the PostgreSQL database at {url}: {describe_connect_error(exc)}") from exc
+        except (
+            Exception
+        ) as exc:  # OSError, asyncpg.PostgresError, TimeoutError, bad URL (ValueError)
+            raise DatabaseError(
+                f"cannot connect to the PostgreSQL database at {url}: {describe_connect_error(exc)}"
+            ) from exc
         db = cls(pool, url)
         try:
             if migrate:
@@ -177,7 +194,7 @@ class PgDatabase:
             self._closed = True
             try:
                 await asyncio.wait_for(self.pool.close(), timeout=10)
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 self.pool.terminate()
 
     # ------------------------------------------------------------------ migrations
@@ -187,32 +204,42 @@ class PgDatabase:
             exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
             if not exists:
                 return []
-            return [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")]
+            return [
+                r[0]
+                for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
+            ]
 
-    async def migrate(self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None) -> list[int]:
+    async def migrate(
+        self, *, upto: int | None = None, migrations: Sequence[Migration] | None = None
+    ) -> list[int]:
         """Apply every migration not yet applied (or up to ``upto``); return the versions applied."""
         migrations = list(load_migrations("postgresql") if migrations is None else migrations)
         return await apply_migrations(self, migrations, upto, instead="another database")
 
     async def _apply(self, mig: Migration) -> bool:
         """Apply one migration; False if another process applied it first."""
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-                await conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-                )
-                if await conn.fetchval("SELECT 1 FROM schema_migrations WHERE version = $1", mig.version):
-                    return False
-                try:
-                    await conn.execute(mig.sql)  # no parameters: the whole file in one go
-                except asyncpg.PostgresError as exc:
-                    raise DatabaseError(f"migration {mig.name} failed on PostgreSQL: {exc}; nothing was changed") from exc
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                    mig.version, mig.name, format_utc(datetime.now(timezone.utc)),
-                )
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            if await conn.fetchval(
+                "SELECT 1 FROM schema_migrations WHERE version = $1", mig.version
+            ):
+                return False
+            try:
+                await conn.execute(mig.sql)  # no parameters: the whole file in one go
+            except asyncpg.PostgresError as exc:
+                raise DatabaseError(
+                    f"migration {mig.name} failed on PostgreSQL: {exc}; nothing was changed"
+                ) from exc
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                mig.version,
+                mig.name,
+                format_utc(datetime.now(UTC)),
+            )
         return True
 
     async def forget_deleted(self) -> bool:
@@ -240,7 +267,9 @@ class PgDatabase:
         task = asyncio.current_task()
         held = self._current.get()
         if held is not None and held[0] is task:
-            raise RuntimeError("transaction() is already open in this task; do all the work in the one block")
+            raise RuntimeError(
+                "transaction() is already open in this task; do all the work in the one block"
+            )
         async with self.pool.acquire() as raw:
             token = self._current.set((task, raw))
             try:

@@ -44,7 +44,9 @@ class ScheduleRow:
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    dm_channel_id: int | None = None  # the person's DM channel (Discord), once a reminder reached it
+    dm_channel_id: int | None = (
+        None  # the person's DM channel (Discord), once a reminder reached it
+    )
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,15 @@ def _delivery(row: aiosqlite.Row) -> DeliveryRow:
 
 
 def _snooze(row: aiosqlite.Row) -> SnoozeRow:
-    return SnoozeRow(row["user_id"], row["occurrence_key"], parse_utc(row["due_at"]), parse_utc(row["created_at"]))
+    return SnoozeRow(
+        row["user_id"],
+        row["occurrence_key"],
+        parse_utc(row["due_at"]),
+        parse_utc(row["created_at"]),
+    )
 
 
-_ENSURE_PERSON = (
-    "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING"
-)
+_ENSURE_PERSON = "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING"
 _INSERT_DELIVERY = (
     "INSERT INTO reminder_deliveries"
     " (user_id, occurrence_key, due_at, status, claimed_by, claimed_at, done_at, attempts, last_error)"
@@ -156,7 +161,9 @@ class ReminderStore:
         return row["timezone"] if row is not None else None
 
     async def get_schedule(self, user_id: int) -> ScheduleRow | None:
-        row = await self.db.fetchone("SELECT * FROM reminder_schedules WHERE user_id = ?", (user_id,))
+        row = await self.db.fetchone(
+            "SELECT * FROM reminder_schedules WHERE user_id = ?", (user_id,)
+        )
         return _schedule(row) if row else None
 
     async def save_schedule(
@@ -180,7 +187,9 @@ class ReminderStore:
         """
         async with self.db.transaction() as conn:
             if not create:
-                exists = await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (row.user_id,))
+                exists = await self.db.fetchone(
+                    "SELECT 1 FROM reminder_schedules WHERE user_id = ?", (row.user_id,)
+                )
                 if exists is None:
                     return False
             await self._write_schedule(conn, row, person_timezone=person_timezone)
@@ -188,11 +197,14 @@ class ReminderStore:
                 await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (row.user_id,))
             if clear_notice is not None:
                 await conn.execute(
-                    "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?", (row.user_id, clear_notice)
+                    "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?",
+                    (row.user_id, clear_notice),
                 )
         return True
 
-    async def _write_schedule(self, conn: aiosqlite.Connection, row: ScheduleRow, *, person_timezone: bool) -> None:
+    async def _write_schedule(
+        self, conn: aiosqlite.Connection, row: ScheduleRow, *, person_timezone: bool
+    ) -> None:
         stamp = format_utc(row.updated_at)
         await conn.execute(_ENSURE_PERSON, (row.user_id, format_utc(row.created_at), stamp))
         if person_timezone:
@@ -225,7 +237,9 @@ class ReminderStore:
             ),
         )
 
-    async def due_schedule_ids(self, now: datetime, limit: int = 100, *, only_user: int | None = None) -> list[int]:
+    async def due_schedule_ids(
+        self, now: datetime, limit: int = 100, *, only_user: int | None = None
+    ) -> list[int]:
         """People whose next reminder is due at ``now`` or earlier, earliest first (index range scan)."""
         if only_user is not None:
             rows = await self.db.fetchall(
@@ -254,7 +268,8 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?" + self.db.skip_locked,
+                "SELECT * FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?"
+                + self.db.skip_locked,
                 (user_id, stamp),
             )
             if row is None:
@@ -262,7 +277,8 @@ class ReminderStore:
             plan = decide(_schedule(row))
             for key, due, reason in plan.skipped:
                 await conn.execute(
-                    _INSERT_DELIVERY, (user_id, key, format_utc(due), SKIPPED, None, None, stamp, 0, reason)
+                    _INSERT_DELIVERY,
+                    (user_id, key, format_utc(due), SKIPPED, None, None, stamp, 0, reason),
                 )
             await conn.execute(
                 "UPDATE reminder_schedules SET next_due_at = ?, next_key = ? WHERE user_id = ?",
@@ -274,10 +290,17 @@ class ReminderStore:
             return await self._insert_claim(conn, user_id, key, due, claimed_by, stamp)
 
     async def _insert_claim(
-        self, conn: aiosqlite.Connection, user_id: int, key: str, due: datetime, claimed_by: str, stamp: str
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        key: str,
+        due: datetime,
+        claimed_by: str,
+        stamp: str,
     ) -> DeliveryRow | None:
         cur = await conn.execute(
-            _INSERT_DELIVERY + " RETURNING *", (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None)
+            _INSERT_DELIVERY + " RETURNING *",
+            (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None),
         )
         row = await cur.fetchone()
         if row is None:
@@ -289,7 +312,9 @@ class ReminderStore:
         async with self.db.transaction() as conn:
             await self._close(conn, user_id, reason, now)
 
-    async def _close(self, conn: aiosqlite.Connection, user_id: int, reason: str, now: datetime) -> None:
+    async def _close(
+        self, conn: aiosqlite.Connection, user_id: int, reason: str, now: datetime
+    ) -> None:
         stamp = format_utc(now)
         await conn.execute(
             "UPDATE reminder_schedules SET next_due_at = NULL, next_key = NULL, closed_reason = ?,"
@@ -299,7 +324,11 @@ class ReminderStore:
         await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (user_id,))
 
     async def earliest_due(
-        self, *, only_user: int | None = None, lease: timedelta | None = None, claimed_by: str | None = None
+        self,
+        *,
+        only_user: int | None = None,
+        lease: timedelta | None = None,
+        claimed_by: str | None = None,
     ) -> datetime | None:
         """The earliest instant anything is due: a schedule, a snooze, a retry or (with ``lease``)
         the expiry of a claim held by anyone but ``claimed_by``, so an abandoned claim is taken
@@ -307,15 +336,24 @@ class ReminderStore:
         user_filter = "" if only_user is None else " AND user_id = ?"
         params: tuple = () if only_user is None else (only_user,)
         parts = [
-            ("SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1", ()),
+            (
+                "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
+                (),
+            ),
             ("SELECT due_at FROM reminder_snoozes WHERE TRUE{f} ORDER BY due_at LIMIT 1", ()),
-            ("SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1", ()),
+            (
+                "SELECT retry_at FROM reminder_deliveries WHERE status = 'pending'{f} ORDER BY retry_at LIMIT 1",
+                (),
+            ),
         ]
         if lease is not None:
-            parts.append((
-                "SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed' AND claimed_by IS NOT ?{f}"
-                " ORDER BY claimed_at LIMIT 1", (claimed_by,),
-            ))
+            parts.append(
+                (
+                    "SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed' AND claimed_by IS NOT ?{f}"
+                    " ORDER BY claimed_at LIMIT 1",
+                    (claimed_by,),
+                )
+            )
         # One statement, one round trip: each part is an indexed "first row" look-up.
         sql = "SELECT " + ", ".join(f"({part.format(f=user_filter)})" for part, _ in parts)
         row = await self.db.fetchone(sql, tuple(v for _, first in parts for v in (*first, *params)))
@@ -348,12 +386,18 @@ class ReminderStore:
         """
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
-            if await self.db.fetchone("SELECT 1 FROM reminder_schedules WHERE user_id = ?", (user_id,)) is None:
+            if (
+                await self.db.fetchone(
+                    "SELECT 1 FROM reminder_schedules WHERE user_id = ?", (user_id,)
+                )
+                is None
+            ):
                 return  # the person was deleted meanwhile: nothing to snooze, no one to create
             if skip is not None:
                 skey, sdue, reason = skip
                 await conn.execute(
-                    _INSERT_DELIVERY, (user_id, skey, format_utc(sdue), SKIPPED, None, None, stamp, 0, reason)
+                    _INSERT_DELIVERY,
+                    (user_id, skey, format_utc(sdue), SKIPPED, None, None, stamp, 0, reason),
                 )
             if next_schedule is not None:
                 nkey, ndue = next_schedule
@@ -372,10 +416,13 @@ class ReminderStore:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (user_id,))
 
-    async def due_snooze_ids(self, now: datetime, limit: int = 100, *, only_user: int | None = None) -> list[int]:
+    async def due_snooze_ids(
+        self, now: datetime, limit: int = 100, *, only_user: int | None = None
+    ) -> list[int]:
         if only_user is not None:
             rows = await self.db.fetchall(
-                "SELECT user_id FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?", (only_user, format_utc(now))
+                "SELECT user_id FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?",
+                (only_user, format_utc(now)),
             )
         else:
             rows = await self.db.fetchall(
@@ -398,7 +445,9 @@ class ReminderStore:
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             row = await self.db.fetchone(
-                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?" + self.db.skip_locked, (user_id, stamp)
+                "SELECT * FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?"
+                + self.db.skip_locked,
+                (user_id, stamp),
             )
             if row is None:
                 return None
@@ -407,16 +456,29 @@ class ReminderStore:
             if not decide(snooze):
                 await conn.execute(
                     _INSERT_DELIVERY,
-                    (user_id, snooze.occurrence_key, row["due_at"], SKIPPED, None, None, stamp, 0, "too late"),
+                    (
+                        user_id,
+                        snooze.occurrence_key,
+                        row["due_at"],
+                        SKIPPED,
+                        None,
+                        None,
+                        stamp,
+                        0,
+                        "too late",
+                    ),
                 )
                 return None
-            return await self._insert_claim(conn, user_id, snooze.occurrence_key, snooze.due_at, claimed_by, stamp)
+            return await self._insert_claim(
+                conn, user_id, snooze.occurrence_key, snooze.due_at, claimed_by, stamp
+            )
 
     # ------------------------------------------------------------------ deliveries
 
     async def get_delivery(self, user_id: int, key: str) -> DeliveryRow | None:
         row = await self.db.fetchone(
-            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND occurrence_key = ?", (user_id, key)
+            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND occurrence_key = ?",
+            (user_id, key),
         )
         return _delivery(row) if row else None
 
@@ -427,7 +489,9 @@ class ReminderStore:
         )
         return [_delivery(r) for r in rows]
 
-    async def recent_deliveries(self, user_id: int, since: datetime, limit: int) -> list[DeliveryRow]:
+    async def recent_deliveries(
+        self, user_id: int, since: datetime, limit: int
+    ) -> list[DeliveryRow]:
         """The person's deliveries due from ``since`` on, newest first, at most ``limit``."""
         rows = await self.db.fetchall(
             "SELECT * FROM reminder_deliveries WHERE user_id = ? AND due_at >= ? ORDER BY due_at DESC, id DESC LIMIT ?",
@@ -478,7 +542,8 @@ class ReminderStore:
             rows += await self.db.fetchall(
                 "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
                 f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
-                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?" + self.db.skip_locked,
+                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?"
+                + self.db.skip_locked,
                 (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
             )
             taken: list[tuple[DeliveryRow, str]] = []
@@ -488,7 +553,9 @@ class ReminderStore:
                     " retry_at = NULL, attempts = attempts + 1 WHERE id = ?",
                     (claimed_by, stamp, row["id"]),
                 )
-                fresh = await self.db.fetchone("SELECT * FROM reminder_deliveries WHERE id = ?", (row["id"],))
+                fresh = await self.db.fetchone(
+                    "SELECT * FROM reminder_deliveries WHERE id = ?", (row["id"],)
+                )
                 assert fresh is not None
                 taken.append((_delivery(fresh), row["status"]))
         return taken
@@ -520,9 +587,12 @@ class ReminderStore:
         async with self.db.transaction() as conn:
             if dm_channel_id is not None:
                 await conn.execute(
-                    "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?", (dm_channel_id, delivery.user_id)
+                    "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",
+                    (dm_channel_id, delivery.user_id),
                 )
-            return await self._finish(conn, delivery, status, now, error=error, routine_id=routine_id)
+            return await self._finish(
+                conn, delivery, status, now, error=error, routine_id=routine_id
+            )
 
     async def _finish(
         self,
@@ -567,14 +637,22 @@ class ReminderStore:
                 await self._add_notice(conn, delivery.user_id, notice[0], notice[1], now)
         return ok
 
-    async def release_for_retry(self, delivery: DeliveryRow, retry_at: datetime, error: str | None) -> bool:
+    async def release_for_retry(
+        self, delivery: DeliveryRow, retry_at: datetime, error: str | None
+    ) -> bool:
         """Give up a claim so the occurrence is tried again at ``retry_at``."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE reminder_deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
                 " retry_at = ?, last_error = ? WHERE id = ? AND status = 'claimed' AND claimed_by IS ?"
                 " AND claimed_at IS ?",
-                (format_utc(retry_at), error, delivery.id, delivery.claimed_by, _ts(delivery.claimed_at)),
+                (
+                    format_utc(retry_at),
+                    error,
+                    delivery.id,
+                    delivery.claimed_by,
+                    _ts(delivery.claimed_at),
+                ),
             )
             return cur.rowcount == 1
 
@@ -605,7 +683,9 @@ class ReminderStore:
         async with self.db.transaction() as conn:
             await self._add_notice(conn, user_id, kind, text, now)
 
-    async def _add_notice(self, conn: aiosqlite.Connection, user_id: int, kind: str, text: str, now: datetime) -> None:
+    async def _add_notice(
+        self, conn: aiosqlite.Connection, user_id: int, kind: str, text: str, now: datetime
+    ) -> None:
         """Only for a person who still exists: a notice never creates anyone (a delivery that failed
         after the person deleted their data leaves nothing behind)."""
         stamp = format_utc(now)
@@ -618,11 +698,17 @@ class ReminderStore:
 
     async def pop_notices(self, user_id: int) -> list[str]:
         """The person's pending notices, oldest first, removed as they are read."""
-        if await self.db.fetchone("SELECT 1 FROM pending_notices WHERE user_id = ? LIMIT 1", (user_id,)) is None:
+        if (
+            await self.db.fetchone(
+                "SELECT 1 FROM pending_notices WHERE user_id = ? LIMIT 1", (user_id,)
+            )
+            is None
+        ):
             return []  # the usual case, without taking the write lock
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
-                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id" + self.db.for_update,
+                "SELECT id, text FROM pending_notices WHERE user_id = ? ORDER BY created_at, id"
+                + self.db.for_update,
                 (user_id,),
             )
             if rows:
@@ -631,4 +717,6 @@ class ReminderStore:
 
     async def clear_notice(self, user_id: int, kind: str) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM pending_notices WHERE user_id = ? AND kind = ?", (user_id, kind))
+            await conn.execute(
+                "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?", (user_id, kind)
+            )

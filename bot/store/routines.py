@@ -88,12 +88,16 @@ class RoutineSessionsRepo:
                 row = await cur.fetchone()
         except INTEGRITY_ERRORS as exc:
             if "routine_sessions.user_id" in str(exc) or "UNIQUE" in str(exc).upper():
-                raise SessionAlreadyRunning(f"person {user_id} already has a running routine session") from exc
+                raise SessionAlreadyRunning(
+                    f"person {user_id} already has a running routine session"
+                ) from exc
             raise
         assert row is not None
         return _record(row)
 
-    async def end(self, session_id: int, status: Status, ended_at: datetime | None, rounds_added: int = 0) -> bool:
+    async def end(
+        self, session_id: int, status: Status, ended_at: datetime | None, rounds_added: int = 0
+    ) -> bool:
         """Record how a running session ended. False if it was not running (already ended)."""
         if status not in END_STATUSES:
             raise ValueError(f"a session ends as one of {', '.join(END_STATUSES)}, not {status!r}")
@@ -106,12 +110,15 @@ class RoutineSessionsRepo:
             return cur.rowcount == 1
 
     async def get(self, session_id: int) -> SessionRecord | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM routine_sessions WHERE id = ?", (session_id,))
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM routine_sessions WHERE id = ?", (session_id,)
+        )
         return _record(row) if row else None
 
     async def running(self, user_id: int) -> SessionRecord | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM routine_sessions WHERE user_id = ? AND status = 'running'", (user_id,)
+            f"SELECT {_COLUMNS} FROM routine_sessions WHERE user_id = ? AND status = 'running'",
+            (user_id,),
         )
         return _record(row) if row else None
 

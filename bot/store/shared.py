@@ -112,7 +112,9 @@ class SharedBudget:
             await conn.execute(
                 f"INSERT INTO {BUDGET_TABLE} (name, tokens, stamp) VALUES ($1, $2,"
                 " COALESCE($3::float8, extract(epoch FROM clock_timestamp())::float8)) ON CONFLICT (name) DO NOTHING",
-                self.name, float(self.burst), now,
+                self.name,
+                float(self.burst),
+                now,
             )
         self._ready = True
 
@@ -198,7 +200,9 @@ class ChangeFeed:
         if self._closed or self._reconnect is not None:
             return
         log.warning("lost the connection that hears other processes' changes; reconnecting")
-        self._reconnect = asyncio.get_running_loop().create_task(self._reconnect_loop(), name="change-feed")
+        self._reconnect = asyncio.get_running_loop().create_task(
+            self._reconnect_loop(), name="change-feed"
+        )
 
     async def _reconnect_loop(self) -> None:
         delay = 2.0
@@ -206,8 +210,10 @@ class ChangeFeed:
             while not self._closed:
                 try:
                     await self.start()
-                except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
-                    log.warning("could not reconnect the change feed (%s); trying again in %g s", exc, delay)
+                except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+                    log.warning(
+                        "could not reconnect the change feed (%s); trying again in %g s", exc, delay
+                    )
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 60.0)
                     continue

@@ -71,17 +71,26 @@ class UnansweredRepo:
             )
             if on:
                 return 0
-            cur = await conn.execute("DELETE FROM unanswered_questions WHERE guild_id = ?", (guild_id,))
+            cur = await conn.execute(
+                "DELETE FROM unanswered_questions WHERE guild_id = ?", (guild_id,)
+            )
             return cur.rowcount
 
     async def is_opted_in(self, guild_id: int | None) -> bool:
         if guild_id is None:
             return False
-        row = await self.db.fetchone("SELECT keep_unanswered FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        row = await self.db.fetchone(
+            "SELECT keep_unanswered FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
         return bool(row and row["keep_unanswered"])
 
     async def record(
-        self, guild_id: int | None, question: str, best_topic: str | None, score: float, now: datetime
+        self,
+        guild_id: int | None,
+        question: str,
+        best_topic: str | None,
+        score: float,
+        now: datetime,
     ) -> bool:
         """Keep the question if the server opted in; True if it was kept.
 
@@ -121,5 +130,7 @@ class UnansweredRepo:
             raise ValueError(f"retention_days must not be negative, not {retention_days}")
         cutoff = format_utc(now - timedelta(days=retention_days))
         async with self.db.transaction() as conn:
-            cur = await conn.execute("DELETE FROM unanswered_questions WHERE asked_at < ?", (cutoff,))
+            cur = await conn.execute(
+                "DELETE FROM unanswered_questions WHERE asked_at < ?", (cutoff,)
+            )
             return cur.rowcount

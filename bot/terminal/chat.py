@@ -39,8 +39,10 @@ Type a question in your own words, or one of these:
   /help              what I can do                 /quit     leave (Ctrl-D or Ctrl-C work too)
 After an answer, type the number of a choice (1, 2...) to take it."""
 
-HELP_TEXT = ("Type a question, or /help for the commands. After an answer, type a choice's number. "
-             "From the shell: `lowback ask`, `lowback routine`, `lowback progress`, `lowback --help`.")
+HELP_TEXT = (
+    "Type a question, or /help for the commands. After an answer, type a choice's number. "
+    "From the shell: `lowback ask`, `lowback routine`, `lowback progress`, `lowback --help`."
+)
 GOODBYE = "Bye. Keep squeezing those glutes."
 DELETE_HINT = "Type /delete to remove all of it."
 
@@ -71,7 +73,9 @@ class Chat:
         readline = sys.modules.get("readline")
         if self.prompt is not None and readline is not None:
             with contextlib.suppress(Exception):
-                self.screen.write(self.prompt.replace("\001", "").replace("\002", "") + readline.get_line_buffer())
+                self.screen.write(
+                    self.prompt.replace("\001", "").replace("\002", "") + readline.get_line_buffer()
+                )
 
     # -- input --
 
@@ -113,7 +117,9 @@ class Chat:
             else:
                 self.show("Usage: /step N   (N from 1 to 4)")
         elif command in ("routine", "start"):
-            offered = next((c.action for c in self.choices if c.action.kind == "start_routine"), None)
+            offered = next(
+                (c.action for c in self.choices if c.action.kind == "start_routine"), None
+            )
             await self.routine(rest or (offered.value if offered and command == "start" else None))
         elif command == "other":
             await self.act(Action("not_what_i_asked", "Not what I asked"))
@@ -135,7 +141,11 @@ class Chat:
     def _choice(self, line: str) -> Choice | None:
         wanted = line.strip().casefold()
         for choice in self.choices:
-            if wanted in (str(choice.number), (choice.command or "").casefold(), choice.action.label.casefold()):
+            if wanted in (
+                str(choice.number),
+                (choice.command or "").casefold(),
+                choice.action.label.casefold(),
+            ):
                 return choice
         return None
 
@@ -148,10 +158,16 @@ class Chat:
             self.show(await s.ask.topic(user, action.value or ""))
         elif action.kind == "next_step":
             value = action.value or ""
-            self.show(await s.ask.step(user, int(value)) if value.isdigit() else await s.ask.topic(user, value))
+            self.show(
+                await s.ask.step(user, int(value))
+                if value.isdigit()
+                else await s.ask.topic(user, value)
+            )
         elif action.kind == "not_what_i_asked":
             if self.last_question is None:
-                self.show("Ask a question first; then /other shows the other answers that might fit.")
+                self.show(
+                    "Ask a question first; then /other shows the other answers that might fit."
+                )
             else:
                 self.show(await s.ask.alternatives(user, self.last_question))
         elif action.kind == "move_up":
@@ -173,7 +189,7 @@ async def _confirm(prompt: str) -> bool:
     return (answer or "").strip().lower() in ("y", "yes")
 
 
-def read_line(prompt: str, stream: TextIO) -> "asyncio.Future[str | None]":
+def read_line(prompt: str, stream: TextIO) -> asyncio.Future[str | None]:
     """The next line typed (None at end of input), read in a daemon thread so that Ctrl-C does not
     have to wait for Enter: the chat stops waiting at once, and the thread dies with the process."""
     loop = asyncio.get_running_loop()
@@ -197,7 +213,7 @@ def read_line(prompt: str, stream: TextIO) -> "asyncio.Future[str | None]":
                 line = line if line else None
         except EOFError:
             line = None
-        except BaseException as exc:  # noqa: BLE001 - handed to the chat
+        except BaseException as exc:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(settle, None, exc)
             return
@@ -221,7 +237,9 @@ def _prompt(screen: Screen) -> str:
     return "you> "
 
 
-async def run_chat(services: Services, *, screen: Screen | None = None, stdin: TextIO | None = None) -> int:
+async def run_chat(
+    services: Services, *, screen: Screen | None = None, stdin: TextIO | None = None
+) -> int:
     """The chat on ``services`` until /quit, Ctrl-D, Ctrl-C or the end of input. Returns 0."""
     screen = screen or Screen()
     reader = stdin or sys.stdin
@@ -242,8 +260,10 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
     try:
         person = await services.people.get(LOCAL_USER_ID)
         step = person.step if person else 1
-        screen.line(f"lowback chat: ask me about your low back. You're on step {step} of {services.kb.max_step}.",
-                    style="bold")
+        screen.line(
+            f"lowback chat: ask me about your low back. You're on step {step} of {services.kb.max_step}.",
+            style="bold",
+        )
         screen.note("Type /help for commands; /quit, Ctrl-D or Ctrl-C to leave.")
         screen.note(services.kb.safety.disclaimer)
         if not screen.rich:
@@ -263,7 +283,9 @@ async def run_chat(services: Services, *, screen: Screen | None = None, stdin: T
                 break
             try:
                 done, keep_going = await _until_interrupted(chat.handle(line), waiting)
-            except DatabaseError as exc:  # e.g. the disk filled up: say so in one line, keep the chat open
+            except (
+                DatabaseError
+            ) as exc:  # e.g. the disk filled up: say so in one line, keep the chat open
                 screen.note(f"That didn't work: {exc}")
                 continue
             if not done:  # Ctrl-C during a routine or an answer: back to the prompt
@@ -317,7 +339,7 @@ def _save_tty(stream: TextIO):
         import termios
 
         return termios.tcgetattr(stream.fileno())
-    except Exception:  # noqa: BLE001 - not a terminal, or no termios
+    except Exception:
         return None
 
 
@@ -328,5 +350,5 @@ def _restore_tty(stream: TextIO, saved) -> None:
         import termios
 
         termios.tcsetattr(stream.fileno(), termios.TCSADRAIN, saved)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass

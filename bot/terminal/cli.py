@@ -56,18 +56,36 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lowback", description="A low back pain coach for Discord and the terminal.")
-    p.add_argument("--knowledge", type=Path, help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)")
+    p = argparse.ArgumentParser(
+        prog="lowback", description="A low back pain coach for Discord and the terminal."
+    )
     p.add_argument(
-        "--database", help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)"
+        "--knowledge",
+        type=Path,
+        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
+    )
+    p.add_argument(
+        "--database",
+        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
     )
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Discord bot")
     sub.add_parser("chat", help="talk to the bot in the terminal")
-    ask = sub.add_parser("ask", help="answer one question", description="Answer one question, for your saved step.")
-    ask.add_argument("question", nargs="*", help='the question in your own words; "-" reads it from standard input')
+    ask = sub.add_parser(
+        "ask", help="answer one question", description="Answer one question, for your saved step."
+    )
+    ask.add_argument(
+        "question",
+        nargs="*",
+        help='the question in your own words; "-" reads it from standard input',
+    )
     ask.add_argument("--json", action="store_true", help="print the decision as one JSON object")
-    ask.add_argument("--step", type=int, choices=range(1, 5), help="answer as for someone on this step (default: yours)")
+    ask.add_argument(
+        "--step",
+        type=int,
+        choices=range(1, 5),
+        help="answer as for someone on this step (default: yours)",
+    )
     ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
@@ -76,20 +94,31 @@ def _parser() -> argparse.ArgumentParser:
     kb_sub.add_parser("check", help="validate the knowledge base")
     rt = sub.add_parser("routine", help="run a timed routine in the terminal")
     rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
-    rt.add_argument("--seconds-scale", type=float, default=1.0, metavar="X",
-                    help="multiply every duration by X (e.g. 0.05 to try a routine quickly)")
+    rt.add_argument(
+        "--seconds-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="multiply every duration by X (e.g. 0.05 to try a routine quickly)",
+    )
     pr = sub.add_parser("progress", help="your step in the progression")
     g = pr.add_mutually_exclusive_group()
     g.add_argument("--up", action="store_true", help="this step is easy and pain-free: move up")
     g.add_argument("--hurts", action="store_true", help="this step hurts: go back one")
     g.add_argument("--set", type=int, choices=range(1, 5), metavar="STEP", help="set your step")
     rm = sub.add_parser(
-        "reminders", help="your reminder schedule",
+        "reminders",
+        help="your reminder schedule",
         description="Your reminder schedule, e.g. `lowback reminders on Europe/Berlin 7:30 21:30`, "
-                    "`lowback reminders pause 3`, `lowback reminders off`.")
+        "`lowback reminders pause 3`, `lowback reminders off`.",
+    )
     rm.add_argument("action", nargs="?", default="show", choices=REMINDER_ACTIONS)
-    rm.add_argument("words", nargs="*", metavar="ZONE/TIMES/NUMBER",
-                    help="with on: time zone and times; with pause: days; with snooze: minutes")
+    rm.add_argument(
+        "words",
+        nargs="*",
+        metavar="ZONE/TIMES/NUMBER",
+        help="with on: time zone and times; with pause: days; with snooze: minutes",
+    )
     rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
     rm.add_argument("--days", type=float, help="with pause: how many days")
@@ -103,8 +132,15 @@ def _parser() -> argparse.ArgumentParser:
     bk.add_argument("path", type=Path)
     bk.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("invite-url", help="print the link that adds the bot to a server")
-    mg = sub.add_parser("migrate-db", help="copy the SQLite database into an empty PostgreSQL database")
-    mg.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/dbname (an empty database)")
+    mg = sub.add_parser(
+        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    mg.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host/dbname (an empty database)",
+    )
     return p
 
 
@@ -213,7 +249,9 @@ def question_of(args: argparse.Namespace) -> str:
     if args.question == ["-"]:
         return sys.stdin.read()
     if not args.question:
-        raise UsageError('Ask a question: lowback ask "can I still deadlift?" (or lowback ask - to read it from standard input)')
+        raise UsageError(
+            'Ask a question: lowback ask "can I still deadlift?" (or lowback ask - to read it from standard input)'
+        )
     return " ".join(args.question)
 
 
@@ -249,8 +287,15 @@ async def _reminders(services, args: argparse.Namespace) -> int:
     from bot.store.people import LOCAL_USER_ID
     from bot.terminal.reminders import reminders
 
-    outcome = await reminders(services, LOCAL_USER_ID, [args.action, *args.words], where="shell",
-                              timezone=args.timezone, times=args.times, days=args.days)
+    outcome = await reminders(
+        services,
+        LOCAL_USER_ID,
+        [args.action, *args.words],
+        where="shell",
+        timezone=args.timezone,
+        times=args.times,
+        days=args.days,
+    )
     if not outcome.ok:
         _err(outcome.text)
         return 2
@@ -266,9 +311,11 @@ async def _mydata(services, args: argparse.Namespace) -> int:
     if args.delete:
         if not args.yes:
             if not sys.stdin.isatty():
-                raise UsageError("Add --yes to delete without a question (there is no terminal to ask on).")
+                raise UsageError(
+                    "Add --yes to delete without a question (there is no terminal to ask on)."
+                )
             try:
-                answer = input("Delete everything stored about you? Type yes to confirm: ")
+                answer = input("Delete everything stored about you? Type yes to confirm: ")  # noqa: ASYNC250 (nothing else runs while the person decides)
             except EOFError:
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
@@ -279,7 +326,9 @@ async def _mydata(services, args: argparse.Namespace) -> int:
         print(await services.data.export_json(LOCAL_USER_ID))
     else:
         reply = await services.data.show(LOCAL_USER_ID)
-        _screen().reply(replace(reply, body=f"{reply.body}\n`lowback mydata --delete` removes all of it."))
+        _screen().reply(
+            replace(reply, body=f"{reply.body}\n`lowback mydata --delete` removes all of it.")
+        )
     return 0
 
 
@@ -293,8 +342,13 @@ async def _routine(services, args: argparse.Namespace) -> int:
     from bot.terminal.render import Screen
     from bot.terminal.routine import run_routine
 
-    return await run_routine(services, args.name, screen=Screen(), errors=Screen(sys.stderr),
-                             seconds_scale=args.seconds_scale)
+    return await run_routine(
+        services,
+        args.name,
+        screen=Screen(),
+        errors=Screen(sys.stderr),
+        seconds_scale=args.seconds_scale,
+    )
 
 
 # -- operating the bot ---------------------------------------------------------------------------
@@ -343,7 +397,9 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         _err(f"Backup failed: {exc}")
         return 1
     if isinstance(settings.database, PostgresURL):
-        print(f"Backed up {settings.database} to {path} with pg_dump (custom format; restore with pg_restore)")
+        print(
+            f"Backed up {settings.database} to {path} with pg_dump (custom format; restore with pg_restore)"
+        )
     else:
         print(f"Backed up {settings.database} to {path}")
     return 0
@@ -356,10 +412,14 @@ def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
 
     target = parse_database(args.to, name="--to")  # SettingsError: main() says it in one line
     if not isinstance(target, PostgresURL):
-        raise UsageError("--to must be a postgresql://user@host/dbname URL: migrate-db moves a SQLite database to "
-                         "PostgreSQL.")
+        raise UsageError(
+            "--to must be a postgresql://user@host/dbname URL: migrate-db moves a SQLite database to "
+            "PostgreSQL."
+        )
     if isinstance(settings.database, PostgresURL):
-        raise UsageError("LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL.")
+        raise UsageError(
+            "LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL."
+        )
     try:
         copied = run_migrate_db(settings.database, target)
     except (PostgresOpsError, DatabaseError, OSError) as exc:
@@ -368,8 +428,12 @@ def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     for table in copied:
         print(f"  {table.table}: {table.rows} row(s)")
     total = sum(t.rows for t in copied)
-    print(f"Copied {total} row(s) from {settings.database} to {target} and checked them row by row.")
-    print(f"Next: set LOWBACK_DATABASE={target} for every bot process and start them; keep the SQLite file as a backup.")
+    print(
+        f"Copied {total} row(s) from {settings.database} to {target} and checked them row by row."
+    )
+    print(
+        f"Next: set LOWBACK_DATABASE={target} for every bot process and start them; keep the SQLite file as a backup."
+    )
     return 0
 
 
@@ -378,8 +442,10 @@ def cmd_invite_url(settings: Settings) -> int:
 
     client_id = resolve_client_id(settings)
     if client_id is None:
-        raise UsageError("I need the bot's application id: set DISCORD_TOKEN (it contains it) or LOWBACK_CLIENT_ID "
-                         "(Discord developer portal, General Information, Application ID).")
+        raise UsageError(
+            "I need the bot's application id: set DISCORD_TOKEN (it contains it) or LOWBACK_CLIENT_ID "
+            "(Discord developer portal, General Information, Application ID)."
+        )
     print(invite_url(client_id))
     return 0
 

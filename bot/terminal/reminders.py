@@ -9,8 +9,9 @@ if it shares the database, keeps sending everyone else's).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Awaitable, Callable, Literal
+from typing import Literal
 
 from bot.core.schedule import ScheduleError
 from bot.services.container import START_HINT, Services
@@ -29,13 +30,15 @@ def command(where: Where, words: str) -> str:
 
 def usage(where: Where) -> str:
     c = lambda words: command(where, words)  # noqa: E731
-    return "\n".join([
-        f"{c(EXAMPLE):<44} on, with your time zone and times",
-        f"{c('show'):<44} your schedule and the next reminder, in your local time",
-        f"{c('pause DAYS'):<44} no reminders for that many days",
-        f"{c('snooze [MINUTES]'):<44} the last (or next) reminder again later, default 30 min",
-        f"{c('off'):<44} no more reminders",
-    ])
+    return "\n".join(
+        [
+            f"{c(EXAMPLE):<44} on, with your time zone and times",
+            f"{c('show'):<44} your schedule and the next reminder, in your local time",
+            f"{c('pause DAYS'):<44} no reminders for that many days",
+            f"{c('snooze [MINUTES]'):<44} the last (or next) reminder again later, default 30 min",
+            f"{c('off'):<44} no more reminders",
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,16 @@ def split_words(text: str) -> list[str]:
         return text.split()
 
 
-async def reminders(services: Services, user_id: int, words: list[str], *, where: Where,
-                    timezone: str | None = None, times: str | None = None, days: float | None = None) -> Outcome:
+async def reminders(
+    services: Services,
+    user_id: int,
+    words: list[str],
+    *,
+    where: Where,
+    timezone: str | None = None,
+    times: str | None = None,
+    days: float | None = None,
+) -> Outcome:
     """One reminders command: ``words`` as typed after ``reminders`` (the shell's ``--timezone``,
     ``--times`` and ``--days`` fill in what the words leave out). Errors a person can fix come back
     as an Outcome that is not ok, with its one-line explanation."""
@@ -68,7 +79,9 @@ async def reminders(services: Services, user_id: int, words: list[str], *, where
         if action == "on":
             zone_words = [w for w in args if not _looks_like_time(w)]
             time_words = [w for w in args if _looks_like_time(w)]
-            view = await rem.on(user_id, " ".join(zone_words) or timezone, " ".join(time_words) or times)
+            view = await rem.on(
+                user_id, " ".join(zone_words) or timezone, " ".join(time_words) or times
+            )
         elif action == "off":
             view = await rem.off(user_id)
             if view is None:
@@ -77,9 +90,13 @@ async def reminders(services: Services, user_id: int, words: list[str], *, where
             number = next((w for w in args if w.replace(".", "", 1).isdigit()), None)
             extra = [w for w in args if w != number]
             if extra:
-                return Outcome(f"{command(where, action)} takes a number, not {' '.join(extra)!r}.", ok=False)
+                return Outcome(
+                    f"{command(where, action)} takes a number, not {' '.join(extra)!r}.", ok=False
+                )
             if action == "pause":
-                view = await rem.pause(user_id, float(number) if number else (days if days is not None else 1))
+                view = await rem.pause(
+                    user_id, float(number) if number else (days if days is not None else 1)
+                )
             else:
                 view = await rem.snooze(user_id, int(float(number)) if number else 30)
         elif action == "show":
@@ -107,8 +124,13 @@ class ChatSender(TerminalSender):
 
     async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
         reply = message.to_reply()
-        reply = replace(reply, actions=tuple(replace(a, hint=START_HINT) if a.kind == "start_routine" else a
-                                             for a in reply.actions))
+        reply = replace(
+            reply,
+            actions=tuple(
+                replace(a, hint=START_HINT) if a.kind == "start_routine" else a
+                for a in reply.actions
+            ),
+        )
         choices = chat_choices(reply)
         try:
             self.screen.write("\n")  # off the prompt line, if the person is typing
@@ -120,7 +142,9 @@ class ChatSender(TerminalSender):
         return DELIVERED
 
 
-async def start_chat_reminders(services: Services, sender: ChatSender) -> Callable[[], Awaitable[None]]:
+async def start_chat_reminders(
+    services: Services, sender: ChatSender
+) -> Callable[[], Awaitable[None]]:
     """Print the local person's reminders in the chat as they come due; returns the stop function."""
     from bot.store.people import LOCAL_USER_ID
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping, TextIO
+from typing import TextIO
 
 from bot.core.replies import Action, Field, Reply, offered_actions
 
@@ -41,7 +42,7 @@ def shell_command(action: Action) -> str | None:
     if action.kind == "go_back":
         return "lowback progress --hurts"
     if action.kind == "next_step" and (action.value or "").isdigit():
-        return f"lowback ask --step {action.value} \"what do I do now\""
+        return f'lowback ask --step {action.value} "what do I do now"'
     return None
 
 
@@ -59,7 +60,9 @@ class Choice:
 
 
 def chat_choices(reply: Reply) -> list[Choice]:
-    return [Choice(n, a, CHAT_COMMANDS.get(a.kind)) for n, a in enumerate(offered_actions(reply), 1)]
+    return [
+        Choice(n, a, CHAT_COMMANDS.get(a.kind)) for n, a in enumerate(offered_actions(reply), 1)
+    ]
 
 
 def shell_choices(reply: Reply) -> list[Choice]:
@@ -98,7 +101,9 @@ def for_terminal(reply: Reply, choices: list[Choice], help_text: str | None = No
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
-_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])", re.S)
+_ITALIC = re.compile(
+    r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])", re.S
+)
 _CODE = re.compile(r"`([^`]+)`")
 
 
@@ -113,7 +118,10 @@ def choices_line(choices: list[Choice], *, chat: bool) -> str:
     if not choices:
         return ""
     if chat:
-        parts = [f"{c.number} {c.action.label}" + (f" ({c.command})" if c.command else "") for c in choices]
+        parts = [
+            f"{c.number} {c.action.label}" + (f" ({c.command})" if c.command else "")
+            for c in choices
+        ]
         return "Type " + " · ".join(parts)
     return "Next: " + " · ".join(f"{c.command} ({c.action.label.lower()})" for c in choices)
 
@@ -126,7 +134,11 @@ def wrap(text: str, width: int) -> str:
     for line in text.split("\n"):
         item = _ITEM.match(line)
         indent = " " * item.start("text") if item else ""
-        lines.append(textwrap.fill(line, width=width - 1, subsequent_indent=indent, break_on_hyphens=False) if line else "")
+        lines.append(
+            textwrap.fill(line, width=width - 1, subsequent_indent=indent, break_on_hyphens=False)
+            if line
+            else ""
+        )
     return "\n".join(lines)
 
 
@@ -180,7 +192,7 @@ def inline(source: str, style: str = ""):
     text = Text(style=style)
     at = 0
     for m in _INLINE.finditer(source):
-        text.append(source[at:m.start()])
+        text.append(source[at : m.start()])
         if m.group("b") or m.group("b2"):
             text.append(m.group("b") or m.group("b2"), style="bold")
         elif m.group("code"):
@@ -247,7 +259,9 @@ def use_rich(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
 class Screen:
     """Where a terminal command writes: rich on a terminal, plain text elsewhere."""
 
-    def __init__(self, out: TextIO | None = None, *, rich: bool | None = None, width: int | None = None):
+    def __init__(
+        self, out: TextIO | None = None, *, rich: bool | None = None, width: int | None = None
+    ):
         self.out = out if out is not None else sys.stdout
         self.rich = use_rich(self.out) if rich is None else rich
         self._console = None
@@ -259,8 +273,14 @@ class Screen:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.out, width=self._width, force_terminal=True, highlight=False,
-                                    soft_wrap=False, emoji=False)
+            self._console = Console(
+                file=self.out,
+                width=self._width,
+                force_terminal=True,
+                highlight=False,
+                soft_wrap=False,
+                emoji=False,
+            )
         return self._console
 
     def columns(self) -> int | None:
@@ -302,8 +322,14 @@ class Screen:
     def problem(self, text: str) -> None:
         self.line(text, style="bold yellow")
 
-    def reply(self, reply: Reply, choices: list[Choice] | None = None, *, chat: bool = False,
-              help_text: str | None = None) -> None:
+    def reply(
+        self,
+        reply: Reply,
+        choices: list[Choice] | None = None,
+        *,
+        chat: bool = False,
+        help_text: str | None = None,
+    ) -> None:
         if choices is None:
             choices = chat_choices(reply) if chat else shell_choices(reply)
         reply = for_terminal(reply, choices, help_text)
@@ -324,7 +350,11 @@ class Screen:
         style = style_of(reply)
         parts: list = markdown(reply.body, style) if reply.body.strip() else []
         for f in reply.fields:
-            parts += [Text(""), Text(strip_markdown(f.name), style=f"bold {style}"), *markdown(f.value, style)]
+            parts += [
+                Text(""),
+                Text(strip_markdown(f.name), style=f"bold {style}"),
+                *markdown(f.value, style),
+            ]
         line = choices_line(choices, chat=chat)
         if line:
             text = Text()
@@ -347,4 +377,11 @@ class Screen:
         if style == ALARM:
             title = Text("! " + reply.title, style=ALARM)
         width = min(self.console.width, MAX_WIDTH)
-        return Panel(Group(*parts), title=title, title_align="left", border_style=style, width=width, padding=(0, 1))
+        return Panel(
+            Group(*parts),
+            title=title,
+            title_align="left",
+            border_style=style,
+            width=width,
+            padding=(0, 1),
+        )

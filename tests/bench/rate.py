@@ -20,7 +20,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,11 +40,13 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
-    return ReminderMessage("Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id)
+    return ReminderMessage(
+        "Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id
+    )
 
 
 def client() -> discord.Client:
@@ -53,8 +55,11 @@ def client() -> discord.Client:
         from bot.services.reminders.ratelimit import RestLimiter
     except ImportError:  # an older version of the bot, measured for comparison
         return discord.Client(intents=discord.Intents.none())
-    return discord.Client(intents=discord.Intents.none(), http_trace=limiter_trace(RestLimiter()),
-                          max_ratelimit_timeout=30.0)
+    return discord.Client(
+        intents=discord.Intents.none(),
+        http_trace=limiter_trace(RestLimiter()),
+        max_ratelimit_timeout=30.0,
+    )
 
 
 async def bench(folder: Path, count: int) -> bool:
@@ -67,8 +72,10 @@ async def bench(folder: Path, count: int) -> bool:
     async with db.transaction() as conn:
         await fill_due(conn, range(1, count + 1), utcnow(), "2026-01-01T07:30")
         if has_channels:
-            await conn.executemany("UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",
-                                   [(c, u) for u, c in known.items()])
+            await conn.executemany(
+                "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",
+                [(c, u) for u, c in known.items()],
+            )
     if has_channels:
         for user_id, channel_id in known.items():
             fake.dm_channels[user_id] = channel_id
@@ -84,7 +91,9 @@ async def bench(folder: Path, count: int) -> bool:
         dispatcher.start()
         try:
             while True:
-                row = await db.fetchone("SELECT COUNT(*) FROM reminder_deliveries WHERE status IN ('sent', 'failed')")
+                row = await db.fetchone(
+                    "SELECT COUNT(*) FROM reminder_deliveries WHERE status IN ('sent', 'failed')"
+                )
                 if row[0] >= count or time.monotonic() - t0 > count / 5 + 120:
                     break
                 await asyncio.sleep(1.0)
@@ -92,25 +101,41 @@ async def bench(folder: Path, count: int) -> bool:
             await dispatcher.stop()
             await bot.close()
         elapsed = time.monotonic() - t0
-    statuses = dict(await db.fetchall("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status"))
+    statuses = dict(
+        await db.fetchall("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")
+    )
     await db.close()
     requests = len(fake.request_times)
     peak = fake.peak_per_second()
     invalid_share = fake.invalid / requests if requests else 0.0
     delivered = len({m["nonce"] for m in fake.delivered()})
-    print(f"  {count:,} reminders in {elapsed:.1f} s: records {statuses}; {delivered:,} delivered; "
-          f"{len(closed)} people with closed DMs")
-    print(f"  REST requests: {requests:,} ({requests / count:.2f} per reminder); "
-          f"peak in any one second: {peak}; average {requests / elapsed:.1f}/s")
-    print(f"  invalid responses (401/403/429): {fake.invalid:,} = {invalid_share:.2%} of all requests")
-    ok = (peak <= 50 and invalid_share <= 0.01 and statuses.get("sent", 0) == count - len(closed)
-          and statuses.get("failed", 0) == len(closed))
-    print(f"  target peak <= 50/s, invalid <= 1 %, every reminder settled: {'PASS' if ok else 'FAIL'}")
+    print(
+        f"  {count:,} reminders in {elapsed:.1f} s: records {statuses}; {delivered:,} delivered; "
+        f"{len(closed)} people with closed DMs"
+    )
+    print(
+        f"  REST requests: {requests:,} ({requests / count:.2f} per reminder); "
+        f"peak in any one second: {peak}; average {requests / elapsed:.1f}/s"
+    )
+    print(
+        f"  invalid responses (401/403/429): {fake.invalid:,} = {invalid_share:.2%} of all requests"
+    )
+    ok = (
+        peak <= 50
+        and invalid_share <= 0.01
+        and statuses.get("sent", 0) == count - len(closed)
+        and statuses.get("failed", 0) == len(closed)
+    )
+    print(
+        f"  target peak <= 50/s, invalid <= 1 %, every reminder settled: {'PASS' if ok else 'FAIL'}"
+    )
     return ok
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reminders", type=int, default=10_000)
     args = parser.parse_args()
     print(f"Sending {args.reminders:,} due reminders to the Discord stand-in (global limit 50/s)")

@@ -32,8 +32,38 @@ from bot.core.matching import Matcher  # noqa: E402
 from bot.services.container import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-WORDS = ("glute hamstring psoas bridge hinge squat lunge plank stretch flare sciatica posture desk chair "
-         "walk run lift carry twist bend reach sleep stand sit kneel breathe brace hold squeeze release").split()
+WORDS = [
+    "glute",
+    "hamstring",
+    "psoas",
+    "bridge",
+    "hinge",
+    "squat",
+    "lunge",
+    "plank",
+    "stretch",
+    "flare",
+    "sciatica",
+    "posture",
+    "desk",
+    "chair",
+    "walk",
+    "run",
+    "lift",
+    "carry",
+    "twist",
+    "bend",
+    "reach",
+    "sleep",
+    "stand",
+    "sit",
+    "kneel",
+    "breathe",
+    "brace",
+    "hold",
+    "squeeze",
+    "release",
+]
 
 
 def tag(n: int, prefix: str = "zq") -> str:
@@ -57,7 +87,10 @@ def topic(n: int) -> dict:
         "summary": f"About {w[0]} and {w[1]}.",
         "answer": f"Generated answer {n} about {' '.join(w)}.",
         "keywords": [f"{t} {w[i]}" for i in range(6)],
-        "patterns": [f"how do i {w[i % 12]} with my {t} {tag(i, 'vx')} and {w[(i + 3) % 12]}" for i in range(40)],
+        "patterns": [
+            f"how do i {w[i % 12]} with my {t} {tag(i, 'vx')} and {w[(i + 3) % 12]}"
+            for i in range(40)
+        ],
     }
 
 
@@ -97,7 +130,7 @@ async def measure(services: Services, reload) -> tuple[float, list[float]]:
             last[0] = now
             try:
                 await asyncio.wait_for(done.wait(), 0.05)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     task = asyncio.create_task(asker())
@@ -112,21 +145,31 @@ async def measure(services: Services, reload) -> tuple[float, list[float]]:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--mb", type=float, default=3.9)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "knowledge"
         generated = build(folder, args.mb)
         size = sum(p.stat().st_size for p in folder.rglob("*.yaml"))
-        print(f"Knowledge base: {size / 1e6:.1f} MB, {generated:,} generated topics beside the repo's")
-        settings = replace(Settings.from_env(environ={}, dotenv=None), database=Path(tmp) / "bot.db", knowledge=folder)
+        print(
+            f"Knowledge base: {size / 1e6:.1f} MB, {generated:,} generated topics beside the repo's"
+        )
+        settings = replace(
+            Settings.from_env(environ={}, dotenv=None),
+            database=Path(tmp) / "bot.db",
+            knowledge=folder,
+        )
         services = await Services.open(settings)
         try:
             took, latencies = await measure(services, services.reload_knowledge)
             problems = await services.reload_knowledge()
-            print(f"  reload in a thread: {took:.1f} s, {len(latencies)} questions answered meanwhile, longest wait "
-                  f"for an answer {max(latencies):.2f} s{' (refused: ' + str(problems[0]) + ')' if problems else ''}")
+            print(
+                f"  reload in a thread: {took:.1f} s, {len(latencies)} questions answered meanwhile, longest wait "
+                f"for an answer {max(latencies):.2f} s{' (refused: ' + str(problems[0]) + ')' if problems else ''}"
+            )
 
             def on_the_loop():
                 kb = load_knowledge(folder)
@@ -136,8 +179,10 @@ async def main() -> int:
                 on_the_loop()
 
             took_old, old = await measure(services, old_way)
-            print(f"  the old way (on the event loop): {took_old:.1f} s, {len(old)} answered meanwhile, longest wait "
-                  f"for an answer {max(old):.2f} s")
+            print(
+                f"  the old way (on the event loop): {took_old:.1f} s, {len(old)} answered meanwhile, longest wait "
+                f"for an answer {max(old):.2f} s"
+            )
         finally:
             await services.close()
     ok = max(latencies) < 3.0 and not problems

@@ -25,7 +25,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ ZONES = [
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def fill(db: Database, count: int, now: datetime, rng: random.Random) -> None:
@@ -65,10 +65,20 @@ async def fill(db: Database, count: int, now: datetime, rng: random.Random) -> N
         jitter = timedelta(minutes=rng.randrange(0, 24 * 60))  # spread the due instants over a day
         people.append((user_id, stamp, stamp))
         schedules.append(
-            (user_id, tz, times_to_text(DEFAULT_TIMES), format_utc(occ.due_utc + jitter), occ.key, stamp, stamp)
+            (
+                user_id,
+                tz,
+                times_to_text(DEFAULT_TIMES),
+                format_utc(occ.due_utc + jitter),
+                occ.key,
+                stamp,
+                stamp,
+            )
         )
     async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)", people)
+        await conn.executemany(
+            "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)", people
+        )
         await conn.executemany(
             "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -148,7 +158,9 @@ class LimitedSender:
 
 
 def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
-    return ReminderMessage("Evening routine", "Booty flexes: 10 rounds.", "booty-flex", occ.key, user_id)
+    return ReminderMessage(
+        "Evening routine", "Booty flexes: 10 rounds.", "booty-flex", occ.key, user_id
+    )
 
 
 async def bench_delivery(folder: Path, count: int) -> bool:
@@ -168,7 +180,9 @@ async def bench_delivery(folder: Path, count: int) -> bool:
             )
         sender = LimitedSender()
         sender.expected = count
-        dispatcher = Dispatcher(db, sender, compose, utcnow, asyncio.sleep, rate=40, burst=5, max_in_flight=20)
+        dispatcher = Dispatcher(
+            db, sender, compose, utcnow, asyncio.sleep, rate=40, burst=5, max_in_flight=20
+        )
         t0 = time.monotonic()
         dispatcher.start()
         try:
@@ -179,10 +193,19 @@ async def bench_delivery(folder: Path, count: int) -> bool:
         first, last = sender.accepted[0], sender.accepted[-1]
         sustained = (len(sender.accepted) - 1) / (last - first) if last > first else float("inf")
         sent = await db.fetchone("SELECT COUNT(*) FROM reminder_deliveries WHERE status = 'sent'")
-        print(f"  {len(sender.accepted):,} reminders in {elapsed:.1f} s; {sent[0]:,} recorded as sent")
+        print(
+            f"  {len(sender.accepted):,} reminders in {elapsed:.1f} s; {sent[0]:,} recorded as sent"
+        )
         print(f"  sustained rate: {sustained:.1f} per second (first to last request)")
-        print(f"  busiest one-second window: {sender.busiest} requests; over the limit: {sender.over_limit}")
-        ok = sustained >= 40 * 0.98 and sender.over_limit == 0 and sender.busiest <= 50 and sent[0] == count
+        print(
+            f"  busiest one-second window: {sender.busiest} requests; over the limit: {sender.over_limit}"
+        )
+        ok = (
+            sustained >= 40 * 0.98
+            and sender.over_limit == 0
+            and sender.busiest <= 50
+            and sent[0] == count
+        )
         print(f"  target >= 40/s, none over 50/s: {'PASS' if ok else 'FAIL'}")
         return ok
     finally:
@@ -190,7 +213,9 @@ async def bench_delivery(folder: Path, count: int) -> bool:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a shorter delivery run")
     parser.add_argument("--schedules", type=int, default=100_000)
     args = parser.parse_args()

@@ -19,7 +19,7 @@ import asyncio
 import statistics
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -35,11 +35,13 @@ TARGET_MS = 50.0
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int:
-    book, issues = parse_routines(yaml.safe_load((ROOT / "knowledge" / "routines.yaml").read_text("utf-8")), "routines.yaml")
+    book, issues = parse_routines(
+        yaml.safe_load((ROOT / "knowledge" / "routines.yaml").read_text("utf-8")), "routines.yaml"
+    )
     if issues:
         print("\n".join(map(str, issues)))
         return 2
@@ -75,11 +77,15 @@ async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int
 
     planned = seconds + (pause_for if pause_at is not None else 0.0)
     worst = max(late_ms)
-    print(f"routine: {plan.name}, {len(plan.phases)} phases, {seconds:g} s planned"
-          + (f" + {pause_for:g} s paused" if pause_at is not None else ""))
+    print(
+        f"routine: {plan.name}, {len(plan.phases)} phases, {seconds:g} s planned"
+        + (f" + {pause_for:g} s paused" if pause_at is not None else "")
+    )
     print(f"wall time to the recorded end: {took:.3f} s (planned {planned:.3f} s)")
-    print(f"events: {len(late_ms)}; lateness mean {statistics.mean(late_ms):.2f} ms, "
-          f"median {statistics.median(late_ms):.2f} ms")
+    print(
+        f"events: {len(late_ms)}; lateness mean {statistics.mean(late_ms):.2f} ms, "
+        f"median {statistics.median(late_ms):.2f} ms"
+    )
     first, last = late_by_index[0][1], late_by_index[-1][1]
     print(f"first event {first:.2f} ms late, last event {last:.2f} ms late (no build-up)")
     verdict = "OK" if worst < TARGET_MS else "MISSED"
@@ -88,10 +94,16 @@ async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of the routine (default 30)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=30.0, help="length of the routine (default 30)"
+    )
     parser.add_argument("--pause-at", type=float, default=None, help="pause this many seconds in")
-    parser.add_argument("--pause-for", type=float, default=2.0, help="how long to stay paused (default 2)")
+    parser.add_argument(
+        "--pause-for", type=float, default=2.0, help="how long to stay paused (default 2)"
+    )
     args = parser.parse_args()
     return asyncio.run(bench(args.seconds, args.pause_at, args.pause_for))
 

@@ -34,10 +34,15 @@ def test_required_literals_looks_inside_the_expression():
 
 def test_every_bundled_expression_finds_the_same_with_and_without_its_gate():
     kb = load_knowledge(DEFAULT_KNOWLEDGE)
-    gated = [p for c in kb.safety.concepts.values() for p in c.parts] + [p for g in kb.safety.groups for p in g.patterns]
+    gated = [p for c in kb.safety.concepts.values() for p in c.parts] + [
+        p for g in kb.safety.groups for p in g.patterns
+    ]
     literals = Literals(gated)
     eval_file = DEFAULT_KNOWLEDGE / "eval" / "real-dev.yaml"
-    texts = [" ".join(re.findall(r"[a-z0-9]+", item["q"].lower())) for item in yaml.safe_load(eval_file.read_text())]
+    texts = [
+        " ".join(re.findall(r"[a-z0-9]+", item["q"].lower()))
+        for item in yaml.safe_load(eval_file.read_text())
+    ]
     rng = random.Random(3)
     words = " ".join(texts).split()
     texts += [" ".join(rng.choice(words) for _ in range(rng.randint(3, 60))) for _ in range(200)]

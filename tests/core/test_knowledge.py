@@ -8,19 +8,36 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.terminal.cli import main
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
 from bot.settings import DEFAULT_KNOWLEDGE
+from bot.terminal.cli import main
 
 CONTRACT_TOPICS = {
-    "booty-flex": 1, "glute-stretch": 2, "hamstring-curl-stability": 3, "hip-thrust": 4,
-    "psoas-and-back-pain": None, "glutes-vs-psoas": None, "sitting": None, "strengthen-low-back": None,
-    "rest": None, "how-common": None, "avoid-hip-flexor-work": None, "stretching": None,
-    "core-strength": None, "imbalances": None, "mind-muscle-connection": None, "flare-up": None,
-    "daily-routine": None, "exercises-to-avoid": None, "leg-press": None, "deadlifts": None,
-    "machine-setup": None, "squats": None, "help": None,
+    "booty-flex": 1,
+    "glute-stretch": 2,
+    "hamstring-curl-stability": 3,
+    "hip-thrust": 4,
+    "psoas-and-back-pain": None,
+    "glutes-vs-psoas": None,
+    "sitting": None,
+    "strengthen-low-back": None,
+    "rest": None,
+    "how-common": None,
+    "avoid-hip-flexor-work": None,
+    "stretching": None,
+    "core-strength": None,
+    "imbalances": None,
+    "mind-muscle-connection": None,
+    "flare-up": None,
+    "daily-routine": None,
+    "exercises-to-avoid": None,
+    "leg-press": None,
+    "deadlifts": None,
+    "machine-setup": None,
+    "squats": None,
+    "help": None,
 }
 
 
@@ -52,7 +69,7 @@ def test_bundled_knowledge_base_covers_the_contract():
     for topic_id, step in CONTRACT_TOPICS.items():
         assert topic_id in kb.topics, topic_id
         assert kb.topics[topic_id].step == step
-    assert {s for s in kb.sources} >= {"psoas-glutes", "not-your-back"}
+    assert set(kb.sources) >= {"psoas-glutes", "not-your-back"}
     assert kb.progression.move_up and kb.progression.go_back
     for topic in kb.topics.values():
         assert len(topic.patterns) >= 8, f"{topic.id} has too few phrasings"
@@ -90,8 +107,13 @@ def test_missing_field_is_named(kb_copy):
 def test_duplicate_id_is_named(kb_copy):
     def dup(d):
         copy = dict(topic_in(d, "squats"))
-        copy["patterns"] = ["a completely different phrasing about squatting low", "another squat phrase here",
-                            "squat one more", "squat four", "squat five"]
+        copy["patterns"] = [
+            "a completely different phrasing about squatting low",
+            "another squat phrase here",
+            "squat one more",
+            "squat four",
+            "squat five",
+        ]
         d["topics"].append(copy)
 
     edit(kb_copy / "topics/avoid.yaml", dup)
@@ -99,18 +121,32 @@ def test_duplicate_id_is_named(kb_copy):
 
 
 def test_unknown_source_is_named(kb_copy):
-    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "leg-press").update(source="a-random-blog"))
+    edit(
+        kb_copy / "topics/avoid.yaml",
+        lambda d: topic_in(d, "leg-press").update(source="a-random-blog"),
+    )
     assert any("[leg-press] source: unknown source 'a-random-blog'" in p for p in problems(kb_copy))
 
 
 def test_dangling_related_is_named(kb_copy):
-    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "leg-press").update(related=["no-such-topic"]))
-    assert any("[leg-press] related: refers to unknown topic 'no-such-topic'" in p for p in problems(kb_copy))
+    edit(
+        kb_copy / "topics/avoid.yaml",
+        lambda d: topic_in(d, "leg-press").update(related=["no-such-topic"]),
+    )
+    assert any(
+        "[leg-press] related: refers to unknown topic 'no-such-topic'" in p
+        for p in problems(kb_copy)
+    )
 
 
 def test_step_numbers_must_run_without_gaps(kb_copy):
-    edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "hamstring-curl-stability").pop("step"))
-    assert any("steps must run 1, 2, 3... without gaps; found [1, 2, 4]" in p for p in problems(kb_copy))
+    edit(
+        kb_copy / "topics/progression.yaml",
+        lambda d: topic_in(d, "hamstring-curl-stability").pop("step"),
+    )
+    assert any(
+        "steps must run 1, 2, 3... without gaps; found [1, 2, 4]" in p for p in problems(kb_copy)
+    )
 
 
 def test_step_out_of_range_is_named(kb_copy):
@@ -120,20 +156,33 @@ def test_step_out_of_range_is_named(kb_copy):
 
 def test_text_over_discord_limits_is_named(kb_copy):
     edit(kb_copy / "topics/why.yaml", lambda d: topic_in(d, "sitting").update(title="x" * 300))
-    edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "booty-flex").update(dose=["y" * 290] * 4))
+    edit(
+        kb_copy / "topics/progression.yaml",
+        lambda d: topic_in(d, "booty-flex").update(dose=["y" * 290] * 4),
+    )
     found = problems(kb_copy)
     assert any("[sitting] title: is 300 characters; the limit is 256" in p for p in found)
-    assert any("[booty-flex] dose: the bullets together must fit one embed field" in p for p in found)
+    assert any(
+        "[booty-flex] dose: the bullets together must fit one embed field" in p for p in found
+    )
 
 
 def test_pattern_shared_by_two_topics_is_named(kb_copy):
-    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "squats")["patterns"].append("can i still do rdls"))
-    edit(kb_copy / "topics/avoid.yaml", lambda d: topic_in(d, "deadlifts")["patterns"].append("can i still do rdls"))
+    edit(
+        kb_copy / "topics/avoid.yaml",
+        lambda d: topic_in(d, "squats")["patterns"].append("can i still do rdls"),
+    )
+    edit(
+        kb_copy / "topics/avoid.yaml",
+        lambda d: topic_in(d, "deadlifts")["patterns"].append("can i still do rdls"),
+    )
     assert any("is also a pattern of" in p for p in problems(kb_copy))
 
 
 def test_broken_yaml_names_file_and_line(kb_copy):
-    (kb_copy / "topics/why.yaml").write_text("topics:\n  - id: sitting\n    title: [unclosed\n", encoding="utf-8")
+    (kb_copy / "topics/why.yaml").write_text(
+        "topics:\n  - id: sitting\n    title: [unclosed\n", encoding="utf-8"
+    )
     assert any(p.startswith("topics/why.yaml: not valid YAML at line") for p in problems(kb_copy))
 
 
@@ -142,7 +191,9 @@ def test_a_broken_topic_file_is_one_problem_not_a_cascade(kb_copy):
     with (kb_copy / "topics/avoid.yaml").open("a", encoding="utf-8") as f:
         f.write("id: [unclosed\n")
     found = problems(kb_copy)
-    assert len(found) == 1 and found[0].startswith("topics/avoid.yaml: not valid YAML at line"), found
+    assert len(found) == 1 and found[0].startswith("topics/avoid.yaml: not valid YAML at line"), (
+        found
+    )
 
 
 def test_every_problem_is_reported_not_just_the_first(kb_copy):
@@ -158,7 +209,9 @@ def _group(doc, gid):
 
 def test_bad_red_flag_regex_is_named(kb_copy):
     edit(kb_copy / "safety.yaml", lambda d: _group(d, "emergency")["patterns"].append("numb(ness"))
-    assert any("safety.yaml" in p and "not a valid regular expression" in p for p in problems(kb_copy))
+    assert any(
+        "safety.yaml" in p and "not a valid regular expression" in p for p in problems(kb_copy)
+    )
 
 
 def test_bad_concept_regex_and_unknown_concept_are_named(kb_copy):
@@ -168,7 +221,9 @@ def test_bad_concept_regex_and_unknown_concept_are_named(kb_copy):
 
     edit(kb_copy / "safety.yaml", damage)
     found = problems(kb_copy)
-    assert any("concepts.saddle" in p and "not a valid regular expression" in p for p in found), found
+    assert any("concepts.saddle" in p and "not a valid regular expression" in p for p in found), (
+        found
+    )
     assert any("[soon] rules[" in p and "unknown concept 'numbnes'" in p for p in found), found
 
 

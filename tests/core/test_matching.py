@@ -9,8 +9,6 @@ import pytest
 from bot.core.compose import reply_for
 
 
-
-
 def topic_of(matcher, question, **kw):
     result = matcher.match(question, **kw)
     return result.kind, result.topic
@@ -33,11 +31,15 @@ def test_typos_and_word_order_still_find_the_topic(matcher, question, topic):
 
 def test_discord_markup_mentions_and_emoji_do_not_change_the_answer(matcher):
     plain = matcher.match("can i still do rdls")
-    noisy = matcher.match("<@1234567890> @everyone can i still do **RDLs** 🤔🤔 <:think:987654321>\u200b")
+    noisy = matcher.match(
+        "<@1234567890> @everyone can i still do **RDLs** 🤔🤔 <:think:987654321>\u200b"
+    )
     assert (plain.kind, plain.topic) == (noisy.kind, noisy.topic) == ("answer", "deadlifts")
 
 
-@pytest.mark.parametrize("junk", ["", "   ", "😭😭😭", "\u200b\u200b", "!!!???", "<@123> @everyone", "\x00\x01"])
+@pytest.mark.parametrize(
+    "junk", ["", "   ", "😭😭😭", "\u200b\u200b", "!!!???", "<@123> @everyone", "\x00\x01"]
+)
 def test_empty_or_junk_input_gets_a_clear_reply_not_an_exception(kb, matcher, junk):
     result = matcher.match(junk)
     assert result.kind == "no_match" and result.topic is None
@@ -55,7 +57,9 @@ def test_huge_input_is_bounded_in_time_and_still_answered(matcher):
 
 
 def test_red_flag_wins_over_exercise_advice(kb, matcher):
-    result = matcher.match("i lost control of my bladder and my back hurts, can i still do hip thrusts?")
+    result = matcher.match(
+        "i lost control of my bladder and my back hurts, can i still do hip thrusts?"
+    )
     assert result.kind == "red_flag"
     reply = reply_for(kb, result)
     assert reply.private and reply.actions == ()
@@ -63,13 +67,22 @@ def test_red_flag_wins_over_exercise_advice(kb, matcher):
 
 
 def test_negated_symptoms_are_not_red_flags(matcher):
-    for q in ("no numbness or anything, just stiff after sitting all day",
-              "i didnt fall or anything, it just started hurting after deadlifts"):
+    for q in (
+        "no numbness or anything, just stiff after sitting all day",
+        "i didnt fall or anything, it just started hurting after deadlifts",
+    ):
         assert matcher.match(q).kind != "red_flag", q
 
 
-@pytest.mark.parametrize("question", ["what's the best graphics card for gaming", "recommend me a movie",
-                                      "how do i bake sourdough bread", "what's the weather in paris"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the best graphics card for gaming",
+        "recommend me a movie",
+        "how do i bake sourdough bread",
+        "what's the weather in paris",
+    ],
+)
 def test_off_topic_questions_get_no_match(matcher, question):
     assert matcher.match(question).kind == "no_match"
 
@@ -106,4 +119,6 @@ def test_later_step_answer_says_which_step_the_person_is_on(kb, matcher):
 
 def test_answer_names_its_source_and_the_disclaimer(kb, matcher):
     reply = reply_for(kb, matcher.match("can i still deadlift"))
-    assert reply.footer and "Source:" in reply.footer and "not medical advice" in reply.footer.lower()
+    assert (
+        reply.footer and "Source:" in reply.footer and "not medical advice" in reply.footer.lower()
+    )

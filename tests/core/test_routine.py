@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from bot.core.routine import (
 )
 
 ROUTINES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "routines.yaml"
-T0 = datetime(2025, 3, 10, 7, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 10, 7, 30, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
@@ -51,16 +51,28 @@ def small_plan(rounds: int = 2, extra: int = 1) -> RoutinePlan:
                 "name": "Test",
                 "description": "A test routine.",
                 "blocks": [
-                    {"phases": [{"label": "Get ready", "cue": "Ready", "seconds": 5, "kind": "prepare"}]},
+                    {
+                        "phases": [
+                            {"label": "Get ready", "cue": "Ready", "seconds": 5, "kind": "prepare"}
+                        ]
+                    },
                     {
                         "rounds": rounds,
                         "extra_rounds": extra,
                         "phases": [
-                            {"label": "Squeeze", "cue": "Squeeze, tighter every second", "seconds": 7},
+                            {
+                                "label": "Squeeze",
+                                "cue": "Squeeze, tighter every second",
+                                "seconds": 7,
+                            },
                             {"label": "Relax", "cue": "Relax", "seconds": 3, "kind": "rest"},
                         ],
                     },
-                    {"phases": [{"label": "Cool down", "cue": "Breathe", "seconds": 4, "kind": "rest"}]},
+                    {
+                        "phases": [
+                            {"label": "Cool down", "cue": "Breathe", "seconds": 4, "kind": "rest"}
+                        ]
+                    },
                 ],
             }
         ],
@@ -118,7 +130,9 @@ def test_the_daily_routine_follows_the_step(book: RoutineBook):
         assert plan.description.startswith("Kneeling glute stretch, then booty flexes")
         # The stretch comes first, the flexes after it, and a round can still be added to the flexes.
         labels = [p.routine for p in plan.phases]
-        assert labels.index("booty-flex") > max(i for i, r in enumerate(labels) if r == "glute-stretch")
+        assert labels.index("booty-flex") > max(
+            i for i, r in enumerate(labels) if r == "glute-stretch"
+        )
         with_round = plan.with_added_round()
         assert with_round.phases[-1].routine == "booty-flex"
         assert with_round.phases[-1].of == 11
@@ -148,8 +162,16 @@ def issues_of(data: object) -> list[tuple[str | None, str | None]]:
 
 @pytest.mark.parametrize(
     "data",
-    [None, [], "text", 3, {"routines": None}, {"routines": "x", "daily": 5}, {"routines": [None, 1, "x", []]},
-     {"routines": [{"id": 5, "blocks": [None, {"phases": [None, 3]}]}], "daily": {"one": "x"}}],
+    [
+        None,
+        [],
+        "text",
+        3,
+        {"routines": None},
+        {"routines": "x", "daily": 5},
+        {"routines": [None, 1, "x", []]},
+        {"routines": [{"id": 5, "blocks": [None, {"phases": [None, 3]}]}], "daily": {"one": "x"}},
+    ],
 )
 def test_garbage_is_reported_never_raised(data: object):
     book, issues = parse_routines(data, "routines.yaml")
@@ -187,7 +209,10 @@ def test_a_phase_duration_must_be_a_positive_bounded_number(raw: dict, seconds: 
     assert ("booty-flex", "blocks[1].phases[0].seconds") in issues_of(data)
 
 
-@pytest.mark.parametrize("field,value", [("rounds", 0), ("rounds", 51), ("rounds", 2.5), ("extra_rounds", -1), ("extra_rounds", 11)])
+@pytest.mark.parametrize(
+    "field,value",
+    [("rounds", 0), ("rounds", 51), ("rounds", 2.5), ("extra_rounds", -1), ("extra_rounds", 11)],
+)
 def test_rounds_are_bounded(raw: dict, field: str, value: object):
     data = copy.deepcopy(raw)
     data["routines"][0]["blocks"][1][field] = value
@@ -229,7 +254,12 @@ def test_overlong_texts_are_refused(raw: dict):
 
 def test_the_daily_section_must_cover_every_step_with_known_routines(raw: dict):
     data = copy.deepcopy(raw)
-    data["daily"] = {1: ["booty-flex"], 2: ["glute-stretch", "no-such-routine"], 5: ["booty-flex"], 3: []}
+    data["daily"] = {
+        1: ["booty-flex"],
+        2: ["glute-stretch", "no-such-routine"],
+        5: ["booty-flex"],
+        3: [],
+    }
     found = issues_of(data)
     assert (None, "daily.2") in found
     assert (None, "daily.5") in found
@@ -257,7 +287,13 @@ def test_the_first_advance_announces_the_first_phase_with_its_end():
     assert len(events) == 1
     first = events[0]
     assert isinstance(first, PhaseStarted)
-    assert (first.phase.label, first.at, first.ends_at, first.index, first.count) == ("Get ready", T0, at(5), 0, 6)
+    assert (first.phase.label, first.at, first.ends_at, first.index, first.count) == (
+        "Get ready",
+        T0,
+        at(5),
+        0,
+        6,
+    )
     assert session.advance(at(1)) == []
     assert session.next_deadline() == at(5)
 
@@ -384,7 +420,11 @@ def test_add_round_extends_the_block_and_the_routine():
     # The new round comes after the last round of the block, before the cool-down.
     later = session.advance(at(1000))
     assert phases_started(later) == [
-        ("Relax", at(12)), ("Squeeze", at(15)), ("Relax", at(22)), ("Squeeze", at(25)), ("Relax", at(32)),
+        ("Relax", at(12)),
+        ("Squeeze", at(15)),
+        ("Relax", at(22)),
+        ("Squeeze", at(25)),
+        ("Relax", at(32)),
         ("Cool down", at(35)),
     ]
     squeeze3 = [e for e in later if isinstance(e, PhaseStarted)][3]
@@ -416,7 +456,9 @@ def test_add_round_while_paused_keeps_the_pause():
 def test_a_plan_without_extra_rounds_cannot_take_one():
     session = RoutineSession(small_plan(extra=0), T0)
     assert not session.can_add_round()
-    assert session.add_round(at(1)) == [PhaseStarted(T0, 0, 6, small_plan(extra=0).phases[0], at(5))]
+    assert session.add_round(at(1)) == [
+        PhaseStarted(T0, 0, 6, small_plan(extra=0).phases[0], at(5))
+    ]
 
 
 def test_a_session_needs_an_aware_start_and_some_phases():

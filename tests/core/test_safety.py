@@ -11,8 +11,6 @@ from bot.core.compose import reply_for
 from bot.core.safety import screen, sentences
 
 
-
-
 @pytest.mark.parametrize(
     ("message", "urgency"),
     [

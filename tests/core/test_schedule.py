@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+import itertools
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +24,7 @@ from bot.core.schedule import (
     timezone_choices,
 )
 
-UTC = timezone.utc
+UTC = UTC
 MORNING_EVENING = (time(7, 30), time(21, 30))
 
 
@@ -75,7 +76,14 @@ def test_a_bare_hour_is_refused_with_a_hint_instead_of_guessing_morning_or_eveni
 
 @pytest.mark.parametrize(
     "text",
-    ["7:30, 21:30", "21:30, 7:30", "7:30am and 9:30pm", "07:30 21:30", "7:30; 21:30", "7:30, 21:30, 7:30"],
+    [
+        "7:30, 21:30",
+        "21:30, 7:30",
+        "7:30am and 9:30pm",
+        "07:30 21:30",
+        "7:30; 21:30",
+        "7:30, 21:30, 7:30",
+    ],
 )
 def test_parse_times_gives_sorted_unique_times(text: str) -> None:
     assert parse_times(text) == MORNING_EVENING
@@ -238,7 +246,11 @@ def test_london_transition_days() -> None:
 
 @pytest.mark.parametrize(
     "tz, due",
-    [("Asia/Kolkata", "2026-03-02T02:00"), ("Asia/Kathmandu", "2026-03-02T01:45"), ("Australia/Adelaide", "2026-03-01T21:00")],
+    [
+        ("Asia/Kolkata", "2026-03-02T02:00"),
+        ("Asia/Kathmandu", "2026-03-02T01:45"),
+        ("Australia/Adelaide", "2026-03-01T21:00"),
+    ],
 )
 def test_zones_with_half_and_quarter_hour_offsets(tz: str, due: str) -> None:
     occ = next_occurrence(at("2026-03-01T20:00"), tz, [time(7, 30)])
@@ -247,7 +259,9 @@ def test_zones_with_half_and_quarter_hour_offsets(tz: str, due: str) -> None:
 
 
 def test_adelaide_transitions() -> None:
-    tz = "Australia/Adelaide"  # DST ends 2026-04-05 03:00 -> 02:00, starts 2026-10-04 02:00 -> 03:00
+    tz = (
+        "Australia/Adelaide"  # DST ends 2026-04-05 03:00 -> 02:00, starts 2026-10-04 02:00 -> 03:00
+    )
     repeated = next_occurrence(at("2026-04-04T12:00"), tz, [time(2, 30)])
     assert local(repeated, tz) == "2026-04-05 02:30 ACDT"
     assert next_occurrence(repeated.due_utc, tz, [time(2, 30)]).key == "2026-04-06T02:30"
@@ -268,7 +282,9 @@ def test_weekdays_only() -> None:
     assert occ.local_date == date(2026, 3, 9) and occ.local_date.weekday() == 0
 
 
-@pytest.mark.parametrize("tz", ["America/New_York", "Europe/London", "Australia/Adelaide", "Asia/Kathmandu"])
+@pytest.mark.parametrize(
+    "tz", ["America/New_York", "Europe/London", "Australia/Adelaide", "Asia/Kathmandu"]
+)
 def test_a_year_of_occurrences_has_each_time_once_a_day_in_order(tz: str) -> None:
     times = (time(1, 30), time(2, 30), time(7, 30), time(21, 30))
     start = at("2026-01-01T00:00")
@@ -279,7 +295,7 @@ def test_a_year_of_occurrences_has_each_time_once_a_day_in_order(tz: str) -> Non
         seen.append(occ)
     keys = [o.key for o in seen]
     assert len(keys) == len(set(keys))
-    assert all(a.due_utc < b.due_utc for a, b in zip(seen, seen[1:]))
+    assert all(a.due_utc < b.due_utc for a, b in itertools.pairwise(seen))
     per_day: dict[date, list[time]] = {}
     for o in seen:
         per_day.setdefault(o.local_date, []).append(o.local_time)
@@ -295,8 +311,13 @@ def test_a_year_of_occurrences_has_each_time_once_a_day_in_order(tz: str) -> Non
         assert len(per_day[d]) == len(times) - 1
     for o in seen:
         wall = o.due_utc.astimezone(zi)
-        shift = datetime.combine(wall.date(), wall.time()) - datetime.combine(o.local_date, o.local_time)
-        assert shift in (timedelta(0), timedelta(hours=1)), (o, wall)  # only a skipped time moves, by the gap
+        shift = datetime.combine(wall.date(), wall.time()) - datetime.combine(
+            o.local_date, o.local_time
+        )
+        assert shift in (timedelta(0), timedelta(hours=1)), (
+            o,
+            wall,
+        )  # only a skipped time moves, by the gap
 
 
 # --------------------------------------------------------------------------- catching up after downtime
@@ -305,7 +326,9 @@ def test_a_year_of_occurrences_has_each_time_once_a_day_in_order(tz: str) -> Non
 def test_catch_up_sends_a_reminder_missed_by_less_than_the_grace_period() -> None:
     tz = "Europe/London"
     due = next_occurrence(at("2026-03-02T07:00"), tz, MORNING_EVENING)
-    result = catch_up(due, due.due_utc + timedelta(minutes=40), timedelta(hours=1), tz, MORNING_EVENING)
+    result = catch_up(
+        due, due.due_utc + timedelta(minutes=40), timedelta(hours=1), tz, MORNING_EVENING
+    )
     assert result.send == due and result.skipped == ()
     assert result.next.key == "2026-03-02T21:30"
 
@@ -313,7 +336,9 @@ def test_catch_up_sends_a_reminder_missed_by_less_than_the_grace_period() -> Non
 def test_catch_up_skips_a_stale_reminder_and_moves_on() -> None:
     tz = "Europe/London"
     due = next_occurrence(at("2026-03-02T07:00"), tz, MORNING_EVENING)
-    result = catch_up(due, due.due_utc + timedelta(hours=3), timedelta(hours=1), tz, MORNING_EVENING)
+    result = catch_up(
+        due, due.due_utc + timedelta(hours=3), timedelta(hours=1), tz, MORNING_EVENING
+    )
     assert result.send is None and result.skipped == (due,)
     assert result.next.key == "2026-03-02T21:30"
 
@@ -326,7 +351,9 @@ def test_catch_up_after_days_of_downtime_sends_at_most_the_latest_one() -> None:
     result = catch_up(due, now, timedelta(hours=1), tz, times)
     assert result.send is not None and result.send.key == "2026-03-05T07:45"
     # Every missed occurrence is reported, so each gets a record of why it was not sent.
-    missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "07:45", "21:30")] + ["2026-03-05T07:30"]
+    missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "07:45", "21:30")] + [
+        "2026-03-05T07:30"
+    ]
     assert [o.key for o in result.skipped] == missed
     assert result.next.key == "2026-03-05T21:30"
 

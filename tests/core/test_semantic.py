@@ -16,11 +16,13 @@ def test_vectors_are_unit_length_and_empty_text_is_zero():
 
 
 def test_closeness_follows_meaning():
-    a, b, c = default_embedder().encode([
-        "my desk job is wrecking my back",
-        "sitting at work all day makes my lower back ache",
-        "what is the best graphics card for gaming",
-    ])
+    a, b, c = default_embedder().encode(
+        [
+            "my desk job is wrecking my back",
+            "sitting at work all day makes my lower back ache",
+            "what is the best graphics card for gaming",
+        ]
+    )
     assert float(a @ b) > float(a @ c) + 0.1  # no shared content word, yet closer
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.streaks import compute_streaks
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
 
@@ -26,7 +26,9 @@ def test_no_routines_no_streak():
 
 
 def test_consecutive_days_make_a_streak_and_several_routines_a_day_count_once():
-    done = [local(BERLIN, 2025, 6, d, 7, 30) for d in (1, 2, 3)] + [local(BERLIN, 2025, 6, 3, 21, 0)]
+    done = [local(BERLIN, 2025, 6, d, 7, 30) for d in (1, 2, 3)] + [
+        local(BERLIN, 2025, 6, 3, 21, 0)
+    ]
     s = compute_streaks(done, BERLIN, local(BERLIN, 2025, 6, 3, 22, 0))
     assert (s.current, s.longest, s.done_today) == (3, 3, True)
     assert s.week == (False, False, False, False, True, True, True)
@@ -61,7 +63,12 @@ def test_days_are_the_persons_own_not_utc():
     s = compute_streaks([june1_late, june2_morning], NEW_YORK, local(NEW_YORK, 2025, 6, 2, 21, 0))
     assert s.current == 2
     # The same instants, seen from UTC, fall on a single day.
-    assert compute_streaks([june1_late, june2_morning], "UTC", local(NEW_YORK, 2025, 6, 2, 21, 0)).current == 1
+    assert (
+        compute_streaks(
+            [june1_late, june2_morning], "UTC", local(NEW_YORK, 2025, 6, 2, 21, 0)
+        ).current
+        == 1
+    )
 
 
 def test_just_before_and_just_after_local_midnight_are_two_days():
@@ -81,11 +88,19 @@ def test_just_before_and_just_after_local_midnight_are_two_days():
 def test_streaks_survive_daylight_saving_changes(tz: str, short_day: tuple, long_day: tuple):
     for y, m, d in (short_day, long_day):
         # Late evening routines on the day before, the day of, and the day after the change.
-        done = [local(tz, y, m, d - 1, 23, 30), local(tz, y, m, d, 23, 30), local(tz, y, m, d + 1, 23, 30)]
+        done = [
+            local(tz, y, m, d - 1, 23, 30),
+            local(tz, y, m, d, 23, 30),
+            local(tz, y, m, d + 1, 23, 30),
+        ]
         s = compute_streaks(done, tz, local(tz, y, m, d + 1, 23, 45))
         assert (s.current, s.longest) == (3, 3), (tz, y, m, d)
         # An early-morning routine right after the clocks change still lands on its own day.
-        early = [local(tz, y, m, d - 1, 0, 30), local(tz, y, m, d, 3, 30), local(tz, y, m, d + 1, 0, 30)]
+        early = [
+            local(tz, y, m, d - 1, 0, 30),
+            local(tz, y, m, d, 3, 30),
+            local(tz, y, m, d + 1, 0, 30),
+        ]
         s = compute_streaks(early, tz, local(tz, y, m, d + 1, 1, 0))
         assert s.current == 3, (tz, y, m, d)
 
@@ -115,5 +130,7 @@ def test_bad_input_is_refused_clearly():
 
 
 def test_custom_squares_for_plain_terminals():
-    s = compute_streaks([datetime(2025, 6, 1, 12, tzinfo=UTC)], "UTC", datetime(2025, 6, 1, 13, tzinfo=UTC))
+    s = compute_streaks(
+        [datetime(2025, 6, 1, 12, tzinfo=UTC)], "UTC", datetime(2025, 6, 1, 13, tzinfo=UTC)
+    )
     assert s.week_squares("#", ".") == "......#"

@@ -36,7 +36,11 @@ def test_stems_agree_between_singular_plural_and_ing_forms():
 def test_synonyms_map_variants_to_one_word_after_stemming():
     canon = Canonicalizer({"glute": ["butt", "booty"], "deadlift": ["rdl", "romanian deadlift"]})
     assert canon.content_words("Can I do Romanian deadlifts or RDLs with a sore butt?") == [
-        "deadlift", "deadlift", "sore", "glute"]
+        "deadlift",
+        "deadlift",
+        "sore",
+        "glute",
+    ]
 
 
 def test_number_words_become_digits():

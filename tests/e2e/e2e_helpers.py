@@ -13,7 +13,19 @@ import simcord
 from bot.app import LowbackBot
 
 # Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
-PROBES = ("hip", "exercises", "glutes", "stretch", "back", "legs", "workout", "gym", "core", "pain", "muscles")
+PROBES = (
+    "hip",
+    "exercises",
+    "glutes",
+    "stretch",
+    "back",
+    "legs",
+    "workout",
+    "gym",
+    "core",
+    "pain",
+    "muscles",
+)
 
 
 @contextlib.asynccontextmanager

@@ -10,6 +10,7 @@ import discord
 import pytest
 import simcord
 from discord import app_commands
+from e2e_helpers import World, embed_text, requests_to
 
 from bot.app import create_bot, run_bot, sync_state_path
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
@@ -17,7 +18,6 @@ from bot.exts._errors import GENERIC
 from bot.exts.render import description_of, render_embed
 from bot.logging_setup import setup_logging
 from bot.settings import Settings
-from e2e_helpers import World, embed_text, requests_to
 
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -58,14 +58,22 @@ async def test_commands_are_synced_once_and_not_again_when_nothing_changed(
         await again.close()
 
 
-async def test_a_dev_guild_gets_the_commands_directly(simcord_env: simcord.Env, simcord_bot, settings: Settings) -> None:
+async def test_a_dev_guild_gets_the_commands_directly(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
     guild = simcord_env.create_guild("Dev")
     await simcord_bot.close()
-    dev = create_bot(Settings(token=None, database=settings.database, knowledge=settings.knowledge, dev_guild=guild.id))
+    dev = create_bot(
+        Settings(
+            token=None, database=settings.database, knowledge=settings.knowledge, dev_guild=guild.id
+        )
+    )
     await simcord_env.restart_bot(dev)
     try:
         assert dev.synced is True
-        assert requests_to(simcord_env, "PUT", f"/applications/{dev.application_id}/guilds/{guild.id}/commands")
+        assert requests_to(
+            simcord_env, "PUT", f"/applications/{dev.application_id}/guilds/{guild.id}/commands"
+        )
         channel = guild.create_text_channel("general")
         member = guild.add_member(simcord_env.create_user("dana"))
         result = await member.slash(channel, "ask", question="can I still do deadlifts?")
@@ -74,19 +82,22 @@ async def test_a_dev_guild_gets_the_commands_directly(simcord_env: simcord.Env, 
         await dev.close()
 
 
-async def test_close_closes_the_services_and_the_database(simcord_env: simcord.Env, simcord_bot) -> None:
+async def test_close_closes_the_services_and_the_database(
+    simcord_env: simcord.Env, simcord_bot
+) -> None:
     services = simcord_bot.services
     await services.ask.ask(1, "can I still do deadlifts?")
 
     await simcord_bot.close()
 
     assert simcord_bot.services is None
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (any error will do: the database is closed)
         await services.db.fetchone("SELECT 1")
 
 
-async def test_the_bot_keeps_its_heartbeat_for_the_health_check(simcord_env: simcord.Env, simcord_bot,
-                                                                   settings: Settings) -> None:
+async def test_the_bot_keeps_its_heartbeat_for_the_health_check(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
     from bot.ops import check_heartbeat, heartbeat_path
 
     path = heartbeat_path(settings.database)
@@ -97,8 +108,9 @@ async def test_the_bot_keeps_its_heartbeat_for_the_health_check(simcord_env: sim
     assert simcord_bot._heartbeat is None  # stopped with the bot
 
 
-async def test_the_heartbeat_pauses_while_the_gateway_connection_is_down(simcord_env: simcord.Env, simcord_bot,
-                                                                          settings: Settings) -> None:
+async def test_the_heartbeat_pauses_while_the_gateway_connection_is_down(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
     from bot.ops import check_heartbeat, heartbeat_age, heartbeat_path
 
     path = heartbeat_path(settings.database)
@@ -170,13 +182,19 @@ async def test_an_error_after_answering_gets_a_private_follow_up(failing: World)
     assert len(failing.env.errors) == 1
 
 
-async def test_an_error_on_an_expired_interaction_is_only_logged(failing: World, log_output: io.StringIO) -> None:
-    failing.env.inject_error("POST", "/interactions/*", status=404, code=10062, message="Unknown interaction")
+async def test_an_error_on_an_expired_interaction_is_only_logged(
+    failing: World, log_output: io.StringIO
+) -> None:
+    failing.env.inject_error(
+        "POST", "/interactions/*", status=404, code=10062, message="Unknown interaction"
+    )
 
     result = await failing.alice.slash(failing.channel, "boom")
 
     assert not result.acknowledged
-    assert [type(e) for e in failing.env.errors] == [app_commands.CommandInvokeError]  # the handler itself did not fail
+    assert [type(e) for e in failing.env.errors] == [
+        app_commands.CommandInvokeError
+    ]  # the handler itself did not fail
     assert "expired" in log_output.getvalue()
 
 
@@ -206,10 +224,18 @@ async def test_every_reply_of_the_knowledge_base_fits_in_an_embed_and_is_sent(wo
             assert reply.limit_problems() == [], where
             embed = render_embed(reply)
             assert_fits(embed, where)
-            assert embed.title == reply.title and embed.description == description_of(reply), f"{where} was cut"
+            assert embed.title == reply.title and embed.description == description_of(reply), (
+                f"{where} was cut"
+            )
             if step == 1:
-                await channel.send(embed=embed)  # SimCord applies Discord's own checks to what is sent
-    for question in ("my legs have gone numb and i can't feel when i pee", "how do I bake sourdough bread", "hip"):
+                await channel.send(
+                    embed=embed
+                )  # SimCord applies Discord's own checks to what is sent
+    for question in (
+        "my legs have gone numb and i can't feel when i pee",
+        "how do I bake sourdough bread",
+        "hip",
+    ):
         assert_fits(render_embed(await services.ask.ask(world.alice.id, question)), question)
 
 
@@ -217,7 +243,9 @@ async def test_every_reply_of_the_knowledge_base_fits_in_an_embed_and_is_sent(wo
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"])
-async def test_run_bot_refuses_a_missing_or_malformed_token(tmp_path: Path, token: str | None) -> None:
+async def test_run_bot_refuses_a_missing_or_malformed_token(
+    tmp_path: Path, token: str | None
+) -> None:
     try:
         code = await run_bot(Settings(token=token, database=tmp_path / "x.db"))
     finally:

@@ -6,7 +6,6 @@ import re
 
 import discord
 import pytest
-
 from e2e_helpers import PROBES, World, buttons, embed_text, requests_to
 
 SYMPTOM_WORDS = re.compile(r"\b(numb|numbness|legs|pee|bladder)\b", re.IGNORECASE)
@@ -33,7 +32,9 @@ async def test_next_step_button_shows_the_following_step(world: World) -> None:
     assert pressed.response.embeds[0].title == kb.step_topic(2).title
 
 
-async def test_not_what_i_asked_offers_the_other_answers_and_choosing_one_answers_it(world: World) -> None:
+async def test_not_what_i_asked_offers_the_other_answers_and_choosing_one_answers_it(
+    world: World,
+) -> None:
     kb = world.bot.services.kb
     asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
 
@@ -45,7 +46,9 @@ async def test_not_what_i_asked_offers_the_other_answers_and_choosing_one_answer
     choices = buttons(message)
     assert choices and kb.topics["booty-flex"].title not in choices
     chosen = await world.alice.click(message, label=choices[0])
-    assert chosen.response.embeds[0].title == choices[0] or chosen.response.embeds[0].title.startswith(choices[0][:70])
+    assert chosen.response.embeds[0].title == choices[0] or chosen.response.embeds[
+        0
+    ].title.startswith(choices[0][:70])
     assert buttons(chosen.response) != choices
 
 
@@ -88,7 +91,9 @@ async def test_red_flag_to_ask_is_private(world: World) -> None:
     assert world.channel.last_message is None  # nothing was posted in the channel
 
 
-async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_it(world: World) -> None:
+async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_it(
+    world: World,
+) -> None:
     symptoms = "my legs have gone numb and i can't feel when i pee"
     await world.alice.send(world.channel, f"{world.mention_bot()} {symptoms}")
 
@@ -103,8 +108,12 @@ async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_i
     assert dm.embeds[0].title in {g.title for g in world.bot.services.kb.safety.groups}
 
 
-async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_channel(world: World) -> None:
-    await world.alice.send(world.channel, f"{world.mention_bot()} my back pain is so bad I want to kill myself")
+async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_channel(
+    world: World,
+) -> None:
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} my back pain is so bad I want to kill myself"
+    )
 
     note = world.channel.last_message
     assert note.embeds[0].title == "I've answered you privately"
@@ -115,10 +124,20 @@ async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_ch
     assert "booty" not in embed_text(dm).lower()
 
 
-async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(world: World) -> None:
-    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user")
+async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(
+    world: World,
+) -> None:
+    world.env.inject_error(
+        "POST",
+        "/channels/*/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+    )
 
-    await world.alice.send(world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee")
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee"
+    )
 
     note = world.channel.last_message
     assert note.author.id == world.bot.user.id
@@ -128,7 +147,9 @@ async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_cha
 
 async def test_mention_in_a_server_is_answered_in_the_channel(world: World) -> None:
     kb = world.bot.services.kb
-    question = await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} can I still do deadlifts?"
+    )
 
     reply = world.channel.last_message
     assert reply.author.id == world.bot.user.id
@@ -154,19 +175,27 @@ async def test_a_dm_is_answered(world: World) -> None:
 async def test_everyone_role_and_user_mentions_in_a_question_ping_nobody(world: World) -> None:
     role = world.guild.create_role("Everyone Else", mentionable=True)
     pings = f"@everyone @here {role.mention} {world.bob.mention}"
-    await world.alice.send(world.channel, f"{world.mention_bot()} {pings} how do I do the booty flex?")
-    slash = await world.alice.slash(world.channel, "ask", question=f"{pings} what's the best graphics card")
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} {pings} how do I do the booty flex?"
+    )
+    slash = await world.alice.slash(
+        world.channel, "ask", question=f"{pings} what's the best graphics card"
+    )
 
     for message in (world.channel.last_message, slash.response.message):
         assert message.author.id == world.bot.user.id
         assert not message.mention_everyone
         assert message.mentions == [] and message.role_mentions == []
-    sends = requests_to(world.env, "POST", "/channels/") + requests_to(world.env, "POST", "/interactions/")
+    sends = requests_to(world.env, "POST", "/channels/") + requests_to(
+        world.env, "POST", "/interactions/"
+    )
     assert sends
     for request in sends:
         body = request.json.get("data", request.json) if isinstance(request.json, dict) else {}
         assert body.get("allowed_mentions", {}).get("parse") == []
-        assert not body.get("allowed_mentions", {}).get("users") and not body.get("allowed_mentions", {}).get("roles")
+        assert not body.get("allowed_mentions", {}).get("users") and not body.get(
+            "allowed_mentions", {}
+        ).get("roles")
 
 
 async def test_ask_cooldown_says_slow_down_with_the_wait_and_lifts_after_it(world: World) -> None:
@@ -234,7 +263,9 @@ async def test_someone_else_pressing_a_button_gets_their_own_private_answer(worl
     pressed = await world.bob.click(asked.response, label="Not what I asked")
 
     assert pressed.ephemeral
-    assert world.channel.history()[-1].embeds[0].title == kb.topics["booty-flex"].title  # alice's answer untouched
+    assert (
+        world.channel.history()[-1].embeds[0].title == kb.topics["booty-flex"].title
+    )  # alice's answer untouched
 
 
 async def test_buttons_are_disabled_when_the_view_expires(world: World) -> None:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from discord import app_commands
-
-from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from e2e_helpers import World
 
+from bot.settings import DEFAULT_KNOWLEDGE, Settings
 
-async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_note(world: World) -> None:
+
+async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_note(
+    world: World,
+) -> None:
     kb = world.bot.services.kb
     result = await world.alice.slash(world.channel, "help")
 
@@ -20,7 +22,14 @@ async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_n
     embed = result.response.embeds[0]
     assert embed.title == kb.topics["help"].title
     commands = next(f.value for f in embed.fields if f.name == "Commands")
-    for name in ("/ask", "/progress show", "/progress set", "/mydata show", "/mydata delete", "/help"):
+    for name in (
+        "/ask",
+        "/progress show",
+        "/progress set",
+        "/mydata show",
+        "/mydata delete",
+        "/help",
+    ):
         assert f"`{name}`" in commands
     assert "/admin" not in commands
     assert kb.safety.disclaimer in embed.footer.text
@@ -70,7 +79,9 @@ def settings(tmp_path: Path) -> Settings:
 async def test_a_broken_knowledge_base_is_refused_and_the_old_one_kept(world: World) -> None:
     kb = world.bot.services.kb
     topic_file = next(iter(sorted((world.bot.settings.knowledge / "topics").glob("*.yaml"))))
-    topic_file.write_text(topic_file.read_text(encoding="utf-8") + "\n  - id: Not A Valid Id\n", encoding="utf-8")
+    topic_file.write_text(
+        topic_file.read_text(encoding="utf-8") + "\n  - id: Not A Valid Id\n", encoding="utf-8"
+    )
 
     result = await world.manager.slash(world.channel, "admin reload")
 
@@ -88,7 +99,9 @@ async def test_unanswered_questions_list_is_opt_in_and_off_deletes_it(world: Wor
 
     on = await world.manager.slash(world.channel, "admin unanswered", action="on")
     assert on.ephemeral and on.response.embeds[0].title == "Keeping unanswered questions"
-    await world.alice.slash(world.channel, "ask", question=f"how do I bake sourdough bread {world.bob.mention}")
+    await world.alice.slash(
+        world.channel, "ask", question=f"how do I bake sourdough bread {world.bob.mention}"
+    )
     await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
 
     shown = await world.manager.slash(world.channel, "admin unanswered", action="show")

@@ -7,14 +7,13 @@ import sqlite3
 from datetime import timedelta
 
 import discord
-import pytest
 import simcord
+from e2e_helpers import World, buttons, embed_text, requests_to
+from virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 from bot.app import create_bot
 from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
 from bot.settings import Settings
-from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 FLARE_UP = "flare-up"  # a get-ready phase, then 3 rounds of squeeze 7 s / relax 3 s: 35 s in all
 FLARE_UP_PHASES = 7
@@ -97,7 +96,9 @@ async def test_without_a_routine_it_starts_the_persons_own_for_their_step(world:
     assert "Kneel" in live(world).embeds[0].description
 
 
-async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_exist(world: World) -> None:
+async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_exist(
+    world: World,
+) -> None:
     choices = await world.alice.autocomplete(world.channel, "routine start", "routine", "flare")
     assert [c["value"] for c in choices] == [FLARE_UP]
 
@@ -116,7 +117,9 @@ async def test_pause_holds_the_phase_and_resume_carries_on(world: World) -> None
 
     pressed = await world.alice.click(message, label="Pause")
 
-    assert not pressed.followups and pressed.response.id == message.id  # no new message: the live one changes
+    assert (
+        not pressed.followups and pressed.response.id == message.id
+    )  # no new message: the live one changes
     paused = live(world)
     assert paused.embeds[0].description.startswith("## Paused: Get ready")
     assert "3 s left in this phase" in paused.embeds[0].description
@@ -129,7 +132,10 @@ async def test_pause_holds_the_phase_and_resume_carries_on(world: World) -> None
     resumed = live(world)
     assert resumed.id == message.id
     assert resumed.embeds[0].description.startswith("## Get ready")
-    assert f"<t:{int((world.env.now() + timedelta(seconds=3)).timestamp())}:R>" in resumed.embeds[0].description
+    assert (
+        f"<t:{int((world.env.now() + timedelta(seconds=3)).timestamp())}:R>"
+        in resumed.embeds[0].description
+    )
     await world.env.advance_time(3)
     assert "Squeeze" in live(world).embeds[0].description
 
@@ -171,7 +177,11 @@ async def test_someone_else_cannot_press_the_buttons(world: World) -> None:
         text = embed_text(pressed.response.embeds[0])
         assert world.alice.mention in text and "routine" in text
 
-    assert "Get ready" in live(world).embeds[0].description and buttons(live(world)) == ["Pause", "+1 round", "Stop"]
+    assert "Get ready" in live(world).embeds[0].description and buttons(live(world)) == [
+        "Pause",
+        "+1 round",
+        "Stop",
+    ]
     await world.env.advance_time(60)
     assert live(world).embeds[0].title == "Flare-up booty flexes: done"
 
@@ -278,7 +288,9 @@ async def test_buttons_of_a_routine_cut_short_by_a_crash_say_so(
         await crashed.close()
 
 
-async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instead(world: World) -> None:
+async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instead(
+    world: World,
+) -> None:
     quiet = world.guild.create_text_channel(
         "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)}
     )

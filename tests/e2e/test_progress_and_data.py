@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bot.core.streaks import MISSED_SQUARE
 from e2e_helpers import World, buttons
+
+from bot.core.streaks import MISSED_SQUARE
 
 
 async def test_progress_is_private_and_shows_the_step_and_what_comes_next(world: World) -> None:
@@ -21,7 +22,9 @@ async def test_progress_is_private_and_shows_the_step_and_what_comes_next(world:
     streak = next(f.value for f in embed.fields if f.name == "Your streak")
     assert streak.startswith(MISSED_SQUARE * 7)  # a week of squares, none done yet
     assert {"It's easy now", "It hurts"} <= set(buttons(result.response))
-    assert kb.step_topic(2).title.split(":", 1)[-1].strip() in next(f.value for f in embed.fields if f.name == "What comes next")
+    assert kb.step_topic(2).title.split(":", 1)[-1].strip() in next(
+        f.value for f in embed.fields if f.name == "What comes next"
+    )
 
 
 async def test_its_easy_now_moves_up_and_it_hurts_moves_back(world: World) -> None:
@@ -35,7 +38,10 @@ async def test_its_easy_now_moves_up_and_it_hurts_moves_back(world: World) -> No
 
     back = await world.alice.click(again.response, label="It hurts")
     assert back.response.embeds[0].title == "Back to step 1"
-    assert "step 1" in (await world.alice.slash(world.channel, "progress show")).response.embeds[0].description
+    assert (
+        "step 1"
+        in (await world.alice.slash(world.channel, "progress show")).response.embeds[0].description
+    )
 
 
 async def test_progress_set_puts_the_person_on_a_step(world: World) -> None:
@@ -50,7 +56,9 @@ async def test_progress_set_puts_the_person_on_a_step(world: World) -> None:
     assert beyond.response.embeds[0].title == "No such step"
 
 
-async def test_only_the_owner_can_move_their_step_from_a_public_progress_message(world: World) -> None:
+async def test_only_the_owner_can_move_their_step_from_a_public_progress_message(
+    world: World,
+) -> None:
     shown = await world.alice.slash(world.channel, "progress show", public=True)
     assert not shown.ephemeral
 
@@ -71,7 +79,10 @@ async def test_mydata_show_lists_everything_privately_with_a_json_export(world: 
 
     assert result.ephemeral
     assert result.response.embeds[0].title == "What I store about you"
-    assert "`/mydata delete` (or `lowback mydata --delete`) removes all of it." in result.response.embeds[0].description
+    assert (
+        "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
+        in result.response.embeds[0].description
+    )
     attachment = result.response.attachments[0]
     assert attachment.filename.endswith(".json")
     export = json.loads(await attachment.read())

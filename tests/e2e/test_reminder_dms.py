@@ -8,15 +8,13 @@ so that less simulated time has to pass.
 
 from __future__ import annotations
 
-
 import discord
-import pytest
 import simcord
+from e2e_helpers import World, buttons, embed_text, requests_to
+from virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 from bot.app import create_bot
 from bot.settings import Settings
-from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 BANGKOK = "Asia/Bangkok"
 TO_0730 = 30 * 60  # seconds from the start of SimCord's clock to 07:30 in Bangkok
@@ -36,7 +34,9 @@ def text(result: simcord.InteractionResult) -> str:
 
 
 async def test_reminders_on_show_pause_off_are_private_and_say_what_changed(world: World) -> None:
-    on = await world.alice.slash(world.channel, "reminders on", timezone="Europe/Berlin", morning="6:45am", evening="22:00")
+    on = await world.alice.slash(
+        world.channel, "reminders on", timezone="Europe/Berlin", morning="6:45am", evening="22:00"
+    )
     assert on.ephemeral
     assert on.response.embeds[0].title == "Reminders on"
     assert "Reminders are on: 06:45 and 22:00, every day (Europe/Berlin time)." in text(on)
@@ -95,7 +95,9 @@ async def test_an_unknown_time_zone_gives_suggestions_and_a_bad_time_says_so(wor
     time = await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="25:99")
     assert time.ephemeral and time.response.embeds[0].title == "That didn't work"
     assert "25:99" in text(time)
-    assert "haven't turned reminders on" in text(await world.alice.slash(world.channel, "reminders show"))
+    assert "haven't turned reminders on" in text(
+        await world.alice.slash(world.channel, "reminders show")
+    )
 
 
 # -- the DMs ------------------------------------------------------------------------------------
@@ -113,7 +115,9 @@ async def test_a_reminder_arrives_at_0730_local_time_with_buttons_that_survive_a
     [reminder] = dms(world)
     assert reminder.embeds[0].title == "Your morning routine"
     assert "Your step 1 routine" in reminder.embeds[0].description
-    assert reminder.embeds[0].description.endswith("\n\nPress *Start routine* and I'll time it with you.")
+    assert reminder.embeds[0].description.endswith(
+        "\n\nPress *Start routine* and I'll time it with you."
+    )
     assert buttons(reminder) == ["Start routine", "Snooze 30 min"]
 
     await world.bot.close()
@@ -122,7 +126,9 @@ async def test_a_reminder_arrives_at_0730_local_time_with_buttons_that_survive_a
     try:
         started = await world.alice.user.click(reminder, label="Start routine")
 
-        assert started.ephemeral and started.response.embeds[0].title == "Starting Your step 1 routine"
+        assert (
+            started.ephemeral and started.response.embeds[0].title == "Starting Your step 1 routine"
+        )
         live = dms(world)[-1]
         assert live.id != reminder.id and live.embeds[0].title == "Your step 1 routine"
         assert buttons(live) == ["Pause", "+1 round", "Stop"]
@@ -150,23 +156,34 @@ async def test_snooze_sends_the_reminder_again_30_minutes_later(world: World) ->
     assert buttons(again) == ["Start routine", "Snooze 30 min"]
 
 
-async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_command(world: World) -> None:
+async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_command(
+    world: World,
+) -> None:
     await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
     dm = world.alice.user.dm_channel
     world.env.inject_error(
-        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user"
+        "POST",
+        f"/channels/{dm.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
     )
 
     await world.env.advance_time(61)
 
-    assert len(requests_to(world.env, "POST", f"/channels/{dm.id}/messages")) == 1  # tried once, not again
+    assert (
+        len(requests_to(world.env, "POST", f"/channels/{dm.id}/messages")) == 1
+    )  # tried once, not again
     assert dms(world) == []
     result = await world.alice.slash(world.channel, "progress show")
     assert result.response.embeds[0].title == "Your progress"  # the command itself answers as usual
     [notice] = result.followups
     assert notice.ephemeral
     assert notice.embeds[0].title == "About your reminders"
-    assert "dms closed" in notice.embeds[0].description and "stopped your reminders" in notice.embeds[0].description
+    assert (
+        "dms closed" in notice.embeds[0].description
+        and "stopped your reminders" in notice.embeds[0].description
+    )
 
     later = await world.alice.slash(world.channel, "reminders show")
     assert later.followups == []  # told once
@@ -182,7 +199,9 @@ async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_
 async def test_a_reminder_that_hits_a_discord_outage_comes_a_little_later(world: World) -> None:
     await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
     dm = world.alice.user.dm_channel
-    world.env.inject_error("POST", f"/channels/{dm.id}/messages", status=503, message="Service Unavailable")
+    world.env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=503, message="Service Unavailable"
+    )
 
     await world.env.advance_time(61)
     assert dms(world) == []

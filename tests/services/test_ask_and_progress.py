@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from bot.services.container import Services
 from bot.settings import Settings
 from bot.store.people import PeopleRepo
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ALICE = 111111111111111111
 
 
@@ -60,7 +60,9 @@ async def test_it_hurts_at_step_one_gives_flare_up_advice_and_the_warning_signs(
     assert reply.step == 1
     assert any(f.name == "See a clinician if" for f in reply.fields)
     assert any(a.kind == "start_routine" for a in reply.actions)
-    assert (await PeopleRepo(services.db).get(ALICE)) is None or (await PeopleRepo(services.db).get(ALICE)).step == 1
+    assert (await PeopleRepo(services.db).get(ALICE)) is None or (
+        await PeopleRepo(services.db).get(ALICE)
+    ).step == 1
 
 
 async def test_at_the_top_there_is_no_higher_step(services):
@@ -111,7 +113,9 @@ async def test_a_failed_knowledge_reload_keeps_the_old_knowledge_base(services, 
     assert (await services.ask.ask(ALICE, "can i still deadlift")).topic == "deadlifts"
 
 
-async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(services, monkeypatch):
+async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
+    services, monkeypatch
+):
     import asyncio
     import threading
 
@@ -142,7 +146,9 @@ async def test_an_oversized_knowledge_file_is_refused_with_a_clear_reason(servic
 
     big = tmp_path / "kb"
     shutil.copytree(services.settings.knowledge, big)
-    (big / "topics" / "huge.yaml").write_text("# padding\n" * (knowledge_module.MAX_FILE_BYTES // 10 + 1), encoding="utf-8")
+    (big / "topics" / "huge.yaml").write_text(
+        "# padding\n" * (knowledge_module.MAX_FILE_BYTES // 10 + 1), encoding="utf-8"
+    )
     services.settings = replace(services.settings, knowledge=big)
     old = services.kb
     problems = await services.reload_knowledge()

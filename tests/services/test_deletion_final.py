@@ -44,7 +44,9 @@ async def _due_reminder(db: Database, clock: FakeClock) -> None:
     clock.set("2026-03-02T12:30:00+00:00")
 
 
-async def test_a_reminder_that_fails_with_dms_closed_after_a_delete_recreates_nobody(db: Database) -> None:
+async def test_a_reminder_that_fails_with_dms_closed_after_a_delete_recreates_nobody(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T12:00:00+00:00")
     await _due_reminder(db, clock)
     sender = DeletingSender(DataService(db, None), DeliveryResult.cannot("dms closed"))
@@ -85,7 +87,9 @@ async def test_a_step_change_racing_a_delete_recreates_nobody(db: Database) -> N
             await data.delete(user_id)  # the delete lands between the read and the write
             return person
 
-    progress = ProgressService(KnowledgeHolder(load_knowledge(KNOWLEDGE)), DeleteAfterReading(db), clock.now)
+    progress = ProgressService(
+        KnowledgeHolder(load_knowledge(KNOWLEDGE)), DeleteAfterReading(db), clock.now
+    )
     await progress.move_up(ALICE)
     assert await rows_about(db, ALICE) == {}
 
@@ -98,7 +102,9 @@ async def test_deleted_data_is_gone_from_the_database_file_and_its_log(tmp_path:
         marker = "Zanzibar-marker-7f3a"
         await PeopleRepo(db).set_step(ALICE, 2, marker, clock.now())
         await DataService(db, None).delete(ALICE)
-        leftovers = {p.name: marker.encode() in p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+        leftovers = {
+            p.name: marker.encode() in p.read_bytes() for p in tmp_path.iterdir() if p.is_file()
+        }
         assert leftovers and not any(leftovers.values()), leftovers
     finally:
         await db.close()

@@ -23,8 +23,8 @@ from bot.services.reminders import (
     ReminderService,
 )
 from bot.store.db import Database, open_database
-from bot.terminal.sender import TerminalSender
 from bot.store.reminders import ReminderStore
+from bot.terminal.sender import TerminalSender
 
 ALICE = 101
 BOB = 202
@@ -83,12 +83,16 @@ def compose_for(done: set[str] | None = None):
         if done is not None and occ.base_key in done:
             return None
         session = "Morning" if occ.local_time < time(12) else "Evening"
-        return ReminderMessage(f"{session} routine", "Booty flexes: 10 rounds.", "booty-flex", occ.key, user_id)
+        return ReminderMessage(
+            f"{session} routine", "Booty flexes: 10 rounds.", "booty-flex", occ.key, user_id
+        )
 
     return compose
 
 
-def make(db: Database, clock: FakeClock, sender: FakeSender | None = None, **kwargs) -> tuple[ReminderService, Dispatcher, FakeSender]:
+def make(
+    db: Database, clock: FakeClock, sender: FakeSender | None = None, **kwargs
+) -> tuple[ReminderService, Dispatcher, FakeSender]:
     sender = sender or FakeSender(clock)
     kwargs.setdefault("compose", compose_for())
     dispatcher = Dispatcher(db, sender, kwargs.pop("compose"), clock.now, clock.sleep, **kwargs)
@@ -114,14 +118,19 @@ def wall(call: Call, tz: str) -> str:
 # --------------------------------------------------------------------------- the schedule service
 
 
-async def test_turning_reminders_on_defaults_to_morning_and_bedtime_in_local_time(db: Database) -> None:
+async def test_turning_reminders_on_defaults_to_morning_and_bedtime_in_local_time(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T12:00:00+00:00")  # 07:00 in New York
     service, _, _ = make(db, clock)
     assert await service.show(ALICE) is None
     view = await service.on(ALICE, "new york")
     assert view.status == "on" and view.timezone == NY
     assert view.times == (time(7, 30), time(21, 30)) and view.weekdays is None
-    assert view.next_at is not None and view.next_at.strftime("%Y-%m-%d %H:%M %Z") == "2026-03-02 07:30 EST"
+    assert (
+        view.next_at is not None
+        and view.next_at.strftime("%Y-%m-%d %H:%M %Z") == "2026-03-02 07:30 EST"
+    )
     text = view.describe()
     assert "07:30 and 21:30, every day (America/New_York time)" in text
     assert "Next: Mon 2 Mar, 07:30 EST, in 30 min." in text
@@ -152,11 +161,15 @@ async def test_change_times_and_days_and_keep_them_across_off_and_on(db: Databas
         await service.update(BOB, times="7am")  # never set up
 
 
-async def test_weeks_of_reminders_across_spring_forward_arrive_on_local_time_exactly_once(db: Database) -> None:
+async def test_weeks_of_reminders_across_spring_forward_arrive_on_local_time_exactly_once(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-01T12:00:00+00:00")  # Sunday 07:00 EST; DST starts Sunday 8 March
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, NY)
-    await run_until(dispatcher, clock, "2026-03-22T11:00")  # 07:00 EDT, before that morning's reminder
+    await run_until(
+        dispatcher, clock, "2026-03-22T11:00"
+    )  # 07:00 EDT, before that morning's reminder
     calls = sender.calls
     assert len(calls) == len(sender.inbox) == 21 * 2
     assert len({c.message.occurrence_key for c in calls}) == 42
@@ -167,7 +180,9 @@ async def test_weeks_of_reminders_across_spring_forward_arrive_on_local_time_exa
         assert wall(call, NY) == f"{key_day} {key_time}"
     by_key = {c.message.occurrence_key: c.at for c in calls}
     assert by_key["2026-03-07T07:30"] == utc("2026-03-07T12:30")  # EST
-    assert by_key["2026-03-08T07:30"] == utc("2026-03-08T11:30")  # EDT: same wall time, an hour earlier in UTC
+    assert by_key["2026-03-08T07:30"] == utc(
+        "2026-03-08T11:30"
+    )  # EDT: same wall time, an hour earlier in UTC
     assert [c.message.title for c in calls[:2]] == ["Morning routine", "Evening routine"]
 
 
@@ -176,22 +191,37 @@ async def test_a_skipped_and_a_repeated_hour_each_give_one_reminder(db: Database
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, NY, "1:30am, 2:30am")
     await run_until(dispatcher, clock, "2026-03-09T12:00")
-    assert [wall(c, NY) for c in sender.calls] == [
-        "2026-03-08 01:30",
-        "2026-03-08 03:30",  # 02:30 does not exist that night: it comes when the clock has jumped past it
-        "2026-03-09 01:30",
-        "2026-03-09 02:30",
-    ]
+    assert (
+        [wall(c, NY) for c in sender.calls]
+        == [
+            "2026-03-08 01:30",
+            "2026-03-08 03:30",  # 02:30 does not exist that night: it comes when the clock has jumped past it
+            "2026-03-09 01:30",
+            "2026-03-09 02:30",
+        ]
+    )
     await service.update(ALICE, times="1:30am")
     clock.set("2026-10-31T12:00")
     await service.on(ALICE)
     await run_until(dispatcher, clock, "2026-11-02T12:00")
     autumn = [c for c in sender.calls if c.at > utc("2026-10-31T00:00")]
-    assert [c.at for c in autumn] == [utc("2026-11-01T05:30"), utc("2026-11-02T06:30")]  # 01:30 EDT once, then EST
+    assert [c.at for c in autumn] == [
+        utc("2026-11-01T05:30"),
+        utc("2026-11-02T06:30"),
+    ]  # 01:30 EDT once, then EST
 
 
-@pytest.mark.parametrize("tz, start", [(LONDON, "2026-10-20T12:00"), ("Asia/Kathmandu", "2026-03-01T00:00"), ("Australia/Adelaide", "2026-03-30T00:00")])
-async def test_local_times_hold_across_a_fortnight_in_other_zones(db: Database, tz: str, start: str) -> None:
+@pytest.mark.parametrize(
+    "tz, start",
+    [
+        (LONDON, "2026-10-20T12:00"),
+        ("Asia/Kathmandu", "2026-03-01T00:00"),
+        ("Australia/Adelaide", "2026-03-30T00:00"),
+    ],
+)
+async def test_local_times_hold_across_a_fortnight_in_other_zones(
+    db: Database, tz: str, start: str
+) -> None:
     clock = FakeClock(start)
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, tz)
@@ -200,7 +230,9 @@ async def test_local_times_hold_across_a_fortnight_in_other_zones(db: Database, 
     assert all(wall(c, tz)[11:] in ("07:30", "21:30") for c in sender.calls)
 
 
-async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_database(db: Database) -> None:
+async def test_one_reminder_per_occurrence_even_with_two_dispatchers_on_one_database(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T00:00:00+00:00")
     inbox: list[Call] = []
     service, first, sender1 = make(db, clock, FakeSender(clock, inbox), name="one")
@@ -239,7 +271,9 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
         _, restarted, sender2 = make(reopened, clock)
         clock.advance(timedelta(seconds=10))
         next_at = await restarted.run_pending()
-        assert sender2.calls == []  # the claim is younger than the lease: maybe its owner is still sending
+        assert (
+            sender2.calls == []
+        )  # the claim is younger than the lease: maybe its owner is still sending
         # The restarted dispatcher wakes when the lease ends (20 s after the claim), not minutes later.
         assert next_at == utc("2026-03-02T07:30:20")
         clock.set(next_at)
@@ -255,7 +289,9 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
         await reopened.close()
 
 
-async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(db: Database) -> None:
+async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(
+    db: Database,
+) -> None:
     import socket
 
     clock = FakeClock("2026-03-02T07:00:00+00:00")
@@ -269,11 +305,17 @@ async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_on
     _, restarted, sender2 = make(db, clock, FakeSender(clock, sender.inbox))
     clock.advance(timedelta(seconds=3))  # the restart: well within the lease
     await restarted.run_pending()
-    assert [c.at for c in sender2.calls] == [utc("2026-03-02T07:30:03")]  # at once, not after the lease
-    assert [c.message.occurrence_key for c in sender2.inbox] == ["2026-03-02T07:30"]  # seen once (nonce)
+    assert [c.at for c in sender2.calls] == [
+        utc("2026-03-02T07:30:03")
+    ]  # at once, not after the lease
+    assert [c.message.occurrence_key for c in sender2.inbox] == [
+        "2026-03-02T07:30"
+    ]  # seen once (nonce)
 
 
-async def test_a_crash_between_send_and_mark_is_resent_with_the_same_nonce_and_seen_once(db: Database) -> None:
+async def test_a_crash_between_send_and_mark_is_resent_with_the_same_nonce_and_seen_once(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, LONDON)
@@ -320,7 +362,9 @@ async def test_a_claim_abandoned_for_longer_than_the_grace_period_is_skipped(db:
     assert [c.message.occurrence_key for c in sender2.calls] == ["2026-03-02T21:30"]
 
 
-async def test_after_downtime_a_recent_reminder_is_sent_late_and_stale_ones_are_not(db: Database) -> None:
+async def test_after_downtime_a_recent_reminder_is_sent_late_and_stale_ones_are_not(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, LONDON, "7:30, 7:45, 21:30")
@@ -328,7 +372,11 @@ async def test_after_downtime_a_recent_reminder_is_sent_late_and_stale_ones_are_
     clock.set("2026-03-02T08:00")  # the bot was down from 07:00 to 08:00
     await dispatcher.run_pending()
     assert [(c.user_id, c.message.occurrence_key, c.at) for c in sender.calls] == [
-        (ALICE, "2026-03-02T07:45", utc("2026-03-02T08:00")),  # the latest, 15 minutes late; 07:30 not as well
+        (
+            ALICE,
+            "2026-03-02T07:45",
+            utc("2026-03-02T08:00"),
+        ),  # the latest, 15 minutes late; 07:30 not as well
     ]
     # Down for three days: on restart, no burst of old reminders.
     clock.set("2026-03-05T21:00")
@@ -368,8 +416,14 @@ async def test_snoozing_a_delivered_reminder_brings_it_back_once(db: Database) -
     await service.on(ALICE, LONDON)
     await run_until(dispatcher, clock, "2026-03-02T07:35")
     view = await service.snooze(ALICE)  # "not now": again in 30 minutes
-    assert view.next_is_snooze and view.next_at is not None and view.next_at.strftime("%H:%M") == "08:05"
-    await service.snooze(ALICE, 30, key="2026-03-02T07:30")  # a double press on the button: still one repeat
+    assert (
+        view.next_is_snooze
+        and view.next_at is not None
+        and view.next_at.strftime("%H:%M") == "08:05"
+    )
+    await service.snooze(
+        ALICE, 30, key="2026-03-02T07:30"
+    )  # a double press on the button: still one repeat
     await run_until(dispatcher, clock, "2026-03-02T12:00")
     assert [(c.message.occurrence_key, c.at) for c in sender.calls] == [
         ("2026-03-02T07:30", utc("2026-03-02T07:30")),
@@ -428,7 +482,11 @@ async def test_closed_dms_stop_reminders_and_the_person_is_told_once(db: Databas
     assert view is not None and view.status == "stopped" and view.next_at is None
     assert "direct messages are closed" in view.describe()
     notice = await service.pop_notice(ALICE)
-    assert notice is not None and "stopped your reminders" in notice and "direct messages are closed" in notice
+    assert (
+        notice is not None
+        and "stopped your reminders" in notice
+        and "direct messages are closed" in notice
+    )
     assert await service.pop_notice(ALICE) is None
     assert await service.pop_notice(BOB) is None
     # Opting in again starts them again.
@@ -441,7 +499,9 @@ async def test_transient_failures_are_retried_with_back_off(db: Database) -> Non
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, LONDON)
-    sender.script.extend([DeliveryResult.retry("Discord is having trouble"), ConnectionResetError("reset")])
+    sender.script.extend(
+        [DeliveryResult.retry("Discord is having trouble"), ConnectionResetError("reset")]
+    )
     await run_until(dispatcher, clock, "2026-03-02T12:00")
     assert [c.at for c in sender.calls] == [
         utc("2026-03-02T07:30:00"),
@@ -476,7 +536,10 @@ async def test_delivery_stays_under_the_rate_limit(db: Database) -> None:
     await run_until(dispatcher, clock, "2026-03-02T07:40")
     times = sorted(c.at for c in sender.calls)
     assert len(times) == 200
-    busiest = max(sum(1 for t in times[i:] if t - start < timedelta(seconds=1)) for i, start in enumerate(times))
+    busiest = max(
+        sum(1 for t in times[i:] if t - start < timedelta(seconds=1))
+        for i, start in enumerate(times)
+    )
     assert busiest <= 45  # 40 a second plus the burst: under Discord's 50 with room to spare
     assert times[-1] - times[0] <= timedelta(seconds=(200 - 5) / 40 + 0.1)
 
@@ -502,7 +565,9 @@ async def test_the_running_dispatcher_is_woken_when_a_sooner_reminder_is_set(db:
     assert not dispatcher.running
 
 
-async def test_stop_hands_back_a_send_in_progress_and_the_next_start_sends_it_once(db: Database) -> None:
+async def test_stop_hands_back_a_send_in_progress_and_the_next_start_sends_it_once(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T07:29:30+00:00")
     started = asyncio.Event()
 
@@ -520,7 +585,9 @@ async def test_stop_hands_back_a_send_in_progress_and_the_next_start_sends_it_on
     await asyncio.wait_for(started.wait(), 5)
     await dispatcher.stop(timeout=0)
     row = await ReminderStore(db).get_delivery(ALICE, "2026-03-02T07:30")
-    assert row is not None and row.status == "pending" and row.claimed_by is None  # nothing half-claimed
+    assert (
+        row is not None and row.status == "pending" and row.claimed_by is None
+    )  # nothing half-claimed
 
     clock.release(None)
     _, restarted, sender = make(db, clock)
@@ -535,7 +602,9 @@ async def test_a_terminal_dispatcher_only_delivers_its_own_person(db: Database) 
     await service.on(1, LONDON)
     await service.on(BOB, LONDON)
     out = io.StringIO()
-    terminal = Dispatcher(db, TerminalSender(out), compose_for(), clock.now, clock.sleep, only_user=1)
+    terminal = Dispatcher(
+        db, TerminalSender(out), compose_for(), clock.now, clock.sleep, only_user=1
+    )
     await run_until(terminal, clock, "2026-03-02T08:00")
     text = out.getvalue()
     assert "Morning routine" in text and "Booty flexes: 10 rounds." in text
@@ -546,7 +615,9 @@ async def test_a_terminal_dispatcher_only_delivers_its_own_person(db: Database) 
 
 
 def test_reminder_message_reply_offers_to_start_the_routine() -> None:
-    msg = ReminderMessage("Morning routine", "Booty flexes.", "booty-flex", "2026-03-02T07:30", ALICE)
+    msg = ReminderMessage(
+        "Morning routine", "Booty flexes.", "booty-flex", "2026-03-02T07:30", ALICE
+    )
     reply = msg.to_reply()
     assert reply.actions[0].kind == "start_routine" and reply.actions[0].value == "booty-flex"
     assert len(msg.nonce) <= 25
@@ -561,23 +632,34 @@ def test_dates_used_here_are_what_the_tests_assume() -> None:
 # --------------------------------------------------------------------------- what became of each reminder
 
 
-async def test_every_occurrence_missed_during_downtime_gets_a_record_with_its_reason(db: Database) -> None:
+async def test_every_occurrence_missed_during_downtime_gets_a_record_with_its_reason(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T06:00:00+00:00")
     service, dispatcher, sender = make(db, clock)
     await service.on(ALICE, LONDON, "7:30 21:30")
-    clock.set("2026-03-04T21:40:00+00:00")  # the bot was down from Monday morning to Wednesday night
+    clock.set(
+        "2026-03-04T21:40:00+00:00"
+    )  # the bot was down from Monday morning to Wednesday night
     await dispatcher.run_pending()
     assert [wall(c, LONDON) for c in sender.seen(ALICE)] == ["2026-03-04 21:40"]
-    records = {d.occurrence_key: (d.status, d.last_error) for d in await dispatcher.store.deliveries(ALICE)}
+    records = {
+        d.occurrence_key: (d.status, d.last_error) for d in await dispatcher.store.deliveries(ALICE)
+    }
     missed = [f"2026-03-0{d}T{t}" for d in (2, 3, 4) for t in ("07:30", "21:30")][:-1]
-    assert {k: status for k, (status, _) in records.items()} == {**dict.fromkeys(missed, "skipped"), "2026-03-04T21:30": "sent"}
+    assert {k: status for k, (status, _) in records.items()} == {
+        **dict.fromkeys(missed, "skipped"),
+        "2026-03-04T21:30": "sent",
+    }
     assert all("too late" in (records[k][1] or "") for k in missed)
     text = (await service.show(ALICE)).describe()
     assert "Wed 4 Mar, 21:30 GMT: sent" in text
     assert "Wed 4 Mar, 07:30 GMT: not sent, too late" in text
 
 
-async def test_reminders_show_says_which_were_skipped_after_a_routine_and_which_replaced(db: Database) -> None:
+async def test_reminders_show_says_which_were_skipped_after_a_routine_and_which_replaced(
+    db: Database,
+) -> None:
     clock = FakeClock("2026-03-02T06:00:00+00:00")
     service, dispatcher, _ = make(db, clock, compose=compose_for(done={"2026-03-02T07:30"}))
     await service.on(ALICE, LONDON, "7:30 7:45")

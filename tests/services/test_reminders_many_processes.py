@@ -12,13 +12,13 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
-
 from backends import NO_SERVER, SERVER, fresh_postgres
+
 from bot.store.db import format_utc
 from bot.store.pg import PgDatabase
 
@@ -41,20 +41,33 @@ CREATE TRIGGER test_notify_sent AFTER UPDATE ON reminder_deliveries FOR EACH ROW
 
 async def schedule_everyone_due(url: str, due: datetime, count: int) -> None:
     """``count`` people whose daily reminder is due at ``due`` (bulk insert, as a busy bot would hold)."""
-    local = due.astimezone(timezone.utc)
+    local = due.astimezone(UTC)
     hhmm = local.strftime("%H:%M")
     key = local.strftime("%Y-%m-%dT%H:%M")
     stamp = format_utc(due - timedelta(days=1))
     conn = await asyncpg.connect(url)
     try:
         await conn.copy_records_to_table(
-            "people", records=[(uid, 1, "UTC", stamp, stamp) for uid in range(1, count + 1)],
+            "people",
+            records=[(uid, 1, "UTC", stamp, stamp) for uid in range(1, count + 1)],
             columns=["user_id", "step", "timezone", "created_at", "updated_at"],
         )
         await conn.copy_records_to_table(
             "reminder_schedules",
-            records=[(uid, "UTC", hhmm, 1, format_utc(due), key, stamp, stamp) for uid in range(1, count + 1)],
-            columns=["user_id", "timezone", "times", "enabled", "next_due_at", "next_key", "created_at", "updated_at"],
+            records=[
+                (uid, "UTC", hhmm, 1, format_utc(due), key, stamp, stamp)
+                for uid in range(1, count + 1)
+            ],
+            columns=[
+                "user_id",
+                "timezone",
+                "times",
+                "enabled",
+                "next_due_at",
+                "next_key",
+                "created_at",
+                "updated_at",
+            ],
         )
     finally:
         await conn.close()
@@ -63,9 +76,26 @@ async def schedule_everyone_due(url: str, due: datetime, count: int) -> None:
 def start_worker(url: str, name: str, latency: str) -> subprocess.Popen:
     """A bot process; each of its sends waits ``latency`` seconds (MIN-MAX) for "Discord" to answer."""
     return subprocess.Popen(
-        [sys.executable, str(WORKER), url, name, "--lease", str(LEASE), "--max-wait", str(MAX_WAIT),
-         "--rate", "100000", "--burst", "1000", "--latency", latency],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        [
+            sys.executable,
+            str(WORKER),
+            url,
+            name,
+            "--lease",
+            str(LEASE),
+            "--max-wait",
+            str(MAX_WAIT),
+            "--rate",
+            "100000",
+            "--burst",
+            "1000",
+            "--latency",
+            latency,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
     )
 
 
@@ -79,7 +109,7 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
             await conn.execute(NOTIFY_SENT)
         finally:
             await conn.close()
-        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
         await schedule_everyone_due(url, now - timedelta(minutes=1), REMINDERS)
 
         # The victim's answers are slow, so it always has sends in flight: it dies holding claims,
@@ -98,7 +128,9 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
                 delivered_so_far = 0
                 for line in victim.stdout:
                     if line.startswith("sent "):
-                        delivered_so_far = await watch.fetchval("SELECT count(*) FROM test_delivered")
+                        delivered_so_far = await watch.fetchval(
+                            "SELECT count(*) FROM test_delivered"
+                        )
                         if delivered_so_far >= REMINDERS // 2:
                             break
             finally:
@@ -106,7 +138,7 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
             assert delivered_so_far >= REMINDERS // 2, victim.stderr.read()
             victim.send_signal(signal.SIGKILL)
             victim.wait(timeout=30)
-            killed_at = datetime.now(timezone.utc)
+            killed_at = datetime.now(UTC)
 
             conn = await asyncpg.connect(url)
             try:
@@ -114,14 +146,27 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
                 # Wait for the survivors to finish everything, woken by each delivery they record.
                 progress: asyncio.Queue[str] = asyncio.Queue()
                 await conn.add_listener("test_sent", lambda *_: progress.put_nowait("sent"))
-                while await conn.fetchval("SELECT count(*) FROM reminder_deliveries WHERE status = 'sent'") < REMINDERS:
+                while (
+                    await conn.fetchval(
+                        "SELECT count(*) FROM reminder_deliveries WHERE status = 'sent'"
+                    )
+                    < REMINDERS
+                ):
                     try:
                         await asyncio.wait_for(progress.get(), timeout=LEASE + 30)
                     except TimeoutError:
-                        pytest.fail("nothing was delivered for 30 s after the lease: the dead process's claims were not taken over")
-                statuses = dict(await conn.fetch("SELECT status, count(*) FROM reminder_deliveries GROUP BY status"))
+                        pytest.fail(
+                            "nothing was delivered for 30 s after the lease: the dead process's claims were not taken over"
+                        )
+                statuses = dict(
+                    await conn.fetch(
+                        "SELECT status, count(*) FROM reminder_deliveries GROUP BY status"
+                    )
+                )
                 delivered = await conn.fetchval("SELECT count(*) FROM test_delivered")
-                people_reached = await conn.fetchval("SELECT count(DISTINCT user_id) FROM test_delivered")
+                people_reached = await conn.fetchval(
+                    "SELECT count(DISTINCT user_id) FROM test_delivered"
+                )
                 repeats = await conn.fetch(
                     "SELECT nonce, array_agg(worker ORDER BY id) AS workers FROM test_attempts"
                     " GROUP BY nonce HAVING count(*) > 1"
@@ -129,7 +174,9 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
                 taken_over = await conn.fetch(
                     "SELECT claimed_by, claimed_at FROM reminder_deliveries WHERE attempts > 1"
                 )
-                by_victim = await conn.fetchval("SELECT count(*) FROM test_attempts WHERE worker = 'bravo'")
+                by_victim = await conn.fetchval(
+                    "SELECT count(*) FROM test_attempts WHERE worker = 'bravo'"
+                )
             finally:
                 await conn.close()
         finally:
@@ -142,7 +189,9 @@ async def test_three_processes_send_each_reminder_once_with_one_killed_half_way(
                 except subprocess.TimeoutExpired:
                     w.kill()
 
-        last_takeover = max((datetime.fromisoformat(r["claimed_at"]) for r in taken_over), default=killed_at)
+        last_takeover = max(
+            (datetime.fromisoformat(r["claimed_at"]) for r in taken_over), default=killed_at
+        )
         print(
             f"\n{REMINDERS} due, 3 processes, one SIGKILLed after {delivered_at_kill} deliveries: "
             f"{delivered} delivered to {people_reached} people, {len(repeats)} repeat attempt(s) absorbed by the nonce, "

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from fakes import FakeClock
 
-from bot.core.routine import Event, Finished, Paused, PhaseStarted, Resumed, RoundAdded, RoutineBook, Stopped, parse_routines
+from bot.core.routine import (
+    Event,
+    Finished,
+    Paused,
+    PhaseStarted,
+    Resumed,
+    RoundAdded,
+    RoutineBook,
+    Stopped,
+    parse_routines,
+)
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.routines import RoutineSessionsRepo
-from fakes import FakeClock
 
 ROUTINES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "routines.yaml"
-T0 = datetime(2025, 3, 10, 7, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 10, 7, 30, tzinfo=UTC)
 BOOTY_FLEX_SECONDS = 5 + 10 * (7 + 3)
 STEP2_SECONDS = 5 + 30 + 5 + 30 + BOOTY_FLEX_SECONDS
 
@@ -62,7 +72,9 @@ async def run_to_end(clock: FakeClock, handle: RoutineHandle) -> str:
 
 @pytest.fixture(scope="module")
 def book() -> RoutineBook:
-    book, issues = parse_routines(yaml.safe_load(ROUTINES_FILE.read_text(encoding="utf-8")), "routines.yaml")
+    book, issues = parse_routines(
+        yaml.safe_load(ROUTINES_FILE.read_text(encoding="utf-8")), "routines.yaml"
+    )
     assert issues == []
     return book
 
@@ -95,7 +107,9 @@ class Recorder:
         return [e.kind for e in self.events]
 
 
-async def started(service: RoutineService, user_id: int = 7, routine_id: str | None = "booty-flex", **kw) -> tuple[RoutineHandle, Recorder]:
+async def started(
+    service: RoutineService, user_id: int = 7, routine_id: str | None = "booty-flex", **kw
+) -> tuple[RoutineHandle, Recorder]:
     rec = Recorder()
     handle = await service.start(user_id, routine_id, on_event=rec, **kw)
     assert isinstance(handle, RoutineHandle)
@@ -122,7 +136,10 @@ async def test_a_routine_runs_phase_by_phase_on_time_and_is_recorded_finished(se
     assert len(rec.started()) == 21
     record = await status_of(db, handle)
     assert (record.status, record.routine_id, record.started_at, record.ended_at) == (
-        "finished", "booty-flex", T0, at(BOOTY_FLEX_SECONDS),
+        "finished",
+        "booty-flex",
+        T0,
+        at(BOOTY_FLEX_SECONDS),
     )
     assert service.active(7) is None
     # It slept until each phase's end, not in small steps.
@@ -352,7 +369,9 @@ async def test_shutting_down_marks_running_sessions_interrupted(service, clock, 
 # --- history -----------------------------------------------------------------------------------
 
 
-async def finish_one(service: RoutineService, clock: FakeClock, routine_id: str = "flare-up") -> RoutineHandle:
+async def finish_one(
+    service: RoutineService, clock: FakeClock, routine_id: str = "flare-up"
+) -> RoutineHandle:
     handle, _ = await started(service, routine_id=routine_id)
     assert await run_to_end(clock, handle) == "finished"
     return handle
@@ -360,7 +379,7 @@ async def finish_one(service: RoutineService, clock: FakeClock, routine_id: str 
 
 async def test_streaks_count_finished_routines_in_the_persons_time_zone(db, book):
     new_york = ZoneInfo("America/New_York")
-    clock = FakeClock(datetime(2025, 3, 1, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2025, 3, 1, tzinfo=UTC))
     clock.horizon = clock.now()
     service = RoutineService(db, book, clock, clock.sleep)
     # 22:00 in New York on three evenings in a row, across the start of daylight saving (March 9).
@@ -385,16 +404,26 @@ async def test_did_routine_between_sees_only_finished_routines(service, clock):
     handle = await finish_one(service, clock)
     end = handle.session.ended_at
     assert end is not None
-    assert await service.did_routine_between(7, end - timedelta(hours=1), end + timedelta(seconds=1))
-    assert not await service.did_routine_between(7, end + timedelta(seconds=1), end + timedelta(hours=1))
+    assert await service.did_routine_between(
+        7, end - timedelta(hours=1), end + timedelta(seconds=1)
+    )
+    assert not await service.did_routine_between(
+        7, end + timedelta(seconds=1), end + timedelta(hours=1)
+    )
     await started(service)
     await run_for(clock, 2)
     await service.stop(7)
-    assert not await service.did_routine_between(7, end + timedelta(seconds=1), clock.now() + timedelta(hours=1))
-    assert not await service.did_routine_between(8, end - timedelta(hours=1), end + timedelta(hours=1))
+    assert not await service.did_routine_between(
+        7, end + timedelta(seconds=1), clock.now() + timedelta(hours=1)
+    )
+    assert not await service.did_routine_between(
+        8, end - timedelta(hours=1), end + timedelta(hours=1)
+    )
 
 
-async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(db, book, clock) -> None:
+async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(
+    db, book, clock
+) -> None:
     from bot.services.container import DataService
     from bot.store.data_rights import export_person
 

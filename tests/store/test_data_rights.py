@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.store.data_rights import delete_person, export_person, summarize
 from bot.store.db import INTEGRITY_ERRORS, Database, format_utc
 from bot.store.people import PeopleRepo
 
-NOW = datetime(2025, 3, 1, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
 
 
@@ -46,24 +46,41 @@ async def add_tables_like_a_later_migration(db: Database) -> None:
             f" blob {blob})"
         )
         # No foreign key at all: found by its column name alone.
-        await conn.execute(f"CREATE TABLE later_loose (user_id {user_id} NOT NULL, seen_at TEXT NOT NULL)")
+        await conn.execute(
+            f"CREATE TABLE later_loose (user_id {user_id} NOT NULL, seen_at TEXT NOT NULL)"
+        )
 
 
-async def describe_table(db: Database, table: str) -> tuple[list[dict], dict[str, tuple[str, str]], str]:
+async def describe_table(
+    db: Database, table: str
+) -> tuple[list[dict], dict[str, tuple[str, str]], str]:
     """(columns: name, type, pk, notnull, default), foreign keys (column -> (table, column)), CHECK text."""
     if db.dialect != "postgresql":
         columns = [
-            {"name": r["name"], "type": (r["type"] or "").upper(), "pk": r["pk"] == 1, "notnull": bool(r["notnull"]),
-             "default": r["dflt_value"]}
+            {
+                "name": r["name"],
+                "type": (r["type"] or "").upper(),
+                "pk": r["pk"] == 1,
+                "notnull": bool(r["notnull"]),
+                "default": r["dflt_value"],
+            }
             for r in await db.fetchall(f'PRAGMA table_info("{table}")')
         ]
         schema = (await db.fetchone("SELECT sql FROM sqlite_master WHERE name = ?", (table,)))[0]
-        foreign = {r["from"]: (r["table"], r["to"]) for r in await db.fetchall(f'PRAGMA foreign_key_list("{table}")')}
+        foreign = {
+            r["from"]: (r["table"], r["to"])
+            for r in await db.fetchall(f'PRAGMA foreign_key_list("{table}")')
+        }
         return columns, foreign, schema
     keys = await db.primary_key(table)
     columns = [
-        {"name": r["column_name"], "type": r["data_type"].upper(), "pk": [r["column_name"]] == keys,
-         "notnull": r["is_nullable"] == "NO", "default": r["column_default"] or (r["is_identity"] == "YES" or None)}
+        {
+            "name": r["column_name"],
+            "type": r["data_type"].upper(),
+            "pk": [r["column_name"]] == keys,
+            "notnull": r["is_nullable"] == "NO",
+            "default": r["column_default"] or (r["is_identity"] == "YES" or None),
+        }
         for r in await db.fetchall(
             "SELECT column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
@@ -95,7 +112,7 @@ async def fill_row(db: Database, table: str, user_id: int) -> bool:
     values: dict[str, object] = {"user_id": user_id}
     for col in columns:
         name, kind = col["name"], col["type"]
-        if name in values or col["pk"] and "INT" in kind or col["default"] is not None:
+        if name in values or (col["pk"] and "INT" in kind) or col["default"] is not None:
             continue
         if name in foreign:
             ref_table, ref_col = foreign[name]
@@ -111,7 +128,11 @@ async def fill_row(db: Database, table: str, user_id: int) -> bool:
             values[name] = ref[0]
         elif not col["notnull"]:
             continue
-        elif allowed := re.search(rf"CHECK\s*\(+\s*\"?{name}\"?\s+(?:IN\s*\(|=\s*ANY\s*\(+ARRAY\[)\s*'([^']*)'", schema, re.I):
+        elif allowed := re.search(
+            rf"CHECK\s*\(+\s*\"?{name}\"?\s+(?:IN\s*\(|=\s*ANY\s*\(+ARRAY\[)\s*'([^']*)'",
+            schema,
+            re.I,
+        ):
             values[name] = allowed.group(1)
         elif "INT" in kind:
             values[name] = 1
@@ -123,7 +144,9 @@ async def fill_row(db: Database, table: str, user_id: int) -> bool:
     marks = ", ".join("?" for _ in values)
     try:
         async with db.transaction() as conn:
-            await conn.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values()))
+            await conn.execute(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values())
+            )
     except INTEGRITY_ERRORS:
         return False
     return True
@@ -178,7 +201,9 @@ async def test_export_of_a_stranger_is_empty(db: Database) -> None:
     assert all(rows == [] for rows in export.values())
 
 
-async def test_delete_person_removes_them_from_every_table_and_keeps_everyone_else(db: Database) -> None:
+async def test_delete_person_removes_them_from_every_table_and_keeps_everyone_else(
+    db: Database,
+) -> None:
     await add_tables_like_a_later_migration(db)
     filled = await fill_everything(db)
     before_alice = {t: await count(db, t, ALICE) for t in await tables_with_user_id(db)}
@@ -189,8 +214,12 @@ async def test_delete_person_removes_them_from_every_table_and_keeps_everyone_el
     assert counts == before_alice
     assert counts["step_history"] == 2 and counts["people"] == 1
     for table in await tables_with_user_id(db):
-        assert await count(db, table, ALICE) == 0, f"{table} still holds rows about the deleted person"
-        assert await count(db, table, BOB) == before_bob[table], f"{table} lost another person's rows"
+        assert await count(db, table, ALICE) == 0, (
+            f"{table} still holds rows about the deleted person"
+        )
+        assert await count(db, table, BOB) == before_bob[table], (
+            f"{table} lost another person's rows"
+        )
     assert all(before_bob[t] > 0 for t in filled)
     assert await PeopleRepo(db).get(ALICE) is None
     # Deleting again finds nothing, and the person can start afresh.
@@ -207,20 +236,33 @@ async def test_summary_reads_plainly(db: Database) -> None:
     assert "2 step changes" in text and "from step 2 to step 3" in text
     assert "stretch keeps the glutes on" in text
     assert "1 record in later loose" in text
-    assert "/mydata" not in text and "lowback mydata" not in text  # front-end neutral: each says how to delete
+    assert (
+        "/mydata" not in text and "lowback mydata" not in text
+    )  # front-end neutral: each says how to delete
     assert str(ALICE) not in text
 
 
 def test_summary_of_nothing_says_so() -> None:
-    assert summarize({}) == summarize({"people": [], "step_history": []}) == "lowback-bot keeps nothing about you."
+    assert (
+        summarize({})
+        == summarize({"people": [], "step_history": []})
+        == "lowback-bot keeps nothing about you."
+    )
 
 
 def test_summary_fits_in_one_discord_message() -> None:
     export = {
         "people": [{"user_id": 1, "step": 1, "timezone": None, "created_at": format_utc(NOW)}],
         "step_history": [
-            {"user_id": 1, "from_step": 2, "to_step": 1, "reason": "x" * 5000, "at": format_utc(NOW)}
-        ] * 300,
+            {
+                "user_id": 1,
+                "from_step": 2,
+                "to_step": 1,
+                "reason": "x" * 5000,
+                "at": format_utc(NOW),
+            }
+        ]
+        * 300,
         **{f"table_{i}": [{"user_id": 1}] * 3 for i in range(20)},
     }
     text = summarize(export)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,13 @@ from bot.store.db import (
 )
 from bot.store.people import PeopleRepo
 
-NOW = datetime(2025, 3, 1, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 
 
 async def versions_in(db: Database) -> list[int]:
-    return [r[0] for r in await db.fetchall("SELECT version FROM schema_migrations ORDER BY version")]
+    return [
+        r[0] for r in await db.fetchall("SELECT version FROM schema_migrations ORDER BY version")
+    ]
 
 
 async def test_fresh_database_has_every_migration_applied_and_recorded(db: Database) -> None:
@@ -33,7 +36,9 @@ async def test_fresh_database_has_every_migration_applied_and_recorded(db: Datab
     assert await versions_in(db) == [m.version for m in bundled]
     names = [r[0] for r in await db.fetchall("SELECT name FROM schema_migrations ORDER BY version")]
     assert names == [m.name for m in bundled]
-    assert {"people", "step_history", "guild_settings", "unanswered_questions"} <= set(await db.tables())
+    assert {"people", "step_history", "guild_settings", "unanswered_questions"} <= set(
+        await db.tables()
+    )
     assert await db.schema_version() == len(bundled)
 
 
@@ -41,13 +46,17 @@ async def test_reopening_applies_nothing_and_keeps_data(database_location) -> No
     path = database_location
     db = await open_database(path)
     await PeopleRepo(db).set_step(42, 2, "easy and pain-free", NOW)
-    recorded = await db.fetchall("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+    recorded = await db.fetchall(
+        "SELECT version, applied_at FROM schema_migrations ORDER BY version"
+    )
     await db.close()
 
     db = await open_database(path)
     try:
         assert await db.migrate() == []
-        again = await db.fetchall("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+        again = await db.fetchall(
+            "SELECT version, applied_at FROM schema_migrations ORDER BY version"
+        )
         assert [tuple(r) for r in again] == [tuple(r) for r in recorded]
         person = await PeopleRepo(db).get(42)
         assert person is not None and person.step == 2
@@ -55,7 +64,9 @@ async def test_reopening_applies_nothing_and_keeps_data(database_location) -> No
         await db.close()
 
 
-async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(database_location) -> None:
+async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
+    database_location,
+) -> None:
     path = database_location
     old = await open_database(path, migrate=False)
     assert await old.migrate(upto=1) == [1]
@@ -72,7 +83,9 @@ async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
         person = await PeopleRepo(new).get(7)
         assert person is not None and (person.step, person.timezone) == (2, "Europe/Berlin")
         history = await PeopleRepo(new).history(7)
-        assert [(h.from_step, h.to_step, h.reason) for h in history] == [(1, 2, "glute squeeze easy")]
+        assert [(h.from_step, h.to_step, h.reason) for h in history] == [
+            (1, 2, "glute squeeze easy")
+        ]
     finally:
         await new.close()
 
@@ -98,7 +111,7 @@ async def test_database_from_a_newer_version_is_refused_with_advice(database_loc
 async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("this is not SQLite " * 100)
-    with pytest.raises(DatabaseError, match="notes.txt"):
+    with pytest.raises(DatabaseError, match=r"notes\.txt"):
         await Database.open(path)
 
 
@@ -205,12 +218,13 @@ async def test_reader_never_sees_another_tasks_unfinished_transaction(db: Databa
 
 async def test_nested_transaction_in_one_task_is_an_error_not_a_hang(db: Database) -> None:
     with pytest.raises(RuntimeError, match="already open"):
-        async with db.transaction():
-            async with db.transaction():
-                pass
+        async with db.transaction(), db.transaction():
+            pass
 
 
-async def test_fifty_concurrent_step_changes_all_land_with_a_consistent_history(db: Database) -> None:
+async def test_fifty_concurrent_step_changes_all_land_with_a_consistent_history(
+    db: Database,
+) -> None:
     people = PeopleRepo(db)
     targets = [(i % 4) + 1 for i in range(50)]
     changes = await asyncio.gather(
@@ -220,7 +234,7 @@ async def test_fifty_concurrent_step_changes_all_land_with_a_consistent_history(
     assert len(history) == 50
     assert sorted(h.reason for h in history) == sorted(f"change {i}" for i in range(50))
     assert history[0].from_step == 1
-    for before, after in zip(history, history[1:]):
+    for before, after in itertools.pairwise(history):
         assert after.from_step == before.to_step
     assert (await people.get(77)).step == history[-1].to_step
     assert set(changes) == set(history)
@@ -294,7 +308,10 @@ def test_split_sql_respects_literals_comments_and_triggers() -> None:
     assert len(statements) == 3
     assert "CREATE TRIGGER" in statements[1]
     assert statements[1].rstrip().endswith("END;")
-    assert split_sql("CREATE TABLE a (x); CREATE TABLE b (y)") == ["CREATE TABLE a (x);", "CREATE TABLE b (y)"]
+    assert split_sql("CREATE TABLE a (x); CREATE TABLE b (y)") == [
+        "CREATE TABLE a (x);",
+        "CREATE TABLE b (y)",
+    ]
     with pytest.raises(DatabaseError, match="unfinished"):
         split_sql("CREATE TABLE a (x TEXT DEFAULT 'no end);")
 

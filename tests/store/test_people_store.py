@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from bot.store.db import Database
 from bot.store.people import LOCAL_USER_ID, PeopleRepo, StepChange
 
-NOW = datetime(2025, 3, 1, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 
 
 async def test_unknown_person_is_none_until_ensured_at_step_one(db: Database) -> None:
@@ -48,7 +48,9 @@ async def test_staying_on_a_step_is_recorded_too(db: Database) -> None:
 
 
 @pytest.mark.parametrize("bad", [0, 5, -1, 2.5, "2", True, None])
-async def test_set_step_outside_one_to_four_is_refused_and_nothing_changes(db: Database, bad: object) -> None:
+async def test_set_step_outside_one_to_four_is_refused_and_nothing_changes(
+    db: Database, bad: object
+) -> None:
     people = PeopleRepo(db)
     await people.set_step(8, 2, "up", NOW)
     with pytest.raises(ValueError, match="1 to 4"):

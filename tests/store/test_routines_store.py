@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.store.db import INTEGRITY_ERRORS, Database
 from bot.store.people import PeopleRepo
 from bot.store.routines import RoutineSessionsRepo, SessionAlreadyRunning
 
-T0 = datetime(2025, 3, 10, 7, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 10, 7, 30, tzinfo=UTC)
 
 
 def at(minutes: float) -> datetime:
@@ -27,8 +27,18 @@ async def repo(db: Database) -> RoutineSessionsRepo:
 
 async def test_a_session_is_recorded_running_then_finished(repo: RoutineSessionsRepo):
     record = await repo.create(1, "booty-flex", T0, channel="dm")
-    assert (record.user_id, record.routine_id, record.status, record.started_at, record.ended_at) == (
-        1, "booty-flex", "running", T0, None,
+    assert (
+        record.user_id,
+        record.routine_id,
+        record.status,
+        record.started_at,
+        record.ended_at,
+    ) == (
+        1,
+        "booty-flex",
+        "running",
+        T0,
+        None,
     )
     assert record.channel == "dm"
     assert (await repo.running(1)) == record
@@ -87,7 +97,9 @@ async def test_only_finished_sessions_count_as_done(repo: RoutineSessionsRepo):
     assert [h.status for h in history] == ["interrupted", "finished", "stopped", "finished"]
 
 
-async def test_sessions_belong_to_a_person_and_go_with_them(db: Database, repo: RoutineSessionsRepo):
+async def test_sessions_belong_to_a_person_and_go_with_them(
+    db: Database, repo: RoutineSessionsRepo
+):
     with pytest.raises(INTEGRITY_ERRORS):
         await repo.create(99, "booty-flex", T0)  # nobody with that id
     await repo.create(1, "booty-flex", T0)

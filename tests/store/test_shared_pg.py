@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-
 from backends import NO_SERVER, SERVER, fresh_postgres
+
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.store.pg import PgDatabase
@@ -93,7 +93,9 @@ async def test_acquire_waits_as_long_as_the_budget_says(two_processes) -> None:
     assert slept == [pytest.approx(0.25), pytest.approx(0.25)]
 
 
-async def test_a_change_published_by_one_process_reaches_the_others_not_itself(two_processes) -> None:
+async def test_a_change_published_by_one_process_reaches_the_others_not_itself(
+    two_processes,
+) -> None:
     url, first, second = two_processes
     heard: dict[str, asyncio.Event] = {"first": asyncio.Event(), "second": asyncio.Event()}
     feeds = []
@@ -122,7 +124,9 @@ async def test_a_knowledge_reload_in_one_bot_process_reloads_the_others(tmp_path
     knowledge = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_KNOWLEDGE, knowledge)
     async with fresh_postgres() as url:
-        settings = replace(Settings.from_env(environ={}, dotenv=None), database=url, knowledge=knowledge)
+        settings = replace(
+            Settings.from_env(environ={}, dotenv=None), database=url, knowledge=knowledge
+        )
         one = await Services.open(settings, peers=True)
         two = await Services.open(settings, peers=True)
         try:
@@ -159,10 +163,14 @@ async def test_a_global_429_from_discord_pauses_every_process(two_processes, tmp
     def answer(status: int, **headers: str):
         return SimpleNamespace(response=SimpleNamespace(status=status, headers=headers))
 
-    await on_request_end(None, None, answer(429, **{"X-RateLimit-Global": "false", "Retry-After": "9"}))
+    await on_request_end(
+        None, None, answer(429, **{"X-RateLimit-Global": "false", "Retry-After": "9"})
+    )
     await on_request_end(None, None, answer(200))
     assert await elsewhere.try_take() == 0.0  # a route's own 429 is no reason to stop everyone
-    await on_request_end(None, None, answer(429, **{"X-RateLimit-Global": "true", "Retry-After": "2.5"}))
+    await on_request_end(
+        None, None, answer(429, **{"X-RateLimit-Global": "true", "Retry-After": "2.5"})
+    )
     assert await elsewhere.try_take() == pytest.approx(2.5)
     bot.services = None
 
@@ -171,7 +179,10 @@ async def test_processes_starting_together_identify_five_seconds_apart(two_proce
     """Discord takes one IDENTIFY every 5 s from the whole bot: processes queue for it in the store."""
     _, first, second = two_processes
     clock = Seconds()
-    gates = [SharedBudget(db.pool, rate=1 / 5, burst=1, name="identify", clock=clock) for db in (first, second)]
+    gates = [
+        SharedBudget(db.pool, rate=1 / 5, burst=1, name="identify", clock=clock)
+        for db in (first, second)
+    ]
     assert await gates[0].try_take() == 0.0  # the first shard of the first process goes at once
     assert await gates[1].try_take() == pytest.approx(5.0)  # the other process waits its turn
     clock.now += 5
@@ -179,21 +190,33 @@ async def test_processes_starting_together_identify_five_seconds_apart(two_proce
     assert await gates[0].try_take() == pytest.approx(5.0)
 
 
-async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(two_processes) -> None:
+async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(
+    two_processes,
+) -> None:
     url, first, second = two_processes
     extra = [await PgDatabase.open(url, migrate=False) for _ in range(3)]
     try:
-        budgets = [SharedBudget(db.pool, rate=45, burst=3, clock=Seconds()) for db in (first, second, *extra)]
+        budgets = [
+            SharedBudget(db.pool, rate=45, burst=3, clock=Seconds())
+            for db in (first, second, *extra)
+        ]
         answers = await asyncio.gather(*(b.try_take() for b in budgets))
-        assert sorted(a == 0.0 for a in answers) == [False, False, True, True, True]  # the burst of 3
+        assert sorted(a == 0.0 for a in answers) == [
+            False,
+            False,
+            True,
+            True,
+            True,
+        ]  # the burst of 3
     finally:
         for db in extra:
             await db.close()
 
 
 async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> None:
-    from bot.services.reminders import DELIVERED
     from fakes import FakeClock
+
+    from bot.services.reminders import DELIVERED
 
     class Inbox:
         def __init__(self) -> None:
@@ -215,6 +238,8 @@ async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> N
             clock.set("2026-03-02T07:30:00+00:00")
             await dispatcher.run_pending()
             assert inbox.keys == ["2026-03-02T07:30"]
-            assert services.budget is not None and services.budget.taken == 1  # one token, from the shared row
+            assert (
+                services.budget is not None and services.budget.taken == 1
+            )  # one token, from the shared row
         finally:
             await services.close()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.store.db import Database
 from bot.store.unanswered import UnansweredRepo
 
-NOW = datetime(2025, 3, 1, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 GUILD, OTHER_GUILD = 900, 901
 
 
@@ -46,7 +46,9 @@ async def test_the_table_has_no_column_that_could_name_who_asked(db: Database) -
 async def test_mentions_are_taken_out_and_long_questions_cut_to_300(db: Database) -> None:
     repo = UnansweredRepo(db)
     await repo.set_opt_in(GUILD, True, NOW)
-    await repo.record(GUILD, "ask <@123456789012345678> and <@!42> or <@&77> about   hips", None, 0.3, NOW)
+    await repo.record(
+        GUILD, "ask <@123456789012345678> and <@!42> or <@&77> about   hips", None, 0.3, NOW
+    )
     await repo.record(GUILD, "why " * 200, None, 0.1, NOW + timedelta(minutes=1))
 
     long, mentioned = await repo.recent(GUILD)
@@ -60,7 +62,11 @@ async def test_recent_is_newest_first_and_limited(db: Database) -> None:
     await repo.set_opt_in(GUILD, True, NOW)
     for i in range(5):
         await repo.record(GUILD, f"question {i}", None, 0.1, NOW + timedelta(minutes=i))
-    assert [q.question for q in await repo.recent(GUILD, limit=3)] == ["question 4", "question 3", "question 2"]
+    assert [q.question for q in await repo.recent(GUILD, limit=3)] == [
+        "question 4",
+        "question 3",
+        "question 2",
+    ]
 
 
 async def test_entries_older_than_the_retention_period_are_purged(db: Database) -> None:

@@ -23,15 +23,28 @@ class Terminal:
 
     def __init__(self, args: list[str], cwd: Path, extra_env: dict[str, str] | None = None):
         self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, b"\x18\x00\x64\x00\x00\x00\x00\x00")  # 24 rows, 100 columns
+        fcntl.ioctl(
+            slave, termios.TIOCSWINSZ, b"\x18\x00\x64\x00\x00\x00\x00\x00"
+        )  # 24 rows, 100 columns
         self.saved = termios.tcgetattr(slave)
         self.slave = slave
-        env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO), LOWBACK_DATABASE=str(cwd / "unused.db"), TERM="xterm")
+        env = dict(
+            os.environ,
+            TZ="UTC",
+            PYTHONPATH=str(REPO),
+            LOWBACK_DATABASE=str(cwd / "unused.db"),
+            TERM="xterm",
+        )
         env.pop("NO_COLOR", None)
         env.update(extra_env or {})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", *args],
-            stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            close_fds=True,
             start_new_session=True,
             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
@@ -42,7 +55,9 @@ class Terminal:
         while marker not in self.output:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"{marker!r} never appeared; output so far:\n{self.output[-2000:]}")
+                raise AssertionError(
+                    f"{marker!r} never appeared; output so far:\n{self.output[-2000:]}"
+                )
             ready, _, _ = select.select([self.master], [], [], min(left, 0.05))
             if ready:
                 try:
@@ -50,7 +65,9 @@ class Terminal:
                 except OSError:  # the program exited and closed the terminal
                     chunk = b""
                 if not chunk and self.proc.poll() is not None:
-                    raise AssertionError(f"exited before {marker!r}; output:\n{self.output[-2000:]}")
+                    raise AssertionError(
+                        f"exited before {marker!r}; output:\n{self.output[-2000:]}"
+                    )
                 self.output += chunk.decode("utf-8", "replace")
         return self.output
 
@@ -79,5 +96,3 @@ class Terminal:
             self.proc.wait()
         os.close(self.master)
         os.close(self.slave)
-
-

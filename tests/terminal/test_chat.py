@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from fakes import FakeClock
 
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.chat import GOODBYE, Chat, run_chat
 from bot.terminal.render import Screen
-from fakes import FakeClock
 
 pytest.importorskip("termios")
-from terminal_pty import Terminal  # noqa: E402
+from terminal_pty import Terminal
 
 
 @pytest.fixture
 async def chat(tmp_path):
-    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))  # routines finish at once on it
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # routines finish at once on it
     settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
-    services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
     out = io.StringIO()
     answers: list[str] = []
 
@@ -57,7 +59,11 @@ async def test_a_number_takes_the_choice_an_answer_offered(chat):
 async def test_start_runs_the_routine_the_answer_offered(chat):
     await say(chat, "how do i do the booty flex")
     shown = await say(chat, "/start")
-    assert "Booty flexes:" in shown and "Done! Booty flexes finished." in shown and "Streak: 1 day" in shown
+    assert (
+        "Booty flexes:" in shown
+        and "Done! Booty flexes finished." in shown
+        and "Streak: 1 day" in shown
+    )
 
 
 async def test_not_what_i_asked_by_number_command_or_its_words(chat):
@@ -99,9 +105,13 @@ async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat)
 
 
 async def test_reminders_in_the_chat_use_chat_words(chat):
-    assert "Turn them on with: /reminders on Europe/Berlin 7:30 21:30" in await say(chat, "/reminders")
+    assert "Turn them on with: /reminders on Europe/Berlin 7:30 21:30" in await say(
+        chat, "/reminders"
+    )
     assert "Reminders are on: 07:30" in await say(chat, "/reminders on Europe/Berlin 7:30")
-    assert "I don't know the time zone 'Mars/Olympus'" in await say(chat, "/reminders on Mars/Olympus 7:30")
+    assert "I don't know the time zone 'Mars/Olympus'" in await say(
+        chat, "/reminders on Mars/Olympus 7:30"
+    )
 
 
 async def test_quit_and_the_end_of_input_leave_with_a_goodbye(tmp_path):
@@ -110,7 +120,10 @@ async def test_quit_and_the_end_of_input_leave_with_a_goodbye(tmp_path):
         services = await Services.open(settings, recover_sessions=False)
         out = io.StringIO()
         try:
-            assert await run_chat(services, screen=Screen(out, rich=False), stdin=io.StringIO(typed)) == 0
+            assert (
+                await run_chat(services, screen=Screen(out, rich=False), stdin=io.StringIO(typed))
+                == 0
+            )
         finally:
             await services.close()
         text = out.getvalue()

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from fakes import FakeClock
 
 from bot.core.schedule import next_occurrence, parse_times
 from bot.services.container import Services
@@ -14,14 +15,15 @@ from bot.settings import Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.reminders import ChatSender, reminders
 from bot.terminal.render import Screen
-from fakes import FakeClock
 
 
 @pytest.fixture
 async def world(database_location, tmp_path):
     clock = FakeClock("2026-03-02T05:00:00+00:00")  # 06:00 in Berlin
     settings = replace(Settings.from_env(environ={}, dotenv=None), database=database_location)
-    services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
     try:
         yield services, clock
     finally:
@@ -42,12 +44,16 @@ async def run_until(dispatcher, clock: FakeClock, end: str) -> None:
 async def test_morning_reminder_prints_in_the_chat_with_the_routine_for_the_step(world):
     services, clock = world
     out = io.StringIO()
-    outcome = await reminders(services, LOCAL_USER_ID, ["on", "Berlin", "7:30", "21:30"], where="chat")
+    outcome = await reminders(
+        services, LOCAL_USER_ID, ["on", "Berlin", "7:30", "21:30"], where="chat"
+    )
     assert outcome.ok and "07:30" in outcome.text and "Europe/Berlin" in outcome.text
     await services.progress.set_step(LOCAL_USER_ID, 2)
     # The chat's own dispatcher, driven step by step here instead of by its background task.
     offered = []
-    dispatcher = services.start_dispatcher(ChatSender(Screen(out, rich=False), offered.append), only_user=LOCAL_USER_ID)
+    dispatcher = services.start_dispatcher(
+        ChatSender(Screen(out, rich=False), offered.append), only_user=LOCAL_USER_ID
+    )
     await dispatcher.stop()
     await run_until(dispatcher, clock, "2026-03-02T06:29:00+00:00")
     assert "routine" not in out.getvalue().lower()  # not before 07:30 Berlin time
@@ -55,9 +61,14 @@ async def test_morning_reminder_prints_in_the_chat_with_the_routine_for_the_step
     shown = out.getvalue()
     assert "Your morning routine" in shown
     assert "Your step 2 routine" in shown
-    assert "Type /start and I'll time it with you." in shown and "Type 1 Start routine (/start)" in shown
+    assert (
+        "Type /start and I'll time it with you." in shown
+        and "Type 1 Start routine (/start)" in shown
+    )
     assert "press" not in shown.lower() and "**" not in shown
-    assert [c.action.value for c in offered[0]] == ["daily"]  # what /start or 1 then runs: the routine for the step
+    assert [c.action.value for c in offered[0]] == [
+        "daily"
+    ]  # what /start or 1 then runs: the routine for the step
     await run_until(dispatcher, clock, "2026-03-02T20:00:00+00:00")
     assert out.getvalue().count("Your morning routine\n====") == 1  # exactly once
     await run_until(dispatcher, clock, "2026-03-02T20:31:00+00:00")
@@ -72,13 +83,17 @@ async def test_a_routine_already_done_this_session_skips_the_reminder(world):
     handle = await services.routines.start(LOCAL_USER_ID, "booty-flex", on_event=lambda e: None)
     await handle.wait()
     assert await services.composer.compose(LOCAL_USER_ID, occurrence) is None
-    evening = next_occurrence(clock.now() + timedelta(hours=10), "Europe/Berlin", parse_times("21:30"))
+    evening = next_occurrence(
+        clock.now() + timedelta(hours=10), "Europe/Berlin", parse_times("21:30")
+    )
     assert evening.due_utc - clock.now() > timedelta(hours=6)
     assert await services.composer.compose(LOCAL_USER_ID, evening) is not None
 
 
 async def test_bad_time_zone_is_explained_with_suggestions(world):
     services, _ = world
-    outcome = await reminders(services, LOCAL_USER_ID, ["on", "Europe/Berlinn", "7:30"], where="chat")
+    outcome = await reminders(
+        services, LOCAL_USER_ID, ["on", "Europe/Berlinn", "7:30"], where="chat"
+    )
     assert not outcome.ok and "Europe/Berlin" in outcome.text
     assert await services.reminders.show(LOCAL_USER_ID) is None

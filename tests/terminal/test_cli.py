@@ -21,8 +21,15 @@ def run(args, *, env_extra=None, tmp_path=None, stdin=subprocess.DEVNULL):
     if tmp_path is not None:
         env["LOWBACK_DATABASE"] = str(tmp_path / "cli.db")
     env.update(env_extra or {})
-    return subprocess.run(LOWBACK + args, capture_output=True, text=True, env=env, stdin=stdin, timeout=60,
-                          cwd=tmp_path or None)
+    return subprocess.run(
+        LOWBACK + args,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=stdin,
+        timeout=60,
+        cwd=tmp_path or None,
+    )
 
 
 def test_without_a_token_on_a_pipe_it_explains_and_exits_2(tmp_path):
@@ -75,9 +82,14 @@ def test_eval_json_and_table(tmp_path, capsys):
     assert report["total"] == 4 and report["passed"] == 3
     assert report["topics"] == {"total": 2, "passed": 1, "interval": [0.0945, 0.9055]}
     assert report["red_flag"]["passed"] == 1 and report["no_match"]["passed"] == 1
-    assert report["red_flag"]["interval"] == [0.2065, 1.0]  # one of one says little: Wilson shows it
+    assert report["red_flag"]["interval"] == [
+        0.2065,
+        1.0,
+    ]  # one of one says little: Wilson shows it
     assert report["false_red_flags"] == 0
-    assert report["misses"][0]["expect"] == ["deadlifts"] and report["misses"][0]["got"].endswith("squats")
+    assert report["misses"][0]["expect"] == ["deadlifts"] and report["misses"][0]["got"].endswith(
+        "squats"
+    )
     assert main(["eval", str(questions)]) == 0
     assert "MISS" in capsys.readouterr().out
 
@@ -100,23 +112,48 @@ def test_malformed_eval_file_names_the_item(tmp_path, capsys, content, message):
 
 def test_chat_remembers_the_step_across_restarts(tmp_path):
     first = subprocess.run(
-        LOWBACK + ["chat"], input="how do i do the booty flex\n/easy\nwhat's next?\n/quit\n", capture_output=True,
-        text=True, timeout=60, env=_env(tmp_path))
+        LOWBACK + ["chat"],
+        input="how do i do the booty flex\n/easy\nwhat's next?\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
     assert first.returncode == 0, first.stderr
     assert "Moved up to step 2" in first.stdout
-    second = subprocess.run(LOWBACK + ["chat"], input="/progress\n", capture_output=True, text=True, timeout=60,
-                            env=_env(tmp_path))
+    second = subprocess.run(
+        LOWBACK + ["chat"],
+        input="/progress\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
     assert "You're on step 2 of 4" in second.stdout
 
 
 def test_progress_and_mydata_commands(tmp_path):
-    assert subprocess.run(LOWBACK + ["progress", "--set", "3"], env=_env(tmp_path), capture_output=True).returncode == 0
-    out = subprocess.run(LOWBACK + ["mydata", "--json"], env=_env(tmp_path), capture_output=True, text=True).stdout
+    assert (
+        subprocess.run(
+            LOWBACK + ["progress", "--set", "3"], env=_env(tmp_path), capture_output=True
+        ).returncode
+        == 0
+    )
+    out = subprocess.run(
+        LOWBACK + ["mydata", "--json"], env=_env(tmp_path), capture_output=True, text=True
+    ).stdout
     data = json.loads(out)
     assert data["tables"]["people"][0]["step"] == 3
-    gone = subprocess.run(LOWBACK + ["mydata", "--delete", "--yes"], env=_env(tmp_path), capture_output=True, text=True)
+    gone = subprocess.run(
+        LOWBACK + ["mydata", "--delete", "--yes"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
     assert gone.returncode == 0 and "Deleted" in gone.stdout
-    out = subprocess.run(LOWBACK + ["mydata", "--json"], env=_env(tmp_path), capture_output=True, text=True).stdout
+    out = subprocess.run(
+        LOWBACK + ["mydata", "--json"], env=_env(tmp_path), capture_output=True, text=True
+    ).stdout
     assert all(rows == [] for rows in json.loads(out)["tables"].values())
 
 
@@ -130,7 +167,12 @@ def _env(tmp_path):
 
 def test_backup_invite_url_and_doctor_commands(tmp_path):
     env = _env(tmp_path)
-    assert subprocess.run(LOWBACK + ["progress", "--set", "2"], env=env, capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            LOWBACK + ["progress", "--set", "2"], env=env, capture_output=True
+        ).returncode
+        == 0
+    )
     copy = tmp_path / "copy.db"
     done = subprocess.run(LOWBACK + ["backup", str(copy)], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and copy.exists(), done.stderr
@@ -139,20 +181,39 @@ def test_backup_invite_url_and_doctor_commands(tmp_path):
     env_copy = dict(env, LOWBACK_DATABASE=str(copy))
     shown = subprocess.run(LOWBACK + ["progress"], env=env_copy, capture_output=True, text=True)
     assert "step 2 of 4" in shown.stdout
-    url = subprocess.run(LOWBACK + ["invite-url"], env=dict(env, LOWBACK_CLIENT_ID="123456789012345678"),
-                         capture_output=True, text=True)
-    assert url.returncode == 0 and "client_id=123456789012345678" in url.stdout and "applications.commands" in url.stdout
+    url = subprocess.run(
+        LOWBACK + ["invite-url"],
+        env=dict(env, LOWBACK_CLIENT_ID="123456789012345678"),
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        url.returncode == 0
+        and "client_id=123456789012345678" in url.stdout
+        and "applications.commands" in url.stdout
+    )
     assert subprocess.run(LOWBACK + ["invite-url"], env=env, capture_output=True).returncode == 2
-    doctor = subprocess.run(LOWBACK + ["doctor", "--offline"], env=env, capture_output=True, text=True)
-    assert doctor.returncode == 1 and "token" in doctor.stdout.lower()  # no token: says so and how to fix
+    doctor = subprocess.run(
+        LOWBACK + ["doctor", "--offline"], env=env, capture_output=True, text=True
+    )
+    assert (
+        doctor.returncode == 1 and "token" in doctor.stdout.lower()
+    )  # no token: says so and how to fix
 
 
 # -- shell manners -------------------------------------------------------------------------------
 
 
 def lowback(tmp_path, *args, stdin=None):
-    return subprocess.run(LOWBACK + list(args), env=_env(tmp_path), capture_output=True, text=True, timeout=60,
-                          input=stdin, cwd=tmp_path)
+    return subprocess.run(
+        LOWBACK + list(args),
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        cwd=tmp_path,
+    )
 
 
 def test_ask_answers_for_the_saved_person_unless_a_step_is_given(tmp_path):
@@ -161,7 +222,9 @@ def test_ask_answers_for_the_saved_person_unless_a_step_is_given(tmp_path):
     assert "you're past this one (you're on step 3" in mine.stdout
     other = lowback(tmp_path, "ask", "--step", "1", "how do i do the booty flex")
     assert "this is your step right now (step 1" in other.stdout
-    assert json.loads(lowback(tmp_path, "ask", "--json", "what's next after this").stdout)["step"] == 4
+    assert (
+        json.loads(lowback(tmp_path, "ask", "--json", "what's next after this").stdout)["step"] == 4
+    )
 
 
 def test_ask_dash_reads_the_question_from_standard_input(tmp_path):
@@ -179,20 +242,32 @@ def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
 def test_piped_output_is_plain_text_with_shell_commands_for_the_actions(tmp_path):
     out = lowback(tmp_path, "progress").stdout
     assert "\x1b" not in out and "**" not in out
-    assert "Next: lowback progress --up (it's easy now) · lowback progress --hurts (it hurts)" in out
+    assert (
+        "Next: lowback progress --up (it's easy now) · lowback progress --hurts (it hurts)" in out
+    )
     moved = lowback(tmp_path, "progress", "--up").stdout
-    assert "If the new move tugs your low back, type lowback progress --hurts and you'll go back a step." in moved
+    assert (
+        "If the new move tugs your low back, type lowback progress --hurts and you'll go back a step."
+        in moved
+    )
     data = lowback(tmp_path, "mydata").stdout
     assert "lowback mydata --delete" in data and "/mydata" not in data
 
 
 def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
     off = lowback(tmp_path, "reminders")
-    assert off.returncode == 0 and "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.stdout
+    assert (
+        off.returncode == 0
+        and "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.stdout
+    )
     on = lowback(tmp_path, "reminders", "on", "Europe/Berlin", "7:30", "21:30")
     assert on.returncode == 0 and "07:30 and 21:30" in on.stdout and "Europe/Berlin" in on.stdout
-    for args, says in [(("on", "Mars/Olympus", "7:30"), "Mars/Olympus"), (("on", "Europe/Berlin", "25:99"), "25:99"),
-                       (("pause", "soon"), "takes a number"), (("dance",), "invalid choice")]:
+    for args, says in [
+        (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
+        (("on", "Europe/Berlin", "25:99"), "25:99"),
+        (("pause", "soon"), "takes a number"),
+        (("dance",), "invalid choice"),
+    ]:
         bad = lowback(tmp_path, "reminders", *args)
         assert bad.returncode == 2, args
         assert says in bad.stderr and bad.stdout == ""
@@ -205,21 +280,35 @@ def test_a_broken_knowledge_base_or_database_is_one_clear_message_and_exit_1(tmp
     broken = tmp_path / "kb"
     broken.mkdir()
     env = dict(_env(tmp_path), LOWBACK_KNOWLEDGE=str(broken))
-    done = subprocess.run(LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1 and "problem(s)" in done.stderr and "Traceback" not in done.stderr
     (tmp_path / "dir.db").mkdir()
     env = dict(_env(tmp_path), LOWBACK_DATABASE=str(tmp_path / "dir.db"))
-    done = subprocess.run(LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "Can't use the database" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(
+        LOWBACK + ["ask", "hi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        done.returncode == 1
+        and "Can't use the database" in done.stderr
+        and "Traceback" not in done.stderr
+    )
 
 
-@pytest.mark.parametrize("args", [["invite-url"], ["ask", "can i deadlift"], ["kb", "check"], ["mydata", "--json"]])
+@pytest.mark.parametrize(
+    "args", [["invite-url"], ["ask", "can i deadlift"], ["kb", "check"], ["mydata", "--json"]]
+)
 def test_commands_load_only_what_they_need(tmp_path, args):
-    probe = ("import sys; from bot.terminal.cli import main; code = main(sys.argv[1:]); "
-             "print(sorted(m for m in ('discord', 'aiohttp', 'rich.markdown', 'bot.services.reminders', "
-             "'bot.services.routines') if m in sys.modules))")
+    probe = (
+        "import sys; from bot.terminal.cli import main; code = main(sys.argv[1:]); "
+        "print(sorted(m for m in ('discord', 'aiohttp', 'rich.markdown', 'bot.services.reminders', "
+        "'bot.services.routines') if m in sys.modules))"
+    )
     env = dict(_env(tmp_path), LOWBACK_CLIENT_ID="123456789012345678")
-    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
@@ -229,10 +318,12 @@ def test_the_knowledge_base_comes_from_the_installed_package():
 
     from bot.settings import DEFAULT_KNOWLEDGE, Settings
 
-    assert DEFAULT_KNOWLEDGE == Path(str(resources.files("bot.knowledge")))
+    assert Path(str(resources.files("bot.knowledge"))) == DEFAULT_KNOWLEDGE
     assert (DEFAULT_KNOWLEDGE / "safety.yaml").is_file()
     assert Settings.from_env(environ={}, dotenv=None).knowledge == DEFAULT_KNOWLEDGE
-    assert Settings.from_env(environ={"LOWBACK_KNOWLEDGE": "/srv/kb"}, dotenv=None).knowledge == Path("/srv/kb")
+    assert Settings.from_env(
+        environ={"LOWBACK_KNOWLEDGE": "/srv/kb"}, dotenv=None
+    ).knowledge == Path("/srv/kb")
 
 
 def test_doctor_advises_unsetting_the_knowledge_setting_only_when_it_is_used(tmp_path):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from fakes import FakeClock
 
 from bot.core.compose import topic_reply
 from bot.core.knowledge import load_knowledge
@@ -17,10 +18,11 @@ from bot.services.container import Services
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen, chat_choices, use_rich
-from fakes import FakeClock
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-PRESS = re.compile(r"(?:^|[.!?:]\s+)Press\b|\bpress \*|\bpress (?:the|a|It|Start|Next|Not)\b")  # not "the leg press"
+PRESS = re.compile(
+    r"(?:^|[.!?:]\s+)Press\b|\bpress \*|\bpress (?:the|a|It|Start|Next|Not)\b"
+)  # not "the leg press"
 DISCORD_COMMAND = re.compile(r"`/\w|/(?:ask|mydata|progress show|routine start|reminders on)\b")
 
 
@@ -73,7 +75,9 @@ def test_a_panel_per_answer_coloured_by_kind_wrapped_to_the_window(kb):
     assert "Your step:" in ANSI.sub("", answer)
 
 
-@pytest.mark.parametrize("kind, urgency", [("red_flag", "emergency"), ("crisis", None), ("some_new_safety_kind", "soon")])
+@pytest.mark.parametrize(
+    "kind, urgency", [("red_flag", "emergency"), ("crisis", None), ("some_new_safety_kind", "soon")]
+)
 def test_red_flags_and_any_unknown_safety_kind_stand_out_in_red(kind, urgency):
     reply = Reply(kind, "Please get help now", "Call your local emergency number.", urgency=urgency)  # type: ignore[arg-type]
     text = rich_text(reply)
@@ -95,8 +99,14 @@ def test_actions_are_numbered_choices_and_commands_never_buttons(kb):
 
 
 def test_a_hint_about_an_action_is_worded_for_typing():
-    reply = Reply("info", "Moved up", "You're on step 2.",
-                  actions=(Action("go_back", "It hurts", hint="If it tugs your back, {do} and you'll go back."),))
+    reply = Reply(
+        "info",
+        "Moved up",
+        "You're on step 2.",
+        actions=(
+            Action("go_back", "It hurts", hint="If it tugs your back, {do} and you'll go back."),
+        ),
+    )
     assert "If it tugs your back, type /hurts and you'll go back." in plain_text(reply)
     assert "If it tugs your back, lowback progress --hurts" not in plain_text(reply, chat=False)
     assert "type lowback progress --hurts" in plain_text(reply, chat=False)
@@ -112,30 +122,54 @@ def test_the_help_answer_keeps_its_text_but_not_discord_commands(kb):
     assert "curated" in text and "Type /help for the commands." in text
 
 
-async def test_no_reply_tells_a_terminal_user_to_press_something_or_use_a_discord_command(tmp_path, kb):
-    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+async def test_no_reply_tells_a_terminal_user_to_press_something_or_use_a_discord_command(
+    tmp_path, kb
+):
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "t.db")
-    services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
     try:
         user = LOCAL_USER_ID
         replies = [topic_reply(kb, t, person_step=2) for t in kb.topics.values()]
-        replies += [await services.ask.ask(user, q) for q in
-                    ("what can you do", "my knee hurts", "can i still deadlift", "i cant feel my legs and peed myself",
-                     "", "should i squat or leg press")]
-        replies += [await services.progress.show(user), await services.progress.move_up(user),
-                    await services.progress.go_back(user), await services.progress.go_back(user),
-                    await services.progress.set_step(user, 4), await services.progress.move_up(user),
-                    await services.data.show(user), await services.ask.alternatives(user, "squats")]
+        replies += [
+            await services.ask.ask(user, q)
+            for q in (
+                "what can you do",
+                "my knee hurts",
+                "can i still deadlift",
+                "i cant feel my legs and peed myself",
+                "",
+                "should i squat or leg press",
+            )
+        ]
+        replies += [
+            await services.progress.show(user),
+            await services.progress.move_up(user),
+            await services.progress.go_back(user),
+            await services.progress.go_back(user),
+            await services.progress.set_step(user, 4),
+            await services.progress.move_up(user),
+            await services.data.show(user),
+            await services.ask.alternatives(user, "squats"),
+        ]
         await services.reminders.on(user, "Europe/Berlin", "7:30")
         from bot.core.schedule import next_occurrence, parse_times
         from bot.terminal.reminders import ChatSender
 
         out = io.StringIO()
-        message = await services.compose_reminder(user, next_occurrence(clock.now(), "Europe/Berlin", parse_times("7:30")))
+        message = await services.compose_reminder(
+            user, next_occurrence(clock.now(), "Europe/Berlin", parse_times("7:30"))
+        )
         await ChatSender(Screen(out, rich=False)).send(user, message)
         shown = [out.getvalue()]
         for reply in replies:
-            shown += [plain_text(reply), ANSI.sub("", rich_text(reply)), plain_text(reply, chat=False)]
+            shown += [
+                plain_text(reply),
+                ANSI.sub("", rich_text(reply)),
+                plain_text(reply, chat=False),
+            ]
     finally:
         await services.close()
     for text in shown:
@@ -145,7 +179,13 @@ async def test_no_reply_tells_a_terminal_user_to_press_something_or_use_a_discor
 
 
 def test_fields_and_footer_are_shown():
-    reply = Reply("info", "T", "Body.", fields=(Field("The rule", "Easy and pain-free."),), footer="Not medical advice.")
+    reply = Reply(
+        "info",
+        "T",
+        "Body.",
+        fields=(Field("The rule", "Easy and pain-free."),),
+        footer="Not medical advice.",
+    )
     text = plain_text(reply)
     assert "The rule:\nEasy and pain-free." in text and "-- Not medical advice." in text
     assert "Not medical advice." in ANSI.sub("", rich_text(reply))
@@ -154,7 +194,10 @@ def test_fields_and_footer_are_shown():
 def test_plain_text_is_wrapped_to_the_terminal_only_when_it_goes_to_one():
     from bot.terminal.render import wrap
 
-    body = "A long sentence that goes on " * 6 + "\n• a bullet that is also quite long and needs to wrap onto the next line"
+    body = (
+        "A long sentence that goes on " * 6
+        + "\n• a bullet that is also quite long and needs to wrap onto the next line"
+    )
     assert wrap(body, 40).splitlines()[-1].startswith("  ")  # the bullet's text keeps its indent
     assert all(len(line) < 40 for line in wrap(body, 40).splitlines())
     piped = plain_text(Reply("info", "T", body))

@@ -8,11 +8,12 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from fakes import FakeClock
 
 from bot.core.knowledge import load_knowledge
 from bot.services.container import Services
@@ -23,11 +24,11 @@ from bot.store.people import PeopleRepo
 from bot.terminal.cli import main
 from bot.terminal.render import Screen
 from bot.terminal.routine import bar, clock_text, run_routine, run_routine_in_chat
-from fakes import FakeClock
 
 pytest.importorskip("termios")
 
-from terminal_pty import REPO, Terminal  # noqa: E402
+from terminal_pty import REPO, Terminal
+
 
 @pytest.fixture
 def terminal(tmp_path: Path):
@@ -97,9 +98,23 @@ def test_ctrl_c_stops_the_routine_records_it_and_restores_the_terminal(terminal,
 def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
     env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine", "--seconds-scale", "0.005",
-         "glute-stretch"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--database",
+            str(tmp_path / "lowback.db"),
+            "routine",
+            "--seconds-scale",
+            "0.005",
+            "glute-stretch",
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
     )
     assert done.returncode == 0, done.stderr
     assert "(keys need an interactive terminal)" in done.stdout
@@ -111,8 +126,21 @@ def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
 def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine", "planks"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--database",
+            str(tmp_path / "lowback.db"),
+            "routine",
+            "planks",
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
     )
     assert done.returncode == 2
     assert "no routine called 'planks'" in done.stderr
@@ -123,10 +151,12 @@ async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(t
     settings = replace(Settings(), database=tmp_path / "lowback.db")
     services = await Services.open(settings, recover_sessions=False)
     try:
-        await services.people.set_step(1, 2, "test", datetime.now(timezone.utc))
-        await services.people.set_timezone(1, "Asia/Tokyo", datetime.now(timezone.utc))
+        await services.people.set_step(1, 2, "test", datetime.now(UTC))
+        await services.people.set_timezone(1, "Asia/Tokyo", datetime.now(UTC))
         out = io.StringIO()
-        code = await run_routine(services, None, screen=Screen(out, rich=False), stdin=io.StringIO(), seconds_scale=0.001)
+        code = await run_routine(
+            services, None, screen=Screen(out, rich=False), stdin=io.StringIO(), seconds_scale=0.001
+        )
     finally:
         await services.close()
     assert code == 0
@@ -139,7 +169,19 @@ async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(t
 
 def test_a_broken_routines_file_is_explained(tmp_path, capsys):
     (tmp_path / "routines.yaml").write_text("routines:\n  - id: x\n    name: X\n", encoding="utf-8")
-    assert main(["--knowledge", str(tmp_path), "--database", str(tmp_path / "lowback.db"), "routine", "x"]) == 1
+    assert (
+        main(
+            [
+                "--knowledge",
+                str(tmp_path),
+                "--database",
+                str(tmp_path / "lowback.db"),
+                "routine",
+                "x",
+            ]
+        )
+        == 1
+    )
     assert "routines.yaml [x] description: is missing" in capsys.readouterr().err
 
 
@@ -153,25 +195,31 @@ def test_countdown_and_bars():
 
 async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     book = load_knowledge(DEFAULT_KNOWLEDGE).routines
-    clock = FakeClock(datetime(2025, 6, 2, 6, 30, tzinfo=timezone.utc))  # its sleep returns at once
+    clock = FakeClock(datetime(2025, 6, 2, 6, 30, tzinfo=UTC))  # its sleep returns at once
     services = SimpleNamespace(routines=RoutineService(db, book, clock, clock.sleep))
     await PeopleRepo(db).set_timezone(1, "Europe/Berlin", clock.now())
     out = io.StringIO()
 
-    assert not await run_routine_in_chat(services, 1, "planks", screen=Screen(out, rich=False), stdin=io.StringIO())
+    assert not await run_routine_in_chat(
+        services, 1, "planks", screen=Screen(out, rich=False), stdin=io.StringIO()
+    )
     assert "There is no routine called 'planks'" in out.getvalue()
 
     out = io.StringIO()
-    assert await run_routine_in_chat(services, 1, None, screen=Screen(out, rich=False), stdin=io.StringIO())
+    assert await run_routine_in_chat(
+        services, 1, None, screen=Screen(out, rich=False), stdin=io.StringIO()
+    )
     text = out.getvalue()
     assert "Your step 1 routine" in text and "Squeeze (round 10 of 10)" in text
     assert "Done!" in text and "Streak: 1 day" in text
-    assert clock.now() == datetime(2025, 6, 2, 6, 30, tzinfo=timezone.utc) + timedelta(seconds=105)
+    assert clock.now() == datetime(2025, 6, 2, 6, 30, tzinfo=UTC) + timedelta(seconds=105)
 
     # Someone already in a routine (say, started from Discord) is told so, not given a second one.
     running = await services.routines.start(1, "flare-up")
     out = io.StringIO()
-    assert not await run_routine_in_chat(services, 1, "booty-flex", screen=Screen(out, rich=False), stdin=io.StringIO())
+    assert not await run_routine_in_chat(
+        services, 1, "booty-flex", screen=Screen(out, rich=False), stdin=io.StringIO()
+    )
     assert "already have a routine running: Flare-up booty flexes" in out.getvalue()
     await services.routines.stop(1)
     assert running.state == "stopped"

@@ -12,7 +12,13 @@
 Nothing here imports discord.
 """
 
-from bot.services.reminders.delivery import DELIVERED, Compose, DeliveryResult, DeliveryStatus, Sender
+from bot.services.reminders.delivery import (
+    DELIVERED,
+    Compose,
+    DeliveryResult,
+    DeliveryStatus,
+    Sender,
+)
 from bot.services.reminders.dispatcher import MIN_GRACE, Dispatcher, DispatchStats
 from bot.services.reminders.messages import ReminderMessage
 from bot.services.reminders.ratelimit import TokenBucket
@@ -21,13 +27,27 @@ from bot.services.reminders.schedule import (
     MAX_PAUSE_DAYS,
     MAX_SNOOZE_MINUTES,
     UNSET,
-    RemindersNotSetUp,
     ReminderService,
+    RemindersNotSetUp,
     ScheduleView,
 )
 
 __all__ = [
-    "CLOSED_NOTICE", "DELIVERED", "MAX_PAUSE_DAYS", "MAX_SNOOZE_MINUTES", "MIN_GRACE", "UNSET", "Compose",
-    "DeliveryResult", "DeliveryStatus", "DispatchStats", "Dispatcher", "ReminderMessage", "ReminderService",
-    "RemindersNotSetUp", "ScheduleView", "Sender", "TokenBucket",
+    "CLOSED_NOTICE",
+    "DELIVERED",
+    "MAX_PAUSE_DAYS",
+    "MAX_SNOOZE_MINUTES",
+    "MIN_GRACE",
+    "UNSET",
+    "Compose",
+    "DeliveryResult",
+    "DeliveryStatus",
+    "DispatchStats",
+    "Dispatcher",
+    "ReminderMessage",
+    "ReminderService",
+    "RemindersNotSetUp",
+    "ScheduleView",
+    "Sender",
+    "TokenBucket",
 ]

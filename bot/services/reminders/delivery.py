@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum
-from typing import Protocol, Union
+from enum import StrEnum
+from typing import Protocol
 
 from bot.core.schedule import Occurrence
 from bot.services.reminders.messages import ReminderMessage
 
-class DeliveryStatus(str, Enum):
+
+class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"  # a passing problem (rate limit, network, Discord down): try again later
     CANNOT = "cannot"  # will never work as things are (Discord 50007: the person's DMs are closed)
@@ -24,15 +25,15 @@ class DeliveryResult:
     channel_id: int | None = None  # the DM channel the message went to, for next time
 
     @classmethod
-    def delivered(cls, channel_id: int | None = None) -> "DeliveryResult":
+    def delivered(cls, channel_id: int | None = None) -> DeliveryResult:
         return cls(DeliveryStatus.DELIVERED, channel_id=channel_id)
 
     @classmethod
-    def retry(cls, reason: str | None = None, after: float | None = None) -> "DeliveryResult":
+    def retry(cls, reason: str | None = None, after: float | None = None) -> DeliveryResult:
         return cls(DeliveryStatus.RETRY, reason, after)
 
     @classmethod
-    def cannot(cls, reason: str) -> "DeliveryResult":
+    def cannot(cls, reason: str) -> DeliveryResult:
         return cls(DeliveryStatus.CANNOT, reason)
 
 
@@ -47,8 +48,6 @@ class Sender(Protocol):
         ...
 
 
-Compose = Callable[[int, Occurrence], Union[ReminderMessage, None, Awaitable[Union[ReminderMessage, None]]]]
+Compose = Callable[[int, Occurrence], ReminderMessage | Awaitable[ReminderMessage | None] | None]
 """``compose(user_id, occurrence)``: the reminder to send, or None to skip this one (for example
 the person already did this session's routine). May be a plain or an async function."""
-
-

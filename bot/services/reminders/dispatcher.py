@@ -55,11 +55,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.schedule import Occurrence, catch_up, next_occurrence
+from bot.logging_setup import RepeatedErrors
 from bot.services.reminders.delivery import Compose, DeliveryResult, DeliveryStatus, Sender
 from bot.services.reminders.messages import ReminderMessage
 from bot.services.reminders.ratelimit import TokenBucket
 from bot.services.reminders.schedule import CLOSED_NOTICE
-from bot.logging_setup import RepeatedErrors
 from bot.store.db import Database, DatabaseError
 from bot.store.reminders import (
     CLAIMED,
@@ -82,7 +82,9 @@ MIN_GRACE = timedelta(minutes=1)
 
 # Why an occurrence was not sent, as /reminders shows it.
 SKIPPED_DONE = "skipped: you had already done a routine this session"
-SKIPPED_LATE = "too late: missed by more than the grace period (the bot was not running or could not send)"
+SKIPPED_LATE = (
+    "too late: missed by more than the grace period (the bot was not running or could not send)"
+)
 SKIPPED_REPLACED = "replaced by a later reminder"
 
 
@@ -207,7 +209,9 @@ class Dispatcher:
         if self.running:
             return
         self._stopping = False
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"reminders:{self.name}")
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"reminders:{self.name}"
+        )
 
     def wake(self) -> None:
         """Look at the store again now (a schedule changed), instead of at the end of the sleep."""
@@ -272,7 +276,9 @@ class Dispatcher:
                     self._errors.resolve_all()
                 failures = 0
             if failures:
-                await self._nap(min(2.0 ** failures, self.max_wait))  # back off while the trouble lasts
+                await self._nap(
+                    min(2.0**failures, self.max_wait)
+                )  # back off while the trouble lasts
                 continue
             if self._stopping:
                 break
@@ -310,11 +316,22 @@ class Dispatcher:
 
         room = max(1, self.max_in_flight - len(self._inflight))
         dead: list[str] = []
-        if not self._looked_for_dead:  # once, at start: a crashed predecessor's claims need no lease
-            dead = [h for h in await self.store.claim_holders(only_user=self.only_user) if _dead(h, self.name)]
+        if (
+            not self._looked_for_dead
+        ):  # once, at start: a crashed predecessor's claims need no lease
+            dead = [
+                h
+                for h in await self.store.claim_holders(only_user=self.only_user)
+                if _dead(h, self.name)
+            ]
             self._looked_for_dead = not dead
         recover = await self.store.claim_expired(
-            now, now - self.lease, self.name, min(self.batch, room), only_user=self.only_user, dead=dead
+            now,
+            now - self.lease,
+            self.name,
+            min(self.batch, room),
+            only_user=self.only_user,
+            dead=dead,
         )
         for row, was in recover:
             if self._stopping:
@@ -333,7 +350,9 @@ class Dispatcher:
                 return None, False
             await self._guard(self._claim_schedule(user_id), user_id)
 
-        snoozed = await self.store.due_snooze_ids(self.clock(), self.batch, only_user=self.only_user)
+        snoozed = await self.store.due_snooze_ids(
+            self.clock(), self.batch, only_user=self.only_user
+        )
         more |= len(snoozed) >= self.batch
         for user_id in snoozed:
             if self._stopping:
@@ -343,7 +362,9 @@ class Dispatcher:
         return await self._earliest(), more
 
     async def _earliest(self) -> datetime | None:
-        return await self.store.earliest_due(only_user=self.only_user, lease=self.lease, claimed_by=self.name)
+        return await self.store.earliest_due(
+            only_user=self.only_user, lease=self.lease, claimed_by=self.name
+        )
 
     async def _guard(self, work: Awaitable[None], user_id: int) -> None:
         """One person's trouble (a bad row, a compose error) must not stop everyone's reminders."""
@@ -356,7 +377,9 @@ class Dispatcher:
         """Log a failure once, then count its repeats (the same fault for every due person, every
         second, is one line). A fault of the database or disk says what to do, without a traceback."""
         plain = isinstance(exc, DatabaseError)
-        self._errors.report((type(exc).__name__, str(exc)), f"{what}: {exc}", exc_info=None if plain else exc)
+        self._errors.report(
+            (type(exc).__name__, str(exc)), f"{what}: {exc}", exc_info=None if plain else exc
+        )
 
     async def _maybe_prune(self, now: datetime) -> None:
         if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=6):
@@ -368,7 +391,12 @@ class Dispatcher:
 
     def _plan(self, row: ScheduleRow, now: datetime) -> DuePlan:
         """Pure: what to do with a due schedule row (runs inside the claim transaction)."""
-        if not row.enabled or row.closed_reason is not None or row.next_key is None or row.next_due_at is None:
+        if (
+            not row.enabled
+            or row.closed_reason is not None
+            or row.next_key is None
+            or row.next_due_at is None
+        ):
             return DuePlan(None, (), None, None)
         if row.paused_until is not None and row.paused_until > now:
             nxt = next_occurrence(row.paused_until, row.timezone, row.times, row.weekdays)
@@ -472,13 +500,19 @@ class Dispatcher:
         started = False
         self._inflight.add(delivery.id)
         try:
-            occurrence = Occurrence.from_key(delivery.occurrence_key, delivery.due_at, claim.timezone)
+            occurrence = Occurrence.from_key(
+                delivery.occurrence_key, delivery.due_at, claim.timezone
+            )
             try:
                 message = self.compose(delivery.user_id, occurrence)
                 if inspect.isawaitable(message):
                     message = await message
             except Exception as exc:
-                log.exception("composing reminder %s for user %s failed", delivery.occurrence_key, delivery.user_id)
+                log.exception(
+                    "composing reminder %s for user %s failed",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                )
                 await self._settle(delivery, DeliveryResult.retry(f"composing failed: {exc}"))
                 return
             if message is None:
@@ -486,7 +520,10 @@ class Dispatcher:
                     self.stats.skipped += 1
                 return
             message = replace(
-                message, user_id=delivery.user_id, occurrence_key=delivery.occurrence_key, channel_id=claim.channel_id
+                message,
+                user_id=delivery.user_id,
+                occurrence_key=delivery.occurrence_key,
+                channel_id=claim.channel_id,
             )
             await self.bucket.acquire()
             task = asyncio.get_running_loop().create_task(self._send(delivery, message))
@@ -517,9 +554,16 @@ class Dispatcher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("sending reminder %s to user %s raised %r", delivery.occurrence_key, delivery.user_id, exc)
+                log.warning(
+                    "sending reminder %s to user %s raised %r",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                    exc,
+                )
                 result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
-            await self._settle(delivery, result, routine_id=message.routine_id, known_channel=message.channel_id)
+            await self._settle(
+                delivery, result, routine_id=message.routine_id, known_channel=message.channel_id
+            )
         finally:
             self._inflight.discard(delivery.id)
             self._slots.release()
@@ -542,10 +586,16 @@ class Dispatcher:
         now = self.clock()
         channel = result.channel_id if result.channel_id != known_channel else None
         if result.status is DeliveryStatus.DELIVERED:
-            if await self.store.finish(delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel):
+            if await self.store.finish(
+                delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel
+            ):
                 self.stats.sent += 1
             else:
-                log.warning("reminder %s for user %s was sent after its claim expired", delivery.occurrence_key, delivery.user_id)
+                log.warning(
+                    "reminder %s for user %s was sent after its claim expired",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                )
             return
         reason = result.reason or "unknown error"
         if result.status is DeliveryStatus.CANNOT:
@@ -559,11 +609,14 @@ class Dispatcher:
             return
         retry_at = now + self._backoff(delivery.attempts, result.retry_after)
         if delivery.attempts >= self.max_attempts or retry_at - delivery.due_at > self.grace:
-            await self.store.finish(delivery, FAILED, now, error=f"gave up after {delivery.attempts} attempt(s): {reason}")
+            await self.store.finish(
+                delivery,
+                FAILED,
+                now,
+                error=f"gave up after {delivery.attempts} attempt(s): {reason}",
+            )
             self.stats.failed += 1
             return
         if await self.store.release_for_retry(delivery, retry_at, reason):
             self.stats.retried += 1
             self.wake()
-
-

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.replies import Action, Reply
 from bot.core.schedule import Occurrence
 
-SESSION_WINDOW = timedelta(hours=6)  # a routine done this long before a reminder makes it unnecessary
+SESSION_WINDOW = timedelta(
+    hours=6
+)  # a routine done this long before a reminder makes it unnecessary
+
 
 @dataclass(frozen=True)
 class ReminderMessage:
@@ -23,7 +26,9 @@ class ReminderMessage:
     routine_id: str | None
     occurrence_key: str
     user_id: int
-    channel_id: int | None = None  # the person's DM channel, when the store knows it (saves a request)
+    channel_id: int | None = (
+        None  # the person's DM channel, when the store knows it (saves a request)
+    )
 
     @property
     def nonce(self) -> str:
@@ -33,9 +38,10 @@ class ReminderMessage:
         return digest[:25]
 
     def to_reply(self) -> Reply:
-        actions = (Action("start_routine", "Start routine", self.routine_id),) if self.routine_id else ()
+        actions = (
+            (Action("start_routine", "Start routine", self.routine_id),) if self.routine_id else ()
+        )
         return Reply("info", self.title, self.body, actions=actions, private=True)
-
 
 
 class ReminderComposer:
@@ -58,14 +64,16 @@ class ReminderComposer:
         person = await self.people.get(user_id)
         step = person.step if person else 1
         tz = ZoneInfo(occurrence.timezone)
-        local_midnight = datetime.combine(occurrence.local_date, datetime.min.time(), tz).astimezone(timezone.utc)
+        local_midnight = datetime.combine(
+            occurrence.local_date, datetime.min.time(), tz
+        ).astimezone(UTC)
         since = max(local_midnight, occurrence.due_utc - SESSION_WINDOW)
-        if await self.routines.did_routine_between(user_id, since, max(self.clock(), occurrence.due_utc)):
+        if await self.routines.did_routine_between(
+            user_id, since, max(self.clock(), occurrence.due_utc)
+        ):
             return None
         plan = self.knowledge.kb.routines.daily_for_step(step)
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
-        body = (
-            f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"
-        )  # each front end adds how to start it (START_HINT in bot.services.container)
+        body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT in bot.services.container)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)

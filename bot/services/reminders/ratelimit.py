@@ -53,7 +53,6 @@ class TokenBucket:
                 await self._sleep((1.0 - self._tokens) / self.rate)
 
 
-
 # --------------------------------------------------------------------------- every REST call
 
 background = contextvars.ContextVar("lowback_background_request", default=False)
@@ -136,7 +135,9 @@ class RestLimiter:
                     self.backing_off = True
                     log.warning(
                         "%d invalid requests to Discord in the last %d minutes: holding reminders back until that "
-                        "falls (Discord bans at 10,000)", len(self._invalid), round(self.invalid_window / 60),
+                        "falls (Discord bans at 10,000)",
+                        len(self._invalid),
+                        round(self.invalid_window / 60),
                     )
                 wait = max(wait, self._invalid[0] + self.invalid_window - now)
             elif self.backing_off:
@@ -162,8 +163,14 @@ class RestLimiter:
                     return
             await self.sleep(wait)
 
-    def record(self, status: int, *, retry_after: float | None = None, is_global: bool = False,
-               scope: str | None = None) -> None:
+    def record(
+        self,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        is_global: bool = False,
+        scope: str | None = None,
+    ) -> None:
         """What a response said: counts invalid ones and applies a 429's pause."""
         now = self.clock()
         if status in INVALID_STATUSES and not (status == 429 and scope == "shared"):

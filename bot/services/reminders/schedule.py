@@ -32,7 +32,9 @@ Clock = Callable[[], datetime]
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60
 CLOSED_NOTICE = "reminders_closed"
-RECENT_HISTORY = timedelta(days=7)  # /reminders shows what became of the reminders of the last week...
+RECENT_HISTORY = timedelta(
+    days=7
+)  # /reminders shows what became of the reminders of the last week...
 RECENT_SHOWN = 6  # ...at most this many of them
 
 
@@ -79,7 +81,9 @@ class ScheduleView:
     snoozed_until: datetime | None
     closed_reason: str | None
     as_of: datetime
-    recent: tuple[PastReminder, ...] = ()  # the last few reminders and what became of them, newest first
+    recent: tuple[
+        PastReminder, ...
+    ] = ()  # the last few reminders and what became of them, newest first
 
     @property
     def days_text(self) -> str:
@@ -98,9 +102,13 @@ class ScheduleView:
             lines.append(f"Reminders are on: {what}.")
         elif self.status == "paused":
             assert self.paused_until is not None
-            lines.append(f"Reminders are paused until {_when(self.paused_until)}. Your times: {what}.")
+            lines.append(
+                f"Reminders are paused until {_when(self.paused_until)}. Your times: {what}."
+            )
         elif self.status == "off":
-            lines.append(f"Reminders are off. Your times are kept for when you turn them on: {what}.")
+            lines.append(
+                f"Reminders are off. Your times are kept for when you turn them on: {what}."
+            )
         else:
             lines.append(
                 f"Reminders stopped because I couldn't deliver them ({self.closed_reason}). "
@@ -171,7 +179,7 @@ class ReminderService:
         user_id: int,
         timezone: str | None = None,
         times: str | Sequence[time] | None = None,
-        weekdays: str | Iterable[int] | None | _Unset = UNSET,
+        weekdays: str | Iterable[int] | _Unset | None = UNSET,
     ) -> ScheduleView:
         """Turn reminders on (again). Without ``times``/``weekdays`` the person's earlier choice is
         kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows."""
@@ -205,7 +213,7 @@ class ReminderService:
         *,
         timezone: str | None = None,
         times: str | Sequence[time] | None = None,
-        weekdays: str | Iterable[int] | None | _Unset = UNSET,
+        weekdays: str | Iterable[int] | _Unset | None = UNSET,
     ) -> ScheduleView:
         """Change the zone, times or days; what is not given stays. Reminders stay on, off or
         paused as they were."""
@@ -214,7 +222,9 @@ class ReminderService:
         tz = resolve_timezone(timezone) if timezone is not None else existing.timezone
         new_times = _times(times, existing.times)
         new_days = _weekdays(weekdays, existing.weekdays)
-        paused = existing.paused_until if existing.paused_until and existing.paused_until > now else None
+        paused = (
+            existing.paused_until if existing.paused_until and existing.paused_until > now else None
+        )
         active = existing.enabled and existing.closed_reason is None
         nxt = next_occurrence(paused or now, tz, new_times, new_days) if active else None
         row = replace(
@@ -233,13 +243,19 @@ class ReminderService:
 
     async def pause(self, user_id: int, days: float) -> ScheduleView:
         """No reminders for ``days`` days from now (a snoozed one is dropped too)."""
-        if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 < days <= MAX_PAUSE_DAYS:
+        if (
+            isinstance(days, bool)
+            or not isinstance(days, (int, float))
+            or not 0 < days <= MAX_PAUSE_DAYS
+        ):
             raise ScheduleError(f"Pause for 1 to {MAX_PAUSE_DAYS} days.")
         now = self.clock()
         existing = await self._require_active(user_id)
         until = now + timedelta(days=days)
         nxt = next_occurrence(until, existing.timezone, existing.times, existing.weekdays)
-        row = replace(existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
+        row = replace(
+            existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
+        )
         await self._save(row, drop_snooze=True)
         self._changed()
         return await self._view(user_id, now)
@@ -249,7 +265,9 @@ class ReminderService:
         now = self.clock()
         existing = await self._require_active(user_id)
         nxt = next_occurrence(now, existing.timezone, existing.times, existing.weekdays)
-        row = replace(existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now)
+        row = replace(
+            existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
+        )
         await self._save(row)
         self._changed()
         return await self._view(user_id, now)
@@ -262,7 +280,11 @@ class ReminderService:
         else the reminder delivered in the last two hours comes again ``minutes`` from now; else the
         upcoming reminder is postponed by ``minutes``. One snooze at a time per person.
         """
-        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int)
+            or not 1 <= minutes <= MAX_SNOOZE_MINUTES
+        ):
             raise ScheduleError(f"Snooze for 1 to {MAX_SNOOZE_MINUTES} minutes.")
         now = self.clock()
         sched = await self._require_active(user_id)
@@ -291,15 +313,21 @@ class ReminderService:
             last = await self.store.last_sent(user_id)
             if last is not None and last.done_at is not None and now - last.done_at <= self.recent:
                 due = now + delay
-                await self.store.set_snooze(user_id, snooze_key(last.occurrence_key, due, tz), due, now)
+                await self.store.set_snooze(
+                    user_id, snooze_key(last.occurrence_key, due, tz), due, now
+                )
             else:
                 await self._postpone_upcoming(sched, delay, now)
         self._changed()
         return await self._view(user_id, now)
 
-    async def _push_snooze(self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str) -> None:
+    async def _push_snooze(
+        self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str
+    ) -> None:
         due = max(pending.due_at, now) + delay
-        await self.store.set_snooze(pending.user_id, snooze_key(pending.occurrence_key, due, tz), due, now)
+        await self.store.set_snooze(
+            pending.user_id, snooze_key(pending.occurrence_key, due, tz), due, now
+        )
 
     async def _postpone_upcoming(self, sched: ScheduleRow, delay: timedelta, now: datetime) -> None:
         assert sched.next_due_at is not None and sched.next_key is not None
@@ -372,13 +400,17 @@ class ReminderService:
             next_at=next_at.astimezone(zi) if next_at else None,
             next_key=next_key,
             next_is_snooze=is_snooze,
-            paused_until=sched.paused_until.astimezone(zi) if status == "paused" and sched.paused_until else None,
+            paused_until=sched.paused_until.astimezone(zi)
+            if status == "paused" and sched.paused_until
+            else None,
             snoozed_until=snooze.due_at.astimezone(zi) if snooze else None,
             closed_reason=sched.closed_reason,
             as_of=now.astimezone(zi),
             recent=tuple(
                 PastReminder(d.due_at.astimezone(zi), d.status, d.last_error)
-                for d in await self.store.recent_deliveries(user_id, now - RECENT_HISTORY, RECENT_SHOWN)
+                for d in await self.store.recent_deliveries(
+                    user_id, now - RECENT_HISTORY, RECENT_SHOWN
+                )
             ),
         )
 
@@ -390,7 +422,9 @@ class ReminderService:
         known = await self.store.person_timezone(user_id)
         if known:
             return known
-        raise ScheduleError("Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London.")
+        raise ScheduleError(
+            "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
+        )
 
     async def _save(self, row: ScheduleRow, **options) -> None:
         """Save a changed schedule; one deleted meanwhile (the person deleted their data) stays
@@ -425,11 +459,10 @@ def _times(value: str | Sequence[time] | None, default: tuple[time, ...]) -> tup
 
 
 def _weekdays(
-    value: str | Iterable[int] | None | _Unset, default: frozenset[int] | None
+    value: str | Iterable[int] | _Unset | None, default: frozenset[int] | None
 ) -> frozenset[int] | None:
     if value is UNSET:
         return default
     if value is None or isinstance(value, str):
         return parse_weekdays(value)
     return normalize_weekdays(value)
-
