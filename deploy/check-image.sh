@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the image and check it end to end, as a server owner would run it, with no Discord account:
-# a local stand-in for Discord's servers (tests/fake_discord.py) answers as discord.com and
+# a local stand-in for Discord's servers (tests/support/fake_discord.py) answers as discord.com and
 # gateway.discord.gg on a private container network, over TLS with a throwaway CA the bot trusts
 # through SSL_CERT_FILE. Nothing in the image is changed for the check.
 #
@@ -60,7 +60,7 @@ if [[ -z ${NO_BUILD:-} ]]; then
   echo "ok    the image builds"
 fi
 
-python3 tests/throwaway_ca.py "$WORK/tls"
+python3 tests/support/throwaway_ca.py "$WORK/tls"
 mkdir -m 0777 "$WORK/log"
 chmod 0644 "$WORK"/tls/*.pem
 "$ENGINE" network create "$NAME" >/dev/null
@@ -102,7 +102,7 @@ check "a mounted broken knowledge base is refused in plain words" \
 # --- the stand-in for Discord ---------------------------------------------------------------------
 "$ENGINE" run -d --name "$NAME-discord" --network "$NAME" \
   --network-alias discord.com --network-alias gateway.discord.gg --user 0 \
-  -v "$PWD/tests/fake_discord.py:/fake_discord.py:ro" -v "$WORK/tls:/tls:ro" -v "$WORK/log:/log" \
+  -v "$PWD/tests/support/fake_discord.py:/fake_discord.py:ro" -v "$WORK/tls:/tls:ro" -v "$WORK/log:/log" \
   --entrypoint python "$IMAGE" /fake_discord.py --host 0.0.0.0 --port 443 \
   --cert /tls/cert.pem --key /tls/key.pem --token "$TOKEN" --log /log/events.jsonl >/dev/null
 wait_for 30 grep -q listening "$WORK/log/events.jsonl" || { echo "FAIL  the stand-in for Discord started"; exit 1; }

@@ -1,7 +1,7 @@
 """Fixtures shared by the whole test suite.
 
 ``db`` and ``database_location`` run each test that uses them twice: against SQLite and against
-PostgreSQL (see tests/backends.py; the PostgreSQL case is skipped, with the reason, when no test
+PostgreSQL (see tests/support/backends.py; the PostgreSQL case is skipped, with the reason, when no test
 server is configured). ``backend`` names the one in use.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
 
 from bot.settings import PostgresURL
 from bot.store.db import open_database
+from tests.support.backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
 
 
 @pytest.fixture(params=BACKENDS)

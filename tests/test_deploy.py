@@ -529,5 +529,9 @@ def test_the_image_check_script_parses_and_everything_it_uses_exists() -> None:
             r"\b((?:tests|deploy|knowledge)/[\w./-]+\.(?:py|yaml|sh)|deploy/Dockerfile)\b", text
         )
     )
-    assert {"tests/fake_discord.py", "tests/throwaway_ca.py", "deploy/Dockerfile"} <= used
+    assert {
+        "tests/support/fake_discord.py",
+        "tests/support/throwaway_ca.py",
+        "deploy/Dockerfile",
+    } <= used
     assert [path for path in sorted(used) if not (ROOT / path).exists()] == []

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fakes import FakeClock
 
 from bot.app import run_bot
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
@@ -20,6 +19,7 @@ from bot.store.db import Database, DatabaseError
 from bot.store.people import PeopleRepo
 from bot.store.reminders import ReminderStore
 from bot.terminal import cli
+from tests.support.fakes import FakeClock
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 COMMANDS = (

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import discord
 import pytest
-from fake_discord import FakeDiscord
 
 from bot import ops
 from bot.core.errors import KnowledgeError
@@ -38,6 +37,7 @@ from bot.ops import (
 )
 from bot.settings import Settings, SettingsError
 from bot.store.db import Database
+from tests.support.fake_discord import FakeDiscord
 
 # A made-up token of the right shape; its first part is base64 of the id 123456789012345678.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -278,7 +278,7 @@ REGISTERED = [
 
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """The stand-in for Discord (tests/fake_discord.py), knowing the bot's token and two global commands."""
+    """The stand-in for Discord (tests/support/fake_discord.py), knowing the bot's token and two global commands."""
     async with FakeDiscord(token=TOKEN) as fake:
         fake.patch(monkeypatch)
         fake.set_commands(REGISTERED)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from backends import NO_SERVER, SERVER, fresh_postgres
 
 from bot.ops import check_database
 from bot.settings import PostgresURL
@@ -21,6 +20,7 @@ from bot.store.people import LOCAL_USER_ID, PeopleRepo
 from bot.store.reminders import ReminderStore
 from bot.store.routines import RoutineSessionsRepo
 from bot.store.unanswered import UnansweredRepo
+from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 
 needs_server = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
 NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)

@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator
 import discord
 import discord.http
 import pytest
-from fake_discord import FakeDiscord
-from fakes import FakeClock
 
 from bot.exts._ratelimit import limiter_trace
 from bot.exts.reminders import DiscordSender
@@ -19,6 +17,8 @@ from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.store.db import Database
 from bot.store.reminders import ReminderStore
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fakes import FakeClock
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 PEOPLE = range(1001, 1011)

@@ -1,4 +1,4 @@
-"""``run_bot``, the real thing, against a local stand-in for Discord (``tests/fake_discord.py``).
+"""``run_bot``, the real thing, against a local stand-in for Discord (``tests/support/fake_discord.py``).
 
 The unmodified bot logs in over REST, opens its database, syncs its slash commands, connects to the
 gateway, gets READY and heartbeats; a SIGTERM sent to this very process stops it the way
@@ -25,13 +25,13 @@ from pathlib import Path
 import discord
 import pytest
 from discord.ext import commands
-from fake_discord import FakeDiscord
 
 from bot import app, ops
 from bot.app import minimal_intents, run_bot
 from bot.ops import check_heartbeat, heartbeat_path
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.db import load_migrations
+from tests.support.fake_discord import FakeDiscord
 
 # A made-up token of the right shape; its first part is base64 of the bot's id.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -461,7 +461,7 @@ async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from backends import NO_SERVER, SERVER, fresh_postgres
+    from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 
     if SERVER is None:
         pytest.skip(NO_SERVER)

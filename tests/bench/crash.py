@@ -1,8 +1,8 @@
 """Exactly-once delivery under crashes, at length: the crash-injection run of the test suite
-(tests/crash_delivery.py) with more reminders and more kills.
+(tests/support/crash_delivery.py) with more reminders and more kills.
 
-    .venv/bin/python tests/bench/crash.py                       # 3,000 reminders, 120 kills (a few minutes)
-    .venv/bin/python tests/bench/crash.py --reminders 200 --kills 40
+    .venv/bin/python -m tests.bench.crash                       # 3,000 reminders, 120 kills (a few minutes)
+    .venv/bin/python -m tests.bench.crash --reminders 200 --kills 40
 
 Targets: 0 lost, 0 delivered twice, at least 100 kills; every repeated request (the process was
 killed after Discord took the message and before the store recorded it: no store can rule that
@@ -18,10 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
-
-import crash_delivery  # noqa: E402
+from tests.support import crash_delivery
 
 
 async def main() -> int:

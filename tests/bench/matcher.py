@@ -1,6 +1,6 @@
 """Matcher speed: load-and-index time, and per-question latency (median, p99).
 
-    .venv/bin/python tests/bench/matcher.py
+    .venv/bin/python -m tests.bench.matcher
 
 1. The bundled knowledge base, over at least 1,000 questions: the project's labelled questions
    plus variants of them (words shuffled, a typo added, padded into long posts). Target: p99 < 2 ms.
@@ -17,17 +17,15 @@ from __future__ import annotations
 import random
 import statistics
 import string
-import sys
 import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from bot.core.knowledge import build_knowledge, load_knowledge
+from bot.core.matching import Matcher
 
-from bot.core.knowledge import build_knowledge, load_knowledge  # noqa: E402
-from bot.core.matching import Matcher  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def typo(word: str, rng: random.Random) -> str:

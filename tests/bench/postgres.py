@@ -1,8 +1,8 @@
 """PostgreSQL beside SQLite: the due query, the cost of a claim, and delivery across three processes.
 
-    LOWBACK_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python tests/bench/postgres.py
-    ... tests/bench/postgres.py --quick        # 100,000 schedules only, a shorter delivery run
-    ... tests/bench/postgres.py --part delivery   # only one part (due, claim, delivery; repeatable)
+    LOWBACK_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python -m tests.bench.postgres
+    ... -m tests.bench.postgres --quick        # 100,000 schedules only, a shorter delivery run
+    ... -m tests.bench.postgres --part delivery   # only one part (due, claim, delivery; repeatable)
 
 No server at hand: `. .ci/postgres.sh && start_throwaway_postgres` in a bash shell starts a
 throw-away one and sets LOWBACK_TEST_POSTGRES (it is stopped when that shell exits).
@@ -12,7 +12,7 @@ throw-away one and sets LOWBACK_TEST_POSTGRES (it is stopped when that shell exi
    the probe), each run 500 times through the real store. Target: p99 under 5 ms.
 2. The cost of a claim: ``claim_due_schedule`` (read the due row, decide, record the claim, move
    the schedule on: one transaction), 2,000 times.
-3. Delivery across three processes (tests/support_pg_worker.py, the real Dispatcher on the real
+3. Delivery across three processes (tests/support/pg_worker.py, the real Dispatcher on the real
    clock) against a Discord stand-in: each request is recorded in the database with the server's
    time as it arrives, and its answer comes back 20-120 ms later; the processes share one rate budget (bot/store/shared.py, 46 a second, bursts
    of 3). Target: at least 45 reminders a second sustained, never more than 50 requests in any
@@ -34,24 +34,22 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
+
+from bot.core.schedule import DEFAULT_TIMES, next_occurrence, times_to_text
+from bot.store.db import Database, format_utc
+from bot.store.pg import PgDatabase
+from bot.store.reminders import DuePlan, ReminderStore
+from tests.support.backends import fresh_postgres
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-import asyncpg  # noqa: E402
-from backends import fresh_postgres  # noqa: E402
-
-from bot.core.schedule import DEFAULT_TIMES, next_occurrence, times_to_text  # noqa: E402
-from bot.store.db import Database, format_utc  # noqa: E402
-from bot.store.pg import PgDatabase  # noqa: E402
-from bot.store.reminders import DuePlan, ReminderStore  # noqa: E402
 
 ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
     "Europe/London", "Europe/Berlin", "Europe/Moscow", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata",
     "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Pacific/Auckland",
 ]  # fmt: skip
-WORKER = ROOT / "tests" / "support_pg_worker.py"
+WORKER = "tests.support.pg_worker"  # run as a module from the repository root
 
 
 def rows(count: int, now: datetime, rng: random.Random):
@@ -215,7 +213,8 @@ async def bench_delivery(reminders: int) -> bool:
             subprocess.Popen(
                 [
                     sys.executable,
-                    str(WORKER),
+                    "-m",
+                    WORKER,
                     location.url,
                     f"worker-{i}",
                     "--shared-budget",
@@ -226,6 +225,7 @@ async def bench_delivery(reminders: int) -> bool:
                 ],
                 stdout=subprocess.DEVNULL,
                 env=dict(os.environ),
+                cwd=ROOT,
             )
             for i in range(3)
         ]

@@ -1,10 +1,10 @@
 """Requests within Discord's limits: due reminders sent by the real dispatcher and the Discord front
-end's sender, over discord.py's HTTP client, to the Discord stand-in (tests/fake_discord.py), which
+end's sender, over discord.py's HTTP client, to the Discord stand-in (tests/support/fake_discord.py), which
 enforces the global limit of 50 requests a second (429 with ``global: true`` beyond it) and answers
 50007 for people whose DMs are closed.
 
-    .venv/bin/python tests/bench/rate.py                  # 10,000 reminders (about five minutes)
-    .venv/bin/python tests/bench/rate.py --reminders 1000
+    .venv/bin/python -m tests.bench.rate                  # 10,000 reminders (about five minutes)
+    .venv/bin/python -m tests.bench.rate --reminders 1000
 
 90 % of the people have a stored DM channel (one request each), the rest need theirs opened
 first (two); 0.5 % have their DMs closed. Targets: every reminder delivered or its person
@@ -17,24 +17,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
+import discord
+import discord.http
 
-import discord  # noqa: E402
-import discord.http  # noqa: E402
-from crash_delivery import fill_due  # noqa: E402
-from fake_discord import FakeDiscord  # noqa: E402
-
-from bot.core.schedule import Occurrence  # noqa: E402
-from bot.exts.reminders import DiscordSender  # noqa: E402
-from bot.services.reminders import Dispatcher, ReminderMessage  # noqa: E402
-from bot.store.db import Database  # noqa: E402
+from bot.core.schedule import Occurrence
+from bot.exts.reminders import DiscordSender
+from bot.services.reminders import Dispatcher, ReminderMessage
+from bot.store.db import Database
+from tests.support.crash_delivery import fill_due
+from tests.support.fake_discord import FakeDiscord
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 

@@ -1,8 +1,8 @@
 """`/admin reload` without a stall: questions keep being answered within Discord's 3 seconds while
 a large knowledge base reloads.
 
-    .venv/bin/python tests/bench/reload.py              # a knowledge base near the 4 MB limit
-    .venv/bin/python tests/bench/reload.py --mb 1
+    .venv/bin/python -m tests.bench.reload              # a knowledge base near the 4 MB limit
+    .venv/bin/python -m tests.bench.reload --mb 1
 
 The repo's knowledge plus generated topic files (each a valid topic with many patterns) up to
 ``--mb`` megabytes. While ``Services.reload_knowledge()`` runs, a question is asked every 50 ms
@@ -16,21 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
+from bot.core.knowledge import MAX_FILE_BYTES, load_knowledge
+from bot.core.matching import Matcher
+from bot.services.container import Services
+from bot.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-import yaml  # noqa: E402
-
-from bot.core.knowledge import MAX_FILE_BYTES, load_knowledge  # noqa: E402
-from bot.core.matching import Matcher  # noqa: E402
-from bot.services.container import Services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 WORDS = [
     "glute",

@@ -1,7 +1,7 @@
 """Reminder engine figures: finding due reminders, sustained delivery rate, peak memory.
 
-    .venv/bin/python tests/bench/reminders.py            # full run (about 20 s)
-    .venv/bin/python tests/bench/reminders.py --quick    # smaller delivery run
+    .venv/bin/python -m tests.bench.reminders            # full run (about 20 s)
+    .venv/bin/python -m tests.bench.reminders --quick    # smaller delivery run
 
 1. Finding due reminders with 100,000 schedules in the database (people spread over 16 time
    zones, 07:30 and 21:30 each): the dispatcher's due query and its "when is the next one" query,
@@ -20,7 +20,6 @@ import asyncio
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,18 +27,15 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bot.core.schedule import DEFAULT_TIMES, Occurrence, next_occurrence, times_to_text  # noqa: E402
-from bot.services.reminders import (  # noqa: E402
+from bot.core.schedule import DEFAULT_TIMES, Occurrence, next_occurrence, times_to_text
+from bot.services.reminders import (
     DELIVERED,
     DeliveryResult,
     Dispatcher,
     ReminderMessage,
 )
-from bot.store.db import Database, format_utc  # noqa: E402
-from bot.store.reminders import ReminderStore  # noqa: E402
+from bot.store.db import Database, format_utc
+from bot.store.reminders import ReminderStore
 
 ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",

@@ -4,8 +4,8 @@ Runs the bundled booty-flex routine scaled to 30 seconds (21 phases) through the
 with the real clock, ``asyncio.sleep`` and a SQLite file, and measures for every event the time
 between its planned instant and the moment the front end's callback received it.
 
-    python tests/bench/routine.py               # 30 s
-    python tests/bench/routine.py --seconds 10 --pause-at 4 --pause-for 1.5
+    python -m tests.bench.routine               # 30 s
+    python -m tests.bench.routine --seconds 10 --pause-at 4 --pause-for 1.5
 
 Prints the worst lateness (target: under 50 ms) and exits 1 if it misses the target.
 Because each phase ends at its planned instant, lateness does not build up from phase to phase:
@@ -17,19 +17,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from bot.core.routine import Event, Finished, PhaseStarted, parse_routines
+from bot.services.routines import RoutineHandle, RoutineService
+from bot.store.db import Database
 
-from bot.core.routine import Event, Finished, PhaseStarted, parse_routines  # noqa: E402
-from bot.services.routines import RoutineHandle, RoutineService  # noqa: E402
-from bot.store.db import Database  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 TARGET_MS = 50.0
 

@@ -1,6 +1,6 @@
 """How long `lowback ask` and `lowback invite-url` take from start to answer, as a person runs them.
 
-    .venv/bin/python tests/bench/startup.py [--runs 9] [--lowback PATH]
+    .venv/bin/python -m tests.bench.startup [--runs 9] [--lowback PATH]
 
 Each command is started as its own process (the installed `lowback` script, from a folder outside
 the checkout) and timed until it exits, several times; the script prints the median and the worst.

@@ -14,12 +14,12 @@ from pathlib import Path
 import discord
 import pytest
 import simcord
-from e2e_helpers import World, services_closed_after
 
 from bot.app import LowbackBot, create_bot
 from bot.core.knowledge import KnowledgeBase
 from bot.services import container
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from tests.support.e2e import World, services_closed_after
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,7 +10,6 @@ import discord
 import pytest
 import simcord
 from discord import app_commands
-from e2e_helpers import World, embed_text, requests_to
 
 from bot.app import create_bot, run_bot, sync_state_path
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
@@ -18,6 +17,7 @@ from bot.exts._errors import GENERIC
 from bot.exts.render import description_of, render_embed
 from bot.logging_setup import setup_logging
 from bot.settings import Settings
+from tests.support.e2e import World, embed_text, requests_to
 
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 

@@ -6,7 +6,8 @@ import re
 
 import discord
 import pytest
-from e2e_helpers import PROBES, World, buttons, embed_text, requests_to
+
+from tests.support.e2e import PROBES, World, buttons, embed_text, requests_to
 
 SYMPTOM_WORDS = re.compile(r"\b(numb|numbness|legs|pee|bladder)\b", re.IGNORECASE)
 

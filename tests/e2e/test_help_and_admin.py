@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from discord import app_commands
-from e2e_helpers import World
 
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from tests.support.e2e import World
 
 
 async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_note(

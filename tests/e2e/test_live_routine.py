@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import discord
 import simcord
-from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 from bot.app import create_bot
 from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
 from bot.settings import Settings
+from tests.support.e2e import World, buttons, embed_text, requests_to
+from tests.support.virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 FLARE_UP = "flare-up"  # a get-ready phase, then 3 rounds of squeeze 7 s / relax 3 s: 35 s in all
 FLARE_UP_PHASES = 7

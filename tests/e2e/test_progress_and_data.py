@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from e2e_helpers import World, buttons
-
 from bot.core.streaks import MISSED_SQUARE
+from tests.support.e2e import World, buttons
 
 
 async def test_progress_is_private_and_shows_the_step_and_what_comes_next(world: World) -> None:

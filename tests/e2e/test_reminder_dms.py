@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import discord
 import simcord
-from e2e_helpers import World, buttons, embed_text, requests_to
-from virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 from bot.app import create_bot
 from bot.settings import Settings
+from tests.support.e2e import World, buttons, embed_text, requests_to
+from tests.support.virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
 
 BANGKOK = "Asia/Bangkok"
 TO_0730 = 30 * 60  # seconds from the start of SimCord's clock to 07:30 in Bangkok

@@ -1,12 +1,12 @@
 """Exactly once, measured: the delivery path in a subprocess, killed at random points (SIGKILL),
-against the Discord stand-in that records every send (see tests/crash_delivery.py;
+against the Discord stand-in that records every send (see tests/support/crash_delivery.py;
 tests/bench/crash.py runs it longer)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import crash_delivery
+from tests.support import crash_delivery
 
 
 async def test_killed_again_and_again_no_reminder_is_lost_or_shown_twice(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakes import FakeClock
-
 from bot.core.knowledge import load_knowledge
 from bot.services.ask import KnowledgeHolder, ProgressService
 from bot.services.container import DataService
@@ -14,6 +12,7 @@ from bot.services.reminders import DeliveryResult, Dispatcher, ReminderMessage, 
 from bot.store.data_rights import export_person
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
+from tests.support.fakes import FakeClock
 
 ALICE = 101
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes import FakeClock, utc
 
 from bot.core.schedule import Occurrence, ScheduleError, UnknownTimezone
 from bot.services.reminders import (
@@ -25,6 +24,7 @@ from bot.services.reminders import (
 from bot.store.db import Database, open_database
 from bot.store.reminders import ReminderStore
 from bot.terminal.sender import TerminalSender
+from tests.support.fakes import FakeClock, utc
 
 ALICE = 101
 BOB = 202

@@ -17,14 +17,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from backends import NO_SERVER, SERVER, fresh_postgres
 
 from bot.store.db import format_utc
 from bot.store.pg import PgDatabase
+from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 
 pytestmark = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
 
-WORKER = Path(__file__).resolve().parent.parent / "support_pg_worker.py"
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = "tests.support.pg_worker"  # run as a module from the repository root
 REMINDERS = 10_000
 LEASE = 3.0
 MAX_WAIT = 0.5
@@ -78,7 +79,8 @@ def start_worker(url: str, name: str, latency: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
-            str(WORKER),
+            "-m",
+            WORKER,
             url,
             name,
             "--lease",
@@ -96,6 +98,7 @@ def start_worker(url: str, name: str, latency: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
+        cwd=ROOT,
     )
 
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from fakes import FakeClock
 
 from bot.core.routine import (
     Event,
@@ -26,6 +25,7 @@ from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService,
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.routines import RoutineSessionsRepo
+from tests.support.fakes import FakeClock
 
 ROUTINES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "routines.yaml"
 T0 = datetime(2025, 3, 10, 7, 30, tzinfo=UTC)

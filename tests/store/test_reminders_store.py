@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from fakes import utc
-
 from bot.store.db import Database
 from bot.store.people import PeopleRepo
 from bot.store.reminders import CLAIMED, SENT, SKIPPED, DuePlan, ReminderStore, ScheduleRow
+from tests.support.fakes import utc
 
 T0 = utc("2026-03-02T06:00")
 

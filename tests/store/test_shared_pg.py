@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from backends import NO_SERVER, SERVER, fresh_postgres
 
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.store.pg import PgDatabase
 from bot.store.shared import ChangeFeed, SharedBudget
+from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 
 pytestmark = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
 
@@ -214,9 +214,8 @@ async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(
 
 
 async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> None:
-    from fakes import FakeClock
-
     from bot.services.reminders import DELIVERED
+    from tests.support.fakes import FakeClock
 
     class Inbox:
         def __init__(self) -> None:

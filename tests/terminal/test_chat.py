@@ -7,16 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from fakes import FakeClock
 
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.chat import GOODBYE, Chat, run_chat
 from bot.terminal.render import Screen
+from tests.support.fakes import FakeClock
 
 pytest.importorskip("termios")
-from terminal_pty import Terminal
+from tests.support.terminal_pty import Terminal
 
 
 @pytest.fixture

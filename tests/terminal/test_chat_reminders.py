@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from fakes import FakeClock
 
 from bot.core.schedule import next_occurrence, parse_times
 from bot.services.container import Services
@@ -15,6 +14,7 @@ from bot.settings import Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.reminders import ChatSender, reminders
 from bot.terminal.render import Screen
+from tests.support.fakes import FakeClock
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from fakes import FakeClock
 
 from bot.core.compose import topic_reply
 from bot.core.knowledge import load_knowledge
@@ -18,6 +17,7 @@ from bot.services.container import Services
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen, chat_choices, use_rich
+from tests.support.fakes import FakeClock
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PRESS = re.compile(

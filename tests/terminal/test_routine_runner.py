@@ -13,7 +13,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fakes import FakeClock
 
 from bot.core.knowledge import load_knowledge
 from bot.services.container import Services
@@ -24,10 +23,11 @@ from bot.store.people import PeopleRepo
 from bot.terminal.cli import main
 from bot.terminal.render import Screen
 from bot.terminal.routine import bar, clock_text, run_routine, run_routine_in_chat
+from tests.support.fakes import FakeClock
 
 pytest.importorskip("termios")
 
-from terminal_pty import REPO, Terminal
+from tests.support.terminal_pty import REPO, Terminal
 
 
 @pytest.fixture

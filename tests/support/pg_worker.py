@@ -1,7 +1,7 @@
 """One bot process's reminder dispatcher against a shared PostgreSQL, for the multi-process test
-and the delivery benchmark (not collected by pytest: run as a script).
+and the delivery benchmark (run from the repository root as a module).
 
-    python tests/support_pg_worker.py URL NAME [--lease S] [--max-wait S] [--rate R] [--burst B]
+    python -m tests.support.pg_worker URL NAME [--lease S] [--max-wait S] [--rate R] [--burst B]
                                       [--latency S | MIN-MAX] [--shared-budget]
 
 ``--shared-budget`` draws every send from the bot-wide budget in PostgreSQL (the bot's default,
@@ -21,11 +21,7 @@ import argparse
 import asyncio
 import random
 import signal
-import sys
 from datetime import timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 

@@ -46,8 +46,8 @@ discord.py does not ask ``/gateway`` where the gateway is: it connects to the fi
 to this machine and trusts ``ca.pem`` through ``SSL_CERT_FILE``, it must listen on port 443 (the
 bot reaches both names on the default port)::
 
-    python tests/fake_discord.py make-cert DIR      # DIR/ca.pem, DIR/cert.pem, DIR/key.pem
-    python tests/fake_discord.py --host 127.0.0.1 --port 443 --cert DIR/cert.pem --key DIR/key.pem \\
+    python tests/support/fake_discord.py make-cert DIR      # DIR/ca.pem, DIR/cert.pem, DIR/key.pem
+    python tests/support/fake_discord.py --host 127.0.0.1 --port 443 --cert DIR/cert.pem --key DIR/key.pem \\
         --log events.jsonl [--token TOKEN] [--gateway-url wss://gateway.discord.gg] [--guild ID ...]
 """
 

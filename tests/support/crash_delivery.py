@@ -18,7 +18,7 @@ anything but sent), delivered twice (a repeat the stand-in did not drop, i.e. on
 after its nonce window), repeated requests (dropped by the nonce), and the longest time between
 the first and the last request of one reminder.
 
-    python tests/crash_delivery.py child --db PATH --api URL --clock FILE   # one run (the parent starts it)
+    python -m tests.support.crash_delivery child --db PATH --api URL --clock FILE   # one run (the parent starts it)
 """
 
 from __future__ import annotations
@@ -37,11 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-for folder in (str(ROOT), str(HERE)):
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+ROOT = Path(__file__).resolve().parents[2]
 
 T0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # when every reminder is due (virtual time)
 KEY = "2026-03-02T07:30"
@@ -191,9 +187,8 @@ async def run(
     folder: Path, *, reminders: int, kills: int, seed: int = 1, scale: float = 10.0, out=None
 ) -> Figures:
     """Deliver ``reminders`` through runs of the child killed ``kills`` times; return the figures."""
-    from fake_discord import FakeDiscord
-
     from bot.store.db import Database
+    from tests.support.fake_discord import FakeDiscord
 
     rng = random.Random(seed)
     path = folder / "crash.db"
@@ -233,12 +228,12 @@ async def run(
     )
     async with fake:
         api = fake.api_url
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
         while True:
             last = figures.kills >= kills or done()
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
-                str(Path(__file__)),
+                "-m",
+                "tests.support.crash_delivery",
                 "child",
                 "--db",
                 str(path),
@@ -248,7 +243,7 @@ async def run(
                 str(clock_file),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
-                env=env,
+                cwd=ROOT,
             )
             state.update(proc=proc, seen=0, kill_at=None)
             figures.runs += 1

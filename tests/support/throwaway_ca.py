@@ -1,6 +1,6 @@
 """A throwaway certificate authority and server certificate, for the local stand-in for Discord.
 
-    python3 tests/throwaway_ca.py DIR     # DIR/ca.pem, DIR/cert.pem, DIR/key.pem
+    python3 tests/support/throwaway_ca.py DIR     # DIR/ca.pem, DIR/cert.pem, DIR/key.pem
 
 Standard library and the ``openssl`` command only, so a host without the project's packages can make
 them (``deploy/check-image.sh`` does).

@@ -18,10 +18,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 import simcord
-from e2e_helpers import services_closed_after
 
 from bot.app import LowbackBot, create_bot
 from bot.settings import Settings
+from tests.support.e2e import services_closed_after
 
 
 class VirtualSleep:
