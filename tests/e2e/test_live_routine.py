@@ -7,13 +7,16 @@ import sqlite3
 from datetime import timedelta
 
 import discord
+import pytest
 import simcord
 
 from bot.app import create_bot
 from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
 from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
-from tests.support.virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
+from tests.support.virtual_time import VirtualSleep
+
+pytestmark = pytest.mark.virtual_time  # the bot's timers move only with env.advance_time
 
 FLARE_UP = "flare-up"  # a get-ready phase, then 3 rounds of squeeze 7 s / relax 3 s: 35 s in all
 FLARE_UP_PHASES = 7

@@ -9,12 +9,15 @@ so that less simulated time has to pass.
 from __future__ import annotations
 
 import discord
+import pytest
 import simcord
 
 from bot.app import create_bot
 from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
-from tests.support.virtual_time import VirtualSleep, simcord_bot, sleep, virtual_timers  # noqa: F401 (fixtures)
+from tests.support.virtual_time import VirtualSleep
+
+pytestmark = pytest.mark.virtual_time  # the bot's timers move only with env.advance_time
 
 BANGKOK = "Asia/Bangkok"
 TO_0730 = 30 * 60  # seconds from the start of SimCord's clock to 07:30 in Bangkok

@@ -8,20 +8,15 @@ as an external one, whose timer then fires only through ``env.advance_time``. Te
 never wait in real time.
 
 Bind it to the environment once it exists (``sleep.env = simcord_env``); until then, and outside
-bot-owned work, it is a plain ``asyncio.sleep``.
+bot-owned work, it is a plain ``asyncio.sleep``. The e2e conftest does both for a module marked
+``pytest.mark.virtual_time``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 import simcord
-
-from bot.app import LowbackBot, create_bot
-from bot.settings import Settings
-from tests.support.e2e import services_closed_after
 
 
 class VirtualSleep:
@@ -38,23 +33,3 @@ class VirtualSleep:
             await env.external_wait(waiting, reason=f"the bot's sleep of {seconds:g} s")
         except simcord.SetupError:  # not bot-owned work (or already declared): sleep plainly
             await asyncio.sleep(seconds)
-
-
-# -- fixtures: test modules that need virtual timers import these three by name ----------------
-
-
-@pytest.fixture
-def sleep() -> VirtualSleep:
-    return VirtualSleep()
-
-
-@pytest.fixture
-async def simcord_bot(settings: Settings, sleep: VirtualSleep) -> AsyncIterator[LowbackBot]:
-    """The real bot, whose dispatcher and routine timers move only with ``env.advance_time``."""
-    async with services_closed_after(create_bot(settings, sleep=sleep)) as bot:
-        yield bot
-
-
-@pytest.fixture(autouse=True)
-def virtual_timers(simcord_env: simcord.Env, sleep: VirtualSleep) -> None:
-    sleep.env = simcord_env
