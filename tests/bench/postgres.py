@@ -12,7 +12,7 @@ throw-away one and sets LOWBACK_TEST_POSTGRES (it is stopped when that shell exi
    the probe), each run 500 times through the real store. Target: p99 under 5 ms.
 2. The cost of a claim: ``claim_due_schedule`` (read the due row, decide, record the claim, move
    the schedule on: one transaction), 2,000 times.
-3. Delivery across three processes (tests/support/pg_worker.py, the real Dispatcher on the real
+3. Delivery across three processes (tests/support/reminder_worker.py, the real Dispatcher on the real
    clock) against a Discord stand-in: each request is recorded in the database with the server's
    time as it arrives, and its answer comes back 20-120 ms later; the processes share one rate budget (bot/store/shared.py, 46 a second, bursts
    of 3). Target: at least 45 reminders a second sustained, never more than 50 requests in any
@@ -49,7 +49,7 @@ ZONES = [
     "Europe/London", "Europe/Berlin", "Europe/Moscow", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata",
     "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Pacific/Auckland",
 ]  # fmt: skip
-WORKER = "tests.support.pg_worker"  # run as a module from the repository root
+WORKER = ["-m", "tests.support.reminder_worker", "postgres"]  # run from the repository root
 
 
 def rows(count: int, now: datetime, rng: random.Random):
@@ -213,8 +213,7 @@ async def bench_delivery(reminders: int) -> bool:
             subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    WORKER,
+                    *WORKER,
                     location.url,
                     f"worker-{i}",
                     "--shared-budget",

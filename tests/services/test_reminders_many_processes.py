@@ -25,7 +25,7 @@ from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 pytestmark = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER = "tests.support.pg_worker"  # run as a module from the repository root
+WORKER = ["-m", "tests.support.reminder_worker", "postgres"]  # run from the repository root
 REMINDERS = 10_000
 LEASE = 3.0
 MAX_WAIT = 0.5
@@ -79,8 +79,7 @@ def start_worker(url: str, name: str, latency: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            WORKER,
+            *WORKER,
             url,
             name,
             "--lease",

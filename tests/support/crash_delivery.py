@@ -18,12 +18,11 @@ anything but sent), delivered twice (a repeat the stand-in did not drop, i.e. on
 after its nonce window), repeated requests (dropped by the nonce), and the longest time between
 the first and the last request of one reminder.
 
-    python -m tests.support.crash_delivery child --db PATH --api URL --clock FILE   # one run (the parent starts it)
+Each run is ``python -m tests.support.reminder_worker discord ...`` (tests/support/reminder_worker.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import json
@@ -73,55 +72,6 @@ class ScaledClock:
     def load(cls, path: Path) -> ScaledClock:
         data = json.loads(path.read_text())
         return cls(float(data["started"]), float(data["scale"]))
-
-
-# -- the child: one run of the delivery path ------------------------------------------------------
-
-
-async def child(args: argparse.Namespace) -> int:
-    import discord
-    import discord.http
-
-    from bot.core.schedule import Occurrence
-    from bot.exts.reminders import DiscordSender
-    from bot.services.reminders import Dispatcher, ReminderMessage
-    from bot.store.db import Database
-
-    discord.http.Route.BASE = args.api
-    clock = ScaledClock.load(Path(args.clock))
-    try:
-        from bot.exts._ratelimit import limiter_trace
-        from bot.services.reminders.ratelimit import RestLimiter
-    except ImportError:  # an older version of the bot, measured for comparison
-        client = discord.Client(intents=discord.Intents.none())
-    else:
-        # The limiter on the scaled clock too: 35 requests a second of virtual time, as for real.
-        limiter = RestLimiter(clock=clock.seconds, sleep=clock.sleep)
-        client = discord.Client(
-            intents=discord.Intents.none(),
-            http_trace=limiter_trace(limiter),
-            max_ratelimit_timeout=30.0,
-        )
-    await client.login(TOKEN)
-    db = await Database.open(args.db)
-
-    def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
-        return ReminderMessage(
-            "Your morning routine", "Booty flexes: 10 rounds.", "daily", occ.key, user_id
-        )
-
-    dispatcher = Dispatcher(
-        db, DiscordSender(client), compose, clock.now, clock.sleep, grace=timedelta(hours=12)
-    )
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    dispatcher.start()
-    print("ready", flush=True)
-    await stop.wait()
-    await dispatcher.stop()
-    await db.close()
-    await client.close()
-    return 0
 
 
 # -- the parent ------------------------------------------------------------------------------------
@@ -233,8 +183,8 @@ async def run(
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "tests.support.crash_delivery",
-                "child",
+                "tests.support.reminder_worker",
+                "discord",
                 "--db",
                 str(path),
                 "--api",
@@ -310,20 +260,3 @@ async def _until(condition, *, timeout: float, quiet: bool = False) -> None:
                 return
             raise TimeoutError(f"not within {timeout:g} s")
         await asyncio.sleep(0.02)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("child")
-    c.add_argument("--db", required=True)
-    c.add_argument("--api", required=True)
-    c.add_argument("--clock", required=True)
-    args = parser.parse_args(argv)
-    return asyncio.run(child(args))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
