@@ -3,6 +3,9 @@
 ``db`` and ``database_location`` run each test that uses them twice: against SQLite and against
 PostgreSQL (see tests/support/backends.py; the PostgreSQL case is skipped, with the reason, when no test
 server is configured). ``backend`` names the one in use.
+
+``kb`` and ``matcher`` are the bundled knowledge base and a matcher over it, built once per run
+(both are immutable).
 """
 
 from __future__ import annotations
@@ -12,9 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PostgresURL
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.matching import Matcher
+from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL
 from bot.store.db import open_database
 from tests.support.backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(DEFAULT_KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
 
 
 @pytest.fixture(params=BACKENDS)

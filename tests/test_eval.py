@@ -23,11 +23,6 @@ SETS = {
 }
 
 
-@pytest.fixture(scope="module")
-def matcher():
-    return Matcher(load_knowledge(DEFAULT_KNOWLEDGE))
-
-
 def _items(name):
     return parse_items(yaml.safe_load((DEFAULT_KNOWLEDGE / name).read_text(encoding="utf-8")), name)
 

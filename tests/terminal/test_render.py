@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.compose import topic_reply
-from bot.core.knowledge import load_knowledge
 from bot.core.replies import Action, Field, Reply
 from bot.services.container import Services
-from bot.settings import DEFAULT_KNOWLEDGE, Settings
+from bot.settings import Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen, chat_choices, use_rich
 from tests.support.fakes import FakeClock
@@ -24,11 +23,6 @@ PRESS = re.compile(
     r"(?:^|[.!?:]\s+)Press\b|\bpress \*|\bpress (?:the|a|It|Start|Next|Not)\b"
 )  # not "the leg press"
 DISCORD_COMMAND = re.compile(r"`/\w|/(?:ask|mydata|progress show|routine start|reminders on)\b")
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(DEFAULT_KNOWLEDGE)
 
 
 def rich_text(reply: Reply, *, width: int = 80, chat: bool = True) -> str:
