@@ -1,4 +1,5 @@
-"""What the tests look at: buttons on a message, an embed's text, the REST calls the bot made."""
+"""For the SimCord tests (tests/e2e): the bot closed after a test, the world it meets, and what the
+tests look at: buttons on a message, an embed's text, the REST calls the bot made."""
 
 from __future__ import annotations
 
@@ -11,21 +12,6 @@ import discord
 import simcord
 
 from bot.app import LowbackBot
-
-# Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
-PROBES = (
-    "hip",
-    "exercises",
-    "glutes",
-    "stretch",
-    "back",
-    "legs",
-    "workout",
-    "gym",
-    "core",
-    "pain",
-    "muscles",
-)
 
 
 @contextlib.asynccontextmanager
