@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
-from bot.services.container import utcnow
+from bot.core.clock import utcnow
 from bot.services.reminders import DELIVERED, DeliveryResult, Dispatcher, ReminderMessage
 from bot.settings import PostgresURL
 from bot.store.pg import PgDatabase

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.clock import Clock, Sleep
 from bot.core.routine import (
     Event,
     Paused,
@@ -36,8 +37,6 @@ from bot.store.routines import RoutineSessionsRepo
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"

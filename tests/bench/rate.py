@@ -20,7 +20,6 @@ import random
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,16 +30,13 @@ import discord.http  # noqa: E402
 from crash_delivery import fill_due  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
+from bot.core.clock import utcnow  # noqa: E402
 from bot.core.schedule import Occurrence  # noqa: E402
 from bot.exts.reminders import DiscordSender  # noqa: E402
 from bot.services.reminders import Dispatcher, ReminderMessage  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def compose(user_id: int, occ: Occurrence) -> ReminderMessage:

@@ -25,12 +25,13 @@ import tempfile
 import time
 import tracemalloc
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.core.clock import utcnow  # noqa: E402
 from bot.core.schedule import DEFAULT_TIMES, Occurrence, next_occurrence, times_to_text  # noqa: E402
 from bot.services.reminders import (  # noqa: E402
     DELIVERED,
@@ -46,10 +47,6 @@ ZONES = [
     "Europe/London", "Europe/Berlin", "Europe/Moscow", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata",
     "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Pacific/Auckland",
 ]  # fmt: skip
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def fill(db: Database, count: int, now: datetime, rng: random.Random) -> None:

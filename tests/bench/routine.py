@@ -19,7 +19,6 @@ import asyncio
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -27,15 +26,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.core.clock import utcnow  # noqa: E402
 from bot.core.routine import Event, Finished, PhaseStarted, parse_routines  # noqa: E402
 from bot.services.routines import RoutineHandle, RoutineService  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 
 TARGET_MS = 50.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int:

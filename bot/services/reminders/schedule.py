@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Literal
 
+from bot.core.clock import Clock
 from bot.core.replies import Reply
 from bot.core.schedule import (
     DEFAULT_TIMES,
@@ -26,8 +27,6 @@ from bot.core.schedule import (
 )
 from bot.store.db import Database
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
-
-Clock = Callable[[], datetime]
 
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60
