@@ -146,7 +146,7 @@ class KnowledgeBase:
     synonyms: Mapping[str, tuple[str, ...]]
     safety: Safety
     gaps: Mapping[str, Gap]
-    routines: Any = None  # bot.core.routine.RoutineBook
+    routines: Any = None  # bot.core.routine.plan.RoutineBook
     scope: Scope = field(default_factory=Scope)
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer, repr=False, compare=False)
 
@@ -734,7 +734,7 @@ def _read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str
 
 
 def _read_routines(doc: Any, issues: list[KBIssue]):
-    from bot.core.routine import parse_routines
+    from bot.core.routine.parsing import parse_routines
 
     book, problems = parse_routines(doc, "routines.yaml")
     issues.extend(problems)

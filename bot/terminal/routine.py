@@ -22,14 +22,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from bot.core.routine import (
+from bot.core.routine.plan import RoutinePlan
+from bot.core.routine.session import (
     Event,
     Finished,
     Paused,
     PhaseStarted,
     Resumed,
     RoundAdded,
-    RoutinePlan,
     State,
     Stopped,
 )

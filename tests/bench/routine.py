@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.core.clock import utcnow  # noqa: E402
-from bot.core.routine import Event, Finished, PhaseStarted, parse_routines  # noqa: E402
+from bot.core.routine.parsing import parse_routines  # noqa: E402
+from bot.core.routine.session import Event, Finished, PhaseStarted  # noqa: E402
 from bot.services.routines import RoutineHandle, RoutineService  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 
