@@ -33,7 +33,8 @@ from bot.core.routine.session import (
     State,
     Stopped,
 )
-from bot.core.streaks import Streaks, zone
+from bot.core.streaks import Streaks
+from bot.core.timezones import zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes import FakeClock, utc
 
-from bot.core.schedule import Occurrence, ScheduleError, UnknownTimezone
+from bot.core.errors import ScheduleError
+from bot.core.schedule import Occurrence
+from bot.core.timezones import UnknownTimezone
 from bot.services.reminders import (
     DELIVERED,
     DeliveryResult,
