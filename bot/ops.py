@@ -27,7 +27,7 @@ import discord
 
 from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KnowledgeError
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, SettingsError, token_looks_valid
 from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations

@@ -6,7 +6,7 @@ Every text comes from the knowledge base except the connecting sentences here.
 
 from __future__ import annotations
 
-from bot.core.knowledge import KnowledgeBase, Topic
+from bot.core.knowledge.model import KnowledgeBase, Topic
 from bot.core.matching import MatchResult
 from bot.core.replies import FIELD_VALUE_LIMIT, Action, Candidate, Field, Reply
 

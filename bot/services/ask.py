@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.core.clock import Clock
 from bot.core.compose import bullets, empty_reply, reply_for, topic_reply
 from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching import Matcher, MatchResult
 from bot.core.replies import Action, Candidate, Field, Reply
 from bot.store.people import PeopleRepo

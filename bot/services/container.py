@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KBIssue
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.replies import Field, Reply
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
 from bot.settings import Settings

@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.knowledge import build_knowledge, load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import build_knowledge, load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
 
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from bot.core.knowledge import MAX_FILE_BYTES, load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import MAX_FILE_BYTES, load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
 from bot.services.container import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE
 

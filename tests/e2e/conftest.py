@@ -17,7 +17,7 @@ import simcord
 from e2e_helpers import World, services_closed_after
 
 from bot.app import LowbackBot, create_bot
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge.model import KnowledgeBase
 from bot.services import container
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 

@@ -12,7 +12,7 @@ import pytest
 from fakes import FakeClock
 
 from bot.core.compose import topic_reply
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.core.replies import Action, Field, Reply
 from bot.services.container import Services
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
