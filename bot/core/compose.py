@@ -100,7 +100,7 @@ def topic_reply(
         actions.append(Action("next_step", "Next step", str(topic.step + 1)))
     if topic.routine:
         actions.append(Action("start_routine", "Start this routine", topic.routine))
-    candidates = ()
+    candidates: tuple[Candidate, ...] = ()
     if match is not None:
         candidates = tuple(
             Candidate(c.topic, kb.topics[c.topic].title, c.score)
@@ -144,9 +144,9 @@ def clarify_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
 
 def can_help_with(kb: KnowledgeBase) -> str:
     steps = " → ".join(
-        kb.step_topic(s).title.split(":", 1)[-1].strip()
+        topic.title.split(":", 1)[-1].strip()
         for s in range(1, kb.max_step + 1)
-        if kb.step_topic(s)
+        if (topic := kb.step_topic(s))
     )
     return (
         "• why low back pain often starts at the hips (tight psoas, sleepy glutes, sitting)\n"
@@ -168,7 +168,7 @@ def no_match_reply(kb: KnowledgeBase, match: MatchResult | None = None) -> Reply
             "so I'd rather say so than guess. For anything about your own back that I can't answer, a "
             "physiotherapist or doctor is the right person to ask."
         )
-    cands = ()
+    cands: tuple[Candidate, ...] = ()
     if match is not None and gap is None:
         cands = tuple(
             Candidate(c.topic, kb.topics[c.topic].title, c.score)
@@ -221,7 +221,7 @@ def reply_for(
 ) -> Reply:
     if match.kind == "red_flag":
         return red_flag_reply(kb, match)
-    if match.kind == "answer" and match.topic in kb.topics:
+    if match.kind == "answer" and match.topic is not None and match.topic in kb.topics:
         return topic_reply(
             kb,
             kb.topics[match.topic],

@@ -67,13 +67,13 @@ def parse_time(text: str) -> time:
         if not m:
             raise ScheduleError(f"{raw.strip()!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
         hour = int(m["hour"])
-        minute = int(m["minute"]) if m["minute"] else None
+        given: int | None = int(m["minute"]) if m["minute"] else None
         ampm = m["ampm"][0] if m["ampm"] else None
-        if minute is None and ampm is None:
+        if given is None and ampm is None:
             raise ScheduleError(
                 f"{raw.strip()!r} could be morning or evening. Say {hour}am or {hour}pm, or use 24-hour time like {hour:02d}:00."
             )
-        minute = minute or 0
+        minute = given or 0
     if minute > 59:
         raise ScheduleError(f"{raw.strip()!r}: minutes go up to 59.")
     if ampm:

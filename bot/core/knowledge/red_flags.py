@@ -53,7 +53,8 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
         item = c.mapping(item, None, f"groups[{i}]")
         if item is None:
             continue
-        gid = item.get("id") if isinstance(item.get("id"), str) else f"groups[{i}]"
+        raw_id = item.get("id")
+        gid = raw_id if isinstance(raw_id, str) else f"groups[{i}]"
         c.keys(
             item,
             {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},

@@ -28,7 +28,7 @@ from bot.core.validation import ID_RE, STEPS, Checker
 
 def _list_section(
     entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]
-) -> tuple[Checker, list] | None:
+) -> tuple[Checker, list[Any]] | None:
     """A file whose only key holds a non-empty list (``sources:``, ``gaps:``), or None after saying why not."""
     if entry is None:
         return None
@@ -47,13 +47,13 @@ def _list_section(
 
 def _entries(
     c: Checker,
-    items: list,
+    items: list[Any],
     where: str,
     allowed: set[str],
     required: set[str],
     taken: Container[str],
     duplicate: Callable[[str], str],
-) -> Iterator[tuple[str, dict]]:
+) -> Iterator[tuple[str, dict[Any, Any]]]:
     """Each mapping in ``items`` with a valid id not in ``taken`` (read as it fills up), with that id.
 
     Whatever is wrong on the way (not a mapping, unknown or missing keys, a bad or repeated id) is
@@ -149,7 +149,7 @@ def read_progression(
     if doc is None:
         return None
     c.keys(doc, {"move_up", "go_back"}, {"move_up", "go_back"}, None)
-    parts = {}
+    parts: dict[str, tuple[str, tuple[str, ...]]] = {}
     for key in ("move_up", "go_back"):
         item = c.mapping(doc.get(key), key, None) if key in doc else None
         if item is None:
@@ -284,7 +284,7 @@ def read_topics(
                 "dose" if not dose else "cues",
                 "a progression step needs its dose and form cues",
             )
-        if None in (title, summary, answer):
+        if title is None or summary is None or answer is None:
             continue
         topics[tid] = Topic(
             id=tid,

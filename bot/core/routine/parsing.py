@@ -58,6 +58,7 @@ def _parse_phase(
     label = c.line(data.get("label"), rid, f"{where}.label", MAX_LABEL)
     cue = c.line(data.get("cue"), rid, f"{where}.cue", MAX_CUE)
     seconds = data.get("seconds")
+    duration = 0.0
     ok = True
     if seconds is None:
         c.add(rid, f"{where}.seconds", "is missing")
@@ -72,6 +73,8 @@ def _parse_phase(
             f"must be more than 0 and at most {MAX_PHASE_SECONDS:g}, not {seconds}",
         )
         ok = False
+    else:
+        duration = float(seconds)
     kind = data.get("kind", "work")
     if kind not in PHASE_KINDS:
         c.add(rid, f"{where}.kind", f"must be one of {', '.join(PHASE_KINDS)}, not {kind!r}")
@@ -82,9 +85,7 @@ def _parse_phase(
         ok = False
     if not ok or label is None or cue is None:
         return None
-    return Phase(
-        label=label, cue=cue, seconds=float(seconds), kind=kind, side=side, routine=routine_id
-    )
+    return Phase(label=label, cue=cue, seconds=duration, kind=kind, side=side, routine=routine_id)
 
 
 def _parse_routine(
