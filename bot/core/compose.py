@@ -58,6 +58,19 @@ def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool)
     )
 
 
+def _intent_lead(topic: Topic, match: MatchResult) -> str:
+    """The line before an answer to "this is easy now" or "this hurts": where the person goes."""
+    if match.intent == "move_up" and topic.step is not None and match.from_step == topic.step:
+        return f"You're at the top of the ladder: step {topic.step} is the last step."
+    if match.intent == "move_up":
+        return (
+            f"Sounds like step {match.from_step} is easy for you now, so here's step {topic.step}."
+        )
+    if topic.step is not None:
+        return f"If step {match.from_step} hurts your low back, go back to step {topic.step}."
+    return "If a move hurts your low back, stop it and do this instead."
+
+
 def topic_reply(
     kb: KnowledgeBase,
     topic: Topic,
@@ -70,15 +83,7 @@ def topic_reply(
     fields: list[Field] = []
     if match is not None and match.intent is not None:
         rule = kb.progression.move_up if match.intent == "move_up" else kb.progression.go_back
-        if match.intent == "move_up" and topic.step is not None and match.from_step == topic.step:
-            lead = f"You're at the top of the ladder: step {topic.step} is the last step."
-        elif match.intent == "move_up":
-            lead = f"Sounds like step {match.from_step} is easy for you now, so here's step {topic.step}."
-        elif topic.step is not None:
-            lead = f"If step {match.from_step} hurts your low back, go back to step {topic.step}."
-        else:
-            lead = "If a move hurts your low back, stop it and do this instead."
-        body_parts.insert(0, f"*{lead}*")
+        body_parts.insert(0, f"*{_intent_lead(topic, match)}*")
         fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
     line = (
         None

@@ -106,13 +106,7 @@ def build_knowledge(
 ) -> KnowledgeBase:
     """Build from ``{relative file name: YAML text}``. Raises KnowledgeError listing every problem."""
     issues = list(issues or [])
-    unreadable = {issue.file for issue in issues}  # files the caller could not even read
-    docs: dict[str, Any] = {}
-    for name, text in texts.items():
-        before = len(issues)
-        docs[name] = read_yaml(name, text, issues, parse or parse_yaml)
-        if len(issues) > before:
-            unreadable.add(name)
+    docs, unreadable = _parse_all(texts, issues, parse or parse_yaml)
 
     def special(name: str) -> tuple[str, Any] | None:
         for fname, doc in docs.items():
@@ -127,12 +121,7 @@ def build_knowledge(
     safety = read_safety(special("safety.yaml"), issues)
     gaps = read_gaps(special("gaps.yaml"), issues)
     scope = read_scope(special("scope.yaml"), issues)
-    routines: RoutineBook | None = None
-    if "routines.yaml" in docs:
-        routines, problems = parse_routines(docs["routines.yaml"], "routines.yaml")
-        issues.extend(problems)
-    else:
-        issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
+    routines = _read_routines(docs, issues)
 
     topics: dict[str, Topic] = {}
     topic_files = [n for n in docs if n.startswith("topics/")]
@@ -145,14 +134,8 @@ def build_knowledge(
 
     # A topic file that could not be read hides its topics: references to them, and the steps they
     # hold, would only repeat that one problem as many others.
-    _cross_check(
-        topics,
-        gaps,
-        routines,
-        canon,
-        issues,
-        complete=not any(f.startswith("topics/") for f in unreadable),
-    )
+    complete = not any(f.startswith("topics/") for f in unreadable)
+    _cross_check(topics, gaps, routines, canon, issues, complete=complete)
     if issues:
         raise KnowledgeError(issues)
     # Each reader returns None only after recording why, so with no issues both are there.
@@ -171,6 +154,31 @@ def build_knowledge(
     )
 
 
+def _parse_all(
+    texts: Mapping[str, str], issues: list[KBIssue], parse: ParseYaml
+) -> tuple[dict[str, Any], set[str]]:
+    """Each file's YAML document, and the files that could not be read (per ``issues`` so far) or
+    parsed."""
+    unreadable = {issue.file for issue in issues}  # files the caller could not even read
+    docs: dict[str, Any] = {}
+    for name, text in texts.items():
+        before = len(issues)
+        docs[name] = read_yaml(name, text, issues, parse)
+        if len(issues) > before:
+            unreadable.add(name)
+    return docs, unreadable
+
+
+def _read_routines(docs: Mapping[str, Any], issues: list[KBIssue]) -> RoutineBook | None:
+    """``routines.yaml``, read by the routines' own parser."""
+    if "routines.yaml" not in docs:
+        issues.append(KBIssue("routines.yaml", None, None, "file is missing"))
+        return None
+    routines, problems = parse_routines(docs["routines.yaml"], "routines.yaml")
+    issues.extend(problems)
+    return routines
+
+
 def _cross_check(
     topics: dict[str, Topic],
     gaps: dict[str, Gap],
@@ -180,6 +188,7 @@ def _cross_check(
     *,
     complete: bool = True,
 ) -> None:
+    """The checks across files: references between topics, routines and gaps, the steps."""
     steps: dict[int, str] = {}
     for t in topics.values():
         for r in t.related:
@@ -211,6 +220,16 @@ def _cross_check(
         )
     if topics and complete and not steps:
         issues.append(KBIssue("topics/", None, "step", "no progression steps found"))
+    _unique_patterns(topics, gaps, canon, issues)
+    for gid in gaps:
+        if gid in topics:
+            issues.append(KBIssue("gaps.yaml", gid, "id", "a gap cannot share its id with a topic"))
+
+
+def _unique_patterns(
+    topics: dict[str, Topic], gaps: dict[str, Gap], canon: Canonicalizer, issues: list[KBIssue]
+) -> None:
+    """Every pattern means something, and belongs to one topic or gap only."""
     owners: dict[str, tuple[str, str]] = {}
     entries = [(t.file, t.id, "patterns", p) for t in topics.values() for p in t.patterns]
     entries += [("gaps.yaml", g.id, "patterns", p) for g in gaps.values() for p in g.patterns]
@@ -231,6 +250,3 @@ def _cross_check(
             )
         else:
             owners.setdefault(key, (file, oid))
-    for gid in gaps:
-        if gid in topics:
-            issues.append(KBIssue("gaps.yaml", gid, "id", "a gap cannot share its id with a topic"))

@@ -51,41 +51,45 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
         raw_groups = []
     for i, item in enumerate(raw_groups):
         item = c.mapping(item, None, f"groups[{i}]")
-        if item is None:
-            continue
-        raw_id = item.get("id")
-        gid = raw_id if isinstance(raw_id, str) else f"groups[{i}]"
-        c.keys(
-            item,
-            {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
-            {"id", "urgency", "title", "answer"},
-            gid,
-        )
-        if gid in seen:
-            c.add(gid, "id", "duplicate red-flag group id")
-        seen.add(gid)
-        urgency = item.get("urgency")
-        if urgency not in URGENCIES:
-            c.add(gid, "urgency", f"expected one of {', '.join(URGENCIES)}")
-        title = c.text(item, "title", gid, limit=TITLE_LIMIT) or ""
-        answer = c.text(item, "answer", gid, limit=ANSWER_LIMIT) or ""
-        compiled = []
-        for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
-            try:
-                compiled.append(checked(pattern))
-            except re.error as exc:
-                c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
-        rules = _read_rules(c, gid, item.get("rules"), concepts)
-        if not compiled and not rules:
-            c.add(gid, "patterns", "a group needs at least one pattern or rule")
-        show_signs = item.get("show_signs", True)
-        if not isinstance(show_signs, bool):
-            c.add(gid, "show_signs", "expected true or false")
-            show_signs = True
-        groups.append(
-            SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs)
-        )
+        if item is not None:
+            groups.append(_read_group(c, f"groups[{i}]", item, seen, concepts))
     return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
+
+
+def _read_group(
+    c: Checker, where: str, item: dict[Any, Any], seen: set[str], concepts: Mapping[str, Concept]
+) -> SafetyGroup:
+    """One red-flag group; ``seen`` holds the ids read so far (this one is added)."""
+    raw_id = item.get("id")
+    gid = raw_id if isinstance(raw_id, str) else where
+    c.keys(
+        item,
+        {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
+        {"id", "urgency", "title", "answer"},
+        gid,
+    )
+    if gid in seen:
+        c.add(gid, "id", "duplicate red-flag group id")
+    seen.add(gid)
+    urgency = item.get("urgency")
+    if urgency not in URGENCIES:
+        c.add(gid, "urgency", f"expected one of {', '.join(URGENCIES)}")
+    title = c.text(item, "title", gid, limit=TITLE_LIMIT) or ""
+    answer = c.text(item, "answer", gid, limit=ANSWER_LIMIT) or ""
+    compiled = []
+    for j, pattern in enumerate(c.text_list(item, "patterns", gid, limit=300)):
+        try:
+            compiled.append(checked(pattern))
+        except re.error as exc:
+            c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
+    rules = _read_rules(c, gid, item.get("rules"), concepts)
+    if not compiled and not rules:
+        c.add(gid, "patterns", "a group needs at least one pattern or rule")
+    show_signs = item.get("show_signs", True)
+    if not isinstance(show_signs, bool):
+        c.add(gid, "show_signs", "expected true or false")
+        show_signs = True
+    return SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs)
 
 
 def read_concepts(c: Checker, raw: Any, where: str = "concepts") -> dict[str, Concept]:

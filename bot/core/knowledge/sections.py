@@ -243,64 +243,79 @@ def read_topics(
         return f"duplicate topic id (also in {topics[tid].file})"
 
     for tid, item in _entries(c, items, "topics", TOPIC_KEYS, TOPIC_REQUIRED, topics, duplicate):
-        raw_sources = item.get("source")
-        src = tuple(raw_sources) if isinstance(raw_sources, list) else (raw_sources,)
-        for s in src:
-            if not isinstance(s, str) or s not in sources:
-                c.add(tid, "source", f"unknown source {s!r} (known: {', '.join(sorted(sources))})")
-        kind = item.get("kind")
-        if kind not in KINDS:
-            c.add(tid, "kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
-        step = item.get("step")
-        if step is not None and (
-            not isinstance(step, int) or isinstance(step, bool) or step not in STEPS
-        ):
-            c.add(tid, "step", f"expected a step number 1 to 4, got {step!r}")
-            step = None
-        title = c.text(item, "title", tid, limit=TITLE_LIMIT)
-        summary = c.text(item, "summary", tid, limit=SUMMARY_LIMIT)
-        answer = c.text(item, "answer", tid, limit=ANSWER_LIMIT)
-        dose = c.text_list(item, "dose", tid, limit=BULLET_LIMIT)
-        cues = c.text_list(item, "cues", tid, limit=BULLET_LIMIT)
-        mistakes = c.text_list(item, "mistakes", tid, limit=BULLET_LIMIT)
-        for key, bullets in (("dose", dose), ("cues", cues), ("mistakes", mistakes)):
-            if sum(len(b) + 3 for b in bullets) > FIELD_VALUE_LIMIT:
-                c.add(
-                    tid,
-                    key,
-                    f"the bullets together must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
-                )
-        differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT, required=False)
-        routine = item.get("routine")
-        if routine is not None and not isinstance(routine, str):
-            c.add(tid, "routine", "expected a routine id")
-            routine = None
-        patterns = c.text_list(item, "patterns", tid, limit=300, min_items=MIN_PATTERNS)
-        keywords = c.text_list(item, "keywords", tid, limit=60)
-        related = c.text_list(item, "related", tid, limit=60)
-        if step is not None and (not dose or not cues):
-            c.add(
-                tid,
-                "dose" if not dose else "cues",
-                "a progression step needs its dose and form cues",
-            )
-        if title is None or summary is None or answer is None:
-            continue
-        topics[tid] = Topic(
-            id=tid,
-            title=title,
-            sources=tuple(s for s in src if isinstance(s, str)),
-            kind=str(kind),
-            summary=summary,
-            answer=answer,
-            patterns=patterns,
-            file=name,
-            step=step,
-            dose=dose,
-            cues=cues,
-            mistakes=mistakes,
-            sources_differ=differ,
-            routine=routine,
-            keywords=keywords,
-            related=related,
+        topic = _read_topic(c, name, tid, item, sources)
+        if topic is not None:
+            topics[tid] = topic
+
+
+BULLET_KEYS = ("dose", "cues", "mistakes")
+
+
+def _fits_one_field(c: Checker, tid: str, key: str, bullets: tuple[str, ...]) -> None:
+    """Bullets are shown in one embed field: together they must fit it."""
+    if sum(len(b) + 3 for b in bullets) > FIELD_VALUE_LIMIT:
+        c.add(
+            tid,
+            key,
+            f"the bullets together must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
         )
+
+
+def _read_topic(
+    c: Checker, name: str, tid: str, item: dict[Any, Any], sources: Mapping[str, Source]
+) -> Topic | None:
+    """One topic of file ``name``; None when its title, summary or answer is unusable."""
+    raw_sources = item.get("source")
+    src = tuple(raw_sources) if isinstance(raw_sources, list) else (raw_sources,)
+    for s in src:
+        if not isinstance(s, str) or s not in sources:
+            c.add(tid, "source", f"unknown source {s!r} (known: {', '.join(sorted(sources))})")
+    kind = item.get("kind")
+    if kind not in KINDS:
+        c.add(tid, "kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+    step = item.get("step")
+    if step is not None and (
+        not isinstance(step, int) or isinstance(step, bool) or step not in STEPS
+    ):
+        c.add(tid, "step", f"expected a step number 1 to 4, got {step!r}")
+        step = None
+    title = c.text(item, "title", tid, limit=TITLE_LIMIT)
+    summary = c.text(item, "summary", tid, limit=SUMMARY_LIMIT)
+    answer = c.text(item, "answer", tid, limit=ANSWER_LIMIT)
+    dose, cues, mistakes = (c.text_list(item, k, tid, limit=BULLET_LIMIT) for k in BULLET_KEYS)
+    for key, bullets in zip(BULLET_KEYS, (dose, cues, mistakes), strict=True):
+        _fits_one_field(c, tid, key, bullets)
+    differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT, required=False)
+    routine = item.get("routine")
+    if routine is not None and not isinstance(routine, str):
+        c.add(tid, "routine", "expected a routine id")
+        routine = None
+    patterns = c.text_list(item, "patterns", tid, limit=300, min_items=MIN_PATTERNS)
+    keywords = c.text_list(item, "keywords", tid, limit=60)
+    related = c.text_list(item, "related", tid, limit=60)
+    if step is not None and (not dose or not cues):
+        c.add(
+            tid,
+            "dose" if not dose else "cues",
+            "a progression step needs its dose and form cues",
+        )
+    if title is None or summary is None or answer is None:
+        return None
+    return Topic(
+        id=tid,
+        title=title,
+        sources=tuple(s for s in src if isinstance(s, str)),
+        kind=str(kind),
+        summary=summary,
+        answer=answer,
+        patterns=patterns,
+        file=name,
+        step=step,
+        dose=dose,
+        cues=cues,
+        mistakes=mistakes,
+        sources_differ=differ,
+        routine=routine,
+        keywords=keywords,
+        related=related,
+    )

@@ -88,15 +88,10 @@ def _parse_phase(
     return Phase(label=label, cue=cue, seconds=duration, kind=kind, side=side, routine=routine_id)
 
 
-def _parse_routine(
-    c: Checker, index: int, data: object, seen_ids: set[str], seen_names: set[str]
-) -> RoutinePlan | None:
-    where0 = f"routines[{index}]"
-    if not isinstance(data, dict):
-        c.add(None, where0, "must be a mapping with id, name, description and blocks")
-        return None
-    raw_id = data.get("id")
-    rid: str | None = None
+def _parse_id(
+    c: Checker, where0: str, raw_id: object, seen_ids: set[str]
+) -> tuple[str | None, str | None]:
+    """The routine's id if it is valid and new (else None), and the name its problems go under."""
     if raw_id is None:
         c.add(None, f"{where0}.id", "is missing")
     elif not isinstance(raw_id, str) or not ID_RE.match(raw_id):
@@ -104,17 +99,63 @@ def _parse_routine(
     elif raw_id in seen_ids:
         c.add(raw_id, "id", "is used by another routine")
     else:
-        rid = raw_id
         seen_ids.add(raw_id)
-    topic = rid or (raw_id if isinstance(raw_id, str) else None)
-    c.unknown_keys(data, _ROUTINE_KEYS, topic, "")
-    name = c.line(data.get("name"), topic, "name", MAX_NAME)
+        return raw_id, raw_id
+    return None, raw_id if isinstance(raw_id, str) else None
+
+
+def _parse_name(c: Checker, topic: str | None, raw: object, seen_names: set[str]) -> str | None:
+    """The routine's name, which no other routine may have (ignoring case)."""
+    name = c.line(raw, topic, "name", MAX_NAME)
     if name is not None:
         if name.lower() in seen_names:
             c.add(topic, "name", f"{name!r} is used by another routine")
         seen_names.add(name.lower())
-    description = c.line(data.get("description"), topic, "description", MAX_DESCRIPTION)
+    return name
 
+
+def _parse_block(
+    c: Checker, topic: str | None, b: int, block: object
+) -> tuple[list[Phase], int | None, int | None, bool]:
+    """Block ``b``: its valid phases for one round, its rounds and extra rounds (None where
+    invalid), and whether every part of it was valid."""
+    bw = f"blocks[{b}]"
+    if not isinstance(block, dict):
+        c.add(topic, bw, "must be a mapping with phases (and optional rounds, extra_rounds)")
+        return [], None, None, False
+    c.unknown_keys(block, _BLOCK_KEYS, topic, bw)
+    rounds = c.whole_number(block.get("rounds", 1), topic, f"{bw}.rounds", 1, MAX_ROUNDS)
+    extra = c.whole_number(
+        block.get("extra_rounds", 0), topic, f"{bw}.extra_rounds", 0, MAX_EXTRA_ROUNDS
+    )
+    raw_phases = block.get("phases")
+    one_round: list[Phase] = []
+    whole = True
+    if raw_phases is None:
+        c.add(topic, f"{bw}.phases", "is missing")
+    elif not isinstance(raw_phases, list) or not raw_phases:
+        c.add(topic, f"{bw}.phases", "must be a non-empty list")
+    else:
+        for p, raw in enumerate(raw_phases):
+            phase = _parse_phase(c, topic, f"{bw}.phases[{p}]", raw, topic or "")
+            if phase is None:
+                whole = False
+            else:
+                one_round.append(replace(phase, block=b))
+    return one_round, rounds, extra, whole
+
+
+def _parse_routine(
+    c: Checker, index: int, data: object, seen_ids: set[str], seen_names: set[str]
+) -> RoutinePlan | None:
+    where0 = f"routines[{index}]"
+    if not isinstance(data, dict):
+        c.add(None, where0, "must be a mapping with id, name, description and blocks")
+        return None
+    rid, topic = _parse_id(c, where0, data.get("id"), seen_ids)
+    c.unknown_keys(data, _ROUTINE_KEYS, topic, "")
+    name = _parse_name(c, topic, data.get("name"), seen_names)
+    description = c.line(data.get("description"), topic, "description", MAX_DESCRIPTION)
     blocks = data.get("blocks")
     phases: list[Phase] = []
     extend_block: int | None = None
@@ -130,30 +171,8 @@ def _parse_routine(
     else:
         for b, block in enumerate(blocks):
             bw = f"blocks[{b}]"
-            if not isinstance(block, dict):
-                c.add(
-                    topic, bw, "must be a mapping with phases (and optional rounds, extra_rounds)"
-                )
-                broken = True
-                continue
-            c.unknown_keys(block, _BLOCK_KEYS, topic, bw)
-            rounds = c.whole_number(block.get("rounds", 1), topic, f"{bw}.rounds", 1, MAX_ROUNDS)
-            extra = c.whole_number(
-                block.get("extra_rounds", 0), topic, f"{bw}.extra_rounds", 0, MAX_EXTRA_ROUNDS
-            )
-            raw_phases = block.get("phases")
-            one_round: list[Phase] = []
-            if raw_phases is None:
-                c.add(topic, f"{bw}.phases", "is missing")
-            elif not isinstance(raw_phases, list) or not raw_phases:
-                c.add(topic, f"{bw}.phases", "must be a non-empty list")
-            else:
-                for p, raw in enumerate(raw_phases):
-                    phase = _parse_phase(c, topic, f"{bw}.phases[{p}]", raw, topic or "")
-                    if phase is None:
-                        broken = True
-                    else:
-                        one_round.append(replace(phase, block=b))
+            one_round, rounds, extra, whole = _parse_block(c, topic, b, block)
+            broken = broken or not whole
             if rounds is None or extra is None or not one_round:
                 broken = True
                 continue
@@ -169,11 +188,10 @@ def _parse_routine(
                     broken = True
                 else:
                     extend_block, extra_round, max_extra = b, tuple(one_round), extra
-    if phases:
-        total = sum(p.seconds for p in phases)
-        if total > MAX_ROUTINE_SECONDS:
-            c.add(topic, "blocks", f"the routine lasts {total:g} s (limit {MAX_ROUTINE_SECONDS:g})")
-            broken = True
+    total = sum(p.seconds for p in phases)
+    if total > MAX_ROUTINE_SECONDS:
+        c.add(topic, "blocks", f"the routine lasts {total:g} s (limit {MAX_ROUTINE_SECONDS:g})")
+        broken = True
     if broken:
         return None
     assert rid is not None and name is not None and description is not None
