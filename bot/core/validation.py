@@ -46,6 +46,19 @@ def read_yaml(name: str, text: str, issues: list[KBIssue], parse: ParseYaml = pa
         return None
 
 
+def open_mapping(
+    entry: tuple[str, Any] | None, issues: list[KBIssue]
+) -> tuple[Checker, dict[Any, Any]] | None:
+    """For ``(file name, document)``: a checker for the file and its top-level mapping, or None
+    when there is no file (already reported) or it does not hold a mapping (reported here)."""
+    if entry is None:
+        return None
+    name, doc = entry
+    c = Checker(name, issues)
+    data = c.mapping(doc, None, None)
+    return None if data is None else (c, data)
+
+
 def type_name(value: Any) -> str:
     """How a problem names the type of a value it did not expect ("a list", "true/false")."""
     if value is None:

@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.knowledge.loading import build_knowledge, load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import SECTION_FILES, build_knowledge, load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
 
 
@@ -97,16 +97,7 @@ def generated_kb(n_topics: int, per_topic: int, rng: random.Random) -> dict[str,
         }
     )
     texts = {
-        name: (ROOT / "knowledge" / name).read_text(encoding="utf-8")
-        for name in (
-            "sources.yaml",
-            "synonyms.yaml",
-            "progression.yaml",
-            "safety.yaml",
-            "gaps.yaml",
-            "routines.yaml",
-            "scope.yaml",
-        )
+        name: (ROOT / "knowledge" / name).read_text(encoding="utf-8") for name in SECTION_FILES
     }
     topics = []
     for topic in base.topics.values():  # keep the real steps so the knowledge base is valid

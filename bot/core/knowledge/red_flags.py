@@ -13,17 +13,14 @@ from bot.core.gate import Concept, checked
 from bot.core.knowledge.model import ANSWER_LIMIT, URGENCIES, Safety, SafetyGroup, SafetyRule
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import normalize
-from bot.core.validation import ID_RE, Checker, type_name
+from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 
 
 def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety | None:
-    if entry is None:
+    opened = open_mapping(entry, issues)
+    if opened is None:
         return None
-    name, doc = entry
-    c = Checker(name, issues)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return None
+    c, doc = opened
     c.keys(
         doc,
         {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},

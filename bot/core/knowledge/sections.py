@@ -23,20 +23,17 @@ from bot.core.knowledge.model import (
 from bot.core.knowledge.red_flags import read_concepts
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import Canonicalizer, normalize
-from bot.core.validation import ID_RE, STEPS, Checker
+from bot.core.validation import ID_RE, STEPS, Checker, open_mapping
 
 
 def _list_section(
     entry: tuple[str, Any] | None, key: str, issues: list[KBIssue]
 ) -> tuple[Checker, list[Any]] | None:
     """A file whose only key holds a non-empty list (``sources:``, ``gaps:``), or None after saying why not."""
-    if entry is None:
+    opened = open_mapping(entry, issues)
+    if opened is None:
         return None
-    name, doc = entry
-    c = Checker(name, issues)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return None
+    c, doc = opened
     c.keys(doc, {key}, {key}, None)
     items = doc.get(key)
     if not isinstance(items, list) or not items:
@@ -102,13 +99,10 @@ def read_synonyms(
     entry: tuple[str, Any] | None, issues: list[KBIssue]
 ) -> tuple[dict[str, tuple[str, ...]], Canonicalizer]:
     out: dict[str, tuple[str, ...]] = {}
-    if entry is None:
+    opened = open_mapping(entry, issues)
+    if opened is None:
         return out, Canonicalizer()
-    name, doc = entry
-    c = Checker(name, issues)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return out, Canonicalizer()
+    c, doc = opened
     c.keys(doc, {"synonyms"}, {"synonyms"}, None)
     groups = doc.get("synonyms")
     if not isinstance(groups, dict):
@@ -141,13 +135,10 @@ def read_synonyms(
 def read_progression(
     entry: tuple[str, Any] | None, issues: list[KBIssue]
 ) -> ProgressionRules | None:
-    if entry is None:
+    opened = open_mapping(entry, issues)
+    if opened is None:
         return None
-    name, doc = entry
-    c = Checker(name, issues)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return None
+    c, doc = opened
     c.keys(doc, {"move_up", "go_back"}, {"move_up", "go_back"}, None)
     parts: dict[str, tuple[str, tuple[str, ...]]] = {}
     for key in ("move_up", "go_back"):
@@ -168,13 +159,10 @@ def read_progression(
 
 
 def read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
-    if entry is None:
+    opened = open_mapping(entry, issues)
+    if opened is None:
         return Scope()
-    name, doc = entry
-    c = Checker(name, issues)
-    doc = c.mapping(doc, None, None)
-    if doc is None:
-        return Scope()
+    c, doc = opened
     keys = {"about_back", "program", "elsewhere", "goals"}
     c.keys(doc, keys, keys, None)
     found = read_concepts(c, {k: doc[k] for k in keys if k in doc}, "scope")
