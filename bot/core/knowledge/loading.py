@@ -138,8 +138,8 @@ def build_knowledge(
     _cross_check(topics, gaps, routines, canon, issues, complete=complete)
     if issues:
         raise KnowledgeError(issues)
-    # Each reader returns None only after recording why, so with no issues both are there.
-    assert progression is not None and safety is not None
+    # Each reader returns None only after recording why, so with no issues all are there.
+    assert progression is not None and safety is not None and routines is not None
     return KnowledgeBase(
         directory=directory,
         sources=MappingProxyType(sources),

@@ -130,7 +130,7 @@ class KnowledgeBase:
     synonyms: Mapping[str, tuple[str, ...]]
     safety: Safety
     gaps: Mapping[str, Gap]
-    routines: RoutineBook | None = None
+    routines: RoutineBook = field(default_factory=RoutineBook)
     scope: Scope = field(default_factory=Scope)
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer, repr=False, compare=False)
 
@@ -153,7 +153,7 @@ class KnowledgeBase:
         )
 
     def summary(self) -> str:
-        routines = len(self.routines.routines) if self.routines is not None else 0
+        routines = len(self.routines.routines)
         return (
             f"knowledge base OK: {len(self.topics)} topics, {self.pattern_count()} patterns, "
             f"{len(self.sources)} sources, {len(self.safety.groups)} red-flag groups, "
