@@ -21,13 +21,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.core.clock import utcnow  # noqa: E402
-from bot.core.routine.parsing import parse_routines  # noqa: E402
+from bot.core.errors import KnowledgeError  # noqa: E402
+from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.routine.session import Event, Finished, PhaseStarted  # noqa: E402
 from bot.services.routines import RoutineHandle, RoutineService  # noqa: E402
 from bot.store.db import Database  # noqa: E402
@@ -36,11 +35,10 @@ TARGET_MS = 50.0
 
 
 async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int:
-    book, issues = parse_routines(
-        yaml.safe_load((ROOT / "knowledge" / "routines.yaml").read_text("utf-8")), "routines.yaml"
-    )
-    if issues:
-        print("\n".join(map(str, issues)))
+    try:
+        book = load_knowledge(ROOT / "knowledge").routines
+    except KnowledgeError as exc:
+        print(exc)
         return 2
     base = book.get("booty-flex")
     assert base is not None
