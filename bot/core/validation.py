@@ -119,15 +119,7 @@ class Checker:
         for key in sorted(required - set(item)):
             self.add(topic, key, "missing required field")
 
-    def text(
-        self,
-        item: dict[Any, Any],
-        key: str,
-        topic: str | None,
-        *,
-        limit: int,
-        required: bool = True,
-    ) -> str | None:
+    def text(self, item: dict[Any, Any], key: str, topic: str | None, *, limit: int) -> str | None:
         """``item[key]`` as stripped non-empty text of at most ``limit`` characters, or None.
 
         A missing key is not reported here (:meth:`keys` reports required ones)."""

@@ -88,9 +88,9 @@ def read_sources(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[s
         out[sid] = Source(
             id=sid,
             title=title,
-            file=c.text(item, "file", sid, limit=200, required=False),
-            short=c.text(item, "short", sid, limit=200, required=False),
-            url=c.text(item, "url", sid, limit=500, required=False),
+            file=c.text(item, "file", sid, limit=200),
+            short=c.text(item, "short", sid, limit=200),
+            url=c.text(item, "url", sid, limit=500),
         )
     return out
 
@@ -273,7 +273,7 @@ def _read_topic(
     dose, cues, mistakes = (c.text_list(item, k, tid, limit=BULLET_LIMIT) for k in BULLET_KEYS)
     for key, bullets in zip(BULLET_KEYS, (dose, cues, mistakes), strict=True):
         _fits_one_field(c, tid, key, bullets)
-    differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT, required=False)
+    differ = c.text(item, "sources_differ", tid, limit=FIELD_VALUE_LIMIT)
     routine = item.get("routine")
     if routine is not None and not isinstance(routine, str):
         c.add(tid, "routine", "expected a routine id")
