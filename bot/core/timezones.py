@@ -40,20 +40,22 @@ class UnknownTimezone(ScheduleError):
 
 
 @dataclass(frozen=True)
-class _Table:
+class ZoneAliases:
+    """The names people type that are not IANA names, as read from the alias file."""
+
     aliases: Mapping[str, str]  # typed name -> zone
     ambiguous: Mapping[str, tuple[str, ...]]  # a country with several zones -> its main zones
     popular: tuple[str, ...]  # shown when an autocomplete box is still empty
 
 
 @lru_cache(maxsize=1)
-def _table() -> _Table:
+def _table() -> ZoneAliases:
     """The alias table shipped with the package (see :func:`read_aliases`)."""
     text = resources.files("bot.core").joinpath("data", ALIASES_FILE).read_text(encoding="utf-8")
     return read_aliases(text)
 
 
-def read_aliases(text: str, file: str = ALIASES_FILE) -> _Table:
+def read_aliases(text: str, file: str = ALIASES_FILE) -> ZoneAliases:
     """The alias table from the YAML ``text``; raises KnowledgeError naming every problem."""
     issues: list[KBIssue] = []
     c = Checker(file, issues)
@@ -79,7 +81,7 @@ def read_aliases(text: str, file: str = ALIASES_FILE) -> _Table:
             popular = tuple(raw_popular)
     if issues:
         raise KnowledgeError(issues)
-    return _Table(MappingProxyType(aliases), MappingProxyType(ambiguous), popular)
+    return ZoneAliases(MappingProxyType(aliases), MappingProxyType(ambiguous), popular)
 
 
 def _typed_name(c: Checker, name: object, section: str) -> bool:
