@@ -1,4 +1,5 @@
-"""Packaging beyond what pyproject.toml can say: the knowledge base and the models ship inside the wheel.
+"""Packaging beyond what pyproject.toml can say: the knowledge base, the models and the core's data
+files ship inside the wheel.
 
 ``knowledge/`` stays at the top of the repository (it is content, edited on its own) and is
 installed as the data package ``bot.knowledge``, read with ``importlib.resources``
@@ -24,6 +25,7 @@ setup(
     package_dir={"bot.knowledge": str(KNOWLEDGE)},
     package_data={
         "bot.store": ["migrations/*.sql"],
+        "bot.core": ["data/*.yaml"],  # the time zone aliases
         "bot": [
             "models/*.json",
             "models/minilm-static/*",

@@ -19,7 +19,6 @@ import pkgutil
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.clock import Clock, Sleep
 from bot.core.errors import KnowledgeError
 from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[Any]]
 ActionHandler = Callable[[discord.Interaction, str | None], Awaitable[None]]
 
 NO_MENTIONS = discord.AllowedMentions.none()

@@ -16,26 +16,24 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 import discord
 
+from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KnowledgeError
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, SettingsError, token_looks_valid
 from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
 
 log = logging.getLogger("lowback.ops")
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[Any]]
 
 DATABASE_FIX = (
     "Make the database file and its folder writable by the user the bot runs as, or set LOWBACK_DATABASE "
@@ -620,7 +618,7 @@ def healthcheck_main(
     except SettingsError as exc:
         print(f"unhealthy: configuration problem: {exc}")
         return 1
-    now = (clock or (lambda: datetime.now(UTC)))()
+    now = (clock or utcnow)()
     result = check_heartbeat(heartbeat_path(settings.state_base), now)
     print(("healthy: " if result.ok else "unhealthy: ") + result.message)
     return 0 if result.ok else 1

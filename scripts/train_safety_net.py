@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
 
-from bot.core.knowledge import load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
 from bot.core.semantic import MODEL_DIR, default_embedder, question_text  # noqa: E402
 

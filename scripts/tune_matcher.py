@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
-from bot.core.knowledge import load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 
 SETS = [
     ROOT / "knowledge" / "eval.yaml",

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL
 from bot.store.db import open_database

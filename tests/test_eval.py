@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.core.evaluation import EMERGENCY_KINDS, evaluate, parse_items
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE
 

@@ -6,7 +6,7 @@ Every text comes from the knowledge base except the connecting sentences here.
 
 from __future__ import annotations
 
-from bot.core.knowledge import KnowledgeBase, Topic
+from bot.core.knowledge.model import KnowledgeBase, Topic
 from bot.core.matching import MatchResult
 from bot.core.replies import FIELD_VALUE_LIMIT, Action, Candidate, Field, Reply
 
@@ -58,6 +58,19 @@ def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool)
     )
 
 
+def _intent_lead(topic: Topic, match: MatchResult) -> str:
+    """The line before an answer to "this is easy now" or "this hurts": where the person goes."""
+    if match.intent == "move_up" and topic.step is not None and match.from_step == topic.step:
+        return f"You're at the top of the ladder: step {topic.step} is the last step."
+    if match.intent == "move_up":
+        return (
+            f"Sounds like step {match.from_step} is easy for you now, so here's step {topic.step}."
+        )
+    if topic.step is not None:
+        return f"If step {match.from_step} hurts your low back, go back to step {topic.step}."
+    return "If a move hurts your low back, stop it and do this instead."
+
+
 def topic_reply(
     kb: KnowledgeBase,
     topic: Topic,
@@ -70,15 +83,7 @@ def topic_reply(
     fields: list[Field] = []
     if match is not None and match.intent is not None:
         rule = kb.progression.move_up if match.intent == "move_up" else kb.progression.go_back
-        if match.intent == "move_up" and topic.step is not None and match.from_step == topic.step:
-            lead = f"You're at the top of the ladder: step {topic.step} is the last step."
-        elif match.intent == "move_up":
-            lead = f"Sounds like step {match.from_step} is easy for you now, so here's step {topic.step}."
-        elif topic.step is not None:
-            lead = f"If step {match.from_step} hurts your low back, go back to step {topic.step}."
-        else:
-            lead = "If a move hurts your low back, stop it and do this instead."
-        body_parts.insert(0, f"*{lead}*")
+        body_parts.insert(0, f"*{_intent_lead(topic, match)}*")
         fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
     line = (
         None
@@ -100,7 +105,7 @@ def topic_reply(
         actions.append(Action("next_step", "Next step", str(topic.step + 1)))
     if topic.routine:
         actions.append(Action("start_routine", "Start this routine", topic.routine))
-    candidates = ()
+    candidates: tuple[Candidate, ...] = ()
     if match is not None:
         candidates = tuple(
             Candidate(c.topic, kb.topics[c.topic].title, c.score)
@@ -144,9 +149,9 @@ def clarify_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
 
 def can_help_with(kb: KnowledgeBase) -> str:
     steps = " → ".join(
-        kb.step_topic(s).title.split(":", 1)[-1].strip()
+        topic.title.split(":", 1)[-1].strip()
         for s in range(1, kb.max_step + 1)
-        if kb.step_topic(s)
+        if (topic := kb.step_topic(s))
     )
     return (
         "• why low back pain often starts at the hips (tight psoas, sleepy glutes, sitting)\n"
@@ -168,7 +173,7 @@ def no_match_reply(kb: KnowledgeBase, match: MatchResult | None = None) -> Reply
             "so I'd rather say so than guess. For anything about your own back that I can't answer, a "
             "physiotherapist or doctor is the right person to ask."
         )
-    cands = ()
+    cands: tuple[Candidate, ...] = ()
     if match is not None and gap is None:
         cands = tuple(
             Candidate(c.topic, kb.topics[c.topic].title, c.score)
@@ -221,7 +226,7 @@ def reply_for(
 ) -> Reply:
     if match.kind == "red_flag":
         return red_flag_reply(kb, match)
-    if match.kind == "answer" and match.topic in kb.topics:
+    if match.kind == "answer" and match.topic is not None and match.topic in kb.topics:
         return topic_reply(
             kb,
             kb.topics[match.topic],

@@ -1,4 +1,5 @@
-"""Problems found in the knowledge base, named by file, topic id and field."""
+"""Errors of the core: problems in the knowledge base (named by file, topic id and field), and
+what a person typed that cannot be used."""
 
 from __future__ import annotations
 
@@ -30,3 +31,10 @@ class KnowledgeError(Exception):
             f"{len(self.issues)} problem(s) in the knowledge base:\n"
             + "\n".join(map(str, self.issues))
         )
+
+
+class ScheduleError(ValueError):
+    """Something a person typed that is not a usable time, day list or time zone.
+
+    The message is written to be shown to them as is.
+    """

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.knowledge import Gap, KnowledgeBase
+from bot.core.knowledge.model import Gap, KnowledgeBase
 from bot.core.safety import RedFlag, screen
 from bot.core.text import normalize, stem
 

@@ -27,7 +27,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from bot.core.gate import Concept, GatedSet, Literals
-from bot.core.knowledge import Safety, SafetyGroup, SafetyRule
+from bot.core.knowledge.model import Safety, SafetyGroup, SafetyRule
 from bot.core.text import RAW_LIMIT, normalize
 
 NEGATION_WINDOW = 3  # words before a pattern match in which a negation cancels it

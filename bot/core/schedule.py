@@ -1,8 +1,8 @@
 """Reminder times in a person's own time zone.
 
-Pure functions: parsing what people type ("7:30am", "mon-fri", "new york"), and computing the next
+Pure functions: parsing what people type ("7:30am", "mon-fri"), and computing the next
 reminder occurrence with :mod:`zoneinfo`, so that a 07:30 reminder stays 07:30 local time across
-daylight-saving changes.
+daylight-saving changes. What people type as a time zone is resolved by :mod:`bot.core.timezones`.
 
 Daylight-saving edges are handled on purpose:
 
@@ -23,12 +23,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, process
-
-UTC = UTC
+from bot.core.errors import ScheduleError
+from bot.core.timezones import zone
 
 DEFAULT_TIMES: tuple[time, ...] = (time(7, 30), time(21, 30))
 """Once in the morning and once before bed."""
@@ -36,28 +34,6 @@ DEFAULT_TIMES: tuple[time, ...] = (time(7, 30), time(21, 30))
 MAX_TIMES_PER_DAY = 6
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-class ScheduleError(ValueError):
-    """Something a person typed that is not a usable time, day list or time zone.
-
-    The message is written to be shown to them as is.
-    """
-
-
-class UnknownTimezone(ScheduleError):
-    """A time zone name that does not resolve. ``suggestions`` holds close IANA names, best first."""
-
-    def __init__(self, text: str, suggestions: Sequence[str] = (), message: str | None = None):
-        self.text = text
-        self.suggestions: list[str] = list(suggestions)
-        if message is None:
-            message = f"I don't know the time zone {text.strip()!r}."
-            if self.suggestions:
-                message += " Did you mean " + ", ".join(self.suggestions) + "?"
-            else:
-                message += " Try a city, e.g. Europe/Berlin or America/New_York."
-        super().__init__(message)
 
 
 # --------------------------------------------------------------------------- times of day
@@ -91,13 +67,13 @@ def parse_time(text: str) -> time:
         if not m:
             raise ScheduleError(f"{raw.strip()!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
         hour = int(m["hour"])
-        minute = int(m["minute"]) if m["minute"] else None
+        given: int | None = int(m["minute"]) if m["minute"] else None
         ampm = m["ampm"][0] if m["ampm"] else None
-        if minute is None and ampm is None:
+        if given is None and ampm is None:
             raise ScheduleError(
                 f"{raw.strip()!r} could be morning or evening. Say {hour}am or {hour}pm, or use 24-hour time like {hour:02d}:00."
             )
-        minute = minute or 0
+        minute = given or 0
     if minute > 59:
         raise ScheduleError(f"{raw.strip()!r}: minutes go up to 59.")
     if ampm:
@@ -273,275 +249,6 @@ def times_to_text(times: Iterable[time]) -> str:
 
 def times_from_text(text: str) -> tuple[time, ...]:
     return normalize_times(time.fromisoformat(p) for p in text.split(","))
-
-
-# --------------------------------------------------------------------------- time zones
-
-# Names people type that are not IANA zone names, or that IANA has but means something else
-# ("EST" in IANA is a fixed UTC-5 with no daylight saving; people typing it mean New York).
-_ALIASES: dict[str, str] = {
-    # fixed
-    "utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC", "universal": "UTC", "coordinated universal time": "UTC",
-    # North America
-    "nyc": "America/New_York", "new york city": "America/New_York", "ny": "America/New_York",
-    "boston": "America/New_York", "washington": "America/New_York", "washington dc": "America/New_York",
-    "dc": "America/New_York", "philadelphia": "America/New_York", "miami": "America/New_York",
-    "atlanta": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
-    "et": "America/New_York", "eastern": "America/New_York", "eastern time": "America/New_York",
-    "us eastern": "America/New_York",
-    "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
-    "central time": "America/Chicago", "dallas": "America/Chicago", "houston": "America/Chicago",
-    "austin": "America/Chicago", "minneapolis": "America/Chicago", "us central": "America/Chicago",
-    "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
-    "mountain time": "America/Denver", "salt lake city": "America/Denver", "us mountain": "America/Denver",
-    "arizona": "America/Phoenix",
-    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
-    "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles", "la": "America/Los_Angeles",
-    "san francisco": "America/Los_Angeles", "sf": "America/Los_Angeles", "seattle": "America/Los_Angeles",
-    "portland": "America/Los_Angeles", "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
-    "us pacific": "America/Los_Angeles", "california": "America/Los_Angeles",
-    "akst": "America/Anchorage", "alaska": "America/Anchorage",
-    "hst": "Pacific/Honolulu", "hawaii": "Pacific/Honolulu",
-    "montreal": "America/Toronto", "ottawa": "America/Toronto", "calgary": "America/Edmonton",
-    "mexico": "America/Mexico_City",
-    # Europe
-    "uk": "Europe/London", "united kingdom": "Europe/London", "england": "Europe/London",
-    "britain": "Europe/London", "great britain": "Europe/London", "scotland": "Europe/London",
-    "wales": "Europe/London", "gb": "Europe/London", "bst": "Europe/London",
-    "manchester": "Europe/London", "edinburgh": "Europe/London",
-    "ireland": "Europe/Dublin", "france": "Europe/Paris", "germany": "Europe/Berlin",
-    "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
-    "cologne": "Europe/Berlin", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
-    "spain": "Europe/Madrid", "barcelona": "Europe/Madrid", "italy": "Europe/Rome", "milan": "Europe/Rome",
-    "netherlands": "Europe/Amsterdam", "holland": "Europe/Amsterdam", "belgium": "Europe/Brussels",
-    "switzerland": "Europe/Zurich", "geneva": "Europe/Zurich", "austria": "Europe/Vienna",
-    "sweden": "Europe/Stockholm", "norway": "Europe/Oslo", "denmark": "Europe/Copenhagen",
-    "finland": "Europe/Helsinki", "poland": "Europe/Warsaw", "czechia": "Europe/Prague",
-    "czech republic": "Europe/Prague", "portugal": "Europe/Lisbon", "greece": "Europe/Athens",
-    "turkey": "Europe/Istanbul", "ukraine": "Europe/Kyiv", "kiev": "Europe/Kyiv",
-    "romania": "Europe/Bucharest", "hungary": "Europe/Budapest", "msk": "Europe/Moscow",
-    "iceland": "Atlantic/Reykjavik",
-    # Africa and the Middle East
-    "egypt": "Africa/Cairo", "south africa": "Africa/Johannesburg", "cape town": "Africa/Johannesburg",
-    "nigeria": "Africa/Lagos", "kenya": "Africa/Nairobi", "morocco": "Africa/Casablanca",
-    "uae": "Asia/Dubai", "abu dhabi": "Asia/Dubai", "israel": "Asia/Jerusalem", "tel aviv": "Asia/Jerusalem",
-    "iran": "Asia/Tehran", "saudi arabia": "Asia/Riyadh", "qatar": "Asia/Qatar",
-    # Asia
-    "india": "Asia/Kolkata", "ist": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
-    "bengaluru": "Asia/Kolkata", "chennai": "Asia/Kolkata", "hyderabad": "Asia/Kolkata",
-    "pune": "Asia/Kolkata", "calcutta": "Asia/Kolkata",
-    "pakistan": "Asia/Karachi", "lahore": "Asia/Karachi", "islamabad": "Asia/Karachi",
-    "bangladesh": "Asia/Dhaka", "nepal": "Asia/Kathmandu", "npt": "Asia/Kathmandu",
-    "sri lanka": "Asia/Colombo", "china": "Asia/Shanghai", "beijing": "Asia/Shanghai",
-    "shenzhen": "Asia/Shanghai", "guangzhou": "Asia/Shanghai", "hong kong": "Asia/Hong_Kong",
-    "hkt": "Asia/Hong_Kong", "taiwan": "Asia/Taipei", "japan": "Asia/Tokyo", "jst": "Asia/Tokyo",
-    "osaka": "Asia/Tokyo", "korea": "Asia/Seoul", "south korea": "Asia/Seoul", "kst": "Asia/Seoul",
-    "singapore": "Asia/Singapore", "sgt": "Asia/Singapore", "malaysia": "Asia/Kuala_Lumpur",
-    "thailand": "Asia/Bangkok", "vietnam": "Asia/Ho_Chi_Minh", "ho chi minh city": "Asia/Ho_Chi_Minh",
-    "saigon": "Asia/Ho_Chi_Minh", "hanoi": "Asia/Bangkok", "philippines": "Asia/Manila",
-    # Oceania
-    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "canberra": "Australia/Sydney",
-    "acst": "Australia/Adelaide", "acdt": "Australia/Adelaide", "awst": "Australia/Perth",
-    "new zealand": "Pacific/Auckland", "nz": "Pacific/Auckland", "nzst": "Pacific/Auckland",
-    "wellington": "Pacific/Auckland",
-    # South America
-    "brazil": "America/Sao_Paulo", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
-    "argentina": "America/Argentina/Buenos_Aires", "colombia": "America/Bogota", "peru": "America/Lima",
-    "chile": "America/Santiago", "venezuela": "America/Caracas",
-}  # fmt: skip
-
-# Countries that span several zones: no guess, but a short list to choose from.
-_AMBIGUOUS: dict[str, tuple[str, ...]] = {
-    "usa": ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-            "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
-    "canada": ("America/Toronto", "America/Winnipeg", "America/Edmonton", "America/Vancouver",
-               "America/Halifax", "America/St_Johns"),
-    "australia": ("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Adelaide",
-                  "Australia/Darwin", "Australia/Perth", "Australia/Hobart"),
-    "russia": ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Krasnoyarsk",
-               "Asia/Irkutsk", "Asia/Vladivostok"),
-    "indonesia": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
-}  # fmt: skip
-for _name in ("us", "united states", "united states of america", "america", "the us", "the usa"):
-    _AMBIGUOUS[_name] = _AMBIGUOUS["usa"]
-
-# Shown when an autocomplete box is still empty.
-POPULAR_TIMEZONES: tuple[str, ...] = (
-    "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Amsterdam",
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Toronto",
-    "America/Sao_Paulo", "America/Mexico_City", "Asia/Kolkata", "Asia/Tokyo", "Asia/Shanghai",
-    "Asia/Singapore", "Asia/Dubai", "Asia/Manila", "Asia/Jakarta", "Australia/Sydney",
-    "Australia/Melbourne", "Pacific/Auckland", "Africa/Lagos", "Africa/Johannesburg",
-)  # fmt: skip
-
-_REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
-_NOT_ZONES = {"localtime", "Factory"}
-_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?$")
-
-
-def _norm(text: str) -> str:
-    """Lowercase; underscores and runs of spaces become one space; dots dropped."""
-    text = text.strip().lower().replace(".", "")
-    return re.sub(r"[\s_]+", " ", text).strip(" ,;")
-
-
-@dataclass(frozen=True)
-class _ZoneIndex:
-    by_name: dict[str, str]  # normalised full name -> zone
-    by_city: dict[str, str]  # normalised last component -> preferred zone
-    search_keys: list[str]  # everything fuzzy search looks at
-    key_to_zone: dict[str, str]
-    canonical: tuple[str, ...]  # region/city zones plus UTC, sorted
-
-
-@lru_cache(maxsize=1)
-def _index() -> _ZoneIndex:
-    zones = sorted(z for z in available_timezones() if z not in _NOT_ZONES)
-    by_name = {_norm(z): z for z in zones}
-    canonical = tuple(z for z in zones if z == "UTC" or z.split("/", 1)[0] in _REGIONS)
-    by_city: dict[str, str] = {}
-    for z in canonical:
-        if "/" not in z:
-            continue
-        city = _norm(z.rsplit("/", 1)[1])
-        current = by_city.get(city)
-        # "America/Argentina/Buenos_Aires" (canonical) beats "America/Buenos_Aires" (old link).
-        if current is None or z.count("/") > current.count("/"):
-            by_city[city] = z
-    key_to_zone: dict[str, str] = {}
-    for z in canonical:
-        key_to_zone.setdefault(_norm(z), z)
-    for city, z in by_city.items():
-        key_to_zone.setdefault(city, z)
-    for alias, z in _ALIASES.items():
-        key_to_zone.setdefault(alias, z)
-    return _ZoneIndex(by_name, by_city, list(key_to_zone), key_to_zone, canonical)
-
-
-def is_valid_timezone(name: str) -> bool:
-    if name in _NOT_ZONES:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def resolve_timezone(text: str) -> str:
-    """The IANA zone name for what someone typed: "Europe/Berlin", "europe/berlin", "new york",
-    "New_York", "nyc", "india", "UTC". Raises :class:`UnknownTimezone` with close suggestions."""
-    if not text or not text.strip():
-        raise UnknownTimezone(
-            text or "", message="Tell me your time zone, e.g. Europe/Berlin or America/New_York."
-        )
-    key = _norm(text)
-    idx = _index()
-    if "/" in key and key in idx.by_name:
-        return idx.by_name[key]
-    if key in _ALIASES:
-        return _ALIASES[key]
-    if key in _AMBIGUOUS:
-        options = _AMBIGUOUS[key]
-        raise UnknownTimezone(
-            text,
-            options,
-            message=f"{text.strip()} has several time zones. Which one: {', '.join(options)}?",
-        )
-    if key in idx.by_city:
-        return idx.by_city[key]
-    if key in idx.by_name:
-        return idx.by_name[key]
-    if _OFFSET_RE.match(key):
-        raise UnknownTimezone(
-            text,
-            message=(
-                f"{text.strip()!r} is a UTC offset, and offsets don't follow daylight saving. "
-                "Give your city or region instead, e.g. Europe/Berlin or America/New_York."
-            ),
-        )
-    raise UnknownTimezone(text, suggest_timezones(text))
-
-
-def suggest_timezones(text: str, limit: int = 5) -> list[str]:
-    """Zone names close to ``text``, best first (fuzzy match on zone, city and alias names)."""
-    key = _norm(text)
-    if not key:
-        return []
-    idx = _index()
-    matches = process.extract(
-        key, idx.search_keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=70
-    )
-    out: list[str] = []
-    for found, _score, _pos in matches:
-        zone = idx.key_to_zone[found]
-        if zone not in out:
-            out.append(zone)
-        if len(out) == limit:
-            break
-    return out
-
-
-def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
-    """Zone names for an autocomplete box (at most ``limit``; Discord shows 25), best first: an
-    exact alias or city, then what starts with what was typed (zone, city or alias; popular zones
-    first), then what contains it; fuzzy matches only when nothing does (a typo). Empty input
-    gives the popular zones."""
-    key = _norm(prefix or "")
-    if not key:
-        return list(POPULAR_TIMEZONES[:limit])
-    idx = _index()
-    out: list[str] = []
-
-    def add(zone: str) -> None:
-        if zone not in out:
-            out.append(zone)
-
-    if key in _ALIASES:
-        add(_ALIASES[key])
-    for zone in _AMBIGUOUS.get(key, ()):
-        add(zone)
-    if key in idx.by_city:
-        add(idx.by_city[key])
-    if key in idx.by_name:
-        add(idx.by_name[key])
-    popular = set(POPULAR_TIMEZONES)
-
-    def rank(zone: str) -> tuple[bool, str]:
-        return (zone not in popular, zone)
-
-    starts = {idx.by_city[c] for c in idx.by_city if c.startswith(key)}
-    if len(key) >= 2:
-        starts |= {_ALIASES[a] for a in _ALIASES if a.startswith(key)}
-    starts |= {z for z in idx.canonical if _norm(z).startswith(key)}
-    for zone in sorted(starts, key=rank):
-        add(zone)
-    for zone in sorted((z for z in idx.canonical if key in _norm(z)), key=rank):
-        add(zone)
-    if not out:  # nothing contains it: probably a typo
-        for zone in suggest_timezones(key, limit=limit):
-            add(zone)
-    return out[:limit]
-
-
-def zone(name: str) -> ZoneInfo:
-    """The :class:`ZoneInfo` for a stored IANA name (already resolved)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UnknownTimezone(name) from None
 
 
 # --------------------------------------------------------------------------- occurrences

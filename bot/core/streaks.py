@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.timezones import zone
 
 DONE_SQUARE = "\N{LARGE GREEN SQUARE}"
 MISSED_SQUARE = "\N{WHITE LARGE SQUARE}"
@@ -32,16 +33,6 @@ class Streaks:
     @property
     def week_dates(self) -> tuple[date, ...]:
         return tuple(self.today - timedelta(days=WEEK_DAYS - 1 - i) for i in range(WEEK_DAYS))
-
-
-def zone(tz: str) -> ZoneInfo:
-    """The IANA zone ``tz``; ValueError with a readable message when it is unknown."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(
-            f"unknown time zone {tz!r} (use an IANA name such as Europe/Paris)"
-        ) from None
 
 
 def local_days(finished_at_utc: Iterable[datetime], tz: str) -> set[date]:

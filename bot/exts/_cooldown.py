@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime
 
-Clock = Callable[[], datetime]
+from bot.core.clock import Clock
 
 
 class Cooldown:

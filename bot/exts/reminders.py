@@ -23,14 +23,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.errors import ScheduleError
 from bot.core.replies import Reply
-from bot.core.schedule import (
-    DEFAULT_TIMES,
-    ScheduleError,
-    UnknownTimezone,
-    parse_time,
-    timezone_choices,
-)
+from bot.core.schedule import DEFAULT_TIMES, parse_time
+from bot.core.timezones import UnknownTimezone, timezone_choices
 from bot.exts._errors import report_error
 from bot.exts.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
 from bot.services.container import START_HINT

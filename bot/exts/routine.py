@@ -27,7 +27,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import Field, Reply
-from bot.core.routine import Event, Finished, Paused, PhaseStarted, RoutinePlan, Stopped
+from bot.core.routine.plan import RoutinePlan
+from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
 from bot.core.streaks import Streaks
 from bot.exts._errors import report_error
 from bot.exts.render import (

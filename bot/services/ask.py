@@ -7,20 +7,18 @@ at once, and a failed reload keeps the old one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from bot.core.clock import Clock
 from bot.core.compose import bullets, empty_reply, reply_for, topic_reply
 from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching import Matcher, MatchResult
 from bot.core.replies import Action, Candidate, Field, Reply
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
-
-Clock = Callable[[], datetime]
 
 
 class KnowledgeHolder:

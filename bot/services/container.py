@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KBIssue
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.replies import Field, Reply
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
 from bot.settings import Settings
@@ -37,15 +38,9 @@ if (
 
 log = logging.getLogger("lowback.services")
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def load_kb(settings: Settings) -> KnowledgeBase:

@@ -4,7 +4,7 @@ A front end calls :meth:`RoutineService.start` with a callback; the service runs
 task that sleeps (with the injected sleep) until the next phase boundary and hands every event to
 the callback. Pause, resume, add a round and stop come from the front end at any time.
 
-Each phase ends at its planned instant, computed by :class:`~bot.core.routine.RoutineSession` from
+Each phase ends at its planned instant, computed by :class:`~bot.core.routine.session.RoutineSession` from
 the start and the pauses; a late wake-up delays the event's delivery, never the plan.
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.routine import (
+from bot.core.clock import Clock, Sleep
+from bot.core.routine.plan import RoutineBook, RoutinePlan
+from bot.core.routine.session import (
     Event,
     Paused,
     Resumed,
     RoundAdded,
-    RoutineBook,
-    RoutinePlan,
     RoutineSession,
     State,
     Stopped,
@@ -36,8 +36,6 @@ from bot.store.routines import RoutineSessionsRepo
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"

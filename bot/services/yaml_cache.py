@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.knowledge import parse_yaml
+from bot.core.validation import parse_yaml
 
 FORMAT = f"1|py{sys.version_info[0]}.{sys.version_info[1]}|yaml{yaml.__version__}|{getattr(yaml, '__with_libyaml__', False)}"
 

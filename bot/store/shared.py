@@ -33,10 +33,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import asyncpg
 
+from bot.core.clock import Sleep
 from bot.settings import PostgresURL
 
 log = logging.getLogger("lowback.shared")
@@ -91,7 +92,7 @@ class SharedBudget:
         burst: int = 3,
         name: str = "discord",
         clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ):
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.core.schedule import ScheduleError
+from bot.core.errors import ScheduleError
 from bot.services.container import START_HINT, Services
 from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage
 from bot.terminal.render import Choice, Screen, chat_choices

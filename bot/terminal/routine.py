@@ -22,18 +22,19 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from bot.core.routine import (
+from bot.core.routine.plan import RoutinePlan
+from bot.core.routine.session import (
     Event,
     Finished,
     Paused,
     PhaseStarted,
     Resumed,
     RoundAdded,
-    RoutinePlan,
     State,
     Stopped,
 )
-from bot.core.streaks import Streaks, zone
+from bot.core.streaks import Streaks
+from bot.core.timezones import zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen

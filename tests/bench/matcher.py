@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.knowledge import build_knowledge, load_knowledge
+from bot.core.knowledge.loading import SECTION_FILES, build_knowledge, load_knowledge
 from bot.core.matching import Matcher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,16 +95,7 @@ def generated_kb(n_topics: int, per_topic: int, rng: random.Random) -> dict[str,
         }
     )
     texts = {
-        name: (ROOT / "knowledge" / name).read_text(encoding="utf-8")
-        for name in (
-            "sources.yaml",
-            "synonyms.yaml",
-            "progression.yaml",
-            "safety.yaml",
-            "gaps.yaml",
-            "routines.yaml",
-            "scope.yaml",
-        )
+        name: (ROOT / "knowledge" / name).read_text(encoding="utf-8") for name in SECTION_FILES
     }
     topics = []
     for topic in base.topics.values():  # keep the real steps so the knowledge base is valid

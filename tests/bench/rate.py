@@ -19,12 +19,12 @@ import asyncio
 import random
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
 import discord.http
 
+from bot.core.clock import utcnow
 from bot.core.schedule import Occurrence
 from bot.exts.reminders import DiscordSender
 from bot.services.reminders import Dispatcher, ReminderMessage
@@ -33,10 +33,6 @@ from tests.support.crash_delivery import fill_due
 from tests.support.fake_discord import FakeDiscord
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def compose(user_id: int, occ: Occurrence) -> ReminderMessage:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.knowledge import MAX_FILE_BYTES, load_knowledge
+from bot.core.knowledge.loading import MAX_FILE_BYTES, load_knowledge
 from bot.core.matching import Matcher
 from bot.services.container import Services
 from bot.settings import Settings

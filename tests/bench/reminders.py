@@ -24,9 +24,10 @@ import tempfile
 import time
 import tracemalloc
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.core.clock import utcnow
 from bot.core.schedule import DEFAULT_TIMES, Occurrence, next_occurrence, times_to_text
 from bot.services.reminders import (
     DELIVERED,
@@ -42,10 +43,6 @@ ZONES = [
     "Europe/London", "Europe/Berlin", "Europe/Moscow", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata",
     "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Pacific/Auckland",
 ]  # fmt: skip
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def fill(db: Database, count: int, now: datetime, rng: random.Random) -> None:

@@ -18,12 +18,12 @@ import argparse
 import asyncio
 import statistics
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
-from bot.core.routine import Event, Finished, PhaseStarted, parse_routines
+from bot.core.clock import utcnow
+from bot.core.errors import KnowledgeError
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.routine.session import Event, Finished, PhaseStarted
 from bot.services.routines import RoutineHandle, RoutineService
 from bot.store.db import Database
 
@@ -32,16 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET_MS = 50.0
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def bench(seconds: float, pause_at: float | None, pause_for: float) -> int:
-    book, issues = parse_routines(
-        yaml.safe_load((ROOT / "knowledge" / "routines.yaml").read_text("utf-8")), "routines.yaml"
-    )
-    if issues:
-        print("\n".join(map(str, issues)))
+    try:
+        book = load_knowledge(ROOT / "knowledge").routines
+    except KnowledgeError as exc:
+        print(exc)
         return 2
     base = book.get("booty-flex")
     assert base is not None

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.core.gate import Gated, Literals, leading_literals, required_literals
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.settings import DEFAULT_KNOWLEDGE
 
 

@@ -1,4 +1,4 @@
-"""Reminder times in a person's own zone: parsing, time zones, the next occurrence across DST."""
+"""Reminder times in a person's own zone: parsing times and days, the next occurrence across DST."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.errors import ScheduleError
 from bot.core.schedule import (
     Occurrence,
-    ScheduleError,
-    UnknownTimezone,
     catch_up,
     format_weekdays,
     next_occurrence,
@@ -19,9 +18,7 @@ from bot.core.schedule import (
     parse_time,
     parse_times,
     parse_weekdays,
-    resolve_timezone,
     snooze_key,
-    timezone_choices,
 )
 
 UTC = UTC
@@ -130,69 +127,6 @@ def test_format_weekdays() -> None:
     assert format_weekdays(None) == "every day"
     assert format_weekdays(frozenset(range(5))) == "weekdays (Mon-Fri)"
     assert format_weekdays(frozenset({0, 2, 4})) == "Mon, Wed, Fri"
-
-
-# --------------------------------------------------------------------------- time zones
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("Europe/Berlin", "Europe/Berlin"),
-        ("europe/berlin", "Europe/Berlin"),
-        ("America/New York", "America/New_York"),
-        ("berlin", "Europe/Berlin"),
-        ("New York", "America/New_York"),
-        ("new_york", "America/New_York"),
-        ("NYC", "America/New_York"),
-        ("london", "Europe/London"),
-        ("India", "Asia/Kolkata"),
-        ("sydney", "Australia/Sydney"),
-        ("Los Angeles", "America/Los_Angeles"),
-        ("UTC", "UTC"),
-        ("kathmandu", "Asia/Kathmandu"),
-        ("buenos aires", "America/Argentina/Buenos_Aires"),
-        ("EST", "America/New_York"),  # people mean New York time, not IANA's fixed UTC-5
-        ("  Asia/Tokyo ", "Asia/Tokyo"),
-    ],
-)
-def test_resolve_timezone(text: str, expected: str) -> None:
-    assert resolve_timezone(text) == expected
-
-
-def test_a_misspelt_zone_gets_close_suggestions() -> None:
-    with pytest.raises(UnknownTimezone) as err:
-        resolve_timezone("Europe/Berlim")
-    assert err.value.suggestions[0] == "Europe/Berlin"
-    assert "Europe/Berlin" in str(err.value)
-
-    with pytest.raises(UnknownTimezone) as err:
-        resolve_timezone("new yrok")
-    assert "America/New_York" in err.value.suggestions
-
-
-def test_a_country_with_several_zones_asks_which() -> None:
-    with pytest.raises(UnknownTimezone) as err:
-        resolve_timezone("usa")
-    assert {"America/New_York", "America/Los_Angeles"} <= set(err.value.suggestions)
-
-
-def test_an_offset_is_refused_because_it_ignores_daylight_saving() -> None:
-    with pytest.raises(UnknownTimezone, match="daylight saving"):
-        resolve_timezone("UTC+2")
-
-
-def test_timezone_choices_for_autocomplete() -> None:
-    assert timezone_choices("ber")[0] == "Europe/Berlin"
-    assert timezone_choices("new")[0] == "America/New_York"
-    assert timezone_choices("kolk") == ["Asia/Kolkata"]
-    assert "Europe/Berlin" in timezone_choices("berln")  # a typo still finds it
-    empty = timezone_choices("")
-    assert 0 < len(empty) <= 25 and "UTC" in empty
-    many = timezone_choices("america/")
-    assert len(many) == 25 and all(z.startswith("America/") for z in many)
-    for name in many + empty:
-        ZoneInfo(name)  # every choice is a real zone
 
 
 # --------------------------------------------------------------------------- next occurrence

@@ -49,7 +49,7 @@ def test_the_safety_heads_were_trained_on_the_shipped_model():
 
 
 def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
-    from bot.core.knowledge import load_knowledge
+    from bot.core.knowledge.loading import load_knowledge
     from bot.core.matching import Matcher
     from bot.settings import DEFAULT_KNOWLEDGE
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.streaks import compute_streaks
+from bot.core.timezones import UnknownTimezone
 
 UTC = UTC
 BERLIN = "Europe/Berlin"
@@ -121,7 +122,7 @@ def test_routines_after_today_are_ignored():
 
 
 def test_bad_input_is_refused_clearly():
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(UnknownTimezone, match="time zone"):  # the one unknown-zone error
         compute_streaks([], "Mars/Olympus", datetime(2025, 6, 1, tzinfo=UTC))
     with pytest.raises(ValueError):
         compute_streaks([datetime(2025, 6, 1)], "UTC", datetime(2025, 6, 1, tzinfo=UTC))

@@ -20,7 +20,7 @@ import pytest
 import simcord
 
 from bot.app import LowbackBot, create_bot
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge.model import KnowledgeBase
 from bot.services import container
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from tests.support.e2e import World, services_closed_after

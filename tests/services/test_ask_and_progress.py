@@ -142,7 +142,7 @@ async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
 async def test_an_oversized_knowledge_file_is_refused_with_a_clear_reason(services, tmp_path):
     import shutil
 
-    from bot.core import knowledge as knowledge_module
+    from bot.core.knowledge import loading as knowledge_module
 
     big = tmp_path / "kb"
     shutil.copytree(services.settings.knowledge, big)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.services.ask import KnowledgeHolder, ProgressService
 from bot.services.container import DataService
 from bot.services.reminders import DeliveryResult, Dispatcher, ReminderMessage, ReminderService

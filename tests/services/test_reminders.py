@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.schedule import Occurrence, ScheduleError, UnknownTimezone
+from bot.core.errors import ScheduleError
+from bot.core.schedule import Occurrence
+from bot.core.timezones import UnknownTimezone
 from bot.services.reminders import (
     DELIVERED,
     DeliveryResult,

@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.core.routine import (
+from bot.core.routine.parsing import parse_routines
+from bot.core.routine.plan import RoutineBook
+from bot.core.routine.session import (
     Event,
     Finished,
     Paused,
     PhaseStarted,
     Resumed,
     RoundAdded,
-    RoutineBook,
     Stopped,
-    parse_routines,
 )
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.db import Database

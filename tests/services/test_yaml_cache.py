@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import KnowledgeError
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.services.yaml_cache import YamlCache
 from bot.settings import DEFAULT_KNOWLEDGE
 

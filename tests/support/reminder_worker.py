@@ -140,7 +140,7 @@ class TableSender:
 
 
 async def postgres_worker(args: argparse.Namespace) -> int:
-    from bot.services.container import utcnow
+    from bot.core.clock import utcnow
     from bot.settings import PostgresURL
     from bot.store.pg import PgDatabase
     from bot.store.shared import SharedBudget

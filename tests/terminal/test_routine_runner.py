@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.services.container import Services
 from bot.services.routines import RoutineService
 from bot.settings import DEFAULT_KNOWLEDGE, Settings

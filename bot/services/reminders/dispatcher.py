@@ -50,10 +50,11 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.clock import Clock, Sleep
 from bot.core.schedule import Occurrence, catch_up, next_occurrence
 from bot.logging_setup import RepeatedErrors
 from bot.services.reminders.delivery import Compose, DeliveryResult, DeliveryStatus, Sender
@@ -75,8 +76,6 @@ from bot.store.reminders import (
 
 log = logging.getLogger("lowback.reminders")
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 
 MIN_GRACE = timedelta(minutes=1)
 

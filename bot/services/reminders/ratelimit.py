@@ -7,14 +7,13 @@ import contextvars
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-log = logging.getLogger("lowback.ratelimit")
+from bot.core.clock import Clock, Sleep
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
+log = logging.getLogger("lowback.ratelimit")
 
 
 class TokenBucket:
@@ -107,7 +106,7 @@ class RestLimiter:
         invalid_limit: int = 500,
         invalid_window: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ):
         self.clock, self.sleep = clock, sleep
         now = clock()

@@ -9,10 +9,11 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Literal
 
+from bot.core.clock import Clock
+from bot.core.errors import ScheduleError
 from bot.core.replies import Reply
 from bot.core.schedule import (
     DEFAULT_TIMES,
-    ScheduleError,
     format_time,
     format_weekdays,
     next_occurrence,
@@ -20,14 +21,11 @@ from bot.core.schedule import (
     normalize_weekdays,
     parse_times,
     parse_weekdays,
-    resolve_timezone,
     snooze_key,
-    zone,
 )
+from bot.core.timezones import resolve_timezone, zone
 from bot.store.db import Database
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
-
-Clock = Callable[[], datetime]
 
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60

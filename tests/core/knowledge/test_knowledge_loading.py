@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.core.errors import KnowledgeError
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge.loading import load_knowledge
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
 from bot.settings import DEFAULT_KNOWLEDGE
 from bot.terminal.cli import main

@@ -1,0 +1,194 @@
+"""The one checker every YAML reader uses: the knowledge base, the routines, the time zone aliases.
+
+A reader parses a file with :func:`read_yaml` (a broken file becomes one issue naming its line and
+column) and walks the document with a :class:`Checker`, which collects every problem as a
+:class:`~bot.core.errors.KBIssue` naming the file, the item id and the field, and never raises.
+The caller decides what a problem costs: ``load_knowledge`` refuses the whole knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from bot.core.errors import KBIssue
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+"""An id: lowercase words joined by dashes ("booty-flex")."""
+
+STEPS = (1, 2, 3, 4)
+"""The steps of the progression."""
+
+# libyaml's C parser where PyYAML was built with it (about ten times faster), else the pure-Python one.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+ParseYaml = Callable[[str, str], Any]
+"""``parse(file name, text)``: the YAML document, raising ``yaml.YAMLError``; e.g. a cache of parsed documents."""
+
+
+def parse_yaml(name: str, text: str) -> Any:
+    """``yaml.safe_load`` with the fastest safe loader available."""
+    return yaml.load(text, Loader=_SafeLoader)
+
+
+def read_yaml(name: str, text: str, issues: list[KBIssue], parse: ParseYaml = parse_yaml) -> Any:
+    """The document in ``text``, or None after adding an issue that names where the YAML breaks."""
+    try:
+        return parse(name, text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        issues.append(KBIssue(name, None, None, f"not valid YAML{where}: {problem}"))
+        return None
+
+
+def open_mapping(
+    entry: tuple[str, Any] | None, issues: list[KBIssue]
+) -> tuple[Checker, dict[Any, Any]] | None:
+    """For ``(file name, document)``: a checker for the file and its top-level mapping, or None
+    when there is no file (already reported) or it does not hold a mapping (reported here)."""
+    if entry is None:
+        return None
+    name, doc = entry
+    c = Checker(name, issues)
+    data = c.mapping(doc, None, None)
+    return None if data is None else (c, data)
+
+
+def type_name(value: Any) -> str:
+    """How a problem names the type of a value it did not expect ("a list", "true/false")."""
+    if value is None:
+        return "nothing"
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def is_int(value: object) -> bool:
+    """A whole number, and not true/false (which Python counts as one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    """A number, and not true/false."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class Checker:
+    """Collects the problems found while reading one file; every method records and goes on."""
+
+    def __init__(self, file: str, issues: list[KBIssue] | None = None):
+        self.file = file
+        self.issues: list[KBIssue] = [] if issues is None else issues
+
+    def add(self, topic: str | None, fld: str | None, message: str) -> None:
+        self.issues.append(KBIssue(self.file, topic, fld, message))
+
+    def mapping(self, value: Any, topic: str | None, fld: str | None) -> dict[Any, Any] | None:
+        """``value`` if it is a mapping, else None after saying what it is instead."""
+        if not isinstance(value, dict):
+            self.add(topic, fld, f"expected a mapping, got {type_name(value)}")
+            return None
+        return value
+
+    def unknown_keys(
+        self, item: dict[Any, Any], allowed: set[str], topic: str | None, where: str = ""
+    ) -> None:
+        """Every key of ``item`` not in ``allowed``, named ``where.key``."""
+        prefix = f"{where}." if where else ""
+        for key in item:
+            if key not in allowed:
+                self.add(
+                    topic, f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+                )
+
+    def keys(
+        self, item: dict[Any, Any], allowed: set[str], required: set[str], topic: str | None
+    ) -> None:
+        """Unknown keys, and every required key that is missing."""
+        self.unknown_keys(item, allowed, topic)
+        for key in sorted(required - set(item)):
+            self.add(topic, key, "missing required field")
+
+    def text(self, item: dict[Any, Any], key: str, topic: str | None, *, limit: int) -> str | None:
+        """``item[key]`` as stripped non-empty text of at most ``limit`` characters, or None.
+
+        A missing key is not reported here (:meth:`keys` reports required ones)."""
+        value = item.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(topic, key, f"expected non-empty text, got {type_name(value)}")
+            return None
+        value = value.strip()
+        if len(value) > limit:
+            self.add(topic, key, f"is {len(value)} characters; the limit is {limit}")
+        return value
+
+    def text_list(
+        self, item: dict[Any, Any], key: str, topic: str | None, *, limit: int, min_items: int = 0
+    ) -> tuple[str, ...]:
+        """``item[key]`` as texts (one text counts as a list of one); numbers are read as text."""
+        value = item.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(topic, key, f"expected a list of texts, got {type_name(value)}")
+            return ()
+        out = []
+        for i, entry in enumerate(value):
+            if isinstance(entry, bool):
+                self.add(
+                    topic,
+                    f"{key}[{i}]",
+                    "expected text, got true/false (YAML reads bare yes/no/on/off "
+                    "as true/false: put the word in quotes)",
+                )
+                continue
+            if not isinstance(entry, (str, int, float)) or not str(entry).strip():
+                self.add(topic, f"{key}[{i}]", f"expected non-empty text, got {type_name(entry)}")
+                continue
+            entry = str(entry).strip()
+            if len(entry) > limit:
+                self.add(topic, f"{key}[{i}]", f"is {len(entry)} characters; the limit is {limit}")
+            out.append(entry)
+        if len(out) < min_items:
+            self.add(topic, key, f"has {len(out)} entries; at least {min_items} are needed")
+        return tuple(out)
+
+    def line(self, value: object, topic: str | None, where: str, limit: int) -> str | None:
+        """``value`` as one stripped line of at most ``limit`` characters; None if missing or not text.
+
+        The routines' wording ("is missing", "must be one line"), kept as ``kb check`` prints it."""
+        if value is None:
+            self.add(topic, where, "is missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(topic, where, "must be non-empty text")
+            return None
+        value = value.strip()
+        if "\n" in value:
+            self.add(topic, where, "must be one line")
+        if len(value) > limit:
+            self.add(topic, where, f"is {len(value)} characters (limit {limit})")
+        return value
+
+    def whole_number(
+        self, value: object, topic: str | None, where: str, low: int, high: int
+    ) -> int | None:
+        """``value`` if it is a whole number from ``low`` to ``high``, else None after saying so."""
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            self.add(topic, where, f"must be a whole number from {low} to {high}, not {value!r}")
+            return None
+        return value

@@ -1,0 +1,134 @@
+"""Time zones: what people type resolved to IANA names, the alias table shipped as data, zone()."""
+
+from __future__ import annotations
+
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.errors import KnowledgeError, ScheduleError
+from bot.core.timezones import (
+    ALIASES_FILE,
+    UnknownTimezone,
+    read_aliases,
+    resolve_timezone,
+    timezone_choices,
+    zone,
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("America/New York", "America/New_York"),
+        ("berlin", "Europe/Berlin"),
+        ("New York", "America/New_York"),
+        ("new_york", "America/New_York"),
+        ("NYC", "America/New_York"),
+        ("london", "Europe/London"),
+        ("India", "Asia/Kolkata"),
+        ("sydney", "Australia/Sydney"),
+        ("Los Angeles", "America/Los_Angeles"),
+        ("UTC", "UTC"),
+        ("kathmandu", "Asia/Kathmandu"),
+        ("buenos aires", "America/Argentina/Buenos_Aires"),
+        ("EST", "America/New_York"),  # people mean New York time, not IANA's fixed UTC-5
+        ("  Asia/Tokyo ", "Asia/Tokyo"),
+    ],
+)
+def test_resolve_timezone(text: str, expected: str) -> None:
+    assert resolve_timezone(text) == expected
+
+
+def test_a_misspelt_zone_gets_close_suggestions() -> None:
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone("Europe/Berlim")
+    assert err.value.suggestions[0] == "Europe/Berlin"
+    assert "Europe/Berlin" in str(err.value)
+
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone("new yrok")
+    assert "America/New_York" in err.value.suggestions
+
+
+def test_a_country_with_several_zones_asks_which() -> None:
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone("usa")
+    assert {"America/New_York", "America/Los_Angeles"} <= set(err.value.suggestions)
+
+
+def test_an_offset_is_refused_because_it_ignores_daylight_saving() -> None:
+    with pytest.raises(UnknownTimezone, match="daylight saving"):
+        resolve_timezone("UTC+2")
+
+
+def test_timezone_choices_for_autocomplete() -> None:
+    assert timezone_choices("ber")[0] == "Europe/Berlin"
+    assert timezone_choices("new")[0] == "America/New_York"
+    assert timezone_choices("kolk") == ["Asia/Kolkata"]
+    assert "Europe/Berlin" in timezone_choices("berln")  # a typo still finds it
+    empty = timezone_choices("")
+    assert 0 < len(empty) <= 25 and "UTC" in empty
+    many = timezone_choices("america/")
+    assert len(many) == 25 and all(z.startswith("America/") for z in many)
+    for name in many + empty:
+        ZoneInfo(name)  # every choice is a real zone
+
+
+# --------------------------------------------------------------------------- zone()
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "", "../../etc/passwd", None])
+def test_an_unknown_zone_raises_the_one_exception(name: object) -> None:
+    with pytest.raises(UnknownTimezone) as err:
+        zone(name)  # type: ignore[arg-type]  # a stored value that is not text must fail the same way
+    assert isinstance(err.value, ScheduleError) and isinstance(err.value, ValueError)
+    assert "I don't know the time zone" in str(err.value)
+
+
+def test_zone_gives_the_zoneinfo() -> None:
+    assert zone("Europe/Berlin").key == "Europe/Berlin"
+
+
+# --------------------------------------------------------------------------- the alias table
+
+
+def test_the_shipped_alias_table_is_valid_and_found_as_package_data() -> None:
+    text = resources.files("bot.core").joinpath("data", ALIASES_FILE).read_text(encoding="utf-8")
+    table = read_aliases(text)
+    assert table.aliases["nyc"] == "America/New_York"
+    assert table.ambiguous["us"] == table.ambiguous["usa"]
+    assert table.popular[0] == "UTC"
+
+
+def test_a_broken_alias_file_names_the_line() -> None:
+    with pytest.raises(KnowledgeError) as err:
+        read_aliases('aliases:\n  "nyc": [America/New_York\nambiguous: {}\n')
+    assert "zone_aliases.yaml: not valid YAML at line" in str(err.value)
+
+
+def test_an_alias_table_with_wrong_entries_lists_every_problem() -> None:
+    text = (
+        "aliases:\n"
+        '  "nyc": America/New_Yrok\n'
+        "  no: Europe/Oslo\n"  # a bare no is read as false
+        '  "New York": America/New_York\n'
+        "ambiguous:\n"
+        '  "usa": []\n'
+        "popular: [UTC, Mars/Base]\n"
+        "extra: 1\n"
+    )
+    with pytest.raises(KnowledgeError) as err:
+        read_aliases(text)
+    problems = [str(issue) for issue in err.value.issues]
+    assert problems == [
+        "zone_aliases.yaml extra: unknown key (allowed: aliases, ambiguous, popular)",
+        "zone_aliases.yaml aliases.nyc: 'America/New_Yrok' is not an IANA time zone name",
+        "zone_aliases.yaml aliases.False: expected lowercase text with single spaces, in quotes",
+        "zone_aliases.yaml aliases.New York: expected lowercase text with single spaces, in quotes",
+        "zone_aliases.yaml ambiguous.usa: expected a non-empty list of zone names",
+        "zone_aliases.yaml popular: 'Mars/Base' is not an IANA time zone name",
+    ]
