@@ -11,7 +11,6 @@ No discord import here: the Discord front end and the terminal share this.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -20,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.replies import Field, Reply
 from bot.services.ask import AskService, KnowledgeHolder, ProgressService
+from bot.services.data import DataService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
@@ -65,56 +64,6 @@ def load_kb(settings: Settings) -> KnowledgeBase:
 def open_knowledge(settings: Settings) -> KnowledgeHolder:
     """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
     return KnowledgeHolder(load_kb(settings))
-
-
-class DataService:
-    """A person's data rights: see everything stored about them, and delete it all."""
-
-    def __init__(self, db: Database, knowledge: KnowledgeHolder):
-        self.db = db
-        self.knowledge = knowledge
-
-    async def export(self, user_id: int) -> dict:
-        from bot.store.data_rights import export_person
-
-        return await export_person(self.db, user_id)
-
-    async def export_json(self, user_id: int) -> str:
-        return json.dumps(
-            {"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True
-        )
-
-    async def show(self, user_id: int) -> Reply:
-        from bot.store.data_rights import summarize
-
-        data = await self.export(user_id)
-        text = summarize(data)
-        return Reply(
-            "info",
-            "What I store about you",
-            text[:4000],
-            (
-                Field(
-                    "Delete it",
-                    "Use the delete option to remove all of it at once. Nothing is kept afterwards.",
-                ),
-            ),
-            footer="No message text is stored. See PRIVACY.md for details.",
-            private=True,
-        )
-
-    async def delete(self, user_id: int) -> Reply:
-        from bot.store.data_rights import delete_person
-
-        counts = await delete_person(self.db, user_id)
-        total = sum(counts.values())
-        body = (
-            f"Deleted {total} record(s) about you. I no longer know your step, schedule or routines; "
-            "if you use me again, you start fresh at step 1."
-            if total
-            else "I had nothing stored about you."
-        )
-        return Reply("info", "Your data is deleted", body, private=True)
 
 
 class Services:

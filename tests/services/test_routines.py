@@ -424,7 +424,7 @@ async def test_did_routine_between_sees_only_finished_routines(service, clock):
 async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(
     db, book, clock
 ) -> None:
-    from bot.services.container import DataService
+    from bot.services.data import DataService
     from bot.store.data_rights import export_person
 
     service = RoutineService(db, book, clock, clock.sleep)
