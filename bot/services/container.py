@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import KBIssue
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.services.ask import AskService, KnowledgeHolder, ProgressService
+from bot.services.ask import AskService, KnowledgeHolder
 from bot.services.data import DataService
+from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
 from bot.store.people import PeopleRepo
