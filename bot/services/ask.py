@@ -1,54 +1,23 @@
 """Answering questions: the use-case both front ends call with what a person typed.
 
-The knowledge base lives in a :class:`KnowledgeHolder` so that a reload swaps it for every service
-at once, and a failed reload keeps the old one.
+The knowledge base comes from a :class:`~bot.services.knowledge.KnowledgeHolder`, so a reload
+reaches this service at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from bot.core.compose import empty_reply, reply_for, topic_reply
-from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.matching import Matcher, MatchResult
+from bot.core.matching import MatchResult
 from bot.core.replies import Action, Candidate, Reply
+from bot.services.knowledge import KnowledgeHolder
 from bot.store.people import PeopleRepo
 from bot.store.unanswered import UnansweredRepo
 
 Clock = Callable[[], datetime]
-
-
-class KnowledgeHolder:
-    """The current knowledge base and its matcher."""
-
-    def __init__(self, kb: KnowledgeBase):
-        self.kb = kb
-        self.matcher = Matcher(kb)
-
-    async def reload(self, directory: Path) -> list[KBIssue]:
-        """Load again from ``directory``; on any problem keep the current one and return the problems.
-
-        Reading, parsing, validating and building the matcher run in a worker thread, so the bot
-        keeps answering everyone else meanwhile; the new knowledge base replaces the old one at
-        once, when it is complete.
-        """
-        try:
-            kb, matcher = await asyncio.to_thread(_build, directory)
-        except KnowledgeError as exc:
-            return exc.issues
-        self.kb = kb
-        self.matcher = matcher
-        return []
-
-
-def _build(directory: Path) -> tuple[KnowledgeBase, Matcher]:
-    kb = load_knowledge(directory)
-    return kb, Matcher(kb)
 
 
 @dataclass(frozen=True)

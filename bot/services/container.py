@@ -18,9 +18,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.core.errors import KBIssue
-from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.services.ask import AskService, KnowledgeHolder
+from bot.services.ask import AskService
 from bot.services.data import DataService
+from bot.services.knowledge import KnowledgeHolder, load_kb
 from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
@@ -46,25 +46,6 @@ START_HINT = "{do} and I'll time it with you."
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def load_kb(settings: Settings) -> KnowledgeBase:
-    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
-    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
-    from bot.core.semantic import default_embedder
-    from bot.services.yaml_cache import ExpressionCache, YamlCache, default_directory
-
-    expressions = ExpressionCache()
-    expressions.load()
-    default_embedder().memo_dir = default_directory().parent / "vectors"
-    kb = load_knowledge(settings.knowledge, parse=YamlCache())
-    expressions.save()
-    return kb
-
-
-def open_knowledge(settings: Settings) -> KnowledgeHolder:
-    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
-    return KnowledgeHolder(load_kb(settings))
 
 
 class Services:
@@ -104,7 +85,9 @@ class Services:
     def routines(self) -> RoutineService:
         from bot.services.routines import RoutineService
 
-        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+        service = RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+        self.knowledge.subscribe(lambda kb: service.set_book(kb.routines))
+        return service
 
     @cached_property
     def reminders(self) -> ReminderService:
@@ -162,8 +145,6 @@ class Services:
         """Reload from disk, off the event loop; a broken knowledge base is refused and the old one
         kept. The other processes of the bot (PostgreSQL) reload too."""
         problems = await self.knowledge.reload(self.settings.knowledge)
-        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
-            self.routines.book = self.knowledge.kb.routines
         if not problems and tell_peers:
             self._tell_peers("knowledge")
         return problems

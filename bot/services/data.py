@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from bot.core.replies import Field, Reply
-from bot.services.ask import KnowledgeHolder
+from bot.services.knowledge import KnowledgeHolder
 from bot.store.db import Database
 
 

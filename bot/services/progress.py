@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core.compose import bullets
 from bot.core.replies import Action, Field, Reply
-from bot.services.ask import KnowledgeHolder
+from bot.services.knowledge import KnowledgeHolder
 from bot.store.people import PeopleRepo
 
 Clock = Callable[[], datetime]

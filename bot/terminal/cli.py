@@ -180,7 +180,7 @@ def _screen():
 
 def cmd_kb_check(settings: Settings) -> int:
     from bot.core.errors import KnowledgeError
-    from bot.services.container import load_kb
+    from bot.services.knowledge import load_kb
 
     try:
         kb = load_kb(settings)
@@ -198,7 +198,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core.errors import KnowledgeError
     from bot.core.evaluation import EvalFileError, evaluate, parse_items
-    from bot.services.container import open_knowledge
+    from bot.services.knowledge import open_knowledge
 
     try:
         knowledge = open_knowledge(settings)

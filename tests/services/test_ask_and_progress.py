@@ -119,10 +119,10 @@ async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
     import asyncio
     import threading
 
-    from bot.services import ask as ask_module
+    from bot.services import knowledge as holder_module
 
     answered = threading.Event()
-    real = ask_module.load_knowledge
+    real = holder_module.load_knowledge
 
     def slow_load(directory):
         # The reload is still parsing; it finishes only once someone else has been answered meanwhile
@@ -131,7 +131,7 @@ async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
             raise AssertionError("nobody was answered while the knowledge base reloaded")
         return real(directory)
 
-    monkeypatch.setattr(ask_module, "load_knowledge", slow_load)
+    monkeypatch.setattr(holder_module, "load_knowledge", slow_load)
     reload = asyncio.ensure_future(services.reload_knowledge())
     reply = await services.ask.ask(ALICE, "can i still deadlift")
     answered.set()

@@ -8,8 +8,8 @@ from pathlib import Path
 from fakes import FakeClock
 
 from bot.core.knowledge import load_knowledge
-from bot.services.ask import KnowledgeHolder
 from bot.services.data import DataService
+from bot.services.knowledge import KnowledgeHolder
 from bot.services.progress import ProgressService
 from bot.services.reminders import DeliveryResult, Dispatcher, ReminderMessage, ReminderService
 from bot.store.data_rights import export_person
