@@ -30,8 +30,7 @@ from bot.store.unanswered import UnansweredRepo
 if (
     TYPE_CHECKING
 ):  # the reminder and routine services load when first used: `lowback ask` needs neither
-    from bot.core.schedule import Occurrence
-    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.reminders import Dispatcher, ReminderService, Sender
     from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
 
@@ -40,8 +39,6 @@ log = logging.getLogger("lowback.services")
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
-# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
-START_HINT = "{do} and I'll time it with you."
 
 
 def utcnow() -> datetime:
@@ -206,12 +203,6 @@ class Services:
 
         return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
 
-    async def compose_reminder(
-        self, user_id: int, occurrence: Occurrence
-    ) -> ReminderMessage | None:
-        """The reminder for this occurrence, or None to skip it (see ``ReminderComposer``)."""
-        return await self.composer.compose(user_id, occurrence)
-
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
         from bot.services.reminders import Dispatcher
@@ -220,7 +211,7 @@ class Services:
             self.dispatcher = Dispatcher(
                 self.db,
                 sender,
-                self.compose_reminder,
+                self.composer.compose,
                 self.clock,
                 self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes),

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.core.replies import Action, Reply
 from bot.core.schedule import Occurrence
 
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
 SESSION_WINDOW = timedelta(
     hours=6
 )  # a routine done this long before a reminder makes it unnecessary
@@ -75,5 +77,5 @@ class ReminderComposer:
         plan = self.knowledge.kb.routines.daily_for_step(step)
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
-        body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT in bot.services.container)
+        body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
