@@ -186,10 +186,10 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
 
 
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
-    from bot.store.people import PeopleRepo
+    from bot.store.people import PeopleStore
 
     db = await Database.open(good.database)
-    await PeopleRepo(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=UTC))
+    await PeopleStore(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=UTC))
     await db.forget_deleted()  # everything into the file itself
     await db.close()
     with good.database.open("r+b") as f:

@@ -14,8 +14,8 @@ from bot.core.compose import empty_reply, reply_for, topic_reply
 from bot.core.matching import MatchResult
 from bot.core.replies import Action, Candidate, Reply
 from bot.services.knowledge import KnowledgeHolder
-from bot.store.people import PeopleRepo
-from bot.store.unanswered import UnansweredRepo
+from bot.store.people import PeopleStore
+from bot.store.unanswered import UnansweredStore
 
 Clock = Callable[[], datetime]
 
@@ -30,8 +30,8 @@ class AskService:
     def __init__(
         self,
         knowledge: KnowledgeHolder,
-        people: PeopleRepo,
-        unanswered: UnansweredRepo,
+        people: PeopleStore,
+        unanswered: UnansweredStore,
         clock: Clock,
         *,
         retention_days: int = 30,

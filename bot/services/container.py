@@ -24,8 +24,8 @@ from bot.services.knowledge import KnowledgeHolder, load_kb
 from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
-from bot.store.people import PeopleRepo
-from bot.store.unanswered import UnansweredRepo
+from bot.store.people import PeopleStore
+from bot.store.unanswered import UnansweredStore
 
 if (
     TYPE_CHECKING
@@ -59,8 +59,8 @@ class Services:
         self.knowledge = knowledge
         self.clock = clock
         self.sleep = sleep
-        self.people = PeopleRepo(db)
-        self.unanswered = UnansweredRepo(db)
+        self.people = PeopleStore(db)
+        self.unanswered = UnansweredStore(db)
         self.ask = AskService(
             knowledge,
             self.people,

@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.core.compose import bullets
 from bot.core.replies import Action, Field, Reply
 from bot.services.knowledge import KnowledgeHolder
-from bot.store.people import PeopleRepo
+from bot.store.people import PeopleStore
 
 Clock = Callable[[], datetime]
 
@@ -17,7 +17,7 @@ Clock = Callable[[], datetime]
 class ProgressService:
     """Where a person is on the ladder, and moving them up or back with the knowledge base's rules."""
 
-    def __init__(self, knowledge: KnowledgeHolder, people: PeopleRepo, clock: Clock, streaks=None):
+    def __init__(self, knowledge: KnowledgeHolder, people: PeopleStore, clock: Clock, streaks=None):
         self.knowledge = knowledge
         self.people = people
         self.clock = clock

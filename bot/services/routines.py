@@ -31,8 +31,8 @@ from bot.core.routine import (
 )
 from bot.core.streaks import Streaks, compute_streaks
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
-from bot.store.routines import RoutineSessionsRepo
+from bot.store.people import PeopleStore
+from bot.store.routines import RoutineSessionStore
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,8 @@ class RoutineService:
         self.clock = clock
         self.sleep = sleep
         self.paused_recheck = paused_recheck
-        self.sessions = RoutineSessionsRepo(db)
-        self.people = PeopleRepo(db)
+        self.sessions = RoutineSessionStore(db)
+        self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
         self._start_lock = asyncio.Lock()
 

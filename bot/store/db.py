@@ -2,7 +2,7 @@
 
 This is the default store. :func:`open_database` opens it for a path, or the PostgreSQL store
 (:mod:`bot.store.pg`) for a ``postgresql://`` URL; both offer the same methods (``transaction``,
-``fetchone``, ``fetchall``, ``schema_version``, ``tables``...), and the repositories write one SQL
+``fetchone``, ``fetchall``, ``schema_version``, ``tables``...), and the stores write one SQL
 text for both: ``?`` placeholders and ``IS ?`` (a comparison that treats NULL as a value) are
 turned into PostgreSQL's ``$1`` and ``IS NOT DISTINCT FROM $1`` by the PostgreSQL store, and the two
 row-locking clauses SQLite lacks come from ``db.for_update`` / ``db.skip_locked`` (empty here:

@@ -88,7 +88,7 @@ _SELECT_PERSON = (
 )
 
 
-class PeopleRepo:
+class PeopleStore:
     def __init__(self, db: Database):
         self.db = db
 

@@ -6,10 +6,10 @@ each holds a small connection pool.
 * ``async with db.transaction() as conn:`` takes a connection from the pool for the block and runs
   it as one transaction (READ COMMITTED, PostgreSQL's default). ``db.fetchone`` / ``db.fetchall``
   inside the block read through the same connection, so they see the block's own writes; outside a
-  block they take any free connection. Where a repository reads a row it is about to change, it
+  block they take any free connection. Where a store reads a row it is about to change, it
   adds ``db.for_update`` (or ``db.skip_locked`` for work that any process may take), which here
   locks the row until the transaction ends: SQLite gets the same effect from its single writer.
-* The repositories' SQL is written once: ``?`` placeholders become ``$1, $2...``, ``IS ?`` becomes
+* The stores' SQL is written once: ``?`` placeholders become ``$1, $2...``, ``IS ?`` becomes
   ``IS NOT DISTINCT FROM $n`` (and ``IS NOT ?`` ``IS DISTINCT FROM $n``). ``conn.execute`` returns
   an object with ``rowcount`` and, for ``... RETURNING``, ``fetchone`` / ``fetchall``, as an
   aiosqlite cursor does. A broken constraint raises :class:`bot.store.db.IntegrityError`.
@@ -46,7 +46,7 @@ CONNECT_TIMEOUT = 10.0
 
 @functools.lru_cache(maxsize=1024)
 def to_postgres(sql: str) -> str:
-    """The repositories' SQL in PostgreSQL's spelling (placeholders and NULL-safe comparison)."""
+    """The stores' SQL in PostgreSQL's spelling (placeholders and NULL-safe comparison)."""
     sql = re.sub(r"\bIS\s+NOT\s+\?", "IS DISTINCT FROM ?", sql, flags=re.I)
     sql = re.sub(r"\bIS\s+\?", "IS NOT DISTINCT FROM ?", sql, flags=re.I)
     out: list[str] = []
@@ -95,7 +95,7 @@ class Result:
 
 
 class Connection:
-    """The connection of one open transaction, with the repositories' ``execute``."""
+    """The connection of one open transaction, with the stores' ``execute``."""
 
     def __init__(self, raw: asyncpg.Connection):
         self.raw = raw

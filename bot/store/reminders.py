@@ -148,7 +148,7 @@ _INSERT_DELIVERY = (
 
 
 class ReminderStore:
-    """Repository for the reminder tables. Instants in and out are aware UTC datetimes."""
+    """The reminder tables. Instants in and out are aware UTC datetimes."""
 
     def __init__(self, db: Database):
         self.db = db

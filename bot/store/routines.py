@@ -52,7 +52,7 @@ def _record(row: aiosqlite.Row) -> SessionRecord:
     )
 
 
-class RoutineSessionsRepo:
+class RoutineSessionStore:
     """The ``routine_sessions`` table. The person must exist in ``people`` first."""
 
     def __init__(self, db: Database):
