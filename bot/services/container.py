@@ -69,7 +69,12 @@ class Services:
             retention_days=settings.unanswered_retention_days,
         )
         self.data = DataService(db, knowledge)
-        self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
+        self.progress = ProgressService(
+            knowledge,
+            self.people,
+            clock,
+            streaks=lambda user_id: self.routines.person_streaks(user_id),
+        )
         self.dispatcher: Dispatcher | None = None
         self.peers = (
             None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
@@ -95,11 +100,6 @@ class Services:
     @property
     def kb(self):
         return self.knowledge.kb
-
-    async def _streaks(self, user_id: int):
-        person = await self.people.get(user_id)
-        tz = (person.timezone if person else None) or "UTC"
-        return await self.routines.streaks(user_id, tz)
 
     @classmethod
     async def open(

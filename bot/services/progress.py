@@ -3,11 +3,12 @@ base's rules: the use-case behind /progress, "It's easy now" and "It hurts"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.core.compose import bullets
 from bot.core.replies import Action, Field, Reply
+from bot.core.streaks import Streaks
 from bot.services.knowledge import KnowledgeHolder
 from bot.store.people import PeopleStore
 
@@ -17,11 +18,17 @@ Clock = Callable[[], datetime]
 class ProgressService:
     """Where a person is on the ladder, and moving them up or back with the knowledge base's rules."""
 
-    def __init__(self, knowledge: KnowledgeHolder, people: PeopleStore, clock: Clock, streaks=None):
+    def __init__(
+        self,
+        knowledge: KnowledgeHolder,
+        people: PeopleStore,
+        clock: Clock,
+        streaks: Callable[[int], Awaitable[Streaks | None]] | None = None,
+    ):
         self.knowledge = knowledge
         self.people = people
         self.clock = clock
-        self.streaks = streaks  # async (user_id) -> Streaks | None
+        self.streaks = streaks  # the person's streaks, shown with their progress
 
     def _step_fields(self, step: int) -> list[Field]:
         kb = self.knowledge.kb

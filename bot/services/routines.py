@@ -369,6 +369,11 @@ class RoutineService:
         """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
         return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
 
+    async def person_streaks(self, user_id: int, *, fallback: str = "UTC") -> Streaks:
+        """The person's routine streaks in their own time zone, or in ``fallback`` when the bot
+        does not know it."""
+        return await self.streaks(user_id, await self.people.timezone(user_id) or fallback)
+
     async def did_routine_between(
         self, user_id: int, start_utc: datetime, end_utc: datetime
     ) -> bool:

@@ -21,6 +21,7 @@ import aiosqlite
 
 from bot.core.schedule import times_from_text, times_to_text, weekdays_from_text, weekdays_to_text
 from bot.store.db import Database, format_utc, parse_utc
+from bot.store.people import adopt_timezone, insert_if_new
 
 PENDING = "pending"
 CLAIMED = "claimed"
@@ -139,7 +140,6 @@ def _snooze(row: aiosqlite.Row) -> SnoozeRow:
     )
 
 
-_ENSURE_PERSON = "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING"
 _INSERT_DELIVERY = (
     "INSERT INTO reminder_deliveries"
     " (user_id, occurrence_key, due_at, status, claimed_by, claimed_at, done_at, attempts, last_error)"
@@ -154,11 +154,6 @@ class ReminderStore:
         self.db = db
 
     # ------------------------------------------------------------------ schedules
-
-    async def person_timezone(self, user_id: int) -> str | None:
-        """The person's own time zone (``people.timezone``), if the bot knows it."""
-        row = await self.db.fetchone("SELECT timezone FROM people WHERE user_id = ?", (user_id,))
-        return row["timezone"] if row is not None else None
 
     async def get_schedule(self, user_id: int) -> ScheduleRow | None:
         row = await self.db.fetchone(
@@ -206,12 +201,9 @@ class ReminderStore:
         self, conn: aiosqlite.Connection, row: ScheduleRow, *, person_timezone: bool
     ) -> None:
         stamp = format_utc(row.updated_at)
-        await conn.execute(_ENSURE_PERSON, (row.user_id, format_utc(row.created_at), stamp))
+        await insert_if_new(conn, row.user_id, format_utc(row.created_at), stamp)
         if person_timezone:
-            await conn.execute(
-                "UPDATE people SET timezone = ?, updated_at = ? WHERE user_id = ? AND timezone IS NOT ?",
-                (row.timezone, stamp, row.user_id, row.timezone),
-            )
+            await adopt_timezone(conn, row.user_id, row.timezone, stamp)
         await conn.execute(
             "INSERT INTO reminder_schedules (user_id, timezone, times, weekdays, enabled, paused_until,"
             " next_due_at, next_key, closed_reason, closed_at, created_at, updated_at)"

@@ -69,8 +69,10 @@ async def test_history_belongs_to_one_person(db: Database) -> None:
 
 async def test_timezone_is_set_validated_and_cleared(db: Database) -> None:
     people = PeopleStore(db)
+    assert await people.timezone(9) is None  # nobody yet
     person = await people.set_timezone(9, "America/New_York", NOW)
     assert (person.step, person.timezone) == (1, "America/New_York")
+    assert await people.timezone(9) == "America/New_York"
     with pytest.raises(ValueError, match="time zone"):
         await people.set_timezone(9, "Mars/Olympus_Mons", NOW)
     with pytest.raises(ValueError, match="time zone"):
@@ -78,6 +80,7 @@ async def test_timezone_is_set_validated_and_cleared(db: Database) -> None:
     assert (await people.get(9)).timezone == "America/New_York"
     cleared = await people.set_timezone(9, None, NOW + timedelta(hours=1))
     assert cleared.timezone is None and cleared.updated_at == NOW + timedelta(hours=1)
+    assert await people.timezone(9) is None
 
 
 async def test_naive_times_are_refused(db: Database) -> None:

@@ -25,6 +25,7 @@ from bot.core.schedule import (
     zone,
 )
 from bot.store.db import Database
+from bot.store.people import PeopleStore
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
 
 Clock = Callable[[], datetime]
@@ -166,6 +167,7 @@ class ReminderService:
     ):
         self.db = db
         self.store = ReminderStore(db)
+        self.people = PeopleStore(db)
         self.clock = clock
         self.wake = wake
         self.recent = recent  # how long after a reminder a plain "snooze" means that reminder
@@ -419,7 +421,7 @@ class ReminderService:
             return resolve_timezone(text)
         if existing is not None:
             return existing.timezone
-        known = await self.store.person_timezone(user_id)
+        known = await self.people.timezone(user_id)
         if known:
             return known
         raise ScheduleError(
