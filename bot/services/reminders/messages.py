@@ -14,6 +14,22 @@ from bot.core.schedule import Occurrence
 
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
+# Why an occurrence was not sent, as /reminders shows it.
+SKIPPED_DONE = "skipped: you had already done a routine this session"
+SKIPPED_LATE = (
+    "too late: missed by more than the grace period (the bot was not running or could not send)"
+)
+SKIPPED_REPLACED = "replaced by a later reminder"
+
+
+def stopped_notice(reason: str) -> str:
+    """What a person is told, next time they use the bot, when their reminders could not be sent."""
+    return (
+        f"I couldn't send you your routine reminder ({reason}), so I've stopped your reminders. "
+        "Turn them on again whenever you want them back."
+    )
+
+
 SESSION_WINDOW = timedelta(
     hours=6
 )  # a routine done this long before a reminder makes it unnecessary
