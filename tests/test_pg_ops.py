@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from backends import NO_SERVER, SERVER, fresh_postgres
 
-from bot.ops import check_database
+from bot.ops.doctor import check_database
 from bot.settings import PostgresURL
 from bot.store.data_rights import export_person
 from bot.store.db import Database, load_migrations, open_database

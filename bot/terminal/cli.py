@@ -380,7 +380,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import doctor, doctor_exit_code, format_checks
+    from bot.ops.doctor import doctor, doctor_exit_code, format_checks
 
     checks = _run(doctor(settings, check_commands=not args.offline))
     print(format_checks(checks))
@@ -388,7 +388,7 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import BackupError, backup
+    from bot.ops.backup import BackupError, backup
     from bot.store.db import DatabaseError
 
     try:
@@ -406,8 +406,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
-    """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/pg_ops.py)."""
-    from bot.pg_ops import PostgresOpsError, run_migrate_db
+    """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/ops/postgres.py)."""
+    from bot.ops.postgres import PostgresOpsError, run_migrate_db
     from bot.store.db import DatabaseError
 
     target = parse_database(args.to, name="--to")  # SettingsError: main() says it in one line

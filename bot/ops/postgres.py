@@ -58,7 +58,7 @@ def libpq_target(url: PostgresURL) -> tuple[str, dict[str, str], str | None]:
 async def check_postgres(url: PostgresURL):
     """The doctor's database line for PostgreSQL: the connection, the server version, a write
     (rolled back) and the schema version."""
-    from bot.ops import Check
+    from bot.ops.doctor import Check
     from bot.store.pg import PgDatabase
 
     name = "database"
@@ -130,7 +130,7 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
         raise PostgresOpsError(
             f"{dest} already exists; choose another name, or use --force to overwrite it"
         )
-    from bot.ops import partial_file_beside
+    from bot.ops.backup import partial_file_beside
 
     tmp = partial_file_beside(dest)
     uri, env, schema = libpq_target(url)
