@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
@@ -207,36 +208,42 @@ async def migrate_sqlite_to_postgres(
         # SQLite's write lock gives one snapshot (nobody writes meanwhile); one PG transaction.
         async with src.transaction(), dst.pool.acquire() as raw, raw.transaction():
             for table in tables:
-                columns = await src.columns(table)
-                key = await src.primary_key(table) or columns
-                order = ", ".join(quote_identifier(c) for c in key)
-                select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
-                rows = [tuple(r) for r in await src.fetchall(select)]
-                for start in range(0, len(rows), chunk):
-                    try:
-                        await raw.copy_records_to_table(
-                            table, records=rows[start : start + chunk], columns=columns
-                        )
-                    except Exception as exc:
-                        raise PostgresOpsError(
-                            f"table {table} could not be copied: {str(exc).splitlines()[0]}"
-                        ) from exc
-                await _move_identity(raw, table)
-                back = [tuple(r) for r in await raw.fetch(select)]
-                if back != rows:
-                    bad = next(
-                        (i for i, (a, b) in enumerate(zip(rows, back, strict=False)) if a != b),
-                        min(len(rows), len(back)),
-                    )
-                    raise PostgresOpsError(
-                        f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
-                        f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
-                    )
-                copied.append(TableCopy(table, len(rows)))
+                copied.append(await _copy_table(src, raw, table, chunk))
         return copied
     finally:
         await dst.close()
         await src.close()
+
+
+async def _copy_table(src: Database, raw: Any, table: str, chunk: int) -> TableCopy:
+    """Copy one table's rows into PostgreSQL (``raw``: an asyncpg connection in the transaction),
+    move its id counter on, and check that every row reads back the same."""
+    columns = await src.columns(table)
+    key = await src.primary_key(table) or columns
+    order = ", ".join(quote_identifier(c) for c in key)
+    select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
+    rows = [tuple(r) for r in await src.fetchall(select)]
+    for start in range(0, len(rows), chunk):
+        try:
+            await raw.copy_records_to_table(
+                table, records=rows[start : start + chunk], columns=columns
+            )
+        except Exception as exc:
+            raise PostgresOpsError(
+                f"table {table} could not be copied: {str(exc).splitlines()[0]}"
+            ) from exc
+    await _move_identity(raw, table)
+    back = [tuple(r) for r in await raw.fetch(select)]
+    if back != rows:
+        bad = next(
+            (i for i, (a, b) in enumerate(zip(rows, back, strict=False)) if a != b),
+            min(len(rows), len(back)),
+        )
+        raise PostgresOpsError(
+            f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
+            f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
+        )
+    return TableCopy(table, len(rows))
 
 
 async def _require_empty(dst, target: PostgresURL) -> None:

@@ -46,9 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -57,6 +54,7 @@ from bot.services.reminders.delivery import Compose, Sender
 from bot.services.reminders.outcomes import (
     DispatchStats,
     Settler,
+    dispatcher_name,
     holder_is_dead,
     is_active,
     plan_due,
@@ -129,14 +127,10 @@ class Dispatcher:
         self.lease = lease
         self.max_wait = max_wait
         self.batch = batch
-        self.retry_base = retry_base
-        self.retry_cap = retry_cap
         self.max_attempts = max_attempts
         self.only_user = only_user
         self.keep_history = keep_history
-        # host:pid:random, so a restarted process can tell its dead predecessor's claims
-        # (see holder_is_dead).
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.name = name or dispatcher_name()
         self._looked_for_dead = False
         self.stats = DispatchStats()
         self._task: asyncio.Task | None = None
@@ -150,21 +144,15 @@ class Dispatcher:
             self.store,
             clock,
             self.stats,
-            grace=self.grace,
-            retry_base=retry_base,
-            retry_cap=retry_cap,
-            max_attempts=max_attempts,
-            wake=self.wake,
+            self.grace,
+            retry_base,
+            retry_cap,
+            max_attempts,
+            self.wake,
         )
+        bucket = TokenBucket(rate, burst, clock, sleep)
         self._sends = Sends(
-            self.store,
-            sender,
-            compose,
-            clock,
-            settler,
-            TokenBucket(rate, burst, clock, sleep),
-            max_in_flight=max_in_flight,
-            report=self._report,
+            self.store, sender, compose, clock, settler, bucket, max_in_flight, self._report
         )
 
     @property

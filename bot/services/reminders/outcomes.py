@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +41,12 @@ class DispatchStats:
     failed: int = 0
     retried: int = 0
     resent_after_crash: int = 0
+
+
+def dispatcher_name() -> str:
+    """host:pid:random, so a restarted process can tell its dead predecessor's claims
+    (:func:`holder_is_dead`)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def holder_is_dead(holder: str, me: str) -> bool:
@@ -129,7 +137,6 @@ class Settler:
         store: ReminderStore,
         clock: Clock,
         stats: DispatchStats,
-        *,
         grace: timedelta,
         retry_base: timedelta,
         retry_cap: timedelta,

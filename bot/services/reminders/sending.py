@@ -49,7 +49,6 @@ class Sends:
         clock: Callable[[], datetime],
         settler: Settler,
         bucket: Pace,
-        *,
         max_in_flight: int,
         report: Callable[[BaseException, str], None],
     ):
