@@ -36,7 +36,8 @@ from bot.logging_setup import setup_logging
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
-from bot.store.db import DatabaseError, open_database
+from bot.store.db import open_database
+from bot.store.errors import DatabaseError
 
 if TYPE_CHECKING:
     from bot.services.container import Services

@@ -15,8 +15,8 @@ from fakes import FakeClock
 from bot.app import run_bot
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.settings import Settings
-from bot.store import db as db_module
-from bot.store.db import Database, DatabaseError
+from bot.store.db import Database
+from bot.store.errors import DatabaseError, DiskFull
 from bot.store.people import PeopleStore
 from bot.store.reminders import ReminderStore
 from bot.terminal import cli
@@ -109,7 +109,7 @@ async def test_a_full_disk_is_named_with_what_to_do(tmp_path: Path) -> None:
             f"PRAGMA max_page_count = {row[0]}"
         )  # the file may not grow: a full disk
         people = PeopleStore(database)
-        with pytest.raises(db_module.DiskFull, match=r"is full .*free some space"):
+        with pytest.raises(DiskFull, match=r"is full .*free some space"):
             for n in range(5000):
                 await people.set_step(7, 1 + n % 4, "x" * 200, FakeClock().now())
     finally:

@@ -16,10 +16,11 @@ from backends import NO_SERVER, SERVER, fresh_postgres
 from bot.ops.doctor import check_database
 from bot.settings import PostgresURL
 from bot.store.data_rights import export_person
-from bot.store.db import Database, load_migrations, open_database
+from bot.store.db import Database, open_database
 from bot.store.people import LOCAL_USER_ID, PeopleStore
 from bot.store.reminders import ReminderStore
 from bot.store.routines import RoutineSessionStore
+from bot.store.schema import load_migrations
 from bot.store.unanswered import UnansweredStore
 
 needs_server = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)

@@ -32,7 +32,7 @@ from bot.app import minimal_intents, run_bot
 from bot.ops import heartbeat
 from bot.ops.heartbeat import check_heartbeat, heartbeat_path
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
-from bot.store.db import load_migrations
+from bot.store.schema import load_migrations
 
 # A made-up token of the right shape; its first part is base64 of the bot's id.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"

@@ -22,7 +22,9 @@ from bot.core.errors import KnowledgeError
 from bot.core.knowledge import load_knowledge
 from bot.invite import client_id_from_token
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, token_looks_valid
-from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
+from bot.store.db import Database
+from bot.store.errors import DatabaseDamaged, DatabaseError, explain
+from bot.store.schema import load_migrations
 
 DATABASE_FIX = (
     "Make the database file and its folder writable by the user the bot runs as, or set LOWBACK_DATABASE "

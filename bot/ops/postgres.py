@@ -18,7 +18,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
-from bot.store.db import Database, DatabaseError, load_migrations, quote_identifier
+from bot.store.db import Database, quote_identifier
+from bot.store.errors import DatabaseError
+from bot.store.schema import load_migrations
 
 POSTGRES_FIX = (
     "Check LOWBACK_DATABASE (postgresql://user:password@host:5432/dbname), that the server is running and "

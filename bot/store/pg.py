@@ -12,7 +12,7 @@ each holds a small connection pool.
 * The stores' SQL is written once: ``?`` placeholders become ``$1, $2...``, ``IS ?`` becomes
   ``IS NOT DISTINCT FROM $n`` (and ``IS NOT ?`` ``IS DISTINCT FROM $n``). ``conn.execute`` returns
   an object with ``rowcount`` and, for ``... RETURNING``, ``fetchone`` / ``fetchall``, as an
-  aiosqlite cursor does. A broken constraint raises :class:`bot.store.db.IntegrityError`.
+  aiosqlite cursor does. A broken constraint raises :class:`bot.store.errors.IntegrityError`.
 * Migrations are the bundled ones for the ``postgresql`` dialect; each runs in its own transaction
   holding an advisory lock, so processes starting together apply each migration once.
 """
@@ -31,14 +31,9 @@ from typing import Any
 import asyncpg
 
 from bot.settings import PostgresURL
-from bot.store.db import (
-    DatabaseError,
-    IntegrityError,
-    Migration,
-    apply_migrations,
-    format_utc,
-    load_migrations,
-)
+from bot.store.db import format_utc
+from bot.store.errors import DatabaseError, IntegrityError
+from bot.store.schema import Migration, apply_migrations, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
 CONNECT_TIMEOUT = 10.0

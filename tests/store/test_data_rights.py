@@ -7,7 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.store.data_rights import delete_person, export_person, summarize
-from bot.store.db import INTEGRITY_ERRORS, Database, format_utc
+from bot.store.db import Database, format_utc
+from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.people import PeopleStore
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)

@@ -10,17 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import (
-    INTEGRITY_ERRORS,
-    Database,
-    DatabaseError,
-    DatabaseTooNew,
-    Migration,
-    load_migrations,
-    open_database,
-    split_sql,
-)
+from bot.store.db import Database, open_database
+from bot.store.errors import INTEGRITY_ERRORS, DatabaseError, DatabaseTooNew
 from bot.store.people import PeopleStore
+from bot.store.schema import Migration, load_migrations, split_sql
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 

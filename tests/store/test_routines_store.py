@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.store.db import INTEGRITY_ERRORS, Database
+from bot.store.db import Database
+from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore, SessionAlreadyRunning
 

@@ -62,7 +62,8 @@ from bot.services.reminders.outcomes import (
 )
 from bot.services.reminders.ratelimit import TokenBucket
 from bot.services.reminders.sending import Claim, Pace, Sends
-from bot.store.db import Database, DatabaseError
+from bot.store.db import Database
+from bot.store.errors import DatabaseError
 from bot.store.reminders import (
     CLAIMED,
     SKIPPED,
