@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 
-from bot.core.replies import Field, Reply
+from bot.core.replies import Reply
 from bot.services.knowledge import KnowledgeHolder
+from bot.services.messages import data_reply, data_summary, deleted_reply
 from bot.store.db import Database
 
 
@@ -30,33 +31,10 @@ class DataService:
         )
 
     async def show(self, user_id: int) -> Reply:
-        from bot.store.data_rights import summarize
-
-        data = await self.export(user_id)
-        text = summarize(data)
-        return Reply(
-            "info",
-            "What I store about you",
-            text[:4000],
-            (
-                Field(
-                    "Delete it",
-                    "Use the delete option to remove all of it at once. Nothing is kept afterwards.",
-                ),
-            ),
-            footer="No message text is stored. See PRIVACY.md for details.",
-            private=True,
-        )
+        return data_reply(data_summary(await self.export(user_id)))
 
     async def delete(self, user_id: int) -> Reply:
         from bot.store.data_rights import delete_person
 
         counts = await delete_person(self.db, user_id)
-        total = sum(counts.values())
-        body = (
-            f"Deleted {total} record(s) about you. I no longer know your step, schedule or routines; "
-            "if you use me again, you start fresh at step 1."
-            if total
-            else "I had nothing stored about you."
-        )
-        return Reply("info", "Your data is deleted", body, private=True)
+        return deleted_reply(sum(counts.values()))

@@ -6,7 +6,8 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.store.data_rights import delete_person, export_person, summarize
+from bot.services.messages import data_summary
+from bot.store.data_rights import delete_person, export_person
 from bot.store.db import Database, format_utc
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.people import PeopleStore
@@ -231,7 +232,7 @@ async def test_delete_person_removes_them_from_every_table_and_keeps_everyone_el
 async def test_summary_reads_plainly(db: Database) -> None:
     await add_tables_like_a_later_migration(db)
     await fill_everything(db)
-    text = summarize(await export_person(db, ALICE))
+    text = data_summary(await export_person(db, ALICE))
     assert "step 3 of 4" in text
     assert "Europe/Berlin" in text
     assert "2 step changes" in text and "from step 2 to step 3" in text
@@ -245,8 +246,8 @@ async def test_summary_reads_plainly(db: Database) -> None:
 
 def test_summary_of_nothing_says_so() -> None:
     assert (
-        summarize({})
-        == summarize({"people": [], "step_history": []})
+        data_summary({})
+        == data_summary({"people": [], "step_history": []})
         == "lowback-bot keeps nothing about you."
     )
 
@@ -266,6 +267,6 @@ def test_summary_fits_in_one_discord_message() -> None:
         * 300,
         **{f"table_{i}": [{"user_id": 1}] * 3 for i in range(20)},
     }
-    text = summarize(export)
+    text = data_summary(export)
     assert len(text) <= 2000
     assert "Time zone: not set" in text and "300 step changes" in text
