@@ -12,8 +12,9 @@ from datetime import datetime
 
 from bot.core.compose import empty_reply, reply_for, topic_reply
 from bot.core.matching import MatchResult
-from bot.core.replies import Action, Candidate, Reply
+from bot.core.replies import Candidate, Reply
 from bot.services.knowledge import KnowledgeHolder
+from bot.services.messages import alternatives_reply, answer_gone_reply, no_such_step_reply
 from bot.store.people import PeopleStore
 from bot.store.unanswered import UnansweredStore
 
@@ -73,22 +74,14 @@ class AskService:
         kb = self.knowledge.kb
         topic = kb.topics.get(topic_id)
         if topic is None:
-            return Reply(
-                "error",
-                "That answer is gone",
-                "The knowledge base changed since I offered this answer. Ask again.",
-            )
+            return answer_gone_reply()
         step, known = await self._step(user_id)
         return topic_reply(kb, topic, person_step=step, known_person=known)
 
     async def step(self, user_id: int, number: int) -> Reply:
         topic = self.knowledge.kb.step_topic(number)
         if topic is None:
-            return Reply(
-                "error",
-                "No such step",
-                f"The progression has steps 1 to {self.knowledge.kb.max_step}.",
-            )
+            return no_such_step_reply(self.knowledge.kb)
         return await self.topic(user_id, topic.id)
 
     async def alternatives(self, user_id: int, text: str) -> Reply:
@@ -102,19 +95,4 @@ class AskService:
             if c.topic in kb.topics
         )
         others = cands[1:4] if result.kind == "answer" else cands[:3]
-        if not others:
-            return Reply(
-                "no_match",
-                "Nothing else fits",
-                "I have no other curated answer close to that question.",
-                footer=kb.safety.disclaimer,
-            )
-        lines = [f"• **{c.title}**: {kb.topics[c.topic].summary}" for c in others]
-        return Reply(
-            "clarify",
-            "Other answers that might fit",
-            "\n".join(lines),
-            footer=kb.safety.disclaimer,
-            candidates=others,
-            actions=tuple(Action("choose_topic", c.title[:80], c.topic) for c in others),
-        )
+        return alternatives_reply(kb, others)

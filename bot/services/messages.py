@@ -9,9 +9,48 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.replies import Field, Reply
+from bot.core.compose import bullets
+from bot.core.knowledge import KnowledgeBase, Topic
+from bot.core.replies import Action, Candidate, Field, Reply
+from bot.core.streaks import Streaks
 from bot.store.data_rights import PERSON_TABLE
 from bot.store.db import parse_utc
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def answer_gone_reply() -> Reply:
+    """An answer offered earlier whose topic the knowledge base no longer has."""
+    return Reply(
+        "error",
+        "That answer is gone",
+        "The knowledge base changed since I offered this answer. Ask again.",
+    )
+
+
+def no_such_step_reply(kb: KnowledgeBase) -> Reply:
+    return Reply("error", "No such step", f"The progression has steps 1 to {kb.max_step}.")
+
+
+def alternatives_reply(kb: KnowledgeBase, others: tuple[Candidate, ...]) -> Reply:
+    """The other answers that might fit a question ("Not what I asked"), or that there are none."""
+    if not others:
+        return Reply(
+            "no_match",
+            "Nothing else fits",
+            "I have no other curated answer close to that question.",
+            footer=kb.safety.disclaimer,
+        )
+    lines = [f"• **{c.title}**: {kb.topics[c.topic].summary}" for c in others]
+    return Reply(
+        "clarify",
+        "Other answers that might fit",
+        "\n".join(lines),
+        footer=kb.safety.disclaimer,
+        candidates=others,
+        actions=tuple(Action("choose_topic", c.title[:80], c.topic) for c in others),
+    )
+
 
 # -- a person's data ----------------------------------------------------------------------------
 
@@ -107,3 +146,172 @@ def deleted_reply(total: int) -> Reply:
         else "I had nothing stored about you."
     )
     return Reply("info", "Your data is deleted", body, private=True)
+
+
+# -- progress on the ladder ---------------------------------------------------------------------
+
+
+def step_topic(kb: KnowledgeBase, step: int) -> Topic:
+    """The topic of step ``step`` (a step the knowledge base has: the store only holds those)."""
+    topic = kb.step_topic(step)
+    if topic is None:
+        raise LookupError(f"the knowledge base has no topic for step {step}")
+    return topic
+
+
+def _step_name(topic: Topic) -> str:
+    return topic.title.split(":", 1)[-1].strip()
+
+
+def step_fields(kb: KnowledgeBase, step: int) -> list[Field]:
+    """What step ``step`` involves and what comes after it."""
+    topic = kb.step_topic(step)
+    fields = []
+    if topic is not None and topic.dose:
+        fields.append(Field("What it involves", bullets(topic.dose)))
+    nxt = kb.step_topic(step + 1)
+    fields.append(
+        Field(
+            "What comes next",
+            f"Step {step + 1}: {_step_name(nxt)}. {nxt.summary}"
+            if nxt
+            else "This is the last step: keep it up, and drop back a step whenever something hurts.",
+        )
+    )
+    return fields
+
+
+def progress_reply(kb: KnowledgeBase, step: int, *, known: bool, streak: Streaks | None) -> Reply:
+    """A person's place on the ladder (``known``: the bot has met them), with their streak."""
+    topic = step_topic(kb, step)
+    body = f"You're on **step {step} of {kb.max_step}: {_step_name(topic)}**.\n{topic.summary}"
+    if not known:
+        body += "\n\nEveryone starts at step 1. Tell me when it's easy and pain-free and I'll move you up."
+    fields = step_fields(kb, step)
+    if streak is not None:
+        fields.append(
+            Field(
+                "Your streak",
+                f"{streak.week_squares()}  current {streak.current} day(s), "
+                f"longest {streak.longest}",
+            )
+        )
+    actions = [Action("move_up", "It's easy now"), Action("go_back", "It hurts")]
+    if topic.routine:
+        actions.append(Action("start_routine", "Start my routine"))
+    return Reply(
+        "info",
+        "Your progress",
+        body,
+        tuple(fields),
+        footer=kb.safety.disclaimer,
+        step=step,
+        actions=tuple(actions),
+        private=True,
+    )
+
+
+def _move_up_rule(kb: KnowledgeBase) -> Field:
+    return Field("The rule for moving up", kb.progression.move_up.strip()[:1024])
+
+
+def _go_back_rule(kb: KnowledgeBase) -> Field:
+    return Field("The rule for going back", kb.progression.go_back.strip()[:1024])
+
+
+def last_step_reply(kb: KnowledgeBase, step: int) -> Reply:
+    """Asked to move up from the last step."""
+    return Reply(
+        "info",
+        "You're on the last step",
+        "Step 4 is the top of the ladder. Keep your routine going.",
+        (_move_up_rule(kb),),
+        footer=kb.safety.disclaimer,
+        step=step,
+        private=True,
+    )
+
+
+def moved_up_reply(kb: KnowledgeBase, step: int) -> Reply:
+    """The person moved up to ``step``."""
+    new = step_topic(kb, step)
+    body = (
+        f"Check the rule first (below). If it holds, you're now on **step {step}: "
+        f"{_step_name(new)}**.\n{new.summary}"
+    )
+    hurts = Action(
+        "go_back",
+        "It hurts",
+        hint="If the new move tugs your low back, {do} and you'll go back a step.",
+    )
+    return Reply(
+        "info",
+        f"Moved up to step {step}",
+        body,
+        (_move_up_rule(kb), *step_fields(kb, step)),
+        footer=kb.safety.disclaimer,
+        step=step,
+        topic=new.id,
+        private=True,
+        actions=(hurts,) + ((Action("start_routine", "Start my routine"),) if new.routine else ()),
+    )
+
+
+def pain_at_step_one_reply(kb: KnowledgeBase) -> Reply:
+    """It hurts, and there is no step to go back to."""
+    flare = kb.topics.get("flare-up")
+    body = (
+        "You're already on step 1, so there's no step to go back to. Do a few booty-flex rounds now; "
+        "if the pain is intense, add a round or two."
+    )
+    if flare is not None:
+        body += "\n\n" + flare.answer.strip()
+    fields = (_go_back_rule(kb), Field("See a clinician if", bullets(kb.safety.warning_signs)))
+    return Reply(
+        "info",
+        "Pain at step 1",
+        body,
+        fields,
+        footer=kb.safety.disclaimer,
+        step=1,
+        private=True,
+        actions=(Action("start_routine", "Start flare-up routine", "flare-up"),),
+    )
+
+
+def moved_back_reply(kb: KnowledgeBase, step: int) -> Reply:
+    """The person went back to ``step``."""
+    back = step_topic(kb, step)
+    body = (
+        f"You're back on **step {step}: {_step_name(back)}**. Going back is part of the plan, "
+        f"not a failure.\n{back.summary}"
+    )
+    return Reply(
+        "info",
+        f"Back to step {step}",
+        body,
+        (_go_back_rule(kb), *step_fields(kb, step)),
+        footer=kb.safety.disclaimer,
+        step=step,
+        topic=back.id,
+        private=True,
+    )
+
+
+def no_such_step_to_set(kb: KnowledgeBase) -> Reply:
+    return Reply("error", "No such step", f"Steps run from 1 to {kb.max_step}.", private=True)
+
+
+def step_set_reply(kb: KnowledgeBase, step: int) -> Reply:
+    """The person put themselves on ``step``."""
+    topic = step_topic(kb, step)
+    return Reply(
+        "info",
+        f"You're on step {step}",
+        f"**{topic.title}**\n{topic.summary}",
+        tuple(step_fields(kb, step)),
+        footer=kb.safety.disclaimer,
+        step=step,
+        topic=topic.id,
+        private=True,
+    )
