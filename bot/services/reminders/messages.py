@@ -6,11 +6,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.replies import Action, Reply
 from bot.core.schedule import Occurrence
+
+if TYPE_CHECKING:
+    from bot.services.reminders.schedule import PastReminder, ScheduleView
 
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
@@ -95,3 +98,62 @@ class ReminderComposer:
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
         body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
+
+
+# -- a person's schedule, as /reminders shows it ------------------------------------------------
+
+
+def format_when(moment: datetime) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
+
+
+def format_until(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "in under a minute"
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+    days = round(hours / 24)
+    return f"in about {days} day{'s' if days != 1 else ''}"
+
+
+def describe_past(item: PastReminder) -> str:
+    """What became of one reminder, in a line."""
+    at = format_when(item.at)
+    if item.status == "sent":
+        return f"{at}: sent"
+    if item.status in ("pending", "claimed"):
+        return f"{at}: being sent" + (f" (last try: {item.reason})" if item.reason else "")
+    return f"{at}: not sent, {item.reason or item.status}"
+
+
+def describe_schedule(view: ScheduleView) -> str:
+    """A person's reminders in a few plain sentences, for either front end."""
+    what = f"{view.times_text}, {view.days_text} ({view.timezone} time)"
+    lines: list[str] = []
+    if view.status == "on":
+        lines.append(f"Reminders are on: {what}.")
+    elif view.status == "paused":
+        assert view.paused_until is not None
+        lines.append(
+            f"Reminders are paused until {format_when(view.paused_until)}. Your times: {what}."
+        )
+    elif view.status == "off":
+        lines.append(f"Reminders are off. Your times are kept for when you turn them on: {what}.")
+    else:
+        lines.append(
+            f"Reminders stopped because I couldn't deliver them ({view.closed_reason}). "
+            f"Turn them on again once that's fixed. Your times: {what}."
+        )
+    if view.next_at is not None:
+        label = "Next (snoozed)" if view.next_is_snooze else "Next"
+        lines.append(
+            f"{label}: {format_when(view.next_at)}, {format_until(view.next_at - view.as_of)}."
+        )
+    if view.recent:
+        lines.append("Lately:")
+        lines.extend(f"- {describe_past(item)}" for item in view.recent)
+    return "\n".join(lines)

@@ -24,6 +24,7 @@ from bot.core.schedule import (
     snooze_key,
     zone,
 )
+from bot.services.reminders.messages import describe_past, describe_schedule, format_when
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
@@ -58,12 +59,7 @@ class PastReminder:
     reason: str | None
 
     def describe(self) -> str:
-        when = _when(self.at)
-        if self.status == "sent":
-            return f"{when}: sent"
-        if self.status in ("pending", "claimed"):
-            return f"{when}: being sent" + (f" (last try: {self.reason})" if self.reason else "")
-        return f"{when}: not sent, {self.reason or self.status}"
+        return describe_past(self)
 
 
 @dataclass(frozen=True)
@@ -96,52 +92,11 @@ class ScheduleView:
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
     def describe(self) -> str:
-        """A few plain sentences for either front end."""
-        what = f"{self.times_text}, {self.days_text} ({self.timezone} time)"
-        lines: list[str] = []
-        if self.status == "on":
-            lines.append(f"Reminders are on: {what}.")
-        elif self.status == "paused":
-            assert self.paused_until is not None
-            lines.append(
-                f"Reminders are paused until {_when(self.paused_until)}. Your times: {what}."
-            )
-        elif self.status == "off":
-            lines.append(
-                f"Reminders are off. Your times are kept for when you turn them on: {what}."
-            )
-        else:
-            lines.append(
-                f"Reminders stopped because I couldn't deliver them ({self.closed_reason}). "
-                f"Turn them on again once that's fixed. Your times: {what}."
-            )
-        if self.next_at is not None:
-            label = "Next (snoozed)" if self.next_is_snooze else "Next"
-            lines.append(f"{label}: {_when(self.next_at)}, {_until(self.next_at - self.as_of)}.")
-        if self.recent:
-            lines.append("Lately:")
-            lines.extend(f"- {item.describe()}" for item in self.recent)
-        return "\n".join(lines)
+        """A few plain sentences for either front end (:func:`messages.describe_schedule`)."""
+        return describe_schedule(self)
 
     def to_reply(self) -> Reply:
         return Reply("info", "Your reminders", self.describe(), private=True)
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
-
-
-def _until(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "in under a minute"
-    if minutes < 60:
-        return f"in {minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
-    days = round(hours / 24)
-    return f"in about {days} day{'s' if days != 1 else ''}"
 
 
 class RemindersNotSetUp(ScheduleError):
@@ -292,7 +247,7 @@ class ReminderService:
         sched = await self._require_active(user_id)
         if sched.paused_until is not None and sched.paused_until > now:
             raise ScheduleError(
-                f"Your reminders are paused until {_when(sched.paused_until.astimezone(zone(sched.timezone)))}; "
+                f"Your reminders are paused until {format_when(sched.paused_until.astimezone(zone(sched.timezone)))}; "
                 "there is nothing to snooze."
             )
         pending = await self.store.get_snooze(user_id)
