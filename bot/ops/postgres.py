@@ -14,13 +14,17 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
 from bot.store.db import Database, quote_identifier
 from bot.store.errors import DatabaseError
 from bot.store.schema import load_migrations
+
+if TYPE_CHECKING:
+    from bot.ops.doctor import Check
+    from bot.store.pg import PgDatabase
 
 POSTGRES_FIX = (
     "Check LOWBACK_DATABASE (postgresql://user:password@host:5432/dbname), that the server is running and "
@@ -58,7 +62,7 @@ def libpq_target(url: PostgresURL) -> tuple[str, dict[str, str], str | None]:
 # -- doctor --------------------------------------------------------------------------------------
 
 
-async def check_postgres(url: PostgresURL):
+async def check_postgres(url: PostgresURL) -> Check:
     """The doctor's database line for PostgreSQL: the connection, the server version, a write
     (rolled back) and the schema version."""
     from bot.ops.doctor import Check
@@ -248,8 +252,8 @@ async def _copy_table(src: Database, raw: Any, table: str, chunk: int) -> TableC
     return TableCopy(table, len(rows))
 
 
-async def _require_empty(dst, target: PostgresURL) -> None:
-    bot_tables = set()
+async def _require_empty(dst: PgDatabase, target: PostgresURL) -> None:
+    bot_tables: set[str] = set()
     for mig in load_migrations("postgresql"):
         bot_tables |= {w.split("(")[0].strip().strip('"') for w in _created_tables(mig.sql)}
     present = [t for t in await dst.tables() if t in bot_tables]
@@ -289,7 +293,7 @@ async def _copy_order(src: Database) -> list[str]:
     return ordered
 
 
-async def _move_identity(raw, table: str) -> None:
+async def _move_identity(raw: Any, table: str) -> None:
     """Move an identity column's counter past the copied ids, so the next insert gets a new one."""
     rows = await raw.fetch(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attidentity <> '' AND NOT attisdropped",

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.core.errors import KBIssue
+from bot.core.knowledge import KnowledgeBase
 from bot.services.ask import AskService
 from bot.services.data import DataService
 from bot.services.knowledge import KnowledgeHolder, load_kb
@@ -33,6 +34,7 @@ if (
     from bot.services.reminders import Dispatcher, ReminderService, Sender
     from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
+    from bot.store.shared import ChangeFeed, SharedBudget
 
 log = logging.getLogger("lowback.services")
 
@@ -76,12 +78,10 @@ class Services:
             streaks=lambda user_id: self.routines.person_streaks(user_id),
         )
         self.dispatcher: Dispatcher | None = None
-        self.peers = (
-            None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
-        )
-        self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
-        self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
-        self._background: set[asyncio.Task] = set()
+        self.peers: ChangeFeed | None = None  # the other processes sharing a PostgreSQL store
+        self.budget: SharedBudget | None = None  # their one rate budget for reminders
+        self.identify_budget: SharedBudget | None = None  # one gateway IDENTIFY every 5 s, for all
+        self._background: set[asyncio.Task[None]] = set()
 
     @cached_property
     def routines(self) -> RoutineService:
@@ -98,7 +98,7 @@ class Services:
         return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
-    def kb(self):
+    def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
 
     @classmethod
@@ -148,13 +148,16 @@ class Services:
 
     # -- other processes (PostgreSQL) --------------------------------------------------------------
     async def _join_peers(self) -> None:
+        from bot.store.pg import PgDatabase
         from bot.store.shared import ChangeFeed, SharedBudget
 
-        self.budget = SharedBudget(self.db.pool)
+        db = self.db
+        assert isinstance(db, PgDatabase)  # only a PostgreSQL store has peers
+        self.budget = SharedBudget(db.pool)
         self.identify_budget = SharedBudget(
-            self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify"
+            db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify"
         )
-        feed = ChangeFeed(self.db.location, self.db.pool)
+        feed = ChangeFeed(db.location, db.pool)
         feed.on("knowledge", self._reload_for_peer)
         feed.on("reminders", self._wake_local_dispatcher)
         await feed.start()
@@ -180,13 +183,16 @@ class Services:
         task.add_done_callback(self._background.discard)
 
     async def _publish(self, topic: str) -> None:
+        if self.peers is None:
+            return
         try:
             await self.peers.publish(topic)
         except Exception as exc:  # the others still look at the store once a minute
             log.warning("could not tell the other processes about a %s change: %s", topic, exc)
 
     def routine_choices(self) -> list[tuple[str, str]]:
-        return self.kb.routines.names()
+        names: list[tuple[str, str]] = self.kb.routines.names()
+        return names
 
     # -- reminders -------------------------------------------------------------------------------
     def _wake_dispatcher(self) -> None:

@@ -10,6 +10,7 @@ import json
 from bot.core.replies import Reply
 from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import data_reply, data_summary, deleted_reply
+from bot.store.data_rights import Export
 from bot.store.db import Database
 
 
@@ -20,7 +21,7 @@ class DataService:
         self.db = db
         self.knowledge = knowledge
 
-    async def export(self, user_id: int) -> dict:
+    async def export(self, user_id: int) -> Export:
         from bot.store.data_rights import export_person
 
         return await export_person(self.db, user_id)

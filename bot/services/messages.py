@@ -13,7 +13,7 @@ from bot.core.compose import bullets
 from bot.core.knowledge import KnowledgeBase, Topic
 from bot.core.replies import Action, Candidate, Field, Reply
 from bot.core.streaks import Streaks
-from bot.store.data_rights import PERSON_TABLE
+from bot.store.data_rights import PERSON_TABLE, Export
 from bot.store.db import parse_utc
 
 # -- answers ------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _table_label(table: str) -> tuple[str, str]:
     return (f"record in {words}", f"records in {words}")
 
 
-def data_summary(export: dict[str, list[dict]]) -> str:
+def data_summary(export: Export) -> str:
     """A short plain-English account of an export, for the terminal and for Discord."""
     if not any(export.values()):
         return "lowback-bot keeps nothing about you."
@@ -116,7 +116,7 @@ def data_summary(export: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def _other_tables(export: dict[str, list[dict]]) -> Iterable[str]:
+def _other_tables(export: Export) -> Iterable[str]:
     return sorted(t for t in export if t not in (PERSON_TABLE, "step_history"))
 
 

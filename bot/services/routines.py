@@ -33,6 +33,7 @@ from bot.core.streaks import Streaks, compute_streaks
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore
+from bot.store.routines import Status as EndStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,11 @@ class RoutineHandle:
     session: RoutineSession
     channel: str | None = None
     on_event: EventCallback | None = None
-    task: asyncio.Task | None = field(default=None, repr=False)
-    _sleeper: asyncio.Future | None = field(default=None, repr=False)
-    _outbox: deque = field(default_factory=deque, repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _sleeper: asyncio.Future[None] | None = field(default=None, repr=False)
+    _outbox: deque[Event] = field(default_factory=deque, repr=False)
     _delivering: bool = field(default=False, repr=False)
-    _recording: asyncio.Future | None = field(default=None, repr=False)
+    _recording: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def plan(self) -> RoutinePlan:
@@ -330,8 +331,9 @@ class RoutineService:
                     handle.session_id, "interrupted", None, session.rounds_added
                 )
             else:
+                ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
                 await self.sessions.end(
-                    handle.session_id, session.state, session.ended_at, session.rounds_added
+                    handle.session_id, ended, session.ended_at, session.rounds_added
                 )
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)

@@ -14,6 +14,10 @@ from bot.store.db import Database, quote_identifier
 PERSON_TABLE = "people"
 
 
+Export = dict[str, list[dict[str, object]]]
+"""Every row about a person, by table (:func:`export_person`)."""
+
+
 async def person_tables(db: Database) -> list[str]:
     """Every table with a ``user_id`` column, the ``people`` table first if present."""
     found = [t for t in await db.tables() if "user_id" in await db.columns(t)]
@@ -33,7 +37,7 @@ def _jsonable(value: object) -> object:
     return value
 
 
-async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
+async def export_person(db: Database, user_id: int) -> Export:
     """Every row about the person, by table; tables holding nothing about them map to ``[]``.
 
     Read in one transaction, so the copy is consistent even while the bot is writing.
@@ -41,7 +45,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
     """
     tables = await person_tables(db)
     orders = {t: await _order_by(db, t) for t in tables}
-    export: dict[str, list[dict]] = {}
+    export: Export = {}
     async with db.transaction(snapshot=True):
         for table in tables:
             rows = await db.fetchall(

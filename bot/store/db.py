@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
@@ -35,6 +35,8 @@ from bot.store.schema import Migration, apply_migrations, load_migrations, split
 
 if TYPE_CHECKING:
     from bot.settings import PostgresURL
+
+Params = tuple[Any, ...] | dict[str, Any]  # a statement's ? (or :name) parameters
 
 
 def format_utc(moment: datetime) -> str:
@@ -52,14 +54,15 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True):
+async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True) -> Database:
     """The store at ``location``: a SQLite file for a path, PostgreSQL for a :class:`PostgresURL`."""
     from bot.settings import PostgresURL
 
     if isinstance(location, PostgresURL):
         from bot.store.pg import PgDatabase
 
-        return await PgDatabase.open(location, migrate=migrate)
+        # PgDatabase offers Database's interface (bot/store/pg.py); the stores are typed against it.
+        return cast(Database, await PgDatabase.open(location, migrate=migrate))
     return await Database.open(location, migrate=migrate)
 
 
@@ -77,7 +80,7 @@ class Database:
         # One connection is shared by every task. The lock keeps one task's transaction apart from
         # every other task's reads and writes; ``_owner`` lets the task holding it read freely.
         self._lock = asyncio.Lock()
-        self._owner: asyncio.Task | None = None
+        self._owner: asyncio.Task[Any] | None = None
         self._closed = False
 
     @property
@@ -305,15 +308,15 @@ class Database:
             async with self._lock:
                 yield
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._reading():
             return await self._fetchone(sql, params)
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._reading():
             return await self._fetchall(sql, params)
 
-    async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+    async def _fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         try:
             async with self.conn.execute(sql, params) as cur:
                 return await cur.fetchone()
@@ -321,7 +324,7 @@ class Database:
             self._raise_explained(exc)
             raise
 
-    async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async def _fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         try:
             async with self.conn.execute(sql, params) as cur:
                 return list(await cur.fetchall())

@@ -26,7 +26,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
@@ -58,7 +58,7 @@ def to_postgres(sql: str) -> str:
     return "".join(out)
 
 
-def _params(params: Sequence[Any] | dict) -> Sequence[Any]:
+def _params(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any]:
     if isinstance(params, dict):
         raise TypeError("the PostgreSQL store takes positional ? parameters, not named ones")
     return params
@@ -95,7 +95,7 @@ class Connection:
     def __init__(self, raw: asyncpg.Connection):
         self.raw = raw
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> Result:
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Result:
         query = to_postgres(sql)
         args = _params(params)
         with _integrity_errors():
@@ -112,7 +112,9 @@ class _integrity_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
         if exc is not None and isinstance(exc, asyncpg.IntegrityConstraintViolationError):
             raise IntegrityError(str(exc)) from exc
         return False
@@ -145,7 +147,7 @@ class PgDatabase:
         self.url = url
         # The transaction the current task has open (its connection), if any.
         self._current: contextvars.ContextVar[
-            tuple[asyncio.Task | None, asyncpg.Connection] | None
+            tuple[asyncio.Task[Any] | None, asyncpg.Connection] | None
         ] = contextvars.ContextVar(f"lowback-pg-{id(self)}", default=None)
         self._closed = False
 
@@ -284,11 +286,15 @@ class PgDatabase:
         async with self.pool.acquire() as raw:
             yield raw
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> asyncpg.Record | None:
+    async def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> asyncpg.Record | None:
         async with self._connection() as conn:
             return await conn.fetchrow(to_postgres(sql), *_params(params))
 
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[asyncpg.Record]:
+    async def fetchall(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> list[asyncpg.Record]:
         async with self._connection() as conn:
             return list(await conn.fetch(to_postgres(sql), *_params(params)))
 

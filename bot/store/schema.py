@@ -13,12 +13,24 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Protocol
 
 from bot.store.errors import DatabaseError, DatabaseTooNew
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 DIALECT_MIGRATION_NAME = re.compile(r"^((\d{4})_[a-z0-9_]+)\.(postgresql)\.sql$")
 DIALECTS = ("sqlite", "postgresql")
+
+
+class Migrating(Protocol):
+    """What :func:`apply_migrations` needs of a store (both stores have it)."""
+
+    @property
+    def location(self) -> object: ...
+
+    async def applied_versions(self) -> list[int]: ...
+
+    async def _apply(self, mig: Migration) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ def load_migrations(dialect: str = "sqlite") -> list[Migration]:
 
 
 async def apply_migrations(
-    db, migrations: Sequence[Migration], upto: int | None, *, instead: str
+    db: Migrating, migrations: Sequence[Migration], upto: int | None, *, instead: str
 ) -> list[int]:
     """Refuse a database from a newer version, then apply (``db._apply``) each migration not yet
     applied, in order, up to ``upto``; the versions applied. Shared by both stores."""

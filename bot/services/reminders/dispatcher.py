@@ -134,8 +134,8 @@ class Dispatcher:
         self.name = name or dispatcher_name()
         self._looked_for_dead = False
         self.stats = DispatchStats()
-        self._task: asyncio.Task | None = None
-        self._sleeper: asyncio.Future | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._sleeper: asyncio.Future[None] | None = None
         self._stopping = False
         self._dirty = False
         self._progress = 0

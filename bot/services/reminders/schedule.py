@@ -162,7 +162,7 @@ class ReminderService:
         )
         await self._save(row, clear_notice=CLOSED_NOTICE, create=existing is None)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def update(
         self,
@@ -196,7 +196,7 @@ class ReminderService:
         )
         await self._save(row)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def pause(self, user_id: int, days: float) -> ScheduleView:
         """No reminders for ``days`` days from now (a snoozed one is dropped too)."""
@@ -215,7 +215,7 @@ class ReminderService:
         )
         await self._save(row, drop_snooze=True)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def resume(self, user_id: int) -> ScheduleView:
         """End a pause early."""
@@ -227,7 +227,7 @@ class ReminderService:
         )
         await self._save(row)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def snooze(self, user_id: int, minutes: int = 30, key: str | None = None) -> ScheduleView:
         """Have a reminder come (again) ``minutes`` later.
@@ -276,7 +276,7 @@ class ReminderService:
             else:
                 await self._postpone_upcoming(sched, delay, now)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def _push_snooze(
         self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str
@@ -383,11 +383,28 @@ class ReminderService:
             "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
         )
 
-    async def _save(self, row: ScheduleRow, **options) -> None:
+    async def _save(
+        self,
+        row: ScheduleRow,
+        *,
+        drop_snooze: bool = False,
+        clear_notice: str | None = None,
+        create: bool = False,
+    ) -> None:
         """Save a changed schedule; one deleted meanwhile (the person deleted their data) stays
         deleted and the change is refused as if reminders had never been set up."""
-        if not await self.store.save_schedule(row, **options):
+        saved = await self.store.save_schedule(
+            row, drop_snooze=drop_snooze, clear_notice=clear_notice, create=create
+        )
+        if not saved:
             raise RemindersNotSetUp()
+
+    async def _changed_view(self, user_id: int, now: datetime) -> ScheduleView:
+        """The view after a change; a schedule deleted since is refused like :meth:`_save` does."""
+        view = await self._view(user_id, now)
+        if view is None:
+            raise RemindersNotSetUp()
+        return view
 
     async def _require(self, user_id: int) -> ScheduleRow:
         existing = await self.store.get_schedule(user_id)

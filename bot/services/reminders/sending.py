@@ -132,7 +132,7 @@ class Sends:
                 self._inflight.discard(delivery.id)
                 self.slots.release()
 
-    def _sent_done(self, task: asyncio.Task) -> None:
+    def _sent_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return

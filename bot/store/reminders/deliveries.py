@@ -81,7 +81,7 @@ class DeliveryTables:
         ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``.
         """
         user_filter = "" if only_user is None else " AND user_id = ?"
-        extra: tuple = () if only_user is None else (only_user,)
+        extra: tuple[int, ...] = () if only_user is None else (only_user,)
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(

@@ -184,8 +184,8 @@ class ScheduleTables:
         the expiry of a claim held by anyone but ``claimed_by``, so an abandoned claim is taken
         over as soon as its lease ends, not at the next look around."""
         user_filter = "" if only_user is None else " AND user_id = ?"
-        params: tuple = () if only_user is None else (only_user,)
-        parts = [
+        params: tuple[int, ...] = () if only_user is None else (only_user,)
+        parts: list[tuple[str, tuple[str | None, ...]]] = [
             (
                 "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
                 (),
