@@ -52,6 +52,16 @@ def alternatives_reply(kb: KnowledgeBase, others: tuple[Candidate, ...]) -> Repl
     )
 
 
+# -- routines -----------------------------------------------------------------------------------
+
+
+def already_running(plan_name: str) -> str:
+    """Asked to start a routine while ``plan_name`` runs (the front end offers stop, then start)."""
+    return (
+        f"You already have a routine running: {plan_name}. Stop it first, then start the new one."
+    )
+
+
 # -- a person's data ----------------------------------------------------------------------------
 
 # Friendly names for the tables we know; any other table is named after itself.

@@ -30,6 +30,7 @@ from bot.core.routine import (
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
+from bot.services.messages import already_running
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore
@@ -94,10 +95,7 @@ class AlreadyRunning:
 
     @property
     def message(self) -> str:
-        return (
-            f"You already have a routine running: {self.running.plan.name}. "
-            "Stop it first, then start the new one."
-        )
+        return already_running(self.running.plan.name)
 
 
 StartResult = RoutineHandle | AlreadyRunning

@@ -157,3 +157,33 @@ def describe_schedule(view: ScheduleView) -> str:
         lines.append("Lately:")
         lines.extend(f"- {describe_past(item)}" for item in view.recent)
     return "\n".join(lines)
+
+
+# -- what a person is told when a change cannot be made (ScheduleError) ------------------------
+
+NOT_SET_UP = "You haven't turned reminders on yet."
+TURNED_OFF = "Your reminders are off. Turn them on first."
+CANNOT_SNOOZE = "That reminder can't be snoozed any more."
+ASK_TIMEZONE = "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
+
+
+def pause_range(max_days: int) -> str:
+    return f"Pause for 1 to {max_days} days."
+
+
+def snooze_range(max_minutes: int) -> str:
+    return f"Snooze for 1 to {max_minutes} minutes."
+
+
+def paused_nothing_to_snooze(paused_until: datetime) -> str:
+    """``paused_until`` in the person's own zone."""
+    return (
+        f"Your reminders are paused until {format_when(paused_until)}; there is nothing to snooze."
+    )
+
+
+def stopped_turn_on_first(reason: str) -> str:
+    return (
+        f"Your reminders stopped because I couldn't deliver them ({reason}). "
+        "Turn them on again first."
+    )

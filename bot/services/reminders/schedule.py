@@ -24,7 +24,18 @@ from bot.core.schedule import (
     snooze_key,
     zone,
 )
-from bot.services.reminders.messages import describe_past, describe_schedule, format_when
+from bot.services.reminders.messages import (
+    ASK_TIMEZONE,
+    CANNOT_SNOOZE,
+    NOT_SET_UP,
+    TURNED_OFF,
+    describe_past,
+    describe_schedule,
+    pause_range,
+    paused_nothing_to_snooze,
+    snooze_range,
+    stopped_turn_on_first,
+)
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
@@ -101,7 +112,7 @@ class ScheduleView:
 
 class RemindersNotSetUp(ScheduleError):
     def __init__(self) -> None:
-        super().__init__("You haven't turned reminders on yet.")
+        super().__init__(NOT_SET_UP)
 
 
 class ReminderService:
@@ -205,7 +216,7 @@ class ReminderService:
             or not isinstance(days, (int, float))
             or not 0 < days <= MAX_PAUSE_DAYS
         ):
-            raise ScheduleError(f"Pause for 1 to {MAX_PAUSE_DAYS} days.")
+            raise ScheduleError(pause_range(MAX_PAUSE_DAYS))
         now = self.clock()
         existing = await self._require_active(user_id)
         until = now + timedelta(days=days)
@@ -242,14 +253,12 @@ class ReminderService:
             or not isinstance(minutes, int)
             or not 1 <= minutes <= MAX_SNOOZE_MINUTES
         ):
-            raise ScheduleError(f"Snooze for 1 to {MAX_SNOOZE_MINUTES} minutes.")
+            raise ScheduleError(snooze_range(MAX_SNOOZE_MINUTES))
         now = self.clock()
         sched = await self._require_active(user_id)
         if sched.paused_until is not None and sched.paused_until > now:
-            raise ScheduleError(
-                f"Your reminders are paused until {format_when(sched.paused_until.astimezone(zone(sched.timezone)))}; "
-                "there is nothing to snooze."
-            )
+            zi = zone(sched.timezone)
+            raise ScheduleError(paused_nothing_to_snooze(sched.paused_until.astimezone(zi)))
         pending = await self.store.get_snooze(user_id)
         delay = timedelta(minutes=minutes)
         tz = sched.timezone
@@ -263,7 +272,7 @@ class ReminderService:
             elif key == sched.next_key:
                 await self._postpone_upcoming(sched, delay, now)
             else:
-                raise ScheduleError("That reminder can't be snoozed any more.")
+                raise ScheduleError(CANNOT_SNOOZE)
         elif pending is not None:
             await self._push_snooze(pending, delay, now, tz)
         else:
@@ -379,9 +388,7 @@ class ReminderService:
         known = await self.people.timezone(user_id)
         if known:
             return known
-        raise ScheduleError(
-            "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
-        )
+        raise ScheduleError(ASK_TIMEZONE)
 
     async def _save(
         self,
@@ -415,12 +422,9 @@ class ReminderService:
     async def _require_active(self, user_id: int) -> ScheduleRow:
         existing = await self._require(user_id)
         if not existing.enabled:
-            raise ScheduleError("Your reminders are off. Turn them on first.")
+            raise ScheduleError(TURNED_OFF)
         if existing.closed_reason is not None:
-            raise ScheduleError(
-                f"Your reminders stopped because I couldn't deliver them ({existing.closed_reason}). "
-                "Turn them on again first."
-            )
+            raise ScheduleError(stopped_turn_on_first(existing.closed_reason))
         return existing
 
 
