@@ -6,14 +6,17 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.replies import Action, Reply
 from bot.core.schedule import Occurrence
 
 if TYPE_CHECKING:
+    from bot.services.knowledge import KnowledgeHolder
     from bot.services.reminders.schedule import PastReminder, ScheduleView
+    from bot.services.routines import RoutineService
+    from bot.store.people import PeopleStore
 
 # What a reminder says about its start action; each front end puts in how ("press *Start routine*").
 START_HINT = "{do} and I'll time it with you."
@@ -72,7 +75,13 @@ class ReminderComposer:
     ``routines`` says whether they already did a routine (``did_routine_between``).
     """
 
-    def __init__(self, knowledge: Any, people: Any, routines: Any, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        knowledge: KnowledgeHolder,
+        people: PeopleStore,
+        routines: RoutineService,
+        clock: Callable[[], datetime],
+    ):
         self.knowledge = knowledge
         self.people = people
         self.routines = routines
