@@ -179,7 +179,17 @@ async def check_database(path: Path | PostgresURL) -> Check:
     probed = await _probe_sqlite(path)
     if isinstance(probed, Check):
         return probed
-    return _schema_check(path, probed, known)
+    return schema_check(
+        probed,
+        known,
+        subject=str(path),
+        verb="opens",
+        newer=(
+            f"the database at {path}",
+            "Upgrade lowback-bot, restore a backup made by this version, or point LOWBACK_DATABASE"
+            " at another file.",
+        ),
+    )
 
 
 async def _probe_sqlite(path: Path) -> Check | list[int]:
@@ -242,29 +252,33 @@ async def _probe_sqlite(path: Path) -> Check | list[int]:
         await db.close()
 
 
-def _schema_check(path: Path, applied: list[int], known: set[int]) -> Check:
-    """The verdict on the schema versions a database records, against those this version knows."""
+def schema_check(
+    applied: list[int], known: set[int], *, subject: str, verb: str, newer: tuple[str, str]
+) -> Check:
+    """The verdict on the schema versions a database records, against those this version knows.
+    ``subject`` names the database and ``verb`` says it was reached ("opens", "answers");
+    ``newer`` is how to name it and what to do when a newer version of the bot wrote it."""
     name = "database"
     latest = max(known, default=0)
-    newer = [v for v in applied if v not in known]
     version = max(applied, default=0)
-    if newer:
+    if any(v not in known for v in applied):
+        named, fix = newer
         return Check(
             name,
             False,
-            f"the database at {path} was written by a newer version of lowback-bot "
+            f"{named} was written by a newer version of lowback-bot "
             f"(schema version {version}; this version knows up to {latest}).",
-            "Upgrade lowback-bot, restore a backup made by this version, or point LOWBACK_DATABASE at another file.",
+            fix,
         )
     if version < latest:
         return Check(
             name,
             True,
-            f"{path} opens and is writable; schema version {version} of {latest}: "
+            f"{subject} {verb} and is writable; schema version {version} of {latest}: "
             "the bot applies the newer migrations when it starts.",
         )
     return Check(
-        name, True, f"{path} opens, is writable and is at the latest schema version ({latest})."
+        name, True, f"{subject} {verb}, is writable and is at the latest schema version ({latest})."
     )
 
 

@@ -65,12 +65,11 @@ def libpq_target(url: PostgresURL) -> tuple[str, dict[str, str], str | None]:
 async def check_postgres(url: PostgresURL) -> Check:
     """The doctor's database line for PostgreSQL: the connection, the server version, a write
     (rolled back) and the schema version."""
-    from bot.ops.doctor import Check
+    from bot.ops.doctor import Check, schema_check
     from bot.store.pg import PgDatabase
 
     name = "database"
     known = {m.version for m in load_migrations("postgresql")}
-    latest = max(known, default=0)
     try:
         db = await PgDatabase.open(url, migrate=False, min_size=1, max_size=1)
     except DatabaseError as exc:
@@ -91,25 +90,8 @@ async def check_postgres(url: PostgresURL) -> Check:
     finally:
         await db.close()
     where = f"PostgreSQL {version} at {url}"
-    newer = [v for v in applied if v not in known]
-    current = max(applied, default=0)
-    if newer:
-        return Check(
-            name,
-            False,
-            f"{where} was written by a newer version of lowback-bot (schema version {current}; this version knows up to {latest}).",
-            "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database.",
-        )
-    if current < latest:
-        return Check(
-            name,
-            True,
-            f"{where} answers and is writable; schema version {current} of {latest}: the bot applies the newer "
-            "migrations when it starts.",
-        )
-    return Check(
-        name, True, f"{where} answers, is writable and is at the latest schema version ({latest})."
-    )
+    fix = "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database."
+    return schema_check(applied, known, subject=where, verb="answers", newer=(where, fix))
 
 
 class _RollBack(Exception):
