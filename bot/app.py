@@ -33,10 +33,11 @@ from bot.exts._cooldown import Cooldown
 from bot.exts._errors import report_error
 from bot.exts._ratelimit import limiter_trace
 from bot.logging_setup import setup_logging
-from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
+from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import Settings, token_looks_valid
-from bot.store.db import DatabaseError, open_database
+from bot.store.db import open_database
+from bot.store.errors import DatabaseError
 
 if TYPE_CHECKING:
     from bot.services.container import Services

@@ -1,6 +1,5 @@
 """The link that adds the bot to a server, without importing discord.py (``lowback invite-url``
-starts in a blink). ``bot.ops.BOT_PERMISSIONS`` is the same set as a ``discord.Permissions``; a
-test checks that both agree."""
+starts in a blink). A test checks that every permission named here is one discord.py knows."""
 
 from __future__ import annotations
 

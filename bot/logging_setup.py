@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDACTED = "[token]"
@@ -82,7 +83,7 @@ class RedactTokenFilter(logging.Filter):
 class OneLineFormatter(logging.Formatter):
     """``<UTC time> <LEVEL> <logger>: <message>`` with line breaks escaped."""
 
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)
 
     def __init__(self) -> None:
         super().__init__(
@@ -94,7 +95,7 @@ class OneLineFormatter(logging.Formatter):
         return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-class _LowbackHandler(logging.StreamHandler):
+class _LowbackHandler(logging.StreamHandler[TextIO]):
     """Marks the handler this module installed, so a second call replaces it instead of doubling lines."""
 
 
@@ -102,7 +103,8 @@ def parse_level(level: str) -> int:
     name = (level or "").strip().upper()
     if name not in LEVELS:
         raise ValueError(f"LOWBACK_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
-    return logging.getLevelName(name)
+    level_number: int = logging.getLevelName(name)
+    return level_number
 
 
 def setup_logging(
@@ -145,14 +147,25 @@ class RepeatedErrors:
     per person per second. ``clock`` is a monotonic clock in seconds.
     """
 
-    def __init__(self, logger: logging.Logger, *, every: float = 300.0, clock=time.monotonic):
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        every: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.log = logger
         self.every = every
         self.clock = clock
-        self._seen: dict[object, list] = {}  # key -> [first logged at, repeats since, message]
+        self._seen: dict[object, list[Any]] = {}  # key -> [first logged at, repeats since, message]
 
     def report(
-        self, key: object, message: str, *, level: int = logging.ERROR, exc_info=None
+        self,
+        key: object,
+        message: str,
+        *,
+        level: int = logging.ERROR,
+        exc_info: BaseException | None = None,
     ) -> bool:
         """Log ``message`` unless ``key`` was logged less than ``every`` seconds ago; True if logged."""
         now = self.clock()

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from bot.ops import heartbeat_path, touch_heartbeat
+from bot.ops.heartbeat import heartbeat_path, touch_heartbeat
 from bot.settings import PostgresURL, Settings, read_dotenv
 from bot.terminal import cli
 
@@ -193,13 +193,13 @@ def test_dockerignore_keeps_secrets_and_clutter_out_of_the_image(context: Path) 
         "tests/test_ops.py",
         "lowback.db",
         "lowback.db-wal",
-        "bot/__pycache__/ops.cpython-311.pyc",
+        "bot/ops/__pycache__/doctor.cpython-311.pyc",
         "deploy/.env",
     ]:
         assert excluded(path, rules), f"{path} would be sent to the Docker build"
     for path in [
         "pyproject.toml",
-        "bot/ops.py",
+        "bot/ops/__main__.py",
         "bot/store/migrations/0001_people.sql",
         "deploy/requirements.txt",
     ]:

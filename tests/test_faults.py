@@ -14,9 +14,9 @@ import pytest
 from bot.app import run_bot
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.settings import Settings
-from bot.store import db as db_module
-from bot.store.db import Database, DatabaseError
-from bot.store.people import PeopleRepo
+from bot.store.db import Database
+from bot.store.errors import DatabaseError, DiskFull
+from bot.store.people import PeopleStore
 from bot.store.reminders import ReminderStore
 from bot.terminal import cli
 from tests.support.fakes import FakeClock
@@ -108,8 +108,8 @@ async def test_a_full_disk_is_named_with_what_to_do(tmp_path: Path) -> None:
         await database.conn.execute(
             f"PRAGMA max_page_count = {row[0]}"
         )  # the file may not grow: a full disk
-        people = PeopleRepo(database)
-        with pytest.raises(db_module.DiskFull, match=r"is full .*free some space"):
+        people = PeopleStore(database)
+        with pytest.raises(DiskFull, match=r"is full .*free some space"):
             for n in range(5000):
                 await people.set_step(7, 1 + n % 4, "x" * 200, FakeClock().now())
     finally:
@@ -130,7 +130,7 @@ async def test_the_bot_refuses_a_damaged_file_before_anything_else(database: Pat
 async def test_quick_check_at_open_refuses_a_damaged_file(tmp_path: Path) -> None:
     path = tmp_path / "lowback.db"
     database = await Database.open(path)
-    await PeopleRepo(database).set_step(3, 2, "set by the person", FakeClock().now())
+    await PeopleStore(database).set_step(3, 2, "set by the person", FakeClock().now())
     await database.close()
     damage(path)
     with pytest.raises(DatabaseError, match=r"damaged.*lowback backup"):

@@ -17,22 +17,16 @@ from zoneinfo import ZoneInfoNotFoundError
 import discord
 import pytest
 
-from bot import ops
 from bot.core.errors import KnowledgeError
-from bot.ops import (
-    BackupError,
-    Check,
-    backup,
-    client_id_from_token,
-    doctor,
-    doctor_exit_code,
-    format_checks,
+from bot.invite import PERMISSIONS, client_id_from_token, invite_url, resolve_client_id
+from bot.ops import doctor as doctor_module
+from bot.ops.backup import BackupError, backup
+from bot.ops.doctor import Check, doctor, doctor_exit_code, format_checks
+from bot.ops.heartbeat import (
     healthcheck_main,
     heartbeat_age,
     heartbeat_loop,
     heartbeat_path,
-    invite_url,
-    resolve_client_id,
     touch_heartbeat,
 )
 from bot.settings import Settings, SettingsError
@@ -56,7 +50,7 @@ def load_repo_knowledge_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Any other folder, such as a broken copy, is loaded afresh every time.
     """
-    real = ops.load_knowledge
+    real = doctor_module.load_knowledge
 
     def load(path: Path):
         if Path(path).resolve() != REPO_KNOWLEDGE:
@@ -71,7 +65,7 @@ def load_repo_knowledge_once(monkeypatch: pytest.MonkeyPatch) -> None:
             raise result
         return result
 
-    monkeypatch.setattr(ops, "load_knowledge", load)
+    monkeypatch.setattr(doctor_module, "load_knowledge", load)
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:
@@ -186,10 +180,10 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
 
 
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
-    from bot.store.people import PeopleRepo
+    from bot.store.people import PeopleStore
 
     db = await Database.open(good.database)
-    await PeopleRepo(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=UTC))
+    await PeopleStore(db).set_step(5, 2, "set by the person", datetime(2026, 3, 2, tzinfo=UTC))
     await db.forget_deleted()  # everything into the file itself
     await db.close()
     with good.database.open("r+b") as f:
@@ -241,7 +235,7 @@ async def test_doctor_time_zones_unavailable(
     def no_zones(name: str):
         raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
 
-    monkeypatch.setattr(ops, "ZoneInfo", no_zones)
+    monkeypatch.setattr(doctor_module, "ZoneInfo", no_zones)
     check = await assert_only_failure(good, "time zones")
     assert "not available" in check.message
     assert "tzdata" in check.fix
@@ -250,7 +244,7 @@ async def test_doctor_time_zones_unavailable(
 async def test_doctor_time_zone_data_that_is_wrong(
     good: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ops, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
+    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
     check = await assert_only_failure(good, "time zones")
     assert "wrong offset" in check.message
 
@@ -258,7 +252,7 @@ async def test_doctor_time_zone_data_that_is_wrong(
 async def test_doctor_reports_every_problem_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ops, "ZoneInfo", lambda name: UTC)
+    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     settings = Settings(token=None, database=blocker / "x.db", knowledge=tmp_path / "none")
@@ -512,6 +506,11 @@ def test_invite_url_has_exactly_the_scopes_and_permissions() -> None:
         int(query["permissions"][0])
         == view_channel | send_messages | embed_links | read_history | send_in_threads
     )
+
+
+def test_the_permissions_asked_for_are_discords_own() -> None:
+    asked = discord.Permissions(**dict.fromkeys(PERMISSIONS, True))  # an unknown name raises
+    assert asked.value == sum(PERMISSIONS.values())
 
 
 def test_client_id_comes_from_the_token() -> None:

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops import check_database
+from bot.ops.doctor import check_database
 from bot.settings import PostgresURL
 from bot.store.data_rights import export_person
-from bot.store.db import Database, load_migrations, open_database
-from bot.store.people import LOCAL_USER_ID, PeopleRepo
+from bot.store.db import Database, open_database
+from bot.store.people import LOCAL_USER_ID, PeopleStore
 from bot.store.reminders import ReminderStore
-from bot.store.routines import RoutineSessionsRepo
-from bot.store.unanswered import UnansweredRepo
+from bot.store.routines import RoutineSessionStore
+from bot.store.schema import load_migrations
+from bot.store.unanswered import UnansweredStore
 from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
 
 needs_server = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
@@ -96,7 +97,7 @@ async def test_doctor_reports_server_version_and_schema_version(pg: PostgresURL)
 async def test_backup_uses_pg_dump_and_says_so(pg: PostgresURL, tmp_path: Path) -> None:
     db = await open_database(pg)
     try:
-        await PeopleRepo(db).set_step(LOCAL_USER_ID, 3, "kept in the dump", NOW)
+        await PeopleStore(db).set_step(LOCAL_USER_ID, 3, "kept in the dump", NOW)
     finally:
         await db.close()
     dest = tmp_path / "lowback.pgdump"
@@ -113,15 +114,15 @@ async def test_backup_uses_pg_dump_and_says_so(pg: PostgresURL, tmp_path: Path) 
 async def fill_sqlite(path: Path) -> None:
     db = await Database.open(path)
     try:
-        people = PeopleRepo(db)
+        people = PeopleStore(db)
         for user in (LOCAL_USER_ID, 555_555_555_555_555_555):
             await people.set_step(user, 2, "easy now", NOW)
             await people.set_timezone(user, "Europe/Berlin", NOW)
-        sessions = RoutineSessionsRepo(db)
+        sessions = RoutineSessionStore(db)
         done = await sessions.create(LOCAL_USER_ID, "daily-step-2", NOW)
         await sessions.end(done.id, "finished", NOW)
-        await UnansweredRepo(db).set_opt_in(42, True, NOW)
-        await UnansweredRepo(db).record(42, "is ice better than heat?", "heat", 0.31, NOW)
+        await UnansweredStore(db).set_opt_in(42, True, NOW)
+        await UnansweredStore(db).record(42, "is ice better than heat?", "heat", 0.31, NOW)
         await ReminderStore(db).add_notice(LOCAL_USER_ID, "hello", "a note", NOW)
     finally:
         await db.close()
@@ -143,12 +144,12 @@ async def test_migrate_db_copies_everything_checks_it_and_the_bot_carries_on(
     try:
         for user in (LOCAL_USER_ID, 555_555_555_555_555_555):
             assert await export_person(new, user) == await export_person(old, user)
-        assert await UnansweredRepo(new).recent(42) == await UnansweredRepo(old).recent(42)
+        assert await UnansweredStore(new).recent(42) == await UnansweredStore(old).recent(42)
         # New rows get new ids after the copied ones.
-        change = await PeopleRepo(new).set_step(LOCAL_USER_ID, 3, "after the move", NOW)
-        history = await PeopleRepo(new).history(LOCAL_USER_ID)
+        change = await PeopleStore(new).set_step(LOCAL_USER_ID, 3, "after the move", NOW)
+        history = await PeopleStore(new).history(LOCAL_USER_ID)
         assert [h.reason for h in history] == ["easy now", "after the move"] and change.to_step == 3
-        second = await RoutineSessionsRepo(new).create(LOCAL_USER_ID, "daily-step-3", NOW)
+        second = await RoutineSessionStore(new).create(LOCAL_USER_ID, "daily-step-3", NOW)
         assert second.id == 2
     finally:
         await old.close()

@@ -26,11 +26,12 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot import app, ops
+from bot import app
 from bot.app import minimal_intents, run_bot
-from bot.ops import check_heartbeat, heartbeat_path
+from bot.ops import heartbeat
+from bot.ops.heartbeat import check_heartbeat, heartbeat_path
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
-from bot.store.db import load_migrations
+from bot.store.schema import load_migrations
 from tests.support.fake_discord import FakeDiscord
 
 # A made-up token of the right shape; its first part is base64 of the bot's id.
@@ -86,7 +87,9 @@ async def bots(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[app.Lowbac
 
 @pytest.fixture
 def fast_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app, "heartbeat_loop", functools.partial(ops.heartbeat_loop, interval=0.05))
+    monkeypatch.setattr(
+        app, "heartbeat_loop", functools.partial(heartbeat.heartbeat_loop, interval=0.05)
+    )
 
 
 @pytest.fixture
@@ -213,7 +216,9 @@ async def test_a_heartbeat_left_by_an_earlier_run_is_not_taken_for_this_one(
 ) -> None:
     beat = heartbeat_path(settings.database)
     beat.parent.mkdir(parents=True)
-    ops.touch_heartbeat(beat, discord.utils.utcnow())  # the last run's, seconds old: looks healthy
+    heartbeat.touch_heartbeat(
+        beat, discord.utils.utcnow()
+    )  # the last run's, seconds old: looks healthy
     bot = start(settings)
     # Set up and on the gateway, but not ready yet (discord.py waits 2 s after READY).
     await until(fake, bot, lambda: fake.connections == 1, "the gateway connection")

@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bot.exts._cooldown import wait_text
 from bot.logging_setup import RepeatedErrors
-from bot.store.db import DatabaseError
+from bot.store.errors import DatabaseError
 
 log = logging.getLogger("bot.exts")
 _database_faults = RepeatedErrors(log)

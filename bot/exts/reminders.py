@@ -29,8 +29,8 @@ from bot.core.schedule import DEFAULT_TIMES, parse_time
 from bot.core.timezones import UnknownTimezone, timezone_choices
 from bot.exts._errors import report_error
 from bot.exts.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
-from bot.services.container import START_HINT
 from bot.services.reminders import DeliveryResult, ReminderMessage, ScheduleView
+from bot.services.reminders.messages import START_HINT
 from bot.services.reminders.ratelimit import background
 
 if TYPE_CHECKING:

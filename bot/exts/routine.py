@@ -316,9 +316,7 @@ class LiveRoutine:
         services = self.cog.bot.services
         if services is not None:
             try:
-                person = await services.people.get(self.owner_id)
-                tz = (person.timezone if person else None) or "UTC"
-                streaks = await services.routines.streaks(self.owner_id, tz)
+                streaks = await services.routines.person_streaks(self.owner_id)
             except Exception:
                 log.exception("could not compute the streak of person %s", self.owner_id)
         await self.show(finished_reply(handle.session.plan, streaks), None)

@@ -11,7 +11,6 @@ No discord import here: the Discord front end and the terminal share this.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import timedelta
 from functools import cached_property
@@ -19,97 +18,27 @@ from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KBIssue
-from bot.core.knowledge.loading import load_knowledge
 from bot.core.knowledge.model import KnowledgeBase
-from bot.core.replies import Field, Reply
-from bot.services.ask import AskService, KnowledgeHolder, ProgressService
+from bot.services.ask import AskService
+from bot.services.data import DataService
+from bot.services.knowledge import KnowledgeHolder, load_kb
+from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
-from bot.store.people import PeopleRepo
-from bot.store.unanswered import UnansweredRepo
+from bot.store.people import PeopleStore
+from bot.store.unanswered import UnansweredStore
 
 if (
     TYPE_CHECKING
 ):  # the reminder and routine services load when first used: `lowback ask` needs neither
-    from bot.core.schedule import Occurrence
-    from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService, Sender
+    from bot.services.reminders import Dispatcher, ReminderService, Sender
     from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
+    from bot.store.shared import ChangeFeed, SharedBudget
 
 log = logging.getLogger("lowback.services")
 
 IDENTIFY_INTERVAL = 5.0  # Discord: one gateway IDENTIFY per 5 s per bot (max_concurrency 1)
-# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
-START_HINT = "{do} and I'll time it with you."
-
-
-def load_kb(settings: Settings) -> KnowledgeBase:
-    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
-    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
-    from bot.core.semantic import default_embedder
-    from bot.services.yaml_cache import ExpressionCache, YamlCache, default_directory
-
-    expressions = ExpressionCache()
-    expressions.load()
-    default_embedder().memo_dir = default_directory().parent / "vectors"
-    kb = load_knowledge(settings.knowledge, parse=YamlCache())
-    expressions.save()
-    return kb
-
-
-def open_knowledge(settings: Settings) -> KnowledgeHolder:
-    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
-    return KnowledgeHolder(load_kb(settings))
-
-
-class DataService:
-    """A person's data rights: see everything stored about them, and delete it all."""
-
-    def __init__(self, db: Database, knowledge: KnowledgeHolder):
-        self.db = db
-        self.knowledge = knowledge
-
-    async def export(self, user_id: int) -> dict:
-        from bot.store.data_rights import export_person
-
-        return await export_person(self.db, user_id)
-
-    async def export_json(self, user_id: int) -> str:
-        return json.dumps(
-            {"user_id": user_id, "tables": await self.export(user_id)}, indent=2, sort_keys=True
-        )
-
-    async def show(self, user_id: int) -> Reply:
-        from bot.store.data_rights import summarize
-
-        data = await self.export(user_id)
-        text = summarize(data)
-        return Reply(
-            "info",
-            "What I store about you",
-            text[:4000],
-            (
-                Field(
-                    "Delete it",
-                    "Use the delete option to remove all of it at once. Nothing is kept afterwards.",
-                ),
-            ),
-            footer="No message text is stored. See PRIVACY.md for details.",
-            private=True,
-        )
-
-    async def delete(self, user_id: int) -> Reply:
-        from bot.store.data_rights import delete_person
-
-        counts = await delete_person(self.db, user_id)
-        total = sum(counts.values())
-        body = (
-            f"Deleted {total} record(s) about you. I no longer know your step, schedule or routines; "
-            "if you use me again, you start fresh at step 1."
-            if total
-            else "I had nothing stored about you."
-        )
-        return Reply("info", "Your data is deleted", body, private=True)
 
 
 class Services:
@@ -126,8 +55,8 @@ class Services:
         self.knowledge = knowledge
         self.clock = clock
         self.sleep = sleep
-        self.people = PeopleRepo(db)
-        self.unanswered = UnansweredRepo(db)
+        self.people = PeopleStore(db)
+        self.unanswered = UnansweredStore(db)
         self.ask = AskService(
             knowledge,
             self.people,
@@ -136,20 +65,25 @@ class Services:
             retention_days=settings.unanswered_retention_days,
         )
         self.data = DataService(db, knowledge)
-        self.progress = ProgressService(knowledge, self.people, clock, streaks=self._streaks)
-        self.dispatcher: Dispatcher | None = None
-        self.peers = (
-            None  # bot.store.shared.ChangeFeed: the other processes sharing a PostgreSQL store
+        self.progress = ProgressService(
+            knowledge,
+            self.people,
+            clock,
+            streaks=lambda user_id: self.routines.person_streaks(user_id),
         )
-        self.budget = None  # bot.store.shared.SharedBudget: their one rate budget for reminders
-        self.identify_budget = None  # one gateway IDENTIFY every 5 s, across the processes
-        self._background: set[asyncio.Task] = set()
+        self.dispatcher: Dispatcher | None = None
+        self.peers: ChangeFeed | None = None  # the other processes sharing a PostgreSQL store
+        self.budget: SharedBudget | None = None  # their one rate budget for reminders
+        self.identify_budget: SharedBudget | None = None  # one gateway IDENTIFY every 5 s, for all
+        self._background: set[asyncio.Task[None]] = set()
 
     @cached_property
     def routines(self) -> RoutineService:
         from bot.services.routines import RoutineService
 
-        return RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+        service = RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+        self.knowledge.subscribe(lambda kb: service.set_book(kb.routines))
+        return service
 
     @cached_property
     def reminders(self) -> ReminderService:
@@ -158,13 +92,8 @@ class Services:
         return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
 
     @property
-    def kb(self):
+    def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
-
-    async def _streaks(self, user_id: int):
-        person = await self.people.get(user_id)
-        tz = (person.timezone if person else None) or "UTC"
-        return await self.routines.streaks(user_id, tz)
 
     @classmethod
     async def open(
@@ -207,21 +136,22 @@ class Services:
         """Reload from disk, off the event loop; a broken knowledge base is refused and the old one
         kept. The other processes of the bot (PostgreSQL) reload too."""
         problems = await self.knowledge.reload(self.settings.knowledge)
-        if not problems and "routines" in self.__dict__:  # not yet made: it will take the new book
-            self.routines.book = self.knowledge.kb.routines
         if not problems and tell_peers:
             self._tell_peers("knowledge")
         return problems
 
     # -- other processes (PostgreSQL) --------------------------------------------------------------
     async def _join_peers(self) -> None:
+        from bot.store.pg import PgDatabase
         from bot.store.shared import ChangeFeed, SharedBudget
 
-        self.budget = SharedBudget(self.db.pool)
+        db = self.db
+        assert isinstance(db, PgDatabase)  # only a PostgreSQL store has peers
+        self.budget = SharedBudget(db.pool)
         self.identify_budget = SharedBudget(
-            self.db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify"
+            db.pool, rate=1 / IDENTIFY_INTERVAL, burst=1, name="identify"
         )
-        feed = ChangeFeed(self.db.location, self.db.pool)
+        feed = ChangeFeed(db.location, db.pool)
         feed.on("knowledge", self._reload_for_peer)
         feed.on("reminders", self._wake_local_dispatcher)
         await feed.start()
@@ -247,13 +177,16 @@ class Services:
         task.add_done_callback(self._background.discard)
 
     async def _publish(self, topic: str) -> None:
+        if self.peers is None:
+            return
         try:
             await self.peers.publish(topic)
         except Exception as exc:  # the others still look at the store once a minute
             log.warning("could not tell the other processes about a %s change: %s", topic, exc)
 
     def routine_choices(self) -> list[tuple[str, str]]:
-        return self.kb.routines.names()
+        names: list[tuple[str, str]] = self.kb.routines.names()
+        return names
 
     # -- reminders -------------------------------------------------------------------------------
     def _wake_dispatcher(self) -> None:
@@ -270,12 +203,6 @@ class Services:
 
         return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
 
-    async def compose_reminder(
-        self, user_id: int, occurrence: Occurrence
-    ) -> ReminderMessage | None:
-        """The reminder for this occurrence, or None to skip it (see ``ReminderComposer``)."""
-        return await self.composer.compose(user_id, occurrence)
-
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process)."""
         from bot.services.reminders import Dispatcher
@@ -284,7 +211,7 @@ class Services:
             self.dispatcher = Dispatcher(
                 self.db,
                 sender,
-                self.compose_reminder,
+                self.composer.compose,
                 self.clock,
                 self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes),

@@ -30,9 +30,11 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
+from bot.services.messages import already_running
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
-from bot.store.routines import RoutineSessionsRepo
+from bot.store.people import PeopleStore
+from bot.store.routines import RoutineSessionStore
+from bot.store.routines import Status as EndStatus
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,11 @@ class RoutineHandle:
     session: RoutineSession
     channel: str | None = None
     on_event: EventCallback | None = None
-    task: asyncio.Task | None = field(default=None, repr=False)
-    _sleeper: asyncio.Future | None = field(default=None, repr=False)
-    _outbox: deque = field(default_factory=deque, repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _sleeper: asyncio.Future[None] | None = field(default=None, repr=False)
+    _outbox: deque[Event] = field(default_factory=deque, repr=False)
     _delivering: bool = field(default=False, repr=False)
-    _recording: asyncio.Future | None = field(default=None, repr=False)
+    _recording: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def plan(self) -> RoutinePlan:
@@ -91,10 +93,7 @@ class AlreadyRunning:
 
     @property
     def message(self) -> str:
-        return (
-            f"You already have a routine running: {self.running.plan.name}. "
-            "Stop it first, then start the new one."
-        )
+        return already_running(self.running.plan.name)
 
 
 StartResult = RoutineHandle | AlreadyRunning
@@ -115,8 +114,8 @@ class RoutineService:
         self.clock = clock
         self.sleep = sleep
         self.paused_recheck = paused_recheck
-        self.sessions = RoutineSessionsRepo(db)
-        self.people = PeopleRepo(db)
+        self.sessions = RoutineSessionStore(db)
+        self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
         self._start_lock = asyncio.Lock()
 
@@ -328,8 +327,9 @@ class RoutineService:
                     handle.session_id, "interrupted", None, session.rounds_added
                 )
             else:
+                ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
                 await self.sessions.end(
-                    handle.session_id, session.state, session.ended_at, session.rounds_added
+                    handle.session_id, ended, session.ended_at, session.rounds_added
                 )
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)
@@ -366,6 +366,11 @@ class RoutineService:
     async def streaks(self, user_id: int, tz: str) -> Streaks:
         """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
         return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
+
+    async def person_streaks(self, user_id: int, *, fallback: str = "UTC") -> Streaks:
+        """The person's routine streaks in their own time zone, or in ``fallback`` when the bot
+        does not know it."""
+        return await self.streaks(user_id, await self.people.timezone(user_id) or fallback)
 
     async def did_routine_between(
         self, user_id: int, start_utc: datetime, end_utc: datetime

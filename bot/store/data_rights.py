@@ -8,21 +8,14 @@ for anyone adding a table: if a row is about a person, give it a ``user_id`` col
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
 
-from bot.store.db import Database, parse_utc, quote_identifier
+from bot.store.db import Database, quote_identifier
 
 PERSON_TABLE = "people"
 
-# Friendly names for the tables we know; any other table is named after itself.
-_TABLE_NAMES: dict[str, tuple[str, str]] = {
-    "step_history": ("step change", "step changes"),
-    "reminder_schedules": ("reminder schedule", "reminder schedules"),
-    "reminder_deliveries": ("reminder delivery record", "reminder delivery records"),
-    "reminder_snoozes": ("snoozed reminder", "snoozed reminders"),
-    "pending_notices": ("note waiting to be shown to you", "notes waiting to be shown to you"),
-    "routine_sessions": ("routine session", "routine sessions"),
-}
+
+Export = dict[str, list[dict[str, object]]]
+"""Every row about a person, by table (:func:`export_person`)."""
 
 
 async def person_tables(db: Database) -> list[str]:
@@ -44,7 +37,7 @@ def _jsonable(value: object) -> object:
     return value
 
 
-async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
+async def export_person(db: Database, user_id: int) -> Export:
     """Every row about the person, by table; tables holding nothing about them map to ``[]``.
 
     Read in one transaction, so the copy is consistent even while the bot is writing.
@@ -52,7 +45,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, list[dict]]:
     """
     tables = await person_tables(db)
     orders = {t: await _order_by(db, t) for t in tables}
-    export: dict[str, list[dict]] = {}
+    export: Export = {}
     async with db.transaction(snapshot=True):
         for table in tables:
             rows = await db.fetchall(
@@ -101,58 +94,3 @@ async def delete_person(db: Database, user_id: int) -> dict[str, int]:
             )
     await db.forget_deleted()  # the deleted rows' old versions leave the write-ahead log too
     return counts
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _day(text: object) -> str:
-    try:
-        return parse_utc(str(text)).strftime("%d %b %Y")
-    except ValueError:
-        return str(text)
-
-
-def _table_label(table: str) -> tuple[str, str]:
-    if table in _TABLE_NAMES:
-        return _TABLE_NAMES[table]
-    words = table.replace("_", " ")
-    return (f"record in {words}", f"records in {words}")
-
-
-def summarize(export: dict[str, list[dict]]) -> str:
-    """A short plain-English account of an export, for the terminal and for Discord."""
-    if not any(export.values()):
-        return "lowback-bot keeps nothing about you."
-    lines = ["Here is what lowback-bot keeps about you:"]
-    people = export.get(PERSON_TABLE) or []
-    if people:
-        person = people[0]
-        tz = person.get("timezone") or "not set"
-        lines.append(
-            f"- You are on step {person.get('step')} of 4. Time zone: {tz}. "
-            f"First seen {_day(person.get('created_at'))}."
-        )
-    history = export.get("step_history") or []
-    if history:
-        last = history[-1]
-        reason = str(last.get("reason") or "").strip()
-        because = f' ("{reason[:120]}")' if reason else ""
-        lines.append(
-            f"- {_plural(len(history), 'step change', 'step changes')}; the latest on {_day(last.get('at'))}, "
-            f"from step {last.get('from_step')} to step {last.get('to_step')}{because}."
-        )
-    for table in _other_tables(export):
-        rows = export[table]
-        if rows:
-            one, many = _table_label(table)
-            lines.append(f"- {_plural(len(rows), one, many)}.")
-    lines.append(
-        "Nothing you typed is kept with your user id."
-    )  # how to delete it is each front end's to say
-    return "\n".join(lines)
-
-
-def _other_tables(export: dict[str, list[dict]]) -> Iterable[str]:
-    return sorted(t for t in export if t not in (PERSON_TABLE, "step_history"))

@@ -2,20 +2,14 @@
 
 This is the default store. :func:`open_database` opens it for a path, or the PostgreSQL store
 (:mod:`bot.store.pg`) for a ``postgresql://`` URL; both offer the same methods (``transaction``,
-``fetchone``, ``fetchall``, ``schema_version``, ``tables``...), and the repositories write one SQL
+``fetchone``, ``fetchall``, ``schema_version``, ``tables``...), and the stores write one SQL
 text for both: ``?`` placeholders and ``IS ?`` (a comparison that treats NULL as a value) are
 turned into PostgreSQL's ``$1`` and ``IS NOT DISTINCT FROM $1`` by the PostgreSQL store, and the two
 row-locking clauses SQLite lacks come from ``db.for_update`` / ``db.skip_locked`` (empty here:
 SQLite's ``BEGIN IMMEDIATE`` already serialises every writer).
 
-Migrations are the files ``bot/store/migrations/NNNN_name.sql``; each is applied once, in one
-transaction, and recorded in ``schema_migrations``. Where PostgreSQL needs different SQL, the file
-``NNNN_name.postgresql.sql`` beside it is used there instead (same number, same name recorded).
-A migration library (Alembic, yoyo) was weighed and not used: Alembic brings SQLAlchemy and a
-synchronous engine to a bot whose drivers are asyncio, yoyo brings a second set of drivers, and
-what is needed here (numbered files, applied once at start, a database from a newer version
-refused, one migrator at a time) is the sixty lines below. A database written by a newer version of the
-bot (one that records a migration this version does not have) is refused with a clear message.
+Migrations (:mod:`bot.store.schema`) are applied when the database opens; the store's errors
+(:mod:`bot.store.errors`) say what to do about a fault of the file or the disk.
 
 One connection is shared by every task. Write inside ``async with db.transaction() as conn:``;
 read with ``db.fetchone`` / ``db.fetchall``. Both wait for any other task's open transaction, so a
@@ -27,101 +21,22 @@ is time order) and read back with :func:`parse_utc`.
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
+
+from bot.store.errors import DatabaseDamaged, DatabaseError, explain, restore_advice
+from bot.store.schema import Migration, apply_migrations, load_migrations, split_sql
 
 if TYPE_CHECKING:
     from bot.settings import PostgresURL
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-DIALECT_MIGRATION_NAME = re.compile(r"^((\d{4})_[a-z0-9_]+)\.(postgresql)\.sql$")
-DIALECTS = ("sqlite", "postgresql")
-
-
-class DatabaseError(Exception):
-    """A problem with the database that the person running the bot can fix."""
-
-
-class DatabaseTooNew(DatabaseError):
-    """The database was written by a newer version of lowback-bot."""
-
-
-class IntegrityError(Exception):
-    """PostgreSQL refused a write that breaks a constraint (SQLite raises ``sqlite3.IntegrityError``).
-
-    Catch ``INTEGRITY_ERRORS`` to handle both."""
-
-
-INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, IntegrityError)
-
-
-class DatabaseReadOnly(DatabaseError):
-    """The database file (or its folder) cannot be written."""
-
-
-class DiskFull(DatabaseError):
-    """The disk holding the database is full."""
-
-
-class DatabaseDamaged(DatabaseError):
-    """The database file is corrupt."""
-
-
-def restore_advice(path: object) -> str:
-    return (
-        f"Stop the bot, move {path} aside and copy your newest backup in its place (`lowback backup PATH` "
-        "makes one while the bot runs); without a backup, `sqlite3 damaged.db .recover | sqlite3 new.db` "
-        "saves what it can."
-    )
-
-
-def explain(exc: BaseException, path: object) -> DatabaseError | None:
-    """A fault of the file or the disk as a :class:`DatabaseError` that says what to do (None for
-    anything else, such as a constraint a caller handles)."""
-    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
-        return None
-    text = str(exc).lower()
-    code = getattr(exc, "sqlite_errorcode", None)
-    code = code & 0xFF if isinstance(code, int) else None  # the primary code of an extended one
-    if "readonly" in text or "read-only" in text or code == sqlite3.SQLITE_READONLY:
-        return DatabaseReadOnly(
-            f"the database at {path} is read-only ({exc}): give the user running lowback write access to the "
-            "file and its folder (SQLite writes -wal and -shm files beside it), or point LOWBACK_DATABASE at a "
-            "writable place."
-        )
-    if "disk is full" in text or code == sqlite3.SQLITE_FULL:
-        return DiskFull(
-            f"the disk holding the database at {path} is full ({exc}): free some space; "
-            "the change that failed was not saved."
-        )
-    if (
-        "malformed" in text
-        or "not a database" in text
-        or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-    ):
-        return DatabaseDamaged(f"the database at {path} is damaged ({exc}). {restore_advice(path)}")
-    if "disk i/o error" in text or code == sqlite3.SQLITE_IOERR:
-        return DatabaseError(
-            f"the disk holding the database at {path} failed ({exc}): check the disk and that it is mounted; "
-            "if the file turns out damaged, restore a backup."
-        )
-    return None
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
+Params = tuple[Any, ...] | dict[str, Any]  # a statement's ? (or :name) parameters
 
 
 def format_utc(moment: datetime) -> str:
@@ -139,67 +54,15 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def load_migrations(dialect: str = "sqlite") -> list[Migration]:
-    """The bundled migrations for ``dialect`` (``sqlite`` or ``postgresql``), in order."""
-    if dialect not in DIALECTS:
-        raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
-    found: list[Migration] = []
-    overrides: dict[str, str] = {}
-    folder = resources.files("bot.store") / "migrations"
-    entries = sorted(folder.iterdir(), key=lambda e: e.name)
-    for entry in entries:
-        special = DIALECT_MIGRATION_NAME.match(entry.name)
-        if special and special.group(3) == dialect:
-            overrides[special.group(1) + ".sql"] = entry.read_text(encoding="utf-8")
-    for entry in entries:
-        m = MIGRATION_NAME.match(entry.name)
-        if not m:
-            continue
-        sql = overrides.pop(entry.name, None) or entry.read_text(encoding="utf-8")
-        found.append(Migration(int(m.group(1)), entry.name, sql))
-    if overrides:
-        raise DatabaseError(
-            f"{dialect} migration(s) without a shared file of the same name: {sorted(overrides)}"
-        )
-    found.sort(key=lambda mig: mig.version)
-    versions = [mig.version for mig in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise DatabaseError(
-            f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}"
-        )
-    return found
-
-
-async def apply_migrations(
-    db, migrations: Sequence[Migration], upto: int | None, *, instead: str
-) -> list[int]:
-    """Refuse a database from a newer version, then apply (``db._apply``) each migration not yet
-    applied, in order, up to ``upto``; the versions applied. Shared by both stores."""
-    known = {m.version for m in migrations}
-    applied = await db.applied_versions()
-    if [v for v in applied if v not in known]:
-        raise DatabaseTooNew(
-            f"the database at {db.location} was written by a newer version of lowback-bot "
-            f"(schema version {max(applied)}; this version knows up to {max(known, default=0)}). "
-            f"Upgrade lowback-bot, or point LOWBACK_DATABASE at {instead}."
-        )
-    done: list[int] = []
-    for mig in migrations:
-        if mig.version in applied or (upto is not None and mig.version > upto):
-            continue
-        if await db._apply(mig):
-            done.append(mig.version)
-    return done
-
-
-async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True):
+async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True) -> Database:
     """The store at ``location``: a SQLite file for a path, PostgreSQL for a :class:`PostgresURL`."""
     from bot.settings import PostgresURL
 
     if isinstance(location, PostgresURL):
         from bot.store.pg import PgDatabase
 
-        return await PgDatabase.open(location, migrate=migrate)
+        # PgDatabase offers Database's interface (bot/store/pg.py); the stores are typed against it.
+        return cast(Database, await PgDatabase.open(location, migrate=migrate))
     return await Database.open(location, migrate=migrate)
 
 
@@ -217,7 +80,7 @@ class Database:
         # One connection is shared by every task. The lock keeps one task's transaction apart from
         # every other task's reads and writes; ``_owner`` lets the task holding it read freely.
         self._lock = asyncio.Lock()
-        self._owner: asyncio.Task | None = None
+        self._owner: asyncio.Task[Any] | None = None
         self._closed = False
 
     @property
@@ -445,15 +308,15 @@ class Database:
             async with self._lock:
                 yield
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._reading():
             return await self._fetchone(sql, params)
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._reading():
             return await self._fetchall(sql, params)
 
-    async def _fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+    async def _fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         try:
             async with self.conn.execute(sql, params) as cur:
                 return await cur.fetchone()
@@ -461,7 +324,7 @@ class Database:
             self._raise_explained(exc)
             raise
 
-    async def _fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async def _fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         try:
             async with self.conn.execute(sql, params) as cur:
                 return list(await cur.fetchall())
@@ -493,36 +356,3 @@ class Database:
 def quote_identifier(name: str) -> str:
     """A table or column name quoted for SQL (names come from sqlite_master, never from users)."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def split_sql(script: str) -> list[str]:
-    """Split a migration into complete statements.
-
-    Uses SQLite's own notion of a complete statement, so semicolons inside string literals,
-    comments and trigger bodies do not split a statement.
-    """
-    statements: list[str] = []
-    pieces = script.split(";")
-    buffer = ""
-    for i, piece in enumerate(pieces):
-        buffer += piece
-        if i < len(pieces) - 1:
-            buffer += ";"
-            if sqlite3.complete_statement(buffer):
-                if _has_code(buffer):
-                    statements.append(buffer.strip())
-                buffer = ""
-    if _has_code(buffer):
-        if not sqlite3.complete_statement(buffer + ";"):
-            raise DatabaseError(
-                f"migration ends with an unfinished statement: {buffer.strip()[:80]!r}"
-            )
-        statements.append(buffer.strip())  # the last statement may omit its semicolon
-    return statements
-
-
-def _has_code(sql: str) -> bool:
-    """True if ``sql`` holds more than whitespace, comments and semicolons."""
-    text = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
-    text = re.sub(r"--[^\n]*", " ", text)
-    return bool(text.replace(";", " ").strip())

@@ -83,18 +83,40 @@ _INSERT_IF_NEW = (
     "INSERT INTO people (user_id, step, timezone, created_at, updated_at) VALUES (?, 1, NULL, ?, ?)"
     " ON CONFLICT (user_id) DO NOTHING"
 )
+
+
+async def insert_if_new(
+    conn: aiosqlite.Connection, user_id: int, created_at: str, updated_at: str
+) -> None:
+    """Inside another store's transaction: create the person at step 1 unless they exist."""
+    await conn.execute(_INSERT_IF_NEW, (user_id, created_at, updated_at))
+
+
+async def adopt_timezone(conn: aiosqlite.Connection, user_id: int, tz: str, stamp: str) -> None:
+    """Inside another store's transaction: make ``tz`` the person's own time zone, if it is not."""
+    await conn.execute(
+        "UPDATE people SET timezone = ?, updated_at = ? WHERE user_id = ? AND timezone IS NOT ?",
+        (tz, stamp, user_id, tz),
+    )
+
+
 _SELECT_PERSON = (
     "SELECT user_id, step, timezone, created_at, updated_at FROM people WHERE user_id = ?"
 )
 
 
-class PeopleRepo:
+class PeopleStore:
     def __init__(self, db: Database):
         self.db = db
 
     async def get(self, user_id: int) -> Person | None:
         row = await self.db.fetchone(_SELECT_PERSON, (user_id,))
         return _person(row) if row else None
+
+    async def timezone(self, user_id: int) -> str | None:
+        """The person's own time zone (an IANA name), if the bot knows it."""
+        row = await self.db.fetchone("SELECT timezone FROM people WHERE user_id = ?", (user_id,))
+        return row["timezone"] if row is not None else None
 
     async def ensure(self, user_id: int, now: datetime) -> Person:
         """The person, created at step 1 if the bot has not met them before."""

@@ -6,13 +6,13 @@ each holds a small connection pool.
 * ``async with db.transaction() as conn:`` takes a connection from the pool for the block and runs
   it as one transaction (READ COMMITTED, PostgreSQL's default). ``db.fetchone`` / ``db.fetchall``
   inside the block read through the same connection, so they see the block's own writes; outside a
-  block they take any free connection. Where a repository reads a row it is about to change, it
+  block they take any free connection. Where a store reads a row it is about to change, it
   adds ``db.for_update`` (or ``db.skip_locked`` for work that any process may take), which here
   locks the row until the transaction ends: SQLite gets the same effect from its single writer.
-* The repositories' SQL is written once: ``?`` placeholders become ``$1, $2...``, ``IS ?`` becomes
+* The stores' SQL is written once: ``?`` placeholders become ``$1, $2...``, ``IS ?`` becomes
   ``IS NOT DISTINCT FROM $n`` (and ``IS NOT ?`` ``IS DISTINCT FROM $n``). ``conn.execute`` returns
   an object with ``rowcount`` and, for ``... RETURNING``, ``fetchone`` / ``fetchall``, as an
-  aiosqlite cursor does. A broken constraint raises :class:`bot.store.db.IntegrityError`.
+  aiosqlite cursor does. A broken constraint raises :class:`bot.store.errors.IntegrityError`.
 * Migrations are the bundled ones for the ``postgresql`` dialect; each runs in its own transaction
   holding an advisory lock, so processes starting together apply each migration once.
 """
@@ -26,19 +26,14 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
 from bot.settings import PostgresURL
-from bot.store.db import (
-    DatabaseError,
-    IntegrityError,
-    Migration,
-    apply_migrations,
-    format_utc,
-    load_migrations,
-)
+from bot.store.db import format_utc
+from bot.store.errors import DatabaseError, IntegrityError
+from bot.store.schema import Migration, apply_migrations, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
 CONNECT_TIMEOUT = 10.0
@@ -46,7 +41,7 @@ CONNECT_TIMEOUT = 10.0
 
 @functools.lru_cache(maxsize=1024)
 def to_postgres(sql: str) -> str:
-    """The repositories' SQL in PostgreSQL's spelling (placeholders and NULL-safe comparison)."""
+    """The stores' SQL in PostgreSQL's spelling (placeholders and NULL-safe comparison)."""
     sql = re.sub(r"\bIS\s+NOT\s+\?", "IS DISTINCT FROM ?", sql, flags=re.I)
     sql = re.sub(r"\bIS\s+\?", "IS NOT DISTINCT FROM ?", sql, flags=re.I)
     out: list[str] = []
@@ -63,7 +58,7 @@ def to_postgres(sql: str) -> str:
     return "".join(out)
 
 
-def _params(params: Sequence[Any] | dict) -> Sequence[Any]:
+def _params(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any]:
     if isinstance(params, dict):
         raise TypeError("the PostgreSQL store takes positional ? parameters, not named ones")
     return params
@@ -95,12 +90,12 @@ class Result:
 
 
 class Connection:
-    """The connection of one open transaction, with the repositories' ``execute``."""
+    """The connection of one open transaction, with the stores' ``execute``."""
 
     def __init__(self, raw: asyncpg.Connection):
         self.raw = raw
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> Result:
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Result:
         query = to_postgres(sql)
         args = _params(params)
         with _integrity_errors():
@@ -117,7 +112,9 @@ class _integrity_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
         if exc is not None and isinstance(exc, asyncpg.IntegrityConstraintViolationError):
             raise IntegrityError(str(exc)) from exc
         return False
@@ -150,7 +147,7 @@ class PgDatabase:
         self.url = url
         # The transaction the current task has open (its connection), if any.
         self._current: contextvars.ContextVar[
-            tuple[asyncio.Task | None, asyncpg.Connection] | None
+            tuple[asyncio.Task[Any] | None, asyncpg.Connection] | None
         ] = contextvars.ContextVar(f"lowback-pg-{id(self)}", default=None)
         self._closed = False
 
@@ -289,11 +286,15 @@ class PgDatabase:
         async with self.pool.acquire() as raw:
             yield raw
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> asyncpg.Record | None:
+    async def fetchone(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> asyncpg.Record | None:
         async with self._connection() as conn:
             return await conn.fetchrow(to_postgres(sql), *_params(params))
 
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[asyncpg.Record]:
+    async def fetchall(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> list[asyncpg.Record]:
         async with self._connection() as conn:
             return list(await conn.fetch(to_postgres(sql), *_params(params)))
 

@@ -14,7 +14,8 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.store.db import INTEGRITY_ERRORS, Database, format_utc, parse_utc
+from bot.store.db import Database, format_utc, parse_utc
+from bot.store.errors import INTEGRITY_ERRORS
 
 Status = Literal["running", "finished", "stopped", "interrupted"]
 END_STATUSES: tuple[str, ...] = ("finished", "stopped", "interrupted")
@@ -52,7 +53,7 @@ def _record(row: aiosqlite.Row) -> SessionRecord:
     )
 
 
-class RoutineSessionsRepo:
+class RoutineSessionStore:
     """The ``routine_sessions`` table. The person must exist in ``people`` first."""
 
     def __init__(self, db: Database):

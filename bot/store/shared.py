@@ -128,7 +128,7 @@ class SharedBudget:
         if row["took"]:
             self.taken += 1
             return 0.0
-        wait = max(row["paused_until"] - row["t"], (1.0 - row["avail"]) / self.rate)
+        wait: float = max(row["paused_until"] - row["t"], (1.0 - row["avail"]) / self.rate)
         return max(wait, 0.001)
 
     async def acquire(self) -> None:
@@ -161,7 +161,7 @@ class ChangeFeed:
         self.handlers: dict[str, Handler] = {}
         self.received = 0
         self._conn: asyncpg.Connection | None = None
-        self._reconnect: asyncio.Task | None = None
+        self._reconnect: asyncio.Task[None] | None = None
         self._closed = False
 
     def on(self, topic: str, handler: Handler) -> None:
@@ -179,7 +179,7 @@ class ChangeFeed:
         async with self.pool.acquire() as conn:
             await conn.execute("SELECT pg_notify($1, $2)", self.channel, f"{topic}:{self.origin}")
 
-    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         topic, _, origin = payload.partition(":")
         if origin == self.origin:
             return
@@ -197,7 +197,7 @@ class ChangeFeed:
         except Exception:
             log.exception("handling a '%s' change from another process failed", topic)
 
-    def _on_lost(self, _conn) -> None:
+    def _on_lost(self, _conn: object) -> None:
         if self._closed or self._reconnect is not None:
             return
         log.warning("lost the connection that hears other processes' changes; reconnecting")

@@ -52,7 +52,7 @@ def _question(row: aiosqlite.Row) -> UnansweredQuestion:
     )
 
 
-class UnansweredRepo:
+class UnansweredStore:
     def __init__(self, db: Database):
         self.db = db
 

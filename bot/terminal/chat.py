@@ -22,7 +22,7 @@ from typing import TextIO
 
 from bot.core.replies import Action, Reply
 from bot.services.container import Services
-from bot.store.db import DatabaseError
+from bot.store.errors import DatabaseError
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.reminders import ChatSender, reminders, split_words, start_chat_reminders
 from bot.terminal.render import Choice, Screen, chat_choices

@@ -180,7 +180,7 @@ def _screen():
 
 def cmd_kb_check(settings: Settings) -> int:
     from bot.core.errors import KnowledgeError
-    from bot.services.container import load_kb
+    from bot.services.knowledge import load_kb
 
     try:
         kb = load_kb(settings)
@@ -198,7 +198,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core.errors import KnowledgeError
     from bot.core.evaluation import EvalFileError, evaluate, parse_items
-    from bot.services.container import open_knowledge
+    from bot.services.knowledge import open_knowledge
 
     try:
         knowledge = open_knowledge(settings)
@@ -229,7 +229,7 @@ async def _with_services(settings: Settings, work) -> int:
     """Open the services (the composition root both front ends share), run ``work``, close them."""
     from bot.core.errors import KnowledgeError
     from bot.services.container import Services
-    from bot.store.db import DatabaseError
+    from bot.store.errors import DatabaseError
 
     try:
         services = await Services.open(settings, recover_sessions=False)
@@ -380,7 +380,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import doctor, doctor_exit_code, format_checks
+    from bot.ops.doctor import doctor, doctor_exit_code, format_checks
 
     checks = _run(doctor(settings, check_commands=not args.offline))
     print(format_checks(checks))
@@ -388,8 +388,8 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import BackupError, backup
-    from bot.store.db import DatabaseError
+    from bot.ops.backup import BackupError, backup
+    from bot.store.errors import DatabaseError
 
     try:
         path = _run(backup(settings.database, args.path, overwrite=args.force))
@@ -406,9 +406,9 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
-    """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/pg_ops.py)."""
-    from bot.pg_ops import PostgresOpsError, run_migrate_db
-    from bot.store.db import DatabaseError
+    """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/ops/postgres.py)."""
+    from bot.ops.postgres import PostgresOpsError, run_migrate_db
+    from bot.store.errors import DatabaseError
 
     target = parse_database(args.to, name="--to")  # SettingsError: main() says it in one line
     if not isinstance(target, PostgresURL):
@@ -470,8 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:
         # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
-        # (bot.store.db is looked up, not imported: a command that never opened it never fails so.)
-        store = sys.modules.get("bot.store.db")
+        # (bot.store.errors is looked up, not imported: a command that never opened the store never fails so.)
+        store = sys.modules.get("bot.store.errors")
         if store is None or not isinstance(exc, store.DatabaseError):
             raise
         _err(f"lowback: {exc}")

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.core.errors import ScheduleError
-from bot.services.container import START_HINT, Services
+from bot.services.container import Services
 from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage
+from bot.services.reminders.messages import START_HINT
 from bot.terminal.render import Choice, Screen, chat_choices
 from bot.terminal.sender import TerminalSender
 

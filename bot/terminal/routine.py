@@ -421,9 +421,8 @@ async def run_routine(
     )
     if isinstance(result, AlreadyRunning):
         return 1
-    person = await service.people.get(user_id)
-    tz = person.timezone if person and person.timezone else local_zone_name()
-    PlainDisplay(screen, plan, keys=False).streak(await service.streaks(user_id, tz))
+    streaks = await service.person_streaks(user_id, fallback=local_zone_name())
+    PlainDisplay(screen, plan, keys=False).streak(streaks)
     return 0
 
 

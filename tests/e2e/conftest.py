@@ -21,7 +21,7 @@ import simcord
 
 from bot.app import LowbackBot, create_bot
 from bot.core.knowledge.model import KnowledgeBase
-from bot.services import container
+from bot.services import knowledge as services_knowledge
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from tests.support.e2e import World, services_closed_after
 from tests.support.virtual_time import VirtualSleep
@@ -33,7 +33,7 @@ def load_the_repo_knowledge_once() -> Iterator[None]:
 
     Any other directory (a test's own copy) is still loaded from disk every time.
     """
-    real = container.load_knowledge
+    real = services_knowledge.load_knowledge
     repo = DEFAULT_KNOWLEDGE.resolve()
     cached = functools.lru_cache(maxsize=1)(real)
 
@@ -41,7 +41,7 @@ def load_the_repo_knowledge_once() -> Iterator[None]:
         return cached(repo) if Path(directory).resolve() == repo else real(directory, **options)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(container, "load_knowledge", load)
+        patch.setattr(services_knowledge, "load_knowledge", load)
         yield
 
 

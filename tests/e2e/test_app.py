@@ -98,7 +98,7 @@ async def test_close_closes_the_services_and_the_database(
 async def test_the_bot_keeps_its_heartbeat_for_the_health_check(
     simcord_env: simcord.Env, simcord_bot, settings: Settings
 ) -> None:
-    from bot.ops import check_heartbeat, heartbeat_path
+    from bot.ops.heartbeat import check_heartbeat, heartbeat_path
 
     path = heartbeat_path(settings.database)
     await simcord_env.advance_time(65)
@@ -111,7 +111,7 @@ async def test_the_bot_keeps_its_heartbeat_for_the_health_check(
 async def test_the_heartbeat_pauses_while_the_gateway_connection_is_down(
     simcord_env: simcord.Env, simcord_bot, settings: Settings
 ) -> None:
-    from bot.ops import check_heartbeat, heartbeat_age, heartbeat_path
+    from bot.ops.heartbeat import check_heartbeat, heartbeat_age, heartbeat_path
 
     path = heartbeat_path(settings.database)
     assert heartbeat_age(path, simcord_bot.clock()) is not None  # touched when the bot got ready

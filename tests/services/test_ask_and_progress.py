@@ -9,7 +9,7 @@ import pytest
 
 from bot.services.container import Services
 from bot.settings import Settings
-from bot.store.people import PeopleRepo
+from bot.store.people import PeopleStore
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ALICE = 111111111111111111
@@ -29,7 +29,7 @@ async def test_someone_new_is_treated_as_step_one(services):
     reply = await services.ask.ask(ALICE, "how do i do hip thrusts")
     assert reply.topic == "hip-thrust"
     assert "step 1" in reply.body and "Step 4 comes later" in reply.body
-    assert await PeopleRepo(services.db).get(ALICE) is None  # asking stores nothing
+    assert await PeopleStore(services.db).get(ALICE) is None  # asking stores nothing
 
 
 async def test_moving_up_shows_the_rule_and_records_why(services):
@@ -37,7 +37,7 @@ async def test_moving_up_shows_the_rule_and_records_why(services):
     assert reply.step == 2
     assert reply.fields[0].name == "The rule for moving up"
     assert "easy and pain-free" in reply.fields[0].value.lower()
-    history = await PeopleRepo(services.db).history(ALICE)
+    history = await PeopleStore(services.db).history(ALICE)
     assert [(h.from_step, h.to_step, h.reason) for h in history] == [(1, 2, "easy and pain-free")]
 
 
@@ -51,7 +51,7 @@ async def test_it_hurts_goes_back_one_step_with_the_rule(services):
     await services.progress.set_step(ALICE, 3)
     reply = await services.progress.go_back(ALICE)
     assert reply.step == 2 and reply.fields[0].name == "The rule for going back"
-    person = await PeopleRepo(services.db).get(ALICE)
+    person = await PeopleStore(services.db).get(ALICE)
     assert person.step == 2
 
 
@@ -60,8 +60,8 @@ async def test_it_hurts_at_step_one_gives_flare_up_advice_and_the_warning_signs(
     assert reply.step == 1
     assert any(f.name == "See a clinician if" for f in reply.fields)
     assert any(a.kind == "start_routine" for a in reply.actions)
-    assert (await PeopleRepo(services.db).get(ALICE)) is None or (
-        await PeopleRepo(services.db).get(ALICE)
+    assert (await PeopleStore(services.db).get(ALICE)) is None or (
+        await PeopleStore(services.db).get(ALICE)
     ).step == 1
 
 
@@ -95,7 +95,7 @@ async def test_data_show_and_delete(services):
     assert "step" in shown.body.lower()
     deleted = await services.data.delete(ALICE)
     assert "Deleted" in deleted.body
-    assert await PeopleRepo(services.db).get(ALICE) is None
+    assert await PeopleStore(services.db).get(ALICE) is None
     assert (await services.progress.show(ALICE)).step == 1
 
 
@@ -119,10 +119,10 @@ async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
     import asyncio
     import threading
 
-    from bot.services import ask as ask_module
+    from bot.services import knowledge as holder_module
 
     answered = threading.Event()
-    real = ask_module.load_knowledge
+    real = holder_module.load_knowledge
 
     def slow_load(directory):
         # The reload is still parsing; it finishes only once someone else has been answered meanwhile
@@ -131,7 +131,7 @@ async def test_a_reload_runs_off_the_event_loop_so_others_keep_being_answered(
             raise AssertionError("nobody was answered while the knowledge base reloaded")
         return real(directory)
 
-    monkeypatch.setattr(ask_module, "load_knowledge", slow_load)
+    monkeypatch.setattr(holder_module, "load_knowledge", slow_load)
     reload = asyncio.ensure_future(services.reload_knowledge())
     reply = await services.ask.ask(ALICE, "can i still deadlift")
     answered.set()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.knowledge.loading import load_knowledge
-from bot.services.ask import KnowledgeHolder, ProgressService
-from bot.services.container import DataService
+from bot.services.data import DataService
+from bot.services.knowledge import KnowledgeHolder
+from bot.services.progress import ProgressService
 from bot.services.reminders import DeliveryResult, Dispatcher, ReminderMessage, ReminderService
 from bot.store.data_rights import export_person
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
+from bot.store.people import PeopleStore
 from tests.support.fakes import FakeClock
 
 ALICE = 101
@@ -76,11 +77,11 @@ async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) ->
 
 async def test_a_step_change_racing_a_delete_recreates_nobody(db: Database) -> None:
     clock = FakeClock("2026-03-02T12:00:00+00:00")
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     await people.set_step(ALICE, 2, "set by the person", clock.now())
     data = DataService(db, None)
 
-    class DeleteAfterReading(PeopleRepo):
+    class DeleteAfterReading(PeopleStore):
         async def get(self, user_id):
             person = await super().get(user_id)
             await data.delete(user_id)  # the delete lands between the read and the write
@@ -99,7 +100,7 @@ async def test_deleted_data_is_gone_from_the_database_file_and_its_log(tmp_path:
     try:
         clock = FakeClock()
         marker = "Zanzibar-marker-7f3a"
-        await PeopleRepo(db).set_step(ALICE, 2, marker, clock.now())
+        await PeopleStore(db).set_step(ALICE, 2, marker, clock.now())
         await DataService(db, None).delete(ALICE)
         leftovers = {
             p.name: marker.encode() in p.read_bytes() for p in tmp_path.iterdir() if p.is_file()

@@ -23,8 +23,8 @@ from bot.core.routine.session import (
 )
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
-from bot.store.routines import RoutineSessionsRepo
+from bot.store.people import PeopleStore
+from bot.store.routines import RoutineSessionStore
 from tests.support.fakes import FakeClock
 
 ROUTINES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "routines.yaml"
@@ -118,7 +118,7 @@ async def started(
 
 
 async def status_of(db: Database, handle: RoutineHandle):
-    return await RoutineSessionsRepo(db).get(handle.session_id)
+    return await RoutineSessionStore(db).get(handle.session_id)
 
 
 # --- running to the end ------------------------------------------------------------------------
@@ -162,7 +162,7 @@ async def test_late_wake_ups_do_not_accumulate(db, book):
 
 
 async def test_the_daily_routine_follows_the_step_in_the_store(service, clock, db):
-    await PeopleRepo(db).set_step(7, 2, "test", T0)
+    await PeopleStore(db).set_step(7, 2, "test", T0)
     handle, rec = await started(service, routine_id=None)
     assert handle.plan.id == "daily-step-2"
     await run_for(clock, 5)
@@ -175,7 +175,7 @@ async def test_the_daily_routine_follows_the_step_in_the_store(service, clock, d
 async def test_someone_new_gets_the_step_one_routine_and_is_remembered(service, db):
     handle, _ = await started(service, user_id=42, routine_id=None)
     assert handle.plan.id == "daily-step-1"
-    person = await PeopleRepo(db).get(42)
+    person = await PeopleStore(db).get(42)
     assert person is not None and person.step == 1
 
 
@@ -328,9 +328,9 @@ async def test_a_handler_may_stop_the_session_itself(service, clock, db):
 
 
 async def test_sessions_left_running_by_a_previous_run_are_marked_interrupted(db, book, clock):
-    repo = RoutineSessionsRepo(db)
-    await PeopleRepo(db).ensure(7, T0)
-    await PeopleRepo(db).ensure(8, T0)
+    repo = RoutineSessionStore(db)
+    await PeopleStore(db).ensure(7, T0)
+    await PeopleStore(db).ensure(8, T0)
     left_7 = await repo.create(7, "booty-flex", T0)
     left_8 = await repo.create(8, "booty-flex", T0)
     # The bot starts again.
@@ -343,8 +343,8 @@ async def test_sessions_left_running_by_a_previous_run_are_marked_interrupted(db
 
 
 async def test_starting_over_a_leftover_session_interrupts_it(service, db):
-    repo = RoutineSessionsRepo(db)
-    await PeopleRepo(db).ensure(7, T0)
+    repo = RoutineSessionStore(db)
+    await PeopleStore(db).ensure(7, T0)
     leftover = await repo.create(7, "booty-flex", T0 - timedelta(days=1))
     handle, _ = await started(service)
     assert (await repo.get(leftover.id)).status == "interrupted"
@@ -397,6 +397,11 @@ async def test_streaks_count_finished_routines_in_the_persons_time_zone(db, book
     tokyo = await service.streaks(7, "Asia/Tokyo")
     assert (tokyo.current, tokyo.done_today) == (3, True)
     assert tokyo.week_squares() == "⬜⬜⬜⬜🟩🟩🟩"
+    # Their own zone when the bot knows it, else the fallback (UTC unless the caller says).
+    assert await service.person_streaks(7) == await service.streaks(7, "UTC")
+    assert await service.person_streaks(7, fallback="Asia/Tokyo") == tokyo
+    await PeopleStore(db).set_timezone(7, "America/New_York", clock.now())
+    assert await service.person_streaks(7, fallback="Asia/Tokyo") == s
     await service.shutdown()
 
 
@@ -424,7 +429,7 @@ async def test_did_routine_between_sees_only_finished_routines(service, clock):
 async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(
     db, book, clock
 ) -> None:
-    from bot.services.container import DataService
+    from bot.services.data import DataService
     from bot.store.data_rights import export_person
 
     service = RoutineService(db, book, clock, clock.sleep)

@@ -6,9 +6,11 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.store.data_rights import delete_person, export_person, summarize
-from bot.store.db import INTEGRITY_ERRORS, Database, format_utc
-from bot.store.people import PeopleRepo
+from bot.services.messages import data_summary
+from bot.store.data_rights import delete_person, export_person
+from bot.store.db import Database, format_utc
+from bot.store.errors import INTEGRITY_ERRORS
+from bot.store.people import PeopleStore
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -154,7 +156,7 @@ async def fill_row(db: Database, table: str, user_id: int) -> bool:
 
 async def fill_everything(db: Database) -> set[str]:
     """Two people with rows in as many person tables as possible; returns the tables filled."""
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     for user in (ALICE, BOB):
         await people.set_step(user, 2, "booty flex easy", NOW)
         await people.set_step(user, 3, "stretch keeps the glutes on", NOW + timedelta(days=4))
@@ -195,7 +197,7 @@ async def test_export_covers_every_table_with_a_user_id_column(db: Database) -> 
 
 
 async def test_export_of_a_stranger_is_empty(db: Database) -> None:
-    await PeopleRepo(db).set_step(ALICE, 2, "up", NOW)
+    await PeopleStore(db).set_step(ALICE, 2, "up", NOW)
     export = await export_person(db, BOB)
     assert set(export) == set(await tables_with_user_id(db))
     assert all(rows == [] for rows in export.values())
@@ -221,16 +223,16 @@ async def test_delete_person_removes_them_from_every_table_and_keeps_everyone_el
             f"{table} lost another person's rows"
         )
     assert all(before_bob[t] > 0 for t in filled)
-    assert await PeopleRepo(db).get(ALICE) is None
+    assert await PeopleStore(db).get(ALICE) is None
     # Deleting again finds nothing, and the person can start afresh.
     assert set((await delete_person(db, ALICE)).values()) == {0}
-    assert (await PeopleRepo(db).ensure(ALICE, NOW)).step == 1
+    assert (await PeopleStore(db).ensure(ALICE, NOW)).step == 1
 
 
 async def test_summary_reads_plainly(db: Database) -> None:
     await add_tables_like_a_later_migration(db)
     await fill_everything(db)
-    text = summarize(await export_person(db, ALICE))
+    text = data_summary(await export_person(db, ALICE))
     assert "step 3 of 4" in text
     assert "Europe/Berlin" in text
     assert "2 step changes" in text and "from step 2 to step 3" in text
@@ -244,8 +246,8 @@ async def test_summary_reads_plainly(db: Database) -> None:
 
 def test_summary_of_nothing_says_so() -> None:
     assert (
-        summarize({})
-        == summarize({"people": [], "step_history": []})
+        data_summary({})
+        == data_summary({"people": [], "step_history": []})
         == "lowback-bot keeps nothing about you."
     )
 
@@ -265,6 +267,6 @@ def test_summary_fits_in_one_discord_message() -> None:
         * 300,
         **{f"table_{i}": [{"user_id": 1}] * 3 for i in range(20)},
     }
-    text = summarize(export)
+    text = data_summary(export)
     assert len(text) <= 2000
     assert "Time zone: not set" in text and "300 step changes" in text

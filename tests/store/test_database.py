@@ -10,17 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import (
-    INTEGRITY_ERRORS,
-    Database,
-    DatabaseError,
-    DatabaseTooNew,
-    Migration,
-    load_migrations,
-    open_database,
-    split_sql,
-)
-from bot.store.people import PeopleRepo
+from bot.store.db import Database, open_database
+from bot.store.errors import INTEGRITY_ERRORS, DatabaseError, DatabaseTooNew
+from bot.store.people import PeopleStore
+from bot.store.schema import Migration, load_migrations, split_sql
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 
@@ -45,7 +38,7 @@ async def test_fresh_database_has_every_migration_applied_and_recorded(db: Datab
 async def test_reopening_applies_nothing_and_keeps_data(database_location) -> None:
     path = database_location
     db = await open_database(path)
-    await PeopleRepo(db).set_step(42, 2, "easy and pain-free", NOW)
+    await PeopleStore(db).set_step(42, 2, "easy and pain-free", NOW)
     recorded = await db.fetchall(
         "SELECT version, applied_at FROM schema_migrations ORDER BY version"
     )
@@ -58,7 +51,7 @@ async def test_reopening_applies_nothing_and_keeps_data(database_location) -> No
             "SELECT version, applied_at FROM schema_migrations ORDER BY version"
         )
         assert [tuple(r) for r in again] == [tuple(r) for r in recorded]
-        person = await PeopleRepo(db).get(42)
+        person = await PeopleStore(db).get(42)
         assert person is not None and person.step == 2
     finally:
         await db.close()
@@ -71,7 +64,7 @@ async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
     old = await open_database(path, migrate=False)
     assert await old.migrate(upto=1) == [1]
     assert await versions_in(old) == [1]
-    people = PeopleRepo(old)
+    people = PeopleStore(old)
     await people.set_step(7, 2, "glute squeeze easy", NOW)
     await people.set_timezone(7, "Europe/Berlin", NOW)
     await old.close()
@@ -80,9 +73,9 @@ async def test_upgrade_from_the_first_migration_keeps_rows_and_applies_the_rest(
     try:
         bundled = [m.version for m in load_migrations()]
         assert await versions_in(new) == bundled
-        person = await PeopleRepo(new).get(7)
+        person = await PeopleStore(new).get(7)
         assert person is not None and (person.step, person.timezone) == (2, "Europe/Berlin")
-        history = await PeopleRepo(new).history(7)
+        history = await PeopleStore(new).history(7)
         assert [(h.from_step, h.to_step, h.reason) for h in history] == [
             (1, 2, "glute squeeze easy")
         ]
@@ -138,8 +131,8 @@ async def test_exception_half_way_leaves_nothing_written(db: Database) -> None:
             raise RuntimeError("boom")
     assert await db.fetchall("SELECT * FROM people") == []
     # The connection is usable afterwards.
-    await PeopleRepo(db).set_step(9, 3, "after the failure", NOW)
-    assert (await PeopleRepo(db).get(9)).step == 3
+    await PeopleStore(db).set_step(9, 3, "after the failure", NOW)
+    assert (await PeopleStore(db).get(9)).step == 3
 
 
 async def test_task_cancelled_inside_a_transaction_leaves_nothing_written(db: Database) -> None:
@@ -164,12 +157,12 @@ async def test_task_cancelled_inside_a_transaction_leaves_nothing_written(db: Da
         await task
     assert await db.fetchall("SELECT * FROM people") == []
     assert await db.fetchall("SELECT * FROM step_history") == []
-    change = await PeopleRepo(db).set_step(11, 2, "after the cancel", NOW)
+    change = await PeopleStore(db).set_step(11, 2, "after the cancel", NOW)
     assert (change.from_step, change.to_step) == (1, 2)
 
 
 async def test_cancelling_a_step_change_at_any_point_is_all_or_nothing(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     for yields_before_cancel in range(12):
         user = 1000 + yields_before_cancel
         task = asyncio.create_task(people.set_step(user, 3, "cancelled?", NOW))
@@ -207,7 +200,7 @@ async def test_reader_never_sees_another_tasks_unfinished_transaction(db: Databa
 
     write = asyncio.create_task(writer())
     await inserted.wait()
-    read = asyncio.create_task(PeopleRepo(db).get(21))
+    read = asyncio.create_task(PeopleStore(db).get(21))
     for _ in range(5):
         await asyncio.sleep(0)
     finish.set()
@@ -225,7 +218,7 @@ async def test_nested_transaction_in_one_task_is_an_error_not_a_hang(db: Databas
 async def test_fifty_concurrent_step_changes_all_land_with_a_consistent_history(
     db: Database,
 ) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     targets = [(i % 4) + 1 for i in range(50)]
     changes = await asyncio.gather(
         *(people.set_step(77, step, f"change {i}", NOW) for i, step in enumerate(targets))
@@ -244,7 +237,7 @@ async def test_migration_that_rebuilds_a_table_keeps_child_rows(tmp_path: Path) 
     """Future migrations may rebuild a parent table; its children must not be cascade-deleted."""
     path = tmp_path / "rebuild.db"
     db = await Database.open(path)
-    await PeopleRepo(db).set_step(5, 2, "kept through the rebuild", NOW)
+    await PeopleStore(db).set_step(5, 2, "kept through the rebuild", NOW)
     bundled = load_migrations()
     rebuild = Migration(
         len(bundled) + 1,
@@ -266,7 +259,7 @@ async def test_migration_that_rebuilds_a_table_keeps_child_rows(tmp_path: Path) 
     )
     try:
         assert await db.migrate(migrations=[*bundled, rebuild]) == [rebuild.version]
-        history = await PeopleRepo(db).history(5)
+        history = await PeopleStore(db).history(5)
         assert [h.reason for h in history] == ["kept through the rebuild"]
         note = await db.fetchone("SELECT note FROM people WHERE user_id = 5")
         assert note[0] == "a; b"
@@ -328,8 +321,8 @@ async def test_every_id_column_holds_a_discord_id(db: Database) -> None:
     )
     assert [tuple(r) for r in rows] == []
     big = 987_654_321_987_654_321
-    await PeopleRepo(db).set_step(big, 2, "a real Discord id", NOW)
-    assert (await PeopleRepo(db).get(big)).step == 2
+    await PeopleStore(db).set_step(big, 2, "a real Discord id", NOW)
+    assert (await PeopleStore(db).get(big)).step == 2
 
 
 async def test_a_snapshot_transaction_reads_one_moment_while_others_write(db: Database) -> None:
@@ -337,12 +330,12 @@ async def test_a_snapshot_transaction_reads_one_moment_while_others_write(db: Da
     if db.dialect != "postgresql":
         pytest.skip("SQLite's write lock keeps every other writer out for the whole block")
     other = await open_database(db.location)
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     try:
         await people.set_step(1, 2, "before", NOW)
         async with db.transaction(snapshot=True):
             before = await db.fetchall("SELECT user_id FROM people")
-            await PeopleRepo(other).set_step(2, 3, "meanwhile, elsewhere", NOW)
+            await PeopleStore(other).set_step(2, 3, "meanwhile, elsewhere", NOW)
             assert await db.fetchall("SELECT user_id FROM people") == before
         async with db.transaction():
             assert len(await db.fetchall("SELECT user_id FROM people")) == 2

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from bot.store.db import Database
-from bot.store.people import LOCAL_USER_ID, PeopleRepo, StepChange
+from bot.store.people import LOCAL_USER_ID, PeopleStore, StepChange
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 
 
 async def test_unknown_person_is_none_until_ensured_at_step_one(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     assert await people.get(123) is None
     person = await people.ensure(123, NOW)
     assert (person.user_id, person.step, person.timezone) == (123, 1, None)
@@ -25,7 +25,7 @@ async def test_unknown_person_is_none_until_ensured_at_step_one(db: Database) ->
 
 
 async def test_set_step_records_from_to_and_reason(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     first = await people.set_step(LOCAL_USER_ID, 2, "booty flex easy and pain-free", NOW)
     later = NOW + timedelta(days=5)
     second = await people.set_step(LOCAL_USER_ID, 1, "kneeling stretch tugged the low back", later)
@@ -40,7 +40,7 @@ async def test_set_step_records_from_to_and_reason(db: Database) -> None:
 
 
 async def test_staying_on_a_step_is_recorded_too(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     await people.set_step(5, 3, "up", NOW)
     stay = await people.set_step(5, 3, "not easy yet, staying", NOW + timedelta(days=1))
     assert (stay.from_step, stay.to_step) == (3, 3)
@@ -51,7 +51,7 @@ async def test_staying_on_a_step_is_recorded_too(db: Database) -> None:
 async def test_set_step_outside_one_to_four_is_refused_and_nothing_changes(
     db: Database, bad: object
 ) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     await people.set_step(8, 2, "up", NOW)
     with pytest.raises(ValueError, match="1 to 4"):
         await people.set_step(8, bad, "bad", NOW)  # type: ignore[arg-type]
@@ -60,7 +60,7 @@ async def test_set_step_outside_one_to_four_is_refused_and_nothing_changes(
 
 
 async def test_history_belongs_to_one_person(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
     await people.set_step(1, 2, "mine", NOW)
     await people.set_step(2, 3, "theirs", NOW)
     assert [h.reason for h in await people.history(1)] == ["mine"]
@@ -68,9 +68,11 @@ async def test_history_belongs_to_one_person(db: Database) -> None:
 
 
 async def test_timezone_is_set_validated_and_cleared(db: Database) -> None:
-    people = PeopleRepo(db)
+    people = PeopleStore(db)
+    assert await people.timezone(9) is None  # nobody yet
     person = await people.set_timezone(9, "America/New_York", NOW)
     assert (person.step, person.timezone) == (1, "America/New_York")
+    assert await people.timezone(9) == "America/New_York"
     with pytest.raises(ValueError, match="time zone"):
         await people.set_timezone(9, "Mars/Olympus_Mons", NOW)
     with pytest.raises(ValueError, match="time zone"):
@@ -78,16 +80,17 @@ async def test_timezone_is_set_validated_and_cleared(db: Database) -> None:
     assert (await people.get(9)).timezone == "America/New_York"
     cleared = await people.set_timezone(9, None, NOW + timedelta(hours=1))
     assert cleared.timezone is None and cleared.updated_at == NOW + timedelta(hours=1)
+    assert await people.timezone(9) is None
 
 
 async def test_naive_times_are_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="aware"):
-        await PeopleRepo(db).ensure(3, datetime(2025, 3, 1, 7, 30))
+        await PeopleStore(db).ensure(3, datetime(2025, 3, 1, 7, 30))
 
 
 async def test_times_come_back_in_utc_whatever_zone_they_were_given_in(db: Database) -> None:
     berlin = timezone(timedelta(hours=1))
-    change = await PeopleRepo(db).set_step(4, 2, "up", datetime(2025, 3, 1, 8, 30, tzinfo=berlin))
-    (stored,) = await PeopleRepo(db).history(4)
+    change = await PeopleStore(db).set_step(4, 2, "up", datetime(2025, 3, 1, 8, 30, tzinfo=berlin))
+    (stored,) = await PeopleStore(db).history(4)
     assert stored.at == NOW and stored.at.utcoffset() == timedelta(0)
     assert change.at == stored.at

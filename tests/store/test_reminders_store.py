@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
+from bot.store.people import PeopleStore
 from bot.store.reminders import CLAIMED, SENT, SKIPPED, DuePlan, ReminderStore, ScheduleRow
 from tests.support.fakes import utc
 
@@ -207,7 +207,7 @@ async def test_notices_are_fetched_once(db: Database) -> None:
         3, "reminders_closed", "for nobody", T0
     )  # a notice never creates a person
     assert await db.fetchone("SELECT 1 FROM people WHERE user_id = 3") is None
-    await PeopleRepo(db).ensure(3, T0)
+    await PeopleStore(db).ensure(3, T0)
     await store.add_notice(3, "reminders_closed", "first", T0)
     await store.add_notice(3, "reminders_closed", "replaced", T0)
     await store.add_notice(3, "other", "second", T0 + timedelta(seconds=1))

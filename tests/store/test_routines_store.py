@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.store.db import INTEGRITY_ERRORS, Database
-from bot.store.people import PeopleRepo
-from bot.store.routines import RoutineSessionsRepo, SessionAlreadyRunning
+from bot.store.db import Database
+from bot.store.errors import INTEGRITY_ERRORS
+from bot.store.people import PeopleStore
+from bot.store.routines import RoutineSessionStore, SessionAlreadyRunning
 
 T0 = datetime(2025, 3, 10, 7, 30, tzinfo=UTC)
 
@@ -18,14 +19,14 @@ def at(minutes: float) -> datetime:
 
 
 @pytest.fixture
-async def repo(db: Database) -> RoutineSessionsRepo:
-    people = PeopleRepo(db)
+async def repo(db: Database) -> RoutineSessionStore:
+    people = PeopleStore(db)
     for user_id in (1, 2):
         await people.ensure(user_id, T0)
-    return RoutineSessionsRepo(db)
+    return RoutineSessionStore(db)
 
 
-async def test_a_session_is_recorded_running_then_finished(repo: RoutineSessionsRepo):
+async def test_a_session_is_recorded_running_then_finished(repo: RoutineSessionStore):
     record = await repo.create(1, "booty-flex", T0, channel="dm")
     assert (
         record.user_id,
@@ -49,7 +50,7 @@ async def test_a_session_is_recorded_running_then_finished(repo: RoutineSessions
     assert await repo.running(1) is None
 
 
-async def test_a_session_ends_only_once(repo: RoutineSessionsRepo):
+async def test_a_session_ends_only_once(repo: RoutineSessionStore):
     record = await repo.create(1, "booty-flex", T0)
     assert await repo.end(record.id, "stopped", at(1))
     assert not await repo.end(record.id, "finished", at(2))
@@ -59,7 +60,7 @@ async def test_a_session_ends_only_once(repo: RoutineSessionsRepo):
         await repo.end(record.id, "running", at(3))  # type: ignore[arg-type]
 
 
-async def test_the_store_keeps_one_running_session_per_person(repo: RoutineSessionsRepo):
+async def test_the_store_keeps_one_running_session_per_person(repo: RoutineSessionStore):
     first = await repo.create(1, "booty-flex", T0)
     with pytest.raises(SessionAlreadyRunning):
         await repo.create(1, "flare-up", at(1))
@@ -72,7 +73,7 @@ async def test_the_store_keeps_one_running_session_per_person(repo: RoutineSessi
     assert (await repo.running(1)) == second
 
 
-async def test_interrupting_leftovers_spares_the_sessions_still_running(repo: RoutineSessionsRepo):
+async def test_interrupting_leftovers_spares_the_sessions_still_running(repo: RoutineSessionStore):
     a = await repo.create(1, "booty-flex", T0)
     b = await repo.create(2, "booty-flex", T0)
     assert await repo.interrupt_running(keep=[b.id]) == 1
@@ -82,7 +83,7 @@ async def test_interrupting_leftovers_spares_the_sessions_still_running(repo: Ro
     assert await repo.interrupt_running() == 0
 
 
-async def test_only_finished_sessions_count_as_done(repo: RoutineSessionsRepo):
+async def test_only_finished_sessions_count_as_done(repo: RoutineSessionStore):
     for minutes, status in ((0, "finished"), (60, "stopped"), (120, "finished")):
         record = await repo.create(1, "booty-flex", at(minutes))
         await repo.end(record.id, status, at(minutes + 2))
@@ -98,7 +99,7 @@ async def test_only_finished_sessions_count_as_done(repo: RoutineSessionsRepo):
 
 
 async def test_sessions_belong_to_a_person_and_go_with_them(
-    db: Database, repo: RoutineSessionsRepo
+    db: Database, repo: RoutineSessionStore
 ):
     with pytest.raises(INTEGRITY_ERRORS):
         await repo.create(99, "booty-flex", T0)  # nobody with that id
@@ -109,7 +110,7 @@ async def test_sessions_belong_to_a_person_and_go_with_them(
     assert "user_id" in await db.columns("routine_sessions")
 
 
-async def test_times_are_stored_as_utc_text(db: Database, repo: RoutineSessionsRepo):
+async def test_times_are_stored_as_utc_text(db: Database, repo: RoutineSessionStore):
     berlin_morning = datetime(2025, 3, 10, 8, 30, tzinfo=timezone(timedelta(hours=1)))
     record = await repo.create(1, "booty-flex", berlin_morning)
     row = await db.fetchone("SELECT started_at FROM routine_sessions WHERE id = ?", (record.id,))

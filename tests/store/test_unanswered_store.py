@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.store.db import Database
-from bot.store.unanswered import UnansweredRepo
+from bot.store.unanswered import UnansweredStore
 
 NOW = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
 GUILD, OTHER_GUILD = 900, 901
 
 
 async def test_nothing_is_kept_unless_the_server_opted_in(db: Database) -> None:
-    repo = UnansweredRepo(db)
+    repo = UnansweredStore(db)
     assert await repo.is_opted_in(GUILD) is False
     assert await repo.record(GUILD, "does cycling help?", "sitting", 0.41, NOW) is False
     assert await repo.record(None, "asked in a DM", None, 0.1, NOW) is False
@@ -44,7 +44,7 @@ async def test_the_table_has_no_column_that_could_name_who_asked(db: Database) -
 
 
 async def test_mentions_are_taken_out_and_long_questions_cut_to_300(db: Database) -> None:
-    repo = UnansweredRepo(db)
+    repo = UnansweredStore(db)
     await repo.set_opt_in(GUILD, True, NOW)
     await repo.record(
         GUILD, "ask <@123456789012345678> and <@!42> or <@&77> about   hips", None, 0.3, NOW
@@ -58,7 +58,7 @@ async def test_mentions_are_taken_out_and_long_questions_cut_to_300(db: Database
 
 
 async def test_recent_is_newest_first_and_limited(db: Database) -> None:
-    repo = UnansweredRepo(db)
+    repo = UnansweredStore(db)
     await repo.set_opt_in(GUILD, True, NOW)
     for i in range(5):
         await repo.record(GUILD, f"question {i}", None, 0.1, NOW + timedelta(minutes=i))
@@ -70,7 +70,7 @@ async def test_recent_is_newest_first_and_limited(db: Database) -> None:
 
 
 async def test_entries_older_than_the_retention_period_are_purged(db: Database) -> None:
-    repo = UnansweredRepo(db)
+    repo = UnansweredStore(db)
     await repo.set_opt_in(GUILD, True, NOW)
     await repo.set_opt_in(OTHER_GUILD, True, NOW)
     await repo.record(GUILD, "old", None, 0.1, NOW - timedelta(days=31))
@@ -89,7 +89,7 @@ async def test_entries_older_than_the_retention_period_are_purged(db: Database) 
 
 
 async def test_opting_out_stops_keeping_and_deletes_what_was_kept(db: Database) -> None:
-    repo = UnansweredRepo(db)
+    repo = UnansweredStore(db)
     await repo.set_opt_in(GUILD, True, NOW)
     await repo.set_opt_in(OTHER_GUILD, True, NOW)
     await repo.record(GUILD, "one", None, 0.1, NOW)

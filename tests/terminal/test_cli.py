@@ -327,7 +327,7 @@ def test_the_knowledge_base_comes_from_the_installed_package():
 
 
 def test_doctor_advises_unsetting_the_knowledge_setting_only_when_it_is_used(tmp_path):
-    from bot.ops import check_knowledge
+    from bot.ops.doctor import check_knowledge
     from bot.settings import DEFAULT_KNOWLEDGE
 
     assert check_knowledge(DEFAULT_KNOWLEDGE).ok

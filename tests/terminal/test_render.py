@@ -153,7 +153,7 @@ async def test_no_reply_tells_a_terminal_user_to_press_something_or_use_a_discor
         from bot.terminal.reminders import ChatSender
 
         out = io.StringIO()
-        message = await services.compose_reminder(
+        message = await services.composer.compose(
             user, next_occurrence(clock.now(), "Europe/Berlin", parse_times("7:30"))
         )
         await ChatSender(Screen(out, rich=False)).send(user, message)

@@ -19,7 +19,7 @@ from bot.services.container import Services
 from bot.services.routines import RoutineService
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.db import Database
-from bot.store.people import PeopleRepo
+from bot.store.people import PeopleStore
 from bot.terminal.cli import main
 from bot.terminal.render import Screen
 from bot.terminal.routine import bar, clock_text, run_routine, run_routine_in_chat
@@ -197,7 +197,7 @@ async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     book = load_knowledge(DEFAULT_KNOWLEDGE).routines
     clock = FakeClock(datetime(2025, 6, 2, 6, 30, tzinfo=UTC))  # its sleep returns at once
     services = SimpleNamespace(routines=RoutineService(db, book, clock, clock.sleep))
-    await PeopleRepo(db).set_timezone(1, "Europe/Berlin", clock.now())
+    await PeopleStore(db).set_timezone(1, "Europe/Berlin", clock.now())
     out = io.StringIO()
 
     assert not await run_routine_in_chat(

@@ -45,27 +45,28 @@ due person, every second) is logged once, then counted.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-import os
-import socket
-import uuid
-from collections.abc import Awaitable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, Sleep
-from bot.core.schedule import Occurrence, catch_up, next_occurrence
 from bot.logging_setup import RepeatedErrors
-from bot.services.reminders.delivery import Compose, DeliveryResult, DeliveryStatus, Sender
-from bot.services.reminders.messages import ReminderMessage
+from bot.services.reminders.delivery import Compose, Sender
+from bot.services.reminders.outcomes import (
+    DispatchStats,
+    Settler,
+    dispatcher_name,
+    holder_is_dead,
+    is_active,
+    plan_due,
+    why_not_resend,
+)
 from bot.services.reminders.ratelimit import TokenBucket
-from bot.services.reminders.schedule import CLOSED_NOTICE
-from bot.store.db import Database, DatabaseError
+from bot.services.reminders.sending import Claim, Pace, Sends
+from bot.store.db import Database
+from bot.store.errors import DatabaseError
 from bot.store.reminders import (
     CLAIMED,
-    FAILED,
-    SENT,
     SKIPPED,
     DeliveryRow,
     DuePlan,
@@ -78,52 +79,6 @@ log = logging.getLogger("lowback.reminders")
 
 
 MIN_GRACE = timedelta(minutes=1)
-
-# Why an occurrence was not sent, as /reminders shows it.
-SKIPPED_DONE = "skipped: you had already done a routine this session"
-SKIPPED_LATE = (
-    "too late: missed by more than the grace period (the bot was not running or could not send)"
-)
-SKIPPED_REPLACED = "replaced by a later reminder"
-
-
-def _dead(holder: str, me: str) -> bool:
-    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this host in a process
-    that no longer exists, or in this very process id (a restarted container is pid 1 again) under
-    another name. Anything else (another host, an unknown name) is left to its lease."""
-    try:
-        host, pid_text, _ = holder.split(":", 2)
-        my_host, my_pid, _ = me.split(":", 2)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if host != my_host or holder == me:
-        return False
-    if str(pid) == my_pid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # it exists (another user's process, perhaps): not ours to judge
-    return False
-
-
-@dataclass
-class DispatchStats:
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    retried: int = 0
-    resent_after_crash: int = 0
-
-
-@dataclass
-class _Claim:
-    delivery: DeliveryRow
-    timezone: str
-    channel_id: int | None = None  # the person's DM channel, if known
 
 
 class Dispatcher:
@@ -166,36 +121,48 @@ class Dispatcher:
         name: str | None = None,
     ):
         self.store = ReminderStore(db)
-        self.sender = sender
-        self.compose = compose
         self.clock = clock
         self._sleep = sleep
         self.grace = max(grace, MIN_GRACE)
-        self.bucket = TokenBucket(rate, burst, clock, sleep)
         self.lease = lease
         self.max_wait = max_wait
         self.batch = batch
-        self.retry_base = retry_base
-        self.retry_cap = retry_cap
         self.max_attempts = max_attempts
         self.only_user = only_user
         self.keep_history = keep_history
-        # host:pid:random, so a restarted process can tell its dead predecessor's claims (see _dead).
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.name = name or dispatcher_name()
         self._looked_for_dead = False
         self.stats = DispatchStats()
-        self.max_in_flight = max_in_flight
-        self._slots = asyncio.Semaphore(max_in_flight)
-        self._tasks: set[asyncio.Task] = set()
-        self._inflight: set[int] = set()
-        self._task: asyncio.Task | None = None
-        self._sleeper: asyncio.Future | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._sleeper: asyncio.Future[None] | None = None
         self._stopping = False
         self._dirty = False
         self._progress = 0
         self._pruned_at: datetime | None = None
-        self._aborted: list[BaseException] = []
         self._errors = RepeatedErrors(log, clock=lambda: self.clock().timestamp())
+        settler = Settler(
+            self.store,
+            clock,
+            self.stats,
+            self.grace,
+            retry_base,
+            retry_cap,
+            max_attempts,
+            self.wake,
+        )
+        bucket = TokenBucket(rate, burst, clock, sleep)
+        self._sends = Sends(
+            self.store, sender, compose, clock, settler, bucket, max_in_flight, self._report
+        )
+
+    @property
+    def bucket(self) -> Pace:
+        """What paces the sends (a :class:`SharedBudget` when processes share one budget)."""
+        return self._sends.bucket
+
+    @bucket.setter
+    def bucket(self, bucket: Pace) -> None:
+        self._sends.bucket = bucket
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -226,12 +193,7 @@ class Dispatcher:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if self._tasks:
-            _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-            for t in pending:
-                t.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+        await self._sends.finish(timeout)
         released = await self.store.release_claims(self.name, self.clock())
         if released:
             log.info("handed back %d unfinished reminder(s) on stop", released)
@@ -245,16 +207,8 @@ class Dispatcher:
             _next_at, more = await self._pass()
             if not more:
                 break
-        await self._drain()
+        await self._sends.drain()
         return await self._earliest()
-
-    async def _drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        if self._aborted:
-            exc = self._aborted.pop(0)
-            self._aborted.clear()
-            raise exc
 
     async def _run(self) -> None:
         log.info("reminder dispatcher %s started", self.name)
@@ -313,7 +267,7 @@ class Dispatcher:
         await self._maybe_prune(now)
         more = False
 
-        room = max(1, self.max_in_flight - len(self._inflight))
+        room = max(1, self._sends.room)
         dead: list[str] = []
         if (
             not self._looked_for_dead
@@ -321,7 +275,7 @@ class Dispatcher:
             dead = [
                 h
                 for h in await self.store.claim_holders(only_user=self.only_user)
-                if _dead(h, self.name)
+                if holder_is_dead(h, self.name)
             ]
             self._looked_for_dead = not dead
         recover = await self.store.claim_expired(
@@ -388,60 +342,42 @@ class Dispatcher:
         if removed:
             log.info("forgot %d reminder record(s) older than %s", removed, self.keep_history)
 
-    def _plan(self, row: ScheduleRow, now: datetime) -> DuePlan:
-        """Pure: what to do with a due schedule row (runs inside the claim transaction)."""
-        if (
-            not row.enabled
-            or row.closed_reason is not None
-            or row.next_key is None
-            or row.next_due_at is None
-        ):
-            return DuePlan(None, (), None, None)
-        if row.paused_until is not None and row.paused_until > now:
-            nxt = next_occurrence(row.paused_until, row.timezone, row.times, row.weekdays)
-            return DuePlan(None, (), nxt.key, nxt.due_utc)
-        due = Occurrence.from_key(row.next_key, row.next_due_at, row.timezone)
-        result = catch_up(due, now, self.grace, row.timezone, row.times, row.weekdays)
-        skipped = tuple(
-            (o.key, o.due_utc, SKIPPED_LATE if now - o.due_utc > self.grace else SKIPPED_REPLACED)
-            for o in result.skipped
-        )  # fmt: skip
-        send = (result.send.key, result.send.due_utc) if result.send else None
-        return DuePlan(send, skipped, result.next.key, result.next.due_utc)
+    async def _claimed(self, take: Callable[[datetime], Awaitable[Claim | None]]) -> None:
+        """Take a send slot, claim with ``take`` and dispatch what it claimed (the slot goes back
+        at once if nothing was)."""
+        await self._sends.slots.acquire()
+        try:
+            claim = await take(self.clock())
+        except BaseException:
+            self._sends.slots.release()
+            raise
+        self._progress += 1
+        if claim is None:
+            self._sends.slots.release()
+            return
+        await self._sends.dispatch(claim)
 
     async def _claim_schedule(self, user_id: int) -> None:
-        await self._slots.acquire()
-        try:
-            now = self.clock()
+        async def take(now: datetime) -> Claim | None:
             seen: list[ScheduleRow] = []
 
             def decide(row: ScheduleRow) -> DuePlan:
                 seen.append(row)
-                plan = self._plan(row, now)
+                plan = plan_due(row, now, self.grace)
                 self.stats.skipped += len(plan.skipped)
                 return plan
 
             delivery = await self.store.claim_due_schedule(user_id, now, self.name, decide)
-        except BaseException:
-            self._slots.release()
-            raise
-        self._progress += 1
-        if delivery is None:
-            self._slots.release()
-            return
-        await self._dispatch(_Claim(delivery, seen[0].timezone, seen[0].dm_channel_id))
+            if delivery is None:
+                return None
+            return Claim(delivery, seen[0].timezone, seen[0].dm_channel_id)
+
+        await self._claimed(take)
 
     async def _claim_snooze(self, user_id: int) -> None:
-        await self._slots.acquire()
-        try:
-            now = self.clock()
+        async def take(now: datetime) -> Claim | None:
             sched = await self.store.get_schedule(user_id)
-            active = (
-                sched is not None
-                and sched.enabled
-                and sched.closed_reason is None
-                and not (sched.paused_until is not None and sched.paused_until > now)
-            )
+            active = is_active(sched, now)
 
             def decide(snooze: SnoozeRow) -> bool:
                 ok = active and now - snooze.due_at <= self.grace
@@ -450,40 +386,25 @@ class Dispatcher:
                 return ok
 
             delivery = await self.store.claim_due_snooze(user_id, now, self.name, decide)
-        except BaseException:
-            self._slots.release()
-            raise
-        self._progress += 1
-        if delivery is None or sched is None:
-            self._slots.release()
-            return
-        await self._dispatch(_Claim(delivery, sched.timezone, sched.dm_channel_id))
+            if delivery is None or sched is None:
+                return None
+            return Claim(delivery, sched.timezone, sched.dm_channel_id)
+
+        await self._claimed(take)
 
     async def _recover(self, claimed: DeliveryRow, was: str) -> None:
         """A retry whose time has come, or a claim abandoned by a dispatcher that stopped or died,
         now claimed by this one: send it, or record why not."""
         now = self.clock()
         sched = await self.store.get_schedule(claimed.user_id)
-        reason = None
-        if sched is None or not sched.enabled:
-            reason = "reminders were turned off"
-        elif sched.closed_reason is not None:
-            reason = f"reminders stopped: {sched.closed_reason}"
-        elif sched.paused_until is not None and sched.paused_until > now:
-            reason = "reminders were paused"
-        elif now - claimed.due_at > self.grace:
-            reason = SKIPPED_LATE
-        elif was != CLAIMED and claimed.attempts > self.max_attempts:
-            # Only failed sends count here: a claim abandoned by a crash is no failure of the
-            # reminder, and grace alone bounds how long it is tried.
-            reason = f"gave up after {claimed.attempts - 1} attempts"
+        reason = why_not_resend(sched, claimed, was, now, self.grace, self.max_attempts)
         self._progress += 1
         if reason is not None:
             if await self.store.finish(claimed, SKIPPED, now, error=reason):
                 self.stats.skipped += 1
             return
         assert sched is not None
-        await self._slots.acquire()
+        await self._sends.slots.acquire()
         if was == CLAIMED:
             self.stats.resent_after_crash += 1
             log.warning(
@@ -491,131 +412,4 @@ class Dispatcher:
                 claimed.occurrence_key,
                 claimed.user_id,
             )
-        await self._dispatch(_Claim(claimed, sched.timezone, sched.dm_channel_id))
-
-    async def _dispatch(self, claim: _Claim) -> None:
-        """Compose and start sending a claimed reminder. Holds one slot, released when done."""
-        delivery = claim.delivery
-        started = False
-        self._inflight.add(delivery.id)
-        try:
-            occurrence = Occurrence.from_key(
-                delivery.occurrence_key, delivery.due_at, claim.timezone
-            )
-            try:
-                message = self.compose(delivery.user_id, occurrence)
-                if inspect.isawaitable(message):
-                    message = await message
-            except Exception as exc:
-                log.exception(
-                    "composing reminder %s for user %s failed",
-                    delivery.occurrence_key,
-                    delivery.user_id,
-                )
-                await self._settle(delivery, DeliveryResult.retry(f"composing failed: {exc}"))
-                return
-            if message is None:
-                if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
-                    self.stats.skipped += 1
-                return
-            message = replace(
-                message,
-                user_id=delivery.user_id,
-                occurrence_key=delivery.occurrence_key,
-                channel_id=claim.channel_id,
-            )
-            await self.bucket.acquire()
-            task = asyncio.get_running_loop().create_task(self._send(delivery, message))
-            started = True
-            self._tasks.add(task)
-            task.add_done_callback(self._sent_done)
-        finally:
-            if not started:
-                self._inflight.discard(delivery.id)
-                self._slots.release()
-
-    def _sent_done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is None:
-            return
-        if isinstance(exc, Exception):
-            self._report(exc, "a reminder send ended abnormally")
-        else:
-            self._aborted.append(exc)  # the process is going down: run_pending re-raises it
-
-    async def _send(self, delivery: DeliveryRow, message: ReminderMessage) -> None:
-        try:
-            try:
-                result = await self.sender.send(delivery.user_id, message)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "sending reminder %s to user %s raised %r",
-                    delivery.occurrence_key,
-                    delivery.user_id,
-                    exc,
-                )
-                result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
-            await self._settle(
-                delivery, result, routine_id=message.routine_id, known_channel=message.channel_id
-            )
-        finally:
-            self._inflight.discard(delivery.id)
-            self._slots.release()
-
-    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
-        delay = min(self.retry_base * (2 ** max(0, attempts - 1)), self.retry_cap)
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        return delay
-
-    async def _settle(
-        self,
-        delivery: DeliveryRow,
-        result: DeliveryResult,
-        *,
-        routine_id: str | None = None,
-        known_channel: int | None = None,
-    ) -> None:
-        """Record what became of a claimed delivery (and a DM channel the sender learned)."""
-        now = self.clock()
-        channel = result.channel_id if result.channel_id != known_channel else None
-        if result.status is DeliveryStatus.DELIVERED:
-            if await self.store.finish(
-                delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel
-            ):
-                self.stats.sent += 1
-            else:
-                log.warning(
-                    "reminder %s for user %s was sent after its claim expired",
-                    delivery.occurrence_key,
-                    delivery.user_id,
-                )
-            return
-        reason = result.reason or "unknown error"
-        if result.status is DeliveryStatus.CANNOT:
-            log.info("stopping reminders for user %s: %s", delivery.user_id, reason)
-            text = (
-                f"I couldn't send you your routine reminder ({reason}), so I've stopped your reminders. "
-                "Turn them on again whenever you want them back."
-            )
-            await self.store.fail_and_close(delivery, reason, now, notice=(CLOSED_NOTICE, text))
-            self.stats.failed += 1
-            return
-        retry_at = now + self._backoff(delivery.attempts, result.retry_after)
-        if delivery.attempts >= self.max_attempts or retry_at - delivery.due_at > self.grace:
-            await self.store.finish(
-                delivery,
-                FAILED,
-                now,
-                error=f"gave up after {delivery.attempts} attempt(s): {reason}",
-            )
-            self.stats.failed += 1
-            return
-        if await self.store.release_for_retry(delivery, retry_at, reason):
-            self.stats.retried += 1
-            self.wake()
+        await self._sends.dispatch(Claim(claimed, sched.timezone, sched.dm_channel_id))

@@ -6,11 +6,35 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.replies import Action, Reply
 from bot.core.schedule import Occurrence
+
+if TYPE_CHECKING:
+    from bot.services.knowledge import KnowledgeHolder
+    from bot.services.reminders.schedule import PastReminder, ScheduleView
+    from bot.services.routines import RoutineService
+    from bot.store.people import PeopleStore
+
+# What a reminder says about its start action; each front end puts in how ("press *Start routine*").
+START_HINT = "{do} and I'll time it with you."
+# Why an occurrence was not sent, as /reminders shows it.
+SKIPPED_DONE = "skipped: you had already done a routine this session"
+SKIPPED_LATE = (
+    "too late: missed by more than the grace period (the bot was not running or could not send)"
+)
+SKIPPED_REPLACED = "replaced by a later reminder"
+
+
+def stopped_notice(reason: str) -> str:
+    """What a person is told, next time they use the bot, when their reminders could not be sent."""
+    return (
+        f"I couldn't send you your routine reminder ({reason}), so I've stopped your reminders. "
+        "Turn them on again whenever you want them back."
+    )
+
 
 SESSION_WINDOW = timedelta(
     hours=6
@@ -51,7 +75,13 @@ class ReminderComposer:
     ``routines`` says whether they already did a routine (``did_routine_between``).
     """
 
-    def __init__(self, knowledge: Any, people: Any, routines: Any, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        knowledge: KnowledgeHolder,
+        people: PeopleStore,
+        routines: RoutineService,
+        clock: Callable[[], datetime],
+    ):
         self.knowledge = knowledge
         self.people = people
         self.routines = routines
@@ -75,5 +105,94 @@ class ReminderComposer:
         plan = self.knowledge.kb.routines.daily_for_step(step)
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time.hour < 15 else "evening"
-        body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT in bot.services.container)
+        body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
+
+
+# -- a person's schedule, as /reminders shows it ------------------------------------------------
+
+
+def format_when(moment: datetime) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
+
+
+def format_until(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "in under a minute"
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+    days = round(hours / 24)
+    return f"in about {days} day{'s' if days != 1 else ''}"
+
+
+def describe_past(item: PastReminder) -> str:
+    """What became of one reminder, in a line."""
+    at = format_when(item.at)
+    if item.status == "sent":
+        return f"{at}: sent"
+    if item.status in ("pending", "claimed"):
+        return f"{at}: being sent" + (f" (last try: {item.reason})" if item.reason else "")
+    return f"{at}: not sent, {item.reason or item.status}"
+
+
+def describe_schedule(view: ScheduleView) -> str:
+    """A person's reminders in a few plain sentences, for either front end."""
+    what = f"{view.times_text}, {view.days_text} ({view.timezone} time)"
+    lines: list[str] = []
+    if view.status == "on":
+        lines.append(f"Reminders are on: {what}.")
+    elif view.status == "paused":
+        assert view.paused_until is not None
+        lines.append(
+            f"Reminders are paused until {format_when(view.paused_until)}. Your times: {what}."
+        )
+    elif view.status == "off":
+        lines.append(f"Reminders are off. Your times are kept for when you turn them on: {what}.")
+    else:
+        lines.append(
+            f"Reminders stopped because I couldn't deliver them ({view.closed_reason}). "
+            f"Turn them on again once that's fixed. Your times: {what}."
+        )
+    if view.next_at is not None:
+        label = "Next (snoozed)" if view.next_is_snooze else "Next"
+        lines.append(
+            f"{label}: {format_when(view.next_at)}, {format_until(view.next_at - view.as_of)}."
+        )
+    if view.recent:
+        lines.append("Lately:")
+        lines.extend(f"- {describe_past(item)}" for item in view.recent)
+    return "\n".join(lines)
+
+
+# -- what a person is told when a change cannot be made (ScheduleError) ------------------------
+
+NOT_SET_UP = "You haven't turned reminders on yet."
+TURNED_OFF = "Your reminders are off. Turn them on first."
+CANNOT_SNOOZE = "That reminder can't be snoozed any more."
+ASK_TIMEZONE = "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
+
+
+def pause_range(max_days: int) -> str:
+    return f"Pause for 1 to {max_days} days."
+
+
+def snooze_range(max_minutes: int) -> str:
+    return f"Snooze for 1 to {max_minutes} minutes."
+
+
+def paused_nothing_to_snooze(paused_until: datetime) -> str:
+    """``paused_until`` in the person's own zone."""
+    return (
+        f"Your reminders are paused until {format_when(paused_until)}; there is nothing to snooze."
+    )
+
+
+def stopped_turn_on_first(reason: str) -> str:
+    return (
+        f"Your reminders stopped because I couldn't deliver them ({reason}). "
+        "Turn them on again first."
+    )

@@ -24,7 +24,20 @@ from bot.core.schedule import (
     snooze_key,
 )
 from bot.core.timezones import resolve_timezone, zone
+from bot.services.reminders.messages import (
+    ASK_TIMEZONE,
+    CANNOT_SNOOZE,
+    NOT_SET_UP,
+    TURNED_OFF,
+    describe_past,
+    describe_schedule,
+    pause_range,
+    paused_nothing_to_snooze,
+    snooze_range,
+    stopped_turn_on_first,
+)
 from bot.store.db import Database
+from bot.store.people import PeopleStore
 from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
 
 MAX_PAUSE_DAYS = 365
@@ -55,12 +68,7 @@ class PastReminder:
     reason: str | None
 
     def describe(self) -> str:
-        when = _when(self.at)
-        if self.status == "sent":
-            return f"{when}: sent"
-        if self.status in ("pending", "claimed"):
-            return f"{when}: being sent" + (f" (last try: {self.reason})" if self.reason else "")
-        return f"{when}: not sent, {self.reason or self.status}"
+        return describe_past(self)
 
 
 @dataclass(frozen=True)
@@ -93,57 +101,16 @@ class ScheduleView:
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
     def describe(self) -> str:
-        """A few plain sentences for either front end."""
-        what = f"{self.times_text}, {self.days_text} ({self.timezone} time)"
-        lines: list[str] = []
-        if self.status == "on":
-            lines.append(f"Reminders are on: {what}.")
-        elif self.status == "paused":
-            assert self.paused_until is not None
-            lines.append(
-                f"Reminders are paused until {_when(self.paused_until)}. Your times: {what}."
-            )
-        elif self.status == "off":
-            lines.append(
-                f"Reminders are off. Your times are kept for when you turn them on: {what}."
-            )
-        else:
-            lines.append(
-                f"Reminders stopped because I couldn't deliver them ({self.closed_reason}). "
-                f"Turn them on again once that's fixed. Your times: {what}."
-            )
-        if self.next_at is not None:
-            label = "Next (snoozed)" if self.next_is_snooze else "Next"
-            lines.append(f"{label}: {_when(self.next_at)}, {_until(self.next_at - self.as_of)}.")
-        if self.recent:
-            lines.append("Lately:")
-            lines.extend(f"- {item.describe()}" for item in self.recent)
-        return "\n".join(lines)
+        """A few plain sentences for either front end (:func:`messages.describe_schedule`)."""
+        return describe_schedule(self)
 
     def to_reply(self) -> Reply:
         return Reply("info", "Your reminders", self.describe(), private=True)
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
-
-
-def _until(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "in under a minute"
-    if minutes < 60:
-        return f"in {minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
-    days = round(hours / 24)
-    return f"in about {days} day{'s' if days != 1 else ''}"
-
-
 class RemindersNotSetUp(ScheduleError):
     def __init__(self) -> None:
-        super().__init__("You haven't turned reminders on yet.")
+        super().__init__(NOT_SET_UP)
 
 
 class ReminderService:
@@ -164,6 +131,7 @@ class ReminderService:
     ):
         self.db = db
         self.store = ReminderStore(db)
+        self.people = PeopleStore(db)
         self.clock = clock
         self.wake = wake
         self.recent = recent  # how long after a reminder a plain "snooze" means that reminder
@@ -203,7 +171,7 @@ class ReminderService:
         )
         await self._save(row, clear_notice=CLOSED_NOTICE, create=existing is None)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def update(
         self,
@@ -237,7 +205,7 @@ class ReminderService:
         )
         await self._save(row)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def pause(self, user_id: int, days: float) -> ScheduleView:
         """No reminders for ``days`` days from now (a snoozed one is dropped too)."""
@@ -246,7 +214,7 @@ class ReminderService:
             or not isinstance(days, (int, float))
             or not 0 < days <= MAX_PAUSE_DAYS
         ):
-            raise ScheduleError(f"Pause for 1 to {MAX_PAUSE_DAYS} days.")
+            raise ScheduleError(pause_range(MAX_PAUSE_DAYS))
         now = self.clock()
         existing = await self._require_active(user_id)
         until = now + timedelta(days=days)
@@ -256,7 +224,7 @@ class ReminderService:
         )
         await self._save(row, drop_snooze=True)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def resume(self, user_id: int) -> ScheduleView:
         """End a pause early."""
@@ -268,7 +236,7 @@ class ReminderService:
         )
         await self._save(row)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def snooze(self, user_id: int, minutes: int = 30, key: str | None = None) -> ScheduleView:
         """Have a reminder come (again) ``minutes`` later.
@@ -283,14 +251,12 @@ class ReminderService:
             or not isinstance(minutes, int)
             or not 1 <= minutes <= MAX_SNOOZE_MINUTES
         ):
-            raise ScheduleError(f"Snooze for 1 to {MAX_SNOOZE_MINUTES} minutes.")
+            raise ScheduleError(snooze_range(MAX_SNOOZE_MINUTES))
         now = self.clock()
         sched = await self._require_active(user_id)
         if sched.paused_until is not None and sched.paused_until > now:
-            raise ScheduleError(
-                f"Your reminders are paused until {_when(sched.paused_until.astimezone(zone(sched.timezone)))}; "
-                "there is nothing to snooze."
-            )
+            zi = zone(sched.timezone)
+            raise ScheduleError(paused_nothing_to_snooze(sched.paused_until.astimezone(zi)))
         pending = await self.store.get_snooze(user_id)
         delay = timedelta(minutes=minutes)
         tz = sched.timezone
@@ -304,7 +270,7 @@ class ReminderService:
             elif key == sched.next_key:
                 await self._postpone_upcoming(sched, delay, now)
             else:
-                raise ScheduleError("That reminder can't be snoozed any more.")
+                raise ScheduleError(CANNOT_SNOOZE)
         elif pending is not None:
             await self._push_snooze(pending, delay, now, tz)
         else:
@@ -317,7 +283,7 @@ class ReminderService:
             else:
                 await self._postpone_upcoming(sched, delay, now)
         self._changed()
-        return await self._view(user_id, now)
+        return await self._changed_view(user_id, now)
 
     async def _push_snooze(
         self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str
@@ -417,18 +383,33 @@ class ReminderService:
             return resolve_timezone(text)
         if existing is not None:
             return existing.timezone
-        known = await self.store.person_timezone(user_id)
+        known = await self.people.timezone(user_id)
         if known:
             return known
-        raise ScheduleError(
-            "Tell me your time zone, e.g. Europe/Berlin, America/New_York or a city like London."
-        )
+        raise ScheduleError(ASK_TIMEZONE)
 
-    async def _save(self, row: ScheduleRow, **options) -> None:
+    async def _save(
+        self,
+        row: ScheduleRow,
+        *,
+        drop_snooze: bool = False,
+        clear_notice: str | None = None,
+        create: bool = False,
+    ) -> None:
         """Save a changed schedule; one deleted meanwhile (the person deleted their data) stays
         deleted and the change is refused as if reminders had never been set up."""
-        if not await self.store.save_schedule(row, **options):
+        saved = await self.store.save_schedule(
+            row, drop_snooze=drop_snooze, clear_notice=clear_notice, create=create
+        )
+        if not saved:
             raise RemindersNotSetUp()
+
+    async def _changed_view(self, user_id: int, now: datetime) -> ScheduleView:
+        """The view after a change; a schedule deleted since is refused like :meth:`_save` does."""
+        view = await self._view(user_id, now)
+        if view is None:
+            raise RemindersNotSetUp()
+        return view
 
     async def _require(self, user_id: int) -> ScheduleRow:
         existing = await self.store.get_schedule(user_id)
@@ -439,12 +420,9 @@ class ReminderService:
     async def _require_active(self, user_id: int) -> ScheduleRow:
         existing = await self._require(user_id)
         if not existing.enabled:
-            raise ScheduleError("Your reminders are off. Turn them on first.")
+            raise ScheduleError(TURNED_OFF)
         if existing.closed_reason is not None:
-            raise ScheduleError(
-                f"Your reminders stopped because I couldn't deliver them ({existing.closed_reason}). "
-                "Turn them on again first."
-            )
+            raise ScheduleError(stopped_turn_on_first(existing.closed_reason))
         return existing
 
 

@@ -14,10 +14,17 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
-from bot.store.db import Database, DatabaseError, load_migrations, quote_identifier
+from bot.store.db import Database, quote_identifier
+from bot.store.errors import DatabaseError
+from bot.store.schema import load_migrations
+
+if TYPE_CHECKING:
+    from bot.ops.doctor import Check
+    from bot.store.pg import PgDatabase
 
 POSTGRES_FIX = (
     "Check LOWBACK_DATABASE (postgresql://user:password@host:5432/dbname), that the server is running and "
@@ -55,15 +62,14 @@ def libpq_target(url: PostgresURL) -> tuple[str, dict[str, str], str | None]:
 # -- doctor --------------------------------------------------------------------------------------
 
 
-async def check_postgres(url: PostgresURL):
+async def check_postgres(url: PostgresURL) -> Check:
     """The doctor's database line for PostgreSQL: the connection, the server version, a write
     (rolled back) and the schema version."""
-    from bot.ops import Check
+    from bot.ops.doctor import Check, schema_check
     from bot.store.pg import PgDatabase
 
     name = "database"
     known = {m.version for m in load_migrations("postgresql")}
-    latest = max(known, default=0)
     try:
         db = await PgDatabase.open(url, migrate=False, min_size=1, max_size=1)
     except DatabaseError as exc:
@@ -84,25 +90,8 @@ async def check_postgres(url: PostgresURL):
     finally:
         await db.close()
     where = f"PostgreSQL {version} at {url}"
-    newer = [v for v in applied if v not in known]
-    current = max(applied, default=0)
-    if newer:
-        return Check(
-            name,
-            False,
-            f"{where} was written by a newer version of lowback-bot (schema version {current}; this version knows up to {latest}).",
-            "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database.",
-        )
-    if current < latest:
-        return Check(
-            name,
-            True,
-            f"{where} answers and is writable; schema version {current} of {latest}: the bot applies the newer "
-            "migrations when it starts.",
-        )
-    return Check(
-        name, True, f"{where} answers, is writable and is at the latest schema version ({latest})."
-    )
+    fix = "Upgrade lowback-bot, or point LOWBACK_DATABASE at another database."
+    return schema_check(applied, known, subject=where, verb="answers", newer=(where, fix))
 
 
 class _RollBack(Exception):
@@ -130,7 +119,7 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
         raise PostgresOpsError(
             f"{dest} already exists; choose another name, or use --force to overwrite it"
         )
-    from bot.ops import partial_file_beside
+    from bot.ops.backup import partial_file_beside
 
     tmp = partial_file_beside(dest)
     uri, env, schema = libpq_target(url)
@@ -207,40 +196,46 @@ async def migrate_sqlite_to_postgres(
         # SQLite's write lock gives one snapshot (nobody writes meanwhile); one PG transaction.
         async with src.transaction(), dst.pool.acquire() as raw, raw.transaction():
             for table in tables:
-                columns = await src.columns(table)
-                key = await src.primary_key(table) or columns
-                order = ", ".join(quote_identifier(c) for c in key)
-                select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
-                rows = [tuple(r) for r in await src.fetchall(select)]
-                for start in range(0, len(rows), chunk):
-                    try:
-                        await raw.copy_records_to_table(
-                            table, records=rows[start : start + chunk], columns=columns
-                        )
-                    except Exception as exc:
-                        raise PostgresOpsError(
-                            f"table {table} could not be copied: {str(exc).splitlines()[0]}"
-                        ) from exc
-                await _move_identity(raw, table)
-                back = [tuple(r) for r in await raw.fetch(select)]
-                if back != rows:
-                    bad = next(
-                        (i for i, (a, b) in enumerate(zip(rows, back, strict=False)) if a != b),
-                        min(len(rows), len(back)),
-                    )
-                    raise PostgresOpsError(
-                        f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
-                        f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
-                    )
-                copied.append(TableCopy(table, len(rows)))
+                copied.append(await _copy_table(src, raw, table, chunk))
         return copied
     finally:
         await dst.close()
         await src.close()
 
 
-async def _require_empty(dst, target: PostgresURL) -> None:
-    bot_tables = set()
+async def _copy_table(src: Database, raw: Any, table: str, chunk: int) -> TableCopy:
+    """Copy one table's rows into PostgreSQL (``raw``: an asyncpg connection in the transaction),
+    move its id counter on, and check that every row reads back the same."""
+    columns = await src.columns(table)
+    key = await src.primary_key(table) or columns
+    order = ", ".join(quote_identifier(c) for c in key)
+    select = f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)} ORDER BY {order}"
+    rows = [tuple(r) for r in await src.fetchall(select)]
+    for start in range(0, len(rows), chunk):
+        try:
+            await raw.copy_records_to_table(
+                table, records=rows[start : start + chunk], columns=columns
+            )
+        except Exception as exc:
+            raise PostgresOpsError(
+                f"table {table} could not be copied: {str(exc).splitlines()[0]}"
+            ) from exc
+    await _move_identity(raw, table)
+    back = [tuple(r) for r in await raw.fetch(select)]
+    if back != rows:
+        bad = next(
+            (i for i, (a, b) in enumerate(zip(rows, back, strict=False)) if a != b),
+            min(len(rows), len(back)),
+        )
+        raise PostgresOpsError(
+            f"table {table}: row {bad + 1} reads back differently from PostgreSQL "
+            f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
+        )
+    return TableCopy(table, len(rows))
+
+
+async def _require_empty(dst: PgDatabase, target: PostgresURL) -> None:
+    bot_tables: set[str] = set()
     for mig in load_migrations("postgresql"):
         bot_tables |= {w.split("(")[0].strip().strip('"') for w in _created_tables(mig.sql)}
     present = [t for t in await dst.tables() if t in bot_tables]
@@ -280,7 +275,7 @@ async def _copy_order(src: Database) -> list[str]:
     return ordered
 
 
-async def _move_identity(raw, table: str) -> None:
+async def _move_identity(raw: Any, table: str) -> None:
     """Move an identity column's counter past the copied ids, so the next insert gets a new one."""
     rows = await raw.fetch(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attidentity <> '' AND NOT attisdropped",

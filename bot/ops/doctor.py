@@ -1,22 +1,15 @@
-"""Running the bot for real: the set-up check, backups, the invite link and the heartbeat.
+"""``lowback doctor``: checks that everything the bot needs to start and be usable is in place.
 
-``lowback doctor`` calls :func:`doctor` and prints :func:`format_checks`; ``lowback backup PATH``
-calls :func:`backup`; ``lowback invite-url`` prints :func:`invite_url`. The container's health check
-is ``python -m bot.ops healthcheck``, which reads the heartbeat file the running bot keeps fresh
-with :func:`heartbeat_loop`.
-
-Nothing here prints or logs the token.
+:func:`doctor` runs every check and :func:`format_checks` prints them; each check says what is
+wrong and how to fix it. Nothing here prints or logs the token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sqlite3
-import sys
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,15 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 import discord
 
-from bot.core.clock import Clock, Sleep, utcnow
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.loading import load_knowledge
-from bot.invite import PERMISSIONS, SCOPES, client_id_from_token, invite_url, resolve_client_id  # noqa: F401
-from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, SettingsError, token_looks_valid
-from bot.store.db import Database, DatabaseDamaged, DatabaseError, explain, load_migrations
-
-log = logging.getLogger("lowback.ops")
-
+from bot.invite import client_id_from_token
+from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, token_looks_valid
+from bot.store.db import Database
+from bot.store.errors import DatabaseDamaged, DatabaseError, explain
+from bot.store.schema import load_migrations
 
 DATABASE_FIX = (
     "Make the database file and its folder writable by the user the bot runs as, or set LOWBACK_DATABASE "
@@ -45,9 +36,6 @@ TOKEN_FIX = (
     '"Reset Token" and copy it; put it on one line as DISCORD_TOKEN=<token> in the .env file '
     "(systemd: /etc/lowback/lowback.env), with no spaces and no 'Bot ' in front."
 )
-
-
-# -- checks --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -143,15 +131,18 @@ def check_token(token: str | None) -> Check:
     return Check(name, True, f"DISCORD_TOKEN is set and well formed{which}.")
 
 
+DAMAGED_FIX = "Stop the bot and restore the latest backup (README: Backups)."
+
+
 async def check_database(path: Path | PostgresURL) -> Check:
     """Does the database open, take a write lock, pass a quick check and have a schema we know?
 
     A database that does not exist yet is fine if its folder can be created: the bot creates it.
     Nothing is kept: the write test creates a table and rolls back. For PostgreSQL see
-    :func:`bot.pg_ops.check_postgres` (connection, server version, write, schema version).
+    :func:`bot.ops.postgres.check_postgres` (connection, server version, write, schema version).
     """
     if isinstance(path, PostgresURL):
-        from bot.pg_ops import check_postgres
+        from bot.ops.postgres import check_postgres
 
         return await check_postgres(path)
     name = "database"
@@ -185,7 +176,26 @@ async def check_database(path: Path | PostgresURL) -> Check:
             f"{path} is a folder, not a database file.",
             f"Point LOWBACK_DATABASE at a file, e.g. {path / 'lowback.db'}.",
         )
+    probed = await _probe_sqlite(path)
+    if isinstance(probed, Check):
+        return probed
+    return schema_check(
+        probed,
+        known,
+        subject=str(path),
+        verb="opens",
+        newer=(
+            f"the database at {path}",
+            "Upgrade lowback-bot, restore a backup made by this version, or point LOWBACK_DATABASE"
+            " at another file.",
+        ),
+    )
 
+
+async def _probe_sqlite(path: Path) -> Check | list[int]:
+    """Open the file, run the quick check and a real write (rolled back): the schema versions it
+    records, or the failed check saying why it cannot be used."""
+    name = "database"
     try:
         db = await Database.open(
             path, migrate=False, check=False
@@ -203,7 +213,7 @@ async def check_database(path: Path | PostgresURL) -> Check:
                 name,
                 False,
                 f"the database at {path} is damaged: {'; '.join(map(str, verdict[:3]))}",
-                "Stop the bot and restore the latest backup (README: Backups).",
+                DAMAGED_FIX,
             )
         # A real write, rolled back: BEGIN IMMEDIATE alone succeeds even on a read-only file.
         await conn.execute("BEGIN IMMEDIATE")
@@ -221,6 +231,7 @@ async def check_database(path: Path | PostgresURL) -> Check:
                 "SELECT version FROM schema_migrations ORDER BY version"
             ) as cur:
                 applied = [int(row[0]) for row in await cur.fetchall()]
+        return applied
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return Check(
@@ -232,10 +243,7 @@ async def check_database(path: Path | PostgresURL) -> Check:
     except sqlite3.Error as exc:
         if isinstance(explain(exc, path), DatabaseDamaged):
             return Check(
-                name,
-                False,
-                f"the database at {path} is damaged: {_reason(exc)}",
-                "Stop the bot and restore the latest backup (README: Backups).",
+                name, False, f"the database at {path} is damaged: {_reason(exc)}", DAMAGED_FIX
             )
         return Check(
             name, False, f"the database at {path} cannot be used: {_reason(exc)}", DATABASE_FIX
@@ -243,26 +251,34 @@ async def check_database(path: Path | PostgresURL) -> Check:
     finally:
         await db.close()
 
+
+def schema_check(
+    applied: list[int], known: set[int], *, subject: str, verb: str, newer: tuple[str, str]
+) -> Check:
+    """The verdict on the schema versions a database records, against those this version knows.
+    ``subject`` names the database and ``verb`` says it was reached ("opens", "answers");
+    ``newer`` is how to name it and what to do when a newer version of the bot wrote it."""
+    name = "database"
     latest = max(known, default=0)
-    newer = [v for v in applied if v not in known]
     version = max(applied, default=0)
-    if newer:
+    if any(v not in known for v in applied):
+        named, fix = newer
         return Check(
             name,
             False,
-            f"the database at {path} was written by a newer version of lowback-bot "
+            f"{named} was written by a newer version of lowback-bot "
             f"(schema version {version}; this version knows up to {latest}).",
-            "Upgrade lowback-bot, restore a backup made by this version, or point LOWBACK_DATABASE at another file.",
+            fix,
         )
     if version < latest:
         return Check(
             name,
             True,
-            f"{path} opens and is writable; schema version {version} of {latest}: "
+            f"{subject} {verb} and is writable; schema version {version} of {latest}: "
             "the bot applies the newer migrations when it starts.",
         )
     return Check(
-        name, True, f"{path} opens, is writable and is at the latest schema version ({latest})."
+        name, True, f"{subject} {verb}, is writable and is at the latest schema version ({latest})."
     )
 
 
@@ -405,224 +421,3 @@ def _unwritable_folder(folder: Path) -> str | None:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
-
-
-# -- backup --------------------------------------------------------------------------------------
-
-
-class BackupError(Exception):
-    """The backup was not made; the message says why and what to do."""
-
-
-async def backup(
-    database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False
-) -> Path:
-    """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
-
-    For PostgreSQL the copy is made by ``pg_dump`` (custom format; restore it with ``pg_restore``),
-    see :func:`bot.pg_ops.backup_postgres`.
-
-    The copy is one consistent snapshot (taken in a single step, so writes from the running bot
-    neither block it nor tear it), is a single self-contained file (rollback journal, not WAL), and
-    passes ``PRAGMA integrity_check`` before it is put in place. It is written beside the
-    destination and renamed, so a failed backup never leaves a half-written file. An existing
-    destination is kept unless ``overwrite``. Returns the absolute path of the copy.
-    """
-    if isinstance(database_path, PostgresURL):
-        from bot.pg_ops import PostgresOpsError, backup_postgres
-
-        try:
-            return await asyncio.to_thread(
-                backup_postgres, database_path, Path(dest_path), overwrite=overwrite
-            )
-        except PostgresOpsError as exc:
-            raise BackupError(str(exc)) from exc
-    return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
-
-
-def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
-    if not source.is_file():
-        raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
-    if dest.is_dir():
-        raise BackupError(
-            f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback-backup.db'}"
-        )
-    if dest.exists():
-        if dest.resolve() == source.resolve():
-            raise BackupError("the backup would overwrite the database itself; choose another file")
-        if not overwrite:
-            raise BackupError(
-                f"{dest} already exists; choose another name, or use --force to overwrite it"
-            )
-    tmp = partial_file_beside(dest)
-    try:
-        _copy_database(source, tmp)
-        os.replace(tmp, dest)
-        _fsync_folder(dest.parent)
-    except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            leftover.unlink(missing_ok=True)
-        raise
-    return dest.resolve()
-
-
-def partial_file_beside(dest: Path) -> Path:
-    """An empty temporary file next to ``dest`` (its folder created), to be renamed onto it when
-    complete, so a failed backup never leaves a half-written file. BackupError if it can't be made."""
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-        os.close(fd)
-    except OSError as exc:
-        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
-    return Path(tmp_name)
-
-
-def _copy_database(source: Path, target_path: Path) -> None:
-    # mode=rw: never create a database where there was none.
-    uri = source.resolve().as_uri() + "?mode=rw"
-    try:
-        src = sqlite3.connect(uri, uri=True, timeout=30)
-    except sqlite3.Error as exc:
-        raise BackupError(f"cannot open the database at {source}: {exc}") from exc
-    try:
-        dst = sqlite3.connect(target_path)
-        try:
-            # pages=-1: every page in one step under one read transaction, so the copy is a single
-            # snapshot; in WAL mode the bot keeps writing meanwhile.
-            src.backup(dst, pages=-1)
-            dst.execute("PRAGMA journal_mode = DELETE")
-            verdict = [row[0] for row in dst.execute("PRAGMA integrity_check")]
-            if verdict != ["ok"]:
-                raise BackupError(
-                    f"the copy failed its integrity check: {'; '.join(map(str, verdict[:3]))}"
-                )
-        finally:
-            dst.close()
-    except sqlite3.Error as exc:
-        raise BackupError(f"the backup failed: {exc}") from exc
-    finally:
-        src.close()
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless to skip where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# -- invite link ---------------------------------------------------------------------------------
-
-# The invite link lives in bot.invite (no discord import, so `lowback invite-url` is quick).
-BOT_PERMISSIONS = discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
-
-
-# -- heartbeat -----------------------------------------------------------------------------------
-
-HEARTBEAT_INTERVAL = 30.0  # seconds between touches while the bot is connected
-HEARTBEAT_MAX_AGE = 120.0  # older than this and the container is reported unhealthy
-
-
-def heartbeat_path(database: Path) -> Path:
-    """The heartbeat file lives beside the database, on the same volume / StateDirectory."""
-    return database.with_name(database.name + ".heartbeat")
-
-
-def touch_heartbeat(path: Path, now: datetime) -> None:
-    """Record ``now`` (aware) in the heartbeat file, atomically."""
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(now.astimezone(UTC).isoformat() + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def heartbeat_age(path: Path, now: datetime) -> float | None:
-    """Seconds since the last heartbeat, or None if there is none (missing, unreadable, garbled)."""
-    try:
-        stamp = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
-    if stamp.tzinfo is None:
-        return None
-    return max(0.0, (now - stamp).total_seconds())
-
-
-async def heartbeat_loop(
-    path: Path,
-    *,
-    alive: Callable[[], bool],
-    clock: Clock,
-    sleep: Sleep,
-    interval: float = HEARTBEAT_INTERVAL,
-) -> None:
-    """Touch the heartbeat every ``interval`` seconds while ``alive()``; runs until cancelled.
-
-    Start it as a task once the bot is set up, e.g. with
-    ``alive=lambda: bot.is_ready() and not bot.is_closed()``, ``clock=bot.clock``, ``sleep=bot.sleep``,
-    and cancel it in ``close()``. A frozen event loop or a bot that never got ready stops the touches,
-    and the health check notices.
-    """
-    failing = False
-    while True:
-        if alive():
-            try:
-                touch_heartbeat(path, clock())
-            except OSError as exc:
-                if not failing:
-                    log.warning("Cannot write the heartbeat file %s: %s", path, exc)
-                failing = True
-            else:
-                failing = False
-        await sleep(interval)
-
-
-def check_heartbeat(path: Path, now: datetime, *, max_age: float = HEARTBEAT_MAX_AGE) -> Check:
-    age = heartbeat_age(path, now)
-    if age is None:
-        return Check(
-            "heartbeat",
-            False,
-            f"no heartbeat at {path}: the bot is not running or never got ready.",
-        )
-    if age > max_age:
-        return Check(
-            "heartbeat",
-            False,
-            f"last heartbeat {age:.0f} s ago (more than {max_age:g} s): the bot is stuck.",
-        )
-    return Check("heartbeat", True, f"last heartbeat {age:.0f} s ago.")
-
-
-def healthcheck_main(
-    argv: list[str] | None = None,
-    *,
-    environ: dict[str, str] | None = None,
-    clock: Clock | None = None,
-) -> int:
-    """``python -m bot.ops healthcheck``: exit 0 if the heartbeat is fresh, 1 if not (Docker HEALTHCHECK)."""
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["healthcheck"]:
-        print("usage: python -m bot.ops healthcheck", file=sys.stderr)
-        return 2
-    try:
-        settings = Settings.from_env(environ)
-    except SettingsError as exc:
-        print(f"unhealthy: configuration problem: {exc}")
-        return 1
-    now = (clock or utcnow)()
-    result = check_heartbeat(heartbeat_path(settings.state_base), now)
-    print(("healthy: " if result.ok else "unhealthy: ") + result.message)
-    return 0 if result.ok else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(healthcheck_main())

@@ -1,0 +1,120 @@
+"""``lowback backup PATH``: a consistent copy of the database, safe while the bot runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from bot.settings import PostgresURL
+
+
+class BackupError(Exception):
+    """The backup was not made; the message says why and what to do."""
+
+
+async def backup(
+    database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
+
+    For PostgreSQL the copy is made by ``pg_dump`` (custom format; restore it with ``pg_restore``),
+    see :func:`bot.ops.postgres.backup_postgres`.
+
+    The copy is one consistent snapshot (taken in a single step, so writes from the running bot
+    neither block it nor tear it), is a single self-contained file (rollback journal, not WAL), and
+    passes ``PRAGMA integrity_check`` before it is put in place. It is written beside the
+    destination and renamed, so a failed backup never leaves a half-written file. An existing
+    destination is kept unless ``overwrite``. Returns the absolute path of the copy.
+    """
+    if isinstance(database_path, PostgresURL):
+        from bot.ops.postgres import PostgresOpsError, backup_postgres
+
+        try:
+            return await asyncio.to_thread(
+                backup_postgres, database_path, Path(dest_path), overwrite=overwrite
+            )
+        except PostgresOpsError as exc:
+            raise BackupError(str(exc)) from exc
+    return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
+
+
+def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
+    if dest.is_dir():
+        raise BackupError(
+            f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback-backup.db'}"
+        )
+    if dest.exists():
+        if dest.resolve() == source.resolve():
+            raise BackupError("the backup would overwrite the database itself; choose another file")
+        if not overwrite:
+            raise BackupError(
+                f"{dest} already exists; choose another name, or use --force to overwrite it"
+            )
+    tmp = partial_file_beside(dest)
+    try:
+        _copy_database(source, tmp)
+        os.replace(tmp, dest)
+        _fsync_folder(dest.parent)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return dest.resolve()
+
+
+def partial_file_beside(dest: Path) -> Path:
+    """An empty temporary file next to ``dest`` (its folder created), to be renamed onto it when
+    complete, so a failed backup never leaves a half-written file. BackupError if it can't be made."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        os.close(fd)
+    except OSError as exc:
+        raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
+    return Path(tmp_name)
+
+
+def _copy_database(source: Path, target_path: Path) -> None:
+    # mode=rw: never create a database where there was none.
+    uri = source.resolve().as_uri() + "?mode=rw"
+    try:
+        src = sqlite3.connect(uri, uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot open the database at {source}: {exc}") from exc
+    try:
+        dst = sqlite3.connect(target_path)
+        try:
+            # pages=-1: every page in one step under one read transaction, so the copy is a single
+            # snapshot; in WAL mode the bot keeps writing meanwhile.
+            src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            verdict = [row[0] for row in dst.execute("PRAGMA integrity_check")]
+            if verdict != ["ok"]:
+                raise BackupError(
+                    f"the copy failed its integrity check: {'; '.join(map(str, verdict[:3]))}"
+                )
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"the backup failed: {exc}") from exc
+    finally:
+        src.close()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless to skip where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

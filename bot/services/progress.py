@@ -1,0 +1,74 @@
+"""Where a person is on the four-step ladder, and moving them up or back with the knowledge
+base's rules: the use-case behind /progress, "It's easy now" and "It hurts". The replies are
+worded in :mod:`bot.services.messages`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.core.clock import Clock
+from bot.core.replies import Reply
+from bot.core.streaks import Streaks
+from bot.services.knowledge import KnowledgeHolder
+from bot.services.messages import (
+    last_step_reply,
+    moved_back_reply,
+    moved_up_reply,
+    no_such_step_to_set,
+    pain_at_step_one_reply,
+    progress_reply,
+    step_set_reply,
+)
+from bot.store.people import PeopleStore
+
+
+class ProgressService:
+    """Where a person is on the ladder, and moving them up or back with the knowledge base's rules."""
+
+    def __init__(
+        self,
+        knowledge: KnowledgeHolder,
+        people: PeopleStore,
+        clock: Clock,
+        streaks: Callable[[int], Awaitable[Streaks | None]] | None = None,
+    ):
+        self.knowledge = knowledge
+        self.people = people
+        self.clock = clock
+        self.streaks = streaks  # the person's streaks, shown with their progress
+
+    async def show(self, user_id: int) -> Reply:
+        kb = self.knowledge.kb
+        person = await self.people.get(user_id)
+        step = person.step if person else 1
+        streak = await self.streaks(user_id) if self.streaks is not None else None
+        return progress_reply(kb, step, known=person is not None, streak=streak)
+
+    async def move_up(self, user_id: int) -> Reply:
+        kb = self.knowledge.kb
+        person = await self.people.get(user_id)
+        step = person.step if person else 1
+        if step >= kb.max_step:
+            return last_step_reply(kb, step)
+        await self.people.set_step(
+            user_id, step + 1, "easy and pain-free", self.clock(), create=person is None
+        )
+        return moved_up_reply(kb, step + 1)
+
+    async def go_back(self, user_id: int) -> Reply:
+        kb = self.knowledge.kb
+        person = await self.people.get(user_id)
+        step = person.step if person else 1
+        if step <= 1:
+            return pain_at_step_one_reply(kb)
+        await self.people.set_step(
+            user_id, step - 1, "it hurt", self.clock(), create=person is None
+        )
+        return moved_back_reply(kb, step - 1)
+
+    async def set_step(self, user_id: int, step: int) -> Reply:
+        kb = self.knowledge.kb
+        if not 1 <= step <= kb.max_step:
+            return no_such_step_to_set(kb)
+        await self.people.set_step(user_id, step, "set by the person", self.clock())
+        return step_set_reply(kb, step)

@@ -1,0 +1,202 @@
+"""What the dispatcher decides about a claimed or due reminder, and how it records the outcome.
+
+The decisions are pure (a due schedule row and the clock in, a plan out); :class:`Settler` writes
+what became of a send: sent, retried later with back-off, given up, or the person's reminders
+stopped when they can never be delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+from bot.core.schedule import Occurrence, catch_up, next_occurrence
+from bot.services.reminders.delivery import DeliveryResult, DeliveryStatus
+from bot.services.reminders.messages import SKIPPED_LATE, SKIPPED_REPLACED, stopped_notice
+from bot.services.reminders.schedule import CLOSED_NOTICE
+from bot.store.reminders import (
+    CLAIMED,
+    FAILED,
+    SENT,
+    DeliveryRow,
+    DuePlan,
+    ReminderStore,
+    ScheduleRow,
+)
+
+log = logging.getLogger("lowback.reminders")
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retried: int = 0
+    resent_after_crash: int = 0
+
+
+def dispatcher_name() -> str:
+    """host:pid:random, so a restarted process can tell its dead predecessor's claims
+    (:func:`holder_is_dead`)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def holder_is_dead(holder: str, me: str) -> bool:
+    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this host in a process
+    that no longer exists, or in this very process id (a restarted container is pid 1 again) under
+    another name. Anything else (another host, an unknown name) is left to its lease."""
+    try:
+        host, pid_text, _ = holder.split(":", 2)
+        my_host, my_pid, _ = me.split(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != my_host or holder == me:
+        return False
+    if str(pid) == my_pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists (another user's process, perhaps): not ours to judge
+    return False
+
+
+def is_active(sched: ScheduleRow | None, now: datetime) -> bool:
+    """Whether the schedule sends reminders at ``now``: on, not stopped and not paused."""
+    return (
+        sched is not None
+        and sched.enabled
+        and sched.closed_reason is None
+        and not (sched.paused_until is not None and sched.paused_until > now)
+    )
+
+
+def plan_due(row: ScheduleRow, now: datetime, grace: timedelta) -> DuePlan:
+    """Pure: what to do with a due schedule row (runs inside the claim transaction)."""
+    if (
+        not row.enabled
+        or row.closed_reason is not None
+        or row.next_key is None
+        or row.next_due_at is None
+    ):
+        return DuePlan(None, (), None, None)
+    if row.paused_until is not None and row.paused_until > now:
+        nxt = next_occurrence(row.paused_until, row.timezone, row.times, row.weekdays)
+        return DuePlan(None, (), nxt.key, nxt.due_utc)
+    due = Occurrence.from_key(row.next_key, row.next_due_at, row.timezone)
+    result = catch_up(due, now, grace, row.timezone, row.times, row.weekdays)
+    skipped = tuple(
+        (o.key, o.due_utc, SKIPPED_LATE if now - o.due_utc > grace else SKIPPED_REPLACED)
+        for o in result.skipped
+    )  # fmt: skip
+    send = (result.send.key, result.send.due_utc) if result.send else None
+    return DuePlan(send, skipped, result.next.key, result.next.due_utc)
+
+
+def why_not_resend(
+    sched: ScheduleRow | None,
+    claimed: DeliveryRow,
+    was: str,
+    now: datetime,
+    grace: timedelta,
+    max_attempts: int,
+) -> str | None:
+    """Pure: why a retry or an abandoned claim should not be sent after all (None: send it)."""
+    if sched is None or not sched.enabled:
+        return "reminders were turned off"
+    if sched.closed_reason is not None:
+        return f"reminders stopped: {sched.closed_reason}"
+    if sched.paused_until is not None and sched.paused_until > now:
+        return "reminders were paused"
+    if now - claimed.due_at > grace:
+        return SKIPPED_LATE
+    if was != CLAIMED and claimed.attempts > max_attempts:
+        # Only failed sends count here: a claim abandoned by a crash is no failure of the
+        # reminder, and grace alone bounds how long it is tried.
+        return f"gave up after {claimed.attempts - 1} attempts"
+    return None
+
+
+class Settler:
+    """Records what became of a claimed delivery; owned by the :class:`Dispatcher`, which passes
+    its store, clock, statistics, limits and ``wake`` (a retry is something new to wait for)."""
+
+    def __init__(
+        self,
+        store: ReminderStore,
+        clock: Clock,
+        stats: DispatchStats,
+        grace: timedelta,
+        retry_base: timedelta,
+        retry_cap: timedelta,
+        max_attempts: int,
+        wake: Callable[[], None],
+    ):
+        self.store = store
+        self.clock = clock
+        self.stats = stats
+        self.grace = grace
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.max_attempts = max_attempts
+        self.wake = wake
+
+    def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        delay: timedelta = min(self.retry_base * (2 ** max(0, attempts - 1)), self.retry_cap)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        return delay
+
+    async def settle(
+        self,
+        delivery: DeliveryRow,
+        result: DeliveryResult,
+        *,
+        routine_id: str | None = None,
+        known_channel: int | None = None,
+    ) -> None:
+        """Record what became of a claimed delivery (and a DM channel the sender learned)."""
+        now = self.clock()
+        channel = result.channel_id if result.channel_id != known_channel else None
+        if result.status is DeliveryStatus.DELIVERED:
+            if await self.store.finish(
+                delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel
+            ):
+                self.stats.sent += 1
+            else:
+                log.warning(
+                    "reminder %s for user %s was sent after its claim expired",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                )
+            return
+        reason = result.reason or "unknown error"
+        if result.status is DeliveryStatus.CANNOT:
+            log.info("stopping reminders for user %s: %s", delivery.user_id, reason)
+            notice = (CLOSED_NOTICE, stopped_notice(reason))
+            await self.store.fail_and_close(delivery, reason, now, notice=notice)
+            self.stats.failed += 1
+            return
+        retry_at = now + self.backoff(delivery.attempts, result.retry_after)
+        if delivery.attempts >= self.max_attempts or retry_at - delivery.due_at > self.grace:
+            await self.store.finish(
+                delivery,
+                FAILED,
+                now,
+                error=f"gave up after {delivery.attempts} attempt(s): {reason}",
+            )
+            self.stats.failed += 1
+            return
+        if await self.store.release_for_retry(delivery, retry_at, reason):
+            self.stats.retried += 1
+            self.wake()

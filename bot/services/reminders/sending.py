@@ -1,0 +1,166 @@
+"""Sending claimed reminders: composed, paced, sent concurrently, and what became of each recorded.
+
+The :class:`~bot.services.reminders.dispatcher.Dispatcher` claims; :class:`Sends` sends what it
+claimed, holding one of ``max_in_flight`` slots per send until its outcome is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.schedule import Occurrence
+from bot.services.reminders.delivery import Compose, DeliveryResult, Sender
+from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage
+from bot.services.reminders.outcomes import Settler
+from bot.store.reminders import SKIPPED, DeliveryRow, ReminderStore
+
+log = logging.getLogger("lowback.reminders")
+
+
+class Pace(Protocol):
+    """What paces the sends: a :class:`TokenBucket`, or the processes' shared budget
+    (:class:`bot.store.shared.SharedBudget`)."""
+
+    async def acquire(self) -> None: ...
+
+
+@dataclass
+class Claim:
+    delivery: DeliveryRow
+    timezone: str
+    channel_id: int | None = None  # the person's DM channel, if known
+
+
+class Sends:
+    """The reminders being sent: at most ``max_in_flight`` at once, started no faster than
+    ``bucket`` allows. ``report`` logs a failure the way the dispatcher does (once, then counted)."""
+
+    def __init__(
+        self,
+        store: ReminderStore,
+        sender: Sender,
+        compose: Compose,
+        clock: Callable[[], datetime],
+        settler: Settler,
+        bucket: Pace,
+        max_in_flight: int,
+        report: Callable[[BaseException, str], None],
+    ):
+        self.store = store
+        self.sender = sender
+        self.compose = compose
+        self.clock = clock
+        self.settler = settler
+        self.stats = settler.stats
+        self.bucket = bucket
+        self.max_in_flight = max_in_flight
+        self.report = report
+        self.slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._inflight: set[int] = set()
+        self._aborted: list[BaseException] = []
+
+    @property
+    def room(self) -> int:
+        """How many more sends may start now."""
+        return self.max_in_flight - len(self._inflight)
+
+    async def finish(self, timeout: float) -> None:
+        """Give the sends in flight up to ``timeout`` seconds, then cancel the rest."""
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for t in pending:
+                t.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait for every send in flight; re-raise a send's fatal error (the process is going down)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._aborted:
+            exc = self._aborted.pop(0)
+            self._aborted.clear()
+            raise exc
+
+    async def dispatch(self, claim: Claim) -> None:
+        """Compose and start sending a claimed reminder. Holds one slot, released when done."""
+        delivery = claim.delivery
+        started = False
+        self._inflight.add(delivery.id)
+        try:
+            occurrence = Occurrence.from_key(
+                delivery.occurrence_key, delivery.due_at, claim.timezone
+            )
+            try:
+                message = self.compose(delivery.user_id, occurrence)
+                if inspect.isawaitable(message):
+                    message = await message
+            except Exception as exc:
+                log.exception(
+                    "composing reminder %s for user %s failed",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                )
+                await self.settler.settle(
+                    delivery, DeliveryResult.retry(f"composing failed: {exc}")
+                )
+                return
+            if message is None:
+                if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
+                    self.stats.skipped += 1
+                return
+            message = replace(
+                message,
+                user_id=delivery.user_id,
+                occurrence_key=delivery.occurrence_key,
+                channel_id=claim.channel_id,
+            )
+            await self.bucket.acquire()
+            task = asyncio.get_running_loop().create_task(self._send(delivery, message))
+            started = True
+            self._tasks.add(task)
+            task.add_done_callback(self._sent_done)
+        finally:
+            if not started:
+                self._inflight.discard(delivery.id)
+                self.slots.release()
+
+    def _sent_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        if isinstance(exc, Exception):
+            self.report(exc, "a reminder send ended abnormally")
+        else:
+            self._aborted.append(exc)  # the process is going down: run_pending re-raises it
+
+    async def _send(self, delivery: DeliveryRow, message: ReminderMessage) -> None:
+        try:
+            try:
+                result = await self.sender.send(delivery.user_id, message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "sending reminder %s to user %s raised %r",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                    exc,
+                )
+                result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
+            await self.settler.settle(
+                delivery, result, routine_id=message.routine_id, known_channel=message.channel_id
+            )
+        finally:
+            self._inflight.discard(delivery.id)
+            self.slots.release()
