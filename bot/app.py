@@ -274,7 +274,7 @@ def feature_extensions() -> list[str]:
     package = importlib.import_module(EXTENSIONS_PACKAGE)
     found = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.ispkg:
+        if info.name.startswith("_"):
             continue
         name = f"{EXTENSIONS_PACKAGE}.{info.name}"
         if hasattr(importlib.import_module(name), "setup"):
