@@ -87,7 +87,7 @@ async def child(args: argparse.Namespace) -> int:
     import discord.http
 
     from bot.core.schedule import Occurrence
-    from bot.exts.reminders import DiscordSender
+    from bot.exts.reminders.sender import DiscordSender
     from bot.services.reminders import Dispatcher, ReminderMessage
     from bot.store.db import Database
 

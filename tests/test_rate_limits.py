@@ -14,7 +14,7 @@ from fake_discord import FakeDiscord
 from fakes import FakeClock
 
 from bot.exts._ratelimit import limiter_trace
-from bot.exts.reminders import DiscordSender
+from bot.exts.reminders.sender import DiscordSender
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.store.db import Database

@@ -32,7 +32,7 @@ from crash_delivery import fill_due  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
 from bot.core.schedule import Occurrence  # noqa: E402
-from bot.exts.reminders import DiscordSender  # noqa: E402
+from bot.exts.reminders.sender import DiscordSender  # noqa: E402
 from bot.services.reminders import Dispatcher, ReminderMessage  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 
