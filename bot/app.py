@@ -29,9 +29,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import KnowledgeError
-from bot.exts._cooldown import Cooldown
-from bot.exts._errors import report_error
-from bot.exts._ratelimit import limiter_trace
+from bot.discord_ui.cooldown import Cooldown
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.ratelimit import limiter_trace
 from bot.logging_setup import setup_logging
 from bot.ops import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
@@ -96,7 +96,7 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
-            # Every REST call through one budget under Discord's limits (bot/exts/_ratelimit.py);
+            # Every REST call through one budget under Discord's limits (bot/discord_ui/ratelimit.py);
             # a 429 asking for longer than this is raised, not slept through. With PostgreSQL a
             # global 429 also pauses the other processes (global_429_hook).
             http_trace=with_global_429_hook(limiter_trace(rest_limiter), self),
@@ -111,7 +111,7 @@ class LowbackBot(commands.Bot):
         self.ask_cooldown = Cooldown(
             settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock
         )
-        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/exts/render.py.
+        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/render.py.
         self.action_handlers: dict[str, ActionHandler] = {}
         self.synced: bool | None = (
             None  # after setup_hook: whether the commands were pushed to Discord

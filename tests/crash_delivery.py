@@ -94,7 +94,7 @@ async def child(args: argparse.Namespace) -> int:
     discord.http.Route.BASE = args.api
     clock = ScaledClock.load(Path(args.clock))
     try:
-        from bot.exts._ratelimit import limiter_trace
+        from bot.discord_ui.ratelimit import limiter_trace
         from bot.services.reminders.ratelimit import RestLimiter
     except ImportError:  # an older version of the bot, measured for comparison
         client = discord.Client(intents=discord.Intents.none())

@@ -13,7 +13,7 @@ import pytest
 from fake_discord import FakeDiscord
 from fakes import FakeClock
 
-from bot.exts._ratelimit import limiter_trace
+from bot.discord_ui.ratelimit import limiter_trace
 from bot.exts.reminders.sender import DiscordSender
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.services.reminders.ratelimit import RestLimiter

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import DESCRIPTION_LIMIT, Reply
-from bot.exts.render import clip, error_reply, info_reply, respond
+from bot.discord_ui.render import clip, error_reply, info_reply, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

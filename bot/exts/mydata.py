@@ -14,8 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts._errors import report_error
-from bot.exts.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

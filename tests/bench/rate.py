@@ -51,7 +51,7 @@ def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
 
 def client() -> discord.Client:
     try:
-        from bot.exts._ratelimit import limiter_trace
+        from bot.discord_ui.ratelimit import limiter_trace
         from bot.services.reminders.ratelimit import RestLimiter
     except ImportError:  # an older version of the bot, measured for comparison
         return discord.Client(intents=discord.Intents.none())

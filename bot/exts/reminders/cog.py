@@ -20,9 +20,9 @@ from bot.core.schedule import (
     parse_time,
     timezone_choices,
 )
+from bot.discord_ui.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
 from bot.exts.reminders.views import SnoozeReminder, StartFromReminder
-from bot.exts.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
 from bot.services.reminders import ScheduleView
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import aiohttp
 import discord
 
 from bot.core.replies import Reply
+from bot.discord_ui.render import NO_MENTIONS, render_embed
 from bot.exts.reminders.views import reminder_view
-from bot.exts.render import NO_MENTIONS, render_embed
 from bot.services.container import START_HINT
 from bot.services.reminders import DeliveryResult, ReminderMessage
 from bot.services.reminders.ratelimit import background
@@ -34,7 +34,7 @@ class DiscordSender:
     One request per reminder when the person's DM channel is known (the dispatcher passes the
     stored id in ``message.channel_id``): post the message. Otherwise two: open the DM channel (its
     id is returned for the dispatcher to store), then post. The user is never fetched. Every
-    request is a background one for the rate limiter (see ``bot/exts/_ratelimit.py``).
+    request is a background one for the rate limiter (see ``bot/discord_ui/ratelimit.py``).
     """
 
     def __init__(self, bot: discord.Client) -> None:

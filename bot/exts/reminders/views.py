@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.core.schedule import ScheduleError
-from bot.exts._errors import report_error
-from bot.exts.render import error_reply, info_reply, respond
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import error_reply, info_reply, respond
 from bot.services.reminders import ReminderMessage
 
 if TYPE_CHECKING:

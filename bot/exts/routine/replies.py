@@ -1,4 +1,4 @@
-"""What the live routine message says in each state, as replies (rendered by ``bot.exts.render``)."""
+"""What the live routine message says in each state, as replies (rendered by ``bot.discord_ui.render``)."""
 
 from __future__ import annotations
 

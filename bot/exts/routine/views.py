@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 
-from bot.exts._errors import report_error
-from bot.exts.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
 from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
 from bot.services.routines import RoutineHandle
 

@@ -28,7 +28,7 @@ from bot.core.replies import (
     Reply,
     offered_actions,
 )
-from bot.exts._errors import report_error
+from bot.discord_ui.errors import report_error
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

@@ -12,7 +12,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.exts._cooldown import wait_text
+from bot.discord_ui.cooldown import wait_text
 from bot.logging_setup import RepeatedErrors
 from bot.store.db import DatabaseError
 
