@@ -266,20 +266,15 @@ def create_bot(
 
 
 def feature_extensions() -> list[str]:
-    """Every module in ``bot/exts/`` that defines ``setup``: one cog per feature.
+    """Every module and package directly in ``bot/exts/``: each is one feature's extension.
 
-    Helpers (modules starting with ``_``, and modules without ``setup`` such as ``render``) are skipped,
-    so a new feature only needs a new file.
+    Nothing else lives there (the shared helpers are in ``bot/discord_ui/``), so a new feature only
+    needs a new module or package with a ``setup``; one without it fails loudly when loaded.
     """
     package = importlib.import_module(EXTENSIONS_PACKAGE)
-    found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        name = f"{EXTENSIONS_PACKAGE}.{info.name}"
-        if hasattr(importlib.import_module(name), "setup"):
-            found.append(name)
-    return found
+    return sorted(
+        f"{EXTENSIONS_PACKAGE}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+    )
 
 
 # -- syncing the slash commands ---------------------------------------------------------------
