@@ -29,6 +29,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import KnowledgeError
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.actions import ActionHandler
 from bot.discord_ui.cooldown import Cooldown
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.ratelimit import limiter_trace
@@ -45,9 +47,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[Any]]
-ActionHandler = Callable[[discord.Interaction, str | None], Awaitable[None]]
 
-NO_MENTIONS = discord.AllowedMentions.none()
 EXTENSIONS_PACKAGE = "bot.exts"
 
 
@@ -111,7 +111,7 @@ class LowbackBot(commands.Bot):
         self.ask_cooldown = Cooldown(
             settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock
         )
-        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/render.py.
+        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/actions.py.
         self.action_handlers: dict[str, ActionHandler] = {}
         self.synced: bool | None = (
             None  # after setup_hook: whether the commands were pushed to Discord

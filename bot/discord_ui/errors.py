@@ -12,14 +12,13 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.cooldown import wait_text
 from bot.logging_setup import RepeatedErrors
 from bot.store.db import DatabaseError
 
 log = logging.getLogger("bot.exts")
 _database_faults = RepeatedErrors(log)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 UNKNOWN_INTERACTION = (
     10062  # the interaction expired (not answered within 3 s, or its 15 min are up)

@@ -14,8 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.errors import report_error
-from bot.discord_ui.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -48,7 +49,7 @@ class ConfirmDelete(discord.ui.View):
     async def confirm(
         self, interaction: discord.Interaction, button: discord.ui.Button[Any]
     ) -> None:
-        bot: LowbackBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         reply = await bot.require_services().data.delete(interaction.user.id)
         self.stop()
         await interaction.response.edit_message(

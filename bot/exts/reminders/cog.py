@@ -20,7 +20,8 @@ from bot.core.schedule import (
     parse_time,
     timezone_choices,
 )
-from bot.discord_ui.render import NO_MENTIONS, error_reply, info_reply, render_embed, respond
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
 from bot.exts.reminders.views import SnoozeReminder, StartFromReminder
 from bot.services.reminders import ScheduleView

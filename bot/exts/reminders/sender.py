@@ -8,7 +8,8 @@ import aiohttp
 import discord
 
 from bot.core.replies import Reply
-from bot.discord_ui.render import NO_MENTIONS, render_embed
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import render_embed
 from bot.exts.reminders.views import reminder_view
 from bot.services.container import START_HINT
 from bot.services.reminders import DeliveryResult, ReminderMessage

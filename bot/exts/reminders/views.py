@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.core.schedule import ScheduleError
+from bot.discord_ui import bot_of
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.render import error_reply, info_reply, respond
 from bot.services.reminders import ReminderMessage
 
 if TYPE_CHECKING:
-    from bot.app import LowbackBot
+    pass
 
 SNOOZE_MINUTES = 30
 
@@ -42,7 +43,7 @@ class StartFromReminder(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            bot: LowbackBot = interaction.client  # type: ignore[assignment]
+            bot = bot_of(interaction)
             handler = bot.action_handlers.get("start_routine")
             if handler is None:
                 reply = info_reply(
@@ -79,7 +80,7 @@ class SnoozeReminder(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            bot: LowbackBot = interaction.client  # type: ignore[assignment]
+            bot = bot_of(interaction)
             reminders = bot.require_services().reminders
             try:
                 view = await reminders.snooze(

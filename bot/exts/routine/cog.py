@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import Reply
-from bot.discord_ui.render import NO_MENTIONS, clip, error_reply, info_reply, render_embed, respond
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
 from bot.exts.routine.live import LiveRoutine
 from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, cut_short_reply
 from bot.exts.routine.views import ReplaceRunning, RoutineControl

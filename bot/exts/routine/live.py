@@ -9,7 +9,8 @@ import discord
 
 from bot.core.replies import Reply
 from bot.core.routine import Event, Finished, Paused, PhaseStarted, Stopped
-from bot.discord_ui.render import NO_MENTIONS, render_embed
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import render_embed
 from bot.exts.routine.replies import finished_reply, paused_reply, running_reply, stopped_reply
 from bot.exts.routine.views import controls
 from bot.services.routines import RoutineHandle

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 
+from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.errors import report_error
-from bot.discord_ui.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
 from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
 from bot.services.routines import RoutineHandle
 
 if TYPE_CHECKING:
-    from bot.app import LowbackBot
     from bot.exts.routine.cog import Routine
 
 ControlAction = Literal["pause", "resume", "round", "stop"]
@@ -66,7 +66,7 @@ class RoutineControl(
                 private=True,
             )
             return
-        bot: LowbackBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         routines = bot.require_services().routines
         handle = routines.active(self.owner_id)
         if handle is None or handle.session_id != self.session_id:
