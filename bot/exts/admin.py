@@ -6,7 +6,7 @@ a server can grant the commands to anyone in its integration settings.
 
 from __future__ import annotations
 
-import inspect
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -24,7 +24,7 @@ SHOWN_PROBLEMS = 20
 SHOWN_QUESTIONS = 20
 
 
-def problems_reply(problems: list[object]) -> Reply:
+def problems_reply(problems: Sequence[object]) -> Reply:
     lines = [f"• {clip(str(p), 300)}" for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
         lines.append(
@@ -49,11 +49,9 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
     async def reload(self, interaction: discord.Interaction) -> None:
         services = self.bot.require_services()
         await interaction.response.defer(ephemeral=True, thinking=True)
-        problems = services.reload_knowledge()
-        if inspect.isawaitable(problems):
-            problems = await problems
+        problems = await services.reload_knowledge()
         if problems:
-            reply = problems_reply(list(problems))
+            reply = problems_reply(problems)
         else:
             reply = info_reply("Knowledge base reloaded", services.kb.summary())
         await respond(interaction, reply, private=True)

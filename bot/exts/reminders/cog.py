@@ -20,7 +20,7 @@ from bot.core.schedule import (
     parse_time,
     timezone_choices,
 )
-from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
 from bot.exts.reminders.views import SnoozeReminder, StartFromReminder
@@ -98,16 +98,14 @@ class Reminders(
             return
         embed = render_embed(info_reply("About your reminders", notice))
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(
-                    embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
-            else:
-                await interaction.response.send_message(
-                    embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
+            shown = await send_private(interaction, embed)
         except discord.HTTPException as exc:
             log.warning("could not show a notice to person %s: %s", interaction.user.id, exc)
+            return
+        if not shown:
+            log.warning(
+                "could not show a notice to person %s: the interaction expired", interaction.user.id
+            )
 
     # -- commands ------------------------------------------------------------------------------
 
