@@ -21,6 +21,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -116,7 +117,7 @@ class LowbackBot(commands.Bot):
         self.synced: bool | None = (
             None  # after setup_hook: whether the commands were pushed to Discord
         )
-        self._heartbeat: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         # Set while setup_hook runs: a shutdown asked for meanwhile waits for it (see run_bot).
         self.setting_up = asyncio.Event()
         self.set_up = asyncio.Event()
@@ -226,7 +227,11 @@ def with_global_429_hook(trace: aiohttp.TraceConfig, bot: LowbackBot) -> aiohttp
     just the one that was told (this process's own RestLimiter pauses it as usual). The hook goes
     first, before ``trace``'s own, which may raise for a background request."""
 
-    async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
+    async def on_request_end(
+        _session: aiohttp.ClientSession,
+        _context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
         response = params.response
         if (
             response.status != 429

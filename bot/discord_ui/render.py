@@ -283,7 +283,7 @@ async def reply_to_message(
     return sent
 
 
-async def send_dm(user: discord.abc.User, reply: Reply) -> discord.Message:
+async def send_dm(user: discord.User | discord.Member, reply: Reply) -> discord.Message:
     """Send ``reply`` to ``user`` by direct message. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
     embed, view = build(reply, owner_id=user.id, question=None, private=False)
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}

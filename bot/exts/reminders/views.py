@@ -3,6 +3,7 @@ whose custom ids carry what they need, so they keep working on DMs sent before a
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,7 +21,7 @@ SNOOZE_MINUTES = 30
 
 
 class StartFromReminder(
-    discord.ui.DynamicItem[discord.ui.Button],
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:remind:start:(?P<routine>[a-z0-9-]{1,60})",
 ):
     """ "Start routine" on a reminder: starts the routine live in the DM."""
@@ -37,7 +38,7 @@ class StartFromReminder(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StartFromReminder:
         return cls(match["routine"])
 
@@ -57,7 +58,7 @@ class StartFromReminder(
 
 
 class SnoozeReminder(
-    discord.ui.DynamicItem[discord.ui.Button],
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:remind:snooze:(?P<key>[0-9T:+\-m]{1,60})",
 ):
     """ "Snooze 30 min" on a reminder: the same reminder comes again in 30 minutes."""
@@ -74,7 +75,7 @@ class SnoozeReminder(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SnoozeReminder:
         return cls(match["key"])
 

@@ -112,7 +112,7 @@ class LiveRoutine:
             kwargs["view"] = view
         if self.channel is not None and hasattr(self.channel, "send"):
             try:
-                return await self.channel.send(**kwargs)  # type: ignore[union-attr]
+                return await self.channel.send(**kwargs)
             except discord.Forbidden:
                 pass  # the bot may not post here (e.g. it was added without that permission)
         # Fall back to a follow-up of the interaction: editable only while its token lives (15 min).

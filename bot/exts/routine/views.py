@@ -4,7 +4,8 @@ choice offered when a routine is already running (:class:`ReplaceRunning`)."""
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import discord
 
@@ -21,7 +22,7 @@ ControlAction = Literal["pause", "resume", "round", "stop"]
 
 
 class RoutineControl(
-    discord.ui.DynamicItem[discord.ui.Button],
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:routine:(?P<action>pause|resume|round|stop):(?P<owner>\d+):(?P<session>\d+)",
 ):
     """A control button of one session: its action, owner and session id live in the custom id."""
@@ -48,9 +49,10 @@ class RoutineControl(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> RoutineControl:
-        return cls(match["action"], int(match["owner"]), int(match["session"]))
+        action = cast(ControlAction, match["action"])  # the template matches only these four
+        return cls(action, int(match["owner"]), int(match["session"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
