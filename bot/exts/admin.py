@@ -27,9 +27,7 @@ SHOWN_QUESTIONS = 20
 def problems_reply(problems: Sequence[object]) -> Reply:
     lines = [f"• {clip(str(p), 300)}" for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
-        lines.append(
-            f"… and {len(problems) - SHOWN_PROBLEMS} more (run `lowback kb check` to see them all)."
-        )
+        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more.")
     body = (
         f"The knowledge base on disk has {len(problems)} problem(s), so I kept the one already loaded.\n\n"
         + "\n".join(lines)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 EXPORT_NAME = "lowback-my-data.json"
-DELETE_HINT = "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
+DELETE_HINT = "`/mydata delete` removes all of it."
 
 CONFIRM_TEXT = (
     "This deletes everything I have stored about you (`/mydata show` lists it). "
