@@ -20,7 +20,6 @@ from bot.terminal.render import Choice, Screen, chat_choices
 from bot.terminal.sender import TerminalSender
 
 Where = Literal["chat", "shell"]
-ACTIONS = ("show", "on", "off", "pause", "snooze")
 EXAMPLE = "on Europe/Berlin 7:30 21:30"
 
 
