@@ -381,12 +381,9 @@ async def log_in_when_reachable(bot: LowbackBot, token: str, stopping: asyncio.E
         delay = min(delay * 2, LOGIN_RETRY_MAX)
 
 
-async def run_bot(settings: Settings) -> int:
-    """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
-
-    0: stopped cleanly. 1: the knowledge base, the database or Discord refused to start.
-    2: the configuration is wrong (no token, or one that cannot be a token).
-    """
+async def refuse_to_start(settings: Settings) -> int | None:
+    """Set up logging and check the token and the database before any wait for Discord: the exit
+    code if they stop the bot (see ``run_bot``), each reason in one line; None when it may start."""
     try:
         setup_logging(settings.log_level, settings.token)
     except ValueError as exc:
@@ -399,16 +396,26 @@ async def run_bot(settings: Settings) -> int:
     if not token_looks_valid(token):
         log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
         return 2
-
-    # The database first: a damaged, read-only or too new file is refused at once, in one line,
-    # before any wait for Discord.
+    # A damaged, read-only or too new database file is refused at once, in one line.
     try:
         db = await open_database(settings.database)
         await db.close()
     except DatabaseError as exc:
         log.error("The database can't be used, so the bot is not starting: %s", exc)
         return 1
+    return None
 
+
+async def run_bot(settings: Settings) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
+
+    0: stopped cleanly. 1: the knowledge base, the database or Discord refused to start.
+    2: the configuration is wrong (no token, or one that cannot be a token).
+    """
+    refused = await refuse_to_start(settings)
+    if refused is not None:
+        return refused
+    token = (settings.token or "").strip()
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []

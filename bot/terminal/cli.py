@@ -26,9 +26,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.parser import build_parser
+
+if TYPE_CHECKING:  # each command imports what it uses when it runs
+    from bot.core.errors import KnowledgeError
+    from bot.services.container import Services
+    from bot.terminal.render import Screen
+
+T = TypeVar("T")
+Work = Callable[["Services"], Awaitable[int]]  # a command on the open services; its exit status
 
 TOKEN_HELP = """\
 No Discord token found, so the Discord bot can't start.
@@ -72,14 +82,14 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _knowledge_problems(settings: Settings, exc) -> None:
+def _knowledge_problems(settings: Settings, exc: KnowledgeError) -> None:
     _err(f"The knowledge base in {settings.knowledge} has {len(exc.issues)} problem(s):")
     for issue in exc.issues:
         _err(f"  {issue}")
     _err("Fix them and run `lowback kb check` again.")
 
 
-def _screen():
+def _screen() -> Screen:
     from bot.terminal.render import Screen
 
     return Screen()
@@ -135,7 +145,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 # -- commands on the services --------------------------------------------------------------------
 
 
-async def _with_services(settings: Settings, work) -> int:
+async def _with_services(settings: Settings, work: Work) -> int:
     """Open the services (the composition root both front ends share), run ``work``, close them."""
     from bot.core.errors import KnowledgeError
     from bot.services.container import Services
@@ -165,11 +175,11 @@ def question_of(args: argparse.Namespace) -> str:
     return " ".join(args.question)
 
 
-async def _ask(services, args: argparse.Namespace, question: str) -> int:
+async def _ask(services: Services, args: argparse.Namespace, question: str) -> int:
     from bot.store.people import LOCAL_USER_ID
 
     asked = await services.ask.ask_full(LOCAL_USER_ID, question, step=args.step)
-    if args.json:
+    if args.json and asked.match is not None:  # a question always has a match result
         import json
 
         print(json.dumps(services.knowledge.matcher.to_json(asked.match)))
@@ -178,7 +188,7 @@ async def _ask(services, args: argparse.Namespace, question: str) -> int:
     return 0
 
 
-async def _progress(services, args: argparse.Namespace) -> int:
+async def _progress(services: Services, args: argparse.Namespace) -> int:
     from bot.store.people import LOCAL_USER_ID
 
     if args.up:
@@ -193,7 +203,7 @@ async def _progress(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _reminders(services, args: argparse.Namespace) -> int:
+async def _reminders(services: Services, args: argparse.Namespace) -> int:
     from bot.store.people import LOCAL_USER_ID
     from bot.terminal.reminders import reminders
 
@@ -213,7 +223,7 @@ async def _reminders(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _mydata(services, args: argparse.Namespace) -> int:
+async def _mydata(services: Services, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.store.people import LOCAL_USER_ID
@@ -242,13 +252,13 @@ async def _mydata(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _chat(services) -> int:
+async def _chat(services: Services) -> int:
     from bot.terminal.chat import run_chat
 
     return await run_chat(services)
 
 
-async def _routine(services, args: argparse.Namespace) -> int:
+async def _routine(services: Services, args: argparse.Namespace) -> int:
     from bot.terminal.render import Screen
     from bot.terminal.routine import run_routine
 
@@ -264,7 +274,7 @@ async def _routine(services, args: argparse.Namespace) -> int:
 # -- operating the bot ---------------------------------------------------------------------------
 
 
-def _run(coroutine) -> int:
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     import asyncio
 
     return asyncio.run(coroutine)
