@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core.replies import Action
 from bot.core.schedule import ScheduleError
 from bot.discord_ui import bot_of
+from bot.discord_ui.actions import Press, answer_press
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.render import error_reply, info_reply, respond
 from bot.services.reminders import ReminderMessage
@@ -43,16 +45,13 @@ class StartFromReminder(
         return cls(match["routine"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """The same as a "Start this routine" button on an answer (``bot.discord_ui.actions``)."""
         try:
-            bot = bot_of(interaction)
-            handler = bot.action_handlers.get("start_routine")
-            if handler is None:
-                reply = info_reply(
-                    "Start your routine", "Use `/routine start` to do it with a timer."
-                )
-                await respond(interaction, reply, private=True)
-                return
-            await handler(interaction, self.routine_id)
+            action = Action("start_routine", "Start routine", self.routine_id)
+            press = Press(interaction.user.id, owner_id=interaction.user.id)
+            answer = await answer_press(interaction, action, press)
+            if answer is not None:
+                await respond(interaction, answer.reply, private=True)
         except Exception as exc:
             await report_error(interaction, exc)
 

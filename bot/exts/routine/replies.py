@@ -66,13 +66,7 @@ def phase_fields(plan: RoutinePlan, index: int) -> list[Field]:
 def running_reply(plan: RoutinePlan, index: int, ends_at_unix: int, owner_name: str) -> Reply:
     phase = plan.phases[index]
     body = f"## {phase.label}\n{phase.cue}\n\nEnds <t:{ends_at_unix}:R>"
-    return Reply(
-        "info",
-        plan.name,
-        body,
-        tuple(phase_fields(plan, index)),
-        footer=controls_footer(owner_name),
-    )
+    return phase_reply(plan, index, body, owner_name)
 
 
 def paused_reply(plan: RoutinePlan, index: int, remaining: timedelta, owner_name: str) -> Reply:
@@ -81,13 +75,13 @@ def paused_reply(plan: RoutinePlan, index: int, remaining: timedelta, owner_name
         f"## Paused: {phase.label}\n{phase.cue}\n\n"
         f"{duration_text(remaining)} left in this phase. Press **Resume** when you're ready."
     )
-    return Reply(
-        "info",
-        plan.name,
-        body,
-        tuple(phase_fields(plan, index)),
-        footer=controls_footer(owner_name),
-    )
+    return phase_reply(plan, index, body, owner_name)
+
+
+def phase_reply(plan: RoutinePlan, index: int, body: str, owner_name: str) -> Reply:
+    """Phase ``index`` of a session with its buttons (``body`` says what it is doing)."""
+    fields = tuple(phase_fields(plan, index))
+    return Reply("info", plan.name, body, fields, footer=controls_footer(owner_name))
 
 
 def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
@@ -100,15 +94,18 @@ def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
 
 
 def stopped_reply(plan: RoutinePlan, index: int) -> Reply:
-    phase = plan.phases[min(index, len(plan.phases) - 1)]
-    where = f"{phase.label}, {phase.round_text}" if phase.round_text else phase.label
-    return Reply("info", f"{plan.name}: stopped", f"Stopped at {where}. {STOPPED_BODY}")
+    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {STOPPED_BODY}")
 
 
 def cut_short_reply(plan: RoutinePlan, index: int) -> Reply:
+    return Reply("info", f"{plan.name}: cut short", f"{stopped_at(plan, index)} {CUT_SHORT_BODY}")
+
+
+def stopped_at(plan: RoutinePlan, index: int) -> str:
+    """``"Stopped at Squeeze, round 3 of 10."``: where a session ended early."""
     phase = plan.phases[min(index, len(plan.phases) - 1)]
     where = f"{phase.label}, {phase.round_text}" if phase.round_text else phase.label
-    return Reply("info", f"{plan.name}: cut short", f"Stopped at {where}. {CUT_SHORT_BODY}")
+    return f"Stopped at {where}."
 
 
 def controls_footer(owner_name: str) -> str:
