@@ -1,7 +1,8 @@
 """What the Discord front end shares and that is not a feature: how a reply looks and is sent
 (``render``), what its buttons do (``actions``), how an error reaches the person (``errors``), the
-per-person cooldown on questions (``cooldown``) and the one budget every REST call goes through
-(``ratelimit``). Here: the mentions every message is sent with, and the bot behind an interaction.
+per-person cooldown on questions (``cooldown``), the one budget every REST call goes through
+(``ratelimit``) and syncing the slash commands only when they changed (``sync``). Here: the
+mentions every message is sent with, and the bot behind an interaction.
 
 The features live in ``bot/exts/``, one extension each; they and ``bot/app.py`` import from here.
 Nothing here is an extension and nothing here imports ``bot.exts``.
