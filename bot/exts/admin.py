@@ -65,11 +65,11 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         self, interaction: discord.Interaction, action: Literal["on", "off", "show"]
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
-        repo = self.bot.require_services().unanswered
+        kept = self.bot.require_services().unanswered_questions
         guild_id = interaction.guild_id
         retention = self.bot.settings.unanswered_retention_days
         if action == "on":
-            await repo.set_opt_in(guild_id, True, self.bot.clock())
+            await kept.keep(guild_id)
             reply = info_reply(
                 "Keeping unanswered questions",
                 "From now on I keep the questions asked here that I have no curated answer for, without "
@@ -77,7 +77,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
                 "`/admin unanswered off` stops and deletes the list.",
             )
         elif action == "off":
-            deleted = await repo.set_opt_in(guild_id, False, self.bot.clock())
+            deleted = await kept.stop_keeping(guild_id)
             reply = info_reply(
                 "Not keeping unanswered questions",
                 f"Stopped, and deleted the {deleted} question(s) kept for this server.",
@@ -87,13 +87,13 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         await respond(interaction, reply, private=True)
 
     async def _list(self, guild_id: int) -> Reply:
-        repo = self.bot.require_services().unanswered
-        if not await repo.is_opted_in(guild_id):
+        kept = self.bot.require_services().unanswered_questions
+        questions = await kept.recent(guild_id, limit=SHOWN_QUESTIONS)
+        if questions is None:
             return info_reply(
                 "Unanswered questions are off",
                 "This server does not keep them. `/admin unanswered on` starts the list.",
             )
-        questions = await repo.recent(guild_id, limit=SHOWN_QUESTIONS)
         if not questions:
             return info_reply(
                 "No unanswered questions",
