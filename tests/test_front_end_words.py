@@ -1,6 +1,6 @@
 """Each front end words its own commands: nothing the Discord front end says names a ``lowback``
-command (the terminal's side, that it never tells anyone to press a button or to use a Discord
-command, is tested on its replies in tests/terminal/test_render.py)."""
+command, and nothing the terminal says tells anyone to press a button or names a command only
+Discord has (the terminal's replies are tested the same way in tests/terminal/test_render.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ DISCORD_FRONT_END = [
     *sorted((ROOT / "discord_ui").rglob("*.py")),
     ROOT / "app.py",
 ]
+TERMINAL = sorted((ROOT / "terminal").rglob("*.py"))
 TERMINAL_COMMAND = re.compile(r"\blowback [a-z]")
+# Discord's words: a button to press, or a slash command the chat does not have.
+DISCORD_WORDS = re.compile(
+    r"\bbuttons?\b|\bpress \*|/routine start|/progress (?:show|set)|/mydata (?:show|delete)"
+    r"|/ask\b|/admin\b",
+    re.IGNORECASE,
+)
 
 
 def said(path: Path) -> Iterator[tuple[int, str]]:
@@ -35,10 +42,16 @@ def said(path: Path) -> Iterator[tuple[int, str]]:
             yield node.lineno, node.value
 
 
-def test_the_scan_finds_a_terminal_command(tmp_path: Path) -> None:
-    module = tmp_path / "cog.py"
-    module.write_text('"""Try `lowback chat`."""\nHINT = "or `lowback mydata --delete`"\n')
+def test_the_scans_find_what_they_look_for(tmp_path: Path) -> None:
+    module = tmp_path / "words.py"
+    module.write_text(
+        '"""Try `lowback chat`."""\n'
+        'HINT = "or `lowback mydata --delete`"\n'
+        'TIP = "Press *Next*; the leg press is fine."\n'
+        'MORE = "Use `/progress show`."\n'
+    )
     assert [line for line, text in said(module) if TERMINAL_COMMAND.search(text)] == [2]
+    assert [line for line, text in said(module) if DISCORD_WORDS.search(text)] == [3, 4]
 
 
 def test_the_discord_front_end_never_names_a_terminal_command() -> None:
@@ -47,5 +60,15 @@ def test_the_discord_front_end_never_names_a_terminal_command() -> None:
         for path in DISCORD_FRONT_END
         for line, text in said(path)
         if TERMINAL_COMMAND.search(text)
+    ]
+    assert found == []
+
+
+def test_the_terminal_never_words_a_discord_button_or_command() -> None:
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line}: {text!r}"
+        for path in TERMINAL
+        for line, text in said(path)
+        if DISCORD_WORDS.search(text)
     ]
     assert found == []
