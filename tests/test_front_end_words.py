@@ -54,21 +54,19 @@ def test_the_scans_find_what_they_look_for(tmp_path: Path) -> None:
     assert [line for line, text in said(module) if DISCORD_WORDS.search(text)] == [3, 4]
 
 
-def test_the_discord_front_end_never_names_a_terminal_command() -> None:
-    found = [
+def saying(paths: list[Path], words: re.Pattern[str]) -> list[str]:
+    """Where the modules in ``paths`` say ``words``: ``file:line: text`` for each."""
+    return [
         f"{path.relative_to(ROOT.parent)}:{line}: {text!r}"
-        for path in DISCORD_FRONT_END
+        for path in paths
         for line, text in said(path)
-        if TERMINAL_COMMAND.search(text)
+        if words.search(text)
     ]
-    assert found == []
+
+
+def test_the_discord_front_end_never_names_a_terminal_command() -> None:
+    assert saying(DISCORD_FRONT_END, TERMINAL_COMMAND) == []
 
 
 def test_the_terminal_never_words_a_discord_button_or_command() -> None:
-    found = [
-        f"{path.relative_to(ROOT.parent)}:{line}: {text!r}"
-        for path in TERMINAL
-        for line, text in said(path)
-        if DISCORD_WORDS.search(text)
-    ]
-    assert found == []
+    assert saying(TERMINAL, DISCORD_WORDS) == []
