@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import importlib
-import json
 import logging
 import pkgutil
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -29,9 +26,12 @@ from discord.ext import commands
 
 from bot.core.clock import Clock, Sleep
 from bot.core.errors import KnowledgeError
-from bot.exts._cooldown import Cooldown
-from bot.exts._errors import report_error
-from bot.exts._ratelimit import limiter_trace
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.actions import ActionHandler
+from bot.discord_ui.cooldown import Cooldown
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.ratelimit import limiter_trace
+from bot.discord_ui.sync import sync_commands
 from bot.logging_setup import setup_logging
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ActionHandler = Callable[[discord.Interaction, str | None], Awaitable[None]]
-
-NO_MENTIONS = discord.AllowedMentions.none()
 EXTENSIONS_PACKAGE = "bot.exts"
 
 
@@ -95,7 +92,7 @@ class LowbackBot(commands.Bot):
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=LowbackTree,
-            # Every REST call through one budget under Discord's limits (bot/exts/_ratelimit.py);
+            # Every REST call through one budget under Discord's limits (bot/discord_ui/ratelimit.py);
             # a 429 asking for longer than this is raised, not slept through. With PostgreSQL a
             # global 429 also pauses the other processes (global_429_hook).
             http_trace=with_global_429_hook(limiter_trace(rest_limiter), self),
@@ -110,12 +107,12 @@ class LowbackBot(commands.Bot):
         self.ask_cooldown = Cooldown(
             settings.ask_cooldown_rate, settings.ask_cooldown_seconds, self.clock
         )
-        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/exts/render.py.
+        # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/actions.py.
         self.action_handlers: dict[str, ActionHandler] = {}
         self.synced: bool | None = (
             None  # after setup_hook: whether the commands were pushed to Discord
         )
-        self._heartbeat: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         # Set while setup_hook runs: a shutdown asked for meanwhile waits for it (see run_bot).
         self.setting_up = asyncio.Event()
         self.set_up = asyncio.Event()
@@ -225,7 +222,11 @@ def with_global_429_hook(trace: aiohttp.TraceConfig, bot: LowbackBot) -> aiohttp
     just the one that was told (this process's own RestLimiter pauses it as usual). The hook goes
     first, before ``trace``'s own, which may raise for a background request."""
 
-    async def on_request_end(_session, _context, params: aiohttp.TraceRequestEndParams) -> None:
+    async def on_request_end(
+        _session: aiohttp.ClientSession,
+        _context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
         response = params.response
         if (
             response.status != 429
@@ -265,84 +266,15 @@ def create_bot(
 
 
 def feature_extensions() -> list[str]:
-    """Every module in ``bot/exts/`` that defines ``setup``: one cog per feature.
+    """Every module and package directly in ``bot/exts/``: each is one feature's extension.
 
-    Helpers (modules starting with ``_``, and modules without ``setup`` such as ``render``) are skipped,
-    so a new feature only needs a new file.
+    Nothing else lives there (the shared helpers are in ``bot/discord_ui/``), so a new feature only
+    needs a new module or package with a ``setup``; one without it fails loudly when loaded.
     """
     package = importlib.import_module(EXTENSIONS_PACKAGE)
-    found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.ispkg:
-            continue
-        name = f"{EXTENSIONS_PACKAGE}.{info.name}"
-        if hasattr(importlib.import_module(name), "setup"):
-            found.append(name)
-    return found
-
-
-# -- syncing the slash commands ---------------------------------------------------------------
-
-
-def sync_state_path(database: Path) -> Path | None:
-    """Where the hash of the last synced command tree is kept: a small file beside the database."""
-    if str(database) == ":memory:":
-        return None
-    return database.with_name(database.name + ".commands.json")
-
-
-def command_tree_hash(bot: commands.Bot, guild: discord.abc.Snowflake | None) -> str:
-    """A hash of exactly what ``tree.sync(guild=...)`` would send, plus the application it goes to."""
-    payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
-    payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
-    blob = json.dumps(
-        {"application": bot.application_id, "commands": payload}, sort_keys=True, default=str
+    return sorted(
+        f"{EXTENSIONS_PACKAGE}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
     )
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-async def sync_commands(bot: LowbackBot) -> bool:
-    """Push the slash commands to Discord when they changed; return whether a sync happened.
-
-    With ``LOWBACK_DEV_GUILD`` the commands go to that one server (they show up at once); otherwise
-    they are global. The hash of the last successful sync is kept per scope, so a restart with the
-    same commands sends nothing. Delete the ``*.commands.json`` file beside the database to force a
-    sync. A failed sync is logged and retried at the next start. When the shards are split over
-    several processes, only the one running shard 0 syncs: the commands belong to the application,
-    not to a shard.
-    """
-    if bot.settings.shard_ids is not None and 0 not in bot.settings.shard_ids:
-        log.info("Slash commands are synced by the process that runs shard 0")
-        return False
-    guild = discord.Object(id=bot.settings.dev_guild) if bot.settings.dev_guild else None
-    if guild is not None:
-        bot.tree.copy_global_to(guild=guild)
-    scope = f"guild:{guild.id}" if guild is not None else "global"
-    digest = command_tree_hash(bot, guild)
-    path = sync_state_path(bot.settings.state_base)
-    state: dict[str, str] = {}
-    if path is not None:
-        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                state = {str(k): str(v) for k, v in loaded.items()}
-    if state.get(scope) == digest:
-        log.info("Slash commands unchanged (%s); not syncing", scope)
-        return False
-    try:
-        synced = await bot.tree.sync(guild=guild)
-    except discord.HTTPException as exc:
-        log.error("Could not sync the slash commands (%s): %s", scope, exc)
-        return False
-    log.info("Synced %d slash commands (%s)", len(synced), scope)
-    if path is not None:
-        state[scope] = digest
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        except OSError as exc:
-            log.warning("Could not record the synced commands in %s: %s", path, exc)
-    return True
 
 
 # -- running it -------------------------------------------------------------------------------
@@ -380,12 +312,9 @@ async def log_in_when_reachable(bot: LowbackBot, token: str, stopping: asyncio.E
         delay = min(delay * 2, LOGIN_RETRY_MAX)
 
 
-async def run_bot(settings: Settings) -> int:
-    """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
-
-    0: stopped cleanly. 1: the knowledge base, the database or Discord refused to start.
-    2: the configuration is wrong (no token, or one that cannot be a token).
-    """
+async def refuse_to_start(settings: Settings) -> int | None:
+    """Set up logging and check the token and the database before any wait for Discord: the exit
+    code if they stop the bot (see ``run_bot``), each reason in one line; None when it may start."""
     try:
         setup_logging(settings.log_level, settings.token)
     except ValueError as exc:
@@ -398,16 +327,26 @@ async def run_bot(settings: Settings) -> int:
     if not token_looks_valid(token):
         log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
         return 2
-
-    # The database first: a damaged, read-only or too new file is refused at once, in one line,
-    # before any wait for Discord.
+    # A damaged, read-only or too new database file is refused at once, in one line.
     try:
         db = await open_database(settings.database)
         await db.close()
     except DatabaseError as exc:
         log.error("The database can't be used, so the bot is not starting: %s", exc)
         return 1
+    return None
 
+
+async def run_bot(settings: Settings) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; return the process exit code.
+
+    0: stopped cleanly. 1: the knowledge base, the database or Discord refused to start.
+    2: the configuration is wrong (no token, or one that cannot be a token).
+    """
+    refused = await refuse_to_start(settings)
+    if refused is not None:
+        return refused
+    token = (settings.token or "").strip()
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []

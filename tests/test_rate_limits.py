@@ -11,8 +11,8 @@ import discord
 import discord.http
 import pytest
 
-from bot.exts._ratelimit import limiter_trace
-from bot.exts.reminders import DiscordSender
+from bot.discord_ui.ratelimit import limiter_trace
+from bot.exts.reminders.sender import DiscordSender
 from bot.services.reminders import Dispatcher, ReminderMessage, ReminderService
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.store.db import Database

@@ -6,7 +6,7 @@ a server can grant the commands to anyone in its integration settings.
 
 from __future__ import annotations
 
-import inspect
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import DESCRIPTION_LIMIT, Reply
-from bot.exts.render import clip, error_reply, info_reply, respond
+from bot.discord_ui.render import clip, error_reply, info_reply, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -24,12 +24,10 @@ SHOWN_PROBLEMS = 20
 SHOWN_QUESTIONS = 20
 
 
-def problems_reply(problems: list[object]) -> Reply:
+def problems_reply(problems: Sequence[object]) -> Reply:
     lines = [f"• {clip(str(p), 300)}" for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
-        lines.append(
-            f"… and {len(problems) - SHOWN_PROBLEMS} more (run `lowback kb check` to see them all)."
-        )
+        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more.")
     body = (
         f"The knowledge base on disk has {len(problems)} problem(s), so I kept the one already loaded.\n\n"
         + "\n".join(lines)
@@ -49,11 +47,9 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
     async def reload(self, interaction: discord.Interaction) -> None:
         services = self.bot.require_services()
         await interaction.response.defer(ephemeral=True, thinking=True)
-        problems = services.reload_knowledge()
-        if inspect.isawaitable(problems):
-            problems = await problems
+        problems = await services.reload_knowledge()
         if problems:
-            reply = problems_reply(list(problems))
+            reply = problems_reply(problems)
         else:
             reply = info_reply("Knowledge base reloaded", services.kb.summary())
         await respond(interaction, reply, private=True)
@@ -69,11 +65,11 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         self, interaction: discord.Interaction, action: Literal["on", "off", "show"]
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
-        repo = self.bot.require_services().unanswered
+        kept = self.bot.require_services().unanswered_questions
         guild_id = interaction.guild_id
         retention = self.bot.settings.unanswered_retention_days
         if action == "on":
-            await repo.set_opt_in(guild_id, True, self.bot.clock())
+            await kept.keep(guild_id)
             reply = info_reply(
                 "Keeping unanswered questions",
                 "From now on I keep the questions asked here that I have no curated answer for, without "
@@ -81,7 +77,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
                 "`/admin unanswered off` stops and deletes the list.",
             )
         elif action == "off":
-            deleted = await repo.set_opt_in(guild_id, False, self.bot.clock())
+            deleted = await kept.stop_keeping(guild_id)
             reply = info_reply(
                 "Not keeping unanswered questions",
                 f"Stopped, and deleted the {deleted} question(s) kept for this server.",
@@ -91,13 +87,13 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         await respond(interaction, reply, private=True)
 
     async def _list(self, guild_id: int) -> Reply:
-        repo = self.bot.require_services().unanswered
-        if not await repo.is_opted_in(guild_id):
+        kept = self.bot.require_services().unanswered_questions
+        questions = await kept.recent(guild_id, limit=SHOWN_QUESTIONS)
+        if questions is None:
             return info_reply(
                 "Unanswered questions are off",
                 "This server does not keep them. `/admin unanswered on` starts the list.",
             )
-        questions = await repo.recent(guild_id, limit=SHOWN_QUESTIONS)
         if not questions:
             return info_reply(
                 "No unanswered questions",

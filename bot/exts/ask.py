@@ -18,8 +18,15 @@ from discord.ext import commands
 
 from bot.core.replies import Reply
 from bot.core.text import normalize
-from bot.exts._errors import GENERIC, slow_down_text
-from bot.exts.render import error_reply, info_reply, is_private, reply_to_message, respond, send_dm
+from bot.discord_ui.errors import GENERIC, slow_down_text
+from bot.discord_ui.render import (
+    error_reply,
+    info_reply,
+    is_private,
+    reply_to_message,
+    respond,
+    send_dm,
+)
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

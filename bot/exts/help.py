@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import FIELD_VALUE_LIMIT, Field, Reply
-from bot.exts.render import clip, respond
+from bot.discord_ui.render import clip, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

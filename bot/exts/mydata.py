@@ -14,14 +14,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts._errors import report_error
-from bot.exts.render import NO_MENTIONS, VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui import NO_MENTIONS, bot_of
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 EXPORT_NAME = "lowback-my-data.json"
-DELETE_HINT = "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
+DELETE_HINT = "`/mydata delete` removes all of it."
 
 CONFIRM_TEXT = (
     "This deletes everything I have stored about you (`/mydata show` lists it). "
@@ -48,7 +49,7 @@ class ConfirmDelete(discord.ui.View):
     async def confirm(
         self, interaction: discord.Interaction, button: discord.ui.Button[Any]
     ) -> None:
-        bot: LowbackBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         reply = await bot.require_services().data.delete(interaction.user.id)
         self.stop()
         await interaction.response.edit_message(

@@ -1,7 +1,7 @@
 """``/progress show`` and ``/progress set``: the person's step, its streak, and the buttons to move.
 
 Private by default. The buttons "It's easy now" and "It hurts" come from the reply's actions and
-move the person with the knowledge base's rules (see bot/exts/render.py).
+move the person with the knowledge base's rules (see bot/discord_ui/actions.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts.render import respond
+from bot.discord_ui.render import respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

@@ -34,6 +34,7 @@ if (
     from bot.services.reminders import Dispatcher, ReminderService, Sender
     from bot.services.reminders.messages import ReminderComposer
     from bot.services.routines import RoutineService
+    from bot.services.unanswered import UnansweredService
     from bot.store.shared import ChangeFeed, SharedBudget
 
 log = logging.getLogger("lowback.services")
@@ -90,6 +91,13 @@ class Services:
         from bot.services.reminders import ReminderService
 
         return ReminderService(self.db, self.clock, wake=self._wake_dispatcher)
+
+    @cached_property
+    def unanswered_questions(self) -> UnansweredService:
+        """A server's list of unanswered questions, for its managers."""
+        from bot.services.unanswered import UnansweredService
+
+        return UnansweredService(self.unanswered, self.clock)
 
     @property
     def kb(self) -> KnowledgeBase:

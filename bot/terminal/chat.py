@@ -17,8 +17,9 @@ import contextlib
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 from bot.core.replies import Action, Reply
 from bot.services.container import Services
@@ -46,9 +47,15 @@ HELP_TEXT = (
 GOODBYE = "Bye. Keep squeezing those glutes."
 DELETE_HINT = "Type /delete to remove all of it."
 
+T = TypeVar("T")
+Confirm = Callable[[str], Awaitable[bool]]  # asks a yes/no question; True for yes
+TtySettings = list[Any]  # what termios.tcgetattr returns
+
 
 class Chat:
-    def __init__(self, services: Services, screen: Screen, *, confirm=None):
+    def __init__(
+        self, services: Services, screen: Screen, *, confirm: Confirm | None = None
+    ) -> None:
         self.services = services
         self.screen = screen
         self.user = LOCAL_USER_ID
@@ -196,7 +203,7 @@ def read_line(prompt: str, stream: TextIO) -> asyncio.Future[str | None]:
     future: asyncio.Future[str | None] = loop.create_future()
     interactive = stream is sys.stdin and _isatty(stream)
 
-    def settle(value=None, error: BaseException | None = None) -> None:
+    def settle(value: str | None = None, error: BaseException | None = None) -> None:
         if future.done():
             return
         if error is not None:
@@ -246,7 +253,7 @@ async def run_chat(
     chat = Chat(services, screen)
     stop_reminders = await start_chat_reminders(services, ChatSender(screen, chat.offer))
     loop = asyncio.get_running_loop()
-    waiting: list[asyncio.Future] = []
+    waiting: list[asyncio.Future[Any]] = []
 
     def interrupt() -> None:  # Ctrl-C: leave the prompt, or stop the routine that is running
         for future in waiting:
@@ -258,16 +265,7 @@ async def run_chat(
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401 - line editing and history for the prompt
     try:
-        person = await services.people.get(LOCAL_USER_ID)
-        step = person.step if person else 1
-        screen.line(
-            f"lowback chat: ask me about your low back. You're on step {step} of {services.kb.max_step}.",
-            style="bold",
-        )
-        screen.note("Type /help for commands; /quit, Ctrl-D or Ctrl-C to leave.")
-        screen.note(services.kb.safety.disclaimer)
-        if not screen.rich:
-            screen.write("\n")
+        await _greet(services, screen)
         while True:
             chat.prompt = _prompt(screen)
             try:
@@ -283,9 +281,7 @@ async def run_chat(
                 break
             try:
                 done, keep_going = await _until_interrupted(chat.handle(line), waiting)
-            except (
-                DatabaseError
-            ) as exc:  # e.g. the disk filled up: say so in one line, keep the chat open
+            except DatabaseError as exc:  # e.g. a full disk: say so in one line, keep chatting
                 screen.note(f"That didn't work: {exc}")
                 continue
             if not done:  # Ctrl-C during a routine or an answer: back to the prompt
@@ -302,7 +298,23 @@ async def run_chat(
     return 0
 
 
-async def _until_interrupted(awaitable, waiting: list) -> tuple[bool, object]:
+async def _greet(services: Services, screen: Screen) -> None:
+    """The chat's first lines: the person's step, how to get help and leave, the disclaimer."""
+    person = await services.people.get(LOCAL_USER_ID)
+    step = person.step if person else 1
+    screen.line(
+        f"lowback chat: ask me about your low back. You're on step {step} of {services.kb.max_step}.",
+        style="bold",
+    )
+    screen.note("Type /help for commands; /quit, Ctrl-D or Ctrl-C to leave.")
+    screen.note(services.kb.safety.disclaimer)
+    if not screen.rich:
+        screen.write("\n")
+
+
+async def _until_interrupted(
+    awaitable: Awaitable[T], waiting: list[asyncio.Future[Any]]
+) -> tuple[bool, T | None]:
     """``(True, result)``; or ``(False, None)`` when Ctrl-C cancelled it (listed in ``waiting`` for
     that meanwhile) rather than the chat itself being cancelled."""
     future = asyncio.ensure_future(awaitable)
@@ -323,7 +335,7 @@ def _task_cancelled() -> bool:
     return bool(task and task.cancelling())
 
 
-def _install_sigint(loop: asyncio.AbstractEventLoop, callback) -> bool:
+def _install_sigint(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     try:
@@ -333,7 +345,7 @@ def _install_sigint(loop: asyncio.AbstractEventLoop, callback) -> bool:
     return True
 
 
-def _save_tty(stream: TextIO):
+def _save_tty(stream: TextIO) -> TtySettings | None:
     """The terminal's settings, to put back on the way out (an abandoned prompt may have changed them)."""
     try:
         import termios
@@ -343,7 +355,7 @@ def _save_tty(stream: TextIO):
         return None
 
 
-def _restore_tty(stream: TextIO, saved) -> None:
+def _restore_tty(stream: TextIO, saved: TtySettings | None) -> None:
     if saved is None:
         return
     try:

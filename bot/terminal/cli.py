@@ -26,9 +26,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
+from bot.terminal.parser import build_parser
+
+if TYPE_CHECKING:  # each command imports what it uses when it runs
+    from bot.core.errors import KnowledgeError
+    from bot.services.container import Services
+    from bot.terminal.render import Screen
+
+T = TypeVar("T")
+Work = Callable[["Services"], Awaitable[int]]  # a command on the open services; its exit status
 
 TOKEN_HELP = """\
 No Discord token found, so the Discord bot can't start.
@@ -48,100 +58,10 @@ The README's "Discord set-up" section has the details.
 
 CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
 SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
-REMINDER_ACTIONS = ("show", "on", "off", "pause", "snooze")
 
 
 class UsageError(Exception):
     """Something typed on the command line that cannot work; exit 2 with its one line."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="lowback", description="A low back pain coach for Discord and the terminal."
-    )
-    p.add_argument(
-        "--knowledge",
-        type=Path,
-        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
-    )
-    p.add_argument(
-        "--database",
-        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
-    )
-    sub = p.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the Discord bot")
-    sub.add_parser("chat", help="talk to the bot in the terminal")
-    ask = sub.add_parser(
-        "ask", help="answer one question", description="Answer one question, for your saved step."
-    )
-    ask.add_argument(
-        "question",
-        nargs="*",
-        help='the question in your own words; "-" reads it from standard input',
-    )
-    ask.add_argument("--json", action="store_true", help="print the decision as one JSON object")
-    ask.add_argument(
-        "--step",
-        type=int,
-        choices=range(1, 5),
-        help="answer as for someone on this step (default: yours)",
-    )
-    ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
-    ev.add_argument("file", type=Path)
-    ev.add_argument("--json", action="store_true")
-    kb = sub.add_parser("kb", help="knowledge base tools")
-    kb_sub = kb.add_subparsers(dest="kb_command")
-    kb_sub.add_parser("check", help="validate the knowledge base")
-    rt = sub.add_parser("routine", help="run a timed routine in the terminal")
-    rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
-    rt.add_argument(
-        "--seconds-scale",
-        type=float,
-        default=1.0,
-        metavar="X",
-        help="multiply every duration by X (e.g. 0.05 to try a routine quickly)",
-    )
-    pr = sub.add_parser("progress", help="your step in the progression")
-    g = pr.add_mutually_exclusive_group()
-    g.add_argument("--up", action="store_true", help="this step is easy and pain-free: move up")
-    g.add_argument("--hurts", action="store_true", help="this step hurts: go back one")
-    g.add_argument("--set", type=int, choices=range(1, 5), metavar="STEP", help="set your step")
-    rm = sub.add_parser(
-        "reminders",
-        help="your reminder schedule",
-        description="Your reminder schedule, e.g. `lowback reminders on Europe/Berlin 7:30 21:30`, "
-        "`lowback reminders pause 3`, `lowback reminders off`.",
-    )
-    rm.add_argument("action", nargs="?", default="show", choices=REMINDER_ACTIONS)
-    rm.add_argument(
-        "words",
-        nargs="*",
-        metavar="ZONE/TIMES/NUMBER",
-        help="with on: time zone and times; with pause: days; with snooze: minutes",
-    )
-    rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
-    rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
-    rm.add_argument("--days", type=float, help="with pause: how many days")
-    md = sub.add_parser("mydata", help="everything stored about you")
-    md.add_argument("--json", action="store_true")
-    md.add_argument("--delete", action="store_true", help="delete all of it")
-    md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
-    dr = sub.add_parser("doctor", help="check the set-up")
-    dr.add_argument("--offline", action="store_true", help="don't ask Discord about slash commands")
-    bk = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    bk.add_argument("path", type=Path)
-    bk.add_argument("--force", action="store_true", help="overwrite an existing file")
-    sub.add_parser("invite-url", help="print the link that adds the bot to a server")
-    mg = sub.add_parser(
-        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
-    )
-    mg.add_argument(
-        "--to",
-        required=True,
-        metavar="URL",
-        help="postgresql://user@host/dbname (an empty database)",
-    )
-    return p
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -162,14 +82,14 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _knowledge_problems(settings: Settings, exc) -> None:
+def _knowledge_problems(settings: Settings, exc: KnowledgeError) -> None:
     _err(f"The knowledge base in {settings.knowledge} has {len(exc.issues)} problem(s):")
     for issue in exc.issues:
         _err(f"  {issue}")
     _err("Fix them and run `lowback kb check` again.")
 
 
-def _screen():
+def _screen() -> Screen:
     from bot.terminal.render import Screen
 
     return Screen()
@@ -225,7 +145,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 # -- commands on the services --------------------------------------------------------------------
 
 
-async def _with_services(settings: Settings, work) -> int:
+async def _with_services(settings: Settings, work: Work) -> int:
     """Open the services (the composition root both front ends share), run ``work``, close them."""
     from bot.core.errors import KnowledgeError
     from bot.services.container import Services
@@ -255,11 +175,11 @@ def question_of(args: argparse.Namespace) -> str:
     return " ".join(args.question)
 
 
-async def _ask(services, args: argparse.Namespace, question: str) -> int:
+async def _ask(services: Services, args: argparse.Namespace, question: str) -> int:
     from bot.store.people import LOCAL_USER_ID
 
     asked = await services.ask.ask_full(LOCAL_USER_ID, question, step=args.step)
-    if args.json:
+    if args.json and asked.match is not None:  # a question always has a match result
         import json
 
         print(json.dumps(services.knowledge.matcher.to_json(asked.match)))
@@ -268,7 +188,7 @@ async def _ask(services, args: argparse.Namespace, question: str) -> int:
     return 0
 
 
-async def _progress(services, args: argparse.Namespace) -> int:
+async def _progress(services: Services, args: argparse.Namespace) -> int:
     from bot.store.people import LOCAL_USER_ID
 
     if args.up:
@@ -283,7 +203,7 @@ async def _progress(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _reminders(services, args: argparse.Namespace) -> int:
+async def _reminders(services: Services, args: argparse.Namespace) -> int:
     from bot.store.people import LOCAL_USER_ID
     from bot.terminal.reminders import reminders
 
@@ -303,7 +223,7 @@ async def _reminders(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _mydata(services, args: argparse.Namespace) -> int:
+async def _mydata(services: Services, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.store.people import LOCAL_USER_ID
@@ -332,13 +252,13 @@ async def _mydata(services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _chat(services) -> int:
+async def _chat(services: Services) -> int:
     from bot.terminal.chat import run_chat
 
     return await run_chat(services)
 
 
-async def _routine(services, args: argparse.Namespace) -> int:
+async def _routine(services: Services, args: argparse.Namespace) -> int:
     from bot.terminal.render import Screen
     from bot.terminal.routine import run_routine
 
@@ -354,7 +274,7 @@ async def _routine(services, args: argparse.Namespace) -> int:
 # -- operating the bot ---------------------------------------------------------------------------
 
 
-def _run(coroutine) -> int:
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     import asyncio
 
     return asyncio.run(coroutine)
@@ -454,7 +374,7 @@ def cmd_invite_url(settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)
     except SettingsError as exc:

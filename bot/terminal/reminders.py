@@ -15,13 +15,12 @@ from typing import Literal
 
 from bot.core.errors import ScheduleError
 from bot.services.container import Services
-from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage
+from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage, ScheduleView
 from bot.services.reminders.messages import START_HINT
 from bot.terminal.render import Choice, Screen, chat_choices
 from bot.terminal.sender import TerminalSender
 
 Where = Literal["chat", "shell"]
-ACTIONS = ("show", "on", "off", "pause", "snooze")
 EXAMPLE = "on Europe/Berlin 7:30 21:30"
 
 
@@ -30,7 +29,9 @@ def command(where: Where, words: str) -> str:
 
 
 def usage(where: Where) -> str:
-    c = lambda words: command(where, words)  # noqa: E731
+    def c(words: str) -> str:
+        return command(where, words)
+
     return "\n".join(
         [
             f"{c(EXAMPLE):<44} on, with your time zone and times",
@@ -76,6 +77,7 @@ async def reminders(
     rem = services.reminders
     action = words[0].lower() if words else "show"
     args = words[1:]
+    view: ScheduleView
     try:
         if action == "on":
             zone_words = [w for w in args if not _looks_like_time(w)]
@@ -84,9 +86,10 @@ async def reminders(
                 user_id, " ".join(zone_words) or timezone, " ".join(time_words) or times
             )
         elif action == "off":
-            view = await rem.off(user_id)
-            if view is None:
+            stopped = await rem.off(user_id)
+            if stopped is None:
                 return Outcome("Reminders were not on.")
+            view = stopped
         elif action in ("pause", "snooze"):
             number = next((w for w in args if w.replace(".", "", 1).isdigit()), None)
             extra = [w for w in args if w != number]
@@ -101,9 +104,10 @@ async def reminders(
             else:
                 view = await rem.snooze(user_id, int(float(number)) if number else 30)
         elif action == "show":
-            view = await rem.show(user_id)
-            if view is None:
+            shown = await rem.show(user_id)
+            if shown is None:
                 return Outcome(f"Reminders are off. Turn them on with: {command(where, EXAMPLE)}")
+            view = shown
         else:
             return Outcome(f"I don't know reminders {action!r}. Try:\n{usage(where)}", ok=False)
     except ScheduleError as exc:  # UnknownTimezone's message already lists its suggestions

@@ -18,9 +18,14 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.replies import Action, Field, Reply, offered_actions
+
+if TYPE_CHECKING:  # rich is imported only when the output is rich
+    from rich.console import Console, RenderableType
+    from rich.panel import Panel
+    from rich.text import Text
 
 # -- how each action is typed -------------------------------------------------------------------
 
@@ -66,7 +71,7 @@ def chat_choices(reply: Reply) -> list[Choice]:
 
 
 def shell_choices(reply: Reply) -> list[Choice]:
-    found = []
+    found: list[Choice] = []
     for action in offered_actions(reply):
         command = shell_command(action)
         if command is not None:
@@ -185,7 +190,7 @@ _ITEM = re.compile(r"^\s*(?:(?P<mark>[-*+•])|(?P<number>\d{1,3})[.)])\s+(?P<te
 _HEADING = re.compile(r"^\s*#{1,6}\s+(?P<text>.*)$")
 
 
-def inline(source: str, style: str = ""):
+def inline(source: str, style: str = "") -> Text:
     """One line of reply markdown as rich Text: **bold**, *italic*, `code`."""
     from rich.text import Text
 
@@ -204,14 +209,14 @@ def inline(source: str, style: str = ""):
     return text
 
 
-def markdown(source: str, bullet_style: str = "") -> list:
+def markdown(source: str, bullet_style: str = "") -> list[RenderableType]:
     """The markdown replies use (paragraphs, kept line breaks, bullet and numbered lists, headings,
     **bold**, *italic*, `code`) as rich renderables that wrap to the window. Rich's own Markdown
     would do it too, but importing it costs more than the whole rest of an answer."""
     from rich.table import Table
     from rich.text import Text
 
-    blocks: list = []
+    blocks: list[RenderableType] = []
     paragraph: Text | None = None
     items: Table | None = None
     for line in source.strip().split("\n"):
@@ -264,11 +269,11 @@ class Screen:
     ):
         self.out = out if out is not None else sys.stdout
         self.rich = use_rich(self.out) if rich is None else rich
-        self._console = None
+        self._console: Console | None = None
         self._width = width
 
     @property
-    def console(self):
+    def console(self) -> Console:
         """The rich console (only created, and rich only imported, when output is rich)."""
         if self._console is None:
             from rich.console import Console
@@ -342,13 +347,13 @@ class Screen:
             return
         self.console.print(self.panel(reply, choices, chat=chat))
 
-    def panel(self, reply: Reply, choices: list[Choice], *, chat: bool):
+    def panel(self, reply: Reply, choices: list[Choice], *, chat: bool) -> Panel:
         from rich.console import Group
         from rich.panel import Panel
         from rich.text import Text
 
         style = style_of(reply)
-        parts: list = markdown(reply.body, style) if reply.body.strip() else []
+        parts: list[RenderableType] = markdown(reply.body, style) if reply.body.strip() else []
         for f in reply.fields:
             parts += [
                 Text(""),

@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.routine.plan import RoutinePlan
 from bot.core.routine.session import (
@@ -38,6 +38,12 @@ from bot.core.timezones import zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.render import Screen
+
+if TYPE_CHECKING:  # rich is imported only for a live display
+    from rich.console import RenderableType
+    from rich.live import Live
+
+    from bot.services.container import Services
 
 KEYS_HELP = "space: pause/resume   +: add a round   q: quit"
 QUIT_KEYS = {"q", "Q", "\x03", "\x04"}  # q, Ctrl-C and Ctrl-D (the terminal may pass them through)
@@ -151,19 +157,20 @@ class LiveDisplay(PlainDisplay):
         super().__init__(screen, plan, keys=keys)
         self.bell = bell
         self._phases_seen = 0
-        self._live = None
+        self._live: Live | None = None
 
     def start(self) -> None:
         from rich.live import Live
 
-        self._live = Live(
+        live = Live(
             console=self.screen.console,
             auto_refresh=False,
             transient=True,
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self._live.start()
+        live.start()
+        self._live = live
 
     def close(self) -> None:
         if self._live is not None:
@@ -180,7 +187,7 @@ class LiveDisplay(PlainDisplay):
         title = phase_title(ev.phase.label, ev.phase.round_text)
         self.say(f"▶ {title}: {ev.phase.cue}", style="bold")
 
-    def view(self, now: datetime):
+    def view(self, now: datetime) -> RenderableType:
         """What the live panel shows at ``now``."""
         from rich.panel import Panel
         from rich.progress_bar import ProgressBar
@@ -272,6 +279,56 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def key_presses(stdin: TextIO) -> Iterator[asyncio.Queue[str]]:
+    """The keys pressed on ``stdin`` (a terminal), one character at a time, while inside the block;
+    the terminal's settings come back on the way out."""
+    loop = asyncio.get_running_loop()
+    pressed: asyncio.Queue[str] = asyncio.Queue()
+    fd = stdin.fileno()
+
+    def on_readable() -> None:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            data = b""
+        if not data:  # end of input: no more keys
+            loop.remove_reader(fd)
+            return
+        for ch in data.decode("utf-8", "replace"):
+            pressed.put_nowait(ch)
+
+    with keys_mode(fd):
+        loop.add_reader(fd, on_readable)
+        try:
+            yield pressed
+        finally:
+            loop.remove_reader(fd)
+
+
+async def follow_keys(
+    pressed: asyncio.Queue[str], service: RoutineService, user_id: int, display: PlainDisplay
+) -> None:
+    """Do what each key asks until a quit key stops the routine."""
+    while True:
+        ch = await pressed.get()
+        if ch in QUIT_KEYS:
+            await service.stop(user_id)
+            return
+        if ch in PAUSE_KEYS:
+            await service.toggle_pause(user_id)
+        elif ch in ROUND_KEYS and not await service.add_round(user_id):
+            display.say("No round can be added now.")
+        display.redraw(service.clock())
+
+
+async def tick(display: PlainDisplay, service: RoutineService, refresh: float) -> None:
+    """Redraw the live display every ``refresh`` seconds (its countdowns move)."""
+    while True:
+        display.redraw(service.clock())
+        await service.sleep(refresh)
+
+
 async def run_routine_terminal(
     plan: RoutinePlan,
     *,
@@ -304,49 +361,15 @@ async def run_routine_terminal(
     display.handle = handle
     display.intro()
 
-    loop = asyncio.get_running_loop()
-    pressed: asyncio.Queue[str] = asyncio.Queue()
-    fd = stdin.fileno() if keys else -1
-
-    def on_readable() -> None:
-        try:
-            data = os.read(fd, 64)
-        except OSError:
-            data = b""
-        if not data:  # end of input: no more keys
-            loop.remove_reader(fd)
-            return
-        for ch in data.decode("utf-8", "replace"):
-            pressed.put_nowait(ch)
-
-    async def handle_keys() -> None:
-        while True:
-            ch = await pressed.get()
-            if ch in QUIT_KEYS:
-                await service.stop(user_id)
-                return
-            if ch in PAUSE_KEYS:
-                await service.toggle_pause(user_id)
-            elif ch in ROUND_KEYS and not await service.add_round(user_id):
-                display.say("No round can be added now.")
-            display.redraw(service.clock())
-
-    async def tick() -> None:
-        while True:
-            display.redraw(service.clock())
-            await service.sleep(refresh)
-
-    helpers: list[asyncio.Task] = []
+    helpers: list[asyncio.Task[None]] = []
     with contextlib.ExitStack() as stack:
         if keys:
-            stack.enter_context(keys_mode(fd))
-            loop.add_reader(fd, on_readable)
-            stack.callback(lambda: loop.remove_reader(fd))
-            helpers.append(asyncio.create_task(handle_keys()))
+            pressed = stack.enter_context(key_presses(stdin))
+            helpers.append(asyncio.create_task(follow_keys(pressed, service, user_id, display)))
         display.start()
         stack.callback(display.close)
         if screen.rich:
-            helpers.append(asyncio.create_task(tick()))
+            helpers.append(asyncio.create_task(tick(display, service, refresh)))
         try:
             state = await handle.wait()
         except asyncio.CancelledError:
@@ -392,7 +415,7 @@ def unknown_text(exc: UnknownRoutine) -> str:
 
 
 async def run_routine(
-    services,
+    services: Services,
     name: str | None,
     *,
     screen: Screen,
@@ -432,7 +455,12 @@ def _lines(screen: Screen, text: str) -> None:
 
 
 async def run_routine_in_chat(
-    services, user_id: int, name: str | None, *, screen: Screen, stdin: TextIO | None = None
+    services: Services,
+    user_id: int,
+    name: str | None,
+    *,
+    screen: Screen,
+    stdin: TextIO | None = None,
 ) -> bool:
     """``/routine [NAME]`` inside ``lowback chat``: the same runner, on the chat's services.
     Keys work when ``stdin`` (default: the process's) is a terminal. Returns whether it ran."""

@@ -26,7 +26,7 @@ import discord.http
 
 from bot.core.clock import utcnow
 from bot.core.schedule import Occurrence
-from bot.exts.reminders import DiscordSender
+from bot.exts.reminders.sender import DiscordSender
 from bot.services.reminders import Dispatcher, ReminderMessage
 from bot.store.db import Database
 from tests.support.crash_delivery import fill_due
@@ -43,7 +43,7 @@ def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
 
 def client() -> discord.Client:
     try:
-        from bot.exts._ratelimit import limiter_trace
+        from bot.discord_ui.ratelimit import limiter_trace
         from bot.services.reminders.ratelimit import RestLimiter
     except ImportError:  # an older version of the bot, measured for comparison
         return discord.Client(intents=discord.Intents.none())

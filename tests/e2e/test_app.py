@@ -11,10 +11,11 @@ import pytest
 import simcord
 from discord import app_commands
 
-from bot.app import create_bot, run_bot, sync_state_path
+from bot.app import create_bot, run_bot
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
-from bot.exts._errors import GENERIC
-from bot.exts.render import description_of, render_embed
+from bot.discord_ui.errors import GENERIC
+from bot.discord_ui.render import description_of, render_embed
+from bot.discord_ui.sync import sync_state_path
 from bot.logging_setup import setup_logging
 from bot.settings import Settings
 from tests.support.e2e import World, embed_text, requests_to

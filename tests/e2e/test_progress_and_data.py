@@ -78,10 +78,9 @@ async def test_mydata_show_lists_everything_privately_with_a_json_export(world: 
 
     assert result.ephemeral
     assert result.response.embeds[0].title == "What I store about you"
-    assert (
-        "`/mydata delete` (or `lowback mydata --delete`) removes all of it."
-        in result.response.embeds[0].description
-    )
+    description = result.response.embeds[0].description
+    assert "`/mydata delete` removes all of it." in description
+    assert "lowback mydata" not in description  # a terminal command acts on the terminal's person
     attachment = result.response.attachments[0]
     assert attachment.filename.endswith(".json")
     export = json.loads(await attachment.read())

@@ -68,14 +68,14 @@ async def discord_worker(args: argparse.Namespace) -> int:
     import discord
     import discord.http
 
-    from bot.exts.reminders import DiscordSender
+    from bot.exts.reminders.sender import DiscordSender
     from bot.store.db import Database
     from tests.support.crash_delivery import TOKEN, ScaledClock
 
     discord.http.Route.BASE = args.api
     clock = ScaledClock.load(Path(args.clock))
     try:
-        from bot.exts._ratelimit import limiter_trace
+        from bot.discord_ui.ratelimit import limiter_trace
         from bot.services.reminders.ratelimit import RestLimiter
     except ImportError:  # an older version of the bot, measured for comparison
         client = discord.Client(intents=discord.Intents.none())

@@ -1,7 +1,7 @@
 """The reminder dispatcher: one long-lived task that sends due reminders through a ``Sender``.
 
 Nothing here imports discord: the Discord front end supplies a sender that DMs
-(``bot.exts.reminders.DiscordSender``), the terminal one that prints (``bot.terminal.sender``).
+(``bot.exts.reminders.sender.DiscordSender``), the terminal one that prints (``bot.terminal.sender``).
 
 Exactly once
 ------------

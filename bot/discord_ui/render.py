@@ -4,15 +4,14 @@ Everything the bot says goes out through the helpers at the bottom (``respond``,
 ``reply_to_message``), which always send with mentions disabled: a question containing
 ``@everyone``, a role or a user mention pings nobody.
 
-The buttons call the services with the id of the person who pressed them. On a public message,
-someone else pressing a button gets their own private answer; progress buttons only work for the
-person whose progress the message shows.
+A press of a button is done by ``bot.discord_ui.actions`` for the person who pressed it: on a
+public message, someone else pressing a button gets their own private answer; progress buttons
+only work for the person whose progress the message shows.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -28,14 +27,10 @@ from bot.core.replies import (
     Reply,
     offered_actions,
 )
-from bot.exts._errors import report_error
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.actions import Press, answer_press
+from bot.discord_ui.errors import report_error
 
-if TYPE_CHECKING:
-    from bot.app import LowbackBot
-
-log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 VIEW_TIMEOUT = (
     600.0  # seconds; under the 15 minutes an interaction token lives, so the expiry edit lands
 )
@@ -60,14 +55,6 @@ STYLES: dict[str, discord.ButtonStyle] = {
     "move_up": discord.ButtonStyle.success,
     "go_back": discord.ButtonStyle.danger,
 }
-
-# Actions that change the person's own record: only that person may press them.
-OWNER_ONLY = frozenset({"move_up", "go_back"})
-
-ROUTINE_HINT = "To start this routine, use `/routine start`{which}: it walks you through each hold with a timer."
-NOT_YOURS = (
-    "These buttons belong to the person who asked. Use `/progress show` to see your own step."
-)
 
 
 def clip(text: str, limit: int) -> str:
@@ -190,52 +177,20 @@ class ReplyView(discord.ui.View):
         await report_error(interaction, error)
 
     async def run(self, interaction: discord.Interaction, action: Action) -> None:
-        bot: LowbackBot = interaction.client  # type: ignore[assignment]
-        user_id = interaction.user.id
-        owner = user_id == self.owner_id
-        if action.kind in OWNER_ONLY and not owner:
-            await respond(interaction, info_reply("Not your buttons", NOT_YOURS), private=True)
+        """A button was pressed: do its action (``bot.discord_ui.actions``) and show the answer."""
+        press = Press(interaction.user.id, self.owner_id, self.question, self.private)
+        answer = await answer_press(interaction, action, press)
+        if answer is None:
             return
-        handler = bot.action_handlers.get(action.kind)
-        if handler is not None:
-            await handler(interaction, action.value)
-            return
-        services = bot.require_services()
-        question = self.question
-        match action.kind:
-            case "choose_topic":
-                reply = await services.ask.topic(user_id, action.value or "")
-            case "not_what_i_asked":
-                question = self.question or action.value or ""
-                reply = await services.ask.alternatives(user_id, question)
-            case "next_step":
-                value = action.value or ""
-                if value.isdigit():
-                    reply = await services.ask.step(user_id, int(value))
-                else:
-                    reply = await services.ask.topic(user_id, value)
-                await respond(interaction, reply, question=None, private=self.private or not owner)
-                return
-            case "move_up":
-                reply = await services.progress.move_up(user_id)
-            case "go_back":
-                reply = await services.progress.go_back(user_id)
-            case "start_routine":
-                which = f" (`{action.value}`)" if action.value else ""
-                await respond(
-                    interaction,
-                    info_reply("Start this routine", ROUTINE_HINT.format(which=which)),
-                    private=True,
-                )
-                return
-            case _:
-                log.warning("No handler for button %r", action.kind)
-                return
-        if owner:
+        if answer.in_place:
             self.stop()  # the message gets new buttons; this view must not touch it again
-            await edit_response(interaction, reply, question=question, private=self.private)
+            await edit_response(
+                interaction, answer.reply, question=answer.question, private=answer.private
+            )
         else:
-            await respond(interaction, reply, question=question, private=True)
+            await respond(
+                interaction, answer.reply, question=answer.question, private=answer.private
+            )
 
 
 def info_reply(title: str, body: str) -> Reply:
@@ -328,7 +283,7 @@ async def reply_to_message(
     return sent
 
 
-async def send_dm(user: discord.abc.User, reply: Reply) -> discord.Message:
+async def send_dm(user: discord.User | discord.Member, reply: Reply) -> discord.Message:
     """Send ``reply`` to ``user`` by direct message. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
     embed, view = build(reply, owner_id=user.id, question=None, private=False)
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}

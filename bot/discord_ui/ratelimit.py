@@ -34,14 +34,18 @@ def limiter_trace(limiter: RestLimiter) -> aiohttp.TraceConfig:
     trace = aiohttp.TraceConfig()
 
     async def on_request_start(
-        session: aiohttp.ClientSession, context: SimpleNamespace, params
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
     ) -> None:
         if params.url.scheme in ("ws", "wss"):
             return  # the gateway connection is not a REST call
         await limiter.acquire()
 
     async def on_request_end(
-        session: aiohttp.ClientSession, context: SimpleNamespace, params
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
     ) -> None:
         response = params.response
         status = response.status

@@ -12,14 +12,13 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.exts._cooldown import wait_text
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.cooldown import wait_text
 from bot.logging_setup import RepeatedErrors
 from bot.store.errors import DatabaseError
 
 log = logging.getLogger("bot.exts")
 _database_faults = RepeatedErrors(log)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 UNKNOWN_INTERACTION = (
     10062  # the interaction expired (not answered within 3 s, or its 15 min are up)
@@ -83,12 +82,17 @@ def user_message(error: Exception) -> tuple[str, bool]:
     return GENERIC, False
 
 
-async def send_private(interaction: discord.Interaction, text: str) -> bool:
-    """Send ``text`` only to the person: as the response, or as a follow-up if already answered.
+async def send_private(interaction: discord.Interaction, message: str | discord.Embed) -> bool:
+    """Send ``message`` only to the person: as the response, or as a follow-up if already answered.
+    A text is shown as a problem (an orange embed); an embed as it is.
 
     Returns False when the interaction can no longer be answered (expired or unknown).
     """
-    embed = discord.Embed(description=text, colour=discord.Colour.orange())
+    embed = (
+        message
+        if isinstance(message, discord.Embed)
+        else discord.Embed(description=message, colour=discord.Colour.orange())
+    )
     try:
         if interaction.response.is_done():
             await interaction.followup.send(

@@ -1,0 +1,27 @@
+"""What the Discord front end shares and that is not a feature: how a reply looks and is sent
+(``render``), what its buttons do (``actions``), how an error reaches the person (``errors``), the
+per-person cooldown on questions (``cooldown``), the one budget every REST call goes through
+(``ratelimit``) and syncing the slash commands only when they changed (``sync``). Here: the
+mentions every message is sent with, and the bot behind an interaction.
+
+The features live in ``bot/exts/``, one extension each; they and ``bot/app.py`` import from here.
+Nothing here is an extension and nothing here imports ``bot.exts``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.app import LowbackBot
+
+# Every message and every edit: a question containing @everyone, a role or a user pings nobody.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def bot_of(interaction: discord.Interaction) -> LowbackBot:
+    """The bot handling ``interaction``. discord.py types ``interaction.client`` as any client;
+    here it is always a ``LowbackBot``, the only client that registers these commands and views."""
+    return cast("LowbackBot", interaction.client)

@@ -1,0 +1,208 @@
+"""The routine cog: ``/routine start`` (with autocomplete) and ``/routine stop``, starting a session
+live in the channel, and telling running sessions at shut-down that they were cut short."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.replies import Reply
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
+from bot.exts.routine.live import LiveRoutine
+from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, cut_short_reply
+from bot.exts.routine.views import ReplaceRunning, RoutineControl
+from bot.services.routines import AlreadyRunning, RoutineHandle, UnknownRoutine
+
+if TYPE_CHECKING:
+    from bot.app import LowbackBot
+
+log = logging.getLogger(__name__)
+
+MAX_CHOICES = 25
+MAX_ROUTINE_TEXT = 100
+CUT_SHORT_NOTICE_SECONDS = (
+    5.0  # at most this long at shut-down to tell people their routine stopped
+)
+
+
+class Routine(
+    commands.GroupCog, group_name="routine", group_description="Timed routines, step by step"
+):
+    def __init__(self, bot: LowbackBot) -> None:
+        self.bot = bot
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._live: weakref.WeakSet[LiveRoutine] = weakref.WeakSet()  # kept alive by their sessions
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RoutineControl)
+        self.bot.action_handlers["start_routine"] = self.start_from_button
+
+    async def cog_unload(self) -> None:
+        await self.tell_running_they_are_cut_short()
+        self.bot.remove_dynamic_items(RoutineControl)
+        if self.bot.action_handlers.get("start_routine") == self.start_from_button:
+            del self.bot.action_handlers["start_routine"]
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def tell_running_they_are_cut_short(self) -> None:
+        """At shut-down: end the running sessions (recorded as interrupted) and say so on their messages,
+        instead of leaving a countdown that never moves again. Bounded, so a slow Discord can't hold up
+        the shut-down."""
+        running = [
+            live for live in self._live if live.handle is not None and not live.handle.session.done
+        ]
+        services = self.bot.services
+        if not running or services is None:
+            return
+        await services.routines.shutdown()
+        notices = [
+            asyncio.create_task(
+                live.show(
+                    cut_short_reply(live.handle.session.plan, live.handle.session.index), None
+                )
+            )
+            for live in running
+            if live.handle is not None
+        ]
+        _, late = await asyncio.wait(notices, timeout=CUT_SHORT_NOTICE_SECONDS)
+        for task in late:
+            task.cancel()
+        log.info(
+            "told %d person(s) their routine was cut short by the shut-down",
+            len(notices) - len(late),
+        )
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a live routine update failed", exc_info=task.exception())
+
+    # -- commands ----------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="start", description="Start a timed routine (yours for your step if you pick none)"
+    )
+    @app_commands.describe(
+        routine="Which routine; leave empty for your own morning and evening routine"
+    )
+    async def start(self, interaction: discord.Interaction, routine: str | None = None) -> None:
+        await self.begin(interaction, routine)
+
+    @start.autocomplete("routine")
+    async def routine_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        key = current.strip().lower()
+        choices = self.bot.require_services().routine_choices()
+        return [
+            app_commands.Choice(name=name, value=rid)
+            for rid, name in choices
+            if key in name.lower() or key in rid.lower()
+        ][:MAX_CHOICES]
+
+    @app_commands.command(name="stop", description="Stop your running routine")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        stopped = await self.bot.require_services().routines.stop(interaction.user.id)
+        if stopped:
+            reply = info_reply("Routine stopped", STOPPED_BODY)
+        else:
+            reply = info_reply("Nothing to stop", "You have no routine running.")
+        await respond(interaction, reply, private=True)
+
+    # -- starting ------------------------------------------------------------------------------
+
+    async def start_from_button(
+        self, interaction: discord.Interaction, routine_id: str | None
+    ) -> None:
+        """The ``start_routine`` action of a button on an answer or a reminder."""
+        await self.begin(interaction, routine_id)
+
+    async def begin(
+        self, interaction: discord.Interaction, routine_id: str | None, *, edit: bool = False
+    ) -> None:
+        """Start ``routine_id`` (None: the person's own) for the person, live in this channel.
+
+        ``edit``: answer by replacing the (private) message the pressed button is on.
+        """
+        routines = self.bot.require_services().routines
+        user_id = interaction.user.id
+        if routine_id is not None and not routine_id.strip():
+            routine_id = None
+        running = routines.active(user_id)
+        if running is not None:
+            await self.offer_replace(interaction, running, routine_id, edit=edit)
+            return
+        try:
+            plan = await routines.plan_for(user_id, routine_id)
+        except UnknownRoutine as exc:
+            names = ", ".join(f"**{name}**" for _, name in exc.names)
+            asked = clip(routine_id or "", MAX_ROUTINE_TEXT)
+            await self.say(
+                interaction,
+                error_reply(
+                    "No such routine", f"I don't know a routine called “{asked}”. Try {names}."
+                ),
+                edit=edit,
+            )
+            return
+        live = LiveRoutine(self, interaction)
+        self._live.add(live)
+        await self.say(interaction, info_reply(f"Starting {plan.name}", STARTING_BODY), edit=edit)
+        result = await routines.start(
+            user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id)
+        )
+        if isinstance(result, AlreadyRunning):  # started elsewhere in the meantime
+            await self.offer_replace(interaction, result.running, routine_id, edit=False)
+            return
+        live.handle = result
+
+    async def offer_replace(
+        self,
+        interaction: discord.Interaction,
+        running: RoutineHandle,
+        routine_id: str | None,
+        *,
+        edit: bool,
+    ) -> None:
+        reply = info_reply(
+            "A routine is already running",
+            f"You already have **{running.plan.name}** running. Stop it and start this one instead?",
+        )
+        view = ReplaceRunning(self, interaction.user.id, routine_id)
+        embed = render_embed(reply)
+        if edit and not interaction.response.is_done():
+            await interaction.response.edit_message(
+                embed=embed, view=view, allowed_mentions=NO_MENTIONS
+            )
+        elif interaction.response.is_done():
+            await interaction.followup.send(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        view.interaction = interaction
+
+    async def say(self, interaction: discord.Interaction, reply: Reply, *, edit: bool) -> None:
+        """A private answer, or (``edit``) the private message the button was on, replaced."""
+        if edit and not interaction.response.is_done():
+            await interaction.response.edit_message(
+                embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await respond(interaction, reply, private=True)

@@ -1,0 +1,117 @@
+"""One live routine: the ordinary channel message that follows a session, edited once per phase."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.replies import Reply
+from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
+from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.render import render_embed
+from bot.exts.routine.replies import finished_reply, paused_reply, running_reply, stopped_reply
+from bot.exts.routine.views import controls
+from bot.services.routines import RoutineHandle
+
+if TYPE_CHECKING:
+    from bot.exts.routine.cog import Routine
+
+log = logging.getLogger(__name__)
+
+
+class LiveRoutine:
+    """The message that follows one session. ``on_event`` is the session's callback."""
+
+    def __init__(self, cog: Routine, interaction: discord.Interaction) -> None:
+        self.cog = cog
+        self.interaction = interaction
+        self.channel = interaction.channel
+        self.owner_id = interaction.user.id
+        self.owner_name = interaction.user.display_name
+        self.handle: RoutineHandle | None = None
+        self.message: discord.Message | None = None
+        self.gone = False  # the message was deleted or can no longer be edited
+
+    async def on_event(self, event: Event) -> None:
+        handle = self.handle
+        if handle is None:
+            return
+        plan = handle.session.plan  # grows when a round is added
+        if isinstance(event, Finished):
+            # The session is recorded as finished only after this callback returns; the streak
+            # must include it, so the last edit waits for the session's task in a task of its own.
+            self.cog.spawn(self.finish(handle))
+            return
+        if isinstance(event, Stopped):
+            await self.show(stopped_reply(plan, event.index), None)
+            return
+        session = handle.session
+        if isinstance(event, Paused):
+            reply = paused_reply(plan, event.index, event.remaining, self.owner_name)
+        elif session.state == "paused" and not isinstance(
+            event, PhaseStarted
+        ):  # a round added while paused
+            reply = paused_reply(
+                plan, session.index, session.phase_remaining(self.cog.bot.clock()), self.owner_name
+            )
+        elif isinstance(event, PhaseStarted):
+            reply = running_reply(
+                plan, event.index, int(event.ends_at.timestamp()), self.owner_name
+            )
+        else:  # resumed, or a round added while running: the current phase with its (new) end
+            deadline = session.next_deadline()
+            if deadline is None:
+                return
+            reply = running_reply(plan, session.index, int(deadline.timestamp()), self.owner_name)
+        await self.show(reply, controls(handle))
+
+    async def finish(self, handle: RoutineHandle) -> None:
+        await handle.wait()
+        if handle.state != "finished":
+            return
+        streaks = None
+        services = self.cog.bot.services
+        if services is not None:
+            try:
+                streaks = await services.routines.person_streaks(self.owner_id)
+            except Exception:
+                log.exception("could not compute the streak of person %s", self.owner_id)
+        await self.show(finished_reply(handle.session.plan, streaks), None)
+
+    async def show(self, reply: Reply, view: discord.ui.View | None) -> None:
+        """Post the live message, or edit it to ``reply``."""
+        if self.gone:
+            return
+        embed = render_embed(reply)
+        try:
+            if self.message is None:
+                self.message = await self.post(embed, view)
+            elif view is None:
+                await self.message.edit(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
+            else:
+                await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.info(
+                "live routine message of person %s is gone (%s); not updating it",
+                self.owner_id,
+                exc,
+            )
+            self.gone = True
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not update the live routine message of person %s: %s", self.owner_id, exc
+            )
+
+    async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
+        kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
+        if view is not None:
+            kwargs["view"] = view
+        if self.channel is not None and hasattr(self.channel, "send"):
+            try:
+                return await self.channel.send(**kwargs)
+            except discord.Forbidden:
+                pass  # the bot may not post here (e.g. it was added without that permission)
+        # Fall back to a follow-up of the interaction: editable only while its token lives (15 min).
+        return await self.interaction.followup.send(wait=True, **kwargs)

@@ -1,0 +1,151 @@
+"""The buttons of a live routine: Pause/Resume, +1 round and Stop (:class:`RoutineControl`), and the
+choice offered when a routine is already running (:class:`ReplaceRunning`)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+
+import discord
+
+from bot.discord_ui import NO_MENTIONS, bot_of
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
+from bot.services.routines import RoutineHandle
+
+if TYPE_CHECKING:
+    from bot.exts.routine.cog import Routine
+
+ControlAction = Literal["pause", "resume", "round", "stop"]
+
+
+class RoutineControl(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"lowback:routine:(?P<action>pause|resume|round|stop):(?P<owner>\d+):(?P<session>\d+)",
+):
+    """A control button of one session: its action, owner and session id live in the custom id."""
+
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "pause": ("Pause", discord.ButtonStyle.secondary),
+        "resume": ("Resume", discord.ButtonStyle.success),
+        "round": ("+1 round", discord.ButtonStyle.primary),
+        "stop": ("Stop", discord.ButtonStyle.danger),
+    }
+
+    def __init__(self, action: ControlAction, owner_id: int, session_id: int) -> None:
+        label, style = self.LABELS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                custom_id=f"lowback:routine:{action}:{owner_id}:{session_id}",
+            )
+        )
+        self.action: ControlAction = action
+        self.owner_id = owner_id
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RoutineControl:
+        action = cast(ControlAction, match["action"])  # the template matches only these four
+        return cls(action, int(match["owner"]), int(match["session"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.press(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.owner_id:
+            await respond(
+                interaction,
+                info_reply("Not your routine", owner_only_text(self.owner_id)),
+                private=True,
+            )
+            return
+        bot = bot_of(interaction)
+        routines = bot.require_services().routines
+        handle = routines.active(self.owner_id)
+        if handle is None or handle.session_id != self.session_id:
+            await respond(interaction, info_reply("Routine over", NOT_RUNNING), private=True)
+            if interaction.message is not None:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.message.edit(view=None, allowed_mentions=NO_MENTIONS)
+            return
+        # Acknowledge without a visible reply; the live message shows the change when the event arrives.
+        await interaction.response.defer()
+        match self.action:
+            case "pause":
+                await routines.pause(self.owner_id)
+            case "resume":
+                await routines.resume(self.owner_id)
+            case "round":
+                if not await routines.add_round(self.owner_id):
+                    await interaction.followup.send(
+                        embed=render_embed(
+                            info_reply(
+                                "No more rounds", "No more rounds can be added to this routine."
+                            )
+                        ),
+                        ephemeral=True,
+                        allowed_mentions=NO_MENTIONS,
+                    )
+            case "stop":
+                await routines.stop(self.owner_id)
+
+
+def controls(handle: RoutineHandle) -> discord.ui.View:
+    """The buttons under a running or paused session."""
+    view = discord.ui.View(timeout=None)
+    owner, session = handle.user_id, handle.session_id
+    view.add_item(RoutineControl("resume" if handle.state == "paused" else "pause", owner, session))
+    if handle.session.can_add_round():
+        view.add_item(RoutineControl("round", owner, session))
+    view.add_item(RoutineControl("stop", owner, session))
+    return view
+
+
+class ReplaceRunning(discord.ui.View):
+    """Under "you already have a routine running": stop it and start the one asked for."""
+
+    def __init__(self, cog: Routine, owner_id: int, routine_id: str | None) -> None:
+        super().__init__(timeout=VIEW_TIMEOUT)
+        self.cog = cog
+        self.owner_id = owner_id
+        self.routine_id = routine_id
+        self.interaction: discord.Interaction | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.owner_id
+
+    @discord.ui.button(label="Stop it and start this one", style=discord.ButtonStyle.danger)
+    async def replace(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await self.cog.bot.require_services().routines.stop(self.owner_id)
+        await self.cog.begin(interaction, self.routine_id, edit=True)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
+    async def keep(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        reply = info_reply("Still running", "Your routine carries on.")
+        await interaction.response.edit_message(
+            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_timeout(self) -> None:
+        if self.interaction is None:
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await self.interaction.edit_original_response(view=None, allowed_mentions=NO_MENTIONS)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        await report_error(interaction, error)

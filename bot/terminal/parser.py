@@ -1,0 +1,120 @@
+"""The ``lowback`` command line: every command and its options, as ``lowback --help`` shows them.
+
+Kept apart from ``bot.terminal.cli`` (which runs the commands) and light to import: parsing
+loads nothing but argparse.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TypeAlias
+
+REMINDER_ACTIONS = ("show", "on", "off", "pause", "snooze")
+
+# argparse's type for the group of subcommands that add_parser is called on
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lowback", description="A low back pain coach for Discord and the terminal."
+    )
+    p.add_argument(
+        "--knowledge",
+        type=Path,
+        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
+    )
+    p.add_argument(
+        "--database",
+        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
+    )
+    sub = p.add_subparsers(dest="command")
+    _add_answering(sub)
+    _add_personal(sub)
+    _add_operating(sub)
+    return p
+
+
+def _add_answering(sub: Commands) -> None:
+    """The bot itself, its answers and its knowledge base."""
+    sub.add_parser("run", help="run the Discord bot")
+    sub.add_parser("chat", help="talk to the bot in the terminal")
+    ask = sub.add_parser(
+        "ask", help="answer one question", description="Answer one question, for your saved step."
+    )
+    ask.add_argument(
+        "question",
+        nargs="*",
+        help='the question in your own words; "-" reads it from standard input',
+    )
+    ask.add_argument("--json", action="store_true", help="print the decision as one JSON object")
+    ask.add_argument(
+        "--step",
+        type=int,
+        choices=range(1, 5),
+        help="answer as for someone on this step (default: yours)",
+    )
+    ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true")
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command")
+    kb_sub.add_parser("check", help="validate the knowledge base")
+    rt = sub.add_parser("routine", help="run a timed routine in the terminal")
+    rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
+    rt.add_argument(
+        "--seconds-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="multiply every duration by X (e.g. 0.05 to try a routine quickly)",
+    )
+
+
+def _add_personal(sub: Commands) -> None:
+    """The local person's own things: progress, reminders, data."""
+    pr = sub.add_parser("progress", help="your step in the progression")
+    g = pr.add_mutually_exclusive_group()
+    g.add_argument("--up", action="store_true", help="this step is easy and pain-free: move up")
+    g.add_argument("--hurts", action="store_true", help="this step hurts: go back one")
+    g.add_argument("--set", type=int, choices=range(1, 5), metavar="STEP", help="set your step")
+    rm = sub.add_parser(
+        "reminders",
+        help="your reminder schedule",
+        description="Your reminder schedule, e.g. `lowback reminders on Europe/Berlin 7:30 21:30`, "
+        "`lowback reminders pause 3`, `lowback reminders off`.",
+    )
+    rm.add_argument("action", nargs="?", default="show", choices=REMINDER_ACTIONS)
+    rm.add_argument(
+        "words",
+        nargs="*",
+        metavar="ZONE/TIMES/NUMBER",
+        help="with on: time zone and times; with pause: days; with snooze: minutes",
+    )
+    rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
+    rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
+    rm.add_argument("--days", type=float, help="with pause: how many days")
+    md = sub.add_parser("mydata", help="everything stored about you")
+    md.add_argument("--json", action="store_true")
+    md.add_argument("--delete", action="store_true", help="delete all of it")
+    md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
+
+
+def _add_operating(sub: Commands) -> None:
+    """Running the bot: checks, backups, the invite link, moving the database."""
+    dr = sub.add_parser("doctor", help="check the set-up")
+    dr.add_argument("--offline", action="store_true", help="don't ask Discord about slash commands")
+    bk = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    bk.add_argument("path", type=Path)
+    bk.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.add_parser("invite-url", help="print the link that adds the bot to a server")
+    mg = sub.add_parser(
+        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    mg.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host/dbname (an empty database)",
+    )
