@@ -26,8 +26,9 @@ setup(
         "bot.store": ["migrations/*.sql"],
         "bot": [
             "models/*.json",
+            "models/*.npz",
             "models/minilm-static/*",
-        ],  # the embedding model and the safety net's heads
+        ],  # the embedding model, the safety net's heads and the matcher's labelled examples
         **dict.fromkeys(knowledge_packages, DATA),
     },
 )

@@ -18,8 +18,10 @@ from bot.settings import DEFAULT_KNOWLEDGE
 
 SETS = {
     # file: (floors per outcome, most false red flags as a share of the other questions)
-    "eval.yaml": ({"topics": 0.90, "red_flag": 0.97, "no_match": 0.95}, 0.011),
-    "eval/real-dev.yaml": ({"topics": 0.78, "red_flag": 0.96, "no_match": 0.88}, 0.02),
+    "eval.yaml": ({"topics": 0.92, "red_flag": 0.97, "no_match": 0.97}, 0.011),
+    # The matcher's labelled examples come from this part, so its topic figure is partly recall of
+    # them; scripts/train_topic_examples.py prints the five-fold figure by site (84 %).
+    "eval/real-dev.yaml": ({"topics": 0.86, "red_flag": 0.98, "no_match": 0.90}, 0.02),
 }
 
 
@@ -66,3 +68,12 @@ def test_meaning_adds_to_words_on_real_questions():
     with_model = evaluate(Matcher(kb), items).share("topics")
     words_only = evaluate(Matcher(kb, embedder=None), items).share("topics")
     assert with_model > words_only + 0.02, (with_model, words_only)
+
+
+def test_labelled_questions_help_on_a_set_they_never_saw():
+    # The votes come from the real development questions; knowledge/eval.yaml is not among them.
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    items = [i for i in _items("eval.yaml") if i.category == "topics"]
+    with_votes = evaluate(Matcher(kb), items).share("topics")
+    without = evaluate(Matcher(kb, examples=None), items).share("topics")
+    assert with_votes > without + 0.01, (with_votes, without)
