@@ -61,6 +61,7 @@ NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
+INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
 INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -258,6 +259,7 @@ class Matcher:
         )
         self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
         self._topic_index = {e.key: i for i, e in enumerate(entries) if e.kind == "topic"}
+        self._intent_words = np.array([len(ids) for ids in pattern_words], dtype=np.float64)
         self.intent_rows = {
             key: np.flatnonzero(self.pattern_entry == i) for key, i in self.intent_index.items()
         }
@@ -426,7 +428,7 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
 
-        intent, intent_score = self._intent(coverage)
+        intent, intent_score = self._intent(coverage, len(set(words)))
         if intent is not None:
             moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
             if moved is not None:
@@ -525,13 +527,18 @@ class Matcher:
             return topic.id if topic is not None else None
         return None
 
-    def _intent(self, coverage: np.ndarray) -> tuple[str | None, float]:
-        """How fully the question contains a move-up or go-back phrasing (other words don't count against it)."""
+    def _intent(self, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
+        """How fully the question contains a move-up or go-back phrasing (other words don't count
+        against it, as long as the phrasing is a fair part of the question: "what's next" asks to
+        move up, "next thing I knew my back went" does not)."""
         best = {}
         for name in ("move_up", "go_back"):
             rows = self.intent_rows["intent:" + name]
+            share = self._intent_words[rows] / max(n_words, 1)
             values = (
-                coverage[rows] * (0.5 + 0.5 * self.specificity[rows])
+                coverage[rows]
+                * (0.5 + 0.5 * self.specificity[rows])
+                * (share >= INTENT_SHARE_OF_QUESTION)
                 if len(rows) and len(coverage)
                 else [0.0]
             )
