@@ -160,6 +160,8 @@ class Matcher:
             from bot.core.semantic import default_examples
 
             examples = default_examples() if embedder is not None else None
+            if examples is not None and examples.dim != getattr(embedder, "dim", None):
+                examples = None  # made with another model: its vectors cannot be compared
         self.examples = examples
         by_urgency = {g.urgency: g for g in kb.safety.groups}
         self._net_groups = {"crisis": by_urgency.get("crisis"), "red_flag": by_urgency.get("ask")}

@@ -218,9 +218,9 @@ class SafetyHeads:
 
 
 class TopicExamples:
-    """Labelled questions (their embeddings and what answers them), from the development sets:
-    ``votes(vector)`` says, for each label, how much of the weight of the question's nearest
-    labelled questions carries it. Written by scripts/train_topic_examples.py."""
+    """Labelled questions (their embeddings and what answers them), from the development part of
+    the real-question corpus: ``votes(vector)`` says, for each label, how much of the weight of the
+    question's nearest labelled questions carries it. Written by scripts/train_topic_examples.py."""
 
     def __init__(self, vectors: np.ndarray, labels: np.ndarray, names: Sequence[str]):
         if vectors.ndim != 2 or labels.shape != (len(vectors), len(names)):
@@ -228,7 +228,7 @@ class TopicExamples:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.labels = np.ascontiguousarray(labels, dtype=np.float32)
         self.names = list(names)
-        self.index = {name: i for i, name in enumerate(self.names)}
+        self.dim = int(self.vectors.shape[1])
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> TopicExamples:
