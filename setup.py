@@ -28,8 +28,9 @@ setup(
         "bot.core": ["data/*.yaml"],  # the time zone aliases
         "bot": [
             "models/*.json",
+            "models/*.npz",
             "models/minilm-static/*",
-        ],  # the embedding model and the safety net's heads
+        ],  # the embedding model, the safety net's heads and the matcher's labelled examples
         **dict.fromkeys(knowledge_packages, DATA),
     },
 )

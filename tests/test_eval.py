@@ -18,8 +18,10 @@ from bot.settings import DEFAULT_KNOWLEDGE
 
 SETS = {
     # file: (floors per outcome, most false red flags as a share of the other questions)
-    "eval.yaml": ({"topics": 0.90, "red_flag": 0.97, "no_match": 0.95}, 0.011),
-    "eval/real-dev.yaml": ({"topics": 0.78, "red_flag": 0.96, "no_match": 0.88}, 0.02),
+    "eval.yaml": ({"topics": 0.92, "red_flag": 0.97, "no_match": 0.97}, 0.011),
+    # The matcher's labelled examples come from this part, so its topic figure is partly recall of
+    # them; scripts/train_topic_examples.py prints the five-fold figure by site (84 %).
+    "eval/real-dev.yaml": ({"topics": 0.86, "red_flag": 0.98, "no_match": 0.90}, 0.02),
 }
 
 
@@ -54,10 +56,22 @@ def test_the_second_net_adds_catches_the_rules_miss_without_many_false_alarms(ma
     assert report.false_by_net <= 0.015 * report.not_red_flags
 
 
-def test_meaning_adds_to_words_on_real_questions():
-    # The static embedding model must earn its place: real questions answered with it and without.
+def _topic_share(name, **matcher_options):
     kb = load_knowledge(DEFAULT_KNOWLEDGE)
-    items = [i for i in _items("eval/real-dev.yaml") if i.category == "topics"]
-    with_model = evaluate(Matcher(kb), items).share("topics")
-    words_only = evaluate(Matcher(kb, embedder=None), items).share("topics")
+    items = [i for i in _items(name) if i.category == "topics"]
+    return evaluate(Matcher(kb, **matcher_options), items).share("topics")
+
+
+def test_meaning_adds_to_words_on_real_questions():
+    # The static embedding model must earn its place: real questions answered with it and without
+    # (the labelled questions' votes left out, since they come from this very set).
+    with_model = _topic_share("eval/real-dev.yaml", examples=None)
+    words_only = _topic_share("eval/real-dev.yaml", embedder=None)
     assert with_model > words_only + 0.02, (with_model, words_only)
+
+
+def test_labelled_questions_help_on_a_set_they_never_saw():
+    # The votes come from the real development questions; knowledge/eval.yaml is not among them.
+    with_votes = _topic_share("eval.yaml")
+    without = _topic_share("eval.yaml", examples=None)
+    assert with_votes > without + 0.01, (with_votes, without)

@@ -18,8 +18,8 @@ try:  # the parser behind re.compile; its module name changed in Python 3.11
     from re import _constants as _c  # type: ignore[attr-defined]  # private, read only
     from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - Python 3.10 and older
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _p
 
 MIN_LITERAL = 3  # shorter literals are in almost every text and would gate nothing
 
@@ -34,7 +34,7 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
-def _sequence(items: list) -> set[str] | None:
+def _sequence(items: list[Any]) -> set[str] | None:
     """The best any-of set for a sequence: the one whose shortest literal is longest."""
     options: list[set[str]] = []
     run = ""

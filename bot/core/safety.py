@@ -108,7 +108,8 @@ class _Message:
 
 
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
-    groups = []
+    groups: list[list[tuple[int, str]]] = []
+    candidates: list[list[list[tuple[int, str]]]]
     for names in rule.concepts:  # the first concept with no hit ends the rule: most rules stop here
         found = [h for n in names for h in msg.hits(n, safety.concepts[n])]
         if not found:
@@ -127,9 +128,9 @@ def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
             [[h for h in g if msg.sentence_of[h[0]] == si] for g in groups]
             for si in sorted(sentences_with_all)
         ]
-    for found in candidates:
-        if rule.within is None or _close(found, rule.within):
-            return " + ".join(hits[0][1] for hits in found)
+    for chosen in candidates:
+        if rule.within is None or _close(chosen, rule.within):
+            return " + ".join(hits[0][1] for hits in chosen)
     return None
 
 

@@ -113,7 +113,7 @@ class StaticEmbedder:
         ).hexdigest()
         path = self.memo_dir / f"vectors.{digest}.npy"
         try:
-            vectors = np.load(path, allow_pickle=False)
+            vectors: np.ndarray = np.load(path, allow_pickle=False)
             if vectors.shape == (len(texts), self.dim):
                 return vectors
         except (OSError, ValueError):
@@ -217,9 +217,48 @@ class SafetyHeads:
         return {name for name, (_, _, threshold) in self.heads.items() if probs[name] > threshold}
 
 
+class TopicExamples:
+    """Labelled questions (their embeddings and what answers them), from the development part of
+    the real-question corpus: ``votes(vector)`` says, for each label, how much of the weight of the
+    question's nearest labelled questions carries it. Written by scripts/train_topic_examples.py."""
+
+    def __init__(self, vectors: np.ndarray, labels: np.ndarray, names: Sequence[str]):
+        if vectors.ndim != 2 or labels.shape != (len(vectors), len(names)):
+            raise ModelError("topic examples: vectors, labels and names do not agree")
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.labels = np.ascontiguousarray(labels, dtype=np.float32)
+        self.names = list(names)
+        self.dim = int(self.vectors.shape[1])
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> TopicExamples:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(data["vectors"], data["labels"], [str(n) for n in data["names"]])
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"cannot read the topic examples in {path}: {exc}") from exc
+
+    def votes(self, vector: np.ndarray, k: int, floor: float) -> np.ndarray:
+        """Per label (``names``), the similarity-weighted share of the ``k`` nearest examples that
+        carry it, scaled by how close they are (an example at or under cosine ``floor`` counts 0)."""
+        out = np.zeros(len(self.names), dtype=np.float64)
+        n = len(self.vectors)
+        if n == 0 or not vector.any():
+            return out
+        sims = self.vectors @ vector.astype(np.float32)
+        k = min(k, n)
+        top = np.argpartition(-sims, k - 1)[:k]
+        weight = np.clip(sims[top].astype(np.float64) - floor, 0.0, None) / max(1e-9, 1.0 - floor)
+        if not weight.any():
+            return out
+        return (weight @ self.labels[top].astype(np.float64)) / k
+
+
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
+EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"
 _DEFAULT: StaticEmbedder | None = None
 _HEADS: SafetyHeads | None = None
+_EXAMPLES: TopicExamples | None = None
 
 
 def default_heads() -> SafetyHeads | None:
@@ -228,6 +267,14 @@ def default_heads() -> SafetyHeads | None:
     if _HEADS is None and HEADS_FILE.exists():
         _HEADS = SafetyHeads.from_file(HEADS_FILE)
     return _HEADS
+
+
+def default_examples() -> TopicExamples | None:
+    """The labelled development questions shipped with the package, or None when there are none."""
+    global _EXAMPLES
+    if _EXAMPLES is None and EXAMPLES_FILE.exists():
+        _EXAMPLES = TopicExamples.from_file(EXAMPLES_FILE)
+    return _EXAMPLES
 
 
 def default_embedder() -> StaticEmbedder:

@@ -122,3 +122,24 @@ def test_answer_names_its_source_and_the_disclaimer(kb, matcher):
     assert (
         reply.footer and "Source:" in reply.footer and "not medical advice" in reply.footer.lower()
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my back just went out", "My lower back is killing me.", "back went out again"],
+)
+def test_a_sudden_flare_in_everyday_words_gets_the_flare_up_answer(kb, question):
+    # Every word is one most topics share; without the labelled questions, meaning decides.
+    from bot.core.matching import Matcher
+
+    assert topic_of(Matcher(kb, examples=None), question) == ("answer", "flare-up")
+
+
+def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
+    from bot.core.matching import Matcher
+
+    words_and_meaning = Matcher(kb, examples=None)
+    assert topic_of(words_and_meaning, "my back hurts") == ("answer", "booty-flex")
+    assert topic_of(words_and_meaning, "my back hurts", person_step=3)[1] == (
+        "hamstring-curl-stability"
+    )

@@ -59,3 +59,41 @@ def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
     rules_only = Matcher(kb, heads=None).match(message)
     assert with_net.kind == "red_flag" and with_net.red_flag.group.urgency == "crisis"
     assert rules_only.kind != "red_flag" or rules_only.red_flag.group.urgency != "crisis"
+
+
+def test_the_topic_examples_were_embedded_with_the_shipped_model():
+    # Rebuild (scripts/train_topic_examples.py) whenever the model or the development part changes.
+    import hashlib
+
+    from bot.core.semantic import EXAMPLES_FILE
+
+    with np.load(EXAMPLES_FILE, allow_pickle=False) as data:
+        recorded = str(data["model_sha256"])
+    assert recorded == hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
+
+
+def test_nearest_labelled_questions_vote_for_what_answered_them():
+    from bot.core.semantic import TopicExamples
+
+    embedder = default_embedder()
+    questions = [
+        "my back went out picking up my kid",
+        "threw my back out lifting a box this morning",
+        "will squats make my thighs bigger",
+    ]
+    labels = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.uint8)
+    examples = TopicExamples(embedder.encode(questions), labels, ["flare-up", "no_match"])
+    near = examples.votes(
+        embedder.encode(["my back just went out bending over"])[0], k=2, floor=0.3
+    )
+    assert near[0] > 0.3 and near[1] == 0
+    # A question like none of them gets no vote at all.
+    far = examples.votes(embedder.encode(["best graphics card for gaming"])[0], k=2, floor=0.5)
+    assert not far.any()
+
+
+def test_topic_examples_refuse_labels_that_do_not_fit():
+    from bot.core.semantic import TopicExamples
+
+    with pytest.raises(ModelError):
+        TopicExamples(np.zeros((3, 4)), np.zeros((2, 2)), ["a", "b"])

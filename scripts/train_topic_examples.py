@@ -1,0 +1,176 @@
+"""Build the matcher's labelled examples: development questions, embedded, with what answers them.
+
+    .venv/bin/python scripts/train_topic_examples.py [--grid] [--no-write]
+
+The matcher lets the nearest labelled questions vote for their topics (``EXAMPLE_*`` in
+bot/core/matching.py). The voters are the topic and no_match questions of
+knowledge/eval/real-dev.yaml (red flags are left out: the safety screen answers them before any
+topic is scored). knowledge/eval.yaml and, when ../shared sits beside the checkout, its dev.yaml are
+evaluated but never vote, so they stay a fair check; knowledge/eval/real-test.yaml is never read.
+
+It prints five-fold figures with folds split by site (a question never hears a vote from its own
+site), so the figures say how the votes do on sites they have not seen; with ``--grid`` it tries
+the constants below and prints the best settings. Then it writes bot/models/topic_examples.npz
+(float16 vectors, a 0/1 label matrix, the label names and the embedding model's sha256).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from eval_split import site  # noqa: E402
+
+from bot.core import matching  # noqa: E402
+from bot.core.evaluation import evaluate, parse_items  # noqa: E402
+from bot.core.knowledge import load_knowledge  # noqa: E402
+from bot.core.semantic import (  # noqa: E402
+    EXAMPLES_FILE,
+    MODEL_DIR,
+    TopicExamples,
+    default_embedder,
+    question_text,
+)
+
+SETS = [
+    ROOT / "knowledge" / "eval" / "real-dev.yaml",
+    ROOT / "knowledge" / "eval.yaml",
+    ROOT.parent / "shared" / "eval" / "dev.yaml",
+]
+VOTER_SETS = {"real-dev.yaml"}
+FOLDS = 5
+GRID = {
+    "EXAMPLE_K": [5, 7],
+    "EXAMPLE_SHARE": [0.35, 0.5],
+    "NO_MATCH_BELOW": [0.44, 0.47],
+}
+
+
+def expects(raw: dict) -> list[str]:
+    e = raw["expect"]
+    return list(e) if isinstance(e, list) else [e]
+
+
+def load() -> list[tuple[str, dict]]:
+    out = []
+    for path in SETS:
+        if path.exists():
+            for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
+                out.append((path.name, raw))
+    return out
+
+
+def build(raws: list[dict], vectors: np.ndarray, names: list[str]) -> TopicExamples:
+    labels = np.zeros((len(raws), len(names)), dtype=np.uint8)
+    col = {n: j for j, n in enumerate(names)}
+    for i, raw in enumerate(raws):
+        for e in expects(raw):
+            if e in col:
+                labels[i, col[e]] = 1
+    return TopicExamples(vectors, labels, names)
+
+
+def cross_validate(matcher, rows, vectors, names, folds) -> dict[str, tuple[float, float, float]]:
+    """Per set: (topics, no_match, red_flag) shares when each fold is answered by the others' votes."""
+    totals: dict[str, list[int]] = {}
+    for k in range(FOLDS):
+        train = [i for i, (name, raw) in enumerate(rows) if folds[i] != k and voter(name, raw)]
+        matcher.set_examples(build([rows[i][1] for i in train], vectors[train], names))
+        for name in sorted({n for n, _ in rows}):
+            raws = [raw for i, (n, raw) in enumerate(rows) if n == name and folds[i] == k]
+            if not raws:
+                continue
+            r = evaluate(matcher, parse_items(raws, name))
+            t = totals.setdefault(name, [0] * 7)
+            for j, key in enumerate(("topics", "no_match", "red_flag")):
+                t[2 * j] += r.by[key][1]
+                t[2 * j + 1] += r.by[key][0]
+            t[6] += r.false_red_flags
+    return {
+        n: (t[0] / max(1, t[1]), t[2] / max(1, t[3]), t[4] / max(1, t[5]))
+        for n, t in totals.items()
+    }
+
+
+def voter(name: str, raw: dict) -> bool:
+    """Whether a question votes: the real questions of the development part that a topic or
+    no_match answers. knowledge/eval.yaml and the shared set stay out, so they remain a fair check."""
+    return name in VOTER_SETS and "red_flag" not in expects(raw)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", action="store_true", help="search the constants (slow)")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    rows = load()
+    kb = load_knowledge(ROOT / "knowledge")
+    matcher = matching.Matcher(kb, examples=None)
+    names = sorted(kb.topics) + ["no_match"]
+    embedder = default_embedder()
+    vectors = embedder.encode([question_text(raw["q"]) for _, raw in rows])
+    sites = sorted({site(raw.get("source", "local")) for _, raw in rows})
+    random.Random(1).shuffle(sites)
+    fold_of = {s: n % FOLDS for n, s in enumerate(sites)}
+    folds = np.array([fold_of[site(raw.get("source", "local"))] for _, raw in rows])
+
+    def show(tag: str, figures: dict) -> str:
+        return (
+            tag
+            + "  "
+            + "  ".join(
+                f"{n[:12]}: t {t:.1%} n {m:.1%} r {r:.1%}"
+                for n, (t, m, r) in sorted(figures.items())
+            )
+        )
+
+    matcher.set_examples(None)
+    base = {}
+    for name in sorted({n for n, _ in rows}):
+        r = evaluate(matcher, parse_items([raw for n, raw in rows if n == name], name))
+        base[name] = (r.share("topics"), r.share("no_match"), r.share("red_flag"))
+    print(show("without examples", base))
+    if args.grid:
+        results = []
+        keys = list(GRID)
+        for values in itertools.product(*GRID.values()):
+            for key, value in zip(keys, values, strict=True):
+                setattr(matching, key, value)
+            figs = cross_validate(matcher, rows, vectors, names, folds)
+            score = sum(t + m for t, m, _ in figs.values())
+            results.append((score, dict(zip(keys, values, strict=True)), figs))
+            print(show(f"{score:.3f} {results[-1][1]}", figs), flush=True)
+        results.sort(key=lambda r: -r[0])
+        print("best:")
+        for score, params, figs in results[:10]:
+            print(show(f"{score:.3f} {params}", figs))
+    else:
+        print(show("five-fold by site", cross_validate(matcher, rows, vectors, names, folds)))
+    if not args.no_write:
+        keep = [i for i, (name, raw) in enumerate(rows) if voter(name, raw)]
+        ex = build([rows[i][1] for i in keep], vectors[keep], names)
+        model_hash = hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
+        np.savez_compressed(
+            EXAMPLES_FILE,
+            vectors=ex.vectors.astype(np.float16),
+            labels=ex.labels.astype(np.uint8),
+            names=np.array(names),
+            model_sha256=np.array(model_hash),
+        )
+        print(f"wrote {EXAMPLES_FILE.relative_to(ROOT)}: {len(keep)} labelled questions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
