@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 SCOPES = ("bot", "applications.commands")
 
@@ -55,6 +59,6 @@ def client_id_from_token(token: str | None) -> int | None:
     return value if 0 < value < 2**64 else None
 
 
-def resolve_client_id(settings) -> int | None:
+def resolve_client_id(settings: Settings) -> int | None:
     """LOWBACK_CLIENT_ID if set (for old applications whose bot id differs), else the id in the token."""
     return settings.client_id or client_id_from_token(settings.token)

@@ -34,7 +34,7 @@ from eval_split import site  # noqa: E402
 
 from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
-from bot.core.knowledge import load_knowledge  # noqa: E402
+from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.semantic import (  # noqa: E402
     EXAMPLES_FILE,
     MODEL_DIR,

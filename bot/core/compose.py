@@ -7,7 +7,7 @@ Every text comes from the knowledge base except the connecting sentences here.
 from __future__ import annotations
 
 from bot.core.knowledge.model import KnowledgeBase, Topic
-from bot.core.matching import MatchResult
+from bot.core.match_result import MatchResult
 from bot.core.replies import FIELD_VALUE_LIMIT, Action, Candidate, Field, Reply
 
 QUESTION_LIMIT = 1000  # questions longer than this (after trimming) are cut before matching

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.matching import Matcher, MatchResult
+from bot.core.match_result import MatchResult
+from bot.core.matching import Matcher
 
 OUTCOMES = ("red_flag", "no_match")
 EMERGENCY_KINDS = frozenset(

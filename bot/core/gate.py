@@ -16,7 +16,7 @@ from typing import Any
 
 try:  # the parser behind re.compile; its module name changed in Python 3.11
     from re import _constants as _c  # type: ignore[attr-defined]  # private, read only
-    from re import _parser as _p  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]  # private, read only
 except ImportError:  # pragma: no cover - Python 3.10 and older
     import sre_constants as _c
     import sre_parse as _p
@@ -51,7 +51,7 @@ def _sequence(items: list[Any]) -> set[str] | None:
         elif op is _c.BRANCH:
             branches = [_sequence(list(b)) for b in av[1]]
             if branches and all(b for b in branches):
-                inner = set().union(*branches)  # type: ignore[arg-type]
+                inner = set[str]().union(*(b for b in branches if b))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
             inner = _sequence(list(av[2]))
         if inner:

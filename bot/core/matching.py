@@ -45,16 +45,17 @@ rule, when the question is about a progression step or about nothing more specif
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.knowledge.model import Gap, KnowledgeBase
+from bot.core.knowledge.model import KnowledgeBase
+from bot.core.match_result import Candidate, MatchResult
+from bot.core.phrasings import Entry, collect_phrasings, inverted
 from bot.core.safety import RedFlag, screen
-from bot.core.text import normalize, stem
+from bot.core.text import normalize
+from bot.core.typos import TypoCorrector
 
 # --- the decision rule -------------------------------------------------------------------------
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
@@ -74,8 +75,6 @@ VOCAB_SHARE = 0.1  # how much the topic's whole vocabulary explaining the questi
 UNKNOWN_WEIGHT = 1.5  # information of a word the knowledge base never uses (off-topic evidence)
 KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question contains
 GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothing about which one
-TYPO_CACHE = 20000
-MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
 # Meaning (semantic similarity of the question to each phrasing, from the static embedding model).
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
 SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
@@ -92,42 +91,6 @@ ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
-
-
-@dataclass(frozen=True)
-class Candidate:
-    topic: str
-    score: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    kind: str  # answer | clarify | no_match | red_flag
-    topic: str | None
-    score: float
-    candidates: tuple[Candidate, ...] = ()
-    red_flag: RedFlag | None = None
-    gap: Gap | None = None
-    intent: str | None = None  # move_up | go_back, when a progression phrasing decided the topic
-    from_step: int | None = None  # the step the move was made from
-    words: tuple[str, ...] = field(default=(), repr=False)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "topic": self.topic,
-            "step": None,  # filled by callers that know the knowledge base (see Matcher.to_json)
-            "score": round(float(self.score), 4),
-            "candidates": [
-                {"topic": c.topic, "score": round(float(c.score), 4)} for c in self.candidates
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class _Entry:
-    key: str  # topic id, "gap:<id>" or "intent:<name>"
-    kind: str  # topic | gap | intent
 
 
 class Matcher:
@@ -166,45 +129,28 @@ class Matcher:
         by_urgency = {g.urgency: g for g in kb.safety.groups}
         self._net_groups = {"crisis": by_urgency.get("crisis"), "red_flag": by_urgency.get("ask")}
         self.canon = kb.canonicalizer
-        entries: list[_Entry] = []
+        entries: list[Entry] = []
         texts: list[list[str]] = []
         self._keywords = {normalize(k) for topic in kb.topics.values() for k in topic.keywords}
         for topic in kb.topics.values():
-            entries.append(_Entry(topic.id, "topic"))
+            entries.append(Entry(topic.id, "topic"))
             texts.append([*topic.patterns, *topic.keywords, topic.title])
         for gap in kb.gaps.values():
-            entries.append(_Entry("gap:" + gap.id, "gap"))
+            entries.append(Entry("gap:" + gap.id, "gap"))
             texts.append(list(gap.patterns))
-        entries.append(_Entry("intent:move_up", "intent"))
+        entries.append(Entry("intent:move_up", "intent"))
         texts.append(list(kb.progression.move_up_patterns))
-        entries.append(_Entry("intent:go_back", "intent"))
+        entries.append(Entry("intent:go_back", "intent"))
         texts.append(list(kb.progression.go_back_patterns))
         self._build(entries, texts)
 
     # -- index ----------------------------------------------------------------------------------
-    def _build(self, entries: list[_Entry], texts: list[list[str]]) -> None:
+    def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:
         self.entries = entries
-        vocab: dict[str, int] = {}
-        pattern_words: list[list[int]] = []
-        pattern_entry: list[int] = []
-        pattern_strings: list[str] = []
-        pattern_is_keyword: list[bool] = []
-        raw_phrasings: list[str] = []
-        entry_words: list[set[int]] = [set() for _ in entries]
-        for e, phrasings in enumerate(texts):
-            for phrasing in phrasings:
-                words = self.canon.content_words(phrasing)
-                if not words:
-                    continue
-                ids = sorted({vocab.setdefault(w, len(vocab)) for w in words})
-                pattern_words.append(ids)
-                pattern_entry.append(e)
-                pattern_is_keyword.append(
-                    entries[e].kind == "topic" and normalize(phrasing) in self._keywords
-                )
-                pattern_strings.append(" ".join(sorted(words)))  # token-sorted once, here
-                raw_phrasings.append(phrasing)
-                entry_words[e].update(ids)
+        found = collect_phrasings(entries, texts, self.canon.content_words, self._keywords)
+        vocab, pattern_words, entry_words = found.vocab, found.words, found.entry_words
+        pattern_entry, pattern_strings = found.entry, found.strings
+        pattern_is_keyword, raw_phrasings = found.is_keyword, found.raw
         self.vocab = vocab
         self.words_by_id = [""] * len(vocab)
         for w, i in vocab.items():
@@ -226,36 +172,12 @@ class Matcher:
         self.pattern_total = np.array(
             [self.weight[ids].sum() for ids in pattern_words], dtype=np.float64
         )
-        postings: list[list[int]] = [[] for _ in vocab]
-        for p, ids in enumerate(pattern_words):
-            for wid in ids:
-                postings[wid].append(p)
-        self.postings = [np.asarray(ps, dtype=np.int64) for ps in postings]
-        entry_postings: list[list[int]] = [[] for _ in vocab]
-        for e, ws in enumerate(entry_words):
-            for wid in ws:
-                entry_postings[wid].append(e)
-        self.entry_postings = [np.asarray(es, dtype=np.int64) for es in entry_postings]
+        self.postings = inverted(pattern_words, len(vocab))
+        self.entry_postings = inverted(entry_words, len(vocab))
         self.n_patterns = len(pattern_strings)
         self.specificity = np.minimum(1.0, self.pattern_total / SPECIFIC_WEIGHT)
         self.generic_words = {w for w in range(len(vocab)) if df[w] >= GENERIC_SHARE * n_entries}
-        by_letter: dict[str, list[str]] = {}
-        for w in vocab:
-            if len(w) >= MIN_TYPO_LENGTH - 2 and not w.isdigit():
-                by_letter.setdefault(w[0], []).append(w)
-        self._by_letter = by_letter
-        dropped: dict[str, str | None] = {}
-        for w in vocab:
-            if 4 <= len(w) <= MIN_TYPO_LENGTH and w.isalpha():
-                for i in range(len(w)):
-                    short = w[:i] + w[i + 1 :]
-                    if short in vocab:
-                        continue
-                    dropped[short] = (
-                        w if dropped.get(short, w) == w else None
-                    )  # ambiguous: no guess
-        self._dropped_letter = {k: v for k, v in dropped.items() if v is not None}
-        self._typo_cache: OrderedDict[str, str | None] = OrderedDict()
+        self.typos = TypoCorrector(vocab)
         self.topic_entries = np.array(
             [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
         )
@@ -296,34 +218,6 @@ class Matcher:
         return out
 
     # -- words ----------------------------------------------------------------------------------
-    def _correct(self, word: str) -> str | None:
-        if word in self.vocab:
-            return word
-        if word.isdigit():
-            return None
-        if len(word) < MIN_TYPO_LENGTH:
-            # Short words are only mended when a letter was dropped ("flx" -> "flex"): any other
-            # edit too often turns one real word into another ("movie" is not "move").
-            return self._dropped_letter.get(word)
-        if word.endswith("in") and stem(word + "g") in self.vocab:
-            return stem(word + "g")  # chat spelling: "sittin", "liftin", "squattin"
-        cache = self._typo_cache
-        if word in cache:
-            cache.move_to_end(word)
-            return cache[word]
-        choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
-        cutoff = 85 if len(word) <= 7 else 84
-        best = (
-            process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-            if choices
-            else None
-        )
-        result = best[0] if best else None
-        cache[word] = result
-        if len(cache) > TYPO_CACHE:
-            cache.popitem(last=False)
-        return result
-
     def question_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
         words = self.canon.content_words(text, already_normalized=already_normalized)
         if len(words) > MAX_WORDS:
@@ -333,7 +227,7 @@ class Matcher:
     # -- scoring --------------------------------------------------------------------------------
     def entry_scores(self, words: list[str]) -> np.ndarray:
         """A score in [0, 1] for every entry (topics, gaps, intents) for these content words."""
-        return self._score(words, [self._correct(w) for w in words])[0]
+        return self._score(words, [self.typos.correct(w) for w in words])[0]
 
     def _per_entry_max(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.entries), dtype=np.float64)
@@ -415,7 +309,7 @@ class Matcher:
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
-        corrected = [self._correct(w) for w in words]
+        corrected = [self.typos.correct(w) for w in words]
         scores, coverage = self._topic_scores(words, corrected, vector)
         voted = self.example_votes(vector)
         if voted is not None:
@@ -489,7 +383,7 @@ class Matcher:
             return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
         return flag
 
-    def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, _Entry]]:
+    def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, Entry]]:
         """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""
         sub = scores[self.topic_entries]
         idx = np.flatnonzero(sub > 0)
@@ -554,7 +448,7 @@ class Matcher:
         self,
         intent: str,
         intent_score: float,
-        best: _Entry | None,
+        best: Entry | None,
         best_score: float,
         person_step: int,
     ) -> tuple[str, int] | None:
@@ -584,15 +478,3 @@ class Matcher:
         topic = self.kb.topics.get(result.topic) if result.topic else None
         out["step"] = topic.step if topic is not None else None
         return out
-
-
-def score_summary(result: MatchResult) -> str:
-    """A short description of a result, for logs and the eval table."""
-    if result.kind == "red_flag" and result.red_flag is not None:
-        return f"red_flag ({result.red_flag.group.id})"
-    if result.kind == "no_match" and result.gap is not None:
-        return f"no_match (gap: {result.gap.id})"
-    what = result.topic or "-"
-    return f"{result.kind} {what} {result.score:.2f}" + (
-        f" via {result.intent}" if result.intent else ""
-    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.compose import empty_reply, reply_for, topic_reply
-from bot.core.matching import MatchResult
+from bot.core.match_result import MatchResult
 from bot.core.replies import Candidate, Reply
 from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import alternatives_reply, answer_gone_reply, no_such_step_reply

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.compose import bullets, reply_for, topic_reply
-from bot.core.matching import Candidate, MatchResult
+from bot.core.match_result import Candidate, MatchResult
 from bot.core.replies import FIELD_VALUE_LIMIT
 from bot.core.safety import screen
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.core.evaluation import EvalFileError, evaluate, parse_items, wilson
-from bot.core.matching import MatchResult
+from bot.core.match_result import MatchResult
 from bot.core.safety import RedFlag
 
 TOPICS = ("booty-flex", "deadlifts")
