@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
-try:  # the parser behind re.compile; its module name changed in Python 3.11
-    from re import _constants as _c  # type: ignore[attr-defined]  # private, read only
-    from re import _parser as _p  # type: ignore[attr-defined]  # private, read only
-except ImportError:  # pragma: no cover - Python 3.10 and older
-    import sre_constants as _c
-    import sre_parse as _p
+# The parser behind re.compile (Python 3.11+), private and only read here.
+from re import _constants as _c  # type: ignore[attr-defined]  # private module, read only
+from re import _parser as _p  # type: ignore[attr-defined]  # private module, read only
+from typing import Any
 
 MIN_LITERAL = 3  # shorter literals are in almost every text and would gate nothing
 

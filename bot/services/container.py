@@ -65,7 +65,7 @@ class Services:
             clock,
             retention_days=settings.unanswered_retention_days,
         )
-        self.data = DataService(db, knowledge)
+        self.data = DataService(db)
         self.progress = ProgressService(
             knowledge,
             self.people,

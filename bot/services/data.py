@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from bot.core.replies import Reply
-from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import data_reply, data_summary, deleted_reply
 from bot.store.data_rights import Export
 from bot.store.db import Database
@@ -17,9 +16,8 @@ from bot.store.db import Database
 class DataService:
     """A person's data rights: see everything stored about them, and delete it all."""
 
-    def __init__(self, db: Database, knowledge: KnowledgeHolder):
+    def __init__(self, db: Database):
         self.db = db
-        self.knowledge = knowledge
 
     async def export(self, user_id: int) -> Export:
         from bot.store.data_rights import export_person

@@ -49,7 +49,7 @@ async def test_a_reminder_that_fails_with_dms_closed_after_a_delete_recreates_no
 ) -> None:
     clock = FakeClock("2026-03-02T12:00:00+00:00")
     await _due_reminder(db, clock)
-    sender = DeletingSender(DataService(db, None), DeliveryResult.cannot("dms closed"))
+    sender = DeletingSender(DataService(db), DeliveryResult.cannot("dms closed"))
     await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
     assert await rows_about(db, ALICE) == {}
 
@@ -58,7 +58,7 @@ async def test_a_reminder_delivered_after_a_delete_recreates_nobody(db: Database
     clock = FakeClock("2026-03-02T12:00:00+00:00")
     await _due_reminder(db, clock)
     for result in (DeliveryResult.delivered(), DeliveryResult.retry("HTTP 503")):
-        sender = DeletingSender(DataService(db, None), result)
+        sender = DeletingSender(DataService(db), result)
         await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
         assert await rows_about(db, ALICE) == {}
 
@@ -68,7 +68,7 @@ async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) ->
     service = ReminderService(db, clock.now)
     await service.on(ALICE, "Europe/London", "7:30")
     existing = await service.store.get_schedule(ALICE)
-    await DataService(db, None).delete(ALICE)
+    await DataService(db).delete(ALICE)
     # What update, pause and off write, after they read the schedule that has just been deleted:
     assert await service.store.save_schedule(existing) is False
     await service.store.set_snooze(ALICE, "2026-03-03T07:30+30m", clock.now(), clock.now())
@@ -79,7 +79,7 @@ async def test_a_step_change_racing_a_delete_recreates_nobody(db: Database) -> N
     clock = FakeClock("2026-03-02T12:00:00+00:00")
     people = PeopleStore(db)
     await people.set_step(ALICE, 2, "set by the person", clock.now())
-    data = DataService(db, None)
+    data = DataService(db)
 
     class DeleteAfterReading(PeopleStore):
         async def get(self, user_id):
@@ -101,7 +101,7 @@ async def test_deleted_data_is_gone_from_the_database_file_and_its_log(tmp_path:
         clock = FakeClock()
         marker = "Zanzibar-marker-7f3a"
         await PeopleStore(db).set_step(ALICE, 2, marker, clock.now())
-        await DataService(db, None).delete(ALICE)
+        await DataService(db).delete(ALICE)
         leftovers = {
             p.name: marker.encode() in p.read_bytes() for p in tmp_path.iterdir() if p.is_file()
         }

@@ -436,7 +436,7 @@ async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates
     handle = await service.start(42, "booty-flex")
     assert isinstance(handle, RoutineHandle)
     await run_for(clock, 20)
-    await DataService(db, None).delete(42)  # mid-routine
+    await DataService(db).delete(42)  # mid-routine
     assert await run_to_end(clock, handle) == "finished"
     await service.shutdown()
     assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}
