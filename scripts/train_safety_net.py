@@ -8,7 +8,9 @@ heads: ``crisis`` (self-harm and despair) and ``red_flag`` (any red flag). It tr
 development sets only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, when ../shared sits
 beside the checkout, its dev.yaml), never on knowledge/eval/real-test.yaml; it prints five-fold
 figures with folds split by site, then writes bot/models/safety_heads.json with the thresholds
-below, chosen from those figures (few false alarms, since the rules already catch most).
+below, chosen from those figures: the most the net alone catches while its new false alarms stay
+under about 0.3% of the other questions (the rules already catch most red flags), and no set it
+trains on gets a false alarm it did not have before.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ SETS = [
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.62, "red_flag": 0.67}
+THRESHOLDS = {"crisis": 0.62, "red_flag": 0.66}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the

@@ -115,3 +115,34 @@ def test_red_flag_reply_lists_warning_signs_and_no_exercise(kb, matcher):
     assert reply.kind == "red_flag" and reply.urgency == "emergency"
     assert reply.fields and "Warning signs" in reply.fields[0].name
     assert "booty flex" not in reply.body.lower()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my lower back wakes me at 3am most nights and nothing I do eases it",
+        "it only hurts when I lie down in bed, during the day I'm fine",
+        "fell off my bike onto the kerb yesterday and my back is killing me",
+        "finished radiotherapy last year and my back has started aching",
+    ],
+)
+def test_soon_red_flags_get_see_a_doctor_and_no_exercise(kb, matcher, message):
+    reply = reply_for(kb, matcher.match(message))
+    assert reply.kind == "red_flag" and reply.urgency == "soon", message
+    assert "doctor" in reply.body.lower()
+    for exercise in ("booty flex", "hip thrust", "squeeze your glutes", "routine"):
+        assert exercise not in reply.body.lower()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no fever, just sore",
+        "no fever or chills, my back is just sore after deadlifts",
+        "I didn't fall or anything, it's just tight after squats",
+        "never had cancer, my back just aches after sitting all day",
+    ],
+)
+def test_a_denied_symptom_gets_the_ordinary_answer_not_the_warning(matcher, message):
+    """The whole matcher, second net included: a symptom named only to say it is absent."""
+    assert matcher.match(message).kind != "red_flag", message
