@@ -143,3 +143,32 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
     assert topic_of(words_and_meaning, "my back hurts", person_step=3)[1] == (
         "hamstring-curl-stability"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my heel is sore after running, what should i stretch",
+        "i tweaked my hamstring sprinting, how long until i can run again",
+        "how do i get a rounder booty for summer",
+        "what exercises shape the bum and make it look better in jeans",
+        "pinching in the front of my hip at the bottom of a squat",
+        "my hip flexors hurt when i squat deep",
+        "how long does a sprained wrist take to heal from lifting",
+    ],
+)
+def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
+    """They share the topics' words (squat, glutes, hamstring, stretch) but are not about the back."""
+    assert matcher.match(question).kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "should i put my heels on plates when i squat to spare my lower back",
+        "squats hurt my lower back, does raising my heels help",
+    ],
+)
+def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic == "squats"
