@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
@@ -61,9 +62,6 @@ from bot.core.typos import TypoCorrector
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
-INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
-INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
-INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
@@ -324,9 +322,9 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
 
-        intent, intent_score = self._intent(coverage, len(set(words)))
+        intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:
-            moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
+            moved = apply_intent(self, intent, intent_score, best, best_score, person_step)
             if moved is not None:
                 topic_id, from_step = moved
                 return MatchResult(
@@ -422,56 +420,6 @@ class Matcher:
                     return ACUTE_TOPIC
             return topic.id if topic is not None else None
         return None
-
-    def _intent(self, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
-        """How fully the question contains a move-up or go-back phrasing (other words don't count
-        against it, as long as the phrasing is a fair part of the question: "what's next" asks to
-        move up, "next thing I knew my back went" does not)."""
-        best = {}
-        for name in ("move_up", "go_back"):
-            rows = self.intent_rows["intent:" + name]
-            share = self._intent_words[rows] / max(n_words, 1)
-            values = (
-                coverage[rows]
-                * (0.5 + 0.5 * self.specificity[rows])
-                * (share >= INTENT_SHARE_OF_QUESTION)
-                if len(rows) and len(coverage)
-                else [0.0]
-            )
-            best[name] = float(np.max(values))
-        up, down = best["move_up"], best["go_back"]
-        if max(up, down) < INTENT_AT_LEAST:
-            return None, 0.0
-        return ("move_up", up) if up >= down else ("go_back", down)
-
-    def _apply_intent(
-        self,
-        intent: str,
-        intent_score: float,
-        best: Entry | None,
-        best_score: float,
-        person_step: int,
-    ) -> tuple[str, int] | None:
-        """The step topic a progression phrasing leads to, or None when the question is about something else."""
-        kb = self.kb
-        best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
-        if best_topic is not None and best_topic.step is not None and best_score >= NO_MATCH_BELOW:
-            from_step = best_topic.step
-        elif (
-            best is None
-            or best_score < INTENT_OVERRIDES_BELOW
-            or (best_topic is not None and best_topic.kind == "help")
-        ):
-            from_step = person_step
-        else:
-            return None
-        if intent == "move_up":
-            target = kb.step_topic(min(from_step + 1, kb.max_step))
-            return (target.id, from_step) if target is not None else None
-        if from_step <= 1:
-            return ("flare-up", from_step) if "flare-up" in kb.topics else None
-        target = kb.step_topic(from_step - 1)
-        return (target.id, from_step) if target is not None else None
 
     def to_json(self, result: MatchResult) -> dict[str, Any]:
         out = result.as_json()
