@@ -45,6 +45,7 @@ rule, when the question is about a progression step or about nothing more specif
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,18 @@ ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
+
+# An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
+# squats") is not what the question is about: its words are left out of the word match.
+SET_ASIDE = re.compile(
+    r"\b(?:swapp?ed|switched|replaced|traded|subbed)\s+(?:out\s+)?(?:my\s+|the\s+|all\s+)?"
+    r"(\w+(?:\s+\w+)?)\s+(?=for\b|with\b)|\binstead\s+of\s+(?:doing\s+)?(?:my\s+|the\s+)?(\w+)"
+)
+
+
+def set_aside(normalized: str) -> str:
+    """The normalised question without the exercises it says were swapped out."""
+    return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 
 class Matcher:
@@ -301,7 +314,7 @@ class Matcher:
         flag = self._second_net(flag, vector)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
-        words = self.question_words(normalized, already_normalized=True)
+        words = self.question_words(set_aside(normalized), already_normalized=True)
         if not words:
             # Only function words ("what can you do", "hi"): a question about the bot itself.
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):

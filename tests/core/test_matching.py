@@ -172,3 +172,18 @@ def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, q
 def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, question):
     kind, topic = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and topic == "squats"
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        (
+            "i swapped deadlifts for hip thrusts and my lower back still aches, is my form off",
+            "hip-thrust",
+        ),
+        ("switched squats for the leg press to spare my back but it hurts more now", "leg-press"),
+    ],
+)
+def test_an_exercise_swapped_out_does_not_steal_the_answer(matcher, question, topic):
+    kind, found = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and found == topic
