@@ -16,12 +16,14 @@ How a question is scored
 4. A topic scores its best phrasing, nudged by how much of the question its whole vocabulary
    explains, so a long post that talks about leg presses lands on the leg press topic.
 5. Meaning: the question's embedding (``bot.core.semantic``) is compared with every phrasing and
-   blended into each topic's score (``SEMANTIC_SHARE``).
+   blended into each topic's score (``SEMANTIC_SHARE``); in a long message each of its last
+   sentences is compared too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
 6. Labelled questions: the real questions of the development part (``bot/models/topic_examples.npz``,
    built by ``scripts/train_topic_examples.py``) that are nearest in meaning vote for the topics
    that answered them (``EXAMPLE_*``). This is how wordings no phrasing foresaw ("my back went out
    picking up my kid") reach their topic; a question whose neighbours were out of scope gets little
-   vote. The constants were chosen from five-fold figures with folds split by site.
+   vote; the last sentences of a long message vote too. The constants were chosen from five-fold
+   figures with folds split by site.
 
 The decision rule (thresholds below, tuned on the development question sets, never on single
 questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
@@ -78,6 +80,15 @@ GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothin
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
 SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
 SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
+# Sentences: each of a long message's last few sentences is embedded too, and a topic's meaning
+# score and its example vote are the best over the whole message and its sentences (a sentence's
+# counting SENTENCE_DISCOUNT of the whole message's).
+SENTENCE_MEANING = True
+SENTENCE_VOTES = True
+SENTENCE_DISCOUNT = 0.8
+SENTENCES_KEPT = 6
+MAX_SENTENCE_TEXT = 4000  # characters of a message split into sentences
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 # Labelled questions (``bot.core.semantic.TopicExamples``): the nearest ones vote for what answered them.
 EXAMPLE_K = 7  # nearest labelled questions that vote
 EXAMPLE_FLOOR = 0.5  # cosine at or below which a labelled question is unrelated
@@ -223,7 +234,10 @@ class Matcher:
         question whose neighbours were labelled no_match gets little vote for any topic."""
         if self.examples is None or q is None or not q.any():
             return None
-        votes = self.examples.votes(q, EXAMPLE_K, EXAMPLE_FLOOR)
+        if q.ndim == 1:
+            votes = self.examples.votes(q, EXAMPLE_K, EXAMPLE_FLOOR)
+        else:
+            votes = self.examples.votes_many(q, EXAMPLE_K, EXAMPLE_FLOOR).max(axis=0)
         out = np.zeros(len(self.entries), dtype=np.float64)
         out[self._example_rows] = votes[self._example_cols]
         return out
@@ -296,11 +310,23 @@ class Matcher:
         vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
         return vector
 
+    def sentence_vectors(self, text: str) -> np.ndarray:
+        """Embeddings of a message's last few sentences, when it has more than one: in a long post
+        the sentence that asks the question is diluted in the whole message's mean."""
+        parts = [p for p in SENTENCE_BREAK.split(text[-MAX_SENTENCE_TEXT:]) if len(p.split()) >= 3]
+        if len(parts) < 2 or self.embedder is None:
+            return np.zeros((0, 1), dtype=np.float32)
+        vectors: np.ndarray = self.embedder.encode([normalize(p) for p in parts[-SENTENCES_KEPT:]])
+        return vectors
+
     def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
-        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
+        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None.
+        ``q`` may be several vectors (rows): then the closest over all of them."""
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
-        cos = self.phrasing_vectors @ q
+        cos = (
+            self.phrasing_vectors @ q if q.ndim == 1 else (self.phrasing_vectors @ q.T).max(axis=1)
+        )
         scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
         return self._per_entry_max(scaled.astype(np.float64))
 
@@ -321,8 +347,15 @@ class Matcher:
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        scores, coverage = self._topic_scores(words, corrected, vector)
+        sentences = (
+            self.sentence_vectors(text) if vector is not None and isinstance(text, str) else None
+        )
+        scores, coverage = self._topic_scores(words, corrected, vector, sentences)
         voted = self.example_votes(vector)
+        if voted is not None and SENTENCE_VOTES and sentences is not None and len(sentences):
+            by_sentence = self.example_votes(sentences)
+            if by_sentence is not None:
+                voted = np.maximum(voted, SENTENCE_DISCOUNT * by_sentence)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
         ranked = self._ranked(scores)
@@ -366,11 +399,19 @@ class Matcher:
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
     def _topic_scores(
-        self, words: list[str], corrected: list[str | None], vector: np.ndarray | None
+        self,
+        words: list[str],
+        corrected: list[str | None],
+        vector: np.ndarray | None,
+        sentences: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: words blended with meaning; and each phrasing's coverage."""
         scores, coverage = self._score(words, corrected)
         meaning = self.semantic_scores(vector)
+        if meaning is not None and SENTENCE_MEANING and sentences is not None and len(sentences):
+            by_sentence = self.semantic_scores(sentences)
+            if by_sentence is not None:
+                meaning = np.maximum(meaning, SENTENCE_DISCOUNT * by_sentence)
         if meaning is not None:
             scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         return scores, coverage

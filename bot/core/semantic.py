@@ -253,6 +253,20 @@ class TopicExamples:
             return out
         return (weight @ self.labels[top].astype(np.float64)) / k
 
+    def votes_many(self, vectors: np.ndarray, k: int, floor: float) -> np.ndarray:
+        """``votes`` for each row of ``vectors`` at once: a (rows, labels) array."""
+        out = np.zeros((len(vectors), len(self.names)), dtype=np.float64)
+        n = len(self.vectors)
+        if n == 0 or not len(vectors):
+            return out
+        sims = vectors.astype(np.float32) @ self.vectors.T
+        k = min(k, n)
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        near = np.take_along_axis(sims, top, axis=1).astype(np.float64)
+        weight = np.clip(near - floor, 0.0, None) / max(1e-9, 1.0 - floor)
+        votes: np.ndarray = np.einsum("rk,rkl->rl", weight, self.labels[top].astype(np.float64)) / k
+        return votes
+
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
 EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"

@@ -187,3 +187,15 @@ def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, qu
 def test_an_exercise_swapped_out_does_not_steal_the_answer(matcher, question, topic):
     kind, found = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and found == topic
+
+
+def test_the_asking_sentence_of_a_long_post_is_not_lost_in_the_story(matcher):
+    """The story before the question (a desk job, driving, tight hips) is itself a topic's words;
+    the last sentence asks about the leg press, and that is what the answer must be about."""
+    post = (
+        "I sit at a desk nine hours a day and drive an hour each way, so my hips are always tight "
+        "and my lower back aches by the evening. I started lifting in spring. On leg day my lower "
+        "back hurts on the leg press when I bring the sled down deep, is that my form?"
+    )
+    kind, topic = topic_of(matcher, post)
+    assert kind in ("answer", "clarify") and topic == "leg-press"
