@@ -199,3 +199,8 @@ def test_the_asking_sentence_of_a_long_post_is_not_lost_in_the_story(matcher):
     )
     kind, topic = topic_of(matcher, post)
     assert kind in ("answer", "clarify") and topic == "leg-press"
+
+
+def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
+    question = "my knee pain comes back every time i get back to running, what should i do"
+    assert matcher.match(question).kind == "no_match"
