@@ -313,7 +313,8 @@ class Matcher:
     def sentence_vectors(self, text: str) -> np.ndarray:
         """Embeddings of a message's last few sentences, when it has more than one: in a long post
         the sentence that asks the question is diluted in the whole message's mean."""
-        parts = [p for p in SENTENCE_BREAK.split(text[-MAX_SENTENCE_TEXT:]) if len(p.split()) >= 3]
+        tail = text[-MAX_SENTENCE_TEXT:] if isinstance(text, str) else ""
+        parts = [p for p in SENTENCE_BREAK.split(tail) if len(p.split()) >= 3]
         if len(parts) < 2 or self.embedder is None:
             return np.zeros((0, 1), dtype=np.float32)
         vectors: np.ndarray = self.embedder.encode([normalize(p) for p in parts[-SENTENCES_KEPT:]])
@@ -347,15 +348,9 @@ class Matcher:
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        sentences = (
-            self.sentence_vectors(text) if vector is not None and isinstance(text, str) else None
-        )
+        sentences = self.sentence_vectors(text) if vector is not None else None
         scores, coverage = self._topic_scores(words, corrected, vector, sentences)
-        voted = self.example_votes(vector)
-        if voted is not None and SENTENCE_VOTES and sentences is not None and len(sentences):
-            by_sentence = self.example_votes(sentences)
-            if by_sentence is not None:
-                voted = np.maximum(voted, SENTENCE_DISCOUNT * by_sentence)
+        voted = self._votes(vector, sentences)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
         ranked = self._ranked(scores)
@@ -443,6 +438,15 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
+
+    def _votes(self, vector: np.ndarray | None, sentences: np.ndarray | None) -> np.ndarray | None:
+        """The labelled questions' vote for the whole message, or for one of its sentences."""
+        voted = self.example_votes(vector)
+        if voted is not None and SENTENCE_VOTES and sentences is not None and len(sentences):
+            by_sentence = self.example_votes(sentences)
+            if by_sentence is not None:
+                voted = np.maximum(voted, SENTENCE_DISCOUNT * by_sentence)
+        return voted
 
     def _off_scope(self, normalized: str) -> bool:
         """No word ties the question to the back or the program, and one says it is about something else."""
