@@ -204,3 +204,15 @@ def test_the_asking_sentence_of_a_long_post_is_not_lost_in_the_story(matcher):
 def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
     question = "my knee pain comes back every time i get back to running, what should i do"
     assert matcher.match(question).kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my lower back hurts so much I can barely move this morning",
+        "Bent over to pick up the laundry and now I can't straighten back up, what should I do?",
+    ],
+)
+def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind == "answer" and topic == "flare-up"
