@@ -6,11 +6,15 @@ server is configured). ``backend`` names the one in use.
 
 ``kb`` and ``matcher`` are the bundled knowledge base and a matcher over it, built once per run
 (both are immutable).
+
+The run has a cache folder of its own (``XDG_CACHE_HOME``), so no test reads or writes the user's
+caches; within the run, the built knowledge base is cached there as it is for a user, so the many
+bots and terminal commands the tests start do not each build it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,13 @@ from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL
 from bot.store.db import open_database
 from tests.support.backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

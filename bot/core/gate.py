@@ -126,7 +126,7 @@ _UNKNOWN: Any = object()
 # Expressions already known to compile, with their gates: checking and gating an expression costs
 # far more than looking it up, and the knowledge base holds about a thousand. The result depends
 # only on the expression's text (and the Python version), so a front end may keep this across runs
-# (see bot.services.yaml_cache).
+# (see bot.services.caches).
 _KNOWN: dict[str, tuple[str, ...] | None] = {}
 _KNOWN_ADDED = [False]
 

@@ -345,19 +345,34 @@ class Canonicalizer:
                 if v:
                     self.variant_to_canonical[v] = canon
         self._memo: dict[str, tuple[str, ...]] = {}
-        ordered = sorted(self.variant_to_canonical, key=len, reverse=True)
-        self._synonym_re = (
-            re.compile(r"\b(?:" + "|".join(re.escape(v) for v in ordered) + r")\b")
-            if ordered
-            else None
-        )
+        # Each variant under its first word, longest first: at each word of a text the longest
+        # variant that starts there wins, and the scan goes on after it.
+        self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for variant in sorted(self.variant_to_canonical, key=len, reverse=True):
+            words = tuple(variant.split())
+            self._variants.setdefault(words[0], []).append(
+                (words, self.variant_to_canonical[variant])
+            )
 
     def canonical_words(self, normalized: str) -> list[str]:
         """All words of a normalised text in canonical form, stop words included."""
-        text = self._stemmed(normalized)
-        if self._synonym_re is not None:
-            text = self._synonym_re.sub(lambda m: self.variant_to_canonical[m.group(0)], text)
-        return text.split()
+        words = self._stemmed(normalized).split()
+        if not self._variants:
+            return words
+        found: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            for variant, canonical in self._variants.get(words[i], ()):
+                size = len(variant)
+                if size == 1 or tuple(words[i : i + size]) == variant:
+                    if canonical:
+                        found.append(canonical)
+                    i += size
+                    break
+            else:
+                found.append(words[i])
+                i += 1
+        return found
 
     @staticmethod
     def _stemmed(normalized: str) -> str:

@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
 from bot.core.errors import KBIssue
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -22,20 +20,23 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STEPS = (1, 2, 3, 4)
 """The steps of the progression."""
 
-# libyaml's C parser where PyYAML was built with it (about ten times faster), else the pure-Python one.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 ParseYaml = Callable[[str, str], Any]
 """``parse(file name, text)``: the YAML document, raising ``yaml.YAMLError``; e.g. a cache of parsed documents."""
 
 
 def parse_yaml(name: str, text: str) -> Any:
-    """``yaml.safe_load`` with the fastest safe loader available."""
-    return yaml.load(text, Loader=_SafeLoader)
+    """``yaml.safe_load`` with the fastest safe loader available: libyaml's C parser where PyYAML
+    was built with it (about ten times faster), else the pure-Python one. PyYAML is imported here,
+    not with this module, so a start that finds the knowledge base already built never loads it."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def read_yaml(name: str, text: str, issues: list[KBIssue], parse: ParseYaml = parse_yaml) -> Any:
     """The document in ``text``, or None after adding an issue that names where the YAML breaks."""
+    import yaml
+
     try:
         return parse(name, text)
     except yaml.YAMLError as exc:

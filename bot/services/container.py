@@ -21,7 +21,7 @@ from bot.core.errors import KBIssue
 from bot.core.knowledge.model import KnowledgeBase
 from bot.services.ask import AskService
 from bot.services.data import DataService
-from bot.services.knowledge import KnowledgeHolder, load_kb
+from bot.services.knowledge import KnowledgeHolder, open_knowledge
 from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
@@ -119,13 +119,11 @@ class Services:
         the terminal passes False so that it never touches a running bot's sessions. ``peers``
         (the bot passes True): with PostgreSQL, hear the other bot processes' changes (a knowledge
         reload, a schedule change) and tell them of this one's; see bot/store/shared.py."""
-        kb = load_kb(settings)
+        knowledge = open_knowledge(settings)
         db = await open_database(settings.database)
         services = None
         try:
-            services = cls(
-                settings, db, KnowledgeHolder(kb), clock or utcnow, sleep or asyncio.sleep
-            )
+            services = cls(settings, db, knowledge, clock or utcnow, sleep or asyncio.sleep)
             # With the shards split over processes, a session running in the store may belong to
             # another live process: leave it (starting a new one for that person replaces it).
             if recover_sessions and settings.shard_ids is None:

@@ -12,37 +12,52 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.knowledge.loading import load_knowledge
+from bot.core.knowledge.loading import build_knowledge, load_knowledge, read_knowledge_files
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.settings import Settings
 
 
-def load_kb(settings: Settings) -> KnowledgeBase:
-    """The knowledge base from ``settings.knowledge`` (raises KnowledgeError), its YAML parsed
-    through the cache of parsed documents (:mod:`bot.services.yaml_cache`); validated every time."""
+def open_knowledge(settings: Settings) -> KnowledgeHolder:
+    """The knowledge base from ``settings.knowledge`` and its matcher (raises KnowledgeError).
+
+    The files are read every time; when they, and the code that builds from them, are what was
+    last built, the result comes from the disk cache (:class:`bot.services.caches.BuiltCache`).
+    Otherwise it is built, its YAML parsed through the cache of parsed documents, and stored."""
+    from bot.services.caches import BuiltCache
+
+    texts, issues = read_knowledge_files(settings.knowledge)
+    cache = BuiltCache()
+    key = None if issues else cache.key(Path(settings.knowledge), texts)
+    if key is not None and (built := cache.load(key)) is not None:
+        return KnowledgeHolder(*built)
+    kb = _build_from_texts(Path(settings.knowledge), texts, issues)
+    holder = KnowledgeHolder(kb)
+    if key is not None:
+        cache.save(key, kb, holder.matcher)
+    return holder
+
+
+def _build_from_texts(
+    directory: Path, texts: dict[str, str], issues: list[KBIssue]
+) -> KnowledgeBase:
     from bot.core.semantic import default_embedder
-    from bot.services.yaml_cache import ExpressionCache, YamlCache, default_directory
+    from bot.services.caches import ExpressionCache, YamlCache, cache_root
 
     expressions = ExpressionCache()
     expressions.load()
-    default_embedder().memo_dir = default_directory().parent / "vectors"
-    kb = load_knowledge(settings.knowledge, parse=YamlCache())
+    default_embedder().memo_dir = cache_root() / "vectors"
+    kb = build_knowledge(texts, directory=directory, issues=issues, parse=YamlCache())
     expressions.save()
     return kb
-
-
-def open_knowledge(settings: Settings) -> KnowledgeHolder:
-    """The knowledge base and its matcher, without a database (``lowback kb check``, ``lowback eval``)."""
-    return KnowledgeHolder(load_kb(settings))
 
 
 class KnowledgeHolder:
     """The current knowledge base and its matcher."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None):
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = matcher if matcher is not None else Matcher(kb)
         self._subscribers: list[Callable[[KnowledgeBase], None]] = []
 
     def subscribe(self, callback: Callable[[KnowledgeBase], None]) -> None:

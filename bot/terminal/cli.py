@@ -100,10 +100,10 @@ def _screen() -> Screen:
 
 def cmd_kb_check(settings: Settings) -> int:
     from bot.core.errors import KnowledgeError
-    from bot.services.knowledge import load_kb
+    from bot.services.knowledge import open_knowledge
 
     try:
-        kb = load_kb(settings)
+        kb = open_knowledge(settings).kb
     except KnowledgeError as exc:
         _knowledge_problems(settings, exc)
         return 1

@@ -11,8 +11,7 @@ dispatcher, routine timers) move only with ``env.advance_time``: see tests/suppo
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
@@ -20,29 +19,9 @@ import pytest
 import simcord
 
 from bot.app import LowbackBot, create_bot
-from bot.core.knowledge.model import KnowledgeBase
-from bot.services import knowledge as services_knowledge
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from tests.support.e2e import World, services_closed_after
 from tests.support.virtual_time import VirtualSleep
-
-
-@pytest.fixture(scope="session", autouse=True)
-def load_the_repo_knowledge_once() -> Iterator[None]:
-    """Parse the repo's knowledge base once per run instead of once per bot (it is immutable).
-
-    Any other directory (a test's own copy) is still loaded from disk every time.
-    """
-    real = services_knowledge.load_knowledge
-    repo = DEFAULT_KNOWLEDGE.resolve()
-    cached = functools.lru_cache(maxsize=1)(real)
-
-    def load(directory: str | Path, **options) -> KnowledgeBase:
-        return cached(repo) if Path(directory).resolve() == repo else real(directory, **options)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services_knowledge, "load_knowledge", load)
-        yield
 
 
 @pytest.fixture

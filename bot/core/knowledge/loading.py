@@ -55,6 +55,14 @@ def load_knowledge(directory: str | Path, *, parse: ParseYaml | None = None) -> 
 
     ``parse`` turns one file's text into its YAML document (default :func:`parse_yaml`); validation
     runs on the documents whatever it is."""
+    texts, issues = read_knowledge_files(directory)
+    return build_knowledge(texts, directory=Path(directory), issues=issues, parse=parse)
+
+
+def read_knowledge_files(directory: str | Path) -> tuple[dict[str, str], list[KBIssue]]:
+    """``{relative file name: text}`` for every knowledge file under ``directory`` (question sets
+    left out), and the files that could not be read or are too large; raises KnowledgeError when
+    the directory itself is missing."""
     directory = Path(directory)
     if not directory.is_dir():
         raise KnowledgeError([KBIssue(str(directory), None, None, "knowledge directory not found")])
@@ -93,8 +101,7 @@ def load_knowledge(directory: str | Path, *, parse: ParseYaml | None = None) -> 
             texts[rel] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))
-    kb = build_knowledge(texts, directory=directory, issues=issues, parse=parse)
-    return kb
+    return texts, issues
 
 
 def build_knowledge(

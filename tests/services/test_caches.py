@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.loading import load_knowledge
-from bot.services.yaml_cache import YamlCache
+from bot.services.caches import YamlCache
 from bot.settings import DEFAULT_KNOWLEDGE
 
 
@@ -82,7 +82,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(kb_dir, tmp_path):
 def test_known_expressions_and_phrasing_vectors_are_kept_and_reused(tmp_path, monkeypatch):
     from bot.core import gate
     from bot.core.semantic import default_embedder
-    from bot.services.yaml_cache import ExpressionCache
+    from bot.services.caches import ExpressionCache
 
     monkeypatch.setattr(gate, "_KNOWN", {})
     monkeypatch.setattr(gate, "_KNOWN_ADDED", [False])
@@ -107,3 +107,99 @@ def test_known_expressions_and_phrasing_vectors_are_kept_and_reused(tmp_path, mo
     assert (
         len(list((tmp_path / "vectors").glob("vectors.*.npy"))) == 2
     )  # another list, another file
+
+
+# -- the built knowledge base and its matcher ------------------------------------------------------
+
+
+def _open(kb_dir: Path):
+    from bot.services.knowledge import open_knowledge
+    from bot.settings import Settings
+
+    return open_knowledge(Settings(knowledge=kb_dir))
+
+
+def _no_building(monkeypatch) -> None:
+    """Make building the knowledge base impossible, so that an answer can only come from the cache."""
+    from bot.services import knowledge
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the knowledge base was built, not read from the cache")
+
+    monkeypatch.setattr(knowledge, "build_knowledge", refuse)
+
+
+def _built_entries(cache_home: Path) -> list[Path]:
+    return sorted((cache_home / "lowback-bot" / "built").glob("built.*.pickle"))
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def test_a_second_start_answers_from_the_built_cache_as_the_first_did(
+    kb_dir, cache_home, monkeypatch
+):
+    first = _open(kb_dir)
+    assert len(_built_entries(cache_home)) == 1
+    question = "my lower back hurts when I sit all day, what should I do"
+    expected = first.matcher.match(question)
+    with monkeypatch.context() as patch:
+        _no_building(patch)
+        again = _open(kb_dir)
+    assert again.kb.summary() == first.kb.summary()
+    assert again.matcher.match(question) == expected
+    assert again.matcher.match("is the leg press ok").topic == "leg-press"
+    assert again.matcher.match("I have numbness between my legs").kind == "red_flag"
+
+
+def test_an_edited_file_is_built_again_and_never_served_stale(kb_dir, cache_home):
+    _open(kb_dir)
+    path = kb_dir / "safety.yaml"
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("not medical advice", "not medical ADVICE", 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and modification time
+    assert "not medical ADVICE" in _open(kb_dir).kb.safety.disclaimer
+    assert len(_built_entries(cache_home)) == 1  # the old entry for this folder is gone
+
+
+def test_a_broken_knowledge_base_is_refused_even_after_a_good_one_was_cached(kb_dir, cache_home):
+    _open(kb_dir)
+    (kb_dir / "topics" / "extra.yaml").write_text("topics:\n  - id: Not An Id\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(KnowledgeError) as raised:
+            _open(kb_dir)
+        assert any(issue.file == "topics/extra.yaml" for issue in raised.value.issues)
+
+
+def test_a_damaged_entry_is_built_again(kb_dir, cache_home):
+    good = _open(kb_dir).kb.summary()
+    for entry in _built_entries(cache_home):
+        entry.write_bytes(entry.read_bytes()[:1000])  # a write cut short
+    assert _open(kb_dir).kb.summary() == good
+    for entry in _built_entries(cache_home):
+        entry.write_bytes(b"not a pickle at all")
+    assert _open(kb_dir).matcher.match("is the leg press ok").topic == "leg-press"
+
+
+def test_two_knowledge_folders_each_keep_their_entry(kb_dir, tmp_path, cache_home, monkeypatch):
+    other = tmp_path / "other"
+    shutil.copytree(kb_dir, other)
+    _open(kb_dir)
+    _open(other)
+    assert len(_built_entries(cache_home)) == 2
+    with monkeypatch.context() as patch:
+        _no_building(patch)
+        assert _open(kb_dir).kb.directory == kb_dir
+        assert _open(other).kb.directory == other
+
+
+def test_a_cache_folder_that_cannot_be_written_still_answers(kb_dir, tmp_path, monkeypatch):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert _open(kb_dir).matcher.match("is the leg press ok").topic == "leg-press"
