@@ -229,15 +229,19 @@ class Matcher:
         )
         self._example_rows = np.array([entry_of[n] for n in names if n in entry_of], dtype=np.int64)
 
-    def example_votes(self, q: np.ndarray | None) -> np.ndarray | None:
+    def example_votes(
+        self, q: np.ndarray | None, sentences: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Per entry, the vote of the nearest labelled questions (0..1), or None without them. A
-        question whose neighbours were labelled no_match gets little vote for any topic."""
+        question whose neighbours were labelled no_match gets little vote for any topic. With
+        ``sentences`` (rows), one sentence's vote counts too, discounted."""
         if self.examples is None or q is None or not q.any():
             return None
-        if q.ndim == 1:
+        if sentences is None or not len(sentences) or not SENTENCE_VOTES:
             votes = self.examples.votes(q, EXAMPLE_K, EXAMPLE_FLOOR)
         else:
-            votes = self.examples.votes_many(q, EXAMPLE_K, EXAMPLE_FLOOR).max(axis=0)
+            rows = self.examples.votes_many(np.vstack([q, sentences]), EXAMPLE_K, EXAMPLE_FLOOR)
+            votes = np.maximum(rows[0], SENTENCE_DISCOUNT * rows[1:].max(axis=0))
         out = np.zeros(len(self.entries), dtype=np.float64)
         out[self._example_rows] = votes[self._example_cols]
         return out
@@ -310,25 +314,40 @@ class Matcher:
         vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
         return vector
 
-    def sentence_vectors(self, text: str) -> np.ndarray:
-        """Embeddings of a message's last few sentences, when it has more than one: in a long post
+    def sentence_texts(self, text: str) -> list[str]:
+        """A message's last few sentences (normalised), when it has more than one: in a long post
         the sentence that asks the question is diluted in the whole message's mean."""
         tail = text[-MAX_SENTENCE_TEXT:] if isinstance(text, str) else ""
         parts = [p for p in SENTENCE_BREAK.split(tail) if len(p.split()) >= 3]
-        if len(parts) < 2 or self.embedder is None:
-            return np.zeros((0, 1), dtype=np.float32)
-        vectors: np.ndarray = self.embedder.encode([normalize(p) for p in parts[-SENTENCES_KEPT:]])
-        return vectors
+        return [normalize(p) for p in parts[-SENTENCES_KEPT:]] if len(parts) >= 2 else []
 
-    def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
+    def message_vectors(
+        self, text: str, normalized: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The whole question's embedding (see ``question_vector``) and its sentences' (rows; see
+        ``sentence_texts``), in one call into the model; (None, None) without a model."""
+        if self.embedder is None or not normalized:
+            return None, None
+        from bot.core.semantic import question_text
+
+        whole = question_text(normalized, already_normalized=True)
+        vectors: np.ndarray = self.embedder.encode([whole, *self.sentence_texts(text)])
+        return vectors[0], vectors[1:]
+
+    def semantic_scores(
+        self, q: np.ndarray | None, sentences: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None.
-        ``q`` may be several vectors (rows): then the closest over all of them."""
+        With ``sentences`` (rows), a phrasing close to one sentence counts too, discounted."""
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
-        cos = (
-            self.phrasing_vectors @ q if q.ndim == 1 else (self.phrasing_vectors @ q.T).max(axis=1)
-        )
-        scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        if sentences is None or not len(sentences) or not SENTENCE_MEANING:
+            cos = self.phrasing_vectors @ q
+            scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        else:
+            cos = self.phrasing_vectors @ np.vstack([q, sentences]).T
+            both = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+            scaled = np.maximum(both[:, 0], SENTENCE_DISCOUNT * both[:, 1:].max(axis=1))
         return self._per_entry_max(scaled.astype(np.float64))
 
     # -- the decision ---------------------------------------------------------------------------
@@ -337,7 +356,7 @@ class Matcher:
         flag = screen(
             self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized
         )
-        vector = self.question_vector(normalized) if normalized else None
+        vector, sentences = self.message_vectors(text, normalized)
         flag = self._second_net(flag, vector)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
@@ -348,9 +367,8 @@ class Matcher:
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        sentences = self.sentence_vectors(text) if vector is not None else None
         scores, coverage = self._topic_scores(words, corrected, vector, sentences)
-        voted = self._votes(vector, sentences)
+        voted = self.example_votes(vector, sentences)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
         ranked = self._ranked(scores)
@@ -402,11 +420,7 @@ class Matcher:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: words blended with meaning; and each phrasing's coverage."""
         scores, coverage = self._score(words, corrected)
-        meaning = self.semantic_scores(vector)
-        if meaning is not None and SENTENCE_MEANING and sentences is not None and len(sentences):
-            by_sentence = self.semantic_scores(sentences)
-            if by_sentence is not None:
-                meaning = np.maximum(meaning, SENTENCE_DISCOUNT * by_sentence)
+        meaning = self.semantic_scores(vector, sentences)
         if meaning is not None:
             scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         return scores, coverage
@@ -438,15 +452,6 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
-
-    def _votes(self, vector: np.ndarray | None, sentences: np.ndarray | None) -> np.ndarray | None:
-        """The labelled questions' vote for the whole message, or for one of its sentences."""
-        voted = self.example_votes(vector)
-        if voted is not None and SENTENCE_VOTES and sentences is not None and len(sentences):
-            by_sentence = self.example_votes(sentences)
-            if by_sentence is not None:
-                voted = np.maximum(voted, SENTENCE_DISCOUNT * by_sentence)
-        return voted
 
     def _off_scope(self, normalized: str) -> bool:
         """No word ties the question to the back or the program, and one says it is about something else."""
