@@ -155,6 +155,9 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "pinching in the front of my hip at the bottom of a squat",
         "my hip flexors hurt when i squat deep",
         "how long does a sprained wrist take to heal from lifting",
+        "roughly how many calories does a set of glute bridges burn",
+        "is it safe to squat heavy with an inguinal hernia",
+        "best core exercises to get a flat tummy",
     ],
 )
 def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
