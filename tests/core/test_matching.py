@@ -158,6 +158,9 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "roughly how many calories does a set of glute bridges burn",
         "is it safe to squat heavy with an inguinal hernia",
         "best core exercises to get a flat tummy",
+        "my biceps ache after heavy deadlifts with a mixed grip",
+        "i have arthritis in both hips, are squats still ok",
+        "my abs are sore two days after planks",
     ],
 )
 def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
@@ -219,3 +222,17 @@ def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
 def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question):
     kind, topic = topic_of(matcher, question)
     assert kind == "answer" and topic == "flare-up"
+
+
+def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
+    """The scope rule must never turn away the way the knowledge base itself says a question
+    (feet on the leg press, heels up, one glute bigger than the other)."""
+    from bot.core.text import normalize
+
+    declined = [
+        pattern
+        for topic in matcher.kb.topics.values()
+        for pattern in topic.patterns
+        if matcher._off_scope(normalize(pattern))
+    ]
+    assert declined == []
