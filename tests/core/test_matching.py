@@ -161,6 +161,8 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "my biceps ache after heavy deadlifts with a mixed grip",
         "i have arthritis in both hips, are squats still ok",
         "my abs are sore two days after planks",
+        "what should i eat after a heavy squat session",
+        "how do i push my deadlift max past 200 kg",
     ],
 )
 def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
