@@ -341,13 +341,13 @@ class Matcher:
         With ``sentences`` (rows), a phrasing close to one sentence counts too, discounted."""
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
-        if sentences is None or not len(sentences) or not SENTENCE_MEANING:
-            cos = self.phrasing_vectors @ q
-            scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
-        else:
-            cos = self.phrasing_vectors @ np.vstack([q, sentences]).T
-            both = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
-            scaled = np.maximum(both[:, 0], SENTENCE_DISCOUNT * both[:, 1:].max(axis=1))
+        span = SEMANTIC_CEILING - SEMANTIC_FLOOR
+        scaled = np.clip((self.phrasing_vectors @ q - SEMANTIC_FLOOR) / span, 0.0, 1.0)
+        if sentences is not None and len(sentences) and SENTENCE_MEANING:
+            closest = (self.phrasing_vectors @ sentences.T).max(axis=1)
+            scaled = np.maximum(
+                scaled, SENTENCE_DISCOUNT * np.clip((closest - SEMANTIC_FLOOR) / span, 0, 1)
+            )
         return self._per_entry_max(scaled.astype(np.float64))
 
     # -- the decision ---------------------------------------------------------------------------

@@ -146,7 +146,12 @@ class StaticEmbedder:
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
-        ids = [e.ids for e in self._encode_batch(list(texts), add_special_tokens=False)]
+        if n <= _FEW:
+            # A question and its sentences: one by one, as the batch call hands even a few short
+            # texts to a thread pool whose start-up costs more than the work.
+            ids = [self.tokenizer.encode(t, add_special_tokens=False).ids for t in texts]
+        else:
+            ids = [e.ids for e in self._encode_batch(list(texts), add_special_tokens=False)]
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n)
         flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
         row_of = np.repeat(np.arange(n), lengths)
@@ -165,6 +170,7 @@ class StaticEmbedder:
 
 
 _CHUNK = 2048  # texts per call in ``encode``
+_FEW = 8  # up to this many texts are tokenized one by one
 
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
