@@ -114,3 +114,12 @@ def test_votes_for_several_sentences_at_once_equal_the_votes_one_by_one():
     together = examples.votes_many(queries, 7, 0.1)
     one_by_one = np.stack([examples.votes(q, 7, 0.1) for q in queries])
     assert np.allclose(together, one_by_one)
+
+
+def test_a_few_texts_embed_exactly_as_in_a_large_batch():
+    """A question and its sentences are tokenized one by one, the phrasings in one batch: the same
+    text must get the same vector either way."""
+    few = ["my back hurts after squats", "should i stop deadlifts", "glute squeeze how long"]
+    many = few + [f"filler question number {i} about hip thrusts" for i in range(20)]
+    embedder = default_embedder()
+    assert np.allclose(embedder.encode(few), embedder.encode(many)[: len(few)])
