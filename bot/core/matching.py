@@ -16,12 +16,14 @@ How a question is scored
 4. A topic scores its best phrasing, nudged by how much of the question its whole vocabulary
    explains, so a long post that talks about leg presses lands on the leg press topic.
 5. Meaning: the question's embedding (``bot.core.semantic``) is compared with every phrasing and
-   blended into each topic's score (``SEMANTIC_SHARE``).
+   blended into each topic's score (``SEMANTIC_SHARE``); in a long message each of its last
+   sentences is compared too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
 6. Labelled questions: the real questions of the development part (``bot/models/topic_examples.npz``,
    built by ``scripts/train_topic_examples.py``) that are nearest in meaning vote for the topics
    that answered them (``EXAMPLE_*``). This is how wordings no phrasing foresaw ("my back went out
    picking up my kid") reach their topic; a question whose neighbours were out of scope gets little
-   vote. The constants were chosen from five-fold figures with folds split by site.
+   vote; the last sentences of a long message vote too. The constants were chosen from five-fold
+   figures with folds split by site.
 
 The decision rule (thresholds below, tuned on the development question sets, never on single
 questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
@@ -45,11 +47,13 @@ rule, when the question is about a progression step or about nothing more specif
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
@@ -61,9 +65,6 @@ from bot.core.typos import TypoCorrector
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
-INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
-INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
-INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
@@ -79,6 +80,15 @@ GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothin
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
 SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
 SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
+# Sentences: each of a long message's last few sentences is embedded too, and a topic's meaning
+# score and its example vote are the best over the whole message and its sentences (a sentence's
+# counting SENTENCE_DISCOUNT of the whole message's).
+SENTENCE_MEANING = True
+SENTENCE_VOTES = True
+SENTENCE_DISCOUNT = 0.8
+SENTENCES_KEPT = 6
+MAX_SENTENCE_TEXT = 4000  # characters of a message split into sentences
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 # Labelled questions (``bot.core.semantic.TopicExamples``): the nearest ones vote for what answered them.
 EXAMPLE_K = 7  # nearest labelled questions that vote
 EXAMPLE_FLOOR = 0.5  # cosine at or below which a labelled question is unrelated
@@ -91,6 +101,18 @@ ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
+
+# An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
+# squats") is not what the question is about: its words are left out of the word match.
+SET_ASIDE = re.compile(
+    r"\b(?:swapp?ed|switched|replaced|traded|subbed)\s+(?:out\s+)?(?:my\s+|the\s+|all\s+)?"
+    r"(\w+(?:\s+\w+)?)\s+(?=for\b|with\b)|\binstead\s+of\s+(?:doing\s+)?(?:my\s+|the\s+)?(\w+)"
+)
+
+
+def set_aside(normalized: str) -> str:
+    """The normalised question without the exercises it says were swapped out."""
+    return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 
 class Matcher:
@@ -207,12 +229,19 @@ class Matcher:
         )
         self._example_rows = np.array([entry_of[n] for n in names if n in entry_of], dtype=np.int64)
 
-    def example_votes(self, q: np.ndarray | None) -> np.ndarray | None:
+    def example_votes(
+        self, q: np.ndarray | None, sentences: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Per entry, the vote of the nearest labelled questions (0..1), or None without them. A
-        question whose neighbours were labelled no_match gets little vote for any topic."""
+        question whose neighbours were labelled no_match gets little vote for any topic. With
+        ``sentences`` (rows), one sentence's vote counts too, discounted."""
         if self.examples is None or q is None or not q.any():
             return None
-        votes = self.examples.votes(q, EXAMPLE_K, EXAMPLE_FLOOR)
+        if sentences is None or not len(sentences) or not SENTENCE_VOTES:
+            votes = self.examples.votes(q, EXAMPLE_K, EXAMPLE_FLOOR)
+        else:
+            rows = self.examples.votes_many(np.vstack([q, sentences]), EXAMPLE_K, EXAMPLE_FLOOR)
+            votes = np.maximum(rows[0], SENTENCE_DISCOUNT * rows[1:].max(axis=0))
         out = np.zeros(len(self.entries), dtype=np.float64)
         out[self._example_rows] = votes[self._example_cols]
         return out
@@ -285,12 +314,40 @@ class Matcher:
         vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
         return vector
 
-    def semantic_scores(self, q: np.ndarray | None) -> np.ndarray | None:
-        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None."""
+    def sentence_texts(self, text: str) -> list[str]:
+        """A message's last few sentences (normalised), when it has more than one: in a long post
+        the sentence that asks the question is diluted in the whole message's mean."""
+        tail = text[-MAX_SENTENCE_TEXT:] if isinstance(text, str) else ""
+        parts = [p for p in SENTENCE_BREAK.split(tail) if len(p.split()) >= 3]
+        return [normalize(p) for p in parts[-SENTENCES_KEPT:]] if len(parts) >= 2 else []
+
+    def message_vectors(
+        self, text: str, normalized: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The whole question's embedding (see ``question_vector``) and its sentences' (rows; see
+        ``sentence_texts``), in one call into the model; (None, None) without a model."""
+        if self.embedder is None or not normalized:
+            return None, None
+        from bot.core.semantic import question_text
+
+        whole = question_text(normalized, already_normalized=True)
+        vectors: np.ndarray = self.embedder.encode([whole, *self.sentence_texts(text)])
+        return vectors[0], vectors[1:]
+
+    def semantic_scores(
+        self, q: np.ndarray | None, sentences: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Per entry, how close in meaning its closest phrasing is to the question (0..1), or None.
+        With ``sentences`` (rows), a phrasing close to one sentence counts too, discounted."""
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
-        cos = self.phrasing_vectors @ q
-        scaled = np.clip((cos - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR), 0.0, 1.0)
+        span = SEMANTIC_CEILING - SEMANTIC_FLOOR
+        scaled = np.clip((self.phrasing_vectors @ q - SEMANTIC_FLOOR) / span, 0.0, 1.0)
+        if sentences is not None and len(sentences) and SENTENCE_MEANING:
+            closest = (self.phrasing_vectors @ sentences.T).max(axis=1)
+            scaled = np.maximum(
+                scaled, SENTENCE_DISCOUNT * np.clip((closest - SEMANTIC_FLOOR) / span, 0, 1)
+            )
         return self._per_entry_max(scaled.astype(np.float64))
 
     # -- the decision ---------------------------------------------------------------------------
@@ -299,19 +356,19 @@ class Matcher:
         flag = screen(
             self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized
         )
-        vector = self.question_vector(normalized) if normalized else None
+        vector, sentences = self.message_vectors(text, normalized)
         flag = self._second_net(flag, vector)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
-        words = self.question_words(normalized, already_normalized=True)
+        words = self.question_words(set_aside(normalized), already_normalized=True)
         if not words:
             # Only function words ("what can you do", "hi"): a question about the bot itself.
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        scores, coverage = self._topic_scores(words, corrected, vector)
-        voted = self.example_votes(vector)
+        scores, coverage = self._topic_scores(words, corrected, vector, sentences)
+        voted = self.example_votes(vector, sentences)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
         ranked = self._ranked(scores)
@@ -324,9 +381,9 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
 
-        intent, intent_score = self._intent(coverage, len(set(words)))
+        intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:
-            moved = self._apply_intent(intent, intent_score, best, best_score, person_step)
+            moved = apply_intent(self, intent, intent_score, best, best_score, person_step)
             if moved is not None:
                 topic_id, from_step = moved
                 return MatchResult(
@@ -355,11 +412,15 @@ class Matcher:
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
     def _topic_scores(
-        self, words: list[str], corrected: list[str | None], vector: np.ndarray | None
+        self,
+        words: list[str],
+        corrected: list[str | None],
+        vector: np.ndarray | None,
+        sentences: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: words blended with meaning; and each phrasing's coverage."""
         scores, coverage = self._score(words, corrected)
-        meaning = self.semantic_scores(vector)
+        meaning = self.semantic_scores(vector, sentences)
         if meaning is not None:
             scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         return scores, coverage
@@ -422,56 +483,6 @@ class Matcher:
                     return ACUTE_TOPIC
             return topic.id if topic is not None else None
         return None
-
-    def _intent(self, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
-        """How fully the question contains a move-up or go-back phrasing (other words don't count
-        against it, as long as the phrasing is a fair part of the question: "what's next" asks to
-        move up, "next thing I knew my back went" does not)."""
-        best = {}
-        for name in ("move_up", "go_back"):
-            rows = self.intent_rows["intent:" + name]
-            share = self._intent_words[rows] / max(n_words, 1)
-            values = (
-                coverage[rows]
-                * (0.5 + 0.5 * self.specificity[rows])
-                * (share >= INTENT_SHARE_OF_QUESTION)
-                if len(rows) and len(coverage)
-                else [0.0]
-            )
-            best[name] = float(np.max(values))
-        up, down = best["move_up"], best["go_back"]
-        if max(up, down) < INTENT_AT_LEAST:
-            return None, 0.0
-        return ("move_up", up) if up >= down else ("go_back", down)
-
-    def _apply_intent(
-        self,
-        intent: str,
-        intent_score: float,
-        best: Entry | None,
-        best_score: float,
-        person_step: int,
-    ) -> tuple[str, int] | None:
-        """The step topic a progression phrasing leads to, or None when the question is about something else."""
-        kb = self.kb
-        best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
-        if best_topic is not None and best_topic.step is not None and best_score >= NO_MATCH_BELOW:
-            from_step = best_topic.step
-        elif (
-            best is None
-            or best_score < INTENT_OVERRIDES_BELOW
-            or (best_topic is not None and best_topic.kind == "help")
-        ):
-            from_step = person_step
-        else:
-            return None
-        if intent == "move_up":
-            target = kb.step_topic(min(from_step + 1, kb.max_step))
-            return (target.id, from_step) if target is not None else None
-        if from_step <= 1:
-            return ("flare-up", from_step) if "flare-up" in kb.topics else None
-        target = kb.step_topic(from_step - 1)
-        return (target.id, from_step) if target is not None else None
 
     def to_json(self, result: MatchResult) -> dict[str, Any]:
         out = result.as_json()

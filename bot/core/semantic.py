@@ -146,7 +146,12 @@ class StaticEmbedder:
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
-        ids = [e.ids for e in self._encode_batch(list(texts), add_special_tokens=False)]
+        if n <= _FEW:
+            # A question and its sentences: one by one, as the batch call hands even a few short
+            # texts to a thread pool whose start-up costs more than the work.
+            ids = [self.tokenizer.encode(t, add_special_tokens=False).ids for t in texts]
+        else:
+            ids = [e.ids for e in self._encode_batch(list(texts), add_special_tokens=False)]
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n)
         flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
         row_of = np.repeat(np.arange(n), lengths)
@@ -165,6 +170,7 @@ class StaticEmbedder:
 
 
 _CHUNK = 2048  # texts per call in ``encode``
+_FEW = 8  # up to this many texts are tokenized one by one
 
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
@@ -252,6 +258,20 @@ class TopicExamples:
         if not weight.any():
             return out
         return (weight @ self.labels[top].astype(np.float64)) / k
+
+    def votes_many(self, vectors: np.ndarray, k: int, floor: float) -> np.ndarray:
+        """``votes`` for each row of ``vectors`` at once: a (rows, labels) array."""
+        out = np.zeros((len(vectors), len(self.names)), dtype=np.float64)
+        n = len(self.vectors)
+        if n == 0 or not len(vectors):
+            return out
+        sims = vectors.astype(np.float32) @ self.vectors.T
+        k = min(k, n)
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        near = np.take_along_axis(sims, top, axis=1).astype(np.float64)
+        weight = np.clip(near - floor, 0.0, None) / max(1e-9, 1.0 - floor)
+        votes: np.ndarray = np.einsum("rk,rkl->rl", weight, self.labels[top].astype(np.float64)) / k
+        return votes
 
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"

@@ -143,3 +143,98 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
     assert topic_of(words_and_meaning, "my back hurts", person_step=3)[1] == (
         "hamstring-curl-stability"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my heel is sore after running, what should i stretch",
+        "i tweaked my hamstring sprinting, how long until i can run again",
+        "how do i get a rounder booty for summer",
+        "what exercises shape the bum and make it look better in jeans",
+        "pinching in the front of my hip at the bottom of a squat",
+        "my hip flexors hurt when i squat deep",
+        "how long does a sprained wrist take to heal from lifting",
+        "roughly how many calories does a set of glute bridges burn",
+        "is it safe to squat heavy with an inguinal hernia",
+        "best core exercises to get a flat tummy",
+        "my biceps ache after heavy deadlifts with a mixed grip",
+        "i have arthritis in both hips, are squats still ok",
+        "my abs are sore two days after planks",
+        "what should i eat after a heavy squat session",
+        "how do i push my deadlift max past 200 kg",
+    ],
+)
+def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
+    """They share the topics' words (squat, glutes, hamstring, stretch) but are not about the back."""
+    assert matcher.match(question).kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "should i put my heels on plates when i squat to spare my lower back",
+        "squats hurt my lower back, does raising my heels help",
+    ],
+)
+def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic == "squats"
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        (
+            "i swapped deadlifts for hip thrusts and my lower back still aches, is my form off",
+            "hip-thrust",
+        ),
+        ("switched squats for the leg press to spare my back but it hurts more now", "leg-press"),
+    ],
+)
+def test_an_exercise_swapped_out_does_not_steal_the_answer(matcher, question, topic):
+    kind, found = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and found == topic
+
+
+def test_the_asking_sentence_of_a_long_post_is_not_lost_in_the_story(matcher):
+    """The story before the question (a desk job, driving, tight hips) is itself a topic's words;
+    the last sentence asks about the leg press, and that is what the answer must be about."""
+    post = (
+        "I sit at a desk nine hours a day and drive an hour each way, so my hips are always tight "
+        "and my lower back aches by the evening. I started lifting in spring. On leg day my lower "
+        "back hurts on the leg press when I bring the sled down deep, is that my form?"
+    )
+    kind, topic = topic_of(matcher, post)
+    assert kind in ("answer", "clarify") and topic == "leg-press"
+
+
+def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
+    question = "my knee pain comes back every time i get back to running, what should i do"
+    assert matcher.match(question).kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my lower back hurts so much I can barely move this morning",
+        "Bent over to pick up the laundry and now I can't straighten back up, what should I do?",
+    ],
+)
+def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind == "answer" and topic == "flare-up"
+
+
+def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
+    """The scope rule must never turn away the way the knowledge base itself says a question
+    (feet on the leg press, heels up, one glute bigger than the other)."""
+    from bot.core.text import normalize
+
+    declined = [
+        pattern
+        for topic in matcher.kb.topics.values()
+        for pattern in topic.patterns
+        if matcher._off_scope(normalize(pattern))
+    ]
+    assert declined == []

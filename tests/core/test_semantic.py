@@ -97,3 +97,29 @@ def test_topic_examples_refuse_labels_that_do_not_fit():
 
     with pytest.raises(ModelError):
         TopicExamples(np.zeros((3, 4)), np.zeros((2, 2)), ["a", "b"])
+
+
+def test_votes_for_several_sentences_at_once_equal_the_votes_one_by_one():
+    import numpy as np
+
+    from bot.core.semantic import TopicExamples
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = (rng.random((40, 5)) < 0.3).astype(np.uint8)
+    examples = TopicExamples(vectors, labels, [f"t{i}" for i in range(5)])
+    queries = rng.normal(size=(4, 8)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    together = examples.votes_many(queries, 7, 0.1)
+    one_by_one = np.stack([examples.votes(q, 7, 0.1) for q in queries])
+    assert np.allclose(together, one_by_one)
+
+
+def test_a_few_texts_embed_exactly_as_in_a_large_batch():
+    """A question and its sentences are tokenized one by one, the phrasings in one batch: the same
+    text must get the same vector either way."""
+    few = ["my back hurts after squats", "should i stop deadlifts", "glute squeeze how long"]
+    many = few + [f"filler question number {i} about hip thrusts" for i in range(20)]
+    embedder = default_embedder()
+    assert np.allclose(embedder.encode(few), embedder.encode(many)[: len(few)])

@@ -1,0 +1,73 @@
+"""Progression phrasings ("this is easy now, what's next", "the stretch hurts my back"): whether a
+question asks to move up or go back a step, and which step topic that leads to, using the knowledge
+base's rule. Used by ``bot.core.matching.Matcher.match``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.core.matching import Matcher
+    from bot.core.phrasings import Entry
+
+INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
+INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
+INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
+
+
+def progression_intent(m: Matcher, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
+    """How fully the question contains a move-up or go-back phrasing (other words don't count
+    against it, as long as the phrasing is a fair part of the question: "what's next" asks to
+    move up, "next thing I knew my back went" does not)."""
+    best = {}
+    for name in ("move_up", "go_back"):
+        rows = m.intent_rows["intent:" + name]
+        share = m._intent_words[rows] / max(n_words, 1)
+        values = (
+            coverage[rows] * (0.5 + 0.5 * m.specificity[rows]) * (share >= INTENT_SHARE_OF_QUESTION)
+            if len(rows) and len(coverage)
+            else [0.0]
+        )
+        best[name] = float(np.max(values))
+    up, down = best["move_up"], best["go_back"]
+    if max(up, down) < INTENT_AT_LEAST:
+        return None, 0.0
+    return ("move_up", up) if up >= down else ("go_back", down)
+
+
+def apply_intent(
+    m: Matcher,
+    intent: str,
+    intent_score: float,
+    best: Entry | None,
+    best_score: float,
+    person_step: int,
+) -> tuple[str, int] | None:
+    """The step topic a progression phrasing leads to, or None when the question is about something else."""
+    from bot.core import matching  # the decision threshold lives there (and is tuned there)
+
+    kb = m.kb
+    best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
+    if (
+        best_topic is not None
+        and best_topic.step is not None
+        and best_score >= matching.NO_MATCH_BELOW
+    ):
+        from_step = best_topic.step
+    elif (
+        best is None
+        or best_score < INTENT_OVERRIDES_BELOW
+        or (best_topic is not None and best_topic.kind == "help")
+    ):
+        from_step = person_step
+    else:
+        return None
+    if intent == "move_up":
+        target = kb.step_topic(min(from_step + 1, kb.max_step))
+        return (target.id, from_step) if target is not None else None
+    if from_step <= 1:
+        return ("flare-up", from_step) if "flare-up" in kb.topics else None
+    target = kb.step_topic(from_step - 1)
+    return (target.id, from_step) if target is not None else None
