@@ -294,16 +294,26 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         else:
             return ""
     text = text[:limit]
-    text = unicodedata.normalize("NFKC", text)
-    text = _ZERO_WIDTH.sub("", text)
-    text = _CONTROL.sub(" ", text)
-    text = _DISCORD_TOKENS.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = text.casefold()
-    text = _APOSTROPHE.sub("", text)
+    if text.isascii():  # most messages: skip the steps that can only change other characters
+        text = _CONTROL.sub(" ", text)
+        if "<" in text or "@" in text:
+            text = _DISCORD_TOKENS.sub(" ", text)
+        text = text.lower()
+        if "://" in text or "www." in text:
+            text = _URL.sub(" ", text)
+        if "'" in text or "`" in text:
+            text = _APOSTROPHE.sub("", text)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = _ZERO_WIDTH.sub("", text)
+        text = _CONTROL.sub(" ", text)
+        text = _DISCORD_TOKENS.sub(" ", text)
+        text = _URL.sub(" ", text)
+        text = text.casefold()
+        text = _APOSTROPHE.sub("", text)
     text = _NON_WORD.sub(" ", text)
     text = _LETTER_RUN.sub(r"\1\1", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def stem(word: str) -> str:
