@@ -74,19 +74,6 @@ def test_negated_symptoms_are_not_red_flags(matcher):
         assert matcher.match(q).kind != "red_flag", q
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "what's the best graphics card for gaming",
-        "recommend me a movie",
-        "how do i bake sourdough bread",
-        "what's the weather in paris",
-    ],
-)
-def test_off_topic_questions_get_no_match(matcher, question):
-    assert matcher.match(question).kind == "no_match"
-
-
 def test_uncovered_back_subject_is_named_honestly(kb, matcher):
     result = matcher.match("should i put ice or heat on my lower back")
     assert result.kind == "no_match" and result.gap is not None
@@ -163,28 +150,23 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "my abs are sore two days after planks",
         "what should i eat after a heavy squat session",
         "how do i push my deadlift max past 200 kg",
+        "what's the best graphics card for gaming",
+        "recommend me a movie",
+        "how do i bake sourdough bread",
+        "what's the weather in paris",
     ],
 )
-def test_other_body_parts_and_looks_stay_no_match_despite_topic_words(matcher, question):
-    """They share the topics' words (squat, glutes, hamstring, stretch) but are not about the back."""
+def test_off_topic_questions_get_no_match(matcher, question):
+    """Most share the topics' words (squat, glutes, hamstring, stretch) but are about another body
+    part or about looks; the last few share nothing at all."""
     assert matcher.match(question).kind == "no_match"
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "should i put my heels on plates when i squat to spare my lower back",
-        "squats hurt my lower back, does raising my heels help",
-    ],
-)
-def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, question):
-    kind, topic = topic_of(matcher, question)
-    assert kind in ("answer", "clarify") and topic == "squats"
 
 
 @pytest.mark.parametrize(
     "question, topic",
     [
+        ("should i put my heels on plates when i squat to spare my lower back", "squats"),
+        ("squats hurt my lower back, does raising my heels help", "squats"),
         (
             "i swapped deadlifts for hip thrusts and my lower back still aches, is my form off",
             "hip-thrust",
@@ -192,7 +174,9 @@ def test_heel_raised_squats_for_the_back_still_reach_the_squat_topic(matcher, qu
         ("switched squats for the leg press to spare my back but it hurts more now", "leg-press"),
     ],
 )
-def test_an_exercise_swapped_out_does_not_steal_the_answer(matcher, question, topic):
+def test_the_exercise_asked_about_gets_the_answer(matcher, question, topic):
+    """Heel-raised squats are still squats; an exercise the question says was swapped out does
+    not steal the answer from the one it was swapped for."""
     kind, found = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and found == topic
 
