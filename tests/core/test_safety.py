@@ -146,3 +146,68 @@ def test_soon_red_flags_get_see_a_doctor_and_no_exercise(kb, matcher, message):
 def test_a_denied_symptom_gets_the_ordinary_answer_not_the_warning(matcher, message):
     """The whole matcher, second net included: a symptom named only to say it is absent."""
     assert matcher.match(message).kind != "red_flag", message
+
+
+# A story of several sentences in which the worrying detail is one clause, said the way people
+# write: times of night in words and digits, ages in words or said of a parent, "for the first
+# time", fainting, pain on breathing, legs that give way.
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        (
+            "Been lifting a couple of years without trouble. Did light rows on Tuesday, nothing "
+            "crazy. Went to bed fine but woke around three with a deep grinding ache in my lower "
+            "back and was pacing the kitchen until sunrise.",
+            "soon",
+        ),
+        ("Every night about 2am the throbbing in my spine jolts me awake.", "soon"),
+        ("I'm seventy-one and for the first time in my life my lower back hurts.", "soon"),
+        ("My dad is 78. He has never had back trouble, but this week it started aching.", "soon"),
+        ("At 66 I never expected back pain, but it came on last week out of the blue.", "soon"),
+        ("It hurts in my back whenever I take a deep breath.", "emergency"),
+        ("When I breathe in I get a stabbing pain under my shoulder blade.", "emergency"),
+        ("Sharp pain between my shoulder blades and right across my chest.", "emergency"),
+        ("Burning pain in my upper abdomen that goes straight through to my back.", "emergency"),
+        ("The spasm was so bad I blacked out and came to on the kitchen floor.", "soon"),
+        ("My back went into spasm, I collapsed from the pain onto the ground.", "soon"),
+        ("Out walking the dog yesterday and my legs just went out from under me.", "soon"),
+        ("Since my back went my wife says I walk funny, like I've had a few drinks.", "soon"),
+        ("My lower back pain keeps getting worse and worse, now it's there day and night.", "soon"),
+        ("Is this something I should get checked out, or will my back settle by itself?", "ask"),
+        ("It's been two months. Is that something a doctor should look at?", "ask"),
+        ("I've gone numb from the waist down since lifting that sofa.", "emergency"),
+        ("Since yesterday I've had to push to get my pee out and my back is agony.", "emergency"),
+    ],
+)
+def test_a_worrying_clause_in_a_longer_story_gets_the_seek_care_reply(
+    kb, matcher, message, urgency
+):
+    reply = reply_for(kb, matcher.match(message))
+    assert reply.kind == "red_flag", message
+    assert reply.urgency == urgency, (message, reply.urgency)
+    body = reply.body.lower()
+    assert "doctor" in body or "medical help" in body or "emergency" in body
+    for exercise in ("booty flex", "hip thrust", "squeeze your glutes", "sets of", "reps"):
+        assert exercise not in body, (message, exercise)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I wake up at 5 to train and my back is a bit stiff, should I warm up longer?",
+        "I do yoga at 5 in the morning and my back feels great afterwards.",
+        "I'm 55 and new to the gym. Which exercises are safe for my back?",
+        "My 70 year old mum wants to strengthen her glutes, where should she start?",
+        "First time doing deadlifts yesterday and my lower back is sore today.",
+        "I tweaked my back picking up my kid, it's better today than yesterday.",
+        "When I take a deep breath and brace, my belly pushes out. Is that right?",
+        "Breathing exercises for back pain: do they help?",
+        "My chest is sore after bench day and my back is tight from rows.",
+        "Should I just walk it off? My back is a bit sore after the hike.",
+        "I slipped into bad habits and stopped stretching, now my back is tight.",
+        "I've been losing weight on purpose and my back aches after cardio.",
+        "My back has been getting better every day since I strained it.",
+    ],
+)
+def test_everyday_stories_with_the_same_words_get_no_warning(matcher, message):
+    assert matcher.match(message).kind != "red_flag", message
