@@ -141,10 +141,26 @@ def test_soon_red_flags_get_see_a_doctor_and_no_exercise(kb, matcher, message):
         "no fever or chills, my back is just sore after deadlifts",
         "I didn't fall or anything, it's just tight after squats",
         "never had cancer, my back just aches after sitting all day",
+        # everyday stories that use the screen's words: an early session, an age, a first time,
+        # a braced breath, a sore chest from the bench, a figure of speech
+        "I wake up at 5 to train and my back is a bit stiff, should I warm up longer?",
+        "I do yoga at 5 in the morning and my back feels great afterwards.",
+        "I'm 55 and new to the gym. Which exercises are safe for my back?",
+        "My 70 year old mum wants to strengthen her glutes, where should she start?",
+        "First time doing deadlifts yesterday and my lower back is sore today.",
+        "I tweaked my back picking up my kid, it's better today than yesterday.",
+        "When I take a deep breath and brace, my belly pushes out. Is that right?",
+        "Breathing exercises for back pain: do they help?",
+        "My chest is sore after bench day and my back is tight from rows.",
+        "Should I just walk it off? My back is a bit sore after the hike.",
+        "I slipped into bad habits and stopped stretching, now my back is tight.",
+        "I've been losing weight on purpose and my back aches after cardio.",
+        "My back has been getting better every day since I strained it.",
     ],
 )
 def test_a_denied_symptom_gets_the_ordinary_answer_not_the_warning(matcher, message):
-    """The whole matcher, second net included: a symptom named only to say it is absent."""
+    """The whole matcher, second net included: a symptom named only to say it is absent, or the
+    screen's words in an everyday story."""
     assert matcher.match(message).kind != "red_flag", message
 
 
@@ -189,25 +205,3 @@ def test_a_worrying_clause_in_a_longer_story_gets_the_seek_care_reply(
     assert "doctor" in body or "medical help" in body or "emergency" in body
     for exercise in ("booty flex", "hip thrust", "squeeze your glutes", "sets of", "reps"):
         assert exercise not in body, (message, exercise)
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "I wake up at 5 to train and my back is a bit stiff, should I warm up longer?",
-        "I do yoga at 5 in the morning and my back feels great afterwards.",
-        "I'm 55 and new to the gym. Which exercises are safe for my back?",
-        "My 70 year old mum wants to strengthen her glutes, where should she start?",
-        "First time doing deadlifts yesterday and my lower back is sore today.",
-        "I tweaked my back picking up my kid, it's better today than yesterday.",
-        "When I take a deep breath and brace, my belly pushes out. Is that right?",
-        "Breathing exercises for back pain: do they help?",
-        "My chest is sore after bench day and my back is tight from rows.",
-        "Should I just walk it off? My back is a bit sore after the hike.",
-        "I slipped into bad habits and stopped stretching, now my back is tight.",
-        "I've been losing weight on purpose and my back aches after cardio.",
-        "My back has been getting better every day since I strained it.",
-    ],
-)
-def test_everyday_stories_with_the_same_words_get_no_warning(matcher, message):
-    assert matcher.match(message).kind != "red_flag", message
