@@ -222,3 +222,21 @@ def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
         if matcher._off_scope(normalize(pattern))
     ]
     assert declined == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my physio found a bulging disc at L5, which exercises are still ok for me",
+        "what can i do about sciatica in my right leg, it has been weeks",
+        "doc says i've got mild scoliosis, what should i be doing in the gym",
+    ],
+)
+def test_a_diagnosed_spine_condition_gets_an_honest_no_curated_answer(matcher, question):
+    """The articles do not cover discs, sciatica or scoliosis: no nearby topic is stretched to fit."""
+    assert matcher.match(question).kind == "no_match"
+
+
+def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
+    gap = matcher.match("my physio found a bulging disc at L5, which exercises are still ok").gap
+    assert gap is not None and gap.id == "spine-diagnoses" and gap.back_related
