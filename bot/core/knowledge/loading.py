@@ -116,6 +116,8 @@ def build_knowledge(
     docs, unreadable = _parse_all(texts, issues, parse or parse_yaml)
 
     def special(name: str) -> tuple[str, Any] | None:
+        if name in unreadable:  # its problem is already reported; its contents would only repeat it
+            return None
         for fname, doc in docs.items():
             if fname == name:
                 return fname, doc
@@ -128,14 +130,16 @@ def build_knowledge(
     safety = read_safety(special("safety.yaml"), issues)
     gaps = read_gaps(special("gaps.yaml"), issues)
     scope = read_scope(special("scope.yaml"), issues)
-    routines = _read_routines(docs, issues)
+    routines = None if "routines.yaml" in unreadable else _read_routines(docs, issues)
 
     topics: dict[str, Topic] = {}
     topic_files = [n for n in docs if n.startswith("topics/")]
     if not topic_files:
         issues.append(KBIssue("topics/", None, None, "no topic files found"))
-    for name in sorted(topic_files):
-        read_topics(name, docs[name], sources, topics, issues)
+    for name in sorted(set(topic_files) - unreadable):
+        read_topics(
+            name, docs[name], None if "sources.yaml" in unreadable else sources, topics, issues
+        )
     for name in sorted(set(docs) - set(topic_files) - set(SECTION_FILES)):
         issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
 

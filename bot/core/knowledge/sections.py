@@ -211,10 +211,13 @@ TOPIC_REQUIRED = {"id", "title", "source", "kind", "summary", "answer", "pattern
 def read_topics(
     name: str,
     doc: Any,
-    sources: Mapping[str, Source],
+    sources: Mapping[str, Source] | None,
     topics: dict[str, Topic],
     issues: list[KBIssue],
 ) -> None:
+    """Add the topics of file ``name`` to ``topics``. ``sources`` is None when the sources file
+    could not be read: its problem is reported, and checking every topic's source against it would
+    only repeat it."""
     c = Checker(name, issues)
     if doc is None:
         return  # an unreadable file was already reported
@@ -250,12 +253,14 @@ def _fits_one_field(c: Checker, tid: str, key: str, bullets: tuple[str, ...]) ->
 
 
 def _read_topic(
-    c: Checker, name: str, tid: str, item: dict[Any, Any], sources: Mapping[str, Source]
+    c: Checker, name: str, tid: str, item: dict[Any, Any], sources: Mapping[str, Source] | None
 ) -> Topic | None:
     """One topic of file ``name``; None when its title, summary or answer is unusable."""
     raw_sources = item.get("source")
     src = tuple(raw_sources) if isinstance(raw_sources, list) else (raw_sources,)
     for s in src:
+        if sources is None:
+            break
         if not isinstance(s, str) or s not in sources:
             c.add(tid, "source", f"unknown source {s!r} (known: {', '.join(sorted(sources))})")
     kind = item.get("kind")

@@ -186,6 +186,26 @@ def test_broken_yaml_names_file_and_line(kb_copy):
     assert any(p.startswith("topics/why.yaml: not valid YAML at line") for p in problems(kb_copy))
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gaps.yaml",
+        "progression.yaml",
+        "routines.yaml",
+        "safety.yaml",
+        "scope.yaml",
+        "sources.yaml",
+        "synonyms.yaml",
+    ],
+)
+def test_a_broken_section_file_is_one_problem_not_a_cascade(kb_copy, name):
+    """Its contents cannot be read, so "expected a mapping" or "file is missing" would only repeat
+    the one thing to fix."""
+    (kb_copy / name).write_text("entries: [unclosed\n", encoding="utf-8")
+    found = problems(kb_copy)
+    assert len(found) == 1 and found[0].startswith(f"{name}: not valid YAML at line"), found
+
+
 def test_a_broken_topic_file_is_one_problem_not_a_cascade(kb_copy):
     # Other files refer to topics in it and it may hold a step: those would only repeat the problem.
     with (kb_copy / "topics/avoid.yaml").open("a", encoding="utf-8") as f:
