@@ -247,20 +247,12 @@ class TopicExamples:
     def votes(self, vector: np.ndarray, k: int, floor: float) -> np.ndarray:
         """Per label (``names``), the similarity-weighted share of the ``k`` nearest examples that
         carry it, scaled by how close they are (an example at or under cosine ``floor`` counts 0)."""
-        out = np.zeros(len(self.names), dtype=np.float64)
-        n = len(self.vectors)
-        if n == 0 or not vector.any():
-            return out
-        sims = self.vectors @ vector.astype(np.float32)
-        k = min(k, n)
-        top = np.argpartition(-sims, k - 1)[:k]
-        weight = np.clip(sims[top].astype(np.float64) - floor, 0.0, None) / max(1e-9, 1.0 - floor)
-        if not weight.any():
-            return out
-        return (weight @ self.labels[top].astype(np.float64)) / k
+        row: np.ndarray = self.votes_many(vector[None, :], k, floor)[0]
+        return row
 
     def votes_many(self, vectors: np.ndarray, k: int, floor: float) -> np.ndarray:
-        """``votes`` for each row of ``vectors`` at once: a (rows, labels) array."""
+        """``votes`` for each row of ``vectors`` at once: a (rows, labels) array. ``floor`` is at
+        least 0, so a row of zeros (no words the model knows) gets no vote."""
         out = np.zeros((len(vectors), len(self.names)), dtype=np.float64)
         n = len(self.vectors)
         if n == 0 or not len(vectors):

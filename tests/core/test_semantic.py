@@ -114,6 +114,14 @@ def test_votes_for_several_sentences_at_once_equal_the_votes_one_by_one():
     together = examples.votes_many(queries, 7, 0.1)
     one_by_one = np.stack([examples.votes(q, 7, 0.1) for q in queries])
     assert np.allclose(together, one_by_one)
+    for query, got in zip(queries, together, strict=True):  # the rule, written out plainly
+        sims = [float(v @ query) for v in vectors]
+        nearest = sorted(range(len(sims)), key=lambda i: -sims[i])[:7]
+        expected = [
+            sum(max(0.0, sims[i] - 0.1) / 0.9 * labels[i][label] for i in nearest) / 7
+            for label in range(5)
+        ]
+        assert np.allclose(got, expected, atol=1e-6)
 
 
 def test_a_few_texts_embed_exactly_as_in_a_large_batch():
