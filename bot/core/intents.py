@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from bot.core.knowledge.model import KnowledgeBase
     from bot.core.matching import Matcher
     from bot.core.phrasings import Entry
 
 INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to move a step
 INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
 INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
+STEP_TIE = 0.02  # a step topic this close to the best topic is the step the question names
 
 
 def progression_intent(m: Matcher, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
@@ -41,14 +43,16 @@ def apply_intent(
     m: Matcher,
     intent: str,
     intent_score: float,
-    best: Entry | None,
+    ranked: list[tuple[float, Entry]],
     best_score: float,
     person_step: int,
 ) -> tuple[str, int] | None:
     """The step topic a progression phrasing leads to, or None when the question is about something else."""
+    best = ranked[0][1] if ranked else None
     from bot.core import matching  # the decision threshold lives there (and is tuned there)
 
     kb = m.kb
+    best = named_step(kb, ranked) or best
     best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
     if (
         best_topic is not None
@@ -71,3 +75,15 @@ def apply_intent(
         return ("flare-up", from_step) if "flare-up" in kb.topics else None
     target = kb.step_topic(from_step - 1)
     return (target.id, from_step) if target is not None else None
+
+
+def named_step(kb: KnowledgeBase, ranked: list[tuple[float, Entry]]) -> Entry | None:
+    """A step topic tied with the best topic ("the kneeling stretch tugs on my back" scores the
+    stretch step and general stretching alike): the question names that step."""
+    for score, entry in ranked:
+        if min(score, 1.0) < min(ranked[0][0], 1.0) - STEP_TIE:  # scores are shown capped at 1
+            return None
+        topic = kb.topics.get(entry.key) if entry.kind == "topic" else None
+        if topic is not None and topic.step is not None:
+            return entry
+    return None
