@@ -58,6 +58,7 @@ from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
 from bot.core.safety import RedFlag, screen
+from bot.core.subjects import marked_gap, off_scope
 from bot.core.text import normalize
 from bot.core.typos import TypoCorrector
 
@@ -375,11 +376,15 @@ class Matcher:
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
-        if best is not None and best.kind == "topic" and self._off_scope(normalized):
+        if best is not None and best.kind == "topic" and off_scope(self.kb.scope, normalized):
             # Another body part, or training for looks: not a near miss dressed up as an answer.
             return MatchResult(
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
+
+        gap = marked_gap(self.kb, text if isinstance(text, str) else normalized)
+        if gap is not None:
+            return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
 
         intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:
@@ -452,17 +457,6 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
-
-    def _off_scope(self, normalized: str) -> bool:
-        """No word ties the question to the back or the program, and one says it is about something else."""
-        scope = self.kb.scope
-        if scope.about_back is None or scope.about_back.search(normalized):
-            return False
-        if scope.goals is not None and scope.goals.search(normalized):
-            return True
-        if scope.program is not None and scope.program.search(normalized):
-            return False
-        return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
 
     def _generic_back_pain(
         self, corrected: list[str | None], person_step: int, vector: np.ndarray | None = None

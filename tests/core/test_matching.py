@@ -211,15 +211,17 @@ def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question
 
 
 def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
-    """The scope rule must never turn away the way the knowledge base itself says a question
-    (feet on the leg press, heels up, one glute bigger than the other)."""
+    """The scope rule and the uncovered subjects' marks must never turn away the way the knowledge
+    base itself says a question (feet on the leg press, heels up, one glute bigger than the other)."""
+    from bot.core.subjects import marked_gap, off_scope
     from bot.core.text import normalize
 
+    kb = matcher.kb
     declined = [
         pattern
-        for topic in matcher.kb.topics.values()
+        for topic in kb.topics.values()
         for pattern in topic.patterns
-        if matcher._off_scope(normalize(pattern))
+        if off_scope(kb.scope, normalize(pattern)) or marked_gap(kb, pattern) is not None
     ]
     assert declined == []
 
@@ -240,3 +242,34 @@ def test_a_diagnosed_spine_condition_gets_an_honest_no_curated_answer(matcher, q
 def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
     gap = matcher.match("my physio found a bulging disc at L5, which exercises are still ok").gap
     assert gap is not None and gap.id == "spine-diagnoses" and gap.back_related
+
+
+@pytest.mark.parametrize(
+    "question, gap_id",
+    [
+        ("can I keep doing hip thrusts now that I'm 20 weeks pregnant?", "pregnancy"),
+        ("is the booty flex ok six weeks postpartum", "pregnancy"),
+        ("do I need a lifting belt for heavy hip thrusts?", "lifting-belt"),
+        ("would a posture corrector help my lower back while I sit at work?", "posture-braces"),
+        ("my glutes never switch on. Does a sports massage help with that?", "hands-on-treatment"),
+        ("pain between my shoulder blades after bench press", "upper-back-neck"),
+    ],
+)
+def test_a_question_that_names_an_uncovered_subject_is_declined(matcher, question, gap_id):
+    """A short question that names a subject the sources do not cover gets the honest "no curated
+    answer" about that subject, even when it also names one of the program's exercises."""
+    result = matcher.match(question)
+    assert result.kind == "no_match" and result.gap is not None and result.gap.id == gap_id
+
+
+def test_an_uncovered_subject_mentioned_in_passing_does_not_decide(matcher):
+    story = (
+        "I tried yoga for a while and it did nothing for me. "
+        "How long should I hold each squeeze in the booty flex?"
+    )
+    assert topic_of(matcher, story) == ("answer", "booty-flex")
+
+
+def test_the_upper_back_gap_stands_aside_when_the_low_back_is_named(matcher):
+    result = matcher.match("my neck and lower back both ache after sitting all day, what helps?")
+    assert result.gap is None or result.gap.id != "upper-back-neck"

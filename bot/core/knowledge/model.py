@@ -102,10 +102,16 @@ class Safety:
 
 @dataclass(frozen=True)
 class Gap:
+    """A subject the sources do not cover. ``marks`` are words that settle it ("pregnant", "a
+    posture corrector"): a short question that uses one is about the subject whatever exercise it
+    also names, unless it also uses one of ``unless`` ("lower back" for the upper-back gap)."""
+
     id: str
     subject: str
     back_related: bool
     patterns: tuple[str, ...]
+    marks: Concept | None = None
+    unless: Concept | None = None
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,17 @@ def test_step_numbers_must_run_without_gaps(kb_copy):
     )
 
 
+def test_a_broken_mark_of_an_uncovered_subject_is_named(kb_copy):
+    def broken(doc):
+        gap = next(g for g in doc["gaps"] if g["id"] == "pregnancy")
+        gap["marks"] = ["pregnan(t"]
+
+    edit(kb_copy / "gaps.yaml", broken)
+    assert any(
+        "pregnancy" in p and "not a valid regular expression" in p for p in problems(kb_copy)
+    )
+
+
 def test_step_out_of_range_is_named(kb_copy):
     edit(kb_copy / "topics/progression.yaml", lambda d: topic_in(d, "hip-thrust").update(step=7))
     assert any("[hip-thrust] step: expected a step number 1 to 4" in p for p in problems(kb_copy))

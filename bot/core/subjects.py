@@ -1,0 +1,44 @@
+"""What a question is about, before any topic is scored: another body part or a goal this bot does
+not coach (``off_scope``), or a subject the sources do not cover, named outright (``marked_gap``)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
+from bot.core.text import normalize
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def off_scope(scope: Scope, normalized: str) -> bool:
+    """No word ties the question to the back or the program, and one says it is about something else."""
+    if scope.about_back is None or scope.about_back.search(normalized):
+        return False
+    if scope.goals is not None and scope.goals.search(normalized):
+        return True
+    if scope.program is not None and scope.program.search(normalized):
+        return False
+    return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
+
+
+def asking_sentences(text: str) -> list[str]:
+    """The sentences that ask: those with a question mark, else the last one (normalised)."""
+    parts = [p for p in _SENTENCE.split(text.strip()) if p.strip()]
+    asking = [p for p in parts if "?" in p] or parts[-1:]
+    return [normalize(p) for p in asking]
+
+
+def marked_gap(kb: KnowledgeBase, text: str) -> Gap | None:
+    """The uncovered subject a question names by one of its marks ("can I do glute bridges while
+    pregnant?"), or None. Only the sentences that ask count: a story mentions many things in
+    passing, and what it asks is what it is about."""
+    asking = [s for s in asking_sentences(text) if s]
+    if not asking:
+        return None
+    whole = normalize(text)
+    for gap in kb.gaps.values():
+        named = gap.marks is not None and any(gap.marks.search(s) for s in asking)
+        if named and (gap.unless is None or gap.unless.search(whole) is None):
+            return gap
+    return None
