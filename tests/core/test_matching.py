@@ -138,6 +138,8 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "my heel is sore after running, what should i stretch",
         "i tweaked my hamstring sprinting, how long until i can run again",
         "how do i get a rounder booty for summer",
+        "how to make my bum perkier and round",
+        "tips for a thicc juicy booty by next summer?",
         "what exercises shape the bum and make it look better in jeans",
         "pinching in the front of my hip at the bottom of a squat",
         "my hip flexors hurt when i squat deep",
