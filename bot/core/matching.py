@@ -351,6 +351,12 @@ class Matcher:
             )
         return self._per_entry_max(scaled.astype(np.float64))
 
+    def warm(self) -> None:
+        """Compile every expression now instead of on first use (which keeps a one-off command
+        fast): a long-running bot calls this once, so no one's question pays for a compile."""
+        for gated in self.kb.expressions():
+            gated.regex  # noqa: B018 - compiling is the point
+
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
@@ -382,7 +388,7 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
 
-        gap = marked_gap(self.kb, text if isinstance(text, str) else normalized)
+        gap = marked_gap(self.kb, text if isinstance(text, str) else normalized, normalized)
         if gap is not None:
             return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
 

@@ -29,16 +29,20 @@ def asking_sentences(text: str) -> list[str]:
     return [normalize(p) for p in asking]
 
 
-def marked_gap(kb: KnowledgeBase, text: str) -> Gap | None:
+def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> Gap | None:
     """The uncovered subject a question names by one of its marks ("can I do glute bridges while
     pregnant?"), or None. Only the sentences that ask count: a story mentions many things in
     passing, and what it asks is what it is about."""
-    asking = [s for s in asking_sentences(text) if s]
-    if not asking:
+    whole = normalize(text) if normalized is None else normalized
+    named = [
+        (g, g.marks) for g in kb.gaps.values() if g.marks is not None and g.marks.search(whole)
+    ]
+    if not named:
         return None
-    whole = normalize(text)
-    for gap in kb.gaps.values():
-        named = gap.marks is not None and any(gap.marks.search(s) for s in asking)
-        if named and (gap.unless is None or gap.unless.search(whole) is None):
+    asking = [s for s in asking_sentences(text) if s]
+    for gap, marks in named:
+        if any(marks.search(s) for s in asking) and (
+            gap.unless is None or gap.unless.search(whole) is None
+        ):
             return gap
     return None

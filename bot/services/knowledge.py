@@ -84,4 +84,6 @@ class KnowledgeHolder:
 
 def _build(directory: Path) -> tuple[KnowledgeBase, Matcher]:
     kb = load_knowledge(directory)
-    return kb, Matcher(kb)
+    matcher = Matcher(kb)
+    matcher.warm()
+    return kb, matcher

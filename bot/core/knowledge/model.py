@@ -3,7 +3,7 @@ the progression, the subjects the sources do not cover, and the routines."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,6 +152,19 @@ class KnowledgeBase:
 
     def source_titles(self, topic: Topic) -> str:
         return "; ".join(self.sources[s].title for s in topic.sources if s in self.sources)
+
+    def expressions(self) -> Iterator[Gated]:
+        """Every regular expression of the screen, the scope and the uncovered subjects."""
+        scope = self.scope
+        concepts = [
+            *self.safety.concepts.values(),
+            *(c for c in (scope.about_back, scope.program, scope.elsewhere, scope.goals) if c),
+            *(c for g in self.gaps.values() for c in (g.marks, g.unless) if c),
+        ]
+        for concept in concepts:
+            yield from concept.parts
+        for group in self.safety.groups:
+            yield from group.patterns
 
     def pattern_count(self) -> int:
         return sum(len(t.patterns) + len(t.keywords) for t in self.topics.values()) + sum(
