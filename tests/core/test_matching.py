@@ -275,3 +275,13 @@ def test_an_uncovered_subject_mentioned_in_passing_does_not_decide(matcher):
 def test_the_upper_back_gap_stands_aside_when_the_low_back_is_named(matcher):
     result = matcher.match("my neck and lower back both ache after sitting all day, what helps?")
     assert result.gap is None or result.gap.id != "upper-back-neck"
+
+
+def test_warming_compiles_every_expression_before_the_first_question(kb):
+    from bot.core.matching import Matcher
+
+    matcher = Matcher(kb, examples=None)
+    matcher.warm()
+    expressions = list(kb.expressions())
+    assert len(expressions) > 500
+    assert all(gated._regex is not None for gated in expressions)
