@@ -22,6 +22,8 @@ def topic_of(matcher, question, **kw):
         ("deadlfits with a sore lower back ok??", "deadlifts"),
         ("hip thrusts bench or floor", "hip-thrust"),
         ("bench or floor for hip thrusts", "hip-thrust"),
+        ("my back went out this morning, what do i do", "flare-up"),
+        ("think i did my back in moving the sofa", "flare-up"),
     ],
 )
 def test_typos_and_word_order_still_find_the_topic(matcher, question, topic):
