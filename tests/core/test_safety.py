@@ -48,6 +48,10 @@ def test_concepts_catch_wordings_no_pattern_names(kb, message, urgency):
         "honestly I don't want to be alive anymore with this pain",
         "some days I think everyone would be better off without me",
         "I've been having thoughts of hurting myself since the pain started",
+        "what's the point anymore, nothing ever fixes my back",
+        "I wish I could just fall asleep and never wake up again",
+        "nobody would miss me if I wasn't around",
+        "looked up how many pills it would take",
     ],
 )
 def test_self_harm_is_a_crisis_above_every_other_group(kb, message):
