@@ -9,9 +9,8 @@ development sets only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, wh
 beside the checkout, its dev.yaml), never on knowledge/eval/real-test.yaml; it prints five-fold
 figures with folds split by site, then writes bot/models/safety_heads.json with the thresholds
 below, chosen from those figures: the most the net alone catches while its new false alarms stay
-under a share of the other questions. For ``crisis`` that share is about 0.5%: its reply is the
-crisis line, which an ordinary question should seldom get, but a crisis message it misses is the
-worst miss there is. For ``red_flag`` it is about 1%: on wording
+under a share of the other questions. For ``crisis`` that share is about 0.3%: its reply is the
+crisis line, which an ordinary question should not get. For ``red_flag`` it is about 1%: on wording
 the rules were not written from, the net is what catches what they miss, and a false alarm gets
 the gentle "when back pain needs a doctor" answer, where a miss is the worst error the bot can make.
 And no set it trains on gets a false alarm it did not have before.
@@ -44,7 +43,7 @@ SETS = [
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.62, "red_flag": 0.64}
+THRESHOLDS = {"crisis": 0.65, "red_flag": 0.64}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the

@@ -23,7 +23,7 @@ SETS = {
     # them; scripts/train_topic_examples.py prints the five-fold figure by site (84 %). The no_match
     # floor is lower since the part holds back questions the sources do not cover, the hardest
     # kind to decline (about 90 % today).
-    "eval/real-dev.yaml": ({"topics": 0.86, "red_flag": 0.98, "no_match": 0.85}, 0.03),
+    "eval/real-dev.yaml": ({"topics": 0.86, "red_flag": 0.98, "no_match": 0.86}, 0.025),
 }
 
 
