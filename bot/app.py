@@ -127,7 +127,7 @@ class LowbackBot(commands.Bot):
             self.services = await Services.open(
                 self.settings, clock=self.clock, sleep=self.sleep, peers=True
             )
-            await asyncio.to_thread(self.services.knowledge.matcher.warm)
+            await asyncio.to_thread(self.services.knowledge.kb.compile_expressions)
             for name in feature_extensions():
                 await self.load_extension(name)
             self.synced = await sync_commands(self)

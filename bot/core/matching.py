@@ -351,12 +351,6 @@ class Matcher:
             )
         return self._per_entry_max(scaled.astype(np.float64))
 
-    def warm(self) -> None:
-        """Compile every expression now instead of on first use (which keeps a one-off command
-        fast): a long-running bot calls this once, so no one's question pays for a compile."""
-        for gated in self.kb.expressions():
-            gated.regex  # noqa: B018 - compiling is the point
-
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
@@ -374,12 +368,7 @@ class Matcher:
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        scores, coverage = self._topic_scores(words, corrected, vector, sentences)
-        voted = self.example_votes(vector, sentences)
-        if voted is not None:
-            scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
-        ranked = self._ranked(scores)
-        cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
+        ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
         if best is not None and best.kind == "topic" and off_scope(self.kb.scope, normalized):
@@ -421,6 +410,23 @@ class Matcher:
         if len(close) >= 2:
             return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _candidates(
+        self,
+        words: list[str],
+        corrected: list[str | None],
+        vector: np.ndarray | None,
+        sentences: np.ndarray | None,
+    ) -> tuple[list[tuple[float, Entry]], tuple[Candidate, ...], np.ndarray]:
+        """Topics and gaps ranked by words, meaning and the labelled questions' votes; the best
+        topics as candidates; and each phrasing's coverage."""
+        scores, coverage = self._topic_scores(words, corrected, vector, sentences)
+        voted = self.example_votes(vector, sentences)
+        if voted is not None:
+            scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
+        ranked = self._ranked(scores)
+        cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
+        return ranked, cands, coverage
 
     def _topic_scores(
         self,

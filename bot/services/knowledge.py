@@ -85,5 +85,5 @@ class KnowledgeHolder:
 def _build(directory: Path) -> tuple[KnowledgeBase, Matcher]:
     kb = load_knowledge(directory)
     matcher = Matcher(kb)
-    matcher.warm()
+    kb.compile_expressions()
     return kb, matcher

@@ -280,10 +280,7 @@ def test_the_upper_back_gap_stands_aside_when_the_low_back_is_named(matcher):
 
 
 def test_warming_compiles_every_expression_before_the_first_question(kb):
-    from bot.core.matching import Matcher
-
-    matcher = Matcher(kb, examples=None)
-    matcher.warm()
+    kb.compile_expressions()
     expressions = list(kb.expressions())
     assert len(expressions) > 500
     assert all(gated._regex is not None for gated in expressions)

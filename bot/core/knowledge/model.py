@@ -166,6 +166,12 @@ class KnowledgeBase:
         for group in self.safety.groups:
             yield from group.patterns
 
+    def compile_expressions(self) -> None:
+        """Compile every expression now instead of on first use (which keeps a one-off command
+        fast): a long-running bot calls this once, so no one's question pays for a compile."""
+        for gated in self.expressions():
+            gated.regex  # noqa: B018 - compiling is the point
+
     def pattern_count(self) -> int:
         return sum(len(t.patterns) + len(t.keywords) for t in self.topics.values()) + sum(
             len(g.patterns) for g in self.gaps.values()
