@@ -48,11 +48,10 @@ def apply_intent(
     person_step: int,
 ) -> tuple[str, int] | None:
     """The step topic a progression phrasing leads to, or None when the question is about something else."""
-    best = ranked[0][1] if ranked else None
     from bot.core import matching  # the decision threshold lives there (and is tuned there)
 
     kb = m.kb
-    best = named_step(kb, ranked) or best
+    best = named_step(kb, ranked) or (ranked[0][1] if ranked else None)
     best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
     if (
         best_topic is not None

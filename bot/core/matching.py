@@ -59,7 +59,7 @@ from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
 from bot.core.safety import RedFlag, screen
 from bot.core.subjects import marked_gap, off_scope
-from bot.core.text import normalize
+from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector
 
 # --- the decision rule -------------------------------------------------------------------------
@@ -89,7 +89,6 @@ SENTENCE_VOTES = True
 SENTENCE_DISCOUNT = 0.8
 SENTENCES_KEPT = 6
 MAX_SENTENCE_TEXT = 4000  # characters of a message split into sentences
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 # Labelled questions (``bot.core.semantic.TopicExamples``): the nearest ones vote for what answered them.
 EXAMPLE_K = 7  # nearest labelled questions that vote
 EXAMPLE_FLOOR = 0.5  # cosine at or below which a labelled question is unrelated

@@ -3,12 +3,8 @@ not coach (``off_scope``), or a subject the sources do not cover, named outright
 
 from __future__ import annotations
 
-import re
-
 from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
-from bot.core.text import normalize
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+from bot.core.text import SENTENCE_BREAK, normalize
 
 
 def off_scope(scope: Scope, normalized: str) -> bool:
@@ -24,7 +20,7 @@ def off_scope(scope: Scope, normalized: str) -> bool:
 
 def asking_sentences(text: str) -> list[str]:
     """The sentences that ask: those with a question mark, else the last one (normalised)."""
-    parts = [p for p in _SENTENCE.split(text.strip()) if p.strip()]
+    parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]
     asking = [p for p in parts if "?" in p] or parts[-1:]
     return [normalize(p) for p in asking]
 

@@ -37,7 +37,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
-_SPACES = re.compile(r"\s+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")  # where a raw message's sentences end
 
 NUMBER_WORDS = {
     "one": "1",
