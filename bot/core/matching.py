@@ -58,7 +58,7 @@ from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
 from bot.core.safety import RedFlag, screen
-from bot.core.subjects import marked_gap, off_scope
+from bot.core.subjects import asked_first, marked_gap, off_scope, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector
 
@@ -99,6 +99,7 @@ EXAMPLE_SHARE = 0.5  # added to a topic's score: this times its vote (0..1)
 # to the person's step.
 ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
+NET_MIN_WORDS = 3  # the second net does not read a word or two ("pain"): too little meaning
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
@@ -153,7 +154,8 @@ class Matcher:
         self.canon = kb.canonicalizer
         entries: list[Entry] = []
         texts: list[list[str]] = []
-        self._keywords = {normalize(k) for topic in kb.topics.values() for k in topic.keywords}
+        self._named = topic_keywords(kb)
+        self._keywords = {k for ks in self._named.values() for k in ks}
         for topic in kb.topics.values():
             entries.append(Entry(topic.id, "topic"))
             texts.append([*topic.patterns, *topic.keywords, topic.title])
@@ -353,11 +355,10 @@ class Matcher:
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
-        flag = screen(
-            self.kb.safety, text if isinstance(text, str) else normalized, normalized=normalized
-        )
+        raw = text if isinstance(text, str) else normalized
+        flag = screen(self.kb.safety, raw, normalized=normalized)
         vector, sentences = self.message_vectors(text, normalized)
-        flag = self._second_net(flag, vector)
+        flag = self._second_net(flag, vector if len(normalized.split()) >= NET_MIN_WORDS else None)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)
@@ -376,7 +377,7 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
 
-        gap = marked_gap(self.kb, text if isinstance(text, str) else normalized, normalized)
+        gap = marked_gap(self.kb, raw, normalized)
         if gap is not None:
             return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
 
@@ -407,7 +408,10 @@ class Matcher:
             return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
         close = [c for c in cands if best_score - c.score <= CLARIFY_MARGIN][:CLARIFY_MAX]
         if len(close) >= 2:
-            return MatchResult("clarify", best.key, best_score, tuple(close), words=tuple(words))
+            close = asked_first(close, raw, self._named)
+            return MatchResult(
+                "clarify", close[0].topic, best_score, tuple(close), words=tuple(words)
+            )
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
     def _candidates(

@@ -226,21 +226,48 @@ class SafetyHeads:
 class TopicExamples:
     """Labelled questions (their embeddings and what answers them), from the development part of
     the real-question corpus: ``votes(vector)`` says, for each label, how much of the weight of the
-    question's nearest labelled questions carries it. Written by scripts/train_topic_examples.py."""
+    question's nearest labelled questions carries it. Written by scripts/train_topic_examples.py.
 
-    def __init__(self, vectors: np.ndarray, labels: np.ndarray, names: Sequence[str]):
+    With ``weights`` and ``bias`` (a softmax regression over the same questions, fitted by that
+    script), a vote is half the neighbours' and half the regression's probability: the neighbours
+    know the wordings seen, the regression the directions in meaning that separate the labels, and
+    together they reach questions from sites neither has seen better than either alone."""
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        labels: np.ndarray,
+        names: Sequence[str],
+        weights: np.ndarray | None = None,
+        bias: np.ndarray | None = None,
+    ):
         if vectors.ndim != 2 or labels.shape != (len(vectors), len(names)):
             raise ModelError("topic examples: vectors, labels and names do not agree")
+        if (weights is None) != (bias is None) or (
+            weights is not None
+            and bias is not None
+            and (weights.shape != (vectors.shape[1], len(names)) or bias.shape != (len(names),))
+        ):
+            raise ModelError("topic examples: the regression's weights do not fit the labels")
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.labels = np.ascontiguousarray(labels, dtype=np.float32)
         self.names = list(names)
         self.dim = int(self.vectors.shape[1])
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.bias = None if bias is None else np.asarray(bias, dtype=np.float64)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> TopicExamples:
         try:
             with np.load(path, allow_pickle=False) as data:
-                return cls(data["vectors"], data["labels"], [str(n) for n in data["names"]])
+                fitted = "weights" in data.files
+                return cls(
+                    data["vectors"],
+                    data["labels"],
+                    [str(n) for n in data["names"]],
+                    data["weights"] if fitted else None,
+                    data["bias"] if fitted else None,
+                )
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the topic examples in {path}: {exc}") from exc
 
@@ -263,8 +290,24 @@ class TopicExamples:
         near = np.take_along_axis(sims, top, axis=1).astype(np.float64)
         weight = np.clip(near - floor, 0.0, None) / max(1e-9, 1.0 - floor)
         votes: np.ndarray = np.einsum("rk,rkl->rl", weight, self.labels[top].astype(np.float64)) / k
+        if self.weights is not None and self.bias is not None:
+            share = REGRESSION_SHARE
+            votes = (1 - share) * votes + share * self.probabilities(vectors)
         return votes
 
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """The regression's probability of each label, per row (zero for a row of zeros)."""
+        assert self.weights is not None and self.bias is not None
+        z = vectors.astype(np.float64) @ self.weights + self.bias
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        p[~vectors.any(axis=1)] = 0.0
+        return p
+
+
+# How much the softmax regression counts against the nearest neighbours in a vote.
+REGRESSION_SHARE = 0.35
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
 EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"

@@ -1,9 +1,14 @@
-"""What a question is about, before any topic is scored: another body part or a goal this bot does
-not coach (``off_scope``), or a subject the sources do not cover, named outright (``marked_gap``)."""
+"""What a question is about: another body part or a goal this bot does not coach (``off_scope``), a
+subject the sources do not cover, named outright (``marked_gap``), and, among topics that score
+alike, the one the asking sentence names (``asked_first``)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+
 from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
+from bot.core.match_result import Candidate
 from bot.core.text import SENTENCE_BREAK, normalize
 
 
@@ -42,3 +47,25 @@ def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> G
         ):
             return gap
     return None
+
+
+def topic_keywords(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Each topic's curated keywords, normalised."""
+    return {t.id: [n for n in map(normalize, t.keywords) if n] for t in kb.topics.values()}
+
+
+def asked_first(
+    close: Sequence[Candidate], text: str, keywords: Mapping[str, Sequence[str]]
+) -> list[Candidate]:
+    """Candidates that score alike, the one whose curated keyword the asking
+    sentence names put first when it is the only one: "(a story about a desk job...) the leg press
+    hurts my back, is that my form?" offers the leg press before sitting."""
+    asking = " ".join(asking_sentences(text))
+    named = [
+        c
+        for c in close
+        if any(re.search(rf"\b{re.escape(k)}\b", asking) for k in keywords[c.topic])
+    ]
+    if len(named) != 1:
+        return list(close)
+    return named + [c for c in close if c is not named[0]]

@@ -284,3 +284,10 @@ def test_warming_compiles_every_expression_before_the_first_question(kb):
     expressions = list(kb.expressions())
     assert len(expressions) > 500
     assert all(gated._regex is not None for gated in expressions)
+
+
+@pytest.mark.parametrize("word", ["pain", "my pain", "back"])
+def test_a_word_or_two_is_not_read_as_a_red_flag_by_meaning_alone(matcher, word):
+    """The learned net needs a few words of meaning; a bare "pain" gets a curated answer or a
+    question back, not the "when back pain needs a doctor" reply."""
+    assert matcher.match(word).kind != "red_flag"

@@ -97,6 +97,31 @@ def test_topic_examples_refuse_labels_that_do_not_fit():
 
     with pytest.raises(ModelError):
         TopicExamples(np.zeros((3, 4)), np.zeros((2, 2)), ["a", "b"])
+    with pytest.raises(ModelError):  # a regression whose weights are for other labels
+        TopicExamples(np.zeros((2, 4)), np.zeros((2, 2)), ["a", "b"], np.zeros((4, 3)), np.zeros(3))
+
+
+def test_the_regression_reaches_a_question_whose_neighbours_are_elsewhere():
+    """With a fitted regression, a vote blends the neighbours' with the regression's probability:
+    a question nearest to no_match examples still hears the regression's topic, and the shipped
+    examples carry a regression."""
+    from bot.core import semantic
+    from bot.core.semantic import TopicExamples
+
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], dtype=np.float32)
+    labels = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.uint8)
+    weights = np.array([[-4.0, 4.0], [4.0, -4.0]])  # the regression says the opposite
+    plain = TopicExamples(vectors, labels, ["t", "no_match"])
+    fitted = TopicExamples(vectors, labels, ["t", "no_match"], weights, np.zeros(2))
+    query = np.array([0.0, 1.0], dtype=np.float32)  # exactly the no_match example
+    assert plain.votes(query, 1, 0.0)[0] == 0
+    blended = fitted.votes(query, 1, 0.0)
+    share = semantic.REGRESSION_SHARE
+    assert blended[0] == pytest.approx(share * fitted.probabilities(query[None, :])[0, 0])
+    assert blended[0] > 0.3 * share and blended[1] < 1
+    assert not fitted.votes(np.zeros(2, dtype=np.float32), 1, 0.0).any()
+    shipped = semantic.default_examples()
+    assert shipped is not None and shipped.weights is not None
 
 
 def test_votes_for_several_sentences_at_once_equal_the_votes_one_by_one():

@@ -22,6 +22,8 @@ PROBES = (
     "core",
     "pain",
     "muscles",
+    "exercise",
+    "squeeze or stretch",
 )
 SYMPTOM_WORDS = re.compile(r"\b(numb|numbness|legs|pee|bladder)\b", re.IGNORECASE)
 
