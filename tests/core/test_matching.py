@@ -291,3 +291,18 @@ def test_a_word_or_two_is_not_read_as_a_red_flag_by_meaning_alone(matcher, word)
     """The learned net needs a few words of meaning; a bare "pain" gets a curated answer or a
     question back, not the "when back pain needs a doctor" reply."""
     assert matcher.match(word).kind != "red_flag"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "reached for my coffee and next thing I knew I couldn't move my lower back",
+        "I coughed and the next thing I know I can't move without my back hurting",
+    ],
+)
+def test_a_sudden_story_is_not_a_request_to_move_up(matcher, question):
+    """"Next thing I knew" tells of a back that went suddenly; its "next" must not read as "what's
+    next", which would send someone in a flare to a harder step."""
+    result = matcher.match(question)
+    assert result.intent != "move_up"
+    assert result.kind == "red_flag" or result.topic == "flare-up"
