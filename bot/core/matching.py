@@ -20,10 +20,10 @@ How a question is scored
    sentences is compared too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
 6. Labelled questions: the real questions of the development part (``bot/models/topic_examples.npz``,
    built by ``scripts/train_topic_examples.py``) that are nearest in meaning vote for the topics
-   that answered them (``EXAMPLE_*``). This is how wordings no phrasing foresaw ("my back went out
-   picking up my kid") reach their topic; a question whose neighbours were out of scope gets little
-   vote; the last sentences of a long message vote too. The constants were chosen from five-fold
-   figures with folds split by site.
+   that answered them (``EXAMPLE_*``), with a softmax regression over the same questions. This is
+   how wordings no phrasing foresaw ("my back went out picking up my kid") reach their topic; a
+   question whose neighbours were out of scope gets little vote; the last sentences of a long
+   message vote too. The constants were chosen from five-fold figures with folds split by site.
 
 The decision rule (thresholds below, tuned on the development question sets, never on single
 questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
@@ -37,7 +37,7 @@ questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
   ("my back hurts"): then the person's step, or the flare-up topic when the question says what one
   of its phrasings says ("my back just went out"); a best match that is a known uncovered subject
   (``gaps.yaml``) is ``no_match`` too, with that subject named;
-* otherwise, other topics within ``CLARIFY_MARGIN`` of the best: ``clarify`` (two or three);
+* otherwise, topics within ``CLARIFY_MARGIN``: ``clarify`` (the one the asking sentence names first);
 * otherwise ``answer``.
 
 Progression phrasings ("this is easy now, what's next", "the stretch hurts my back") move from the
