@@ -301,8 +301,8 @@ def test_a_word_or_two_is_not_read_as_a_red_flag_by_meaning_alone(matcher, word)
     ],
 )
 def test_a_sudden_story_is_not_a_request_to_move_up(matcher, question):
-    """"Next thing I knew" tells of a back that went suddenly; its "next" must not read as "what's
-    next", which would send someone in a flare to a harder step."""
+    """A story told with "next thing I knew" is about a back that went suddenly; its "next" must not
+    read as "what's next", which would send someone in a flare to a harder step."""
     result = matcher.match(question)
     assert result.intent != "move_up"
     assert result.kind == "red_flag" or result.topic == "flare-up"
