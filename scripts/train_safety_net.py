@@ -9,8 +9,9 @@ development sets only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, wh
 beside the checkout, its dev.yaml), never on knowledge/eval/real-test.yaml; it prints five-fold
 figures with folds split by site, then writes bot/models/safety_heads.json with the thresholds
 below, chosen from those figures: the most the net alone catches while its new false alarms stay
-under a share of the other questions. For ``crisis`` that share is about 0.3%: its reply is the
-crisis line, which an ordinary question should not get. For ``red_flag`` it is about 1%: on wording
+under a share of the other questions. For ``crisis`` that share is about 0.3% of every message
+that is not a crisis, red flags included: its reply is the crisis line, and it replaces whatever
+the rules would have said. For ``red_flag`` it is about 1%: on wording
 the rules were not written from, the net is what catches what they miss, and a false alarm gets
 the gentle "when back pain needs a doctor" answer, where a miss is the worst error the bot can make.
 And no set it trains on gets a false alarm it did not have before.
@@ -43,7 +44,7 @@ SETS = [
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.63, "red_flag": 0.64}
+THRESHOLDS = {"crisis": 0.64, "red_flag": 0.63}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the
@@ -126,7 +127,11 @@ def main() -> None:
     embedder = default_embedder()
     x = embedder.encode([question_text(i["q"]) for i in items]).astype(np.float64)
     kb = load_knowledge(ROOT / "knowledge")
-    by_rules = np.array([screen(kb.safety, i["q"]) is not None for i in items])
+    flags = [screen(kb.safety, i["q"]) for i in items]
+    by_rules = {
+        "red_flag": np.array([f is not None for f in flags]),
+        "crisis": np.array([f is not None and f.group.urgency == "crisis" for f in flags]),
+    }
     any_red = labels(items, "red_flag") == 1
     sites = sorted({site(i.get("source", "local")) for i in items})
     random.Random(1).shuffle(sites)
@@ -137,12 +142,16 @@ def main() -> None:
         use = np.arange(len(items)) < (len(items) if head == "red_flag" else len(corpus))
         y = labels(items, head)[use]
         net = cross_validated(x[use], y, folds[use]) > threshold
-        rules, red = by_rules[use], any_red[use]
+        rules = by_rules[head][use]
+        # A false alarm of the red-flag head is an ordinary question; of the crisis head, any message
+        # that is not a crisis (see above).
+        wrong = ~any_red[use] if head == "red_flag" else y == 0
         print(
             f"{head}: {int(y.sum())} of {len(y)} questions; five-fold by site at {threshold}: "
             f"net alone catches {(net & (y == 1)).sum() / y.sum():.1%}, rules {(rules & (y == 1)).sum()}, "
             f"rules or net {((rules | net) & (y == 1)).sum()}; new false alarms "
-            f"{(net & ~rules & ~red).sum()} of {(~red).sum()}"
+            f"{(net & ~rules & wrong).sum()} of {wrong.sum()}, "
+            f"{((net | rules) & wrong).sum()} with the rules'"
         )
         w, b = train(x[use], y)
         heads[head] = {

@@ -115,6 +115,8 @@ def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
         if not found:
             return None
         groups.append(found)
+    if any(msg.hits(n, safety.concepts[n]) for n in rule.unless_anywhere):
+        return None
     blocked = {msg.sentence_of[w] for n in rule.unless for w, _ in msg.hits(n, safety.concepts[n])}
     if rule.scope == "message":
         if blocked:

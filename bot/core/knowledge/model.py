@@ -77,6 +77,7 @@ class SafetyRule:
     within: int | None  # the concepts' hits must lie within this many words of each other
     scope: str  # sentence | message
     unless: tuple[str, ...] = ()  # concepts whose presence in the same sentence cancels the rule
+    unless_anywhere: tuple[str, ...] = ()  # ...and whose presence anywhere in the message does
 
 
 @dataclass(frozen=True)

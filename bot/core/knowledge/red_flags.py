@@ -127,7 +127,12 @@ def _read_rules(
         item = c.mapping(item, gid, where)
         if item is None:
             continue
-        c.keys(item, {"kind", "all", "within", "scope", "unless"}, {"kind", "all"}, gid)
+        c.keys(
+            item,
+            {"kind", "all", "within", "scope", "unless", "unless_anywhere"},
+            {"kind", "all"},
+            gid,
+        )
         kind = c.text(item, "kind", gid, limit=40) or ""
         needed = []
         for k, entry in enumerate(c.text_list(item, "all", gid, limit=200, min_items=1)):
@@ -136,10 +141,13 @@ def _read_rules(
                 if n not in concepts:
                     c.add(gid, f"{where}.all[{k}]", f"unknown concept {n!r}")
             needed.append(names)
-        unless = c.text_list(item, "unless", gid, limit=60)
-        for n in unless:
-            if n not in concepts:
-                c.add(gid, f"{where}.unless", f"unknown concept {n!r}")
+        unless, anywhere = (
+            c.text_list(item, k, gid, limit=60) for k in ("unless", "unless_anywhere")
+        )
+        for key, names in (("unless", unless), ("unless_anywhere", anywhere)):
+            for n in names:
+                if n not in concepts:
+                    c.add(gid, f"{where}.{key}", f"unknown concept {n!r}")
         within = item.get("within")
         if within is not None and (
             not isinstance(within, int) or isinstance(within, bool) or within < 1
@@ -150,5 +158,5 @@ def _read_rules(
         if scope not in ("sentence", "message"):
             c.add(gid, f"{where}.scope", "expected sentence or message")
             scope = "sentence"
-        rules.append(SafetyRule(kind, tuple(needed), within, scope, unless))
+        rules.append(SafetyRule(kind, tuple(needed), within, scope, unless, anywhere))
     return tuple(rules)

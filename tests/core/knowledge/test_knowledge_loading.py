@@ -11,6 +11,7 @@ import yaml
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
+from bot.core.safety import screen
 from bot.settings import DEFAULT_KNOWLEDGE
 from bot.terminal.cli import main
 
@@ -256,6 +257,25 @@ def test_bad_concept_regex_and_unknown_concept_are_named(kb_copy):
         found
     )
     assert any("[soon] rules[" in p and "unknown concept 'numbnes'" in p for p in found), found
+
+
+def test_a_rule_cancelled_anywhere_in_the_message_names_a_known_concept(kb_copy):
+    def damage(d):
+        rule = {"kind": "night_pain", "all": ["night"], "unless_anywhere": ["strian"]}
+        _group(d, "soon")["rules"].append(rule)
+
+    edit(kb_copy / "safety.yaml", damage)
+    found = problems(kb_copy)
+    assert any("unless_anywhere" in p and "unknown concept 'strian'" in p for p in found), found
+
+
+def test_unless_anywhere_cancels_a_rule_from_another_sentence():
+    """A night-pain rule reads one sentence, but a back that was thrown out lifting, told in the
+    sentence before, still explains the bad night."""
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    night = "the pain in my lower back was so bad in bed last night i barely slept"
+    assert screen(kb.safety, f"My back has been aching for a few days. {night}") is not None
+    assert screen(kb.safety, f"I threw my back out lifting a sofa on Sunday. {night}") is None
 
 
 def test_kb_check_command_exit_codes(kb_copy, capsys):
