@@ -44,7 +44,7 @@ SETS = [
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
 OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.64, "red_flag": 0.63}
+THRESHOLDS = {"crisis": 0.63, "red_flag": 0.63}
 L2, STEPS, RATE = 1e-2, 2000, 0.5
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the

@@ -57,10 +57,13 @@ def topic_keywords(kb: KnowledgeBase) -> dict[str, list[str]]:
 def asked_first(
     close: Sequence[Candidate], text: str, keywords: Mapping[str, Sequence[str]]
 ) -> list[Candidate]:
-    """Candidates that score alike, the one whose curated keyword the asking
-    sentence names put first when it is the only one: "(a story about a desk job...) the leg press
-    hurts my back, is that my form?" offers the leg press before sitting."""
+    """Candidates that score alike, the one whose curated keyword the asking sentence of a longer
+    message names put first when it is the only one: "(a story about a desk job...) the leg press
+    hurts my back, is that my form?" offers the leg press before sitting. A message of one sentence
+    is all asking, and its words have already had their say."""
     asking = " ".join(asking_sentences(text))
+    if asking == normalize(text):
+        return list(close)
     named = [
         c
         for c in close
