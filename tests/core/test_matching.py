@@ -257,6 +257,7 @@ def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
         ("would a posture corrector help my lower back while I sit at work?", "posture-braces"),
         ("my glutes never switch on. Does a sports massage help with that?", "hands-on-treatment"),
         ("pain between my shoulder blades after bench press", "upper-back-neck"),
+        ("would a few lengths of breaststroke help my lower back or make it worse?", "swimming"),
     ],
 )
 def test_a_question_that_names_an_uncovered_subject_is_declined(matcher, question, gap_id):
@@ -272,6 +273,19 @@ def test_an_uncovered_subject_mentioned_in_passing_does_not_decide(matcher):
         "How long should I hold each squeeze in the booty flex?"
     )
     assert topic_of(matcher, story) == ("answer", "booty-flex")
+
+
+def test_a_swimmer_asking_about_the_program_gets_the_program(matcher):
+    assert topic_of(matcher, "I swim a lot, so how many rounds of the booty flex a day?") == (
+        "answer",
+        "booty-flex",
+    )
+
+
+def test_flattening_the_lower_abs_is_a_looks_goal(matcher):
+    assert (
+        matcher.match("best moves to flatten my lower abs and lose the pooch?").kind == "no_match"
+    )
 
 
 def test_the_upper_back_gap_stands_aside_when_the_low_back_is_named(matcher):
