@@ -80,17 +80,33 @@ def load() -> list[tuple[str, dict]]:
     return out
 
 
-PHRASINGS: tuple[np.ndarray, np.ndarray] | None = None  # the knowledge base's, set in main()
+Phrasings = tuple[np.ndarray, np.ndarray]  # the knowledge base's phrasings: vectors, 0/1 labels
 
 
-def softmax_regression(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def phrasings_of(matcher: matching.Matcher, names: list[str]) -> Phrasings:
+    """Every topic's phrasing labelled with its topic, and every uncovered subject's with no_match."""
+    rows, labels = [], []
+    for p, e in enumerate(matcher.pattern_entry):
+        entry = matcher.entries[int(e)]
+        label = entry.key if entry.kind == "topic" else "no_match" if entry.kind == "gap" else None
+        if label in names:
+            rows.append(p)
+            labels.append(np.eye(len(names))[names.index(label)])
+    assert matcher.phrasing_vectors is not None
+    return matcher.phrasing_vectors[rows].astype(np.float64), np.array(labels)
+
+
+def softmax_regression(
+    x: np.ndarray, labels: np.ndarray, phrasings: Phrasings | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights and bias of a softmax regression from embeddings to labels (a question with several
-    acceptable topics spreads its target over them), by full-batch gradient descent."""
+    acceptable topics spreads its target over them), by full-batch gradient descent; the knowledge
+    base's phrasings, when given, are learned too, each counting PHRASING_WEIGHT of a question."""
     x = x.astype(np.float64)
     y = labels.astype(np.float64)
-    if PHRASINGS is not None and PHRASING_WEIGHT > 0:
-        x = np.vstack([x, PHRASINGS[0]])
-        y = np.vstack([y, PHRASING_WEIGHT * PHRASINGS[1]])
+    if phrasings is not None and PHRASING_WEIGHT > 0:
+        x = np.vstack([x, phrasings[0]])
+        y = np.vstack([y, PHRASING_WEIGHT * phrasings[1]])
     y /= np.maximum(y.sum(axis=1, keepdims=True), 1.0)
     w, b = np.zeros((x.shape[1], y.shape[1])), np.zeros(y.shape[1])
     for _ in range(SOFTMAX_STEPS):
@@ -104,23 +120,27 @@ def softmax_regression(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, n
     return w, b
 
 
-def build(raws: list[dict], vectors: np.ndarray, names: list[str]) -> TopicExamples:
+def build(
+    raws: list[dict], vectors: np.ndarray, names: list[str], phrasings: Phrasings | None = None
+) -> TopicExamples:
     labels = np.zeros((len(raws), len(names)), dtype=np.uint8)
     col = {n: j for j, n in enumerate(names)}
     for i, raw in enumerate(raws):
         for e in expects(raw):
             if e in col:
                 labels[i, col[e]] = 1
-    w, b = softmax_regression(vectors, labels)
+    w, b = softmax_regression(vectors, labels, phrasings)
     return TopicExamples(vectors, labels, names, w, b)
 
 
-def cross_validate(matcher, rows, vectors, names, folds) -> dict[str, tuple[float, float, float]]:
+def cross_validate(
+    matcher, rows, vectors, names, folds, phrasings
+) -> dict[str, tuple[float, float, float]]:
     """Per set: (topics, no_match, red_flag) shares when each fold is answered by the others' votes."""
     totals: dict[str, list[int]] = {}
     for k in range(FOLDS):
         train = [i for i, (name, raw) in enumerate(rows) if folds[i] != k and voter(name, raw)]
-        matcher.set_examples(build([rows[i][1] for i in train], vectors[train], names))
+        matcher.set_examples(build([rows[i][1] for i in train], vectors[train], names, phrasings))
         for name in sorted({n for n, _ in rows}):
             raws = [raw for i, (n, raw) in enumerate(rows) if n == name and folds[i] == k]
             if not raws:
@@ -152,15 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     kb = load_knowledge(ROOT / "knowledge")
     matcher = matching.Matcher(kb, examples=None)
     names = sorted(kb.topics) + ["no_match"]
-    global PHRASINGS  # the regression learns each topic's (and gap's) phrasings too
-    rows_p, labs_p = [], []
-    for p, e in enumerate(matcher.pattern_entry):
-        entry = matcher.entries[int(e)]
-        label = entry.key if entry.kind == "topic" else "no_match" if entry.kind == "gap" else None
-        if label in names:
-            rows_p.append(p)
-            labs_p.append(np.eye(len(names))[names.index(label)])
-    PHRASINGS = (matcher.phrasing_vectors[rows_p].astype(np.float64), np.array(labs_p))
+    phrasings = phrasings_of(matcher, names)
     embedder = default_embedder()
     vectors = embedder.encode([question_text(raw["q"]) for _, raw in rows])
     sites = sorted({site(raw.get("source", "local")) for _, raw in rows})
@@ -190,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         for values in itertools.product(*GRID.values()):
             for key, value in zip(keys, values, strict=True):
                 setattr(matching, key, value)
-            figs = cross_validate(matcher, rows, vectors, names, folds)
+            figs = cross_validate(matcher, rows, vectors, names, folds, phrasings)
             score = sum(t + m for t, m, _ in figs.values())
             results.append((score, dict(zip(keys, values, strict=True)), figs))
             print(show(f"{score:.3f} {results[-1][1]}", figs), flush=True)
@@ -199,10 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         for score, params, figs in results[:10]:
             print(show(f"{score:.3f} {params}", figs))
     else:
-        print(show("five-fold by site", cross_validate(matcher, rows, vectors, names, folds)))
+        print(
+            show(
+                "five-fold by site", cross_validate(matcher, rows, vectors, names, folds, phrasings)
+            )
+        )
     if not args.no_write:
         keep = [i for i, (name, raw) in enumerate(rows) if voter(name, raw)]
-        ex = build([rows[i][1] for i in keep], vectors[keep], names)
+        ex = build([rows[i][1] for i in keep], vectors[keep], names, phrasings)
         assert ex.weights is not None and ex.bias is not None
         model_hash = hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
         np.savez_compressed(
