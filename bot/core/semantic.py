@@ -229,9 +229,10 @@ class TopicExamples:
     question's nearest labelled questions carries it. Written by scripts/train_topic_examples.py.
 
     With ``weights`` and ``bias`` (a softmax regression over the same questions, fitted by that
-    script), a vote is half the neighbours' and half the regression's probability: the neighbours
-    know the wordings seen, the regression the directions in meaning that separate the labels, and
-    together they reach questions from sites neither has seen better than either alone."""
+    script), a vote blends the neighbours' with the regression's probability (``REGRESSION_SHARE``):
+    the neighbours know the wordings seen, the regression the directions in meaning that separate
+    the labels, and together they reach questions from sites neither has seen better than either
+    alone."""
 
     def __init__(
         self,
