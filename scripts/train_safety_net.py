@@ -11,9 +11,9 @@ figures with folds split by site, then writes bot/models/safety_heads.json with 
 below, chosen from those figures: the most the net alone catches while its new false alarms stay
 under a share of the other questions. For ``crisis`` that share is about 0.3% of every message
 that is not a crisis, red flags included: its reply is the crisis line, and it replaces whatever
-the rules would have said. For ``red_flag`` it is about 1%: on wording
-the rules were not written from, the net is what catches what they miss, and a false alarm gets
-the gentle "when back pain needs a doctor" answer, where a miss is the worst error the bot can make.
+the rules would have said. For ``red_flag`` it is about 1%: on wording the rules were not
+written from, the net is what catches what they miss, and a false alarm gets the gentle "when back
+pain needs a doctor" answer, where a miss is the worst error the bot can make.
 And no set it trains on gets a false alarm it did not have before.
 """
 

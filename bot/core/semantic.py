@@ -24,6 +24,7 @@ import numpy as np
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm-static"
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8}
 _DEFAULT_MAX_LENGTH = 512
+REGRESSION_SHARE = 0.35  # how much the topic examples' regression counts against their neighbours
 
 
 class ModelError(RuntimeError):
@@ -306,9 +307,6 @@ class TopicExamples:
         p[~vectors.any(axis=1)] = 0.0
         return p
 
-
-# How much the softmax regression counts against the nearest neighbours in a vote.
-REGRESSION_SHARE = 0.35
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
 EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"
