@@ -1,26 +1,28 @@
-"""Train the red-flag screen's second net: logistic regression on sentence embeddings.
+"""Train the red-flag screen's second net (bot/core/safety_net.py).
 
+    .venv/bin/pip install -e '.[train]'      # scikit-learn, for training only
     .venv/bin/python scripts/train_safety_net.py
 
 The rules in knowledge/safety.yaml catch what they name; this net catches messages that read like
 the red flags and crisis messages of the development sets without using the rules' words. Two
-heads: ``crisis`` (self-harm and despair) and ``red_flag`` (any red flag). It trains on the
-development sets only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, when ../shared sits
-beside the checkout, its dev.yaml), never on knowledge/eval/real-test.yaml; it prints five-fold
-figures with folds split by site, then writes bot/models/safety_heads.json with the thresholds
-below, chosen from those figures: the most the net alone catches while its new false alarms stay
-under a share of the other questions. For ``crisis`` that share is about 0.3% of every message
-that is not a crisis, red flags included: its reply is the crisis line, and it replaces whatever
-the rules would have said. For ``red_flag`` it is about 1%: on wording the rules were not
-written from, the net is what catches what they miss, and a false alarm gets the gentle "when back
-pain needs a doctor" answer, where a miss is the worst error the bot can make.
-And no set it trains on gets a false alarm it did not have before.
+heads: ``crisis`` (self-harm and despair) and ``red_flag`` (any red flag). Each is the mean of two
+logistic regressions, one over the message's embedding and one over the tf-idf weights of its
+words' character n-grams (``bot.core.safety_net.char_ngrams``). It trains on the development sets
+only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, when ../shared sits beside the
+checkout, its dev.yaml), never on knowledge/eval/real-test.yaml. It prints five-fold figures with
+folds split by site, and sets each head's threshold from them by this rule: the lowest threshold at
+which the net's new false alarms (messages the rules leave alone) stay within a share of the other
+questions, and no set it trains on gets a false alarm it did not have before. For ``crisis`` that
+share is 0.3 % of every message that is not a crisis, red flags included: its reply is the crisis
+line, and it replaces whatever the rules would have said. For ``red_flag`` it is 1 %: on wording the
+rules were not written from, the net is what catches what they miss, and a false alarm gets the
+gentle "when back pain needs a doctor" answer, where a miss is the worst error the bot can make.
+Then it writes bot/models/safety_heads.npz.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import sys
 from pathlib import Path
@@ -36,16 +38,18 @@ from eval_split import site  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
+from bot.core.safety_net import HEADS_FILE, NgramVectorizer, char_ngrams, names_the_body  # noqa: E402
 from bot.core.semantic import MODEL_DIR, default_embedder, question_text  # noqa: E402
+from bot.core.text import normalize  # noqa: E402
 
 SETS = [
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
     ROOT / "knowledge" / "eval.yaml",
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
-OUT = ROOT / "bot" / "models" / "safety_heads.json"
-THRESHOLDS = {"crisis": 0.63, "red_flag": 0.63}
-L2, STEPS, RATE = 1e-2, 2000, 0.5
+HEADS = {"crisis": 0.003, "red_flag": 0.01}  # the share of new false alarms each may add
+C = 10.0  # inverse strength of the regressions' L2 penalty (five-fold: 1 and 3 caught less)
+MIN_DF = 2  # an n-gram must occur in this many training messages to be kept
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the
 # ordinary complaint ("no fever, just sore"). The rules handle negation word by word; an embedding
@@ -94,38 +98,88 @@ def labels(items: list[dict], head: str) -> np.ndarray:
     )
 
 
-def train(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Class-balanced logistic regression by gradient descent (small data: a second is plenty)."""
-    w, b = np.zeros(x.shape[1]), 0.0
-    weight = np.where(y == 1, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
-    weight /= weight.mean()
-    for _ in range(STEPS):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
-        g = (p - y) * weight
-        w -= RATE * (x.T @ g / len(y) + L2 * w)
-        b -= RATE * float(g.mean())
-    return w, b
+class Net:
+    """The two regressions of every head (scikit-learn), fitted on the given messages: each head
+    on its ``rows`` of them, with its ``labels``."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        texts: list[str],
+        labels: dict[str, np.ndarray],
+        rows: dict[str, np.ndarray],
+    ):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        self.tfidf = TfidfVectorizer(analyzer=char_ngrams, min_df=MIN_DF, sublinear_tf=True)
+        grams = self.tfidf.fit_transform(texts)
+        self.fits = {
+            head: (
+                LogisticRegression(C=C, max_iter=5000).fit(x[rows[head]], y[rows[head]]),
+                LogisticRegression(C=C, max_iter=5000).fit(grams[rows[head]], y[rows[head]]),
+            )
+            for head, y in labels.items()
+        }
+
+    def probability(self, head: str, x: np.ndarray, texts: list[str]) -> np.ndarray:
+        by_meaning, by_spelling = self.fits[head]
+        p: np.ndarray = (
+            by_meaning.predict_proba(x)[:, 1]
+            + by_spelling.predict_proba(self.tfidf.transform(texts))[:, 1]
+        ) / 2
+        return p
 
 
-def cross_validated(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Each question's probability from a net trained on the other four folds."""
-    cv = np.zeros(len(y))
+def cross_validated(
+    x: np.ndarray,
+    texts: list[str],
+    labels: dict[str, np.ndarray],
+    rows: dict[str, np.ndarray],
+    folds: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per head, each message's probability from a net trained on the other four folds."""
+    cv = {head: np.zeros(len(texts)) for head in labels}
     for k in range(5):
-        w, b = train(x[folds != k], y[folds != k])
-        cv[folds == k] = 1 / (1 + np.exp(-(x[folds == k] @ w + b)))
+        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        net = Net(
+            x[train],
+            [texts[i] for i in train],
+            {h: y[train] for h, y in labels.items()},
+            {h: r[train] for h, r in rows.items()},
+        )
+        for head in labels:
+            cv[head][test] = net.probability(head, x[test], [texts[i] for i in test])
     return cv
 
 
+def threshold(
+    p: np.ndarray, rules: np.ndarray, wrong: np.ndarray, share: float, guarded: np.ndarray
+) -> float:
+    """The lowest threshold at which the net's new false alarms (``p``: five-fold) stay within
+    ``share`` of the ``wrong`` messages, and at which ``guarded`` (the final net's probabilities
+    for the messages of the sets beside the development part that must keep their answers, zero
+    elsewhere) raises none."""
+    budget = share * wrong.sum()
+    for t in np.unique(p):
+        if ((p > t) & ~rules & wrong).sum() <= budget and not (
+            (guarded > t) & ~rules & wrong
+        ).any():
+            return float(t)
+    return 1.0
+
+
 def main() -> None:
-    corpus = [
-        i
+    sets = [
+        (path.name, i)
         for path in SETS
         if path.exists()
         for i in yaml.safe_load(path.read_text(encoding="utf-8"))
     ]
+    corpus = [i for _, i in sets]
     items = corpus + denials()
-    embedder = default_embedder()
-    x = embedder.encode([question_text(i["q"]) for i in items]).astype(np.float64)
+    texts = [question_text(i["q"]) for i in items]
+    x = default_embedder().encode(texts).astype(np.float64)
     kb = load_knowledge(ROOT / "knowledge")
     flags = [screen(kb.safety, i["q"]) for i in items]
     by_rules = {
@@ -133,37 +187,73 @@ def main() -> None:
         "crisis": np.array([f is not None and f.group.urgency == "crisis" for f in flags]),
     }
     any_red = labels(items, "red_flag") == 1
+    in_corpus = np.arange(len(items)) < len(corpus)
+    # The sets beside the development part may not get a false alarm they did not have.
+    guarded = np.array(
+        [n != "real-dev.yaml" for n, _ in sets] + [False] * (len(items) - len(corpus))
+    )
     sites = sorted({site(i.get("source", "local")) for i in items})
     random.Random(1).shuffle(sites)
     fold_of = {s: n % 5 for n, s in enumerate(sites)}
     folds = np.array([fold_of[site(i.get("source", "local"))] for i in items])
-    heads = {}
-    for head, threshold in THRESHOLDS.items():
-        use = np.arange(len(items)) < (len(items) if head == "red_flag" else len(corpus))
-        y = labels(items, head)[use]
-        net = cross_validated(x[use], y, folds[use]) > threshold
-        rules = by_rules[head][use]
-        # A false alarm of the red-flag head is an ordinary question; of the crisis head, any message
-        # that is not a crisis (see above).
-        wrong = ~any_red[use] if head == "red_flag" else y == 0
+    ys = {head: labels(items, head) for head in HEADS}
+    # The crisis head learns from the corpus alone (the written denials are not about despair).
+    rows = {"crisis": in_corpus, "red_flag": np.ones(len(items), bool)}
+    cv = cross_validated(x, texts, ys, rows, folds)
+    net = Net(x, texts, ys, rows)
+    # The red-flag head speaks only where the message names the body (``net_needs``).
+    bodily = np.array([names_the_body(kb.safety, normalize(i["q"])) for i in items])
+    speaks = {"crisis": np.ones(len(items), bool), "red_flag": bodily}
+    thresholds = {}
+    for head, share in HEADS.items():
+        use, y = rows[head], ys[head] == 1
+        # A false alarm of the red-flag head is an ordinary question; of the crisis head, any
+        # message that is not a crisis (see above).
+        wrong = use & (~any_red if head == "red_flag" else ~y)
+        rules = by_rules[head]
+        ok = use & speaks[head]
+        final = np.where(guarded & ok, net.probability(head, x, texts), 0.0)
+        t = thresholds[head] = threshold(np.where(ok, cv[head], 0.0), rules, wrong, share, final)
+        fired = ok & (cv[head] > t)
         print(
-            f"{head}: {int(y.sum())} of {len(y)} questions; five-fold by site at {threshold}: "
-            f"net alone catches {(net & (y == 1)).sum() / y.sum():.1%}, rules {(rules & (y == 1)).sum()}, "
-            f"rules or net {((rules | net) & (y == 1)).sum()}; new false alarms "
-            f"{(net & ~rules & wrong).sum()} of {wrong.sum()}, "
-            f"{((net | rules) & wrong).sum()} with the rules'"
+            f"{head}: {int((y & use).sum())} of {int(use.sum())} questions; five-fold by site at "
+            f"{t:.3f}: net alone catches {(fired & y).sum() / (y & use).sum():.1%}, "
+            f"rules {(rules & y).sum()}, rules or net {((rules | fired) & y).sum()}; new false "
+            f"alarms {(fired & ~rules & wrong).sum()} of {wrong.sum()}, "
+            f"{((fired | rules) & wrong).sum()} with the rules'; on the sets beside the development "
+            f"part, five-fold {(fired & ~rules & wrong & guarded).sum()}, the final net "
+            f"{((final > t) & ~rules & wrong).sum()}"
         )
-        w, b = train(x[use], y)
-        heads[head] = {
-            "weights": [round(float(v), 6) for v in w],
-            "bias": round(b, 6),
-            "threshold": threshold,
-        }
+    write(net, thresholds, texts[:200])
+
+
+def write(net: Net, thresholds: dict[str, float], sample: list[str]) -> None:
+    """Save the heads for bot.core.safety_net, after checking that it reads messages exactly as
+    scikit-learn did."""
+    vocabulary = [str(g) for g in net.tfidf.get_feature_names_out()]
+    mine = NgramVectorizer(vocabulary, net.tfidf.idf_)
+    theirs = net.tfidf.transform(sample)
+    for n, text in enumerate(sample):
+        idx, values = mine.transform(text)
+        row = np.zeros(len(vocabulary))
+        row[idx] = values
+        assert np.allclose(row, theirs[n].toarray()[0]), text
+    names = list(HEADS)
+    fits = [net.fits[h] for h in names]
     model_hash = hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
-    OUT.write_text(
-        json.dumps({"model_sha256": model_hash, "heads": heads}, indent=1) + "\n", encoding="utf-8"
+    np.savez_compressed(
+        HEADS_FILE,
+        names=np.array(names),
+        thresholds=np.array([thresholds[h] for h in names]),
+        embedding_weights=np.vstack([m.coef_[0] for m, _ in fits]).astype(np.float32),
+        embedding_bias=np.array([m.intercept_[0] for m, _ in fits]),
+        ngram_weights=np.vstack([g.coef_[0] for _, g in fits]).astype(np.float32),
+        ngram_bias=np.array([g.intercept_[0] for _, g in fits]),
+        vocabulary=np.array(vocabulary),
+        idf=net.tfidf.idf_,
+        model_sha256=np.array(model_hash),
     )
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    print(f"wrote {HEADS_FILE.relative_to(ROOT)}: {len(vocabulary)} n-grams")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ The decision rule (thresholds below, tuned on the development question sets, nev
 questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
 
 * the red-flag screen runs first and wins: its rules, then a second net over the question's
-  meaning (``bot.core.semantic.SafetyHeads``) for a crisis or a red flag the rules did not name;
+  meaning and spelling (``bot.core.safety_net``) for a crisis or a red flag the rules did not name;
 * a question with no word that ties it to the back or the program and a word that puts it
   elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
   ``no_match``, however well its words match a topic;
@@ -57,7 +57,8 @@ from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
-from bot.core.safety import RedFlag, screen
+from bot.core.safety import screen
+from bot.core.safety_net import second_net
 from bot.core.subjects import asked_first, marked_gap, off_scope, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector
@@ -99,7 +100,6 @@ EXAMPLE_SHARE = 0.5  # added to a topic's score: this times its vote (0..1)
 # to the person's step.
 ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
-NET_MIN_WORDS = 3  # the second net does not read a word or two ("pain"): too little meaning
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
@@ -138,9 +138,11 @@ class Matcher:
             embedder = default_embedder()
         self.embedder = embedder
         if heads is DEFAULT_MODEL:
-            from bot.core.semantic import default_heads
+            from bot.core.safety_net import default_heads
 
             heads = default_heads() if embedder is not None else None
+            if heads is not None and heads.dim != getattr(embedder, "dim", None):
+                heads = None  # trained on another model's vectors
         self.heads = heads
         if examples is DEFAULT_MODEL:
             from bot.core.semantic import default_examples
@@ -149,8 +151,6 @@ class Matcher:
             if examples is not None and examples.dim != getattr(embedder, "dim", None):
                 examples = None  # made with another model: its vectors cannot be compared
         self.examples = examples
-        by_urgency = {g.urgency: g for g in kb.safety.groups}
-        self._net_groups = {"crisis": by_urgency.get("crisis"), "red_flag": by_urgency.get("ask")}
         self.canon = kb.canonicalizer
         entries: list[Entry] = []
         texts: list[list[str]] = []
@@ -358,7 +358,7 @@ class Matcher:
         raw = text if isinstance(text, str) else normalized
         flag = screen(self.kb.safety, raw, normalized=normalized)
         vector, sentences = self.message_vectors(text, normalized)
-        flag = self._second_net(flag, vector if len(normalized.split()) >= NET_MIN_WORDS else None)
+        flag = second_net(self.heads, self.kb.safety, flag, vector, normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)
@@ -444,25 +444,6 @@ class Matcher:
         if meaning is not None:
             scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         return scores, coverage
-
-    def _second_net(self, flag: RedFlag | None, vector: np.ndarray | None) -> RedFlag | None:
-        """The learned net over the question's meaning: a message that reads like a crisis message
-        gets the crisis reply whatever the rules found; one that reads like a red flag the rules
-        missed gets the "when back pain needs a doctor" answer."""
-        if (
-            self.heads is None
-            or vector is None
-            or (flag is not None and flag.group.urgency == "crisis")
-        ):
-            return flag
-        fired = self.heads.fired(vector)
-        crisis = self._net_groups.get("crisis")
-        if "crisis" in fired and crisis is not None:
-            return RedFlag(crisis, "reads like a crisis message", "net:crisis")
-        ask = self._net_groups.get("red_flag")
-        if flag is None and "red_flag" in fired and ask is not None:
-            return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
-        return flag
 
     def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, Entry]]:
         """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""

@@ -187,43 +187,6 @@ def question_text(text: str, *, already_normalized: bool = False) -> str:
     return " ".join(words)
 
 
-class SafetyHeads:
-    """The red-flag screen's second net: logistic regression over a message's embedding, trained
-    by scripts/train_safety_net.py on the development question sets. ``fired(vector)`` names the
-    heads ("crisis", "red_flag") whose probability passes their threshold."""
-
-    def __init__(self, heads: dict[str, tuple[np.ndarray, float, float]]):
-        self.heads = heads
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> SafetyHeads:
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            heads = {
-                name: (
-                    np.asarray(h["weights"], dtype=np.float32),
-                    float(h["bias"]),
-                    float(h["threshold"]),
-                )
-                for name, h in raw["heads"].items()
-            }
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelError(f"cannot read the safety heads in {path}: {exc}") from exc
-        return cls(heads)
-
-    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
-        return {
-            name: float(1 / (1 + np.exp(-(float(vector @ w) + b))))
-            for name, (w, b, _) in self.heads.items()
-        }
-
-    def fired(self, vector: np.ndarray) -> set[str]:
-        if not vector.any():
-            return set()
-        probs = self.probabilities(vector)
-        return {name for name, (_, _, threshold) in self.heads.items() if probs[name] > threshold}
-
-
 class TopicExamples:
     """Labelled questions (their embeddings and what answers them), from the development part of
     the real-question corpus: ``votes(vector)`` says, for each label, how much of the weight of the
@@ -308,19 +271,9 @@ class TopicExamples:
         return p
 
 
-HEADS_FILE = MODEL_DIR.parent / "safety_heads.json"
 EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"
 _DEFAULT: StaticEmbedder | None = None
-_HEADS: SafetyHeads | None = None
 _EXAMPLES: TopicExamples | None = None
-
-
-def default_heads() -> SafetyHeads | None:
-    """The trained heads shipped with the package, or None when there are none."""
-    global _HEADS
-    if _HEADS is None and HEADS_FILE.exists():
-        _HEADS = SafetyHeads.from_file(HEADS_FILE)
-    return _HEADS
 
 
 def default_examples() -> TopicExamples | None:

@@ -250,11 +250,11 @@ def _as_mapping_proxy(contents: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 
 def _bundled_models() -> dict[str, Any]:
     """The bundled models a matcher refers to, by name; an entry names them instead of copying."""
-    from bot.core import semantic
+    from bot.core import safety_net, semantic
 
     return {
         "embedder": semantic.default_embedder(),
-        "heads": semantic.default_heads(),
+        "heads": safety_net.default_heads(),
         "examples": semantic.default_examples(),
     }
 

@@ -40,11 +40,11 @@ def test_a_missing_model_is_one_clear_error(tmp_path):
 def test_the_safety_heads_were_trained_on_the_shipped_model():
     # Retrain (scripts/train_safety_net.py) whenever the model changes: the heads read its vectors.
     import hashlib
-    import json
 
-    from bot.core.semantic import HEADS_FILE
+    from bot.core.safety_net import HEADS_FILE
 
-    recorded = json.loads(HEADS_FILE.read_text(encoding="utf-8"))["model_sha256"]
+    with np.load(HEADS_FILE, allow_pickle=False) as data:
+        recorded = str(data["model_sha256"])
     assert recorded == hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
 
 

@@ -99,6 +99,8 @@ class Safety:
     groups: tuple[SafetyGroup, ...]
     concepts: Mapping[str, Concept] = field(default_factory=dict)
     scope_breakers: frozenset[str] = frozenset()
+    # The second net may call a message a red flag only when one of these concepts is in it.
+    net_needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,15 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
     c, doc = opened
     c.keys(
         doc,
-        {"disclaimer", "negations", "scope_breakers", "warning_signs", "concepts", "groups"},
+        {
+            "disclaimer",
+            "negations",
+            "scope_breakers",
+            "warning_signs",
+            "concepts",
+            "net_needs",
+            "groups",
+        },
         {"disclaimer", "negations", "warning_signs", "groups"},
         None,
     )
@@ -40,6 +48,10 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
         )
     concepts = read_concepts(c, doc.get("concepts"))
+    net_needs = tuple(c.text_list(doc, "net_needs", None, limit=60))
+    for name in net_needs:
+        if name not in concepts:
+            c.add(None, "net_needs", f"unknown concept {name!r}")
     groups: list[SafetyGroup] = []
     seen: set[str] = set()
     raw_groups = doc.get("groups")
@@ -50,7 +62,15 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
         item = c.mapping(item, None, f"groups[{i}]")
         if item is not None:
             groups.append(_read_group(c, f"groups[{i}]", item, seen, concepts))
-    return Safety(disclaimer, negations, signs, tuple(groups), MappingProxyType(concepts), breakers)
+    return Safety(
+        disclaimer,
+        negations,
+        signs,
+        tuple(groups),
+        MappingProxyType(concepts),
+        breakers,
+        tuple(n for n in net_needs if n in concepts),
+    )
 
 
 def _read_group(

@@ -1,0 +1,116 @@
+"""The red-flag screen's second net: how it reads a message, and when it may speak."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.knowledge.loading import load_knowledge
+from bot.core.matching import Matcher
+from bot.core.safety_net import NgramVectorizer, SafetyHeads, char_ngrams, default_heads, second_net
+from bot.core.semantic import ModelError
+from bot.core.text import normalize
+from bot.settings import DEFAULT_KNOWLEDGE
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(DEFAULT_KNOWLEDGE)
+
+
+def test_a_word_is_read_as_its_padded_character_ngrams():
+    assert char_ngrams("pee") == [
+        " p",
+        "pe",
+        "ee",
+        "e ",
+        " pe",
+        "pee",
+        "ee ",
+        " pee",
+        "pee ",
+        " pee ",
+    ]
+    assert char_ngrams("") == []
+    # Words are read one by one: no n-gram spans two words.
+    assert not any(" " in g.strip() for g in char_ngrams("numb groin"))
+
+
+def test_a_message_becomes_unit_length_tf_idf_over_the_known_ngrams():
+    vocabulary = [" n", "nu", "um", "mb", "b "]
+    vec = NgramVectorizer(vocabulary, np.array([1.0, 2.0, 1.0, 1.0, 3.0]))
+    idx, values = vec.transform("numb numb zzz")
+    assert sorted(idx.tolist()) == [0, 1, 2, 3, 4]
+    assert np.isclose(np.linalg.norm(values), 1.0)
+    # "nu" twice, idf 2: (1 + log 2) * 2 against " n" (1 + log 2) * 1.
+    by_index = dict(zip(idx.tolist(), values.tolist(), strict=True))
+    assert np.isclose(by_index[1] / by_index[0], 2.0)
+    assert vec.transform("zzz")[0].size == 0
+
+
+def always_firing(dim: int, vocabulary_size: int) -> SafetyHeads:
+    """Heads whose probability is 0.5 whatever the message, with thresholds below it."""
+    return SafetyHeads(
+        ["red_flag"],
+        np.array([0.1]),
+        (np.zeros((1, dim)), np.zeros(1)),
+        (np.zeros((1, vocabulary_size)), np.zeros(1)),
+        NgramVectorizer([f"g{i}" for i in range(vocabulary_size)], np.ones(vocabulary_size)),
+    )
+
+
+def test_the_net_calls_a_message_a_red_flag_only_when_it_names_the_body(kb):
+    heads = always_firing(4, 3)
+    vector = np.ones(4, dtype=np.float32)
+
+    def net(text):
+        return second_net(heads, kb.safety, None, vector, normalize(text))
+
+    assert net("who won the arsenal game last night") is None
+    assert net("I had pizza last night and feel great") is None
+    flagged = net("my legs feel strange since last night")
+    assert flagged is not None and flagged.kind == "net:red_flag"
+    assert flagged.group.urgency == "ask"
+
+
+def test_the_shipped_net_reads_misspellings_the_rules_do_not_name(kb):
+    # Worsening leg weakness, misspelt: no rule names "weeker", the n-gram half of the net does.
+    message = "my legs r gettin weeker and weeker"
+    assert Matcher(kb, heads=None).match(message).kind != "red_flag"
+    result = Matcher(kb).match(message)
+    assert result.kind == "red_flag" and result.red_flag.kind == "net:red_flag"
+    heads = default_heads()
+    assert heads is not None
+    calm = normalize("my glutes are sore after hip thrusts yesterday")
+    assert heads.probabilities(Matcher(kb).question_vector(calm), calm)["red_flag"] < 0.5
+
+
+def test_unknown_concepts_in_net_needs_are_reported(tmp_path):
+    import shutil
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE, folder)
+    path = folder / "safety.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("net_needs: [back,", "net_needs: [bak,"),
+        encoding="utf-8",
+    )
+    from bot.core.knowledge.loading import KnowledgeError
+
+    with pytest.raises(KnowledgeError, match="unknown concept 'bak'"):
+        load_knowledge(folder)
+
+
+def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
+    with pytest.raises(ModelError):
+        SafetyHeads(
+            ["red_flag"],
+            np.array([0.5]),
+            (np.zeros((1, 4)), np.zeros(1)),
+            (np.zeros((1, 7)), np.zeros(1)),
+            NgramVectorizer(["a", "b"], np.ones(2)),
+        )
+    broken = tmp_path / "heads.npz"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="cannot read the safety heads"):
+        SafetyHeads.from_file(broken)
