@@ -16,7 +16,6 @@ prints the figures). numpy only; the file holds the n-gram vocabulary (about 15,
 from __future__ import annotations
 
 import os
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from bot.core.semantic import MODEL_DIR, ModelError, question_text
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
 NGRAM_SIZES = (2, 5)  # shortest and longest n-gram
+WORD_CACHE = 50_000  # words whose n-gram indices are remembered
 NET_MIN_WORDS = 3  # the net does not read a word or two ("pain"): too little to go on
 
 
@@ -34,13 +34,17 @@ def char_ngrams(text: str) -> list[str]:
     """The character n-grams of each word, padded with a space on both sides ("pee" gives " p",
     "pe", "ee", "e ", " pe", "pee", "ee ", " pee", "pee ", " pee "). Training and run time both use
     this function, so they read a message the same way."""
+    return [g for word in text.split() for g in _word_ngrams(word)]
+
+
+def _word_ngrams(word: str) -> list[str]:
     lo, hi = NGRAM_SIZES
-    grams: list[str] = []
-    for word in text.split():
-        padded = f" {word} "
-        for n in range(lo, min(hi, len(padded)) + 1):
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+    padded = f" {word} "
+    return [
+        padded[i : i + n]
+        for n in range(lo, min(hi, len(padded)) + 1)
+        for i in range(len(padded) - n + 1)
+    ]
 
 
 class NgramVectorizer:
@@ -53,16 +57,26 @@ class NgramVectorizer:
             raise ModelError("safety heads: the n-gram vocabulary and its idf do not agree")
         self.index = {g: i for i, g in enumerate(vocabulary)}
         self.idf = np.asarray(idf, dtype=np.float64)
+        self._known: dict[str, np.ndarray] = {}  # word -> the indices of its known n-grams
 
     def transform(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The message's nonzero features: (indices, values)."""
-        counts = Counter(i for g in char_ngrams(text) if (i := self.index.get(g)) is not None)
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        values = tf * self.idf[idx]
+        if len(self._known) > WORD_CACHE:
+            self._known.clear()
+        parts = [self._indices(w) for w in text.split()]
+        found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if not found.size:
+            return found, np.zeros(0)
+        idx, counts = np.unique(found, return_counts=True)
+        values = (1.0 + np.log(counts)) * self.idf[idx]
         return idx, values / np.linalg.norm(values)
+
+    def _indices(self, word: str) -> np.ndarray:
+        known = self._known.get(word)
+        if known is None:
+            grams = (self.index.get(g) for g in _word_ngrams(word))
+            known = self._known[word] = np.array([i for i in grams if i is not None], np.int64)
+        return known
 
 
 class SafetyHeads:
