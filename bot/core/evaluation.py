@@ -124,7 +124,7 @@ class Report:
         )
         if self.caught_by_net or self.false_by_net:
             lines.append(
-                f"of which by the second net (meaning, not rules): {self.caught_by_net} red flags caught, "
+                f"of which by the second net (meaning and spelling, not rules): {self.caught_by_net} red flags caught, "
                 f"{self.false_by_net} false alarms"
             )
         if self.by_kind:
