@@ -5,9 +5,10 @@
 
 The rules in knowledge/safety.yaml catch what they name; this net catches messages that read like
 the red flags and crisis messages of the development sets without using the rules' words. Two
-heads: ``crisis`` (self-harm and despair) and ``red_flag`` (any red flag). Each is the mean of two
-logistic regressions, one over the message's embedding and one over the tf-idf weights of its
-words' character n-grams (``bot.core.safety_net.char_ngrams``). It trains on the development sets
+heads: ``crisis`` (self-harm and despair) and ``red_flag`` (any red flag), each a logistic
+regression over the message's embedding; the red-flag head's probability is averaged with a second
+regression's over the tf-idf weights of its words' character n-grams
+(``bot.core.safety_net.char_ngrams``). It trains on the development sets
 only (knowledge/eval/real-dev.yaml, knowledge/eval.yaml and, when ../shared sits beside the
 checkout, its dev.yaml), never on knowledge/eval/real-test.yaml. It prints five-fold figures with
 folds split by site, and sets each head's threshold from them by this rule: the lowest threshold at
@@ -25,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -47,8 +50,24 @@ SETS = [
     ROOT / "knowledge" / "eval.yaml",
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
-HEADS = {"crisis": 0.003, "red_flag": 0.01}  # the share of new false alarms each may add
-C = 10.0  # inverse strength of the regressions' L2 penalty (five-fold: 1 and 3 caught less)
+
+
+@dataclass(frozen=True)
+class Head:
+    share: float  # of new false alarms it may add (see above)
+    c: float  # inverse strength of its regressions' L2 penalty
+    spelling: bool  # whether it has the character n-gram half
+    balanced: bool  # whether the few positives weigh as much as the many others
+
+
+# The red-flag head learns from 600-odd red flags: a light penalty (five-fold, C at 1 or 3 caught
+# less) and both halves. The crisis head learns from about fifty: the embedding alone under a heavy
+# penalty, as before. Five-fold it catches as many; with both halves or a light penalty it read
+# "I want to get rid of this pain for good" or "this pain makes me want to scream" as despair.
+HEADS = {
+    "crisis": Head(share=0.003, c=0.1, spelling=False, balanced=True),
+    "red_flag": Head(share=0.01, c=10.0, spelling=True, balanced=False),
+}
 MIN_DF = 2  # an n-gram must occur in this many training messages to be kept
 
 # Denials the net must not read as red flags: a symptom named only to say it is absent, then the
@@ -114,20 +133,23 @@ class Net:
 
         self.tfidf = TfidfVectorizer(analyzer=char_ngrams, min_df=MIN_DF, sublinear_tf=True)
         grams = self.tfidf.fit_transform(texts)
-        self.fits = {
-            head: (
-                LogisticRegression(C=C, max_iter=5000).fit(x[rows[head]], y[rows[head]]),
-                LogisticRegression(C=C, max_iter=5000).fit(grams[rows[head]], y[rows[head]]),
-            )
-            for head, y in labels.items()
-        }
+        self.fits = {}
+        for head, y in labels.items():
+            h, keep = HEADS[head], rows[head]
+
+            def fit(features: Any, h: Head = h, y: np.ndarray = y, keep: np.ndarray = keep) -> Any:
+                weight = "balanced" if h.balanced else None
+                return LogisticRegression(C=h.c, max_iter=5000, class_weight=weight).fit(
+                    features[keep], y[keep]
+                )
+
+            self.fits[head] = (fit(x), fit(grams) if h.spelling else None)
 
     def probability(self, head: str, x: np.ndarray, texts: list[str]) -> np.ndarray:
         by_meaning, by_spelling = self.fits[head]
-        p: np.ndarray = (
-            by_meaning.predict_proba(x)[:, 1]
-            + by_spelling.predict_proba(self.tfidf.transform(texts))[:, 1]
-        ) / 2
+        p: np.ndarray = by_meaning.predict_proba(x)[:, 1]
+        if by_spelling is not None:
+            p = (p + by_spelling.predict_proba(self.tfidf.transform(texts))[:, 1]) / 2
         return p
 
 
@@ -205,7 +227,8 @@ def main() -> None:
     bodily = np.array([names_the_body(kb.safety, normalize(i["q"])) for i in items])
     speaks = {"crisis": np.ones(len(items), bool), "red_flag": bodily}
     thresholds = {}
-    for head, share in HEADS.items():
+    for head, settings in HEADS.items():
+        share = settings.share
         use, y = rows[head], ys[head] == 1
         # A false alarm of the red-flag head is an ordinary question; of the crisis head, any
         # message that is not a crisis (see above).
@@ -247,8 +270,11 @@ def write(net: Net, thresholds: dict[str, float], sample: list[str]) -> None:
         thresholds=np.array([thresholds[h] for h in names]),
         embedding_weights=np.vstack([m.coef_[0] for m, _ in fits]).astype(np.float32),
         embedding_bias=np.array([m.intercept_[0] for m, _ in fits]),
-        ngram_weights=np.vstack([g.coef_[0] for _, g in fits]).astype(np.float32),
-        ngram_bias=np.array([g.intercept_[0] for _, g in fits]),
+        ngram_weights=np.vstack(
+            [g.coef_[0] if g else np.zeros(len(vocabulary)) for _, g in fits]
+        ).astype(np.float32),
+        ngram_bias=np.array([g.intercept_[0] if g else 0.0 for _, g in fits]),
+        ngram_share=np.array([0.5 if g else 0.0 for _, g in fits]),
         vocabulary=np.array(vocabulary),
         idf=net.tfidf.idf_,
         model_sha256=np.array(model_hash),

@@ -1,16 +1,13 @@
 """The red-flag screen's second net: what reads like a crisis or a red flag the rules did not name.
 
-Each head ("crisis", "red_flag") is the mean of two logistic regressions, trained by
-scripts/train_safety_net.py on the development question sets:
-
-- one over the message's embedding (``bot.core.semantic``), which knows what the message is about
-  whatever its words;
-- one over the character n-grams of its words (2 to 5 characters, tf-idf weighted), which knows
-  spellings the embedding's word pieces blur: "numbb", "can't feel my taint", "peeing myself".
-
-On development questions from sites left out of training, the two together catch about twice as
-many red flags as the embedding's regression alone at the same share of false alarms (the script
-prints the figures). numpy only; the file holds the n-gram vocabulary (about 15,000 entries).
+Each head ("crisis", "red_flag") is a logistic regression over the message's embedding
+(``bot.core.semantic``), which knows what the message is about whatever its words; a head may blend
+it (``ngram_share``) with a second regression over the character n-grams of its words (2 to 5
+characters, tf-idf weighted), which knows spellings the embedding's word pieces blur ("weeker",
+"numbb"). scripts/train_safety_net.py trains them on the development question sets. For red flags,
+on development questions from sites left out of training, the two together catch about twice as
+many as the embedding's regression alone at the same share of false alarms (the script prints the
+figures). numpy only; the file holds the n-gram vocabulary (about 15,000 entries).
 """
 
 from __future__ import annotations
@@ -90,6 +87,7 @@ class SafetyHeads:
         embedding: tuple[np.ndarray, np.ndarray],
         ngrams: tuple[np.ndarray, np.ndarray],
         vectorizer: NgramVectorizer,
+        ngram_share: np.ndarray | None = None,
     ):
         n = len(names)
         if (
@@ -99,6 +97,7 @@ class SafetyHeads:
             or embedding[1].shape != (n,)
             or ngrams[0].shape != (n, len(vectorizer.idf))
             or ngrams[1].shape != (n,)
+            or (ngram_share is not None and ngram_share.shape != (n,))
         ):
             raise ModelError("safety heads: the weights do not fit the heads")
         self.names = list(names)
@@ -106,6 +105,7 @@ class SafetyHeads:
         self.embedding = (embedding[0].astype(np.float32), embedding[1].astype(np.float64))
         self.ngrams = (ngrams[0].astype(np.float32), ngrams[1].astype(np.float64))
         self.vectorizer = vectorizer
+        self.ngram_share = np.full(n, 0.5) if ngram_share is None else ngram_share.astype(float)
         self.dim = int(embedding[0].shape[1])
 
     @classmethod
@@ -118,6 +118,7 @@ class SafetyHeads:
                     (data["embedding_weights"], data["embedding_bias"]),
                     (data["ngram_weights"], data["ngram_bias"]),
                     NgramVectorizer([str(g) for g in data["vocabulary"]], data["idf"]),
+                    data["ngram_share"],
                 )
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the safety heads in {path}: {exc}") from exc
@@ -128,9 +129,8 @@ class SafetyHeads:
         idx, values = self.vectorizer.transform(text)
         nw, nb = self.ngrams
         by_spelling = 1 / (1 + np.exp(-(nw[:, idx] @ values + nb)))
-        return {
-            n: float(p) for n, p in zip(self.names, (by_meaning + by_spelling) / 2, strict=True)
-        }
+        blended = (1 - self.ngram_share) * by_meaning + self.ngram_share * by_spelling
+        return {n: float(p) for n, p in zip(self.names, blended, strict=True)}
 
     def fired(self, vector: np.ndarray, text: str) -> set[str]:
         if not vector.any():

@@ -120,8 +120,9 @@ def test_the_learned_net_is_credited_for_its_catches_and_charged_for_its_false_a
     )
 
     assert (report.caught_by_net, report.false_by_net) == (1, 1)
-    assert "by the second net (meaning and spelling, not rules): 1 red flags caught, 1 false alarms" in (
-        report.table()
+    assert (
+        "by the second net (meaning and spelling, not rules): 1 red flags caught, 1 false alarms"
+        in (report.table())
     )
 
 
