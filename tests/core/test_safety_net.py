@@ -114,3 +114,17 @@ def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
     broken.write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="cannot read the safety heads"):
         SafetyHeads.from_file(broken)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to get rid of this pain for good",
+        "this back pain makes me want to scream",
+        "these deadlifts are killing me",
+        "I'd kill for a day without back pain",
+    ],
+)
+def test_wishes_and_hyperbole_about_pain_do_not_get_the_crisis_reply(kb, message):
+    result = Matcher(kb).match(message)
+    assert result.kind != "red_flag" or result.red_flag.group.urgency != "crisis", result
