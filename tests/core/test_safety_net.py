@@ -74,8 +74,8 @@ def test_the_net_calls_a_message_a_red_flag_only_when_it_names_the_body(kb):
 
 
 def test_the_shipped_net_reads_misspellings_the_rules_do_not_name(kb):
-    # Worsening leg weakness, misspelt: no rule names "weeker", the n-gram half of the net does.
-    message = "my legs r gettin weeker and weeker"
+    # Legs giving way more and more, in chat spelling: no rule reads "givin way", the net does.
+    message = "legs givin way more n more since my back went"
     assert Matcher(kb, heads=None).match(message).kind != "red_flag"
     result = Matcher(kb).match(message)
     assert result.kind == "red_flag" and result.red_flag.kind == "net:red_flag"
