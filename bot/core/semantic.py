@@ -215,6 +215,7 @@ class TopicExamples:
         ):
             raise ModelError("topic examples: the regression's weights do not fit the labels")
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._vectors_t = np.ascontiguousarray(self.vectors.T)  # a faster product than .T
         self.labels = np.ascontiguousarray(labels, dtype=np.float32)
         self.names = list(names)
         self.dim = int(self.vectors.shape[1])
@@ -249,7 +250,7 @@ class TopicExamples:
         n = len(self.vectors)
         if n == 0 or not len(vectors):
             return out
-        sims = vectors.astype(np.float32) @ self.vectors.T
+        sims = vectors.astype(np.float32) @ self._vectors_t
         k = min(k, n)
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         near = np.take_along_axis(sims, top, axis=1).astype(np.float64)
