@@ -117,7 +117,7 @@ class SafetyHeads:
                     data["thresholds"],
                     (data["embedding_weights"], data["embedding_bias"]),
                     (data["ngram_weights"], data["ngram_bias"]),
-                    NgramVectorizer([str(g) for g in data["vocabulary"]], data["idf"]),
+                    NgramVectorizer(data["vocabulary"].tolist(), data["idf"]),
                     data["ngram_share"],
                 )
         except (OSError, ValueError, KeyError) as exc:
