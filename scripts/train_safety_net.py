@@ -192,6 +192,10 @@ def threshold(
 
 
 def main() -> None:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        sys.exit("Training needs scikit-learn: .venv/bin/pip install -e '.[train]'")
     sets = [
         (path.name, i)
         for path in SETS
