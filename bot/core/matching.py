@@ -216,9 +216,12 @@ class Matcher:
         self._has_patterns = counts > 0
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[self._has_patterns]
         # Meaning: every phrasing embedded once; a question is then one matrix-vector product.
-        self._phrasings_t: np.ndarray | None = None
         self.phrasing_vectors = (
             self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
+        )
+        # (features, phrasings) rows: the product with several sentences is twice as fast
+        self._phrasings_t = (
+            None if self.phrasing_vectors is None else np.ascontiguousarray(self.phrasing_vectors.T)
         )
         self.set_examples(self.examples)
 
@@ -347,8 +350,7 @@ class Matcher:
         span = SEMANTIC_CEILING - SEMANTIC_FLOOR
         scaled = np.clip((self.phrasing_vectors @ q - SEMANTIC_FLOOR) / span, 0.0, 1.0)
         if sentences is not None and len(sentences) and SENTENCE_MEANING:
-            if self._phrasings_t is None:  # rows of a (features, phrasings) copy: a faster product
-                self._phrasings_t = np.ascontiguousarray(self.phrasing_vectors.T)
+            assert self._phrasings_t is not None
             closest = (sentences.astype(np.float32) @ self._phrasings_t).max(axis=0)
             scaled = np.maximum(
                 scaled, SENTENCE_DISCOUNT * np.clip((closest - SEMANTIC_FLOOR) / span, 0, 1)

@@ -87,7 +87,7 @@ class SafetyHeads:
         embedding: tuple[np.ndarray, np.ndarray],
         ngrams: tuple[np.ndarray, np.ndarray],
         vectorizer: NgramVectorizer,
-        ngram_share: np.ndarray | None = None,
+        ngram_share: np.ndarray,
     ):
         n = len(names)
         if (
@@ -97,7 +97,7 @@ class SafetyHeads:
             or embedding[1].shape != (n,)
             or ngrams[0].shape != (n, len(vectorizer.idf))
             or ngrams[1].shape != (n,)
-            or (ngram_share is not None and ngram_share.shape != (n,))
+            or ngram_share.shape != (n,)
         ):
             raise ModelError("safety heads: the weights do not fit the heads")
         self.names = list(names)
@@ -105,7 +105,7 @@ class SafetyHeads:
         self.embedding = (embedding[0].astype(np.float32), embedding[1].astype(np.float64))
         self.ngrams = (ngrams[0].astype(np.float32), ngrams[1].astype(np.float64))
         self.vectorizer = vectorizer
-        self.ngram_share = np.full(n, 0.5) if ngram_share is None else ngram_share.astype(float)
+        self.ngram_share = ngram_share.astype(np.float64)
         self.dim = int(embedding[0].shape[1])
 
     @classmethod
@@ -184,5 +184,5 @@ def second_net(
 
 
 def names_the_body(safety: Safety, normalized: str) -> bool:
-    needs = [safety.concepts[n] for n in safety.net_needs if n in safety.concepts]
+    needs = [safety.concepts[n] for n in safety.net_needs]  # the loader keeps known names only
     return not needs or any(c.search(normalized) for c in needs)

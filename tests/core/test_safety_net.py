@@ -56,6 +56,7 @@ def always_firing(dim: int, vocabulary_size: int) -> SafetyHeads:
         (np.zeros((1, dim)), np.zeros(1)),
         (np.zeros((1, vocabulary_size)), np.zeros(1)),
         NgramVectorizer([f"g{i}" for i in range(vocabulary_size)], np.ones(vocabulary_size)),
+        np.array([0.5]),
     )
 
 
@@ -109,6 +110,7 @@ def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
             (np.zeros((1, 4)), np.zeros(1)),
             (np.zeros((1, 7)), np.zeros(1)),
             NgramVectorizer(["a", "b"], np.ones(2)),
+            np.array([0.5]),
         )
     broken = tmp_path / "heads.npz"
     broken.write_bytes(b"not a zip")
