@@ -26,6 +26,7 @@ from discord.ext import commands
 
 from bot.core.clock import Clock, Sleep
 from bot.core.errors import KnowledgeError
+from bot.core.semantic import ModelError
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.actions import ActionHandler
 from bot.discord_ui.cooldown import Cooldown
@@ -397,6 +398,8 @@ def _start_failure(exc: Exception) -> int:
     """Log why the bot could not start or keep running, in one line an operator can act on; exit 1."""
     if isinstance(exc, KnowledgeError):
         log.error("The knowledge base is broken; not starting.\n%s", exc)
+    elif isinstance(exc, ModelError):
+        log.error("A bundled model file is damaged; not starting. %s. Reinstall the bot.", exc)
     elif isinstance(exc, discord.LoginFailure) or (
         isinstance(exc, discord.ConnectionClosed) and exc.code == 4004
     ):

@@ -56,6 +56,11 @@ To run it on Discord:
 The README's "Discord set-up" section has the details.
 """
 
+MODEL_HELP = (
+    "The bundled model files are part of the installed package and cannot be rebuilt here: "
+    "reinstall it (pip install --force-reinstall lowback-bot, or from a checkout "
+    "`git checkout bot/models` and `bash scripts/start`)."
+)
 CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
 SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
 
@@ -392,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
         # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
         # (bot.store.errors is looked up, not imported: a command that never opened the store never fails so.)
         store = sys.modules.get("bot.store.errors")
+        semantic = sys.modules.get("bot.core.semantic")
+        if semantic is not None and isinstance(exc, semantic.ModelError):
+            _err(f"lowback: {exc}\n{MODEL_HELP}")
+            return 1
         if store is None or not isinstance(exc, store.DatabaseError):
             raise
         _err(f"lowback: {exc}")
