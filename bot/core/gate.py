@@ -60,6 +60,30 @@ def _sequence(items: list[Any]) -> set[str] | None:
     return max(options, key=lambda s: (min(len(x.strip()) for x in s), -len(s)))
 
 
+def _all_needed(items: list[Any]) -> list[set[str]]:
+    """Every any-of set of literals that a match of this sequence needs (each set: at least one)."""
+    needed: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if len(run.strip()) >= MIN_LITERAL:
+            needed.append({run})
+        run = ""
+        if op is _c.SUBPATTERN:
+            needed.extend(_all_needed(list(av[-1])))
+        elif op is _c.BRANCH:
+            branches = [_sequence(list(b)) for b in av[1]]
+            if branches and all(b for b in branches):
+                needed.append(set[str]().union(*(b for b in branches if b)))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            needed.extend(_all_needed(list(av[2])))
+    if len(run.strip()) >= MIN_LITERAL:
+        needed.append({run})
+    return needed
+
+
 _PLAIN = re.compile(r"[a-z0-9 ]+")
 _LEADING_WORD = re.compile(r"\\b|\(\?:")  # a leading \b or non-capturing "(?:" adds nothing
 
@@ -155,14 +179,63 @@ def remember_expressions(known: dict[str, tuple[str, ...] | None]) -> None:
             _KNOWN.setdefault(pattern, gate)
 
 
-class Gated:
-    """One expression, compiled on first use, and the literals that let a text skip it."""
+def _group_end(pattern: str) -> int:
+    """The index of the ")" that closes the group opening ``pattern``."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
 
-    __slots__ = ("_regex", "gate", "source")
+
+_LOOKAROUND = ("(?<!", "(?<=", "(?!", "(?=")
+
+
+def scan_source(pattern: str) -> str | None:
+    """The expression without the word boundaries and lookarounds it starts with, or None when it
+    starts with none. It matches wherever the expression does (it asks less), and ``re`` can
+    scan for its first letters, which a leading assertion prevents."""
+    head, rest, changed = "", pattern, False
+    while True:
+        if rest.startswith("\\b"):
+            rest, changed = rest[2:], True
+        elif rest.startswith(_LOOKAROUND) and (end := _group_end(rest)) > 0:
+            rest, changed = rest[end + 1 :], True
+        elif rest.startswith("(?:"):
+            head, rest = head + "(?:", rest[3:]
+        else:
+            break
+    return head + rest if changed else None
+
+
+class Gated:
+    """One expression, compiled on first use, and the literals that let a text skip it.
+
+    A whole-word expression (``wrap``) is ``\\b(?:...)\\b``. A leading ``\\b`` or lookbehind keeps
+    ``re`` from its fast scan for the expression's first letters, so such an expression is also
+    compiled without them (``scan_source``): ``matches`` finds where that one matches and tries the
+    whole expression only there. The same matches, found two to three times faster."""
+
+    __slots__ = ("_needs", "_regex", "_scan", "gate", "source")
 
     def __init__(self, pattern: str, wrap: bool = False, gate: Any = _UNKNOWN):
         self.source = r"\b(?:" + pattern + r")\b" if wrap else pattern
         self._regex: re.Pattern[str] | None = None
+        self._scan: re.Pattern[str] | None = None
+        self._needs: tuple[tuple[str, ...], ...] = ()
         self.gate = (
             (leading_literals(pattern) or required_literals(pattern)) if gate is _UNKNOWN else gate
         )
@@ -171,7 +244,44 @@ class Gated:
     def regex(self) -> re.Pattern[str]:
         if self._regex is None:
             self._regex = re.compile(self.source)
+            parsed = _p.parse(self.source)
+            if not parsed.state.flags & re.IGNORECASE:
+                # Besides the gate, the other literals a match needs: "numb\\w* ... (groin|crotch)"
+                # cannot match a text with "numb" and neither of those, so it is not run there.
+                gate = self.gate or frozenset()
+                self._needs = tuple(
+                    tuple(sorted(s)) for s in _all_needed(list(parsed)) if not s <= gate
+                )
+            scan = scan_source(self.source)
+            if scan is not None and parsed.getwidth()[0] > 0:
+                try:
+                    self._scan = re.compile(scan)
+                except re.error:
+                    self._scan = None
         return self._regex
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Exactly what ``regex.finditer(text)`` gives. With a scan expression: it finds the first
+        place the expression can match, the expression is tried there, and so on."""
+        regex = self.regex
+        for need in self._needs:
+            if not any(lit in text for lit in need):
+                return
+        scan = self._scan
+        if scan is None:
+            yield from regex.finditer(text)
+            return
+        pos = 0
+        while True:
+            found = scan.search(text, pos)
+            if found is None:
+                return
+            m = regex.match(text, found.start())
+            if m is not None:
+                yield m
+                pos = m.end()  # never empty: the expression has a width
+            else:
+                pos = found.start() + 1
 
     @property
     def pattern(self) -> str:
@@ -188,10 +298,10 @@ class Gated:
 
     def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         if self.possible(text, present):
-            yield from self.regex.finditer(text)
+            yield from self.matches(text)
 
     def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
-        return self.regex.search(text) if self.possible(text, present) else None
+        return next(self.matches(text), None) if self.possible(text, present) else None
 
 
 class GatedSet:
@@ -235,7 +345,7 @@ class Concept:
                 yield from part.finditer(text)
             return
         for part in self._set.candidates(present):
-            yield from part.regex.finditer(text)
+            yield from part.matches(text)
 
     def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
         for part in self.parts:

@@ -165,7 +165,10 @@ def screen(
         return None
     msg = _Message(parts, safety.negations, safety.scope_breakers)
     literals, pattern_sets = _index(safety)
-    present = literals.present_in(msg.text + " " + normalized)
+    # A match lies within one text, and so does the literal it needs: read each text once.
+    present = literals.present_in(
+        msg.text if msg.text == normalized else msg.text + " " + normalized
+    )
     msg.present = present
     best: RedFlag | None = None
     for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):

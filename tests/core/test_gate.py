@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from bot.core.gate import Gated, Literals, leading_literals, required_literals
+from bot.core.gate import Gated, Literals, leading_literals, required_literals, scan_source
 from bot.core.knowledge.loading import load_knowledge
 from bot.settings import DEFAULT_KNOWLEDGE
 
@@ -39,13 +39,14 @@ def test_every_bundled_expression_finds_the_same_with_and_without_its_gate():
     ]
     literals = Literals(gated)
     eval_file = DEFAULT_KNOWLEDGE / "eval" / "real-dev.yaml"
-    texts = [
-        " ".join(re.findall(r"[a-z0-9]+", item["q"].lower()))
-        for item in yaml.safe_load(eval_file.read_text())
-    ]
+    raw = [item["q"] for item in yaml.safe_load(eval_file.read_text())]
+    texts = [" ".join(re.findall(r"[a-z0-9]+", q.lower())) for q in raw]
     rng = random.Random(3)
     words = " ".join(texts).split()
     texts += [" ".join(rng.choice(words) for _ in range(rng.randint(3, 60))) for _ in range(200)]
+    # Word boundaries as re draws them: inside words, after "_", digits and accented letters.
+    texts += [q.lower() for q in raw[:300]]
+    texts += [rng.choice(["_", "é", "1", "x", "-"]).join(rng.sample(words, 8)) for _ in range(200)]
     plain_of = {g.source: re.compile(g.source) for g in gated}  # more than re's cache holds
     checked = 0
     for text in texts:
@@ -61,3 +62,24 @@ def test_a_gate_skips_texts_without_its_literal():
     g = Gated(r"numb\w* (\w+ ){0,3}groin")
     assert not g.possible("my knee hurts")
     assert g.possible("numbness in my groin")
+
+
+def test_a_whole_word_expression_is_scanned_without_its_leading_assertions():
+    assert scan_source(r"\b(?:numb\w*)\b") == r"(?:numb\w*)\b"
+    assert (
+        scan_source(r"\b(?:(?<!not )(?<!cant )(stomach|belly) pain)\b")
+        == r"(?:(stomach|belly) pain)\b"
+    )
+    assert scan_source(r"numb\w*") is None
+    g = Gated(r"(?<!not )numb\w*", wrap=True)
+    text = "benumbed not numb but numbness"
+    assert [m.group(0) for m in g.matches(text)] == ["numbness"]
+    assert [m.span() for m in g.matches(text)] == [m.span() for m in g.regex.finditer(text)]
+
+
+def test_an_expression_is_not_run_on_a_text_missing_a_word_it_needs():
+    g = Gated(r"numb\w* (\w+ ){0,3}(groin|crotch)", wrap=True)
+    g.regex  # noqa: B018 - compiling works out what it needs
+    assert ("crotch", "groin") in g._needs
+    assert list(g.matches("numb toes and a sore back")) == []
+    assert [m.group(0) for m in g.matches("numb in my groin")] == ["numb in my groin"]
