@@ -348,10 +348,13 @@ class Matcher:
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
         span = SEMANTIC_CEILING - SEMANTIC_FLOOR
-        scaled = np.clip((self.phrasing_vectors @ q - SEMANTIC_FLOOR) / span, 0.0, 1.0)
-        if sentences is not None and len(sentences) and SENTENCE_MEANING:
-            assert self._phrasings_t is not None
-            closest = (sentences.astype(np.float32) @ self._phrasings_t).max(axis=0)
+        with_sentences = sentences is not None and len(sentences) > 0 and SENTENCE_MEANING
+        rows = np.vstack([q, sentences]) if sentences is not None and with_sentences else q[None, :]
+        assert self._phrasings_t is not None
+        sims = rows.astype(np.float32) @ self._phrasings_t  # one product for all rows
+        scaled = np.clip((sims[0] - SEMANTIC_FLOOR) / span, 0.0, 1.0)
+        if with_sentences:
+            closest = sims[1:].max(axis=0)
             scaled = np.maximum(
                 scaled, SENTENCE_DISCOUNT * np.clip((closest - SEMANTIC_FLOOR) / span, 0, 1)
             )

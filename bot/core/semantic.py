@@ -80,6 +80,16 @@ class StaticEmbedder:
         unk = getattr(tokenizer.model, "unk_token", None)
         self._unk_id = tokenizer.token_to_id(unk) if unk else None
         self._encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+        self._max_length = max_length
+        # A BERT tokenizer cuts text at spaces before anything else and treats each word alone,
+        # so a text's pieces are its words' pieces, which can be remembered word by word.
+        self._word_pieces: dict[str, list[int]] | None = (
+            {}
+            if type(getattr(tokenizer, "pre_tokenizer", None)).__name__ == "BertPreTokenizer"
+            and type(getattr(tokenizer, "normalizer", None)).__name__
+            in ("BertNormalizer", "NoneType")
+            else None
+        )
 
     @classmethod
     def from_dir(cls, path: str | os.PathLike[str]) -> StaticEmbedder:
@@ -150,7 +160,7 @@ class StaticEmbedder:
         if n <= _FEW:
             # A question and its sentences: one by one, as the batch call hands even a few short
             # texts to a thread pool whose start-up costs more than the work.
-            ids = [self.tokenizer.encode(t, add_special_tokens=False).ids for t in texts]
+            ids = [self._pieces(t) for t in texts]
         else:
             ids = [e.ids for e in self._encode_batch(list(texts), add_special_tokens=False)]
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n)
@@ -169,8 +179,27 @@ class StaticEmbedder:
         np.divide(out, norms, out=out, where=norms > 0)
         return out
 
+    def _pieces(self, text: str) -> list[int]:
+        """The text's word-piece ids, as the tokenizer gives them: for words separated by single
+        spaces, each word's pieces from memory (a question's words recur in its sentences and in
+        the next questions), else from the tokenizer."""
+        memo = self._word_pieces
+        if memo is None or text != " ".join(text.split()):
+            ids: list[int] = self.tokenizer.encode(text, add_special_tokens=False).ids
+            return ids
+        out: list[int] = []
+        for word in text.split(" "):
+            pieces = memo.get(word)
+            if pieces is None:
+                if len(memo) >= _WORDS_REMEMBERED:
+                    memo.clear()
+                pieces = memo[word] = self.tokenizer.encode(word, add_special_tokens=False).ids
+            out.extend(pieces)
+        return out if self._max_length is None else out[: self._max_length]
+
 
 _CHUNK = 2048  # texts per call in ``encode``
+_WORDS_REMEMBERED = 50_000  # words whose pieces ``_pieces`` keeps (a few megabytes)
 _FEW = 8  # up to this many texts are tokenized one by one
 
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded

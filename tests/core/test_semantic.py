@@ -156,3 +156,31 @@ def test_a_few_texts_embed_exactly_as_in_a_large_batch():
     many = few + [f"filler question number {i} about hip thrusts" for i in range(20)]
     embedder = default_embedder()
     assert np.allclose(embedder.encode(few), embedder.encode(many)[: len(few)])
+
+
+def test_word_pieces_from_memory_are_the_tokenizers_own():
+    """Few texts are cut into pieces word by word, from memory: for any text, normalised or not,
+    the pieces must be exactly the tokenizer's."""
+    import yaml
+
+    from bot.core.text import normalize
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    embedder = StaticEmbedder.from_dir(MODEL_DIR)
+    items = yaml.safe_load((DEFAULT_KNOWLEDGE / "eval" / "real-dev.yaml").read_text())
+    raw = [item["q"] for item in items[:400]]
+    texts = [normalize(q) for q in raw] + raw
+    texts += [
+        "numbness  down there",
+        "ça fait mal au dos",
+        "腰痛 back",
+        "tab\there",
+        "a\x1cb c",
+        "café ümlaut naïve",
+        " leading and trailing ",
+        "word " * 600,  # more pieces than the model reads
+    ]
+    for text in texts:
+        expected = embedder.tokenizer.encode(text, add_special_tokens=False).ids
+        assert embedder._pieces(text) == expected, text
+    assert embedder._word_pieces  # the memory was used
