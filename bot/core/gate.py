@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 # The parser behind re.compile (Python 3.11+), private and only read here.
 from re import _constants as _c  # type: ignore[attr-defined]  # private module, read only
@@ -264,9 +265,11 @@ class Gated:
         """Exactly what ``regex.finditer(text)`` gives. With a scan expression: it finds the first
         place the expression can match, the expression is tried there, and so on."""
         regex = self.regex
-        for need in self._needs:
-            if not any(lit in text for lit in need):
-                return
+        if self._needs:
+            contains = text.__contains__
+            for need in self._needs:
+                if not any(map(contains, need)):
+                    return
         scan = self._scan
         if scan is None:
             yield from regex.finditer(text)
@@ -294,7 +297,7 @@ class Gated:
             return True
         if present is not None:
             return not self.gate.isdisjoint(present)
-        return any(lit in text for lit in self.gate)
+        return any(map(text.__contains__, self.gate))
 
     def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         if self.possible(text, present):
@@ -323,6 +326,8 @@ class GatedSet:
         hit = self._keys & present
         if not hit:
             return [self.parts[i] for i in self._always]
+        if len(hit) == 1 and not self._always:  # the usual case, already in order
+            return [self.parts[i] for i in self._by_literal[next(iter(hit))]]
         chosen = set(self._always)
         for lit in hit:
             chosen.update(self._by_literal[lit])
@@ -370,6 +375,8 @@ class Literals:
     def present_in(self, text: str) -> frozenset[str]:
         """The literals that occur in the text, exactly as ``lit in text`` would say."""
         trigrams = {text[i : i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}
+        contains = text.__contains__
+        by_trigram = self._by_trigram
         return frozenset(
-            lit for tg in self._keys & trigrams for lit in self._by_trigram[tg] if lit in text
+            filter(contains, chain.from_iterable(by_trigram[tg] for tg in self._keys & trigrams))
         )

@@ -281,10 +281,15 @@ class TopicExamples:
             return out
         sims = vectors.astype(np.float32) @ self._vectors_t
         k = min(k, n)
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        near = np.take_along_axis(sims, top, axis=1).astype(np.float64)
-        weight = np.clip(near - floor, 0.0, None) / max(1e-9, 1.0 - floor)
-        votes: np.ndarray = np.einsum("rk,rkl->rl", weight, self.labels[top].astype(np.float64)) / k
+        votes = np.zeros_like(out)
+        above = sims > floor  # only these can weigh: the k nearest are looked for among them
+        for r in range(len(vectors)):
+            near = np.flatnonzero(above[r])
+            if len(near) > k:
+                near = near[np.argpartition(-sims[r, near], k - 1)[:k]]
+            if len(near):
+                weight = (sims[r, near].astype(np.float64) - floor) / max(1e-9, 1.0 - floor)
+                votes[r] = weight @ self.labels[near].astype(np.float64) / k
         if self.weights is not None and self.bias is not None:
             share = REGRESSION_SHARE
             votes = (1 - share) * votes + share * self.probabilities(vectors)
