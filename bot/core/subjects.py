@@ -18,6 +18,8 @@ def off_scope(scope: Scope, normalized: str) -> bool:
         return False
     if scope.goals is not None and scope.goals.search(normalized):
         return True
+    if scope.pain_elsewhere is not None and scope.pain_elsewhere.search(normalized):
+        return True
     if scope.program is not None and scope.program.search(normalized):
         return False
     return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None

@@ -197,6 +197,24 @@ def test_the_asking_sentence_of_a_long_post_is_not_lost_in_the_story(matcher):
     assert kind in ("answer", "clarify") and topic == "leg-press"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why do hip thrusts cause knee pain?",
+        "glute bridges hurt my neck, am i doing them wrong",
+        "my shoulders ache from the bar on hip thrusts",
+        "does the kneeling stretch wreck your knees",
+    ],
+)
+def test_pain_in_another_body_part_is_declined_even_in_the_programs_exercises(matcher, question):
+    assert matcher.match(question).kind == "no_match"
+
+
+def test_pain_elsewhere_beside_the_back_still_gets_an_answer(matcher):
+    kind, topic = topic_of(matcher, "hip thrusts hurt my lower back and my knees, is my form off")
+    assert kind in ("answer", "clarify") and topic == "hip-thrust"
+
+
 def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
     question = "my knee pain comes back every time i get back to running, what should i do"
     assert matcher.match(question).kind == "no_match"

@@ -120,14 +120,16 @@ class Gap:
 @dataclass(frozen=True)
 class Scope:
     """What ties a question to this bot (``about_back``) and what marks it as about something else:
-    another body part (``elsewhere``), or training for looks or performance (``goals``). A question
-    with no tie is declined, however well its words match a topic, when it speaks of such a goal, or
-    of another body part without naming one of the program's own exercises (``program``)."""
+    another body part (``elsewhere``), pain in one (``pain_elsewhere``), or training for looks or
+    performance (``goals``). A question with no tie is declined, however well its words match a
+    topic, when it speaks of such a goal or of pain elsewhere, or of another body part without
+    naming one of the program's own exercises (``program``)."""
 
     about_back: Concept | None = None
     program: Concept | None = None
     elsewhere: Concept | None = None
     goals: Concept | None = None
+    pain_elsewhere: Concept | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,17 @@ class KnowledgeBase:
         scope = self.scope
         concepts = [
             *self.safety.concepts.values(),
-            *(c for c in (scope.about_back, scope.program, scope.elsewhere, scope.goals) if c),
+            *(
+                c
+                for c in (
+                    scope.about_back,
+                    scope.program,
+                    scope.elsewhere,
+                    scope.goals,
+                    scope.pain_elsewhere,
+                )
+                if c
+            ),
             *(c for g in self.gaps.values() for c in (g.marks, g.unless) if c),
         ]
         for concept in concepts:
