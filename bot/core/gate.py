@@ -34,28 +34,7 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 def _sequence(items: list[Any]) -> set[str] | None:
     """The best any-of set for a sequence: the one whose shortest literal is longest."""
-    options: list[set[str]] = []
-    run = ""
-    for op, av in items:
-        if op is _c.LITERAL:
-            run += chr(av)
-            continue
-        if len(run.strip()) >= MIN_LITERAL:
-            options.append({run})
-        run = ""
-        inner: set[str] | None = None
-        if op is _c.SUBPATTERN:
-            inner = _sequence(list(av[-1]))
-        elif op is _c.BRANCH:
-            branches = [_sequence(list(b)) for b in av[1]]
-            if branches and all(b for b in branches):
-                inner = set[str]().union(*(b for b in branches if b))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            inner = _sequence(list(av[2]))
-        if inner:
-            options.append(inner)
-    if len(run.strip()) >= MIN_LITERAL:
-        options.append({run})
+    options = _all_needed(items)
     if not options:
         return None
     return max(options, key=lambda s: (min(len(x.strip()) for x in s), -len(s)))
@@ -126,7 +105,9 @@ def leading_literals(pattern: str) -> frozenset[str] | None:
     return None
 
 
-def _top_level_bar(pattern: str) -> bool:
+def _parens(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each "(", ")" and "|" of an expression that is neither escaped nor in a character class,
+    with its index and the depth of nesting after it."""
     depth, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
@@ -137,14 +118,14 @@ def _top_level_bar(pattern: str) -> bool:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
+        elif ch in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[ch]
+            yield i, ch, depth
         i += 1
-    return False
+
+
+def _top_level_bar(pattern: str) -> bool:
+    return any(ch == "|" and depth == 0 for _, ch, depth in _parens(pattern))
 
 
 _UNKNOWN: Any = object()
@@ -181,25 +162,8 @@ def remember_expressions(known: dict[str, tuple[str, ...] | None]) -> None:
 
 
 def _group_end(pattern: str) -> int:
-    """The index of the ")" that closes the group opening ``pattern``."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    """The index of the ")" that closes the group opening ``pattern``, or -1."""
+    return next((i for i, ch, depth in _parens(pattern) if ch == ")" and depth == 0), -1)
 
 
 _LOOKAROUND = ("(?<!", "(?<=", "(?!", "(?=")
