@@ -143,6 +143,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     except EvalFileError as exc:
         _err(str(exc))
         return 2
+    if args.totals:
+        report.misses = []
     print(json.dumps(report.as_json(), indent=2) if args.json else report.table())
     return 0
 

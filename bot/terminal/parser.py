@@ -58,6 +58,11 @@ def _add_answering(sub: Commands) -> None:
     ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--totals",
+        action="store_true",
+        help="the figures without the missed questions (for a held-out part, not to be read)",
+    )
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command")
     kb_sub.add_parser("check", help="validate the knowledge base")

@@ -92,6 +92,12 @@ def test_eval_json_and_table(tmp_path, capsys):
     )
     assert main(["eval", str(questions)]) == 0
     assert "MISS" in capsys.readouterr().out
+    # A held-out part is reported, not read: --totals leaves the missed questions out.
+    assert main(["eval", "--totals", str(questions)]) == 0
+    out = capsys.readouterr().out
+    assert "overall" in out and "MISS" not in out and "squat with back pain" not in out
+    assert main(["eval", "--totals", "--json", str(questions)]) == 0
+    assert json.loads(capsys.readouterr().out)["misses"] == []
 
 
 @pytest.mark.parametrize(
