@@ -28,6 +28,8 @@ def required_literals(pattern: str) -> frozenset[str] | None:
         parsed = _p.parse(pattern)
     except re.error:
         return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
     found = _sequence(list(parsed))
     return frozenset(found) if found else None
 
@@ -52,7 +54,8 @@ def _all_needed(items: list[Any]) -> list[set[str]]:
             needed.append({run})
         run = ""
         if op is _c.SUBPATTERN:
-            needed.extend(_all_needed(list(av[-1])))
+            if not av[1] & re.IGNORECASE:  # "(?i:...)" matches other cases than its letters
+                needed.extend(_all_needed(list(av[-1])))
         elif op is _c.BRANCH:
             branches = [_sequence(list(b)) for b in av[1]]
             if branches and all(b for b in branches):

@@ -83,3 +83,11 @@ def test_an_expression_is_not_run_on_a_text_missing_a_word_it_needs():
     assert ("crotch", "groin") in g._needs
     assert list(g.matches("numb toes and a sore back")) == []
     assert [m.group(0) for m in g.matches("numb in my groin")] == ["numb in my groin"]
+
+
+def test_letters_under_a_case_flag_are_not_needed_as_written():
+    g = Gated(r"numb (?i:GROIN)", wrap=True)
+    assert [m.group(0) for m in g.matches("numb groin")] == ["numb groin"]
+    assert required_literals(r"numb (?i:GROIN)") == {"numb "}
+    assert required_literals(r"(?i)numb groin") is None
+    assert [m.group(0) for m in Gated(r"(?i)numb groin").matches("NUMB GROIN")] == ["NUMB GROIN"]
