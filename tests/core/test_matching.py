@@ -273,6 +273,8 @@ def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
         ("is the booty flex ok six weeks postpartum", "pregnancy"),
         ("do I need a lifting belt for heavy hip thrusts?", "lifting-belt"),
         ("would a posture corrector help my lower back while I sit at work?", "posture-braces"),
+        ("what's the best office chair for a bad back", "posture-braces"),
+        ("is sitting on an exercise ball better than a chair for my back", "posture-braces"),
         ("my glutes never switch on. Does a sports massage help with that?", "hands-on-treatment"),
         ("pain between my shoulder blades after bench press", "upper-back-neck"),
         ("would a few lengths of breaststroke help my lower back or make it worse?", "swimming"),
@@ -338,3 +340,11 @@ def test_a_sudden_story_is_not_a_request_to_move_up(matcher, question):
     result = matcher.match(question)
     assert result.intent != "move_up"
     assert result.kind == "red_flag" or result.topic == "flare-up"
+
+
+def test_choosing_a_chair_is_declined_but_sitting_in_one_is_the_sitting_topic(matcher):
+    kind, topic = topic_of(matcher, "my office chair hurts my back after 8 hours at work")
+    assert kind in ("answer", "clarify") and topic == "sitting"
+    assert matcher.match("which chair should i buy for working from home with back pain").kind == (
+        "no_match"
+    )
