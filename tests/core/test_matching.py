@@ -154,6 +154,10 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "my abs are sore two days after planks",
         "what should i eat after a heavy squat session",
         "how do i push my deadlift max past 200 kg",
+        "sumo vs conventional, which one should a beginner learn",
+        "what are the best squat shoes for a wide stance",
+        "should my chin be tucked when i deadlift",
+        "how much should i be able to deadlift at 80kg bodyweight",
         "what's the best graphics card for gaming",
         "recommend me a movie",
         "how do i bake sourdough bread",
@@ -348,3 +352,8 @@ def test_choosing_a_chair_is_declined_but_sitting_in_one_is_the_sitting_topic(ma
     assert matcher.match("which chair should i buy for working from home with back pain").kind == (
         "no_match"
     )
+
+
+def test_lifting_technique_asked_about_the_back_still_gets_the_topic(matcher):
+    kind, topic = topic_of(matcher, "sumo or conventional deadlift with lower back pain")
+    assert kind in ("answer", "clarify") and topic == "deadlifts"
