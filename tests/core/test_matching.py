@@ -155,6 +155,7 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "what should i eat after a heavy squat session",
         "how do i push my deadlift max past 200 kg",
         "sumo vs conventional, which one should a beginner learn",
+        "why do some people have flat butts",
         "what are the best squat shoes for a wide stance",
         "should my chin be tucked when i deadlift",
         "how much should i be able to deadlift at 80kg bodyweight",
@@ -357,3 +358,13 @@ def test_choosing_a_chair_is_declined_but_sitting_in_one_is_the_sitting_topic(ma
 def test_lifting_technique_asked_about_the_back_still_gets_the_topic(matcher):
     kind, topic = topic_of(matcher, "sumo or conventional deadlift with lower back pain")
     assert kind in ("answer", "clarify") and topic == "deadlifts"
+
+
+def test_flat_butt_syndrome_is_glutes_that_do_not_switch_on_not_looks(matcher):
+    kind, topic = topic_of(matcher, "do i have flat butt syndrome? my glutes never seem to work")
+    assert kind in ("answer", "clarify") and topic in (
+        "mind-muscle-connection",
+        "booty-flex",
+        "glutes-vs-psoas",
+        "imbalances",
+    )
