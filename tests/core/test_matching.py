@@ -279,6 +279,9 @@ def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
         ("do I need a lifting belt for heavy hip thrusts?", "lifting-belt"),
         ("would a posture corrector help my lower back while I sit at work?", "posture-braces"),
         ("what's the best office chair for a bad back", "posture-braces"),
+        ("what muscle relaxer is best for back spasms", "medication"),
+        ("do back stretchers work for a sore lower back", "hands-on-treatment"),
+        ("best shoes for lower back pain", "footwear"),
         ("is sitting on an exercise ball better than a chair for my back", "posture-braces"),
         ("my glutes never switch on. Does a sports massage help with that?", "hands-on-treatment"),
         ("pain between my shoulder blades after bench press", "upper-back-neck"),
@@ -368,3 +371,10 @@ def test_flat_butt_syndrome_is_glutes_that_do_not_switch_on_not_looks(matcher):
         "glutes-vs-psoas",
         "imbalances",
     )
+
+
+def test_shoes_in_a_story_or_for_squats_do_not_make_it_a_footwear_question(matcher):
+    story = "my back went out this morning and it hurt to even put my shoes on, what do i do"
+    assert matcher.match(story).gap is None
+    kind, topic = topic_of(matcher, "do squat shoes help if my lower back hurts when i squat")
+    assert kind in ("answer", "clarify") and topic == "squats"
