@@ -282,6 +282,9 @@ def test_a_disc_question_is_told_what_the_bot_does_not_cover(matcher):
         ("what muscle relaxer is best for back spasms", "medication"),
         ("do back stretchers work for a sore lower back", "hands-on-treatment"),
         ("best shoes for lower back pain", "footwear"),
+        ("can anxiety cause lower back pain", "other-causes"),
+        ("can period cramps cause lower back pain", "other-causes"),
+        ("does smoking make back pain worse", "other-causes"),
         ("is sitting on an exercise ball better than a chair for my back", "posture-braces"),
         ("my glutes never switch on. Does a sports massage help with that?", "hands-on-treatment"),
         ("pain between my shoulder blades after bench press", "upper-back-neck"),
@@ -378,3 +381,8 @@ def test_shoes_in_a_story_or_for_squats_do_not_make_it_a_footwear_question(match
     assert matcher.match(story).gap is None
     kind, topic = topic_of(matcher, "do squat shoes help if my lower back hurts when i squat")
     assert kind in ("answer", "clarify") and topic == "squats"
+
+
+def test_sitting_for_long_periods_is_the_sitting_topic_not_a_period(matcher):
+    kind, topic = topic_of(matcher, "why does sitting for long periods cause lower back pain")
+    assert kind in ("answer", "clarify") and topic == "sitting"
