@@ -386,3 +386,18 @@ def test_shoes_in_a_story_or_for_squats_do_not_make_it_a_footwear_question(match
 def test_sitting_for_long_periods_is_the_sitting_topic_not_a_period(matcher):
     kind, topic = topic_of(matcher, "why does sitting for long periods cause lower back pain")
     assert kind in ("answer", "clarify") and topic == "sitting"
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("wat can u do", "help"),
+        ("shud i just rest my back til it stops hurtin", "rest"),
+        ("wat exercises shud i avoid w back pain", "exercises-to-avoid"),
+    ],
+)
+def test_chat_spellings_of_small_words_are_small_words(matcher, question, topic):
+    """ "wat", "shud" and "u" carry no subject: corrected to a topic's words they pulled questions
+    about the bot itself to the rest topic."""
+    kind, found = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and found == topic
