@@ -163,8 +163,11 @@ def screen(
         normalized, parts = (normalize(text) if normalized is None else normalized), sentences(text)
     if not normalized:
         return None
+    literals, pattern_sets, dropped_g = _index(safety)
+    if "in " in normalized + " ":  # a word ending in "in": perhaps an -ing without its g
+        normalized = _restore_g(normalized, dropped_g)
+        parts = [_restore_g(p, dropped_g) for p in parts]
     msg = _Message(parts, safety.negations, safety.scope_breakers)
-    literals, pattern_sets = _index(safety)
     # A match lies within one text, and so does the literal it needs: read each text once.
     present = literals.present_in(
         msg.text if msg.text == normalized else msg.text + " " + normalized
@@ -196,19 +199,34 @@ def screen(
     return best
 
 
-_INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet]]] = {}
+_INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet], dict[str, str]]] = {}
+_ING = re.compile(r"[a-z]{3,}ing\b")
+_DROPPED_G = re.compile(r"\b[a-z]{3,}in\b")
 
 
-def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet]]:
-    """Every gate literal of a screen's expressions, and each group's patterns indexed by them:
-    worked out once per loaded knowledge base."""
+def _restore_g(text: str, dropped_g: dict[str, str]) -> str:
+    """ "legs keep givin out", "shootin pain": the screen's own -ing words, written without the g,
+    read as the screen writes them."""
+    return _DROPPED_G.sub(lambda m: dropped_g.get(m.group(0), m.group(0)), text)
+
+
+def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str]]:
+    """Every gate literal of a screen's expressions, each group's patterns indexed by them, and the
+    screen's -ing words by their spelling without the g: worked out once per loaded knowledge base."""
     entry = _INDEX.get(id(safety))
     if entry is None or entry[0] is not safety:
         gated = [p for c in safety.concepts.values() for p in c.parts] + [
             p for g in safety.groups for p in g.patterns
         ]
-        entry = (safety, Literals(gated), {id(g): GatedSet(g.patterns) for g in safety.groups})
+        words = {w for g in gated for w in _ING.findall(g.source)}
+        dropped_g = {w[:-1]: w for w in words}
+        entry = (
+            safety,
+            Literals(gated),
+            {id(g): GatedSet(g.patterns) for g in safety.groups},
+            dropped_g,
+        )
         if len(_INDEX) > 8:  # reloads replace the knowledge base; keep only recent ones
             _INDEX.clear()
         _INDEX[id(safety)] = entry
-    return entry[1], entry[2]
+    return entry[1], entry[2], entry[3]
