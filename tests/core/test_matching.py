@@ -401,3 +401,13 @@ def test_chat_spellings_of_small_words_are_small_words(matcher, question, topic)
     about the bot itself to the rest topic."""
     kind, found = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and found == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what exercises help lower back pain", "good exercises for a bad back?"],
+)
+def test_asking_for_good_exercises_is_not_answered_with_the_ones_to_avoid(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic != "exercises-to-avoid"
+    assert topic in ("progression-overview", "booty-flex", "daily-routine")
