@@ -411,3 +411,15 @@ def test_asking_for_good_exercises_is_not_answered_with_the_ones_to_avoid(matche
     kind, topic = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and topic != "exercises-to-avoid"
     assert topic in ("progression-overview", "booty-flex", "daily-routine")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "total beginner here, weak butt and a sore back, which exercise comes first?",
+        "no gym, no equipment, how do i start strengthening my glutes for my back",
+    ],
+)
+def test_where_to_start_is_the_first_step(matcher, question):
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic in ("booty-flex", "progression-overview")
