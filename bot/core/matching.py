@@ -67,6 +67,11 @@ from bot.core.typos import TypoCorrector
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
+# A message that only greets: "good morning", "evening all".
+GREETING = re.compile(
+    r"((hi|hey|hello|hiya|yo|ok|okay) )?(good )?(morning|afternoon|evening|night|day|mornin)"
+    r"( (all|everyone|everybody|guys|folks|team|friends|yall|y all|bot|mate|there))?"
+)
 
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
@@ -370,6 +375,8 @@ class Matcher:
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)
+        if GREETING.fullmatch(normalized):
+            words = []  # "good morning" greets; it does not ask about the morning routine
         if not words:
             # Only function words ("what can you do", "hi"): a question about the bot itself.
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):

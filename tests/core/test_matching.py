@@ -423,3 +423,10 @@ def test_asking_for_good_exercises_is_not_answered_with_the_ones_to_avoid(matche
 def test_where_to_start_is_the_first_step(matcher, question):
     kind, topic = topic_of(matcher, question)
     assert kind in ("answer", "clarify") and topic in ("booty-flex", "progression-overview")
+
+
+@pytest.mark.parametrize("greeting", ["good morning", "Morning all!", "good evening everyone"])
+def test_a_greeting_is_not_a_question_about_the_routine(matcher, greeting):
+    result = matcher.match(greeting)
+    assert result.kind == "answer" and result.topic == "help"
+    assert matcher.match("what should i do in the morning for my back").topic != "help"
