@@ -259,6 +259,8 @@ class Matcher:
 
     # -- words ----------------------------------------------------------------------------------
     def question_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
+        if GREETING.fullmatch(text if already_normalized else normalize(text)):
+            return []  # "good morning" greets: it does not ask about the morning routine
         words = self.canon.content_words(text, already_normalized=already_normalized)
         if len(words) > MAX_WORDS:
             words = words[:40] + words[-(MAX_WORDS - 40) :]
@@ -375,8 +377,6 @@ class Matcher:
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)
-        if GREETING.fullmatch(normalized):
-            words = []  # "good morning" greets; it does not ask about the morning routine
         if not words:
             # Only function words ("what can you do", "hi"): a question about the bot itself.
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
