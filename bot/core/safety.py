@@ -164,7 +164,7 @@ def screen(
     if not normalized:
         return None
     literals, pattern_sets, dropped_g = _index(safety)
-    if "in " in normalized + " ":  # a word ending in "in": perhaps an -ing without its g
+    if not dropped_g.keys().isdisjoint(normalized.split()):  # an -ing word without its g
         normalized = _restore_g(normalized, dropped_g)
         parts = [_restore_g(p, dropped_g) for p in parts]
     msg = _Message(parts, safety.negations, safety.scope_breakers)
@@ -201,13 +201,12 @@ def screen(
 
 _INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet], dict[str, str]]] = {}
 _ING = re.compile(r"[a-z]{3,}ing\b")
-_DROPPED_G = re.compile(r"\b[a-z]{3,}in\b")
 
 
 def _restore_g(text: str, dropped_g: dict[str, str]) -> str:
     """ "legs keep givin out", "shootin pain": the screen's own -ing words, written without the g,
     read as the screen writes them."""
-    return _DROPPED_G.sub(lambda m: dropped_g.get(m.group(0), m.group(0)), text)
+    return " ".join(dropped_g.get(w, w) for w in text.split(" "))
 
 
 def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str]]:
