@@ -14,13 +14,16 @@ be expected to agree with them much more than a second careful labeller does.
 
 from __future__ import annotations
 
-from math import sqrt
+import sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 EVAL = ROOT / "knowledge" / "eval"
+
+from bot.core.evaluation import wilson  # noqa: E402
 
 
 def expects(item: dict) -> list[str]:
@@ -31,16 +34,6 @@ def expects(item: dict) -> list[str]:
 def outcome(item: dict) -> str:
     e = expects(item)
     return "red_flag" if "red_flag" in e else "no_match" if e == ["no_match"] else "topics"
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if not n:
-        return 0.0, 1.0
-    p = k / n
-    d = 1 + z * z / n
-    c = p + z * z / (2 * n)
-    h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (c - h) / d), min(1.0, (c + h) / d)
 
 
 def passed(first: dict, second: dict) -> bool:
