@@ -224,7 +224,7 @@ class Matcher:
         self.phrasing_vectors = (
             self.embedder.encode_many(raw_phrasings) if self.embedder is not None else None
         )
-        # (features, phrasings) rows: the product with several sentences is twice as fast
+        # (features, phrasings): the product with the question and its sentences is faster so
         self._phrasings_t = (
             None if self.phrasing_vectors is None else np.ascontiguousarray(self.phrasing_vectors.T)
         )
@@ -355,12 +355,13 @@ class Matcher:
         if q is None or self.phrasing_vectors is None or not self.n_patterns or not q.any():
             return None
         span = SEMANTIC_CEILING - SEMANTIC_FLOOR
-        with_sentences = sentences is not None and len(sentences) > 0 and SENTENCE_MEANING
-        rows = np.vstack([q, sentences]) if sentences is not None and with_sentences else q[None, :]
+        rows = q[None, :]
+        if sentences is not None and len(sentences) and SENTENCE_MEANING:
+            rows = np.vstack([q, sentences])
         assert self._phrasings_t is not None
         sims = rows.astype(np.float32) @ self._phrasings_t  # one product for all rows
         scaled = np.clip((sims[0] - SEMANTIC_FLOOR) / span, 0.0, 1.0)
-        if with_sentences:
+        if len(rows) > 1:
             closest = sims[1:].max(axis=0)
             scaled = np.maximum(
                 scaled, SENTENCE_DISCOUNT * np.clip((closest - SEMANTIC_FLOOR) / span, 0, 1)
