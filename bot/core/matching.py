@@ -59,7 +59,7 @@ from bot.core.match_result import Candidate, MatchResult
 from bot.core.phrasings import Entry, collect_phrasings, inverted
 from bot.core.safety import screen
 from bot.core.safety_net import second_net
-from bot.core.subjects import asked_first, marked_gap, off_scope, topic_keywords
+from bot.core.subjects import asked_first, declined, marked_gap, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector
 
@@ -387,15 +387,13 @@ class Matcher:
         ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
-        if best is not None and best.kind == "topic" and off_scope(self.kb.scope, normalized):
-            # Another body part, or training for looks: not a near miss dressed up as an answer.
-            return MatchResult(
-                "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
-            )
-
-        gap = marked_gap(self.kb, raw, normalized)
-        if gap is not None:
-            return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
+        # Out of scope (another body part, looks, nothing of the subject), or an uncovered subject.
+        topic = best.key if best is not None and best.kind == "topic" else None
+        out = topic is not None and declined(self.kb, topic, normalized, corrected)
+        gap = None if out else marked_gap(self.kb, raw, normalized)
+        if out or gap is not None:
+            near = cands[0].topic if cands and gap is None else None
+            return MatchResult("no_match", near, best_score, cands, gap=gap, words=tuple(words))
 
         intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:

@@ -25,6 +25,25 @@ def off_scope(scope: Scope, normalized: str) -> bool:
     return scope.elsewhere is not None and scope.elsewhere.search(normalized) is not None
 
 
+def off_subject(scope: Scope, normalized: str, words: list[str | None]) -> bool:
+    """No word of the bot's subject at all, in the question or in its content words as the matcher
+    read them (a typo corrected: "deadlfit" is "deadlift"): a film, the weather, maths homework."""
+    if scope.subject is None:
+        return False
+    if scope.subject.search(normalized):
+        return False
+    return scope.subject.search(" ".join(w for w in words if w)) is None
+
+
+def declined(kb: KnowledgeBase, topic: str, normalized: str, words: list[str | None]) -> bool:
+    """Whether a question whose best match is ``topic`` is out of the bot's scope: about something
+    else (``off_scope``), or about nothing of its subject (``off_subject``; not the help topic, which
+    answers questions to the bot itself)."""
+    return off_scope(kb.scope, normalized) or (
+        topic != "help" and off_subject(kb.scope, normalized, words)
+    )
+
+
 def asking_sentences(text: str) -> list[str]:
     """The sentences that ask: those with a question mark, else the last one (normalised)."""
     parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]

@@ -238,19 +238,49 @@ def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question
 
 
 def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
-    """The scope rule and the uncovered subjects' marks must never turn away the way the knowledge
-    base itself says a question (feet on the leg press, heels up, one glute bigger than the other)."""
-    from bot.core.subjects import marked_gap, off_scope
+    """The scope rule, the subject's words and the uncovered subjects' marks must never turn away
+    the way the knowledge base itself says a question (feet on the leg press, heels up, one glute
+    bigger than the other, "give me the full plan")."""
+    from bot.core.subjects import marked_gap, off_scope, off_subject
     from bot.core.text import normalize
 
     kb = matcher.kb
-    declined = [
-        pattern
-        for topic in kb.topics.values()
-        for pattern in topic.patterns
-        if off_scope(kb.scope, normalize(pattern)) or marked_gap(kb, pattern) is not None
-    ]
-    assert declined == []
+
+    def declined(pattern: str, topic: str) -> bool:
+        text = normalize(pattern)
+        words = [matcher.typos.correct(w) for w in matcher.question_words(text)]
+        return (
+            off_scope(kb.scope, text)
+            or marked_gap(kb, pattern) is not None
+            or (topic != "help" and off_subject(kb.scope, text, words))
+        )
+
+    assert [p for t in kb.topics.values() for p in t.patterns if declined(p, t.id)] == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what should I binge on netflix this weekend",
+        "can you help me with my chemistry homework",
+        "what's 20 percent of 150",
+        "how do I get rid of ants in my kitchen",
+        "any good films to watch tonight",
+    ],
+)
+def test_a_question_off_the_whole_subject_is_declined(matcher, question):
+    """No word of the body, pain, training or the day: however one word matches a phrasing
+    ("netflix" on the couch, the routine as "homework"), it is not a near miss to dress up."""
+    assert matcher.match(question).kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("deadlfit ok?", "deadlifts"), ("lbp from sittin all day", "sitting"), ("who made you", "help")],
+)
+def test_the_subject_is_read_through_typos_and_questions_to_the_bot(matcher, question, expected):
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic == expected
 
 
 @pytest.mark.parametrize(

@@ -123,13 +123,16 @@ class Scope:
     another body part (``elsewhere``), pain in one (``pain_elsewhere``), or training for looks or
     performance (``goals``). A question with no tie is declined, however well its words match a
     topic, when it speaks of such a goal or of pain elsewhere, or of another body part without
-    naming one of the program's own exercises (``program``)."""
+    naming one of the program's own exercises (``program``). ``subject`` is wider: the words of the
+    bot's whole subject (the body, pain, training, sitting and the day, the bot itself); a question
+    with none of them is about something else entirely and is declined too."""
 
     about_back: Concept | None = None
     program: Concept | None = None
     elsewhere: Concept | None = None
     goals: Concept | None = None
     pain_elsewhere: Concept | None = None
+    subject: Concept | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ class KnowledgeBase:
                     scope.elsewhere,
                     scope.goals,
                     scope.pain_elsewhere,
+                    scope.subject,
                 )
                 if c
             ),

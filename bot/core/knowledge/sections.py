@@ -163,8 +163,8 @@ def read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
     if opened is None:
         return Scope()
     c, doc = opened
-    keys = {"about_back", "program", "elsewhere", "goals", "pain_elsewhere"}
-    c.keys(doc, keys, keys - {"pain_elsewhere"}, None)
+    keys = {"about_back", "program", "elsewhere", "goals", "pain_elsewhere", "subject"}
+    c.keys(doc, keys, keys - {"pain_elsewhere", "subject"}, None)
     found = read_concepts(c, {k: doc[k] for k in keys if k in doc}, "scope")
     return Scope(
         found.get("about_back"),
@@ -172,6 +172,7 @@ def read_scope(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Scope:
         found.get("elsewhere"),
         found.get("goals"),
         found.get("pain_elsewhere"),
+        found.get("subject"),
     )
 
 
