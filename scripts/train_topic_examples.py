@@ -4,9 +4,10 @@
 
 The matcher lets the nearest labelled questions vote for their topics (``EXAMPLE_*`` in
 bot/core/matching.py). The voters are the topic and no_match questions of
-knowledge/eval/real-dev.yaml (red flags are left out: the safety screen answers them before any
-topic is scored). knowledge/eval.yaml and, when ../shared sits beside the checkout, its dev.yaml are
-evaluated but never vote, so they stay a fair check; knowledge/eval/real-test.yaml is never read.
+knowledge/eval/real-dev.yaml and of the written messages of knowledge/eval/written.yaml (red flags
+are left out: the safety screen answers them before any topic is scored). knowledge/eval.yaml and,
+when ../shared sits beside the checkout, its dev.yaml are evaluated but never vote, so they stay a
+fair check; knowledge/eval/real-test.yaml and knowledge/eval/written-heldout.yaml are never read.
 
 It prints five-fold figures with folds split by site (a question never hears a vote from its own
 site), so the figures say how the votes do on sites they have not seen; with ``--grid`` it tries
@@ -45,11 +46,12 @@ from bot.core.semantic import (  # noqa: E402
 )
 
 SETS = [
+    ROOT / "knowledge" / "eval" / "written.yaml",
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
     ROOT / "knowledge" / "eval.yaml",
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
-VOTER_SETS = {"real-dev.yaml"}
+VOTER_SETS = {"real-dev.yaml", "written.yaml"}
 FOLDS = 5
 # The softmax regression beside the nearest neighbours (see bot.core.semantic.TopicExamples). It
 # learns from the labelled questions and from the knowledge base's own phrasings (each counting
