@@ -28,8 +28,12 @@ from dataclasses import dataclass
 
 from bot.core.gate import Concept, GatedSet, Literals
 from bot.core.knowledge.model import Safety, SafetyGroup, SafetyRule
-from bot.core.text import RAW_LIMIT, normalize
+from bot.core.text import RAW_LIMIT, fitted, normalize
 
+# A long message is screened whole, window by window (overlapping, so a sentence cut at one
+# window's edge is whole in the next), up to this many characters; beyond it, its start and its end.
+SCREEN_LIMIT = 40_000
+_WINDOW_OVERLAP = 400
 NEGATION_WINDOW = 3  # words before a pattern match in which a negation cancels it
 NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept hits...
 # ...not counting the small words of a list ("no numbness, tingling or weakness in my legs")
@@ -157,6 +161,8 @@ def screen(
     Pass the raw message where there is one: sentence boundaries come from its punctuation. An
     already normalised text is read as one sentence.
     """
+    if not already_normalized and isinstance(text, str) and len(text) > RAW_LIMIT:
+        return _screen_windows(safety, fitted(text, SCREEN_LIMIT))
     if already_normalized:
         normalized, parts = text, [text] if text else []
     else:
@@ -229,3 +235,17 @@ def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str
             _INDEX.clear()
         _INDEX[id(safety)] = entry
     return entry[1], entry[2], entry[3]
+
+
+def _screen_windows(safety: Safety, text: str) -> RedFlag | None:
+    """The most urgent red flag in any window of a message too long to read at once."""
+    best: RedFlag | None = None
+    step = RAW_LIMIT - _WINDOW_OVERLAP
+    for start in range(0, max(1, len(text) - _WINDOW_OVERLAP), step):
+        found = screen(safety, text[start : start + RAW_LIMIT])
+        if found is not None and (
+            best is None
+            or URGENCY_ORDER.get(found.group.urgency, 9) < URGENCY_ORDER.get(best.group.urgency, 9)
+        ):
+            best = found
+    return best

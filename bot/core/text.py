@@ -18,8 +18,21 @@ from collections.abc import Iterable, Mapping
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 
-# Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do.
+# Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do:
+# its first RAW_HEAD characters and its end, where a long post usually asks its question. (The
+# red-flag screen reads further: see bot.core.safety.SCREEN_LIMIT.)
 RAW_LIMIT = 4000
+RAW_HEAD = 1000
+
+
+def fitted(text: str, limit: int = RAW_LIMIT) -> str:
+    """``text`` if it fits in ``limit`` characters, else its start and its end joined at a line
+    break (a story's opening, then the part that asks)."""
+    if len(text) <= limit:
+        return text
+    head = min(RAW_HEAD, limit // 4)
+    return text[:head] + "\n" + text[len(text) - (limit - head - 1) :]
+
 
 _ZERO_WIDTH = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]"
@@ -329,7 +342,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
             text = text.decode("utf-8", errors="replace")
         else:
             return ""
-    text = text[:limit]
+    text = fitted(text, limit)
     if text.isascii():  # most messages: skip the steps that can only change other characters
         text = _CONTROL.sub(" ", text)
         if "<" in text or "@" in text:

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION = (
-    1000  # characters; a question, not an essay (Discord allows up to 4,000 in a message)
-)
+# Characters: the longest message Discord lets anyone send. A long post is still screened whole
+# for red flags and matched on its start and its end (see bot.core.text.fitted).
+MAX_QUESTION = 4000
 
 PRIVATE_NOTE_TITLE = "I've answered you privately"
 PRIVATE_NOTE_SENT = (

@@ -276,7 +276,11 @@ def test_a_question_off_the_whole_subject_is_declined(matcher, question):
 
 @pytest.mark.parametrize(
     ("question", "expected"),
-    [("deadlfit ok?", "deadlifts"), ("lbp from sittin all day", "sitting"), ("who made you", "help")],
+    [
+        ("deadlfit ok?", "deadlifts"),
+        ("lbp from sittin all day", "sitting"),
+        ("who made you", "help"),
+    ],
 )
 def test_the_subject_is_read_through_typos_and_questions_to_the_bot(matcher, question, expected):
     kind, topic = topic_of(matcher, question)

@@ -209,3 +209,17 @@ def test_a_worrying_clause_in_a_longer_story_gets_the_seek_care_reply(
     assert "doctor" in body or "medical help" in body or "emergency" in body
     for exercise in ("booty flex", "hip thrust", "squeeze your glutes", "sets of", "reps"):
         assert exercise not in body, (message, exercise)
+
+
+def test_a_red_flag_anywhere_in_a_long_post_is_found(kb):
+    """A story longer than the matcher reads at once is screened whole: the symptom may come at
+    its end, or in its middle, where neither the start nor the end the matcher keeps would show it."""
+    story = "I sit at a desk all day and my lower back has been tight for months. " * 90
+    assert len(story) > 6000
+    for post in (
+        story + "Since Tuesday I can't feel my groin and I wet myself.",
+        story[:3000] + " Since Tuesday I can't feel my groin and I wet myself. " + story,
+    ):
+        flag = screen(kb.safety, post)
+        assert flag is not None and flag.group.urgency == "emergency"
+    assert screen(kb.safety, story) is None

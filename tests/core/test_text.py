@@ -45,3 +45,10 @@ def test_synonyms_map_variants_to_one_word_after_stemming():
 
 def test_number_words_become_digits():
     assert Canonicalizer({}).content_words("what is step three") == ["step", "3"]
+
+
+def test_a_long_message_keeps_its_start_and_the_end_that_asks():
+    post = "i sit at a desk all day and my hips are tight. " * 200 + "should i drop the leg press?"
+    text = normalize(post)
+    assert len(text) <= 4000
+    assert text.startswith("i sit at a desk") and text.endswith("should i drop the leg press")
