@@ -14,7 +14,8 @@ How a question is scored
    rapidfuzz's ``token_sort_ratio`` over the whole prepared choice list (``process.cdist``) adds
    tolerance for word order and spelling at the phrase level.
 4. A topic scores its best phrasing, nudged by how much of the question its whole vocabulary
-   explains, so a long post that talks about leg presses lands on the leg press topic.
+   explains, so a long post that talks about leg presses lands on the leg press topic. A question
+   in exactly the words of one phrasing (three or more) leads with that phrasing's topic.
 5. Meaning: the question's embedding (``bot.core.semantic``) is compared with every phrasing and
    blended into each topic's score (``SEMANTIC_SHARE``); in a long message each of its last
    sentences is compared too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
@@ -56,7 +57,7 @@ from rapidfuzz import fuzz, process
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
-from bot.core.phrasings import Entry, collect_phrasings, inverted
+from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import screen
 from bot.core.safety_net import second_net
 from bot.core.subjects import asked_first, declined, marked_gap, topic_keywords
@@ -82,6 +83,8 @@ FUZZY_SHARE = 0.15  # how much phrase-level similarity counts, for short questio
 VOCAB_SHARE = 0.1  # how much the topic's whole vocabulary explaining the question counts
 UNKNOWN_WEIGHT = 1.5  # information of a word the knowledge base never uses (off-topic evidence)
 KEYWORD_BONUS = 0.2  # added to a topic whose curated keyword the question contains
+EXACT_LEAD = 0.05  # a question in exactly one phrasing's words leads the next topic by this...
+EXACT_MIN_WORDS = 3  # ...when the phrasing has this many content words ("tight psoas" says little)
 GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothing about which one
 # Meaning (semantic similarity of the question to each phrasing, from the static embedding model).
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
@@ -211,6 +214,7 @@ class Matcher:
             [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
         )
         self.intent_index = {e.key: i for i, e in enumerate(entries) if e.kind == "intent"}
+        self._exact = exact_index(pattern_words, pattern_entry, entries, EXACT_MIN_WORDS)
         self._topic_index = {e.key: i for i, e in enumerate(entries) if e.kind == "topic"}
         self._intent_words = np.array([len(ids) for ids in pattern_words], dtype=np.float64)
         self.intent_rows = {
@@ -267,10 +271,6 @@ class Matcher:
         return words
 
     # -- scoring --------------------------------------------------------------------------------
-    def entry_scores(self, words: list[str]) -> np.ndarray:
-        """A score in [0, 1] for every entry (topics, gaps, intents) for these content words."""
-        return self._score(words, [self.typos.correct(w) for w in words])[0]
-
     def _per_entry_max(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.entries), dtype=np.float64)
         if self.n_patterns:
@@ -441,6 +441,10 @@ class Matcher:
         voted = self.example_votes(vector, sentences)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
+        if None not in corrected:  # asked in exactly one phrasing's words: the curated choice leads
+            exact = self._exact.get(frozenset(self.vocab[w] for w in corrected if w is not None))
+            if exact is not None:
+                scores[exact] = max(scores[exact], scores.max() + EXACT_LEAD)
         ranked = self._ranked(scores)
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         return ranked, cands, coverage

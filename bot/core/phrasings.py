@@ -61,3 +61,16 @@ def inverted(rows: Iterable[Iterable[int]], size: int) -> list[np.ndarray]:
         for wid in ids:
             lists[wid].append(r)
     return [np.asarray(rs, dtype=np.int64) for rs in lists]
+
+
+def exact_index(
+    pattern_words: list[list[int]], pattern_entry: list[int], entries: list[Entry], min_words: int
+) -> dict[frozenset[int], int | None]:
+    """Each phrasing's content words, as a set, to the one topic or gap that has them (None when
+    several do), for phrasings of at least ``min_words`` words."""
+    index: dict[frozenset[int], int | None] = {}
+    for ids, e in zip(pattern_words, pattern_entry, strict=True):
+        if entries[e].kind != "intent" and len(set(ids)) >= min_words:
+            key = frozenset(ids)
+            index[key] = e if index.get(key, e) == e else None
+    return index
