@@ -378,8 +378,8 @@ class Matcher:
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)
-        if not words:
-            # Only function words ("what can you do", "hi"): a question about the bot itself.
+        if not set(words) - {"help"}:
+            # Only function words ("what can you do", "hi", "what do u help with"): about the bot.
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)

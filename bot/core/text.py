@@ -314,6 +314,8 @@ STOPWORDS = frozenset(
         "thx",
         "ty",
         "ya",
+        "yo",
+        "sup",
         "yall",
         "dat",
         "dis",
