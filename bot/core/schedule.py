@@ -23,9 +23,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import ScheduleError
+from bot.core.text import without_invisible
 from bot.core.timezones import zone
 
 DEFAULT_TIMES: tuple[time, ...] = (time(7, 30), time(21, 30))
@@ -38,56 +40,71 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # --------------------------------------------------------------------------- times of day
 
+_AMPM = r"a\.?m\.?|p\.?m\.?|a\b|p\b"
 _TIME_RE = re.compile(
-    r"""^
-    (?P<hour>\d{1,2})
-    (?:\s*[:.h]\s*(?P<minute>\d{2}))?
-    \s*(?P<ampm>a\.?m\.?|p\.?m\.?|a|p)?
+    rf"""^
+    (?P<hour>\d{{1,2}})
+    (?:\s*[:.h]\s*(?P<minute>\d{{2}})(?:\s*:\s*(?P<second>\d{{2}}))?  # 7:30, 7.30, 7h30, 07:30:00
+      |(?P<h>h))?                                                   # 19h
+    \s*(?P<ampm>{_AMPM})?
     $""",
     re.VERBOSE,
 )
-_COMPACT_RE = re.compile(r"^(?P<hour>\d{2})(?P<minute>\d{2})$")  # "0730", "2130"
+_COMPACT_RE = re.compile(
+    rf"^(?P<hour>\d{{1,2}})(?P<minute>\d{{2}})\s*(?P<ampm>{_AMPM})?$"
+)  # 730, 0730
 _NAMED_TIMES = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+Half = Literal["am", "pm"]
 
 
-def parse_time(text: str) -> time:
-    """One time of day: "7:30", "07:30", "7.30", "7:30am", "7am", "9 pm", "21:30", "0730", "noon".
+def parse_time(text: str, half: Half | None = None) -> time:
+    """One time of day: "7:30", "07:30", "7.30", "7:30am", "7am", "9 pm", "21:30", "0730", "730",
+    "19h", "7h30", "07:30:00", "19", "0", "noon".
 
-    A bare hour ("7") is refused: it is not clear whether 7 in the morning or in the evening is meant.
+    Without am or pm a time is read as 24-hour time, except a bare hour from 1 to 12 ("7"), which
+    could be morning or evening: ``half`` says which where the question does (an evening reminder
+    at 9 is at 21:00); without it the person is asked.
     """
-    raw = text
-    text = text.strip().lower()
+    raw = without_invisible(text).strip()
+    text = raw.lower()
     if text in _NAMED_TIMES:
         return _NAMED_TIMES[text]
-    m = _COMPACT_RE.match(text)
-    if m:
-        hour, minute, ampm = int(m["hour"]), int(m["minute"]), None
-    else:
-        m = _TIME_RE.match(text)
-        if not m:
-            raise ScheduleError(f"{raw.strip()!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
-        hour = int(m["hour"])
-        given: int | None = int(m["minute"]) if m["minute"] else None
-        ampm = m["ampm"][0] if m["ampm"] else None
-        if given is None and ampm is None:
-            raise ScheduleError(
-                f"{raw.strip()!r} could be morning or evening. Say {hour}am or {hour}pm, or use 24-hour time like {hour:02d}:00."
-            )
-        minute = given or 0
-    if minute > 59:
-        raise ScheduleError(f"{raw.strip()!r}: minutes go up to 59.")
+    m = _COMPACT_RE.match(text) or _TIME_RE.match(text)
+    if not m:
+        raise ScheduleError(f"{raw!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
+    hour, word = int(m["hour"]), m["hour"]
+    minute = int(m["minute"] or 0)
+    if minute > 59 or int(m.groupdict().get("second") or 0) > 59:
+        raise ScheduleError(f"{raw!r}: minutes go up to 59.")
+    ampm = m["ampm"][0] if m["ampm"] else None
+    bare = not (m["minute"] or m.groupdict().get("h") or word.startswith("0"))
+    if ampm is None and bare and 1 <= hour <= 12:
+        if hour == 12 or half is None:
+            raise ScheduleError(_which_half(raw, hour))
+        ampm = half[0]
     if ampm:
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"{raw.strip()!r}: with am/pm the hour goes from 1 to 12.")
+            raise ScheduleError(f"{raw!r}: with am/pm the hour goes from 1 to 12.")
         hour = hour % 12 + (12 if ampm == "p" else 0)
     elif hour > 23:
-        raise ScheduleError(f"{raw.strip()!r}: hours go from 0 to 23.")
+        raise ScheduleError(f"{raw!r}: hours go from 0 to 23.")
     return time(hour, minute)
+
+
+def _which_half(raw: str, hour: int) -> str:
+    """What to say about a bare hour from 1 to 12."""
+    if hour == 12:
+        return f"{raw!r} could be noon or midnight. Say noon or midnight, or 12:00 or 00:00."
+    return (
+        f"{raw!r} could be morning or evening. Say {hour}am or {hour}pm, or use 24-hour time: "
+        f"{hour:02d}:00 or {hour + 12}:00."
+    )
 
 
 _TIME_SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\band\b|\+)\s*")
 _TIME_TOKEN = re.compile(
-    r"\d{1,2}(?:\s*[:.h]\s*\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|a\b|p\b)?|\d{4}|noon|midday|midnight",
+    rf"(?:\d{{3,4}}(?!\d)|\d{{1,2}}(?:\s*[:.h]\s*\d{{2}}(?:\s*:\s*\d{{2}})?|h\b|(?!\d)))"
+    rf"(?:\s*(?:{_AMPM}))?|noon|midday|midnight",
     re.IGNORECASE,
 )
 
@@ -97,7 +114,7 @@ def parse_times(text: str) -> tuple[time, ...]:
     if not text or not text.strip():
         raise ScheduleError("Give at least one time, e.g. 7:30, 21:30.")
     found: list[time] = []
-    for chunk in _TIME_SEPARATORS.split(text.strip()):
+    for chunk in _TIME_SEPARATORS.split(without_invisible(text).strip()):
         if not chunk:
             continue
         try:
@@ -113,10 +130,42 @@ def parse_times(text: str) -> tuple[time, ...]:
                 break
             pieces.append(m.group(0))
             pos = m.end()
-        if not pieces or chunk[pos:].strip():
+        if len(pieces) < 2 or chunk[pos:].strip():
             parse_time(chunk)  # raises the error for the whole chunk
         found.extend(parse_time(p) for p in pieces)
     return normalize_times(found)
+
+
+_AMPM_WORDS = {"am", "pm", "a.m.", "p.m."}
+_JOINERS = {",", ";", "&", "+", "/", "and"}
+
+
+def split_zone_and_times(words: Sequence[str]) -> tuple[str, str]:
+    """What follows "reminders on", as typed: the words of the time zone and the words of the
+    times, each joined by spaces ("" when absent). A time starts with a digit or is noon or
+    midnight; "am" after a time, "at" before one and "and" between two belong to the times.
+    Everything else names the zone, digits and all ("UTC+2", "Etc/GMT+5", "EST5EDT"), so that
+    :func:`~bot.core.timezones.resolve_timezone` judges it whole."""
+    cleaned = [without_invisible(w).strip() for w in words]
+    times = [w[:1].isdigit() or w.lower().rstrip(",;") in _NAMED_TIMES for w in cleaned]
+
+    def beside(i: int, step: int) -> bool | None:
+        """Whether the nearest word that is not a joiner, before (-1) or after (+1), is a time."""
+        j = i + step
+        while 0 <= j < len(cleaned) and cleaned[j].lower() in _JOINERS | _AMPM_WORDS:
+            j += step
+        return times[j] if 0 <= j < len(cleaned) else None
+
+    for i, word in enumerate(cleaned):
+        w = word.lower()
+        if w in _AMPM_WORDS:
+            times[i] = beside(i, -1) is True
+        elif w == "at":
+            times[i] = beside(i, +1) is True
+        elif w in _JOINERS:
+            times[i] = beside(i, -1) is True and beside(i, +1) is not False
+    zone = " ".join(w for w, t in zip(cleaned, times, strict=True) if w and not t)
+    return zone, " ".join(w for w, t in zip(cleaned, times, strict=True) if w and t)
 
 
 def normalize_times(times: Iterable[time]) -> tuple[time, ...]:

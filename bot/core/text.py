@@ -37,6 +37,30 @@ def fitted(text: str, limit: int = RAW_LIMIT) -> str:
 _ZERO_WIDTH = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]"
 )
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "Ae",
+     "œ": "oe", "Œ": "Oe", "ı": "i", "þ": "th", "Þ": "Th"}
+)  # fmt: skip
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without the characters that show as nothing (zero-width spaces and joiners,
+    direction marks, soft hyphens, byte-order marks), as a paste from a web page or a chat often
+    carries them."""
+    return text if text.isascii() else _ZERO_WIDTH.sub("", text)
+
+
+def plain_letters(text: str) -> str:
+    """``text`` without invisible characters and without accents ("São Paulo" -> "Sao Paulo",
+    "Zürich" -> "Zurich", "Reykjavík" -> "Reykjavik"); compatibility forms become their plain
+    letter (full-width "Ｂ" -> "B")."""
+    if text.isascii():
+        return text
+    text = without_invisible(text).translate(_UNDECOMPOSED)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 _DISCORD_TOKENS = re.compile(
     r"<a?:\w+:\d+>"  # custom emoji
     r"|<@[!&]?\d+>"  # user and role mentions

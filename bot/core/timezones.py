@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -19,7 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from rapidfuzz import fuzz, process
 
 from bot.core.errors import KBIssue, KnowledgeError, ScheduleError
+from bot.core.text import plain_letters, without_invisible
 from bot.core.validation import Checker, read_yaml, type_name
+from bot.core.zone_places import country_zones, current_zones, zone_offsets
 
 ALIASES_FILE = "zone_aliases.yaml"
 
@@ -87,7 +90,11 @@ def read_aliases(text: str, file: str = ALIASES_FILE) -> ZoneAliases:
 def _typed_name(c: Checker, name: object, section: str) -> bool:
     """Whether ``name`` is a key as :func:`resolve_timezone` compares it (see :func:`_norm`)."""
     if not isinstance(name, str) or name != _norm(name) or not name:
-        c.add(None, f"{section}.{name}", "expected lowercase text with single spaces, in quotes")
+        c.add(
+            None,
+            f"{section}.{name}",
+            "expected lowercase text without accents, with single spaces, in quotes",
+        )
         return False
     return True
 
@@ -113,12 +120,20 @@ _REGIONS = (
     "Pacific",
 )
 _NOT_ZONES = {"localtime", "Factory"}
-_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?$")
+ASK_CITY = "Give your city or region instead, e.g. Europe/Berlin or America/New_York."
+MAX_OFFSET = timedelta(hours=14)
+# "UTC+2", "gmt -5", "+05:30": an offset from UTC, as people write it (east of Greenwich is +).
+_OFFSET_RE = re.compile(
+    r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
+)
+# "Etc/GMT+5": IANA's fixed-offset zones, whose sign is the POSIX one: Etc/GMT+5 is UTC-5.
+_ETC_GMT_RE = re.compile(r"^etc/gmt\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})$")
 
 
 def _norm(text: str) -> str:
-    """Lowercase; underscores and runs of spaces become one space; dots dropped."""
-    text = text.strip().lower().replace(".", "")
+    """Lowercase, without accents or invisible characters; underscores and runs of spaces become
+    one space; dots dropped."""
+    text = plain_letters(text).strip().lower().replace(".", "")
     return re.sub(r"[\s_]+", " ", text).strip(" ,;")
 
 
@@ -167,18 +182,19 @@ def is_valid_timezone(name: str) -> bool:
 
 def resolve_timezone(text: str) -> str:
     """The IANA zone name for what someone typed: "Europe/Berlin", "europe/berlin", "new york",
-    "New_York", "nyc", "india", "UTC". Raises :class:`UnknownTimezone` with close suggestions."""
-    if not text or not text.strip():
-        raise UnknownTimezone(
-            text or "", message="Tell me your time zone, e.g. Europe/Berlin or America/New_York."
-        )
+    "New_York", "nyc", "india", "UTC", "São Paulo", "Paris, France". Raises :class:`UnknownTimezone`
+    with close suggestions; for an offset ("UTC+2", "Etc/GMT+5"), with why it won't do and the
+    zones that have it."""
+    text = without_invisible(text or "")
     key = _norm(text)
-    idx = _index()
-    if "/" in key and key in idx.by_name:
-        return idx.by_name[key]
+    if not key:
+        raise UnknownTimezone(
+            text, message="Tell me your time zone, e.g. Europe/Berlin or America/New_York."
+        )
+    found = _exact(key)
+    if found is not None:
+        return found
     table = _table()
-    if key in table.aliases:
-        return table.aliases[key]
     if key in table.ambiguous:
         options = table.ambiguous[key]
         raise UnknownTimezone(
@@ -186,19 +202,122 @@ def resolve_timezone(text: str) -> str:
             options,
             message=f"{text.strip()} has several time zones. Which one: {', '.join(options)}?",
         )
+    if _is_offset(key):
+        return _offset_zone(key, text)
+    if "," in key:
+        return _city_in_place(key, text)
+    raise UnknownTimezone(text, suggest_timezones(text))
+
+
+def _exact(key: str) -> str | None:
+    """The zone a normalised name stands for, without guessing: a zone name, an alias, a city.
+    None for a country with several zones, and for an offset (see :func:`_offset_zone`)."""
+    if _is_offset(key):
+        return None
+    idx = _index()
+    table = _table()
+    if "/" in key and key in idx.by_name:
+        return idx.by_name[key]
+    if key in table.aliases:
+        return table.aliases[key]
+    if key in table.ambiguous:
+        return None
     if key in idx.by_city:
         return idx.by_city[key]
-    if key in idx.by_name:
-        return idx.by_name[key]
-    if _OFFSET_RE.match(key):
+    return idx.by_name.get(key)
+
+
+def _is_offset(key: str) -> bool:
+    return bool(_OFFSET_RE.match(key) or _ETC_GMT_RE.match(key))
+
+
+def _offset(key: str) -> timedelta:
+    """The offset from UTC that ``key`` (an offset, see :func:`_is_offset`) stands for, east
+    positive; for an Etc/GMT name its real meaning (Etc/GMT+5 is UTC-5)."""
+    m = _ETC_GMT_RE.match(key)
+    flip = -1 if m else 1
+    m = m or _OFFSET_RE.match(key)
+    assert m is not None
+    sign = -1 if m["sign"] == "-" else 1
+    minutes = int(m.groupdict().get("minutes") or 0)
+    return flip * sign * timedelta(hours=int(m["hours"]), minutes=minutes)
+
+
+def zones_at(offset: timedelta, limit: int = 5) -> list[str]:
+    """Zones on UTC ``offset`` for all or part of the year: popular and often-named ones first,
+    then the others by their current names, Antarctica's research stations last."""
+    table = _table()
+    current = current_zones()
+    others = sorted(
+        (z for z in _index().canonical if not current or z in current),
+        key=lambda z: (z.startswith("Antarctica/"), z),
+    )
+    out: list[str] = []
+    for name in (*table.popular, *table.aliases.values(), *others):
+        if name not in out and offset in zone_offsets(name):
+            out.append(name)
+            if len(out) == limit:
+                break
+    return out
+
+
+def _label(offset: timedelta) -> str:
+    """ "UTC+2", "UTC-3:30"."""
+    minutes = int(offset.total_seconds()) // 60
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _places_on(offset: timedelta, names: list[str]) -> str:
+    if not names:
+        return ""
+    return f" Places on {_label(offset)} for all or part of the year: {', '.join(names)}."
+
+
+def _offset_zone(key: str, text: str) -> str:
+    """ "UTC" for a zero offset; for any other, :class:`UnknownTimezone` saying why an offset won't
+    do (it doesn't follow daylight saving, and an Etc/GMT name has its sign turned around) with
+    the zones that have it. A person typing Etc/GMT+5 almost surely means UTC+5, which it is not:
+    both are offered, what they meant first."""
+    offset = _offset(key)
+    if not offset:
+        return "UTC"
+    typed = text.strip()
+    if abs(offset) > MAX_OFFSET:
         raise UnknownTimezone(
-            text,
-            message=(
-                f"{text.strip()!r} is a UTC offset, and offsets don't follow daylight saving. "
-                "Give your city or region instead, e.g. Europe/Berlin or America/New_York."
-            ),
+            text, message=f"{typed!r} is not an offset any place uses. {ASK_CITY}"
         )
-    raise UnknownTimezone(text, suggest_timezones(text))
+    if _ETC_GMT_RE.match(key):
+        meant, actual = zones_at(-offset, 3), zones_at(offset, 3)
+        why = (
+            f"{typed!r} is {_label(offset)}, not {_label(-offset)}: the sign of the Etc/GMT names "
+            "is turned around. And a fixed offset doesn't follow daylight saving."
+        )
+        places = _places_on(-offset, meant) + _places_on(offset, actual)
+        suggestions = [*meant, *actual]
+    else:
+        suggestions = zones_at(offset)
+        why = f"{typed!r} is a UTC offset, and offsets don't follow daylight saving."
+        places = _places_on(offset, suggestions)
+    ask = "Give your city or region instead." if places else ASK_CITY
+    raise UnknownTimezone(text, suggestions, f"{why} {ask}{places}")
+
+
+def _city_in_place(key: str, text: str) -> str:
+    """ "Paris, France", "Montréal, Canada", "Austin, Texas, USA": the city, when a later part names
+    a place that keeps the city's time (so that Paris, Texas is not taken for Paris, France)."""
+    head, *rest = [part.strip() for part in key.split(",") if part.strip()]
+    city = _exact(head)
+    if city is None:
+        raise UnknownTimezone(text, suggest_timezones(head))
+    for part in rest:
+        places = set(_table().ambiguous.get(part, ())) | country_zones(part, _norm)
+        named = _exact(part)
+        if named is not None:
+            places.add(named)
+        if city in places or any(zone_offsets(z) == zone_offsets(city) for z in places):
+            return city
+    raise UnknownTimezone(text, [city])
 
 
 def suggest_timezones(text: str, limit: int = 5) -> list[str]:
@@ -221,10 +340,11 @@ def suggest_timezones(text: str, limit: int = 5) -> list[str]:
 
 
 def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
-    """Zone names for an autocomplete box (at most ``limit``; Discord shows 25), best first: an
-    exact alias or city, then what starts with what was typed (zone, city or alias; popular zones
-    first), then what contains it; fuzzy matches only when nothing does (a typo). Empty input
-    gives the popular zones."""
+    """Zone names for an autocomplete box (at most ``limit``; Discord shows 25), best first: what
+    the text names exactly (an alias, a city, "Paris, France"; for an offset, the zones on it),
+    then what starts with what was typed (zone, city or alias; popular zones first), then what
+    contains it; fuzzy matches only when nothing does (a typo). Empty input gives the popular
+    zones."""
     key = _norm(prefix or "")
     table = _table()
     if not key:
@@ -236,14 +356,16 @@ def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
         if zone not in out:
             out.append(zone)
 
-    if key in table.aliases:
-        add(table.aliases[key])
+    if _is_offset(key) or "," in key:
+        try:
+            return [resolve_timezone(prefix)]
+        except UnknownTimezone as exc:
+            return exc.suggestions[:limit]
+    found = _exact(key)
+    if found is not None:
+        add(found)
     for zone in table.ambiguous.get(key, ()):
         add(zone)
-    if key in idx.by_city:
-        add(idx.by_city[key])
-    if key in idx.by_name:
-        add(idx.by_name[key])
     popular = set(table.popular)
 
     def rank(zone: str) -> tuple[bool, str]:

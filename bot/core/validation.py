@@ -8,6 +8,7 @@ The caller decides what a problem costs: ``load_knowledge`` refuses the whole kn
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,21 +25,78 @@ ParseYaml = Callable[[str, str], Any]
 """``parse(file name, text)``: the YAML document, raising ``yaml.YAMLError``; e.g. a cache of parsed documents."""
 
 
-def parse_yaml(name: str, text: str) -> Any:
-    """``yaml.safe_load`` with the fastest safe loader available: libyaml's C parser where PyYAML
-    was built with it (about ten times faster), else the pure-Python one. PyYAML is imported here,
-    not with this module, so a start that finds the knowledge base already built never loads it."""
+class RepeatedKeys(Exception):
+    """A YAML file gives the same key twice in one mapping: ``repeated`` holds each repeat's key
+    and line (counted from 1). Plain YAML loading keeps the last and says nothing."""
+
+    def __init__(self, repeated: list[tuple[Any, int]]):
+        self.repeated = repeated
+        super().__init__(", ".join(f"{key!r} again at line {line}" for key, line in repeated))
+
+
+@functools.cache
+def _unique_key_loader() -> Any:
+    """``yaml.safe_load``'s loader (libyaml's C parser where PyYAML was built with it, about ten
+    times faster, else the pure-Python one) that also notes every key a mapping repeats."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.repeated: list[tuple[Any, int]] = []
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults" may override
+                    continue
+                key = self.construct_object(key_node, deep=True)  # kept: built once either way
+                try:
+                    if key in seen:
+                        self.repeated.append((key, key_node.start_mark.line + 1))
+                    seen.add(key)
+                except TypeError:  # an unhashable key, which the loader refuses itself
+                    pass
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeyLoader
+
+
+def parse_yaml(name: str, text: str) -> Any:
+    """What ``yaml.safe_load`` makes of ``text``, except that a key repeated in one mapping raises
+    :class:`RepeatedKeys` instead of the last one silently winning. PyYAML is imported here, not
+    with this module, so a start that finds the knowledge base already built never loads it."""
+    loader = _unique_key_loader()(text)
+    try:
+        doc = loader.get_single_data()
+    finally:
+        loader.dispose()
+    if loader.repeated:
+        raise RepeatedKeys(loader.repeated)
+    return doc
 
 
 def read_yaml(name: str, text: str, issues: list[KBIssue], parse: ParseYaml = parse_yaml) -> Any:
-    """The document in ``text``, or None after adding an issue that names where the YAML breaks."""
+    """The document in ``text``, or None after adding an issue that names where the YAML breaks
+    (one for each key given twice in a mapping)."""
     import yaml
 
     try:
         return parse(name, text)
+    except RepeatedKeys as exc:
+        for key, line in exc.repeated:
+            issues.append(
+                KBIssue(
+                    name,
+                    None,
+                    None,
+                    f"line {line}: {key!r} is given again in the same mapping, which would "
+                    "silently replace the earlier one; keep one",
+                )
+            )
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -65,7 +65,9 @@ def _yaml_format() -> str:
     import yaml
 
     libyaml = getattr(yaml, "__with_libyaml__", False)
-    return f"1|{PYTHON}|yaml{yaml.__version__}|{libyaml}"
+    # 2: a file that repeats a key in a mapping is refused, so documents cached before are not
+    # reused (such a file's entry would hide the repeat).
+    return f"2|{PYTHON}|yaml{yaml.__version__}|{libyaml}"
 
 
 def cache_root() -> Path:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.core.errors import ScheduleError
+from bot.core.schedule import split_zone_and_times
 from bot.services.container import Services
 from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage, ScheduleView
 from bot.services.reminders.messages import START_HINT
@@ -49,11 +50,6 @@ class Outcome:
     ok: bool = True
 
 
-def _looks_like_time(word: str) -> bool:
-    w = word.lower().rstrip(",").replace(".", "")
-    return any(ch.isdigit() for ch in w) or w in ("noon", "midnight", "am", "pm")
-
-
 def split_words(text: str) -> list[str]:
     try:
         return shlex.split(text)
@@ -80,11 +76,8 @@ async def reminders(
     view: ScheduleView
     try:
         if action == "on":
-            zone_words = [w for w in args if not _looks_like_time(w)]
-            time_words = [w for w in args if _looks_like_time(w)]
-            view = await rem.on(
-                user_id, " ".join(zone_words) or timezone, " ".join(time_words) or times
-            )
+            zone_words, time_words = split_zone_and_times(args)
+            view = await rem.on(user_id, zone_words or timezone, time_words or times)
         elif action == "off":
             stopped = await rem.off(user_id)
             if stopped is None:

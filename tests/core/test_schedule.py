@@ -19,6 +19,7 @@ from bot.core.schedule import (
     parse_times,
     parse_weekdays,
     snooze_key,
+    split_zone_and_times,
 )
 
 UTC = UTC
@@ -84,6 +85,86 @@ def test_a_bare_hour_is_refused_with_a_hint_instead_of_guessing_morning_or_eveni
 )
 def test_parse_times_gives_sorted_unique_times(text: str) -> None:
     assert parse_times(text) == MORNING_EVENING
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("19", time(19, 0)),  # 13 to 23 and 0 can only be 24-hour time
+        ("13", time(13, 0)),
+        ("0", time(0, 0)),
+        ("00", time(0, 0)),
+        ("07", time(7, 0)),  # a leading zero is 24-hour time too
+        ("730", time(7, 30)),  # as 7:30 and 0730 are
+        ("930pm", time(21, 30)),
+        ("19h", time(19, 0)),
+        ("7h30", time(7, 30)),
+        ("07:30:00", time(7, 30)),
+        ("7:30\u200b", time(7, 30)),  # pasted with a zero-width space
+    ],
+)
+def test_24_hour_times_are_read_without_asking(text: str, expected: time) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (
+            "7",
+            "'7' could be morning or evening. Say 7am or 7pm, or use 24-hour time: 07:00 or 19:00.",
+        ),
+        ("12", "'12' could be noon or midnight. Say noon or midnight, or 12:00 or 00:00."),
+        ("24", "'24': hours go from 0 to 23."),
+        ("2400", "'2400': hours go from 0 to 23."),
+        ("07:30:75", "'07:30:75': minutes go up to 59."),
+    ],
+)
+def test_only_an_hour_from_1_to_12_is_asked_about_and_the_advice_fits(text: str, says: str) -> None:
+    with pytest.raises(ScheduleError) as err:
+        parse_time(text)
+    assert str(err.value) == says
+
+
+def test_a_bare_hour_takes_the_half_of_the_day_it_is_asked_for() -> None:
+    assert parse_time("7", "am") == time(7, 0)
+    assert parse_time("9", "pm") == time(21, 0)
+    assert parse_time("19", "pm") == parse_time("19", "am") == time(19, 0)
+    assert parse_time("9:30", "pm") == time(9, 30)  # with minutes it is 24-hour time, as always
+    with pytest.raises(ScheduleError, match="noon or midnight"):
+        parse_time("12", "pm")
+
+
+def test_several_times_in_the_new_forms() -> None:
+    assert parse_times("730 2130") == MORNING_EVENING
+    assert parse_times("7h30, 21h30") == MORNING_EVENING
+    assert parse_times("0 13") == (time(0, 0), time(13, 0))
+    with pytest.raises(ScheduleError, match="'12345' is not a time of day"):
+        parse_times("12345")
+
+
+@pytest.mark.parametrize(
+    "words, zone, times",
+    [
+        (["Europe/Berlin", "7:30", "21:30"], "Europe/Berlin", "7:30 21:30"),
+        (["UTC+2", "7:30"], "UTC+2", "7:30"),
+        (["GMT-5", "7pm"], "GMT-5", "7pm"),
+        (["Etc/GMT+5", "7:30"], "Etc/GMT+5", "7:30"),
+        (["EST5EDT", "7:30"], "EST5EDT", "7:30"),
+        (["+2", "7:30"], "+2", "7:30"),
+        (["São", "Paulo", "7", "am", "and", "9", "pm"], "São Paulo", "7 am and 9 pm"),
+        (["Trinidad", "and", "Tobago", "7:30"], "Trinidad and Tobago", "7:30"),
+        (["Paris,", "France", "at", "7:30,", "21:30"], "Paris, France", "at 7:30, 21:30"),
+        (["7:30", "Europe/Berlin"], "Europe/Berlin", "7:30"),
+        (["Europe/Berlin\u200b", "noon"], "Europe/Berlin", "noon"),
+        (["19"], "", "19"),
+        ([], "", ""),
+    ],
+)
+def test_the_words_after_on_are_split_into_zone_and_times(
+    words: list[str], zone: str, times: str
+) -> None:
+    assert split_zone_and_times(words) == (zone, times)
 
 
 def test_parse_times_names_the_bad_part_and_limits_the_count() -> None:

@@ -65,6 +65,80 @@ def test_an_offset_is_refused_because_it_ignores_daylight_saving() -> None:
         resolve_timezone("UTC+2")
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("EST5EDT", "EST5EDT"),  # real zone names with digits
+        ("CST6CDT", "CST6CDT"),
+        ("São Paulo", "America/Sao_Paulo"),  # accents as people write the city
+        ("Zürich", "Europe/Zurich"),
+        ("Bogotá", "America/Bogota"),
+        ("Montréal", resolve_timezone("Montreal")),
+        ("Reykjavík", "Atlantic/Reykjavik"),
+        ("Europe/Zürich", "Europe/Zurich"),
+        ("Europe/Berlin\u200b", "Europe/Berlin"),  # pasted with a zero-width space
+        ("\ufeffAsia/Tokyo", "Asia/Tokyo"),
+        ("Paris, France", "Europe/Paris"),  # a city and its country
+        ("Zurich, Switzerland", "Europe/Zurich"),
+        ("Manaus, Brazil", "America/Manaus"),  # the country's other zone than its alias
+        ("Montréal, Canada", resolve_timezone("Montreal")),
+        ("Austin, Texas, USA", "America/Chicago"),
+        ("Paris, FR", "Europe/Paris"),
+        ("UTC+0", "UTC"),  # no offset is UTC, which is accepted by name
+        ("Etc/GMT-0", "UTC"),
+    ],
+)
+def test_zone_names_with_digits_accents_or_a_country(text: str, expected: str) -> None:
+    assert resolve_timezone(text) == expected
+
+
+def test_a_city_whose_place_keeps_other_time_is_not_taken_for_its_namesake() -> None:
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone("Paris, Texas")
+    assert err.value.suggestions == ["Europe/Paris"]
+    assert str(err.value) == "I don't know the time zone 'Paris, Texas'. Did you mean Europe/Paris?"
+
+
+@pytest.mark.parametrize("text", ["UTC+2", "utc +2", "GMT+2", "+02:00"])
+def test_an_offset_is_refused_with_the_places_on_it(text: str) -> None:
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone(text)
+    message = str(err.value)
+    assert message.startswith(
+        f"{text!r} is a UTC offset, and offsets don't follow daylight saving. Give your city or "
+        "region instead. Places on UTC+2 for all or part of the year: Europe/Berlin, "
+    )
+    assert err.value.suggestions[0] == "Europe/Berlin"
+    assert "Africa/Johannesburg" in err.value.suggestions  # on UTC+2 all year
+
+
+def test_an_etc_gmt_zone_is_refused_with_its_turned_around_sign() -> None:
+    """Etc/GMT+5 is UTC-5: who types it almost surely means UTC+5. Neither follows daylight
+    saving, so it is refused like any offset, with the places on what was meant first."""
+    with pytest.raises(UnknownTimezone) as err:
+        resolve_timezone("Etc/GMT+5")
+    message = str(err.value)
+    assert message.startswith(
+        "'Etc/GMT+5' is UTC-5, not UTC+5: the sign of the Etc/GMT names is turned around. "
+        "And a fixed offset doesn't follow daylight saving. Give your city or region instead. "
+        "Places on UTC+5 for all or part of the year: Asia/Karachi, "
+    )
+    assert "Places on UTC-5 for all or part of the year: America/New_York, " in message
+    assert (
+        err.value.suggestions[0] == "Asia/Karachi" and "America/New_York" in err.value.suggestions
+    )
+    assert timezone_choices("Etc/GMT+5") == err.value.suggestions
+
+
+def test_autocomplete_finds_accented_names_offsets_and_a_city_with_its_country() -> None:
+    assert timezone_choices("São")[0] == "America/Sao_Paulo"
+    assert timezone_choices("Zür") == ["Europe/Zurich"]
+    assert timezone_choices("Paris, France") == ["Europe/Paris"]
+    assert timezone_choices("Europe/Berlin\u200b")[0] == "Europe/Berlin"
+    assert timezone_choices("UTC+2")[0] == "Europe/Berlin"
+    assert "Etc/GMT+5" not in timezone_choices("Etc/GMT+5")
+
+
 def test_timezone_choices_for_autocomplete() -> None:
     assert timezone_choices("ber")[0] == "Europe/Berlin"
     assert timezone_choices("new")[0] == "America/New_York"
@@ -127,8 +201,8 @@ def test_an_alias_table_with_wrong_entries_lists_every_problem() -> None:
     assert problems == [
         "zone_aliases.yaml extra: unknown key (allowed: aliases, ambiguous, popular)",
         "zone_aliases.yaml aliases.nyc: 'America/New_Yrok' is not an IANA time zone name",
-        "zone_aliases.yaml aliases.False: expected lowercase text with single spaces, in quotes",
-        "zone_aliases.yaml aliases.New York: expected lowercase text with single spaces, in quotes",
+        "zone_aliases.yaml aliases.False: expected lowercase text without accents, with single spaces, in quotes",
+        "zone_aliases.yaml aliases.New York: expected lowercase text without accents, with single spaces, in quotes",
         "zone_aliases.yaml ambiguous.usa: expected a non-empty list of zone names",
         "zone_aliases.yaml popular: 'Mars/Base' is not an IANA time zone name",
     ]

@@ -103,6 +103,46 @@ async def test_an_unknown_time_zone_gives_suggestions_and_a_bad_time_says_so(wor
     )
 
 
+async def test_a_bare_hour_is_read_as_the_option_names_it_and_accents_are_understood(
+    world: World,
+) -> None:
+    on = await world.alice.slash(
+        world.channel, "reminders on", timezone="São Paulo", morning="7", evening="9"
+    )
+    assert "Reminders are on: 07:00 and 21:00, every day (America/Sao_Paulo time)." in text(on)
+
+    on = await world.alice.slash(world.channel, "reminders on", morning="730", evening="19")
+    assert "Reminders are on: 07:30 and 19:00" in text(on)
+
+    noon = await world.alice.slash(world.channel, "reminders on", evening="12")
+    assert noon.response.embeds[0].title == "That didn't work"
+    assert "'12' could be noon or midnight" in text(noon)
+
+
+async def test_offsets_are_refused_with_the_places_on_them(world: World) -> None:
+    etc = await world.alice.slash(world.channel, "reminders on", timezone="Etc/GMT+5")
+    assert etc.response.embeds[0].title == "Unknown time zone"
+    assert "'Etc/GMT+5' is UTC-5, not UTC+5" in text(etc)
+    assert "Pick one from the list as you type the time zone." in text(etc)
+
+    utc = await world.alice.slash(world.channel, "reminders on", timezone="UTC+2")
+    assert "offsets don't follow daylight saving" in text(utc) and "Europe/Berlin" in text(utc)
+    assert "haven't turned reminders on" in text(
+        await world.alice.slash(world.channel, "reminders show")
+    )
+
+
+async def test_autocomplete_understands_accents_offsets_and_a_country(world: World) -> None:
+    async def values(typed: str) -> list[str]:
+        choices = await world.alice.autocomplete(world.channel, "reminders on", "timezone", typed)
+        return [c["value"] for c in choices]
+
+    assert (await values("São"))[0] == "America/Sao_Paulo"
+    assert await values("Paris, France") == ["Europe/Paris"]
+    assert (await values("UTC+2"))[0] == "Europe/Berlin"
+    assert "Etc/GMT+5" not in await values("Etc/GMT+5")
+
+
 # -- the DMs ------------------------------------------------------------------------------------
 
 

@@ -72,6 +72,17 @@ def test_a_yaml_error_is_reported_and_a_broken_cache_entry_is_parsed_again(kb_di
     )
 
 
+def test_a_key_given_twice_is_reported_on_every_load_through_the_cache(kb_dir, tmp_path):
+    path = kb_dir / "routines.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    name: Booty flexes\n", "    name: A\n    name: B\n", 1))
+    for _ in range(2):  # the second load would find the document in the cache, if it were kept
+        with pytest.raises(KnowledgeError) as raised:
+            load_knowledge(kb_dir, parse=YamlCache(tmp_path / "cache"))
+        assert any("'name' is given again" in issue.message for issue in raised.value.issues)
+    assert not list((tmp_path / "cache").glob("routines.yaml.*"))
+
+
 def test_a_cache_that_cannot_be_written_is_skipped(kb_dir, tmp_path):
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("", encoding="utf-8")

@@ -114,6 +114,20 @@ async def test_reminders_in_the_chat_use_chat_words(chat):
     )
 
 
+async def test_reminders_in_the_chat_read_zones_with_digits_and_24_hour_hours(chat):
+    assert "'UTC+2' is a UTC offset, and offsets don't follow daylight saving" in await say(
+        chat, "/reminders on UTC+2 7:30"
+    )
+    assert "'Etc/GMT+5' is UTC-5, not UTC+5" in await say(chat, "/reminders on Etc/GMT+5 7:30")
+    assert "Reminders are on: 19:00, every day (Europe/Zurich time)" in await say(
+        chat, "/reminders on Zürich 19h"
+    )
+    assert "Reminders are on: 07:30 and 21:00, every day (EST5EDT time)" in await say(
+        chat, "/reminders on EST5EDT 730 and 21"
+    )
+    assert "'GMT-5' is a UTC offset" in await say(chat, "/reminders on GMT-5 7:30")
+
+
 async def test_quit_and_the_end_of_input_leave_with_a_goodbye(tmp_path):
     settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
     for typed in ("can i still deadlift\n/quit\nwhat about squats\n", "can i still deadlift\n"):

@@ -282,6 +282,47 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
     assert "Reminders are on" in lowback(tmp_path, "reminders", "on").stdout  # the times are kept
 
 
+def test_reminders_read_zones_with_digits_accents_and_24_hour_hours(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+
+    def reminders(*words: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["reminders", *words])
+        said = capsys.readouterr()
+        return code, said.out + said.err
+
+    offset = "is a UTC offset, and offsets don't follow daylight saving. Give your city or region"
+    for words, says in [
+        (("on", "UTC+2", "7:30"), f"'UTC+2' {offset}"),
+        (("on", "GMT-5", "7pm"), f"'GMT-5' {offset}"),
+        (("on", "Etc/GMT+5", "7:30"), "'Etc/GMT+5' is UTC-5, not UTC+5"),
+        (("on", "--timezone", "Etc/GMT+5", "--times", "7:30"), "'Etc/GMT+5' is UTC-5, not UTC+5"),
+        (("on", "Europe/London", "7"), "Say 7am or 7pm, or use 24-hour time: 07:00 or 19:00."),
+    ]:
+        code, said = reminders(*words)
+        assert code == 2 and says in said, (words, said)
+    assert (
+        "Places on UTC+2 for all or part of the year: Europe/Berlin"
+        in reminders("on", "UTC+2", "7:30")[1]
+    )
+    for words, says in [
+        (("on", "EST5EDT", "7:30"), "07:30, every day (EST5EDT time)"),
+        (("on", "UTC+2", "7:30"), "'UTC+2' " + offset),  # a zone is known now: still the same
+        (("on", "Europe/London", "19"), "19:00, every day (Europe/London time)"),
+        (("on", "Europe/London", "13"), "13:00, every day"),
+        (("on", "Europe/London", "0"), "00:00, every day"),
+        (("on", "Europe/London", "730"), "07:30, every day"),
+        (("on", "Europe/London", "19h"), "19:00, every day"),
+        (("on", "Europe/London", "07:30:00"), "07:30, every day"),
+        (("on", "--timezone", "São Paulo", "--times", "7:30"), "(America/Sao_Paulo time)"),
+        (("on", "Reykjavík", "7:30"), "(Atlantic/Reykjavik time)"),
+        (("on", "Paris,", "France", "7:30"), "(Europe/Paris time)"),
+    ]:
+        code, said = reminders(*words)
+        assert says in said, (words, said)
+
+
 def test_a_broken_knowledge_base_or_database_is_one_clear_message_and_exit_1(tmp_path):
     broken = tmp_path / "kb"
     broken.mkdir()

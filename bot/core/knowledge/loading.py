@@ -71,7 +71,7 @@ def read_knowledge_files(directory: str | Path) -> tuple[dict[str, str], list[KB
     total = 0
     for path in sorted(directory.rglob("*.y*ml")):
         rel = path.relative_to(directory).as_posix()
-        if path.name in EVAL_FILES or rel.startswith("eval/"):
+        if path.name in EVAL_FILES or rel.startswith("eval/") or _not_content(rel):
             continue
         try:
             size = path.stat().st_size
@@ -102,6 +102,13 @@ def read_knowledge_files(directory: str | Path) -> tuple[dict[str, str], list[KB
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))
     return texts, issues
+
+
+def _not_content(rel: str) -> bool:
+    """Whether a path under the knowledge directory is hidden (".draft.yaml", ".git/") or an
+    editor's lock, backup or autosave file (Emacs ".#why.yaml", a link to nowhere while the file
+    is open; "why.yaml~"; "#why.yaml#"), not a knowledge file."""
+    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) for part in rel.split("/"))
 
 
 def build_knowledge(

@@ -48,12 +48,13 @@ def problem_reply(exc: ScheduleError) -> Reply:
 
 
 def times_from(morning: str | None, evening: str | None) -> tuple[time, ...] | None:
-    """The two times asked for; None when neither was given (the service keeps the earlier ones)."""
+    """The two times asked for; None when neither was given (the service keeps the earlier ones).
+    A bare hour is read as the option names it: morning 7 is 07:00, evening 9 is 21:00."""
     if morning is None and evening is None:
         return None
     return (
-        parse_time(morning) if morning is not None else DEFAULT_TIMES[0],
-        parse_time(evening) if evening is not None else DEFAULT_TIMES[1],
+        parse_time(morning, "am") if morning is not None else DEFAULT_TIMES[0],
+        parse_time(evening, "pm") if evening is not None else DEFAULT_TIMES[1],
     )
 
 

@@ -297,3 +297,42 @@ def test_whole_reply_for_every_topic_fits_an_embed():
             reply = topic_reply(kb, topic, person_step=step, known_person=True)
             assert not reply.limit_problems(), (topic.id, reply.limit_problems())
             assert reply.total_length() <= TOTAL_LIMIT
+
+
+def test_a_key_given_twice_in_a_mapping_is_named_with_its_line(kb_copy, capsys):
+    """YAML alone keeps the second name and says nothing: the routine would be renamed unseen."""
+    path = kb_copy / "routines.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text.splitlines().index("    name: Booty flexes") + 2  # the line of the repeat
+    path.write_text(
+        text.replace("    name: Booty flexes\n", "    name: Booty flexes\n    name: Twice\n", 1),
+        encoding="utf-8",
+    )
+    assert problems(kb_copy) == [
+        f"routines.yaml: line {line}: 'name' is given again in the same mapping, which would "
+        "silently replace the earlier one; keep one"
+    ]
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    assert f"routines.yaml: line {line}: 'name' is given again" in capsys.readouterr().err
+
+
+def test_merge_keys_and_repeated_values_are_not_repeated_keys():
+    from bot.core.validation import parse_yaml
+
+    doc = parse_yaml("x.yaml", "base: &b {a: 1, b: 2}\nmore:\n  <<: *b\n  b: 3\nlist: [1, 1]\n")
+    assert doc == {"base": {"a": 1, "b": 2}, "more": {"a": 1, "b": 3}, "list": [1, 1]}
+
+
+def test_editor_lock_backup_and_hidden_files_are_not_read(kb_copy):
+    """Emacs keeps a lock beside a file it has open: a link to nowhere named .#why.yaml."""
+    topics = kb_copy / "topics"
+    (topics / ".#why.yaml").symlink_to("someone@host.1234:1700000000")
+    (topics / "#why.yaml#").write_text("topics: [unclosed\n", encoding="utf-8")
+    (topics / "why.yaml~").write_text("topics: [unclosed\n", encoding="utf-8")
+    (topics / ".draft.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+    (kb_copy / ".git").mkdir()
+    (kb_copy / ".git" / "old.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+
+    kb = load_knowledge(kb_copy)
+
+    assert kb.topics.keys() == load_knowledge(DEFAULT_KNOWLEDGE).topics.keys()
