@@ -280,6 +280,7 @@ def test_a_question_off_the_whole_subject_is_declined(matcher, question):
         ("deadlfit ok?", "deadlifts"),
         ("lbp from sittin all day", "sitting"),
         ("who made you", "help"),
+        ("yo whats up, what do u help with", "help"),
     ],
 )
 def test_the_subject_is_read_through_typos_and_questions_to_the_bot(matcher, question, expected):
