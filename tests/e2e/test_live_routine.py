@@ -305,3 +305,29 @@ async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instea
     assert buttons(message) == ["Pause", "+1 round", "Stop"]
     await world.env.advance_time(40)
     assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_data_is_deleted(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    old = live(world)
+    crashed = world.bot.require_services()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)  # no close(): the process died with the routine running
+    try:
+        asked = await world.alice.slash(world.channel, "mydata delete")
+        await world.alice.click(asked.response, label="Delete everything")
+        await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+        new = live(world)
+        assert new.id != old.id and buttons(new) == ["Pause", "+1 round", "Stop"]
+
+        pressed = await world.alice.click(old, label="Stop")
+
+        assert pressed.ephemeral and pressed.response.embeds[0].title == "Routine over"
+        now = next(m for m in world.channel.history() if m.id == new.id)
+        assert now.embeds[0].title == new.embeds[0].title  # still running, not "stopped"
+        assert buttons(now) == ["Pause", "+1 round", "Stop"]
+    finally:
+        await again.close()
+        await crashed.close()
