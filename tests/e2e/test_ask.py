@@ -287,6 +287,41 @@ async def test_bad_input_by_mention_gets_a_clear_reply(world: World, text: str, 
     assert world.channel.last_message.embeds[0].title == title
 
 
+async def test_an_empty_ask_says_how_to_use_ask_not_a_mention(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="   ")
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == "Ask me a question"
+    assert "*question* option of `/ask`" in embed.description
+    assert "mention" not in embed.description
+
+
+async def test_an_image_alone_in_a_dm_is_told_that_only_text_is_read(world: World) -> None:
+    backend = world.env.backend
+    dm = backend.get_dm_channel(world.alice.id)
+    image = backend.store_attachments(dm.id, [("back.png", b"\x89PNG....")])
+
+    await world.alice.send_dm("", attachments=image)
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.author.id == world.bot.user.id
+    embed = reply.embeds[0]
+    assert embed.title == "I can only read text"
+    assert "images" in embed.description and "here as a message" in embed.description
+    assert "mention" not in embed.description
+
+
+async def test_an_image_alone_with_a_mention_is_told_that_only_text_is_read(world: World) -> None:
+    await world.alice.send(
+        world.channel, world.mention_bot(), attachments=[("xray.png", b"\x89PNG....")]
+    )
+
+    embed = world.channel.last_message.embeds[0]
+    assert embed.title == "I can only read text"
+    assert "images" in embed.description and "after the mention" in embed.description
+
+
 async def test_junk_to_ask_gets_a_private_clear_reply(world: World) -> None:
     result = await world.alice.slash(world.channel, "ask", question="???!!!")
 
