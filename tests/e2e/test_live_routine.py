@@ -331,3 +331,24 @@ async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_dat
     finally:
         await again.close()
         await crashed.close()
+
+
+async def test_deleting_ones_data_mid_routine_stops_it_and_says_why(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    message = live(world)
+    await world.env.advance_time(6)  # into the first squeeze
+
+    asked = await world.alice.slash(world.channel, "mydata delete")
+    done = await world.alice.click(asked.response, label="Delete everything")
+
+    assert done.response.embeds[0].title == "Your data is deleted"
+    assert "Your running routine stopped" in done.response.embeds[0].description
+    stopped = live(world)
+    assert stopped.id == message.id
+    assert stopped.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert "You deleted your data" in stopped.embeds[0].description
+    assert buttons(stopped) == []
+    await world.env.advance_time(60)  # past the routine's planned end
+    assert live(world).embeds[0].title == "Flare-up booty flexes: stopped"  # no "done", no streak
+    shown = await world.alice.slash(world.channel, "mydata show")
+    assert "keeps nothing about you" in shown.response.embeds[0].description

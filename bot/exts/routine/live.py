@@ -11,7 +11,13 @@ from bot.core.replies import Reply
 from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.render import render_embed
-from bot.exts.routine.replies import finished_reply, paused_reply, running_reply, stopped_reply
+from bot.exts.routine.replies import (
+    data_deleted_reply,
+    finished_reply,
+    paused_reply,
+    running_reply,
+    stopped_reply,
+)
 from bot.exts.routine.views import controls
 from bot.services.routines import RoutineHandle
 
@@ -45,7 +51,8 @@ class LiveRoutine:
             self.cog.spawn(self.finish(handle))
             return
         if isinstance(event, Stopped):
-            await self.show(stopped_reply(plan, event.index), None)
+            ended = data_deleted_reply if handle.data_deleted else stopped_reply
+            await self.show(ended(plan, event.index), None)
             return
         session = handle.session
         if isinstance(event, Paused):

@@ -17,6 +17,10 @@ STARTING_BODY = (
 )
 NOT_RUNNING = "This routine isn't running any more. Start a new one with `/routine start`."
 STOPPED_BODY = "Start it again whenever you like with `/routine start`."
+DATA_DELETED_BODY = (
+    "You deleted your data, so this routine stopped here and nothing of it is kept. "
+    "Start again whenever you like with `/routine start`."
+)
 CUT_SHORT_BODY = "The bot is restarting, so this routine stopped here. Start it again in a minute with `/routine start`."
 DONE_BODY = "Nicely done. That's one more day your glutes did the work instead of your low back."
 
@@ -95,6 +99,10 @@ def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
 
 def stopped_reply(plan: RoutinePlan, index: int) -> Reply:
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {STOPPED_BODY}")
+
+
+def data_deleted_reply(plan: RoutinePlan, index: int) -> Reply:
+    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {DATA_DELETED_BODY}")
 
 
 def cut_short_reply(plan: RoutinePlan, index: int) -> Reply:
