@@ -119,7 +119,7 @@ class Ask(commands.Cog):
         reply = await self.bot.require_services().ask.ask(
             interaction.user.id, question, guild_id=interaction.guild_id
         )
-        await respond(interaction, reply, question=question, private=private or None)
+        await respond(interaction, reply, private=private or None)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -163,7 +163,7 @@ class Ask(commands.Cog):
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply)
             return
-        await reply_to_message(message, reply, question=question)
+        await reply_to_message(message, reply)
 
     async def _answer_privately(self, message: discord.Message, reply: Reply) -> None:
         """A private answer (a red flag) to a question asked in a server: by DM, with a neutral note in the channel.

@@ -7,6 +7,8 @@ import re
 import discord
 import pytest
 
+from bot.app import create_bot
+from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
 
 # Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
@@ -341,11 +343,32 @@ async def test_someone_else_pressing_a_button_gets_their_own_private_answer(worl
     )  # alice's answer untouched
 
 
-async def test_buttons_are_disabled_when_the_view_expires(world: World) -> None:
+async def test_answer_buttons_keep_working_after_ten_minutes_and_after_a_restart(
+    world: World, settings: Settings
+) -> None:
+    kb = world.bot.services.kb
     asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
-
     await world.env.advance_time(601)
+    assert {"Next step", "Start this routine", "Not what I asked"} <= set(buttons(asked.response))
 
-    message = world.channel.last_message
-    assert message.id == asked.response.id
-    assert all(child.disabled for row in message.components for child in row.children)
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        step = await world.alice.click(asked.response, label="Next step")
+        assert step.acknowledged and step.response.embeds[0].title == kb.step_topic(2).title
+
+        routine = await world.bob.click(asked.response, label="Start this routine")
+        assert routine.ephemeral and routine.response.embeds[0].title == "Starting Booty flexes"
+        assert world.channel.last_message.embeds[0].title == "Booty flexes"
+        assert await again.require_services().routines.stop(world.bob.id)
+
+        others = await world.alice.click(asked.response, label="Not what I asked")
+        assert others.response.id == asked.response.id  # replaced in place, as before the restart
+        assert others.response.embeds[0].title == "Other answers that might fit"
+        choices = buttons(others.response)
+        assert choices and kb.topics["booty-flex"].title not in choices
+        chosen = await world.alice.click(others.response, label=choices[0])
+        assert chosen.response.embeds[0].title.startswith(choices[0].rstrip("…"))
+    finally:
+        await again.close()

@@ -352,3 +352,41 @@ async def test_deleting_ones_data_mid_routine_stops_it_and_says_why(world: World
     assert live(world).embeds[0].title == "Flare-up booty flexes: stopped"  # no "done", no streak
     shown = await world.alice.slash(world.channel, "mydata show")
     assert "keeps nothing about you" in shown.response.embeds[0].description
+
+
+async def test_stop_it_and_start_this_one_works_after_a_restart(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    offer = await world.alice.slash(world.channel, "routine start", routine="Booty flexes")
+    assert offer.response.embeds[0].title == "A routine is already running"
+    assert buttons(offer.response) == ["Stop it and start this one", "Keep it"]
+    await world.bot.close()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        pressed = await world.alice.click(offer.response, label="Stop it and start this one")
+
+        assert pressed.response.embeds[0].title == "Starting Booty flexes"
+        assert live(world).embeds[0].title == "Booty flexes"
+        assert buttons(live(world)) == ["Pause", "+1 round", "Stop"]
+    finally:
+        await again.close()
+
+
+async def test_keep_it_after_a_restart_says_nothing_runs_any_more(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    offer = await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+    await world.bot.close()  # the running routine is cut short
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        pressed = await world.alice.click(offer.response, label="Keep it")
+
+        assert pressed.response.embeds[0].title == "Nothing running"
+        assert "/routine start" in pressed.response.embeds[0].description
+        assert buttons(pressed.response) == []
+    finally:
+        await again.close()
