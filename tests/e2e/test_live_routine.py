@@ -390,3 +390,78 @@ async def test_keep_it_after_a_restart_says_nothing_runs_any_more(
         assert buttons(pressed.response) == []
     finally:
         await again.close()
+
+
+def quiet_channel(world: World) -> simcord.ChannelHandle:
+    """A channel where the bot may not post: the routine follows the command's reply instead."""
+    return world.guild.create_text_channel(
+        "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)}
+    )
+
+
+async def test_where_the_bot_may_not_post_a_routine_still_going_after_14_minutes_moves_to_a_dm(
+    world: World, settings: Settings
+) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(6)
+    await world.alice.click(message, label="Pause")
+
+    for _ in range(20):  # a long pause: past the 15 minutes the follow-up can be edited
+        await world.env.advance_time(60)
+
+    moved = quiet.last_message
+    assert moved.id == message.id
+    assert moved.embeds[0].title == "Flare-up booty flexes: continued in your DMs"
+    assert buttons(moved) == []  # nothing left there that would answer "Routine over"
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title == "Flare-up booty flexes" and "Paused" in dm.embeds[0].description
+    assert buttons(dm) == ["Resume", "+1 round", "Stop"]
+
+    await world.alice.user.click(dm, label="Resume")
+    await world.env.advance_time(60)
+
+    done = world.alice.user.dm_channel.last_message
+    assert done.id == dm.id and done.embeds[0].title == "Flare-up booty flexes: done"
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:
+        assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("finished",)]
+
+
+async def test_where_the_bot_may_not_post_or_dm_a_routine_stops_while_it_can_still_say_so(
+    world: World, settings: Settings
+) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(6)
+    await world.alice.click(message, label="Pause")
+    world.env.inject_error(
+        "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages"
+    )
+
+    for _ in range(20):
+        await world.env.advance_time(60)
+
+    stopped = quiet.last_message
+    assert stopped.id == message.id
+    assert stopped.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert "couldn't send you a direct message" in stopped.embeds[0].description
+    assert buttons(stopped) == []
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:
+        assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("stopped",)]
+
+
+async def test_a_short_routine_where_the_bot_may_not_post_is_not_moved(world: World) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(40)
+    assert quiet.last_message.id == message.id
+    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+    for _ in range(16):
+        await world.env.advance_time(60)
+
+    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+    assert world.alice.user.dm_channel is None or world.alice.user.dm_channel.last_message is None
