@@ -208,7 +208,7 @@ def reply_view(reply: Reply, *, owner_id: int, private: bool) -> discord.ui.View
     for index, action in enumerate(actions_for(reply)):
         value = button_value(reply, action)
         if value is None and (action.value or action.kind == "not_what_i_asked"):
-            log.warning("no button for %r: its value does not fit a custom id", action.kind)
+            log.warning("no button for %r: what it needs does not fit a custom id", action.kind)
             continue
         view.add_item(ReplyButton(replace(action, value=value), index, owner_id, private))
     return view if view.children else None
