@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import logging
 import pkgutil
+import re
 import signal
 import sys
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from bot.discord_ui.actions import ActionHandler
 from bot.discord_ui.cooldown import Cooldown
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.ratelimit import limiter_trace
+from bot.discord_ui.render import ReplyButton, answer_unknown_button
 from bot.discord_ui.sync import sync_commands
 from bot.logging_setup import setup_logging
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
@@ -110,6 +112,8 @@ class LowbackBot(commands.Bot):
         )
         # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/actions.py.
         self.action_handlers: dict[str, ActionHandler] = {}
+        # The custom ids of every button the bot knows (add_buttons); on_interaction answers the rest.
+        self.button_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
         self.synced: bool | None = (
             None  # after setup_hook: whether the commands were pushed to Discord
         )
@@ -129,6 +133,7 @@ class LowbackBot(commands.Bot):
                 self.settings, clock=self.clock, sleep=self.sleep, peers=True
             )
             await asyncio.to_thread(self.services.knowledge.kb.compile_expressions)
+            self.add_buttons(ReplyButton)
             for name in feature_extensions():
                 await self.load_extension(name)
             self.synced = await sync_commands(self)
@@ -174,6 +179,33 @@ class LowbackBot(commands.Bot):
             services, self.services = self.services, None
             if services is not None:
                 await services.close()
+
+    # -- buttons -----------------------------------------------------------------------------
+
+    def add_buttons(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register buttons that answer from their custom id alone, on messages sent before a
+        restart too. Every button the bot shows is one of these: a press of any other is answered
+        by :meth:`on_interaction` as one the bot can no longer act on."""
+        self.add_dynamic_items(*items)
+        for item in items:
+            self.button_templates[item] = item.__discord_ui_compiled_template__
+
+    def remove_buttons(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        self.remove_dynamic_items(*items)
+        for item in items:
+            self.button_templates.pop(item, None)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A press of a button that no registered button matches (one made by an older version of
+        the bot, or by a feature not loaded): answered privately instead of failing silently."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if any(template.fullmatch(custom_id) for template in self.button_templates.values()):
+            return
+        log.info("a press of an unknown button %r by user %s", custom_id, interaction.user.id)
+        await answer_unknown_button(interaction)
 
     # -- messages ----------------------------------------------------------------------------
 

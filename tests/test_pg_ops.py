@@ -121,6 +121,9 @@ async def fill_sqlite(path: Path) -> None:
         sessions = RoutineSessionStore(db)
         done = await sessions.create(LOCAL_USER_ID, "daily-step-2", NOW)
         await sessions.end(done.id, "finished", NOW)
+        gone = await sessions.create(555_555_555_555_555_555, "flare-up", NOW)
+        async with db.transaction() as conn:  # the newest session was deleted before the move
+            await conn.execute("DELETE FROM routine_sessions WHERE id = ?", (gone.id,))
         await UnansweredStore(db).set_opt_in(42, True, NOW)
         await UnansweredStore(db).record(42, "is ice better than heat?", "heat", 0.31, NOW)
         await ReminderStore(db).add_notice(LOCAL_USER_ID, "hello", "a note", NOW)
@@ -150,7 +153,7 @@ async def test_migrate_db_copies_everything_checks_it_and_the_bot_carries_on(
         history = await PeopleStore(new).history(LOCAL_USER_ID)
         assert [h.reason for h in history] == ["easy now", "after the move"] and change.to_step == 3
         second = await RoutineSessionStore(new).create(LOCAL_USER_ID, "daily-step-3", NOW)
-        assert second.id == 2
+        assert second.id == 3  # not 2: that id was a session's before, deleted since
     finally:
         await old.close()
         await new.close()

@@ -40,9 +40,6 @@ class Press:
 
     user_id: int
     owner_id: int  # the person the reply was for
-    question: str | None = (
-        None  # the question the reply answered ("Not what I asked" asks it again)
-    )
     private: bool = False  # the reply is shown only to its owner
 
     @property
@@ -52,11 +49,10 @@ class Press:
 
 @dataclass(frozen=True)
 class Answer:
-    """What to show after a press: ``reply``, about ``question``, private or not; ``in_place``
-    replaces the message the pressed button is on instead of sending a new one."""
+    """What to show after a press: ``reply``, private or not; ``in_place`` replaces the message the
+    pressed button is on instead of sending a new one."""
 
     reply: Reply
-    question: str | None = None
     private: bool = True
     in_place: bool = False
 
@@ -74,13 +70,12 @@ async def answer_press(
         await handler(interaction, action.value)
         return None
     services = bot.require_services()
-    user_id, question = press.user_id, press.question
+    user_id = press.user_id
     match action.kind:
         case "choose_topic":
             reply = await services.ask.topic(user_id, action.value or "")
-        case "not_what_i_asked":
-            question = press.question or action.value or ""
-            reply = await services.ask.alternatives(user_id, question)
+        case "not_what_i_asked":  # the value: the other answers' topic ids, joined by "."
+            reply = await services.ask.others(tuple(filter(None, (action.value or "").split("."))))
         case "next_step":
             value = action.value or ""
             if value.isdigit():
@@ -100,5 +95,5 @@ async def answer_press(
             log.warning("No handler for button %r", action.kind)
             return None
     if press.by_owner:
-        return Answer(reply, question=question, private=press.private, in_place=True)
-    return Answer(reply, question=question, private=True)
+        return Answer(reply, private=press.private, in_place=True)
+    return Answer(reply, private=True)

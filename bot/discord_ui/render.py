@@ -6,11 +6,15 @@ Everything the bot says goes out through the helpers at the bottom (``respond``,
 
 A press of a button is done by ``bot.discord_ui.actions`` for the person who pressed it: on a
 public message, someone else pressing a button gets their own private answer; progress buttons
-only work for the person whose progress the message shows.
+only work for the person whose progress the message shows. The buttons keep nothing in memory:
+each one's custom id says what it does (:class:`ReplyButton`), so they work after a restart too.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -29,11 +33,13 @@ from bot.core.replies import (
 )
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.actions import Press, answer_press
-from bot.discord_ui.errors import report_error
+from bot.discord_ui.errors import report_error, send_private
 
-VIEW_TIMEOUT = (
-    600.0  # seconds; under the 15 minutes an interaction token lives, so the expiry edit lands
-)
+log = logging.getLogger(__name__)
+
+# Seconds a confirmation (/mydata delete) stays valid; under the 15 minutes an interaction token
+# lives, so the edit that says it expired lands.
+VIEW_TIMEOUT = 600.0
 BUTTON_LABEL_LIMIT = 80
 MAX_BUTTONS = 25
 
@@ -112,85 +118,113 @@ def actions_for(reply: Reply) -> list[Action]:
     return offered_actions(reply)[:MAX_BUTTONS]
 
 
-class ActionButton(discord.ui.Button["ReplyView"]):
-    def __init__(self, action: Action, index: int) -> None:
+# A button's custom id carries what a press needs, so it answers the same after a restart:
+# lowback:do:<action>:<index>:<the person the reply was for>:<private 0/1>:<the action's value>.
+KIND_CODES: dict[str, str] = {
+    "next_step": "n",
+    "start_routine": "r",
+    "not_what_i_asked": "o",
+    "choose_topic": "c",
+    "move_up": "u",
+    "go_back": "b",
+}
+KINDS = {code: kind for kind, code in KIND_CODES.items()}
+VALUE_LIMIT = 60  # what is left of Discord's 100 characters for a custom id
+VALUE_CHARS = re.compile(r"[a-z0-9.-]*")  # topic and routine ids, step numbers
+OTHERS_SHOWN = 3  # "Not what I asked" offers at most this many other answers
+
+
+def button_value(reply: Reply, action: Action) -> str | None:
+    """What the custom id of ``action``'s button carries, or None when it cannot carry it.
+
+    "Not what I asked" carries the other answers the reply had in mind (their topic ids, as many as
+    fit), so that it needs neither the question (never stored) nor anything kept in memory."""
+    if action.kind == "not_what_i_asked":
+        value = ""
+        for candidate in reply.candidates[:OTHERS_SHOWN]:
+            joined = f"{value}.{candidate.topic}" if value else candidate.topic
+            if len(joined) > VALUE_LIMIT or not VALUE_CHARS.fullmatch(joined):
+                break
+            value = joined
+        return value or None
+    value = action.value or ""
+    return value if len(value) <= VALUE_LIMIT and VALUE_CHARS.fullmatch(value) else None
+
+
+class ReplyButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"lowback:do:(?P<kind>[nrocub]):(?P<index>\d{1,2}):(?P<owner>\d{1,20}):(?P<private>[01]):(?P<value>[a-z0-9.-]{0,60})",
+):
+    """A button under a reply. Everything a press needs lives in its custom id (the action and its
+    value, the person the reply was for, whether it is private), so the buttons keep working on
+    messages sent before a restart, as long as Discord shows them."""
+
+    def __init__(self, action: Action, index: int, owner_id: int, private: bool) -> None:
+        value = action.value or ""
         super().__init__(
-            label=clip(action.label, BUTTON_LABEL_LIMIT),
-            style=STYLES.get(action.kind, discord.ButtonStyle.secondary),
-            custom_id=f"lowback:{action.kind}:{index}",
+            discord.ui.Button(
+                label=clip(action.label, BUTTON_LABEL_LIMIT),
+                style=STYLES.get(action.kind, discord.ButtonStyle.secondary),
+                custom_id=(
+                    f"lowback:do:{KIND_CODES[action.kind]}:{index}:{owner_id}:{int(private)}:{value}"
+                ),
+            )
         )
         self.action = action
+        self.owner_id = owner_id
+        self.private = private
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReplyButton:
+        label = getattr(item, "label", None) or ""
+        kind = KINDS[match["kind"]]  # the template matches only these codes
+        action = Action(kind, label, match["value"] or None)  # type: ignore[arg-type]
+        return cls(action, int(match["index"]), int(match["owner"]), match["private"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        assert self.view is not None
-        await self.view.run(interaction, self.action)
-
-
-class ReplyView(discord.ui.View):
-    """The buttons under one reply. ``owner_id`` is the person the reply was for."""
-
-    def __init__(
-        self,
-        reply: Reply,
-        *,
-        owner_id: int,
-        question: str | None = None,
-        private: bool = False,
-        timeout: float | None = VIEW_TIMEOUT,
-    ) -> None:
-        super().__init__(timeout=timeout)
-        self.reply = reply
-        self.owner_id = owner_id
-        self.question = question
-        self.private = private
-        self._message: discord.Message | None = None
-        self._interaction: discord.Interaction | None = None
-        for index, action in enumerate(actions_for(reply)):
-            self.add_item(ActionButton(action, index))
-
-    def bind(
-        self,
-        *,
-        message: discord.Message | None = None,
-        interaction: discord.Interaction | None = None,
-    ) -> None:
-        """Remember where the view is shown, so it can disable itself when it expires."""
-        self._message, self._interaction = message, interaction
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
         try:
-            if self._message is not None:
-                await self._message.edit(view=self, allowed_mentions=NO_MENTIONS)
-            elif self._interaction is not None:
-                await self._interaction.edit_original_response(
-                    view=self, allowed_mentions=NO_MENTIONS
-                )
-        except discord.HTTPException:
-            pass  # deleted, or the token expired: the buttons just stop answering
+            await self.press(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        await report_error(interaction, error)
-
-    async def run(self, interaction: discord.Interaction, action: Action) -> None:
-        """A button was pressed: do its action (``bot.discord_ui.actions``) and show the answer."""
-        press = Press(interaction.user.id, self.owner_id, self.question, self.private)
-        answer = await answer_press(interaction, action, press)
+    async def press(self, interaction: discord.Interaction) -> None:
+        """Do the action (``bot.discord_ui.actions``) for whoever pressed, and show the answer."""
+        press = Press(interaction.user.id, self.owner_id, self.private)
+        answer = await answer_press(interaction, self.action, press)
         if answer is None:
             return
         if answer.in_place:
-            self.stop()  # the message gets new buttons; this view must not touch it again
-            await edit_response(
-                interaction, answer.reply, question=answer.question, private=answer.private
-            )
+            await edit_response(interaction, answer.reply, private=answer.private)
         else:
-            await respond(
-                interaction, answer.reply, question=answer.question, private=answer.private
-            )
+            await respond(interaction, answer.reply, private=answer.private)
+
+
+def reply_view(reply: Reply, *, owner_id: int, private: bool) -> discord.ui.View | None:
+    """The buttons under ``reply`` (None when it has none). The view never times out: its buttons
+    answer from their custom ids (:class:`ReplyButton`)."""
+    view = discord.ui.View(timeout=None)
+    for index, action in enumerate(actions_for(reply)):
+        value = button_value(reply, action)
+        if value is None and (action.value or action.kind == "not_what_i_asked"):
+            log.warning("no button for %r: what it needs does not fit a custom id", action.kind)
+            continue
+        view.add_item(ReplyButton(replace(action, value=value), index, owner_id, private))
+    return view if view.children else None
+
+
+STALE_BUTTON = (
+    "I was restarted since that message was sent, and I can no longer tell what this button was "
+    "for. Use the command again (`/help` lists them) or ask your question again with `/ask`."
+)
+
+
+async def answer_unknown_button(interaction: discord.Interaction) -> None:
+    """A press of a button the bot does not know (made by an older version of the bot): say so,
+    privately, instead of leaving Discord to show "This interaction failed"."""
+    reply = Reply(kind="info", title="That button no longer works", body=STALE_BUTTON)
+    await send_private(interaction, render_embed(reply))
 
 
 def info_reply(title: str, body: str) -> Reply:
@@ -202,18 +236,15 @@ def error_reply(title: str, body: str) -> Reply:
 
 
 def build(
-    reply: Reply, *, owner_id: int, question: str | None, private: bool
-) -> tuple[discord.Embed, ReplyView | None]:
-    embed = render_embed(reply)
-    view = ReplyView(reply, owner_id=owner_id, question=question, private=private)
-    return embed, (view if view.children else None)
+    reply: Reply, *, owner_id: int, private: bool
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    return render_embed(reply), reply_view(reply, owner_id=owner_id, private=private)
 
 
 async def respond(
     interaction: discord.Interaction,
     reply: Reply,
     *,
-    question: str | None = None,
     private: bool | None = None,
     files: list[discord.File] | None = None,
 ) -> None:
@@ -223,7 +254,7 @@ async def respond(
     shows it in the channel because the person asked to share it, except a red flag, which stays private.
     """
     ephemeral = is_private(reply) if private is None else private or reply.kind == "red_flag"
-    embed, view = build(reply, owner_id=interaction.user.id, question=question, private=ephemeral)
+    embed, view = build(reply, owner_id=interaction.user.id, private=ephemeral)
     kwargs: dict[str, Any] = {
         "embed": embed,
         "ephemeral": ephemeral,
@@ -234,37 +265,22 @@ async def respond(
     if files:
         kwargs["files"] = files
     if interaction.response.is_done():
-        message = await interaction.followup.send(wait=True, **kwargs)
-        if view is not None:
-            view.bind(message=message)
+        await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
-        if view is not None:
-            view.bind(interaction=interaction)
 
 
 async def edit_response(
-    interaction: discord.Interaction,
-    reply: Reply,
-    *,
-    question: str | None = None,
-    private: bool = False,
+    interaction: discord.Interaction, reply: Reply, *, private: bool = False
 ) -> None:
     """Replace the message the pressed button is on with ``reply``."""
-    embed, view = build(reply, owner_id=interaction.user.id, question=question, private=private)
+    embed, view = build(reply, owner_id=interaction.user.id, private=private)
     await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-    if view is not None:
-        if interaction.message is not None and not private:
-            view.bind(message=interaction.message)
-        else:
-            view.bind(interaction=interaction)
 
 
-async def reply_to_message(
-    message: discord.Message, reply: Reply, *, question: str | None = None
-) -> discord.Message:
+async def reply_to_message(message: discord.Message, reply: Reply) -> discord.Message:
     """Answer a mention or a DM in the same channel, pinging nobody (not even the asker)."""
-    embed, view = build(reply, owner_id=message.author.id, question=question, private=False)
+    embed, view = build(reply, owner_id=message.author.id, private=False)
     kwargs: dict[str, Any] = {
         "embed": embed,
         "allowed_mentions": NO_MENTIONS,
@@ -273,23 +289,17 @@ async def reply_to_message(
     if view is not None:
         kwargs["view"] = view
     try:
-        sent = await message.reply(**kwargs)
+        return await message.reply(**kwargs)
     except discord.HTTPException:
         # The question was deleted meanwhile (a reply needs it): answer in the channel instead.
         kwargs.pop("mention_author")
-        sent = await message.channel.send(**kwargs)
-    if view is not None:
-        view.bind(message=sent)
-    return sent
+        return await message.channel.send(**kwargs)
 
 
 async def send_dm(user: discord.User | discord.Member, reply: Reply) -> discord.Message:
     """Send ``reply`` to ``user`` by direct message. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
-    embed, view = build(reply, owner_id=user.id, question=None, private=False)
+    embed, view = build(reply, owner_id=user.id, private=False)
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
-    sent = await user.send(**kwargs)
-    if view is not None:
-        view.bind(message=sent)
-    return sent
+    return await user.send(**kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -49,15 +49,32 @@ PRIVATE_NOTE_NOT_SENT = (
 )
 
 
-def input_problem(text: str) -> Reply | None:
-    """A reply explaining why ``text`` cannot be answered as a question, or None if it can."""
+Where = Literal["ask", "mention", "dm"]  # where a question came from: /ask, a mention, a DM
+
+# How to ask, in the words of the place the empty question came from.
+HOW_TO_ASK: dict[Where, str] = {
+    "ask": "Write your question in the *question* option of `/ask`, for example: "
+    "*how do I do the booty flex?*",
+    "mention": "Write your question after the mention, for example: "
+    "*how do I do the booty flex?* Or use `/ask`.",
+    "dm": "Write your question here as a message, for example: *how do I do the booty flex?*",
+}
+HELP_HINT = "`/help` shows everything I can do."
+
+
+def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
+    """A reply explaining why ``text`` cannot be answered as a question, or None if it can.
+
+    ``where`` words the reply for where the question came from; ``attached``: the message carried
+    an image, a file or a sticker (which the bot does not read)."""
     stripped = text.strip()
     if not stripped:
-        return info_reply(
-            "Ask me a question",
-            "Write your question after the mention, for example: *how do I do the booty flex?* "
-            "Or use `/ask`. `/help` shows everything I can do.",
-        )
+        if attached:
+            return info_reply(
+                "I can only read text",
+                f"I can't look at images, files or stickers. {HOW_TO_ASK[where]} {HELP_HINT}",
+            )
+        return info_reply("Ask me a question", f"{HOW_TO_ASK[where]} {HELP_HINT}")
     if len(stripped) > MAX_QUESTION:
         return error_reply(
             "That message is too long",
@@ -95,14 +112,14 @@ class Ask(commands.Cog):
         if wait:
             await respond(interaction, info_reply("Slow down", slow_down_text(wait)), private=True)
             return
-        problem = input_problem(question)
+        problem = input_problem(question, "ask")
         if problem is not None:
             await respond(interaction, problem, private=True)
             return
         reply = await self.bot.require_services().ask.ask(
             interaction.user.id, question, guild_id=interaction.guild_id
         )
-        await respond(interaction, reply, question=question, private=private or None)
+        await respond(interaction, reply, private=private or None)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -134,7 +151,9 @@ class Ask(commands.Cog):
             if cooldown.first_refusal(message.author.id):
                 await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
             return
-        problem = input_problem(question)
+        where: Where = "mention" if message.guild is not None else "dm"
+        attached = bool(message.attachments or message.stickers)
+        problem = input_problem(question, where, attached=attached)
         if problem is not None:
             await reply_to_message(message, problem)
             return
@@ -144,7 +163,7 @@ class Ask(commands.Cog):
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply)
             return
-        await reply_to_message(message, reply, question=question)
+        await reply_to_message(message, reply)
 
     async def _answer_privately(self, message: discord.Message, reply: Reply) -> None:
         """A private answer (a red flag) to a question asked in a server: by DM, with a neutral note in the channel.

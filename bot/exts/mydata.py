@@ -1,14 +1,18 @@
 """``/mydata show`` and ``/mydata delete``: everything stored about the person, and erasing it.
 
 Both are private. ``show`` attaches the full record as JSON; ``delete`` asks for a confirmation
-button first, and only the person who asked can press it.
+button first, and only the person who asked can press it. The confirmation is valid for 10
+minutes; its buttons carry who and until when in their custom ids, so they answer after a restart.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import discord
 from discord import app_commands
@@ -24,65 +28,74 @@ if TYPE_CHECKING:
 EXPORT_NAME = "lowback-my-data.json"
 DELETE_HINT = "`/mydata delete` removes all of it."
 
+NOT_YOURS = "This confirmation belongs to someone else. `/mydata delete` deletes your own data."
 CONFIRM_TEXT = (
     "This deletes everything I have stored about you (`/mydata show` lists it). "
     "It cannot be undone. Press **Delete everything** to go ahead."
 )
 
 
-class ConfirmDelete(discord.ui.View):
-    """Two buttons under the confirmation. Expires after a while, deleting nothing."""
+EXPIRED_TEXT = (
+    "The confirmation expired; your data is as it was. Use `/mydata delete` to start again."
+)
 
-    def __init__(self, owner_id: int) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.owner_id = owner_id
-        self.interaction: discord.Interaction | None = None
+Choice = Literal["delete", "cancel"]
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
 
-    @discord.ui.button(
-        label="Delete everything",
-        style=discord.ButtonStyle.danger,
-        custom_id="lowback:mydata:delete",
-    )
-    async def confirm(
-        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
-    ) -> None:
-        bot = bot_of(interaction)
-        reply = await bot.require_services().data.delete(interaction.user.id)
-        self.stop()
-        await interaction.response.edit_message(
-            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
-        )
+class DeleteChoice(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"lowback:mydata:(?P<choice>delete|cancel):(?P<owner>\d{1,20}):(?P<until>\d{1,12})",
+):
+    """ "Delete everything" or "Cancel" under the confirmation. The custom id carries the person and
+    the instant the confirmation expires, so a press after a restart is still answered: it deletes
+    only while the confirmation is valid."""
 
-    @discord.ui.button(
-        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="lowback:mydata:cancel"
-    )
-    async def cancel(
-        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
-    ) -> None:
-        self.stop()
-        reply = info_reply("Nothing deleted", "Your data is as it was.")
-        await interaction.response.edit_message(
-            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
-        )
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "delete": ("Delete everything", discord.ButtonStyle.danger),
+        "cancel": ("Cancel", discord.ButtonStyle.secondary),
+    }
 
-    async def on_timeout(self) -> None:
-        if self.interaction is None:
-            return
-        reply = info_reply("Nothing deleted", "The confirmation expired; your data is as it was.")
-        try:
-            await self.interaction.edit_original_response(
-                embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+    def __init__(self, choice: Choice, owner_id: int, until: int) -> None:
+        label, style = self.LABELS[choice]
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"lowback:mydata:{choice}:{owner_id}:{until}"
             )
-        except discord.HTTPException:
-            pass
+        )
+        self.choice: Choice = choice
+        self.owner_id = owner_id
+        self.until = until
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        await report_error(interaction, error)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DeleteChoice:
+        choice = cast(Choice, match["choice"])  # the template matches only these two
+        return cls(choice, int(match["owner"]), int(match["until"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.press(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        if interaction.user.id != self.owner_id:  # the confirmation is private: not expected
+            await respond(interaction, info_reply("Not yours", NOT_YOURS), private=True)
+            return
+        cog = bot.get_cog(MyData.__cog_name__)
+        if isinstance(cog, MyData):
+            cog.settled(self.owner_id, self.until)
+        if self.choice == "cancel":
+            reply = info_reply("Nothing deleted", "Your data is as it was.")
+        elif bot.clock().timestamp() > self.until:
+            reply = info_reply("Nothing deleted", EXPIRED_TEXT)
+        else:
+            reply = await bot.require_services().data.delete(interaction.user.id)
+        await interaction.response.edit_message(
+            embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+        )
 
 
 class MyData(
@@ -92,7 +105,36 @@ class MyData(
 ):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
+        # The confirmations waiting for a press, by (person, expiry): each one's expiry edit.
+        self._expiries: dict[tuple[int, int], asyncio.Task[None]] = {}
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_buttons(DeleteChoice)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_buttons(DeleteChoice)
+        for task in self._expiries.values():
+            task.cancel()
+        self._expiries.clear()
+
+    def settled(self, owner_id: int, until: int) -> None:
+        """A confirmation was answered: it no longer needs to say it expired."""
+        task = self._expiries.pop((owner_id, until), None)
+        if task is not None:
+            task.cancel()
+
+    async def expire(self, interaction: discord.Interaction, key: tuple[int, int]) -> None:
+        """Once the confirmation expires unanswered, say so and take its buttons away."""
+        await self.bot.sleep(VIEW_TIMEOUT)
+        if self._expiries.get(key) is not asyncio.current_task():
+            return
+        del self._expiries[key]
+        reply = info_reply("Nothing deleted", EXPIRED_TEXT)
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(
+                embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
+            )
 
     @app_commands.command(name="show", description="Everything stored about you (only you see it)")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -105,12 +147,19 @@ class MyData(
 
     @app_commands.command(name="delete", description="Delete everything stored about you")
     async def delete(self, interaction: discord.Interaction) -> None:
-        view = ConfirmDelete(interaction.user.id)
+        owner = interaction.user.id
+        until = int(self.bot.clock().timestamp() + VIEW_TIMEOUT)
+        view = discord.ui.View(timeout=None)
+        view.add_item(DeleteChoice("delete", owner, until))
+        view.add_item(DeleteChoice("cancel", owner, until))
         embed = render_embed(info_reply("Delete all your data?", CONFIRM_TEXT))
         await interaction.response.send_message(
             embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
-        view.interaction = interaction
+        self.settled(owner, until)  # an earlier confirmation in the same second keeps its buttons
+        self._expiries[(owner, until)] = asyncio.create_task(
+            self.expire(interaction, (owner, until)), name=f"mydata-expiry-{owner}"
+        )
 
 
 async def setup(bot: LowbackBot) -> None:

@@ -220,7 +220,7 @@ async def _copy_table(src: Database, raw: Any, table: str, chunk: int) -> TableC
             raise PostgresOpsError(
                 f"table {table} could not be copied: {str(exc).splitlines()[0]}"
             ) from exc
-    await _move_identity(raw, table)
+    await _move_identity(raw, table, await src.issued_ids(table))
     back = [tuple(r) for r in await raw.fetch(select)]
     if back != rows:
         bad = next(
@@ -275,8 +275,9 @@ async def _copy_order(src: Database) -> list[str]:
     return ordered
 
 
-async def _move_identity(raw: Any, table: str) -> None:
-    """Move an identity column's counter past the copied ids, so the next insert gets a new one."""
+async def _move_identity(raw: Any, table: str, issued: int = 0) -> None:
+    """Move an identity column's counter past the copied ids and past ``issued`` (the highest id
+    SQLite ever gave out there), so the next insert gets an id never used before."""
     rows = await raw.fetch(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attidentity <> '' AND NOT attisdropped",
         table,
@@ -284,10 +285,11 @@ async def _move_identity(raw: Any, table: str) -> None:
     for row in rows:
         column = row["attname"]
         await raw.execute(
-            f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max({quote_identifier(column)}) "
-            f"FROM {quote_identifier(table)}), 0) + 1, false)",
+            f"SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE((SELECT max({quote_identifier(column)}) "
+            f"FROM {quote_identifier(table)}), 0), $3::bigint) + 1, false)",
             table,
             column,
+            issued,
         )
 
 

@@ -81,6 +81,17 @@ class AskService:
             return no_such_step_reply(self.knowledge.kb)
         return await self.topic(user_id, topic.id)
 
+    async def others(self, topic_ids: tuple[str, ...]) -> Reply:
+        """The other answers an answer had in mind, by topic id ("Not what I asked" on a message:
+        the question itself is never kept). Topics gone since a reload are left out."""
+        kb = self.knowledge.kb
+        known = tuple(
+            Candidate(t, kb.topics[t].title, 0.0)
+            for t in dict.fromkeys(topic_ids)
+            if t in kb.topics
+        )
+        return alternatives_reply(kb, known)
+
     async def alternatives(self, user_id: int, text: str) -> Reply:
         """The other candidates for a question ("Not what I asked")."""
         kb = self.knowledge.kb

@@ -65,7 +65,7 @@ class Services:
             clock,
             retention_days=settings.unanswered_retention_days,
         )
-        self.data = DataService(db)
+        self.data = DataService(db, stop_routine=self._stop_routine_for_deletion)
         self.progress = ProgressService(
             knowledge,
             self.people,
@@ -85,6 +85,13 @@ class Services:
         service = RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
         self.knowledge.subscribe(lambda kb: service.set_book(kb.routines))
         return service
+
+    async def _stop_routine_for_deletion(self, user_id: int) -> bool:
+        """Before a person's data is deleted: stop their running routine (none runs before the
+        routine service is first used)."""
+        if "routines" not in self.__dict__:
+            return False
+        return await self.routines.stop_for_deletion(user_id)
 
     @cached_property
     def reminders(self) -> ReminderService:

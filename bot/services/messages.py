@@ -147,14 +147,17 @@ def data_reply(summary: str) -> Reply:
     )
 
 
-def deleted_reply(total: int) -> Reply:
-    """What a person is told after ``total`` records about them were deleted."""
+def deleted_reply(total: int, *, routine_stopped: bool = False) -> Reply:
+    """What a person is told after ``total`` records about them were deleted (``routine_stopped``:
+    their running routine was stopped first)."""
     body = (
         f"Deleted {total} record(s) about you. I no longer know your step, schedule or routines; "
         "if you use me again, you start fresh at step 1."
         if total
         else "I had nothing stored about you."
     )
+    if routine_stopped:
+        body = f"Your running routine stopped, and nothing of it is kept. {body}"
     return Reply("info", "Your data is deleted", body, private=True)
 
 

@@ -68,6 +68,8 @@ class RoutineHandle:
     _outbox: deque[Event] = field(default_factory=deque, repr=False)
     _delivering: bool = field(default=False, repr=False)
     _recording: asyncio.Future[None] | None = field(default=None, repr=False)
+    # The person deleted their data: the session was stopped for that, and nothing of it is kept.
+    data_deleted: bool = False
 
     @property
     def plan(self) -> RoutinePlan:
@@ -226,6 +228,16 @@ class RoutineService:
         self._wake(handle)
         await self._record_end(handle)
         return any(isinstance(e, Stopped) for e in events)
+
+    async def stop_for_deletion(self, user_id: int) -> bool:
+        """The person is deleting their data: stop their session first (``data_deleted`` tells the
+        front end why), so that nothing of it is recorded after the deletion. False if none ran."""
+        handle = self._active.get(user_id)
+        if handle is None:
+            return False
+        handle.data_deleted = True
+        await self.stop(user_id)
+        return True
 
     async def _change(
         self,

@@ -347,6 +347,14 @@ class Database:
         rows = await self.fetchall(f"PRAGMA table_info({quote_identifier(table)})")
         return [name for _, name in sorted((r["pk"], r["name"]) for r in rows if r["pk"])]
 
+    async def issued_ids(self, table: str) -> int:
+        """The highest id ever given out in ``table`` by AUTOINCREMENT (0 when it keeps no such count):
+        rows deleted since may have held ids above the largest one left."""
+        if not await self.fetchone("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+            return 0
+        row = await self.fetchone("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+        return int(row[0]) if row is not None else 0
+
     async def parent_tables(self, table: str) -> set[str]:
         """The tables that ``table``'s foreign keys point at."""
         rows = await self.fetchall(f"PRAGMA foreign_key_list({quote_identifier(table)})")

@@ -41,11 +41,9 @@ class StandInBot:
         return self.services
 
 
-async def press(
-    bot: StandInBot, action: Action, *, by: int = OWNER, question: str | None = None
-) -> Answer | None:
+async def press(bot: StandInBot, action: Action, *, by: int = OWNER) -> Answer | None:
     interaction = cast(discord.Interaction, SimpleNamespace(client=bot))
-    return await answer_press(interaction, action, Press(by, OWNER, question=question))
+    return await answer_press(interaction, action, Press(by, OWNER))
 
 
 async def test_the_owner_moving_up_gets_the_answer_in_place_of_the_message() -> None:
@@ -65,11 +63,10 @@ async def test_someone_else_may_not_move_the_owner() -> None:
 async def test_someone_else_asking_for_other_answers_gets_them_privately() -> None:
     bot = StandInBot()
     answer = await press(
-        bot, Action("not_what_i_asked", "Not what I asked"), by=OTHER, question="q"
+        bot, Action("not_what_i_asked", "Not what I asked", "bridges.squats"), by=OTHER
     )
-    assert bot.calls == ["ask.alternatives(2, 'q')"]
+    assert bot.calls == ["ask.others(('bridges', 'squats'),)"]
     assert answer is not None and answer.private and not answer.in_place
-    assert answer.question == "q"
 
 
 async def test_next_step_is_a_new_message_by_number_or_by_topic() -> None:
@@ -78,7 +75,7 @@ async def test_next_step_is_a_new_message_by_number_or_by_topic() -> None:
     by_topic = await press(bot, Action("next_step", "Next step", "bridges"))
     assert bot.calls == ["ask.step(1, 2)", "ask.topic(1, 'bridges')"]
     assert by_number is not None and not by_number.in_place and not by_number.private
-    assert by_topic is not None and by_topic.question is None
+    assert by_topic is not None and not by_topic.in_place
 
 
 async def test_a_feature_that_provides_an_action_does_it_itself() -> None:

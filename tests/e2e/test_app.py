@@ -256,3 +256,27 @@ async def test_run_bot_refuses_a_missing_or_malformed_token(
         logging.captureWarnings(False)
     assert code == 2
     assert not (tmp_path / "x.db").exists()
+
+
+async def test_a_button_the_bot_no_longer_knows_is_answered_not_left_to_fail(
+    world: World, settings: Settings
+) -> None:
+    # A message with a button from an earlier version of the bot, which named its buttons by position.
+    old = discord.ui.View(timeout=None)
+    old.add_item(discord.ui.Button(label="Next step", custom_id="lowback:next_step:0"))
+    channel = world.bot.get_channel(world.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("an old answer", view=old)
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        message = next(m for m in world.channel.history() if m.id == sent.id)
+
+        pressed = await world.alice.click(message, label="Next step")
+
+        assert pressed.acknowledged and pressed.ephemeral
+        assert pressed.response.embeds[0].title == "That button no longer works"
+        assert "/help" in pressed.response.embeds[0].description
+    finally:
+        await again.close()

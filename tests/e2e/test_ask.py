@@ -7,6 +7,8 @@ import re
 import discord
 import pytest
 
+from bot.app import create_bot
+from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
 
 # Short, vague questions; at least one of them is ambiguous for any sensible knowledge base.
@@ -287,6 +289,41 @@ async def test_bad_input_by_mention_gets_a_clear_reply(world: World, text: str, 
     assert world.channel.last_message.embeds[0].title == title
 
 
+async def test_an_empty_ask_says_how_to_use_ask_not_a_mention(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="   ")
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == "Ask me a question"
+    assert "*question* option of `/ask`" in embed.description
+    assert "mention" not in embed.description
+
+
+async def test_an_image_alone_in_a_dm_is_told_that_only_text_is_read(world: World) -> None:
+    backend = world.env.backend
+    dm = backend.get_dm_channel(world.alice.id)
+    image = backend.store_attachments(dm.id, [("back.png", b"\x89PNG....")])
+
+    await world.alice.send_dm("", attachments=image)
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.author.id == world.bot.user.id
+    embed = reply.embeds[0]
+    assert embed.title == "I can only read text"
+    assert "images" in embed.description and "here as a message" in embed.description
+    assert "mention" not in embed.description
+
+
+async def test_an_image_alone_with_a_mention_is_told_that_only_text_is_read(world: World) -> None:
+    await world.alice.send(
+        world.channel, world.mention_bot(), attachments=[("xray.png", b"\x89PNG....")]
+    )
+
+    embed = world.channel.last_message.embeds[0]
+    assert embed.title == "I can only read text"
+    assert "images" in embed.description and "after the mention" in embed.description
+
+
 async def test_junk_to_ask_gets_a_private_clear_reply(world: World) -> None:
     result = await world.alice.slash(world.channel, "ask", question="???!!!")
 
@@ -306,11 +343,32 @@ async def test_someone_else_pressing_a_button_gets_their_own_private_answer(worl
     )  # alice's answer untouched
 
 
-async def test_buttons_are_disabled_when_the_view_expires(world: World) -> None:
+async def test_answer_buttons_keep_working_after_ten_minutes_and_after_a_restart(
+    world: World, settings: Settings
+) -> None:
+    kb = world.bot.services.kb
     asked = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
-
     await world.env.advance_time(601)
+    assert {"Next step", "Start this routine", "Not what I asked"} <= set(buttons(asked.response))
 
-    message = world.channel.last_message
-    assert message.id == asked.response.id
-    assert all(child.disabled for row in message.components for child in row.children)
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        step = await world.alice.click(asked.response, label="Next step")
+        assert step.acknowledged and step.response.embeds[0].title == kb.step_topic(2).title
+
+        routine = await world.bob.click(asked.response, label="Start this routine")
+        assert routine.ephemeral and routine.response.embeds[0].title == "Starting Booty flexes"
+        assert world.channel.last_message.embeds[0].title == "Booty flexes"
+        assert await again.require_services().routines.stop(world.bob.id)
+
+        others = await world.alice.click(asked.response, label="Not what I asked")
+        assert others.response.id == asked.response.id  # replaced in place, as before the restart
+        assert others.response.embeds[0].title == "Other answers that might fit"
+        choices = buttons(others.response)
+        assert choices and kb.topics["booty-flex"].title not in choices
+        chosen = await world.alice.click(others.response, label=choices[0])
+        assert chosen.response.embeds[0].title.startswith(choices[0].rstrip("…"))
+    finally:
+        await again.close()

@@ -305,3 +305,163 @@ async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instea
     assert buttons(message) == ["Pause", "+1 round", "Stop"]
     await world.env.advance_time(40)
     assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_data_is_deleted(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    old = live(world)
+    crashed = world.bot.require_services()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)  # no close(): the process died with the routine running
+    try:
+        asked = await world.alice.slash(world.channel, "mydata delete")
+        await world.alice.click(asked.response, label="Delete everything")
+        await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+        new = live(world)
+        assert new.id != old.id and buttons(new) == ["Pause", "+1 round", "Stop"]
+
+        pressed = await world.alice.click(old, label="Stop")
+
+        assert pressed.ephemeral and pressed.response.embeds[0].title == "Routine over"
+        now = next(m for m in world.channel.history() if m.id == new.id)
+        assert now.embeds[0].title == new.embeds[0].title  # still running, not "stopped"
+        assert buttons(now) == ["Pause", "+1 round", "Stop"]
+    finally:
+        await again.close()
+        await crashed.close()
+
+
+async def test_deleting_ones_data_mid_routine_stops_it_and_says_why(world: World) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    message = live(world)
+    await world.env.advance_time(6)  # into the first squeeze
+
+    asked = await world.alice.slash(world.channel, "mydata delete")
+    done = await world.alice.click(asked.response, label="Delete everything")
+
+    assert done.response.embeds[0].title == "Your data is deleted"
+    assert "Your running routine stopped" in done.response.embeds[0].description
+    stopped = live(world)
+    assert stopped.id == message.id
+    assert stopped.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert "You deleted your data" in stopped.embeds[0].description
+    assert buttons(stopped) == []
+    await world.env.advance_time(60)  # past the routine's planned end
+    assert live(world).embeds[0].title == "Flare-up booty flexes: stopped"  # no "done", no streak
+    shown = await world.alice.slash(world.channel, "mydata show")
+    assert "keeps nothing about you" in shown.response.embeds[0].description
+
+
+async def test_stop_it_and_start_this_one_works_after_a_restart(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    offer = await world.alice.slash(world.channel, "routine start", routine="Booty flexes")
+    assert offer.response.embeds[0].title == "A routine is already running"
+    assert buttons(offer.response) == ["Stop it and start this one", "Keep it"]
+    await world.bot.close()
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        pressed = await world.alice.click(offer.response, label="Stop it and start this one")
+
+        assert pressed.response.embeds[0].title == "Starting Booty flexes"
+        assert live(world).embeds[0].title == "Booty flexes"
+        assert buttons(live(world)) == ["Pause", "+1 round", "Stop"]
+    finally:
+        await again.close()
+
+
+async def test_keep_it_after_a_restart_says_nothing_runs_any_more(
+    world: World, settings: Settings, sleep: VirtualSleep
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    offer = await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+    await world.bot.close()  # the running routine is cut short
+    again = create_bot(settings, sleep=sleep)
+    await world.env.restart_bot(again)
+    try:
+        pressed = await world.alice.click(offer.response, label="Keep it")
+
+        assert pressed.response.embeds[0].title == "Nothing running"
+        assert "/routine start" in pressed.response.embeds[0].description
+        assert buttons(pressed.response) == []
+    finally:
+        await again.close()
+
+
+def quiet_channel(world: World) -> simcord.ChannelHandle:
+    """A channel where the bot may not post: the routine follows the command's reply instead."""
+    return world.guild.create_text_channel(
+        "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)}
+    )
+
+
+async def test_where_the_bot_may_not_post_a_routine_still_going_after_14_minutes_moves_to_a_dm(
+    world: World, settings: Settings
+) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(6)
+    await world.alice.click(message, label="Pause")
+
+    for _ in range(20):  # a long pause: past the 15 minutes the follow-up can be edited
+        await world.env.advance_time(60)
+
+    moved = quiet.last_message
+    assert moved.id == message.id
+    assert moved.embeds[0].title == "Flare-up booty flexes: continued in your DMs"
+    assert buttons(moved) == []  # nothing left there that would answer "Routine over"
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title == "Flare-up booty flexes" and "Paused" in dm.embeds[0].description
+    assert buttons(dm) == ["Resume", "+1 round", "Stop"]
+
+    await world.alice.user.click(dm, label="Resume")
+    await world.env.advance_time(60)
+
+    done = world.alice.user.dm_channel.last_message
+    assert done.id == dm.id and done.embeds[0].title == "Flare-up booty flexes: done"
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:
+        assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("finished",)]
+
+
+async def test_where_the_bot_may_not_post_or_dm_a_routine_stops_while_it_can_still_say_so(
+    world: World, settings: Settings
+) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(6)
+    await world.alice.click(message, label="Pause")
+    world.env.inject_error(
+        "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages"
+    )
+
+    for _ in range(20):
+        await world.env.advance_time(60)
+
+    stopped = quiet.last_message
+    assert stopped.id == message.id
+    assert stopped.embeds[0].title == "Flare-up booty flexes: stopped"
+    assert "couldn't send you a direct message" in stopped.embeds[0].description
+    assert buttons(stopped) == []
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:
+        assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("stopped",)]
+
+
+async def test_a_short_routine_where_the_bot_may_not_post_is_not_moved(world: World) -> None:
+    quiet = quiet_channel(world)
+    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(40)
+    assert quiet.last_message.id == message.id
+    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+    for _ in range(16):
+        await world.env.advance_time(60)
+
+    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+    assert world.alice.user.dm_channel is None or world.alice.user.dm_channel.last_message is None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from bot.app import create_bot
 from bot.core.streaks import MISSED_SQUARE
+from bot.settings import Settings
 from tests.support.e2e import World, buttons
 
 
@@ -126,3 +128,57 @@ async def test_mydata_delete_confirmation_expires_without_deleting(world: World)
     assert buttons(asked.response) == []
     shown = await world.alice.slash(world.channel, "progress show")
     assert "step 3" in shown.response.embeds[0].description
+
+
+async def test_progress_buttons_work_after_a_restart(world: World, settings: Settings) -> None:
+    shown = await world.alice.slash(world.channel, "progress show")
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        up = await world.alice.click(shown.response, label="It's easy now")
+
+        assert up.response.embeds[0].title == "Moved up to step 2"
+        mine = await world.alice.slash(world.channel, "progress show")
+        assert "step 2" in mine.response.embeds[0].description
+    finally:
+        await again.close()
+
+
+async def test_mydata_delete_confirmed_after_a_restart_deletes(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "mydata delete")
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        done = await world.alice.click(asked.response, label="Delete everything")
+
+        assert done.response.embeds[0].title == "Your data is deleted"
+        assert buttons(done.response) == []
+        shown = await world.alice.slash(world.channel, "progress show")
+        assert "step 1" in shown.response.embeds[0].description
+    finally:
+        await again.close()
+
+
+async def test_mydata_delete_pressed_after_the_confirmation_expired_deletes_nothing(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "mydata delete")
+    await world.bot.close()  # the bot that would have said "expired" is gone
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        await world.env.advance_time(601)
+        late = await world.alice.click(asked.response, label="Delete everything")
+
+        assert late.response.embeds[0].title == "Nothing deleted"
+        assert "expired" in late.response.embeds[0].description
+        shown = await world.alice.slash(world.channel, "progress show")
+        assert "step 3" in shown.response.embeds[0].description
+    finally:
+        await again.close()

@@ -32,6 +32,19 @@ async def test_someone_new_is_treated_as_step_one(services):
     assert await PeopleStore(services.db).get(ALICE) is None  # asking stores nothing
 
 
+async def test_other_answers_come_from_the_answers_own_candidates(services):
+    asked = await services.ask.ask(ALICE, "how do I do the booty flex?")
+    ids = tuple(c.topic for c in asked.candidates[:3])
+    assert ids and asked.topic not in ids
+
+    others = await services.ask.others(ids + ("a-topic-removed-since", ids[0]))
+
+    assert others.title == "Other answers that might fit"
+    assert [a.value for a in others.actions] == list(ids)  # in order, once each, known ones only
+    by_question = await services.ask.alternatives(ALICE, "how do I do the booty flex?")
+    assert [a.value for a in others.actions] == [a.value for a in by_question.actions]
+
+
 async def test_moving_up_shows_the_rule_and_records_why(services):
     reply = await services.progress.move_up(ALICE)
     assert reply.step == 2

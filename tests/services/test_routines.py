@@ -440,3 +440,26 @@ async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates
     assert await run_to_end(clock, handle) == "finished"
     await service.shutdown()
     assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}
+
+
+async def test_deleting_ones_data_mid_routine_stops_the_routine_first_and_keeps_nothing(
+    db, book, clock
+) -> None:
+    from bot.services.data import DataService
+    from bot.store.data_rights import export_person
+
+    service = RoutineService(db, book, clock, clock.sleep)
+    events: list[Event] = []
+    handle = await service.start(42, "booty-flex", on_event=events.append)
+    assert isinstance(handle, RoutineHandle)
+    await run_for(clock, 20)
+
+    reply = await DataService(db, stop_routine=service.stop_for_deletion).delete(42)
+
+    assert handle.state == "stopped" and handle.data_deleted
+    assert isinstance(events[-1], Stopped)
+    assert service.active(42) is None
+    assert reply.body.startswith("Your running routine stopped, and nothing of it is kept.")
+    assert await handle.wait() == "stopped"  # the session's task ended: nothing more comes
+    assert not any(isinstance(e, Finished) for e in events)
+    assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}

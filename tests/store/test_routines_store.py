@@ -116,3 +116,46 @@ async def test_times_are_stored_as_utc_text(db: Database, repo: RoutineSessionSt
     row = await db.fetchone("SELECT started_at FROM routine_sessions WHERE id = ?", (record.id,))
     assert row is not None and row["started_at"] == "2025-03-10T07:30:00.000000+00:00"
     assert record.started_at == T0
+
+
+async def test_a_session_id_is_never_given_out_again_after_the_newest_sessions_are_deleted(
+    db: Database, repo: RoutineSessionStore
+):
+    first = await repo.create(1, "flare-up", T0)
+    async with db.transaction() as conn:  # /mydata delete: the person and all their sessions go
+        await conn.execute("DELETE FROM people WHERE user_id = 1")
+    await PeopleStore(db).ensure(1, at(1))
+
+    again = await repo.create(1, "booty-flex", at(1))
+
+    assert again.id > first.id  # a button made for the first session cannot reach this one
+
+
+async def test_upgrading_keeps_the_sessions_and_their_ids_are_never_reused(tmp_path) -> None:
+    from bot.store.db import open_database
+
+    path = tmp_path / "lowback.db"
+    old = await open_database(path, migrate=False)
+    await old.migrate(upto=4)
+    await PeopleStore(old).ensure(1, T0)
+    sessions = RoutineSessionStore(old)
+    kept = await sessions.create(1, "booty-flex", T0, channel="dm")
+    await sessions.end(kept.id, "finished", at(5))
+    newest = await sessions.create(1, "flare-up", at(10))
+    await old.close()
+
+    new = await open_database(path)
+    try:
+        sessions = RoutineSessionStore(new)
+        assert [(h.id, h.routine_id, h.status) for h in await sessions.history(1)] == [
+            (newest.id, "flare-up", "running"),
+            (kept.id, "booty-flex", "finished"),
+        ]
+        async with new.transaction() as conn:
+            await conn.execute("DELETE FROM routine_sessions WHERE id = ?", (newest.id,))
+        later = await sessions.create(1, "glute-stretch", at(20))
+        assert later.id > newest.id
+        with pytest.raises(SessionAlreadyRunning):  # the indexes came through the rebuild
+            await sessions.create(1, "flare-up", at(21))
+    finally:
+        await new.close()

@@ -69,11 +69,11 @@ class Reminders(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(StartFromReminder, SnoozeReminder)
+        self.bot.add_buttons(StartFromReminder, SnoozeReminder)
         self.bot.require_services().start_dispatcher(self.sender)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(StartFromReminder, SnoozeReminder)
+        self.bot.remove_buttons(StartFromReminder, SnoozeReminder)
         services = self.bot.services
         if services is not None:
             # In-flight DMs finish (or their claims are handed back): nothing is left half-claimed.

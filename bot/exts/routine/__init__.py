@@ -5,6 +5,8 @@ round, the end) to a :class:`LiveRoutine`, which keeps ONE ordinary channel mess
 The message is edited once per phase, not every second: the countdown is Discord's relative
 timestamp (``<t:UNIX:R>``), which the client updates by itself. Because it is an ordinary message
 and not the interaction's response, it keeps working after the interaction token's 15 minutes.
+Where the bot may not post, the message is the command's follow-up instead; a routine still going
+after 14 minutes then carries on in a DM to the person, or stops there and says why.
 
 The buttons under it (Pause/Resume, +1 round, Stop) carry the owner's id and the session id in
 their custom ids (:class:`RoutineControl`, a ``DynamicItem``), so they need no state in memory and

@@ -13,12 +13,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.replies import Reply
+from bot.core.routine.plan import RoutinePlan
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
 from bot.exts.routine.live import LiveRoutine
 from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, cut_short_reply
-from bot.exts.routine.views import ReplaceRunning, RoutineControl
-from bot.services.routines import AlreadyRunning, RoutineHandle, UnknownRoutine
+from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
+from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -32,6 +33,11 @@ CUT_SHORT_NOTICE_SECONDS = (
 )
 
 
+def again_id(routines: RoutineService, plan: RoutinePlan) -> str:
+    """What starts ``plan`` again: its id, or "" for a person's daily plan (made for their step)."""
+    return plan.id if routines.book.find(plan.id) is plan else ""
+
+
 class Routine(
     commands.GroupCog, group_name="routine", group_description="Timed routines, step by step"
 ):
@@ -42,12 +48,12 @@ class Routine(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RoutineControl)
+        self.bot.add_buttons(RoutineControl, ReplaceChoice)
         self.bot.action_handlers["start_routine"] = self.start_from_button
 
     async def cog_unload(self) -> None:
         await self.tell_running_they_are_cut_short()
-        self.bot.remove_dynamic_items(RoutineControl)
+        self.bot.remove_buttons(RoutineControl, ReplaceChoice)
         if self.bot.action_handlers.get("start_routine") == self.start_from_button:
             del self.bot.action_handlers["start_routine"]
         for task in list(self._tasks):
@@ -81,10 +87,11 @@ class Routine(
             len(notices) - len(late),
         )
 
-    def spawn(self, coro: Any) -> None:
+    def spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -142,10 +149,6 @@ class Routine(
         user_id = interaction.user.id
         if routine_id is not None and not routine_id.strip():
             routine_id = None
-        running = routines.active(user_id)
-        if running is not None:
-            await self.offer_replace(interaction, running, routine_id, edit=edit)
-            return
         try:
             plan = await routines.plan_for(user_id, routine_id)
         except UnknownRoutine as exc:
@@ -159,6 +162,10 @@ class Routine(
                 edit=edit,
             )
             return
+        running = routines.active(user_id)
+        if running is not None:
+            await self.offer_replace(interaction, running, again_id(routines, plan), edit=edit)
+            return
         live = LiveRoutine(self, interaction)
         self._live.add(live)
         await self.say(interaction, info_reply(f"Starting {plan.name}", STARTING_BODY), edit=edit)
@@ -166,7 +173,9 @@ class Routine(
             user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id)
         )
         if isinstance(result, AlreadyRunning):  # started elsewhere in the meantime
-            await self.offer_replace(interaction, result.running, routine_id, edit=False)
+            await self.offer_replace(
+                interaction, result.running, again_id(routines, plan), edit=False
+            )
             return
         live.handle = result
 
@@ -174,15 +183,16 @@ class Routine(
         self,
         interaction: discord.Interaction,
         running: RoutineHandle,
-        routine_id: str | None,
+        routine_id: str,
         *,
         edit: bool,
     ) -> None:
+        """Offer to stop the running routine and start ``routine_id`` ("" for the person's own)."""
         reply = info_reply(
             "A routine is already running",
             f"You already have **{running.plan.name}** running. Stop it and start this one instead?",
         )
-        view = ReplaceRunning(self, interaction.user.id, routine_id)
+        view = replace_choices(interaction.user.id, routine_id)
         embed = render_embed(reply)
         if edit and not interaction.response.is_done():
             await interaction.response.edit_message(
@@ -196,7 +206,6 @@ class Routine(
             await interaction.response.send_message(
                 embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
             )
-        view.interaction = interaction
 
     async def say(self, interaction: discord.Interaction, reply: Reply, *, edit: bool) -> None:
         """A private answer, or (``edit``) the private message the button was on, replaced."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,7 +14,15 @@ from bot.core.replies import Reply
 from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.render import render_embed
-from bot.exts.routine.replies import finished_reply, paused_reply, running_reply, stopped_reply
+from bot.exts.routine.replies import (
+    data_deleted_reply,
+    finished_reply,
+    moved_reply,
+    paused_reply,
+    running_reply,
+    stopped_reply,
+    unreachable_reply,
+)
 from bot.exts.routine.views import controls
 from bot.services.routines import RoutineHandle
 
@@ -21,8 +32,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# An interaction's token, and so a follow-up message's edits, last 15 minutes from the command. A
+# routine shown in a follow-up moves (or stops) this long after the command, while it still can.
+FOLLOWUP_EDITABLE = timedelta(minutes=14)
+
+
 class LiveRoutine:
-    """The message that follows one session. ``on_event`` is the session's callback."""
+    """The message that follows one session. ``on_event`` is the session's callback.
+
+    The message is posted in the channel. Where the bot may not post, it is the command's follow-up
+    instead, which can only be edited for 15 minutes: a routine still going by then carries on in a
+    direct message to the person (:meth:`move_to_dm`), or, if the bot cannot DM them, stops there
+    and says why, so the message never shows a state the routine is no longer in."""
 
     def __init__(self, cog: Routine, interaction: discord.Interaction) -> None:
         self.cog = cog
@@ -33,19 +54,30 @@ class LiveRoutine:
         self.handle: RoutineHandle | None = None
         self.message: discord.Message | None = None
         self.gone = False  # the message was deleted or can no longer be edited
+        self.shown: Reply | None = None  # what the message shows while the routine goes on
+        self.editable_until = cog.bot.clock() + FOLLOWUP_EDITABLE  # for a follow-up message
+        self.unreachable = False  # stopped because no message could follow it any more
+        self._mover: asyncio.Task[None] | None = None
 
     async def on_event(self, event: Event) -> None:
         handle = self.handle
         if handle is None:
             return
         plan = handle.session.plan  # grows when a round is added
+        if isinstance(event, Finished | Stopped) and self._mover is not None:
+            self._mover.cancel()  # nothing left to move
         if isinstance(event, Finished):
             # The session is recorded as finished only after this callback returns; the streak
             # must include it, so the last edit waits for the session's task in a task of its own.
             self.cog.spawn(self.finish(handle))
             return
         if isinstance(event, Stopped):
-            await self.show(stopped_reply(plan, event.index), None)
+            ended = stopped_reply
+            if handle.data_deleted:
+                ended = data_deleted_reply
+            elif self.unreachable:
+                ended = unreachable_reply
+            await self.show(ended(plan, event.index), None)
             return
         session = handle.session
         if isinstance(event, Paused):
@@ -84,6 +116,7 @@ class LiveRoutine:
         """Post the live message, or edit it to ``reply``."""
         if self.gone:
             return
+        self.shown = reply if view is not None else None
         embed = render_embed(reply)
         try:
             if self.message is None:
@@ -114,4 +147,41 @@ class LiveRoutine:
             except discord.Forbidden:
                 pass  # the bot may not post here (e.g. it was added without that permission)
         # Fall back to a follow-up of the interaction: editable only while its token lives (15 min).
-        return await self.interaction.followup.send(wait=True, **kwargs)
+        message = await self.interaction.followup.send(wait=True, **kwargs)
+        self._mover = self.cog.spawn(self.move_before_the_token_expires())
+        return message
+
+    async def move_before_the_token_expires(self) -> None:
+        """Wait until the follow-up can almost no longer be edited; then move the routine if it
+        still goes on."""
+        wait = (self.editable_until - self.cog.bot.clock()).total_seconds()
+        await self.cog.bot.sleep(max(0.0, wait))
+        handle = self.handle
+        if handle is None or handle.session.done or self.gone or self.shown is None:
+            return
+        self._mover = None  # from here on, the routine's end must not cancel the move
+        await self.move_to_dm(handle, self.shown)
+
+    async def move_to_dm(self, handle: RoutineHandle, shown: Reply) -> None:
+        """Carry the routine on in a direct message to the person, and say so on the follow-up;
+        if the DM cannot be sent, stop the routine, which the follow-up then says."""
+        plan = handle.session.plan
+        try:
+            dm = await self.interaction.user.send(
+                embed=render_embed(shown), view=controls(handle), allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:  # 50007: they take no DMs from the bot
+            log.info("could not move the routine of person %s to a DM: %s", self.owner_id, exc)
+            self.unreachable = True
+            services = self.cog.bot.services
+            if services is not None:
+                await services.routines.stop(self.owner_id)
+            return
+        followup, self.message = self.message, dm
+        if followup is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await followup.edit(
+                    embed=render_embed(moved_reply(plan)), view=None, allowed_mentions=NO_MENTIONS
+                )
+        if self.shown is not shown and self.shown is not None:  # it changed during the move
+            await self.show(self.shown, controls(handle))

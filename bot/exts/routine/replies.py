@@ -17,6 +17,19 @@ STARTING_BODY = (
 )
 NOT_RUNNING = "This routine isn't running any more. Start a new one with `/routine start`."
 STOPPED_BODY = "Start it again whenever you like with `/routine start`."
+DATA_DELETED_BODY = (
+    "You deleted your data, so this routine stopped here and nothing of it is kept. "
+    "Start again whenever you like with `/routine start`."
+)
+MOVED_BODY = (
+    "I can't post in this channel, and this message stops updating after 15 minutes, so your "
+    "routine carries on in a direct message from me, with its buttons."
+)
+UNREACHABLE_BODY = (
+    "I can't post in this channel, this message stops updating after 15 minutes, and I couldn't "
+    "send you a direct message, so the routine stopped here. Start it again with `/routine start` "
+    "in a channel where I can post, or in a direct message to me."
+)
 CUT_SHORT_BODY = "The bot is restarting, so this routine stopped here. Start it again in a minute with `/routine start`."
 DONE_BODY = "Nicely done. That's one more day your glutes did the work instead of your low back."
 
@@ -95,6 +108,18 @@ def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
 
 def stopped_reply(plan: RoutinePlan, index: int) -> Reply:
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {STOPPED_BODY}")
+
+
+def data_deleted_reply(plan: RoutinePlan, index: int) -> Reply:
+    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {DATA_DELETED_BODY}")
+
+
+def moved_reply(plan: RoutinePlan) -> Reply:
+    return Reply("info", f"{plan.name}: continued in your DMs", MOVED_BODY)
+
+
+def unreachable_reply(plan: RoutinePlan, index: int) -> Reply:
+    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {UNREACHABLE_BODY}")
 
 
 def cut_short_reply(plan: RoutinePlan, index: int) -> Reply:

@@ -1,5 +1,6 @@
 """The buttons of a live routine: Pause/Resume, +1 round and Stop (:class:`RoutineControl`), and the
-choice offered when a routine is already running (:class:`ReplaceRunning`)."""
+choice offered when a routine is already running (:class:`ReplaceChoice`). Both are persistent:
+their custom ids say what they do, so they answer on messages sent before a restart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import discord
 
 from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.errors import report_error
-from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
+from bot.discord_ui.render import info_reply, render_embed, respond
 from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
 from bot.services.routines import RoutineHandle
 
@@ -110,42 +111,76 @@ def controls(handle: RoutineHandle) -> discord.ui.View:
     return view
 
 
-class ReplaceRunning(discord.ui.View):
-    """Under "you already have a routine running": stop it and start the one asked for."""
+ReplaceAction = Literal["go", "keep"]
 
-    def __init__(self, cog: Routine, owner_id: int, routine_id: str | None) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.cog = cog
+
+class ReplaceChoice(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"lowback:replace:(?P<choice>go|keep):(?P<owner>\d{1,20}):(?P<routine>[a-z0-9-]{0,58})",
+):
+    """Under "you already have a routine running": stop it and start the one asked for (its id in
+    the custom id; empty for the person's own), or keep it. Answers after a restart too."""
+
+    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
+        "go": ("Stop it and start this one", discord.ButtonStyle.danger),
+        "keep": ("Keep it", discord.ButtonStyle.secondary),
+    }
+
+    def __init__(self, choice: ReplaceAction, owner_id: int, routine_id: str) -> None:
+        label, style = self.LABELS[choice]
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                custom_id=f"lowback:replace:{choice}:{owner_id}:{routine_id}",
+            )
+        )
+        self.choice: ReplaceAction = choice
         self.owner_id = owner_id
         self.routine_id = routine_id
-        self.interaction: discord.Interaction | None = None
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReplaceChoice:
+        choice = cast(ReplaceAction, match["choice"])  # the template matches only these two
+        return cls(choice, int(match["owner"]), match["routine"])
 
-    @discord.ui.button(label="Stop it and start this one", style=discord.ButtonStyle.danger)
-    async def replace(
-        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
-    ) -> None:
-        self.stop()
-        await self.cog.bot.require_services().routines.stop(self.owner_id)
-        await self.cog.begin(interaction, self.routine_id, edit=True)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.press(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
 
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
-    async def keep(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        reply = info_reply("Still running", "Your routine carries on.")
+    async def press(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.owner_id:  # the offer is private: not expected
+            await respond(
+                interaction,
+                info_reply("Not your routine", owner_only_text(self.owner_id)),
+                private=True,
+            )
+            return
+        bot = bot_of(interaction)
+        routines = bot.require_services().routines
+        if self.choice == "go":
+            cog = cast("Routine | None", bot.get_cog("Routine"))
+            if cog is None:
+                raise RuntimeError("the routine feature is not loaded")
+            await routines.stop(self.owner_id)
+            await cog.begin(interaction, self.routine_id or None, edit=True)
+            return
+        if routines.active(self.owner_id) is None:  # it ended meanwhile (or the bot restarted)
+            reply = info_reply("Nothing running", NOT_RUNNING)
+        else:
+            reply = info_reply("Still running", "Your routine carries on.")
         await interaction.response.edit_message(
             embed=render_embed(reply), view=None, allowed_mentions=NO_MENTIONS
         )
 
-    async def on_timeout(self) -> None:
-        if self.interaction is None:
-            return
-        with contextlib.suppress(discord.HTTPException):
-            await self.interaction.edit_original_response(view=None, allowed_mentions=NO_MENTIONS)
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        await report_error(interaction, error)
+def replace_choices(owner_id: int, routine_id: str) -> discord.ui.View:
+    """The two buttons offered when a routine is already running."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReplaceChoice("go", owner_id, routine_id))
+    view.add_item(ReplaceChoice("keep", owner_id, routine_id))
+    return view
