@@ -99,7 +99,7 @@ def _add_personal(sub: Commands) -> None:
     )
     rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
-    rm.add_argument("--days", type=float, help="with pause: how many days")
+    rm.add_argument("--days", type=int, help="with pause: how many days (1 to 365)")
     md = sub.add_parser("mydata", help="everything stored about you")
     md.add_argument("--json", action="store_true")
     md.add_argument("--delete", action="store_true", help="delete all of it")

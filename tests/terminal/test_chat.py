@@ -105,6 +105,23 @@ async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat)
     assert await talk.services.people.get(LOCAL_USER_ID) is None
 
 
+async def test_odd_numbers_after_step_and_reminders_get_a_clear_answer(chat):
+    assert "Usage: /step N" in await say(chat, "/step ²")
+    assert "You're on step 3" in await say(chat, "/step ３")  # a full-width digit is a digit
+    assert "Steps run from 1 to 4." in await say(chat, "/step " + "9" * 5000)
+    await say(chat, "/reminders on Europe/Berlin 7:30")
+    for typed in ("/reminders pause ²", "/reminders pause 0.0001", "/reminders pause 0"):
+        assert "Pause for a whole number of days, 1 to 365." in await say(chat, typed), typed
+    assert "Snooze for a whole number of minutes, 1 to 720." in await say(
+        chat, "/reminders snooze ¹"
+    )
+    assert "/reminders pause takes a whole number of days, not 'soon'" in await say(
+        chat, "/reminders pause soon"
+    )
+    assert "Reminders are on" in await say(chat, "/reminders")  # none of that paused them
+    assert "paused until" in await say(chat, "/reminders pause 3 days")
+
+
 async def test_reminders_in_the_chat_use_chat_words(chat):
     assert "Turn them on with: /reminders on Europe/Berlin 7:30 21:30" in await say(
         chat, "/reminders"

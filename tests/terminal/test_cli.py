@@ -271,12 +271,18 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
     for args, says in [
         (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
         (("on", "Europe/Berlin", "25:99"), "25:99"),
-        (("pause", "soon"), "takes a number"),
+        (("pause", "soon"), "lowback reminders pause takes a whole number of days, not 'soon'"),
+        (("pause", "²"), "Pause for a whole number of days, 1 to 365."),
+        (("pause", "0.0001"), "Pause for a whole number of days, 1 to 365."),
+        (("pause", "--days", "0"), "Pause for a whole number of days, 1 to 365."),
+        (("snooze", "¹"), "Snooze for a whole number of minutes, 1 to 720."),
         (("dance",), "invalid choice"),
     ]:
         bad = lowback(tmp_path, "reminders", *args)
         assert bad.returncode == 2, args
-        assert says in bad.stderr and bad.stdout == ""
+        assert says in bad.stderr and bad.stdout == "", args
+        assert "Traceback" not in bad.stderr
+    assert "Reminders are on" in lowback(tmp_path, "reminders").stdout  # not paused by any of that
     paused = lowback(tmp_path, "reminders", "pause", "3")
     assert paused.returncode == 0 and "paused until" in paused.stdout
     assert "Reminders are on" in lowback(tmp_path, "reminders", "on").stdout  # the times are kept
