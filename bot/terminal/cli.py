@@ -25,6 +25,8 @@ Imports happen inside each command, so a command loads only what it uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -174,6 +176,11 @@ async def _with_services(settings: Settings, work: Work) -> int:
 
 def question_of(args: argparse.Namespace) -> str:
     if args.question == ["-"]:
+        if sys.stdin is None:
+            raise UsageError(
+                'Standard input is closed, so there is no question to read: lowback ask "QUESTION" '
+                "takes it as words."
+            )
         return sys.stdin.read()
     if not args.question:
         raise UsageError(
@@ -237,7 +244,7 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
 
     if args.delete:
         if not args.yes:
-            if not sys.stdin.isatty():
+            if not _stdin_is_terminal():
                 raise UsageError(
                     "Add --yes to delete without a question (there is no terminal to ask on)."
                 )
@@ -291,7 +298,7 @@ def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
     _err(TOKEN_HELP + "\n" + CHAT_OFFER + "\n")
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         _err("(Not an interactive terminal, so the local chat is not started.)")
         return 2
     return _run(_with_services(settings, _chat))
@@ -380,8 +387,21 @@ def cmd_invite_url(settings: Settings) -> int:
 # -- dispatch ------------------------------------------------------------------------------------
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _forgiving_stdin() -> None:
+    """Bytes on standard input that its encoding cannot read become U+FFFD, whatever the locale or
+    PYTHONIOENCODING ask for: a question with one stray byte is still answered, never a traceback."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        with contextlib.suppress(ValueError, OSError):  # closed, or already read from
+            sys.stdin.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _forgiving_stdin()
     try:
         settings = _settings(args)
     except SettingsError as exc:
@@ -438,6 +458,10 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if command == "ask":
         question = question_of(args)
         return _run(_with_services(settings, lambda s: _ask(s, args, question)))
+    if command == "chat" and sys.stdin is None:
+        raise UsageError(
+            "Standard input is closed, so the chat has nothing to read: run it in a terminal."
+        )
     if command == "routine" and not args.seconds_scale > 0:
         raise UsageError("--seconds-scale must be more than 0")
     work = {

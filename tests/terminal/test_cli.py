@@ -240,6 +240,36 @@ def test_ask_dash_reads_the_question_from_standard_input(tmp_path):
     assert empty.returncode == 0 and "Ask me a question" in empty.stdout
 
 
+@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
+def test_stray_bytes_on_standard_input_are_replaced_and_the_question_answered(tmp_path, args):
+    # As under a strict UTF-8 locale (en_US.UTF-8 on a desktop): a byte that is no UTF-8 at all.
+    env = dict(_env(tmp_path), PYTHONIOENCODING="utf-8:strict")
+    done = subprocess.run(
+        LOWBACK + args,
+        env=env,
+        input=b"can i still do RDLs \xff?\n",
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"Deadlifts" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
+def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *LOWBACK, *args],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "Standard input is closed" in done.stderr
+
+
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
     done = lowback(tmp_path, "ask")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
