@@ -116,6 +116,17 @@ def test_malformed_eval_file_names_the_item(tmp_path, capsys, content, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe- q: x\n", "- q: caf\u00e9\n  expect: deadlifts\n".encode("latin-1")]
+)
+def test_an_eval_file_that_is_not_utf8_is_one_line(tmp_path, capsys, content):
+    path = tmp_path / "other.yaml"  # UTF-16, or Latin-1 from an old editor
+    path.write_bytes(content)
+    assert main(["eval", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not UTF-8 text" in err and "save it as UTF-8" in err
+
+
 def test_chat_remembers_the_step_across_restarts(tmp_path):
     first = subprocess.run(
         LOWBACK + ["chat"],
