@@ -144,6 +144,20 @@ _DOTENV_ENTRY = re.compile(
 _DOUBLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 
 
+MAX_RETENTION_DAYS = 3650
+
+
+def retention_days(days: int | None) -> int:
+    """``LOWBACK_UNANSWERED_RETENTION_DAYS``: how many days a server that opted in keeps the
+    questions the bot could not answer; 0 keeps none at all."""
+    if days is None or not 0 <= days <= MAX_RETENTION_DAYS:
+        raise SettingsError(
+            "LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number of days from 0 (keep none) "
+            f"to {MAX_RETENTION_DAYS} (ten years), not {days}"
+        )
+    return days
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
     the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
@@ -272,7 +286,9 @@ class Settings:
             reminder_grace_minutes=get_int("LOWBACK_REMINDER_GRACE_MINUTES", 60) or 0,
             ask_cooldown_seconds=get_float("LOWBACK_ASK_COOLDOWN_SECONDS", 10.0),
             ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
-            unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
+            unanswered_retention_days=retention_days(
+                get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30)
+            ),
             client_id=get_int("LOWBACK_CLIENT_ID", None),
             state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
             shard_count=shard_count,

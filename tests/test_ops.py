@@ -38,7 +38,14 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 BOT_ID = 123456789012345678
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-CHECK_NAMES = ["token", "database", "knowledge base", "time zones", "slash commands"]
+CHECK_NAMES = [
+    "token",
+    "database",
+    "knowledge base",
+    "time zones",
+    "unanswered",
+    "slash commands",
+]
 
 
 _repo_knowledge: dict[str, object] = {}
@@ -103,14 +110,21 @@ async def test_doctor_passes_a_good_setup(good: Settings) -> None:
     checks = await doctor(good, check_commands=False)
     results = by_name(checks)
     assert [c.name for c in checks] == CHECK_NAMES
-    assert all(results[name].ok is True for name in CHECK_NAMES[:4]), format_checks(checks)
+    assert all(results[name].ok is True for name in CHECK_NAMES[:5]), format_checks(checks)
     assert results["slash commands"].ok is None and "offline" in results["slash commands"].message
     assert "latest schema version" in results["database"].message
     assert "knowledge base OK" in results["knowledge base"].message
+    assert "keep unanswered questions for 30 day(s)" in results["unanswered"].message
     assert doctor_exit_code(checks) == 0
     report = format_checks(checks)
     assert "Everything checked is in order." in report
     assert TOKEN not in report
+
+
+async def test_doctor_says_when_no_unanswered_question_is_kept(good: Settings) -> None:
+    checks = by_name(await doctor(replace(good, unanswered_retention_days=0), check_commands=False))
+    assert checks["unanswered"].ok is True
+    assert "no unanswered questions are kept" in checks["unanswered"].message
 
 
 async def test_doctor_accepts_a_database_not_created_yet(good: Settings, tmp_path: Path) -> None:
