@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -498,6 +500,40 @@ async def test_backup_onto_the_database_itself_is_refused(tmp_path: Path) -> Non
     finally:
         await db.close()
     assert read_copy(live) == ("ok", [1, 2])
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+async def test_backup_onto_the_databases_own_files_is_refused_and_loses_nothing(
+    tmp_path: Path, suffix: str
+) -> None:
+    live = tmp_path / "lowback.db"
+    await (await make_live_database(live, rows=2)).close()
+    writer = sqlite3.connect(live, isolation_level=None)  # the running bot, say
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("INSERT INTO ticks (payload) VALUES ('committed, only in the -wal file')")
+        wal = (tmp_path / "lowback.db-wal").read_bytes()
+        own = tmp_path / f"lowback.db{suffix}"
+        link = tmp_path / "link-to-own-file"
+        link.symlink_to(own)
+        for target in (own, link):
+            with pytest.raises(BackupError, match=f"the database's own lowback.db{suffix} file"):
+                await backup(live, target, overwrite=True)
+        assert (tmp_path / "lowback.db-wal").read_bytes() == wal
+    finally:
+        writer.close()
+    assert read_copy(live) == ("ok", [1, 2, 3])
+
+
+async def test_backup_onto_a_pipe_or_other_special_file_is_refused(tmp_path: Path) -> None:
+    live = tmp_path / "lowback.db"
+    await (await make_live_database(live, rows=2)).close()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # stands for any special file: a device node, a socket
+    with pytest.raises(BackupError, match="is not a regular file"):
+        await backup(live, pipe, overwrite=True)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not replaced by a copy
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
 
 
 # -- invite link and client id -------------------------------------------------------------------------
