@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
-from bot.terminal.parser import build_parser
+from bot.terminal.parser import MAX_SECONDS_SCALE, build_parser
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
     from bot.core.errors import KnowledgeError
@@ -465,8 +465,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(
             "Standard input is closed, so the chat has nothing to read: run it in a terminal."
         )
-    if command == "routine" and not args.seconds_scale > 0:
-        raise UsageError("--seconds-scale must be more than 0")
+    if command == "routine" and not 0 < args.seconds_scale <= MAX_SECONDS_SCALE:
+        raise UsageError(f"--seconds-scale must be more than 0 and at most {MAX_SECONDS_SCALE:g}")
     work = {
         "chat": _chat,
         "progress": lambda s: _progress(s, args),
