@@ -140,7 +140,9 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         _err(f"cannot read {args.file}: {exc.strerror or exc}")
         return 2
     except UnicodeDecodeError as exc:
-        _err(f"{args.file} is not UTF-8 text (byte {exc.start + 1} is not): save it as UTF-8.")
+        _err(
+            f"{args.file} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8."
+        )
         return 2
     except yaml.YAMLError as exc:
         _err(f"{args.file} is not valid YAML: {str(exc).splitlines()[0]}")
