@@ -126,26 +126,58 @@ def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
     return tuple(sorted(ids))
 
 
+# One ``KEY=`` at the start of a line (``export`` allowed), then the value: quoted (single or
+# double) and followed by nothing but an optional comment, or unquoted up to the end of the line,
+# a comment being `` #`` and what follows. This is how python-dotenv and Docker Compose read a
+# .env file, except that a quoted value ends on its own line: no setting needs several lines, and
+# a quote left open must not swallow the settings after it.
+_DOTENV_ENTRY = re.compile(
+    r"""^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*
+    (?:
+        '(?P<single>(?:\\'|[^'\r\n])*)'
+      | "(?P<double>(?:\\.|[^"\\\r\n])*)"
+      | (?P<plain>[^\r\n]*)
+    )
+    (?P<rest>[^\r\n]*)""",
+    re.MULTILINE | re.VERBOSE,
+)
+_DOUBLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+
+
+MAX_RETENTION_DAYS = 3650
+
+
+def retention_days(days: int | None) -> int:
+    """``LOWBACK_UNANSWERED_RETENTION_DAYS``: how many days a server that opted in keeps the
+    questions the bot could not answer; 0 keeps none at all."""
+    if days is None or not 0 <= days <= MAX_RETENTION_DAYS:
+        raise SettingsError(
+            "LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number of days from 0 (keep none) "
+            f"to {MAX_RETENTION_DAYS} (ten years), not {days}"
+        )
+    return days
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, optional quotes. Missing file: {}."""
+    """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
+    the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
+    closing quote that is not a comment) is left out. Missing file: {}."""
     values: dict[str, str] = {}
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return values
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :]
-        key, _, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = value
+    for m in _DOTENV_ENTRY.finditer(text):
+        rest = m["rest"].strip()
+        if m["plain"] is not None:
+            value = re.sub(r"[ \t]+#.*", "", m["plain"]).strip()
+        elif rest and not rest.startswith("#"):
+            continue  # KEY="a" b: not a value anyone meant
+        elif m["single"] is not None:
+            value = re.sub(r"\\([\\'])", r"\1", m["single"])
+        else:
+            value = re.sub(r"\\(.)", lambda e: _DOUBLE_ESCAPES.get(e[1], "\\" + e[1]), m["double"])
+        values[m["key"]] = value
     return values
 
 
@@ -254,7 +286,9 @@ class Settings:
             reminder_grace_minutes=get_int("LOWBACK_REMINDER_GRACE_MINUTES", 60) or 0,
             ask_cooldown_seconds=get_float("LOWBACK_ASK_COOLDOWN_SECONDS", 10.0),
             ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
-            unanswered_retention_days=get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30) or 30,
+            unanswered_retention_days=retention_days(
+                get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30)
+            ),
             client_id=get_int("LOWBACK_CLIENT_ID", None),
             state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
             shard_count=shard_count,

@@ -101,6 +101,39 @@ def test_a_read_only_database_gets_one_line_saying_how_to_fix_it(
     assert "read-only" in err[0] and "write access" in err[0]
 
 
+@pytest.mark.parametrize(
+    "argv",
+    (
+        ["progress"],
+        ["progress", "--up"],
+        ["reminders", "pause", "2"],
+        ["mydata", "--delete", "--yes"],
+    ),
+    ids=" ".join,
+)
+def test_a_database_another_program_keeps_locked_gets_one_line_and_loses_nothing(
+    database: Path, argv, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("bot.store.db.BUSY_TIMEOUT_MS", 50)  # instead of waiting 5 s
+    other = sqlite3.connect(database, isolation_level=None)  # e.g. a sqlite3 shell mid-transaction
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        code, err = run(argv, capsys)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 1 and len(err) == 1, err
+    assert "is locked: another program kept it locked" in err[0] and "Try again" in err[0]
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("SELECT step FROM people").fetchall() == [(2,)]
+        assert conn.execute("SELECT enabled, paused_until FROM reminder_schedules").fetchall() == [
+            (1, None)
+        ]
+    finally:
+        conn.close()
+
+
 async def test_a_full_disk_is_named_with_what_to_do(tmp_path: Path) -> None:
     database = await Database.open(tmp_path / "lowback.db")
     try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -38,7 +40,14 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 BOT_ID = 123456789012345678
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-CHECK_NAMES = ["token", "database", "knowledge base", "time zones", "slash commands"]
+CHECK_NAMES = [
+    "token",
+    "database",
+    "knowledge base",
+    "time zones",
+    "unanswered",
+    "slash commands",
+]
 
 
 _repo_knowledge: dict[str, object] = {}
@@ -103,14 +112,21 @@ async def test_doctor_passes_a_good_setup(good: Settings) -> None:
     checks = await doctor(good, check_commands=False)
     results = by_name(checks)
     assert [c.name for c in checks] == CHECK_NAMES
-    assert all(results[name].ok is True for name in CHECK_NAMES[:4]), format_checks(checks)
+    assert all(results[name].ok is True for name in CHECK_NAMES[:5]), format_checks(checks)
     assert results["slash commands"].ok is None and "offline" in results["slash commands"].message
     assert "latest schema version" in results["database"].message
     assert "knowledge base OK" in results["knowledge base"].message
+    assert "keep unanswered questions for 30 day(s)" in results["unanswered"].message
     assert doctor_exit_code(checks) == 0
     report = format_checks(checks)
     assert "Everything checked is in order." in report
     assert TOKEN not in report
+
+
+async def test_doctor_says_when_no_unanswered_question_is_kept(good: Settings) -> None:
+    checks = by_name(await doctor(replace(good, unanswered_retention_days=0), check_commands=False))
+    assert checks["unanswered"].ok is True
+    assert "no unanswered questions are kept" in checks["unanswered"].message
 
 
 async def test_doctor_accepts_a_database_not_created_yet(good: Settings, tmp_path: Path) -> None:
@@ -484,6 +500,40 @@ async def test_backup_onto_the_database_itself_is_refused(tmp_path: Path) -> Non
     finally:
         await db.close()
     assert read_copy(live) == ("ok", [1, 2])
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+async def test_backup_onto_the_databases_own_files_is_refused_and_loses_nothing(
+    tmp_path: Path, suffix: str
+) -> None:
+    live = tmp_path / "lowback.db"
+    await (await make_live_database(live, rows=2)).close()
+    writer = sqlite3.connect(live, isolation_level=None)  # the running bot, say
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("INSERT INTO ticks (payload) VALUES ('committed, only in the -wal file')")
+        wal = (tmp_path / "lowback.db-wal").read_bytes()
+        own = tmp_path / f"lowback.db{suffix}"
+        link = tmp_path / "link-to-own-file"
+        link.symlink_to(own)
+        for target in (own, link):
+            with pytest.raises(BackupError, match=f"the database's own lowback.db{suffix} file"):
+                await backup(live, target, overwrite=True)
+        assert (tmp_path / "lowback.db-wal").read_bytes() == wal
+    finally:
+        writer.close()
+    assert read_copy(live) == ("ok", [1, 2, 3])
+
+
+async def test_backup_onto_a_pipe_or_other_special_file_is_refused(tmp_path: Path) -> None:
+    live = tmp_path / "lowback.db"
+    await (await make_live_database(live, rows=2)).close()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # stands for any special file: a device node, a socket
+    with pytest.raises(BackupError, match="is not a regular file"):
+        await backup(live, pipe, overwrite=True)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not replaced by a copy
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
 
 
 # -- invite link and client id -------------------------------------------------------------------------

@@ -185,3 +185,32 @@ def test_a_postgresql_url_is_never_taken_for_a_path(tmp_path: Path) -> None:
     ) in line
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# -- how long unanswered questions are kept ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "days"), [(None, 30), ("0", 0), ("7", 7), ("3650", 3650)])
+def test_unanswered_retention_is_whole_days_and_0_keeps_none(value: str | None, days: int) -> None:
+    environ = {} if value is None else {"LOWBACK_UNANSWERED_RETENTION_DAYS": value}
+    assert Settings.from_env(environ, dotenv=None).unanswered_retention_days == days
+
+
+@pytest.mark.parametrize("value", ["-1", "99999999999", "3651", "a month", "2.5"])
+def test_nonsense_retention_is_one_line_for_every_command(value: str, tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ, LOWBACK_DATABASE=str(tmp_path / "x.db"))
+    env["LOWBACK_UNANSWERED_RETENTION_DAYS"] = value
+    env.pop("DISCORD_TOKEN", None)
+    for args in (["progress"], ["doctor", "--offline"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number" in done.stderr

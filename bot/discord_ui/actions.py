@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core.numbers import whole_number
 from bot.core.replies import Action, Reply
 from bot.discord_ui import bot_of
 
@@ -78,8 +79,9 @@ async def answer_press(
             reply = await services.ask.others(tuple(filter(None, (action.value or "").split("."))))
         case "next_step":
             value = action.value or ""
-            if value.isdigit():
-                reply = await services.ask.step(user_id, int(value))
+            number = whole_number(value)
+            if number is not None:
+                reply = await services.ask.step(user_id, number)
             else:
                 reply = await services.ask.topic(user_id, value)
             return Answer(reply, private=press.private or not press.by_owner)

@@ -68,7 +68,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         kept = self.bot.require_services().unanswered_questions
         guild_id = interaction.guild_id
         retention = self.bot.settings.unanswered_retention_days
-        if action == "on":
+        if action == "on" and retention == 0:
+            await kept.keep(guild_id)  # remembered, should whoever runs the bot allow keeping some
+            reply = info_reply(
+                "Not keeping unanswered questions",
+                "Turned on for this server, but whoever runs this bot has set it to keep no "
+                "unanswered questions at all (LOWBACK_UNANSWERED_RETENTION_DAYS=0), so none are kept.",
+            )
+        elif action == "on":
             await kept.keep(guild_id)
             reply = info_reply(
                 "Keeping unanswered questions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 
@@ -41,20 +42,45 @@ async def backup(
     return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
 
 
-def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
-    if not source.is_file():
-        raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
+# The files SQLite keeps beside a database while it is in use: a backup written over one of them
+# would replace committed changes that live only there.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def check_target(dest: Path, overwrite: bool, *, database: Path | None = None) -> None:
+    """Refuse a backup target that is not a plain new or existing file: a folder, a device, a
+    pipe or socket (even with ``overwrite``), the database itself or one of its companion files
+    (-wal, -shm, -journal), or an existing file without ``overwrite``."""
     if dest.is_dir():
         raise BackupError(
             f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback-backup.db'}"
         )
-    if dest.exists():
-        if dest.resolve() == source.resolve():
-            raise BackupError("the backup would overwrite the database itself; choose another file")
-        if not overwrite:
-            raise BackupError(
-                f"{dest} already exists; choose another name, or use --force to overwrite it"
-            )
+    if database is not None:
+        live = database.resolve()
+        for own in (live, *(live.with_name(live.name + s) for s in SQLITE_COMPANIONS)):
+            if dest.resolve() == own or (
+                own.exists() and dest.exists() and os.path.samefile(dest, own)
+            ):
+                what = (
+                    "the database itself" if own == live else f"the database's own {own.name} file"
+                )
+                raise BackupError(f"the backup would overwrite {what}; choose another file")
+    if not dest.exists():
+        return
+    if not stat.S_ISREG(dest.stat().st_mode):
+        raise BackupError(
+            f"{dest} is not a regular file (a device, a pipe or a socket); choose a file to write the backup to"
+        )
+    if not overwrite:
+        raise BackupError(
+            f"{dest} already exists; choose another name, or use --force to overwrite it"
+        )
+
+
+def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
+    check_target(dest, overwrite, database=source)
     tmp = partial_file_beside(dest)
     try:
         _copy_database(source, tmp)

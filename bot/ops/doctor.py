@@ -61,6 +61,7 @@ async def doctor(
         await check_database(settings.database),
         check_knowledge(settings.knowledge),
         check_timezones(),
+        check_retention(settings.unanswered_retention_days),
     ]
     if check_commands:
         checks.append(await check_slash_commands(settings, timeout=timeout))
@@ -302,6 +303,23 @@ def check_knowledge(path: Path) -> Check:
     except Exception as exc:  # a bug in the loader must not stop the other checks
         return Check(name, False, f"could not load {path}: {type(exc).__name__}: {exc}", fix)
     return Check(name, True, f"{path}: {kb.summary()}")
+
+
+def check_retention(days: int) -> Check:
+    """What LOWBACK_UNANSWERED_RETENTION_DAYS makes of the servers' unanswered questions."""
+    if days == 0:
+        return Check(
+            "unanswered",
+            True,
+            "no unanswered questions are kept, even where a server turned the list on "
+            "(LOWBACK_UNANSWERED_RETENTION_DAYS=0).",
+        )
+    return Check(
+        "unanswered",
+        True,
+        f"servers that turn the list on keep unanswered questions for {days} day(s), then they are "
+        "deleted (LOWBACK_UNANSWERED_RETENTION_DAYS).",
+    )
 
 
 # Zones and instants whose offsets every correct time-zone database agrees on: one north, one south,

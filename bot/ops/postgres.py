@@ -115,11 +115,12 @@ def backup_postgres(url: PostgresURL, dest: Path, *, overwrite: bool = False) ->
         raise PostgresOpsError(
             f"{dest} is a folder; give the backup a file name, e.g. {dest / 'lowback.pgdump'}"
         )
-    if dest.exists() and not overwrite:
-        raise PostgresOpsError(
-            f"{dest} already exists; choose another name, or use --force to overwrite it"
-        )
-    from bot.ops.backup import partial_file_beside
+    from bot.ops.backup import BackupError, check_target, partial_file_beside
+
+    try:
+        check_target(dest, overwrite)
+    except BackupError as exc:
+        raise PostgresOpsError(str(exc)) from exc
 
     tmp = partial_file_beside(dest)
     uri, env, schema = libpq_target(url)

@@ -53,7 +53,7 @@ class AskService:
         result = matcher.match(text if isinstance(text, str) else "", person_step=step)
         if result.kind == "no_match" and not result.words and result.gap is None:
             return Asked(empty_reply(kb), result)
-        if result.kind == "no_match" and guild_id is not None:
+        if result.kind == "no_match" and guild_id is not None and self.retention_days > 0:
             best = result.candidates[0] if result.candidates else None
             now = self.clock()
             if await self.unanswered.record(

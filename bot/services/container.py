@@ -25,7 +25,7 @@ from bot.services.knowledge import KnowledgeHolder, open_knowledge
 from bot.services.progress import ProgressService
 from bot.settings import Settings
 from bot.store.db import Database, open_database
-from bot.store.people import PeopleStore
+from bot.store.people import LOCAL_USER_ID, PeopleStore
 from bot.store.unanswered import UnansweredStore
 
 if (
@@ -217,7 +217,11 @@ class Services:
         return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
 
     def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
-        """Start sending due reminders through ``sender`` (one dispatcher per process)."""
+        """Start sending due reminders through ``sender`` (one dispatcher per process).
+
+        With ``only_user`` (the terminal chat) it sends that person's reminders alone; without
+        it (the Discord bot) everyone's but the terminal's local person's, who shares the
+        database and is no Discord user: their reminders wait for the chat."""
         from bot.services.reminders import Dispatcher
 
         if self.dispatcher is None:
@@ -229,6 +233,7 @@ class Services:
                 self.sleep,
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes),
                 only_user=only_user,
+                skip_user=LOCAL_USER_ID if only_user is None else None,
             )
             if self.budget is not None and only_user is None:
                 # Every process's reminders come out of one budget for the bot (bot/store/shared.py).

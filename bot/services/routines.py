@@ -58,10 +58,11 @@ class UnknownRoutine(LookupError):
 class RoutineHandle:
     """A running (or just ended) session of one person. Read it; change it through the service."""
 
-    session_id: int
+    session_id: int  # 0 for a trial, which is not recorded
     user_id: int
     session: RoutineSession
     channel: str | None = None
+    recorded: bool = True
     on_event: EventCallback | None = None
     task: asyncio.Task[None] | None = field(default=None, repr=False)
     _sleeper: asyncio.Future[None] | None = field(default=None, repr=False)
@@ -159,6 +160,7 @@ class RoutineService:
         step: int | None = None,
         channel: str | None = None,
         plan: RoutinePlan | None = None,
+        record: bool = True,
     ) -> StartResult:
         """Start a routine for the person: ``routine_id``, or (None) the daily plan for their step.
 
@@ -166,6 +168,9 @@ class RoutineService:
         every event in order, starting with the first phase; it may be sync or async, and an
         error in it is logged, never fatal to the session. Returns the handle, or
         :class:`AlreadyRunning` with the running session if the person has one.
+
+        ``record=False`` runs a trial (say, a plan scaled down to try it quickly): nothing of it is
+        stored, so it never counts for the streak or for a reminder's "already done".
         """
         running = self._active.get(user_id)
         if running is not None:
@@ -177,21 +182,25 @@ class RoutineService:
             if running is not None:
                 return AlreadyRunning(running)
             now = self.clock()
-            await self.people.ensure(user_id, now)
-            # No session of this person runs in this process, so a running row in the store is
-            # left over from a previous run of the bot: it is marked interrupted.
-            record = await self.sessions.create(
-                user_id, plan.id, now, channel=channel, interrupt_stale=True
-            )
+            session_id = 0
+            if record:
+                await self.people.ensure(user_id, now)
+                # No session of this person runs in this process, so a running row in the store
+                # is left over from a previous run of the bot: it is marked interrupted.
+                row = await self.sessions.create(
+                    user_id, plan.id, now, channel=channel, interrupt_stale=True
+                )
+                session_id = row.id
             handle = RoutineHandle(
-                session_id=record.id,
+                session_id=session_id,
                 user_id=user_id,
                 session=RoutineSession(plan, now),
                 channel=channel,
                 on_event=on_event,
+                recorded=record,
             )
             self._active[user_id] = handle
-        handle.task = asyncio.create_task(self._run(handle), name=f"routine-{user_id}-{record.id}")
+        handle.task = asyncio.create_task(self._run(handle), name=f"routine-{user_id}-{session_id}")
         return handle
 
     async def pause(self, user_id: int) -> bool:
@@ -334,7 +343,9 @@ class RoutineService:
     async def _write_end(self, handle: RoutineHandle, interrupted: bool) -> None:
         session = handle.session
         try:
-            if interrupted or not session.done:
+            if not handle.recorded:
+                pass  # a trial: nothing was stored, nothing to write
+            elif interrupted or not session.done:
                 await self.sessions.end(
                     handle.session_id, "interrupted", None, session.rounds_added
                 )
@@ -356,7 +367,7 @@ class RoutineService:
 
         Returns how many there were. Sessions running in this process are left alone.
         """
-        keep = [h.session_id for h in self._active.values()]
+        keep = [h.session_id for h in self._active.values() if h.recorded]
         count = await self.sessions.interrupt_running(keep=keep)
         if count:
             log.info("marked %d routine session(s) left running as interrupted", count)

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 Params = tuple[Any, ...] | dict[str, Any]  # a statement's ? (or :name) parameters
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another process's lock before failing with DatabaseBusy."""
+
 
 def format_utc(moment: datetime) -> str:
     """An aware datetime as fixed-width ISO-8601 UTC text, e.g. ``2025-03-30T06:30:00.000000+00:00``."""
@@ -123,7 +126,7 @@ class Database:
             # not linger in free pages (see Database.forget_deleted for the write-ahead log).
             pragmas = (
                 "foreign_keys = ON",
-                "busy_timeout = 5000",
+                f"busy_timeout = {BUSY_TIMEOUT_MS}",
                 "journal_mode = WAL",
                 "synchronous = NORMAL",
                 "secure_delete = ON",

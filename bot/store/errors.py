@@ -34,6 +34,10 @@ class DatabaseDamaged(DatabaseError):
     """The database file is corrupt."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another program held the database's lock for longer than the busy timeout."""
+
+
 def restore_advice(path: object) -> str:
     return (
         f"Stop the bot, move {path} aside and copy your newest backup in its place (`lowback backup PATH` "
@@ -55,6 +59,12 @@ def explain(exc: BaseException, path: object) -> DatabaseError | None:
             f"the database at {path} is read-only ({exc}): give the user running lowback write access to the "
             "file and its folder (SQLite writes -wal and -shm files beside it), or point LOWBACK_DATABASE at a "
             "writable place."
+        )
+    if "locked" in text or code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseBusy(
+            f"the database at {path} is locked: another program kept it locked for longer than lowback "
+            f"waits ({exc}), so nothing was changed. Try again in a moment; if it stays locked, find the "
+            "program holding it (a sqlite3 shell left in a transaction, a copy or sync tool)."
         )
     if "disk is full" in text or code == sqlite3.SQLITE_FULL:
         return DiskFull(

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TextIO, TypeVar
 
+from bot.core.numbers import whole_number
 from bot.core.replies import Action, Reply
 from bot.services.container import Services
 from bot.store.errors import DatabaseError
@@ -119,8 +120,9 @@ class Chat:
         elif command in ("hurts", "hurt", "back"):
             self.show(await s.progress.go_back(self.user))
         elif command == "step":
-            if rest.isdigit():
-                self.show(await s.progress.set_step(self.user, int(rest)))
+            number = whole_number(rest)
+            if number is not None:
+                self.show(await s.progress.set_step(self.user, number))
             else:
                 self.show("Usage: /step N   (N from 1 to 4)")
         elif command in ("routine", "start"):
@@ -165,9 +167,10 @@ class Chat:
             self.show(await s.ask.topic(user, action.value or ""))
         elif action.kind == "next_step":
             value = action.value or ""
+            number = whole_number(value)
             self.show(
-                await s.ask.step(user, int(value))
-                if value.isdigit()
+                await s.ask.step(user, number)
+                if number is not None
                 else await s.ask.topic(user, value)
             )
         elif action.kind == "not_what_i_asked":

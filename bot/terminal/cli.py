@@ -25,12 +25,14 @@ Imports happen inside each command, so a command loads only what it uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
-from bot.terminal.parser import build_parser
+from bot.terminal.parser import MAX_SECONDS_SCALE, build_parser
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
     from bot.core.errors import KnowledgeError
@@ -137,6 +139,11 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         _err(f"cannot read {args.file}: {exc.strerror or exc}")
         return 2
+    except UnicodeDecodeError as exc:
+        _err(
+            f"{args.file} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8."
+        )
+        return 2
     except yaml.YAMLError as exc:
         _err(f"{args.file} is not valid YAML: {str(exc).splitlines()[0]}")
         return 2
@@ -174,6 +181,11 @@ async def _with_services(settings: Settings, work: Work) -> int:
 
 def question_of(args: argparse.Namespace) -> str:
     if args.question == ["-"]:
+        if sys.stdin is None:
+            raise UsageError(
+                'Standard input is closed, so there is no question to read: lowback ask "QUESTION" '
+                "takes it as words."
+            )
         return sys.stdin.read()
     if not args.question:
         raise UsageError(
@@ -237,7 +249,7 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
 
     if args.delete:
         if not args.yes:
-            if not sys.stdin.isatty():
+            if not _stdin_is_terminal():
                 raise UsageError(
                     "Add --yes to delete without a question (there is no terminal to ask on)."
                 )
@@ -291,7 +303,7 @@ def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
     _err(TOKEN_HELP + "\n" + CHAT_OFFER + "\n")
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         _err("(Not an interactive terminal, so the local chat is not started.)")
         return 2
     return _run(_with_services(settings, _chat))
@@ -380,8 +392,21 @@ def cmd_invite_url(settings: Settings) -> int:
 # -- dispatch ------------------------------------------------------------------------------------
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _forgiving_stdin() -> None:
+    """Bytes on standard input that its encoding cannot read become U+FFFD, whatever the locale or
+    PYTHONIOENCODING ask for: a question with one stray byte is still answered, never a traceback."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        with contextlib.suppress(ValueError, OSError):  # closed, or already read from
+            sys.stdin.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _forgiving_stdin()
     try:
         settings = _settings(args)
     except SettingsError as exc:
@@ -438,8 +463,12 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if command == "ask":
         question = question_of(args)
         return _run(_with_services(settings, lambda s: _ask(s, args, question)))
-    if command == "routine" and not args.seconds_scale > 0:
-        raise UsageError("--seconds-scale must be more than 0")
+    if command == "chat" and sys.stdin is None:
+        raise UsageError(
+            "Standard input is closed, so the chat has nothing to read: run it in a terminal."
+        )
+    if command == "routine" and not 0 < args.seconds_scale <= MAX_SECONDS_SCALE:
+        raise UsageError(f"--seconds-scale must be more than 0 and at most {MAX_SECONDS_SCALE:g}")
     work = {
         "chat": _chat,
         "progress": lambda s: _progress(s, args),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 REMINDER_ACTIONS = ("show", "on", "off", "pause", "snooze")
+MAX_SECONDS_SCALE = 10.0  # `lowback routine --seconds-scale`: ten times as long at most
 
 # argparse's type for the group of subcommands that add_parser is called on
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -73,7 +74,8 @@ def _add_answering(sub: Commands) -> None:
         type=float,
         default=1.0,
         metavar="X",
-        help="multiply every duration by X (e.g. 0.05 to try a routine quickly)",
+        help=f"multiply every duration by X, at most {MAX_SECONDS_SCALE:g} (below 1, e.g. 0.05, is a "
+        "quick trial: not recorded, not counted for your streak)",
     )
 
 
@@ -99,7 +101,7 @@ def _add_personal(sub: Commands) -> None:
     )
     rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
-    rm.add_argument("--days", type=float, help="with pause: how many days")
+    rm.add_argument("--days", type=int, help="with pause: how many days (1 to 365)")
     md = sub.add_parser("mydata", help="everything stored about you")
     md.add_argument("--json", action="store_true")
     md.add_argument("--delete", action="store_true", help="delete all of it")

@@ -14,10 +14,18 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.core.errors import ScheduleError
+from bot.core.numbers import looks_like_a_number, whole_number
 from bot.core.schedule import split_zone_and_times
 from bot.services.container import Services
-from bot.services.reminders import DELIVERED, DeliveryResult, ReminderMessage, ScheduleView
-from bot.services.reminders.messages import START_HINT
+from bot.services.reminders import (
+    DELIVERED,
+    MAX_PAUSE_DAYS,
+    MAX_SNOOZE_MINUTES,
+    DeliveryResult,
+    ReminderMessage,
+    ScheduleView,
+)
+from bot.services.reminders.messages import START_HINT, pause_range, snooze_range
 from bot.terminal.render import Choice, Screen, chat_choices
 from bot.terminal.sender import TerminalSender
 
@@ -65,7 +73,7 @@ async def reminders(
     where: Where,
     timezone: str | None = None,
     times: str | None = None,
-    days: float | None = None,
+    days: int | None = None,
 ) -> Outcome:
     """One reminders command: ``words`` as typed after ``reminders`` (the shell's ``--timezone``,
     ``--times`` and ``--days`` fill in what the words leave out). Errors a person can fix come back
@@ -84,18 +92,15 @@ async def reminders(
                 return Outcome("Reminders were not on.")
             view = stopped
         elif action in ("pause", "snooze"):
-            number = next((w for w in args if w.replace(".", "", 1).isdigit()), None)
-            extra = [w for w in args if w != number]
-            if extra:
-                return Outcome(
-                    f"{command(where, action)} takes a number, not {' '.join(extra)!r}.", ok=False
-                )
+            amount = _amount(where, action, args)
+            if isinstance(amount, Outcome):
+                return amount
             if action == "pause":
                 view = await rem.pause(
-                    user_id, float(number) if number else (days if days is not None else 1)
+                    user_id, amount if amount is not None else days if days is not None else 1
                 )
             else:
-                view = await rem.snooze(user_id, int(float(number)) if number else 30)
+                view = await rem.snooze(user_id, amount if amount is not None else 30)
         elif action == "show":
             shown = await rem.show(user_id)
             if shown is None:
@@ -106,6 +111,31 @@ async def reminders(
     except ScheduleError as exc:  # UnknownTimezone's message already lists its suggestions
         return Outcome(str(exc), ok=False)
     return Outcome(view.describe())
+
+
+UNITS = {"pause": ("day", "days", "d"), "snooze": ("minute", "minutes", "min", "mins", "m")}
+
+
+def _amount(where: Where, action: str, args: list[str]) -> int | Outcome | None:
+    """The whole number of days (pause) or minutes (snooze) typed after ``action`` ("3", or
+    "3 days"), None if none was typed, or the Outcome that says what was wrong with it."""
+    if not args:
+        return None
+    if len(args) == 2 and args[1].lower() in UNITS[action]:
+        args = args[:1]
+    amount = whole_number(args[0]) if len(args) == 1 else None
+    if amount is not None:
+        return amount
+    if len(args) == 1 and looks_like_a_number(args[0]):  # 0.5, -1, ²: a number, but not one we take
+        return Outcome(
+            pause_range(MAX_PAUSE_DAYS) if action == "pause" else snooze_range(MAX_SNOOZE_MINUTES),
+            ok=False,
+        )
+    unit = "days" if action == "pause" else "minutes"
+    return Outcome(
+        f"{command(where, action)} takes a whole number of {unit}, not {' '.join(args)!r}.",
+        ok=False,
+    )
 
 
 # -- reminders arriving in the chat --------------------------------------------------------------

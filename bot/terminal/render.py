@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
+from bot.core.numbers import whole_number
 from bot.core.replies import Action, Field, Reply, offered_actions
 
 if TYPE_CHECKING:  # rich is imported only when the output is rich
@@ -46,7 +47,7 @@ def shell_command(action: Action) -> str | None:
         return "lowback progress --up"
     if action.kind == "go_back":
         return "lowback progress --hurts"
-    if action.kind == "next_step" and (action.value or "").isdigit():
+    if action.kind == "next_step" and whole_number(action.value or "") is not None:
         return f'lowback ask --step {action.value} "what do I do now"'
     return None
 

@@ -8,7 +8,8 @@ the way out, also after Ctrl-C.
 Piped, or with ``NO_COLOR`` set, it still runs: one plain line per event instead of the live
 display, no escape codes; keys work whenever standard input is a terminal.
 
-For trying a routine quickly: ``lowback routine --seconds-scale 0.05 booty-flex``.
+For trying a routine quickly: ``lowback routine --seconds-scale 0.05 booty-flex``; a run sped up so
+is a trial, not recorded and not counted for the streak.
 """
 
 from __future__ import annotations
@@ -338,6 +339,7 @@ async def run_routine_terminal(
     stdin: TextIO | None = None,
     refresh: float = 0.1,
     bell: bool = True,
+    record: bool = True,
 ) -> State | AlreadyRunning:
     """Run ``plan`` for ``user_id`` through ``service``, drawn on ``screen``, keys from ``stdin``.
 
@@ -353,7 +355,7 @@ async def run_routine_terminal(
         else PlainDisplay(screen, plan, keys=keys)
     )
 
-    result = await service.start(user_id, plan=plan, on_event=display.event)
+    result = await service.start(user_id, plan=plan, on_event=display.event, record=record)
     if isinstance(result, AlreadyRunning):
         display.say(result.message)
         return result
@@ -407,6 +409,14 @@ def local_zone_name() -> str:
     return "UTC"
 
 
+def trial_note(seconds_scale: float) -> str:
+    speed = 1 / seconds_scale
+    times = f"{speed:,.0f}" if speed >= 10 else f"{speed:.2g}"
+    return (
+        f"A trial at {times} times the speed: not recorded, and it does not count for your streak."
+    )
+
+
 def unknown_text(exc: UnknownRoutine) -> str:
     lines = [f"There is no routine called {exc.routine_id!r}. Try one of:"]
     lines += [f"  {rid:<16} {title}" for rid, title in exc.names]
@@ -437,13 +447,19 @@ async def run_routine(
         else:
             _lines(errors, unknown_text(exc))
         return 2
+    trial = seconds_scale < 1.0  # shortened: a try-out, not the routine done
     if seconds_scale != 1.0:
         plan = plan.scaled(seconds_scale)
+    if trial:
+        screen.line(trial_note(seconds_scale), style="dim")
     result = await run_routine_terminal(
-        plan, service=service, screen=screen, user_id=user_id, stdin=stdin
+        plan, service=service, screen=screen, user_id=user_id, stdin=stdin, record=not trial
     )
     if isinstance(result, AlreadyRunning):
         return 1
+    if trial:
+        screen.line(trial_note(seconds_scale), style="dim")
+        return 0
     streaks = await service.person_streaks(user_id, fallback=local_zone_name())
     PlainDisplay(screen, plan, keys=False).streak(streaks)
     return 0

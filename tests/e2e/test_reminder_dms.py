@@ -14,6 +14,7 @@ import simcord
 
 from bot.app import create_bot
 from bot.settings import Settings
+from bot.store.people import LOCAL_USER_ID
 from tests.support.e2e import World, buttons, embed_text, requests_to
 from tests.support.virtual_time import VirtualSleep
 
@@ -197,6 +198,27 @@ async def test_snooze_sends_the_reminder_again_30_minutes_later(world: World) ->
     again = dms(world)[-1]
     assert again.embeds[0].title == "Your morning routine"
     assert buttons(again) == ["Start routine", "Snooze 30 min"]
+
+
+async def test_the_bot_leaves_the_terminal_persons_reminders_to_the_terminal(world: World) -> None:
+    """`lowback reminders on` and the bot share the database by default: the local person (user 1)
+    is nobody on Discord, so the bot must neither DM them nor stop their reminders."""
+    services = world.bot.require_services()
+    await services.reminders.on(LOCAL_USER_ID, BANGKOK, "07:01")
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+
+    await world.env.advance_time(61)
+
+    [reminder] = dms(world)  # Alice's comes as usual
+    assert reminder.embeds[0].title == "Your morning routine"
+    assert [r.json for r in requests_to(world.env, "POST", "/users/@me/channels")] == [
+        {"recipient_id": world.alice.user.id}
+    ]
+    local = await services.reminders.show(LOCAL_USER_ID)
+    assert local.status == "on" and local.closed_reason is None
+    assert local.recent == ()  # the 07:01 reminder still waits for the chat, untouched
+    await world.env.advance_time(3600)
+    assert (await services.reminders.show(LOCAL_USER_ID)).status == "on"
 
 
 async def test_closed_dms_stop_the_reminders_and_the_person_is_told_at_the_next_command(

@@ -408,8 +408,9 @@ async def test_pause_skips_days_then_reminders_resume(db: Database) -> None:
     assert view.status == "on"
     await run_until(dispatcher, clock, "2026-03-06T22:00")
     assert sender.calls[-1].message.occurrence_key == "2026-03-06T21:30"
-    with pytest.raises(ScheduleError):
-        await service.pause(ALICE, 0)
+    for not_whole_days in (0, 0.0001, 1.5, 366):
+        with pytest.raises(ScheduleError, match="Pause for a whole number of days, 1 to 365"):
+            await service.pause(ALICE, not_whole_days)  # type: ignore[arg-type]
 
 
 async def test_snoozing_a_delivered_reminder_brings_it_back_once(db: Database) -> None:

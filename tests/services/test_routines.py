@@ -124,6 +124,18 @@ async def status_of(db: Database, handle: RoutineHandle):
 # --- running to the end ------------------------------------------------------------------------
 
 
+async def test_a_trial_runs_like_any_routine_but_nothing_of_it_is_stored(service, clock, db):
+    handle, rec = await started(service, record=False)
+    assert await run_to_end(clock, handle) == "finished"
+    assert rec.events[-1] == Finished(at(BOOTY_FLEX_SECONDS))
+    assert await db.fetchall("SELECT * FROM routine_sessions") == []
+    assert (await service.streaks(7, "UTC")).longest == 0
+    assert not await service.did_routine_between(7, T0, at(BOOTY_FLEX_SECONDS + 1))
+    await started(service, record=False)  # and the person is free for the next one
+    assert await service.stop(7)
+    assert await db.fetchall("SELECT * FROM routine_sessions") == []
+
+
 async def test_a_routine_runs_phase_by_phase_on_time_and_is_recorded_finished(service, clock, db):
     handle, rec = await started(service)
     assert rec.started() == [("Get ready", T0)]

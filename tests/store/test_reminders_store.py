@@ -79,7 +79,9 @@ async def test_due_schedules_come_earliest_first_through_the_index(db: Database)
     assert await store.due_schedule_ids(utc("2026-03-02T08:00"), limit=1) == [2]
     assert await store.due_schedule_ids(utc("2026-03-02T07:29:59.999")) == []
     assert await store.due_schedule_ids(utc("2026-03-02T08:00"), only_user=1) == [1]
+    assert await store.due_schedule_ids(utc("2026-03-02T08:00"), skip_user=2) == [1]
     assert await store.earliest_due() == utc("2026-03-02T07:30")
+    assert await store.earliest_due(skip_user=2) == utc("2026-03-02T07:45")
     due_query = (
         "SELECT user_id FROM reminder_schedules WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -104,6 +105,23 @@ async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat)
     assert await talk.services.people.get(LOCAL_USER_ID) is None
 
 
+async def test_odd_numbers_after_step_and_reminders_get_a_clear_answer(chat):
+    assert "Usage: /step N" in await say(chat, "/step ²")
+    assert "You're on step 3" in await say(chat, "/step ３")  # a full-width digit is a digit
+    assert "Steps run from 1 to 4." in await say(chat, "/step " + "9" * 5000)
+    await say(chat, "/reminders on Europe/Berlin 7:30")
+    for typed in ("/reminders pause ²", "/reminders pause 0.0001", "/reminders pause 0"):
+        assert "Pause for a whole number of days, 1 to 365." in await say(chat, typed), typed
+    assert "Snooze for a whole number of minutes, 1 to 720." in await say(
+        chat, "/reminders snooze ¹"
+    )
+    assert "/reminders pause takes a whole number of days, not 'soon'" in await say(
+        chat, "/reminders pause soon"
+    )
+    assert "Reminders are on" in await say(chat, "/reminders")  # none of that paused them
+    assert "paused until" in await say(chat, "/reminders pause 3 days")
+
+
 async def test_reminders_in_the_chat_use_chat_words(chat):
     assert "Turn them on with: /reminders on Europe/Berlin 7:30 21:30" in await say(
         chat, "/reminders"
@@ -143,6 +161,52 @@ async def test_quit_and_the_end_of_input_leave_with_a_goodbye(tmp_path):
         text = out.getvalue()
         assert "Deadlifts" in text and "Squats" not in text
         assert text.rstrip().endswith(GOODBYE)
+
+
+class LockedDuring(io.StringIO):
+    """Typed lines; while the first ``locked`` line is handled, another program holds the database."""
+
+    def __init__(self, text: str, database, locked: str | None):
+        super().__init__(text)
+        self.database, self.locked = database, locked
+        self.other: sqlite3.Connection | None = None
+
+    def let_go(self) -> None:
+        if self.other is not None:
+            self.other.execute("ROLLBACK")
+            self.other.close()
+            self.other = None
+
+    def readline(self, size: int | None = -1) -> str:
+        self.let_go()  # the chat has handled the line: the other program lets go
+        line = super().readline()
+        if line.strip() == self.locked:
+            self.locked = None
+            self.other = sqlite3.connect(
+                self.database, isolation_level=None, check_same_thread=False
+            )
+            self.other.execute("BEGIN EXCLUSIVE")
+        return line
+
+
+async def test_a_database_locked_by_another_program_is_said_and_the_chat_goes_on(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("bot.store.db.BUSY_TIMEOUT_MS", 50)  # instead of waiting 5 s
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "chat.db")
+    services = await Services.open(settings, recover_sessions=False)
+    out = io.StringIO()
+    typed = LockedDuring("/easy\n/easy\n", tmp_path / "chat.db", locked="/easy")
+    try:
+        assert await run_chat(services, screen=Screen(out, rich=False), stdin=typed) == 0
+    finally:
+        typed.let_go()
+        await services.close()
+    text = out.getvalue()
+    assert "That didn't work: the database at" in text and "is locked" in text
+    assert "Traceback" not in text
+    assert "Moved up to step 2" in text  # the second /easy, once the lock was gone
+    assert text.rstrip().endswith(GOODBYE)
 
 
 @pytest.fixture

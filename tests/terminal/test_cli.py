@@ -116,6 +116,17 @@ def test_malformed_eval_file_names_the_item(tmp_path, capsys, content, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe- q: x\n", "- q: caf\u00e9\n  expect: deadlifts\n".encode("latin-1")]
+)
+def test_an_eval_file_that_is_not_utf8_is_one_line(tmp_path, capsys, content):
+    path = tmp_path / "other.yaml"  # UTF-16, or Latin-1 from an old editor
+    path.write_bytes(content)
+    assert main(["eval", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not UTF-8 text" in err and "save it as UTF-8" in err
+
+
 def test_chat_remembers_the_step_across_restarts(tmp_path):
     first = subprocess.run(
         LOWBACK + ["chat"],
@@ -240,6 +251,36 @@ def test_ask_dash_reads_the_question_from_standard_input(tmp_path):
     assert empty.returncode == 0 and "Ask me a question" in empty.stdout
 
 
+@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
+def test_stray_bytes_on_standard_input_are_replaced_and_the_question_answered(tmp_path, args):
+    # As under a strict UTF-8 locale (en_US.UTF-8 on a desktop): a byte that is no UTF-8 at all.
+    env = dict(_env(tmp_path), PYTHONIOENCODING="utf-8:strict")
+    done = subprocess.run(
+        LOWBACK + args,
+        env=env,
+        input=b"can i still do RDLs \xff?\n",
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"Deadlifts" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
+def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *LOWBACK, *args],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "Standard input is closed" in done.stderr
+
+
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
     done = lowback(tmp_path, "ask")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
@@ -271,12 +312,18 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
     for args, says in [
         (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
         (("on", "Europe/Berlin", "25:99"), "25:99"),
-        (("pause", "soon"), "takes a number"),
+        (("pause", "soon"), "lowback reminders pause takes a whole number of days, not 'soon'"),
+        (("pause", "²"), "Pause for a whole number of days, 1 to 365."),
+        (("pause", "0.0001"), "Pause for a whole number of days, 1 to 365."),
+        (("pause", "--days", "0"), "Pause for a whole number of days, 1 to 365."),
+        (("snooze", "¹"), "Snooze for a whole number of minutes, 1 to 720."),
         (("dance",), "invalid choice"),
     ]:
         bad = lowback(tmp_path, "reminders", *args)
         assert bad.returncode == 2, args
-        assert says in bad.stderr and bad.stdout == ""
+        assert says in bad.stderr and bad.stdout == "", args
+        assert "Traceback" not in bad.stderr
+    assert "Reminders are on" in lowback(tmp_path, "reminders").stdout  # not paused by any of that
     paused = lowback(tmp_path, "reminders", "pause", "3")
     assert paused.returncode == 0 and "paused until" in paused.stdout
     assert "Reminders are on" in lowback(tmp_path, "reminders", "on").stdout  # the times are kept

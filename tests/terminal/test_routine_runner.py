@@ -51,25 +51,47 @@ def sessions(tmp_path: Path) -> list[tuple]:
         ).fetchall()
 
 
-def test_a_whole_routine_runs_in_the_terminal_and_counts_for_the_streak(terminal, tmp_path):
+def test_a_whole_routine_runs_in_the_terminal_and_sped_up_it_is_a_trial_not_recorded(
+    terminal, tmp_path
+):
     t = terminal("--seconds-scale", "0.01", "flare-up")
-    t.read_until("Streak:")
+    t.read_until("Done! Flare-up booty flexes finished.")
     assert t.wait() == 0
     out = t.output
     assert "space: pause/resume" in out and "q: quit" in out
     assert "Squeeze (round 1 of 3): Squeeze, tighter every second" in out
     assert "Relax (round 3 of 3): Relax" in out
     assert "Done! Flare-up booty flexes finished." in out
-    assert "Streak: 1 day (longest 1)." in out and "⬜⬜⬜⬜⬜⬜🟩" in out
+    trial = "A trial at 100 times the speed: not recorded, and it does not count for your streak."
+    assert out.count(trial) == 2  # said before it starts and after it ends
+    assert "Streak:" not in out
     # A live panel is redrawn in place, with a bar for the phase and one for the whole routine.
     assert "\x1b[" in out and "phase" in out and "all" in out and "━" in out and "╭─" in out
     assert t.settings_restored()
-    assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)]
+    assert sessions(tmp_path) == []
+
+
+@pytest.mark.parametrize("scale", ["inf", "1e308", "nan", "0", "-1", "11"])
+def test_a_seconds_scale_that_makes_no_sense_is_one_line_and_nothing_is_recorded(tmp_path, scale):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db")]
+        + ["routine", "flare-up", "--seconds-scale", scale],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--seconds-scale must be more than 0 and at most 10" in done.stderr
+    assert not (tmp_path / "lowback.db").exists()
 
 
 def test_keys_pause_resume_add_a_round_and_quit(terminal, tmp_path):
-    t = terminal("--seconds-scale", "0.05", "booty-flex")
-    t.read_until("▶ Squeeze (round 1 of 10)")
+    t = terminal("booty-flex")  # at its own pace, so that it counts: keys while it gets ready
+    t.read_until("▶ Get ready")
     t.press(" ")
     t.read_until("Paused (")
     t.read_until("PAUSED")  # the live panel says so too
@@ -86,8 +108,8 @@ def test_keys_pause_resume_add_a_round_and_quit(terminal, tmp_path):
 
 
 def test_ctrl_c_stops_the_routine_records_it_and_restores_the_terminal(terminal, tmp_path):
-    t = terminal("--seconds-scale", "0.05", "booty-flex")
-    t.read_until("▶ Squeeze (round 1 of 10)")
+    t = terminal("booty-flex")
+    t.read_until("▶ Get ready")
     t.press("\x03")
     assert t.wait() == 130
     assert "Stopped after" in t.output
@@ -149,13 +171,16 @@ def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
 
 async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(tmp_path):
     settings = replace(Settings(), database=tmp_path / "lowback.db")
-    services = await Services.open(settings, recover_sessions=False)
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # the routine's minutes pass at once
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
     try:
-        await services.people.set_step(1, 2, "test", datetime.now(UTC))
-        await services.people.set_timezone(1, "Asia/Tokyo", datetime.now(UTC))
+        await services.people.set_step(1, 2, "test", clock.now())
+        await services.people.set_timezone(1, "Asia/Tokyo", clock.now())
         out = io.StringIO()
         code = await run_routine(
-            services, None, screen=Screen(out, rich=False), stdin=io.StringIO(), seconds_scale=0.001
+            services, None, screen=Screen(out, rich=False), stdin=io.StringIO()
         )
     finally:
         await services.close()

@@ -95,7 +95,8 @@ class Dispatcher:
     exponential back-off while still within grace, at most ``max_attempts`` times; CANNOT stops
     the person's reminders, records why, and leaves them a notice. See the module docstring for
     what is guaranteed across crashes. ``only_user`` limits the dispatcher to one person (the
-    terminal chat, which must never deliver other people's reminders).
+    terminal chat, which must never deliver other people's reminders); ``skip_user`` leaves one
+    person out (the Discord bot leaves the terminal's local person to the terminal).
     """
 
     def __init__(
@@ -117,6 +118,7 @@ class Dispatcher:
         retry_cap: timedelta = timedelta(minutes=10),
         max_attempts: int = 5,
         only_user: int | None = None,
+        skip_user: int | None = None,
         keep_history: timedelta = timedelta(days=30),
         name: str | None = None,
     ):
@@ -129,6 +131,7 @@ class Dispatcher:
         self.batch = batch
         self.max_attempts = max_attempts
         self.only_user = only_user
+        self.skip_user = skip_user
         self.keep_history = keep_history
         self.name = name or dispatcher_name()
         self._looked_for_dead = False
@@ -274,7 +277,9 @@ class Dispatcher:
         ):  # once, at start: a crashed predecessor's claims need no lease
             dead = [
                 h
-                for h in await self.store.claim_holders(only_user=self.only_user)
+                for h in await self.store.claim_holders(
+                    only_user=self.only_user, skip_user=self.skip_user
+                )
                 if holder_is_dead(h, self.name)
             ]
             self._looked_for_dead = not dead
@@ -284,6 +289,7 @@ class Dispatcher:
             self.name,
             min(self.batch, room),
             only_user=self.only_user,
+            skip_user=self.skip_user,
             dead=dead,
         )
         for row, was in recover:
@@ -296,7 +302,9 @@ class Dispatcher:
             # and its repeat is only harmless while Discord still remembers its nonce.
             return await self._earliest(), True
 
-        due = await self.store.due_schedule_ids(self.clock(), self.batch, only_user=self.only_user)
+        due = await self.store.due_schedule_ids(
+            self.clock(), self.batch, only_user=self.only_user, skip_user=self.skip_user
+        )
         more |= len(due) >= self.batch
         for user_id in due:
             if self._stopping:
@@ -304,7 +312,7 @@ class Dispatcher:
             await self._guard(self._claim_schedule(user_id), user_id)
 
         snoozed = await self.store.due_snooze_ids(
-            self.clock(), self.batch, only_user=self.only_user
+            self.clock(), self.batch, only_user=self.only_user, skip_user=self.skip_user
         )
         more |= len(snoozed) >= self.batch
         for user_id in snoozed:
@@ -316,7 +324,10 @@ class Dispatcher:
 
     async def _earliest(self) -> datetime | None:
         return await self.store.earliest_due(
-            only_user=self.only_user, lease=self.lease, claimed_by=self.name
+            only_user=self.only_user,
+            skip_user=self.skip_user,
+            lease=self.lease,
+            claimed_by=self.name,
         )
 
     async def _guard(self, work: Awaitable[None], user_id: int) -> None:

@@ -177,11 +177,11 @@ ASK_TIMEZONE = "Tell me your time zone, e.g. Europe/Berlin, America/New_York or 
 
 
 def pause_range(max_days: int) -> str:
-    return f"Pause for 1 to {max_days} days."
+    return f"Pause for a whole number of days, 1 to {max_days}."
 
 
 def snooze_range(max_minutes: int) -> str:
-    return f"Snooze for 1 to {max_minutes} minutes."
+    return f"Snooze for a whole number of minutes, 1 to {max_minutes}."
 
 
 def paused_nothing_to_snooze(paused_until: datetime) -> str:

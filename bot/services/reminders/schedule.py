@@ -207,13 +207,9 @@ class ReminderService:
         self._changed()
         return await self._changed_view(user_id, now)
 
-    async def pause(self, user_id: int, days: float) -> ScheduleView:
-        """No reminders for ``days`` days from now (a snoozed one is dropped too)."""
-        if (
-            isinstance(days, bool)
-            or not isinstance(days, (int, float))
-            or not 0 < days <= MAX_PAUSE_DAYS
-        ):
+    async def pause(self, user_id: int, days: int) -> ScheduleView:
+        """No reminders for ``days`` whole days from now (a snoozed one is dropped too)."""
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_PAUSE_DAYS:
             raise ScheduleError(pause_range(MAX_PAUSE_DAYS))
         now = self.clock()
         existing = await self._require_active(user_id)

@@ -15,6 +15,7 @@ from bot.store.reminders.rows import (
     DeliveryRow,
     delivery_row,
     opt_format_utc,
+    user_filter,
 )
 from bot.store.reminders.schedules import close_in
 
@@ -66,6 +67,7 @@ class DeliveryTables:
         limit: int = 100,
         *,
         only_user: int | None = None,
+        skip_user: int | None = None,
         dead: Sequence[str] = (),
     ) -> list[tuple[DeliveryRow, str]]:
         """The one place a lease is judged: claim, in one transaction, the deliveries that are
@@ -80,12 +82,11 @@ class DeliveryTables:
         sends it or records why not (``finish``). On PostgreSQL this is one
         ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``.
         """
-        user_filter = "" if only_user is None else " AND user_id = ?"
-        extra: tuple[int, ...] = () if only_user is None else (only_user,)
+        where, extra = user_filter(only_user, skip_user)
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
-                f"SELECT id, status FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{user_filter}"
+                f"SELECT id, status FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{where}"
                 " ORDER BY retry_at LIMIT ?" + self.db.skip_locked,
                 (stamp, *extra, limit),
             )
@@ -93,7 +94,7 @@ class DeliveryTables:
             rows += await self.db.fetchall(
                 "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
                 f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
-                f" AND claimed_by IS NOT ?{user_filter} ORDER BY claimed_at LIMIT ?"
+                f" AND claimed_by IS NOT ?{where} ORDER BY claimed_at LIMIT ?"
                 + self.db.skip_locked,
                 (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
             )
@@ -111,12 +112,14 @@ class DeliveryTables:
                 taken.append((delivery_row(fresh), row["status"]))
         return taken
 
-    async def claim_holders(self, *, only_user: int | None = None) -> list[str]:
+    async def claim_holders(
+        self, *, only_user: int | None = None, skip_user: int | None = None
+    ) -> list[str]:
         """The names of the dispatchers holding claims."""
-        user_filter = "" if only_user is None else " AND user_id = ?"
+        where, params = user_filter(only_user, skip_user)
         rows = await self.db.fetchall(
-            f"SELECT DISTINCT claimed_by FROM reminder_deliveries WHERE status = 'claimed'{user_filter}",
-            () if only_user is None else (only_user,),
+            f"SELECT DISTINCT claimed_by FROM reminder_deliveries WHERE status = 'claimed'{where}",
+            params,
         )
         return [r[0] for r in rows if r[0]]
 

@@ -19,6 +19,19 @@ FAILED = "failed"
 DONE_STATUSES = (SENT, SKIPPED, FAILED)
 
 
+def user_filter(only_user: int | None, skip_user: int | None) -> tuple[str, tuple[int, ...]]:
+    """The SQL (`` AND ...``) and parameters that keep a dispatcher to its own people: only
+    ``only_user`` (the terminal's local person), or everyone but ``skip_user`` (the Discord bot,
+    which must leave the local person to the terminal)."""
+    sql = ""
+    params: tuple[int, ...] = ()
+    if only_user is not None:
+        sql, params = " AND user_id = ?", (only_user,)
+    if skip_user is not None:
+        sql, params = sql + " AND user_id <> ?", (*params, skip_user)
+    return sql, params
+
+
 @dataclass(frozen=True)
 class ScheduleRow:
     user_id: int

@@ -21,6 +21,7 @@ from bot.store.reminders.rows import (
     opt_format_utc,
     schedule_row,
     snooze_row,
+    user_filter,
 )
 
 
@@ -117,19 +118,19 @@ class ScheduleTables:
         )
 
     async def due_schedule_ids(
-        self, now: datetime, limit: int = 100, *, only_user: int | None = None
+        self,
+        now: datetime,
+        limit: int = 100,
+        *,
+        only_user: int | None = None,
+        skip_user: int | None = None,
     ) -> list[int]:
         """People whose next reminder is due at ``now`` or earlier, earliest first (index range scan)."""
-        if only_user is not None:
-            rows = await self.db.fetchall(
-                "SELECT user_id FROM reminder_schedules WHERE user_id = ? AND next_due_at <= ?",
-                (only_user, format_utc(now)),
-            )
-        else:
-            rows = await self.db.fetchall(
-                "SELECT user_id FROM reminder_schedules WHERE next_due_at <= ? ORDER BY next_due_at LIMIT ?",
-                (format_utc(now), limit),
-            )
+        where, params = user_filter(only_user, skip_user)
+        rows = await self.db.fetchall(
+            f"SELECT user_id FROM reminder_schedules WHERE next_due_at <= ?{where} ORDER BY next_due_at LIMIT ?",
+            (format_utc(now), *params, limit),
+        )
         return [r[0] for r in rows]
 
     async def claim_due_schedule(
@@ -177,14 +178,14 @@ class ScheduleTables:
         self,
         *,
         only_user: int | None = None,
+        skip_user: int | None = None,
         lease: timedelta | None = None,
         claimed_by: str | None = None,
     ) -> datetime | None:
         """The earliest instant anything is due: a schedule, a snooze, a retry or (with ``lease``)
         the expiry of a claim held by anyone but ``claimed_by``, so an abandoned claim is taken
         over as soon as its lease ends, not at the next look around."""
-        user_filter = "" if only_user is None else " AND user_id = ?"
-        params: tuple[int, ...] = () if only_user is None else (only_user,)
+        where, params = user_filter(only_user, skip_user)
         parts: list[tuple[str, tuple[str | None, ...]]] = [
             (
                 "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
@@ -205,7 +206,7 @@ class ScheduleTables:
                 )
             )
         # One statement, one round trip: each part is an indexed "first row" look-up.
-        sql = "SELECT " + ", ".join(f"({part.format(f=user_filter)})" for part, _ in parts)
+        sql = "SELECT " + ", ".join(f"({part.format(f=where)})" for part, _ in parts)
         row = await self.db.fetchone(sql, tuple(v for _, first in parts for v in (*first, *params)))
         found: list[datetime] = []
         for i, value in enumerate(row or ()):
@@ -267,18 +268,18 @@ class ScheduleTables:
             await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (user_id,))
 
     async def due_snooze_ids(
-        self, now: datetime, limit: int = 100, *, only_user: int | None = None
+        self,
+        now: datetime,
+        limit: int = 100,
+        *,
+        only_user: int | None = None,
+        skip_user: int | None = None,
     ) -> list[int]:
-        if only_user is not None:
-            rows = await self.db.fetchall(
-                "SELECT user_id FROM reminder_snoozes WHERE user_id = ? AND due_at <= ?",
-                (only_user, format_utc(now)),
-            )
-        else:
-            rows = await self.db.fetchall(
-                "SELECT user_id FROM reminder_snoozes WHERE due_at <= ? ORDER BY due_at LIMIT ?",
-                (format_utc(now), limit),
-            )
+        where, params = user_filter(only_user, skip_user)
+        rows = await self.db.fetchall(
+            f"SELECT user_id FROM reminder_snoozes WHERE due_at <= ?{where} ORDER BY due_at LIMIT ?",
+            (format_utc(now), *params, limit),
+        )
         return [r[0] for r in rows]
 
     async def claim_due_snooze(
