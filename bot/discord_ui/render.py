@@ -33,7 +33,8 @@ from bot.core.replies import (
 )
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.actions import Press, answer_press
-from bot.discord_ui.errors import report_error, send_private
+from bot.discord_ui.buttons import Pressed
+from bot.discord_ui.errors import send_private
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ def button_value(reply: Reply, action: Action) -> str | None:
 
 
 class ReplyButton(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:do:(?P<kind>[nrocub]):(?P<index>\d{1,2}):(?P<owner>\d{1,20}):(?P<private>[01]):(?P<value>[a-z0-9.-]{0,60})",
 ):
@@ -182,12 +184,6 @@ class ReplyButton(
         kind = KINDS[match["kind"]]  # the template matches only these codes
         action = Action(kind, label, match["value"] or None)  # type: ignore[arg-type]
         return cls(action, int(match["index"]), int(match["owner"]), match["private"] == "1")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.press(interaction)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     async def press(self, interaction: discord.Interaction) -> None:
         """Do the action (``bot.discord_ui.actions``) for whoever pressed, and show the answer."""

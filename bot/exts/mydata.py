@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_ui import NO_MENTIONS, bot_of
-from bot.discord_ui.errors import report_error
+from bot.discord_ui.buttons import Pressed, labelled
 from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ Choice = Literal["delete", "cancel"]
 
 
 class DeleteChoice(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:mydata:(?P<choice>delete|cancel):(?P<owner>\d{1,20}):(?P<until>\d{1,12})",
 ):
@@ -56,11 +57,8 @@ class DeleteChoice(
     }
 
     def __init__(self, choice: Choice, owner_id: int, until: int) -> None:
-        label, style = self.LABELS[choice]
         super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"lowback:mydata:{choice}:{owner_id}:{until}"
-            )
+            labelled(self.LABELS, choice, f"lowback:mydata:{choice}:{owner_id}:{until}")
         )
         self.choice: Choice = choice
         self.owner_id = owner_id
@@ -72,12 +70,6 @@ class DeleteChoice(
     ) -> DeleteChoice:
         choice = cast(Choice, match["choice"])  # the template matches only these two
         return cls(choice, int(match["owner"]), int(match["until"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.press(interaction)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     async def press(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)

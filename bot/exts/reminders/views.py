@@ -12,7 +12,7 @@ from bot.core.errors import ScheduleError
 from bot.core.replies import Action
 from bot.discord_ui import bot_of
 from bot.discord_ui.actions import Press, answer_press
-from bot.discord_ui.errors import report_error
+from bot.discord_ui.buttons import Pressed
 from bot.discord_ui.render import error_reply, info_reply, respond
 from bot.services.reminders import ReminderMessage
 
@@ -23,6 +23,7 @@ SNOOZE_MINUTES = 30
 
 
 class StartFromReminder(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:remind:start:(?P<routine>[a-z0-9-]{1,60})",
 ):
@@ -44,19 +45,17 @@ class StartFromReminder(
     ) -> StartFromReminder:
         return cls(match["routine"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def press(self, interaction: discord.Interaction) -> None:
         """The same as a "Start this routine" button on an answer (``bot.discord_ui.actions``)."""
-        try:
-            action = Action("start_routine", "Start routine", self.routine_id)
-            press = Press(interaction.user.id, owner_id=interaction.user.id)
-            answer = await answer_press(interaction, action, press)
-            if answer is not None:
-                await respond(interaction, answer.reply, private=True)
-        except Exception as exc:
-            await report_error(interaction, exc)
+        action = Action("start_routine", "Start routine", self.routine_id)
+        press = Press(interaction.user.id, owner_id=interaction.user.id)
+        answer = await answer_press(interaction, action, press)
+        if answer is not None:
+            await respond(interaction, answer.reply, private=True)
 
 
 class SnoozeReminder(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:remind:snooze:(?P<key>[0-9T:+\-m]{1,60})",
 ):
@@ -78,21 +77,17 @@ class SnoozeReminder(
     ) -> SnoozeReminder:
         return cls(match["key"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def press(self, interaction: discord.Interaction) -> None:
+        reminders = bot_of(interaction).require_services().reminders
         try:
-            bot = bot_of(interaction)
-            reminders = bot.require_services().reminders
-            try:
-                view = await reminders.snooze(
-                    interaction.user.id, SNOOZE_MINUTES, key=self.occurrence_key
-                )
-            except ScheduleError as exc:
-                await respond(interaction, error_reply("Can't snooze that", str(exc)), private=True)
-                return
-            body = f"I'll remind you again in {SNOOZE_MINUTES} minutes.\n\n{view.describe()}"
-            await respond(interaction, info_reply("Snoozed", body), private=True)
-        except Exception as exc:
-            await report_error(interaction, exc)
+            view = await reminders.snooze(
+                interaction.user.id, SNOOZE_MINUTES, key=self.occurrence_key
+            )
+        except ScheduleError as exc:
+            await respond(interaction, error_reply("Can't snooze that", str(exc)), private=True)
+            return
+        body = f"I'll remind you again in {SNOOZE_MINUTES} minutes.\n\n{view.describe()}"
+        await respond(interaction, info_reply("Snoozed", body), private=True)
 
 
 def reminder_view(message: ReminderMessage) -> discord.ui.View:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 import discord
 
 from bot.discord_ui import NO_MENTIONS, bot_of
-from bot.discord_ui.errors import report_error
+from bot.discord_ui.buttons import Pressed, labelled
 from bot.discord_ui.render import info_reply, render_embed, respond
 from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
 from bot.services.routines import RoutineHandle
@@ -23,6 +23,7 @@ ControlAction = Literal["pause", "resume", "round", "stop"]
 
 
 class RoutineControl(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:routine:(?P<action>pause|resume|round|stop):(?P<owner>\d+):(?P<session>\d+)",
 ):
@@ -36,13 +37,8 @@ class RoutineControl(
     }
 
     def __init__(self, action: ControlAction, owner_id: int, session_id: int) -> None:
-        label, style = self.LABELS[action]
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                custom_id=f"lowback:routine:{action}:{owner_id}:{session_id}",
-            )
+            labelled(self.LABELS, action, f"lowback:routine:{action}:{owner_id}:{session_id}")
         )
         self.action: ControlAction = action
         self.owner_id = owner_id
@@ -54,12 +50,6 @@ class RoutineControl(
     ) -> RoutineControl:
         action = cast(ControlAction, match["action"])  # the template matches only these four
         return cls(action, int(match["owner"]), int(match["session"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.press(interaction)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     async def press(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.owner_id:
@@ -115,6 +105,7 @@ ReplaceAction = Literal["go", "keep"]
 
 
 class ReplaceChoice(
+    Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"lowback:replace:(?P<choice>go|keep):(?P<owner>\d{1,20}):(?P<routine>[a-z0-9-]{0,58})",
 ):
@@ -127,13 +118,8 @@ class ReplaceChoice(
     }
 
     def __init__(self, choice: ReplaceAction, owner_id: int, routine_id: str) -> None:
-        label, style = self.LABELS[choice]
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                custom_id=f"lowback:replace:{choice}:{owner_id}:{routine_id}",
-            )
+            labelled(self.LABELS, choice, f"lowback:replace:{choice}:{owner_id}:{routine_id}")
         )
         self.choice: ReplaceAction = choice
         self.owner_id = owner_id
@@ -145,12 +131,6 @@ class ReplaceChoice(
     ) -> ReplaceChoice:
         choice = cast(ReplaceAction, match["choice"])  # the template matches only these two
         return cls(choice, int(match["owner"]), match["routine"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.press(interaction)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     async def press(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.owner_id:  # the offer is private: not expected
