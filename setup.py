@@ -1,5 +1,5 @@
-"""Packaging beyond what pyproject.toml can say: the knowledge base, the models and the core's data
-files ship inside the wheel.
+"""Packaging beyond what pyproject.toml can say: the knowledge base, the models, the privacy notice
+and the core's data files ship inside the wheel.
 
 ``knowledge/`` stays at the top of the repository (it is content, edited on its own) and is
 installed as the data package ``bot.knowledge``, read with ``importlib.resources``
@@ -31,6 +31,7 @@ setup(
     packages=find_packages(include=["bot", "bot.*"]) + list(DATA_PACKAGES) + knowledge_packages,
     package_dir={"bot.knowledge": str(KNOWLEDGE)},
     package_data={
+        "bot": ["PRIVACY.md"],  # `lowback privacy` prints it
         **DATA_PACKAGES,
         **dict.fromkeys(knowledge_packages, DATA),
     },
