@@ -247,12 +247,13 @@ def test_database_on_the_volume_and_knowledge_inside_the_package(
 
 
 def test_no_deployment_file_needs_the_knowledge_setting(compose: dict) -> None:
-    unit = dict(
-        v.split("=", 1)
-        for k, v in unit_entries(UNIT.read_text(encoding="utf-8"))["Service"]
-        if k == "Environment"
-    )
-    assert "LOWBACK_KNOWLEDGE" not in unit
+    for unit_file in (UNIT, DEPLOY / "lowback@.service"):
+        unit = dict(
+            v.split("=", 1)
+            for k, v in unit_entries(unit_file.read_text(encoding="utf-8"))["Service"]
+            if k == "Environment"
+        )
+        assert "LOWBACK_KNOWLEDGE" not in unit, unit_file.name
     assert "LOWBACK_KNOWLEDGE" not in compose["services"]["bot"]["environment"]
 
 
