@@ -20,12 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from bot.settings import MIN_PASSWORD_TO_HIDE
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDACTED = "[token]"
 PASSWORD_REDACTED = "***"
-# A password shorter than this is not looked for in free text (it would blot out ordinary words);
-# where it stands in a URL it is hidden all the same (``bot.settings.mask_password``).
-MIN_PASSWORD_TO_HIDE = 4
 
 # discord.py is chatty at INFO (gateway connects, resumes); its warnings and errors still show.
 LIBRARY_LOGGERS = ("discord", "aiohttp", "asyncio")

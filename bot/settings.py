@@ -39,6 +39,10 @@ def default_database() -> Path:
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
 
 
+# A password shorter than this is not looked for in free text: it would blot out ordinary words.
+MIN_PASSWORD_TO_HIDE = 4
+
+
 def mask_password(url: str) -> str:
     """``url`` with its password shown as ``***``, whether or not the URL can be parsed: whatever
     stands between ``user:`` and the last ``@`` (a ``/``, ``?`` or ``#`` in a password does not let
@@ -80,11 +84,12 @@ class PostgresURL:
         return unquote(raw) if raw else None
 
     def hide(self, text: str) -> str:
-        """``text`` (an error from the driver, say) with this URL's password in it shown as ``***``."""
+        """``text`` (an error from the driver, say) with this URL's password in it, as typed or
+        percent-encoded, shown as ``***``; one shorter than MIN_PASSWORD_TO_HIDE is left alone."""
         password = self.password
-        if not password:
+        if not password or len(password) < MIN_PASSWORD_TO_HIDE:
             return text
-        return mask_password(text.replace(password, "***").replace(quote(password, safe=""), "***"))
+        return text.replace(password, "***").replace(quote(password, safe=""), "***")
 
 
 DatabaseLocation = Path | PostgresURL

@@ -176,6 +176,13 @@ async def test_the_server_gets_the_password_exactly_and_no_message_shows_it(
     assert not [piece for piece in PIECES if piece in str(refused.value) + str(settings.describe())]
 
 
+def test_a_driver_error_hides_the_password_but_a_short_one_does_not_blot_out_words() -> None:
+    url = PostgresURL(f"postgresql://lowback:{quote(NASTY, safe='')}@db/lowback")
+    assert url.hide(f"bad login {NASTY} / {quote(NASTY, safe='')}") == "bad login *** / ***"
+    short = PostgresURL("postgresql://lowback:ab@db/lowback")
+    assert short.hide("cannot reach the database") == "cannot reach the database"
+
+
 def test_a_password_in_the_url_and_in_the_setting_is_refused() -> None:
     with pytest.raises(SettingsError, match="keep only one of them") as refused:
         Settings.from_env(
