@@ -1,9 +1,10 @@
-"""Packaging beyond what pyproject.toml can say: the knowledge base, the models and the core's data
-files ship inside the wheel.
+"""Packaging beyond what pyproject.toml can say: the knowledge base, the models, the privacy notice
+and the core's data files ship inside the wheel.
 
 ``knowledge/`` stays at the top of the repository (it is content, edited on its own) and is
 installed as the data package ``bot.knowledge``, read with ``importlib.resources``
-(see ``bot/settings.py``). Every ``bot`` package is found automatically.
+(see ``bot/settings.py``). Every ``bot`` package is found automatically; the folders that hold only
+data are listed in ``DATA_PACKAGES``, so that setuptools installs them as packages on purpose.
 """
 
 from pathlib import Path
@@ -12,6 +13,12 @@ from setuptools import find_packages, setup
 
 KNOWLEDGE = Path("knowledge")
 DATA = ["*.yaml", "*.yml"]
+DATA_PACKAGES = {
+    "bot.store.migrations": ["*.sql"],
+    "bot.core.data": ["*.yaml"],  # the time zone aliases
+    # the embedding model, the safety net's heads and the matcher's labelled examples
+    "bot.models": ["*.json", "*.npz", "minilm-static/*"],
+}
 
 knowledge_packages = ["bot.knowledge"] + sorted(
     "bot.knowledge." + ".".join(path.relative_to(KNOWLEDGE).parts)
@@ -21,16 +28,11 @@ knowledge_packages = ["bot.knowledge"] + sorted(
 )
 
 setup(
-    packages=find_packages(include=["bot", "bot.*"]) + knowledge_packages,
+    packages=find_packages(include=["bot", "bot.*"]) + list(DATA_PACKAGES) + knowledge_packages,
     package_dir={"bot.knowledge": str(KNOWLEDGE)},
     package_data={
-        "bot.store": ["migrations/*.sql"],
-        "bot.core": ["data/*.yaml"],  # the time zone aliases
-        "bot": [
-            "models/*.json",
-            "models/*.npz",
-            "models/minilm-static/*",
-        ],  # the embedding model, the safety net's heads and the matcher's labelled examples
+        "bot": ["PRIVACY.md"],  # `lowback privacy` prints it
+        **DATA_PACKAGES,
         **dict.fromkeys(knowledge_packages, DATA),
     },
 )

@@ -38,7 +38,7 @@ from bot.discord_ui.sync import sync_commands
 from bot.logging_setup import setup_logging
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
-from bot.settings import Settings, token_looks_valid
+from bot.settings import PostgresURL, Settings, token_looks_valid
 from bot.store.db import open_database
 from bot.store.errors import DatabaseError
 
@@ -350,7 +350,10 @@ async def refuse_to_start(settings: Settings) -> int | None:
     """Set up logging and check the token and the database before any wait for Discord: the exit
     code if they stop the bot (see ``run_bot``), each reason in one line; None when it may start."""
     try:
-        setup_logging(settings.log_level, settings.token)
+        password = (
+            settings.database.password if isinstance(settings.database, PostgresURL) else None
+        )
+        setup_logging(settings.log_level, settings.token, password=password)
     except ValueError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)
         return 2

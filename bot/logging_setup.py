@@ -9,7 +9,7 @@ is written on one line with the line breaks shown as ``\\n``, so that journald, 
 any log shipper keep each event whole and nobody can forge a log line by typing one.
 
 The Discord token is replaced by ``[token]`` wherever it could appear: in the message, in its
-arguments, in exception text and in stack information.
+arguments, in exception text and in stack information; so is the PostgreSQL password, by ``***``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from bot.settings import MIN_PASSWORD_TO_HIDE
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDACTED = "[token]"
+PASSWORD_REDACTED = "***"
 
 # discord.py is chatty at INFO (gateway connects, resumes); its warnings and errors still show.
 LIBRARY_LOGGERS = ("discord", "aiohttp", "asyncio")
@@ -44,39 +47,55 @@ def secrets_of(token: str | None) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def redact_text(text: str, secrets: list[str]) -> str:
+def redact_text(text: str, secrets: list[str], replacement: str = REDACTED) -> str:
     for secret in secrets:
-        text = text.replace(secret, REDACTED)
+        text = text.replace(secret, replacement)
     return text
 
 
+def password_forms(password: str | None) -> list[str]:
+    """The forms a database password may take in a log line: as it is and percent-encoded."""
+    if not password or len(password) < MIN_PASSWORD_TO_HIDE:
+        return []
+    from urllib.parse import quote
+
+    return sorted({password, quote(password, safe="")}, key=len, reverse=True)
+
+
 class RedactTokenFilter(logging.Filter):
-    """Replace the token in a record's message, arguments, exception and stack text.
+    """Replace the token (and the database password) in a record's message, arguments, exception
+    and stack text.
 
     The record is rewritten in place (message formatted with its arguments, then redacted), so
     every handler after this filter sees only the redacted text.
     """
 
-    def __init__(self, token: str | None):
+    def __init__(self, token: str | None, password: str | None = None):
         super().__init__()
         self.secrets = secrets_of(token)
+        self.passwords = password_forms(password)
         self._exc_formatter = logging.Formatter()
 
+    def _redact(self, text: str) -> str:
+        return redact_text(
+            redact_text(text, self.secrets), self.passwords, replacement=PASSWORD_REDACTED
+        )
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if not self.secrets and not self.passwords:
             return True
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: show what there is rather than drop the event
             message = f"{record.msg!r} {record.args!r}"
-        record.msg = redact_text(message, self.secrets)
+        record.msg = self._redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._exc_formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact_text(record.exc_text, self.secrets)
+            record.exc_text = self._redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact_text(record.stack_info, self.secrets)
+            record.stack_info = self._redact(record.stack_info)
         return True
 
 
@@ -108,9 +127,10 @@ def parse_level(level: str) -> int:
 
 
 def setup_logging(
-    level: str, token: str | None, *, stream: TextIO | None = None
+    level: str, token: str | None, *, stream: TextIO | None = None, password: str | None = None
 ) -> logging.Handler:
-    """Send every log record to standard output (or ``stream``), one line each, token redacted.
+    """Send every log record to standard output (or ``stream``), one line each, token (and the
+    database ``password``) redacted.
 
     ``level`` is a level name (``LOWBACK_LOG_LEVEL``); an unknown name raises ``ValueError`` with
     the allowed ones. Library loggers (discord.py, aiohttp, asyncio) are held at WARNING unless the
@@ -127,7 +147,7 @@ def setup_logging(
 
     handler = _LowbackHandler(stream if stream is not None else sys.stdout)
     handler.setFormatter(OneLineFormatter())
-    handler.addFilter(RedactTokenFilter(token))
+    handler.addFilter(RedactTokenFilter(token, password))
     root.addHandler(handler)
     root.setLevel(numeric)
 

@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,26 +39,57 @@ def default_database() -> Path:
     return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
 
 
+# A password shorter than this is not looked for in free text: it would blot out ordinary words.
+MIN_PASSWORD_TO_HIDE = 4
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password shown as ``***``, whether or not the URL can be parsed: whatever
+    stands between ``user:`` and the last ``@`` (a ``/``, ``?`` or ``#`` in a password does not let
+    it show), and the value of a ``password=`` parameter."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    at = rest.rfind("@")
+    colon = rest.find(":", 0, at) if at != -1 else -1
+    if colon != -1:
+        rest = f"{rest[: colon + 1]}***{rest[at:]}"
+    rest = re.sub(r"([?&]password=)[^&]*", r"\1***", rest, flags=re.IGNORECASE)
+    return head + sep + rest
+
+
 @dataclass(frozen=True)
 class PostgresURL:
     """A ``postgresql://`` address of a PostgreSQL database (LOWBACK_DATABASE).
 
     ``str()`` hides the password, so the address can go into logs and messages; ``url`` is the
-    full address for the driver.
+    full address for the driver, its user name and password percent-encoded.
     """
 
     url: str = field(repr=False)
 
     def __str__(self) -> str:
-        parts = urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        host = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+        return mask_password(self.url)
 
     def __repr__(self) -> str:
         return f"PostgresURL({str(self)!r})"
+
+    @property
+    def password(self) -> str | None:
+        """The password as the server gets it (percent-decoded), or None when the URL has none."""
+        try:
+            raw = urlsplit(self.url).password
+        except ValueError:
+            return None
+        return unquote(raw) if raw else None
+
+    def hide(self, text: str) -> str:
+        """``text`` (an error from the driver, say) with this URL's password in it, as typed or
+        percent-encoded, shown as ``***``; one shorter than MIN_PASSWORD_TO_HIDE is left alone."""
+        password = self.password
+        if not password or len(password) < MIN_PASSWORD_TO_HIDE:
+            return text
+        return text.replace(password, "***").replace(quote(password, safe=""), "***")
 
 
 DatabaseLocation = Path | PostgresURL
@@ -87,7 +118,25 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
         raise SettingsError(
             f"{name} must be a file path (SQLite) or a postgresql://user@host/dbname URL, not a {kind}:// URL"
         )
-    parts = urlsplit(text)
+    if _unencoded_userinfo(text):
+        instead = (
+            ", or leave the password out of the URL and put it in LOWBACK_DATABASE_PASSWORD"
+            if name == "LOWBACK_DATABASE"
+            else ""
+        )
+        raise SettingsError(
+            f"{name}: the user name or password in {mask_password(text)} holds a character that means "
+            "something else in a URL; percent-encode it (/ as %2F, ? as %3F, # as %23, @ as %40, "
+            f"% as %25){instead}"
+        )
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # a ValueError for a port that is not a number
+    except ValueError:
+        raise SettingsError(
+            f"{name}: {mask_password(text)} cannot be read as a URL; check the host and the port "
+            "(postgresql://user:password@host:5432/dbname)"
+        ) from None
     if not parts.hostname and "host=" not in parts.query:
         raise SettingsError(f"{name} must name a server: postgresql://user@host/dbname")
     if not parts.path.strip("/"):
@@ -95,6 +144,36 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
             f"{name} must name a database after the host: postgresql://user@host/dbname"
         )
     return PostgresURL(text)
+
+
+def _unencoded_userinfo(url: str) -> bool:
+    """True when the user name or password of ``url`` holds a character that URL readers take for
+    the end of it: a second ``@`` (the driver splits at the first, others at the last), or a ``/``,
+    ``?`` or ``#`` before the ``@`` (the host would be read from the middle of the password), or a
+    ``%`` that starts no percent-encoded byte."""
+    rest = url.split("://", 1)[1]
+    if rest.count("@") > 1:
+        return True
+    userinfo, at, _ = rest.partition("@")
+    if not at:
+        return False
+    return any(c in userinfo for c in "/?#") or bool(re.search(r"%(?![0-9A-Fa-f]{2})", userinfo))
+
+
+def with_password(location: DatabaseLocation, password: str | None) -> DatabaseLocation:
+    """A PostgreSQL ``location`` with ``password`` (LOWBACK_DATABASE_PASSWORD, any characters at
+    all) put into its URL, percent-encoded; a SQLite path, or no password, leaves it as it is."""
+    if not password or not isinstance(location, PostgresURL):
+        return location
+    parts = urlsplit(location.url)
+    if parts.password is not None:
+        raise SettingsError(
+            "LOWBACK_DATABASE has a password in its URL and LOWBACK_DATABASE_PASSWORD is set too; "
+            "keep only one of them"
+        )
+    user, at, host = parts.netloc.rpartition("@")
+    netloc = f"{user if at else ''}:{quote(password, safe='')}@{host}"
+    return PostgresURL(urlunsplit(parts._replace(netloc=netloc)))
 
 
 def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
@@ -279,7 +358,10 @@ class Settings:
         knowledge = get("LOWBACK_KNOWLEDGE")
         return cls(
             token=get("DISCORD_TOKEN"),
-            database=parse_database(database),
+            # The password is taken as it is: no stripping, any character.
+            database=with_password(
+                parse_database(database), env.get("LOWBACK_DATABASE_PASSWORD") or None
+            ),
             knowledge=Path(knowledge).expanduser() if knowledge else DEFAULT_KNOWLEDGE,
             dev_guild=get_int("LOWBACK_DEV_GUILD", None),
             log_level=(get("LOWBACK_LOG_LEVEL") or "INFO").upper(),

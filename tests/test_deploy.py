@@ -18,14 +18,15 @@ import sys
 import tomllib
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
 
 from bot.ops.heartbeat import heartbeat_path, touch_heartbeat
-from bot.settings import PostgresURL, Settings, read_dotenv
+from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, read_dotenv
 from bot.terminal import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,12 +247,13 @@ def test_database_on_the_volume_and_knowledge_inside_the_package(
 
 
 def test_no_deployment_file_needs_the_knowledge_setting(compose: dict) -> None:
-    unit = dict(
-        v.split("=", 1)
-        for k, v in unit_entries(UNIT.read_text(encoding="utf-8"))["Service"]
-        if k == "Environment"
-    )
-    assert "LOWBACK_KNOWLEDGE" not in unit
+    for unit_file in (UNIT, DEPLOY / "lowback@.service"):
+        unit = dict(
+            v.split("=", 1)
+            for k, v in unit_entries(unit_file.read_text(encoding="utf-8"))["Service"]
+            if k == "Environment"
+        )
+        assert "LOWBACK_KNOWLEDGE" not in unit, unit_file.name
     assert "LOWBACK_KNOWLEDGE" not in compose["services"]["bot"]["environment"]
 
 
@@ -376,6 +378,126 @@ def test_the_postgres_profile_runs_two_bots_splitting_the_shards_after_a_healthy
         assert state.split(":")[0] in compose["volumes"]
         assert "DISCORD_TOKEN" not in env
     assert sorted(covered) == [0, 1, 2, 3], "every shard is run by exactly one process"
+
+
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """A Compose value with ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}`` and ``$$`` filled in,
+    as ``docker compose`` does with the variables of ``--env-file``."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name, colon, default = m.group(1), m.group(2), m.group(3)
+        found = variables.get(name)
+        if found is None or (colon and found == ""):
+            return default or ""
+        return found
+
+    filled = re.sub(r"\$\$|\$\{(\w+)(?:(:?)-([^}]*))?\}", one, value)
+    assert "${" not in filled, f"{value!r}: a substitution this test does not know"
+    return filled
+
+
+def service_environment(service: dict, variables: dict[str, str]) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {k: interpolate(str(v), variables) for k, v in environment.items()}
+
+
+def service_mounts(service: dict) -> dict[str, str]:
+    """Where each volume of a service is mounted: {target in the container: source}."""
+    mounts = {}
+    for volume in service.get("volumes") or []:
+        source, target = volume.split(":")[:2]
+        mounts[target.rstrip("/")] = source
+    for target in service.get("tmpfs") or []:
+        mounts[target.rstrip("/")] = "tmpfs"
+    return mounts
+
+
+def mounted_at(path: PurePosixPath, mounts: dict[str, str]) -> tuple[str, str] | None:
+    """(mount target, source) of the mount that holds ``path`` in the container, if any."""
+    for target, source in sorted(mounts.items(), key=lambda m: -len(m[0])):
+        if path == PurePosixPath(target) or PurePosixPath(target) in path.parents:
+            return target, source
+    return None
+
+
+# Stands in for .env: every character that means something in a URL or to a shell.
+COMPOSE_VARIABLES = {"LOWBACK_POSTGRES_PASSWORD": "Zx/9+ab=@?#%$ 'q\"\\:"}
+
+
+def test_every_service_of_the_image_finds_what_it_needs_in_the_image_or_its_mounts(
+    compose: dict, instructions: list[tuple[str, str]]
+) -> None:
+    """Each service that runs the bot's image, the SQLite bot and the sharded PostgreSQL bots
+    alike, starts with the knowledge base that ships in the image (or one it mounts), and keeps
+    what it writes on a named volume: the image's root file system is read-only."""
+    from bot.core.knowledge.loading import load_knowledge
+
+    image_env = env_of(stages(instructions)[-1])
+    services = compose["services"]
+    ours = {
+        name: service
+        for name, service in services.items()
+        if service.get("image") == services["bot"]["image"]
+        or (service.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"
+    }
+    assert {"bot", "bot-shards-0-1", "bot-shards-2-3"} <= set(ours)
+    for name, service in ours.items():
+        env = {**image_env, **service_environment(service, COMPOSE_VARIABLES)}
+        settings = Settings.from_env(env, dotenv=None)
+        mounts = service_mounts(service)
+        if "LOWBACK_KNOWLEDGE" in env:
+            mount = mounted_at(PurePosixPath(env["LOWBACK_KNOWLEDGE"]), mounts)
+            assert mount is not None and mount[1] != "tmpfs", (
+                f"{name}: LOWBACK_KNOWLEDGE={env['LOWBACK_KNOWLEDGE']} is not in the image "
+                "(it ships the knowledge base inside the package) and nothing is mounted there"
+            )
+            knowledge = (COMPOSE.parent / mount[1]).resolve()
+        else:
+            assert settings.knowledge == DEFAULT_KNOWLEDGE
+            knowledge = settings.knowledge
+        assert load_knowledge(knowledge).topics, f"{name}: no knowledge base at {knowledge}"
+        if isinstance(settings.database, PostgresURL):
+            assert settings.state_dir is not None, f"{name}: PostgreSQL needs LOWBACK_STATE_DIR"
+            written = PurePosixPath(str(settings.state_dir))
+        else:
+            written = PurePosixPath(str(settings.database)).parent
+        mount = mounted_at(written, mounts)
+        assert mount is not None and mount[1] in compose["volumes"], (
+            f"{name}: {written} is not on a named volume, and the root file system is read-only"
+        )
+    for name, service in services.items():
+        for source in service_mounts(service).values():
+            if source.startswith((".", "/")):
+                assert (COMPOSE.parent / source).exists(), f"{name}: {source} does not exist"
+            elif source != "tmpfs":
+                assert source in compose["volumes"], f"{name}: volume {source} is not declared"
+
+
+def test_the_sharded_bots_reach_postgresql_whatever_characters_the_password_holds(
+    compose: dict,
+) -> None:
+    """The password goes to the bot on its own, so a /, @, ?, # or % in it is not read as part of
+    the URL; the server gets the same password."""
+    services = compose["services"]
+    server = service_environment(services["postgres"], COMPOSE_VARIABLES)
+    password = COMPOSE_VARIABLES["LOWBACK_POSTGRES_PASSWORD"]
+    assert server["POSTGRES_PASSWORD"] == password
+    for name in ("bot-shards-0-1", "bot-shards-2-3"):
+        env = service_environment(services[name], COMPOSE_VARIABLES)
+        database = Settings.from_env(env, dotenv=None).database
+        assert isinstance(database, PostgresURL)
+        assert database.password == password, name
+        assert (urlsplit(database.url).hostname, urlsplit(database.url).path) == (
+            "postgres",
+            "/lowback",
+        )
+        assert password not in str(database) and str(database) == (
+            "postgresql://lowback:***@postgres:5432/lowback"
+        )
 
 
 # -- systemd --------------------------------------------------------------------------------------------

@@ -92,6 +92,29 @@ def test_the_secret_part_of_the_token_alone_is_redacted(output: io.StringIO) -> 
     assert SECRET_PART not in output.getvalue()
 
 
+def test_the_database_password_is_redacted_as_typed_and_percent_encoded(
+    restore_logging: None,
+) -> None:
+    stream = io.StringIO()
+    setup_logging("INFO", TOKEN, stream=stream, password="Qw7/Zk9+=")
+    try:
+        raise ConnectionError("login as lowback:Qw7%2FZk9%2B%3D refused")
+    except ConnectionError:
+        logging.getLogger("lowback.store").exception("password %s did not work", "Qw7/Zk9+=")
+    [line] = lines(stream)
+    assert "Qw7" not in line and "Zk9" not in line
+    assert "password *** did not work" in line and "lowback:*** refused" in line
+
+
+def test_a_short_database_password_does_not_blot_out_ordinary_words(
+    restore_logging: None,
+) -> None:
+    stream = io.StringIO()
+    setup_logging("INFO", None, stream=stream, password="bot")
+    logging.getLogger("lowback.bot").info("the bot is ready")
+    assert lines(stream)[0].endswith("INFO lowback.bot: the bot is ready")
+
+
 def test_a_newline_in_a_message_cannot_forge_a_second_line(output: io.StringIO) -> None:
     logging.getLogger("lowback.ask").info(
         "question: %s", "hi\n2026-11-21T10:00:00Z ERROR lowback.fake: forged"

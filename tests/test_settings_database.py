@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
 from bot.settings import PostgresURL, Settings, SettingsError, default_database
+from bot.store.db import open_database
+from tests.support.pg_login import LoginRecorder
 
 
 def database(value: str | None) -> object:
@@ -88,6 +91,128 @@ def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) 
         "postgresql://user@host/dbname URL, not a mysql:// URL"
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- passwords with characters that mean something in a URL ------------------------------------------
+
+# Each piece of these is looked for in the output: none may show.
+PIECES = ("Qw7", "Zk9")
+
+
+def lowback_with(database: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN",)}
+    env.update(LOWBACK_DATABASE=database, **extra)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "reminders"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("password", ["Qw7/Zk9+=", "Qw7@Zk9", "Qw7?Zk9", "Qw7#Zk9", "Qw7%Zk9"])
+def test_a_password_that_breaks_the_url_is_refused_in_one_line_that_hides_it(
+    password: str, tmp_path: Path
+) -> None:
+    """As `openssl rand -base64 32` makes them (about half hold a /): once, the / let the password
+    be printed in clear, and ? or # made the URL lose its database."""
+    done = lowback_with(f"postgresql://lowback:{password}@127.0.0.1:5432/lowback", tmp_path)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert not [piece for piece in PIECES if piece in done.stdout + done.stderr], line
+    assert "postgresql://lowback:***@127.0.0.1:5432/lowback" in line
+    assert "percent-encode it (/ as %2F, ? as %3F, # as %23, @ as %40, % as %25)" in line
+    assert "LOWBACK_DATABASE_PASSWORD" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://lowback:Qw7/Zk9@db/lowback",
+        "postgresql://lowback:Qw7@Zk9@db/lowback",
+        "postgresql://lowback:Qw7#Zk9@db",
+        "postgresql://lowback:Qw7Zk9@db:port/lowback?password=Qw7Zk9",
+        "postgres://lowback:Qw7Zk9@[db/lowback",
+    ],
+)
+def test_the_password_is_hidden_even_when_the_url_cannot_be_read(url: str) -> None:
+    assert not [piece for piece in PIECES if piece in str(PostgresURL(url))]
+    with pytest.raises(SettingsError) as refused:
+        database(url)
+    assert not [piece for piece in PIECES if piece in str(refused.value)]
+
+
+NASTY = "Qw7/Zk9+=@?#% 'x\"\\:"
+
+
+@pytest.mark.parametrize(
+    ("url", "password_setting"),
+    [
+        ("postgresql://lowback@127.0.0.1:{port}/lowback", NASTY),
+        (f"postgresql://lowback:{quote(NASTY, safe='')}@127.0.0.1:{{port}}/lowback", None),
+        ("postgresql://lowback:Qw7+Zk9=@127.0.0.1:{port}/lowback", None),  # + and = need nothing
+    ],
+)
+async def test_the_server_gets_the_password_exactly_and_no_message_shows_it(
+    url: str, password_setting: str | None
+) -> None:
+    from bot.store.errors import DatabaseError
+
+    environ = {} if password_setting is None else {"LOWBACK_DATABASE_PASSWORD": password_setting}
+    async with LoginRecorder() as server:
+        environ["LOWBACK_DATABASE"] = url.format(port=server.port)
+        settings = Settings.from_env(environ, dotenv=None)
+        with pytest.raises(DatabaseError) as refused:
+            await open_database(settings.database)
+    sent = server.logins[0]
+    expected = password_setting or unquote(urlsplit(url).password or "")
+    assert sent == ("lowback", "lowback", expected)
+    assert "the server refused the login" in str(refused.value)
+    assert not [piece for piece in PIECES if piece in str(refused.value) + str(settings.describe())]
+
+
+def test_a_driver_error_hides_the_password_but_a_short_one_does_not_blot_out_words() -> None:
+    url = PostgresURL(f"postgresql://lowback:{quote(NASTY, safe='')}@db/lowback")
+    assert url.hide(f"bad login {NASTY} / {quote(NASTY, safe='')}") == "bad login *** / ***"
+    short = PostgresURL("postgresql://lowback:ab@db/lowback")
+    assert short.hide("cannot reach the database") == "cannot reach the database"
+
+
+def test_a_password_in_the_url_and_in_the_setting_is_refused() -> None:
+    with pytest.raises(SettingsError, match="keep only one of them") as refused:
+        Settings.from_env(
+            {
+                "LOWBACK_DATABASE": "postgresql://lowback:Qw7Zk9@db/lowback",
+                "LOWBACK_DATABASE_PASSWORD": "Qw7Zk9",
+            },
+            dotenv=None,
+        )
+    assert "Qw7" not in str(refused.value)
+
+
+def test_the_password_setting_leaves_a_sqlite_database_alone(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"LOWBACK_DATABASE": str(tmp_path / "x.db"), "LOWBACK_DATABASE_PASSWORD": "Qw7Zk9"},
+        dotenv=None,
+    )
+    assert settings.database == tmp_path / "x.db"
+
+
+def test_pg_dump_gets_the_password_decoded_and_off_its_command_line() -> None:
+    from bot.ops.postgres import libpq_target
+
+    for url in (
+        f"postgresql://lowback:{quote(NASTY, safe='')}@db:5432/lowback",
+        f"postgresql://lowback@db:5432/lowback?password={quote(NASTY, safe='')}",
+    ):
+        uri, env, _ = libpq_target(PostgresURL(url))
+        assert env == {"PGPASSWORD": NASTY}
+        assert uri == "postgresql://lowback@db:5432/lowback"
 
 
 # -- shards -----------------------------------------------------------------------------------------

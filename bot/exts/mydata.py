@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.replies import Field
 from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.buttons import Pressed, labelled
 from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 EXPORT_NAME = "lowback-my-data.json"
 DELETE_HINT = "`/mydata delete` removes all of it."
+DELETE_FIELD = Field(
+    "Delete it", "Use the delete option to remove all of it at once. Nothing is kept afterwards."
+)
+PRIVACY_HINT = "See PRIVACY.md for details."
 
 NOT_YOURS = "This confirmation belongs to someone else. `/mydata delete` deletes your own data."
 CONFIRM_TEXT = (
@@ -132,7 +137,12 @@ class MyData(
     async def show(self, interaction: discord.Interaction) -> None:
         services = self.bot.require_services()
         reply = await services.data.show(interaction.user.id)
-        reply = replace(reply, body=f"{reply.body}\n{DELETE_HINT}")
+        reply = replace(
+            reply,
+            body=f"{reply.body}\n{DELETE_HINT}",
+            fields=(*reply.fields, DELETE_FIELD),
+            footer=f"{reply.footer} {PRIVACY_HINT}",
+        )
         export = await services.data.export_json(interaction.user.id)
         file = discord.File(io.BytesIO(export.encode("utf-8")), filename=EXPORT_NAME)
         await respond(interaction, reply, private=True, files=[file])

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from bot.store.pg import PgDatabase
 
 POSTGRES_FIX = (
-    "Check LOWBACK_DATABASE (postgresql://user:password@host:5432/dbname), that the server is running and "
-    "reachable from here, and that the user may connect to that database and create tables in it."
+    "Check LOWBACK_DATABASE (postgresql://user:password@host:5432/dbname, with / ? # @ and % in the "
+    "password percent-encoded, or the password in LOWBACK_DATABASE_PASSWORD), that the server is "
+    "running and reachable from here, and that the user may connect to that database and create "
+    "tables in it."
 )
 
 
@@ -42,19 +44,21 @@ class PostgresOpsError(Exception):
 def libpq_target(url: PostgresURL) -> tuple[str, dict[str, str], str | None]:
     """(a URI for pg_dump and friends, extra environment, the schema named by ``search_path``).
 
-    The password moves to ``PGPASSWORD``; ``search_path`` (a server setting asyncpg accepts in the
+    The password (percent-decoded, from the user information or a ``password=`` parameter) moves to
+    ``PGPASSWORD``; ``search_path`` (a server setting asyncpg accepts in the
     URL, libpq does not) is taken out and returned, so a dump can be limited to that schema.
     """
     parts = urlsplit(url.url)
     env: dict[str, str] = {}
     netloc = parts.netloc
     if parts.password is not None:
-        env["PGPASSWORD"] = parts.password
+        env["PGPASSWORD"] = url.password or ""  # percent-decoded, as libpq would read it
         user = parts.username or ""
         netloc = f"{user}@{netloc.rsplit('@', 1)[1]}" if user else netloc.rsplit("@", 1)[1]
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "search_path"), None)
-    kept = [(k, v) for k, v in query if k != "search_path"]
+    env.update((("PGPASSWORD", v) for k, v in query if k == "password"))
+    kept = [(k, v) for k, v in query if k not in ("search_path", "password")]
     uri = urlunsplit(parts._replace(scheme="postgresql", netloc=netloc, query=urlencode(kept)))
     return uri, env, schema
 
@@ -84,7 +88,9 @@ async def check_postgres(url: PostgresURL) -> Check:
     except Exception as exc:  # asyncpg.PostgresError: no CREATE right, read-only replica...
         await db.close()
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return Check(name, False, f"PostgreSQL at {url} cannot be written: {first}", POSTGRES_FIX)
+        return Check(
+            name, False, f"PostgreSQL at {url} cannot be written: {url.hide(first)}", POSTGRES_FIX
+        )
     try:
         applied = await db.applied_versions()
     finally:

@@ -131,20 +131,14 @@ def _other_tables(export: Export) -> Iterable[str]:
 
 
 def data_reply(summary: str) -> Reply:
-    """Everything stored about a person (``summary``: :func:`data_summary`)."""
+    """Everything stored about a person (``summary``: :func:`data_summary`). How to delete it, and
+    where to read the privacy notice, each front end says in its own words."""
     return Reply(
-        "info",
-        "What I store about you",
-        summary[:4000],
-        (
-            Field(
-                "Delete it",
-                "Use the delete option to remove all of it at once. Nothing is kept afterwards.",
-            ),
-        ),
-        footer="No message text is stored. See PRIVACY.md for details.",
-        private=True,
+        "info", "What I store about you", summary[:4000], footer=NO_TEXT_STORED, private=True
     )
+
+
+NO_TEXT_STORED = "No message text is stored."
 
 
 def deleted_reply(total: int, *, routine_stopped: bool = False) -> Reply:

@@ -175,7 +175,7 @@ class PgDatabase:
             Exception
         ) as exc:  # OSError, asyncpg.PostgresError, TimeoutError, bad URL (ValueError)
             raise DatabaseError(
-                f"cannot connect to the PostgreSQL database at {url}: {describe_connect_error(exc)}"
+                f"cannot connect to the PostgreSQL database at {url}: {url.hide(describe_connect_error(exc))}"
             ) from exc
         db = cls(pool, url)
         try:

@@ -18,7 +18,6 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any, TextIO, TypeVar
 
 from bot.core.numbers import whole_number
@@ -26,6 +25,7 @@ from bot.core.replies import Action, Reply
 from bot.services.container import Services
 from bot.store.errors import DatabaseError
 from bot.store.people import LOCAL_USER_ID
+from bot.terminal.privacy import data_in_the_terminal, privacy_reply
 from bot.terminal.reminders import ChatSender, reminders, split_words, start_chat_reminders
 from bot.terminal.render import Choice, Screen, chat_choices
 
@@ -38,6 +38,7 @@ Type a question in your own words, or one of these:
   /routine [NAME]    run a timed routine (default: yours for your step); /start runs the one offered
   /reminders on [ZONE] [TIMES] | off | pause DAYS | snooze | show
   /mydata            what is stored about you      /delete   delete all of it
+  /privacy           what is kept, why, for how long
   /help              what I can do                 /quit     leave (Ctrl-D or Ctrl-C work too)
 After an answer, type the number of a choice (1, 2...) to take it."""
 
@@ -46,7 +47,6 @@ HELP_TEXT = (
     "From the shell: `lowback ask`, `lowback routine`, `lowback progress`, `lowback --help`."
 )
 GOODBYE = "Bye. Keep squeezing those glutes."
-DELETE_HINT = "Type /delete to remove all of it."
 
 T = TypeVar("T")
 Confirm = Callable[[str], Awaitable[bool]]  # asks a yes/no question; True for yes
@@ -136,8 +136,9 @@ class Chat:
             outcome = await reminders(s, self.user, split_words(rest), where="chat")
             self.show(outcome.text)
         elif command == "mydata":
-            reply = await s.data.show(self.user)
-            self.show(replace(reply, body=f"{reply.body}\n{DELETE_HINT}"))
+            self.show(data_in_the_terminal(await s.data.show(self.user), chat=True))
+        elif command == "privacy":
+            self.show(privacy_reply())
         elif command == "delete":
             if await self.confirm("Delete everything stored about you? Type yes to confirm: "):
                 self.show(await s.data.delete(self.user))

@@ -12,6 +12,7 @@
     lowback progress        your step (--up, --hurts, --set N)
     lowback reminders       your reminder schedule: on [ZONE] [TIMES] | off | pause DAYS | snooze [MIN] | show
     lowback mydata          everything stored about you (--json, --delete)
+    lowback privacy         the privacy notice: what is kept, why, for how long
     lowback doctor          check the set-up and say how to fix what is wrong
     lowback backup PATH     a consistent copy of the database, safe while the bot runs
     lowback invite-url      the link that adds the bot to a server
@@ -243,9 +244,8 @@ async def _reminders(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _mydata(services: Services, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from bot.store.people import LOCAL_USER_ID
+    from bot.terminal.privacy import data_in_the_terminal
 
     if args.delete:
         if not args.yes:
@@ -264,10 +264,7 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
     elif args.json:
         print(await services.data.export_json(LOCAL_USER_ID))
     else:
-        reply = await services.data.show(LOCAL_USER_ID)
-        _screen().reply(
-            replace(reply, body=f"{reply.body}\n`lowback mydata --delete` removes all of it.")
-        )
+        _screen().reply(data_in_the_terminal(await services.data.show(LOCAL_USER_ID), chat=False))
     return 0
 
 
@@ -448,6 +445,11 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return cmd_run(settings)
     if command == "invite-url":
         return cmd_invite_url(settings)
+    if command == "privacy":
+        from bot.terminal.privacy import privacy_reply
+
+        _screen().reply(privacy_reply())
+        return 0
     if command == "kb":
         if args.kb_command != "check":
             raise UsageError("usage: lowback kb check")

@@ -106,6 +106,7 @@ def _add_personal(sub: Commands) -> None:
     md.add_argument("--json", action="store_true")
     md.add_argument("--delete", action="store_true", help="delete all of it")
     md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
+    sub.add_parser("privacy", help="the privacy notice: what is kept, why, for how long")
 
 
 def _add_operating(sub: Commands) -> None:

@@ -97,7 +97,11 @@ async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat)
     talk, _ = chat
     await say(chat, "/step 3")
     shown = await say(chat, "/mydata")
-    assert "Type /delete to remove all of it." in shown and "/mydata delete" not in shown
+    assert "Type /delete to remove all of it at once; nothing is kept afterwards." in shown
+    assert "/mydata delete" not in shown and "option" not in shown
+    assert "The privacy notice says what is kept, why, and for how long: type /privacy." in shown
+    notice = await say(chat, "/privacy")
+    assert "What is stored about you" in notice and "Your messages are not stored." in notice
     talk.answers.append("no")
     assert "Nothing deleted." in await say(chat, "/delete")
     talk.answers.append("yes")

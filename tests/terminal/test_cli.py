@@ -301,6 +301,20 @@ def test_piped_output_is_plain_text_with_shell_commands_for_the_actions(tmp_path
     assert "lowback mydata --delete" in data and "/mydata" not in data
 
 
+def test_mydata_words_its_hints_for_the_terminal_and_privacy_shows_the_notice(tmp_path):
+    """Once, `lowback mydata` ended with Discord's "Use the delete option..." under its own
+    --delete line, and sent people to a PRIVACY.md that an installed wheel does not have."""
+    assert lowback(tmp_path, "progress", "--set", "2").returncode == 0
+    data = lowback(tmp_path, "mydata").stdout
+    assert "lowback mydata --delete removes all of it at once; nothing is kept afterwards." in data
+    assert "option" not in data and "PRIVACY.md" not in data
+    assert "The privacy notice says what is kept, why, and for how long: lowback privacy." in data
+    notice = lowback(tmp_path, "privacy")
+    assert notice.returncode == 0 and notice.stdout.startswith("Privacy\n")
+    assert "What is stored about you" in notice.stdout
+    assert "In the terminal: lowback mydata --delete" in notice.stdout
+
+
 def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
     off = lowback(tmp_path, "reminders")
     assert (
