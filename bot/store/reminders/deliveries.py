@@ -137,6 +137,12 @@ class DeliveryTables:
         moment: datetime = row[0]
         return moment.astimezone(UTC)
 
+    async def delivery_by_id(self, delivery_id: int) -> DeliveryRow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM reminder_deliveries WHERE id = ?", (delivery_id,)
+        )
+        return delivery_row(row) if row else None
+
     async def claim_holders(
         self, *, only_user: int | None = None, skip_user: int | None = None
     ) -> list[str]:
