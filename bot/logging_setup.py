@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from bot.settings import MIN_PASSWORD_TO_HIDE
@@ -116,6 +117,30 @@ class OneLineFormatter(logging.Formatter):
 
 class _LowbackHandler(logging.StreamHandler[TextIO]):
     """Marks the handler this module installed, so a second call replaces it instead of doubling lines."""
+
+
+# The database driver's own lines: asyncpg's pool logs each failed attempt to reconnect, with a
+# traceback. The bot's log keeps them; the terminal commands say in one line what failed instead.
+DRIVER_LOGGERS = ("asyncpg",)
+
+
+@contextmanager
+def quiet_driver_logs() -> Iterator[None]:
+    """For the terminal front end: while the block runs, the database driver's log lines never
+    reach the person's terminal (with no logging set up, Python would print them there)."""
+    saved = []
+    for name in DRIVER_LOGGERS:
+        logger = logging.getLogger(name)
+        handler = logging.NullHandler()
+        saved.append((logger, handler, logger.propagate))
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, handler, propagate in saved:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 def parse_level(level: str) -> int:

@@ -15,7 +15,7 @@ from discord import app_commands
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.cooldown import wait_text
 from bot.logging_setup import RepeatedErrors
-from bot.store.errors import DatabaseError
+from bot.store.errors import DatabaseError, DatabaseUnavailable
 
 log = logging.getLogger("bot.exts")
 _database_faults = RepeatedErrors(log)
@@ -28,6 +28,7 @@ ALREADY_ACKNOWLEDGED = 40060
 GENERIC = (
     "Something went wrong on my side, sorry. It has been logged; please try again in a moment."
 )
+DATABASE_AWAY = "I can't reach my database right now, sorry. Please try again in a minute."
 
 
 class SlowDown(app_commands.CheckFailure):
@@ -79,7 +80,18 @@ def user_message(error: Exception) -> tuple[str, bool]:
         return f"I couldn't understand {error.value!r} for that option.", True
     if isinstance(original, discord.Forbidden):
         return "Discord didn't let me do that here (missing permissions).", False
+    if isinstance(original, DatabaseUnavailable):
+        return DATABASE_AWAY, False
     return GENERIC, False
+
+
+def log_failure(where: str, error: BaseException) -> None:
+    """Log an unexpected error: a fault of the database in one line that says what to do (the same
+    fault for everyone is logged once, then counted), anything else with its traceback."""
+    if isinstance(error, DatabaseError):
+        _database_faults.report((type(error).__name__, str(error)), f"Error in {where}: {error}")
+    else:
+        log.error("Error in %s", where, exc_info=(type(error), error, error.__traceback__))
 
 
 async def send_private(interaction: discord.Interaction, message: str | discord.Embed) -> bool:
@@ -124,17 +136,7 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
     if expected:
         log.info("%s refused: %s", where, error)
     else:
-        original = getattr(error, "original", None) or error
-        if isinstance(
-            original, DatabaseError
-        ):  # says what to do; the same fault for everyone is one line
-            _database_faults.report(
-                (type(original).__name__, str(original)), f"Error in {where}: {original}"
-            )
-        else:
-            log.error(
-                "Error in %s", where, exc_info=(type(original), original, original.__traceback__)
-            )
+        log_failure(where, getattr(error, "original", None) or error)
     try:
         delivered = await send_private(interaction, text)
     except Exception:

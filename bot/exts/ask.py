@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.core.replies import Reply
 from bot.core.text import normalize
-from bot.discord_ui.errors import GENERIC, slow_down_text
+from bot.discord_ui.errors import DATABASE_AWAY, GENERIC, log_failure, slow_down_text
 from bot.discord_ui.render import (
     error_reply,
     info_reply,
@@ -27,6 +27,7 @@ from bot.discord_ui.render import (
     respond,
     send_dm,
 )
+from bot.store.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -132,15 +133,16 @@ class Ask(commands.Cog):
             return
         try:
             await self._answer_message(message, question_from_message(message, me.id))
-        except Exception:
-            log.exception(
-                "Error answering a message from user %s in guild %s channel %s",
-                message.author.id,
-                message.guild.id if message.guild else None,
-                message.channel.id,
+        except Exception as exc:
+            guild = message.guild.id if message.guild else None
+            log_failure(
+                f"the answer to a message from user {message.author.id} in guild {guild}"
+                f" channel {message.channel.id}",
+                exc,
             )
+            text = DATABASE_AWAY if isinstance(exc, DatabaseUnavailable) else GENERIC
             try:
-                await reply_to_message(message, error_reply("Sorry", GENERIC))
+                await reply_to_message(message, error_reply("Sorry", text))
             except discord.HTTPException:
                 pass
 

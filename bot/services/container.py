@@ -234,6 +234,7 @@ class Services:
                 grace=timedelta(minutes=self.settings.reminder_grace_minutes),
                 only_user=only_user,
                 skip_user=LOCAL_USER_ID if only_user is None else None,
+                database_clock=True,  # with PostgreSQL, leases go by the server's clock
             )
             if self.budget is not None and only_user is None:
                 # Every process's reminders come out of one budget for the bot (bot/store/shared.py).

@@ -21,6 +21,7 @@ is time order) and read back with :func:`parse_utc`.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -55,6 +56,16 @@ def parse_utc(text: str) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` as both stores keep it alike: without NUL characters (PostgreSQL's text refuses
+    them; SQLite would keep them), and with any lone surrogate (which no UTF-8 database can
+    hold: Python decodes one from a JSON escape such as ``\\ud800``) shown as U+FFFD."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
 async def open_database(location: Path | str | PostgresURL, *, migrate: bool = True) -> Database:

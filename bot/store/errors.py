@@ -38,6 +38,11 @@ class DatabaseBusy(DatabaseError):
     """Another program held the database's lock for longer than the busy timeout."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached right now (PostgreSQL down, restarting, a network
+    fault, a connection it dropped): a passing fault, worth trying again in a moment."""
+
+
 def restore_advice(path: object) -> str:
     return (
         f"Stop the bot, move {path} aside and copy your newest backup in its place (`lowback backup PATH` "

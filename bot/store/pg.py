@@ -15,6 +15,9 @@ each holds a small connection pool.
   aiosqlite cursor does. A broken constraint raises :class:`bot.store.errors.IntegrityError`.
 * Migrations are the bundled ones for the ``postgresql`` dialect; each runs in its own transaction
   holding an advisory lock, so processes starting together apply each migration once.
+* A server that cannot be reached (down, restarting, a connection it dropped) raises
+  :class:`bot.store.errors.DatabaseUnavailable`, one line that says so, never the driver's own
+  exception; the pool connects again by itself once the server is back, so the next call works.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import asyncio
 import contextvars
 import functools
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -32,7 +35,7 @@ import asyncpg
 
 from bot.settings import PostgresURL
 from bot.store.db import format_utc
-from bot.store.errors import DatabaseError, IntegrityError
+from bot.store.errors import DatabaseError, DatabaseUnavailable, IntegrityError
 from bot.store.schema import Migration, apply_migrations, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
@@ -135,6 +138,53 @@ def describe_connect_error(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server could not be reached or dropped the connection (a passing
+    fault), rather than that it refused a statement."""
+    if isinstance(
+        exc,
+        asyncpg.PostgresConnectionError  # the connection broke (or never was)
+        | asyncpg.CannotConnectNowError  # starting up or shutting down
+        | asyncpg.AdminShutdownError  # stopped by its administrator
+        | asyncpg.CrashShutdownError  # another process crashed: every connection is reset
+        | asyncpg.TooManyConnectionsError,
+    ):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        text = str(exc).lower()
+        return "closed" in text or "closing" in text  # "connection is closed", "pool is closing"
+    return isinstance(exc, OSError)  # refused, reset, timed out, a host name that does not resolve
+
+
+def unavailable(exc: BaseException, where: object = None) -> DatabaseUnavailable:
+    """``exc`` (see :func:`unreachable`) as the store's one-line error."""
+    if isinstance(exc, ConnectionRefusedError):
+        reason = "no server answers there"
+    elif isinstance(exc, TimeoutError):
+        reason = "it did not answer in time"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    else:
+        reason = describe_connect_error(exc)
+    at = f" at {where}" if where is not None else ""
+    return DatabaseUnavailable(
+        f"the PostgreSQL database{at} can't be reached right now ({reason}); try again in a minute"
+    )
+
+
+@contextmanager
+def reachable(where: object = None) -> Iterator[None]:
+    """Turn the driver's connection errors raised in the block into :class:`DatabaseUnavailable`."""
+    try:
+        yield
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        if unreachable(exc):
+            raise unavailable(exc, where) from exc
+        raise
+
+
 class PgDatabase:
     """An open PostgreSQL store. ``await PgDatabase.open(url)``; close with ``await db.close()``."""
 
@@ -174,7 +224,8 @@ class PgDatabase:
         except (
             Exception
         ) as exc:  # OSError, asyncpg.PostgresError, TimeoutError, bad URL (ValueError)
-            raise DatabaseError(
+            kind = DatabaseUnavailable if unreachable(exc) else DatabaseError
+            raise kind(
                 f"cannot connect to the PostgreSQL database at {url}: {url.hide(describe_connect_error(exc))}"
             ) from exc
         db = cls(pool, url)
@@ -215,6 +266,10 @@ class PgDatabase:
 
     async def _apply(self, mig: Migration) -> bool:
         """Apply one migration; False if another process applied it first."""
+        with reachable(self.url):
+            return await self._apply_here(mig)
+
+    async def _apply_here(self, mig: Migration) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await conn.execute(
@@ -267,14 +322,15 @@ class PgDatabase:
             raise RuntimeError(
                 "transaction() is already open in this task; do all the work in the one block"
             )
-        async with self.pool.acquire() as raw:
-            token = self._current.set((task, raw))
-            try:
-                isolation = "repeatable_read" if snapshot else None
-                async with raw.transaction(isolation=isolation, readonly=snapshot):
-                    yield Connection(raw)
-            finally:
-                self._current.reset(token)
+        with reachable(self.url):
+            async with self.pool.acquire() as raw:
+                token = self._current.set((task, raw))
+                try:
+                    isolation = "repeatable_read" if snapshot else None
+                    async with raw.transaction(isolation=isolation, readonly=snapshot):
+                        yield Connection(raw)
+                finally:
+                    self._current.reset(token)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -283,8 +339,9 @@ class PgDatabase:
         if held is not None and held[0] is asyncio.current_task():
             yield held[1]
             return
-        async with self.pool.acquire() as raw:
-            yield raw
+        with reachable(self.url):
+            async with self.pool.acquire() as raw:
+                yield raw
 
     async def fetchone(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()

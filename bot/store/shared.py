@@ -16,7 +16,9 @@ not reach 45 reminders a second under a 50 limit. Time here is the database serv
 processes need not agree on theirs; tests pass their own clock instead.
 
 The table is ``UNLOGGED`` runtime state, created on first use and safe to drop at any time; it is not
-part of the numbered migrations because SQLite (one process) never needs it.
+part of the numbered migrations because SQLite (one process) never needs it. PostgreSQL empties an
+unlogged table when it recovers from a crash (and a replica promoted after a failover has it empty):
+a process that finds its row (or the table) gone creates it again, with a full burst, and goes on.
 
 **Changes reach the other processes.** :class:`ChangeFeed` uses LISTEN/NOTIFY on one channel:
 a process publishes a topic (``reminders`` after a schedule changes, ``knowledge`` after a reload)
@@ -39,6 +41,8 @@ import asyncpg
 
 from bot.core.clock import Sleep
 from bot.settings import PostgresURL
+from bot.store.errors import DatabaseError
+from bot.store.pg import reachable
 
 log = logging.getLogger("lowback.shared")
 
@@ -103,6 +107,8 @@ class SharedBudget:
         self._ready = False
 
     async def _ensure(self, conn: asyncpg.Connection) -> None:
+        """Create the table and this budget's row unless this process already did (see
+        :meth:`_lost` for when it must look again)."""
         if self._ready:
             return
         now = self.clock() if self.clock else None
@@ -119,12 +125,42 @@ class SharedBudget:
             )
         self._ready = True
 
+    def _lost(self) -> None:
+        """The row or the table is gone (crash recovery empties an UNLOGGED table): create it again."""
+        if self._ready:
+            log.warning(
+                "the shared rate budget %r was gone (PostgreSQL restarted after a crash, or the"
+                " table was dropped): created it again",
+                self.name,
+            )
+        self._ready = False
+
+    async def _once_ready(self, conn: asyncpg.Connection, query: str, *args: object) -> object:
+        """Run ``query`` (an UPDATE of this budget's row), creating the row first if it is gone.
+        Returns the row it returned, or the command status."""
+        for _ in range(2):
+            await self._ensure(conn)
+            try:
+                if "RETURNING" in query:
+                    result: object = await conn.fetchrow(query, *args)
+                else:
+                    result = await conn.execute(query, *args)
+            except asyncpg.UndefinedTableError:
+                result = None
+            if result is not None and result != "UPDATE 0":
+                return result
+            self._lost()
+        raise DatabaseError(f"the shared rate budget {self.name!r} could not be created again")
+
     async def try_take(self) -> float:
         """Take a token if one is free: 0.0. Otherwise how many seconds to wait before asking again."""
         now = self.clock() if self.clock else None
-        async with self.pool.acquire() as conn:
-            await self._ensure(conn)
-            row = await conn.fetchrow(_TAKE, self.name, now, float(self.burst), self.rate)
+        with reachable():
+            async with self.pool.acquire() as conn:
+                row = await self._once_ready(
+                    conn, _TAKE, self.name, now, float(self.burst), self.rate
+                )
+        assert isinstance(row, asyncpg.Record)
         if row["took"]:
             self.taken += 1
             return 0.0
@@ -142,9 +178,9 @@ class SharedBudget:
     async def pause(self, seconds: float) -> None:
         """A global 429: no process starts a request for ``seconds``."""
         now = self.clock() if self.clock else None
-        async with self.pool.acquire() as conn:
-            await self._ensure(conn)
-            await conn.execute(_PAUSE, self.name, now, float(max(0.0, seconds)))
+        with reachable():
+            async with self.pool.acquire() as conn:
+                await self._once_ready(conn, _PAUSE, self.name, now, float(max(0.0, seconds)))
 
 
 Handler = Callable[[], object]
@@ -176,8 +212,11 @@ class ChangeFeed:
 
     async def publish(self, topic: str) -> None:
         """Tell the other processes that ``topic`` changed (after the change is committed)."""
-        async with self.pool.acquire() as conn:
-            await conn.execute("SELECT pg_notify($1, $2)", self.channel, f"{topic}:{self.origin}")
+        with reachable():
+            async with self.pool.acquire() as conn:
+                await conn.execute(
+                    "SELECT pg_notify($1, $2)", self.channel, f"{topic}:{self.origin}"
+                )
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         topic, _, origin = payload.partition(":")

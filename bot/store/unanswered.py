@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.store.db import Database, format_utc, parse_utc
+from bot.store.db import Database, format_utc, parse_utc, storable_text
 
 MAX_QUESTION_CHARS = 300
 
@@ -33,8 +33,9 @@ class UnansweredQuestion:
 
 
 def clean_question(text: str) -> str:
-    """The question as stored: mentions removed, whitespace collapsed, at most 300 characters."""
-    text = _MENTION.sub("@someone", text)
+    """The question as stored: mentions removed, whitespace collapsed, at most 300 characters,
+    and nothing a database cannot hold (a NUL; see :func:`storable_text`)."""
+    text = _MENTION.sub("@someone", storable_text(text))
     text = " ".join(text.split())
     if len(text) > MAX_QUESTION_CHARS:
         text = text[: MAX_QUESTION_CHARS - 1].rstrip() + "…"

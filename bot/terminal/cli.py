@@ -162,6 +162,15 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _with_services(settings: Settings, work: Work) -> int:
     """Open the services (the composition root both front ends share), run ``work``, close them."""
+    from bot.logging_setup import quiet_driver_logs
+
+    with (
+        quiet_driver_logs()
+    ):  # a database that goes away is said in one line, not the driver's traceback
+        return await _open_and_work(settings, work)
+
+
+async def _open_and_work(settings: Settings, work: Work) -> int:
     from bot.core.errors import KnowledgeError
     from bot.services.container import Services
     from bot.store.errors import DatabaseError

@@ -3,7 +3,10 @@ disk (the database file and its write-ahead log)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from bot.core.knowledge.loading import load_knowledge
 from bot.services.data import DataService
@@ -61,6 +64,23 @@ async def test_a_reminder_delivered_after_a_delete_recreates_nobody(db: Database
         sender = DeletingSender(DataService(db), result)
         await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
         assert await rows_about(db, ALICE) == {}
+
+
+async def test_a_reminder_delivered_after_a_delete_is_logged_as_what_happened(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="lowback.reminders")
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    await _due_reminder(db, clock)
+    sender = DeletingSender(DataService(db), DeliveryResult.delivered())
+    await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
+    said = [r.getMessage() for r in caplog.records if r.name == "lowback.reminders"]
+    assert (
+        "reminder 2026-03-02T12:30 for user 101 was sent, but the person deleted their data"
+        " meanwhile: nothing of it is kept"
+    ) in said
+    assert not [line for line in said if "expired" in line or "ran out" in line]
+    assert all(r.levelno < logging.WARNING for r in caplog.records if r.name == "lowback.reminders")
 
 
 async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) -> None:

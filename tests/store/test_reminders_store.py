@@ -130,7 +130,8 @@ async def test_marking_needs_the_claim_still_held(db: Database) -> None:
     assert (
         await store.claim_expired(later, later - timedelta(minutes=10), "d2") == []
     )  # within the lease
-    assert await store.claim_expired(later, later, "d1") == []  # never taken from its own holder
+    # Not even its own holder takes it back while it is still sending it (``keep``).
+    assert await store.claim_expired(later, later, "d1", keep=[claim.id]) == []
     [(taken, was)] = await store.claim_expired(later, later - timedelta(seconds=30), "d2")
     assert was == "claimed" and taken.attempts == 2 and taken.claimed_by == "d2"
     assert (
@@ -150,10 +151,15 @@ async def test_marking_needs_the_claim_still_held(db: Database) -> None:
 async def test_an_abandoned_claim_is_due_when_its_lease_ends(db: Database) -> None:
     store = ReminderStore(db)
     await store.save_schedule(schedule(1, utc("2026-03-02T07:30")), create=True)
-    await store.claim_due_schedule(1, utc("2026-03-02T07:30"), "d1", send_it)
+    claim = await store.claim_due_schedule(1, utc("2026-03-02T07:30"), "d1", send_it)
+    assert claim is not None
     lease = timedelta(seconds=30)
-    assert await store.earliest_due(lease=lease, claimed_by="d2") == utc("2026-03-02T07:30:30")
-    assert await store.earliest_due(lease=lease, claimed_by="d1") == utc("2026-03-02T21:30")
+    assert await store.earliest_due(lease=lease) == utc("2026-03-02T07:30:30")
+    # Its holder, still sending it, has nothing to wait for but the next reminder.
+    assert await store.earliest_due(lease=lease, keep=[claim.id]) == utc("2026-03-02T21:30")
+    # Stamped by a clock five minutes ahead of the caller's: it runs out at 07:25:30 here.
+    ahead = timedelta(minutes=5)
+    assert await store.earliest_due(lease=lease, lease_ahead=ahead) == utc("2026-03-02T07:25:30")
 
 
 async def test_released_claims_come_back_as_retries(db: Database) -> None:

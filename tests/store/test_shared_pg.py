@@ -248,3 +248,54 @@ async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> N
             )  # one token, from the shared row
         finally:
             await services.close()
+
+
+async def test_reminders_keep_flowing_after_postgresql_empties_the_budget_in_crash_recovery() -> (
+    None
+):
+    """Crash recovery (and a replica promoted after a failover) leaves an UNLOGGED table empty;
+    the table may also be dropped at any time. Either way the budget is made again."""
+    from bot.services.reminders import DELIVERED
+    from bot.store.shared import BUDGET_TABLE
+    from tests.support.fakes import FakeClock
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        async def send(self, user_id, message):
+            self.keys.append(message.occurrence_key)
+            return DELIVERED
+
+    async with fresh_postgres() as url:
+        clock = FakeClock("2026-03-02T07:00:00+00:00")
+        settings = replace(Settings.from_env(environ={}, dotenv=None), database=url)
+        services = await Services.open(settings, clock=clock.now, sleep=clock.sleep, peers=True)
+        try:
+            await services.reminders.on(42, "Europe/London", "7:30, 12:00, 21:30")
+            inbox = Inbox()
+            dispatcher = services.start_dispatcher(inbox)
+            await dispatcher.stop()  # driven step by step below instead
+            identify = services.identify_budget
+            assert identify is not None
+            clock.set("2026-03-02T07:30:00+00:00")
+            await dispatcher.run_pending()
+            assert await identify.try_take() == 0.0
+            db = services.db
+            assert isinstance(db, PgDatabase)
+
+            await db.pool.execute(f"TRUNCATE {BUDGET_TABLE}")  # what crash recovery leaves
+            clock.set("2026-03-02T12:00:00+00:00")
+            await dispatcher.run_pending()
+            assert await identify.try_take() == 0.0  # the shards can still log in
+            await db.pool.execute(f"DROP TABLE {BUDGET_TABLE}")
+            assert services.budget is not None
+            await services.budget.pause(0.0)  # a global 429 can still be shared
+            clock.set("2026-03-02T21:30:00+00:00")
+            await dispatcher.run_pending()
+
+            assert inbox.keys == ["2026-03-02T07:30", "2026-03-02T12:00", "2026-03-02T21:30"]
+            statuses = await db.fetchall("SELECT status FROM reminder_deliveries")
+            assert [r["status"] for r in statuses] == ["sent"] * 3
+        finally:
+            await services.close()

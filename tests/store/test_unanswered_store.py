@@ -101,3 +101,17 @@ async def test_opting_out_stops_keeping_and_deletes_what_was_kept(db: Database) 
     assert await repo.recent(GUILD) == []
     assert await repo.record(GUILD, "three", None, 0.1, NOW) is False
     assert [q.question for q in await repo.recent(OTHER_GUILD)] == ["stays"]
+
+
+async def test_a_question_with_characters_no_database_can_hold_is_kept_without_them(
+    db: Database,
+) -> None:
+    repo = UnansweredStore(db)
+    await repo.set_opt_in(GUILD, True, NOW)
+    # A NUL (PostgreSQL's text refuses it) and a lone surrogate (a JSON escape can carry one).
+    assert await repo.record(GUILD, "what about my zzz\x00 knee?", None, 0.1, NOW) is True
+    assert await repo.record(GUILD, "and my hip \ud83d?", None, 0.1, NOW) is True
+    assert sorted(q.question for q in await repo.recent(GUILD)) == [
+        "and my hip \ufffd?",
+        "what about my zzz knee?",
+    ]

@@ -10,8 +10,8 @@ went out, but the child never learns so, the one window no store can settle alon
 The child is the bot's own code: ``Dispatcher`` with the Discord front end's ``DiscordSender``
 over discord.py's HTTP client, the ``RestLimiter`` and the real SQLite store. Time is scaled:
 both sides read one clock that runs ``scale`` times faster than the wall clock (the dispatcher's
-clock and sleeps, the request limiter, the stand-in's nonce window and timestamps), so the 20 s
-lease passes in 2 s and the limiter's 35 requests a second are 35 per virtual second.
+clock and sleeps, the request limiter, the stand-in's nonce window and timestamps), so the 2-minute
+lease passes in 12 s and the limiter's 35 requests a second are 35 per virtual second.
 
 Figures (virtual seconds): reminders delivered once, lost (never delivered, or recorded as
 anything but sent), delivered twice (a repeat the stand-in did not drop, i.e. one that came

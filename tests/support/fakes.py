@@ -75,12 +75,17 @@ class FakeClock:
             self._park_event = asyncio.Event()
         return self._park_event
 
-    async def until_parked(self, timeout: float = 5.0) -> None:
-        """Wait until some task is parked at the horizon (a real-time timeout guards a hang)."""
-        event = self._parked_event()
-        if not self._parked:
-            event.clear()
-            await asyncio.wait_for(event.wait(), timeout)
+    async def until_parked(self, timeout: float = 5.0, *, sleepers: int = 1) -> None:
+        """Wait until ``sleepers`` tasks are parked at the horizon, so everything they did before
+        sleeping again is done (a real-time timeout guards a hang)."""
+
+        async def parked() -> None:
+            event = self._parked_event()
+            while sum(not f.done() for f in self._parked) < sleepers:
+                event.clear()
+                await event.wait()
+
+        await asyncio.wait_for(parked(), timeout)
 
     def release(self, horizon: datetime | None) -> None:
         """Move the horizon (None: no limit) and let parked sleepers continue."""

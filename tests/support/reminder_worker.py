@@ -164,6 +164,7 @@ async def postgres_worker(args: argparse.Namespace) -> int:
         lease=timedelta(seconds=args.lease),
         max_wait=args.max_wait,
         name=args.name,
+        database_clock=True,  # as the bot does: leases go by the server's clock
     )
     if args.shared_budget:
         dispatcher.bucket = SharedBudget(db.pool)

@@ -10,14 +10,18 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.services.container import Services
-from bot.settings import Settings
+from bot.settings import PostgresURL, Settings
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.chat import GOODBYE, Chat, run_chat
 from bot.terminal.render import Screen
+from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
+from tests.support.blackout import Blackout
 from tests.support.fakes import FakeClock
 
 pytest.importorskip("termios")
 from tests.support.terminal_pty import Terminal
+
+needs_postgres = pytest.mark.skipif(SERVER is None, reason=NO_SERVER)
 
 
 @pytest.fixture
@@ -213,6 +217,47 @@ async def test_a_database_locked_by_another_program_is_said_and_the_chat_goes_on
     assert text.rstrip().endswith(GOODBYE)
 
 
+class ServerAwayDuring(io.StringIO):
+    """Typed lines; while the first ``away`` line is handled, the PostgreSQL server is gone."""
+
+    def __init__(self, text: str, relay: Blackout, away: str):
+        super().__init__(text)
+        self.relay: Blackout = relay
+        self.away: str | None = away
+
+    def readline(self, size: int | None = -1) -> str:
+        if self.relay.refused:
+            self.relay.restore()  # the chat has handled the line: the server is back
+        line = super().readline()
+        if line.strip() == self.away:
+            self.away = None
+            self.relay.cut()
+        return line
+
+
+@needs_postgres
+async def test_postgresql_away_for_a_moment_is_said_in_one_line_and_the_chat_goes_on(tmp_path):
+    async with fresh_postgres() as url:
+        relay = Blackout(url.url)
+        settings = replace(
+            Settings.from_env(environ={}, dotenv=None), database=PostgresURL(relay.url)
+        )
+        services = await Services.open(settings, recover_sessions=False)
+        out = io.StringIO()
+        typed = ServerAwayDuring("/easy\n/easy\n", relay, away="/easy")
+        try:
+            assert await run_chat(services, screen=Screen(out, rich=False), stdin=typed) == 0
+        finally:
+            await services.close()
+            relay.close()
+    text = out.getvalue()
+    assert "That didn't work: the PostgreSQL database at" in text
+    assert "can't be reached right now" in text and "try again in a minute" in text
+    assert "Traceback" not in text and "ConnectionRefusedError" not in text
+    assert "Moved up to step 2" in text  # the second /easy, once the server was back
+    assert text.rstrip().endswith(GOODBYE)
+
+
 @pytest.fixture
 def chat_terminal(tmp_path):
     opened: list[Terminal] = []
@@ -269,3 +314,34 @@ def test_ctrl_c_in_a_routine_stops_it_and_the_chat_goes_on(chat_terminal):
     t.read_until(GOODBYE)
     assert t.wait() == 0
     assert t.settings_restored()
+
+
+@needs_postgres
+async def test_postgresql_away_in_a_terminal_chat_shows_no_driver_noise(tmp_path):
+    """In a real terminal: no traceback, and not the driver's own log lines (asyncpg's pool logs
+    each attempt to reconnect, with a traceback) in the middle of the chat."""
+    async with fresh_postgres() as url:
+        relay = Blackout(url.url)
+        t = Terminal(["--database", relay.url, "chat"], tmp_path, extra_env={"NO_COLOR": "1"})
+        transcript = ""
+        try:
+            t.read_until("you>")
+            t.press("/step 2\r")
+            t.read_until("You're on step 2")
+            relay.cut()
+            for _ in range(2):  # the server stays away for two commands
+                transcript, t.output = transcript + t.output, ""
+                t.press("/step 3\r")
+                t.read_until("That didn't work")
+                t.read_until("you>")
+            relay.restore()
+            t.press("/step 3\r")
+            t.read_until("You're on step 3")
+            t.press("/quit\r")
+            t.read_until(GOODBYE)
+            assert t.wait() == 0
+        finally:
+            t.close()
+            relay.close()
+    everything = transcript + t.output
+    assert "Traceback" not in everything and "Failed to restore" not in everything

@@ -9,12 +9,20 @@ Each occurrence has an identity (its key, e.g. ``2026-03-08T07:30``) that is uni
 the store. Sending one goes: **claim** (one transaction: record the occurrence as ``claimed`` by this
 dispatcher and move the schedule to the next occurrence), **send**, **mark** (``sent``).
 
-* A crash between claim and send leaves a claim nobody finishes. Once it is older than the lease
-  (default 20 s) any other dispatcher takes it over (``ReminderStore.claim_expired``, the one
-  place a lease is judged) and sends it, if it is still within the grace period; otherwise it is
-  recorded as skipped. A restarted dispatcher sleeps exactly until the lease ends (the expiry of
-  a claim counts as something due), so an abandoned reminder goes out again within about 20 s of
-  the restart, not minutes later. Crashes do not count as failed attempts. Nothing is lost.
+* A crash between claim and send leaves a claim nobody finishes. A claim lasts the lease
+  (default 2 minutes) and the dispatcher renews the claims of its sends in progress every quarter
+  lease, however long Discord takes (``leases.py``; on PostgreSQL judged by the database server's
+  clock, so processes whose clocks disagree still agree). A claim nobody renewed for a lease is
+  taken over by any dispatcher, its own included (``ReminderStore.claim_expired``, the one place a
+  lease is judged), and sent if it is still within the grace period; otherwise it is recorded as
+  skipped. A restarted process on the same machine takes over its dead predecessor's claims at
+  once (the dispatcher looks for dead holders at start and every minute); elsewhere it sleeps
+  exactly until the lease ends (the expiry of a claim counts as something due). Crashes do not
+  count as failed attempts. Nothing is lost.
+* A failure between claim and send (the pace, the database, composing) hands the claim back for
+  a retry at once; a reminder sent while the database is away has its outcome recorded once the
+  database is back (``sending.py``). Every occurrence ends either sent once or recorded with why
+  not.
 * Once an occurrence is marked ``sent`` it is never sent again: every later change names the state
   it expects, and the key can never be claimed a second time.
 * A crash between send and mark is the one case no store can settle on its own: the reminder went
@@ -22,11 +30,12 @@ dispatcher and move the schedule to the next occurrence), **send**, **mark** (``
   losing it, and make the repeat harmless instead: every message carries a ``nonce`` derived from
   its identity, and a sender must pass it to a transport that drops repeats (Discord does, for a
   message sent with the same ``nonce`` and ``enforce_nonce`` within a few minutes; discord.py sets
-  ``enforce_nonce`` whenever ``nonce`` is given). The lease is kept short so the repeat falls
-  inside that window after a quick restart: measured with ``tests/bench/crash.py`` (the process
-  killed at random points, over and over), every repeat came well within two minutes of the
-  first try. A process that stays down longer than Discord's window and then restarts within the
-  grace period could, in this one crash window, deliver a reminder twice; a sender without such a
+  ``enforce_nonce`` whenever ``nonce`` is given). A restart on the same machine repeats it at
+  once, inside that window: measured with ``tests/bench/crash.py`` (the process killed at random
+  points, over and over), every repeat came well within two minutes of the first try. A process
+  on another machine repeats it when the lease runs out, about two minutes after the last renewal.
+  A process that stays down longer than Discord's window and then restarts within the grace
+  period could, in this one crash window, deliver a reminder twice; a sender without such a
   transport (the terminal) may too.
 * ``Dispatcher.stop()`` lets in-flight sends finish (up to a timeout) and hands back any claim it
   still holds, so a clean shutdown leaves nothing half-claimed.
@@ -52,6 +61,7 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock, Sleep
 from bot.logging_setup import RepeatedErrors
 from bot.services.reminders.delivery import Compose, Sender
+from bot.services.reminders.leases import LEASE, Leases
 from bot.services.reminders.outcomes import (
     DispatchStats,
     Settler,
@@ -110,7 +120,7 @@ class Dispatcher:
         grace: timedelta = timedelta(hours=1),
         rate: float = 40.0,
         burst: int = 5,
-        lease: timedelta = timedelta(seconds=20),
+        lease: timedelta = LEASE,
         max_wait: float = 60.0,
         max_in_flight: int = 20,
         batch: int = 100,
@@ -121,6 +131,7 @@ class Dispatcher:
         skip_user: int | None = None,
         keep_history: timedelta = timedelta(days=30),
         name: str | None = None,
+        database_clock: bool = False,
     ):
         self.store = ReminderStore(db)
         self.clock = clock
@@ -134,12 +145,11 @@ class Dispatcher:
         self.skip_user = skip_user
         self.keep_history = keep_history
         self.name = name or dispatcher_name()
-        self._looked_for_dead = False
+        self._dead_looked_at: datetime | None = None
         self.stats = DispatchStats()
         self._task: asyncio.Task[None] | None = None
         self._sleeper: asyncio.Future[None] | None = None
-        self._stopping = False
-        self._dirty = False
+        self._stopping = self._dirty = False
         self._progress = 0
         self._pruned_at: datetime | None = None
         self._errors = RepeatedErrors(log, clock=lambda: self.clock().timestamp())
@@ -155,8 +165,25 @@ class Dispatcher:
         )
         bucket = TokenBucket(rate, burst, clock, sleep)
         self._sends = Sends(
-            self.store, sender, compose, clock, settler, bucket, max_in_flight, self._report
+            self.store, sender, compose, clock, settler, bucket, max_in_flight, self._report, sleep
         )
+        self.leases = self._leases(lease, database_clock and db.dialect == "postgresql")
+
+    def _leases(self, lease: timedelta, on_server: bool) -> Leases:
+        """``on_server``: judge leases by the PostgreSQL server's clock (the bot does; tests that
+        drive a fake clock leave it off). SQLite's processes share one machine and its clock."""
+        leases = Leases(
+            self.store,
+            self.name,
+            self.clock,
+            self._sleep,
+            lease,
+            on_server,
+            self._sends.held,
+            self._report,
+        )
+        self._sends.on_send = leases.keep
+        return leases
 
     @property
     def bucket(self) -> Pace:
@@ -178,6 +205,7 @@ class Dispatcher:
         if self.running:
             return
         self._stopping = False
+        self.leases.renewing = True
         self._task = asyncio.get_running_loop().create_task(
             self._run(), name=f"reminders:{self.name}"
         )
@@ -197,14 +225,24 @@ class Dispatcher:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await self._sends.finish(timeout)
-        released = await self.store.release_claims(self.name, self.clock())
+        await self.leases.stop()
+        try:
+            released = await self.store.release_claims(self.name, self.clock())
+        except DatabaseError as exc:
+            log.warning(
+                "could not hand back this dispatcher's unfinished reminders on stop (%s); they are"
+                " taken over when their claims run out",
+                exc,
+            )
+            return
         if released:
             log.info("handed back %d unfinished reminder(s) on stop", released)
 
     async def run_pending(self) -> datetime | None:
         """Dispatch everything due now, wait for those sends to finish, and return when the next
         thing is due (None: nothing scheduled). The running task does the same in its loop; this is
-        for tests and tools that drive time themselves."""
+        for tests and tools that drive time themselves (nothing renews claims meanwhile: time
+        moves only as they move it)."""
         self._stopping = False
         while True:
             _next_at, more = await self._pass()
@@ -271,26 +309,17 @@ class Dispatcher:
         more = False
 
         room = max(1, self._sends.room)
-        dead: list[str] = []
-        if (
-            not self._looked_for_dead
-        ):  # once, at start: a crashed predecessor's claims need no lease
-            dead = [
-                h
-                for h in await self.store.claim_holders(
-                    only_user=self.only_user, skip_user=self.skip_user
-                )
-                if holder_is_dead(h, self.name)
-            ]
-            self._looked_for_dead = not dead
+        lease_now = await self.leases.now()
         recover = await self.store.claim_expired(
             now,
-            now - self.lease,
+            lease_now - self.lease,
             self.name,
             min(self.batch, room),
             only_user=self.only_user,
             skip_user=self.skip_user,
-            dead=dead,
+            dead=await self._dead_holders(now),
+            keep=sorted(self._sends.held()),
+            claimed_at=lease_now,
         )
         for row, was in recover:
             if self._stopping:
@@ -322,12 +351,24 @@ class Dispatcher:
 
         return await self._earliest(), more
 
+    async def _dead_holders(self, now: datetime) -> list[str]:
+        """Holders of claims that are certainly gone (a process on this machine that no longer
+        exists): their claims need no lease. Looked for at start and then every ``max_wait``."""
+        looked = self._dead_looked_at
+        if looked is not None and now - looked < timedelta(seconds=self.max_wait):
+            return []
+        holders = await self.store.claim_holders(only_user=self.only_user, skip_user=self.skip_user)
+        dead = [h for h in holders if holder_is_dead(h, self.name)]
+        self._dead_looked_at = None if dead else now  # more than one batch: look again next pass
+        return dead
+
     async def _earliest(self) -> datetime | None:
         return await self.store.earliest_due(
             only_user=self.only_user,
             skip_user=self.skip_user,
             lease=self.lease,
-            claimed_by=self.name,
+            keep=sorted(self._sends.held()),
+            lease_ahead=self.leases.ahead,
         )
 
     async def _guard(self, work: Awaitable[None], user_id: int) -> None:
@@ -378,7 +419,9 @@ class Dispatcher:
                 self.stats.skipped += len(plan.skipped)
                 return plan
 
-            delivery = await self.store.claim_due_schedule(user_id, now, self.name, decide)
+            delivery = await self.store.claim_due_schedule(
+                user_id, now, self.name, decide, claimed_at=self.leases.stamp()
+            )
             if delivery is None:
                 return None
             return Claim(delivery, seen[0].timezone, seen[0].dm_channel_id)
@@ -396,7 +439,9 @@ class Dispatcher:
                     self.stats.skipped += 1
                 return ok
 
-            delivery = await self.store.claim_due_snooze(user_id, now, self.name, decide)
+            delivery = await self.store.claim_due_snooze(
+                user_id, now, self.name, decide, claimed_at=self.leases.stamp()
+            )
             if delivery is None or sched is None:
                 return None
             return Claim(delivery, sched.timezone, sched.dm_channel_id)
@@ -404,22 +449,28 @@ class Dispatcher:
         await self._claimed(take)
 
     async def _recover(self, claimed: DeliveryRow, was: str) -> None:
-        """A retry whose time has come, or a claim abandoned by a dispatcher that stopped or died,
-        now claimed by this one: send it, or record why not."""
+        """A retry whose time has come, or a claim abandoned by a dispatcher that stopped, died or
+        lost track of it, now claimed by this one: send it, or record why not."""
         now = self.clock()
-        sched = await self.store.get_schedule(claimed.user_id)
-        reason = why_not_resend(sched, claimed, was, now, self.grace, self.max_attempts)
         self._progress += 1
-        if reason is not None:
-            if await self.store.finish(claimed, SKIPPED, now, error=reason):
-                self.stats.skipped += 1
+        try:
+            sched = await self.store.get_schedule(claimed.user_id)
+            reason = why_not_resend(sched, claimed, was, now, self.grace, self.max_attempts)
+            if reason is not None:
+                if await self.store.finish(claimed, SKIPPED, now, error=reason):
+                    self.stats.skipped += 1
+                return
+        except Exception as exc:
+            self._report(exc, f"reminder for user {claimed.user_id} could not be looked at again")
+            await self._sends.give_back(claimed, exc)
             return
         assert sched is not None
         await self._sends.slots.acquire()
         if was == CLAIMED:
             self.stats.resent_after_crash += 1
             log.warning(
-                "sending reminder %s for user %s again: the dispatcher that claimed it stopped before recording it",
+                "sending reminder %s for user %s again: its claim ran out before what became of it"
+                " was recorded (the process holding it stopped, or lost track of it)",
                 claimed.occurrence_key,
                 claimed.user_id,
             )

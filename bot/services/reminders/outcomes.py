@@ -23,6 +23,7 @@ from bot.services.reminders.schedule import CLOSED_NOTICE
 from bot.store.reminders import (
     CLAIMED,
     FAILED,
+    PENDING,
     SENT,
     DeliveryRow,
     DuePlan,
@@ -127,6 +128,31 @@ def why_not_resend(
     return None
 
 
+def lost_claim(sent: DeliveryRow, now_row: DeliveryRow | None) -> tuple[int, str] | None:
+    """Pure: what to log when a reminder was sent but its claim could not be marked sent, judged
+    by the row as it is now (None: gone). None when the row already says what we wanted (a record
+    that went through although its answer was lost, then tried again)."""
+    what = f"reminder {sent.occurrence_key} for user {sent.user_id} was sent"
+    if now_row is None:
+        return (
+            logging.INFO,
+            f"{what}, but the person deleted their data meanwhile: nothing of it is kept",
+        )
+    ours = now_row.claimed_by == sent.claimed_by and now_row.attempts == sent.attempts
+    if ours and now_row.status == SENT:
+        return None
+    if now_row.status == CLAIMED:
+        return logging.WARNING, (
+            f"{what}, but its claim had run out and {now_row.claimed_by} took it over meanwhile: it"
+            " may be sent again, with the same nonce (Discord drops a repeat within a few minutes)"
+        )
+    if now_row.status == PENDING:
+        return logging.WARNING, (
+            f"{what}, but its claim had been handed back meanwhile: it may be sent again, with the same nonce"
+        )
+    return logging.WARNING, f"{what}, but it had been recorded as {now_row.status} meanwhile"
+
+
 class Settler:
     """Records what became of a claimed delivery; owned by the :class:`Dispatcher`, which passes
     its store, clock, statistics, limits and ``wake`` (a retry is something new to wait for)."""
@@ -173,12 +199,12 @@ class Settler:
                 delivery, SENT, now, routine_id=routine_id, dm_channel_id=channel
             ):
                 self.stats.sent += 1
+                return
+            lost = lost_claim(delivery, await self.store.delivery_by_id(delivery.id))
+            if lost is None:
+                self.stats.sent += 1
             else:
-                log.warning(
-                    "reminder %s for user %s was sent after its claim expired",
-                    delivery.occurrence_key,
-                    delivery.user_id,
-                )
+                log.log(lost[0], "%s", lost[1])
             return
         reason = result.reason or "unknown error"
         if result.status is DeliveryStatus.CANNOT:

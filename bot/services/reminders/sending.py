@@ -2,6 +2,12 @@
 
 The :class:`~bot.services.reminders.dispatcher.Dispatcher` claims; :class:`Sends` sends what it
 claimed, holding one of ``max_in_flight`` slots per send until its outcome is recorded.
+
+A claim is never left behind by a failure: one before the send (composing, the pace, the
+database) hands the claim back for a retry at once (:meth:`Sends.give_back`); after the send, the
+outcome is recorded again and again while the database cannot be reached, the claim kept renewed
+meanwhile, so a reminder that went out is marked sent rather than sent twice. Whatever still
+escapes (the database down for longer than the lease) is taken over when the lease runs out.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.clock import Sleep
 from bot.core.schedule import Occurrence
 from bot.services.reminders.delivery import Compose, DeliveryResult, Sender
 from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage
 from bot.services.reminders.outcomes import Settler
+from bot.store.errors import DatabaseError
 from bot.store.reminders import SKIPPED, DeliveryRow, ReminderStore
 
 log = logging.getLogger("lowback.reminders")
@@ -51,6 +59,8 @@ class Sends:
         bucket: Pace,
         max_in_flight: int,
         report: Callable[[BaseException, str], None],
+        sleep: Sleep,
+        on_send: Callable[[], None] = lambda: None,
     ):
         self.store = store
         self.sender = sender
@@ -61,10 +71,16 @@ class Sends:
         self.bucket = bucket
         self.max_in_flight = max_in_flight
         self.report = report
+        self.sleep = sleep
+        self.on_send = on_send  # a send started: keep its claim renewed (see leases.py)
         self.slots = asyncio.Semaphore(max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
         self._inflight: set[int] = set()
         self._aborted: list[BaseException] = []
+
+    def held(self) -> set[int]:
+        """The deliveries whose sends are in progress (their outcome not yet recorded)."""
+        return set(self._inflight)
 
     @property
     def room(self) -> int:
@@ -95,42 +111,68 @@ class Sends:
         started = False
         self._inflight.add(delivery.id)
         try:
-            occurrence = Occurrence.from_key(
-                delivery.occurrence_key, delivery.due_at, claim.timezone
-            )
-            try:
-                message = self.compose(delivery.user_id, occurrence)
-                if inspect.isawaitable(message):
-                    message = await message
-            except Exception as exc:
-                log.exception(
-                    "composing reminder %s for user %s failed",
-                    delivery.occurrence_key,
-                    delivery.user_id,
-                )
-                await self.settler.settle(
-                    delivery, DeliveryResult.retry(f"composing failed: {exc}")
-                )
-                return
+            message = await self._compose(claim)
             if message is None:
-                if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
-                    self.stats.skipped += 1
                 return
-            message = replace(
-                message,
-                user_id=delivery.user_id,
-                occurrence_key=delivery.occurrence_key,
-                channel_id=claim.channel_id,
-            )
             await self.bucket.acquire()
             task = asyncio.get_running_loop().create_task(self._send(delivery, message))
             started = True
             self._tasks.add(task)
             task.add_done_callback(self._sent_done)
+        except Exception as exc:  # the pace or the database failed: try again later, not never
+            self.report(
+                exc,
+                f"reminder {delivery.occurrence_key} for user {delivery.user_id} could not be sent now",
+            )
+            await self.give_back(delivery, exc)
         finally:
             if not started:
                 self._inflight.discard(delivery.id)
                 self.slots.release()
+        if started:
+            self.on_send()
+
+    async def _compose(self, claim: Claim) -> ReminderMessage | None:
+        """The message for a claimed reminder; None when there is nothing to send (recorded)."""
+        delivery = claim.delivery
+        occurrence = Occurrence.from_key(delivery.occurrence_key, delivery.due_at, claim.timezone)
+        try:
+            message = self.compose(delivery.user_id, occurrence)
+            if inspect.isawaitable(message):
+                message = await message
+        except Exception as exc:
+            log.exception(
+                "composing reminder %s for user %s failed",
+                delivery.occurrence_key,
+                delivery.user_id,
+            )
+            await self.settler.settle(delivery, DeliveryResult.retry(f"composing failed: {exc}"))
+            return None
+        if message is None:
+            if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
+                self.stats.skipped += 1
+            return None
+        return replace(
+            message,
+            user_id=delivery.user_id,
+            occurrence_key=delivery.occurrence_key,
+            channel_id=claim.channel_id,
+        )
+
+    async def give_back(self, delivery: DeliveryRow, exc: BaseException) -> None:
+        """A claimed reminder could not be sent because of ``exc``: release its claim for a retry
+        (with back-off, within grace and the attempts allowed). If even that fails, the claim is
+        left to its lease, which this dispatcher no longer renews."""
+        try:
+            await self.settler.settle(
+                delivery, DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
+            )
+        except Exception as again:
+            self.report(
+                again,
+                f"reminder {delivery.occurrence_key} for user {delivery.user_id} could not be handed"
+                " back; it is taken over when its claim runs out",
+            )
 
     def _sent_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -158,9 +200,31 @@ class Sends:
                     exc,
                 )
                 result = DeliveryResult.retry(f"{type(exc).__name__}: {exc}")
-            await self.settler.settle(
-                delivery, result, routine_id=message.routine_id, known_channel=message.channel_id
-            )
+            await self._record(delivery, result, message)
         finally:
             self._inflight.discard(delivery.id)
             self.slots.release()
+
+    async def _record(
+        self, delivery: DeliveryRow, result: DeliveryResult, message: ReminderMessage
+    ) -> None:
+        """Record what became of a send; while the database cannot take it, try again (1 s,
+        doubling to 30 s), the claim still held, so that a reminder that went out is not sent twice."""
+        delay = 1.0
+        while True:
+            try:
+                await self.settler.settle(
+                    delivery,
+                    result,
+                    routine_id=message.routine_id,
+                    known_channel=message.channel_id,
+                )
+                return
+            except DatabaseError as exc:
+                self.report(
+                    exc,
+                    f"recording what became of reminder {delivery.occurrence_key} for user"
+                    f" {delivery.user_id} failed (trying again)",
+                )
+            await self.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -6,9 +6,10 @@ by the caller and passed in, so every multi-statement change is one transaction:
 * :meth:`ReminderStore.claim_due_schedule` reads a due schedule, records the occurrence to send
   as ``claimed`` (and any it decided to skip as ``skipped``) and moves the schedule on, all at once.
   A crash leaves either the old schedule or the claim, never both or neither.
-* Every later change to a delivery names the state it expects (``claimed`` by this dispatcher,
-  ``pending``, or a claim taken at a given instant), so two dispatchers, or one that outlived its
-  lease, cannot both act on the same occurrence.
+* Every later change to a delivery names the state it expects (``claimed`` by this dispatcher on
+  this attempt, or ``pending``), so two dispatchers, or one that outlived its lease, cannot both
+  act on the same occurrence. Renewing a claim (``renew_claims``) moves its ``claimed_at`` on and
+  leaves it the same claim.
 
 ``rows`` holds the row values; ``schedules`` the schedule and snooze tables; ``deliveries`` the
 delivery and notice tables. :class:`ReminderStore` is all of them over one database.

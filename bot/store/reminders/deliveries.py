@@ -4,7 +4,7 @@ left for a person (e.g. that their reminders stopped)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiosqlite
 
@@ -14,7 +14,6 @@ from bot.store.reminders.rows import (
     FAILED,
     DeliveryRow,
     delivery_row,
-    opt_format_utc,
     user_filter,
 )
 from bot.store.reminders.schedules import close_in
@@ -69,34 +68,39 @@ class DeliveryTables:
         only_user: int | None = None,
         skip_user: int | None = None,
         dead: Sequence[str] = (),
+        keep: Sequence[int] = (),
+        claimed_at: datetime | None = None,
     ) -> list[tuple[DeliveryRow, str]]:
         """The one place a lease is judged: claim, in one transaction, the deliveries that are
         due to be looked at again, and return each with the status it had (``pending`` or
         ``claimed``).
 
-        Those are retries whose time has come (``pending``, ``retry_at <= now``) and claims taken
-        at or before ``lease_cutoff`` by another dispatcher, which stopped or died between
-        claiming and marking; claims held by the dispatchers named in ``dead`` (known to be gone)
-        are taken whatever their age. A dispatcher's own claims are never taken from it (they may still
-        be in flight). Each comes back claimed by ``claimed_by`` with one more attempt; the caller
-        sends it or records why not (``finish``). On PostgreSQL this is one
-        ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``.
+        Those are retries whose time has come (``pending``, ``retry_at <= now``) and claims whose
+        lease has run out: taken (or last renewed) at or before ``lease_cutoff``, by whichever
+        dispatcher, which stopped, died, or lost track of it between claiming and recording what
+        became of it. Claims held by the dispatchers named in ``dead`` (known to be gone) are
+        taken whatever their age; those in ``keep`` (the caller's own sends in progress) never.
+        ``lease_cutoff`` and ``claimed_at`` (the new claims' time, default ``now``) are on the
+        clock leases are judged by, ``now`` on the caller's. Each comes back claimed by
+        ``claimed_by`` with one more attempt; the caller sends it or records why not
+        (``finish``). On PostgreSQL the rows are picked with ``FOR UPDATE SKIP LOCKED``.
         """
         where, extra = user_filter(only_user, skip_user)
-        stamp = format_utc(now)
+        stamp = format_utc(claimed_at or now)
         async with self.db.transaction() as conn:
             rows = await self.db.fetchall(
                 f"SELECT id, status FROM reminder_deliveries WHERE status = 'pending' AND retry_at <= ?{where}"
                 " ORDER BY retry_at LIMIT ?" + self.db.skip_locked,
-                (stamp, *extra, limit),
+                (format_utc(now), *extra, limit),
             )
             gone = ", ".join("?" * len(dead))
+            mine = ", ".join("?" * len(keep))
             rows += await self.db.fetchall(
                 "SELECT id, status FROM reminder_deliveries WHERE status = 'claimed'"
                 f" AND (claimed_at <= ?{f' OR claimed_by IN ({gone})' if dead else ''})"
-                f" AND claimed_by IS NOT ?{where} ORDER BY claimed_at LIMIT ?"
+                f"{f' AND id NOT IN ({mine})' if keep else ''}{where} ORDER BY claimed_at LIMIT ?"
                 + self.db.skip_locked,
-                (format_utc(lease_cutoff), *dead, claimed_by, *extra, max(0, limit - len(rows))),
+                (format_utc(lease_cutoff), *dead, *keep, *extra, max(0, limit - len(rows))),
             )
             taken: list[tuple[DeliveryRow, str]] = []
             for row in rows:
@@ -111,6 +115,33 @@ class DeliveryTables:
                 assert fresh is not None
                 taken.append((delivery_row(fresh), row["status"]))
         return taken
+
+    async def renew_claims(self, claimed_by: str, ids: Sequence[int], claimed_at: datetime) -> int:
+        """Keep the claims ``claimed_by`` holds on ``ids`` (sends in progress): their lease starts
+        again at ``claimed_at`` (on the clock leases are judged by). Returns how many it still held."""
+        if not ids:
+            return 0
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE reminder_deliveries SET claimed_at = ? WHERE status = 'claimed'"
+                f" AND claimed_by = ? AND id IN ({', '.join('?' * len(ids))})",
+                (format_utc(claimed_at), claimed_by, *ids),
+            )
+            return cur.rowcount
+
+    async def database_now(self) -> datetime:
+        """The PostgreSQL server's clock (``clock_timestamp()``), which every process sharing the
+        database reads alike."""
+        row = await self.db.fetchone("SELECT clock_timestamp()")
+        assert row is not None
+        moment: datetime = row[0]
+        return moment.astimezone(UTC)
+
+    async def delivery_by_id(self, delivery_id: int) -> DeliveryRow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM reminder_deliveries WHERE id = ?", (delivery_id,)
+        )
+        return delivery_row(row) if row else None
 
     async def claim_holders(
         self, *, only_user: int | None = None, skip_user: int | None = None
@@ -133,9 +164,11 @@ class DeliveryTables:
         routine_id: str | None = None,
         dm_channel_id: int | None = None,
     ) -> bool:
-        """Mark a claimed delivery sent, skipped or failed, if the claim is still as ``delivery``
-        shows it. Returns False if someone else changed it meanwhile (e.g. took over an expired
-        claim). ``dm_channel_id`` records the person's DM channel, if their schedule still exists.
+        """Mark a claimed delivery sent, skipped or failed, if the claim is still the one
+        ``delivery`` shows (the same holder and attempt: a renewal does not change it). Returns
+        False if it changed meanwhile (another dispatcher took over an expired claim, or the person
+        deleted their data). ``dm_channel_id`` records the person's DM channel, if their schedule
+        still exists.
         """
         assert status in DONE_STATUSES
         async with self.db.transaction() as conn:
@@ -161,7 +194,7 @@ class DeliveryTables:
         cur = await conn.execute(
             "UPDATE reminder_deliveries SET status = ?, done_at = ?, retry_at = NULL, last_error = ?,"
             " routine_id = COALESCE(?, routine_id)"
-            " WHERE id = ? AND status = 'claimed' AND claimed_by IS ? AND claimed_at IS ?",
+            " WHERE id = ? AND status = 'claimed' AND claimed_by IS ? AND attempts = ?",
             (
                 status,
                 format_utc(now),
@@ -169,7 +202,7 @@ class DeliveryTables:
                 routine_id,
                 delivery.id,
                 delivery.claimed_by,
-                opt_format_utc(delivery.claimed_at),
+                delivery.attempts,
             ),
         )
         return cur.rowcount == 1
@@ -199,13 +232,13 @@ class DeliveryTables:
             cur = await conn.execute(
                 "UPDATE reminder_deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
                 " retry_at = ?, last_error = ? WHERE id = ? AND status = 'claimed' AND claimed_by IS ?"
-                " AND claimed_at IS ?",
+                " AND attempts = ?",
                 (
                     format_utc(retry_at),
                     error,
                     delivery.id,
                     delivery.claimed_by,
-                    opt_format_utc(delivery.claimed_at),
+                    delivery.attempts,
                 ),
             )
             return cur.rowcount == 1

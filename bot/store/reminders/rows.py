@@ -154,13 +154,13 @@ async def insert_claim(
     key: str,
     due: datetime,
     claimed_by: str,
-    stamp: str,
+    claimed_at: datetime,
 ) -> DeliveryRow | None:
-    """Inside a transaction: record the occurrence ``key`` as claimed by ``claimed_by``; None if
-    it already has a delivery row."""
+    """Inside a transaction: record the occurrence ``key`` as claimed by ``claimed_by`` at
+    ``claimed_at`` (on the clock leases are judged by); None if it already has a delivery row."""
     cur = await conn.execute(
         INSERT_DELIVERY + " RETURNING *",
-        (user_id, key, format_utc(due), CLAIMED, claimed_by, stamp, None, 1, None),
+        (user_id, key, format_utc(due), CLAIMED, claimed_by, format_utc(claimed_at), None, 1, None),
     )
     row = await cur.fetchone()
     if row is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -139,11 +139,14 @@ class ScheduleTables:
         now: datetime,
         claimed_by: str,
         decide: Callable[[ScheduleRow], DuePlan],
+        *,
+        claimed_at: datetime | None = None,
     ) -> DeliveryRow | None:
         """If the person's schedule is due, apply ``decide``'s plan in one transaction.
 
         Returns the new claimed delivery, or None when nothing is to be sent (not due any more,
         everything skipped, or the occurrence already has a delivery row: it was sent before).
+        ``claimed_at`` is the claim's time on the clock leases are judged by (default ``now``).
         """
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
@@ -167,7 +170,7 @@ class ScheduleTables:
             if plan.send is None:
                 return None
             key, due = plan.send
-            return await insert_claim(conn, user_id, key, due, claimed_by, stamp)
+            return await insert_claim(conn, user_id, key, due, claimed_by, claimed_at or now)
 
     async def close_schedule(self, user_id: int, reason: str, now: datetime) -> None:
         """Stop sending to this person (e.g. their DMs are closed) and record why."""
@@ -180,13 +183,15 @@ class ScheduleTables:
         only_user: int | None = None,
         skip_user: int | None = None,
         lease: timedelta | None = None,
-        claimed_by: str | None = None,
+        keep: Sequence[int] = (),
+        lease_ahead: timedelta = timedelta(0),
     ) -> datetime | None:
         """The earliest instant anything is due: a schedule, a snooze, a retry or (with ``lease``)
-        the expiry of a claim held by anyone but ``claimed_by``, so an abandoned claim is taken
-        over as soon as its lease ends, not at the next look around."""
+        the expiry of a claim (but those in ``keep``: the caller's own sends in progress), so an
+        abandoned claim is taken over as soon as its lease ends, not at the next look around.
+        ``lease_ahead`` is how far the clock claims are stamped by runs ahead of the caller's."""
         where, params = user_filter(only_user, skip_user)
-        parts: list[tuple[str, tuple[str | None, ...]]] = [
+        parts: list[tuple[str, tuple[object, ...]]] = [
             (
                 "SELECT next_due_at FROM reminder_schedules WHERE next_due_at IS NOT NULL{f} ORDER BY next_due_at LIMIT 1",
                 (),
@@ -198,11 +203,12 @@ class ScheduleTables:
             ),
         ]
         if lease is not None:
+            mine = f" AND id NOT IN ({', '.join('?' * len(keep))})" if keep else ""
             parts.append(
                 (
-                    "SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed' AND claimed_by IS NOT ?{f}"
+                    f"SELECT claimed_at FROM reminder_deliveries WHERE status = 'claimed'{mine}{{f}}"
                     " ORDER BY claimed_at LIMIT 1",
-                    (claimed_by,),
+                    tuple(keep),
                 )
             )
         # One statement, one round trip: each part is an indexed "first row" look-up.
@@ -211,7 +217,10 @@ class ScheduleTables:
         found: list[datetime] = []
         for i, value in enumerate(row or ()):
             if value is not None:
-                found.append(parse_utc(value) + (lease if i == 3 and lease else timedelta(0)))
+                if i == 3 and lease is not None:
+                    found.append(parse_utc(value) + lease - lease_ahead)
+                else:
+                    found.append(parse_utc(value))
         return min(found, default=None)
 
     # ------------------------------------------------------------------ snoozes
@@ -288,10 +297,13 @@ class ScheduleTables:
         now: datetime,
         claimed_by: str,
         decide: Callable[[SnoozeRow], bool],
+        *,
+        claimed_at: datetime | None = None,
     ) -> DeliveryRow | None:
         """Take a due snooze off the list and claim its repeat, in one transaction.
 
-        ``decide`` says whether it is still worth sending (False records it as skipped).
+        ``decide`` says whether it is still worth sending (False records it as skipped);
+        ``claimed_at`` as for :meth:`claim_due_schedule`.
         """
         stamp = format_utc(now)
         async with self.db.transaction() as conn:
@@ -321,5 +333,5 @@ class ScheduleTables:
                 )
                 return None
             return await insert_claim(
-                conn, user_id, snooze.occurrence_key, snooze.due_at, claimed_by, stamp
+                conn, user_id, snooze.occurrence_key, snooze.due_at, claimed_by, claimed_at or now
             )
