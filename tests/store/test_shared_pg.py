@@ -219,17 +219,21 @@ async def test_processes_asking_for_their_first_token_at_once_all_get_an_answer(
             await db.close()
 
 
+class Inbox:
+    """A reminder sender that keeps the keys of what it was given, each delivered."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def send(self, user_id, message):
+        from bot.services.reminders import DELIVERED
+
+        self.keys.append(message.occurrence_key)
+        return DELIVERED
+
+
 async def test_a_bot_process_sends_its_reminders_out_of_the_shared_budget() -> None:
-    from bot.services.reminders import DELIVERED
     from tests.support.fakes import FakeClock
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.keys: list[str] = []
-
-        async def send(self, user_id, message):
-            self.keys.append(message.occurrence_key)
-            return DELIVERED
 
     async with fresh_postgres() as url:
         clock = FakeClock("2026-03-02T07:00:00+00:00")
@@ -255,17 +259,8 @@ async def test_reminders_keep_flowing_after_postgresql_empties_the_budget_in_cra
 ):
     """Crash recovery (and a replica promoted after a failover) leaves an UNLOGGED table empty;
     the table may also be dropped at any time. Either way the budget is made again."""
-    from bot.services.reminders import DELIVERED
     from bot.store.shared import BUDGET_TABLE
     from tests.support.fakes import FakeClock
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.keys: list[str] = []
-
-        async def send(self, user_id, message):
-            self.keys.append(message.occurrence_key)
-            return DELIVERED
 
     async with fresh_postgres() as url:
         clock = FakeClock("2026-03-02T07:00:00+00:00")
