@@ -80,9 +80,12 @@ def user_message(error: Exception) -> tuple[str, bool]:
         return f"I couldn't understand {error.value!r} for that option.", True
     if isinstance(original, discord.Forbidden):
         return "Discord didn't let me do that here (missing permissions).", False
-    if isinstance(original, DatabaseUnavailable):
-        return DATABASE_AWAY, False
-    return GENERIC, False
+    return failure_text(original), False
+
+
+def failure_text(error: BaseException) -> str:
+    """What a person is told when what they asked for failed unexpectedly."""
+    return DATABASE_AWAY if isinstance(error, DatabaseUnavailable) else GENERIC
 
 
 def log_failure(where: str, error: BaseException) -> None:

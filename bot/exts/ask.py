@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.core.replies import Reply
 from bot.core.text import normalize
-from bot.discord_ui.errors import DATABASE_AWAY, GENERIC, log_failure, slow_down_text
+from bot.discord_ui.errors import failure_text, log_failure, slow_down_text
 from bot.discord_ui.render import (
     error_reply,
     info_reply,
@@ -27,7 +27,6 @@ from bot.discord_ui.render import (
     respond,
     send_dm,
 )
-from bot.store.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -140,9 +139,8 @@ class Ask(commands.Cog):
                 f" channel {message.channel.id}",
                 exc,
             )
-            text = DATABASE_AWAY if isinstance(exc, DatabaseUnavailable) else GENERIC
             try:
-                await reply_to_message(message, error_reply("Sorry", text))
+                await reply_to_message(message, error_reply("Sorry", failure_text(exc)))
             except discord.HTTPException:
                 pass
 
