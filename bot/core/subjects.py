@@ -54,7 +54,8 @@ def asking_sentences(text: str) -> list[str]:
 def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> Gap | None:
     """The uncovered subject a question names by one of its marks ("can I do glute bridges while
     pregnant?"), or None. Only the sentences that ask count: a story mentions many things in
-    passing, and what it asks is what it is about."""
+    passing, and what it asks is what it is about. A gap marked ``anywhere`` (where the pain is)
+    is settled by a mark in any sentence."""
     whole = normalize(text) if normalized is None else normalized
     named = [
         (g, g.marks) for g in kb.gaps.values() if g.marks is not None and g.marks.search(whole)
@@ -63,7 +64,7 @@ def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> G
         return None
     asking = [s for s in asking_sentences(text) if s]
     for gap, marks in named:
-        if any(marks.search(s) for s in asking) and (
+        if (gap.anywhere or any(marks.search(s) for s in asking)) and (
             gap.unless is None or gap.unless.search(whole) is None
         ):
             return gap

@@ -359,6 +359,23 @@ def test_the_upper_back_gap_stands_aside_when_the_low_back_is_named(matcher):
     assert result.gap is None or result.gap.id != "upper-back-neck"
 
 
+def test_where_the_pain_is_said_in_the_story_decides_the_upper_back_gap(matcher):
+    """Where it hurts is told once, often before the question: the upper-back gap is settled by a
+    mark in any sentence, while a cue for where the shoulder blades go in an exercise is not one."""
+    story = (
+        "Since the weekend there's a knot between my shoulder blades. It hurts to turn my head. "
+        "Any ideas?"
+    )
+    result = matcher.match(story)
+    assert result.kind == "no_match" and result.gap is not None
+    assert result.gap.id == "upper-back-neck"
+    cue = (
+        "I can barely get my shoulder blades off the floor doing crunches. "
+        "They kill my back, what can I do instead?"
+    )
+    assert matcher.match(cue).kind != "no_match"
+
+
 def test_warming_compiles_every_expression_before_the_first_question(kb):
     kb.compile_expressions()
     expressions = list(kb.expressions())

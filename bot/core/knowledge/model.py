@@ -107,7 +107,9 @@ class Safety:
 class Gap:
     """A subject the sources do not cover. ``marks`` are words that settle it ("pregnant", "a
     posture corrector"): a short question that uses one is about the subject whatever exercise it
-    also names, unless it also uses one of ``unless`` ("lower back" for the upper-back gap)."""
+    also names, unless it also uses one of ``unless`` ("lower back" for the upper-back gap). With
+    ``anywhere``, a mark settles it wherever it stands in the message (where the pain is, said once
+    in a long story), not only in the sentence that asks."""
 
     id: str
     subject: str
@@ -115,6 +117,7 @@ class Gap:
     patterns: tuple[str, ...]
     marks: Concept | None = None
     unless: Concept | None = None
+    anywhere: bool = False  # a mark anywhere in the message settles it, not only in the asking
 
 
 @dataclass(frozen=True)

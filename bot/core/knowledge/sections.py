@@ -183,15 +183,26 @@ def read_gaps(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> dict[str,
         return out
     c, items = section
     keys = {"id", "subject", "back_related", "patterns"}
-    allowed = keys | {"marks", "unless"}
+    allowed = keys | {"marks", "unless", "anywhere"}
     for gid, item in _entries(c, items, "gaps", allowed, keys, out, lambda _: "duplicate id"):
         subject = c.text(item, "subject", gid, limit=100) or gid
         back = item.get("back_related")
         if not isinstance(back, bool):
             c.add(gid, "back_related", "expected true or false")
         patterns = c.text_list(item, "patterns", gid, limit=300, min_items=3)
+        anywhere = item.get("anywhere", False)
+        if not isinstance(anywhere, bool):
+            c.add(gid, "anywhere", "expected true or false")
         words = read_concepts(c, {k: item[k] for k in ("marks", "unless") if k in item}, gid)
-        out[gid] = Gap(gid, subject, bool(back), patterns, words.get("marks"), words.get("unless"))
+        out[gid] = Gap(
+            gid,
+            subject,
+            bool(back),
+            patterns,
+            words.get("marks"),
+            words.get("unless"),
+            anywhere is True,
+        )
     return out
 
 
