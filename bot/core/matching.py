@@ -36,8 +36,10 @@ questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
   ``no_match``, however well its words match a topic;
 * best score under ``NO_MATCH_BELOW``: ``no_match``, unless every word is one most topics share
   ("my back hurts"): then the person's step, or the flare-up topic when the question says what one
-  of its phrasings says ("my back just went out"); a best match that is a known uncovered subject
-  (``gaps.yaml``) is ``no_match`` too, with that subject named;
+  of its phrasings says ("my back just went out"); or unless the nearest topic is the flare-up and
+  the message tells of a sudden strain ("I coughed and hurt my lower back"): then the flare-up; a
+  best match that is a known uncovered subject (``gaps.yaml``) is ``no_match`` too, with that
+  subject named;
 * otherwise, topics within ``CLARIFY_MARGIN``: ``clarify`` (the one the asking sentence names first);
 * otherwise ``answer``.
 
@@ -108,6 +110,10 @@ EXAMPLE_SHARE = 0.5  # added to a topic's score: this times its vote (0..1)
 # to the person's step.
 ACUTE_TOPIC = "flare-up"
 ACUTE_AT_LEAST = 0.99
+# A story of a sudden strain ("threw my back out", "felt a pop", "pulled a muscle": this concept of
+# the safety screen) whose nearest topic is the flare-up gets it even under NO_MATCH_BELOW. Five-fold
+# by site on the development part: topics 80.1 -> 80.4 %, no_match unchanged.
+ACUTE_CONCEPT = "mechanical_onset"
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
@@ -410,6 +416,12 @@ class Matcher:
                     words=tuple(words),
                 )
 
+        if (
+            best is not None
+            and best_score < NO_MATCH_BELOW
+            and self._sudden_strain(best, normalized)
+        ):
+            return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if best is None or best_score < NO_MATCH_BELOW:
             start = self._generic_back_pain(corrected, person_step, vector)
             if start is not None:
@@ -471,6 +483,15 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
+
+    def _sudden_strain(self, best: Entry, normalized: str) -> bool:
+        """ "I coughed and hurt my lower back", "something popped when I set the bar down": a story
+        of a sudden strain (the screen's ``ACUTE_CONCEPT``) that no topic matches well, but whose
+        nearest topic is the flare-up, is answered with the flare-up."""
+        onset = self.kb.safety.concepts.get(ACUTE_CONCEPT)
+        return (
+            best.key == ACUTE_TOPIC and onset is not None and onset.search(normalized) is not None
+        )
 
     def _generic_back_pain(
         self, corrected: list[str | None], person_step: int, vector: np.ndarray | None = None

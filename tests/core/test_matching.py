@@ -237,6 +237,26 @@ def test_being_stuck_with_sudden_back_pain_reads_as_a_flare_up(matcher, question
     assert kind == "answer" and topic == "flare-up"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "heard a pop in my lower back when I stood up from the sofa",
+        "hurt my back sneezing in the shower",
+    ],
+)
+def test_a_sudden_strain_no_phrasing_foresaw_still_gets_the_flare_up(matcher, question):
+    """Too far from every phrasing to answer on words alone, but it tells of a sudden strain and
+    the flare-up is the nearest topic: the flare-up answer, not "no curated answer"."""
+    assert topic_of(matcher, question) == ("answer", "flare-up")
+
+
+def test_a_parent_who_strained_lifting_their_child_is_not_a_child_in_pain(matcher):
+    question = (
+        "was lifting my daughter out of the car seat and felt a twinge, now I can hardly bend"
+    )
+    assert matcher.match(question).kind != "red_flag"
+
+
 def test_no_phrasing_of_a_topic_is_declined_as_out_of_scope(matcher):
     """The scope rule, the subject's words and the uncovered subjects' marks must never turn away
     the way the knowledge base itself says a question (feet on the leg press, heels up, one glute
