@@ -57,6 +57,19 @@ def test_red_flags_that_cannot_wait_are_caught_on_the_development_part(matcher):
     assert caught >= 0.98 * total, {k: v for k, v in report.by_kind.items() if k in EMERGENCY_KINDS}
 
 
+def test_crisis_and_emergency_messages_in_many_voices_are_caught(matcher):
+    """The written crisis part: self-harm and despair from blunt to oblique (a plan, the means put
+    by, goodbyes, someone else's words), emergencies buried in long posts, and the same words used
+    in gym talk. A tuning part, so its floors sit under today's (90/90 crisis, 59/60 emergencies,
+    2 false alarms of 75)."""
+    report = evaluate(matcher, _items("eval/written-crisis.yaml"))
+    total, caught = report.by_kind["crisis"]
+    assert total >= 80 and caught >= 0.97 * total
+    total, caught = report.emergency()
+    assert caught >= 0.95 * total
+    assert report.false_red_flags <= 0.06 * report.not_red_flags
+
+
 def test_the_second_net_adds_catches_the_rules_miss_without_many_false_alarms(matcher):
     report = evaluate(matcher, _items("eval/real-dev.yaml"))
     assert report.caught_by_net >= 3
