@@ -70,6 +70,17 @@ def test_crisis_and_emergency_messages_in_many_voices_are_caught(matcher):
     assert report.false_red_flags <= 0.06 * report.not_red_flags
 
 
+def test_red_flags_that_need_a_doctor_soon_are_caught_in_many_voices(matcher):
+    """The written soon part: night pain, falls, age, cancer, fever, weight loss, steroids, failing
+    legs and the organs, each told casually or buried in a long post, and the same words in
+    healed falls, a relative's cancer, weight lost on purpose and a teenager fine the next day. A
+    tuning part: floors under today's (148 of 150, 6 false alarms of 90)."""
+    report = evaluate(matcher, _items("eval/written-soon.yaml"))
+    assert report.by["red_flag"][0] >= 140
+    assert report.share("red_flag") >= 0.95
+    assert report.false_red_flags <= 0.1 * report.not_red_flags
+
+
 def test_the_second_net_adds_catches_the_rules_miss_without_many_false_alarms(matcher):
     report = evaluate(matcher, _items("eval/real-dev.yaml"))
     assert report.caught_by_net >= 3
