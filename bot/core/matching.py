@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.fallback import fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
@@ -104,16 +105,6 @@ MAX_SENTENCE_TEXT = 4000  # characters of a message split into sentences
 EXAMPLE_K = 7  # nearest labelled questions that vote
 EXAMPLE_FLOOR = 0.5  # cosine at or below which a labelled question is unrelated
 EXAMPLE_SHARE = 0.5  # added to a topic's score: this times its vote (0..1)
-
-# A question of shared words only that reads like a sudden flare goes to this topic (see
-# Matcher._generic_back_pain): meaning at least this close to one of its phrasings, and closer than
-# to the person's step.
-ACUTE_TOPIC = "flare-up"
-ACUTE_AT_LEAST = 0.99
-# A story of a sudden strain ("threw my back out", "felt a pop", "pulled a muscle": this concept of
-# the safety screen) whose nearest topic is the flare-up gets it even under NO_MATCH_BELOW. Five-fold
-# by site on the development part: topics 80.1 -> 80.4 %, no_match unchanged.
-ACUTE_CONCEPT = "mechanical_onset"
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
 
@@ -416,14 +407,8 @@ class Matcher:
                     words=tuple(words),
                 )
 
-        if (
-            best is not None
-            and best_score < NO_MATCH_BELOW
-            and self._sudden_strain(best, normalized)
-        ):
-            return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if best is None or best_score < NO_MATCH_BELOW:
-            start = self._generic_back_pain(corrected, person_step, vector)
+            start = fallback_topic(self, best, normalized, corrected, person_step, vector)
             if start is not None:
                 return MatchResult("answer", start, best_score, cands, words=tuple(words))
             return MatchResult(
@@ -483,35 +468,6 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
-
-    def _sudden_strain(self, best: Entry, normalized: str) -> bool:
-        """ "I coughed and hurt my lower back", "something popped when I set the bar down": a story
-        of a sudden strain (the screen's ``ACUTE_CONCEPT``) that no topic matches well, but whose
-        nearest topic is the flare-up, is answered with the flare-up."""
-        onset = self.kb.safety.concepts.get(ACUTE_CONCEPT)
-        return (
-            best.key == ACUTE_TOPIC and onset is not None and onset.search(normalized) is not None
-        )
-
-    def _generic_back_pain(
-        self, corrected: list[str | None], person_step: int, vector: np.ndarray | None = None
-    ) -> str | None:
-        """ "My back hurts, what do I do?": every word is one most topics share. The answer is where
-        the person starts (the source: the booty flex is the first move for anyone whose back hurts),
-        or, when the question reads like a sudden flare ("my back just went out", "my back is killing
-        me"), what to do in a flare-up."""
-        if not corrected or any(c is None for c in corrected):
-            return None
-        if all(c is not None and self.vocab[c] in self.generic_words for c in corrected):
-            topic = self.kb.step_topic(person_step)
-            acute = self._topic_index.get(ACUTE_TOPIC)
-            meaning = self.semantic_scores(vector) if acute is not None else None
-            if meaning is not None and acute is not None and meaning[acute] >= ACUTE_AT_LEAST:
-                start = self._topic_index.get(topic.id) if topic is not None else None
-                if start is None or meaning[acute] > meaning[start]:
-                    return ACUTE_TOPIC
-            return topic.id if topic is not None else None
-        return None
 
     def to_json(self, result: MatchResult) -> dict[str, Any]:
         out = result.as_json()

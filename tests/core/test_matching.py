@@ -226,7 +226,9 @@ def test_back_as_an_adverb_does_not_tie_a_knee_question_to_the_back(matcher):
 
 
 def test_the_back_knee_of_a_lunge_is_not_the_back(matcher):
-    question = "in reverse lunges my back knee aches when it gets near the floor, how do I fix that?"
+    question = (
+        "in reverse lunges my back knee aches when it gets near the floor, how do I fix that?"
+    )
     assert matcher.match(question).kind == "no_match"
 
 
