@@ -81,6 +81,16 @@ def test_red_flags_that_need_a_doctor_soon_are_caught_in_many_voices(matcher):
     assert report.false_red_flags <= 0.1 * report.not_red_flags
 
 
+def test_dramatic_stories_of_ordinary_strains_mostly_get_no_alarm(matcher):
+    """The written stories part: collapses, A&E visits that ended in "a muscle strain", nights
+    after a strain, hyperbole and denials, and the same stories with one red-flag clause. A tuning
+    part where the screen still raises too many alarms (27 of 110 today, 35 before it was read);
+    this floor keeps that from growing while every hidden red flag stays caught."""
+    report = evaluate(matcher, _items("eval/written-stories.yaml"))
+    assert report.share("red_flag") >= 0.93
+    assert report.false_red_flags <= 0.27 * report.not_red_flags
+
+
 def test_the_second_net_adds_catches_the_rules_miss_without_many_false_alarms(matcher):
     report = evaluate(matcher, _items("eval/real-dev.yaml"))
     assert report.caught_by_net >= 3
