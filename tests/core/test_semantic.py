@@ -54,7 +54,9 @@ def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
     from bot.settings import DEFAULT_KNOWLEDGE
 
     kb = load_knowledge(DEFAULT_KNOWLEDGE)
-    message = "nobody would even notice. the pain has taken everything and I'm so tired of fighting it"
+    message = (
+        "nobody would even notice. the pain has taken everything and I'm so tired of fighting it"
+    )
     with_net = Matcher(kb).match(message)
     rules_only = Matcher(kb, heads=None).match(message)
     assert with_net.kind == "red_flag" and with_net.red_flag.group.urgency == "crisis"
