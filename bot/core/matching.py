@@ -331,6 +331,16 @@ class Matcher:
         parts = [p for p in SENTENCE_BREAK.split(tail) if len(p.split()) >= 3]
         return [normalize(p) for p in parts[-SENTENCES_KEPT:]] if len(parts) >= 2 else []
 
+    def embed_one(self, normalized: str) -> np.ndarray:
+        """The embedding of one normalized text, as ``message_vectors`` makes the whole question's."""
+        from bot.core.semantic import question_text
+
+        assert self.embedder is not None
+        vector: np.ndarray = self.embedder.encode(
+            [question_text(normalized, already_normalized=True)]
+        )[0]
+        return vector
+
     def message_vectors(
         self, text: str, normalized: str
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -371,7 +381,7 @@ class Matcher:
         raw = text if isinstance(text, str) else normalized
         flag = screen(self.kb.safety, raw, normalized=normalized)
         vector, sentences = self.message_vectors(text, normalized)
-        flag = second_net(self.heads, self.kb.safety, flag, vector, normalized)
+        flag = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
         words = self.question_words(set_aside(normalized), already_normalized=True)

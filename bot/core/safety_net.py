@@ -13,6 +13,7 @@ figures). numpy only; the file holds the n-gram vocabulary (about 15,000 entries
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -156,12 +157,15 @@ def second_net(
     flag: RedFlag | None,
     vector: np.ndarray | None,
     normalized: str,
+    embed: Callable[[str], np.ndarray] | None = None,
 ) -> RedFlag | None:
     """What the rules' ``flag`` becomes once the net has read the message (``vector``: its
     embedding). One that reads like a crisis message gets the crisis reply whatever the rules found;
     one that reads like a red flag the rules missed gets the "when back pain needs a doctor" answer,
     if it names the body or a symptom at all (``net_needs`` in safety.yaml: "I had pizza last night"
-    is not a red flag, however much "last night" reads like one)."""
+    is not a red flag, however much "last night" reads like one). A message that reads like a
+    crisis only with its figures of speech (``net_skips``: "this spreadsheet will be the death of
+    me") is not one: the crisis head reads it again without them (re-embedded with ``embed``)."""
     if (
         heads is None
         or vector is None
@@ -170,6 +174,19 @@ def second_net(
     ):
         return flag
     fired = heads.fired(vector, question_text(normalized, already_normalized=True))
+    read = without_figures(safety, normalized)
+    # the crisis head reads the message again without its figures of speech
+    if (
+        "crisis" in fired
+        and read != normalized
+        and embed is not None
+        and (
+            not read.split()
+            or "crisis"
+            not in heads.fired(embed(read), question_text(read, already_normalized=True))
+        )
+    ):
+        fired.discard("crisis")
     by_urgency = {g.urgency: g for g in safety.groups}
     if "crisis" in fired and "crisis" in by_urgency:
         return RedFlag(by_urgency["crisis"], "reads like a crisis message", "net:crisis")
@@ -181,6 +198,22 @@ def second_net(
     ):
         return RedFlag(by_urgency["ask"], "reads like a red-flag message", "net:red_flag")
     return flag
+
+
+def without_figures(safety: Safety, normalized: str) -> str:
+    """``normalized`` without the words of the ``net_skips`` concepts' expressions."""
+    spans = [
+        m.span() for name in safety.net_skips for m in safety.concepts[name].finditer(normalized)
+    ]
+    if not spans:
+        return normalized
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start >= at:
+            out.append(normalized[at:start])
+        at = max(at, end)
+    out.append(normalized[at:])
+    return " ".join(" ".join(out).split())
 
 
 def names_the_body(safety: Safety, normalized: str) -> bool:

@@ -7,7 +7,14 @@ import pytest
 
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
-from bot.core.safety_net import NgramVectorizer, SafetyHeads, char_ngrams, default_heads, second_net
+from bot.core.safety_net import (
+    NgramVectorizer,
+    SafetyHeads,
+    char_ngrams,
+    default_heads,
+    second_net,
+    without_figures,
+)
 from bot.core.semantic import ModelError
 from bot.core.text import normalize
 from bot.settings import DEFAULT_KNOWLEDGE
@@ -92,16 +99,32 @@ def test_the_shipped_net_reads_misspellings_the_rules_do_not_name(kb):
     assert heads.probabilities(Matcher(kb).question_vector(calm), calm)["red_flag"] < 0.5
 
 
-def test_unknown_concepts_in_net_needs_are_reported(tmp_path):
+def test_a_figure_of_speech_about_dying_is_not_a_crisis_to_the_net(kb):
+    # Each of these read like a crisis to the net through its figure of speech alone.
+    for message in (
+        "This spreadsheet is going to be the death of me",
+        "I'm dying to know who wins Bake Off tonight",
+        "I swear this printer wants me dead",
+    ):
+        assert without_figures(kb.safety, normalize(message)) != normalize(message)
+        assert Matcher(kb).match(message).kind != "red_flag"
+    # What is said beside the figure is still read: the crisis reply stands.
+    result = Matcher(kb).match(
+        "my back is killing me and honestly I don't want to be here anymore, what is the point"
+    )
+    assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis"
+
+
+@pytest.mark.parametrize("key", ["net_needs", "net_skips"])
+def test_unknown_concepts_in_the_nets_lists_are_reported(tmp_path, key):
     import shutil
 
     folder = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_KNOWLEDGE, folder)
     path = folder / "safety.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("net_needs: [back,", "net_needs: [bak,"),
-        encoding="utf-8",
-    )
+    text = path.read_text(encoding="utf-8")
+    assert f"\n{key}: [" in text
+    path.write_text(text.replace(f"\n{key}: [", f"\n{key}: [bak, "), encoding="utf-8")
     from bot.core.knowledge.loading import KnowledgeError
 
     with pytest.raises(KnowledgeError, match="unknown concept 'bak'"):

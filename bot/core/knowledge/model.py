@@ -101,6 +101,8 @@ class Safety:
     scope_breakers: frozenset[str] = frozenset()
     # The second net may call a message a red flag only when one of these concepts is in it.
     net_needs: tuple[str, ...] = ()
+    # Figures of speech ("my back is killing me"): the second net reads a message without them.
+    net_skips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

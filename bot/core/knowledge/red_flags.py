@@ -15,6 +15,10 @@ from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import normalize
 from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 
+# The second net's concept lists, in the order Safety holds them: what a message it calls a red flag
+# must name, and the figures of speech it reads the message without.
+NET_LISTS = ("net_needs", "net_skips")
+
 
 def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety | None:
     opened = open_mapping(entry, issues)
@@ -30,6 +34,7 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             "warning_signs",
             "concepts",
             "net_needs",
+            "net_skips",
             "groups",
         },
         {"disclaimer", "negations", "warning_signs", "groups"},
@@ -48,10 +53,11 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             f"the list must fit one embed field ({FIELD_VALUE_LIMIT} characters)",
         )
     concepts = read_concepts(c, doc.get("concepts"))
-    net_needs = tuple(c.text_list(doc, "net_needs", None, limit=60))
-    for name in net_needs:
-        if name not in concepts:
-            c.add(None, "net_needs", f"unknown concept {name!r}")
+    net_lists = {key: tuple(c.text_list(doc, key, None, limit=60)) for key in NET_LISTS}
+    for key, names in net_lists.items():
+        for name in names:
+            if name not in concepts:
+                c.add(None, key, f"unknown concept {name!r}")
     groups: list[SafetyGroup] = []
     seen: set[str] = set()
     raw_groups = doc.get("groups")
@@ -69,7 +75,7 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
         tuple(groups),
         MappingProxyType(concepts),
         breakers,
-        tuple(n for n in net_needs if n in concepts),
+        *(tuple(n for n in net_lists[key] if n in concepts) for key in NET_LISTS),
     )
 
 
