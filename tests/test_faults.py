@@ -197,18 +197,21 @@ async def test_the_same_store_failure_for_every_due_person_is_logged_once_with_a
     assert "database or disk is full" in errors[0].getMessage()
 
 
+@pytest.mark.parametrize(
+    ("name", "words"), [("HEADS_FILE", "safety heads"), ("PHRASES_FILE", "crisis phrases")]
+)
 def test_a_damaged_model_file_is_one_short_message_saying_to_reinstall(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, name: str, words: str
 ) -> None:
     from bot.core import safety_net
 
-    broken = tmp_path / "safety_heads.npz"
+    broken = tmp_path / "model.npz"
     broken.write_text("not a model", encoding="utf-8")
-    monkeypatch.setattr(safety_net, "HEADS_FILE", broken)
+    monkeypatch.setattr(safety_net, name, broken)
     monkeypatch.setattr(safety_net, "_HEADS", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no matcher built before
     monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "lowback.db"))
     code, err = run(["ask", "my back hurts after deadlifts"], capsys)
     assert code == 1, err
-    assert "cannot read the safety heads" in err[0] and "reinstall" in " ".join(err)
+    assert f"cannot read the {words}" in err[0] and "reinstall" in " ".join(err)
     assert not any("Traceback" in line for line in err)

@@ -193,11 +193,14 @@ def no_match_reply(kb: KnowledgeBase, match: MatchResult | None = None) -> Reply
 
 def red_flag_reply(kb: KnowledgeBase, match: MatchResult) -> Reply:
     assert match.red_flag is not None
-    group = match.red_flag.group
+    group, also = match.red_flag.group, match.red_flag.also
+    body = group.answer.strip()
+    if also is not None and also.with_crisis:  # a crisis, and a body that needs a doctor too
+        body = f"{body}\n\n{also.with_crisis.strip()}"
     return Reply(
         kind="red_flag",
         title=group.title,
-        body=group.answer.strip(),
+        body=body,
         fields=(Field("Warning signs that need a clinician", bullets(kb.safety.warning_signs)),)
         if group.show_signs
         else (),

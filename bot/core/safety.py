@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.gate import Concept, GatedSet, Literals
 from bot.core.knowledge.model import Safety, SafetyGroup, SafetyRule
@@ -52,6 +52,9 @@ class RedFlag:
     group: SafetyGroup
     matched: str  # the normalised words that matched (for logs and tests; never echoed in public)
     kind: str = "pattern"  # the rule's kind (saddle_numbness, trauma...), or "pattern"
+    # For a crisis: the most urgent other group the message also meets (numb legs with despair),
+    # whose ``with_crisis`` line the crisis reply carries.
+    also: SafetyGroup | None = None
 
 
 def sentences(text: str) -> list[str]:
@@ -181,28 +184,43 @@ def screen(
     msg.present = present
     best: RedFlag | None = None
     for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):
-        if best is not None:
-            break
-        for rule in group.rules:
-            matched = _rule_hit(safety, rule, msg)
-            if matched is not None:
-                best = RedFlag(group, matched, rule.kind)
+        found = _group_hit(safety, group, msg, normalized, pattern_sets[id(group)], present)
+        if found is None:
+            continue
+        if best is None:
+            best = found
+            if group.urgency != "crisis":
                 break
-        if best is not None:
-            break
-        for pattern in pattern_sets[id(group)].candidates(present):
-            hit = next(
-                (
-                    m
-                    for m in pattern.finditer(normalized, present)
-                    if not _negated(normalized, m.start(), safety.negations)
-                ),
-                None,
-            )
-            if hit is not None:
-                best = RedFlag(group, hit.group(0))
-                break
+        else:  # a crisis, and the most urgent of what the body shows besides
+            return replace(best, also=group)
     return best
+
+
+def _group_hit(
+    safety: Safety,
+    group: SafetyGroup,
+    msg: _Message,
+    normalized: str,
+    patterns: GatedSet,
+    present: frozenset[str],
+) -> RedFlag | None:
+    """The first of ``group``'s rules or patterns that the message meets, as a red flag."""
+    for rule in group.rules:
+        matched = _rule_hit(safety, rule, msg)
+        if matched is not None:
+            return RedFlag(group, matched, rule.kind)
+    for pattern in patterns.candidates(present):
+        hit = next(
+            (
+                m
+                for m in pattern.finditer(normalized, present)
+                if not _negated(normalized, m.start(), safety.negations)
+            ),
+            None,
+        )
+        if hit is not None:
+            return RedFlag(group, hit.group(0))
+    return None
 
 
 _INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet], dict[str, str]]] = {}
@@ -239,13 +257,18 @@ def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str
 
 def _screen_windows(safety: Safety, text: str) -> RedFlag | None:
     """The most urgent red flag in any window of a message too long to read at once."""
-    best: RedFlag | None = None
     step = RAW_LIMIT - _WINDOW_OVERLAP
-    for start in range(0, max(1, len(text) - _WINDOW_OVERLAP), step):
-        found = screen(safety, text[start : start + RAW_LIMIT])
-        if found is not None and (
-            best is None
-            or URGENCY_ORDER.get(found.group.urgency, 9) < URGENCY_ORDER.get(best.group.urgency, 9)
-        ):
-            best = found
+    found = [
+        f
+        for start in range(0, max(1, len(text) - _WINDOW_OVERLAP), step)
+        if (f := screen(safety, text[start : start + RAW_LIMIT])) is not None
+    ]
+    if not found:
+        return None
+    found.sort(key=lambda f: URGENCY_ORDER.get(f.group.urgency, 9))  # stable: the first window
+    best = found[0]
+    if best.group.urgency == "crisis" and best.also is None:
+        others = [f.also or f.group for f in found if f.also or f.group.urgency != "crisis"]
+        if others:
+            best = replace(best, also=min(others, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)))
     return best

@@ -8,6 +8,10 @@ characters, tf-idf weighted), which knows spellings the embedding's word pieces 
 on development questions from sites left out of training, the two together catch about twice as
 many as the embedding's regression alone at the same share of false alarms (the script prints the
 figures). numpy only; the file holds the n-gram vocabulary (about 15,000 entries).
+
+Beside them, a crisis phrase head (``PhraseHead``, bot/models/crisis_phrases.npz) reads runs of
+words and character n-grams: it knows the plans, means and goodbyes of crisis messages that never
+say die, which the embedding reads as one more story of pain.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from bot.core.safety import RedFlag
 from bot.core.semantic import MODEL_DIR, ModelError, question_text
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
+PHRASES_FILE = MODEL_DIR.parent / "crisis_phrases.npz"
+PHRASE_WORDS = 3  # the crisis phrase head reads runs of one to this many words
 NGRAM_SIZES = (2, 5)  # shortest and longest n-gram
 WORD_CACHE = 50_000  # words whose n-gram indices are remembered
 NET_MIN_WORDS = 3  # the net does not read a word or two ("pain"): too little to go on
@@ -77,6 +83,78 @@ class NgramVectorizer:
         return known
 
 
+def word_grams(text: str) -> list[str]:
+    """Every run of one to ``PHRASE_WORDS`` words ("not be here", "pills saved up"): what the
+    crisis phrase head reads beside the character n-grams. Training and run time both use it."""
+    words = text.split()
+    return [
+        " ".join(words[i : i + n])
+        for n in range(1, PHRASE_WORDS + 1)
+        for i in range(len(words) - n + 1)
+    ]
+
+
+def _tf_idf(
+    grams: list[str], index: dict[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    found = np.array([i for i in (index.get(g) for g in grams) if i is not None], np.int64)
+    if not found.size:
+        return found, np.zeros(0)
+    idx, counts = np.unique(found, return_counts=True)
+    values = (1.0 + np.log(counts)) * idf[idx]
+    return idx, values / np.linalg.norm(values)
+
+
+class PhraseHead:
+    """A second crisis head that reads words, not meaning: a logistic regression over the tf-idf of
+    a message's runs of words (``word_grams``) and of its words' character n-grams, each block
+    scaled to length one. Written by scripts/train_crisis_phrases.py from the crisis messages of
+    the development and written tuning sets: it knows how people talk of plans, means and goodbyes
+    whichever words they use around them, where the embedding blurs them into talk of pain."""
+
+    def __init__(
+        self,
+        phrases: list[str],
+        phrase_idf: np.ndarray,
+        chars: NgramVectorizer,
+        weights: np.ndarray,
+        bias: float,
+        threshold: float,
+    ):
+        if len(phrases) != len(phrase_idf) or weights.shape != (len(phrases) + len(chars.idf),):
+            raise ModelError("crisis phrases: the weights do not fit the vocabularies")
+        self.index = {g: i for i, g in enumerate(phrases)}
+        self.idf = np.asarray(phrase_idf, dtype=np.float64)
+        self.chars = chars
+        self.weights = weights.astype(np.float64)
+        self.bias = float(bias)
+        self.threshold = float(threshold)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> PhraseHead:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(
+                    data["phrases"].tolist(),
+                    data["phrase_idf"],
+                    NgramVectorizer(data["chars"].tolist(), data["char_idf"]),
+                    data["weights"],
+                    float(data["bias"]),
+                    float(data["threshold"]),
+                )
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"cannot read the crisis phrases in {path}: {exc}") from exc
+
+    def probability(self, text: str) -> float:
+        idx, values = _tf_idf(word_grams(text), self.index, self.idf)
+        cidx, cvalues = self.chars.transform(text)
+        z = self.weights[idx] @ values + self.weights[len(self.idf) + cidx] @ cvalues + self.bias
+        return float(1 / (1 + np.exp(-z)))
+
+    def fires(self, text: str) -> bool:
+        return self.probability(text) > self.threshold
+
+
 class SafetyHeads:
     """``fired(vector, text)`` names the heads whose probability passes their threshold; ``vector``
     is the message's embedding and ``text`` what was embedded (``semantic.question_text``)."""
@@ -108,6 +186,7 @@ class SafetyHeads:
         self.vectorizer = vectorizer
         self.ngram_share = ngram_share.astype(np.float64)
         self.dim = int(embedding[0].shape[1])
+        self.phrases: PhraseHead | None = None  # the crisis phrase head, when there is one
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> SafetyHeads:
@@ -147,7 +226,10 @@ def default_heads() -> SafetyHeads | None:
     """The trained heads shipped with the package, read once per process; None when there are none."""
     global _HEADS
     if _HEADS is None and Path(HEADS_FILE).exists():
-        _HEADS = SafetyHeads.from_file(HEADS_FILE)
+        heads = SafetyHeads.from_file(HEADS_FILE)
+        if Path(PHRASES_FILE).exists():
+            heads.phrases = PhraseHead.from_file(PHRASES_FILE)
+        _HEADS = heads
     return _HEADS
 
 
@@ -165,7 +247,7 @@ def second_net(
     if it names the body or a symptom at all (``net_needs`` in safety.yaml: "I had pizza last night"
     is not a red flag, however much "last night" reads like one). A message that reads like a
     crisis only with its figures of speech (``net_skips``: "this spreadsheet will be the death of
-    me") is not one: the crisis head reads it again without them (re-embedded with ``embed``)."""
+    me") is not one: the crisis heads read it again without them (re-embedded with ``embed``)."""
     if (
         heads is None
         or vector is None
@@ -174,22 +256,25 @@ def second_net(
     ):
         return flag
     fired = heads.fired(vector, question_text(normalized, already_normalized=True))
-    read = without_figures(safety, normalized)
-    # the crisis head reads the message again without its figures of speech
-    if (
-        "crisis" in fired
-        and read != normalized
-        and embed is not None
-        and (
-            not read.split()
-            or "crisis"
-            not in heads.fired(embed(read), question_text(read, already_normalized=True))
+    # The phrase head reads the whole message; it does not turn the rules' emergency into a crisis.
+    phrases = heads.phrases if flag is None or flag.group.urgency != "emergency" else None
+    by_meaning = "crisis" in fired
+    by_words = phrases is not None and phrases.fires(normalized)
+    read = without_figures(safety, normalized) if by_meaning or by_words else normalized
+    if read != normalized:  # a head that fired must fire again without the figures of speech
+        by_words = by_words and phrases is not None and phrases.fires(read)
+        by_meaning = by_meaning and (
+            embed is None
+            or "crisis" in heads.fired(embed(read), question_text(read, already_normalized=True))
         )
-    ):
+    if by_meaning or by_words:
+        fired.add("crisis")
+    else:
         fired.discard("crisis")
     by_urgency = {g.urgency: g for g in safety.groups}
     if "crisis" in fired and "crisis" in by_urgency:
-        return RedFlag(by_urgency["crisis"], "reads like a crisis message", "net:crisis")
+        also = flag.group if flag is not None else None  # what the rules found the body shows
+        return RedFlag(by_urgency["crisis"], "reads like a crisis message", "net:crisis", also)
     if (
         flag is None
         and "red_flag" in fired

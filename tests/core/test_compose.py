@@ -74,6 +74,18 @@ def test_a_crisis_reply_has_crisis_lines_and_no_disclaimer_or_sign_list(kb):
         assert word not in reply.body.lower(), word
 
 
+def test_a_crisis_with_a_body_that_needs_care_now_says_so_in_the_crisis_reply(kb):
+    alone = reply_for(kb, red_flag(kb, "honestly I don't want to be alive anymore with this pain"))
+    both = reply_for(
+        kb,
+        red_flag(kb, "honestly I don't want to be alive anymore, and my groin has gone numb"),
+    )
+    assert both.urgency == "crisis" and "988" in both.body
+    assert both.body.startswith(alone.body) and len(both.body) > len(alone.body)
+    assert "emergency department" in both.body and "emergency department" not in alone.body
+    assert both.fields == () and both.footer is None, "still the short crisis reply"
+
+
 # -- exercise answers and the person's step ------------------------------------------------------
 
 

@@ -57,6 +57,17 @@ def test_concepts_catch_wordings_no_pattern_names(kb, message, urgency):
 def test_self_harm_is_a_crisis_above_every_other_group(kb, message):
     flag = screen(kb.safety, message + ". Also numbness in my groin.")
     assert flag is not None and flag.group.urgency == "crisis"
+    # ...and the numbness is not forgotten: the crisis reply carries the emergency's line too
+    assert flag.also is not None and flag.also.urgency == "emergency"
+    assert screen(kb.safety, message).also is None
+
+
+def test_a_crisis_in_a_very_long_post_keeps_the_emergency_told_in_another_part(kb):
+    filler = " ".join(["My physio appointment went fine and we talked about hip thrusts."] * 70)
+    post = f"My groin has gone numb since Sunday. {filler} Honestly I want to kill myself."
+    flag = screen(kb.safety, post)
+    assert flag is not None and flag.group.urgency == "crisis"
+    assert flag.also is not None and flag.also.urgency == "emergency"
 
 
 @pytest.mark.parametrize(

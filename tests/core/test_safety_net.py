@@ -7,8 +7,11 @@ import pytest
 
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
+from bot.core.safety import RedFlag
 from bot.core.safety_net import (
+    HEADS_FILE,
     NgramVectorizer,
+    PhraseHead,
     SafetyHeads,
     char_ngrams,
     default_heads,
@@ -159,3 +162,37 @@ def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
 def test_wishes_and_hyperbole_about_pain_do_not_get_the_crisis_reply(kb, message):
     result = Matcher(kb).match(message)
     assert result.kind != "red_flag" or result.red_flag.group.urgency != "crisis", result
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "sold my bike, gave my guitar to my nephew, paid off the credit card. feels good to have "
+        "everything in order before the end of the month",
+        "the pills are in a shoebox under the bed, I counted them again tonight",
+        "set a date. not telling anyone. just wanted to write it down somewhere",
+        "I've stopped making plans past next week, there's no need to",
+    ],
+)
+def test_the_phrase_head_reads_plans_means_and_goodbyes_that_name_no_death(kb, message):
+    without = Matcher(kb, heads=SafetyHeads.from_file(HEADS_FILE)).match(message)
+    assert without.kind != "red_flag", "the rules and the meaning head miss it"
+    result = Matcher(kb).match(message)
+    assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis"
+
+
+def test_the_phrase_head_leaves_the_rules_emergency_its_own_reply(kb):
+    heads = always_firing(4, 3)
+    heads.phrases = PhraseHead(
+        ["a"], np.ones(1), NgramVectorizer(["b"], np.ones(1)), np.zeros(2), 5.0, 0.5
+    )
+    vector = np.ones(4, dtype=np.float32)
+    by_group = {g.urgency: g for g in kb.safety.groups}
+    text = normalize("my groin is numb and I've had enough of everything")
+    emergency = RedFlag(by_group["emergency"], "groin numb", "saddle_numbness")
+    assert second_net(heads, kb.safety, emergency, vector, text) is emergency
+    soon = RedFlag(by_group["soon"], "fell", "trauma")
+    crisis = second_net(heads, kb.safety, soon, vector, text)
+    assert crisis is not None and crisis.group.urgency == "crisis"
+    assert crisis.also is by_group["soon"], "the crisis reply still says to see a doctor"
+    assert second_net(heads, kb.safety, None, vector, text).group.urgency == "crisis"

@@ -89,6 +89,7 @@ class SafetyGroup:
     patterns: tuple[Gated, ...]
     rules: tuple[SafetyRule, ...] = ()
     show_signs: bool = True  # whether the reply lists the warning signs (not for a crisis)
+    with_crisis: str = ""  # what the crisis reply adds when a message also meets this group
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 # The second net's concept lists, in the order Safety holds them: what a message it calls a red flag
 # must name, and the figures of speech it reads the message without.
 NET_LISTS = ("net_needs", "net_skips")
+WITH_CRISIS_LIMIT = 400  # a line or two: the crisis reply stays short
 
 
 def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety | None:
@@ -87,7 +88,7 @@ def _read_group(
     gid = raw_id if isinstance(raw_id, str) else where
     c.keys(
         item,
-        {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs"},
+        {"id", "urgency", "title", "answer", "patterns", "rules", "show_signs", "with_crisis"},
         {"id", "urgency", "title", "answer"},
         gid,
     )
@@ -112,7 +113,10 @@ def _read_group(
     if not isinstance(show_signs, bool):
         c.add(gid, "show_signs", "expected true or false")
         show_signs = True
-    return SafetyGroup(gid, str(urgency), title, answer, tuple(compiled), rules, show_signs)
+    with_crisis = c.text(item, "with_crisis", gid, limit=WITH_CRISIS_LIMIT) or ""
+    return SafetyGroup(
+        gid, str(urgency), title, answer, tuple(compiled), rules, show_signs, with_crisis
+    )
 
 
 def read_concepts(c: Checker, raw: Any, where: str = "concepts") -> dict[str, Concept]:
