@@ -5,11 +5,15 @@ hurts"). Used by ``bot.core.matching.Matcher.match`` when the best score is unde
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bot.core.match_result import Candidate
     from bot.core.matching import Matcher
     from bot.core.phrasings import Entry
 
@@ -20,7 +24,7 @@ ACUTE_AT_LEAST = 0.99
 # A story of a sudden strain ("threw my back out", "felt a pop", "pulled a muscle": this concept of
 # the safety screen) whose nearest topic is the flare-up gets it even under NO_MATCH_BELOW. Five-fold
 # by site on the development part: topics 80.1 -> 80.4 %, no_match unchanged.
-ACUTE_CONCEPT = "mechanical_onset"
+ACUTE_CONCEPTS = ("mechanical_onset", "acute_episode")
 
 
 def fallback_topic(
@@ -41,8 +45,10 @@ def sudden_strain(m: Matcher, best: Entry, normalized: str) -> bool:
     """ "I coughed and hurt my lower back", "something popped when I set the bar down": a story of a
     sudden strain (the screen's ``ACUTE_CONCEPT``) that no topic matches well, but whose nearest
     topic is the flare-up, is answered with the flare-up."""
-    onset = m.kb.safety.concepts.get(ACUTE_CONCEPT)
-    return best.key == ACUTE_TOPIC and onset is not None and onset.search(normalized) is not None
+    if best.key != ACUTE_TOPIC:
+        return False
+    concepts = (m.kb.safety.concepts.get(name) for name in ACUTE_CONCEPTS)
+    return any(c is not None and c.search(normalized) is not None for c in concepts)
 
 
 def generic_back_pain(
@@ -64,3 +70,27 @@ def generic_back_pain(
                 return ACUTE_TOPIC
         return topic.id if topic is not None else None
     return None
+
+
+# A question typed without its question mark: a clause that opens with a question word.
+_QUESTION = re.compile(
+    r"(?:^|[.!,;:]\s*|\b(?:and|so|but)\s+)(?:do|does|did|can|could|should|would|will|is|are|am|"
+    r"how|what|why|when|which|where|any ?one|anybody|any)\b",
+    re.IGNORECASE,
+)
+
+
+def asks(raw: str) -> bool:
+    """Whether a message asks something: a question mark, or a clause opening with a question word
+    ("my doc gave me muscle relaxants, do they actually help")."""
+    return "?" in raw or _QUESTION.search(raw) is not None
+
+
+def acute_story(m: Matcher, cands: Sequence[Candidate], raw: str, normalized: str) -> bool:
+    """A story of a back acting up now ("my back seized", "threw my back out"), that asks nothing
+    (``asks``) and whose nearest topic is the flare-up: what to do in a flare is what it
+    needs, whatever it mentions on the way (the painkillers taken, the ice, the massage booked)."""
+    if asks(raw) or not cands or cands[0].topic != ACUTE_TOPIC:
+        return False
+    concepts = (m.kb.safety.concepts.get(name) for name in ACUTE_CONCEPTS)
+    return any(c is not None and c.search(normalized) is not None for c in concepts)

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.fallback import fallback_topic
+from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
@@ -398,6 +398,8 @@ class Matcher:
         topic = best.key if best is not None and best.kind == "topic" else None
         out = topic is not None and declined(self.kb, topic, normalized, corrected)
         gap = None if out else marked_gap(self.kb, raw, normalized)
+        if gap is not None and not gap.anywhere and acute_story(self, cands, raw, normalized):
+            return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if out or gap is not None:
             near = cands[0].topic if cands and gap is None else None
             return MatchResult("no_match", near, best_score, cands, gap=gap, words=tuple(words))

@@ -509,3 +509,16 @@ def test_a_greeting_is_not_a_question_about_the_routine(matcher, greeting):
     result = matcher.match(greeting)
     assert result.kind == "answer" and result.topic == "help"
     assert matcher.match("what should i do in the morning for my back").topic != "help"
+
+
+def test_a_flare_told_as_a_story_gets_the_flare_up_whatever_it_mentions_on_the_way(matcher):
+    story = (
+        "Bent down to tie my shoes this morning and my lower back seized up completely. "
+        "Crawled to the sofa. "
+    )
+    told = matcher.match(story + "Took two ibuprofen and I'm lying here feeling sorry for myself.")
+    assert (told.kind, told.topic) == ("answer", "flare-up")
+    # Asking about the painkillers, with or without a question mark, is asking what no source says.
+    for question in ("Is ibuprofen or naproxen better for this?", "should I take ibuprofen for it"):
+        asked = matcher.match(story + question)
+        assert asked.kind == "no_match" and asked.gap is not None, question
