@@ -42,6 +42,7 @@ from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
 from bot.core.safety_net import (  # noqa: E402
     HEADS_FILE,
+    PHRASE_MIN_WORDS,
     PHRASES_FILE,
     NgramVectorizer,
     PhraseHead,
@@ -164,7 +165,8 @@ def main() -> None:
     final = fit(texts + extra, np.concatenate([y, np.zeros(len(extra), bool)]))
     p_final = np.minimum(probability(final, texts), probability(final, read))
     guarded = np.array([n in GUARDED for n, _ in items])
-    may = ~emergency  # the head never turns the rules' emergency into a crisis
+    # the head never turns the rules' emergency into a crisis, nor reads a message of a few words
+    may = ~emergency & np.array([len(t.split()) >= PHRASE_MIN_WORDS for t in texts])
     wrong = ~y
     threshold = 1.0
     for t in np.unique(cv):

@@ -39,6 +39,9 @@ NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept h
 # ...not counting the small words of a list ("no numbness, tingling or weakness in my legs")
 _LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in", "some", "real"})
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
+# Concepts whose expressions may read across sentences: a crisis is often told in short ones ("I'm
+# done. Not with squats. With everything.").
+ACROSS_SENTENCES = frozenset({"self_harm"})
 
 # Sentence ends in the raw text; normalising turns punctuation into spaces, so split first.
 _SENTENCE_END = re.compile(
@@ -102,13 +105,18 @@ class _Message:
         return bisect_right(self.starts, offset) - 1
 
     def hits(self, name: str, pattern: Concept) -> list[tuple[int, str]]:
-        """(word index, matched text) of each hit of a concept that is not negated."""
+        """(word index, matched text) of each hit of a concept that is not negated and lies
+        within one sentence ("its fine. by five it hurts" is not "fine by"), but for the crisis
+        vocabulary (``ACROSS_SENTENCES``)."""
         found = self._hits.get(name)
         if found is None:
             found = []
             for m in pattern.finditer(self.text, self.present):
                 w = self.word_at(m.start())
-                if w not in self.negated:
+                last = self.word_at(max(m.start(), m.end() - 1))
+                if w not in self.negated and (
+                    name in ACROSS_SENTENCES or self.sentence_of[w] == self.sentence_of[last]
+                ):
                     found.append((w, m.group(0)))
             self._hits[name] = found
         return found

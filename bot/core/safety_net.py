@@ -29,6 +29,7 @@ from bot.core.semantic import MODEL_DIR, ModelError, question_text
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
 PHRASES_FILE = MODEL_DIR.parent / "crisis_phrases.npz"
 PHRASE_WORDS = 3  # the crisis phrase head reads runs of one to this many words
+PHRASE_MIN_WORDS = 6  # ...in a message of at least this many ("can't I just adjust myself" is not)
 NGRAM_SIZES = (2, 5)  # shortest and longest n-gram
 WORD_CACHE = 50_000  # words whose n-gram indices are remembered
 NET_MIN_WORDS = 3  # the net does not read a word or two ("pain"): too little to go on
@@ -258,6 +259,8 @@ def second_net(
     fired = heads.fired(vector, question_text(normalized, already_normalized=True))
     # The phrase head reads the whole message; it does not turn the rules' emergency into a crisis.
     phrases = heads.phrases if flag is None or flag.group.urgency != "emergency" else None
+    if len(normalized.split()) < PHRASE_MIN_WORDS:
+        phrases = None
     by_meaning = "crisis" in fired
     by_words = phrases is not None and phrases.fires(normalized)
     read = without_figures(safety, normalized) if by_meaning or by_words else normalized
