@@ -110,16 +110,34 @@ class _Message:
         vocabulary (``ACROSS_SENTENCES``)."""
         found = self._hits.get(name)
         if found is None:
-            found = []
-            for m in pattern.finditer(self.text, self.present):
-                w = self.word_at(m.start())
-                last = self.word_at(max(m.start(), m.end() - 1))
-                if w not in self.negated and (
-                    name in ACROSS_SENTENCES or self.sentence_of[w] == self.sentence_of[last]
-                ):
-                    found.append((w, m.group(0)))
+            matches = [(0, m) for m in pattern.finditer(self.text, self.present)]
+            if name not in ACROSS_SENTENCES and any(self._crosses(at, m) for at, m in matches):
+                # a match ran into the next sentence: read each sentence on its own instead
+                matches = [
+                    (start, m)
+                    for start, sentence in self._sentences()
+                    for m in pattern.finditer(sentence, self.present)
+                ]
+            found = [
+                (w, m.group(0))
+                for at, m in matches
+                if (w := self.word_at(at + m.start())) not in self.negated
+            ]
             self._hits[name] = found
         return found
+
+    def _crosses(self, at: int, m: re.Match[str]) -> bool:
+        first, last = self.word_at(at + m.start()), self.word_at(at + max(m.start(), m.end() - 1))
+        return self.sentence_of[first] != self.sentence_of[last]
+
+    def _sentences(self) -> list[tuple[int, str]]:
+        """Each sentence's offset in ``text`` and its words."""
+        out: list[tuple[int, str]] = []
+        for w, si in enumerate(self.sentence_of):
+            if w == 0 or self.sentence_of[w - 1] != si:
+                out.append((self.starts[w], ""))
+        ends = [start - 1 for start, _ in out[1:]] + [len(self.text)]
+        return [(start, self.text[start:end]) for (start, _), end in zip(out, ends, strict=True)]
 
 
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:

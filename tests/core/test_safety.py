@@ -200,7 +200,6 @@ def test_a_denied_symptom_gets_the_ordinary_answer_not_the_warning(matcher, mess
         ("Sharp pain between my shoulder blades and right across my chest.", "emergency"),
         ("Burning pain in my upper abdomen that goes straight through to my back.", "emergency"),
         ("The spasm was so bad I blacked out and came to on the kitchen floor.", "soon"),
-        ("My back went into spasm, I collapsed from the pain onto the ground.", "soon"),
         ("Out walking the dog yesterday and my legs just went out from under me.", "soon"),
         ("Since my back went my wife says I walk funny, like I've had a few drinks.", "soon"),
         ("My lower back pain keeps getting worse and worse, now it's there day and night.", "soon"),
