@@ -143,6 +143,21 @@ async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_ch
     assert "booty" not in embed_text(dm).lower()
 
 
+async def test_a_crisis_with_numb_legs_gets_the_crisis_lines_and_the_emergency_by_dm(
+    world: World,
+) -> None:
+    await world.alice.send(
+        world.channel,
+        f"{world.mention_bot()} my groin has gone numb and honestly I don't want to be alive anymore",
+    )
+
+    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
+    dm = world.alice.user.dm_channel.last_message.embeds[0]
+    assert "988" in dm.description and "116 123" in dm.description
+    assert "emergency department" in dm.description  # the body is not forgotten
+    assert not dm.fields and "booty" not in embed_text(dm).lower()
+
+
 async def test_a_red_flag_at_the_end_of_a_long_post_is_still_answered_privately(
     world: World,
 ) -> None:
