@@ -30,13 +30,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
+from training_sets import read_sets, require_sklearn  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
@@ -125,16 +125,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true", help="print the figures only")
     args = ap.parse_args()
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        sys.exit("Training needs scikit-learn: .venv/bin/pip install -e '.[train]'")
-    items = [
-        (path.name, i)
-        for path in SETS
-        if path.exists()
-        for i in yaml.safe_load(path.read_text(encoding="utf-8"))
-    ]
+    require_sklearn()
+    items = read_sets(SETS)
     texts = [normalize(i["q"]) for _, i in items]
     y = np.array([i.get("kind") == "crisis" for _, i in items])
     # What the bot says today without this head: the rules and the embedding's heads.

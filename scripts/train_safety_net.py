@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
+from training_sets import read_sets, require_sklearn  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
@@ -192,16 +192,8 @@ def threshold(
 
 
 def main() -> None:
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        sys.exit("Training needs scikit-learn: .venv/bin/pip install -e '.[train]'")
-    sets = [
-        (path.name, i)
-        for path in SETS
-        if path.exists()
-        for i in yaml.safe_load(path.read_text(encoding="utf-8"))
-    ]
+    require_sklearn()
+    sets = read_sets(SETS)
     corpus = [i for _, i in sets]
     items = corpus + denials()
     texts = [question_text(i["q"]) for i in items]

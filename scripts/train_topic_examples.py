@@ -26,13 +26,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
+from training_sets import read_sets  # noqa: E402
 
 from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
@@ -80,12 +80,7 @@ def expects(raw: dict) -> list[str]:
 
 
 def load() -> list[tuple[str, dict]]:
-    out = []
-    for path in SETS:
-        if path.exists():
-            for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
-                out.append((path.name, raw))
-    return out
+    return read_sets(SETS)
 
 
 Phrasings = tuple[np.ndarray, np.ndarray]  # the knowledge base's phrasings: vectors, 0/1 labels
