@@ -1,7 +1,7 @@
 """Train the red-flag screen's second net (bot/core/safety_net.py).
 
     .venv/bin/pip install -e '.[train]'      # scikit-learn, for training only
-    .venv/bin/python scripts/train_safety_net.py
+    .venv/bin/python scripts/train_safety_net.py [--no-write]
 
 The rules in knowledge/safety.yaml catch what they name; this net catches messages that read like
 the red flags and crisis messages of the development sets without using the rules' words. Two
@@ -23,6 +23,7 @@ Then it writes bot/models/safety_heads.npz.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import random
 import sys
@@ -192,6 +193,9 @@ def threshold(
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-write", action="store_true", help="print the figures only")
+    args = ap.parse_args()
     require_sklearn()
     sets = read_sets(SETS)
     corpus = [i for _, i in sets]
@@ -243,7 +247,8 @@ def main() -> None:
             f"part, five-fold {(fired & ~rules & wrong & guarded).sum()}, the final net "
             f"{((final > t) & ~rules & wrong).sum()}"
         )
-    write(net, thresholds, texts[:200])
+    if not args.no_write:
+        write(net, thresholds, texts[:200])
 
 
 def write(net: Net, thresholds: dict[str, float], sample: list[str]) -> None:
