@@ -24,7 +24,6 @@ reply in knowledge/eval.yaml or the shared set. Then it writes bot/models/crisis
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
-from training_sets import read_sets, require_sklearn  # noqa: E402
+from training_sets import start  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
@@ -122,11 +121,7 @@ def probability(trained: tuple, texts: list[str]) -> np.ndarray:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-write", action="store_true", help="print the figures only")
-    args = ap.parse_args()
-    require_sklearn()
-    items = read_sets(SETS)
+    args, items = start(__doc__.splitlines()[0], SETS)
     texts = [normalize(i["q"]) for _, i in items]
     y = np.array([i.get("kind") == "crisis" for _, i in items])
     # What the bot says today without this head: the rules and the embedding's heads.

@@ -23,7 +23,6 @@ Then it writes bot/models/safety_heads.npz.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import random
 import sys
@@ -38,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
-from training_sets import read_sets, require_sklearn  # noqa: E402
+from training_sets import start  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
@@ -193,11 +192,7 @@ def threshold(
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-write", action="store_true", help="print the figures only")
-    args = ap.parse_args()
-    require_sklearn()
-    sets = read_sets(SETS)
+    args, sets = start(__doc__.splitlines()[0], SETS)
     corpus = [i for _, i in sets]
     items = corpus + denials()
     texts = [question_text(i["q"]) for i in items]

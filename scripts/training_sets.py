@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,3 +26,15 @@ def read_sets(paths: Iterable[Path]) -> list[tuple[str, dict]]:
         if path.exists()
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))
     ]
+
+
+def start(
+    description: str, paths: Iterable[Path]
+) -> tuple[argparse.Namespace, list[tuple[str, dict]]]:
+    """A training script's opening: its arguments (``--no-write`` prints the figures only), then
+    scikit-learn, then its sets."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--no-write", action="store_true", help="print the figures only")
+    args = ap.parse_args()
+    require_sklearn()
+    return args, read_sets(paths)
