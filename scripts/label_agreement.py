@@ -1,6 +1,6 @@
 """How far two careful labellers agree on the real-question corpus.
 
-    .venv/bin/python scripts/label_agreement.py
+    .venv/bin/python scripts/label_agreement.py [--first FILE --second FILE]
 
 knowledge/eval/second-labels.yaml holds a second labeller's labels for 170 questions of
 knowledge/eval/real-dev.yaml, made without seeing the first. This scores the second labeller as if
@@ -14,6 +14,7 @@ be expected to agree with them much more than a second careful labeller does.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -63,9 +64,15 @@ def show(title: str, figs: dict[str, tuple[int, int]]) -> None:
         print(f"  {name:<16} {k:>4} of {n:<4} {share:6.1%}  [{lo:.1%}-{hi:.1%}]")
 
 
-def main() -> None:
-    first = {i["q"]: i for i in yaml.safe_load((EVAL / "real-dev.yaml").read_text("utf-8"))}
-    second = yaml.safe_load((EVAL / "second-labels.yaml").read_text("utf-8"))
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--first", type=Path, default=EVAL / "real-dev.yaml", help="the first labels")
+    ap.add_argument(
+        "--second", type=Path, default=EVAL / "second-labels.yaml", help="the second labeller's"
+    )
+    args = ap.parse_args(argv)
+    first = {i["q"]: i for i in yaml.safe_load(args.first.read_text("utf-8"))}
+    second = yaml.safe_load(args.second.read_text("utf-8"))
     pairs = [(first[i["q"]], i) for i in second if i["q"] in first]
     print(f"{len(pairs)} questions labelled twice\n")
     show("all of them, as sampled", figures(pairs))
@@ -77,7 +84,7 @@ def main() -> None:
     show("the others", parts[False])
     # Weighted as the development part mixes frightening and other questions in each outcome.
     corpus = list(first.values())
-    print("\nweighted as the development part mixes them")
+    print(f"\nweighted as {args.first.name} mixes them")
     for name in ("topics", "no_match", "false red flags"):
         pool = [i for i in corpus if outcome(i) != "red_flag"]
         if name != "false red flags":
