@@ -43,10 +43,14 @@ def fallback_topic(
 
 def sudden_strain(m: Matcher, best: Entry, normalized: str) -> bool:
     """ "I coughed and hurt my lower back", "something popped when I set the bar down": a story of a
-    sudden strain (the screen's ``ACUTE_CONCEPT``) that no topic matches well, but whose nearest
-    topic is the flare-up, is answered with the flare-up."""
-    if best.key != ACUTE_TOPIC:
-        return False
+    sudden strain (``tells_of_a_flare``) that no topic matches well, but whose nearest topic is the
+    flare-up, is answered with the flare-up."""
+    return best.key == ACUTE_TOPIC and tells_of_a_flare(m, normalized)
+
+
+def tells_of_a_flare(m: Matcher, normalized: str) -> bool:
+    """Whether the message tells of a sudden strain or a back acting up now (the screen's
+    ``ACUTE_CONCEPTS``: "threw my back out", "felt a pop", "my back seized")."""
     concepts = (m.kb.safety.concepts.get(name) for name in ACUTE_CONCEPTS)
     return any(c is not None and c.search(normalized) is not None for c in concepts)
 
@@ -92,5 +96,4 @@ def acute_story(m: Matcher, cands: Sequence[Candidate], raw: str, normalized: st
     needs, whatever it mentions on the way (the painkillers taken, the ice, the massage booked)."""
     if asks(raw) or not cands or cands[0].topic != ACUTE_TOPIC:
         return False
-    concepts = (m.kb.safety.concepts.get(name) for name in ACUTE_CONCEPTS)
-    return any(c is not None and c.search(normalized) is not None for c in concepts)
+    return tells_of_a_flare(m, normalized)

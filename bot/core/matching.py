@@ -33,7 +33,9 @@ questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
   meaning and spelling (``bot.core.safety_net``) for a crisis or a red flag the rules did not name;
 * a question with no word that ties it to the back or the program and a word that puts it
   elsewhere (a knee, a shoulder; bigger glutes, a six-pack: ``knowledge/scope.yaml``) is
-  ``no_match``, however well its words match a topic;
+  ``no_match``, however well its words match a topic; so is one whose asking sentence names an
+  uncovered subject (``gaps.yaml``), unless it is a story of a flare that asks nothing and whose
+  nearest topic is the flare-up ("...took two ibuprofen"): then the flare-up;
 * best score under ``NO_MATCH_BELOW``: ``no_match``, unless every word is one most topics share
   ("my back hurts"): then the person's step, or the flare-up topic when the question says what one
   of its phrasings says ("my back just went out"); or unless the nearest topic is the flare-up and

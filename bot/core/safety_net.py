@@ -52,6 +52,16 @@ def _word_ngrams(word: str) -> list[str]:
     ]
 
 
+def tf_idf(found: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features found (vocabulary indices, repeated as often as they occur) as tf-idf weights:
+    (1 + log count) times idf, scaled to length one. (indices, values), both empty for none."""
+    if not found.size:
+        return found, np.zeros(0)
+    idx, counts = np.unique(found, return_counts=True)
+    values = (1.0 + np.log(counts)) * idf[idx]
+    return idx, values / np.linalg.norm(values)
+
+
 class NgramVectorizer:
     """A message as tf-idf weights over a fixed n-gram vocabulary: (1 + log count) times the
     n-gram's idf, scaled to length one (what scikit-learn's ``TfidfVectorizer`` computes with
@@ -69,12 +79,7 @@ class NgramVectorizer:
         if len(self._known) > WORD_CACHE:
             self._known.clear()
         parts = [self._indices(w) for w in text.split()]
-        found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        if not found.size:
-            return found, np.zeros(0)
-        idx, counts = np.unique(found, return_counts=True)
-        values = (1.0 + np.log(counts)) * self.idf[idx]
-        return idx, values / np.linalg.norm(values)
+        return tf_idf(np.concatenate(parts) if parts else np.zeros(0, np.int64), self.idf)
 
     def _indices(self, word: str) -> np.ndarray:
         known = self._known.get(word)
@@ -93,17 +98,6 @@ def word_grams(text: str) -> list[str]:
         for n in range(1, PHRASE_WORDS + 1)
         for i in range(len(words) - n + 1)
     ]
-
-
-def _tf_idf(
-    grams: list[str], index: dict[str, int], idf: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    found = np.array([i for i in (index.get(g) for g in grams) if i is not None], np.int64)
-    if not found.size:
-        return found, np.zeros(0)
-    idx, counts = np.unique(found, return_counts=True)
-    values = (1.0 + np.log(counts)) * idf[idx]
-    return idx, values / np.linalg.norm(values)
 
 
 class PhraseHead:
@@ -147,7 +141,8 @@ class PhraseHead:
             raise ModelError(f"cannot read the crisis phrases in {path}: {exc}") from exc
 
     def probability(self, text: str) -> float:
-        idx, values = _tf_idf(word_grams(text), self.index, self.idf)
+        grams = (self.index.get(g) for g in word_grams(text))
+        idx, values = tf_idf(np.array([i for i in grams if i is not None], np.int64), self.idf)
         cidx, cvalues = self.chars.transform(text)
         z = self.weights[idx] @ values + self.weights[len(self.idf) + cidx] @ cvalues + self.bias
         return float(1 / (1 + np.exp(-z)))
