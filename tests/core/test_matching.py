@@ -504,6 +504,22 @@ def test_where_to_start_is_the_first_step(matcher, question):
     assert kind in ("answer", "clarify") and topic in ("booty-flex", "progression-overview")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats my streak?",
+        "how many days in a row have i done the routine",
+        "can I move my evening reminder to 8pm",
+        "I moved to Tokyo, how do I change my timezone",
+    ],
+)
+def test_a_question_about_the_bots_own_features_gets_the_help(matcher, question):
+    """Streaks, reminder times and time zones are the bot's, not the articles': the help says
+    which command does it, where "no curated answer" would leave the person stuck."""
+    kind, topic = topic_of(matcher, question)
+    assert kind in ("answer", "clarify") and topic == "help"
+
+
 @pytest.mark.parametrize("greeting", ["good morning", "Morning all!", "good evening everyone"])
 def test_a_greeting_is_not_a_question_about_the_routine(matcher, greeting):
     result = matcher.match(greeting)
