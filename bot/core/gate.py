@@ -83,6 +83,10 @@ def leading_literals(pattern: str) -> frozenset[str] | None:
         if m is None:
             break
         rest = rest[m.end() :]
+    # A "|" of a group opened by a stripped "(?:" is a choice of starts: "(?:(a|b) x|c y)" may
+    # start with "c", so its first group gates nothing.
+    if any(ch == "|" and depth <= 0 for _, ch, depth in _parens(rest)):
+        return None
     m = _PLAIN.match(rest)
     if (
         m is not None

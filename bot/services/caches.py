@@ -132,15 +132,20 @@ class YamlCache:
 class ExpressionCache:
     """The safety screen's regular expressions already known to compile, with their gates
     (``bot.core.gate``), kept beside the YAML cache so that a command need not check a thousand
-    expressions again. Keyed on the Python version, since that decides what compiles; an
-    unreadable or unwritable cache is skipped without a word, like the YAML cache."""
+    expressions again. Keyed on the Python version, since that decides what compiles, and on the
+    text of ``bot.core.gate``, since that decides the gates; an unreadable or unwritable cache is
+    skipped without a word, like the YAML cache."""
 
     def __init__(self, directory: Path | None = None):
+        from bot.core import gate
+
         base = directory if directory is not None else default_directory()
-        self.path = (
-            base
-            / f"expressions.{hashlib.blake2b(PYTHON.encode(), digest_size=8).hexdigest()}.marshal"
-        )
+        digest = hashlib.blake2b(PYTHON.encode(), digest_size=8)
+        try:
+            digest.update(Path(gate.__file__).read_bytes())
+        except OSError:
+            pass
+        self.path = base / f"expressions.{digest.hexdigest()}.marshal"
 
     def load(self) -> None:
         from bot.core.gate import remember_expressions

@@ -19,12 +19,22 @@ from bot.settings import DEFAULT_KNOWLEDGE
         (r"numb\w*", {"numb"}),
         (r"(fell|fallen|falling) (\w+ )?(down|over)", {"fell", "fallen", "falling"}),
         (r"abc\w*|xyz", None),  # an alternative at the top level: no one literal is needed
+        # ...nor inside a group the expression opens with: it may start with either branch
+        (r"(?:(diagnosis|verdict) was|turned out)(?!.{0,9}but)", None),
+        (r"\b(?:(abc|def) x|ghi)", None),
         (r"(\w+ ){0,3}foo", None),
         (r"an?a?esthesia", None),
     ],
 )
 def test_leading_literals(pattern, needs):
     assert leading_literals(pattern) == (frozenset(needs) if needs else None)
+
+
+def test_an_expression_opening_with_a_choice_finds_its_later_branch():
+    g = Gated(r"(?:(diagnosis|verdict) (\w+ )?was muscle|turned out (to be )?a spasm)", wrap=True)
+    text = "ended up in urgent care it turned out to be a spasm"
+    present = Literals([g]).present_in(text)
+    assert [m.group(0) for m in g.finditer(text, present)] == ["turned out to be a spasm"]
 
 
 def test_required_literals_looks_inside_the_expression():

@@ -108,6 +108,10 @@ def test_known_expressions_and_phrasing_vectors_are_kept_and_reused(tmp_path, mo
     assert again.gate == checked.gate and again.finditer("numbness in my groin", None)
     with pytest.raises(re.error):
         gate.checked("numb(ness")  # a broken expression is never taken as known
+    # gates are the gate module's work: another version of it reads none of this one's
+    monkeypatch.setattr(gate, "__file__", str(tmp_path / "another-gate.py"))
+    (tmp_path / "another-gate.py").write_text("# another version\n", encoding="utf-8")
+    assert ExpressionCache(tmp_path / "cache").path != cache.path
 
     embedder = default_embedder()
     monkeypatch.setattr(embedder, "memo_dir", tmp_path / "vectors")
