@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -410,6 +411,14 @@ def _forgiving_stdin() -> None:
             sys.stdin.reconfigure(errors="replace")
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at nothing, so that flushing it at exit into a closed pipe raises
+    nothing more (the recipe in the documentation of the signal module)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _forgiving_stdin()
@@ -426,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _err(str(exc))
         return 2
+    except BrokenPipeError:  # `lowback eval ... | head`: the reader has all it wanted
+        _quiet_stdout()
+        return 0
     except Exception as exc:
         # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
         # (bot.store.errors is looked up, not imported: a command that never opened the store never fails so.)
@@ -441,9 +453,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("")
         return 130
-    except BrokenPipeError:  # `lowback eval ... | head`
-        sys.stderr.close()
-        return 0
 
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:

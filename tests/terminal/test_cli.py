@@ -281,6 +281,25 @@ def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
     assert "Standard input is closed" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "args", [["ask", "--json", "how do I do the booty flex"], ["eval", "knowledge/eval.yaml"]]
+)
+def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
+    """`lowback eval ... | head -1`: the reader closes the pipe after one line; the command stops
+    quietly with exit 0, not a traceback about a broken pipe."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["sh", "-c", '"$@" | head -c 10; exit "${PIPESTATUS:-0}"', "sh", *LOWBACK, *args],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert len(done.stdout) == 10
+
+
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
     done = lowback(tmp_path, "ask")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
