@@ -404,19 +404,16 @@ def _stdin_is_terminal() -> bool:
 
 
 def _forgiving_stdin() -> None:
-    """Bytes on standard input that its encoding cannot read become U+FFFD, whatever the locale or
-    PYTHONIOENCODING ask for: a question with one stray byte is still answered, never a traceback."""
+    """Unreadable bytes on standard input become U+FFFD whatever the locale: still answered."""
     if isinstance(sys.stdin, io.TextIOWrapper):
         with contextlib.suppress(ValueError, OSError):  # closed, or already read from
             sys.stdin.reconfigure(errors="replace")
 
 
 def _quiet_stdout() -> None:
-    """Point standard output at nothing, so that flushing it at exit into a closed pipe raises
-    nothing more (the recipe in the documentation of the signal module)."""
+    """Standard output to nothing: flushing it into the closed pipe at exit raises no more."""
     with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _err(str(exc))
         return 2
-    except BrokenPipeError:  # `lowback eval ... | head`: the reader has all it wanted
+    except BrokenPipeError:  # `lowback eval ... | head`: the reader has what it wanted
         _quiet_stdout()
         return 0
     except Exception as exc:
