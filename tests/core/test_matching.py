@@ -360,6 +360,30 @@ def test_a_question_that_names_an_uncovered_subject_is_declined(matcher, questio
     assert result.kind == "no_match" and result.gap is not None and result.gap.id == gap_id
 
 
+def test_a_diagnosed_condition_or_an_operation_in_the_story_is_declined(matcher):
+    """A fused spine or a named diagnosis asks for a clinician's plan, not the program's nearest
+    topic: "is it ok to stoop like a squat yet?" ten weeks after a fusion is about the fusion."""
+    post_op = (
+        "I am 10 weeks post-op from a fusion at L4/5. I'm wondering what I should and shouldn't "
+        "be doing. Is it okay to stoop down into my cupboard yet?"
+    )
+    result = matcher.match(post_op)
+    assert result.kind == "no_match" and result.gap is not None and result.gap.id == "surgery"
+    diagnosed = matcher.match("I have grade 2 spondylolisthesis, what can I do for lower body?")
+    assert diagnosed.kind == "no_match" and diagnosed.gap.id == "spine-diagnoses"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("can a tight psoas actually give you a herniated disc?", "psoas-and-back-pain"),
+        ("is the leg press bad for a herniated disc?", "leg-press"),
+    ],
+)
+def test_a_disc_named_beside_the_programs_subject_keeps_the_topic(matcher, question, expected):
+    assert topic_of(matcher, question)[1] == expected
+
+
 def test_an_uncovered_subject_mentioned_in_passing_does_not_decide(matcher):
     story = (
         "I tried yoga for a while and it did nothing for me. "
