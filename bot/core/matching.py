@@ -79,6 +79,9 @@ GREETING = re.compile(
     r"( (all|everyone|everybody|guys|folks|team|friends|yall|y all|bot|mate|there))?"
 )
 
+# The bot addressed at the start of a longer message: "hey bot, ...", "yo lowback ..."
+ADDRESS = re.compile(r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)")
+
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
 FUZZY_MAX_WORDS = 12  # phrase-level fuzzy similarity only for short questions
@@ -119,7 +122,9 @@ SET_ASIDE = re.compile(
 
 
 def set_aside(normalized: str) -> str:
-    """The normalised question without the exercises it says were swapped out."""
+    """The normalised question without the exercises it says were swapped out, and without the
+    bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot)."""
+    normalized = ADDRESS.sub("", normalized)
     return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 

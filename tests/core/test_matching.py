@@ -544,6 +544,11 @@ def test_a_question_about_the_bots_own_features_gets_the_help(matcher, question)
     assert kind in ("answer", "clarify") and topic == "help"
 
 
+def test_the_bot_addressed_first_is_not_what_is_asked(matcher):
+    assert topic_of(matcher, "yo bot, can i still hit legs with a tweaked back??")[1] != "help"
+    assert topic_of(matcher, "hey bot what can you do")[1] == "help"
+
+
 @pytest.mark.parametrize("greeting", ["good morning", "Morning all!", "good evening everyone"])
 def test_a_greeting_is_not_a_question_about_the_routine(matcher, greeting):
     result = matcher.match(greeting)
