@@ -80,7 +80,9 @@ GREETING = re.compile(
 )
 
 # The bot addressed at the start of a longer message: "hey bot, ...", "yo lowback ..."
-ADDRESS = re.compile(r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)")
+ADDRESS = re.compile(
+    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)"
+)
 
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
