@@ -62,8 +62,8 @@ from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
+from bot.core.mending import mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
-from bot.core.safety import screen
 from bot.core.safety_net import second_net
 from bot.core.subjects import asked_first, declined, marked_gap, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
@@ -181,6 +181,7 @@ class Matcher:
         entries.append(Entry("intent:go_back", "intent"))
         texts.append(list(kb.progression.go_back_patterns))
         self._build(entries, texts)
+        self.mender = mender_for(kb.safety, embedder, self.vocab)  # misspelt warning signs
 
     # -- index ----------------------------------------------------------------------------------
     def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:
@@ -388,7 +389,7 @@ class Matcher:
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
-        flag = screen(self.kb.safety, raw, normalized=normalized)
+        flag = screened(self.kb.safety, self.mender, raw, normalized)
         vector, sentences = self.message_vectors(text, normalized)
         flag = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one)
         if flag is not None:

@@ -85,14 +85,14 @@ def test_the_net_calls_a_message_a_red_flag_only_when_it_names_the_body(kb):
 
 
 def test_the_shipped_net_reads_misspellings_the_rules_do_not_name(kb):
-    # Legs giving way more and more, misspelt: no rule reads "giveing way" or "weeker", the net does.
-    for message in (
-        "legs giveing way more n more since my back went",
-        "my legs r gettin weeker n weeker since my back went",
-    ):
-        assert Matcher(kb, heads=None).match(message).kind != "red_flag"
-        result = Matcher(kb).match(message)
-        assert result.kind == "red_flag" and result.red_flag.kind == "net:red_flag"
+    # Legs giving way more and more, misspelt: no rule reads "giveing way", the net does.
+    message = "legs giveing way more n more since my back went"
+    assert Matcher(kb, heads=None).match(message).kind != "red_flag"
+    result = Matcher(kb).match(message)
+    assert result.kind == "red_flag" and result.red_flag.kind == "net:red_flag"
+    # "weeker" the rules read themselves, once the screen has mended it (bot.core.mending)
+    flag = Matcher(kb, heads=None).match("my legs r gettin weeker n weeker since my back went")
+    assert flag.red_flag is not None and flag.red_flag.kind == "leg_weakness"
     # "givin" without its g is the rules' own "giving": they read it themselves.
     flag = Matcher(kb, heads=None).match("legs givin way more n more since my back went").red_flag
     assert flag is not None and flag.matched == "legs giving way"

@@ -1,0 +1,125 @@
+"""Misspelt warning signs, mended before the safety screen reads a message a second time.
+
+The screen's concepts are written words ("weaker", "weight", "groin"); a person in pain types
+"my legs r getting weeker" or "lost alot of wieght". A word that no vocabulary here knows (the
+embedding model's words, the knowledge base's, the screen's own), that is one edit away from a word
+the screen's concepts use (two for long words), with the same first letter, is read as that word.
+Known words are never changed: "week" stays "week", never "weak", and "dived" never "died". A near
+miss is read as the English word it most likely is (pyspellchecker's dictionary and word
+frequencies, read the first time one turns up), and mended only when that word is the concept's."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.core.knowledge.model import Safety
+from bot.core.safety import RedFlag, screen
+from bot.core.text import SENTENCE_BREAK, stem
+
+WORD = re.compile(r"[A-Za-z]+")
+MIN_LENGTH = 5  # shorter words are too often other words or chat ("perd", "crit", "nada")
+LONG = 10  # from this length a word may be two edits away ("spraigned" may not)
+
+
+@functools.cache
+def _speller() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1)
+
+
+def likeliest(word: str, edits: int) -> str | None:
+    """The English word most often meant by ``word`` within ``edits`` edits (pyspellchecker's
+    dictionary and frequencies, read the first time), None when ``word`` is itself a word or
+    nothing is near."""
+    speller = _speller()
+    if word in speller:
+        return None  # a real word, only not one the models know ("sacrum", never "scrum")
+    near = speller.known(speller.edit_distance_1(word))
+    if not near and edits > 1:
+        near = speller.known(speller.edit_distance_2(word))
+    return max(sorted(near), key=speller.word_usage_frequency) if near else None
+
+
+def concept_words(patterns: Iterable[str]) -> frozenset[str]:
+    """The plain words written in the screen's expressions: "numb\\w* (\\w+ ){0,3}groin" gives
+    "numb" and "groin" (escapes such as ``\\w`` are not words)."""
+    words: set[str] = set()
+    for pattern in patterns:
+        plain = re.sub(r"\\[A-Za-z]", " ", pattern)
+        words.update(w for w in re.findall(r"[a-z]+", plain) if len(w) >= 4)
+    return frozenset(words)
+
+
+class Mender:
+    """``mend(text)``: the text with each unknown word that is a near miss of a concept word
+    replaced by it; the text itself when nothing was mended."""
+
+    def __init__(self, targets: Iterable[str], known: Iterable[str]):
+        self.targets = frozenset(targets)
+        self.known = frozenset(known) | self.targets
+        by_letter: dict[str, list[str]] = {}
+        for w in sorted(self.targets):
+            by_letter.setdefault(w[0], []).append(w)
+        self._by_letter = by_letter
+        self._memo: dict[str, str | None] = {}
+
+    def word(self, word: str) -> str | None:
+        """The concept word meant by ``word`` (lower case), or None."""
+        if word in self._memo:
+            return self._memo[word]
+        if len(word) < MIN_LENGTH or word in self.known or stem(word) in self.known:
+            self._remember(word, None)
+            return None
+        limit = 2 if len(word) >= LONG else 1
+        choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= limit]
+        near = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
+        result = likeliest(word, limit) if near is not None else None
+        if result not in self.targets:
+            result = None  # "artic" is likelier "arctic" than "aortic": not a warning sign
+        self._remember(word, result)
+        return result
+
+    def _remember(self, word: str, result: str | None) -> None:
+        if len(self._memo) < 10_000:
+            self._memo[word] = result
+
+    def mend(self, text: str) -> str:
+        """The sentences of ``text`` that had a word mended, mended ("" when none had): the screen
+        has read the whole message as written already, and reads these again."""
+        unknown = {w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH} - self.known
+        fixes = {w: m for w in unknown if (m := self.word(w)) is not None}
+        if not fixes:
+            return ""  # the usual case: every word known, one pass over the text
+        mended = []
+        for sentence in SENTENCE_BREAK.split(text):
+            new = WORD.sub(lambda m: fixes.get(m.group(0).lower(), m.group(0)), sentence)
+            if new != sentence:
+                mended.append(new)
+        return " ".join(mended)
+
+
+def mender_for(safety: Any, embedder: Any, vocab: Iterable[str]) -> Mender:
+    """The mender of a knowledge base's screen: its concepts' words are the targets; the embedding
+    model's whole words (when there is one) and the matcher's ``vocab`` are known words too."""
+    patterns = [part.source for concept in safety.concepts.values() for part in concept.parts]
+    known = set(vocab)
+    tokenizer = getattr(embedder, "tokenizer", None)
+    if tokenizer is not None:
+        known.update(t for t in tokenizer.get_vocab() if t.isalpha())
+    return Mender(concept_words(patterns), known)
+
+
+def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
+    """The screen's verdict on a message as written, or else on its sentences with misspelt
+    warning signs mended ("my legs r getting weeker")."""
+    flag = screen(safety, raw, normalized=normalized)
+    if flag is None and (mended := mender.mend(raw)):
+        flag = screen(safety, mended)
+    return flag

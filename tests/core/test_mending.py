@@ -1,0 +1,39 @@
+"""Misspelt warning signs are read as meant; real words, and words likelier meant as others, are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.mending import Mender, concept_words
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("my legs r getting weeker and my back hurts", "leg_weakness"),
+        ("my back hurts and i lost alot of wieght without trying", "weight_loss"),
+        ("lower back pain and cant controll my bladder anymore", "bladder_bowel"),
+    ],
+)
+def test_a_misspelt_warning_sign_is_caught(matcher, message, kind):
+    result = matcher.match(message)
+    assert result.kind == "red_flag", result
+    assert result.red_flag.kind in (kind, "pattern")
+
+
+@pytest.mark.parametrize("word", ["dived", "sacrum", "week", "clot", "diabetic", "numbness"])
+def test_a_real_word_is_never_mended(matcher, word):
+    """ "dived" is not "died", "sacrum" not "scrum": only words no dictionary knows are mended."""
+    assert matcher.mender.word(word) is None
+
+
+def test_a_near_miss_likelier_meant_as_another_word_is_left_alone(matcher):
+    # "artic" is one edit from the screen's "aortic", but far likelier the misspelt "arctic"
+    assert matcher.mender.word("artic") is None
+    assert matcher.mender.word("weeker") == "weaker"
+
+
+def test_only_the_sentences_with_a_mended_word_are_read_again():
+    mender = Mender(concept_words([r"(weaker|weight)", r"numb\w*"]), {"my", "legs", "are"})
+    assert mender.mend("My legs are fine. Lost wieght, legs weeker!") == "Lost weight, legs weaker!"
+    assert mender.mend("My legs are fine.") == ""
