@@ -267,16 +267,21 @@ def test_stray_bytes_on_standard_input_are_replaced_and_the_question_answered(tm
     assert b"Deadlifts" in done.stdout
 
 
-@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
-def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
-    done = subprocess.run(
-        ["sh", "-c", 'exec "$@" <&-', "sh", *LOWBACK, *args],
+def _in_shell(script, args, tmp_path, cwd):
+    """``lowback ARGS`` run by ``sh -c SCRIPT`` (the command is ``"$@"`` in it)."""
+    return subprocess.run(
+        ["sh", "-c", script, "sh", *LOWBACK, *args],
         env=_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=tmp_path,
+        cwd=cwd,
     )
+
+
+@pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
+def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
+    done = _in_shell('exec "$@" <&-', args, tmp_path, tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "Standard input is closed" in done.stderr
 
@@ -285,17 +290,9 @@ def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
     "args", [["ask", "--json", "how do I do the booty flex"], ["eval", "knowledge/eval.yaml"]]
 )
 def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
-    """`lowback eval ... | head -1`: the reader closes the pipe after one line; the command stops
-    quietly with exit 0, not a traceback about a broken pipe."""
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        ["sh", "-c", '"$@" | head -c 10; exit "${PIPESTATUS:-0}"', "sh", *LOWBACK, *args],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=root,
-    )
+    """`lowback eval ... | head -c 10`: the reader closes the pipe after ten bytes; the command
+    stops quietly, not with a traceback about a broken pipe."""
+    done = _in_shell('"$@" | head -c 10', args, tmp_path, Path(__file__).resolve().parents[2])
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert len(done.stdout) == 10
 
