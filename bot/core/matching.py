@@ -181,7 +181,7 @@ class Matcher:
         entries.append(Entry("intent:go_back", "intent"))
         texts.append(list(kb.progression.go_back_patterns))
         self._build(entries, texts)
-        self.mender = mender_for(kb.safety, embedder, self.vocab)  # misspelt warning signs
+        self.mender = mender_for(kb.safety, embedder, self.vocab, self.typos.correct)
 
     # -- index ----------------------------------------------------------------------------------
     def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:

@@ -5,8 +5,8 @@ The screen's concepts are written words ("weaker", "weight", "groin"); a person 
 embedding model's words, the knowledge base's, the screen's own), that is one edit away from a word
 the screen's concepts use (two for long words), with the same first letter, is read as that word.
 Known words are never changed: "week" stays "week", never "weak", and "dived" never "died". A near
-miss is read as the English word it most likely is (pyspellchecker's dictionary and word
-frequencies, read the first time one turns up), and mended only when that word is the concept's."""
+miss is read as the English word one edit away that is used most (pyspellchecker's dictionary and
+word counts, read the first time one turns up), and mended only when that word is the concept's."""
 
 from __future__ import annotations
 
@@ -27,24 +27,41 @@ MIN_LENGTH = 5  # shorter words are too often other words or chat ("perd", "crit
 LONG = 10  # from this length a word may be two edits away ("spraigned" may not)
 
 
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
 @functools.cache
-def _speller() -> Any:
+def _english() -> dict[str, int]:
+    """pyspellchecker's English words with how often each is used (read once, on first need)."""
     from spellchecker import SpellChecker
 
-    return SpellChecker(language="en", distance=1)
+    return dict(SpellChecker(language="en").word_frequency.dictionary)
 
 
-def likeliest(word: str, edits: int) -> str | None:
-    """The English word most often meant by ``word`` within ``edits`` edits (pyspellchecker's
-    dictionary and frequencies, read the first time), None when ``word`` is itself a word or
-    nothing is near."""
-    speller = _speller()
-    if word in speller:
-        return None  # a real word, only not one the models know ("sacrum", never "scrum")
-    near = speller.known(speller.edit_distance_1(word))
-    if not near and edits > 1:
-        near = speller.known(speller.edit_distance_2(word))
-    return max(sorted(near), key=speller.word_usage_frequency) if near else None
+def _edits(word: str) -> set[str]:
+    """Every string one edit from ``word`` (a letter dropped, swapped, changed or added) that
+    keeps its first letter."""
+    out: set[str] = set()
+    for i in range(1, len(word) + 1):
+        left, right = word[:i], word[i:]
+        if right:
+            out.add(left + right[1:])
+            out.update(left + c + right[1:] for c in LETTERS)
+        if len(right) > 1:
+            out.add(left + right[1] + right[0] + right[2:])
+        out.update(left + c + right for c in LETTERS)
+    out.discard(word)
+    return out
+
+
+def likeliest(word: str) -> tuple[bool, str | None]:
+    """Whether ``word`` is an English word (pyspellchecker's dictionary), and if not, the word
+    one edit away that keeps its first letter and is used most often (None when there is none)."""
+    counts = _english()
+    if word in counts:
+        return True, None
+    near = sorted(w for w in _edits(word) if w in counts)
+    return False, (max(near, key=counts.__getitem__) if near else None)
 
 
 def concept_words(patterns: Iterable[str]) -> frozenset[str]:
@@ -61,8 +78,13 @@ class Mender:
     """``mend(text)``: the text with each unknown word that is a near miss of a concept word
     replaced by it; the text itself when nothing was mended."""
 
-    def __init__(self, targets: Iterable[str], known: Iterable[str]):
+    def __init__(
+        self, targets: Iterable[str], known: Iterable[str], topic_typo: Any = None
+    ) -> None:
+        """``topic_typo(word)``: the knowledge base's word a typo means, or None (the matcher's
+        typo corrector); a typo of a topic's word that is not the screen's is left to the topics."""
         self.targets = frozenset(targets)
+        self.topic_typo = topic_typo
         self.known = frozenset(known) | self.targets
         by_letter: dict[str, list[str]] = {}
         for w in sorted(self.targets):
@@ -80,9 +102,19 @@ class Mender:
         limit = 2 if len(word) >= LONG else 1
         choices = [w for w in self._by_letter.get(word[0], ()) if abs(len(w) - len(word)) <= limit]
         near = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
-        result = likeliest(word, limit) if near is not None else None
+        meant = self.topic_typo(word) if near is not None and self.topic_typo else None
+        if meant is not None and meant not in self.targets:
+            near = None  # "excercise": the topics' "exercise", nothing of the screen's
+        result = None
+        if near is not None:
+            real, best = likeliest(word)
+            # a real word is never mended ("sacrum" is not "scrum"); a near miss means the word it
+            # most likely is ("artic" is "arctic" before "aortic"); a long word with no English word
+            # one edit away means the screen's ("incontinance")
+            fallback = near[0] if len(word) >= LONG else None
+            result = None if real else fallback if best is None else best
         if result not in self.targets:
-            result = None  # "artic" is likelier "arctic" than "aortic": not a warning sign
+            result = None
         self._remember(word, result)
         return result
 
@@ -105,7 +137,7 @@ class Mender:
         return " ".join(mended)
 
 
-def mender_for(safety: Any, embedder: Any, vocab: Iterable[str]) -> Mender:
+def mender_for(safety: Any, embedder: Any, vocab: Iterable[str], topic_typo: Any = None) -> Mender:
     """The mender of a knowledge base's screen: its concepts' words are the targets; the embedding
     model's whole words (when there is one) and the matcher's ``vocab`` are known words too."""
     patterns = [part.source for concept in safety.concepts.values() for part in concept.parts]
@@ -113,7 +145,7 @@ def mender_for(safety: Any, embedder: Any, vocab: Iterable[str]) -> Mender:
     tokenizer = getattr(embedder, "tokenizer", None)
     if tokenizer is not None:
         known.update(t for t in tokenizer.get_vocab() if t.isalpha())
-    return Mender(concept_words(patterns), known)
+    return Mender(concept_words(patterns), known, topic_typo)
 
 
 def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
