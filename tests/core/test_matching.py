@@ -389,6 +389,16 @@ def test_a_disc_named_beside_the_programs_subject_keeps_the_topic(matcher, quest
     assert topic_of(matcher, question)[1] == expected
 
 
+def test_a_back_that_cracked_is_a_flare_not_a_chiropractor(matcher):
+    assert topic_of(matcher, "my back cracked when I bent down and now it's sore") == (
+        "answer",
+        "flare-up",
+    )
+    assert matcher.match("had my back cracked by a chiro, is that safe?").gap.id == (
+        "hands-on-treatment"
+    )
+
+
 def test_an_uncovered_subject_mentioned_in_passing_does_not_decide(matcher):
     story = (
         "I tried yoga for a while and it did nothing for me. "
