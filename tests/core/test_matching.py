@@ -389,6 +389,10 @@ def test_a_disc_named_beside_the_programs_subject_keeps_the_topic(matcher, quest
     assert topic_of(matcher, question)[1] == expected
 
 
+def test_a_back_killing_someone_after_a_day_of_work_is_a_flare(matcher):
+    assert topic_of(matcher, "my back is killing me after moving house") == ("answer", "flare-up")
+
+
 def test_a_back_that_cracked_is_a_flare_not_a_chiropractor(matcher):
     assert topic_of(matcher, "my back cracked when I bent down and now it's sore") == (
         "answer",
