@@ -389,6 +389,11 @@ def test_a_disc_named_beside_the_programs_subject_keeps_the_topic(matcher, quest
     assert topic_of(matcher, question)[1] == expected
 
 
+def test_which_exercises_to_avoid_is_not_whether_to_rest(matcher):
+    question = "what exercises should I avoid with back pain"
+    assert topic_of(matcher, question) == ("answer", "exercises-to-avoid")
+
+
 def test_a_back_killing_someone_after_a_day_of_work_is_a_flare(matcher):
     assert topic_of(matcher, "my back is killing me after moving house") == ("answer", "flare-up")
 
