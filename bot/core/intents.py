@@ -4,6 +4,7 @@ base's rule. Used by ``bot.core.matching.Matcher.match``."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +18,10 @@ INTENT_AT_LEAST = 0.80  # a progression phrasing must be this well covered to mo
 INTENT_SHARE_OF_QUESTION = 0.2  # ...and hold at least this share of the question's words
 INTENT_OVERRIDES_BELOW = 0.62  # ...and a non-step topic must score below this for the move to win
 STEP_TIE = 0.02  # a step topic this close to the best topic is the step the question names
+# "when do I move to step 3" names where the person is going, not where they are
+TARGET_STEP = re.compile(
+    r"\b(to|onto|into|start|starting|begin|beginning|ready for) (step|stage) ([1-9])\b"
+)
 
 
 def progression_intent(m: Matcher, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
@@ -46,11 +51,15 @@ def apply_intent(
     ranked: list[tuple[float, Entry]],
     best_score: float,
     person_step: int,
+    normalized: str = "",
 ) -> tuple[str, int] | None:
     """The step topic a progression phrasing leads to, or None when the question is about something else."""
     from bot.core import matching  # the decision threshold lives there (and is tuned there)
 
     kb = m.kb
+    named = TARGET_STEP.search(normalized) if intent == "move_up" else None
+    if named is not None and (goal := kb.step_topic(int(named.group(3)))) is not None:
+        return goal.id, max(1, int(named.group(3)) - 1)
     best = named_step(kb, ranked) or (ranked[0][1] if ranked else None)
     best_topic = kb.topics.get(best.key) if best is not None and best.kind == "topic" else None
     if (

@@ -416,7 +416,9 @@ class Matcher:
 
         intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:
-            moved = apply_intent(self, intent, intent_score, ranked, best_score, person_step)
+            moved = apply_intent(
+                self, intent, intent_score, ranked, best_score, person_step, normalized
+            )
             if moved is not None:
                 topic_id, from_step = moved
                 return MatchResult(

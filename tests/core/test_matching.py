@@ -89,6 +89,12 @@ def test_moving_up_from_the_step_the_question_names(matcher):
     assert (kind, topic) == ("answer", "glute-stretch")
 
 
+def test_moving_to_a_named_step_goes_to_that_step(matcher):
+    """ "when do I move to step 3" names where the person is going, not where they are."""
+    result = matcher.match("when do i move to step 3", person_step=2)
+    assert result.topic == "hamstring-curl-stability" and result.intent == "move_up"
+
+
 def test_a_step_that_hurts_goes_back_one(matcher):
     kind, topic = topic_of(matcher, "the kneeling hip flexor stretch tugs on my lower back")
     assert kind == "answer" and topic in ("booty-flex", "stretching")
