@@ -47,7 +47,6 @@ def progression_intent(m: Matcher, coverage: np.ndarray, n_words: int) -> tuple[
 def apply_intent(
     m: Matcher,
     intent: str,
-    intent_score: float,
     ranked: list[tuple[float, Entry]],
     best_score: float,
     person_step: int,

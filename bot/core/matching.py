@@ -416,9 +416,7 @@ class Matcher:
 
         intent, intent_score = progression_intent(self, coverage, len(set(words)))
         if intent is not None:
-            moved = apply_intent(
-                self, intent, intent_score, ranked, best_score, person_step, normalized
-            )
+            moved = apply_intent(self, intent, ranked, best_score, person_step, normalized)
             if moved is not None:
                 topic_id, from_step = moved
                 return MatchResult(
