@@ -12,7 +12,7 @@ them (knowledge/eval/real-dev.yaml, real-fresh-dev.yaml, written.yaml, written-s
 written-crisis.yaml, written-soon.yaml, written-stories.yaml, knowledge/eval.yaml and, when
 ../shared sits beside the checkout, its dev.yaml), and on wishes for the pain to end written here
 ("I just want my back to stop hurting for good") as messages that are not one. The held-out parts (real-test, real-fresh-test,
-real-blind, written-heldout, written-crisis-heldout) are never read.
+real-blind, written-heldout, written-heldout-2, written-heldout-3, written-crisis-heldout) are never read.
 
 It prints five-fold figures with folds split by site, a writer counting as a site, so each crisis
 writer's messages are read by a head that never saw that writer: that is what says how it does on

@@ -25,6 +25,7 @@ from bot.core.text import SENTENCE_BREAK, stem
 WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words are too often other words or chat ("perd", "crit", "nada")
 LONG = 10  # from this length a word may be two edits away ("spraigned" may not)
+STEMMED = 8  # from this length a word is also read against the screen's stems ("osteopor\\w*")
 
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -106,17 +107,22 @@ class Mender:
         if meant is not None and meant not in self.targets:
             near = None  # "excercise": the topics' "exercise", nothing of the screen's
         result = None
-        if near is not None:
+        if near is not None or len(word) >= STEMMED:
+            # (a long word may be a misspelt form of one of the screen's stems: "osteoperosis")
             real, best = likeliest(word)
             # a real word is never mended ("sacrum" is not "scrum"); a near miss means the word it
             # most likely is ("artic" is "arctic" before "aortic"); a long word with no English word
             # one edit away means the screen's ("incontinance")
-            fallback = near[0] if len(word) >= LONG else None
+            fallback = near[0] if near is not None and len(word) >= LONG else None
             result = None if real else fallback if best is None else best
-        if result not in self.targets:
+        if result is not None and result not in self.targets and not self._grows_from(result):
             result = None
         self._remember(word, result)
         return result
+
+    def _grows_from(self, word: str) -> bool:
+        """Whether ``word`` is one of the screen's stems grown ("osteoporosis" from "osteopor...")."""
+        return any(word[:n] in self.targets for n in range(5, len(word)))
 
     def _remember(self, word: str, result: str | None) -> None:
         if len(self._memo) < 10_000:

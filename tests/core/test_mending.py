@@ -13,6 +13,8 @@ from bot.core.mending import Mender, concept_words
         ("my legs r getting weeker and my back hurts", "leg_weakness"),
         ("my back hurts and i lost alot of wieght without trying", "weight_loss"),
         ("lower back pain and cant controll my bladder anymore", "bladder_bowel"),
+        # a long word misspelt from one of the screen's stems ("osteopor...")
+        ("i have osteoperosis and felt something give in my back", "steroids_osteoporosis"),
     ],
 )
 def test_a_misspelt_warning_sign_is_caught(matcher, message, kind):
