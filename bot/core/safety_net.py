@@ -278,9 +278,20 @@ def second_net(
         and "red_flag" in fired
         and "ask" in by_urgency
         and names_the_body(safety, normalized)
+        and not textbook(safety, normalized)
     ):
         return RedFlag(by_urgency["ask"], "reads like a red-flag message", "net:red_flag")
     return flag
+
+
+def textbook(safety: Safety, normalized: str) -> bool:
+    """Whether the whole message is a general question the topics answer (``net_quiet``: "what
+    causes low back pain?"): it tells of nobody's body, so the red-flag head does not read it."""
+    for name in safety.net_quiet:
+        m = safety.concepts[name].search(normalized)
+        if m is not None and m.group(0) == normalized:
+            return True
+    return False
 
 
 def without_figures(safety: Safety, normalized: str) -> str:

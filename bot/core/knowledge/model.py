@@ -104,6 +104,8 @@ class Safety:
     net_needs: tuple[str, ...] = ()
     # Figures of speech ("my back is killing me"): the second net reads a message without them.
     net_skips: tuple[str, ...] = ()
+    # Whole messages the second net leaves to the topics ("what causes low back pain?").
+    net_quiet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from bot.core.text import normalize
 from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 
 # The second net's concept lists, in the order Safety holds them: what a message it calls a red flag
-# must name, and the figures of speech it reads the message without.
-NET_LISTS = ("net_needs", "net_skips")
+# must name, the figures of speech it reads the message without, and the whole messages it leaves
+# to the topics.
+NET_LISTS = ("net_needs", "net_skips", "net_quiet")
 WITH_CRISIS_LIMIT = 400  # a line or two: the crisis reply stays short
 
 
@@ -36,6 +37,7 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             "concepts",
             "net_needs",
             "net_skips",
+            "net_quiet",
             "groups",
         },
         {"disclaimer", "negations", "warning_signs", "groups"},
