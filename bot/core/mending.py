@@ -30,11 +30,15 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @functools.cache
-def _english() -> dict[str, int]:
-    """pyspellchecker's English words with how often each is used (read once, on first need)."""
-    from spellchecker import SpellChecker
+def _english() -> dict[str, int] | None:
+    """pyspellchecker's English words with how often each is used (read once, on first need);
+    None when the dictionary cannot be read (then nothing is mended: the screen reads as written)."""
+    try:
+        from spellchecker import SpellChecker
 
-    return dict(SpellChecker(language="en").word_frequency.dictionary)
+        return dict(SpellChecker(language="en").word_frequency.dictionary)
+    except (ImportError, OSError, ValueError):
+        return None
 
 
 def _edits(word: str) -> set[str]:
@@ -59,8 +63,8 @@ def likeliest(word: str) -> tuple[bool, str | None]:
     """Whether ``word`` is an English word (pyspellchecker's dictionary), and if not, the word
     one edit away that keeps its first letter and is used most often (None when there is none)."""
     counts = _english()
-    if word in counts:
-        return True, None
+    if counts is None or word in counts:
+        return True, None  # (without a dictionary, every word counts as a real one)
     near = sorted(w for w in _edits(word) if w in counts)
     return False, (max(near, key=counts.__getitem__) if near else None)
 

@@ -39,3 +39,18 @@ def test_only_the_sentences_with_a_mended_word_are_read_again():
     mender = Mender(concept_words([r"(weaker|weight)", r"numb\w*"]), {"my", "legs", "are"})
     assert mender.mend("My legs are fine. Lost wieght, legs weeker!") == "Lost weight, legs weaker!"
     assert mender.mend("My legs are fine.") == ""
+
+
+def test_without_its_dictionary_the_screen_reads_as_written(monkeypatch):
+    """A missing or damaged pyspellchecker mends nothing; it never breaks an answer."""
+    import sys
+
+    from bot.core import mending
+
+    monkeypatch.setitem(sys.modules, "spellchecker", None)  # "import spellchecker" now fails
+    mending._english.cache_clear()
+    try:
+        mender = Mender(concept_words([r"(weaker|weight)"]), {"my", "legs"})
+        assert mender.mend("my legs weeker") == ""
+    finally:
+        mending._english.cache_clear()
