@@ -62,10 +62,10 @@ from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
-from bot.core.mending import mender_for, screened
+from bot.core.mending import mender_for, scope_mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety_net import second_net
-from bot.core.subjects import asked_first, declined, marked_gap, topic_keywords
+from bot.core.subjects import asked_first, out_of_scope, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector
 
@@ -182,6 +182,7 @@ class Matcher:
         texts.append(list(kb.progression.go_back_patterns))
         self._build(entries, texts)
         self.mender = mender_for(kb.safety, embedder, self.vocab, self.typos.correct)
+        self.scope_mender = scope_mender_for(kb, embedder, self.vocab, self.typos.correct)
 
     # -- index ----------------------------------------------------------------------------------
     def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:
@@ -404,10 +405,8 @@ class Matcher:
         ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
-        # Out of scope (another body part, looks, nothing of the subject), or an uncovered subject.
         topic = best.key if best is not None and best.kind == "topic" else None
-        out = topic is not None and declined(self.kb, topic, normalized, corrected)
-        gap = None if out else marked_gap(self.kb, raw, normalized)
+        out, gap = out_of_scope(self.kb, self.scope_mender, topic, raw, normalized, corrected)
         if gap is not None and not gap.anywhere and acute_story(self, cands, raw, normalized):
             return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if out or gap is not None:

@@ -135,27 +135,57 @@ class Mender:
     def mend(self, text: str) -> str:
         """The sentences of ``text`` that had a word mended, mended ("" when none had): the screen
         has read the whole message as written already, and reads these again."""
-        unknown = {w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH} - self.known
-        fixes = {w: m for w in unknown if (m := self.word(w)) is not None}
+        fixes = self._fixes(text)
         if not fixes:
             return ""  # the usual case: every word known, one pass over the text
         mended = []
         for sentence in SENTENCE_BREAK.split(text):
-            new = WORD.sub(lambda m: fixes.get(m.group(0).lower(), m.group(0)), sentence)
+            new = _apply(fixes, sentence)
             if new != sentence:
                 mended.append(new)
         return " ".join(mended)
+
+    def mend_whole(self, text: str) -> str:
+        """The whole of ``text`` with its misspelt words mended, or "" when none was."""
+        fixes = self._fixes(text)
+        return _apply(fixes, text) if fixes else ""
+
+    def _fixes(self, text: str) -> dict[str, str]:
+        unknown = {w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH} - self.known
+        return {w: m for w in unknown if (m := self.word(w)) is not None}
+
+
+def _apply(fixes: dict[str, str], text: str) -> str:
+    return WORD.sub(lambda m: fixes.get(m.group(0).lower(), m.group(0)), text)
 
 
 def mender_for(safety: Any, embedder: Any, vocab: Iterable[str], topic_typo: Any = None) -> Mender:
     """The mender of a knowledge base's screen: its concepts' words are the targets; the embedding
     model's whole words (when there is one) and the matcher's ``vocab`` are known words too."""
     patterns = [part.source for concept in safety.concepts.values() for part in concept.parts]
+    return Mender(concept_words(patterns), _known(embedder, vocab), topic_typo)
+
+
+def _known(embedder: Any, vocab: Iterable[str]) -> set[str]:
     known = set(vocab)
     tokenizer = getattr(embedder, "tokenizer", None)
     if tokenizer is not None:
         known.update(t for t in tokenizer.get_vocab() if t.isalpha())
-    return Mender(concept_words(patterns), known, topic_typo)
+    return known
+
+
+def scope_mender_for(
+    kb: Any, embedder: Any, vocab: Iterable[str], topic_typo: Any = None
+) -> Mender:
+    """The mender of the scope's and the gaps' words: "celulite" is "cellulite" and "matress" a
+    "mattress", so the question is declined as it would be spelt right. Its targets are the words
+    of the scope's vocabularies (the back and the program, other body parts, looks) and of the
+    gaps' marks; known words are the same as the screen's mender's."""
+    scope = kb.scope
+    concepts = [scope.about_back, scope.program, scope.elsewhere, scope.goals, scope.pain_elsewhere]
+    concepts += [gap.marks for gap in kb.gaps.values()]
+    patterns = [part.source for c in concepts if c is not None for part in c.parts]
+    return Mender(concept_words(patterns), _known(embedder, vocab), topic_typo)
 
 
 def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:

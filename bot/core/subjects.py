@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
 from bot.core.match_result import Candidate
@@ -42,6 +43,26 @@ def declined(kb: KnowledgeBase, topic: str, normalized: str, words: list[str | N
     return off_scope(kb.scope, normalized) or (
         topic != "help" and off_subject(kb.scope, normalized, words)
     )
+
+
+def out_of_scope(
+    kb: KnowledgeBase,
+    mender: Any,
+    topic: str | None,
+    raw: str,
+    normalized: str,
+    words: list[str | None],
+) -> tuple[bool, Gap | None]:
+    """Whether a question whose best match is ``topic`` is declined as out of scope (another body
+    part, looks, nothing of the subject), and else the uncovered subject it names, if any. A
+    question with misspelt scope words is read again with them mended by ``mender`` (a
+    ``bot.core.mending.Mender``): "how do i get rid of celulite" is declined like "cellulite"."""
+    out = topic is not None and declined(kb, topic, normalized, words)
+    gap = None if out else marked_gap(kb, raw, normalized)
+    if not out and gap is None and (mended := mender.mend_whole(raw)):
+        out = topic is not None and declined(kb, topic, normalize(mended), words)
+        gap = None if out else marked_gap(kb, mended)
+    return out, gap
 
 
 def asking_sentences(text: str) -> list[str]:

@@ -371,6 +371,22 @@ def test_a_question_that_names_an_uncovered_subject_is_declined(matcher, questio
     assert result.kind == "no_match" and result.gap is not None and result.gap.id == gap_id
 
 
+@pytest.mark.parametrize(
+    ("question", "gap_id"),
+    [
+        ("how do i get rid of celulite on my butt", None),
+        ("my sholder hurts when i do hip thrusts", None),
+        ("which matress is best for lower back pain", "sleep"),
+        ("is the booty flex ok while pregnent", "pregnancy"),
+        ("should i see a chiropracter for my lower back", "hands-on-treatment"),
+    ],
+)
+def test_a_misspelt_subject_is_declined_as_it_would_be_spelt_right(matcher, question, gap_id):
+    result = matcher.match(question)
+    assert result.kind == "no_match", result
+    assert (result.gap.id if result.gap else None) == gap_id
+
+
 def test_a_diagnosed_condition_or_an_operation_in_the_story_is_declined(matcher):
     """A fused spine or a named diagnosis asks for a clinician's plan, not the program's nearest
     topic: "is it ok to stoop like a squat yet?" ten weeks after a fusion is about the fusion."""
