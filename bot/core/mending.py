@@ -160,9 +160,11 @@ def _apply(fixes: dict[str, str], text: str) -> str:
 
 
 def mender_for(safety: Any, embedder: Any, vocab: Iterable[str], topic_typo: Any = None) -> Mender:
-    """The mender of a knowledge base's screen: its concepts' words are the targets; the embedding
-    model's whole words (when there is one) and the matcher's ``vocab`` are known words too."""
+    """The mender of a knowledge base's screen: the words of its concepts and of its groups'
+    patterns are the targets; the embedding model's whole words (when there is one) and the
+    matcher's ``vocab`` are known words too."""
     patterns = [part.source for concept in safety.concepts.values() for part in concept.parts]
+    patterns += [p.source for group in safety.groups for p in group.patterns]
     return Mender(concept_words(patterns), _known(embedder, vocab), topic_typo)
 
 

@@ -613,3 +613,16 @@ def test_a_flare_told_as_a_story_gets_the_flare_up_whatever_it_mentions_on_the_w
     for question in ("Is ibuprofen or naproxen better for this?", "should I take ibuprofen for it"):
         asked = matcher.match(story + question)
         assert asked.kind == "no_match" and asked.gap is not None, question
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "What causes back pain when you have to pee?",
+        "my daughter is 11 and has been complaining about her back for a couple of months now",
+    ],
+)
+def test_a_greeting_before_a_red_flag_does_not_hide_it(matcher, message):
+    for opening in ("", "hey bot, quick question: ", "hi all, ", "Morning everyone! Quick q: "):
+        result = matcher.match(opening + message)
+        assert result.kind == "red_flag", (opening, result)

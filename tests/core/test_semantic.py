@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.core.semantic import MODEL_DIR, ModelError, StaticEmbedder, default_embedder
+from bot.core.semantic import (
+    MODEL_DIR,
+    ModelError,
+    StaticEmbedder,
+    default_embedder,
+    question_text,
+)
 
 
 def test_vectors_are_unit_length_and_empty_text_is_zero():
@@ -186,3 +192,10 @@ def test_word_pieces_from_memory_are_the_tokenizers_own():
         expected = embedder.tokenizer.encode(text, add_special_tokens=False).ids
         assert embedder._pieces(text) == expected, text
     assert embedder._word_pieces  # the memory was used
+
+
+def test_a_greeting_or_quick_question_before_a_message_is_not_embedded():
+    plain = question_text("my back hurts whenever I need to pee")
+    for opening in ("hey bot, quick question: ", "Hi all! ", "morning everyone, random q: "):
+        assert question_text(opening + "my back hurts whenever I need to pee") == plain
+    assert question_text("hey bot quick question") == "hey bot quick question"  # nothing else
