@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.chatter import ADDRESS, GREETING, without_chatter
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -67,23 +68,12 @@ from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety_net import second_net
 from bot.core.subjects import asked_first, out_of_scope, topic_keywords
 from bot.core.text import SENTENCE_BREAK, normalize
-from bot.core.typos import TypoCorrector
+from bot.core.typos import TypoCorrector, written_forms
 
 # --- the decision rule -------------------------------------------------------------------------
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
 CLARIFY_MARGIN = 0.04  # other topics this close to the best: offer them
 CLARIFY_MAX = 3
-# A message that only greets: "good morning", "evening all".
-GREETING = re.compile(
-    r"((hi|hey|hello|hiya|yo|ok|okay) )?(good )?(morning|afternoon|evening|night|day|mornin)"
-    r"( (all|everyone|everybody|guys|folks|team|friends|yall|y all|bot|mate|there))?"
-)
-
-# The bot addressed at the start of a longer message: "hey bot, ...", "yo lowback ..."
-ADDRESS = re.compile(
-    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)"
-)
-
 # --- scoring -----------------------------------------------------------------------------------
 MAX_WORDS = 120  # content words kept: the first 40 and the last 80 (questions often end a post)
 FUZZY_MAX_WORDS = 12  # phrase-level fuzzy similarity only for short questions
@@ -125,8 +115,9 @@ SET_ASIDE = re.compile(
 
 def set_aside(normalized: str) -> str:
     """The normalised question without the exercises it says were swapped out, and without the
-    bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot)."""
-    normalized = ADDRESS.sub("", normalized)
+    bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot) or
+    the chatter around it (``chatter.without_chatter``)."""
+    normalized = without_chatter(ADDRESS.sub("", normalized))
     return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 
@@ -217,7 +208,9 @@ class Matcher:
         self.n_patterns = len(pattern_strings)
         self.specificity = np.minimum(1.0, self.pattern_total / SPECIFIC_WEIGHT)
         self.generic_words = {w for w in range(len(vocab)) if df[w] >= GENERIC_SHARE * n_entries}
-        self.typos = TypoCorrector(vocab)
+        tokenizer = getattr(self.embedder, "tokenizer", None)
+        words = frozenset(t for t in tokenizer.get_vocab() if t.isalpha()) if tokenizer else ()
+        self.typos = TypoCorrector(vocab, written_forms(self.canon, texts, vocab), words)
         self.topic_entries = np.array(
             [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
         )
@@ -405,8 +398,10 @@ class Matcher:
         ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
         best_score, best = ranked[0] if ranked else (0.0, None)
         best_score = min(best_score, 1.0)
-        topic = best.key if best is not None and best.kind == "topic" else None
+        topic = cands[0].topic if cands else None  # (what a leading gap is declined as, too)
         out, gap = out_of_scope(self.kb, self.scope_mender, topic, raw, normalized, corrected)
+        if out and best is not None and best.kind == "gap":
+            gap = self.kb.gaps[best.key.split(":", 1)[1]]  # declined with the gap's own reply
         if gap is not None and not gap.anywhere and acute_story(self, cands, raw, normalized):
             return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if out or gap is not None:

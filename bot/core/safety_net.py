@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
 from bot.core.safety import RedFlag
 from bot.core.semantic import MODEL_DIR, ModelError, question_text
@@ -254,10 +255,11 @@ def second_net(
     fired = heads.fired(vector, question_text(normalized, already_normalized=True))
     # The phrase head reads the whole message; it does not turn the rules' emergency into a crisis.
     phrases = heads.phrases if flag is None or flag.group.urgency != "emergency" else None
-    if len(normalized.split()) < PHRASE_MIN_WORDS:
+    plain = without_chatter(normalized)  # "thanks in advance" adds words, not a crisis
+    if len(plain.split()) < PHRASE_MIN_WORDS:
         phrases = None
     by_meaning = "crisis" in fired
-    by_words = phrases is not None and phrases.fires(normalized)
+    by_words = phrases is not None and phrases.fires(plain)
     read = without_figures(safety, normalized) if by_meaning or by_words else normalized
     if read != normalized:  # a head that fired must fire again without the figures of speech
         by_words = by_words and phrases is not None and phrases.fires(read)

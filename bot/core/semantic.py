@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -206,24 +205,14 @@ _FEW = 8  # up to this many texts are tokenized one by one
 QUESTION_WORDS = 60  # of a long post, the first 20 and the last 40 words are embedded
 
 
-# A greeting, the bot addressed or "quick question" before the message: nothing of its meaning,
-# but enough words to move a short message's embedding ("hey bot, quick question: ...").
-PREAMBLE = re.compile(
-    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup|morning|evening|good (morning|afternoon|evening)) )?"
-    r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
-    r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
-    r"((question|q|query)( for you| here)? )?"
-)
-
-
 def question_text(text: str, *, already_normalized: bool = False) -> str:
-    """What of a message is embedded: its normalised words without a greeting or "quick question"
-    before them, a long post cut to its start and end (forum posts put the question last)."""
+    """What of a message is embedded: its normalised words without the chatter around them
+    (``chatter.without_chatter``), a long post cut to its start and end (forum posts put the
+    question last)."""
+    from bot.core.chatter import without_chatter
     from bot.core.text import normalize
 
-    normalized = text if already_normalized else normalize(text)
-    rest = PREAMBLE.sub("", normalized, count=1)
-    words = (rest if len(rest.split()) >= 3 else normalized).split()
+    words = without_chatter(text if already_normalized else normalize(text)).split()
     if len(words) > QUESTION_WORDS:
         words = words[: QUESTION_WORDS // 3] + words[-(QUESTION_WORDS - QUESTION_WORDS // 3) :]
     return " ".join(words)

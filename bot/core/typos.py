@@ -4,11 +4,13 @@ closest word it does (``deadlfit`` -> ``deadlift``), cautiously, and remembered.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from bot.core.text import stem
+from bot.core.text import normalize, stem
 
 TYPO_CACHE = 20000
 MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
@@ -18,8 +20,25 @@ class TypoCorrector:
     """``correct(word)``: the known word meant, or None. Compares only words of similar length with
     the same first letter (rapidfuzz's ratio); short words are mended only for a dropped letter."""
 
-    def __init__(self, vocab: Collection[str]):
+    def __init__(
+        self,
+        vocab: Collection[str],
+        surface: Mapping[str, str] | None = None,
+        words: Collection[str] = frozenset(),
+    ):
+        """``surface``: the knowledge base's words as written ("sitting", "squeezing"), each with
+        the vocabulary word it stands for ("sit", "squeez"): a typo of an inflected word
+        ("sititng") is one edit from its written form, however far from its stem. ``words``: real
+        words of the language (the embedding model's), which are never read as a typo that way
+        ("squads" is not "squats")."""
         self.vocab = vocab
+        self.surface = dict(surface or {})
+        self.words = words
+        by_form: dict[str, list[str]] = {}
+        for form in [*self.surface, *(w for w in vocab if w.isalpha())]:
+            if len(form) >= MIN_TYPO_LENGTH - 1:
+                by_form.setdefault(form[0], []).append(form)
+        self._by_form = by_form
         by_letter: dict[str, list[str]] = {}
         for w in vocab:
             if len(w) >= MIN_TYPO_LENGTH - 2 and not w.isdigit():
@@ -60,8 +79,34 @@ class TypoCorrector:
             if choices
             else None
         )
-        result = best[0] if best else None
+        result = best[0] if best else self._one_edit(word)
         cache[word] = result
         if len(cache) > TYPO_CACHE:
             cache.popitem(last=False)
         return result
+
+    def _one_edit(self, word: str) -> str | None:
+        """The vocabulary word that ``word`` is one edit from (a letter dropped, added, changed, or
+        two swapped: "stomcah", "sititng"), in its stem or its written form; None when there is
+        none, or more than one."""
+        if word in self.words:
+            return None
+        forms = [w for w in self._by_form.get(word[0], ()) if abs(len(w) - len(word)) <= 1]
+        near = process.extract(word, forms, scorer=OSA.distance, score_cutoff=1, limit=None)
+        meant = {m for form, _, _ in near if (m := self.surface.get(form, form)) in self.vocab}
+        return meant.pop() if len(meant) == 1 else None
+
+
+def written_forms(
+    canon: Any, texts: Iterable[Iterable[str]], vocab: Collection[str]
+) -> dict[str, str]:
+    """The knowledge base's longer words as written in ``texts`` ("sitting"), each with the
+    vocabulary word it is once ``canon`` (a ``text.Canonicalizer``) has read it ("sit")."""
+    forms: dict[str, str] = {}
+    for text in {t for group in texts for t in group}:
+        for w in normalize(text).split():
+            if len(w) >= MIN_TYPO_LENGTH and w.isalpha() and w not in forms:
+                words = canon.content_words(w, already_normalized=True)
+                if len(words) == 1 and words[0] in vocab and words[0] != w:
+                    forms[w] = words[0]
+    return forms

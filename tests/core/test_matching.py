@@ -24,6 +24,8 @@ def topic_of(matcher, question, **kw):
         ("bench or floor for hip thrusts", "hip-thrust"),
         ("my back went out this morning, what do i do", "flare-up"),
         ("think i did my back in moving the sofa", "flare-up"),
+        ("is sititng all day bad for my lower back", "sitting"),
+        ("why do i feel hip thrutss in my lower back", "hip-thrust"),
     ],
 )
 def test_typos_and_word_order_still_find_the_topic(matcher, question, topic):
@@ -626,3 +628,26 @@ def test_a_greeting_before_a_red_flag_does_not_hide_it(matcher, message):
     for opening in ("", "hey bot, quick question: ", "hi all, ", "Morning everyone! Quick q: "):
         result = matcher.match(opening + message)
         assert result.kind == "red_flag", (opening, result)
+
+
+def test_a_real_word_is_not_read_as_a_typo_of_the_knowledge_bases(matcher):
+    assert matcher.typos.correct("sititng") == "sit"  # "sitting", two letters swapped
+    assert matcher.typos.correct("squads") is None  # a word of its own, not "squats"
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("hey bot, quick question: can i still do deadlifts? thanks in advance!!", "deadlifts"),
+        ("how to wake up sleepy glutes thanks in advance!!", "mind-muscle-connection"),
+        ("should i still exercise if i have back pain? pls help", "rest"),
+    ],
+)
+def test_chatter_around_a_question_does_not_change_its_answer(matcher, message, topic):
+    result = matcher.match(message)
+    assert result.kind in ("answer", "clarify") and result.topic == topic, result
+
+
+def test_an_off_topic_question_is_declined_even_when_an_uncovered_subject_leads(matcher):
+    result = matcher.match("how long do you ice a sprained ankle")
+    assert result.kind == "no_match"

@@ -52,3 +52,13 @@ def test_a_long_message_keeps_its_start_and_the_end_that_asks():
     text = normalize(post)
     assert len(text) <= 4000
     assert text.startswith("i sit at a desk") and text.endswith("should i drop the leg press")
+
+
+def test_the_chatter_around_a_message_is_set_apart():
+    from bot.core.chatter import without_chatter
+
+    assert without_chatter("hey bot quick question my back hurts when i sit thanks") == (
+        "my back hurts when i sit"
+    )
+    assert without_chatter("can i still deadlift pls help lol") == "can i still deadlift"
+    assert without_chatter("hi thanks") == "hi thanks"  # nothing would be left

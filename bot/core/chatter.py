@@ -1,0 +1,41 @@
+"""The chatter around a question: a greeting on its own ("good morning"), the bot addressed before
+it ("hey bot, ..."), "quick question", and thanks or "pls help" after it. None of it is what the
+question asks; all of it moves a short message's words and embedding."""
+
+from __future__ import annotations
+
+import re
+
+# A message that only greets: "good morning", "evening all".
+GREETING = re.compile(
+    r"((hi|hey|hello|hiya|yo|ok|okay) )?(good )?(morning|afternoon|evening|night|day|mornin)"
+    r"( (all|everyone|everybody|guys|folks|team|friends|yall|y all|bot|mate|there))?"
+)
+
+# The bot addressed at the start of a longer message: "hey bot, ...", "yo lowback ..."
+ADDRESS = re.compile(
+    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)"
+)
+
+
+# A greeting, the bot addressed or "quick question" before a message, and thanks or "pls help"
+# after it: nothing of its meaning, but enough words to move a short message's embedding and its
+# word match ("hey bot, quick question: ...", "... thanks in advance!!").
+PREAMBLE = re.compile(
+    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup|morning|evening|good (morning|afternoon|evening)) )?"
+    r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
+    r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
+    r"((question|q|query)( for you| here)? )?"
+)
+POSTAMBLE = re.compile(
+    r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
+    r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?))+$"
+)
+
+
+def without_chatter(normalized: str) -> str:
+    """A normalised message without the greeting before it and the thanks after it, when at least
+    three words are left ("hey bot quick question my back hurts when i sit thanks" is "my back
+    hurts when i sit")."""
+    rest = POSTAMBLE.sub("", PREAMBLE.sub("", normalized, count=1))
+    return rest if len(rest.split()) >= 3 else normalized
