@@ -65,7 +65,7 @@ class TypoCorrector:
         if len(word) < MIN_TYPO_LENGTH:
             # Short words are only mended when a letter was dropped ("flx" -> "flex"): any other
             # edit too often turns one real word into another ("movie" is not "move").
-            return self._dropped_letter.get(word)
+            return self._dropped_letter.get(word) or self._swapped(word)
         if word.endswith("in") and stem(word + "g") in self.vocab:
             return stem(word + "g")  # chat spelling: "sittin", "liftin", "squattin"
         cache = self._typo_cache
@@ -84,6 +84,15 @@ class TypoCorrector:
         if len(cache) > TYPO_CACHE:
             cache.popitem(last=False)
         return result
+
+    def _swapped(self, word: str) -> str | None:
+        """A short word with two letters swapped ("setps", "satrt"), when it is no word of its own
+        and the swap gives exactly one of the knowledge base's words."""
+        if len(word) < 4 or word in self.words:
+            return None
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
+        meant = {m for w in swaps if (m := self.surface.get(w, w)) in self.vocab}
+        return meant.pop() if len(meant) == 1 else None
 
     def _one_edit(self, word: str) -> str | None:
         """The vocabulary word that ``word`` is one edit from (a letter dropped, added, changed, or
@@ -105,7 +114,7 @@ def written_forms(
     forms: dict[str, str] = {}
     for text in {t for group in texts for t in group}:
         for w in normalize(text).split():
-            if len(w) >= MIN_TYPO_LENGTH and w.isalpha() and w not in forms:
+            if len(w) >= 4 and w.isalpha() and w not in forms:
                 words = canon.content_words(w, already_normalized=True)
                 if len(words) == 1 and words[0] in vocab and words[0] != w:
                     forms[w] = words[0]

@@ -633,6 +633,8 @@ def test_a_greeting_before_a_red_flag_does_not_hide_it(matcher, message):
 def test_a_real_word_is_not_read_as_a_typo_of_the_knowledge_bases(matcher):
     assert matcher.typos.correct("sititng") == "sit"  # "sitting", two letters swapped
     assert matcher.typos.correct("squads") is None  # a word of its own, not "squats"
+    assert matcher.typos.correct("setps") == "step"  # a short word, two letters swapped
+    assert matcher.typos.correct("form") == "form"  # never "from"
 
 
 @pytest.mark.parametrize(
