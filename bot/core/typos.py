@@ -10,10 +10,11 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.text import normalize, stem
+from bot.core.text import STOPWORDS, normalize, stem
 
 TYPO_CACHE = 20000
 MIN_TYPO_LENGTH = 6  # shorter words are too often other real words ("movie" is not "move")
+_LONG_STOPWORDS = sorted(w for w in STOPWORDS if len(w) >= 4)
 
 
 class TypoCorrector:
@@ -84,6 +85,14 @@ class TypoCorrector:
         if len(cache) > TYPO_CACHE:
             cache.popitem(last=False)
         return result
+
+    def is_function_word(self, word: str) -> bool:
+        """Whether ``word`` is a small word of the language typed wrong ("sholud", "becuase",
+        "waht"): no word of its own, one edit from a stopword of four letters or more."""
+        if len(word) < 4 or word in self.vocab or word in self.words or word in STOPWORDS:
+            return False
+        hit = process.extractOne(word, _LONG_STOPWORDS, scorer=OSA.distance, score_cutoff=1)
+        return hit is not None
 
     def _swapped(self, word: str) -> str | None:
         """A short word with two letters swapped ("setps", "satrt"), when it is no word of its own

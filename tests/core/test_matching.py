@@ -635,6 +635,8 @@ def test_a_real_word_is_not_read_as_a_typo_of_the_knowledge_bases(matcher):
     assert matcher.typos.correct("squads") is None  # a word of its own, not "squats"
     assert matcher.typos.correct("setps") == "step"  # a short word, two letters swapped
     assert matcher.typos.correct("form") == "form"  # never "from"
+    assert matcher.typos.is_function_word("sholud")  # "should": not a word about the subject
+    assert not matcher.typos.is_function_word("whey")
 
 
 @pytest.mark.parametrize(
