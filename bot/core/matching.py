@@ -267,6 +267,7 @@ class Matcher:
         if GREETING.fullmatch(text if already_normalized else normalize(text)):
             return []  # "good morning" greets: it does not ask about the morning routine
         words = self.canon.content_words(text, already_normalized=already_normalized)
+        words = [w for w in words if not self.typos.is_function_word(w)]  # "sholud", "waht"
         if len(words) > MAX_WORDS:
             words = words[:40] + words[-(MAX_WORDS - 40) :]
         return words
@@ -394,7 +395,6 @@ class Matcher:
             if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
-        words = [w for w in words if not self.typos.is_function_word(w)]  # "sholud", "becuase"
         corrected = [self.typos.correct(w) for w in words]
         ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
         best_score, best = ranked[0] if ranked else (0.0, None)
