@@ -190,10 +190,56 @@ def scope_mender_for(
     return Mender(concept_words(patterns), _known(embedder, vocab), topic_typo)
 
 
+# Someone else's body told in the third person, read again as the screen's concepts are written,
+# in the first: "his legs keep giving out on him" is "my legs keep giving out on me". ("they",
+# "them" and "their" are left alone: they are as often the doctors as the person.)
+_PERSONS = {
+    "he": "i",
+    "she": "i",
+    "his": "my",
+    "her": "my",
+    "him": "me",
+    "himself": "myself",
+    "herself": "myself",
+    "hes": "im",
+    "shes": "im",
+}
+_THIRD = re.compile(r"\b(he|she)( i|’|')s\b|\b(" + "|".join(_PERSONS) + r")\b", re.IGNORECASE)
+
+
+# "my husband's back", "our son's legs": whose body it is, said as "my" (only before a part of
+# the body: "my mum's chemo" is not the writer's).
+_WHOSE = re.compile(
+    r"\b(my|our) (husband|hubby|wife|partner|boyfriend|girlfriend|fiance|fiancee|son|daughter|kid"
+    r"|child|boy|girl|dad|mum|mom|father|mother|brother|sister|friend|grandma|grandpa|grandad"
+    r"|granddad|grandmother|grandfather|nan|nana|gran|granny|uncle|aunt|auntie|cousin|neighbou?r"
+    r"|colleague|client|patient)(\u2019|')?s (?=(lower |low |right |left |whole )?(back|legs?|feet|foot"
+    r"|bits|groin|privates|bladder|bowels?|spine|hips?|bum|butt|bottom|stream|pee|wee|urine|poo))",
+    re.IGNORECASE,
+)
+
+
+def first_person(raw: str) -> str:
+    """``raw`` with he, she, his, her, him and their kin, and "my husband's", put in the first
+    person."""
+    told = _WHOSE.sub("my ", raw)
+    return _THIRD.sub(lambda m: "i am" if m.group(1) else _PERSONS[m.group(3).lower()], told)
+
+
 def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
     """The screen's verdict on a message as written, or else on its sentences with misspelt
-    warning signs mended ("my legs r getting weeker")."""
+    warning signs mended ("my legs r getting weeker"), or else on the message told in the first
+    person when it speaks of someone else (unless of one the ``first_person_unless`` concepts
+    name: a toddler wetting herself is no sign of the nerves)."""
     flag = screen(safety, raw, normalized=normalized)
     if flag is None and (mended := mender.mend(raw)):
         flag = screen(safety, mended)
+    if flag is None and (told := first_person(raw)) != raw:
+        others = [safety.concepts[n] for n in safety.first_person_unless]
+        if not any(c.search(normalized) for c in others):
+            told_flag = screen(safety, told)
+            # (someone else's despair has rules of its own; "he's killing himself" with fast food
+            # is not the writer's crisis)
+            if told_flag is not None and told_flag.group.urgency != "crisis":
+                flag = told_flag
     return flag

@@ -54,3 +54,33 @@ def test_without_its_dictionary_the_screen_reads_as_written(monkeypatch):
         assert mender.mend("my legs weeker") == ""
     finally:
         mending._english.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad's legs just give up on him when he walks to the shop, and his back is bad",
+        "she can't go up on her tiptoes on the left anymore since her back went",
+        "my husband's bits feel numb since his back went two days ago",
+    ],
+)
+def test_a_red_flag_told_of_someone_else_is_caught_by_the_rules(kb, message):
+    from bot.core.matching import Matcher
+
+    rules_only = Matcher(kb, heads=None)
+    result = rules_only.match(message)
+    assert result.kind == "red_flag", result
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my toddler keeps wetting herself during potty training and my back hurts from lifting her",
+        "he's killing himself with fast food and won't exercise, how do I get him to do the squeezes",
+    ],
+)
+def test_someone_elses_ordinary_trouble_is_not_read_as_the_writers(kb, message):
+    from bot.core.matching import Matcher
+
+    result = Matcher(kb, heads=None).match(message)
+    assert result.kind != "red_flag", result

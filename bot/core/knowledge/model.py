@@ -106,6 +106,9 @@ class Safety:
     net_skips: tuple[str, ...] = ()
     # Whole messages the second net leaves to the topics ("what causes low back pain?").
     net_quiet: tuple[str, ...] = ()
+    # The screen reads a message about someone else again in the first person, unless one of
+    # these concepts is in it (a toddler, a pet).
+    first_person_unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import normalize
 from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 
-# The second net's concept lists, in the order Safety holds them: what a message it calls a red flag
-# must name, the figures of speech it reads the message without, and the whole messages it leaves
-# to the topics.
-NET_LISTS = ("net_needs", "net_skips", "net_quiet")
+# The concept lists, in the order Safety holds them: what a message the second net calls a red flag
+# must name, the figures of speech it reads the message without, the whole messages it leaves to
+# the topics; and what keeps the screen from reading a message about someone else in the first
+# person.
+NET_LISTS = ("net_needs", "net_skips", "net_quiet", "first_person_unless")
 WITH_CRISIS_LIMIT = 400  # a line or two: the crisis reply stays short
 
 
@@ -38,6 +39,7 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             "net_needs",
             "net_skips",
             "net_quiet",
+            "first_person_unless",
             "groups",
         },
         {"disclaimer", "negations", "warning_signs", "groups"},
