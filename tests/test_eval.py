@@ -116,3 +116,30 @@ def test_labelled_questions_help_on_a_set_they_never_saw():
     with_votes = _topic_share("eval.yaml")
     without = _topic_share("eval.yaml", examples=None)
     assert with_votes > without + 0.01, (with_votes, without)
+
+
+CHATTER = [
+    lambda q: "hey bot, quick question: " + q,
+    lambda q: "Hi all! " + q + " thanks in advance!!",
+    lambda q: q + " pls help",
+    lambda q: q + " lol",
+]
+
+
+def test_chatter_around_a_curated_question_keeps_its_answer(matcher):
+    """A greeting before a question, or thanks, "pls help" or "lol" after it, change nothing a
+    person asked: every question of knowledge/eval.yaml the bot answers right keeps its answer."""
+    changed = []
+    for item in _items("eval.yaml"):
+        plain = matcher.match(item.q)
+        if evaluate(matcher, [item]).passed != 1:
+            continue
+        for dress in CHATTER:
+            dressed = matcher.match(dress(item.q))
+            if dressed.kind != plain.kind or (
+                plain.kind != "no_match" and dressed.topic != plain.topic
+            ):
+                changed.append(
+                    (dress(item.q), plain.kind, plain.topic, dressed.kind, dressed.topic)
+                )
+    assert not changed, changed

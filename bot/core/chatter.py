@@ -35,7 +35,9 @@ POSTAMBLE = re.compile(
 
 def without_chatter(normalized: str) -> str:
     """A normalised message without the greeting before it and the thanks after it, when at least
-    three words are left ("hey bot quick question my back hurts when i sit thanks" is "my back
-    hurts when i sit")."""
-    rest = POSTAMBLE.sub("", PREAMBLE.sub("", normalized, count=1))
-    return rest if len(rest.split()) >= 3 else normalized
+    two words are left ("hey bot quick question my back hurts when i sit thanks" is "my back
+    hurts when i sit"), or nothing at all ("hi all thanks" is only chatter)."""
+    rest = POSTAMBLE.sub("", " " + PREAMBLE.sub("", normalized, count=1)).strip()
+    if not PREAMBLE.sub("", rest + " ", count=1).strip():
+        return ""  # greetings and thanks, nothing else
+    return rest if len(rest.split()) >= 2 else normalized

@@ -61,4 +61,5 @@ def test_the_chatter_around_a_message_is_set_apart():
         "my back hurts when i sit"
     )
     assert without_chatter("can i still deadlift pls help lol") == "can i still deadlift"
-    assert without_chatter("hi thanks") == "hi thanks"  # nothing would be left
+    assert without_chatter("hi all thanks") == ""  # only chatter
+    assert without_chatter("back thanks") == "back thanks"  # one word would be left
