@@ -83,14 +83,7 @@ class _Message:
         for si, part in enumerate(parts):
             ws = part.split(" ")
             base = len(words)
-            for i, w in enumerate(ws):
-                if w in negations:
-                    counted = 0
-                    for j in range(i + 1, len(ws)):
-                        if ws[j] in breakers or counted >= NEGATION_SCOPE:
-                            break
-                        self.negated.add(base + j)
-                        counted += ws[j] not in _LIST_WORDS
+            self.negated.update(base + j for j in negated_words(ws, negations, breakers))
             words.extend(ws)
             self.sentence_of.extend([si] * len(ws))
         self.text = " ".join(words)
@@ -138,6 +131,56 @@ class _Message:
                 out.append((self.starts[w], ""))
         ends = [start - 1 for start, _ in out[1:]] + [len(self.text)]
         return [(start, self.text[start:end]) for (start, _), end in zip(out, ends, strict=True)]
+
+
+def negated_words(
+    words: list[str], negations: frozenset[str], breakers: frozenset[str]
+) -> set[int]:
+    """The indices of the words a negation word's scope covers: the ``NEGATION_SCOPE`` words after
+    it, the small words of a list not counted ("no numbness, tingling or weakness"), up to a
+    scope breaker ("no numbness but my legs are weak")."""
+    out: set[int] = set()
+    for i, w in enumerate(words):
+        if w in negations:
+            counted = 0
+            for j in range(i + 1, len(words)):
+                if words[j] in breakers or counted >= NEGATION_SCOPE:
+                    break
+                out.add(j)
+                counted += words[j] not in _LIST_WORDS
+    return out
+
+
+def without_denials(safety: Safety, normalized: str) -> str:
+    """``normalized`` without the warning signs it denies (``net_denials``: "can i deadlift no
+    numbness or tingling" is "can i deadlift"), for readers that do not know negation (the second
+    net's red-flag head). Only a negation's scope that holds such a sign goes, with its negation
+    word: "haven't slept through the night" stays, since the want of sleep is the complaint."""
+    words = normalized.split()
+    negated = negated_words(words, safety.negations, safety.scope_breakers)
+    if not negated:
+        return normalized
+    starts, at = [], 0
+    for w in words:
+        starts.append(at)
+        at += len(w) + 1
+    signs = {
+        bisect_right(starts, m.start()) - 1
+        for name in safety.net_denials
+        for m in safety.concepts[name].finditer(normalized)
+    }
+    gone: set[int] = set()
+    for i, w in enumerate(words):
+        if w not in safety.negations:
+            continue
+        scope = set()
+        for j in range(i + 1, len(words)):
+            if j not in negated:
+                break
+            scope.add(j)
+        if scope & signs:
+            gone |= scope | {i}
+    return " ".join(w for i, w in enumerate(words) if i not in gone) if gone else normalized
 
 
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:

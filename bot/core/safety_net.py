@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
-from bot.core.safety import RedFlag
+from bot.core.safety import RedFlag, without_denials
 from bot.core.semantic import MODEL_DIR, ModelError, question_text
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
@@ -281,9 +281,26 @@ def second_net(
         and "ask" in by_urgency
         and names_the_body(safety, normalized)
         and not textbook(safety, normalized)
+        and still_reads_red(heads, safety, normalized, embed)
     ):
         return RedFlag(by_urgency["ask"], "reads like a red-flag message", "net:red_flag")
     return flag
+
+
+def still_reads_red(
+    heads: SafetyHeads,
+    safety: Safety,
+    normalized: str,
+    embed: Callable[[str], np.ndarray] | None,
+) -> bool:
+    """Whether the red-flag head still fires on the message without what it denies ("can i
+    deadlift? no numbness or tingling, no bladder problems"): the head reads symptoms, not the
+    negation before them, and a list of signs that are absent is no red flag."""
+    plain = without_denials(safety, normalized)
+    if plain == normalized or embed is None or len(plain.split()) < NET_MIN_WORDS:
+        return plain == normalized or embed is None
+    text = question_text(plain, already_normalized=True)
+    return "red_flag" in heads.fired(embed(plain), text)
 
 
 def textbook(safety: Safety, normalized: str) -> bool:

@@ -204,3 +204,25 @@ def test_the_phrase_head_leaves_the_rules_emergency_its_own_reply(kb):
     assert crisis is not None and crisis.group.urgency == "crisis"
     assert crisis.also is by_group["soon"], "the crisis reply still says to see a doctor"
     assert second_net(heads, kb.safety, None, vector, text).group.urgency == "crisis"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can i still deadlift? no numbness or tingling, no bladder problems.",
+        "is some back pain normal? no pain down my legs, no weakness.",
+        "can the leg press hurt your back? (no fever, didn't fall, legs are fine)",
+    ],
+)
+def test_a_list_of_absent_warning_signs_is_not_read_as_a_red_flag(kb, message):
+    result = Matcher(kb).match(message)
+    assert result.kind != "red_flag", result
+
+
+def test_the_want_of_something_that_is_the_complaint_is_still_read(kb):
+    """Only denied warning signs are set aside: "haven't slept" is the complaint itself."""
+    from bot.core.safety import without_denials
+
+    text = normalize("haven't slept through the night in a month because of my back")
+    assert without_denials(kb.safety, text) == text
+    assert without_denials(kb.safety, normalize("no numbness, no fever, just sore")) == "just sore"

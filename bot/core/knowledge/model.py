@@ -109,6 +109,9 @@ class Safety:
     # The screen reads a message about someone else again in the first person, unless one of
     # these concepts is in it (a toddler, a pet).
     first_person_unless: tuple[str, ...] = ()
+    # Warning signs a message may deny ("no numbness or tingling"): the red-flag head of the
+    # second net reads the message without such denials.
+    net_denials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 # must name, the figures of speech it reads the message without, the whole messages it leaves to
 # the topics; and what keeps the screen from reading a message about someone else in the first
 # person.
-NET_LISTS = ("net_needs", "net_skips", "net_quiet", "first_person_unless")
+NET_LISTS = ("net_needs", "net_skips", "net_quiet", "first_person_unless", "net_denials")
 WITH_CRISIS_LIMIT = 400  # a line or two: the crisis reply stays short
 
 
@@ -40,6 +40,7 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             "net_skips",
             "net_quiet",
             "first_person_unless",
+            "net_denials",
             "groups",
         },
         {"disclaimer", "negations", "warning_signs", "groups"},
