@@ -59,6 +59,7 @@ def _edits(word: str) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=20_000)  # the screen's mender and the scope's ask about the same words
 def likeliest(word: str) -> tuple[bool, str | None]:
     """Whether ``word`` is an English word (pyspellchecker's dictionary), and if not, the word
     one edit away that keeps its first letter and is used most often (None when there is none)."""

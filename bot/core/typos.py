@@ -35,10 +35,10 @@ class TypoCorrector:
         self.vocab = vocab
         self.surface = dict(surface or {})
         self.words = words
-        by_form: dict[str, list[str]] = {}
-        for form in [*self.surface, *(w for w in vocab if w.isalpha())]:
+        by_form: dict[tuple[str, int], list[str]] = {}  # by first letter and length
+        for form in {*self.surface, *(w for w in vocab if w.isalpha())}:
             if len(form) >= MIN_TYPO_LENGTH - 1:
-                by_form.setdefault(form[0], []).append(form)
+                by_form.setdefault((form[0], len(form)), []).append(form)
         self._by_form = by_form
         by_letter: dict[str, list[str]] = {}
         for w in vocab:
@@ -109,7 +109,8 @@ class TypoCorrector:
         none, or more than one."""
         if word in self.words:
             return None
-        forms = [w for w in self._by_form.get(word[0], ()) if abs(len(w) - len(word)) <= 1]
+        n, get = len(word), self._by_form.get
+        forms = [*get((word[0], n - 1), ()), *get((word[0], n), ()), *get((word[0], n + 1), ())]
         near = process.extract(word, forms, scorer=OSA.distance, score_cutoff=1, limit=None)
         meant = {m for form, _, _ in near if (m := self.surface.get(form, form)) in self.vocab}
         return meant.pop() if len(meant) == 1 else None
