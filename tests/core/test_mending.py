@@ -49,11 +49,13 @@ def test_without_its_dictionary_the_screen_reads_as_written(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "spellchecker", None)  # "import spellchecker" now fails
     mending._english.cache_clear()
+    mending.likeliest.cache_clear()
     try:
         mender = Mender(concept_words([r"(weaker|weight)"]), {"my", "legs"})
         assert mender.mend("my legs weeker") == ""
     finally:
         mending._english.cache_clear()
+        mending.likeliest.cache_clear()
 
 
 @pytest.mark.parametrize(
