@@ -18,8 +18,9 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
-from bot.core.safety import RedFlag, screen
+from bot.core.safety import RedFlag, screen, sentences
 from bot.core.text import SENTENCE_BREAK, stem
 
 WORD = re.compile(r"[A-Za-z]+")
@@ -227,12 +228,28 @@ def first_person(raw: str) -> str:
     return _THIRD.sub(lambda m: "i am" if m.group(1) else _PERSONS[m.group(3).lower()], told)
 
 
+def without_chatter_sentences(raw: str) -> str:
+    """The message's sentences, the first without a greeting before it and the last without the
+    thanks after it, joined again; "" when there was no chatter to take away."""
+    parts = sentences(raw)
+    if not parts:
+        return ""
+    cleaned = list(parts)
+    cleaned[0] = without_chatter(cleaned[0])
+    cleaned[-1] = without_chatter(cleaned[-1])
+    if cleaned == parts or not any(cleaned):
+        return ""
+    return ". ".join(p for p in cleaned if p)
+
+
 def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
-    """The screen's verdict on a message as written, or else on its sentences with misspelt
-    warning signs mended ("my legs r getting weeker"), or else on the message told in the first
+    """The screen's verdict on a message as written, or else without the chatter around it
+    (``chatter.without_chatter``), or else on its sentences with misspelt warning signs mended ("my legs r getting weeker"), or else on the message told in the first
     person when it speaks of someone else (unless of one the ``first_person_unless`` concepts
     name: a toddler wetting herself is no sign of the nerves)."""
     flag = screen(safety, raw, normalized=normalized)
+    if flag is None and (plain := without_chatter_sentences(raw)):
+        flag = screen(safety, plain)  # "hey bot, 61 and my back..."
     if flag is None and (mended := mender.mend(raw)):
         flag = screen(safety, mended)
     if flag is None and (told := first_person(raw)) != raw:

@@ -233,3 +233,21 @@ def test_a_red_flag_anywhere_in_a_long_post_is_found(kb):
         flag = screen(kb.safety, post)
         assert flag is not None and flag.group.urgency == "emergency"
     assert screen(kb.safety, story) is None
+
+
+def test_chatter_around_a_red_flag_does_not_hide_it_nor_make_one(matcher):
+    """A greeting before a message, or thanks, "pls help" or "lol" after it, change no verdict."""
+    dressings = [
+        lambda q: "hey bot, quick question: " + q,
+        lambda q: "Hi all! " + q + " thanks in advance!!",
+        lambda q: q + " pls help",
+        lambda q: q + " lol",
+    ]
+    changed = []
+    for label in ("red_flags", "not_red_flags"):
+        for message in PROBES[label]:
+            plain = matcher.match(message).kind == "red_flag"
+            for dress in dressings:
+                if (matcher.match(dress(message)).kind == "red_flag") != plain:
+                    changed.append((label, dress(message)))
+    assert not changed, changed
