@@ -266,7 +266,8 @@ class Matcher:
     def question_words(self, text: str, *, already_normalized: bool = False) -> list[str]:
         if GREETING.fullmatch(text if already_normalized else normalize(text)):
             return []  # "good morning" greets: it does not ask about the morning routine
-        words = self.canon.content_words(text, already_normalized=already_normalized)
+        normalized = self.typos.mend_text(text if already_normalized else normalize(text))
+        words = self.canon.content_words(normalized, already_normalized=True)
         words = [w for w in words if not self.typos.is_function_word(w)]  # "sholud", "waht"
         if len(words) > MAX_WORDS:
             words = words[:40] + words[-(MAX_WORDS - 40) :]

@@ -222,10 +222,18 @@ _WHOSE = re.compile(
 
 
 def first_person(raw: str) -> str:
-    """``raw`` with he, she, his, her, him and their kin, and "my husband's", put in the first
-    person."""
-    told = _WHOSE.sub("my ", raw)
-    return _THIRD.sub(lambda m: "i am" if m.group(1) else _PERSONS[m.group(3).lower()], told)
+    """The sentences of ``raw`` that speak of he, she, his, her, him and their kin, or of "my
+    husband's" back, put in the first person ("" when none do): the screen has read the whole
+    message already, and reads these again."""
+    told = []
+    for sentence in SENTENCE_BREAK.split(raw):
+        new = _THIRD.sub(
+            lambda m: "i am" if m.group(1) else _PERSONS[m.group(3).lower()],
+            _WHOSE.sub("my ", sentence),
+        )
+        if new != sentence:
+            told.append(new)
+    return " ".join(told)
 
 
 def without_chatter_sentences(raw: str) -> str:
@@ -243,16 +251,18 @@ def without_chatter_sentences(raw: str) -> str:
 
 
 def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
-    """The screen's verdict on a message as written, or else without the chatter around it
-    (``chatter.without_chatter``), or else on its sentences with misspelt warning signs mended ("my legs r getting weeker"), or else on the message told in the first
-    person when it speaks of someone else (unless of one the ``first_person_unless`` concepts
-    name: a toddler wetting herself is no sign of the nerves)."""
+    """The screen's verdict on a message as written; or else without the chatter around it
+    (``chatter.without_chatter``); or else on its sentences with misspelt warning signs mended
+    ("my legs r getting weeker"); or else on the message told in the first person when it speaks
+    of someone else (unless one of the ``first_person_unless`` concepts is in it: a toddler
+    wetting herself is no sign of the nerves)."""
     flag = screen(safety, raw, normalized=normalized)
-    if flag is None and (plain := without_chatter_sentences(raw)):
-        flag = screen(safety, plain)  # "hey bot, 61 and my back..."
+    if flag is None and without_chatter(normalized) != normalized:
+        plain = without_chatter_sentences(raw)  # "hey bot, 61 and my back..."
+        flag = screen(safety, plain) if plain else None
     if flag is None and (mended := mender.mend(raw)):
         flag = screen(safety, mended)
-    if flag is None and (told := first_person(raw)) != raw:
+    if flag is None and (told := first_person(raw)):
         others = [safety.concepts[n] for n in safety.first_person_unless]
         if not any(c.search(normalized) for c in others):
             told_flag = screen(safety, told)

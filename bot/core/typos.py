@@ -35,6 +35,7 @@ class TypoCorrector:
         self.vocab = vocab
         self.surface = dict(surface or {})
         self.words = words
+        self._written_cache: dict[str, str] = {}
         by_form: dict[tuple[str, int], list[str]] = {}  # by first letter and length
         for form in {*self.surface, *(w for w in vocab if w.isalpha())}:
             if len(form) >= MIN_TYPO_LENGTH - 1:
@@ -86,6 +87,38 @@ class TypoCorrector:
             cache.popitem(last=False)
         return result
 
+    def mend_text(self, normalized: str) -> str:
+        """``normalized`` with each word the knowledge base does not write, and no word of the
+        language, put right when it is a written word with two letters swapped ("lwoer", "prses")
+        or, from six letters, one edit from one ("kliling", "mucsles"): before the words are
+        stemmed, where "prses" would become "prse" and be lost."""
+        words = normalized.split()
+        mended = [self._written(w) for w in words]
+        return " ".join(mended) if mended != words else normalized
+
+    def _written(self, word: str) -> str:
+        if len(word) < 4 or word in self.surface or word in self.words or not word.isalpha():
+            return word
+        found = self._written_cache.get(word)
+        if found is None:
+            swaps = {
+                word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)
+            }
+            near = {w for w in swaps if w in self.surface}
+            if not near and len(word) >= MIN_TYPO_LENGTH:
+                n, get = len(word), self._by_form.get
+                forms = [
+                    *get((word[0], n - 1), ()),
+                    *get((word[0], n), ()),
+                    *get((word[0], n + 1), ()),
+                ]
+                hits = process.extract(word, forms, scorer=OSA.distance, score_cutoff=1, limit=None)
+                near = {form for form, _, _ in hits if form in self.surface}
+            found = near.pop() if len(near) == 1 else word
+            if len(self._written_cache) < TYPO_CACHE:
+                self._written_cache[word] = found
+        return found
+
     def is_function_word(self, word: str) -> bool:
         """Whether ``word`` is a small word of the language typed wrong ("sholud", "becuase",
         "waht"): no word of its own, one edit from a stopword of four letters or more."""
@@ -126,6 +159,6 @@ def written_forms(
         for w in normalize(text).split():
             if len(w) >= 4 and w.isalpha() and w not in forms:
                 words = canon.content_words(w, already_normalized=True)
-                if len(words) == 1 and words[0] in vocab and words[0] != w:
+                if len(words) == 1 and words[0] in vocab:
                     forms[w] = words[0]
     return forms
