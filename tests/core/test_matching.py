@@ -26,6 +26,8 @@ def topic_of(matcher, question, **kw):
         ("think i did my back in moving the sofa", "flare-up"),
         ("is sititng all day bad for my lower back", "sitting"),
         ("why do i feel hip thrutss in my lower back", "hip-thrust"),
+        ("is the leg prses safe for my lower back", "leg-press"),
+        ("why does my lwoer back hurt when i sit all day", "sitting"),
     ],
 )
 def test_typos_and_word_order_still_find_the_topic(matcher, question, topic):
