@@ -19,7 +19,10 @@ _LONG_STOPWORDS = sorted(w for w in STOPWORDS if len(w) >= 4)
 
 class TypoCorrector:
     """``correct(word)``: the known word meant, or None. Compares only words of similar length with
-    the same first letter (rapidfuzz's ratio); short words are mended only for a dropped letter."""
+    the same first letter (rapidfuzz's ratio, then one edit with two letters swapped counting as
+    one); short words are mended only for a dropped letter or two letters swapped.
+    ``mend_text(text)`` puts typos of the knowledge base's written words right before stemming;
+    ``is_function_word(word)`` tells a small word typed wrong ("sholud")."""
 
     def __init__(
         self,
