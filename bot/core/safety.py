@@ -278,17 +278,19 @@ def _group_hit(
         matched = _rule_hit(safety, rule, msg)
         if matched is not None:
             return RedFlag(group, matched, rule.kind)
+    listed: set[int] | None = None  # the words a negation covers across a list, worked out once
     for pattern in patterns.candidates(present):
-        hit = next(
-            (
-                m
-                for m in pattern.finditer(normalized, present)
-                if not _negated(normalized, m.start(), safety.negations)
-            ),
-            None,
-        )
-        if hit is not None:
-            return RedFlag(group, hit.group(0))
+        for m in pattern.finditer(normalized, present):
+            if _negated(normalized, m.start(), safety.negations):
+                continue
+            if listed is None:
+                listed = negated_words(
+                    normalized.split(" "), safety.negations, safety.scope_breakers
+                )
+            # "no numbness, tingling or bladder problems": the negation reaches down the list
+            if normalized.count(" ", 0, m.start()) in listed:
+                continue
+            return RedFlag(group, m.group(0))
     return None
 
 
