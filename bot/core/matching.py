@@ -66,7 +66,8 @@ from bot.core.match_result import Candidate, MatchResult
 from bot.core.mending import mender_for, scope_mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety_net import second_net
-from bot.core.subjects import asked_first, out_of_scope, topic_keywords
+from bot.core.semantic import question_text
+from bot.core.subjects import asked_first, out_of_scope, topic_keywords, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector, written_forms
 
@@ -325,8 +326,6 @@ class Matcher:
         without a model."""
         if self.embedder is None:
             return None
-        from bot.core.semantic import question_text
-
         vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
         return vector
 
@@ -339,8 +338,6 @@ class Matcher:
 
     def embed_one(self, normalized: str) -> np.ndarray:
         """The embedding of one normalized text, as ``message_vectors`` makes the whole question's."""
-        from bot.core.semantic import question_text
-
         assert self.embedder is not None
         vector: np.ndarray = self.embedder.encode(
             [question_text(normalized, already_normalized=True)]
@@ -354,8 +351,6 @@ class Matcher:
         ``sentence_texts``), in one call into the model; (None, None) without a model."""
         if self.embedder is None or not normalized:
             return None, None
-        from bot.core.semantic import question_text
-
         whole = question_text(normalized, already_normalized=True)
         vectors: np.ndarray = self.embedder.encode([whole, *self.sentence_texts(text)])
         return vectors[0], vectors[1:]
@@ -390,6 +385,7 @@ class Matcher:
         flag = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
+        normalized, vector, sentences = topic_reading(self, text, normalized, vector, sentences)
         words = self.question_words(set_aside(normalized), already_normalized=True)
         if not set(words) - {"help"}:
             # Only function words ("what can you do", "hi", "what do u help with"): about the bot.
@@ -398,8 +394,7 @@ class Matcher:
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
         ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
-        best_score, best = ranked[0] if ranked else (0.0, None)
-        best_score = min(best_score, 1.0)
+        best_score, best = (min(ranked[0][0], 1.0), ranked[0][1]) if ranked else (0.0, None)
         topic = cands[0].topic if cands else None  # (what a leading gap is declined as, too)
         out, gap = out_of_scope(self.kb, self.scope_mender, topic, raw, normalized, corrected)
         if out and best is not None and best.kind == "gap":

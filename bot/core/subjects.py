@@ -10,6 +10,8 @@ from typing import Any
 
 from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
 from bot.core.match_result import Candidate
+from bot.core.safety import without_denials
+from bot.core.semantic import question_text
 from bot.core.text import SENTENCE_BREAK, normalize
 
 
@@ -115,3 +117,22 @@ def asked_first(
     if len(named) != 1:
         return list(close)
     return named + [c for c in close if c is not named[0]]
+
+
+def topic_reading(
+    matcher: Any, text: str, normalized: str, vector: Any, sentences: Any
+) -> tuple[str, Any, Any]:
+    """The question as the topics read it (its words, and its embedding and its sentences' from
+    ``matcher``): without the warning signs it says are absent ("can i still deadlift? no
+    numbness, no bladder problems"), which tell nothing of what it asks."""
+    safety = matcher.kb.safety
+    plain = without_denials(safety, normalized)
+    if plain == normalized or matcher.embedder is None:
+        return plain, vector, sentences
+    kept = [
+        s
+        for p in matcher.sentence_texts(text)
+        if len((s := without_denials(safety, p)).split()) >= 3
+    ]
+    vectors = matcher.embedder.encode([question_text(plain, already_normalized=True), *kept])
+    return plain, vectors[0], (vectors[1:] if len(kept) >= 2 else vectors[:0])

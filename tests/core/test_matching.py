@@ -657,3 +657,12 @@ def test_chatter_around_a_question_does_not_change_its_answer(matcher, message, 
 def test_an_off_topic_question_is_declined_even_when_an_uncovered_subject_leads(matcher):
     result = matcher.match("how long do you ice a sprained ankle")
     assert result.kind == "no_match"
+
+
+@pytest.mark.parametrize(
+    "dress", [" no numbness or tingling, no bladder problems.", " (no fever, didn't fall)"]
+)
+def test_warning_signs_said_to_be_absent_do_not_change_the_answer(matcher, dress):
+    for question in ("should i still exercise if i have back pain?", "can i still do deadlifts?"):
+        plain, dressed = matcher.match(question), matcher.match(question + dress)
+        assert (dressed.kind, dressed.topic) == (plain.kind, plain.topic), (question + dress)
