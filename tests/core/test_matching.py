@@ -665,4 +665,4 @@ def test_an_off_topic_question_is_declined_even_when_an_uncovered_subject_leads(
 def test_warning_signs_said_to_be_absent_do_not_change_the_answer(matcher, dress):
     for question in ("should i still exercise if i have back pain?", "can i still do deadlifts?"):
         plain, dressed = matcher.match(question), matcher.match(question + dress)
-        assert (dressed.kind, dressed.topic) == (plain.kind, plain.topic), (question + dress)
+        assert (dressed.kind, dressed.topic) == (plain.kind, plain.topic), question + dress
