@@ -104,19 +104,9 @@ class TypoCorrector:
             return word
         found = self._written_cache.get(word)
         if found is None:
-            swaps = {
-                word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)
-            }
-            near = {w for w in swaps if w in self.surface}
+            near = {w for w in _swaps(word) if w in self.surface}
             if not near and len(word) >= MIN_TYPO_LENGTH:
-                n, get = len(word), self._by_form.get
-                forms = [
-                    *get((word[0], n - 1), ()),
-                    *get((word[0], n), ()),
-                    *get((word[0], n + 1), ()),
-                ]
-                hits = process.extract(word, forms, scorer=OSA.distance, score_cutoff=1, limit=None)
-                near = {form for form, _, _ in hits if form in self.surface}
+                near = {w for w in self._one_edit_forms(word) if w in self.surface}
             found = near.pop() if len(near) == 1 else word
             if len(self._written_cache) < TYPO_CACHE:
                 self._written_cache[word] = found
@@ -135,9 +125,7 @@ class TypoCorrector:
         and the swap gives exactly one of the knowledge base's words."""
         if len(word) < 4 or word in self.words:
             return None
-        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
-        meant = {m for w in swaps if (m := self.surface.get(w, w)) in self.vocab}
-        return meant.pop() if len(meant) == 1 else None
+        return self._one_meant(_swaps(word))
 
     def _one_edit(self, word: str) -> str | None:
         """The vocabulary word that ``word`` is one edit from (a letter dropped, added, changed, or
@@ -145,11 +133,24 @@ class TypoCorrector:
         none, or more than one."""
         if word in self.words:
             return None
+        return self._one_meant(self._one_edit_forms(word))
+
+    def _one_edit_forms(self, word: str) -> list[str]:
+        """The knowledge base's words and written forms one edit from ``word``, same first letter."""
         n, get = len(word), self._by_form.get
         forms = [*get((word[0], n - 1), ()), *get((word[0], n), ()), *get((word[0], n + 1), ())]
         near = process.extract(word, forms, scorer=OSA.distance, score_cutoff=1, limit=None)
-        meant = {m for form, _, _ in near if (m := self.surface.get(form, form)) in self.vocab}
+        return [form for form, _, _ in near]
+
+    def _one_meant(self, forms: Iterable[str]) -> str | None:
+        """The one vocabulary word the ``forms`` stand for, or None when none or several."""
+        meant = {m for form in forms if (m := self.surface.get(form, form)) in self.vocab}
         return meant.pop() if len(meant) == 1 else None
+
+
+def _swaps(word: str) -> set[str]:
+    """``word`` with two neighbouring letters swapped, every way but the first letter."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
 
 
 def written_forms(
