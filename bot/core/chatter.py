@@ -12,11 +12,6 @@ GREETING = re.compile(
     r"( (all|everyone|everybody|guys|folks|team|friends|yall|y all|bot|mate|there))?"
 )
 
-# The bot addressed at the start of a longer message: "hey bot, ...", "yo lowback ..."
-ADDRESS = re.compile(
-    r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup) )?(lowback ?bot|lowback|bot) (?=\w+ \w)"
-)
-
 
 # A greeting, the bot addressed or "quick question" before a message, and thanks or "pls help"
 # after it: nothing of its meaning, but enough words to move a short message's embedding and its

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.chatter import ADDRESS, GREETING, without_chatter
+from bot.core.chatter import GREETING, without_chatter
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -118,7 +118,7 @@ def set_aside(normalized: str) -> str:
     """The normalised question without the exercises it says were swapped out, and without the
     bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot) or
     the chatter around it (``chatter.without_chatter``)."""
-    normalized = without_chatter(ADDRESS.sub("", normalized))
+    normalized = without_chatter(normalized)
     return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 
