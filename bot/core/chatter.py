@@ -1,6 +1,7 @@
-"""The chatter around a question: a greeting on its own ("good morning"), the bot addressed before
-it ("hey bot, ..."), "quick question", and thanks or "pls help" after it. None of it is what the
-question asks; all of it moves a short message's words and embedding."""
+"""What a question says that it does not ask: the chatter around it (a greeting on its own, "good
+morning"; the bot addressed before it, "hey bot, ..."; "quick question"; thanks or "pls help"
+after it), and the exercises it says were swapped out. None of it is what the question asks; all
+of it moves a short message's words and embedding."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def without_chatter(normalized: str) -> str:
     if not PREAMBLE.sub("", rest + " ", count=1).strip():
         return ""  # greetings and thanks, nothing else
     return rest if len(rest.split()) >= 2 else normalized
+
+
+# An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
+# squats") is not what the question is about: its words are left out of the word match.
+SET_ASIDE = re.compile(
+    r"\b(?:swapp?ed|switched|replaced|traded|subbed)\s+(?:out\s+)?(?:my\s+|the\s+|all\s+)?"
+    r"(\w+(?:\s+\w+)?)\s+(?=for\b|with\b)|\binstead\s+of\s+(?:doing\s+)?(?:my\s+|the\s+)?(\w+)"
+)
+
+
+def set_aside(normalized: str) -> str:
+    """The normalised question without the exercises it says were swapped out, and without the
+    bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot) or
+    the rest of the chatter around it (``without_chatter``)."""
+    normalized = without_chatter(normalized)
+    return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)

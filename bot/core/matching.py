@@ -52,13 +52,12 @@ rule, when the question is about a progression step or about nothing more specif
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.chatter import GREETING, without_chatter
+from bot.core.chatter import GREETING, set_aside
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -105,21 +104,6 @@ EXAMPLE_FLOOR = 0.5  # cosine at or below which a labelled question is unrelated
 EXAMPLE_SHARE = 0.5  # added to a topic's score: this times its vote (0..1)
 
 DEFAULT_MODEL = object()  # Matcher(kb): the bundled embedding model
-
-# An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
-# squats") is not what the question is about: its words are left out of the word match.
-SET_ASIDE = re.compile(
-    r"\b(?:swapp?ed|switched|replaced|traded|subbed)\s+(?:out\s+)?(?:my\s+|the\s+|all\s+)?"
-    r"(\w+(?:\s+\w+)?)\s+(?=for\b|with\b)|\binstead\s+of\s+(?:doing\s+)?(?:my\s+|the\s+)?(\w+)"
-)
-
-
-def set_aside(normalized: str) -> str:
-    """The normalised question without the exercises it says were swapped out, and without the
-    bot addressed before it ("yo bot, can I still train legs?" asks about legs, not the bot) or
-    the chatter around it (``chatter.without_chatter``)."""
-    normalized = without_chatter(normalized)
-    return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
 
 
 class Matcher:
@@ -380,12 +364,10 @@ class Matcher:
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
-        flag = screened(self.kb.safety, self.mender, raw, normalized)
-        vector, sentences = self.message_vectors(text, normalized)
-        flag = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one)
+        flag, read = self._screen(text, raw, normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
-        normalized, vector, sentences = topic_reading(self, text, normalized, vector, sentences)
+        normalized, vector, sentences = read
         words = self.question_words(set_aside(normalized), already_normalized=True)
         if not set(words) - {"help"}:
             # Only function words ("what can you do", "hi", "what do u help with"): about the bot.
@@ -437,6 +419,16 @@ class Matcher:
                 "clarify", close[0].topic, best_score, tuple(close), words=tuple(words)
             )
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
+
+    def _screen(self, text: str, raw: str, normalized: str) -> tuple[Any, tuple[str, Any, Any]]:
+        """The red-flag screen's verdict (its rules, then its second net), and the message as the
+        topics read it: without the warning signs it says are absent (``topic_reading``), which
+        the net's red-flag head reads too."""
+        flag = screened(self.kb.safety, self.mender, raw, normalized)
+        vector, sentences = self.message_vectors(text, normalized)
+        read = topic_reading(self, text, normalized, vector, sentences)
+        net = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one, read)
+        return net, read
 
     def _candidates(
         self,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -237,6 +238,7 @@ def second_net(
     vector: np.ndarray | None,
     normalized: str,
     embed: Callable[[str], np.ndarray] | None = None,
+    denied: tuple[str, Any, Any] | None = None,
 ) -> RedFlag | None:
     """What the rules' ``flag`` becomes once the net has read the message (``vector``: its
     embedding). One that reads like a crisis message gets the crisis reply whatever the rules found;
@@ -281,7 +283,7 @@ def second_net(
         and "ask" in by_urgency
         and names_the_body(safety, normalized)
         and not textbook(safety, normalized)
-        and still_reads_red(heads, safety, normalized, embed)
+        and still_reads_red(heads, safety, normalized, embed, denied)
     ):
         return RedFlag(by_urgency["ask"], "reads like a red-flag message", "net:red_flag")
     return flag
@@ -292,15 +294,25 @@ def still_reads_red(
     safety: Safety,
     normalized: str,
     embed: Callable[[str], np.ndarray] | None,
+    denied: tuple[str, Any, Any] | None = None,
 ) -> bool:
     """Whether the red-flag head still fires on the message without what it denies ("can i
     deadlift? no numbness or tingling, no bladder problems"): the head reads symptoms, not the
-    negation before them, and a list of signs that are absent is no red flag."""
-    plain = without_denials(safety, normalized)
-    if plain == normalized or embed is None or len(plain.split()) < NET_MIN_WORDS:
-        return plain == normalized or embed is None
-    text = question_text(plain, already_normalized=True)
-    return "red_flag" in heads.fired(embed(plain), text)
+    negation before them, and a list of signs that are absent is no red flag. ``denied``: that
+    reading, its embedding and its sentences', when the caller has them already
+    (``subjects.topic_reading``: the topics read the message so too)."""
+    plain, vector = (
+        denied[:2] if denied is not None else (without_denials(safety, normalized), None)
+    )
+    if plain == normalized:
+        return True
+    if len(plain.split()) < NET_MIN_WORDS:
+        return False
+    if vector is None:
+        if embed is None:
+            return True
+        vector = embed(plain)
+    return "red_flag" in heads.fired(vector, question_text(plain, already_normalized=True))
 
 
 def textbook(safety: Safety, normalized: str) -> bool:
