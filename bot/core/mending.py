@@ -1,6 +1,9 @@
-"""Misspelt warning signs, mended before the safety screen reads a message a second time.
+"""The safety screen's second readings of a message (``screened``): without the chatter around it,
+with its misspelt warning signs mended, and told in the first person when it speaks of someone
+else. The screen reads each only when the message as written showed no red flag, so a second
+reading can add an alarm but never hide one.
 
-The screen's concepts are written words ("weaker", "weight", "groin"); a person in pain types
+Mending: the screen's concepts are written words ("weaker", "weight", "groin"); a person in pain types
 "my legs r getting weeker" or "lost alot of wieght". A word that no vocabulary here knows (the
 embedding model's words, the knowledge base's, the screen's own), that is one edit away from a word
 the screen's concepts use (two for long words), with the same first letter, is read as that word.

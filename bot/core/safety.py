@@ -156,16 +156,12 @@ def without_denials(safety: Safety, normalized: str) -> str:
     numbness or tingling" is "can i deadlift"), for readers that do not know negation (the second
     net's red-flag head). Only a negation's scope that holds such a sign goes, with its negation
     word: "haven't slept through the night" stays, since the want of sleep is the complaint."""
-    words = normalized.split()
+    words = normalized.split(" ")
     negated = negated_words(words, safety.negations, safety.scope_breakers)
     if not negated:
         return normalized
-    starts, at = [], 0
-    for w in words:
-        starts.append(at)
-        at += len(w) + 1
-    signs = {
-        bisect_right(starts, m.start()) - 1
+    signs = {  # the word each sign starts at
+        normalized.count(" ", 0, m.start())
         for name in safety.net_denials
         for m in safety.concepts[name].finditer(normalized)
     }
