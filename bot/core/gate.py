@@ -34,37 +34,57 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
-def _sequence(items: list[Any]) -> set[str] | None:
-    """The best any-of set for a sequence: the one whose shortest literal is longest."""
-    options = _all_needed(items)
+def _sequence(items: list[Any], prefix: frozenset[str] = frozenset({""})) -> set[str] | None:
+    """The best any-of set for a sequence: the one whose shortest literal is longest. ``prefix``:
+    the literal texts of which one comes just before the sequence in every match."""
+    options = _all_needed(items, prefix)
     if not options:
         return None
     return max(options, key=lambda s: (min(len(x.strip()) for x in s), -len(s)))
 
 
-def _all_needed(items: list[Any]) -> list[set[str]]:
-    """Every any-of set of literals that a match of this sequence needs (each set: at least one)."""
+MAX_RUNS = 8  # literal runs followed at once through a class of letters ("d[óo]i": "dói", "doi")
+
+
+def _all_needed(items: list[Any], prefix: frozenset[str] = frozenset({""})) -> list[set[str]]:
+    """Every any-of set of literals that a match of this sequence needs (each set: at least one).
+    A run of literals carries into the choice after it: "at (night|nite)" needs "at night" or
+    "at nite", though neither "at " nor "ni" is long enough alone."""
     needed: list[set[str]] = []
-    run = ""
+    runs = prefix
     for op, av in items:
         if op is _c.LITERAL:
-            run += chr(av)
+            runs = frozenset(r + chr(av) for r in runs)
             continue
-        if len(run.strip()) >= MIN_LITERAL:
-            needed.append({run})
-        run = ""
+        if op is _c.IN and (chars := _few_letters(av)) and len(runs) * len(chars) <= MAX_RUNS:
+            runs = frozenset(r + ch for r in runs for ch in chars)
+            continue
+        if _long_enough(runs):
+            needed.append(set(runs))
         if op is _c.SUBPATTERN:
             if not av[1] & re.IGNORECASE:  # "(?i:...)" matches other cases than its letters
-                needed.extend(_all_needed(list(av[-1])))
+                needed.extend(_all_needed(list(av[-1]), runs))
         elif op is _c.BRANCH:
-            branches = [_sequence(list(b)) for b in av[1]]
+            branches = [_sequence(list(b), runs) for b in av[1]]
             if branches and all(b for b in branches):
                 needed.append(set[str]().union(*(b for b in branches if b)))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            needed.extend(_all_needed(list(av[2])))
-    if len(run.strip()) >= MIN_LITERAL:
-        needed.append({run})
+            needed.extend(_all_needed(list(av[2]), runs))
+        runs = frozenset({""})
+    if _long_enough(runs):
+        needed.append(set(runs))
     return needed
+
+
+def _long_enough(runs: frozenset[str]) -> bool:
+    return min(len(r.strip()) for r in runs) >= MIN_LITERAL
+
+
+def _few_letters(items: list[Any]) -> str:
+    """The characters of a class made of a few single characters only ("[óo]"), else ""."""
+    if len(items) > 4 or any(op is not _c.LITERAL for op, _ in items):
+        return ""
+    return "".join(chr(av) for _, av in items)
 
 
 _PLAIN = re.compile(r"[a-z0-9 ]+")

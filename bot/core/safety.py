@@ -77,6 +77,7 @@ class _Message:
 
     def __init__(self, parts: list[str], negations: frozenset[str], breakers: frozenset[str]):
         self.present: frozenset[str] | None = None
+        self.possible: frozenset[str] | None = None  # the concepts whose literals are present
         words: list[str] = []
         self.sentence_of: list[int] = []
         self.negated: set[int] = set()
@@ -160,10 +161,11 @@ def without_denials(safety: Safety, normalized: str) -> str:
     negated = negated_words(words, safety.negations, safety.scope_breakers)
     if not negated:
         return normalized
+    present = _index(safety)[0].present_in(normalized)
     signs = {  # the word each sign starts at
         normalized.count(" ", 0, m.start())
         for name in safety.net_denials
-        for m in safety.concepts[name].finditer(normalized)
+        for m in safety.concepts[name].finditer(normalized, present)
     }
     gone: set[int] = set()
     for i, w in enumerate(words):
@@ -182,7 +184,10 @@ def without_denials(safety: Safety, normalized: str) -> str:
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
     groups: list[list[tuple[int, str]]] = []
     candidates: list[list[list[tuple[int, str]]]]
+    possible = msg.possible
     for names in rule.concepts:  # the first concept with no hit ends the rule: most rules stop here
+        if possible is not None and possible.isdisjoint(names):
+            return None
         found = [h for n in names for h in msg.hits(n, safety.concepts[n])]
         if not found:
             return None
@@ -237,7 +242,7 @@ def screen(
         normalized, parts = (normalize(text) if normalized is None else normalized), sentences(text)
     if not normalized:
         return None
-    literals, pattern_sets, dropped_g = _index(safety)
+    literals, pattern_sets, dropped_g, by_literal = _index(safety)
     if not dropped_g.keys().isdisjoint(normalized.split()):  # an -ing word without its g
         normalized = _restore_g(normalized, dropped_g)
         parts = [_restore_g(p, dropped_g) for p in parts]
@@ -247,6 +252,7 @@ def screen(
         msg.text if msg.text == normalized else msg.text + " " + normalized
     )
     msg.present = present
+    msg.possible = by_literal.possible(present)
     best: RedFlag | None = None
     for group in sorted(safety.groups, key=lambda g: URGENCY_ORDER.get(g.urgency, 9)):
         found = _group_hit(safety, group, msg, normalized, pattern_sets[id(group)], present)
@@ -290,7 +296,9 @@ def _group_hit(
     return None
 
 
-_INDEX: dict[int, tuple[Safety, Literals, dict[int, GatedSet], dict[str, str]]] = {}
+_INDEX: dict[
+    int, tuple[Safety, Literals, dict[int, GatedSet], dict[str, str], _ConceptsByLiteral]
+] = {}
 _ING = re.compile(r"[a-z]{3,}ing\b")
 
 
@@ -300,9 +308,12 @@ def _restore_g(text: str, dropped_g: dict[str, str]) -> str:
     return " ".join(dropped_g.get(w, w) for w in text.split(" "))
 
 
-def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str]]:
-    """Every gate literal of a screen's expressions, each group's patterns indexed by them, and the
-    screen's -ing words by their spelling without the g: worked out once per loaded knowledge base."""
+def _index(
+    safety: Safety,
+) -> tuple[Literals, dict[int, GatedSet], dict[str, str], _ConceptsByLiteral]:
+    """Every gate literal of a screen's expressions, each group's patterns indexed by them, the
+    screen's -ing words by their spelling without the g, and the concepts by their literals: worked
+    out once per loaded knowledge base."""
     entry = _INDEX.get(id(safety))
     if entry is None or entry[0] is not safety:
         gated = [p for c in safety.concepts.values() for p in c.parts] + [
@@ -315,11 +326,34 @@ def _index(safety: Safety) -> tuple[Literals, dict[int, GatedSet], dict[str, str
             Literals(gated),
             {id(g): GatedSet(g.patterns) for g in safety.groups},
             dropped_g,
+            _ConceptsByLiteral(safety),
         )
         if len(_INDEX) > 8:  # reloads replace the knowledge base; keep only recent ones
             _INDEX.clear()
         _INDEX[id(safety)] = entry
-    return entry[1], entry[2], entry[3]
+    return entry[1], entry[2], entry[3], entry[4]
+
+
+class _ConceptsByLiteral:
+    """Which concepts a text may hit, from the gate literals it contains: a rule whose concept
+    cannot hit is passed over without looking for it."""
+
+    __slots__ = ("_always", "_by_literal")
+
+    def __init__(self, safety: Safety):
+        self._by_literal: dict[str, set[str]] = {}
+        always = set()
+        for name, concept in safety.concepts.items():
+            for part in concept.parts:
+                if part.gate is None:
+                    always.add(name)
+                for lit in part.gate or ():
+                    self._by_literal.setdefault(lit, set()).add(name)
+        self._always = frozenset(always)
+
+    def possible(self, present: frozenset[str]) -> frozenset[str]:
+        by_literal = self._by_literal
+        return self._always.union(*(by_literal[lit] for lit in present if lit in by_literal))
 
 
 def _screen_windows(safety: Safety, text: str) -> RedFlag | None:

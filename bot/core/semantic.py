@@ -248,6 +248,7 @@ class TopicExamples:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._vectors_t = np.ascontiguousarray(self.vectors.T)  # a faster product than .T
         self.labels = np.ascontiguousarray(labels, dtype=np.float32)
+        self._labels64 = self.labels.astype(np.float64)
         self.names = list(names)
         self.dim = int(self.vectors.shape[1])
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
@@ -277,21 +278,20 @@ class TopicExamples:
     def votes_many(self, vectors: np.ndarray, k: int, floor: float) -> np.ndarray:
         """``votes`` for each row of ``vectors`` at once: a (rows, labels) array. ``floor`` is at
         least 0, so a row of zeros (no words the model knows) gets no vote."""
-        out = np.zeros((len(vectors), len(self.names)), dtype=np.float64)
         n = len(self.vectors)
         if n == 0 or not len(vectors):
-            return out
+            return np.zeros((len(vectors), len(self.names)), dtype=np.float64)
         sims = vectors.astype(np.float32) @ self._vectors_t
         k = min(k, n)
-        votes = np.zeros_like(out)
-        above = sims > floor  # only these can weigh: the k nearest are looked for among them
-        for r in range(len(vectors)):
-            near = np.flatnonzero(above[r])
-            if len(near) > k:
-                near = near[np.argpartition(-sims[r, near], k - 1)[:k]]
-            if len(near):
-                weight = (sims[r, near].astype(np.float64) - floor) / max(1e-9, 1.0 - floor)
-                votes[r] = weight @ self.labels[near].astype(np.float64) / k
+        # the k nearest of each row; one at or under the floor weighs nothing
+        near = (
+            np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            if k < n
+            else np.tile(np.arange(n), (len(sims), 1))
+        )
+        weight = np.take_along_axis(sims, near, axis=1).astype(np.float64) - floor
+        np.clip(weight / max(1e-9, 1.0 - floor), 0.0, None, out=weight)
+        votes: np.ndarray = np.einsum("rk,rkl->rl", weight, self._labels64[near]) / k
         if self.weights is not None and self.bias is not None:
             share = REGRESSION_SHARE
             votes = (1 - share) * votes + share * self.probabilities(vectors)

@@ -42,6 +42,18 @@ def test_required_literals_looks_inside_the_expression():
     assert required_literals(r"(a|bb) x") is None
 
 
+def test_a_short_run_of_letters_carries_into_the_choice_after_it():
+    # "at " and the shared "ni" are too short alone; together with each branch they gate
+    assert required_literals(r"at (night|nite)") == {"at night", "at nite"}
+    assert required_literals(r"(keeps?|kept) me (up|awake)") == {" me up", " me awake"}
+    # a class of a few letters is followed letter by letter
+    assert required_literals(r"d[óo]i") == {"dói", "doi"}
+    assert required_literals(r"d[a-z]i") is None
+    gated = Gated(r"at (night|nite)", wrap=True)
+    assert gated.search("hurts at nite") is not None
+    assert gated.search("hurts at noon") is None
+
+
 def test_every_bundled_expression_finds_the_same_with_and_without_its_gate():
     kb = load_knowledge(DEFAULT_KNOWLEDGE)
     gated = [p for c in kb.safety.concepts.values() for p in c.parts] + [
