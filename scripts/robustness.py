@@ -5,7 +5,8 @@
 Takes every question of the labelled sets (by default the development part, the first written part,
 knowledge/eval.yaml and ../shared/eval/dev.yaml) that the bot answers right, dresses it the way
 people do, and counts how many answers change: a greeting before it, thanks, "pls help" or "lol"
-after it, two letters of one word swapped; red flags retold of someone else ("my husband says
+after it, two letters of one word swapped, a line about the post or its writer ("long time
+lurker, first post", "45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
 he..."); ordinary questions followed by a list of absent warning signs. None of these changes what
 was asked, so every change counted is the bot's error, whatever the labels. Held-out parts are not
 read here, since they are only ever run with ``lowback eval --totals``.
@@ -75,6 +76,9 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     '"pls help" after': lambda q: q + " pls help",
     '"lol" after': lambda q: q + " lol",
     "two letters swapped": swapped,
+    "a line about the post before": lambda q: "Long time lurker, first post. " + q,
+    "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
+    "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",
 }
 FOR_RED_FLAGS = {"retold of someone else": retold}
 FOR_ORDINARY = {

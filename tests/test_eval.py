@@ -123,12 +123,16 @@ CHATTER = [
     lambda q: "Hi all! " + q + " thanks in advance!!",
     lambda q: q + " pls help",
     lambda q: q + " lol",
+    # a forum post's words about itself and its writer, in a sentence of their own
+    lambda q: "Long time lurker, first post. " + q,
+    lambda q: "Hi all, 45F here. " + q + " Sorry for the long post!",
+    lambda q: q + "\nOn mobile so excuse the formatting.",
 ]
 
 
 def test_chatter_around_a_curated_question_keeps_its_answer(matcher):
-    """A greeting before a question, or thanks, "pls help" or "lol" after it, change nothing a
-    person asked: every question of knowledge/eval.yaml the bot answers right keeps its answer."""
+    """A greeting before a question, or thanks, "pls help" or "lol" after it, or "long time
+    lurker, first post", change nothing a person asked: every question of knowledge/eval.yaml the bot answers right keeps its answer."""
     changed = []
     for item in _items("eval.yaml"):
         plain = matcher.match(item.q)

@@ -1,11 +1,14 @@
 """What a question says that it does not ask: the chatter around it (a greeting on its own, "good
 morning"; the bot addressed before it, "hey bot, ..."; "quick question"; thanks or "pls help"
-after it), and the exercises it says were swapped out. None of it is what the question asks; all
-of it moves a short message's words and embedding."""
+after it), a forum post's words about the post itself ("long time lurker", "sorry for the long
+post", "on mobile"), and the exercises it says were swapped out. None of it is what the question
+asks; all of it moves a message's words and embedding."""
 
 from __future__ import annotations
 
 import re
+
+from bot.core.text import SENTENCE_BREAK, normalize
 
 # A message that only greets: "good morning", "evening all".
 GREETING = re.compile(
@@ -22,11 +25,46 @@ PREAMBLE = re.compile(
     r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
     r"((question|q|query)( for you| here)? )?"
+    r"(((long ?time |longtime )?lurker( here)?|(first|1st) (time )?(post|poster|posting)( here)?) )*"
+    r"(((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory|back story)"
+    r"( info| first| here)? |tl ?dr |(edit|update|eta)( \d)? )?"
 )
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
-    r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?))+$"
+    r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?"
+    r"|sorry (for|about) (the |my |this )?(long |lengthy )?(post|essay|rant|read|wall of text|novel"
+    r"|formatting|english)|(on|from) (mobile|my phone)|excuse (the |my )?(formatting|english)))+$"
 )
+
+
+# A sentence of a forum post about the post or the poster, not the body: "Long time lurker, first
+# post.", "Sorry for the wall of text!", "On mobile so excuse the formatting", "34F here". What a
+# post says of the body stays: a sentence is set aside only when all of it is this.
+_META_PART = (
+    r"(hi|hey|hello|hiya|ok|okay|so|well|alright|all|everyone|guys|folks|yall|y all|here|and|but)"
+    r"|(long ?time |longtime )?(lurker|reader)( here)?|(first|1st) (time )?(post|poster|posting|time posting)"
+    r"( here| on here| in this sub| on this (sub|forum|server))?|new (here|to (this|the) (sub|forum|server|group))"
+    r"|(throwaway|throw away)( account)?( for (obvious )?(reasons|privacy))?"
+    r"|(sorry|apologies|apologi[sz]e) (in advance )?(for|about) (the |my |this )?(long|longer|lengthy|rambling)?"
+    r" ?(post|essay|novel|wall of text|rant|read|message|formatting|format|english|bad english|grammar|spelling|typos)"
+    r"( in advance)?|(on|from|posting from|typing on|typing from) (mobile|my phone|a phone|phone)"
+    r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
+    r"|(here goes|bear with me|long (post|story)( ahead| incoming)?|tl ?dr (at|below)( the)?( bottom| end)?)"
+    r"|(i am|im|i m)? ?(a )?\d\d ?(m|f|male|female)|(m|f) ?\d\d|\d\d (years? old|yo|y o)( (male|female|man|woman|guy|girl|dude|lady))?"
+)
+META_SENTENCE = re.compile(rf"((?:{_META_PART})( |$))+")
+
+
+def without_meta(raw: str) -> str:
+    """A message of two sentences or more without those about the post or the poster
+    (``META_SENTENCE``): "" when all of them are, the message itself when none is."""
+    if not isinstance(raw, str):
+        return raw
+    parts = [p for p in SENTENCE_BREAK.split(raw.strip()) if p.strip()]
+    if len(parts) < 2:
+        return raw
+    kept = [p for p in parts if not META_SENTENCE.fullmatch(normalize(p) + " ")]
+    return raw if len(kept) == len(parts) else " ".join(kept)
 
 
 def without_chatter(normalized: str) -> str:

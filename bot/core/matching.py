@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.chatter import GREETING, set_aside
+from bot.core.chatter import GREETING, set_aside, without_meta
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -367,11 +367,13 @@ class Matcher:
         flag, read = self._screen(text, raw, normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
-        normalized, vector, sentences = read
+        said = normalized
+        raw, normalized, vector, sentences = read
         words = self.question_words(set_aside(normalized), already_normalized=True)
         if not set(words) - {"help"}:
-            # Only function words ("what can you do", "hi", "what do u help with"): about the bot.
-            if "help" in self.kb.topics and any(w.isalpha() for w in normalized.split()):
+            # Only function words ("what can you do", "hi", "what do u help with"), or only words
+            # about the post ("first post, long time lurker"): about the bot.
+            if "help" in self.kb.topics and any(w.isalpha() for w in said.split()):
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
@@ -420,15 +422,21 @@ class Matcher:
             )
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
-    def _screen(self, text: str, raw: str, normalized: str) -> tuple[Any, tuple[str, Any, Any]]:
+    def _screen(
+        self, text: str, raw: str, normalized: str
+    ) -> tuple[Any, tuple[str, str, Any, Any]]:
         """The red-flag screen's verdict (its rules, then its second net), and the message as the
-        topics read it: without the warning signs it says are absent (``topic_reading``), which
-        the net's red-flag head reads too."""
+        net and the topics read it: without the sentences about the post or the poster ("long
+        time lurker, first post": ``chatter.without_meta``), and without the warning signs it says
+        are absent (``topic_reading``), which the net's red-flag head reads too."""
         flag = screened(self.kb.safety, self.mender, raw, normalized)
-        vector, sentences = self.message_vectors(text, normalized)
-        read = topic_reading(self, text, normalized, vector, sentences)
+        kept = without_meta(raw)
+        if kept is not raw:
+            normalized = normalize(kept)
+        vector, sentences = self.message_vectors(kept, normalized)
+        read = topic_reading(self, kept, normalized, vector, sentences)
         net = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one, read)
-        return net, read
+        return net, (kept, *read)
 
     def _candidates(
         self,

@@ -236,12 +236,15 @@ def test_a_red_flag_anywhere_in_a_long_post_is_found(kb):
 
 
 def test_chatter_around_a_red_flag_does_not_hide_it_nor_make_one(matcher):
-    """A greeting before a message, or thanks, "pls help" or "lol" after it, change no verdict."""
+    """A greeting before a message, thanks, "pls help" or "lol" after it, or a sentence about the
+    post itself ("long time lurker, first post"), change no verdict."""
     dressings = [
         lambda q: "hey bot, quick question: " + q,
         lambda q: "Hi all! " + q + " thanks in advance!!",
         lambda q: q + " pls help",
         lambda q: q + " lol",
+        lambda q: "Long time lurker, first post. " + q,
+        lambda q: q + "\nSorry for the long post, on mobile.",
     ]
     changed = []
     for label in ("red_flags", "not_red_flags"):

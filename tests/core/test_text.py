@@ -63,3 +63,19 @@ def test_the_chatter_around_a_message_is_set_apart():
     assert without_chatter("can i still deadlift pls help lol") == "can i still deadlift"
     assert without_chatter("hi all thanks") == ""  # only chatter
     assert without_chatter("back thanks") == "back thanks"  # one word would be left
+
+
+def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
+    from bot.core.chatter import without_meta
+
+    assert without_meta("Long time lurker, first post. My back hurts after squats?") == (
+        "My back hurts after squats?"
+    )
+    assert without_meta("Hi all, 45F here. Sore back.\nOn mobile, sorry for formatting.") == (
+        "Sore back."
+    )
+    assert without_meta("Hi. Sorry for the long post!") == ""  # nothing else
+    # what a sentence says of the body stays, and so does an age that is not a bio line's
+    kept = "First post, my legs went numb. Help?"
+    assert without_meta(kept) == kept
+    assert without_meta("I am 67. My back hurts at night.") == "I am 67. My back hurts at night."
