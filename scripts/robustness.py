@@ -5,7 +5,7 @@
 Takes every question of the labelled sets (by default the development part, the first written part,
 knowledge/eval.yaml and ../shared/eval/dev.yaml) that the bot answers right, dresses it the way
 people do, and counts how many answers change: a greeting before it, thanks, "pls help" or "lol"
-after it, two letters of one word swapped, a line about the post or its writer ("long time
+after it, two letters of one word swapped, chat spellings ("u", "ur", "smth", "ppl", "w/"), a line about the post or its writer ("long time
 lurker, first post", "45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
 he..."); ordinary questions followed by a list of absent warning signs. None of these changes what
 was asked, so every change counted is the bot's error, whatever the labels. Held-out parts are not
@@ -70,12 +70,31 @@ def retold(q: str) -> str:
     return "my husband says " + q
 
 
+CHAT_SPELLINGS = [
+    (r"\byou\b", "u"),
+    (r"\byour\b", "ur"),
+    (r"\bare\b", "r"),
+    (r"\bsomething\b", "smth"),
+    (r"\bpeople\b", "ppl"),
+    (r"\bwith\b", "w/"),
+    (r"\babout\b", "abt"),
+    (r"\bbecause\b", "cuz"),
+]
+
+
+def chat_spelled(q: str) -> str:
+    for word, chat in CHAT_SPELLINGS:
+        q = re.sub(word, chat, q, flags=re.IGNORECASE)
+    return q
+
+
 DRESSINGS: dict[str, Callable[[str], str]] = {
     "a greeting before": lambda q: "hey bot, quick question: " + q,
     "thanks after": lambda q: q + " thanks in advance!!",
     '"pls help" after': lambda q: q + " pls help",
     '"lol" after': lambda q: q + " lol",
     "two letters swapped": swapped,
+    "chat spellings (u, ur, smth, ppl)": chat_spelled,
     "a line about the post before": lambda q: "Long time lurker, first post. " + q,
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",

@@ -33,7 +33,9 @@ POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
     r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?"
     r"|sorry (for|about) (the |my |this )?(long |lengthy )?(post|essay|rant|read|wall of text|novel"
-    r"|formatting|english)|(on|from) (mobile|my phone)|excuse (the |my )?(formatting|english)))+$"
+    r"|formatting|english)|(on|from) (mobile|my phone)|excuse (the |my )?(formatting|english)|anyway|btw"
+    r"|(i )?(love|loving) (this|the|your) (server|bot|community|group|sub|forum)"
+    r"|(it s|its|this has|you ve|youve) been (a )?(big |huge |great |real )?(help|lifesaver)))+$"
 )
 
 
@@ -51,6 +53,14 @@ _META_PART = (
     r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
     r"|(here goes|bear with me|long (post|story)( ahead| incoming)?|tl ?dr (at|below)( the)?( bottom| end)?)"
     r"|(i am|im|i m)? ?(a )?\d\d ?(m|f|male|female)|(m|f) ?\d\d|\d\d (years? old|yo|y o)( (male|female|man|woman|guy|girl|dude|lady))?"
+    r"|(i am|im|i m) (a )?(\d\d|female|male|woman|man|guy|girl|f|m)|(edit|update|eta)( \d)?"
+    r"|forgot to (say|mention|add)( that)?|if (that|it) (matters|helps)|(anyway|anyways|btw|also|oh and|ps)"
+    r"|(i )?(love|loving|really like|like) (this|the|your) (server|bot|community|group|sub|forum|channel|place)( so much)?"
+    r"|(it s|its|it has|this has|has|you ve|youve|you have) been (a )?(big |huge |great |real )?(help|lifesaver|life saver)"
+    r"|(you|u) (guys |all |lot )?(are|r) (awesome|great|the best|amazing|legends|stars)"
+    r"|(this|the) (server|bot|community|group|sub|forum) (is|has been) (great|awesome|amazing|the best)"
+    r"|(thanks|thank you|thx|ty|cheers)( (so|very) much)?( for (all )?(your|the) (help|work|time|advice))?"
+    r"( (all|everyone|guys|in advance))?"
 )
 META_SENTENCE = re.compile(rf"((?:{_META_PART})( |$))+")
 

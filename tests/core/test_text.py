@@ -54,6 +54,16 @@ def test_a_long_message_keeps_its_start_and_the_end_that_asks():
     assert text.startswith("i sit at a desk") and text.endswith("should i drop the leg press")
 
 
+def test_chat_spellings_of_ordinary_words_are_written_out():
+    assert normalize("is it smth serious? ppl say its nothing") == (
+        "is it something serious people say its nothing"
+    )
+    assert normalize("deep ache in ur belly, r u ok w/ that") == (
+        "deep ache in your belly are you ok with that"
+    )
+    assert normalize("squats w/o weight") == "squats without weight"
+
+
 def test_the_chatter_around_a_message_is_set_apart():
     from bot.core.chatter import without_chatter
 
@@ -75,7 +85,8 @@ def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
         "Sore back."
     )
     assert without_meta("Hi. Sorry for the long post!") == ""  # nothing else
-    # what a sentence says of the body stays, and so does an age that is not a bio line's
+    # what a sentence says of the body stays
     kept = "First post, my legs went numb. Help?"
     assert without_meta(kept) == kept
-    assert without_meta("I am 67. My back hurts at night.") == "I am 67. My back hurts at night."
+    # (an age on its own is a bio line here; the red-flag rules read the whole message)
+    assert without_meta("I am 67. My back hurts at night.") == "My back hurts at night."
