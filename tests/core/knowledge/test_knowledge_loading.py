@@ -336,3 +336,36 @@ def test_editor_lock_backup_and_hidden_files_are_not_read(kb_copy):
     kb = load_knowledge(kb_copy)
 
     assert kb.topics.keys() == load_knowledge(DEFAULT_KNOWLEDGE).topics.keys()
+
+
+def _negative_lookaheads(pattern: str) -> list[str]:
+    """The bodies of the "(?!...)" groups of an expression, outermost and nested alike."""
+    bodies = []
+    for start in (i for i in range(len(pattern)) if pattern.startswith("(?!", i)):
+        depth, i = 0, start
+        while i < len(pattern):
+            if pattern[i] == "\\":
+                i += 2
+                continue
+            depth += {"(": 1, ")": -1}.get(pattern[i], 0)
+            if depth == 0:
+                bodies.append(pattern[start + 3 : i])
+                break
+            i += 1
+    return bodies
+
+
+def test_an_exception_written_as_words_stops_at_a_word_end():
+    """ "im 67(?! ...|m|...)" was meant to skip "67 m" (metres), and skipped "im 67 my back hurts"
+    too: every exception an expression makes for the words after it ends at a word boundary."""
+    kb = load_knowledge(DEFAULT_KNOWLEDGE)
+    open_ended = [
+        (gated.source, body)
+        for gated in kb.expressions()
+        for body in _negative_lookaheads(gated.source)
+        if not body.endswith(("\\b", "\\w", "\\w*", "\\w+"))
+        and body.rstrip(")?")[-1:].isalpha()
+        and not body.rstrip(")?").endswith(("\\b", "\\w"))
+    ]
+    assert not open_ended, open_ended[:5]
+    assert screen(kb.safety, "Im 72 my back started aching a few weeks ago") is not None
