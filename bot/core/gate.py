@@ -328,12 +328,15 @@ class GatedSet:
 class Concept:
     """A vocabulary: several expressions, each matched as whole words, each gated on its own."""
 
-    __slots__ = ("_set", "name", "parts")
+    __slots__ = ("_set", "anchored", "name", "parts")
 
     def __init__(self, name: str, patterns: Iterable[str]):
         self.name = name
         self.parts = tuple(checked(p, wrap=True) for p in patterns)
         self._set = GatedSet(self.parts)
+        # one of its expressions holds at the start of a text only ("^61 and my back..."): a
+        # reader of several sentences reads each on its own for it
+        self.anchored = any(p.startswith("^") for p in patterns)
 
     def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         if present is None:

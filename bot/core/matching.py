@@ -64,7 +64,7 @@ from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.mending import mender_for, scope_mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
-from bot.core.safety_net import second_net
+from bot.core.safety_net import read_without_opening, second_net
 from bot.core.semantic import question_text
 from bot.core.subjects import asked_first, out_of_scope, topic_keywords, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
@@ -436,6 +436,8 @@ class Matcher:
         vector, sentences = self.message_vectors(kept, normalized)
         read = topic_reading(self, kept, normalized, vector, sentences)
         net = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one, read)
+        if net is None and self.embedder is not None:
+            net = read_without_opening(self.heads, self.kb.safety, kept, self.embed_one)
         return net, (kept, *read)
 
     def _candidates(

@@ -105,8 +105,11 @@ class _Message:
         found = self._hits.get(name)
         if found is None:
             matches = [(0, m) for m in pattern.finditer(self.text, self.present)]
-            if name not in ACROSS_SENTENCES and any(self._crosses(at, m) for at, m in matches):
-                # a match ran into the next sentence: read each sentence on its own instead
+            if name not in ACROSS_SENTENCES and (
+                pattern.anchored or any(self._crosses(at, m) for at, m in matches)
+            ):
+                # a match ran into the next sentence, or an expression holds at a sentence's
+                # start only: read each sentence on its own instead
                 matches = [
                     (start, m)
                     for start, sentence in self._sentences()

@@ -27,6 +27,7 @@ from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
 from bot.core.safety import RedFlag, without_denials
 from bot.core.semantic import MODEL_DIR, ModelError, question_text
+from bot.core.text import SENTENCE_BREAK, normalize
 
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
 PHRASES_FILE = MODEL_DIR.parent / "crisis_phrases.npz"
@@ -287,6 +288,23 @@ def second_net(
     ):
         return RedFlag(by_urgency["ask"], "reads like a red-flag message", "net:red_flag")
     return flag
+
+
+def read_without_opening(
+    heads: SafetyHeads | None, safety: Safety, raw: str, embed: Callable[[str], np.ndarray]
+) -> RedFlag | None:
+    """The red-flag head's verdict on a message of two sentences or more read without its first
+    (``second_net``), when it reads the whole message as no red flag: a line of context before
+    the complaint ("34M, desk job, I lift 3x a week.") moves the meaning of the whole, and can
+    hide what follows it from the head. Only the red-flag head reads it so, not the crisis head."""
+    parts = [p for p in SENTENCE_BREAK.split(raw.strip()) if p.strip()] if raw else []
+    if heads is None or len(parts) < 2:
+        return None
+    rest = normalize(" ".join(parts[1:]))
+    if len(rest.split()) <= NET_MIN_WORDS:
+        return None
+    found = second_net(heads, safety, None, embed(rest), rest, embed)
+    return found if found is not None and found.kind == "net:red_flag" else None
 
 
 def still_reads_red(

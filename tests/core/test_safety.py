@@ -254,3 +254,20 @@ def test_chatter_around_a_red_flag_does_not_hide_it_nor_make_one(matcher):
                 if (matcher.match(dress(message)).kind == "red_flag") != plain:
                     changed.append((label, dress(message)))
     assert not changed, changed
+
+
+@pytest.mark.parametrize(
+    "context",
+    ["34M, desk job, I lift 3x a week. ", "Some background: I'm a nurse and on my feet all day. "],
+)
+def test_a_line_of_context_before_a_red_flag_does_not_hide_it(matcher, context):
+    """Who the person is, said first, moves the meaning of the whole message: neither the rules
+    (an age that opens a sentence) nor the net (it reads the message without its first sentence
+    too) lose the red flag that follows."""
+    hidden = [
+        message
+        for message in PROBES["red_flags"]
+        if matcher.match(message).kind == "red_flag"
+        and matcher.match(context + message).kind != "red_flag"
+    ]
+    assert not hidden, hidden
