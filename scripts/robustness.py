@@ -5,11 +5,13 @@
 Takes every question of the labelled sets (by default the development part, the first written part,
 knowledge/eval.yaml and ../shared/eval/dev.yaml) that the bot answers right, dresses it the way
 people do, and counts how many answers change: a greeting before it, thanks, "pls help" or "lol"
-after it, two letters of one word swapped, chat spellings ("u", "ur", "smth", "ppl", "w/"), a line about the post or its writer ("long time
-lurker, first post", "45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
-he..."); ordinary questions followed by a list of absent warning signs. None of these changes what
-was asked, so every change counted is the bot's error, whatever the labels. Held-out parts are not
-read here, since they are only ever run with ``lowback eval --totals``.
+after it, two letters of one word swapped, chat spellings ("u", "ur", "smth", "ppl", "w/"), a
+line about the post or its writer ("long time lurker, first post", "45F here", "sorry for the
+long post"); red flags retold of someone else ("my husband says he...") or after a line of
+context ("34M, desk job, I lift 3x a week."); ordinary questions followed by a list of absent
+warning signs. None of these changes what was asked, so every change counted is the bot's error,
+whatever the labels. Held-out parts are not read here, since they are only ever run with
+``lowback eval --totals``.
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",
 }
-FOR_RED_FLAGS = {"retold of someone else": retold}
+FOR_RED_FLAGS = {
+    "retold of someone else": retold,
+    "a line of context before": lambda q: "34M, desk job, I lift 3x a week. " + q,
+}
 FOR_ORDINARY = {
     "absent signs listed after": lambda q: q + " no numbness or tingling, no bladder problems.",
     "absent signs in brackets after": lambda q: q + " (no fever, didn't fall, legs are fine)",
