@@ -5,13 +5,13 @@
 Takes every question of the labelled sets (by default the development part, the first written part,
 knowledge/eval.yaml and ../shared/eval/dev.yaml) that the bot answers right, dresses it the way
 people do, and counts how many answers change: a greeting before it, thanks, "pls help" or "lol"
-after it, two letters of one word swapped, chat spellings ("u", "ur", "smth", "ppl", "w/"), a
-line about the post or its writer ("long time lurker, first post", "45F here", "sorry for the
-long post"); red flags retold of someone else ("my husband says he...") or after a line of
-context ("34M, desk job, I lift 3x a week."); ordinary questions followed by a list of absent
-warning signs. None of these changes what was asked, so every change counted is the bot's error,
-whatever the labels. Held-out parts are not read here, since they are only ever run with
-``lowback eval --totals``.
+after it, two letters of one word swapped or a letter held down ("weeeeak"), chat spellings ("u",
+"ur", "smth", "ppl", "w/"), a line about the post or its writer ("long time lurker, first post",
+"45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
+he...") or after a line of context ("34M, desk job, I lift 3x a week."); ordinary questions
+followed by a list of absent warning signs. None of these changes what was asked, so every change
+counted is the bot's error, whatever the labels. Held-out parts are not read here, since they are
+only ever run with ``lowback eval --totals``.
 """
 
 from __future__ import annotations
@@ -84,6 +84,18 @@ CHAT_SPELLINGS = [
 ]
 
 
+def held_down(q: str) -> str:
+    """One vowel of one longer word typed four times, as in "weeeeak" or "nuuuumb"."""
+    words = q.split()
+    longer = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    vowels = [(i, j) for i in longer for j, c in enumerate(words[i]) if j and c in "aeiou"]
+    if not vowels:
+        return q
+    i, j = RNG.choice(vowels)
+    words[i] = words[i][:j] + words[i][j] * 4 + words[i][j + 1 :]
+    return " ".join(words)
+
+
 def chat_spelled(q: str) -> str:
     for word, chat in CHAT_SPELLINGS:
         q = re.sub(word, chat, q, flags=re.IGNORECASE)
@@ -97,6 +109,7 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     '"lol" after': lambda q: q + " lol",
     "two letters swapped": swapped,
     "chat spellings (u, ur, smth, ppl)": chat_spelled,
+    "a letter held down": held_down,
     "a line about the post before": lambda q: "Long time lurker, first post. " + q,
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",

@@ -68,7 +68,7 @@ from bot.core.safety_net import read_without_opening, second_net
 from bot.core.semantic import question_text
 from bot.core.subjects import asked_first, out_of_scope, topic_keywords, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
-from bot.core.typos import TypoCorrector, written_forms
+from bot.core.typos import TypoCorrector, unstretched, written_forms
 
 # --- the decision rule -------------------------------------------------------------------------
 NO_MATCH_BELOW = 0.47  # best topic score below this: nothing curated fits
@@ -196,6 +196,7 @@ class Matcher:
         tokenizer = getattr(self.embedder, "tokenizer", None)
         words = frozenset(t for t in tokenizer.get_vocab() if t.isalpha()) if tokenizer else ()
         self.typos = TypoCorrector(vocab, written_forms(self.canon, texts, vocab), words)
+        self.known_words = frozenset(words) | frozenset(self.typos.surface) | frozenset(vocab)
         self.topic_entries = np.array(
             [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
         )
@@ -362,13 +363,13 @@ class Matcher:
 
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
+        text = unstretched(text, self.known_words)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
         flag, read = self._screen(text, raw, normalized)
         if flag is not None:
             return MatchResult("red_flag", None, 1.0, red_flag=flag)
-        said = normalized
-        raw, normalized, vector, sentences = read
+        said, (raw, normalized, vector, sentences) = normalized, read
         words = self.question_words(set_aside(normalized), already_normalized=True)
         if not set(words) - {"help"}:
             # Only function words ("what can you do", "hi", "what do u help with"), or only words

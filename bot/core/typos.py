@@ -3,8 +3,10 @@ closest word it does (``deadlfit`` -> ``deadlift``), cautiously, and remembered.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
+from itertools import product
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -166,3 +168,32 @@ def written_forms(
                 if len(words) == 1 and words[0] in vocab:
                     forms[w] = words[0]
     return forms
+
+
+_STRETCHED = re.compile(r"([^\W\d_])\1\1")
+_STRETCHED_WORD = re.compile(r"\b\w*([^\W\d_])\1\1\w*\b")
+_RUN = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def unstretched(text: str, known: Container[str]) -> str:
+    """``text`` with each word typed with a letter held down ("weeeeak", "nuuumb", "legsss",
+    "pleeease") written as the word meant: each run of three or more letters kept as two or
+    cut to one, whichever gives a word of ``known`` (two first, then fewer letters: "goood" is
+    "good", "nooo" is "no"); as two where none does, as ``normalize`` would."""
+    if not isinstance(text, str) or _STRETCHED.search(text) is None:
+        return text
+
+    def meant(m: re.Match[str]) -> str:
+        word = m.group(0)
+        runs = [(r.start(), r.end()) for r in _RUN.finditer(word.lower())][:3]
+        for keep in product((2, 1), repeat=len(runs)):
+            out, at = [], 0
+            for (start, end), n in zip(runs, keep, strict=True):
+                out.append(word[at:start] + word[start] * n)
+                at = end
+            candidate = "".join(out) + word[at:]
+            if candidate.lower() in known:
+                return candidate
+        return word
+
+    return _STRETCHED_WORD.sub(meant, text)

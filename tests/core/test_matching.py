@@ -632,6 +632,16 @@ def test_a_greeting_before_a_red_flag_does_not_hide_it(matcher, message):
         assert result.kind == "red_flag", (opening, result)
 
 
+def test_a_word_typed_with_a_letter_held_down_is_read_as_the_word(matcher):
+    flag = matcher.match("my legs are sooo weeeeak and i cant feel my bottooom when i wiiipe")
+    assert flag.kind == "red_flag"
+    assert flag.red_flag is not None and flag.red_flag.group.urgency == "emergency"
+    assert matcher.match(
+        "nooo numbness, just tight. pleeeease what does the booty flex do"
+    ).topic == ("booty-flex")
+    assert matcher.match("goood morning").kind != "red_flag"
+
+
 def test_a_real_word_is_not_read_as_a_typo_of_the_knowledge_bases(matcher):
     assert matcher.typos.correct("sititng") == "sit"  # "sitting", two letters swapped
     assert matcher.typos.correct("squads") is None  # a word of its own, not "squats"
