@@ -11,6 +11,7 @@ words need, not what the whole vocabulary does.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
@@ -355,22 +356,31 @@ class Concept:
 
 
 class Literals:
-    """Every gate literal of a set of expressions, indexed by its first three characters, so that
-    finding which of them occur in a text costs one pass over the text's trigrams."""
+    """Every gate literal of a set of expressions, indexed by one of its trigrams, so that finding
+    which of them occur in a text costs one pass over the text's trigrams. A literal is filed under
+    its trigram that the fewest literals share ("numb" under "umb", not under "num" with "number"):
+    a common trigram ("no ", "my ") is in most texts, and everything filed under it is tried."""
 
     __slots__ = ("_by_trigram", "_keys")
 
     def __init__(self, gated: Iterable[Gated]):
+        literals = sorted({lit for g in gated if g.gate is not None for lit in g.gate})
+        shared = Counter(tg for lit in literals for tg in _trigrams(lit))
         self._by_trigram: dict[str, list[str]] = {}
-        for lit in sorted({lit for g in gated if g.gate is not None for lit in g.gate}):
-            self._by_trigram.setdefault(lit[:MIN_LITERAL], []).append(lit)
+        for lit in literals:
+            rarest = min(_trigrams(lit), key=lambda tg: (shared[tg], tg))
+            self._by_trigram.setdefault(rarest, []).append(lit)
         self._keys = frozenset(self._by_trigram)
 
     def present_in(self, text: str) -> frozenset[str]:
         """The literals that occur in the text, exactly as ``lit in text`` would say."""
-        trigrams = {text[i : i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}
+        trigrams = _trigrams(text)
         contains = text.__contains__
         by_trigram = self._by_trigram
         return frozenset(
             filter(contains, chain.from_iterable(by_trigram[tg] for tg in self._keys & trigrams))
         )
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + MIN_LITERAL] for i in range(len(text) - MIN_LITERAL + 1)}

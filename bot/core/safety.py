@@ -187,10 +187,10 @@ def without_denials(safety: Safety, normalized: str) -> str:
 def _rule_hit(safety: Safety, rule: SafetyRule, msg: _Message) -> str | None:
     groups: list[list[tuple[int, str]]] = []
     candidates: list[list[list[tuple[int, str]]]]
-    possible = msg.possible
+    possible = msg.possible  # a rule with a concept whose literals are absent cannot hold
+    if possible is not None and any(possible.isdisjoint(names) for names in rule.concepts):
+        return None
     for names in rule.concepts:  # the first concept with no hit ends the rule: most rules stop here
-        if possible is not None and possible.isdisjoint(names):
-            return None
         found = [h for n in names for h in msg.hits(n, safety.concepts[n])]
         if not found:
             return None

@@ -301,10 +301,18 @@ def read_without_opening(
     if heads is None or len(parts) < 2:
         return None
     rest = normalize(" ".join(parts[1:]))
-    if len(rest.split()) <= NET_MIN_WORDS:
+    ask = next((g for g in safety.groups if g.urgency == "ask"), None)
+    if ask is None or len(rest.split()) <= NET_MIN_WORDS:
         return None
-    found = second_net(heads, safety, None, embed(rest), rest, embed)
-    return found if found is not None and found.kind == "net:red_flag" else None
+    vector = embed(rest)
+    if (
+        "red_flag" in heads.fired(vector, question_text(rest, already_normalized=True))
+        and names_the_body(safety, rest)
+        and not textbook(safety, rest)
+        and still_reads_red(heads, safety, rest, embed)
+    ):
+        return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
+    return None
 
 
 def still_reads_red(
