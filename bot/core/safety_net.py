@@ -293,26 +293,30 @@ def second_net(
 def read_without_opening(
     heads: SafetyHeads | None, safety: Safety, raw: str, embed: Callable[[str], np.ndarray]
 ) -> RedFlag | None:
-    """The red-flag head's verdict on a message of two sentences or more read without its first
-    (``second_net``), when it reads the whole message as no red flag: a line of context before
-    the complaint ("34M, desk job, I lift 3x a week.") moves the meaning of the whole, and can
-    hide what follows it from the head. Only the red-flag head reads it so, not the crisis head."""
+    """The red-flag head's verdict on a message of two sentences or more read without its first,
+    when it reads the whole message as no red flag: a line of context before the complaint ("34M,
+    desk job, I lift 3x a week.") moves the meaning of the whole, and can hide what follows it
+    from the head. Only the red-flag head reads it so, not the crisis head. (Read without its last
+    sentence too, the development parts gained 4 red flags for 36 false alarms: not done.)"""
     parts = [p for p in SENTENCE_BREAK.split(raw.strip()) if p.strip()] if raw else []
-    if heads is None or len(parts) < 2:
+    ask = next((g for g in safety.groups if g.urgency == "ask"), None)
+    if heads is None or ask is None or len(parts) < 2:
         return None
     rest = normalize(" ".join(parts[1:]))
-    ask = next((g for g in safety.groups if g.urgency == "ask"), None)
-    if ask is None or len(rest.split()) <= NET_MIN_WORDS:
-        return None
-    vector = embed(rest)
-    if (
-        "red_flag" in heads.fired(vector, question_text(rest, already_normalized=True))
-        and names_the_body(safety, rest)
-        and not textbook(safety, rest)
-        and still_reads_red(heads, safety, rest, embed)
-    ):
+    if len(rest.split()) > NET_MIN_WORDS and _reads_red(heads, safety, rest, embed):
         return RedFlag(ask, "reads like a red-flag message", "net:red_flag")
     return None
+
+
+def _reads_red(
+    heads: SafetyHeads, safety: Safety, text: str, embed: Callable[[str], np.ndarray]
+) -> bool:
+    return (
+        "red_flag" in heads.fired(embed(text), question_text(text, already_normalized=True))
+        and names_the_body(safety, text)
+        and not textbook(safety, text)
+        and still_reads_red(heads, safety, text, embed)
+    )
 
 
 def still_reads_red(
