@@ -37,6 +37,10 @@ _WINDOW_OVERLAP = 400
 NEGATION_WINDOW = 3  # words before a pattern match in which a negation cancels it
 NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept hits...
 # ...not counting the small words of a list ("no numbness, tingling or weakness in my legs")
+# What one can no longer do, said of the body: "no longer feel my feet", "no longer hold it"
+# (but "no longer feel any numbness" is over, and denied).
+_ABLE = frozenset({"feel", "sense", "control", "hold", "walk", "stand", "lift", "move", "use"})
+_WHAT = frozenset({"my", "the", "it", "them", "anything", "when", "if", "his", "her", "a"})
 _LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in", "some", "real"})
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
 # Concepts whose expressions may read across sentences: a crisis is often told in short ones ("I'm
@@ -137,6 +141,10 @@ class _Message:
         return [(start, self.text[start:end]) for (start, _), end in zip(out, ends, strict=True)]
 
 
+def _lost(after: list[str]) -> bool:
+    return len(after) == 3 and after[0] == "longer" and after[1] in _ABLE and after[2] in _WHAT
+
+
 def negated_words(
     words: list[str], negations: frozenset[str], breakers: frozenset[str]
 ) -> set[int]:
@@ -145,6 +153,8 @@ def negated_words(
     scope breaker ("no numbness but my legs are weak")."""
     out: set[int] = set()
     for i, w in enumerate(words):
+        if w in negations and _lost(words[i + 1 : i + 4]):
+            continue  # "i can no longer feel my feet" tells what is lost, it denies nothing
         if w in negations:
             counted = 0
             for j in range(i + 1, len(words)):
