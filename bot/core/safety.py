@@ -41,6 +41,7 @@ NEGATION_SCOPE = 3  # words after a negation word that it negates, for concept h
 # (but "no longer feel any numbness" is over, and denied).
 _ABLE = frozenset({"feel", "sense", "control", "hold", "walk", "stand", "lift", "move", "use"})
 _WHAT = frozenset({"my", "the", "it", "them", "anything", "when", "if", "his", "her", "a"})
+_LIST_JOINS = frozenset({"or", "nor", "and"})
 _LIST_WORDS = frozenset({"or", "and", "nor", "any", "of", "my", "the", "a", "in", "some", "real"})
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "soon": 2, "ask": 3}
 # Concepts whose expressions may read across sentences: a crisis is often told in short ones ("I'm
@@ -66,12 +67,25 @@ class RedFlag:
 
 def sentences(text: str) -> list[str]:
     """The message cut into sentences, each normalised; empty ones dropped."""
+    return [part for part, _ in sentence_clauses(text)]
+
+
+def sentence_clauses(text: str) -> list[tuple[str, frozenset[int]]]:
+    """The message's sentences, each normalised, with the indices of its words that open a clause
+    after a comma ("no fever, fell down the stairs": "fell")."""
     raw = _DECIMAL.sub("", text[:RAW_LIMIT] if isinstance(text, str) else "")
     out = []
     for part in _SENTENCE_END.split(raw):
-        norm = normalize(part)
-        if norm:
-            out.append(norm)
+        words: list[str] = []
+        opens = set()
+        for chunk in part.split(","):
+            norm = normalize(chunk)
+            if norm:
+                if words:
+                    opens.add(len(words))
+                words.extend(norm.split(" "))
+        if words:
+            out.append((" ".join(words), frozenset(opens)))
     return out
 
 
@@ -79,7 +93,13 @@ class _Message:
     """The message's sentences joined, with each word's sentence, the words inside a negation's
     scope, and each concept's (non-negated) hits computed once and shared by every rule."""
 
-    def __init__(self, parts: list[str], negations: frozenset[str], breakers: frozenset[str]):
+    def __init__(
+        self,
+        parts: list[str],
+        negations: frozenset[str],
+        breakers: frozenset[str],
+        clauses: list[frozenset[int]] | None = None,
+    ):
         self.present: frozenset[str] | None = None
         self.possible: frozenset[str] | None = None  # the concepts whose literals are present
         words: list[str] = []
@@ -88,7 +108,8 @@ class _Message:
         for si, part in enumerate(parts):
             ws = part.split(" ")
             base = len(words)
-            self.negated.update(base + j for j in negated_words(ws, negations, breakers))
+            opens = clauses[si] if clauses is not None else frozenset()
+            self.negated.update(base + j for j in negated_words(ws, negations, breakers, opens))
             words.extend(ws)
             self.sentence_of.extend([si] * len(ws))
         self.text = " ".join(words)
@@ -146,11 +167,16 @@ def _lost(after: list[str]) -> bool:
 
 
 def negated_words(
-    words: list[str], negations: frozenset[str], breakers: frozenset[str]
+    words: list[str],
+    negations: frozenset[str],
+    breakers: frozenset[str],
+    opens: frozenset[int] = frozenset(),
 ) -> set[int]:
     """The indices of the words a negation word's scope covers: the ``NEGATION_SCOPE`` words after
     it, the small words of a list not counted ("no numbness, tingling or weakness"), up to a
-    scope breaker ("no numbness but my legs are weak")."""
+    scope breaker ("no numbness but my legs are weak") or, where the commas are known
+    (``opens``: the words that open a clause after one), a clause that is no item of a list ("no
+    fever, fell down the stairs")."""
     out: set[int] = set()
     for i, w in enumerate(words):
         if w in negations and _lost(words[i + 1 : i + 4]):
@@ -160,9 +186,24 @@ def negated_words(
             for j in range(i + 1, len(words)):
                 if words[j] in breakers or counted >= NEGATION_SCOPE:
                     break
+                if j in opens and not _list_item(words, j, opens):
+                    break
                 out.add(j)
                 counted += words[j] not in _LIST_WORDS
     return out
+
+
+def _list_item(words: list[str], start: int, opens: frozenset[int]) -> bool:
+    """Whether the clause opening at ``start`` goes on a list ("..., tingling or weakness", "...,
+    tingling, ..."), rather than saying something of its own ("..., fell down the stairs")."""
+    end = min((k for k in opens if k > start), default=len(words))
+    clause = words[start:end]
+    if len(clause) == 1 and end < len(words):
+        return True
+    counted = sum(w not in _LIST_WORDS for w in clause)
+    if "or" in clause or "nor" in clause:
+        return counted <= 4
+    return "and" in clause and counted <= 2
 
 
 def without_denials(safety: Safety, normalized: str) -> str:
@@ -249,17 +290,20 @@ def screen(
     """
     if not already_normalized and isinstance(text, str) and len(text) > RAW_LIMIT:
         return _screen_windows(safety, fitted(text, SCREEN_LIMIT))
+    clauses: list[frozenset[int]] | None = None  # (where the commas are, when the text has them)
     if already_normalized:
         normalized, parts = text, [text] if text else []
     else:
-        normalized, parts = (normalize(text) if normalized is None else normalized), sentences(text)
+        normalized = normalize(text) if normalized is None else normalized
+        read = sentence_clauses(text)
+        parts, clauses = [p for p, _ in read], [c for _, c in read]
     if not normalized:
         return None
     literals, pattern_sets, dropped_g, by_literal = _index(safety)
     if not dropped_g.keys().isdisjoint(normalized.split()):  # an -ing word without its g
         normalized = _restore_g(normalized, dropped_g)
         parts = [_restore_g(p, dropped_g) for p in parts]
-    msg = _Message(parts, safety.negations, safety.scope_breakers)
+    msg = _Message(parts, safety.negations, safety.scope_breakers, clauses)
     # A match lies within one text, and so does the literal it needs: read each text once.
     present = literals.present_in(
         msg.text if msg.text == normalized else msg.text + " " + normalized

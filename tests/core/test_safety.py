@@ -271,3 +271,17 @@ def test_a_line_of_context_before_a_red_flag_does_not_hide_it(matcher, context):
         and matcher.match(context + message).kind != "red_flag"
     ]
     assert not hidden, hidden
+
+
+def test_a_negation_reaches_down_a_list_but_not_into_the_next_clause(kb):
+    from bot.core.safety import negated_words, sentence_clauses
+
+    def denied(text: str) -> list[str]:
+        ((words, opens),) = sentence_clauses(text)
+        ws = words.split(" ")
+        return [ws[i] for i in sorted(negated_words(ws, kb.safety.negations, frozenset(), opens))]
+
+    assert "weakness" in denied("no numbness, tingling or weakness in my legs")
+    assert "tingling" in denied("no numbness, tingling, or weakness")
+    assert "fell" not in denied("no fever, fell down the stairs")
+    assert "legs" not in denied("no fever, legs weak and numb")
