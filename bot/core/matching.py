@@ -64,6 +64,7 @@ from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.mending import mender_for, scope_mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
+from bot.core.safety import without_advice
 from bot.core.safety_net import read_without_opening, second_net
 from bot.core.semantic import question_text
 from bot.core.subjects import asked_first, out_of_scope, topic_keywords, topic_reading
@@ -431,7 +432,7 @@ class Matcher:
         time lurker, first post": ``chatter.without_meta``), and without the warning signs it says
         are absent (``topic_reading``), which the net's red-flag head reads too."""
         flag = screened(self.kb.safety, self.mender, raw, normalized)
-        kept = without_meta(raw)
+        kept = without_advice(self.kb.safety, without_meta(raw))
         if kept is not raw:
             normalized = normalize(kept)
         vector, sentences = self.message_vectors(kept, normalized)

@@ -206,6 +206,27 @@ def _list_item(words: list[str], start: int, opens: frozenset[int]) -> bool:
     return "and" in clause and counted <= 2
 
 
+def without_advice(safety: Safety, text: str) -> str:
+    """``text`` without its sentences that report advice on what to watch for (``read_past``: "my
+    physio said if I ever get numbness between my legs, go to A&E"), unless they tell that it is
+    happening all the same (``read_past_unless``: "...and now my groin is numb"): "" when all of
+    them go, the text itself when none does."""
+    concepts = [safety.concepts[n] for n in safety.read_past]
+    if not concepts or not isinstance(text, str):
+        return text
+    whole = normalize(text)
+    if not any(c.search(whole) for c in concepts):  # the usual case: one look at the whole
+        return text
+    unless = [safety.concepts[n] for n in safety.read_past_unless]
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    kept = [p for p in parts if not _advice(normalize(p), concepts, unless)]
+    return text if len(kept) == len(parts) else ". ".join(p.strip() for p in kept)
+
+
+def _advice(sentence: str, concepts: list[Concept], unless: list[Concept]) -> bool:
+    return any(c.search(sentence) for c in concepts) and not any(c.search(sentence) for c in unless)
+
+
 def without_denials(safety: Safety, normalized: str) -> str:
     """``normalized`` without the warning signs it denies (``net_denials``: "can i deadlift no
     numbness or tingling" is "can i deadlift"), for readers that do not know negation (the second
@@ -290,6 +311,8 @@ def screen(
     """
     if not already_normalized and isinstance(text, str) and len(text) > RAW_LIMIT:
         return _screen_windows(safety, fitted(text, SCREEN_LIMIT))
+    if not already_normalized and (told := without_advice(safety, text)) is not text:
+        text, normalized = told, None  # what someone advised to watch for is not happening
     clauses: list[frozenset[int]] | None = None  # (where the commas are, when the text has them)
     if already_normalized:
         normalized, parts = text, [text] if text else []

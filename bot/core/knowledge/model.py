@@ -112,6 +112,12 @@ class Safety:
     # Warning signs a message may deny ("no numbness or tingling"): the red-flag head of the
     # second net reads the message without such denials.
     net_denials: tuple[str, ...] = ()
+    # Sentences that tell what someone advised to watch for ("my physio said if I ever get numbness
+    # between my legs, go to A&E"): the screen, the net and the topics read the message without them.
+    read_past: tuple[str, ...] = ()
+    read_past_unless: tuple[
+        str, ...
+    ] = ()  # ...unless it also tells of now ("and now my groin is numb")
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,17 @@ from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 
 # The concept lists, in the order Safety holds them: what a message the second net calls a red flag
 # must name, the figures of speech it reads the message without, the whole messages it leaves to
-# the topics; and what keeps the screen from reading a message about someone else in the first
-# person.
-NET_LISTS = ("net_needs", "net_skips", "net_quiet", "first_person_unless", "net_denials")
+# the topics; what keeps the screen from reading a message about someone else in the first
+# person; the signs a message may deny; and the sentences the screen reads past (advice reported).
+NET_LISTS = (
+    "net_needs",
+    "net_skips",
+    "net_quiet",
+    "first_person_unless",
+    "net_denials",
+    "read_past",
+    "read_past_unless",
+)
 WITH_CRISIS_LIMIT = 400  # a line or two: the crisis reply stays short
 
 
@@ -36,12 +44,8 @@ def read_safety(entry: tuple[str, Any] | None, issues: list[KBIssue]) -> Safety 
             "scope_breakers",
             "warning_signs",
             "concepts",
-            "net_needs",
-            "net_skips",
-            "net_quiet",
-            "first_person_unless",
-            "net_denials",
             "groups",
+            *NET_LISTS,
         },
         {"disclaimer", "negations", "warning_signs", "groups"},
         None,
