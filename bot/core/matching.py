@@ -432,7 +432,8 @@ class Matcher:
         time lurker, first post": ``chatter.without_meta``), and without the warning signs it says
         are absent (``topic_reading``), which the net's red-flag head reads too."""
         flag = screened(self.kb.safety, self.mender, raw, normalized)
-        kept = without_advice(self.kb.safety, without_meta(raw))
+        kept = without_meta(raw)
+        kept = without_advice(self.kb.safety, kept, normalized if kept is raw else None)
         if kept is not raw:
             normalized = normalize(kept)
         vector, sentences = self.message_vectors(kept, normalized)

@@ -52,6 +52,7 @@ ACROSS_SENTENCES = frozenset({"self_harm"})
 _SENTENCE_END = re.compile(
     r"[.!?;\n\r]+|\s[-–—]\s|\s*,\s*(?:but|though|although|however|whereas)\b", re.IGNORECASE
 )
+_SENTENCE_ENDS = re.compile(f"({_SENTENCE_END.pattern})", re.IGNORECASE)  # ...kept in the split
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
@@ -206,7 +207,7 @@ def _list_item(words: list[str], start: int, opens: frozenset[int]) -> bool:
     return "and" in clause and counted <= 2
 
 
-def without_advice(safety: Safety, text: str) -> str:
+def without_advice(safety: Safety, text: str, normalized: str | None = None) -> str:
     """``text`` without its sentences that report advice on what to watch for (``read_past``: "my
     physio said if I ever get numbness between my legs, go to A&E"), unless they tell that it is
     happening all the same (``read_past_unless``: "...and now my groin is numb"): "" when all of
@@ -214,12 +215,15 @@ def without_advice(safety: Safety, text: str) -> str:
     concepts = [safety.concepts[n] for n in safety.read_past]
     if not concepts or not isinstance(text, str):
         return text
-    whole = normalize(text)
+    whole = normalize(text) if normalized is None else normalized
     if not any(c.search(whole) for c in concepts):  # the usual case: one look at the whole
         return text
     unless = [safety.concepts[n] for n in safety.read_past_unless]
-    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-    kept = [p for p in parts if not _advice(normalize(p), concepts, unless)]
+    split = _SENTENCE_ENDS.split(text)  # sentences, each followed by what ended it
+    parts = [(p, end or "") for p, end in zip(split[::2], [*split[1::2], ""], strict=True)]
+    parts = [(p, end) for p, end in parts if p.strip()]
+    # (a question is no advice reported: "my wife asks what it means if you can't pee?")
+    kept = [p for p, end in parts if "?" in end or not _advice(normalize(p), concepts, unless)]
     return text if len(kept) == len(parts) else ". ".join(p.strip() for p in kept)
 
 
@@ -311,7 +315,7 @@ def screen(
     """
     if not already_normalized and isinstance(text, str) and len(text) > RAW_LIMIT:
         return _screen_windows(safety, fitted(text, SCREEN_LIMIT))
-    if not already_normalized and (told := without_advice(safety, text)) is not text:
+    if not already_normalized and (told := without_advice(safety, text, normalized)) is not text:
         text, normalized = told, None  # what someone advised to watch for is not happening
     clauses: list[frozenset[int]] | None = None  # (where the commas are, when the text has them)
     if already_normalized:
