@@ -8,10 +8,10 @@ people do, and counts how many answers change: a greeting before it, thanks, "pl
 after it, two letters of one word swapped or a letter held down ("weeeeak"), chat spellings ("u",
 "ur", "smth", "ppl", "w/"), a line about the post or its writer ("long time lurker, first post",
 "45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
-he...") or after a line of context ("34M, desk job, I lift 3x a week."); ordinary questions
-followed by a list of absent warning signs. None of these changes what was asked, so every change
-counted is the bot's error, whatever the labels. Held-out parts are not read here, since they are
-only ever run with ``lowback eval --totals``.
+he...") or after a line of context ("34M, desk job, I lift 3x a week.") or a denied sign ("no
+fever, ..."); ordinary questions followed by a list of absent warning signs. None of these
+changes what was asked, so every change counted is the bot's error, whatever the labels. Held-out
+parts are not read here, since they are only ever run with ``lowback eval --totals``.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
 FOR_RED_FLAGS = {
     "retold of someone else": retold,
     "a line of context before": lambda q: "34M, desk job, I lift 3x a week. " + q,
+    "a denied sign before, then a comma": lambda q: "not sure it matters, no fever, " + q,
 }
 FOR_ORDINARY = {
     "absent signs listed after": lambda q: q + " no numbness or tingling, no bladder problems.",
