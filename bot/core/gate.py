@@ -364,12 +364,11 @@ class Literals:
     __slots__ = ("_by_trigram", "_keys")
 
     def __init__(self, gated: Iterable[Gated]):
-        literals = sorted({lit for g in gated if g.gate is not None for lit in g.gate})
-        shared = Counter(tg for lit in literals for tg in _trigrams(lit))
+        grams = {lit: _trigrams(lit) for g in gated if g.gate is not None for lit in g.gate}
+        shared = Counter(chain.from_iterable(grams.values()))
         self._by_trigram: dict[str, list[str]] = {}
-        for lit in literals:
-            rarest = min(_trigrams(lit), key=lambda tg: (shared[tg], tg))
-            self._by_trigram.setdefault(rarest, []).append(lit)
+        for lit, its in grams.items():  # (any of its trigrams finds a literal: this one, fewest)
+            self._by_trigram.setdefault(min(its, key=shared.__getitem__), []).append(lit)
         self._keys = frozenset(self._by_trigram)
 
     def present_in(self, text: str) -> frozenset[str]:

@@ -197,7 +197,6 @@ class Matcher:
         tokenizer = getattr(self.embedder, "tokenizer", None)
         words = frozenset(t for t in tokenizer.get_vocab() if t.isalpha()) if tokenizer else ()
         self.typos = TypoCorrector(vocab, written_forms(self.canon, texts, vocab), words)
-        self.known_words = frozenset(words) | frozenset(self.typos.surface) | frozenset(vocab)
         self.topic_entries = np.array(
             [i for i, e in enumerate(entries) if e.kind != "intent"], dtype=np.int64
         )
@@ -364,7 +363,7 @@ class Matcher:
 
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
-        text = unstretched(text, self.known_words)  # "my legs are sooo weeeeak"
+        text = unstretched(text, self.typos.known)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
         flag, read = self._screen(text, raw, normalized)

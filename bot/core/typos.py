@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from itertools import product
 from typing import Any
 
@@ -114,6 +114,10 @@ class TypoCorrector:
                 self._written_cache[word] = found
         return found
 
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is one the knowledge base writes or knows, or a word of the language."""
+        return word in self.words or word in self.surface or word in self.vocab
+
     def is_function_word(self, word: str) -> bool:
         """Whether ``word`` is a small word of the language typed wrong ("sholud", "becuase",
         "waht"): no word of its own, one edit from a stopword of four letters or more."""
@@ -175,10 +179,10 @@ _STRETCHED_WORD = re.compile(r"\b\w*([^\W\d_])\1\1\w*\b")
 _RUN = re.compile(r"([^\W\d_])\1{2,}")
 
 
-def unstretched(text: str, known: Container[str]) -> str:
+def unstretched(text: str, known: Callable[[str], bool]) -> str:
     """``text`` with each word typed with a letter held down ("weeeeak", "nuuumb", "legsss",
     "pleeease") written as the word meant: each run of three or more letters kept as two or
-    cut to one, whichever gives a word of ``known`` (two first, then fewer letters: "goood" is
+    cut to one, whichever gives a ``known`` word (two first, then fewer letters: "goood" is
     "good", "nooo" is "no"); as two where none does, as ``normalize`` would."""
     if not isinstance(text, str) or _STRETCHED.search(text) is None:
         return text
@@ -192,7 +196,7 @@ def unstretched(text: str, known: Container[str]) -> str:
                 out.append(word[at:start] + word[start] * n)
                 at = end
             candidate = "".join(out) + word[at:]
-            if candidate.lower() in known:
+            if known(candidate.lower()):
                 return candidate
         return word
 
