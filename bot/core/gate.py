@@ -364,11 +364,13 @@ class Literals:
     __slots__ = ("_by_trigram", "_keys")
 
     def __init__(self, gated: Iterable[Gated]):
-        grams = {lit: _trigrams(lit) for g in gated if g.gate is not None for lit in g.gate}
-        shared = Counter(chain.from_iterable(grams.values()))
+        literals = {lit for g in gated if g.gate is not None for lit in g.gate}
+        n = MIN_LITERAL  # (no container per literal: a big heap makes each one cost a collection)
+        shared = Counter(lit[i : i + n] for lit in literals for i in range(len(lit) - n + 1))
         self._by_trigram: dict[str, list[str]] = {}
-        for lit, its in grams.items():  # (any of its trigrams finds a literal: this one, fewest)
-            self._by_trigram.setdefault(min(its, key=shared.__getitem__), []).append(lit)
+        for lit in literals:  # (any of its trigrams finds a literal: this one, fewest)
+            rarest = min((lit[i : i + n] for i in range(len(lit) - n + 1)), key=shared.__getitem__)
+            self._by_trigram.setdefault(rarest, []).append(lit)
         self._keys = frozenset(self._by_trigram)
 
     def present_in(self, text: str) -> frozenset[str]:
