@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS
+
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 
 # Raw input beyond this is cut before any work, so a 100,000-character paste costs what 4,000 do:
@@ -74,17 +76,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
-# Chat spellings of ordinary words, written out: "is it smth serious", "how many ppl get this",
-# "a deep ache in ur belly", "w/ a dodgy back".
-CHAT_WORDS = dict(
-    pair.split("=")
-    for pair in (  # noqa: SIM905 (a table, read as one)
-        "u=you ur=your r=are smth=something sth=something smthg=something ppl=people abt=about"
-        " b4=before rly=really thru=through cuz=because coz=because tmrw=tomorrow"
-        " 2moro=tomorrow 2day=today"
-    ).split()
-)
-_CHAT_WORDS = frozenset(CHAT_WORDS)
+_CHAT_WORDS = frozenset(CHAT_WORDS) | FILLERS  # (see bot.core.spellings)
 _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")  # where a raw message's sentences end
 
@@ -397,14 +389,14 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         text = _DISCORD_TOKENS.sub(" ", text)
         text = _URL.sub(" ", text)
         text = text.casefold()
-        text = _APOSTROPHE.sub("", text)
+        text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
     text = _NON_WORD.sub(" ", text)
     text = _LETTER_RUN.sub(r"\1\1", text)
     words = text.split()
     if not _CHAT_WORDS.isdisjoint(words):
-        words = [CHAT_WORDS.get(w, w) for w in words]
+        words = [CHAT_WORDS.get(w, w) for w in words if w not in FILLERS]
     return " ".join(words)
 
 

@@ -62,6 +62,8 @@ def test_chat_spellings_of_ordinary_words_are_written_out():
         "deep ache in your belly are you ok with that"
     )
     assert normalize("squats w/o weight") == "squats without weight"
+    assert normalize("my legs feel kinda numb ngl") == "my legs feel numb"  # fillers left out
+    assert normalize("both my 🦵 feel weak, my 🍑 too") == "both my leg feel weak my butt too"
 
 
 def test_the_chatter_around_a_message_is_set_apart():
