@@ -1,5 +1,6 @@
 """How people write words in chat, and what ``bot.core.text.normalize`` reads them as: chat spellings
-of ordinary words ("smth", "ppl", "ur", "w/"), filler words that only colour what is said ("ngl",
+of ordinary words ("smth", "ppl", "ur", "w/"), common misspellings of a warning sign's words
+("feal", "paralised"), filler words that only colour what is said ("ngl",
 "lowkey", "tbh"), and the emoji that stand for a part of the body ("🦵", "🍑")."""
 
 from __future__ import annotations
@@ -23,6 +24,49 @@ CHAT_WORDS = {
     "tmrw": "tomorrow",
     "2moro": "tomorrow",
     "2day": "today",
+}
+
+# Common misspellings of the words a warning sign is told in, written as meant: the screen's
+# mender puts right a typo near a sign from six letters up, and these are the short ones and the
+# ones spelt as they sound ("cant feal my privates", "my legs are paralised").
+MISSPELLINGS = {
+    "feal": "feel",
+    "controll": "control",
+    "paralised": "paralysed",
+    "paralized": "paralyzed",
+    "paralisis": "paralysis",
+    "draging": "dragging",
+    "needels": "needles",
+    "neddles": "needles",
+    "numbe": "numb",
+    "numbess": "numbness",
+    "numbnes": "numbness",
+    "feaver": "fever",
+    "fevor": "fever",
+    "fevar": "fever",
+    "incontinance": "incontinence",
+    "incontinant": "incontinent",
+    "blader": "bladder",
+    "bladdar": "bladder",
+    "urin": "urine",
+    "tingleing": "tingling",
+    "tingeling": "tingling",
+    "siatica": "sciatica",
+    "groine": "groin",
+    "privites": "privates",
+    "genitels": "genitals",
+    "weekness": "weakness",
+    "docter": "doctor",
+    "doctur": "doctor",
+    "hospitle": "hospital",
+    "hospitol": "hospital",
+    "ambulence": "ambulance",
+    "emergancy": "emergency",
+    "osteoperosis": "osteoporosis",
+    "ostioporosis": "osteoporosis",
+    "steriods": "steroids",
+    "weightloss": "weight loss",
+    "excrutiating": "excruciating",
 }
 
 # Words that only colour what is said ("my legs feel kinda numb ngl"): left out. ("literally"

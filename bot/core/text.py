@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS
+from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 
@@ -76,7 +76,8 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
-_CHAT_WORDS = frozenset(CHAT_WORDS) | FILLERS  # (see bot.core.spellings)
+_WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
+_CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
 _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")  # where a raw message's sentences end
 
@@ -396,7 +397,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
     text = _LETTER_RUN.sub(r"\1\1", text)
     words = text.split()
     if not _CHAT_WORDS.isdisjoint(words):
-        words = [CHAT_WORDS.get(w, w) for w in words if w not in FILLERS]
+        words = [_WRITTEN_AS.get(w, w) for w in words if w not in FILLERS]
     return " ".join(words)
 
 

@@ -63,6 +63,7 @@ def test_chat_spellings_of_ordinary_words_are_written_out():
     )
     assert normalize("squats w/o weight") == "squats without weight"
     assert normalize("my legs feel kinda numb ngl") == "my legs feel numb"  # fillers left out
+    assert normalize("cant feal my groin, legs paralised") == "cant feel my groin legs paralysed"
     assert normalize("both my 🦵 feel weak, my 🍑 too") == "both my leg feel weak my butt too"
 
 
