@@ -5,13 +5,14 @@
 Takes every question of the labelled sets (by default the development part, the first written part,
 knowledge/eval.yaml and ../shared/eval/dev.yaml) that the bot answers right, dresses it the way
 people do, and counts how many answers change: a greeting before it, thanks, "pls help" or "lol"
-after it, two letters of one word swapped or a letter held down ("weeeeak"), chat spellings ("u",
-"ur", "smth", "ppl", "w/"), a line about the post or its writer ("long time lurker, first post",
-"45F here", "sorry for the long post"); red flags retold of someone else ("my husband says
-he...") or after a line of context ("34M, desk job, I lift 3x a week.") or a denied sign ("no
-fever, ..."); ordinary questions followed by a list of absent warning signs. None of these
-changes what was asked, so every change counted is the bot's error, whatever the labels. Held-out
-parts are not read here, since they are only ever run with ``lowback eval --totals``.
+after it, two letters of one word swapped or a letter held down ("weeeeak"), a filler word ("ngl")
+inside it, chat spellings ("u", "ur", "smth", "ppl", "w/"), a line about the post or its writer
+("long time lurker, first post", "45F here", "sorry for the long post"); red flags retold of
+someone else ("my husband says he...") or after a line of context ("34M, desk job, I lift 3x a
+week.") or a denied sign ("no fever, ..."); ordinary questions followed by a list of absent
+warning signs. None of these changes what was asked, so every change counted is the bot's error,
+whatever the labels. Held-out parts are not read here, since they are only ever run with
+``lowback eval --totals``.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def held_down(q: str) -> str:
     return " ".join(words)
 
 
+def with_filler(q: str) -> str:
+    """A filler word ("ngl", "tbh", "lowkey") put between two words."""
+    words = q.split()
+    if len(words) < 3:
+        return q
+    at = RNG.randrange(1, len(words))
+    return " ".join([*words[:at], RNG.choice(["ngl", "tbh", "lowkey", "kinda"]), *words[at:]])
+
+
 def chat_spelled(q: str) -> str:
     for word, chat in CHAT_SPELLINGS:
         q = re.sub(word, chat, q, flags=re.IGNORECASE)
@@ -110,6 +120,7 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     "two letters swapped": swapped,
     "chat spellings (u, ur, smth, ppl)": chat_spelled,
     "a letter held down": held_down,
+    "a filler word (ngl, tbh) inside": with_filler,
     "a line about the post before": lambda q: "Long time lurker, first post. " + q,
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",
