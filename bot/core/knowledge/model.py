@@ -115,9 +115,8 @@ class Safety:
     # Sentences that tell what someone advised to watch for ("my physio said if I ever get numbness
     # between my legs, go to A&E"): the screen, the net and the topics read the message without them.
     read_past: tuple[str, ...] = ()
-    read_past_unless: tuple[
-        str, ...
-    ] = ()  # ...unless it also tells of now ("and now my groin is numb")
+    # ...unless the sentence also tells that it is happening ("and now my groin is numb").
+    read_past_unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
