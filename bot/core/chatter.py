@@ -17,6 +17,29 @@ GREETING = re.compile(
 )
 
 
+# Words about a forum post and its writer, not the body, each written once here and used below:
+# before a message, after it, or as a sentence of their own.
+_LURKER = (
+    r"(long ?time |longtime )?(lurker|reader)( here)?|(first|1st) (time )?(post|poster|posting"
+    r"|time posting)( here| on here| in this sub| on this (sub|forum|server))?"
+)
+_BACKGROUND = (
+    r"((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory"
+    r"|back story)( info| first| here)?|tl ?dr|(edit|update|eta)( \d)?"
+)
+_SORRY = (
+    r"(sorry|apologies|apologi[sz]e) (in advance )?(for|about) (the |my |this )?(long|longer|lengthy"
+    r"|rambling)? ?(post|essay|novel|wall of text|rant|read|message|formatting|format|english"
+    r"|bad english|grammar|spelling|typos)( in advance)?"
+    r"|(on|from|posting from|typing on|typing from) (mobile|my phone|a phone|phone)"
+    r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
+)
+_PRAISE = (
+    r"(i )?(love|loving|really like|like) (this|the|your) (server|bot|community|group|sub|forum"
+    r"|channel|place)( so much)?|(it s|its|it has|this has|has|you ve|youve|you have) been (a )?"
+    r"(big |huge |great |real )?(help|lifesaver|life saver)"
+)
+
 # A greeting, the bot addressed or "quick question" before a message, and thanks or "pls help"
 # after it: nothing of its meaning, but enough words to move a short message's embedding and its
 # word match ("hey bot, quick question: ...", "... thanks in advance!!").
@@ -25,17 +48,12 @@ PREAMBLE = re.compile(
     r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
     r"((question|q|query)( for you| here)? )?"
-    r"(((long ?time |longtime )?lurker( here)?|(first|1st) (time )?(post|poster|posting)( here)?) )*"
-    r"(((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory|back story)"
-    r"( info| first| here)? |tl ?dr |(edit|update|eta)( \d)? )?"
+    rf"(({_LURKER}) )*(({_BACKGROUND}) )?"
 )
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
-    r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?"
-    r"|sorry (for|about) (the |my |this )?(long |lengthy )?(post|essay|rant|read|wall of text|novel"
-    r"|formatting|english)|(on|from) (mobile|my phone)|excuse (the |my )?(formatting|english)|anyway|btw"
-    r"|(i )?(love|loving) (this|the|your) (server|bot|community|group|sub|forum)"
-    r"|(it s|its|this has|you ve|youve) been (a )?(big |huge |great |real )?(help|lifesaver)))+$"
+    r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?|anyway|btw"
+    rf"|{_SORRY}|{_PRAISE}))+$"
 )
 
 
@@ -44,19 +62,13 @@ POSTAMBLE = re.compile(
 # post says of the body stays: a sentence is set aside only when all of it is this.
 _META_PART = (
     r"(hi|hey|hello|hiya|ok|okay|so|well|alright|all|everyone|guys|folks|yall|y all|here|and|but)"
-    r"|(long ?time |longtime )?(lurker|reader)( here)?|(first|1st) (time )?(post|poster|posting|time posting)"
-    r"( here| on here| in this sub| on this (sub|forum|server))?|new (here|to (this|the) (sub|forum|server|group))"
+    rf"|{_LURKER}|{_BACKGROUND}|{_SORRY}|{_PRAISE}"
+    r"|new (here|to (this|the) (sub|forum|server|group))"
     r"|(throwaway|throw away)( account)?( for (obvious )?(reasons|privacy))?"
-    r"|(sorry|apologies|apologi[sz]e) (in advance )?(for|about) (the |my |this )?(long|longer|lengthy|rambling)?"
-    r" ?(post|essay|novel|wall of text|rant|read|message|formatting|format|english|bad english|grammar|spelling|typos)"
-    r"( in advance)?|(on|from|posting from|typing on|typing from) (mobile|my phone|a phone|phone)"
-    r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
     r"|(here goes|bear with me|long (post|story)( ahead| incoming)?|tl ?dr (at|below)( the)?( bottom| end)?)"
     r"|(i am|im|i m)? ?(a )?\d\d ?(m|f|male|female)|(m|f) ?\d\d|\d\d (years? old|yo|y o)( (male|female|man|woman|guy|girl|dude|lady))?"
-    r"|(i am|im|i m) (a )?(\d\d|female|male|woman|man|guy|girl|f|m)|(edit|update|eta)( \d)?"
+    r"|(i am|im|i m) (a )?(\d\d|female|male|woman|man|guy|girl|f|m)"
     r"|forgot to (say|mention|add)( that)?|if (that|it) (matters|helps)|(anyway|anyways|btw|also|oh and|ps)"
-    r"|(i )?(love|loving|really like|like) (this|the|your) (server|bot|community|group|sub|forum|channel|place)( so much)?"
-    r"|(it s|its|it has|this has|has|you ve|youve|you have) been (a )?(big |huge |great |real )?(help|lifesaver|life saver)"
     r"|(you|u) (guys |all |lot )?(are|r) (awesome|great|the best|amazing|legends|stars)"
     r"|(this|the) (server|bot|community|group|sub|forum) (is|has been) (great|awesome|amazing|the best)"
     r"|(thanks|thank you|thx|ty|cheers)( (so|very) much)?( for (all )?(your|the) (help|work|time|advice))?"
