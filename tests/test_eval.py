@@ -15,6 +15,7 @@ from bot.core.evaluation import EMERGENCY_KINDS, evaluate, parse_items
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE
+from tests.dressings import CHATTER
 
 SETS = {
     # file: (floors per outcome, most false red flags as a share of the other questions)
@@ -116,18 +117,6 @@ def test_labelled_questions_help_on_a_set_they_never_saw():
     with_votes = _topic_share("eval.yaml")
     without = _topic_share("eval.yaml", examples=None)
     assert with_votes > without + 0.01, (with_votes, without)
-
-
-CHATTER = [
-    lambda q: "hey bot, quick question: " + q,
-    lambda q: "Hi all! " + q + " thanks in advance!!",
-    lambda q: q + " pls help",
-    lambda q: q + " lol",
-    # a forum post's words about itself and its writer, in a sentence of their own
-    lambda q: "Long time lurker, first post. " + q,
-    lambda q: "Hi all, 45F here. " + q + " Sorry for the long post!",
-    lambda q: q + "\nOn mobile so excuse the formatting.",
-]
 
 
 def test_chatter_around_a_curated_question_keeps_its_answer(matcher):

@@ -9,6 +9,7 @@ import yaml
 
 from bot.core.compose import reply_for
 from bot.core.safety import screen, sentences
+from tests.dressings import CHATTER
 
 
 @pytest.mark.parametrize(
@@ -238,19 +239,11 @@ def test_a_red_flag_anywhere_in_a_long_post_is_found(kb):
 def test_chatter_around_a_red_flag_does_not_hide_it_nor_make_one(matcher):
     """A greeting before a message, thanks, "pls help" or "lol" after it, or a sentence about the
     post itself ("long time lurker, first post"), change no verdict."""
-    dressings = [
-        lambda q: "hey bot, quick question: " + q,
-        lambda q: "Hi all! " + q + " thanks in advance!!",
-        lambda q: q + " pls help",
-        lambda q: q + " lol",
-        lambda q: "Long time lurker, first post. " + q,
-        lambda q: q + "\nSorry for the long post, on mobile.",
-    ]
     changed = []
     for label in ("red_flags", "not_red_flags"):
         for message in PROBES[label]:
             plain = matcher.match(message).kind == "red_flag"
-            for dress in dressings:
+            for dress in CHATTER:
                 if (matcher.match(dress(message)).kind == "red_flag") != plain:
                     changed.append((label, dress(message)))
     assert not changed, changed

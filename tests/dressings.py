@@ -1,0 +1,17 @@
+"""How a message is dressed without changing what it asks: a greeting before it; thanks, "pls help"
+or "lol" after it; a line about the post or its writer. The tests of answers and of red flags
+both dress their questions so."""
+
+from __future__ import annotations
+
+CHATTER = [
+    lambda q: "hey bot, quick question: " + q,
+    lambda q: "Hi all! " + q + " thanks in advance!!",
+    lambda q: q + " pls help",
+    lambda q: q + " lol",
+    # a forum post's words about itself and its writer, in a sentence of their own
+    lambda q: "Long time lurker, first post. " + q,
+    lambda q: "Hi all, 45F here. " + q + " Sorry for the long post!",
+    lambda q: q + "\nSorry for the long post, on mobile.",
+    lambda q: q + "\nOn mobile so excuse the formatting.",
+]
