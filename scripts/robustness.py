@@ -124,6 +124,7 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     "a line about the post before": lambda q: "Long time lurker, first post. " + q,
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",
+    "no space after a stop": lambda q: re.sub(r"([.!?,]) (?=\w)", r"\1", q),
 }
 FOR_RED_FLAGS = {
     "retold of someone else": retold,

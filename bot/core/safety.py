@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.gate import Concept, GatedSet, Literals
 from bot.core.knowledge.model import Safety, SafetyGroup, SafetyRule
+from bot.core.number_words import counts_in_digits
 from bot.core.text import RAW_LIMIT, fitted, normalize
 
 # A long message is screened whole, window by window (overlapping, so a sentence cut at one
@@ -80,7 +81,7 @@ def sentence_clauses(text: str) -> list[tuple[str, frozenset[int]]]:
         words: list[str] = []
         opens = set()
         for chunk in part.split(","):
-            norm = normalize(chunk)
+            norm = counts_in_digits(normalize(chunk))
             if norm:
                 if words:
                     opens.add(len(words))

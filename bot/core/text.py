@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
@@ -79,26 +80,10 @@ _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
 _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")  # where a raw message's sentences end
-
-NUMBER_WORDS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "twenty": "20",
-    "thirty": "30",
-    "first": "1",
-    "second": "2",
-    "third": "3",
-    "fourth": "4",
-}
+# Where a raw message's sentences end: after a stop and a space or a line break, and where a
+# sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
+# but not inside "e.g.", "3.5" or "reddit.com".
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[a-z)][.!?])(?=[A-Z])|(?<=[.!?]{2})(?=[A-Z])")
 
 STOPWORDS = frozenset(
     [
@@ -398,6 +383,8 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
     words = text.split()
     if not _CHAT_WORDS.isdisjoint(words):
         words = [_WRITTEN_AS.get(w, w) for w in words if w not in FILLERS]
+    if not WRITTEN_NUMBERS.isdisjoint(words):
+        words = in_digits(words)
     return " ".join(words)
 
 

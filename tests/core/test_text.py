@@ -47,6 +47,28 @@ def test_number_words_become_digits():
     assert Canonicalizer({}).content_words("what is step three") == ["step", "3"]
 
 
+def test_numbers_written_as_words_are_read_in_digits():
+    from bot.core.number_words import counts_in_digits
+
+    assert normalize("I'm sixty-seven, my son is fifteen") == "im 67 my son is 15"
+    assert normalize("the twenty minute walk") == "the 20 minute walk"
+    # two to ten only before a unit, and only for the red-flag rules
+    assert counts_in_digits("after five minutes of walking") == "after 5 minutes of walking"
+    assert counts_in_digits("the two of us one day") == "the two of us one day"
+
+
+def test_sentences_that_run_together_without_a_space_are_still_two():
+    from bot.core.text import SENTENCE_BREAK
+
+    assert SENTENCE_BREAK.split("I lift.It hurts...Now what?Help") == [
+        "I lift.",
+        "It hurts...",
+        "Now what?",
+        "Help",
+    ]
+    assert SENTENCE_BREAK.split("e.g. 3.5 kg on reddit.com") == ["e.g.", "3.5 kg on reddit.com"]
+
+
 def test_a_long_message_keeps_its_start_and_the_end_that_asks():
     post = "i sit at a desk all day and my hips are tight. " * 200 + "should i drop the leg press?"
     text = normalize(post)
