@@ -125,6 +125,10 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     "a line about the writer before": lambda q: "Hi all, 45F here. " + q,
     "a line about the post after": lambda q: q + "\nSorry for the long post, on mobile.",
     "no space after a stop": lambda q: re.sub(r"([.!?,]) (?=\w)", r"\1", q),
+    "a title naming the subject before": lambda q: "Back pain question\n\n" + q,
+    "an edit line after": lambda q: q + "\nEdit: typo",
+    "thanks for the replies after": lambda q: q + "\nUpdate: thanks for the replies so far.",
+    '"sorry if this is dumb" after': lambda q: q + " Sorry if this is a dumb question.",
 }
 FOR_RED_FLAGS = {
     "retold of someone else": retold,

@@ -1,5 +1,5 @@
 """How a message is dressed without changing what it asks: a greeting before it; thanks, "pls help"
-or "lol" after it; a line about the post or its writer. The tests of answers and of red flags
+or "lol" after it; a line about the post or its writer; a title that only names the subject. The tests of answers and of red flags
 both dress their questions so."""
 
 from __future__ import annotations
@@ -14,4 +14,10 @@ CHATTER = [
     lambda q: "Hi all, 45F here. " + q + " Sorry for the long post!",
     lambda q: q + "\nSorry for the long post, on mobile.",
     lambda q: q + "\nOn mobile so excuse the formatting.",
+    lambda q: q + " Sorry if this is a dumb question.",
+    lambda q: q + "\nEdit: typo",
+    lambda q: q + "\nUpdate: thanks for all the replies so far!",
+    # a title that only names the post's subject
+    lambda q: "Back pain question\n\n" + q,
+    lambda q: "Question about my lower back: " + q,
 ]

@@ -26,11 +26,16 @@ _LURKER = (
 _BACKGROUND = (
     r"((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory"
     r"|back story)( info| first| here)?|tl ?dr|(edit|update|eta)( \d)?"
+    r"|(fixed (a |the |some )?)?(typo|typos|formatting|format|spelling|grammar)( fixed)?"
 )
 _SORRY = (
     r"(sorry|apologies|apologi[sz]e) (in advance )?(for|about) (the |my |this )?(long|longer|lengthy"
     r"|rambling)? ?(post|essay|novel|wall of text|rant|read|message|formatting|format|english"
     r"|bad english|grammar|spelling|typos)( in advance)?"
+    r"|sorry (if (this|it|that|my question) (is|sounds|seems|s) (like )?(a )?(really |very |bit of a )?"
+    r"(dumb|stupid|silly|obvious|basic|weird|noob|newbie|daft)( question| q)?"
+    r"|if (this|it) (has been|was|s been|gets|is) asked (before|already|a lot|all the time)"
+    r"|if (this is )?(the )?wrong (place|channel|sub|forum|server|group))"
     r"|(on|from|posting from|typing on|typing from) (mobile|my phone|a phone|phone)"
     r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
 )
@@ -40,6 +45,20 @@ _PRAISE = (
     r"(big |huge |great |real )?(help|lifesaver|life saver)"
 )
 
+# Thanks for the help a post asks for or got: "thanks for all the replies so far". (Not "thanks for
+# everything", which may be a goodbye.)
+_THANKS = (
+    r"(thanks|thank you|thx|ty|cheers)( (so|very) much)?( (all|everyone|guys|yall|folks))?"
+    r"( (for|to) (all )?(your|the|everyone|you all"
+    r"|all of you|everyone who|those who)( (kind|helpful))? ?(help|work|time|advice|replies|responses"
+    r"|comments|answers|input|suggestions|words|replied|responded|commented|answered)?)?"
+    r"( (so far|already))?( (all|everyone|guys|in advance))?"
+)
+
+# What a post's title or opening names as its subject, not its question: "back pain question".
+_SUBJECT = r"(my |the |a |some )?((lower|low|lumbar) )?(back|back pain|backache|lbp|spine)"
+_ASKING = r"(question|questions|q|query|help|advice|tips|input|thoughts|issue|problem)"
+
 # A greeting, the bot addressed or "quick question" before a message, and thanks or "pls help"
 # after it: nothing of its meaning, but enough words to move a short message's embedding and its
 # word match ("hey bot, quick question: ...", "... thanks in advance!!").
@@ -47,8 +66,8 @@ PREAMBLE = re.compile(
     r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup|morning|evening|good (morning|afternoon|evening)) )?"
     r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
-    r"((question|q|query)( for you| here)? )?"
-    rf"(({_LURKER}) )*(({_BACKGROUND}) )?"
+    rf"(({_SUBJECT} )?(question|q|query)( for you| here| (about|on|re) {_SUBJECT})? )?"
+    rf"(({_LURKER}) )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
 )
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
@@ -71,10 +90,18 @@ _META_PART = (
     r"|forgot to (say|mention|add)( that)?|if (that|it) (matters|helps)|(anyway|anyways|btw|also|oh and|ps)"
     r"|(you|u) (guys |all |lot )?(are|r) (awesome|great|the best|amazing|legends|stars)"
     r"|(this|the) (server|bot|community|group|sub|forum) (is|has been) (great|awesome|amazing|the best)"
-    r"|(thanks|thank you|thx|ty|cheers)( (so|very) much)?( for (all )?(your|the) (help|work|time|advice))?"
-    r"( (all|everyone|guys|in advance))?"
+    rf"|{_THANKS}"
 )
 META_SENTENCE = re.compile(rf"((?:{_META_PART})( |$))+")
+
+# A post's title that only names its subject: "Back pain question", "Question about my lower back",
+# "Lower back help?", "Need advice" (``without_title``).
+TITLE = re.compile(
+    rf"(((quick|random|another|new|a|some|need|needing|looking for|seeking) )*{_ASKING}"
+    rf"( (about|on|with|for|re|regarding) {_SUBJECT})?|{_SUBJECT}( related| pain)? {_ASKING})"
+    r"( (needed|wanted|please|pls|plz))?"
+)
+_TITLED = re.compile(r"\s*([^:\n.?!]{1,50})(:|\s[-–—]\s)\s*(?=\S)")
 
 
 def without_meta(raw: str) -> str:
@@ -87,6 +114,23 @@ def without_meta(raw: str) -> str:
         return raw
     kept = [p for p in parts if not META_SENTENCE.fullmatch(normalize(p) + " ")]
     return raw if len(kept) == len(parts) else " ".join(kept)
+
+
+def without_title(raw: str) -> str:
+    """A message without a title that only names its subject (``TITLE``), on a line of its own or
+    before a colon, when more follows: "Back pain question\n\nwill squats make my butt big?" asks
+    what the rest asks, and its "back pain" tells of nobody's pain."""
+    if not isinstance(raw, str):
+        return raw
+    titled = _TITLED.match(raw)  # "Back pain question: will squats..."
+    if titled is None or not TITLE.fullmatch(normalize(titled.group(1))):
+        parts = SENTENCE_BREAK.split(raw.strip(), maxsplit=1)
+        if len(parts) < 2 or not TITLE.fullmatch(normalize(parts[0])):
+            return raw
+        rest = parts[1]
+    else:
+        rest = raw[titled.end() :]
+    return rest if normalize(rest) else raw
 
 
 def without_chatter(normalized: str) -> str:

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.chatter import GREETING, set_aside, without_meta
+from bot.core.chatter import GREETING, set_aside, without_meta, without_title
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -363,7 +363,7 @@ class Matcher:
 
     # -- the decision ---------------------------------------------------------------------------
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
-        text = unstretched(text, self.typos.known)  # "my legs are sooo weeeeak"
+        text = unstretched(without_title(text), self.typos.known)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
         flag, read = self._screen(text, raw, normalized)

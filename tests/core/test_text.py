@@ -101,7 +101,7 @@ def test_the_chatter_around_a_message_is_set_apart():
 
 
 def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
-    from bot.core.chatter import without_meta
+    from bot.core.chatter import without_chatter, without_meta, without_title
 
     assert without_meta("Long time lurker, first post. My back hurts after squats?") == (
         "My back hurts after squats?"
@@ -110,6 +110,19 @@ def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
         "Sore back."
     )
     assert without_meta("Hi. Sorry for the long post!") == ""  # nothing else
+    assert without_meta("Can I squat?\nEdit: typo") == "Can I squat?"
+    assert without_meta("Can I squat? Sorry if this is a dumb question.") == "Can I squat?"
+    assert without_meta("Update: thanks for the replies so far. Still sore.") == "Still sore."
+    # a title that only names the subject, when the post says more
+    assert without_title("Back pain question\n\nCan I squat?") == "Can I squat?"
+    assert without_title("Lower back help - can I squat?") == "can I squat?"
+    assert without_title("Back pain help?") == "Back pain help?"
+    assert without_title("Back pain: can I squat?") == "Back pain: can I squat?"
+    # thanks for the help is chatter; thanks "for everything" may be a goodbye, and is read
+    assert without_chatter("thanks for all the replies so far its still sore") == "its still sore"
+    assert without_chatter("thank you so much for everything") == "thank you so much for everything"
+    # an apology on its own is kept: in a message of despair it is no chatter
+    assert without_meta("Sorry. I can't do this anymore.") == "Sorry. I can't do this anymore."
     # what a sentence says of the body stays
     kept = "First post, my legs went numb. Help?"
     assert without_meta(kept) == kept
