@@ -265,7 +265,7 @@ def second_net(
     by_words = phrases is not None and phrases.fires(plain)
     read = without_figures(safety, normalized) if by_meaning or by_words else normalized
     if read != normalized:  # a head that fired must fire again without the figures of speech
-        by_words = by_words and phrases is not None and phrases.fires(read)
+        by_words = by_words and phrases is not None and phrases.fires(without_chatter(read))
         by_meaning = by_meaning and (
             embed is None
             or "crisis" in heads.fired(embed(read), question_text(read, already_normalized=True))
