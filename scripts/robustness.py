@@ -42,6 +42,18 @@ DEFAULT_SETS = [
 RNG = random.Random(7)
 
 
+def dropped(q: str) -> str:
+    """A letter of one longer word left out, the commonest slip of all."""
+    words = q.split()
+    longer = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not longer:
+        return q
+    i = RNG.choice(longer)
+    j = RNG.randrange(1, len(words[i]) - 1)
+    words[i] = words[i][:j] + words[i][j + 1 :]
+    return " ".join(words)
+
+
 def swapped(q: str) -> str:
     """Two neighbouring letters of one longer word swapped, as a quick thumb does."""
     words = q.split()
@@ -118,6 +130,7 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     '"pls help" after': lambda q: q + " pls help",
     '"lol" after': lambda q: q + " lol",
     "two letters swapped": swapped,
+    "a letter dropped": dropped,
     "chat spellings (u, ur, smth, ppl)": chat_spelled,
     "a letter held down": held_down,
     "a filler word (ngl, tbh) inside": with_filler,

@@ -101,6 +101,10 @@ TITLE = re.compile(
     rf"( (about|on|with|for|re|regarding) {_SUBJECT})?|{_SUBJECT}( related| pain)? {_ASKING})"
     r"( (needed|wanted|please|pls|plz))?"
 )
+TITLE_CHARS = 60  # a title is short
+_TITLE_WORD = re.compile(
+    r"(?i)\b(q|question|questions|query|help|advice|tips|input|thoughts|issue|problem)\b"
+)
 _TITLED = re.compile(r"\s*([^:\n.?!]{1,50})(:|\s[-–—]\s)\s*(?=\S)")
 
 
@@ -120,7 +124,7 @@ def without_title(raw: str) -> str:
     """A message without a title that only names its subject (``TITLE``), on a line of its own or
     before a colon, when more follows: "Back pain question\n\nwill squats make my butt big?" asks
     what the rest asks, and its "back pain" tells of nobody's pain."""
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or not _TITLE_WORD.search(raw[:TITLE_CHARS]):
         return raw
     titled = _TITLED.match(raw)  # "Back pain question: will squats..."
     if titled is None or not TITLE.fullmatch(normalize(titled.group(1))):

@@ -62,7 +62,7 @@ from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
-from bot.core.mending import mender_for, scope_mender_for, screened
+from bot.core.mending import Respeller, mender_for, respelled, scope_mender_for, screened
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import without_advice
 from bot.core.safety_net import read_without_opening, second_net
@@ -160,6 +160,8 @@ class Matcher:
         self._build(entries, texts)
         self.mender = mender_for(kb.safety, embedder, self.vocab, self.typos.correct)
         self.scope_mender = scope_mender_for(kb, embedder, self.vocab, self.typos.correct)
+        domain = self.mender.targets | self.scope_mender.targets | set(self.vocab)
+        self.respeller = Respeller(self.mender.known, domain, self.typos.correct)
 
     # -- index ----------------------------------------------------------------------------------
     def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:
@@ -430,8 +432,10 @@ class Matcher:
         net and the topics read it: without the sentences about the post or the poster ("long
         time lurker, first post": ``chatter.without_meta``), and without the warning signs it says
         are absent (``topic_reading``), which the net's red-flag head reads too."""
-        flag = screened(self.kb.safety, self.mender, raw, normalized)
-        kept = without_meta(raw)
+        fixes = self.respeller.fixes(raw)  # (read again only when a word it reads was put right)
+        spelt = respelled(fixes, raw) if any(map(self.mender.reads, fixes.values())) else raw
+        flag = screened(self.kb.safety, self.mender, raw, normalized, spelt)
+        kept = respelled(fixes, without_meta(raw))
         kept = without_advice(self.kb.safety, kept, normalized if kept is raw else None)
         if kept is not raw:
             normalized = normalize(kept)

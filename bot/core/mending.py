@@ -9,11 +9,19 @@ embedding model's words, the knowledge base's, the screen's own), that is one ed
 the screen's concepts use (two for long words), with the same first letter, is read as that word.
 Known words are never changed: "week" stays "week", never "weak", and "dived" never "died". A near
 miss is read as the English word one edit away that is used most (pyspellchecker's dictionary and
-word counts, read the first time one turns up), and mended only when that word is the concept's."""
+word counts, read the first time one turns up), and mended only when that word is the concept's.
+
+Respelling (``Respeller``): a typo of any word the bot speaks of, the topics' and the scope's as
+well as the screen's, short words too ("dotor", "nght", "recomended"), is put right for the
+readings after the first: the screen's again, the second net's and the topics'. Its choice leans
+to the bot's own words ("knes" is "knees" here, not "knew"), so a near miss reads as the word a
+person asking this bot most likely meant."""
 
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -29,6 +37,7 @@ from bot.core.text import SENTENCE_BREAK, stem
 WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words are too often other words or chat ("perd", "crit", "nada")
 LONG = 10  # from this length a word may be two edits away ("spraigned" may not)
+RESPELL_LENGTH = 4  # a shorter word is put right by no one ("nite" and "pls" are chat, not typos)
 STEMMED = 8  # from this length a word is also read against the screen's stems ("osteopor\\w*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -36,13 +45,17 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 @functools.cache
 def _english() -> dict[str, int] | None:
     """pyspellchecker's English words with how often each is used (read once, on first need);
-    None when the dictionary cannot be read (then nothing is mended: the screen reads as written)."""
+    None when the dictionary cannot be read (then nothing is mended: the screen reads as written).
+    Its word list is read straight from the package's file: a third of the time its
+    ``SpellChecker`` takes to build the same dictionary, which a first question with a typo pays."""
     try:
-        from spellchecker import SpellChecker
+        from importlib.resources import files
 
-        return dict(SpellChecker(language="en").word_frequency.dictionary)
-    except (ImportError, OSError, ValueError):
+        data = files("spellchecker").joinpath("resources", "en.json.gz").read_bytes()
+        words = json.loads(gzip.decompress(data))
+    except (ImportError, OSError, ValueError, EOFError):
         return None
+    return words if isinstance(words, dict) else None
 
 
 def _edits(word: str) -> set[str]:
@@ -85,8 +98,8 @@ def concept_words(patterns: Iterable[str]) -> frozenset[str]:
 
 
 class Mender:
-    """``mend(text)``: the sentences of the text that have an unknown word near a concept word,
-    with that word replaced by it; "" when no word was mended."""
+    """``mend_whole(text)``: the text with each unknown word near a concept word replaced by it;
+    "" when no word was mended."""
 
     def __init__(
         self, targets: Iterable[str], known: Iterable[str], topic_typo: Any = None
@@ -129,6 +142,10 @@ class Mender:
         self._remember(word, result)
         return result
 
+    def reads(self, word: str) -> bool:
+        """Whether the screen's expressions read ``word``: one of its words, or one grown from them."""
+        return word in self.targets or self._grows_from(word)
+
     def _grows_from(self, word: str) -> bool:
         """Whether ``word`` is one of the screen's stems grown ("osteoporosis" from "osteopor...")."""
         return any(word[:n] in self.targets for n in range(5, len(word)))
@@ -136,19 +153,6 @@ class Mender:
     def _remember(self, word: str, result: str | None) -> None:
         if len(self._memo) < 10_000:
             self._memo[word] = result
-
-    def mend(self, text: str) -> str:
-        """The sentences of ``text`` that had a word mended, mended ("" when none had): the screen
-        has read the whole message as written already, and reads these again."""
-        fixes = self._fixes(text)
-        if not fixes:
-            return ""  # the usual case: every word known, one pass over the text
-        mended = []
-        for sentence in SENTENCE_BREAK.split(text):
-            new = _apply(fixes, sentence)
-            if new != sentence:
-                mended.append(new)
-        return " ".join(mended)
 
     def mend_whole(self, text: str) -> str:
         """The whole of ``text`` with its misspelt words mended, or "" when none was."""
@@ -158,6 +162,71 @@ class Mender:
     def _fixes(self, text: str) -> dict[str, str]:
         unknown = {w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH} - self.known
         return {w: m for w in unknown if (m := self.word(w)) is not None}
+
+
+class Respeller:
+    """``respell(text)``: the text with its misspelt words put right, for the readings after the
+    screen's first: "dotor" is "doctor", "nght" "night", "uine" "urine", "gluet" "glute". A word is
+    put right when no vocabulary here knows it (the embedding model's words, the knowledge base's,
+    the screen's), it is no English word, and an English word one edit away (first letter kept)
+    is one this bot speaks of (``domain``: the words of the screen, of the scope and of the topics);
+    of several such, the one used most. Anything else is left as written: a word of another
+    language or of slang ("warum", "howzit") is no typo of an English word the bot knows, and a
+    typo of a topic's word that no English word one edit away is ("soas") is left to the topics'
+    corrector."""
+
+    def __init__(
+        self, known: frozenset[str], domain: Iterable[str], topic_typo: Any = None
+    ) -> None:
+        """``topic_typo(word)``: the knowledge base's word a typo means, or None (the matcher's
+        typo corrector); a word it reads as one of the topics' is put right only to that word."""
+        self.known = known
+        self.domain = frozenset(domain)
+        self.topic_typo = topic_typo
+        self._memo: dict[str, str | None] = {}
+        self._typed: dict[str, str | None] = {}  # the words as typed, with what ``word`` said
+
+    def word(self, word: str) -> str | None:
+        """The word meant by ``word`` (lower case), or None."""
+        if word in self._memo:
+            return self._memo[word]
+        result = None
+        if (
+            len(word) >= RESPELL_LENGTH
+            and word not in self.known
+            and stem(word) not in self.known
+            and (counts := _english()) is not None
+            and word not in counts
+        ):
+            ours = [w for w in _edits(word) if w in counts and self._ours(w)]
+            meant = self.topic_typo(word) if ours and self.topic_typo else None
+            if meant is not None:  # ("soas" is the topics' "psoas", not "sons")
+                ours = [w for w in ours if stem(w) == meant or w == meant]
+            result = max(ours, key=counts.__getitem__) if ours else None
+        if len(self._memo) < 10_000:
+            self._memo[word] = result
+        return result
+
+    def _ours(self, word: str) -> bool:
+        return word in self.domain or stem(word) in self.domain
+
+    def fixes(self, text: str) -> dict[str, str]:
+        """Each misspelt word of ``text`` (lower case) with the word meant; {} when none is."""
+        out = {}
+        for typed in set(WORD.findall(text)):
+            meant = self._typed.get(typed, "")  # (most words: seen before, and right)
+            if meant == "":
+                meant = self.word(typed.lower())
+                if len(self._typed) < 20_000:
+                    self._typed[typed] = meant
+            if meant is not None:
+                out[typed.lower()] = meant
+        return out
+
+
+def respelled(fixes: dict[str, str], text: str) -> str:
+    """``text`` with the words of ``fixes`` (a ``Respeller``'s) put right."""
+    return _apply(fixes, text) if fixes else text
 
 
 def _apply(fixes: dict[str, str], text: str) -> str:
@@ -253,18 +322,29 @@ def without_chatter_sentences(raw: str) -> str:
     return ". ".join(p for p in cleaned if p)
 
 
-def screened(safety: Safety, mender: Mender, raw: str, normalized: str) -> RedFlag | None:
+def screened(
+    safety: Safety,
+    mender: Mender,
+    raw: str,
+    normalized: str,
+    spelt: str | None = None,
+) -> RedFlag | None:
     """The screen's verdict on a message as written; or else without the chatter around it
     (``chatter.without_chatter``); or else on its sentences with misspelt warning signs mended
-    ("my legs r getting weeker"); or else on the message told in the first person when it speaks
+    ("my legs r getting weeker"), and every misspelt word put right (``spelt``, the message as a
+    ``Respeller`` puts it right: "why does my back hurt at nght"); or else on the message told in
+    the first person when it speaks
     of someone else (unless one of the ``first_person_unless`` concepts is in it: a toddler
     wetting herself is no sign of the nerves)."""
     flag = screen(safety, raw, normalized=normalized)
     if flag is None and without_chatter(normalized) != normalized:
         plain = without_chatter_sentences(raw)  # "hey bot, 61 and my back..."
         flag = screen(safety, plain) if plain else None
-    if flag is None and (mended := mender.mend(raw)):
-        flag = screen(safety, mended)
+    if flag is None:
+        # every misspelt word put right at once: the words the bot knows, then the warning signs
+        spelt = raw if spelt is None else spelt
+        if (mended := mender.mend_whole(spelt) or spelt) != raw:
+            flag = screen(safety, mended)
     if flag is None and (told := first_person(raw)):
         others = [safety.concepts[n] for n in safety.first_person_unless]
         if not any(c.search(normalized) for c in others):

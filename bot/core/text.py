@@ -83,7 +83,7 @@ _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
 # but not inside "e.g.", "3.5" or "reddit.com".
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[a-z)][.!?])(?=[A-Z])|(?<=[.!?]{2})(?=[A-Z])")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?:\s+|(?=[A-Z])(?<=[a-z)][.!?]|[.!?]{2}))|\n+")
 
 STOPWORDS = frozenset(
     [

@@ -23,6 +23,18 @@ def test_a_misspelt_warning_sign_is_caught(matcher, message, kind):
     assert result.red_flag.kind in (kind, "pattern")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how long with back pain before seeing a dotor",
+        "whn should i go to the docor about my back",
+        "my back pain is constnt day and nght",
+    ],
+)
+def test_a_warning_sign_with_a_letter_dropped_is_caught(matcher, message):
+    assert matcher.match(message).kind == "red_flag"
+
+
 @pytest.mark.parametrize("word", ["dived", "sacrum", "week", "clot", "diabetic", "numbness"])
 def test_a_real_word_is_never_mended(matcher, word):
     """ "dived" is not "died", "sacrum" not "scrum": only words no dictionary knows are mended."""
@@ -35,10 +47,43 @@ def test_a_near_miss_likelier_meant_as_another_word_is_left_alone(matcher):
     assert matcher.mender.word("weeker") == "weaker"
 
 
-def test_only_the_sentences_with_a_mended_word_are_read_again():
+def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
     mender = Mender(concept_words([r"(weaker|weight)", r"numb\w*"]), {"my", "legs", "are"})
-    assert mender.mend("My legs are fine. Lost wieght, legs weeker!") == "Lost weight, legs weaker!"
-    assert mender.mend("My legs are fine.") == ""
+    assert mender.mend_whole("My legs are fine. Lost wieght, legs weeker!") == (
+        "My legs are fine. Lost weight, legs weaker!"
+    )
+    assert mender.mend_whole("My legs are fine.") == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("dotor", "doctor"), ("nght", "night"), ("uine", "urine"), ("constnt", "constant")],
+)
+def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
+    assert matcher.respeller.word(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["sacrum", "week", "dived", "howzit", "soas"])
+def test_real_words_slang_and_the_topics_own_typos_are_left_as_written(matcher, word):
+    """ "howzit" is no typo of a word the bot knows; "soas" is the topics' "psoas", which no
+    English word one edit away is."""
+    assert matcher.respeller.word(word) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "right"),
+    [
+        ("how do i do the gluet bridge", "how do i do the glute bridge"),
+        (
+            "is it recomended to work out with back pain",
+            "is it recommended to work out with back pain",
+        ),
+        ("can i do squats with a bad bakc", "can i do squats with a bad back"),
+    ],
+)
+def test_a_typo_in_a_question_changes_no_answer(matcher, typed, right):
+    want, got = matcher.match(right), matcher.match(typed)
+    assert (got.kind, got.topic) == (want.kind, want.topic)
 
 
 def test_without_its_dictionary_the_screen_reads_as_written(monkeypatch):
@@ -52,7 +97,7 @@ def test_without_its_dictionary_the_screen_reads_as_written(monkeypatch):
     mending.likeliest.cache_clear()
     try:
         mender = Mender(concept_words([r"(weaker|weight)"]), {"my", "legs"})
-        assert mender.mend("my legs weeker") == ""
+        assert mender.mend_whole("my legs weeker") == ""
     finally:
         mending._english.cache_clear()
         mending.likeliest.cache_clear()
