@@ -164,6 +164,38 @@ class Mender:
         return {w: m for w in unknown if (m := self.word(w)) is not None}
 
 
+_KEYS = {
+    c: (row, i)
+    for row, keys in enumerate(("qwertyuiop", "asdfghjkl", "zxcvbnm"))
+    for i, c in enumerate(keys)
+}
+
+
+def _next_to(a: str, b: str) -> bool:
+    (row_a, i_a), (row_b, i_b) = _KEYS.get(a, (9, 99)), _KEYS.get(b, (-9, -99))
+    return a != b and abs(row_a - row_b) <= 1 and abs(i_a - i_b) <= 1
+
+
+def slip(typed: str, meant: str) -> int:
+    """How likely a thumb is to type ``typed`` for ``meant``, one edit apart: 0 for a letter left
+    out, typed twice or two swapped, 1 for the key next to the right one or a letter too many next
+    to it, 2 otherwise."""
+    if len(meant) == len(typed) + 1:
+        return 0
+    if len(meant) == len(typed) - 1 and any(
+        typed[:i] + typed[i + 1 :] == meant
+        for i in range(1, len(typed))
+        if typed[i] == typed[i - 1]
+    ):
+        return 0  # a letter typed twice
+    if len(meant) == len(typed):
+        diff = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+        return 0 if len(diff) == 2 else 1 if _next_to(typed[diff[0]], meant[diff[0]]) else 2
+    i = next((i for i, (a, b) in enumerate(zip(typed, meant, strict=False)) if a != b), len(meant))
+    around = typed[max(i - 1, 0) : i] + typed[i + 1 : i + 2]  # (a letter too many at ``i``)
+    return 1 if any(_next_to(c, typed[i]) for c in around) else 2
+
+
 class Respeller:
     """``respell(text)``: the text with its misspelt words put right, for the readings after the
     screen's first: "dotor" is "doctor", "nght" "night", "uine" "urine", "gluet" "glute". A word is
@@ -176,13 +208,19 @@ class Respeller:
     corrector."""
 
     def __init__(
-        self, known: frozenset[str], domain: Iterable[str], topic_typo: Any = None
+        self,
+        known: frozenset[str],
+        domain: Iterable[str],
+        topic_typo: Any = None,
+        canonical: Any = None,
     ) -> None:
         """``topic_typo(word)``: the knowledge base's word a typo means, or None (the matcher's
-        typo corrector); a word it reads as one of the topics' is put right only to that word."""
+        typo corrector); a word it reads as one of the topics' is put right only to a word whose
+        ``canonical(word)`` form (the topics' stem or synonym) is that one."""
         self.known = known
         self.domain = frozenset(domain)
         self.topic_typo = topic_typo
+        self.canonical = canonical or stem
         self._memo: dict[str, str | None] = {}
         self._typed: dict[str, str | None] = {}  # the words as typed, with what ``word`` said
 
@@ -194,15 +232,17 @@ class Respeller:
         if (
             len(word) >= RESPELL_LENGTH
             and word not in self.known
-            and stem(word) not in self.known
+            and stem(word) not in self.domain  # ("spasmed": "spasm", said another way)
             and (counts := _english()) is not None
             and word not in counts
         ):
             ours = [w for w in _edits(word) if w in counts and self._ours(w)]
             meant = self.topic_typo(word) if ours and self.topic_typo else None
-            if meant is not None:  # ("soas" is the topics' "psoas", not "sons")
-                ours = [w for w in ours if stem(w) == meant or w == meant]
-            result = max(ours, key=counts.__getitem__) if ours else None
+            if meant is not None and all(self.canonical(w) != meant for w in ours):
+                ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no "sofas"
+            # the likeliest slip first ("knes" is "knees", a letter left out, before "knew"), then
+            # the word used most
+            result = min(ours, key=lambda w: (slip(word, w), -counts[w])) if ours else None
         if len(self._memo) < 10_000:
             self._memo[word] = result
         return result

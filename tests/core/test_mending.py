@@ -57,10 +57,25 @@ def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("dotor", "doctor"), ("nght", "night"), ("uine", "urine"), ("constnt", "constant")],
+    [
+        ("dotor", "doctor"),
+        ("nght", "night"),
+        ("uine", "urine"),
+        ("constnt", "constant"),
+        ("knes", "knees"),
+        ("chesst", "chest"),
+    ],
 )
 def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
     assert matcher.respeller.word(typed) == meant
+
+
+def test_the_likeliest_slip_is_taken_first():
+    from bot.core.mending import slip
+
+    assert slip("knes", "knees") < slip("knes", "knew")  # a letter left out, before a wrong key
+    assert slip("chesst", "chest") == slip("chets", "chest") == 0  # typed twice; two swapped
+    assert slip("pibch", "pinch") < slip("pibch", "pitch")  # "b" is next to "n", not to "t"
 
 
 @pytest.mark.parametrize("word", ["sacrum", "week", "dived", "howzit", "soas"])
