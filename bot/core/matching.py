@@ -161,11 +161,7 @@ class Matcher:
         self.mender = mender_for(kb.safety, embedder, self.vocab, self.typos.correct)
         self.scope_mender = scope_mender_for(kb, embedder, self.vocab, self.typos.correct)
         domain = self.mender.targets | self.scope_mender.targets | set(self.vocab)
-        self.respeller = Respeller(self.mender.known, domain, self.typos.correct, self._canonical)
-
-    def _canonical(self, word: str) -> str:
-        """A word as the topics read it: its stem, or the synonym it stands for."""
-        return next(iter(self.canon.canonical_words(word)), word)
+        self.respeller = Respeller(self.mender.known, domain, self.typos.correct, self.canon)
 
     # -- index ----------------------------------------------------------------------------------
     def _build(self, entries: list[Entry], texts: list[list[str]]) -> None:

@@ -215,12 +215,12 @@ class Respeller:
         canonical: Any = None,
     ) -> None:
         """``topic_typo(word)``: the knowledge base's word a typo means, or None (the matcher's
-        typo corrector); a word it reads as one of the topics' is put right only to a word whose
-        ``canonical(word)`` form (the topics' stem or synonym) is that one."""
+        typo corrector); a word it reads as one of the topics' is put right only when a word one
+        edit away has that form in ``canonical`` (the topics' ``Canonicalizer``)."""
         self.known = known
         self.domain = frozenset(domain)
         self.topic_typo = topic_typo
-        self.canonical = canonical or stem
+        self.canon = canonical
         self._memo: dict[str, str | None] = {}
         self._typed: dict[str, str | None] = {}  # the words as typed, with what ``word`` said
 
@@ -238,7 +238,7 @@ class Respeller:
         ):
             ours = [w for w in _edits(word) if w in counts and self._ours(w)]
             meant = self.topic_typo(word) if ours and self.topic_typo else None
-            if meant is not None and all(self.canonical(w) != meant for w in ours):
+            if meant is not None and all(self._canonical(w) != meant for w in ours):
                 ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no "sofas"
             # the likeliest slip first ("knes" is "knees", a letter left out, before "knew"), then
             # the word used most
@@ -246,6 +246,12 @@ class Respeller:
         if len(self._memo) < 10_000:
             self._memo[word] = result
         return result
+
+    def _canonical(self, word: str) -> str:
+        """A word as the topics read it: its stem, or the synonym it stands for."""
+        if self.canon is None:
+            return stem(word)
+        return next(iter(self.canon.canonical_words(word)), word)
 
     def _ours(self, word: str) -> bool:
         return word in self.domain or stem(word) in self.domain
