@@ -249,15 +249,17 @@ def without_denials(safety: Safety, normalized: str) -> str:
     }
     gone: set[int] = set()
     for i, w in enumerate(words):
-        if w not in safety.negations:
+        if w not in safety.negations or i in gone:
             continue
-        scope = set()
-        for j in range(i + 1, len(words)):
-            if j not in negated:
-                break
-            scope.add(j)
-        if scope & signs:
-            gone |= scope | {i}
+        end = i + 1  # the scope runs on through the negations listed after it...
+        while end < len(words) and end in negated:
+            end += 1
+        # ...and goes from the first negation in it whose own words hold a sign, with those after
+        # it ("not strong enough, no fever, didn't fall": "not strong enough" stays)
+        first = next((j for j in range(i + 1, end) if j in signs), None)
+        if first is not None:
+            start = max(j for j in range(i, first) if words[j] in safety.negations)
+            gone |= set(range(start, end))
     return " ".join(w for i, w in enumerate(words) if i not in gone) if gone else normalized
 
 

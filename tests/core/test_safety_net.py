@@ -226,3 +226,6 @@ def test_the_want_of_something_that_is_the_complaint_is_still_read(kb):
     text = normalize("haven't slept through the night in a month because of my back")
     assert without_denials(kb.safety, text) == text
     assert without_denials(kb.safety, normalize("no numbness, no fever, just sore")) == "just sore"
+    # a question's own "not" before a list of denied signs stays
+    asked = normalize("is my back just not strong enough? (no fever, didn't fall)")
+    assert without_denials(kb.safety, asked) == "is my back just not strong enough"
