@@ -1,6 +1,6 @@
 """How a message is dressed without changing what it asks: a greeting before it; thanks, "pls help"
-or "lol" after it; a line about the post or its writer; a title that only names the subject. The tests of answers and of red flags
-both dress their questions so."""
+or "lol" after it; a line about the post or its writer, or about how it came to be asked; a title
+that only names the subject. The tests of answers and of red flags both dress their questions so."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ CHATTER = [
     lambda q: q + " Sorry if this is a dumb question.",
     lambda q: q + "\nEdit: typo",
     lambda q: q + "\nUpdate: thanks for all the replies so far!",
+    lambda q: "My physio suggested I ask here. " + q,
+    lambda q: "I've been lurking for a while and finally decided to ask. " + q,
+    lambda q: q + " Any advice would be appreciated!",
+    lambda q: q + " Thanks in advance, this community is great.",
+    lambda q: "Not sure if this is the right place to ask but " + q[:1].lower() + q[1:],
     # a title that only names the post's subject
     lambda q: "Back pain question\n\n" + q,
     lambda q: "Question about my lower back: " + q,

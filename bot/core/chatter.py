@@ -22,6 +22,12 @@ GREETING = re.compile(
 _LURKER = (
     r"(long ?time |longtime )?(lurker|reader)( here)?|(first|1st) (time )?(post|poster|posting"
     r"|time posting)( here| on here| in this sub| on this (sub|forum|server))?"
+    r"|(ive|i have|i ve) been (lurking|reading)( here| on here| this (sub|server|forum))?( for (a while"
+    r"|a bit|ages|a long time|years|months|a few (weeks|months|years)))?( and)?( (i )?((finally|thought"
+    r" i d|thought id|figured i d|figured id|decided to|finally decided to) (ask|post|reach out)))?"
+    r"|(my )?(physio|physical therapist|pt|doctor|doc|gp|chiro|trainer|coach|friend|mate|partner"
+    r"|wife|husband|sister|brother|mum|mom) (suggested|told me|said|recommended)( (i|that i|me))?"
+    r"( (to|should|could|might))? (ask|post|try asking)( (here|on here|in here|this bot|you))?"
 )
 _BACKGROUND = (
     r"((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory"
@@ -36,6 +42,9 @@ _SORRY = (
     r"(dumb|stupid|silly|obvious|basic|weird|noob|newbie|daft)( question| q)?"
     r"|if (this|it) (has been|was|s been|gets|is) asked (before|already|a lot|all the time)"
     r"|if (this is )?(the )?wrong (place|channel|sub|forum|server|group))"
+    r"|(not sure|no idea|dunno|idk) (if|whether) (this is|im in) (the )?(right|correct) (place|channel"
+    r"|sub|forum|server|group)( (to ask|for this))?|((this is|this might be|might be|maybe|probably)"
+    r" (a )?(dumb|stupid|silly|daft|basic|noob|newbie) (question|q))"
     r"|(on|from|posting from|typing on|typing from) (mobile|my phone|a phone|phone)"
     r"|(excuse|forgive) (the |my )?(formatting|format|typos|english|grammar|spelling)"
 )
@@ -43,6 +52,10 @@ _PRAISE = (
     r"(i )?(love|loving|really like|like) (this|the|your) (server|bot|community|group|sub|forum"
     r"|channel|place)( so much)?|(it s|its|it has|this has|has|you ve|youve|you have) been (a )?"
     r"(big |huge |great |real )?(help|lifesaver|life saver)"
+    r"|(this|the) (server|bot|community|group|sub|forum|channel|place) (is|has been|s) (so )?(great"
+    r"|awesome|amazing|the best|so helpful|helpful|a lifesaver)"
+    r"|(any )?(advice|help|tips|input|thoughts|suggestions|ideas|replies|answers)( (would be|is|are"
+    r"|will be))?( (much|greatly|really|very|hugely|so))? ?(appreciated|welcome|welcomed)"
 )
 
 # Thanks for the help a post asks for or got: "thanks for all the replies so far". (Not "thanks for
@@ -67,7 +80,7 @@ PREAMBLE = re.compile(
     r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
     rf"(({_SUBJECT} )?(question|q|query)( for you| here| (about|on|re) {_SUBJECT})? )?"
-    rf"(({_LURKER}) )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
+    rf"(({_LURKER}|{_SORRY})( and| but| so)? )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
 )
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
@@ -89,7 +102,6 @@ _META_PART = (
     r"|(i am|im|i m) (a )?(\d\d|female|male|woman|man|guy|girl|f|m)"
     r"|forgot to (say|mention|add)( that)?|if (that|it) (matters|helps)|(anyway|anyways|btw|also|oh and|ps)"
     r"|(you|u) (guys |all |lot )?(are|r) (awesome|great|the best|amazing|legends|stars)"
-    r"|(this|the) (server|bot|community|group|sub|forum) (is|has been) (great|awesome|amazing|the best)"
     rf"|{_THANKS}"
 )
 META_SENTENCE = re.compile(rf"((?:{_META_PART})( |$))+")
