@@ -116,6 +116,8 @@ def test_a_figure_of_speech_about_dying_is_not_a_crisis_to_the_net(kb):
         "This spreadsheet is going to be the death of me",
         "I'm dying to know who wins Bake Off tonight",
         "I swear this printer wants me dead",
+        "I'd rather die than do another plank",
+        "what's the point of stretching if it doesn't help",
     ):
         assert without_figures(kb.safety, normalize(message)) != normalize(message)
         assert Matcher(kb).match(message).kind != "red_flag"
@@ -124,6 +126,9 @@ def test_a_figure_of_speech_about_dying_is_not_a_crisis_to_the_net(kb):
         "my back is killing me and honestly I don't want to be here anymore, what is the point"
     )
     assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis"
+    for message in ("id rather die than live like this", "whats the point of it all"):
+        result = Matcher(kb).match(message)
+        assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis", message
 
 
 @pytest.mark.parametrize("key", ["net_needs", "net_skips", "net_quiet"])
