@@ -37,6 +37,7 @@ from bot.core.text import SENTENCE_BREAK, stem
 WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words are too often other words or chat ("perd", "crit", "nada")
 LONG = 10  # from this length a word may be two edits away ("spraigned" may not)
+MAX_FRESH = 40  # words never seen before that a message may bring for the menders to read
 RESPELL_LENGTH = 4  # a shorter word is put right by no one ("nite" and "pls" are chat, not typos)
 STEMMED = 8  # from this length a word is also read against the screen's stems ("osteopor\\w*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -161,7 +162,8 @@ class Mender:
 
     def _fixes(self, text: str) -> dict[str, str]:
         unknown = {w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH} - self.known
-        return {w: m for w in unknown if (m := self.word(w)) is not None}
+        fresh = [w for w in unknown if w not in self._memo][MAX_FRESH:]  # (junk: read no more)
+        return {w: m for w in unknown.difference(fresh) if (m := self.word(w)) is not None}
 
 
 _KEYS = {
@@ -259,9 +261,13 @@ class Respeller:
     def fixes(self, text: str) -> dict[str, str]:
         """Each misspelt word of ``text`` (lower case) with the word meant; {} when none is."""
         out = {}
+        fresh = 0  # words not seen before: a message of junk or of another language stops early
         for typed in set(WORD.findall(text)):
             meant = self._typed.get(typed, "")  # (most words: seen before, and right)
             if meant == "":
+                fresh += 1
+                if fresh > MAX_FRESH:
+                    break
                 meant = self.word(typed.lower())
                 if len(self._typed) < 20_000:
                     self._typed[typed] = meant
