@@ -118,6 +118,9 @@ def test_a_figure_of_speech_about_dying_is_not_a_crisis_to_the_net(kb):
         "I swear this printer wants me dead",
         "I'd rather die than do another plank",
         "what's the point of stretching if it doesn't help",
+        # a question passed on for someone else, and the glute bridge
+        "my wife wants to know how long to hold the bridge",
+        "Asking for my husband: how many sets of bridges should he do?",
     ):
         assert without_figures(kb.safety, normalize(message)) != normalize(message)
         assert Matcher(kb).match(message).kind != "red_flag"
@@ -126,7 +129,11 @@ def test_a_figure_of_speech_about_dying_is_not_a_crisis_to_the_net(kb):
         "my back is killing me and honestly I don't want to be here anymore, what is the point"
     )
     assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis"
-    for message in ("id rather die than live like this", "whats the point of it all"):
+    for message in (
+        "id rather die than live like this",
+        "whats the point of it all",
+        "asking for my husband, he says he doesnt want to be alive anymore because of the pain",
+    ):
         result = Matcher(kb).match(message)
         assert result.kind == "red_flag" and result.red_flag.group.urgency == "crisis", message
 
