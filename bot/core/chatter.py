@@ -6,6 +6,7 @@ asks; all of it moves a message's words and embedding."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.core.text import SENTENCE_BREAK, normalize
@@ -82,6 +83,7 @@ PREAMBLE = re.compile(
     rf"(({_SUBJECT} )?(question|q|query)( for you| here| (about|on|re) {_SUBJECT})? )?"
     rf"(({_LURKER}|{_SORRY})( and| but| so)? )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
 )
+POSTAMBLE_CHARS = 200  # the longest chatter after a message that is looked for
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
     r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?|anyway|btw"
@@ -149,11 +151,15 @@ def without_title(raw: str) -> str:
     return rest if normalize(rest) else raw
 
 
+@functools.lru_cache(maxsize=256)  # (one message is read so by the net, the model and the topics)
 def without_chatter(normalized: str) -> str:
     """A normalised message without the greeting before it and the thanks after it, when at least
     two words are left ("hey bot quick question my back hurts when i sit thanks" is "my back
     hurts when i sit"), or nothing at all ("hi all thanks" is only chatter)."""
-    rest = POSTAMBLE.sub("", " " + PREAMBLE.sub("", normalized, count=1)).strip()
+    rest = " " + PREAMBLE.sub("", normalized, count=1)
+    # (the thanks after a message are short: only its end is searched, not every word of it)
+    after = POSTAMBLE.search(rest, max(0, len(rest) - POSTAMBLE_CHARS))
+    rest = (rest[: after.start()] if after else rest).strip()
     if not PREAMBLE.sub("", rest + " ", count=1).strip():
         return ""  # greetings and thanks, nothing else
     return rest if len(rest.split()) >= 2 else normalized
