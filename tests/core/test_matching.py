@@ -174,6 +174,8 @@ def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
         "how deep should i squat for strength",
         "my glutes are so sore after leg day, is that normal?",
         "best pre workout for leg day",
+        "I run a few times a week. Simple exercises to reduce thigh dimples?",
+        "how do i fix a saggy bum, glute bridges?",
         "what's the best graphics card for gaming",
         "recommend me a movie",
         "how do i bake sourdough bread",
