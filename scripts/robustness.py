@@ -42,29 +42,25 @@ DEFAULT_SETS = [
 RNG = random.Random(7)
 
 
-def dropped(q: str) -> str:
-    """A letter of one longer word left out, the commonest slip of all."""
+def _slipped(q: str, slip: Callable[[str, int], str]) -> str:
+    """``q`` with one longer word changed by ``slip(word, j)`` at a letter ``j`` inside it."""
     words = q.split()
     longer = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
     if not longer:
         return q
     i = RNG.choice(longer)
-    j = RNG.randrange(1, len(words[i]) - 1)
-    words[i] = words[i][:j] + words[i][j + 1 :]
+    words[i] = slip(words[i], RNG.randrange(1, len(words[i]) - 1))
     return " ".join(words)
+
+
+def dropped(q: str) -> str:
+    """A letter of one longer word left out, the commonest slip of all."""
+    return _slipped(q, lambda w, j: w[:j] + w[j + 1 :])
 
 
 def swapped(q: str) -> str:
     """Two neighbouring letters of one longer word swapped, as a quick thumb does."""
-    words = q.split()
-    longer = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
-    if not longer:
-        return q
-    i = RNG.choice(longer)
-    w = words[i]
-    j = RNG.randrange(1, len(w) - 1)
-    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
-    return " ".join(words)
+    return _slipped(q, lambda w, j: w[:j] + w[j + 1] + w[j] + w[j + 2 :])
 
 
 THIRD_PERSON = [
