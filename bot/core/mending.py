@@ -199,15 +199,17 @@ def slip(typed: str, meant: str) -> int:
 
 
 class Respeller:
-    """``respell(text)``: the text with its misspelt words put right, for the readings after the
-    screen's first: "dotor" is "doctor", "nght" "night", "uine" "urine", "gluet" "glute". A word is
-    put right when no vocabulary here knows it (the embedding model's words, the knowledge base's,
-    the screen's), it is no English word, and an English word one edit away (first letter kept)
-    is one this bot speaks of (``domain``: the words of the screen, of the scope and of the topics);
-    of several such, the one used most. Anything else is left as written: a word of another
-    language or of slang ("warum", "howzit") is no typo of an English word the bot knows, and a
-    typo of a topic's word that no English word one edit away is ("soas") is left to the topics'
-    corrector."""
+    """``fixes(text)``: each misspelt word of the text with the word meant, for the readings after
+    the screen's first (``respelled`` puts them right): "dotor" is "doctor", "nght" "night", "uine"
+    "urine", "knes" "knees". A word is put right when no vocabulary here knows it (the embedding
+    model's words, the knowledge base's, the screen's), it is no English word, and an English word
+    one edit away (first letter kept) is one this bot speaks of (``domain``: the words of the
+    screen, of the scope and of the topics); of several such, the likeliest slip (``slip``), then
+    the one used most. Anything else is left as written: slang or a word of another language
+    ("howzit", "eish") is no typo of an English word the bot knows, and a typo that the topics'
+    corrector reads as one of their words, which no English word one edit away is ("soas" for
+    "psoas"), is left to that corrector.
+    """
 
     def __init__(
         self,
@@ -382,12 +384,11 @@ def screened(
     spelt: str | None = None,
 ) -> RedFlag | None:
     """The screen's verdict on a message as written; or else without the chatter around it
-    (``chatter.without_chatter``); or else on its sentences with misspelt warning signs mended
-    ("my legs r getting weeker"), and every misspelt word put right (``spelt``, the message as a
-    ``Respeller`` puts it right: "why does my back hurt at nght"); or else on the message told in
-    the first person when it speaks
-    of someone else (unless one of the ``first_person_unless`` concepts is in it: a toddler
-    wetting herself is no sign of the nerves)."""
+    (``chatter.without_chatter``); or else with its misspelt words put right (``spelt``, the
+    message as a ``Respeller`` puts it right: "why does my back hurt at nght") and its misspelt
+    warning signs mended ("my legs r getting weeker"); or else on the message told in the first
+    person when it speaks of someone else (unless one of the ``first_person_unless`` concepts is
+    in it: a toddler wetting herself is no sign of the nerves)."""
     flag = screen(safety, raw, normalized=normalized)
     if flag is None and without_chatter(normalized) != normalized:
         plain = without_chatter_sentences(raw)  # "hey bot, 61 and my back..."
