@@ -226,7 +226,6 @@ class Respeller:
         self.topic_typo = topic_typo
         self.canon = canonical
         self._memo: dict[str, str | None] = {}
-        self._typed: dict[str, str | None] = {}  # the words as typed, with what ``word`` said
 
     def word(self, word: str) -> str | None:
         """The word meant by ``word`` (lower case), or None."""
@@ -264,17 +263,13 @@ class Respeller:
         """Each misspelt word of ``text`` (lower case) with the word meant; {} when none is."""
         out = {}
         fresh = 0  # words not seen before: a message of junk or of another language stops early
-        for typed in set(WORD.findall(text)):
-            meant = self._typed.get(typed, "")  # (most words: seen before, and right)
-            if meant == "":
+        for word in {w.lower() for w in WORD.findall(text)}:
+            if word not in self._memo:
                 fresh += 1
                 if fresh > MAX_FRESH:
                     break
-                meant = self.word(typed.lower())
-                if len(self._typed) < 20_000:
-                    self._typed[typed] = meant
-            if meant is not None:
-                out[typed.lower()] = meant
+            if (meant := self.word(word)) is not None:
+                out[word] = meant
         return out
 
 

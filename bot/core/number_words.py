@@ -28,7 +28,8 @@ NUMBER_WORDS = {
 
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _TENS |= {"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_UNITS = {w: int(n) for w, n in list(NUMBER_WORDS.items())[:9]}  # one to nine
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_UNITS["nine"] = 9
 _TEENS = {"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15}
 _TEENS |= {"sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
 _SMALL = {w: n for w, n in [*_UNITS.items(), ("ten", 10)] if n > 1}  # ("one day" is no count)

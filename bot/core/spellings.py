@@ -26,9 +26,9 @@ CHAT_WORDS = {
     "2day": "today",
 }
 
-# Common misspellings of the words a warning sign is told in, written as meant: the screen's
-# mender puts right a typo near a sign from six letters up, and these are the short ones and the
-# ones spelt as they sound ("cant feal my privates", "my legs are paralised").
+# Common misspellings of the words a warning sign is told in, written as meant from the first
+# reading on ("cant feal my privates", "my legs are paralised"). The menders' second readings
+# (``bot.core.mending``) put right any other typo one edit from a word the bot knows.
 MISSPELLINGS = {
     "feal": "feel",
     "controll": "control",
