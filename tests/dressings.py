@@ -22,6 +22,9 @@ CHATTER = [
     lambda q: q + " Any advice would be appreciated!",
     lambda q: q + " Thanks in advance, this community is great.",
     lambda q: "Not sure if this is the right place to ask but " + q[:1].lower() + q[1:],
+    # a question passed on for someone else
+    lambda q: "Asking for my wife: " + q,
+    lambda q: q + " (asking for a friend lol)",
     # a title that only names the post's subject
     lambda q: "Back pain question\n\n" + q,
     lambda q: "Question about my lower back: " + q,

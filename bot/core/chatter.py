@@ -30,6 +30,20 @@ _LURKER = (
     r"|wife|husband|sister|brother|mum|mom) (suggested|told me|said|recommended)( (i|that i|me))?"
     r"( (to|should|could|might))? (ask|post|try asking)( (here|on here|in here|this bot|you))?"
 )
+# A question passed on for someone else: "asking for my wife:", "my dad wants to know". (Whose body
+# it is stays in what follows: "she's 70", "his back"; the screen reads the message with it first.)
+_KIN = (
+    r"(friend|mate|buddy|pal|wife|husband|hubby|partner|spouse|mum|mom|mother|dad|father|parent|son"
+    r"|daughter|kid|brother|sister|bro|sis|girlfriend|boyfriend|gf|bf|grandma|grandad|grandpa|nan"
+    r"|nana|granny|gran|aunt|auntie|uncle|cousin|colleague|coworker|co worker|boss|client|patient"
+    r"|neighbour|neighbor|roommate|flatmate|fiance|fiancee|other half)"
+)
+_RELAY = (
+    r"((just|im|i m|i am) )?(asking|posting|writing|here|question|q) (for|on behalf of) (a |my |our )"
+    rf"((old|older|elderly|best|younger|little|teenage|\d\d yo|\d\d year old) )?{_KIN}( here)?"
+    rf"|(my |our )?{_KIN} (wants|wanted|would like|asked me|is asking|s asking|is wondering"
+    r"|s wondering|was wondering) (to know|me to ask|to ask)?( this)?"
+)
 _BACKGROUND = (
     r"((some|a bit of|bit of|a little|a little bit of|quick) )?(background|context|backstory"
     r"|back story)( info| first| here)?|tl ?dr|(edit|update|eta)( \d)?"
@@ -81,13 +95,13 @@ PREAMBLE = re.compile(
     r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
     rf"(({_SUBJECT} )?(question|q|query)( for you| here| (about|on|re) {_SUBJECT})? )?"
-    rf"(({_LURKER}|{_SORRY})( and| but| so)? )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
+    rf"(({_LURKER}|{_SORRY}|{_RELAY})( and| but| so)? )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
 )
 POSTAMBLE_CHARS = 200  # the longest chatter after a message that is looked for
 POSTAMBLE = re.compile(
     r"( (thanks|thank you|thx|ty|tia|cheers|in advance|pls|plz|please|help|any advice|any ideas"
     r"|any tips|advice|appreciated|much appreciated|appreciate it|lol|lmao|haha\w*|xx?|anyway|btw"
-    rf"|{_SORRY}|{_PRAISE}))+$"
+    rf"|{_SORRY}|{_PRAISE}|{_RELAY}))+$"
 )
 
 
@@ -96,7 +110,7 @@ POSTAMBLE = re.compile(
 # post says of the body stays: a sentence is set aside only when all of it is this.
 _META_PART = (
     r"(hi|hey|hello|hiya|ok|okay|so|well|alright|all|everyone|guys|folks|yall|y all|here|and|but)"
-    rf"|{_LURKER}|{_BACKGROUND}|{_SORRY}|{_PRAISE}"
+    rf"|{_LURKER}|{_BACKGROUND}|{_SORRY}|{_PRAISE}|{_RELAY}"
     r"|new (here|to (this|the) (sub|forum|server|group))"
     r"|(throwaway|throw away)( account)?( for (obvious )?(reasons|privacy))?"
     r"|(here goes|bear with me|long (post|story)( ahead| incoming)?|tl ?dr (at|below)( the)?( bottom| end)?)"

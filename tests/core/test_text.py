@@ -121,6 +121,16 @@ def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
     # thanks for the help is chatter; thanks "for everything" may be a goodbye, and is read
     assert without_chatter("thanks for all the replies so far its still sore") == "its still sore"
     assert without_chatter("thank you so much for everything") == "thank you so much for everything"
+    # a question passed on for someone else asks what follows; whose body it is stays there
+    assert without_chatter("asking for my wife should you work through back pain") == (
+        "should you work through back pain"
+    )
+    assert (
+        without_chatter("can he still deadlift asking for a friend lol") == "can he still deadlift"
+    )
+    assert without_chatter("my dad wants to know can he still deadlift") == "can he still deadlift"
+    assert without_meta("Asking for my mum. She is 78 and fell.") == "She is 78 and fell."
+    assert without_chatter("my wife fell on the ice") == "my wife fell on the ice"
     # an apology on its own is kept: in a message of despair it is no chatter
     assert without_meta("Sorry. I can't do this anymore.") == "Sorry. I can't do this anymore."
     # what a sentence says of the body stays
