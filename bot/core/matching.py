@@ -63,6 +63,7 @@ from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.mending import Respeller, mender_for, respelled, scope_mender_for, screened
+from bot.core.number_words import WRITTEN_NUMBERS
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import without_advice
 from bot.core.safety_net import read_without_opening, second_net
@@ -161,6 +162,7 @@ class Matcher:
         self.mender = mender_for(kb.safety, embedder, self.vocab, self.typos.correct)
         self.scope_mender = scope_mender_for(kb, embedder, self.vocab, self.typos.correct)
         domain = self.mender.targets | self.scope_mender.targets | set(self.vocab)
+        domain |= WRITTEN_NUMBERS  # "foutteen years old" is a child's age
         self.respeller = Respeller(self.mender.known, domain, self.typos.correct, self.canon)
 
     # -- index ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from rapidfuzz.distance import OSA
 
 from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
+from bot.core.number_words import WRITTEN_NUMBERS
 from bot.core.safety import RedFlag, screen, sentences
 from bot.core.text import SENTENCE_BREAK, stem
 
@@ -88,14 +89,36 @@ def likeliest(word: str) -> tuple[bool, str | None]:
     return False, (max(near, key=counts.__getitem__) if near else None)
 
 
+# A run of letters in an expression, with the letters or the space that it may leave out: "leuka?emia",
+# "gall ?bladder", "tumou?rs?".
+_SPELLED = re.compile(r"[a-z](?:[a-z]| ?\?|[a-z]\?)*")
+_OPTIONAL = re.compile(r"([a-z ])\?")
+
+
 def concept_words(patterns: Iterable[str]) -> frozenset[str]:
     """The plain words written in the screen's expressions: "numb\\w* (\\w+ ){0,3}groin" gives
-    "numb" and "groin" (escapes such as ``\\w`` are not words)."""
+    "numb" and "groin" (escapes such as ``\\w`` are not words); a letter or a space that may be
+    left out gives both words: "leuka?emia" is "leukemia" and "leukaemia", "gall ?bladder" is
+    "gallbladder" and "gall bladder"."""
     words: set[str] = set()
     for pattern in patterns:
         plain = re.sub(r"\\[A-Za-z]", " ", pattern)
-        words.update(w for w in re.findall(r"[a-z]+", plain) if len(w) >= 4)
+        for run in _SPELLED.findall(plain):
+            for spelled in _spellings(run):
+                words.update(w for w in spelled.split() if len(w) >= 4)
     return frozenset(words)
+
+
+def _spellings(run: str, most: int = 8) -> list[str]:
+    """The ways of writing ``run`` with each optional letter or space in it, or left out."""
+    found = _OPTIONAL.search(run)
+    if found is None:
+        return [run]
+    head, tail = run[: found.start()], run[found.end() :]
+    out = []
+    for spelled in (head + found.group(1) + tail, head + tail):
+        out += _spellings(spelled, most)
+    return out[:most]
 
 
 class Mender:
@@ -144,8 +167,9 @@ class Mender:
         return result
 
     def reads(self, word: str) -> bool:
-        """Whether the screen's expressions read ``word``: one of its words, or one grown from them."""
-        return word in self.targets or self._grows_from(word)
+        """Whether the screen's expressions read ``word``: one of its words, one grown from them, or
+        a number in words (read in digits: an age)."""
+        return word in self.targets or word in WRITTEN_NUMBERS or self._grows_from(word)
 
     def _grows_from(self, word: str) -> bool:
         """Whether ``word`` is one of the screen's stems grown ("osteoporosis" from "osteopor...")."""
@@ -235,11 +259,12 @@ class Respeller:
         if (
             len(word) >= RESPELL_LENGTH
             and word not in self.known
-            and stem(word) not in self.domain  # ("spasmed": "spasm", said another way)
             and (counts := _english()) is not None
             and word not in counts
         ):
             ours = [w for w in _edits(word) if w in counts and self._ours(w)]
+            if stem(word) in self.domain:  # "spasmed" is "spasm" said another way, but
+                ours = [w for w in ours if stem(w) == stem(word)]  # "keepping" is "keeping"
             meant = self.topic_typo(word) if ours and self.topic_typo else None
             if meant is not None and all(self._canonical(w) != meant for w in ours):
                 ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no "sofas"

@@ -64,10 +64,33 @@ def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
         ("constnt", "constant"),
         ("knes", "knees"),
         ("chesst", "chest"),
+        # a form of a word the screen knows, with a letter typed twice ("keeping me awake")
+        ("keepping", "keeping"),
+        # words the screen writes with a letter or a space that may be left out
+        ("gallblaadder", "gallbladder"),
+        ("leukemmia", "leukemia"),
+        ("foutteen", "fourteen"),  # an age in words
     ],
 )
 def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
     assert matcher.respeller.word(typed) == meant
+
+
+def test_a_word_the_screen_may_write_two_ways_is_known_both_ways():
+    words = concept_words([r"leuka?emia|gall ?bladder", r"tumou?rs?"])
+    assert {"leukemia", "leukaemia", "gallbladder", "bladder", "tumor", "tumours"} <= words
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my lower back has been keepping me up",
+        "Foutteen years old, a sprinter, and her back has ached after training for weeks",
+        "had leukemmia as a kid, 24 now and getting new back pain. probably just the gym",
+    ],
+)
+def test_a_letter_typed_twice_hides_no_warning_sign(matcher, message):
+    assert matcher.match(message).kind == "red_flag"
 
 
 def test_the_likeliest_slip_is_taken_first():
