@@ -234,22 +234,26 @@ def _advice(sentence: str, concepts: list[Concept], unless: list[Concept]) -> bo
 
 def without_denials(safety: Safety, normalized: str) -> str:
     """``normalized`` without the warning signs it denies (``net_denials``: "can i deadlift no
-    numbness or tingling" is "can i deadlift"), for readers that do not know negation (the second
-    net's red-flag head). Only a negation's scope that holds such a sign goes, with its negation
-    word: "haven't slept through the night" stays, since the want of sleep is the complaint."""
+    numbness or tingling" is "can i deadlift") or says are fine (``net_all_clear``: "legs are
+    fine"), for readers that do not know negation (the second net's red-flag head, the topics).
+    Only a negation's scope that holds such a sign goes, with its negation word: "haven't slept
+    through the night" stays, since the want of sleep is the complaint."""
     words = normalized.split(" ")
-    negated = negated_words(words, safety.negations, safety.scope_breakers)
-    if not negated:
-        return normalized
     present = _index(safety)[0].present_in(normalized)
+    gone = {  # what is said to be fine: "my legs are fine"
+        normalized.count(" ", 0, m.start()) + i
+        for name in safety.net_all_clear
+        for m in safety.concepts[name].finditer(normalized, present)
+        for i in range(len(m.group(0).split()))
+    }
+    negated = negated_words(words, safety.negations, safety.scope_breakers)
     signs = {  # the word each sign starts at
         normalized.count(" ", 0, m.start())
         for name in safety.net_denials
         for m in safety.concepts[name].finditer(normalized, present)
     }
-    gone: set[int] = set()
     for i, w in enumerate(words):
-        if w not in safety.negations or i in gone:
+        if w not in safety.negations or i in gone or not negated:
             continue
         end = i + 1  # the scope runs on through the negations listed after it...
         while end < len(words) and end in negated:

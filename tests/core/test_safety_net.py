@@ -241,3 +241,25 @@ def test_the_want_of_something_that_is_the_complaint_is_still_read(kb):
     # a question's own "not" before a list of denied signs stays
     asked = normalize("is my back just not strong enough? (no fever, didn't fall)")
     assert without_denials(kb.safety, asked) == "is my back just not strong enough"
+
+
+def test_a_warning_sign_said_to_be_fine_is_set_aside_like_a_denied_one(kb):
+    """ "legs are fine" says as much as "no leg trouble": the topics read the question without it."""
+    from bot.core.safety import without_denials
+
+    said = normalize("what moves make a tight psoas worse (no fever, legs are fine)")
+    assert without_denials(kb.safety, said) == "what moves make a tight psoas worse"
+    said = normalize("can i squat? bladder is fine, peeing normally")
+    assert without_denials(kb.safety, said) == "can i squat"
+    kept = normalize("my legs are weak and my bladder is not fine")
+    assert "bladder" in without_denials(kb.safety, kept)
+    matcher = Matcher(kb)
+    for question in [
+        "can u walk me through the whole program start to finish",
+        "Why do doctors tell you to exercise if your lower back hurts?",
+        "what moves make a tight psoas worse",
+    ]:
+        plain = matcher.match(question)
+        for fine in [" (legs are fine)", " bladder is fine", " (legs feel fine, peeing normally)"]:
+            dressed = matcher.match(question + fine)
+            assert (dressed.kind, dressed.topic) == (plain.kind, plain.topic), fine

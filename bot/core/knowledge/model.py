@@ -112,6 +112,8 @@ class Safety:
     # Warning signs a message may deny ("no numbness or tingling"): the red-flag head of the
     # second net reads the message without such denials.
     net_denials: tuple[str, ...] = ()
+    # ...or says are fine ("my legs are fine"): read without them too.
+    net_all_clear: tuple[str, ...] = ()
     # Sentences that tell what someone advised to watch for ("my physio said if I ever get numbness
     # between my legs, go to A&E"): the screen, the net and the topics read the message without them.
     read_past: tuple[str, ...] = ()
