@@ -262,7 +262,10 @@ class Respeller:
             and (counts := _english()) is not None
             and word not in counts
         ):
-            ours = [w for w in _edits(word) if w in counts and self._ours(w)]
+            # (a word of the bot's own that no dictionary holds counts too, from five letters:
+            # "gkute" is "glute"; "nada" is no "nana")
+            own = self.domain if len(word) >= MIN_LENGTH else frozenset()
+            ours = [w for w in _edits(word) if w in own or (w in counts and self._ours(w))]
             if stem(word) in self.domain:  # "spasmed" is "spasm" said another way, but
                 ours = [w for w in ours if stem(w) == stem(word)]  # "keepping" is "keeping"
             meant = self.topic_typo(word) if ours and self.topic_typo else None
@@ -270,7 +273,7 @@ class Respeller:
                 ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no "sofas"
             # the likeliest slip first ("knes" is "knees", a letter left out, before "knew"), then
             # the word used most
-            result = min(ours, key=lambda w: (slip(word, w), -counts[w])) if ours else None
+            result = min(ours, key=lambda w: (slip(word, w), -counts.get(w, 0))) if ours else None
         if len(self._memo) < 10_000:
             self._memo[word] = result
         return result

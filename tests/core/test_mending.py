@@ -70,6 +70,9 @@ def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
         ("gallblaadder", "gallbladder"),
         ("leukemmia", "leukemia"),
         ("foutteen", "fourteen"),  # an age in words
+        # a word of the topics' own that no English dictionary holds
+        ("gkute", "glute"),
+        ("glyte", "glute"),
     ],
 )
 def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
@@ -101,7 +104,7 @@ def test_the_likeliest_slip_is_taken_first():
     assert slip("pibch", "pinch") < slip("pibch", "pitch")  # "b" is next to "n", not to "t"
 
 
-@pytest.mark.parametrize("word", ["sacrum", "week", "dived", "howzit", "soas"])
+@pytest.mark.parametrize("word", ["sacrum", "week", "dived", "howzit", "soas", "nada"])
 def test_real_words_slang_and_the_topics_own_typos_are_left_as_written(matcher, word):
     """ "howzit" is no typo of a word the bot knows; "soas" is the topics' "psoas", which no
     English word one edit away is."""
