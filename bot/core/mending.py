@@ -285,7 +285,13 @@ class Respeller:
         return next(iter(self.canon.canonical_words(word)), word)
 
     def _ours(self, word: str) -> bool:
-        return word in self.domain or stem(word) in self.domain
+        """Whether this bot speaks of ``word``: itself, its stem, or the word the topics read it
+        as ("strengthen" is their "strong")."""
+        return (
+            word in self.domain
+            or stem(word) in self.domain
+            or (self.canon is not None and self._canonical(word) in self.domain)
+        )
 
     def fixes(self, text: str) -> dict[str, str]:
         """Each misspelt word of ``text`` (lower case) with the word meant; {} when none is."""
