@@ -148,6 +148,18 @@ def without_meta(raw: str) -> str:
     return raw if len(kept) == len(parts) else " ".join(kept)
 
 
+_QUOTED = re.compile(r"^[ \t]*>.*(?:\n|$)", re.MULTILINE)
+
+
+def without_quotes(raw: str) -> str:
+    """A message without the lines it quotes ("> can i deadlift" then "what about squats?" asks
+    about squats), when it says something of its own; the message itself otherwise."""
+    if not isinstance(raw, str) or ">" not in raw:
+        return raw
+    own = _QUOTED.sub("", raw)
+    return own if own != raw and len(normalize(own).split()) >= 2 else raw
+
+
 def without_title(raw: str) -> str:
     """A message without a title that only names its subject (``TITLE``), on a line of its own or
     before a colon, when more follows: "Back pain question\n\nwill squats make my butt big?" asks

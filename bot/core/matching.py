@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core.chatter import GREETING, set_aside, without_meta, without_title
+from bot.core.chatter import GREETING, set_aside, without_meta, without_quotes, without_title
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
@@ -437,7 +437,7 @@ class Matcher:
         fixes = self.respeller.fixes(raw)  # (read again only when a word it reads was put right)
         spelt = respelled(fixes, raw) if any(map(self.mender.reads, fixes.values())) else raw
         flag = screened(self.kb.safety, self.mender, raw, normalized, spelt)
-        kept = respelled(fixes, without_meta(raw))
+        kept = respelled(fixes, without_meta(without_quotes(raw)))  # the topics read its own words
         kept = without_advice(self.kb.safety, kept, normalized if kept is raw else None)
         if kept is not raw:
             normalized = normalize(kept)

@@ -138,3 +138,16 @@ def test_a_sentence_about_the_post_or_its_writer_is_set_apart():
     assert without_meta(kept) == kept
     # (an age on its own is a bio line here; the red-flag rules read the whole message)
     assert without_meta("I am 67. My back hurts at night.") == "My back hurts at night."
+
+
+def test_a_quoted_line_is_not_what_the_message_asks(matcher):
+    from bot.core.chatter import without_quotes
+
+    assert without_quotes("> can i deadlift\nwhat about squats?") == "what about squats?"
+    assert (
+        without_quotes("> elevate your heels\nwhat?") == "> elevate your heels\nwhat?"
+    )  # no words
+    assert without_quotes("is 5 > 3?") == "is 5 > 3?"
+    assert matcher.match("> can i deadlift\nwhat about squats then?").topic == "squats"
+    # what it quotes is still screened: a warning sign quoted and owned is one
+    assert matcher.match("> my legs went numb\nsame here, should i worry?").kind == "red_flag"
