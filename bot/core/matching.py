@@ -68,7 +68,7 @@ from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import without_advice
 from bot.core.safety_net import read_without_opening, second_net
 from bot.core.semantic import question_text
-from bot.core.subjects import asked_first, out_of_scope, topic_keywords, topic_reading
+from bot.core.subjects import asked_first, out_of_scope, told_words, topic_keywords, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector, unstretched, written_forms
 
@@ -270,17 +270,25 @@ class Matcher:
             out[self._has_patterns] = np.maximum.reduceat(values, self._starts)
         return out
 
+    def _hits(self, ids: Any) -> np.ndarray:
+        """Per phrasing, the weight of its words among ``ids``."""
+        hits = np.zeros(self.n_patterns, dtype=np.float64)
+        for w in ids:
+            hits[self.postings[w]] += self.weight[w]
+        return hits
+
     def _score(
-        self, words: list[str], corrected: list[str | None]
+        self, words: list[str], corrected: list[str | None], told: list[str] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry, the words' score; and each phrasing's coverage. ``told``: the words of the
+        message without its lines of profile, where a curated keyword must be (``KEYWORD_BONUS``)."""
         known = [c for c in corrected if c is not None]
         ids = sorted({self.vocab[w] for w in known})
         if not ids or self.n_patterns == 0:
             return np.zeros(len(self.entries)), np.zeros(self.n_patterns)
-        hits = np.zeros(self.n_patterns, dtype=np.float64)
+        hits = self._hits(ids)
         entry_hits = np.zeros(len(self.entries), dtype=np.float64)
         for w in ids:
-            hits[self.postings[w]] += self.weight[w]
             entry_hits[self.entry_postings[w]] += self.weight[w]
         # Information in the question: known words by their weight, unknown ones as ordinary words.
         unknown = len({w for w, c in zip(words, corrected, strict=False) if c is None})
@@ -305,8 +313,12 @@ class Matcher:
         vocab_share = np.minimum(1.0, entry_hits / max(question_total, 1e-9))
         scores = (1 - VOCAB_SHARE) * scores + VOCAB_SHARE * vocab_share * (scores > 0)
         # A curated keyword present in full ("leg press", "psoas") is strong evidence for its topic.
+        named = coverage
+        if told is not None:
+            said = {self.vocab[c] for c in map(self.typos.correct, told) if c is not None}
+            named = self._hits(said) / np.maximum(self.pattern_total, 1e-9)
         keyword_hit = self._per_entry_max(
-            ((coverage >= 0.999) & self.pattern_is_keyword).astype(np.float64)
+            ((named >= 0.999) & self.pattern_is_keyword).astype(np.float64)
         )
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
@@ -382,7 +394,7 @@ class Matcher:
                 return MatchResult("answer", "help", 1.0, words=("help",))
             return MatchResult("no_match", None, 0.0)
         corrected = [self.typos.correct(w) for w in words]
-        ranked, cands, coverage = self._candidates(words, corrected, vector, sentences)
+        ranked, cands, coverage = self._candidates(words, corrected, vector, sentences, raw)
         best_score, best = (min(ranked[0][0], 1.0), ranked[0][1]) if ranked else (0.0, None)
         topic = cands[0].topic if cands else None  # (what a leading gap is declined as, too)
         out, gap = out_of_scope(self.kb, self.scope_mender, topic, raw, normalized, corrected)
@@ -454,10 +466,15 @@ class Matcher:
         corrected: list[str | None],
         vector: np.ndarray | None,
         sentences: np.ndarray | None,
+        raw: str = "",
     ) -> tuple[list[tuple[float, Entry]], tuple[Candidate, ...], np.ndarray]:
-        """Topics and gaps ranked by words, meaning and the labelled questions' votes; the best
-        topics as candidates; and each phrasing's coverage."""
-        scores, coverage = self._topic_scores(words, corrected, vector, sentences)
+        """Topics and gaps ranked by words blended with meaning and the labelled questions' votes;
+        the best topics as candidates; and each phrasing's coverage. (The keywords of a line of
+        profile in ``raw``, "34F, desk job.", are not what the message asks about.)"""
+        scores, coverage = self._score(words, corrected, told_words(self, raw) if raw else None)
+        meaning = self.semantic_scores(vector, sentences)
+        if meaning is not None:
+            scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
         voted = self.example_votes(vector, sentences)
         if voted is not None:
             scores = scores + EXAMPLE_SHARE * voted * (scores > 0)
@@ -469,20 +486,6 @@ class Matcher:
         cands = tuple(Candidate(e.key, min(s, 1.0)) for s, e in ranked if e.kind == "topic")[:5]
         return ranked, cands, coverage
 
-    def _topic_scores(
-        self,
-        words: list[str],
-        corrected: list[str | None],
-        vector: np.ndarray | None,
-        sentences: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry: words blended with meaning; and each phrasing's coverage."""
-        scores, coverage = self._score(words, corrected)
-        meaning = self.semantic_scores(vector, sentences)
-        if meaning is not None:
-            scores = (1 - SEMANTIC_SHARE) * scores + SEMANTIC_SHARE * meaning
-        return scores, coverage
-
     def _ranked(self, scores: np.ndarray, keep: int = 64) -> list[tuple[float, Entry]]:
         """Topics and gaps with a score, best first (ties in knowledge-base order); the best ``keep``."""
         sub = scores[self.topic_entries]
@@ -491,9 +494,3 @@ class Matcher:
             idx = idx[np.argpartition(-sub[idx], keep - 1)[:keep]]
         idx = idx[np.lexsort((idx, -sub[idx]))]
         return [(float(sub[j]), self.entries[int(self.topic_entries[j])]) for j in idx]
-
-    def to_json(self, result: MatchResult) -> dict[str, Any]:
-        out = result.as_json()
-        topic = self.kb.topics.get(result.topic) if result.topic else None
-        out["step"] = topic.step if topic is not None else None
-        return out

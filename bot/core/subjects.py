@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.core.chatter import set_aside, without_chatter
 from bot.core.knowledge.model import Gap, KnowledgeBase, Scope
 from bot.core.match_result import Candidate
 from bot.core.safety import without_denials
@@ -72,6 +73,40 @@ def asking_sentences(text: str) -> list[str]:
     parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]
     asking = [p for p in parts if "?" in p] or parts[-1:]
     return [normalize(p) for p in asking]
+
+
+# A short statement that names no part of the body and no pain is a line of profile before the
+# question: "Quick background: 34F, desk job.", "I run a few times a week."
+PROFILE_WORDS = 10
+_BODY = re.compile(r"\b(back|spine|glutes?|butt|bum|hips?|legs?|psoas|hamstrings?|core|abs)\b")
+
+
+def without_profile(text: str, pain: Any) -> str | None:
+    """The message without its lines of profile (normalised), or None when it has none, or
+    nothing else: a curated keyword named only there ("desk job") is not what it asks about.
+    ``pain``: the screen's concept of pain, if it has one."""
+    parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]
+    rest = [normalize(p) for p in parts if not _profile(p, pain)]
+    return " ".join(rest) if rest and len(rest) < len(parts) else None
+
+
+def told_words(matcher: Any, text: str) -> list[str] | None:
+    """The question's words (``matcher.question_words``) without its lines of profile, or None
+    when it has none."""
+    told = without_profile(text, matcher.kb.safety.concepts.get("pain"))
+    if told is None:
+        return None
+    return list(matcher.question_words(set_aside(told), already_normalized=True))
+
+
+def _profile(sentence: str, pain: Any) -> bool:
+    said = without_chatter(normalize(sentence))  # ("hey bot, quick question: 34F, desk job.")
+    return (
+        "?" not in sentence
+        and 0 < len(said.split()) <= PROFILE_WORDS
+        and not _BODY.search(said)
+        and (pain is None or not pain.search(said))
+    )
 
 
 def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> Gap | None:

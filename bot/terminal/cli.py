@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -121,8 +122,6 @@ def cmd_kb_check(settings: Settings) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-
     import yaml
 
     from bot.core.errors import KnowledgeError
@@ -210,9 +209,8 @@ async def _ask(services: Services, args: argparse.Namespace, question: str) -> i
 
     asked = await services.ask.ask_full(LOCAL_USER_ID, question, step=args.step)
     if args.json and asked.match is not None:  # a question always has a match result
-        import json
-
-        print(json.dumps(services.knowledge.matcher.to_json(asked.match)))
+        topic = services.knowledge.kb.topics.get(asked.match.topic or "")
+        print(json.dumps({**asked.match.as_json(), "step": topic.step if topic else None}))
     else:
         _screen().reply(asked.reply, help_text=SHELL_HELP)
     return 0

@@ -678,3 +678,19 @@ def test_warning_signs_said_to_be_absent_do_not_change_the_answer(matcher, dress
     for question in ("should i still exercise if i have back pain?", "can i still do deadlifts?"):
         plain, dressed = matcher.match(question), matcher.match(question + dress)
         assert (dressed.kind, dressed.topic) == (plain.kind, plain.topic), question + dress
+
+
+def test_a_line_of_profile_before_the_question_does_not_name_its_topic(matcher):
+    """ "Quick background: 34F, desk job." tells who asks; the desk job is not what is asked."""
+    for question in [
+        "What happens when the psoas muscle is tight?",
+        "Can Glute Exercises Help With Back Pain?",
+        "Do you know your Psoas?",
+        "Help, my back just went out!",
+    ]:
+        plain = matcher.match(question)
+        dressed = matcher.match("Quick background: 34F, desk job. " + question)
+        assert dressed.topic == plain.topic != "sitting", question
+    # told with the pain, the desk job is what the message is about
+    told = matcher.match("I have a desk job and my lower back aches by mid afternoon. Any tips?")
+    assert told.topic == "sitting"
