@@ -138,6 +138,8 @@ DRESSINGS: dict[str, Callable[[str], str]] = {
     "an edit line after": lambda q: q + "\nEdit: typo",
     "thanks for the replies after": lambda q: q + "\nUpdate: thanks for the replies so far.",
     '"sorry if this is dumb" after': lambda q: q + " Sorry if this is a dumb question.",
+    "a line of profile before": lambda q: "Quick background: 34F, desk job. " + q,
+    "a question passed on": lambda q: "Asking for my wife: " + q,
 }
 FOR_RED_FLAGS = {
     "retold of someone else": retold,
