@@ -89,7 +89,7 @@ def likeliest(word: str) -> tuple[bool, str | None]:
     return False, (max(near, key=counts.__getitem__) if near else None)
 
 
-# A run of letters in an expression, with the letters or the space that it may leave out: "leuka?emia",
+# A run of letters in an expression, with the letters or the space it may leave out: "leuka?emia",
 # "gall ?bladder", "tumou?rs?".
 _SPELLED = re.compile(r"[a-z](?:[a-z]| ?\?|[a-z]\?)*")
 _OPTIONAL = re.compile(r"([a-z ])\?")

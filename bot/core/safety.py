@@ -247,13 +247,15 @@ def without_denials(safety: Safety, normalized: str) -> str:
         for i in range(len(m.group(0).split()))
     }
     negated = negated_words(words, safety.negations, safety.scope_breakers)
+    if not negated:
+        return " ".join(w for i, w in enumerate(words) if i not in gone) if gone else normalized
     signs = {  # the word each sign starts at
         normalized.count(" ", 0, m.start())
         for name in safety.net_denials
         for m in safety.concepts[name].finditer(normalized, present)
     }
     for i, w in enumerate(words):
-        if w not in safety.negations or i in gone or not negated:
+        if w not in safety.negations or i in gone:
             continue
         end = i + 1  # the scope runs on through the negations listed after it...
         while end < len(words) and end in negated:

@@ -18,7 +18,8 @@ from bot.core.validation import ID_RE, Checker, open_mapping, type_name
 # The concept lists, in the order Safety holds them: what a message the second net calls a red flag
 # must name, the figures of speech it reads the message without, the whole messages it leaves to
 # the topics; what keeps the screen from reading a message about someone else in the first
-# person; the signs a message may deny or say are fine; and the sentences the screen reads past (advice reported).
+# person; the signs a message may deny or say are fine; and the sentences the screen reads past
+# (advice reported).
 NET_LISTS = (
     "net_needs",
     "net_skips",
