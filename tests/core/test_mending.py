@@ -29,9 +29,13 @@ def test_a_misspelt_warning_sign_is_caught(matcher, message, kind):
         "how long with back pain before seeing a dotor",
         "whn should i go to the docor about my back",
         "my back pain is constnt day and nght",
+        # a letter typed twice
+        "my lower back has been keepping me up",
+        "Foutteen years old, a sprinter, and her back has ached after training for weeks",
+        "had leukemmia as a kid, 24 now and getting new back pain. probably just the gym",
     ],
 )
-def test_a_warning_sign_with_a_letter_dropped_is_caught(matcher, message):
+def test_a_warning_sign_with_a_letter_dropped_or_doubled_is_caught(matcher, message):
     assert matcher.match(message).kind == "red_flag"
 
 
@@ -83,18 +87,6 @@ def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
 def test_a_word_the_screen_may_write_two_ways_is_known_both_ways():
     words = concept_words([r"leuka?emia|gall ?bladder", r"tumou?rs?"])
     assert {"leukemia", "leukaemia", "gallbladder", "bladder", "tumor", "tumours"} <= words
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "my lower back has been keepping me up",
-        "Foutteen years old, a sprinter, and her back has ached after training for weeks",
-        "had leukemmia as a kid, 24 now and getting new back pain. probably just the gym",
-    ],
-)
-def test_a_letter_typed_twice_hides_no_warning_sign(matcher, message):
-    assert matcher.match(message).kind == "red_flag"
 
 
 def test_the_likeliest_slip_is_taken_first():
