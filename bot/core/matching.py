@@ -378,8 +378,11 @@ class Matcher:
         return self._per_entry_max(scaled.astype(np.float64))
 
     # -- the decision ---------------------------------------------------------------------------
+    def _a_word(self, word: str) -> bool:
+        return self.typos.known(word) or self.respeller.knows(word)  # ("myeeeeloma": "myeloma")
+
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
-        text = unstretched(without_title(text), self.typos.known)  # "my legs are sooo weeeeak"
+        text = unstretched(without_title(text), self._a_word)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
         flag, read = self._screen(text, raw, normalized)

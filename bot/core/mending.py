@@ -293,6 +293,10 @@ class Respeller:
             or (self.canon is not None and self._canonical(word) in self.domain)
         )
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` (lower case) is a word: one this bot knows or an English one."""
+        return word in self.known or self._ours(word) or word in (_english() or ())
+
     def fixes(self, text: str) -> dict[str, str]:
         """Each misspelt word of ``text`` (lower case) with the word meant; {} when none is."""
         out = {}

@@ -239,16 +239,16 @@ def without_denials(safety: Safety, normalized: str) -> str:
     Only a negation's scope that holds such a sign goes, with its negation word: "haven't slept
     through the night" stays, since the want of sleep is the complaint."""
     words = normalized.split(" ")
-    present = _index(safety)[0].present_in(normalized)
-    gone = {  # what is said to be fine: "my legs are fine"
+    gone = {  # what is said to be fine: "my legs are fine" (a few expressions, each gated alone)
         normalized.count(" ", 0, m.start()) + i
         for name in safety.net_all_clear
-        for m in safety.concepts[name].finditer(normalized, present)
+        for m in safety.concepts[name].finditer(normalized)
         for i in range(len(m.group(0).split()))
     }
     negated = negated_words(words, safety.negations, safety.scope_breakers)
     if not negated:
         return " ".join(w for i, w in enumerate(words) if i not in gone) if gone else normalized
+    present = _index(safety)[0].present_in(normalized)
     signs = {  # the word each sign starts at
         normalized.count(" ", 0, m.start())
         for name in safety.net_denials

@@ -85,7 +85,11 @@ def without_profile(text: str, pain: Any) -> str | None:
     """The message without its lines of profile (normalised), or None when it has none, or
     nothing else: a curated keyword named only there ("desk job") is not what it asks about.
     ``pain``: the screen's concept of pain, if it has one."""
+    if not any(stop in text for stop in ".!?\n"):
+        return None  # (one sentence: nothing before the question)
     parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]
+    if len(parts) < 2:
+        return None
     rest = [normalize(p) for p in parts if not _profile(p, pain)]
     return " ".join(rest) if rest and len(rest) < len(parts) else None
 

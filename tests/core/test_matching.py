@@ -642,6 +642,11 @@ def test_a_word_typed_with_a_letter_held_down_is_read_as_the_word(matcher):
         "nooo numbness, just tight. pleeeease what does the booty flex do"
     ).topic == ("booty-flex")
     assert matcher.match("goood morning").kind != "red_flag"
+    # words the knowledge base does not hold are read as the English word too
+    assert matcher.match("im being treated for myeeeeloma and this back pain is new").kind == (
+        "red_flag"
+    )
+    assert matcher.match("been on steeeeroids for years and my back aches").kind == "red_flag"
 
 
 def test_a_real_word_is_not_read_as_a_typo_of_the_knowledge_bases(matcher):
