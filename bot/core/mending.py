@@ -262,10 +262,12 @@ class Respeller:
             and (counts := _english()) is not None
             and word not in counts
         ):
-            # (a word of the bot's own that no dictionary holds counts too, from five letters:
-            # "gkute" is "glute"; "nada" is no "nana")
-            own = self.domain if len(word) >= MIN_LENGTH else frozenset()
-            ours = [w for w in _edits(word) if w in own or (w in counts and self._ours(w))]
+            near = _edits(word)
+            ours = [w for w in near if w in counts and self._ours(w)]
+            if not ours and len(word) >= MIN_LENGTH:
+                # then a word of the bot's own that no dictionary holds, from five letters: "gkute"
+                # is "glute" ("nada" is no "nana"; "frver" is "fever" before a "forver" of a rule)
+                ours = [w for w in near if w in self.domain]
             if stem(word) in self.domain:  # "spasmed" is "spasm" said another way, but
                 ours = [w for w in ours if stem(w) == stem(word)]  # "keepping" is "keeping"
             meant = self.topic_typo(word) if ours and self.topic_typo else None

@@ -77,7 +77,11 @@ def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
         # a word of the topics' own that no English dictionary holds
         ("gkute", "glute"),
         ("glyte", "glute"),
-        ("srengthen", "strengthen"),  # a word the topics read as another of theirs ("strong")
+        ("srengthen", "strengthen"),
+        (
+            "frver",
+            "fever",
+        ),  # an English word of the screen's before a misspelling a rule holds  # a word the topics read as another of theirs ("strong")
     ],
 )
 def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
