@@ -76,43 +76,40 @@ def asking_sentences(text: str) -> list[str]:
 
 
 # A short statement that names no part of the body and no pain is a line of profile before the
-# question: "Quick background: 34F, desk job.", "I run a few times a week." The screen's concepts
-# name pain, the back, the legs and the buttocks (in other languages too); these, the muscles.
+# question: "Quick background: 34F, desk job.", "I run a few times a week."
 PROFILE_WORDS = 10
-PROFILE_UNLESS = ("pain", "back", "leg", "buttock")
-_MUSCLES = re.compile(r"\b(glutes?|hips?|psoas|hamstrings?|core|abs)\b")
+_BODY = re.compile(r"\b(back|spine|glutes?|butt|bum|hips?|legs?|psoas|hamstrings?|core|abs)\b")
 
 
-def without_profile(text: str, named: Sequence[Any]) -> str | None:
+def without_profile(text: str, pain: Any) -> str | None:
     """The message without its lines of profile (normalised), or None when it has none, or
     nothing else: a curated keyword named only there ("desk job") is not what it asks about.
-    ``named``: expressions (``search``) of the body and of pain, which a line of profile lacks."""
+    ``pain``: the screen's concept of pain, if it has one."""
     if not any(stop in text for stop in ".!?\n"):
         return None  # (one sentence: nothing before the question)
     parts = [p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()]
     if len(parts) < 2:
         return None
-    rest = [normalize(p) for p in parts if not _profile(p, named)]
+    rest = [normalize(p) for p in parts if not _profile(p, pain)]
     return " ".join(rest) if rest and len(rest) < len(parts) else None
 
 
 def told_words(matcher: Any, text: str) -> list[str] | None:
     """The question's words (``matcher.question_words``) without its lines of profile, or None
     when it has none."""
-    concepts = matcher.kb.safety.concepts
-    told = without_profile(text, [concepts[n] for n in PROFILE_UNLESS if n in concepts])
+    told = without_profile(text, matcher.kb.safety.concepts.get("pain"))
     if told is None:
         return None
     return list(matcher.question_words(set_aside(told), already_normalized=True))
 
 
-def _profile(sentence: str, named: Sequence[Any]) -> bool:
+def _profile(sentence: str, pain: Any) -> bool:
     said = without_chatter(normalize(sentence))  # ("hey bot, quick question: 34F, desk job.")
     return (
         "?" not in sentence
         and 0 < len(said.split()) <= PROFILE_WORDS
-        and not _MUSCLES.search(said)
-        and not any(c.search(said) for c in named)
+        and not _BODY.search(said)
+        and (pain is None or not pain.search(said))
     )
 
 
