@@ -40,8 +40,8 @@ questions; the held-out ``knowledge/eval/real-test.yaml`` is only reported):
   ("my back hurts"): then the person's step, or the flare-up topic when the question says what one
   of its phrasings says ("my back just went out"); or unless the nearest topic is the flare-up and
   the message tells of a sudden strain ("I coughed and hurt my lower back"): then the flare-up; a
-  best match that is a known uncovered subject (``gaps.yaml``) is ``no_match`` too, with that
-  subject named;
+  best match that is a known uncovered subject (``gaps.yaml``) is ``no_match`` too, naming that
+  subject if the question names it or resembles it closely (``subjects.resembled_gap``);
 * otherwise, topics within ``CLARIFY_MARGIN``: ``clarify`` (the one the asking sentence names first);
 * otherwise ``answer``.
 
@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core import subjects
 from bot.core.chatter import GREETING, set_aside, without_meta, without_quotes, without_title
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
@@ -68,7 +69,7 @@ from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import without_advice
 from bot.core.safety_net import read_without_opening, second_net
 from bot.core.semantic import question_text
-from bot.core.subjects import asked_first, out_of_scope, told_words, topic_keywords, topic_reading
+from bot.core.subjects import asked_first, out_of_scope, resembled_gap, told_words, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
 from bot.core.typos import TypoCorrector, unstretched, written_forms
 
@@ -92,9 +93,8 @@ GENERIC_SHARE = 0.35  # a word used by at least this share of topics says nothin
 SEMANTIC_SHARE = 0.2  # how much meaning counts against words in a topic's score
 SEMANTIC_FLOOR = 0.5  # cosine at or below which a phrasing is unrelated (scaled to 0)
 SEMANTIC_CEILING = 0.85  # cosine at which a phrasing says the same thing (scaled to 1)
-# Sentences: each of a long message's last few sentences is embedded too, and a topic's meaning
-# score and its example vote are the best over the whole message and its sentences (a sentence's
-# counting SENTENCE_DISCOUNT of the whole message's).
+# Sentences: a long message's last few sentences are embedded too; a topic's meaning score and its
+# example vote are the best over the whole message and them (a sentence's times SENTENCE_DISCOUNT).
 SENTENCE_MEANING = True
 SENTENCE_VOTES = True
 SENTENCE_DISCOUNT = 0.8
@@ -146,7 +146,7 @@ class Matcher:
         self.canon = kb.canonicalizer
         entries: list[Entry] = []
         texts: list[list[str]] = []
-        self._named = topic_keywords(kb)
+        self._named = subjects.topic_keywords(kb)
         self._keywords = {k for ks in self._named.values() for k in ks}
         for topic in kb.topics.values():
             entries.append(Entry(topic.id, "topic"))
@@ -402,7 +402,7 @@ class Matcher:
         topic = cands[0].topic if cands else None  # (what a leading gap is declined as, too)
         out, gap = out_of_scope(self.kb, self.scope_mender, topic, raw, normalized, corrected)
         if out and best is not None and best.kind == "gap":
-            gap = self.kb.gaps[best.key.split(":", 1)[1]]  # declined with the gap's own reply
+            gap = resembled_gap(self.kb, best.key, best_score, normalized) or gap
         if gap is not None and not gap.anywhere and acute_story(self, cands, raw, normalized):
             return MatchResult("answer", ACUTE_TOPIC, best_score, cands, words=tuple(words))
         if out or gap is not None:
@@ -432,7 +432,7 @@ class Matcher:
                 "no_match", cands[0].topic if cands else None, best_score, cands, words=tuple(words)
             )
         if best.kind == "gap":
-            gap = self.kb.gaps[best.key.split(":", 1)[1]]
+            gap = resembled_gap(self.kb, best.key, best_score, normalized)
             return MatchResult("no_match", None, best_score, cands, gap=gap, words=tuple(words))
         close = [c for c in cands if best_score - c.score <= CLARIFY_MARGIN][:CLARIFY_MAX]
         if len(close) >= 2:

@@ -133,6 +133,21 @@ def marked_gap(kb: KnowledgeBase, text: str, normalized: str | None = None) -> G
     return None
 
 
+GAP_NAMED_FROM = 0.45  # a gap the question only resembles, scored below this, is not named
+
+
+def resembled_gap(kb: KnowledgeBase, key: str, score: float, normalized: str) -> Gap | None:
+    """The uncovered subject a question resembles most (``key`` is "gap:ID"), if the reply may name
+    it: the question names it by a mark, or resembles it closely. Below ``GAP_NAMED_FROM`` the
+    likeness is a word or two in common ("DROP TABLE users" and "inversion table", "shin splints"
+    and "sets and reps"), and "I don't have a curated answer about back braces" would tell people
+    they asked about something they did not; they get the plain "no curated answer" instead."""
+    gap = kb.gaps[key.split(":", 1)[1]]
+    if score >= GAP_NAMED_FROM or (gap.marks is not None and gap.marks.search(normalized)):
+        return gap
+    return None
+
+
 def topic_keywords(kb: KnowledgeBase) -> dict[str, list[str]]:
     """Each topic's curated keywords, normalised."""
     return {t.id: [n for n in map(normalize, t.keywords) if n] for t in kb.topics.values()}

@@ -393,6 +393,23 @@ def test_a_misspelt_subject_is_declined_as_it_would_be_spelt_right(matcher, ques
     assert (result.gap.id if result.gap else None) == gap_id
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "DROP TABLE users;",
+        "how long do i boil an egg for",
+        "is it worth learning python in 2024",
+        "my phone battery dies by lunchtime, any tips",
+    ],
+)
+def test_a_decline_names_no_subject_the_question_only_shares_a_word_with(matcher, question):
+    """A question that only shares a word or two with an uncovered subject gets the plain decline:
+    "I don't have a curated answer about massage, chiropractic and other hands-on treatments" for
+    "DROP TABLE users" would tell people they asked about something they did not."""
+    result = matcher.match(question)
+    assert result.kind == "no_match" and result.gap is None, result
+
+
 def test_a_diagnosed_condition_or_an_operation_in_the_story_is_declined(matcher):
     """A fused spine or a named diagnosis asks for a clinician's plan, not the program's nearest
     topic: "is it ok to stoop like a squat yet?" ten weeks after a fusion is about the fusion."""
