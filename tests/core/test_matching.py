@@ -439,6 +439,20 @@ def test_which_exercises_to_avoid_is_not_whether_to_rest(matcher):
     assert topic_of(matcher, question) == ("answer", "exercises-to-avoid")
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["what can I do for a flare", "how do i handle a flare", "my back is flaring again, help"],
+)
+def test_a_flare_without_up_is_the_flare_up(matcher, question):
+    """People in a flare say "a flare" as often as "a flare-up"."""
+    assert topic_of(matcher, question) == ("answer", "flare-up")
+
+
+def test_knees_or_elbows_that_flare_are_not_a_flare_up(matcher):
+    """In gym talk knees and elbows flare out; that is form, not the back flaring."""
+    assert topic_of(matcher, "my knees flare out when I squat")[1] != "flare-up"
+
+
 def test_a_back_killing_someone_after_a_day_of_work_is_a_flare(matcher):
     assert topic_of(matcher, "my back is killing me after moving house") == ("answer", "flare-up")
 
