@@ -24,6 +24,19 @@ CHAT_WORDS = {
     "tmrw": "tomorrow",
     "2moro": "tomorrow",
     "2day": "today",
+    "til": "until",
+    "till": "until",
+    # spans of time, short ("for 3 wks", "10 hrs a day", "2 yrs ago")
+    "hr": "hour",
+    "hrs": "hours",
+    "mins": "minutes",
+    "wk": "week",
+    "wks": "weeks",
+    "mth": "month",
+    "mths": "months",
+    "mos": "months",
+    "yr": "year",
+    "yrs": "years",
 }
 
 # Common misspellings of the words a warning sign is told in, written as meant from the first

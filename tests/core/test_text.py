@@ -87,6 +87,15 @@ def test_chat_spellings_of_ordinary_words_are_written_out():
     assert normalize("my legs feel kinda numb ngl") == "my legs feel numb"  # fillers left out
     assert normalize("cant feal my groin, legs paralised") == "cant feel my groin legs paralysed"
     assert normalize("both my 🦵 feel weak, my 🍑 too") == "both my leg feel weak my butt too"
+    assert normalize("sat 10 hrs a day for 3 wks, back pain til bedtime") == (
+        "sat 10 hours a day for 3 weeks back pain until bedtime"
+    )
+
+
+def test_a_short_span_of_time_reads_as_the_long_one(matcher):
+    """A span of time written short ("for 2 yrs", "til") reads as written out, for every reader."""
+    assert matcher.match("should i just lie in bed til it stops hurting").topic == "rest"
+    assert matcher.match("had lbp for 10 yrs, is the booty flex ok").topic == "booty-flex"
 
 
 def test_the_chatter_around_a_message_is_set_apart():
