@@ -32,7 +32,7 @@ from bot.core.text import SENTENCE_BREAK, normalize
 HEADS_FILE = MODEL_DIR.parent / "safety_heads.npz"
 PHRASES_FILE = MODEL_DIR.parent / "crisis_phrases.npz"
 PHRASE_WORDS = 3  # the crisis phrase head reads runs of one to this many words
-PHRASE_MIN_WORDS = 6  # ...in a message of at least this many ("can't I just adjust myself" is not)
+PHRASE_MIN_WORDS = 10  # ...in a message this long ("I've been a runner for 10 years" is too short)
 NGRAM_SIZES = (2, 5)  # shortest and longest n-gram
 WORD_CACHE = 50_000  # words whose n-gram indices are remembered
 NET_MIN_WORDS = 3  # the net does not read a word or two ("pain"): too little to go on

@@ -187,6 +187,21 @@ def test_wishes_and_hyperbole_about_pain_do_not_get_the_crisis_reply(kb, message
 @pytest.mark.parametrize(
     "message",
     [
+        "I've been a runner for 10 years",
+        "I've been doing this for years",
+        "ive had back pain for 10 years",
+    ],
+)
+def test_a_short_line_of_how_long_is_not_a_crisis(kb, message):
+    """Crisis messages often say "for years"; a line of a few words that says little else gives
+    the phrase head nothing more to read, so it does not read lines that short."""
+    result = Matcher(kb).match(message)
+    assert result.kind != "red_flag" or result.red_flag.group.urgency != "crisis", result
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "sold my bike, gave my guitar to my nephew, paid off the credit card. feels good to have "
         "everything in order before the end of the month",
         "the pills are in a shoebox under the bed, I counted them again tonight",
