@@ -271,11 +271,18 @@ class Respeller:
             if stem(word) in self.domain:  # "spasmed" is "spasm" said another way, but
                 ours = [w for w in ours if stem(w) == stem(word)]  # "keepping" is "keeping"
             meant = self.topic_typo(word) if ours and self.topic_typo else None
-            if meant is not None and all(self._canonical(w) != meant for w in ours):
-                ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no "sofas"
+            agreed = {w for w in ours if self._canonical(w) == meant}
+            if meant is not None and not agreed and OSA.distance(word, meant) <= 1:
+                ours = []  # the topics' corrector reads it as a word of theirs: "soas" is no
+                # "sofas" (but a word of theirs two edits away is a guess: "stregth", "stretch")
             # the likeliest slip first ("knes" is "knees", a letter left out, before "knew"), then
-            # the word used most
-            result = min(ours, key=lambda w: (slip(word, w), -counts.get(w, 0))) if ours else None
+            # the one the topics' corrector reads too ("psas": "psoas", not "pass"), then the word
+            # used most
+            result = (
+                min(ours, key=lambda w: (slip(word, w), w not in agreed, -counts.get(w, 0)))
+                if ours
+                else None
+            )
         if len(self._memo) < 10_000:
             self._memo[word] = result
         return result

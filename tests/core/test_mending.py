@@ -77,11 +77,17 @@ def test_a_message_is_read_again_with_its_misspelt_warning_signs_mended():
         # a word of the topics' own that no English dictionary holds
         ("gkute", "glute"),
         ("glyte", "glute"),
+        # a word the topics read as another of theirs ("strong")
         ("srengthen", "strengthen"),
-        (
-            "frver",
-            "fever",
-        ),  # an English word of the screen's before a misspelling a rule holds  # a word the topics read as another of theirs ("strong")
+        # an English word of the screen's before a misspelling a rule holds
+        ("frver", "fever"),
+        # of two slips as likely, the one the topics' corrector reads too ("pass" is a swap)
+        ("psas", "psoas"),
+        # a word of the topics' two edits away is the corrector's guess, not the word meant
+        ("stregth", "strength"),
+        # a key next to the right one before the topics' reading of a letter too many
+        ("teying", "trying"),
+        ("pusling", "pulsing"),
     ],
 )
 def test_a_misspelt_word_the_bot_speaks_of_is_put_right(matcher, typed, meant):
