@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,8 @@ def stopped_notice(reason: str) -> str:
         "Turn them on again whenever you want them back."
     )
 
+
+EVENING_FROM = time(15)  # a reminder from this time of day on is the evening one
 
 SESSION_WINDOW = timedelta(
     hours=6
@@ -104,7 +106,7 @@ class ReminderComposer:
             return None
         plan = self.knowledge.kb.routines.daily_for_step(step)
         minutes = max(1, round(plan.total_seconds / 60))
-        part = "morning" if occurrence.local_time.hour < 15 else "evening"
+        part = "morning" if occurrence.local_time < EVENING_FROM else "evening"
         body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 

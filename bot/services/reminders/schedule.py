@@ -27,6 +27,7 @@ from bot.core.timezones import resolve_timezone, zone
 from bot.services.reminders.messages import (
     ASK_TIMEZONE,
     CANNOT_SNOOZE,
+    EVENING_FROM,
     NOT_SET_UP,
     TURNED_OFF,
     describe_past,
@@ -146,13 +147,18 @@ class ReminderService:
         timezone: str | None = None,
         times: str | Sequence[time] | None = None,
         weekdays: str | Iterable[int] | _Unset | None = UNSET,
+        *,
+        morning: time | None = None,
+        evening: time | None = None,
     ) -> ScheduleView:
         """Turn reminders on (again). Without ``times``/``weekdays`` the person's earlier choice is
-        kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows."""
+        kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows.
+        ``morning`` and ``evening`` then change one time each (:func:`_with_morning_evening`)."""
         now = self.clock()
         existing = await self.store.get_schedule(user_id)
         tz = await self._timezone(user_id, timezone, existing)
         new_times = _times(times, existing.times if existing else DEFAULT_TIMES)
+        new_times = _with_morning_evening(new_times, morning, evening)
         new_days = _weekdays(weekdays, existing.weekdays if existing else None)
         nxt = next_occurrence(now, tz, new_times, new_days)
         row = ScheduleRow(
@@ -428,6 +434,29 @@ def _times(value: str | Sequence[time] | None, default: tuple[time, ...]) -> tup
     if isinstance(value, str):
         return parse_times(value)
     return normalize_times(value)
+
+
+def _with_morning_evening(
+    times: tuple[time, ...], morning: time | None, evening: time | None
+) -> tuple[time, ...]:
+    """``times`` with a new morning and/or evening reminder; a time not given is kept.
+
+    ``morning`` replaces the earliest time and ``evening`` the latest, so times set in between
+    (from the terminal, which takes up to six) stay. A single time is the morning one before
+    15:00 and the evening one from then on; the option for the other half adds a second time.
+    """
+    single = len(times) == 1
+    morning_at = None if single and times[0] >= EVENING_FROM else 0
+    evening_at = None if single and times[0] < EVENING_FROM else len(times) - 1
+    new = list(times)
+    for given, at in ((morning, morning_at), (evening, evening_at)):
+        if given is None:
+            continue
+        if at is None:
+            new.append(given)
+        else:
+            new[at] = given
+    return normalize_times(new)
 
 
 def _weekdays(
