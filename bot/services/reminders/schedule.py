@@ -375,7 +375,7 @@ class ReminderService:
             recent=tuple(
                 PastReminder(d.due_at.astimezone(zi), d.status, d.last_error)
                 for d in await self.store.recent_deliveries(
-                    user_id, now - RECENT_HISTORY, RECENT_SHOWN
+                    user_id, now - RECENT_HISTORY, RECENT_SHOWN, until=now
                 )
             ),
         )
