@@ -230,7 +230,10 @@ async def test_snooze_sends_the_reminder_again_30_minutes_later(world: World) ->
     snoozed = await world.alice.user.click(reminder, label="Snooze 30 min")
 
     assert snoozed.ephemeral and snoozed.response.embeds[0].title == "Snoozed"
+    assert "Your 07:01 reminder will come again in 30 min, at 07:31." in text(snoozed)
     assert "Next (snoozed): Thu 1 Jan, 07:31" in text(snoozed)
+    twice = await world.alice.user.click(reminder, label="Snooze 30 min")
+    assert "Next (snoozed): Thu 1 Jan, 07:31" in text(twice)  # a double press is one snooze
     await world.env.advance_time(SNOOZE - 60)
     assert len(dms(world)) == 1
     await world.env.advance_time(60)

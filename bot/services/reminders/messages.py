@@ -15,6 +15,7 @@ from bot.core.schedule import Occurrence
 if TYPE_CHECKING:
     from bot.services.knowledge import KnowledgeHolder
     from bot.services.reminders.schedule import PastReminder, ScheduleView
+    from bot.services.reminders.snoozing import Snoozed
     from bot.services.routines import RoutineService
     from bot.store.people import PeopleStore
 
@@ -141,10 +142,20 @@ def describe_past(item: PastReminder) -> str:
     return f"{at}: not sent, {item.reason or item.status}"
 
 
+def describe_snooze(done: Snoozed, now: datetime) -> str:
+    """What a snooze did, in a sentence; ``now`` in the person's zone."""
+    of, at = f"{done.of:%H:%M}", f"{done.at:%H:%M}"
+    if done.again:
+        return f"Your {of} reminder will come again {format_until(done.at - now)}, at {at}."
+    return f"Your {of} reminder has not been sent yet; it will come at {at} instead."
+
+
 def describe_schedule(view: ScheduleView) -> str:
     """A person's reminders in a few plain sentences, for either front end."""
     what = f"{view.times_text}, {view.days_text} ({view.timezone} time)"
     lines: list[str] = []
+    if view.snoozed is not None:
+        lines.append(describe_snooze(view.snoozed, view.as_of))
     if view.status == "on":
         lines.append(f"Reminders are on: {what}.")
     elif view.status == "paused":
