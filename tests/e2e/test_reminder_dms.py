@@ -70,6 +70,46 @@ async def test_without_times_reminders_come_at_0730_and_2130(world: World) -> No
     assert "Reminders are on: 07:30 and 21:30, every day (Europe/London time)." in text(on)
 
 
+async def test_a_time_left_out_is_kept(world: World) -> None:
+    await world.alice.slash(
+        world.channel, "reminders on", timezone="Europe/Berlin", morning="6:45", evening="22:15"
+    )
+
+    morning = await world.alice.slash(world.channel, "reminders on", morning="8:00")
+    assert "Reminders are on: 08:00 and 22:15, every day (Europe/Berlin time)." in text(morning)
+    evening = await world.alice.slash(world.channel, "reminders on", evening="23:00")
+    assert "Reminders are on: 08:00 and 23:00, every day (Europe/Berlin time)." in text(evening)
+
+
+async def test_the_first_time_a_time_left_out_is_the_default(world: World) -> None:
+    on = await world.bob.slash(world.channel, "reminders on", timezone="London", evening="22:00")
+
+    assert "Reminders are on: 07:30 and 22:00, every day (Europe/London time)." in text(on)
+
+
+async def test_morning_and_evening_change_the_earliest_and_latest_of_many_times(
+    world: World,
+) -> None:
+    services = world.bot.require_services()
+    six = "6:00, 9:00, 12:00, 15:00, 18:00, 21:00"  # as `lowback reminders on` can set them
+    await services.reminders.on(world.alice.user.id, "Europe/Berlin", six)
+
+    evening = await world.alice.slash(world.channel, "reminders on", evening="23:00")
+    assert "Reminders are on: 06:00, 09:00, 12:00, 15:00, 18:00 and 23:00" in text(evening)
+    both = await world.alice.slash(world.channel, "reminders on", morning="7", evening="22")
+    assert "Reminders are on: 07:00, 09:00, 12:00, 15:00, 18:00 and 22:00" in text(both)
+
+
+async def test_with_one_time_the_other_option_adds_a_reminder(world: World) -> None:
+    services = world.bot.require_services()
+    await services.reminders.on(world.alice.user.id, "Europe/Berlin", "7:30")
+
+    later = await world.alice.slash(world.channel, "reminders on", morning="8")
+    assert "Reminders are on: 08:00, every day" in text(later)
+    evening = await world.alice.slash(world.channel, "reminders on", evening="21")
+    assert "Reminders are on: 08:00 and 21:00, every day" in text(evening)
+
+
 async def test_show_and_off_before_turning_them_on(world: World) -> None:
     shown = await world.alice.slash(world.channel, "reminders show")
     assert shown.ephemeral and "You haven't turned reminders on yet" in text(shown)
@@ -190,7 +230,10 @@ async def test_snooze_sends_the_reminder_again_30_minutes_later(world: World) ->
     snoozed = await world.alice.user.click(reminder, label="Snooze 30 min")
 
     assert snoozed.ephemeral and snoozed.response.embeds[0].title == "Snoozed"
+    assert "Your 07:01 reminder will come again in 30 min, at 07:31." in text(snoozed)
     assert "Next (snoozed): Thu 1 Jan, 07:31" in text(snoozed)
+    twice = await world.alice.user.click(reminder, label="Snooze 30 min")
+    assert "Next (snoozed): Thu 1 Jan, 07:31" in text(twice)  # a double press is one snooze
     await world.env.advance_time(SNOOZE - 60)
     assert len(dms(world)) == 1
     await world.env.advance_time(60)

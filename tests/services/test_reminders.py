@@ -441,6 +441,7 @@ async def test_snoozing_before_the_reminder_postpones_it(db: Database) -> None:
     await service.on(ALICE, LONDON)
     view = await service.snooze(ALICE, 45)
     assert view.next_at is not None and view.next_at.strftime("%H:%M") == "08:15"
+    assert view.recent == ()  # 07:30 has not come yet, so it is not among what became of them
     await run_until(dispatcher, clock, "2026-03-02T22:00")
     assert [wall(c, LONDON) for c in sender.calls] == ["2026-03-02 08:15", "2026-03-02 21:30"]
 

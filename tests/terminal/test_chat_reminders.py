@@ -97,3 +97,43 @@ async def test_bad_time_zone_is_explained_with_suggestions(world):
     )
     assert not outcome.ok and "Europe/Berlin" in outcome.text
     assert await services.reminders.show(LOCAL_USER_ID) is None
+
+
+async def test_snooze_with_nothing_just_sent_pushes_back_the_next_reminder_and_says_so(world):
+    services, clock = world
+    clock.set("2026-03-02T14:00:00+00:00")  # 15:00 in Berlin: 21:30 is the next reminder
+
+    async def say(*words: str) -> str:
+        outcome = await reminders(services, LOCAL_USER_ID, list(words), where="shell")
+        assert outcome.ok
+        return outcome.text
+
+    await say("on", "Europe/Berlin", "7:30", "21:30")
+    first = await say("snooze", "30")
+    assert "Your 21:30 reminder has not been sent yet; it will come at 22:00 instead." in first
+    assert "Next (snoozed): Mon 2 Mar, 22:00 CET, in 7 h." in first
+    assert "Lately" not in first and "not sent, snoozed" not in first  # 21:30 is still to come
+    again = await say("snooze", "30")
+    assert again == first  # the same snooze twice is one snooze, as two presses on the button are
+    longer = await say("snooze", "60")
+    assert "it will come at 22:30 instead" in longer
+
+
+async def test_snoozing_the_reminder_just_sent_twice_brings_it_back_once(world):
+    services, clock = world  # 06:00 in Berlin
+    await reminders(
+        services, LOCAL_USER_ID, ["on", "Europe/Berlin", "7:30", "21:30"], where="shell"
+    )
+    dispatcher = services.start_dispatcher(
+        ChatSender(Screen(io.StringIO(), rich=False)), only_user=LOCAL_USER_ID
+    )
+    await dispatcher.stop()
+    await run_until(dispatcher, clock, "2026-03-02T06:35:00+00:00")  # 07:35: 07:30 was shown
+
+    first = await reminders(services, LOCAL_USER_ID, ["snooze", "30"], where="shell")
+    second = await reminders(services, LOCAL_USER_ID, ["snooze", "30"], where="shell")
+
+    for outcome in (first, second):
+        assert "Your 07:30 reminder will come again in 30 min, at 08:05." in outcome.text
+        assert "Next (snoozed): Mon 2 Mar, 08:05 CET, in 30 min." in outcome.text
+        assert "Lately:\n- Mon 2 Mar, 07:30 CET: sent" in outcome.text

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.core.errors import ScheduleError
 from bot.core.replies import Reply
-from bot.core.schedule import DEFAULT_TIMES, parse_time
+from bot.core.schedule import parse_time
 from bot.core.timezones import UnknownTimezone, timezone_choices
 from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
@@ -47,14 +47,13 @@ def problem_reply(exc: ScheduleError) -> Reply:
     return error_reply("That didn't work", str(exc))
 
 
-def times_from(morning: str | None, evening: str | None) -> tuple[time, ...] | None:
-    """The two times asked for; None when neither was given (the service keeps the earlier ones).
-    A bare hour is read as the option names it: morning 7 is 07:00, evening 9 is 21:00."""
-    if morning is None and evening is None:
-        return None
+def times_from(morning: str | None, evening: str | None) -> tuple[time | None, time | None]:
+    """The morning and evening times asked for; None for one not given, which the service keeps
+    (see ``ReminderService.on``). A bare hour is read as the option names it: morning 7 is 07:00,
+    evening 9 is 21:00."""
     return (
-        parse_time(morning, "am") if morning is not None else DEFAULT_TIMES[0],
-        parse_time(evening, "pm") if evening is not None else DEFAULT_TIMES[1],
+        parse_time(morning, "am") if morning is not None else None,
+        parse_time(evening, "pm") if evening is not None else None,
     )
 
 
@@ -109,8 +108,8 @@ class Reminders(
     @app_commands.command(name="on", description="Get your routine by DM every morning and evening")
     @app_commands.describe(
         timezone="Where you live, e.g. Europe/Berlin or a city (needed the first time)",
-        morning="Morning reminder, e.g. 07:30 or 7:30am (default 07:30)",
-        evening="Evening reminder, e.g. 21:30 or 9:30pm (default 21:30)",
+        morning="Morning reminder, e.g. 07:30 or 7:30am (left out: kept; 07:30 the first time)",
+        evening="Evening reminder, e.g. 21:30 or 9:30pm (left out: kept; 21:30 the first time)",
     )
     async def turn_on(
         self,
@@ -121,7 +120,8 @@ class Reminders(
     ) -> None:
         reminders = self.bot.require_services().reminders
         try:
-            view = await reminders.on(interaction.user.id, timezone, times_from(morning, evening))
+            early, late = times_from(morning, evening)
+            view = await reminders.on(interaction.user.id, timezone, morning=early, evening=late)
         except ScheduleError as exc:
             await respond(interaction, problem_reply(exc), private=True)
             return

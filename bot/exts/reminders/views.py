@@ -86,8 +86,7 @@ class SnoozeReminder(
         except ScheduleError as exc:
             await respond(interaction, error_reply("Can't snooze that", str(exc)), private=True)
             return
-        body = f"I'll remind you again in {SNOOZE_MINUTES} minutes.\n\n{view.describe()}"
-        await respond(interaction, info_reply("Snoozed", body), private=True)
+        await respond(interaction, info_reply("Snoozed", view.describe()), private=True)
 
 
 def reminder_view(message: ReminderMessage) -> discord.ui.View:

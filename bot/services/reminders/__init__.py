@@ -1,7 +1,8 @@
-"""Daily routine reminders, in seven parts.
+"""Daily routine reminders, in eight parts.
 
 * ``schedule``: :class:`ReminderService`, what the front ends call (on, update, pause, resume,
   snooze, off, show, pop_notice) and :class:`ScheduleView`, a person's reminders as data.
+* ``snoozing``: which reminder a snooze is about, and :class:`Snoozed`, what it did.
 * ``dispatcher``: :class:`Dispatcher`, the one task that sends due reminders, exactly once (its
   module docstring says what is guaranteed across crashes).
 * ``sending``: :class:`Sends`, the dispatcher's sends in flight, paced and recorded.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from bot.core.schedule import Occurrence
 if TYPE_CHECKING:
     from bot.services.knowledge import KnowledgeHolder
     from bot.services.reminders.schedule import PastReminder, ScheduleView
+    from bot.services.reminders.snoozing import Snoozed
     from bot.services.routines import RoutineService
     from bot.store.people import PeopleStore
 
@@ -35,6 +36,8 @@ def stopped_notice(reason: str) -> str:
         "Turn them on again whenever you want them back."
     )
 
+
+EVENING_FROM = time(15)  # a reminder from this time of day on is the evening one
 
 SESSION_WINDOW = timedelta(
     hours=6
@@ -104,7 +107,7 @@ class ReminderComposer:
             return None
         plan = self.knowledge.kb.routines.daily_for_step(step)
         minutes = max(1, round(plan.total_seconds / 60))
-        part = "morning" if occurrence.local_time.hour < 15 else "evening"
+        part = "morning" if occurrence.local_time < EVENING_FROM else "evening"
         body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 
@@ -139,10 +142,20 @@ def describe_past(item: PastReminder) -> str:
     return f"{at}: not sent, {item.reason or item.status}"
 
 
+def describe_snooze(done: Snoozed, now: datetime) -> str:
+    """What a snooze did, in a sentence; ``now`` in the person's zone."""
+    of, at = f"{done.of:%H:%M}", f"{done.at:%H:%M}"
+    if done.again:
+        return f"Your {of} reminder will come again {format_until(done.at - now)}, at {at}."
+    return f"Your {of} reminder has not been sent yet; it will come at {at} instead."
+
+
 def describe_schedule(view: ScheduleView) -> str:
     """A person's reminders in a few plain sentences, for either front end."""
     what = f"{view.times_text}, {view.days_text} ({view.timezone} time)"
     lines: list[str] = []
+    if view.snoozed is not None:
+        lines.append(describe_snooze(view.snoozed, view.as_of))
     if view.status == "on":
         lines.append(f"Reminders are on: {what}.")
     elif view.status == "paused":

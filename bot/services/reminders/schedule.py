@@ -26,7 +26,7 @@ from bot.core.schedule import (
 from bot.core.timezones import resolve_timezone, zone
 from bot.services.reminders.messages import (
     ASK_TIMEZONE,
-    CANNOT_SNOOZE,
+    EVENING_FROM,
     NOT_SET_UP,
     TURNED_OFF,
     describe_past,
@@ -36,9 +36,10 @@ from bot.services.reminders.messages import (
     snooze_range,
     stopped_turn_on_first,
 )
+from bot.services.reminders.snoozing import Snoozed, snooze_target
 from bot.store.db import Database
 from bot.store.people import PeopleStore
-from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
+from bot.store.reminders import ReminderStore, ScheduleRow
 
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60
@@ -90,6 +91,7 @@ class ScheduleView:
     recent: tuple[
         PastReminder, ...
     ] = ()  # the last few reminders and what became of them, newest first
+    snoozed: Snoozed | None = None  # what a snooze just did (only in the view it returns)
 
     @property
     def days_text(self) -> str:
@@ -146,13 +148,18 @@ class ReminderService:
         timezone: str | None = None,
         times: str | Sequence[time] | None = None,
         weekdays: str | Iterable[int] | _Unset | None = UNSET,
+        *,
+        morning: time | None = None,
+        evening: time | None = None,
     ) -> ScheduleView:
         """Turn reminders on (again). Without ``times``/``weekdays`` the person's earlier choice is
-        kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows."""
+        kept, or 07:30 and 21:30 every day; without ``timezone`` the one the bot already knows.
+        ``morning`` and ``evening`` then change one time each (:func:`_with_morning_evening`)."""
         now = self.clock()
         existing = await self.store.get_schedule(user_id)
         tz = await self._timezone(user_id, timezone, existing)
         new_times = _times(times, existing.times if existing else DEFAULT_TIMES)
+        new_times = _with_morning_evening(new_times, morning, evening)
         new_days = _weekdays(weekdays, existing.weekdays if existing else None)
         nxt = next_occurrence(now, tz, new_times, new_days)
         row = ScheduleRow(
@@ -235,12 +242,15 @@ class ReminderService:
         return await self._changed_view(user_id, now)
 
     async def snooze(self, user_id: int, minutes: int = 30, key: str | None = None) -> ScheduleView:
-        """Have a reminder come (again) ``minutes`` later.
+        """Have one reminder come ``minutes`` after the later of now and its own time: one already
+        sent comes again ``minutes`` from now; one not sent yet is pushed back ``minutes`` past its
+        time. The view's ``snoozed`` says which reminder and when.
 
-        With ``key`` (a Snooze button on a delivered reminder) that reminder comes again
-        ``minutes`` from now. Without it: a snoozed reminder still waiting moves ``minutes`` later;
-        else the reminder delivered in the last two hours comes again ``minutes`` from now; else the
-        upcoming reminder is postponed by ``minutes``. One snooze at a time per person.
+        Which reminder: with ``key`` (the Snooze button under a delivered reminder) that one.
+        Without it (the terminal): a snoozed one still waiting, else the one sent in the last two
+        hours, else the upcoming one. Snoozing a snoozed reminder again sets its time by the same
+        rule instead of adding to it, so ``snooze 30`` twice gives one time, as two presses on the
+        button do, and ``snooze 60`` then makes it an hour. One snooze at a time per person.
         """
         if (
             isinstance(minutes, bool)
@@ -250,48 +260,24 @@ class ReminderService:
             raise ScheduleError(snooze_range(MAX_SNOOZE_MINUTES))
         now = self.clock()
         sched = await self._require_active(user_id)
+        zi = zone(sched.timezone)
         if sched.paused_until is not None and sched.paused_until > now:
-            zi = zone(sched.timezone)
             raise ScheduleError(paused_nothing_to_snooze(sched.paused_until.astimezone(zi)))
-        pending = await self.store.get_snooze(user_id)
-        delay = timedelta(minutes=minutes)
-        tz = sched.timezone
-        if key is not None:
-            delivered = await self.store.get_delivery(user_id, key)
-            if delivered is not None and delivered.status == SENT:
-                due = now + delay
-                await self.store.set_snooze(user_id, snooze_key(key, due, tz), due, now)
-            elif pending is not None and pending.occurrence_key == key:
-                await self._push_snooze(pending, delay, now, tz)
-            elif key == sched.next_key:
-                await self._postpone_upcoming(sched, delay, now)
-            else:
-                raise ScheduleError(CANNOT_SNOOZE)
-        elif pending is not None:
-            await self._push_snooze(pending, delay, now, tz)
+        target = await snooze_target(self.store, sched, key, now, self.recent)
+        due = max(target.due_at, now) + timedelta(minutes=minutes)
+        if target.upcoming:
+            await self._postpone_upcoming(sched, due, now)
         else:
-            last = await self.store.last_sent(user_id)
-            if last is not None and last.done_at is not None and now - last.done_at <= self.recent:
-                due = now + delay
-                await self.store.set_snooze(
-                    user_id, snooze_key(last.occurrence_key, due, tz), due, now
-                )
-            else:
-                await self._postpone_upcoming(sched, delay, now)
+            repeat = snooze_key(target.key, due, sched.timezone)
+            await self.store.set_snooze(user_id, repeat, due, now)
         self._changed()
-        return await self._changed_view(user_id, now)
+        view = await self._changed_view(user_id, now)
+        done = Snoozed(target.due_at.astimezone(zi), due.astimezone(zi), again=target.sent)
+        return replace(view, snoozed=done)
 
-    async def _push_snooze(
-        self, pending: SnoozeRow, delay: timedelta, now: datetime, tz: str
-    ) -> None:
-        due = max(pending.due_at, now) + delay
-        await self.store.set_snooze(
-            pending.user_id, snooze_key(pending.occurrence_key, due, tz), due, now
-        )
-
-    async def _postpone_upcoming(self, sched: ScheduleRow, delay: timedelta, now: datetime) -> None:
+    async def _postpone_upcoming(self, sched: ScheduleRow, due: datetime, now: datetime) -> None:
+        """The upcoming reminder comes at ``due`` instead; the schedule moves on past it."""
         assert sched.next_due_at is not None and sched.next_key is not None
-        due = max(sched.next_due_at, now) + delay
         following = next_occurrence(sched.next_due_at, sched.timezone, sched.times, sched.weekdays)
         await self.store.set_snooze(
             sched.user_id,
@@ -369,7 +355,7 @@ class ReminderService:
             recent=tuple(
                 PastReminder(d.due_at.astimezone(zi), d.status, d.last_error)
                 for d in await self.store.recent_deliveries(
-                    user_id, now - RECENT_HISTORY, RECENT_SHOWN
+                    user_id, now - RECENT_HISTORY, RECENT_SHOWN, until=now
                 )
             ),
         )
@@ -428,6 +414,29 @@ def _times(value: str | Sequence[time] | None, default: tuple[time, ...]) -> tup
     if isinstance(value, str):
         return parse_times(value)
     return normalize_times(value)
+
+
+def _with_morning_evening(
+    times: tuple[time, ...], morning: time | None, evening: time | None
+) -> tuple[time, ...]:
+    """``times`` with a new morning and/or evening reminder; a time not given is kept.
+
+    ``morning`` replaces the earliest time and ``evening`` the latest, so times set in between
+    (from the terminal, which takes up to six) stay. A single time is the morning one before
+    15:00 and the evening one from then on; the option for the other half adds a second time.
+    """
+    single = len(times) == 1
+    morning_at = None if single and times[0] >= EVENING_FROM else 0
+    evening_at = None if single and times[0] < EVENING_FROM else len(times) - 1
+    new = list(times)
+    for given, at in ((morning, morning_at), (evening, evening_at)):
+        if given is None:
+            continue
+        if at is None:
+            new.append(given)
+        else:
+            new[at] = given
+    return normalize_times(new)
 
 
 def _weekdays(

@@ -41,12 +41,14 @@ class DeliveryTables:
         return [delivery_row(r) for r in rows]
 
     async def recent_deliveries(
-        self, user_id: int, since: datetime, limit: int
+        self, user_id: int, since: datetime, limit: int, *, until: datetime
     ) -> list[DeliveryRow]:
-        """The person's deliveries due from ``since`` on, newest first, at most ``limit``."""
+        """The person's deliveries due from ``since`` to ``until``, newest first, at most
+        ``limit``. One due later (an upcoming reminder snoozed before its time) is left out."""
         rows = await self.db.fetchall(
-            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND due_at >= ? ORDER BY due_at DESC, id DESC LIMIT ?",
-            (user_id, format_utc(since), limit),
+            "SELECT * FROM reminder_deliveries WHERE user_id = ? AND due_at >= ? AND due_at <= ?"
+            " ORDER BY due_at DESC, id DESC LIMIT ?",
+            (user_id, format_utc(since), format_utc(until), limit),
         )
         return [delivery_row(r) for r in rows]
 

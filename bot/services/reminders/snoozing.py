@@ -1,0 +1,68 @@
+"""Which reminder a snooze is about, and what it did (``ReminderService.snooze`` says the rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.errors import ScheduleError
+from bot.services.reminders.messages import CANNOT_SNOOZE
+from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """What a snooze did, in the person's time zone: the reminder due ``of`` comes ``at``;
+    ``again`` when it had been sent already, else it was pushed back before being sent."""
+
+    of: datetime
+    at: datetime
+    again: bool
+
+
+@dataclass(frozen=True)
+class SnoozeTarget:
+    """The reminder a snooze is about: its key, when it was due, whether it was sent, and whether
+    it is the upcoming one (then the schedule moves on past it)."""
+
+    key: str
+    due_at: datetime
+    sent: bool
+    upcoming: bool = False
+
+
+async def snooze_target(
+    store: ReminderStore, sched: ScheduleRow, key: str | None, now: datetime, recent: timedelta
+) -> SnoozeTarget:
+    """With ``key`` (a Snooze button), that reminder. Without it: a snoozed one still waiting, else
+    the one sent within ``recent``, else the upcoming one."""
+    pending = await store.get_snooze(sched.user_id)
+    if key is not None:
+        delivered = await store.get_delivery(sched.user_id, key)
+        if delivered is not None and delivered.status == SENT:
+            return SnoozeTarget(key, delivered.due_at, sent=True)
+        if pending is not None and pending.occurrence_key == key:
+            return await _snoozed(store, pending, now)
+        if key == sched.next_key:
+            return _upcoming(sched)
+        raise ScheduleError(CANNOT_SNOOZE)
+    if pending is not None:
+        return await _snoozed(store, pending, now)
+    last = await store.last_sent(sched.user_id)
+    if last is not None and last.done_at is not None and now - last.done_at <= recent:
+        return SnoozeTarget(last.occurrence_key, last.due_at, sent=True)
+    return _upcoming(sched)
+
+
+async def _snoozed(store: ReminderStore, pending: SnoozeRow, now: datetime) -> SnoozeTarget:
+    """A snoozed reminder still waiting, as the reminder it repeats (with that one's record gone,
+    as one sent now)."""
+    base = await store.get_delivery(pending.user_id, pending.occurrence_key.split("+")[0])
+    if base is None:
+        return SnoozeTarget(pending.occurrence_key, now, sent=True)
+    return SnoozeTarget(pending.occurrence_key, base.due_at, sent=base.status == SENT)
+
+
+def _upcoming(sched: ScheduleRow) -> SnoozeTarget:
+    assert sched.next_due_at is not None and sched.next_key is not None
+    return SnoozeTarget(sched.next_key, sched.next_due_at, sent=False, upcoming=True)
