@@ -1,7 +1,8 @@
 """Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
 
 The answer comes from the answering service; this cog only checks the input, applies the
-per-person cooldown and renders the reply. A private reply (a red flag) to a question asked in a
+per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
+the reply. A private reply (a red flag) to a question asked in a
 server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
 what they wrote.
 """
@@ -108,18 +109,32 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_QUESTION],
         private: bool = False,
     ) -> None:
-        wait = self.bot.ask_cooldown.hit(interaction.user.id)
-        if wait:
+        problem = input_problem(question, "ask")
+        wait, reply = await self._past_cooldown(interaction.user.id, question, problem)
+        if wait and reply is None:
             await respond(interaction, info_reply("Slow down", slow_down_text(wait)), private=True)
             return
-        problem = input_problem(question, "ask")
         if problem is not None:
             await respond(interaction, problem, private=True)
             return
-        reply = await self.bot.require_services().ask.ask(
-            interaction.user.id, question, guild_id=interaction.guild_id
-        )
+        if reply is None:
+            reply = await self.bot.require_services().ask.ask(
+                interaction.user.id, question, guild_id=interaction.guild_id
+            )
         await respond(interaction, reply, private=private or None)
+
+    async def _past_cooldown(
+        self, user_id: int, question: str, problem: Reply | None
+    ) -> tuple[float, Reply | None]:
+        """``(0, None)`` when the person may ask now (the question counts towards the cooldown).
+
+        Else the seconds to wait, and the answer if the question describes a red flag or a crisis:
+        that is given however many questions came just before it; nothing else is.
+        """
+        wait = self.bot.ask_cooldown.hit(user_id)
+        if not wait or problem is not None:
+            return wait, None
+        return wait, await self.bot.require_services().ask.urgent(question)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -145,21 +160,22 @@ class Ask(commands.Cog):
                 pass
 
     async def _answer_message(self, message: discord.Message, question: str) -> None:
-        cooldown = self.bot.ask_cooldown
-        wait = cooldown.hit(message.author.id)
-        if wait:
-            if cooldown.first_refusal(message.author.id):
-                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
-            return
         where: Where = "mention" if message.guild is not None else "dm"
         attached = bool(message.attachments or message.stickers)
         problem = input_problem(question, where, attached=attached)
+        wait, reply = await self._past_cooldown(message.author.id, question, problem)
+        if wait and reply is None:
+            if self.bot.ask_cooldown.first_refusal(message.author.id):
+                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
+            return
         if problem is not None:
             await reply_to_message(message, problem)
             return
-        services = self.bot.require_services()
-        guild_id = message.guild.id if message.guild else None
-        reply = await services.ask.ask(message.author.id, question, guild_id=guild_id)
+        if reply is None:
+            guild_id = message.guild.id if message.guild else None
+            reply = await self.bot.require_services().ask.ask(
+                message.author.id, question, guild_id=guild_id
+            )
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply)
             return
