@@ -118,8 +118,10 @@ class Ask(commands.Cog):
             await respond(interaction, problem, private=True)
             return
         if reply is None:
+            # A question asked privately is not kept in the server's list of unanswered ones.
+            guild_id = None if private else interaction.guild_id
             reply = await self.bot.require_services().ask.ask(
-                interaction.user.id, question, guild_id=interaction.guild_id
+                interaction.user.id, question, guild_id=guild_id
             )
         await respond(interaction, reply, private=private or None)
 

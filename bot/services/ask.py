@@ -47,7 +47,10 @@ class AskService:
     async def ask_full(
         self, user_id: int, text: str, *, guild_id: int | None = None, step: int | None = None
     ) -> Asked:
-        """The answer for this person; ``step`` answers as for someone on that step instead of their own."""
+        """The answer for this person; ``step`` answers as for someone on that step instead of their own.
+
+        A question the sources do not cover is kept for the server ``guild_id`` if it opted in;
+        with no ``guild_id`` (a direct message, a question asked privately) nothing is kept."""
         kb, matcher = self.knowledge.kb, self.knowledge.matcher
         step, known = (step, True) if step is not None else await self._step(user_id)
         result = matcher.match(text if isinstance(text, str) else "", person_step=step)
