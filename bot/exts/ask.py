@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.chatter import only_chatter
 from bot.core.replies import Reply
 from bot.core.text import normalize
 from bot.discord_ui.errors import failure_text, log_failure, slow_down_text
@@ -95,6 +96,19 @@ def question_from_message(message: discord.Message, bot_id: int) -> str:
     return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
 
 
+def replies_to_me(message: discord.Message, bot_id: int) -> bool:
+    """The message is a reply to one of the bot's messages and does not name the bot in its text.
+
+    (A reply pings the author of the message it replies to unless the person turns that off, so
+    in a server the bot hears of it as of a mention.)"""
+    if message.type != discord.MessageType.reply or bot_id in message.raw_mentions:
+        return False
+    replied = message.reference.resolved if message.reference else None
+    if isinstance(replied, discord.Message):
+        return replied.author.id == bot_id
+    return message.guild is not None  # in a server the bot heard of it only by the reply's ping
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
@@ -147,8 +161,11 @@ class Ask(commands.Cog):
             return
         if message.guild is not None and not any(user.id == me.id for user in message.mentions):
             return
+        question = question_from_message(message, me.id)
+        if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
+            return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
-            await self._answer_message(message, question_from_message(message, me.id))
+            await self._answer_message(message, question)
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(

@@ -446,3 +446,58 @@ async def test_a_red_flag_to_ask_during_the_cooldown_is_answered_not_slowed_down
         g.title for g in world.bot.services.kb.safety.groups
     }
     assert ordinary.response.embeds[0].title == "Slow down"  # the cooldown holds for the rest
+
+
+@pytest.mark.parametrize(
+    "text", ["thanks!", "👍", "ok", "lol", "thank you so much, that helped", "great, thanks 🙏"]
+)
+async def test_a_thanks_in_reply_to_an_answer_gets_no_message(world: World, text: str) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    answer = world.channel.last_message
+
+    thanks = await world.alice.send(world.channel, text, reply_to=answer)
+
+    assert world.bot.user in thanks.mentions  # a reply pings the bot...
+    assert world.channel.last_message.id == thanks.id  # ...and the bot says nothing more
+
+
+async def test_a_question_in_reply_to_an_answer_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+    answer = world.channel.last_message
+
+    question = await world.alice.send(
+        world.channel, "thanks! can I still do deadlifts?", reply_to=answer
+    )
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_a_reply_that_mentions_the_bot_by_name_is_answered_as_a_mention(
+    world: World,
+) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    answer = world.channel.last_message
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} 👍", reply_to=answer)
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == "I couldn't find a question in that"
+
+
+async def test_a_thanks_in_reply_to_an_answer_in_a_dm_gets_no_message(world: World) -> None:
+    await world.alice.send_dm("can I still do deadlifts?")
+    dm = world.alice.user.dm_channel
+    answer = dm.last_message
+    assert answer.author.id == world.bot.user.id
+    reference = {"channel_id": str(dm.id), "message_id": str(answer.id)}
+
+    thanks = await world.alice.send_dm("thanks, that helps!", reference=reference)
+    assert dm.last_message.id == thanks.id
+
+    await world.alice.send_dm("and squats?", reference=reference)
+    assert dm.last_message.author.id == world.bot.user.id  # a question is still answered
