@@ -2,7 +2,8 @@
 morning"; the bot addressed before it, "hey bot, ..."; "quick question"; thanks or "pls help"
 after it), a forum post's words about the post itself ("long time lurker", "sorry for the long
 post", "on mobile"), and the exercises it says were swapped out. None of it is what the question
-asks; all of it moves a message's words and embedding."""
+asks; all of it moves a message's words and embedding. A message that is nothing but such chatter
+("thanks!", "ok", "👍") asks nothing at all (``only_chatter``)."""
 
 from __future__ import annotations
 
@@ -87,12 +88,17 @@ _THANKS = (
 _SUBJECT = r"(my |the |a |some )?((lower|low|lumbar) )?(back|back pain|backache|lbp|spine)"
 _ASKING = r"(question|questions|q|query|help|advice|tips|input|thoughts|issue|problem)"
 
+# Whom a message is addressed to: "hey bot", "thanks guys".
+_ADDRESSED = (
+    r"(lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate)"
+)
+
 # A greeting, the bot addressed or "quick question" before a message, and thanks or "pls help"
 # after it: nothing of its meaning, but enough words to move a short message's embedding and its
 # word match ("hey bot, quick question: ...", "... thanks in advance!!").
 PREAMBLE = re.compile(
     r"^((hey|hi|hello|hiya|yo|oi|ok|okay|dear|sup|morning|evening|good (morning|afternoon|evening)) )?"
-    r"((lowback ?bot|lowback|bot|everyone|everybody|all|guys|folks|team|yall|y all|there|doc|mate) )?"
+    rf"({_ADDRESSED} )?"
     r"((quick|random|silly|dumb|stupid|serious|genuine|honest|little|small) )?"
     rf"(({_SUBJECT} )?(question|q|query)( for you| here| (about|on|re) {_SUBJECT})? )?"
     rf"(({_LURKER}|{_SORRY}|{_RELAY})( and| but| so)? )*(({_BACKGROUND}) )?((?>{_THANKS})(?! for| to)( |$))?"
@@ -189,6 +195,37 @@ def without_chatter(normalized: str) -> str:
     if not PREAMBLE.sub("", rest + " ", count=1).strip():
         return ""  # greetings and thanks, nothing else
     return rest if len(rest.split()) >= 2 else normalized
+
+
+# An answer acknowledged: "got it", "makes sense", "that helped", "perfect"; with thanks, a greeting
+# or the bot addressed ("ok cool, thanks bot"), a whole message with nothing to answer in it.
+_ACKNOWLEDGED = (
+    r"got it|gotcha|noted|understood|makes sense|will do|will try( (it|that|them|this))?"
+    r"|sounds good|good to know|((that|this|it|that s|thats|it s|its) )?(really )?(helped|helps"
+    r"|helpful|is helpful|was helpful)( (a lot|loads))?|cool|nice|great|perfect|awesome|amazing"
+    r"|brilliant|lovely|excellent|lol|lmao|haha\w*"
+)
+ACKNOWLEDGEMENT = re.compile(rf"{_META_PART}|{_ACKNOWLEDGED}|{_ADDRESSED}|{GREETING.pattern}")
+ACKNOWLEDGEMENT_CHARS = 100  # an acknowledgement is short (and a long message is not read so)
+
+
+def only_chatter(text: str) -> bool:
+    """True when a message holds nothing to answer: only emoji, or thanks, an acknowledgement, a
+    greeting ("thanks!", "ok", "lol", "👍", "thank you so much, that helped"). A plea for help
+    ("pls help", "any advice?") is not chatter here."""
+    normalized = normalize(text) if isinstance(text, str) else ""
+    if len(normalized) > ACKNOWLEDGEMENT_CHARS:
+        return False
+    words = normalized.split()
+    # Word by word, which of its beginnings are all chatter: each phrase is read once, where one
+    # pattern repeated over the message would try every way of cutting it into phrases.
+    chatter = [True] + [False] * len(words)
+    for end in range(1, len(words) + 1):
+        chatter[end] = any(
+            chatter[start] and ACKNOWLEDGEMENT.fullmatch(" ".join(words[start:end]))
+            for start in range(end)
+        )
+    return chatter[-1]
 
 
 # An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of

@@ -1,7 +1,8 @@
 """Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
 
 The answer comes from the answering service; this cog only checks the input, applies the
-per-person cooldown and renders the reply. A private reply (a red flag) to a question asked in a
+per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
+the reply. A private reply (a red flag) to a question asked in a
 server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
 what they wrote.
 """
@@ -16,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.chatter import only_chatter
 from bot.core.replies import Reply
 from bot.core.text import normalize
 from bot.discord_ui.errors import failure_text, log_failure, slow_down_text
@@ -94,6 +96,19 @@ def question_from_message(message: discord.Message, bot_id: int) -> str:
     return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
 
 
+def replies_to_me(message: discord.Message, bot_id: int) -> bool:
+    """The message is a reply to one of the bot's messages and does not name the bot in its text.
+
+    (A reply pings the author of the message it replies to unless the person turns that off, so
+    in a server the bot hears of it as of a mention.)"""
+    if message.type != discord.MessageType.reply or bot_id in message.raw_mentions:
+        return False
+    replied = message.reference.resolved if message.reference else None
+    if isinstance(replied, discord.Message):
+        return replied.author.id == bot_id
+    return message.guild is not None  # in a server the bot heard of it only by the reply's ping
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
@@ -108,18 +123,34 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_QUESTION],
         private: bool = False,
     ) -> None:
-        wait = self.bot.ask_cooldown.hit(interaction.user.id)
-        if wait:
+        problem = input_problem(question, "ask")
+        wait, reply = await self._past_cooldown(interaction.user.id, question, problem)
+        if wait and reply is None:
             await respond(interaction, info_reply("Slow down", slow_down_text(wait)), private=True)
             return
-        problem = input_problem(question, "ask")
         if problem is not None:
             await respond(interaction, problem, private=True)
             return
-        reply = await self.bot.require_services().ask.ask(
-            interaction.user.id, question, guild_id=interaction.guild_id
-        )
+        if reply is None:
+            # A question asked privately is not kept in the server's list of unanswered ones.
+            guild_id = None if private else interaction.guild_id
+            reply = await self.bot.require_services().ask.ask(
+                interaction.user.id, question, guild_id=guild_id
+            )
         await respond(interaction, reply, private=private or None)
+
+    async def _past_cooldown(
+        self, user_id: int, question: str, problem: Reply | None
+    ) -> tuple[float, Reply | None]:
+        """``(0, None)`` when the person may ask now (the question counts towards the cooldown).
+
+        Else the seconds to wait, and the answer if the question describes a red flag or a crisis:
+        that is given however many questions came just before it; nothing else is.
+        """
+        wait = self.bot.ask_cooldown.hit(user_id)
+        if not wait or problem is not None:
+            return wait, None
+        return wait, await self.bot.require_services().ask.urgent(question)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -130,8 +161,11 @@ class Ask(commands.Cog):
             return
         if message.guild is not None and not any(user.id == me.id for user in message.mentions):
             return
+        question = question_from_message(message, me.id)
+        if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
+            return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
-            await self._answer_message(message, question_from_message(message, me.id))
+            await self._answer_message(message, question)
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -145,21 +179,22 @@ class Ask(commands.Cog):
                 pass
 
     async def _answer_message(self, message: discord.Message, question: str) -> None:
-        cooldown = self.bot.ask_cooldown
-        wait = cooldown.hit(message.author.id)
-        if wait:
-            if cooldown.first_refusal(message.author.id):
-                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
-            return
         where: Where = "mention" if message.guild is not None else "dm"
         attached = bool(message.attachments or message.stickers)
         problem = input_problem(question, where, attached=attached)
+        wait, reply = await self._past_cooldown(message.author.id, question, problem)
+        if wait and reply is None:
+            if self.bot.ask_cooldown.first_refusal(message.author.id):
+                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
+            return
         if problem is not None:
             await reply_to_message(message, problem)
             return
-        services = self.bot.require_services()
-        guild_id = message.guild.id if message.guild else None
-        reply = await services.ask.ask(message.author.id, question, guild_id=guild_id)
+        if reply is None:
+            guild_id = message.guild.id if message.guild else None
+            reply = await self.bot.require_services().ask.ask(
+                message.author.id, question, guild_id=guild_id
+            )
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply)
             return

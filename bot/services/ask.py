@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
-from bot.core.compose import empty_reply, reply_for, topic_reply
+from bot.core.compose import empty_reply, red_flag_reply, reply_for, topic_reply
 from bot.core.match_result import MatchResult
 from bot.core.replies import Candidate, Reply
 from bot.services.knowledge import KnowledgeHolder
@@ -47,7 +47,10 @@ class AskService:
     async def ask_full(
         self, user_id: int, text: str, *, guild_id: int | None = None, step: int | None = None
     ) -> Asked:
-        """The answer for this person; ``step`` answers as for someone on that step instead of their own."""
+        """The answer for this person; ``step`` answers as for someone on that step instead of their own.
+
+        A question the sources do not cover is kept for the server ``guild_id`` if it opted in;
+        with no ``guild_id`` (a direct message, a question asked privately) nothing is kept."""
         kb, matcher = self.knowledge.kb, self.knowledge.matcher
         step, known = (step, True) if step is not None else await self._step(user_id)
         result = matcher.match(text if isinstance(text, str) else "", person_step=step)
@@ -66,6 +69,12 @@ class AskService:
 
     async def ask(self, user_id: int, text: str, *, guild_id: int | None = None) -> Reply:
         return (await self.ask_full(user_id, text, guild_id=guild_id)).reply
+
+    async def urgent(self, text: str) -> Reply | None:
+        """The answer to a message that describes a red flag or a crisis, else None; for a
+        question that is otherwise turned away (asked too fast), so nothing of it is kept."""
+        result = self.knowledge.matcher.match(text if isinstance(text, str) else "")
+        return red_flag_reply(self.knowledge.kb, result) if result.kind == "red_flag" else None
 
     async def topic(self, user_id: int, topic_id: str) -> Reply:
         kb = self.knowledge.kb

@@ -4,7 +4,8 @@ The list helps a server's admins see what their members ask that the curated con
 cover. It never holds who asked: there is no user id column, and user and role mentions are
 taken out of the text before it is stored. Entries are purged after a retention period
 (``LOWBACK_UNANSWERED_RETENTION_DAYS``, default 30), and turning the option off deletes the
-server's list at once. Direct messages belong to no server, so they are never kept.
+server's list at once. Direct messages belong to no server, so they are never kept; nor is a
+question asked privately (``/ask`` with *private*).
 """
 
 from __future__ import annotations

@@ -160,3 +160,22 @@ def test_a_quoted_line_is_not_what_the_message_asks(matcher):
     assert matcher.match("> can i deadlift\nwhat about squats then?").topic == "squats"
     # what it quotes is still screened: a warning sign quoted and owned is one
     assert matcher.match("> my legs went numb\nsame here, should i worry?").kind == "red_flag"
+
+
+def test_a_message_of_thanks_or_acknowledgement_alone_holds_nothing_to_answer():
+    from bot.core.chatter import only_chatter
+
+    for said in ("thanks!", "👍", "ok", "lol", "thank you so much, that helped", "got it, cheers"):
+        assert only_chatter(said), said
+    for asked in (
+        "thanks, can I still deadlift?",
+        "help?",
+        "pls help",
+        "any advice?",
+        "what can you do",
+        "thanks. my leg went numb",
+        "thanks for everything, goodbye",  # may be a goodbye: read
+        "sorry",
+    ):
+        assert not only_chatter(asked), asked
+    assert not only_chatter("ok all guys " * 8 + "x")  # (and at once: each phrase is read once)

@@ -387,3 +387,117 @@ async def test_answer_buttons_keep_working_after_ten_minutes_and_after_a_restart
         assert chosen.response.embeds[0].title.startswith(choices[0].rstrip("…"))
     finally:
         await again.close()
+
+
+async def ask_until_refused(world: World, ask: str) -> None:
+    """Alice asks ordinary questions by ``ask`` (mention, dm or slash) until the cooldown refuses one."""
+    for _ in range(world.bot.settings.ask_cooldown_rate + 1):
+        if ask == "slash":
+            await world.alice.slash(world.channel, "ask", question="can I still do deadlifts?")
+        elif ask == "dm":
+            await world.alice.send_dm("can I still do deadlifts?")
+        else:
+            await world.alice.send(
+                world.channel, f"{world.mention_bot()} can I still do deadlifts?"
+            )
+
+
+async def test_a_crisis_by_mention_during_the_cooldown_is_still_answered_by_dm(
+    world: World,
+) -> None:
+    await ask_until_refused(world, "mention")
+    assert world.channel.last_message.embeds[0].title == "Slow down"
+
+    await world.alice.send(
+        world.channel,
+        f"{world.mention_bot()} I can't take this pain anymore, I want to kill myself",
+    )
+
+    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
+    dm = world.alice.user.dm_channel.last_message.embeds[0]
+    assert "988" in dm.description and "116 123" in dm.description
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    assert world.channel.last_message.author.id == world.alice.id  # still slowed down
+
+
+async def test_a_crisis_in_a_dm_during_the_cooldown_is_still_answered(world: World) -> None:
+    await ask_until_refused(world, "dm")
+
+    await world.alice.send_dm("i want to end it all")
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert "988" in reply.embeds[0].description
+
+
+async def test_a_red_flag_to_ask_during_the_cooldown_is_answered_not_slowed_down(
+    world: World,
+) -> None:
+    await ask_until_refused(world, "slash")
+
+    flagged = await world.alice.slash(
+        world.channel, "ask", question="my legs have gone numb and i can't feel when i pee"
+    )
+    ordinary = await world.alice.slash(world.channel, "ask", question="how do I do the booty flex?")
+
+    assert flagged.ephemeral
+    assert flagged.response.embeds[0].colour == discord.Colour.red()
+    assert flagged.response.embeds[0].title in {
+        g.title for g in world.bot.services.kb.safety.groups
+    }
+    assert ordinary.response.embeds[0].title == "Slow down"  # the cooldown holds for the rest
+
+
+@pytest.mark.parametrize(
+    "text", ["thanks!", "👍", "ok", "lol", "thank you so much, that helped", "great, thanks 🙏"]
+)
+async def test_a_thanks_in_reply_to_an_answer_gets_no_message(world: World, text: str) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    answer = world.channel.last_message
+
+    thanks = await world.alice.send(world.channel, text, reply_to=answer)
+
+    assert world.bot.user in thanks.mentions  # a reply pings the bot...
+    assert world.channel.last_message.id == thanks.id  # ...and the bot says nothing more
+
+
+async def test_a_question_in_reply_to_an_answer_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+    answer = world.channel.last_message
+
+    question = await world.alice.send(
+        world.channel, "thanks! can I still do deadlifts?", reply_to=answer
+    )
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_a_reply_that_mentions_the_bot_by_name_is_answered_as_a_mention(
+    world: World,
+) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+    answer = world.channel.last_message
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} 👍", reply_to=answer)
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == "I couldn't find a question in that"
+
+
+async def test_a_thanks_in_reply_to_an_answer_in_a_dm_gets_no_message(world: World) -> None:
+    await world.alice.send_dm("can I still do deadlifts?")
+    dm = world.alice.user.dm_channel
+    answer = dm.last_message
+    assert answer.author.id == world.bot.user.id
+    reference = {"channel_id": str(dm.id), "message_id": str(answer.id)}
+
+    thanks = await world.alice.send_dm("thanks, that helps!", reference=reference)
+    assert dm.last_message.id == thanks.id
+
+    await world.alice.send_dm("and squats?", reference=reference)
+    assert dm.last_message.author.id == world.bot.user.id  # a question is still answered

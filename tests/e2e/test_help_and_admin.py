@@ -113,3 +113,19 @@ async def test_unanswered_questions_list_is_opt_in_and_off_deletes_it(world: Wor
     stopped = await world.manager.slash(world.channel, "admin unanswered", action="off")
     assert "deleted the 1 question" in stopped.response.embeds[0].description
     assert await world.bot.services.unanswered.recent(world.guild.id) == []
+
+
+async def test_a_question_asked_privately_is_not_kept_in_the_unanswered_list(world: World) -> None:
+    await world.manager.slash(world.channel, "admin unanswered", action="on")
+
+    private = await world.alice.slash(
+        world.channel, "ask", question="how do I bake sourdough bread", private=True
+    )
+    await world.alice.slash(world.channel, "ask", question="what's the best graphics card")
+
+    assert private.ephemeral
+    assert private.response.embeds[0].title == "I don't have a curated answer for that"
+    shown = await world.manager.slash(world.channel, "admin unanswered", action="show")
+    listing = shown.response.embeds[0].description
+    assert "graphics card" in listing  # asked openly: kept, as the server chose
+    assert "sourdough" not in listing

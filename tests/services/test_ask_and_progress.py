@@ -102,6 +102,15 @@ async def test_unanswered_questions_are_kept_only_for_servers_that_opted_in(serv
     assert len(kept) == 1 and "graphics card" in kept[0].question
 
 
+async def test_urgent_answers_only_a_red_flag_or_a_crisis(services):
+    crisis = await services.ask.urgent("I can't take this pain anymore, I want to kill myself")
+    assert crisis is not None and crisis.kind == "red_flag" and "988" in crisis.body
+    flagged = await services.ask.urgent("my legs have gone numb and i can't feel when i pee")
+    assert flagged is not None and flagged.kind == "red_flag"
+    assert await services.ask.urgent("can i still deadlift") is None
+    assert await services.ask.urgent("what's the best graphics card for gaming") is None
+
+
 async def test_data_show_and_delete(services):
     await services.progress.set_step(ALICE, 2)
     shown = await services.data.show(ALICE)
