@@ -181,7 +181,8 @@ async def _open_and_work(settings: Settings, work: Work) -> int:
         _knowledge_problems(settings, exc)
         return 1
     except DatabaseError as exc:
-        _err(f"Can't use the database {settings.database}: {exc}")
+        where = "" if str(settings.database) in str(exc) else f" {settings.database}"  # most say
+        _err(f"Can't use the database{where}: {exc}")
         return 1
     try:
         return await work(services)
