@@ -20,6 +20,7 @@ from bot.store.people import PeopleStore
 from bot.store.reminders import ReminderStore
 from bot.terminal import cli
 from tests.support.fakes import FakeClock
+from tests.support.read_only import SUPERUSER, permissions_bind, read_only
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 COMMANDS = (
@@ -99,6 +100,27 @@ def test_a_read_only_database_gets_one_line_saying_how_to_fix_it(
     code, err = run(argv, capsys)
     assert code == 1 and len(err) == 1, err
     assert "read-only" in err[0] and "write access" in err[0]
+
+
+@pytest.mark.parametrize(
+    "argv", (["progress"], ["ask", "can I still deadlift?"], ["backup"]), ids=" ".join
+)
+def test_a_database_in_a_read_only_folder_is_named_with_what_to_do(
+    database: Path, argv, capsys, tmp_path_factory
+) -> None:
+    if not permissions_bind(database.parent):
+        pytest.skip(SUPERUSER)
+    if argv == ["backup"]:
+        argv = ["backup", str(tmp_path_factory.mktemp("backups") / "copy.db")]
+    with read_only(database.parent):
+        code, err = run(argv, capsys)
+    assert code == 1 and len(err) == 1, err
+    assert f"its folder {database.parent} is read-only" in err[0]
+    assert "unable to open" not in err[0]
+    if argv[0] == "backup":
+        assert "Run the backup as the user the bot runs as" in err[0]
+    else:
+        assert "write access" in err[0] and "point LOWBACK_DATABASE (or --database)" in err[0]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bot.settings import PostgresURL
+from bot.store.errors import DatabaseReadOnly, explain, read_only_place
 
 
 class BackupError(Exception):
@@ -111,7 +112,9 @@ def _copy_database(source: Path, target_path: Path) -> None:
     try:
         src = sqlite3.connect(uri, uri=True, timeout=30)
     except sqlite3.Error as exc:
-        raise BackupError(f"cannot open the database at {source}: {exc}") from exc
+        raise unreadable(exc, source) or BackupError(
+            f"cannot open the database at {source}: {exc}"
+        ) from exc
     try:
         dst = sqlite3.connect(target_path)
         try:
@@ -127,9 +130,22 @@ def _copy_database(source: Path, target_path: Path) -> None:
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"the backup failed: {exc}") from exc
+        raise unreadable(exc, source) or BackupError(f"the backup failed: {exc}") from exc
     finally:
         src.close()
+
+
+def unreadable(exc: sqlite3.Error, source: Path) -> BackupError | None:
+    """A database SQLite cannot read because it may not write beside it (a database in WAL mode
+    needs its -wal and -shm files even to be read), said with which file or folder is read-only
+    and what to do; None for any other fault."""
+    place = read_only_place(source, reading=True)
+    if place is None or not isinstance(explain(exc, source), DatabaseReadOnly):
+        return None
+    return BackupError(
+        f"cannot read the database at {source}: {place[0]}. Run the backup as the user the bot "
+        f"runs as (or in its container), or stop the bot and copy {source} itself."
+    )
 
 
 def _fsync_folder(folder: Path) -> None:

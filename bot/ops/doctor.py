@@ -23,7 +23,7 @@ from bot.core.knowledge.loading import load_knowledge
 from bot.invite import client_id_from_token
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, token_looks_valid
 from bot.store.db import Database
-from bot.store.errors import DatabaseDamaged, DatabaseError, explain
+from bot.store.errors import DatabaseDamaged, DatabaseError, DatabaseReadOnly, explain
 from bot.store.schema import load_migrations
 
 DATABASE_FIX = (
@@ -202,9 +202,10 @@ async def _probe_sqlite(path: Path) -> Check | list[int]:
             path, migrate=False, check=False
         )  # the quick check is below, with its own advice
     except (DatabaseError, sqlite3.Error, OSError) as exc:
-        return Check(
-            name, False, f"cannot open the database at {path}: {_reason(exc)}", DATABASE_FIX
-        )
+        said = _reason(exc)  # a read-only database names the file or folder at fault itself
+        if not isinstance(exc, DatabaseReadOnly):
+            said = f"cannot open the database at {path}: {said}"
+        return Check(name, False, said, DATABASE_FIX)
     try:
         conn = db.conn
         async with conn.execute("PRAGMA quick_check") as cur:

@@ -127,7 +127,9 @@ class Database:
             worker = getattr(connecting, "_thread", None)
             if worker is not None:
                 worker.join(timeout=1.0)
-            raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
+            raise explain(exc, path) or DatabaseError(
+                f"cannot open the database at {path}: {exc}"
+            ) from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 
 class DatabaseError(Exception):
@@ -51,6 +53,74 @@ def restore_advice(path: object) -> str:
     )
 
 
+def writable(path: Path) -> bool:
+    """Whether this process may write the file ``path``, or create files in the folder ``path``
+    (False on a read-only file system too)."""
+    mode = os.W_OK | os.X_OK if path.is_dir() else os.W_OK
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
+
+
+def on_read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # gone, or a system without statvfs
+        return False
+
+
+def read_only_place(path: object, *, reading: bool = False) -> tuple[str, str] | None:
+    """What keeps the SQLite database at ``path`` from being written, and what to do about it, in
+    words: its file system, or its file, its -wal or -shm file and its folder, where SQLite must
+    create the -wal and -shm files even to read a database in WAL mode (``reading``: only what
+    keeps it from being read so). None when nothing does, or it cannot be told."""
+    database = Path(str(path))
+    folder = database.parent
+    if str(path) == ":memory:" or not folder.is_dir():
+        return None
+    elsewhere = "or point LOWBACK_DATABASE (or --database) at a file in a writable folder."
+    if on_read_only_file_system(folder):
+        return (
+            f"it is on a file system mounted read-only ({folder})",
+            f"Mount it read-write, {elsewhere}",
+        )
+    places = []
+    if not reading and database.exists() and not writable(database):
+        places.append("the file")
+    companions = [
+        own.name
+        for own in (database.with_name(database.name + s) for s in ("-wal", "-shm"))
+        if own.exists() and not writable(own)
+    ]
+    if companions:
+        places.append(f"its {' and '.join(companions)} file{'s' if len(companions) > 1 else ''}")
+    if not writable(folder):
+        places.append(f"its folder {folder}")
+    if not places:
+        return None
+    many = len(places) > 1 or len(companions) > 1
+    what = ", ".join(places[:-1]) + " and " + places[-1] if len(places) > 1 else places[0]
+    what += " are read-only" if many else " is read-only"
+    if not writable(folder):
+        what += (
+            f" (SQLite must create {database.name}-wal and {database.name}-shm files in the folder)"
+        )
+    them = "them" if many else "it"
+    return what, f"Give the user lowback runs as write access to {them}, {elsewhere}"
+
+
+def read_only_error(exc: BaseException, path: object) -> DatabaseReadOnly:
+    """A refused write (or a database that cannot be opened where it cannot be written), saying
+    which file or folder is read-only and what to do."""
+    place = read_only_place(path)
+    if place is None:
+        return DatabaseReadOnly(
+            f"the database at {path} is read-only ({exc}): give the user running lowback write access to the "
+            "file and its folder (SQLite writes -wal and -shm files beside it), or point LOWBACK_DATABASE at a "
+            "writable place."
+        )
+    what, advice = place
+    return DatabaseReadOnly(f"the database at {path} cannot be written: {what}. {advice}")
+
+
 def explain(exc: BaseException, path: object) -> DatabaseError | None:
     """A fault of the file or the disk as a :class:`DatabaseError` that says what to do (None for
     anything else, such as a constraint a caller handles)."""
@@ -60,11 +130,11 @@ def explain(exc: BaseException, path: object) -> DatabaseError | None:
     code = getattr(exc, "sqlite_errorcode", None)
     code = code & 0xFF if isinstance(code, int) else None  # the primary code of an extended one
     if "readonly" in text or "read-only" in text or code == sqlite3.SQLITE_READONLY:
-        return DatabaseReadOnly(
-            f"the database at {path} is read-only ({exc}): give the user running lowback write access to the "
-            "file and its folder (SQLite writes -wal and -shm files beside it), or point LOWBACK_DATABASE at a "
-            "writable place."
-        )
+        return read_only_error(exc, path)
+    if "unable to open" in text or code == sqlite3.SQLITE_CANTOPEN:
+        # SQLite's words when it cannot create the file, or the -wal and -shm files it needs
+        # beside a WAL database even to read it: say so when that is because of a read-only place.
+        return read_only_error(exc, path) if read_only_place(path) is not None else None
     if "locked" in text or code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return DatabaseBusy(
             f"the database at {path} is locked: another program kept it locked for longer than lowback "

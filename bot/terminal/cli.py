@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
-from bot.terminal.parser import MAX_SECONDS_SCALE, build_parser
+from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
     from bot.core.errors import KnowledgeError
@@ -68,10 +68,6 @@ MODEL_HELP = (
 )
 CHAT_OFFER = "Meanwhile you can try everything in the terminal: `lowback chat`."
 SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
-
-
-class UsageError(Exception):
-    """Something typed on the command line that cannot work; exit 2 with its one line."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -181,27 +177,13 @@ async def _open_and_work(settings: Settings, work: Work) -> int:
         _knowledge_problems(settings, exc)
         return 1
     except DatabaseError as exc:
-        _err(f"Can't use the database {settings.database}: {exc}")
+        where = "" if str(settings.database) in str(exc) else f" {settings.database}"  # most say
+        _err(f"Can't use the database{where}: {exc}")
         return 1
     try:
         return await work(services)
     finally:
         await services.close()
-
-
-def question_of(args: argparse.Namespace) -> str:
-    if args.question == ["-"]:
-        if sys.stdin is None:
-            raise UsageError(
-                'Standard input is closed, so there is no question to read: lowback ask "QUESTION" '
-                "takes it as words."
-            )
-        return sys.stdin.read()
-    if not args.question:
-        raise UsageError(
-            'Ask a question: lowback ask "can I still deadlift?" (or lowback ask - to read it from standard input)'
-        )
-    return " ".join(args.question)
 
 
 async def _ask(services: Services, args: argparse.Namespace, question: str) -> int:

@@ -1,4 +1,5 @@
-"""The ``lowback`` command line: every command and its options, as ``lowback --help`` shows them.
+"""The ``lowback`` command line: every command and its options, as ``lowback --help`` shows them,
+and what typed there cannot work (:class:`UsageError`), such as a question with no words in it.
 
 Kept apart from ``bot.terminal.cli`` (which runs the commands) and light to import: parsing
 loads nothing but argparse.
@@ -7,6 +8,7 @@ loads nothing but argparse.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TypeAlias
 
@@ -15,6 +17,32 @@ MAX_SECONDS_SCALE = 10.0  # `lowback routine --seconds-scale`: ten times as long
 
 # argparse's type for the group of subcommands that add_parser is called on
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class UsageError(Exception):
+    """Something typed on the command line that cannot work; exit 2 with its one line."""
+
+
+def question_of(args: argparse.Namespace) -> str:
+    """The question asked; an empty or blank one is told how to ask, as no question is (exit 2)."""
+    example = 'lowback ask "can I still deadlift?"'
+    if args.question != ["-"]:
+        question = " ".join(args.question)
+        if not question.strip():
+            raise UsageError(
+                f"Ask a question: {example} (or lowback ask - to read it from standard input)"
+            )
+        return question
+    if sys.stdin is None:
+        raise UsageError(
+            f"Standard input is closed, so there is no question to read: {example} takes it as words."
+        )
+    question = sys.stdin.read()
+    if not question.strip():
+        raise UsageError(
+            f'No question on standard input: echo "can I still deadlift?" | lowback ask - (or {example})'
+        )
+    return question
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -465,3 +465,73 @@ async def test_a_short_routine_where_the_bot_may_not_post_is_not_moved(world: Wo
 
     assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
     assert world.alice.user.dm_channel is None or world.alice.user.dm_channel.last_message is None
+
+
+def moderator(world: World) -> simcord.MemberActor:
+    """A member who may delete other people's messages (the bot's included)."""
+    mods = world.guild.create_role(
+        "Moderators", permissions=discord.Permissions(manage_messages=True)
+    )
+    return world.guild.add_member(world.env.create_user("mo"), roles=[mods])
+
+
+def session_statuses(settings: Settings) -> list[str]:
+    with contextlib.closing(sqlite3.connect(settings.database)) as db:
+        return [
+            status for (status,) in db.execute("SELECT status FROM routine_sessions ORDER BY id")
+        ]
+
+
+async def test_deleting_the_live_message_stops_the_routine_and_frees_the_person(
+    world: World, settings: Settings
+) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine="booty-flex")
+    await world.env.advance_time(6)
+
+    await moderator(world).delete(live(world))
+
+    [note] = result.followups
+    assert note.ephemeral and note.embeds[0].title == "Routine stopped"
+    assert "was deleted" in note.embeds[0].description
+    assert "doesn't count" in note.embeds[0].description
+    assert session_statuses(settings) == ["stopped"]  # as if Stop was pressed: not done
+    again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+    assert live(world).embeds[0].title == "Flare-up booty flexes"
+
+
+async def test_deleting_the_message_of_a_paused_routine_stops_it_at_once(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.alice.click(live(world), label="Pause")
+
+    await moderator(world).delete(live(world))
+
+    assert session_statuses(settings) == ["stopped"]
+    again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "said"),
+    [
+        (403, 50001, "can no longer update"),  # the bot lost access to the channel
+        (404, 10008, "was deleted"),  # deleted while the bot was not listening
+    ],
+)
+async def test_when_the_bot_cannot_edit_the_message_any_more_the_routine_stops(
+    world: World, settings: Settings, status: int, code: int, said: str
+) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=status, code=code)
+
+    await world.env.advance_time(6)  # the next phase cannot be shown
+
+    [note] = result.followups
+    assert note.ephemeral and note.embeds[0].title == "Routine stopped"
+    assert said in note.embeds[0].description
+    await world.env.advance_time(60)  # past the routine's planned end
+    assert session_statuses(settings) == ["stopped"]  # never "finished": it counts for no streak
+    again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    assert again.response.embeds[0].title == "Starting Flare-up booty flexes"

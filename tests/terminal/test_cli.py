@@ -248,7 +248,9 @@ def test_ask_dash_reads_the_question_from_standard_input(tmp_path):
     done = lowback(tmp_path, "ask", "-", stdin="can i still do\nRDLs?\n")
     assert done.returncode == 0 and "Deadlifts" in done.stdout
     empty = lowback(tmp_path, "ask", "-", stdin="   \n")
-    assert empty.returncode == 0 and "Ask me a question" in empty.stdout
+    assert empty.returncode == 2 and empty.stdout == "" and empty.stderr.count("\n") == 1
+    assert "No question on standard input" in empty.stderr
+    assert 'echo "can I still deadlift?" | lowback ask -' in empty.stderr
 
 
 @pytest.mark.parametrize("args", [["ask", "-"], ["chat"]], ids=" ".join)
@@ -300,6 +302,25 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
     done = lowback(tmp_path, "ask")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [[""], ["   "], ["", " "], ["\t\n"], ["--json", ""]], ids=lambda a: repr(" ".join(a))
+)
+def test_an_empty_question_is_told_how_to_ask_as_no_question_is(
+    args, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "cli.db"))
+    assert main(["ask"]) == 2
+    bare = capsys.readouterr()
+
+    code = main(["ask", *args])
+
+    said = capsys.readouterr()
+    assert code == 2 and said.out == ""
+    assert said.err == bare.err  # how to ask, with an example
+    assert 'lowback ask "can I still deadlift?"' in said.err
+    assert "What I can help with" not in said.err
 
 
 def test_piped_output_is_plain_text_with_shell_commands_for_the_actions(tmp_path):

@@ -98,6 +98,24 @@ class Routine(
         if not task.cancelled() and task.exception() is not None:
             log.error("a live routine update failed", exc_info=task.exception())
 
+    # -- the live message deleted --------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A live routine's message was deleted: stop the routine now, even a paused one whose
+        message would not be edited again (:meth:`LiveRoutine.lose_message` says why and what the
+        person is told)."""
+        await self.lose_deleted({payload.message_id})
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.lose_deleted(payload.message_ids)
+
+    async def lose_deleted(self, message_ids: set[int]) -> None:
+        for live in list(self._live):
+            if live.message is not None and live.message.id in message_ids:
+                await live.lose_message("deleted")
+
     # -- commands ----------------------------------------------------------------------------
 
     @app_commands.command(

@@ -13,8 +13,9 @@ import discord
 from bot.core.replies import Reply
 from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
 from bot.discord_ui import NO_MENTIONS
-from bot.discord_ui.render import render_embed
+from bot.discord_ui.render import render_embed, respond
 from bot.exts.routine.replies import (
+    Unseen,
     data_deleted_reply,
     finished_reply,
     moved_reply,
@@ -22,6 +23,7 @@ from bot.exts.routine.replies import (
     running_reply,
     stopped_reply,
     unreachable_reply,
+    unseen_reply,
 )
 from bot.exts.routine.views import controls
 from bot.services.routines import RoutineHandle
@@ -53,7 +55,7 @@ class LiveRoutine:
         self.owner_name = interaction.user.display_name
         self.handle: RoutineHandle | None = None
         self.message: discord.Message | None = None
-        self.gone = False  # the message was deleted or can no longer be edited
+        self.gone = False  # the message was deleted or can no longer be edited: the routine stopped
         self.shown: Reply | None = None  # what the message shows while the routine goes on
         self.editable_until = cog.bot.clock() + FOLLOWUP_EDITABLE  # for a follow-up message
         self.unreachable = False  # stopped because no message could follow it any more
@@ -125,17 +127,53 @@ class LiveRoutine:
                 await self.message.edit(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
             else:
                 await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-        except (discord.NotFound, discord.Forbidden) as exc:
-            log.info(
-                "live routine message of person %s is gone (%s); not updating it",
-                self.owner_id,
-                exc,
-            )
-            self.gone = True
+        except discord.NotFound as exc:
+            await self.lose_message("deleted", exc)
+        except discord.Forbidden as exc:
+            await self.lose_message("forbidden", exc)
         except discord.HTTPException as exc:
             log.warning(
                 "could not update the live routine message of person %s: %s", self.owner_id, exc
             )
+
+    async def lose_message(self, why: Unseen, exc: Exception | None = None) -> None:
+        """The message is gone: ``"deleted"`` (by the person or a moderator) or ``"forbidden"``
+        (the bot may no longer edit it, say it lost access to the channel). Nobody can follow or
+        stop a routine without its message, so it stops as if Stop were pressed: recorded as
+        stopped, never as finished (it counts for no streak), and the person can start another at
+        once. A routine that has already finished stays finished.
+
+        The person is told in a private follow-up to their command while its token lives (the
+        first 14 minutes): they may not have deleted it themselves (a moderator may have, or the
+        bot lost access) and would otherwise not know why it vanished; to someone who deleted it,
+        the note confirms that it stopped and did not count. After that nothing is sent: a direct
+        message would go to someone who did not ask for one, mostly about what they did
+        themselves."""
+        if self.gone:
+            return
+        self.gone = True
+        log.info(
+            "live routine message of person %s is gone (%s: %s); stopping the routine",
+            self.owner_id,
+            why,
+            exc,
+        )
+        handle = self.handle
+        services = self.cog.bot.services
+        if (
+            handle is None
+            or services is None
+            or services.routines.active(self.owner_id) is not handle
+        ):
+            return
+        if not await services.routines.stop(self.owner_id):
+            return  # it ended meanwhile
+        if self.cog.bot.clock() >= self.editable_until:
+            return
+        try:
+            await respond(self.interaction, unseen_reply(handle.session.plan, why), private=True)
+        except discord.HTTPException as error:
+            log.info("could not tell person %s their routine stopped: %s", self.owner_id, error)
 
     async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
         kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}

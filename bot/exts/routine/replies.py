@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from bot.core.replies import Field, Reply
 from bot.core.routine.plan import RoutinePlan
 from bot.core.streaks import Streaks
+
+Unseen = Literal["deleted", "forbidden"]  # why a live message can no longer be seen or updated
 
 BAR_WIDTH = 12
 BAR_FULL = "\N{BLACK PARALLELOGRAM}"
@@ -30,6 +33,17 @@ UNREACHABLE_BODY = (
     "send you a direct message, so the routine stopped here. Start it again with `/routine start` "
     "in a channel where I can post, or in a direct message to me."
 )
+UNSEEN_BODIES = {  # the private note when a live message is gone; {name} is the routine's
+    "deleted": (
+        "The message with your routine was deleted, so I stopped **{name}**. It doesn't count as "
+        "done. Start again whenever you like with `/routine start`."
+    ),
+    "forbidden": (
+        "I can no longer update the message with your routine here, so I stopped **{name}**. It "
+        "doesn't count as done. Start it again with `/routine start` in a channel where I can post, "
+        "or in a direct message to me."
+    ),
+}
 CUT_SHORT_BODY = "The bot is restarting, so this routine stopped here. Start it again in a minute with `/routine start`."
 DONE_BODY = "Nicely done. That's one more day your glutes did the work instead of your low back."
 
@@ -120,6 +134,11 @@ def moved_reply(plan: RoutinePlan) -> Reply:
 
 def unreachable_reply(plan: RoutinePlan, index: int) -> Reply:
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {UNREACHABLE_BODY}")
+
+
+def unseen_reply(plan: RoutinePlan, why: Unseen) -> Reply:
+    """The private note to a person whose routine stopped because its message is gone."""
+    return Reply("info", "Routine stopped", UNSEEN_BODIES[why].format(name=plan.name))
 
 
 def cut_short_reply(plan: RoutinePlan, index: int) -> Reply:
