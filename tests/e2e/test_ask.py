@@ -127,18 +127,22 @@ async def test_red_flag_by_mention_goes_by_dm_and_the_channel_hears_nothing_of_i
     assert dm.embeds[0].title in {g.title for g in world.bot.services.kb.safety.groups}
 
 
+async def crisis_by_mention(world: World, text: str) -> discord.Embed:
+    """Alice says ``text`` to the bot by mention in the channel: the channel gets only the private
+    note and her DMs the crisis lines; the DM's embed is returned."""
+    await world.alice.send(world.channel, f"{world.mention_bot()} {text}")
+    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
+    dm = world.alice.user.dm_channel.last_message.embeds[0]
+    assert "988" in dm.description and "116 123" in dm.description
+    return dm
+
+
 async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_channel(
     world: World,
 ) -> None:
-    await world.alice.send(
-        world.channel, f"{world.mention_bot()} my back pain is so bad I want to kill myself"
-    )
+    dm = await crisis_by_mention(world, "my back pain is so bad I want to kill myself")
 
-    note = world.channel.last_message
-    assert note.embeds[0].title == "I've answered you privately"
-    assert "kill" not in embed_text(note.embeds[0]).lower()
-    dm = world.alice.user.dm_channel.last_message.embeds[0]
-    assert "988" in dm.description and "116 123" in dm.description
+    assert "kill" not in embed_text(world.channel.last_message.embeds[0]).lower()
     assert not dm.fields  # the crisis lines and nothing else: no warning-sign list, no exercise
     assert "booty" not in embed_text(dm).lower()
 
@@ -146,14 +150,10 @@ async def test_a_crisis_by_mention_gets_crisis_lines_by_dm_and_nothing_in_the_ch
 async def test_a_crisis_with_numb_legs_gets_the_crisis_lines_and_the_emergency_by_dm(
     world: World,
 ) -> None:
-    await world.alice.send(
-        world.channel,
-        f"{world.mention_bot()} my groin has gone numb and honestly I don't want to be alive anymore",
+    dm = await crisis_by_mention(
+        world, "my groin has gone numb and honestly I don't want to be alive anymore"
     )
 
-    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
-    dm = world.alice.user.dm_channel.last_message.embeds[0]
-    assert "988" in dm.description and "116 123" in dm.description
     assert "emergency department" in dm.description  # the body is not forgotten
     assert not dm.fields and "booty" not in embed_text(dm).lower()
 
@@ -408,14 +408,7 @@ async def test_a_crisis_by_mention_during_the_cooldown_is_still_answered_by_dm(
     await ask_until_refused(world, "mention")
     assert world.channel.last_message.embeds[0].title == "Slow down"
 
-    await world.alice.send(
-        world.channel,
-        f"{world.mention_bot()} I can't take this pain anymore, I want to kill myself",
-    )
-
-    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
-    dm = world.alice.user.dm_channel.last_message.embeds[0]
-    assert "988" in dm.description and "116 123" in dm.description
+    await crisis_by_mention(world, "I can't take this pain anymore, I want to kill myself")
     await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
     assert world.channel.last_message.author.id == world.alice.id  # still slowed down
 
