@@ -53,6 +53,10 @@ def test_concepts_catch_wordings_no_pattern_names(kb, message, urgency):
         "I wish I could just fall asleep and never wake up again",
         "nobody would miss me if I wasn't around",
         "looked up how many pills it would take",
+        # in the other languages the screen reads
+        "quiero morir, el dolor de espalda no para",
+        "je veux mourir tellement j'ai mal au dos",
+        "non voglio più vivere con questo mal di schiena",
     ],
 )
 def test_self_harm_is_a_crisis_above_every_other_group(kb, message):
