@@ -176,6 +176,8 @@ def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
         "I want to get rid of this pain for good",
         "this back pain makes me want to scream",
         "these deadlifts are killing me",
+        "I'm dying here, how long does a flare last",
+        "im literally dying from doms after leg day, is my back ok",
         "I'd kill for a day without back pain",
     ],
 )
