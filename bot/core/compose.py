@@ -71,6 +71,21 @@ def _intent_lead(topic: Topic, match: MatchResult) -> str:
     return "If a move hurts your low back, stop it and do this instead."
 
 
+def _move_action(topic: Topic, match: MatchResult | None, person_step: int) -> Action | None:
+    """The button that makes the move an "it's easy now" or "it hurts" question leads to, when the
+    question is about the person's own step: the answer shows the step, it moves nobody."""
+    if match is None or match.from_step != person_step or topic.step is None:
+        return None
+    if match.intent == "move_up" and topic.step == person_step + 1:
+        hint = f"I haven't changed your step: if step {person_step} is easy and pain-free, {{do}}."
+        label = f"Move me up to step {topic.step}"
+        return Action("move_up", label, str(person_step), hint=hint)
+    if match.intent == "go_back" and topic.step == person_step - 1:
+        hint = f"I haven't changed your step: to go back to step {topic.step}, {{do}}."
+        return Action("go_back", f"Go back to step {topic.step}", str(person_step), hint=hint)
+    return None
+
+
 def topic_reply(
     kb: KnowledgeBase,
     topic: Topic,
@@ -78,7 +93,11 @@ def topic_reply(
     person_step: int = 1,
     known_person: bool = False,
     match: MatchResult | None = None,
+    offer_move: bool = True,
 ) -> Reply:
+    """The answer ``topic`` for a person on ``person_step``. An answer to "it's easy now" or "it
+    hurts" about their step offers the move (``offer_move``: the step is the person's own, not
+    one they asked as if they were on it)."""
     body_parts = [topic.answer.strip()]
     fields: list[Field] = []
     if match is not None and match.intent is not None:
@@ -100,7 +119,8 @@ def topic_reply(
         fields.append(Field("Common mistakes", bullets(topic.mistakes)))
     if topic.sources_differ:
         fields.append(Field("Where the sources differ", topic.sources_differ[:FIELD_VALUE_LIMIT]))
-    actions: list[Action] = []
+    move = _move_action(topic, match, person_step) if offer_move else None
+    actions: list[Action] = [move] if move is not None else []
     if topic.step is not None and topic.step < kb.max_step:
         actions.append(Action("next_step", "Next step", str(topic.step + 1)))
     if topic.routine:
@@ -225,7 +245,12 @@ def empty_reply(kb: KnowledgeBase) -> Reply:
 
 
 def reply_for(
-    kb: KnowledgeBase, match: MatchResult, *, person_step: int = 1, known_person: bool = False
+    kb: KnowledgeBase,
+    match: MatchResult,
+    *,
+    person_step: int = 1,
+    known_person: bool = False,
+    offer_move: bool = True,
 ) -> Reply:
     if match.kind == "red_flag":
         return red_flag_reply(kb, match)
@@ -236,6 +261,7 @@ def reply_for(
             person_step=person_step,
             known_person=known_person,
             match=match,
+            offer_move=offer_move,
         )
     if match.kind == "clarify":
         return clarify_reply(kb, match)

@@ -2,11 +2,12 @@
 
 A reply's actions (``bot.core.replies.Action``) become buttons under it (``bot.discord_ui.render``),
 and a press comes here. Moving up or back a step changes the person's own record, so only the
-person the reply was for may press those. A feature may provide an action itself: the routine cog
-starts ``start_routine`` live, registered in ``LowbackBot.action_handlers``. Every other action is
-answered by the services, and the :class:`Answer` says where the answer goes: in place of the
-message the button is on (the person's own reply), or as a new message, private when it was
-someone else who pressed.
+person the reply was for may press those; they carry the step the reply was about, so a press on
+an old message after the person's step changed moves nothing. A feature may provide an action
+itself: the routine cog starts ``start_routine`` live, registered in
+``LowbackBot.action_handlers``. Every other action is answered by the services, and the
+:class:`Answer` says where the answer goes: in place of the message the button is on (the
+person's own reply), or as a new message, private when it was someone else who pressed.
 """
 
 from __future__ import annotations
@@ -85,10 +86,10 @@ async def answer_press(
             else:
                 reply = await services.ask.topic(user_id, value)
             return Answer(reply, private=press.private or not press.by_owner)
-        case "move_up":
-            reply = await services.progress.move_up(user_id)
+        case "move_up":  # the value: the step the message was about (none on older buttons)
+            reply = await services.progress.move_up(user_id, whole_number(action.value or ""))
         case "go_back":
-            reply = await services.progress.go_back(user_id)
+            reply = await services.progress.go_back(user_id, whole_number(action.value or ""))
         case "start_routine":
             which = f" (`{action.value}`)" if action.value else ""
             body = ROUTINE_HINT.format(which=which)

@@ -52,6 +52,7 @@ class AskService:
         A question the sources do not cover is kept for the server ``guild_id`` if it opted in;
         with no ``guild_id`` (a direct message, a question asked privately) nothing is kept."""
         kb, matcher = self.knowledge.kb, self.knowledge.matcher
+        own = step is None  # a move it offers is made from the person's stored step
         step, known = (step, True) if step is not None else await self._step(user_id)
         result = matcher.match(text if isinstance(text, str) else "", person_step=step)
         if result.kind == "no_match" and not result.words and result.gap is None:
@@ -65,7 +66,8 @@ class AskService:
                 await self.unanswered.purge(
                     now, self.retention_days
                 )  # nothing outlives the retention period
-        return Asked(reply_for(kb, result, person_step=step, known_person=known), result)
+        reply = reply_for(kb, result, person_step=step, known_person=known, offer_move=own)
+        return Asked(reply, result)
 
     async def ask(self, user_id: int, text: str, *, guild_id: int | None = None) -> Reply:
         return (await self.ask_full(user_id, text, guild_id=guild_id)).reply

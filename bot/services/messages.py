@@ -203,9 +203,6 @@ def progress_reply(kb: KnowledgeBase, step: int, *, known: bool, streak: Streaks
                 f"longest {streak.longest}",
             )
         )
-    actions = [Action("move_up", "It's easy now"), Action("go_back", "It hurts")]
-    if topic.routine:
-        actions.append(Action("start_routine", "Start my routine"))
     return Reply(
         "info",
         "Your progress",
@@ -213,8 +210,41 @@ def progress_reply(kb: KnowledgeBase, step: int, *, known: bool, streak: Streaks
         tuple(fields),
         footer=kb.safety.disclaimer,
         step=step,
-        actions=tuple(actions),
+        actions=progress_actions(topic, step),
         private=True,
+    )
+
+
+def progress_actions(topic: Topic, step: int) -> tuple[Action, ...]:
+    """The buttons "It's easy now" and "It hurts" about ``step`` (they carry it: pressed once the
+    person is on another step, they change nothing), and the routine for it."""
+    actions = [
+        Action("move_up", "It's easy now", str(step)),
+        Action("go_back", "It hurts", str(step)),
+    ]
+    if topic.routine:
+        actions.append(Action("start_routine", "Start my routine"))
+    return tuple(actions)
+
+
+def step_changed_reply(kb: KnowledgeBase, step: int, shown: int) -> Reply:
+    """A progress button pressed on a message about step ``shown``; the person is on ``step`` now,
+    and nothing was changed."""
+    topic = step_topic(kb, step)
+    body = (
+        f"This message was about step {shown}, so I've left your step as it is: you're on "
+        f"**step {step} of {kb.max_step}: {_step_name(topic)}**.\n{topic.summary}"
+    )
+    return Reply(
+        "info",
+        f"You're on step {step} now",
+        body,
+        tuple(step_fields(kb, step)),
+        footer=kb.safety.disclaimer,
+        step=step,
+        topic=topic.id,
+        private=True,
+        actions=progress_actions(topic, step),
     )
 
 
@@ -249,6 +279,7 @@ def moved_up_reply(kb: KnowledgeBase, step: int) -> Reply:
     hurts = Action(
         "go_back",
         "It hurts",
+        str(step),
         hint="If the new move tugs your low back, {do} and you'll go back a step.",
     )
     return Reply(

@@ -17,6 +17,7 @@ from bot.services.messages import (
     no_such_step_to_set,
     pain_at_step_one_reply,
     progress_reply,
+    step_changed_reply,
     step_set_reply,
 )
 from bot.store.people import PeopleStore
@@ -44,10 +45,15 @@ class ProgressService:
         streak = await self.streaks(user_id) if self.streaks is not None else None
         return progress_reply(kb, step, known=person is not None, streak=streak)
 
-    async def move_up(self, user_id: int) -> Reply:
+    async def move_up(self, user_id: int, shown: int | None = None) -> Reply:
+        """The person's step is easy and pain-free: up to the next one. ``shown`` is the step the
+        message they pressed "It's easy now" on was about (None: their current step); once they are
+        on another step, nothing changes and they are told so."""
         kb = self.knowledge.kb
         person = await self.people.get(user_id)
         step = person.step if person else 1
+        if shown is not None and shown != step:
+            return step_changed_reply(kb, step, shown)
         if step >= kb.max_step:
             return last_step_reply(kb, step)
         await self.people.set_step(
@@ -55,10 +61,13 @@ class ProgressService:
         )
         return moved_up_reply(kb, step + 1)
 
-    async def go_back(self, user_id: int) -> Reply:
+    async def go_back(self, user_id: int, shown: int | None = None) -> Reply:
+        """The person's step hurts: back to the one before. ``shown`` as for :meth:`move_up`."""
         kb = self.knowledge.kb
         person = await self.people.get(user_id)
         step = person.step if person else 1
+        if shown is not None and shown != step:
+            return step_changed_reply(kb, step, shown)
         if step <= 1:
             return pain_at_step_one_reply(kb)
         await self.people.set_step(

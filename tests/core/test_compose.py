@@ -157,6 +157,46 @@ def test_a_step_that_hurts_goes_back_with_the_go_back_rule(kb):
     assert ("The rule", kb.progression.go_back.strip()) in [(f.name, f.value) for f in reply.fields]
 
 
+def test_easy_now_about_the_persons_own_step_offers_the_move_carrying_that_step(kb):
+    match = answer(kb.step_topic(2).id, intent="move_up", from_step=1)
+    reply = reply_for(kb, match, person_step=1, known_person=True)
+
+    move = reply.actions[0]
+    assert (move.kind, move.label, move.value) == ("move_up", "Move me up to step 2", "1")
+    assert move.hint_with("press it") == (
+        "I haven't changed your step: if step 1 is easy and pain-free, press it."
+    )
+
+
+def test_it_hurts_about_the_persons_own_step_offers_to_go_back(kb):
+    match = answer(kb.step_topic(1).id, intent="go_back", from_step=2)
+    reply = reply_for(kb, match, person_step=2, known_person=True)
+
+    assert [(a.kind, a.label, a.value) for a in reply.actions if a.kind == "go_back"] == [
+        ("go_back", "Go back to step 1", "2")
+    ]
+
+
+def test_no_move_is_offered_for_another_step_the_top_or_a_step_asked_as_if(kb):
+    top = kb.max_step
+    moves = ("move_up", "go_back")
+    others = reply_for(
+        kb, answer(kb.step_topic(3).id, intent="move_up", from_step=2), person_step=1
+    )
+    at_top = reply_for(
+        kb, answer(kb.step_topic(top).id, intent="move_up", from_step=top), person_step=top
+    )
+    as_if = reply_for(
+        kb,
+        answer(kb.step_topic(2).id, intent="move_up", from_step=1),
+        person_step=1,
+        offer_move=False,
+    )
+
+    for reply in (others, at_top, as_if):
+        assert not [a for a in reply.actions if a.kind in moves]
+
+
 def test_a_step_answer_offers_the_next_step_and_its_routine(kb):
     reply = topic_reply(kb, kb.topics["booty-flex"])
     last = topic_reply(kb, kb.step_topic(kb.max_step))

@@ -48,9 +48,16 @@ async def press(bot: StandInBot, action: Action, *, by: int = OWNER) -> Answer |
 
 async def test_the_owner_moving_up_gets_the_answer_in_place_of_the_message() -> None:
     bot = StandInBot()
-    answer = await press(bot, Action("move_up", "It's easy now"))
-    assert bot.calls == ["progress.move_up(1,)"]
+    answer = await press(bot, Action("move_up", "It's easy now", "2"))
+    assert bot.calls == ["progress.move_up(1, 2)"]  # from step 2, the step the message was about
     assert answer is not None and answer.in_place and not answer.private
+
+
+async def test_progress_buttons_made_before_they_carried_a_step_act_on_the_current_step() -> None:
+    bot = StandInBot()
+    await press(bot, Action("move_up", "It's easy now"))
+    await press(bot, Action("go_back", "It hurts"))
+    assert bot.calls == ["progress.move_up(1, None)", "progress.go_back(1, None)"]
 
 
 async def test_someone_else_may_not_move_the_owner() -> None:

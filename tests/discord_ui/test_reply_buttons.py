@@ -60,3 +60,16 @@ async def test_not_what_i_asked_carries_as_many_other_answers_as_fit() -> None:
         )
         is None
     )
+
+
+async def test_progress_buttons_carry_the_step_and_older_ones_without_it_still_match(
+    kb: KnowledgeBase,
+) -> None:
+    from bot.services.messages import progress_reply
+
+    reply = progress_reply(kb, 3, known=True, streak=None)
+    ids = custom_ids(reply_view(reply, owner_id=OWNER, private=True))
+    assert ids[:2] == [f"lowback:do:u:0:{OWNER}:1:3", f"lowback:do:b:1:{OWNER}:1:3"]
+    template = ReplyButton.__discord_ui_compiled_template__
+    older = template.fullmatch(f"lowback:do:b:1:{OWNER}:1:")  # sent before a restart
+    assert older is not None and older["value"] == ""

@@ -494,3 +494,55 @@ async def test_a_thanks_in_reply_to_an_answer_in_a_dm_gets_no_message(world: Wor
 
     await world.alice.send_dm("and squats?", reference=reference)
     assert dm.last_message.author.id == world.bot.user.id  # a question is still answered
+
+
+# -- "this is easy now": the answer shows the next step and offers the move -----------------------
+
+
+async def test_easy_now_shows_the_next_step_and_offers_to_move_up_without_moving(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    await world.alice.slash(world.channel, "progress set", step=3)
+
+    asked = await world.alice.slash(world.channel, "ask", question="this is easy now, what's next?")
+
+    embed = asked.response.embeds[0]
+    assert embed.title == kb.step_topic(4).title
+    assert "Sounds like step 3 is easy for you now, so here's step 4." in embed.description
+    assert (
+        "I haven't changed your step: if step 3 is easy and pain-free, press *Move me up to step 4*."
+        in embed.description
+    )
+    assert "Move me up to step 4" in buttons(asked.response)
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 3" in shown.response.embeds[0].description  # nobody is moved by a question
+
+    up = await world.alice.click(asked.response, label="Move me up to step 4")
+
+    assert up.response.embeds[0].title == "Moved up to step 4"
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 4" in shown.response.embeds[0].description
+
+
+async def test_move_up_under_an_answer_does_nothing_once_the_step_changed(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "ask", question="this is easy now, what's next?")
+    await world.alice.slash(world.channel, "progress set", step=1)
+
+    pressed = await world.alice.click(asked.response, label="Move me up to step 4")
+
+    assert pressed.response.embeds[0].title == "You're on step 1 now"
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 1" in shown.response.embeds[0].description
+
+
+async def test_only_the_asker_can_press_move_me_up(world: World) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    asked = await world.alice.slash(world.channel, "ask", question="this is easy now, what's next?")
+
+    pressed = await world.bob.click(asked.response, label="Move me up to step 4")
+
+    assert pressed.ephemeral and pressed.response.embeds[0].title == "Not your buttons"
+    bobs = await world.bob.slash(world.channel, "progress show")
+    assert "step 1" in bobs.response.embeds[0].description

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import discord
+
 from bot.app import create_bot
 from bot.core.streaks import MISSED_SQUARE
 from bot.settings import Settings
@@ -43,6 +45,78 @@ async def test_its_easy_now_moves_up_and_it_hurts_moves_back(world: World) -> No
         "step 1"
         in (await world.alice.slash(world.channel, "progress show")).response.embeds[0].description
     )
+
+
+async def test_it_hurts_on_an_old_message_about_step_1_does_not_move_someone_now_on_step_4(
+    world: World,
+) -> None:
+    old = await world.alice.slash(world.channel, "progress show")  # about step 1
+    await world.alice.slash(world.channel, "progress set", step=4)
+
+    pressed = await world.alice.click(old.response, label="It hurts")
+
+    embed = pressed.response.embeds[0]
+    assert embed.title == "You're on step 4 now"
+    assert "This message was about step 1, so I've left your step as it is" in embed.description
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 4" in shown.response.embeds[0].description
+
+
+async def test_its_easy_now_on_an_old_message_about_step_3_does_not_move_someone_on_step_1(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "progress set", step=3)
+    old = await world.alice.slash(world.channel, "progress show")  # about step 3
+    await world.alice.slash(world.channel, "progress set", step=1)
+
+    pressed = await world.alice.click(old.response, label="It's easy now")
+
+    assert pressed.response.embeds[0].title == "You're on step 1 now"
+    assert "This message was about step 3" in pressed.response.embeds[0].description
+    shown = await world.alice.slash(world.channel, "progress show")
+    assert "step 1" in shown.response.embeds[0].description
+    # the answer's own buttons are about step 1, where the person is
+    assert buttons(pressed.response) == ["It's easy now", "It hurts", "Start my routine"]
+    up = await world.alice.click(pressed.response, label="It's easy now")
+    assert up.response.embeds[0].title == "Moved up to step 2"
+
+
+async def test_it_hurts_under_moved_up_is_about_the_step_moved_up_to(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "progress show")
+    up = await world.alice.click(shown.response, label="It's easy now")
+    assert up.response.embeds[0].title == "Moved up to step 2"
+    await world.alice.slash(world.channel, "progress set", step=4)
+
+    back = await world.alice.click(up.response, label="It hurts")
+
+    assert back.response.embeds[0].title == "You're on step 4 now"
+    assert "This message was about step 2" in back.response.embeds[0].description
+    mine = await world.alice.slash(world.channel, "progress show")
+    assert "step 4" in mine.response.embeds[0].description
+
+
+async def test_a_progress_button_from_before_buttons_carried_a_step_moves_from_the_current_one(
+    world: World, settings: Settings
+) -> None:
+    """Messages an older version of the bot sent have "It's easy now" without a step in its custom
+    id: after the upgrade it still works, from whatever step the person is on."""
+    await world.alice.slash(world.channel, "progress set", step=3)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(label="It's easy now", custom_id=f"lowback:do:u:0:{world.alice.id}:0:")
+    )
+    channel = world.bot.get_channel(world.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    old = await channel.send("Your progress", view=view)
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        up = await world.alice.click(old, label="It's easy now")
+
+        assert up.response.embeds[0].title == "Moved up to step 4"
+    finally:
+        await again.close()
 
 
 async def test_progress_set_puts_the_person_on_a_step(world: World) -> None:

@@ -14,7 +14,8 @@ import simcord
 
 from bot.app import create_bot
 from bot.settings import Settings
-from bot.store.people import LOCAL_USER_ID
+from bot.store.people import LOCAL_USER_ID, PeopleStore
+from bot.store.routines import RoutineSessionStore
 from tests.support.e2e import World, buttons, embed_text, requests_to
 from tests.support.virtual_time import VirtualSleep
 
@@ -320,3 +321,51 @@ async def test_a_reminder_that_hits_a_discord_outage_comes_a_little_later(world:
     shown = await world.alice.slash(world.channel, "reminders show")
     assert "Reminders are on" in text(shown) and shown.followups == []
     assert "07:01 +07: sent" in text(shown)
+
+
+# -- a reminder and a routine the person is doing ------------------------------------------------
+
+
+async def test_no_reminder_comes_while_the_person_is_doing_their_routine(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.alice.slash(world.channel, "routine start")  # at 07:00
+
+    await world.env.advance_time(61)  # the 07:01 reminder falls due mid-routine
+
+    assert dms(world) == []
+    assert world.channel.last_message.embeds[0].title == "Your step 1 routine"
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "07:01 +07: not sent, skipped: you were doing a routine right then" in text(shown)
+    await world.env.advance_time(3600)  # the routine ends; the skipped reminder does not follow
+    assert dms(world) == []
+
+
+async def test_a_routine_running_in_another_bot_process_holds_the_reminder_too(
+    world: World,
+) -> None:
+    """With the shards split over processes, the routine may run in a process other than the one
+    that sends the reminder: what they share is the store's running session."""
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    services = world.bot.require_services()
+    now = services.clock()
+    await PeopleStore(services.db).ensure(world.alice.user.id, now)
+    await RoutineSessionStore(services.db).create(world.alice.user.id, "daily", now)
+
+    await world.env.advance_time(61)
+
+    assert dms(world) == []
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "07:01 +07: not sent, skipped: you were doing a routine right then" in text(shown)
+
+
+async def test_a_routine_stopped_before_the_reminder_does_not_hold_it(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.alice.slash(world.channel, "routine start")
+    await world.env.advance_time(10)
+    await world.alice.slash(world.channel, "routine stop")
+
+    await world.env.advance_time(51)
+
+    [reminder] = dms(world)
+    assert reminder.embeds[0].title == "Your morning routine"
+    assert buttons(reminder) == ["Start routine", "Snooze 30 min"]

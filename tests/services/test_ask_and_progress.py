@@ -176,3 +176,13 @@ async def test_an_oversized_knowledge_file_is_refused_with_a_clear_reason(servic
     problems = await services.reload_knowledge()
     assert services.kb is old
     assert any("topics/huge.yaml" in str(p) and "at most" in str(p) for p in problems), problems
+
+
+async def test_easy_now_offers_the_move_only_from_the_persons_own_step(services):
+    own = await services.ask.ask(ALICE, "this is easy now, what's next?")
+    as_if = await services.ask.ask_full(ALICE, "this is easy now, what's next?", step=2)
+
+    assert [(a.kind, a.value) for a in own.actions if a.kind == "move_up"] == [("move_up", "1")]
+    assert as_if.reply.topic == "hamstring-curl-stability"  # step 3, for someone on step 2
+    assert "move_up" not in [a.kind for a in as_if.reply.actions]  # they are not on step 2
+    assert await PeopleStore(services.db).get(ALICE) is None  # asking moved nobody

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.core.schedule import Occurrence
-from bot.services.reminders.messages import ReminderMessage
+from bot.services.reminders.messages import ReminderMessage, Skip
 
 
 class DeliveryStatus(StrEnum):
@@ -48,6 +48,8 @@ class Sender(Protocol):
         ...
 
 
-Compose = Callable[[int, Occurrence], ReminderMessage | Awaitable[ReminderMessage | None] | None]
-"""``compose(user_id, occurrence)``: the reminder to send, or None to skip this one (for example
-the person already did this session's routine). May be a plain or an async function."""
+Composed = ReminderMessage | Skip | None
+Compose = Callable[[int, Occurrence], Composed | Awaitable[Composed]]
+"""``compose(user_id, occurrence)``: the reminder to send, or None to skip this one because the
+person already did this session's routine, or a :class:`Skip` that says why it is skipped (the
+person is doing their routine right now). May be a plain or an async function."""

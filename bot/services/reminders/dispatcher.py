@@ -43,8 +43,8 @@ dispatcher and move the schedule to the next occurrence), **send**, **mark** (``
 After downtime, an occurrence missed by at most the grace period (default 1 hour) is sent late;
 older ones are recorded as skipped and the schedule moves on. When several fell due, only the latest
 is sent: nobody gets a burst of stale reminders. Every occurrence not sent gets a record with the
-reason (too late, replaced by a later one, skipped because a routine was already done), which
-``/reminders`` shows.
+reason (too late, replaced by a later one, skipped because a routine was already done or was being
+done right then), which ``/reminders`` shows.
 
 Sends start no faster than ``rate`` a second; the Discord front end also puts every REST call
 through one ``RestLimiter`` (``ratelimit.py``). A failure that repeats (a full disk, for every

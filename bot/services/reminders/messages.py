@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 START_HINT = "{do} and I'll time it with you."
 # Why an occurrence was not sent, as /reminders shows it.
 SKIPPED_DONE = "skipped: you had already done a routine this session"
+SKIPPED_DOING = "skipped: you were doing a routine right then"
 SKIPPED_LATE = (
     "too late: missed by more than the grace period (the bot was not running or could not send)"
 )
@@ -71,11 +72,19 @@ class ReminderMessage:
         return Reply("info", self.title, self.body, actions=actions, private=True)
 
 
+@dataclass(frozen=True)
+class Skip:
+    """A reminder not to send, and why (the reason /reminders shows under "Lately")."""
+
+    reason: str
+
+
 class ReminderComposer:
     """Composes the reminder for an occurrence (the dispatcher's ``compose``).
 
     ``knowledge`` holds the current knowledge base (``.kb``), ``people`` finds a person's step,
-    ``routines`` says whether they already did a routine (``did_routine_between``).
+    ``routines`` says whether they already did a routine (``did_routine_between``) or are doing
+    one now (its store's running session, which any process of the bot may have started).
     """
 
     def __init__(
@@ -90,10 +99,12 @@ class ReminderComposer:
         self.routines = routines
         self.clock = clock
 
-    async def compose(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | None:
+    async def compose(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | Skip | None:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
         they already did a routine this session, i.e. since the later of their local midnight and
-        ``SESSION_WINDOW`` before the reminder."""
+        ``SESSION_WINDOW`` before the reminder, or :class:`Skip` when they are doing one now."""
+        if await self.doing_a_routine(user_id, occurrence.due_utc):
+            return Skip(SKIPPED_DOING)
         person = await self.people.get(user_id)
         step = person.step if person else 1
         tz = ZoneInfo(occurrence.timezone)
@@ -110,6 +121,14 @@ class ReminderComposer:
         part = "morning" if occurrence.local_time < EVENING_FROM else "evening"
         body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
+
+    async def doing_a_routine(self, user_id: int, due_utc: datetime) -> bool:
+        """Whether the person has a routine running, started in this process or another one.
+
+        A running session older than ``SESSION_WINDOW`` before the reminder does not count: that is
+        one a process that died left behind, not a routine someone is doing."""
+        running = await self.routines.sessions.running(user_id)
+        return running is not None and running.started_at >= due_utc - SESSION_WINDOW
 
 
 # -- a person's schedule, as /reminders shows it ------------------------------------------------

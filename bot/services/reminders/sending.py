@@ -23,7 +23,7 @@ from typing import Protocol
 from bot.core.clock import Sleep
 from bot.core.schedule import Occurrence
 from bot.services.reminders.delivery import Compose, DeliveryResult, Sender
-from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage
+from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage, Skip
 from bot.services.reminders.outcomes import Settler
 from bot.store.errors import DatabaseError
 from bot.store.reminders import SKIPPED, DeliveryRow, ReminderStore
@@ -148,8 +148,9 @@ class Sends:
             )
             await self.settler.settle(delivery, DeliveryResult.retry(f"composing failed: {exc}"))
             return None
-        if message is None:
-            if await self.store.finish(delivery, SKIPPED, self.clock(), error=SKIPPED_DONE):
+        if message is None or isinstance(message, Skip):
+            reason = message.reason if message is not None else SKIPPED_DONE
+            if await self.store.finish(delivery, SKIPPED, self.clock(), error=reason):
                 self.stats.skipped += 1
             return None
         return replace(
