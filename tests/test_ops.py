@@ -192,7 +192,24 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not an SQLite file, whatever its name says" * 100)
     check = await assert_only_failure(replace(good, database=path), "database")
-    assert "cannot open the database" in check.message or "cannot be used" in check.message
+    assert (
+        check.message
+        == f"{path} is not a SQLite database, or it is damaged (file is not a database)."
+    )
+    assert check.fix.startswith(
+        "Stop the bot and restore the latest backup (README: Backups), or move the file aside"
+    )
+    assert "writable" not in check.fix
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+async def test_doctor_database_in_a_folder_nobody_can_create(good: Settings) -> None:
+    """Where even root cannot make a folder, the doctor says so, as `lowback run` does."""
+    path = Path("/proc/lowback-nope/x.db")
+    check = await assert_only_failure(replace(good, database=path), "database")
+    assert check.message.startswith(f"cannot create the database at {path}: ")
+    assert "/proc" in check.message
+    assert "LOWBACK_DATABASE" in check.fix
 
 
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:

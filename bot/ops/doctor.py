@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -133,6 +134,11 @@ def check_token(token: str | None) -> Check:
 
 
 DAMAGED_FIX = "Stop the bot and restore the latest backup (README: Backups)."
+NOT_A_DATABASE_FIX = (
+    "Stop the bot and restore the latest backup (README: Backups), or move the file aside so that "
+    "the bot starts a new, empty database; if LOWBACK_DATABASE names the wrong file, point it at the "
+    "right one."
+)
 
 
 async def check_database(path: Path | PostgresURL) -> Check:
@@ -193,19 +199,34 @@ async def check_database(path: Path | PostgresURL) -> Check:
     )
 
 
-async def _probe_sqlite(path: Path) -> Check | list[int]:
-    """Open the file, run the quick check and a real write (rolled back): the schema versions it
-    records, or the failed check saying why it cannot be used."""
+async def _open_for_probe(path: Path) -> Database | Check:
+    """The database at ``path``, opened without migrating; or the failed check saying why not."""
     name = "database"
     try:
-        db = await Database.open(
-            path, migrate=False, check=False
-        )  # the quick check is below, with its own advice
+        # The quick check comes after, with its own advice.
+        return await Database.open(path, migrate=False, check=False)
+    except DatabaseDamaged as exc:  # not SQLite at all, or too damaged to open
+        said = _reason(exc.__cause__ or exc)
+        return Check(
+            name,
+            False,
+            f"{path} is not a SQLite database, or it is damaged ({said}).",
+            NOT_A_DATABASE_FIX,
+        )
     except (DatabaseError, sqlite3.Error, OSError) as exc:
         said = _reason(exc)  # a read-only database names the file or folder at fault itself
         if not isinstance(exc, DatabaseReadOnly):
             said = f"cannot open the database at {path}: {said}"
         return Check(name, False, said, DATABASE_FIX)
+
+
+async def _probe_sqlite(path: Path) -> Check | list[int]:
+    """Open the file, run the quick check and a real write (rolled back): the schema versions it
+    records, or the failed check saying why it cannot be used."""
+    name = "database"
+    db = await _open_for_probe(path)
+    if isinstance(db, Check):
+        return db
     try:
         conn = db.conn
         async with conn.execute("PRAGMA quick_check") as cur:
@@ -427,14 +448,20 @@ async def _registered_commands(token: str, guild: int | None) -> list[str]:
 
 
 def _unwritable_folder(folder: Path) -> str | None:
-    """Why a database could not be created in ``folder`` (created as needed), or None if it could."""
+    """Why a database could not be created in ``folder`` (created as needed), or None if it could.
+
+    The nearest folder that exists is tried for real, with a folder made and removed at once:
+    permissions alone do not tell (root may write anywhere, yet not under /proc; a file system
+    may be mounted read-only), and the bot makes what is missing the same way when it starts."""
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         return f"{existing} is a file, not a folder"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} is not writable by this user"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".lowback-doctor-", dir=existing))
+    except OSError as exc:
+        return f"nothing can be created in {existing} ({exc.strerror or exc})"
     return None
 
 
