@@ -41,12 +41,14 @@ TOKEN_FIX = (
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor's report. ``ok`` is None when the check could not be made."""
+    """One line of the doctor's report. ``ok`` is None when the check could not be made; a
+    ``warning`` does not stop the bot (``ok`` is True) but comes with its fix."""
 
     name: str
     ok: bool | None
     message: str
     fix: str = ""
+    warning: bool = False
 
 
 async def doctor(
@@ -57,11 +59,17 @@ async def doctor(
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
     Discord; otherwise that check gives up after ``timeout`` seconds.
     """
+    from bot.ops.zones import check_stored_zones
+
+    database = await check_database(settings.database)
+    zones = check_timezones()
+    if zones.ok and database.ok:
+        zones = await check_stored_zones(settings.database, zones)
     checks = [
         check_token(settings.token),
-        await check_database(settings.database),
+        database,
         check_knowledge(settings.knowledge),
-        check_timezones(),
+        zones,
         check_retention(settings.unanswered_retention_days),
     ]
     if check_commands:
@@ -82,19 +90,22 @@ def format_checks(checks: Iterable[Check]) -> str:
     width = max((len(c.name) for c in checks), default=0)
     lines: list[str] = []
     for c in checks:
-        mark = {True: " ok ", False: "FAIL", None: " ?? "}[c.ok]
+        mark = "warn" if c.warning else {True: " ok ", False: "FAIL", None: " ?? "}[c.ok]
         head, *rest = c.message.splitlines() or [""]
         lines.append(f"[{mark}] {c.name.ljust(width)}  {head}")
         indent = " " * (width + 9)
         lines.extend(indent + line for line in rest)
-        if c.fix and c.ok is not True:
+        if c.fix and (c.ok is not True or c.warning):
             lines.append(f"{indent}fix: {c.fix}")
     failed = sum(1 for c in checks if c.ok is False)
+    warned = sum(1 for c in checks if c.warning)
     unknown = sum(1 for c in checks if c.ok is None)
     lines.append("")
     if failed:
         lines.append(f"{failed} problem{'s' if failed != 1 else ''} to fix.")
-    else:
+    if warned:
+        lines.append(f"{warned} warning{'s' if warned != 1 else ''} to look at.")
+    if not failed and not warned:
         lines.append("Everything checked is in order.")
     if unknown:
         lines.append(f"{unknown} check{'s' if unknown != 1 else ''} could not be made.")
