@@ -326,12 +326,18 @@ class _Reader:
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
     the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
-    closing quote that is not a comment) is left out. Missing file: {}."""
+    closing quote that is not a comment) is left out. Missing file: {}. A byte order mark in front
+    (Windows Notepad saves one) is not part of the first key; a file that is not UTF-8 is refused
+    with SettingsError."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return values
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8"
+        ) from None
     for m in _DOTENV_ENTRY.finditer(text):
         rest = m["rest"].strip()
         if m["plain"] is not None:

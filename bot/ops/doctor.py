@@ -118,6 +118,8 @@ def check_token(token: str | None) -> Check:
     value = (token or "").strip()
     if not value:
         return Check(name, False, "DISCORD_TOKEN is not set.", TOKEN_FIX)
+    if '"' in value or "'" in value:  # a token has none: they came from the line it was written on
+        return _quoted_token(value)
     if value.lower().startswith("bot "):
         return Check(
             name,
@@ -142,6 +144,20 @@ def check_token(token: str | None) -> Check:
     bot_id = client_id_from_token(value)
     which = f" (bot user id {bot_id})" if bot_id else ""
     return Check(name, True, f"DISCORD_TOKEN is set and well formed{which}.")
+
+
+def _quoted_token(value: str) -> Check:
+    """What a quote in DISCORD_TOKEN means: one left open, or quotes kept as part of the value."""
+    quote = next(q for q in value if q in "\"'")
+    fix = "Remove the quotes: a token has none, and some tools (docker run --env-file) keep them."
+    if value[0] != quote:
+        said = f"has a quote ({quote}) in it"
+    elif len(value) > 1 and value.endswith(quote):
+        said = f"is in quotes ({quote}) that became part of it"
+    else:
+        said = f"starts with a quote ({quote}) that is not closed"
+        fix = f"Close the quote at the end of the token, on the same line (DISCORD_TOKEN={quote}<token>{quote}), or remove it."
+    return Check("token", False, f"DISCORD_TOKEN {said}.", fix)
 
 
 DAMAGED_FIX = "Stop the bot and restore the latest backup (README: Backups)."
