@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from bot.settings import MIN_PASSWORD_TO_HIDE
+from bot.settings import LOG_LEVELS, MIN_PASSWORD_TO_HIDE
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LEVELS = LOG_LEVELS
 REDACTED = "[token]"
 PASSWORD_REDACTED = "***"
 

@@ -6,13 +6,17 @@ Every setting has a default that works on a fresh machine; the README lists them
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def bundled_knowledge() -> Path:
@@ -223,29 +227,117 @@ _DOTENV_ENTRY = re.compile(
 _DOUBLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_RETENTION_DAYS = 3650
+_DISCORD_ID = "a Discord id, a whole number from 1 to 18446744073709551615"
 
 
-def retention_days(days: int | None) -> int:
-    """``LOWBACK_UNANSWERED_RETENTION_DAYS``: how many days a server that opted in keeps the
-    questions the bot could not answer; 0 keeps none at all."""
-    if days is None or not 0 <= days <= MAX_RETENTION_DAYS:
-        raise SettingsError(
-            "LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number of days from 0 (keep none) "
-            f"to {MAX_RETENTION_DAYS} (ten years), not {days}"
-        )
-    return days
+@dataclass(frozen=True)
+class Bounds:
+    """What a numeric setting may be: from ``low`` to ``high``, a whole number or not, and how to
+    say so in the one line that refuses anything else."""
+
+    low: int
+    high: int
+    whole: bool
+    says: str
+
+
+NUMBERS = {
+    "LOWBACK_DEV_GUILD": Bounds(1, 2**64 - 1, True, _DISCORD_ID),
+    "LOWBACK_CLIENT_ID": Bounds(1, 2**64 - 1, True, _DISCORD_ID),
+    "LOWBACK_REMINDER_GRACE_MINUTES": Bounds(
+        1, 1440, True, "a whole number of minutes from 1 to 1440 (a day)"
+    ),
+    "LOWBACK_ASK_COOLDOWN_SECONDS": Bounds(
+        1, 86400, False, "a number of seconds from 1 to 86400 (a day)"
+    ),
+    "LOWBACK_ASK_COOLDOWN_RATE": Bounds(1, 100, True, "a whole number of questions from 1 to 100"),
+    "LOWBACK_UNANSWERED_RETENTION_DAYS": Bounds(
+        0,
+        MAX_RETENTION_DAYS,
+        True,
+        f"a whole number of days from 0 (keep none) to {MAX_RETENTION_DAYS} (ten years)",
+    ),
+    "LOWBACK_SHARD_COUNT": Bounds(1, 10_000, True, "a whole number of shards from 1 up to 10000"),
+}
+
+
+def parse_number(name: str, text: str) -> int | float:
+    """The numeric setting ``name`` written as ``text``: a finite number within its
+    :data:`NUMBERS` bounds, else SettingsError saying what it must be."""
+    bounds = NUMBERS[name]
+    value: int | float | None
+    try:
+        value = int(text) if bounds.whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not bounds.low <= value <= bounds.high:
+        raise SettingsError(f"{name} must be {bounds.says}, not {text!r}")
+    return value
+
+
+class _Reader:
+    """Reads the settings from ``env``, noting each one that makes no sense rather than stopping
+    at the first, so that every one of them can be named at once."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def text(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return value.strip() if value and value.strip() else None
+
+    def number(self, name: str) -> int | float | None:
+        """The setting ``name`` (see :data:`NUMBERS`); None when it is not set or makes no sense."""
+        text = self.text(name)
+        return self.checked(parse_number, name, text) if text is not None else None
+
+    def whole(self, name: str, default: int) -> int:
+        value = self.number(name)
+        return default if value is None else int(value)
+
+    def real(self, name: str, default: float) -> float:
+        value = self.number(name)
+        return default if value is None else float(value)
+
+    def optional_whole(self, name: str) -> int | None:
+        value = self.number(name)
+        return None if value is None else int(value)
+
+    def log_level(self) -> str:
+        text = self.text("LOWBACK_LOG_LEVEL") or "INFO"
+        if text.upper() not in LOG_LEVELS:
+            self.problems.append(
+                f"LOWBACK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {text!r}"
+            )
+        return text.upper()
+
+    def checked(self, read: Callable[..., T], *args: Any) -> T | None:
+        """``read(*args)``, or None when it refuses the value (the problem is noted)."""
+        try:
+            return read(*args)
+        except SettingsError as exc:
+            self.problems.extend(exc.problems)
+            return None
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
     the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
-    closing quote that is not a comment) is left out. Missing file: {}."""
+    closing quote that is not a comment) is left out. Missing file: {}. A byte order mark in front
+    (Windows Notepad saves one) is not part of the first key; a file that is not UTF-8 is refused
+    with SettingsError."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return values
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8"
+        ) from None
     for m in _DOTENV_ENTRY.finditer(text):
         rest = m["rest"].strip()
         if m["plain"] is not None:
@@ -320,62 +412,46 @@ class Settings:
     def from_env(
         cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
     ) -> Settings:
+        """The settings from ``environ`` (default: the process's environment), over those in the
+        ``dotenv`` file. SettingsError names every setting that makes no sense, one line each."""
         env: dict[str, str] = {}
         if dotenv is not None:
             env.update(read_dotenv(dotenv))
         env.update(os.environ if environ is None else environ)
-
-        def get(name: str) -> str | None:
-            value = env.get(name)
-            return value.strip() if value and value.strip() else None
-
-        def get_int(name: str, default: int | None) -> int | None:
-            value = get(name)
-            if value is None:
-                return default
-            try:
-                return int(value)
-            except ValueError:
-                raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
-
-        def get_float(name: str, default: float) -> float:
-            value = get(name)
-            if value is None:
-                return default
-            try:
-                return float(value)
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {value!r}") from None
-
-        shard_count = get_int("LOWBACK_SHARD_COUNT", None)
-        if shard_count is not None and not 1 <= shard_count <= 10_000:
-            raise SettingsError(
-                f"LOWBACK_SHARD_COUNT must be a whole number from 1 up, not {shard_count}"
-            )
-        shards = get("LOWBACK_SHARDS")
-        shard_ids = parse_shard_ids(shards, shard_count) if shards else None
-        database = get("LOWBACK_DATABASE")
-        knowledge = get("LOWBACK_KNOWLEDGE")
-        return cls(
-            token=get("DISCORD_TOKEN"),
+        read = _Reader(env)
+        shard_count = read.optional_whole("LOWBACK_SHARD_COUNT")
+        shards = read.text("LOWBACK_SHARDS")
+        shard_ids = None
+        # A count that makes no sense is said on its own, not again as the shards' problem.
+        if shards and (shard_count is not None or read.text("LOWBACK_SHARD_COUNT") is None):
+            shard_ids = read.checked(parse_shard_ids, shards, shard_count)
+        knowledge = read.text("LOWBACK_KNOWLEDGE")
+        state = read.text("LOWBACK_STATE_DIR")
+        settings = cls(
+            token=read.text("DISCORD_TOKEN"),
             # The password is taken as it is: no stripping, any character.
-            database=with_password(
-                parse_database(database), env.get("LOWBACK_DATABASE_PASSWORD") or None
-            ),
+            database=read.checked(
+                lambda: with_password(
+                    parse_database(read.text("LOWBACK_DATABASE")),
+                    env.get("LOWBACK_DATABASE_PASSWORD") or None,
+                )
+            )
+            or default_database(),
             knowledge=Path(knowledge).expanduser() if knowledge else DEFAULT_KNOWLEDGE,
-            dev_guild=get_int("LOWBACK_DEV_GUILD", None),
-            log_level=(get("LOWBACK_LOG_LEVEL") or "INFO").upper(),
-            reminder_grace_minutes=get_int("LOWBACK_REMINDER_GRACE_MINUTES", 60) or 0,
-            ask_cooldown_seconds=get_float("LOWBACK_ASK_COOLDOWN_SECONDS", 10.0),
-            ask_cooldown_rate=get_int("LOWBACK_ASK_COOLDOWN_RATE", 3) or 1,
-            unanswered_retention_days=retention_days(
-                get_int("LOWBACK_UNANSWERED_RETENTION_DAYS", 30)
-            ),
-            client_id=get_int("LOWBACK_CLIENT_ID", None),
-            state_dir=Path(state).expanduser() if (state := get("LOWBACK_STATE_DIR")) else None,
+            dev_guild=read.optional_whole("LOWBACK_DEV_GUILD"),
+            log_level=read.log_level(),
+            reminder_grace_minutes=read.whole("LOWBACK_REMINDER_GRACE_MINUTES", 60),
+            ask_cooldown_seconds=read.real("LOWBACK_ASK_COOLDOWN_SECONDS", 10.0),
+            ask_cooldown_rate=read.whole("LOWBACK_ASK_COOLDOWN_RATE", 3),
+            unanswered_retention_days=read.whole("LOWBACK_UNANSWERED_RETENTION_DAYS", 30),
+            client_id=read.optional_whole("LOWBACK_CLIENT_ID"),
+            state_dir=Path(state).expanduser() if state else None,
             shard_count=shard_count,
             shard_ids=shard_ids,
         )
+        if read.problems:
+            raise SettingsError(*read.problems)
+        return settings
 
     def describe(self) -> dict[str, str]:
         """Every setting as text, the token redacted."""
@@ -389,4 +465,11 @@ class Settings:
 
 
 class SettingsError(ValueError):
-    pass
+    """Settings that make no sense: ``problems`` says what each one must be, one line each."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(self.problems)

@@ -610,7 +610,7 @@ def test_the_template_unit_takes_its_shards_from_the_instance_name(tmp_path: Pat
 def test_env_example_lists_every_setting_and_loads() -> None:
     text = ENV_EXAMPLE.read_text(encoding="utf-8")
     source = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
-    read = set(re.findall(r'get(?:_int|_float)?\("([A-Z][A-Z0-9_]+)"', source))
+    read = set(re.findall(r'\b(?:get|text|whole|real|optional_whole)\("([A-Z][A-Z0-9_]+)"', source))
     assert "DISCORD_TOKEN" in read and "LOWBACK_CLIENT_ID" in read
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", text, flags=re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"

@@ -62,3 +62,70 @@ def test_values_are_read_as_dotenv_files_commonly_are(tmp_path: Path) -> None:
         "OPEN": '"never closed',  # a quote left open is kept as typed, not read to the next quote
         "AFTER": "still read",
     }  # JUNK: text after the closing quote that is no comment: left out, as python-dotenv does
+
+
+def doctor_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> str:
+    """What `lowback doctor --offline` prints, run in ``tmp_path`` with its .env file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "bot.db"))
+    cli.main(["doctor", "--offline"])
+    return capsys.readouterr().out
+
+
+def test_a_env_file_saved_with_a_byte_order_mark_keeps_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Windows Notepad saves "UTF-8" with a byte order mark in front of the first line."""
+    (tmp_path / ".env").write_text(
+        f"DISCORD_TOKEN={TOKEN}\nLOWBACK_LOG_LEVEL=INFO\n", encoding="utf-8-sig"
+    )
+    report = doctor_report(tmp_path, monkeypatch, capsys)
+    assert "[ ok ] token           DISCORD_TOKEN is set and well formed" in report
+    assert "not set" not in report
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        (f'DISCORD_TOKEN="{TOKEN}', 'DISCORD_TOKEN starts with a quote (") that is not closed.'),
+        (
+            f"DISCORD_TOKEN='{TOKEN} # new one",
+            "DISCORD_TOKEN starts with a quote (') that is not closed.",
+        ),
+    ],
+)
+def test_a_quote_left_open_in_the_token_line_is_pointed_at(
+    line: str,
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / ".env").write_text(line + "\n", encoding="utf-8")
+    report = doctor_report(tmp_path, monkeypatch, capsys)
+    token_line, fix = report.splitlines()[:2]
+    assert token_line == f"[FAIL] token           {says}"
+    assert "Close the quote at the end of the token" in fix
+    assert "client secret" not in fix
+    assert TOKEN not in report
+
+
+def test_quotes_kept_as_part_of_the_token_are_pointed_at() -> None:
+    """docker run --env-file, for one, keeps the quotes of DISCORD_TOKEN="..." in the value."""
+    check = check_token(f'"{TOKEN}"')
+    assert check.ok is False
+    assert check.message == 'DISCORD_TOKEN is in quotes (") that became part of it.'
+    assert "client secret" not in check.fix
+
+
+def test_a_env_file_that_is_not_utf8_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Notepad's "Unicode" is UTF-16: refused, with how to save it, rather than a traceback."""
+    monkeypatch.chdir(tmp_path)
+    Path(".env").write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-16")
+    assert cli.main(["doctor", "--offline"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Configuration problem: .env is not UTF-8 text (byte 1 cannot be read as UTF-8): save it as UTF-8"
+    ]

@@ -192,7 +192,24 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not an SQLite file, whatever its name says" * 100)
     check = await assert_only_failure(replace(good, database=path), "database")
-    assert "cannot open the database" in check.message or "cannot be used" in check.message
+    assert (
+        check.message
+        == f"{path} is not a SQLite database, or it is damaged (file is not a database)."
+    )
+    assert check.fix.startswith(
+        "Stop the bot and restore the latest backup (README: Backups), or move the file aside"
+    )
+    assert "writable" not in check.fix
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+async def test_doctor_database_in_a_folder_nobody_can_create(good: Settings) -> None:
+    """Where even root cannot make a folder, the doctor says so, as `lowback run` does."""
+    path = Path("/proc/lowback-nope/x.db")
+    check = await assert_only_failure(replace(good, database=path), "database")
+    assert check.message.startswith(f"cannot create the database at {path}: ")
+    assert "/proc" in check.message
+    assert "LOWBACK_DATABASE" in check.fix
 
 
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
@@ -263,6 +280,42 @@ async def test_doctor_time_zone_data_that_is_wrong(
     monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
     check = await assert_only_failure(good, "time zones")
     assert "wrong offset" in check.message
+
+
+async def test_doctor_warns_of_stored_time_zones_this_machine_does_not_know(good: Settings) -> None:
+    """A tzdata release can drop a zone that people chose; the doctor names it and counts them."""
+    db = await Database.open(good.database)
+    stamp = "2026-11-01T00:00:00Z"
+    people = [(10, "Europe/Berlin"), (11, "Mars/Olympus"), (12, None), (13, "Asia/Atlantis")]
+    people.append((14, "Europe/Berlin"))
+    schedules = [(11, "Mars/Olympus"), (12, "Mars/Olympus"), (14, "Asia/Atlantis")]
+    async with db.transaction() as conn:
+        for user_id, zone in people:
+            await conn.execute(
+                "INSERT INTO people (user_id, step, timezone, created_at, updated_at) "
+                "VALUES (?, 1, ?, ?, ?)",
+                (user_id, zone, stamp, stamp),
+            )
+        for user_id, zone in schedules:
+            await conn.execute(
+                "INSERT INTO reminder_schedules (user_id, timezone, times, created_at, updated_at) "
+                "VALUES (?, ?, '07:30', ?, ?)",
+                (user_id, zone, stamp, stamp),
+            )
+    await db.close()
+    checks = await doctor(good, check_commands=False)
+    zones = by_name(checks)["time zones"]
+    assert zones.ok is True and zones.warning
+    assert zones.message == (
+        "the time-zone database is available, but 4 people have a time zone it does not know: "
+        "Asia/Atlantis (2 people), Mars/Olympus (2 people)."
+    )
+    report = format_checks(checks)
+    assert "[warn] time zones" in report
+    assert "fix: Update the time-zone database (pip install -U tzdata" in report
+    assert "/reminders on" in report
+    assert report.endswith("1 warning to look at.\n1 check could not be made.")
+    assert doctor_exit_code(checks) == 0  # the bot still runs
 
 
 async def test_doctor_reports_every_problem_at_once(
@@ -655,4 +708,20 @@ def test_format_checks_shows_fixes_only_for_what_is_wrong() -> None:
         "",
         "1 problem to fix.",
         "1 check could not be made.",
+    ]
+
+
+def test_format_checks_shows_a_warning_with_its_fix() -> None:
+    text = format_checks(
+        [
+            Check("token", True, "fine"),
+            Check("time zones", True, "2 people have a zone it does not know", "do that", True),
+        ]
+    )
+    assert text.splitlines() == [
+        "[ ok ] token       fine",
+        "[warn] time zones  2 people have a zone it does not know",
+        "                   fix: do that",
+        "",
+        "1 warning to look at.",
     ]

@@ -339,3 +339,119 @@ def test_nonsense_retention_is_one_line_for_every_command(value: str, tmp_path: 
         )
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number" in done.stderr
+
+
+# -- every number and name in the settings is checked before anything starts -----------------------
+
+
+def run_lowback(
+    args: list[str], environ: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """``lowback ARGS`` in this process, with only ``environ`` set among the bot's settings; the
+    Discord bot, should it get as far as starting, stops at once with exit code 0."""
+    import os
+
+    import bot.app
+    from bot.terminal import cli
+
+    async def started(settings: Settings) -> int:
+        return 0
+
+    monkeypatch.setattr(bot.app, "run_bot", started)
+
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for name in list(os.environ):
+        if name.startswith("LOWBACK_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "x.db"))
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return cli.main(args)
+
+
+GOOD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+COOLDOWN = "LOWBACK_ASK_COOLDOWN_SECONDS must be a number of seconds from 1 to 86400 (a day)"
+RATE = "LOWBACK_ASK_COOLDOWN_RATE must be a whole number of questions from 1 to 100"
+GRACE = "LOWBACK_REMINDER_GRACE_MINUTES must be a whole number of minutes from 1 to 1440 (a day)"
+LEVEL = "LOWBACK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+DISCORD_ID = "must be a Discord id, a whole number from 1 to 18446744073709551615"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "inf", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "nan", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "-5", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "0", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "1e400", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "ten", COOLDOWN),
+        ("LOWBACK_ASK_COOLDOWN_RATE", "0", RATE),
+        ("LOWBACK_ASK_COOLDOWN_RATE", "-3", RATE),
+        ("LOWBACK_ASK_COOLDOWN_RATE", "2.5", RATE),
+        ("LOWBACK_REMINDER_GRACE_MINUTES", "-5", GRACE),
+        ("LOWBACK_REMINDER_GRACE_MINUTES", "0", GRACE),
+        ("LOWBACK_REMINDER_GRACE_MINUTES", "100000", GRACE),
+        ("LOWBACK_LOG_LEVEL", "verbose", LEVEL),
+        ("LOWBACK_DEV_GUILD", "-1", f"LOWBACK_DEV_GUILD {DISCORD_ID}"),
+        ("LOWBACK_CLIENT_ID", "0", f"LOWBACK_CLIENT_ID {DISCORD_ID}"),
+    ],
+)
+@pytest.mark.parametrize("command", [["run"], ["doctor", "--offline"]])
+def test_a_setting_that_makes_no_sense_stops_the_bot_and_the_doctor_in_one_line(
+    name: str,
+    value: str,
+    says: str,
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    environ = {name: value, "DISCORD_TOKEN": GOOD_TOKEN}
+    assert run_lowback(command, environ, tmp_path, monkeypatch) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"Configuration problem: {says}, not {value!r}"]
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing was started or created
+
+
+def test_the_doctor_names_every_setting_that_makes_no_sense(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ = {
+        "LOWBACK_ASK_COOLDOWN_SECONDS": "inf",
+        "LOWBACK_ASK_COOLDOWN_RATE": "0",
+        "LOWBACK_REMINDER_GRACE_MINUTES": "-5",
+        "LOWBACK_LOG_LEVEL": "verbose",
+        "LOWBACK_UNANSWERED_RETENTION_DAYS": "abc",
+    }
+    assert run_lowback(["doctor", "--offline"], environ, tmp_path, monkeypatch) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"Configuration problem: {LEVEL}, not 'verbose'",
+        f"Configuration problem: {GRACE}, not '-5'",
+        f"Configuration problem: {COOLDOWN}, not 'inf'",
+        f"Configuration problem: {RATE}, not '0'",
+        "Configuration problem: LOWBACK_UNANSWERED_RETENTION_DAYS must be a whole number of days "
+        "from 0 (keep none) to 3650 (ten years), not 'abc'",
+    ]
+
+
+def test_sensible_numbers_are_taken_as_written() -> None:
+    settings = Settings.from_env(
+        {
+            "LOWBACK_ASK_COOLDOWN_SECONDS": "2.5",
+            "LOWBACK_ASK_COOLDOWN_RATE": "1",
+            "LOWBACK_REMINDER_GRACE_MINUTES": "1440",
+            "LOWBACK_LOG_LEVEL": "debug",
+            "LOWBACK_DEV_GUILD": "1187355092318449704",
+        },
+        dotenv=None,
+    )
+    assert settings.ask_cooldown_seconds == 2.5
+    assert settings.ask_cooldown_rate == 1
+    assert settings.reminder_grace_minutes == 1440
+    assert settings.log_level == "DEBUG"
+    assert settings.dev_guild == 1187355092318449704
+    defaults = Settings.from_env({}, dotenv=None)
+    assert (defaults.ask_cooldown_seconds, defaults.ask_cooldown_rate) == (10.0, 3)
+    assert defaults.reminder_grace_minutes == 60

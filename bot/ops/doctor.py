@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,12 +41,14 @@ TOKEN_FIX = (
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor's report. ``ok`` is None when the check could not be made."""
+    """One line of the doctor's report. ``ok`` is None when the check could not be made; a
+    ``warning`` does not stop the bot (``ok`` is True) but comes with its fix."""
 
     name: str
     ok: bool | None
     message: str
     fix: str = ""
+    warning: bool = False
 
 
 async def doctor(
@@ -56,11 +59,17 @@ async def doctor(
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
     Discord; otherwise that check gives up after ``timeout`` seconds.
     """
+    from bot.ops.zones import check_stored_zones
+
+    database = await check_database(settings.database)
+    zones = check_timezones()
+    if zones.ok and database.ok:
+        zones = await check_stored_zones(settings.database, zones)
     checks = [
         check_token(settings.token),
-        await check_database(settings.database),
+        database,
         check_knowledge(settings.knowledge),
-        check_timezones(),
+        zones,
         check_retention(settings.unanswered_retention_days),
     ]
     if check_commands:
@@ -81,19 +90,22 @@ def format_checks(checks: Iterable[Check]) -> str:
     width = max((len(c.name) for c in checks), default=0)
     lines: list[str] = []
     for c in checks:
-        mark = {True: " ok ", False: "FAIL", None: " ?? "}[c.ok]
+        mark = "warn" if c.warning else {True: " ok ", False: "FAIL", None: " ?? "}[c.ok]
         head, *rest = c.message.splitlines() or [""]
         lines.append(f"[{mark}] {c.name.ljust(width)}  {head}")
         indent = " " * (width + 9)
         lines.extend(indent + line for line in rest)
-        if c.fix and c.ok is not True:
+        if c.fix and (c.ok is not True or c.warning):
             lines.append(f"{indent}fix: {c.fix}")
     failed = sum(1 for c in checks if c.ok is False)
+    warned = sum(1 for c in checks if c.warning)
     unknown = sum(1 for c in checks if c.ok is None)
     lines.append("")
     if failed:
         lines.append(f"{failed} problem{'s' if failed != 1 else ''} to fix.")
-    else:
+    if warned:
+        lines.append(f"{warned} warning{'s' if warned != 1 else ''} to look at.")
+    if not failed and not warned:
         lines.append("Everything checked is in order.")
     if unknown:
         lines.append(f"{unknown} check{'s' if unknown != 1 else ''} could not be made.")
@@ -106,6 +118,8 @@ def check_token(token: str | None) -> Check:
     value = (token or "").strip()
     if not value:
         return Check(name, False, "DISCORD_TOKEN is not set.", TOKEN_FIX)
+    if '"' in value or "'" in value:  # a token has none: they came from the line it was written on
+        return _quoted_token(value)
     if value.lower().startswith("bot "):
         return Check(
             name,
@@ -132,7 +146,26 @@ def check_token(token: str | None) -> Check:
     return Check(name, True, f"DISCORD_TOKEN is set and well formed{which}.")
 
 
+def _quoted_token(value: str) -> Check:
+    """What a quote in DISCORD_TOKEN means: one left open, or quotes kept as part of the value."""
+    quote = next(q for q in value if q in "\"'")
+    fix = "Remove the quotes: a token has none, and some tools (docker run --env-file) keep them."
+    if value[0] != quote:
+        said = f"has a quote ({quote}) in it"
+    elif len(value) > 1 and value.endswith(quote):
+        said = f"is in quotes ({quote}) that became part of it"
+    else:
+        said = f"starts with a quote ({quote}) that is not closed"
+        fix = f"Close the quote at the end of the token, on the same line (DISCORD_TOKEN={quote}<token>{quote}), or remove it."
+    return Check("token", False, f"DISCORD_TOKEN {said}.", fix)
+
+
 DAMAGED_FIX = "Stop the bot and restore the latest backup (README: Backups)."
+NOT_A_DATABASE_FIX = (
+    "Stop the bot and restore the latest backup (README: Backups), or move the file aside so that "
+    "the bot starts a new, empty database; if LOWBACK_DATABASE names the wrong file, point it at the "
+    "right one."
+)
 
 
 async def check_database(path: Path | PostgresURL) -> Check:
@@ -193,19 +226,34 @@ async def check_database(path: Path | PostgresURL) -> Check:
     )
 
 
-async def _probe_sqlite(path: Path) -> Check | list[int]:
-    """Open the file, run the quick check and a real write (rolled back): the schema versions it
-    records, or the failed check saying why it cannot be used."""
+async def _open_for_probe(path: Path) -> Database | Check:
+    """The database at ``path``, opened without migrating; or the failed check saying why not."""
     name = "database"
     try:
-        db = await Database.open(
-            path, migrate=False, check=False
-        )  # the quick check is below, with its own advice
+        # The quick check comes after, with its own advice.
+        return await Database.open(path, migrate=False, check=False)
+    except DatabaseDamaged as exc:  # not SQLite at all, or too damaged to open
+        said = _reason(exc.__cause__ or exc)
+        return Check(
+            name,
+            False,
+            f"{path} is not a SQLite database, or it is damaged ({said}).",
+            NOT_A_DATABASE_FIX,
+        )
     except (DatabaseError, sqlite3.Error, OSError) as exc:
         said = _reason(exc)  # a read-only database names the file or folder at fault itself
         if not isinstance(exc, DatabaseReadOnly):
             said = f"cannot open the database at {path}: {said}"
         return Check(name, False, said, DATABASE_FIX)
+
+
+async def _probe_sqlite(path: Path) -> Check | list[int]:
+    """Open the file, run the quick check and a real write (rolled back): the schema versions it
+    records, or the failed check saying why it cannot be used."""
+    name = "database"
+    db = await _open_for_probe(path)
+    if isinstance(db, Check):
+        return db
     try:
         conn = db.conn
         async with conn.execute("PRAGMA quick_check") as cur:
@@ -427,14 +475,20 @@ async def _registered_commands(token: str, guild: int | None) -> list[str]:
 
 
 def _unwritable_folder(folder: Path) -> str | None:
-    """Why a database could not be created in ``folder`` (created as needed), or None if it could."""
+    """Why a database could not be created in ``folder`` (created as needed), or None if it could.
+
+    The nearest folder that exists is tried for real, with a folder made and removed at once:
+    permissions alone do not tell (root may write anywhere, yet not under /proc; a file system
+    may be mounted read-only), and the bot makes what is missing the same way when it starts."""
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         return f"{existing} is a file, not a folder"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} is not writable by this user"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".lowback-doctor-", dir=existing))
+    except OSError as exc:
+        return f"nothing can be created in {existing} ({exc.strerror or exc})"
     return None
 
 

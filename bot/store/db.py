@@ -80,6 +80,25 @@ async def open_database(location: Path | str | PostgresURL, *, migrate: bool = T
     return await Database.open(location, migrate=migrate)
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    """aiosqlite's connection to the file at ``path``; DatabaseError saying why it cannot be had."""
+    connecting = aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        return await connecting
+    except BaseException as exc:  # unable to open database file; or cancelled, as by Ctrl-C
+        # aiosqlite stops its worker thread on a failed or cancelled connect; let it finish while
+        # the event loop is still open, or it reports to a closed loop with a traceback at exit
+        # (after Ctrl-C, asyncio.run closes the loop as soon as the cancelled task ends).
+        worker = getattr(connecting, "_thread", None)
+        if worker is not None:
+            worker.join(timeout=5.0)
+        if not isinstance(exc, Exception):
+            raise
+        raise explain(exc, path) or DatabaseError(
+            f"cannot open the database at {path}: {exc}"
+        ) from exc
+
+
 class Database:
     """An open SQLite database. Use ``await Database.open(path)``; close with ``await db.close()``."""
 
@@ -118,18 +137,7 @@ class Database:
                 raise DatabaseError(
                     f"cannot create the folder for the database at {path}: {exc}"
                 ) from exc
-        connecting = aiosqlite.connect(str(path), isolation_level=None)
-        try:
-            conn = await connecting
-        except Exception as exc:  # sqlite3.OperationalError: unable to open database file
-            # aiosqlite stops its worker thread on a failed connect; let it finish while the event
-            # loop is still open, or it reports to a closed loop with a traceback at exit.
-            worker = getattr(connecting, "_thread", None)
-            if worker is not None:
-                worker.join(timeout=1.0)
-            raise explain(exc, path) or DatabaseError(
-                f"cannot open the database at {path}: {exc}"
-            ) from exc
+        conn = await _connect(path)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:

@@ -402,13 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
     except SettingsError as exc:
-        _err(f"Configuration problem: {exc}")
-        return 2
+        return _configuration_problems(exc)
     try:
         return _dispatch(settings, args)
     except SettingsError as exc:
-        _err(f"Configuration problem: {exc}")
-        return 2
+        return _configuration_problems(exc)
     except UsageError as exc:
         _err(str(exc))
         return 2
@@ -430,6 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("")
         return 130
+
+
+def _configuration_problems(exc: SettingsError) -> int:
+    """Each setting that makes no sense, in one line of its own; exit code 2."""
+    for problem in exc.problems:
+        _err(f"Configuration problem: {problem}")
+    return 2
 
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:

@@ -479,3 +479,39 @@ def test_doctor_advises_unsetting_the_knowledge_setting_only_when_it_is_used(tmp
     own = tmp_path / "kb"
     own.mkdir()
     assert "unset LOWBACK_KNOWLEDGE" in check_knowledge(own).fix
+
+
+# Ctrl-C while the database is still being opened: SQLite's connection is made in a thread of its
+# own, which here takes 0.3 s after the interrupt arrives, as on a slow disk.
+CTRL_C_WHILE_OPENING = """
+import os, signal, sqlite3, sys, time
+real = sqlite3.connect
+def slow_connect(*args, **kwargs):
+    sqlite3.connect = real
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.3)
+    return real(*args, **kwargs)
+sqlite3.connect = slow_connect
+from bot.terminal.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args", [["chat"], ["progress"]])
+def test_ctrl_c_while_the_database_opens_exits_130_without_a_traceback(tmp_path, args):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = str(tmp_path / "cli.db")
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_OPENING, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert done.stdout == ""
