@@ -3,7 +3,9 @@
 The names people type that are not IANA names (cities, countries, abbreviations such as "EST") are
 data, in ``bot/core/data/zone_aliases.yaml`` (shipped inside the package), read once on first use
 and checked like the knowledge base. :func:`zone` is the one way from a stored name to a
-:class:`~zoneinfo.ZoneInfo`; every unknown zone raises :class:`UnknownTimezone`.
+:class:`~zoneinfo.ZoneInfo`; every unknown zone raises :class:`UnknownTimezone`. A name stored
+earlier can stop resolving (a tzdata update drops it, a slimmer image lacks it): :func:`usable_zone`
+says which zone to count a person's days and times in instead, and why (:class:`PersonZone`).
 """
 
 from __future__ import annotations
@@ -392,3 +394,41 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise UnknownTimezone(str(name)) from None
+
+
+@dataclass(frozen=True)
+class PersonZone:
+    """The zone a person's days and times are counted in, and why.
+
+    ``name`` always resolves. ``stored`` is the zone stored as theirs: the same as ``name``, None
+    when the bot does not know their zone, or a name that no longer resolves (:attr:`lost`). In
+    both of the last two cases ``name`` is a fallback; ``guessed`` marks one that is a fair guess
+    of the person's own zone (the terminal's person: the computer's zone), worth no note."""
+
+    name: str
+    stored: str | None = None
+    guessed: bool = False
+
+    @property
+    def lost(self) -> bool:
+        """A zone was stored as theirs, but it no longer resolves: ``name`` stands in for it."""
+        return self.stored is not None and self.stored != self.name
+
+    @property
+    def unknown(self) -> bool:
+        """No zone is stored as theirs and ``name`` is no guess of it (UTC, say)."""
+        return self.stored is None and not self.guessed
+
+
+def usable_zone(stored: str | None, fallback: str = "UTC", *, guessed: bool = False) -> PersonZone:
+    """The zone to count in for a person whose stored zone is ``stored``: that one when it still
+    resolves, else ``fallback`` (which must resolve; ``guessed``: see :class:`PersonZone`)."""
+    if stored:
+        try:
+            zone(stored)
+        except UnknownTimezone:
+            pass
+        else:
+            return PersonZone(stored, stored)
+    zone(fallback)  # raises for a fallback that does not resolve either
+    return PersonZone(fallback, stored or None, guessed)

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 # Every message and every edit: a question containing @everyone, a role or a user pings nobody.
 NO_MENTIONS = discord.AllowedMentions.none()
 
+# How a person sets their own time zone, finishing "set it ..." in a line that says their days or
+# times are not counted in it (bot.services.zones.zone_note). /progress show takes one without
+# turning reminders on.
+SET_ZONE = "with `/progress show timezone:`"
+
 
 def bot_of(interaction: discord.Interaction) -> LowbackBot:
     """The bot handling ``interaction``. discord.py types ``interaction.client`` as any client;

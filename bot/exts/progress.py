@@ -2,6 +2,11 @@
 
 Private by default. The buttons "It's easy now" and "It hurts" come from the reply's actions and
 move the person with the knowledge base's rules (see bot/discord_ui/actions.py).
+
+``/progress show timezone:`` also sets the person's own time zone, so that their streak counts
+their own days without their having to turn reminders on (the other way to give a zone); a
+reminder schedule they have moves to it. Until the bot knows it, the streak says its days are in
+UTC and points here. Its answer is always private: it names the zone.
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.timezones import timezone_choices
+from bot.discord_ui import SET_ZONE
 from bot.discord_ui.render import respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
+
+
+MAX_CHOICES = 25
 
 
 class Progress(
@@ -28,10 +38,28 @@ class Progress(
     @app_commands.command(
         name="show", description="Your step, what it involves, what comes next, and your streak"
     )
-    @app_commands.describe(public="Show it in the channel instead of only to you")
-    async def show(self, interaction: discord.Interaction, public: bool = False) -> None:
-        reply = await self.bot.require_services().progress.show(interaction.user.id)
-        await respond(interaction, reply, private=not public)
+    @app_commands.describe(
+        public="Show it in the channel instead of only to you",
+        timezone="Where you live, e.g. Europe/Berlin or a city: your days are counted there",
+    )
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        public: bool = False,
+        timezone: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        progress = self.bot.require_services().progress
+        reply = await progress.show(interaction.user.id, timezone, set_zone=SET_ZONE)
+        await respond(interaction, reply, private=not public or timezone is not None)
+
+    @show.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=name)
+            for name in timezone_choices(current, MAX_CHOICES)
+        ]
 
     @app_commands.command(name="set", description="Put yourself on a step of the program")
     @app_commands.describe(step="The step number")

@@ -71,6 +71,7 @@ class Services:
             self.people,
             clock,
             streaks=lambda user_id: self.routines.person_streaks(user_id),
+            set_timezone=lambda user_id, text: self.reminders.set_timezone(user_id, text),
         )
         self.dispatcher: Dispatcher | None = None
         self.peers: ChangeFeed | None = None  # the other processes sharing a PostgreSQL store

@@ -13,6 +13,7 @@ from bot.core.compose import bullets
 from bot.core.knowledge.model import KnowledgeBase, Topic
 from bot.core.replies import Action, Candidate, Field, Reply
 from bot.core.streaks import Streaks
+from bot.core.timezones import UnknownTimezone
 from bot.store.data_rights import PERSON_TABLE, Export
 from bot.store.db import parse_utc
 
@@ -188,8 +189,16 @@ def step_fields(kb: KnowledgeBase, step: int) -> list[Field]:
     return fields
 
 
-def progress_reply(kb: KnowledgeBase, step: int, *, known: bool, streak: Streaks | None) -> Reply:
-    """A person's place on the ladder (``known``: the bot has met them), with their streak."""
+def progress_reply(
+    kb: KnowledgeBase,
+    step: int,
+    *,
+    known: bool,
+    streak: Streaks | None,
+    zone_note: str | None = None,
+) -> Reply:
+    """A person's place on the ladder (``known``: the bot has met them), with their streak and,
+    under it, ``zone_note`` when its days are not counted in their own zone."""
     topic = step_topic(kb, step)
     body = f"You're on **step {step} of {kb.max_step}: {_step_name(topic)}**.\n{topic.summary}"
     if not known:
@@ -200,7 +209,7 @@ def progress_reply(kb: KnowledgeBase, step: int, *, known: bool, streak: Streaks
             Field(
                 "Your streak",
                 f"{streak.week_squares()}  current {streak.current} day(s), "
-                f"longest {streak.longest}",
+                f"longest {streak.longest}" + (f"\n{zone_note}" if zone_note else ""),
             )
         )
     return Reply(
@@ -246,6 +255,16 @@ def step_changed_reply(kb: KnowledgeBase, step: int, shown: int) -> Reply:
         private=True,
         actions=progress_actions(topic, step),
     )
+
+
+def zone_set_line(zone_name: str) -> str:
+    """What a person is told after setting their own time zone to ``zone_name``."""
+    return f"Your time zone is now {zone_name}: your days, and your reminders if you have them, go by it."
+
+
+def unknown_zone_reply(exc: UnknownTimezone) -> Reply:
+    """A time zone the person typed that resolves to none (the message names close ones)."""
+    return Reply("error", "Unknown time zone", str(exc), private=True)
 
 
 def _move_up_rule(kb: KnowledgeBase) -> Field:

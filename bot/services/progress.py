@@ -5,10 +5,12 @@ worded in :mod:`bot.services.messages`."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock
 from bot.core.replies import Reply
-from bot.core.streaks import Streaks
+from bot.core.timezones import UnknownTimezone
 from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import (
     last_step_reply,
@@ -19,8 +21,13 @@ from bot.services.messages import (
     progress_reply,
     step_changed_reply,
     step_set_reply,
+    unknown_zone_reply,
+    zone_set_line,
 )
 from bot.store.people import PeopleStore
+
+if TYPE_CHECKING:
+    from bot.services.routines import PersonStreaks
 
 
 class ProgressService:
@@ -31,19 +38,45 @@ class ProgressService:
         knowledge: KnowledgeHolder,
         people: PeopleStore,
         clock: Clock,
-        streaks: Callable[[int], Awaitable[Streaks | None]] | None = None,
+        streaks: Callable[[int], Awaitable[PersonStreaks | None]] | None = None,
+        set_timezone: Callable[[int, str], Awaitable[str]] | None = None,
     ):
         self.knowledge = knowledge
         self.people = people
         self.clock = clock
         self.streaks = streaks  # the person's streaks, shown with their progress
+        # Sets the person's own zone from what they typed and returns it (raises UnknownTimezone).
+        self.set_timezone = set_timezone
 
-    async def show(self, user_id: int) -> Reply:
+    async def show(
+        self, user_id: int, timezone: str | None = None, *, set_zone: str | None = None
+    ) -> Reply:
+        """The person's step and streak. With ``timezone`` (what they typed) that zone becomes
+        theirs first, without turning reminders on: their days are counted in it from now on.
+
+        Without a zone the bot knows, the streak comes with a line saying its days are counted in
+        UTC (``set_zone``: how to set one, in the front end's words; see
+        :func:`bot.services.zones.zone_note`). The option to set a zone here exists because the
+        only other way, turning reminders on, is one a person who wants no reminders should not
+        need."""
+        first = ""
+        if timezone is not None and self.set_timezone is not None:
+            try:
+                first = zone_set_line(await self.set_timezone(user_id, timezone))
+            except UnknownTimezone as exc:
+                return unknown_zone_reply(exc)
         kb = self.knowledge.kb
         person = await self.people.get(user_id)
         step = person.step if person else 1
-        streak = await self.streaks(user_id) if self.streaks is not None else None
-        return progress_reply(kb, step, known=person is not None, streak=streak)
+        counted = await self.streaks(user_id) if self.streaks is not None else None
+        reply = progress_reply(
+            kb,
+            step,
+            known=person is not None,
+            streak=counted.streaks if counted else None,
+            zone_note=counted.note(set_zone) if counted else None,
+        )
+        return replace(reply, body=f"{first}\n\n{reply.body}") if first else reply
 
     async def move_up(self, user_id: int, shown: int | None = None) -> Reply:
         """The person's step is easy and pain-free: up to the next one. ``shown`` is the step the

@@ -30,7 +30,9 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
+from bot.core.timezones import PersonZone
 from bot.services.messages import already_running
+from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore
@@ -100,6 +102,19 @@ class AlreadyRunning:
 
 
 StartResult = RoutineHandle | AlreadyRunning
+
+
+@dataclass(frozen=True)
+class PersonStreaks:
+    """A person's streaks and the zone their days were counted in."""
+
+    streaks: Streaks
+    zone: PersonZone
+
+    def note(self, set_zone: str | None = None) -> str | None:
+        """The line to show beside the streak when the days are not counted in the person's own
+        zone (:func:`bot.services.zones.zone_note`); None when they are."""
+        return zone_note(self.zone, set_zone)
 
 
 class RoutineService:
@@ -390,10 +405,12 @@ class RoutineService:
         """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
         return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
 
-    async def person_streaks(self, user_id: int, *, fallback: str = "UTC") -> Streaks:
-        """The person's routine streaks in their own time zone, or in ``fallback`` when the bot
-        does not know it."""
-        return await self.streaks(user_id, await self.people.timezone(user_id) or fallback)
+    async def person_streaks(self, user_id: int) -> PersonStreaks:
+        """The person's routine streaks, their days counted in their own time zone, or where the
+        bot does not know it (or no longer does) in the fallback :mod:`bot.services.zones` picks,
+        the same for every front end."""
+        where = person_zone(user_id, await self.people.timezone(user_id))
+        return PersonStreaks(await self.streaks(user_id, where.name), where)
 
     async def did_routine_between(
         self, user_id: int, start_utc: datetime, end_utc: datetime

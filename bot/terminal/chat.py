@@ -26,7 +26,13 @@ from bot.services.container import Services
 from bot.store.errors import DatabaseError
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.privacy import data_in_the_terminal, privacy_reply
-from bot.terminal.reminders import ChatSender, reminders, split_words, start_chat_reminders
+from bot.terminal.reminders import (
+    ChatSender,
+    reminders,
+    set_zone,
+    split_words,
+    start_chat_reminders,
+)
 from bot.terminal.render import Choice, Screen, chat_choices
 
 COMMANDS = """\
@@ -114,7 +120,7 @@ class Chat:
         if command == "help":
             self.show(COMMANDS)
         elif command == "progress":
-            self.show(await s.progress.show(self.user))
+            self.show(await s.progress.show(self.user, set_zone=set_zone("chat")))
         elif command in ("easy", "up", "next"):
             self.show(await s.progress.move_up(self.user))
         elif command in ("hurts", "hurt", "back"):

@@ -37,6 +37,13 @@ def command(where: Where, words: str) -> str:
     return f"/reminders {words}" if where == "chat" else f"lowback reminders {words}"
 
 
+def set_zone(where: Where) -> str:
+    """How the local person sets their time zone again, finishing "set it ..." in a line saying the
+    one stored is no longer known (bot.services.zones.zone_note). Until they give one, the terminal
+    counts their days in this computer's zone, which needs no line."""
+    return f"with {command(where, 'on ZONE')}"
+
+
 def usage(where: Where) -> str:
     def c(words: str) -> str:
         return command(where, words)

@@ -35,9 +35,9 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks
-from bot.core.timezones import zone
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.people import LOCAL_USER_ID
+from bot.terminal.reminders import Where, set_zone
 from bot.terminal.render import Screen
 
 if TYPE_CHECKING:  # rich is imported only for a live display
@@ -139,15 +139,20 @@ class PlainDisplay:
         title = phase_title(ev.phase.label, ev.phase.round_text)
         self.say(f"{'▶' if self.unicode else '>'} {title}: {ev.phase.cue}")
 
-    def streak(self, streaks: Streaks) -> None:
+    def streak(self, streaks: Streaks, zone_note: str | None = None) -> None:
+        """The streak after a routine; ``zone_note`` after it when its days are not counted in
+        the person's own time zone."""
         if streaks.longest == 0:
             self.say("Finish a routine to start a streak.")
-            return
-        days = "day" if streaks.current == 1 else "days"
-        squares = streaks.week_squares() if self.unicode else streaks.week_squares("#", ".")
-        self.say(
-            f"Streak: {streaks.current} {days} (longest {streaks.longest}).  Last 7 days: {squares}"
-        )
+        else:
+            days = "day" if streaks.current == 1 else "days"
+            squares = streaks.week_squares() if self.unicode else streaks.week_squares("#", ".")
+            self.say(
+                f"Streak: {streaks.current} {days} (longest {streaks.longest}).  "
+                f"Last 7 days: {squares}"
+            )
+        if zone_note:
+            self.say(zone_note)
 
 
 class LiveDisplay(PlainDisplay):
@@ -390,25 +395,6 @@ async def run_routine_terminal(
 # --- the command -------------------------------------------------------------------------------
 
 
-def local_zone_name() -> str:
-    """This machine's IANA zone name, or UTC when it cannot be told."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
-        target = os.path.realpath("/etc/localtime")
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    for name in candidates:
-        if name:
-            try:
-                zone(name)
-                return name
-            except ValueError:
-                continue
-    return "UTC"
-
-
 def trial_note(seconds_scale: float) -> str:
     speed = 1 / seconds_scale
     times = f"{speed:,.0f}" if speed >= 10 else f"{speed:.2g}"
@@ -433,11 +419,13 @@ async def run_routine(
     stdin: TextIO | None = None,
     seconds_scale: float = 1.0,
     errors: Screen | None = None,
+    where: Where = "shell",
 ) -> int:
     """A routine for ``user_id`` on the front ends' services (``services.routines``), then their
     streak. NAME is a routine id or name; without it, the daily routine for the person's step.
     Returns the exit status: 0 when the routine ran (finished or stopped), 1 when another was
-    already running, 2 for an unknown routine name (listed on ``errors``)."""
+    already running, 2 for an unknown routine name (listed on ``errors``). ``where`` words its
+    hints for the shell or the chat."""
     service: RoutineService = services.routines
     try:
         plan = await service.plan_for(user_id, name)
@@ -460,8 +448,9 @@ async def run_routine(
     if trial:
         screen.line(trial_note(seconds_scale), style="dim")
         return 0
-    streaks = await service.person_streaks(user_id, fallback=local_zone_name())
-    PlainDisplay(screen, plan, keys=False).streak(streaks)
+    # Counted in the same zone as every other terminal command (bot.services.zones).
+    counted = await service.person_streaks(user_id)
+    PlainDisplay(screen, plan, keys=False).streak(counted.streaks, counted.note(set_zone(where)))
     return 0
 
 
@@ -480,4 +469,7 @@ async def run_routine_in_chat(
 ) -> bool:
     """``/routine [NAME]`` inside ``lowback chat``: the same runner, on the chat's services.
     Keys work when ``stdin`` (default: the process's) is a terminal. Returns whether it ran."""
-    return await run_routine(services, name, screen=screen, user_id=user_id, stdin=stdin) == 0
+    ran = await run_routine(
+        services, name, screen=screen, user_id=user_id, stdin=stdin, where="chat"
+    )
+    return ran == 0

@@ -10,10 +10,12 @@ import pytest
 from bot.core.errors import KnowledgeError, ScheduleError
 from bot.core.timezones import (
     ALIASES_FILE,
+    PersonZone,
     UnknownTimezone,
     read_aliases,
     resolve_timezone,
     timezone_choices,
+    usable_zone,
     zone,
 )
 
@@ -168,6 +170,20 @@ def test_zone_gives_the_zoneinfo() -> None:
 
 
 # --------------------------------------------------------------------------- the alias table
+
+
+def test_a_stored_zone_is_used_while_it_resolves_and_else_the_fallback_says_why() -> None:
+    assert usable_zone("Asia/Tokyo") == PersonZone("Asia/Tokyo", "Asia/Tokyo")
+    own = usable_zone("Asia/Tokyo", "Europe/Berlin")
+    assert (own.name, own.lost, own.unknown) == ("Asia/Tokyo", False, False)
+    unknown = usable_zone(None)
+    assert (unknown.name, unknown.lost, unknown.unknown) == ("UTC", False, True)
+    guessed = usable_zone("", "Europe/Berlin", guessed=True)
+    assert (guessed.name, guessed.stored, guessed.unknown) == ("Europe/Berlin", None, False)
+    lost = usable_zone("Mars/Olympus")  # a name tzdata no longer has
+    assert (lost.name, lost.stored, lost.lost, lost.unknown) == ("UTC", "Mars/Olympus", True, False)
+    with pytest.raises(UnknownTimezone):
+        usable_zone("Mars/Olympus", "Mars/Elysium")  # a fallback must resolve
 
 
 def test_the_shipped_alias_table_is_valid_and_found_as_package_data() -> None:

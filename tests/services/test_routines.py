@@ -409,11 +409,13 @@ async def test_streaks_count_finished_routines_in_the_persons_time_zone(db, book
     tokyo = await service.streaks(7, "Asia/Tokyo")
     assert (tokyo.current, tokyo.done_today) == (3, True)
     assert tokyo.week_squares() == "⬜⬜⬜⬜🟩🟩🟩"
-    # Their own zone when the bot knows it, else the fallback (UTC unless the caller says).
-    assert await service.person_streaks(7) == await service.streaks(7, "UTC")
-    assert await service.person_streaks(7, fallback="Asia/Tokyo") == tokyo
+    # Their own zone when the bot knows it, else UTC, with a line that says so.
+    unknown = await service.person_streaks(7)
+    assert unknown.streaks == await service.streaks(7, "UTC")
+    assert unknown.note().startswith("Days are counted in UTC, as I don't know your time zone")
     await PeopleStore(db).set_timezone(7, "America/New_York", clock.now())
-    assert await service.person_streaks(7, fallback="Asia/Tokyo") == s
+    own = await service.person_streaks(7)
+    assert own.streaks == s and own.note() is None
     await service.shutdown()
 
 

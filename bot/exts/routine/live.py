@@ -12,7 +12,7 @@ import discord
 
 from bot.core.replies import Reply
 from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
-from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui import NO_MENTIONS, SET_ZONE
 from bot.discord_ui.render import render_embed, respond
 from bot.exts.routine.replies import (
     Unseen,
@@ -105,14 +105,19 @@ class LiveRoutine:
         await handle.wait()
         if handle.state != "finished":
             return
-        streaks = None
+        counted = None
         services = self.cog.bot.services
         if services is not None:
             try:
-                streaks = await services.routines.person_streaks(self.owner_id)
+                counted = await services.routines.person_streaks(self.owner_id)
             except Exception:
                 log.exception("could not compute the streak of person %s", self.owner_id)
-        await self.show(finished_reply(handle.session.plan, streaks), None)
+        reply = finished_reply(
+            handle.session.plan,
+            counted.streaks if counted else None,
+            counted.note(SET_ZONE) if counted else None,
+        )
+        await self.show(reply, None)
 
     async def show(self, reply: Reply, view: discord.ui.View | None) -> None:
         """Post the live message, or edit it to ``reply``."""

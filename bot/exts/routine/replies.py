@@ -111,11 +111,16 @@ def phase_reply(plan: RoutinePlan, index: int, body: str, owner_name: str) -> Re
     return Reply("info", plan.name, body, fields, footer=controls_footer(owner_name))
 
 
-def finished_reply(plan: RoutinePlan, streaks: Streaks | None) -> Reply:
+def finished_reply(
+    plan: RoutinePlan, streaks: Streaks | None, zone_note: str | None = None
+) -> Reply:
+    """The end of a finished routine, with the streak; ``zone_note`` under it when its days are
+    not counted in the person's own time zone."""
     fields: tuple[Field, ...] = ()
     footer = None
     if streaks is not None:
-        fields = (Field("Your streak", streak_text(streaks)),)
+        text = streak_text(streaks) + (f"\n{zone_note}" if zone_note else "")
+        fields = (Field("Your streak", text),)
         footer = "The last 7 days, today on the right."
     return Reply("answer", f"{plan.name}: done", DONE_BODY, fields, footer=footer)
 

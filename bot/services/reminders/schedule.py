@@ -288,6 +288,17 @@ class ReminderService:
             next_schedule=(following.key, following.due_utc),
         )
 
+    async def set_timezone(self, user_id: int, text: str) -> str:
+        """Make the zone ``text`` names (UnknownTimezone if none) the person's own, without turning
+        reminders on; a reminder schedule they have moves to it, staying on, off or paused as it
+        was. Returns the zone's name."""
+        tz = resolve_timezone(text)
+        if await self.store.get_schedule(user_id) is not None:
+            await self.update(user_id, timezone=tz)
+        else:
+            await self.people.set_timezone(user_id, tz, self.clock())
+        return tz
+
     async def off(self, user_id: int) -> ScheduleView | None:
         """Turn reminders off (the times are kept for next time). None if they were never on."""
         now = self.clock()

@@ -1,0 +1,68 @@
+"""Which time zone a person's days and times are counted in, the same for every reply.
+
+A person's own zone is the one they gave: with their reminders, or on its own (``/progress show``
+in Discord takes one without turning reminders on). It is stored in ``people.timezone`` and beside
+their reminder schedule. When the bot does not know it:
+
+* a Discord user's days are counted in UTC, and every reply that shows their days (the streak, the
+  week's squares) says so in one line, with how to set their zone (:func:`zone_note`);
+* the terminal's local person's days are counted in this computer's zone, in every terminal
+  command alike (``lowback routine``, ``lowback progress``, the chat): it is their own computer.
+
+A stored zone this machine no longer knows (a tzdata update dropped the name, a slimmer image lacks
+it) is no error: the same fallback is used, and the line says that the zone is no longer known and
+that it should be set again.
+"""
+
+from __future__ import annotations
+
+import os
+
+from bot.core.timezones import PersonZone, UnknownTimezone, usable_zone, zone
+from bot.store.people import LOCAL_USER_ID
+
+FALLBACK_ZONE = "UTC"
+
+
+def machine_zone() -> str:
+    """This computer's IANA zone name (``TZ``, else what ``/etc/localtime`` points to), or UTC when
+    it cannot be told."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                zone(name)
+                return name
+            except UnknownTimezone:
+                continue
+    return FALLBACK_ZONE
+
+
+def person_zone(user_id: int, stored: str | None) -> PersonZone:
+    """The zone to count ``user_id``'s days and times in, given the zone stored as theirs."""
+    if user_id == LOCAL_USER_ID:
+        return usable_zone(stored, machine_zone(), guessed=True)
+    return usable_zone(stored, FALLBACK_ZONE)
+
+
+def zone_note(where: PersonZone, set_zone: str | None = None) -> str | None:
+    """The one line a reply that shows days or times adds when they are not counted in the
+    person's own zone; None when they are. ``set_zone`` is how to set one, in the front end's words,
+    finishing "set it ..." (e.g. "with `/progress show timezone:`"); without it the line says only
+    what is wrong."""
+    how = f" {set_zone}" if set_zone else ""
+    if where.lost:
+        return (
+            f"I no longer know your time zone '{where.stored}'; "
+            f"days and times are in {where.name} until you set it again{how}."
+        )
+    if where.unknown:
+        why = f"Days are counted in {where.name}, as I don't know your time zone"
+        return f"{why}: set it{how} to count them in yours." if how else f"{why}."
+    return None

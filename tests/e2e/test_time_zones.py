@@ -1,0 +1,119 @@
+"""Whose days: a streak counts the person's own days, and says so plainly when the bot does not
+know their time zone (then it counts in UTC).
+
+SimCord's clock starts at 2026-01-01 00:00 UTC: 31 December, 19:00 in New York and 07:00 in
+Bangkok.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import discord
+import pytest
+import simcord
+
+from bot.core.streaks import DONE_SQUARE, MISSED_SQUARE
+from tests.support.e2e import World, embed_text
+
+pytestmark = pytest.mark.virtual_time
+
+UNKNOWN = (
+    "Days are counted in UTC, as I don't know your time zone: "
+    "set it with `/progress show timezone:` to count them in yours."
+)
+
+
+def text(result: simcord.InteractionResult) -> str:
+    assert result.response is not None
+    return embed_text(result.response.embeds[0])
+
+
+def streak_of(message: discord.Message | simcord.InteractionResult) -> str:
+    embed = (
+        message.response.embeds[0]
+        if isinstance(message, simcord.InteractionResult)
+        else message.embeds[0]
+    )
+    return next(f.value for f in embed.fields if f.name == "Your streak")
+
+
+async def finished_at(world: World, user_id: int, *moments: datetime) -> None:
+    """Routines the person finished at these instants."""
+    services = world.bot.require_services()
+    await services.people.ensure(user_id, world.env.now() - timedelta(days=5))
+    for ended in moments:
+        record = await services.routines.sessions.create(
+            user_id, "flare-up", ended - timedelta(seconds=35)
+        )
+        await services.routines.sessions.end(record.id, "finished", ended)
+
+
+# -- a person whose zone the bot does not know --------------------------------------------------
+
+
+async def test_without_a_time_zone_the_streak_says_its_days_are_utc_and_how_to_set_yours(
+    world: World,
+) -> None:
+    now = world.env.now()
+    # 08:00 and 20:30 on 30 December in New York: one day there, two in UTC.
+    await finished_at(world, world.alice.id, now - timedelta(hours=35), now - timedelta(hours=22.5))
+
+    shown = await world.alice.slash(world.channel, "progress show")
+
+    assert streak_of(shown) == (
+        f"{MISSED_SQUARE * 4}{DONE_SQUARE * 2}{MISSED_SQUARE}  current 2 day(s), longest 2\n{UNKNOWN}"
+    )
+
+    mine = await world.alice.slash(world.channel, "progress show", timezone="new york")
+
+    assert mine.ephemeral and mine.response.embeds[0].title == "Your progress"
+    assert mine.response.embeds[0].description.startswith(
+        "Your time zone is now America/New_York: your days, and your reminders if you have them, "
+        "go by it."
+    )
+    assert streak_of(mine) == (
+        f"{MISSED_SQUARE * 5}{DONE_SQUARE}{MISSED_SQUARE}  current 1 day(s), longest 1"
+    )
+    again = await world.alice.slash(world.channel, "progress show")
+    assert streak_of(again) == streak_of(mine)  # remembered
+    assert "You haven't turned reminders on yet" in text(
+        await world.alice.slash(world.channel, "reminders show")
+    )  # setting the zone turned no reminders on
+
+
+async def test_a_finished_routine_says_its_days_are_utc_until_the_person_sets_their_zone(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine="flare-up")
+    await world.env.advance_time(60)
+
+    assert streak_of(world.channel.last_message).endswith(f"\n{UNKNOWN}")
+
+    await world.bob.slash(world.channel, "progress show", timezone="Asia/Bangkok")
+    await world.bob.slash(world.channel, "routine start", routine="flare-up")
+    await world.env.advance_time(60)
+
+    assert "UTC" not in streak_of(world.channel.last_message)
+
+
+async def test_a_zone_set_with_progress_moves_the_reminders_and_an_unknown_one_is_refused(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone="Asia/Bangkok", morning="7:01")
+
+    public = await world.alice.slash(
+        world.channel, "progress show", timezone="Europe/Berlin", public=True
+    )
+
+    assert public.ephemeral  # it names where the person lives: never in the channel
+    assert "Your time zone is now Europe/Berlin" in text(public)
+    shown = text(await world.alice.slash(world.channel, "reminders show"))
+    assert "Reminders are on: 07:01 and 21:30, every day (Europe/Berlin time)." in shown
+    assert "Next: Thu 1 Jan, 07:01 CET" in shown
+
+    wrong = await world.alice.slash(world.channel, "progress show", timezone="Atlantis")
+    assert wrong.ephemeral and wrong.response.embeds[0].title == "Unknown time zone"
+    assert "I don't know the time zone 'Atlantis'" in text(wrong)
+    choices = await world.alice.autocomplete(world.channel, "progress show", "timezone", "berl")
+    assert "Europe/Berlin" in [c["value"] for c in choices]

@@ -1,0 +1,96 @@
+"""Whose days, in the terminal: the local person's days are counted in this computer's zone (or the
+one stored as theirs) by every command alike."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.replies import Reply
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.store.people import LOCAL_USER_ID
+from bot.terminal.cli import main
+from bot.terminal.render import Screen
+from bot.terminal.routine import run_routine
+from tests.support.fakes import FakeClock
+
+NEW_YORK = "America/New_York"
+
+
+@pytest.fixture(autouse=True)
+def in_new_york(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This computer's time zone."""
+    monkeypatch.setenv("TZ", NEW_YORK)
+
+
+def settings(tmp_path: Path) -> Settings:
+    return replace(Settings(), database=tmp_path / "lowback.db")
+
+
+async def finished(services: Services, *moments: datetime) -> None:
+    """Routines the local person finished at these instants."""
+    await services.people.ensure(LOCAL_USER_ID, moments[0] - timedelta(days=1))
+    for ended in moments:
+        record = await services.routines.sessions.create(
+            LOCAL_USER_ID, "flare-up", ended - timedelta(seconds=35)
+        )
+        await services.routines.sessions.end(record.id, "finished", ended)
+
+
+def shown(reply: Reply) -> str:
+    out = io.StringIO()
+    Screen(out, rich=False).reply(reply)
+    return out.getvalue()
+
+
+async def test_the_routines_end_and_progress_count_the_same_days(tmp_path: Path) -> None:
+    # 20:00 on 2 March in New York, 01:00 on 3 March in UTC; a routine done there at 08:00.
+    clock = FakeClock(datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
+    services = await Services.open(
+        settings(tmp_path), clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
+    try:
+        await finished(services, datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo(NEW_YORK)))
+        out = io.StringIO()
+        code = await run_routine(
+            services, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO()
+        )
+        progress = shown(await services.progress.show(LOCAL_USER_ID))
+    finally:
+        await services.close()
+
+    assert code == 0
+    assert "Streak: 1 day (longest 1)." in out.getvalue()  # twice on 2 March: one day
+    assert "current 1 day(s), longest 1" in progress
+    assert "UTC" not in out.getvalue() + progress  # their own computer's days: nothing to say
+
+
+def test_lowback_progress_counts_days_where_the_computer_is(tmp_path: Path, capsys) -> None:
+    # 08:00 and 20:30 yesterday in New York: one day there, but two in UTC.
+    yesterday = datetime.now(ZoneInfo(NEW_YORK)).date() - timedelta(days=1)
+
+    async def prepare() -> None:
+        services = await Services.open(settings(tmp_path), recover_sessions=False)
+        try:
+            await finished(
+                services,
+                *(
+                    datetime.combine(yesterday, datetime.min.time(), ZoneInfo(NEW_YORK)) + t
+                    for t in (timedelta(hours=8), timedelta(hours=20, minutes=30))
+                ),
+            )
+        finally:
+            await services.close()
+
+    asyncio.run(prepare())
+    assert main(["--database", str(tmp_path / "lowback.db"), "progress"]) == 0
+    out = capsys.readouterr().out
+    assert "current 1 day(s), longest 1" in out
+    assert "UTC" not in out
