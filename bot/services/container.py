@@ -217,12 +217,16 @@ class Services:
 
         return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
 
-    def start_dispatcher(self, sender: Sender, *, only_user: int | None = None) -> Dispatcher:
+    def start_dispatcher(
+        self, sender: Sender, *, only_user: int | None = None, set_zone: str | None = None
+    ) -> Dispatcher:
         """Start sending due reminders through ``sender`` (one dispatcher per process).
 
         With ``only_user`` (the terminal chat) it sends that person's reminders alone; without
         it (the Discord bot) everyone's but the terminal's local person's, who shares the
-        database and is no Discord user: their reminders wait for the chat."""
+        database and is no Discord user: their reminders wait for the chat. ``set_zone``: how to
+        set one's time zone, in the front end's words, for a reminder whose zone is no longer
+        known (see :func:`bot.services.zones.zone_note`)."""
         from bot.services.reminders import Dispatcher
 
         if self.dispatcher is None:
@@ -237,6 +241,7 @@ class Services:
                 skip_user=LOCAL_USER_ID if only_user is None else None,
                 database_clock=True,  # with PostgreSQL, leases go by the server's clock
             )
+            self.dispatcher.set_zone = set_zone
             if self.budget is not None and only_user is None:
                 # Every process's reminders come out of one budget for the bot (bot/store/shared.py).
                 self.dispatcher.bucket = self.budget

@@ -10,8 +10,8 @@ their reminder schedule. When the bot does not know it:
   command alike (``lowback routine``, ``lowback progress``, the chat): it is their own computer.
 
 A stored zone this machine no longer knows (a tzdata update dropped the name, a slimmer image lacks
-it) is no error: the same fallback is used, and the line says that the zone is no longer known and
-that it should be set again.
+it) is no error: the same fallback is used, reminders keep coming, and every reply that shows days
+or times says in one line that the zone is no longer known and that it should be set again.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ async def reminders(
             return Outcome(f"I don't know reminders {action!r}. Try:\n{usage(where)}", ok=False)
     except ScheduleError as exc:  # UnknownTimezone's message already lists its suggestions
         return Outcome(str(exc), ok=False)
-    return Outcome(view.describe())
+    return Outcome(view.describe(set_zone(where)))
 
 
 UNITS = {"pause": ("day", "days", "d"), "snooze": ("minute", "minutes", "min", "mins", "m")}
@@ -183,5 +183,5 @@ async def start_chat_reminders(
     """Print the local person's reminders in the chat as they come due; returns the stop function."""
     from bot.store.people import LOCAL_USER_ID
 
-    services.start_dispatcher(sender, only_user=LOCAL_USER_ID)
+    services.start_dispatcher(sender, only_user=LOCAL_USER_ID, set_zone=set_zone("chat"))
     return services.stop_dispatcher

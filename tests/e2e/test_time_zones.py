@@ -1,5 +1,6 @@
-"""Whose days: a streak counts the person's own days, and says so plainly when the bot does not
-know their time zone (then it counts in UTC).
+"""Whose days: a streak counts the person's own days, says so plainly when the bot does not know
+their time zone (then it counts in UTC), and a stored zone this machine no longer knows falls back
+to UTC with a line saying so, instead of breaking the commands and the reminders.
 
 SimCord's clock starts at 2026-01-01 00:00 UTC: 31 December, 19:00 in New York and 07:00 in
 Bangkok.
@@ -7,6 +8,7 @@ Bangkok.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import discord
@@ -21,6 +23,10 @@ pytestmark = pytest.mark.virtual_time
 UNKNOWN = (
     "Days are counted in UTC, as I don't know your time zone: "
     "set it with `/progress show timezone:` to count them in yours."
+)
+LOST = (
+    "I no longer know your time zone 'Mars/Olympus'; days and times are in UTC "
+    "until you set it again with `/progress show timezone:`."
 )
 
 
@@ -47,6 +53,16 @@ async def finished_at(world: World, user_id: int, *moments: datetime) -> None:
             user_id, "flare-up", ended - timedelta(seconds=35)
         )
         await services.routines.sessions.end(record.id, "finished", ended)
+
+
+async def zone_no_longer_known(world: World, user_id: int) -> None:
+    """The person's stored zone stops resolving, as when a tzdata update drops a name."""
+    db = world.bot.require_services().db
+    async with db.transaction() as conn:
+        for table in ("people", "reminder_schedules"):
+            await conn.execute(
+                f"UPDATE {table} SET timezone = 'Mars/Olympus' WHERE user_id = ?", (user_id,)
+            )
 
 
 # -- a person whose zone the bot does not know --------------------------------------------------
@@ -117,3 +133,76 @@ async def test_a_zone_set_with_progress_moves_the_reminders_and_an_unknown_one_i
     assert "I don't know the time zone 'Atlantis'" in text(wrong)
     choices = await world.alice.autocomplete(world.channel, "progress show", "timezone", "berl")
     assert "Europe/Berlin" in [c["value"] for c in choices]
+
+
+# -- a stored zone this machine no longer knows -------------------------------------------------
+
+
+async def test_a_zone_no_longer_known_is_utc_with_a_note_and_every_command_still_answers(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone="Asia/Bangkok", morning="07:01")
+    await zone_no_longer_known(world, world.alice.id)
+
+    progress = await world.alice.slash(world.channel, "progress show")
+    assert progress.response.embeds[0].title == "Your progress"
+    assert streak_of(progress).endswith(f"\n{LOST}")
+
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert shown.response.embeds[0].title == "Your reminders"
+    assert text(shown).startswith(f"Your reminders\n{LOST}\nReminders are on: 07:01 and 21:30")
+    assert "(UTC time)" in text(shown)
+
+    on = await world.alice.slash(world.channel, "reminders on", morning="8:00")
+    assert on.response.embeds[0].title == "Reminders on"
+    assert LOST in text(on) and "Reminders are on: 08:00 and 21:30, every day (UTC time)." in text(
+        on
+    )
+
+    paused = await world.alice.slash(world.channel, "reminders pause", days=1)
+    assert paused.response.embeds[0].title == "Reminders paused" and LOST in text(paused)
+
+    off = await world.alice.slash(world.channel, "reminders off")
+    assert off.response.embeds[0].title == "Reminders off"
+    assert "Reminders are off. Your times are kept" in text(off) and LOST in text(off)
+    assert world.env.errors == []
+
+    back = await world.alice.slash(world.channel, "progress show", timezone="Asia/Bangkok")
+    assert LOST not in text(back)
+    assert "(Asia/Bangkok time)" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_a_routine_finished_with_a_zone_no_longer_known_still_shows_the_streak(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone="Asia/Bangkok")
+    await zone_no_longer_known(world, world.alice.id)
+
+    await world.alice.slash(world.channel, "routine start", routine="flare-up")
+    await world.env.advance_time(60)
+
+    assert world.channel.last_message.embeds[0].title == "Flare-up booty flexes: done"
+    assert streak_of(world.channel.last_message) == (
+        f"1 day in a row\n{MISSED_SQUARE * 6}{DONE_SQUARE}\n{LOST}"
+    )
+
+
+async def test_reminders_keep_coming_at_utc_times_when_the_zone_is_no_longer_known(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone="Asia/Bangkok", morning="07:01")
+    await world.bob.slash(world.channel, "reminders on", timezone="Asia/Bangkok", morning="07:02")
+    await zone_no_longer_known(world, world.alice.id)
+
+    with caplog.at_level(logging.WARNING, logger="lowback"):
+        await world.env.advance_time(121)
+
+    [reminder] = world.alice.user.dm_channel.history()
+    assert reminder.embeds[0].title == "Your morning routine"
+    assert reminder.embeds[0].description.startswith(f"{LOST}\n\nTime for your morning routine")
+    assert len(world.bob.user.dm_channel.history()) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # The next one is at the schedule's time in UTC.
+    assert "Next: Thu 1 Jan, 07:01 UTC" in text(
+        await world.alice.slash(world.channel, "reminders show")
+    )

@@ -1,10 +1,12 @@
 """Whose days, in the terminal: the local person's days are counted in this computer's zone (or the
-one stored as theirs) by every command alike."""
+one stored as theirs) by every command alike, and a stored zone that no longer resolves is said
+plainly instead of breaking the command."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,3 +96,33 @@ def test_lowback_progress_counts_days_where_the_computer_is(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "current 1 day(s), longest 1" in out
     assert "UTC" not in out
+
+
+def test_a_stored_zone_no_longer_known_is_said_and_the_computers_zone_used(
+    tmp_path: Path, capsys
+) -> None:
+    async def prepare() -> None:
+        services = await Services.open(settings(tmp_path), recover_sessions=False)
+        try:
+            await services.reminders.on(LOCAL_USER_ID, "Asia/Bangkok", "7:30")
+        finally:
+            await services.close()
+
+    asyncio.run(prepare())
+    with sqlite3.connect(tmp_path / "lowback.db") as conn:
+        for table in ("people", "reminder_schedules"):
+            conn.execute(f"UPDATE {table} SET timezone = 'Mars/Olympus'")
+    database = ["--database", str(tmp_path / "lowback.db")]
+    lost = (
+        "I no longer know your time zone 'Mars/Olympus'; days and times are in "
+        f"{NEW_YORK} until you set it again"
+    )
+
+    assert main([*database, "reminders", "show"]) == 0
+    reminders = capsys.readouterr().out
+    assert reminders.startswith(f"{lost} with lowback reminders on ZONE.\n")
+    assert f"Reminders are on: 07:30, every day ({NEW_YORK} time)." in reminders
+    assert main([*database, "progress"]) == 0
+    assert f"{lost}." in capsys.readouterr().out
+    assert main([*database, "reminders", "off"]) == 0
+    assert "Reminders are off. Your times are kept" in capsys.readouterr().out

@@ -16,6 +16,7 @@ from bot.core.errors import ScheduleError
 from bot.core.replies import Reply
 from bot.core.schedule import parse_time
 from bot.core.timezones import UnknownTimezone, timezone_choices
+from bot.discord_ui import SET_ZONE
 from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
@@ -34,7 +35,7 @@ NOT_SET_UP = "You haven't turned reminders on yet. Use `/reminders on` with your
 
 
 def schedule_reply(view: ScheduleView, *, title: str = "Your reminders", extra: str = "") -> Reply:
-    body = view.describe() + (f"\n\n{extra}" if extra else "")
+    body = view.describe(SET_ZONE) + (f"\n\n{extra}" if extra else "")
     return Reply("info", title, body, private=True)
 
 
@@ -69,7 +70,7 @@ class Reminders(
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(StartFromReminder, SnoozeReminder)
-        self.bot.require_services().start_dispatcher(self.sender)
+        self.bot.require_services().start_dispatcher(self.sender, set_zone=SET_ZONE)
 
     async def cog_unload(self) -> None:
         self.bot.remove_buttons(StartFromReminder, SnoozeReminder)

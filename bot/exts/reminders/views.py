@@ -10,7 +10,7 @@ import discord
 
 from bot.core.errors import ScheduleError
 from bot.core.replies import Action
-from bot.discord_ui import bot_of
+from bot.discord_ui import SET_ZONE, bot_of
 from bot.discord_ui.actions import Press, answer_press
 from bot.discord_ui.buttons import Pressed
 from bot.discord_ui.render import error_reply, info_reply, respond
@@ -86,7 +86,7 @@ class SnoozeReminder(
         except ScheduleError as exc:
             await respond(interaction, error_reply("Can't snooze that", str(exc)), private=True)
             return
-        await respond(interaction, info_reply("Snoozed", view.describe()), private=True)
+        await respond(interaction, info_reply("Snoozed", view.describe(SET_ZONE)), private=True)
 
 
 def reminder_view(message: ReminderMessage) -> discord.ui.View:

@@ -73,6 +73,7 @@ from bot.services.reminders.outcomes import (
 )
 from bot.services.reminders.ratelimit import TokenBucket
 from bot.services.reminders.sending import Claim, Pace, Sends
+from bot.services.zones import person_zone
 from bot.store.db import Database
 from bot.store.errors import DatabaseError
 from bot.store.reminders import (
@@ -193,6 +194,16 @@ class Dispatcher:
     @bucket.setter
     def bucket(self, bucket: Pace) -> None:
         self._sends.bucket = bucket
+
+    @property
+    def set_zone(self) -> str | None:
+        """How to set one's time zone, in the front end's words, for a reminder that says the
+        person's zone is no longer known (see :func:`bot.services.zones.zone_note`)."""
+        return self._sends.set_zone
+
+    @set_zone.setter
+    def set_zone(self, how: str | None) -> None:
+        self._sends.set_zone = how
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -415,7 +426,7 @@ class Dispatcher:
 
             def decide(row: ScheduleRow) -> DuePlan:
                 seen.append(row)
-                plan = plan_due(row, now, self.grace)
+                plan = plan_due(row, now, self.grace, person_zone(user_id, row.timezone).name)
                 self.stats.skipped += len(plan.skipped)
                 return plan
 

@@ -82,8 +82,10 @@ def is_active(sched: ScheduleRow | None, now: datetime) -> bool:
     )
 
 
-def plan_due(row: ScheduleRow, now: datetime, grace: timedelta) -> DuePlan:
-    """Pure: what to do with a due schedule row (runs inside the claim transaction)."""
+def plan_due(row: ScheduleRow, now: datetime, grace: timedelta, tz: str | None = None) -> DuePlan:
+    """Pure: what to do with a due schedule row (runs inside the claim transaction). ``tz`` is the
+    zone to count its times in, when the row's own is no longer known (default: the row's)."""
+    tz = tz or row.timezone
     if (
         not row.enabled
         or row.closed_reason is not None
@@ -92,10 +94,10 @@ def plan_due(row: ScheduleRow, now: datetime, grace: timedelta) -> DuePlan:
     ):
         return DuePlan(None, (), None, None)
     if row.paused_until is not None and row.paused_until > now:
-        nxt = next_occurrence(row.paused_until, row.timezone, row.times, row.weekdays)
+        nxt = next_occurrence(row.paused_until, tz, row.times, row.weekdays)
         return DuePlan(None, (), nxt.key, nxt.due_utc)
-    due = Occurrence.from_key(row.next_key, row.next_due_at, row.timezone)
-    result = catch_up(due, now, grace, row.timezone, row.times, row.weekdays)
+    due = Occurrence.from_key(row.next_key, row.next_due_at, tz)
+    result = catch_up(due, now, grace, tz, row.times, row.weekdays)
     skipped = tuple(
         (o.key, o.due_utc, SKIPPED_LATE if now - o.due_utc > grace else SKIPPED_REPLACED)
         for o in result.skipped

@@ -23,7 +23,7 @@ from bot.core.schedule import (
     parse_weekdays,
     snooze_key,
 )
-from bot.core.timezones import resolve_timezone, zone
+from bot.core.timezones import PersonZone, resolve_timezone, zone
 from bot.services.reminders.messages import (
     ASK_TIMEZONE,
     EVENING_FROM,
@@ -37,6 +37,7 @@ from bot.services.reminders.messages import (
     stopped_turn_on_first,
 )
 from bot.services.reminders.snoozing import Snoozed, snooze_target
+from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.reminders import ReminderStore, ScheduleRow
@@ -74,7 +75,8 @@ class PastReminder:
 
 @dataclass(frozen=True)
 class ScheduleView:
-    """A person's reminders as data; instants are in their own time zone."""
+    """A person's reminders as data; instants are in their own time zone (``timezone``), or in the
+    zone that stands in for it when it is no longer known (``zone`` says which and why)."""
 
     user_id: int
     status: Status
@@ -92,6 +94,7 @@ class ScheduleView:
         PastReminder, ...
     ] = ()  # the last few reminders and what became of them, newest first
     snoozed: Snoozed | None = None  # what a snooze just did (only in the view it returns)
+    zone: PersonZone | None = None  # the zone ``timezone`` names, and whether it is theirs
 
     @property
     def days_text(self) -> str:
@@ -102,12 +105,16 @@ class ScheduleView:
         labels = [format_time(t) for t in self.times]
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
-    def describe(self) -> str:
-        """A few plain sentences for either front end (:func:`messages.describe_schedule`)."""
-        return describe_schedule(self)
+    def describe(self, set_zone: str | None = None) -> str:
+        """A few plain sentences for either front end (:func:`messages.describe_schedule`), after
+        a line saying the person's zone is no longer known, if it is not (``set_zone``: how to set
+        it again, in the front end's words; see :func:`bot.services.zones.zone_note`)."""
+        note = zone_note(self.zone, set_zone) if self.zone is not None else None
+        text = describe_schedule(self)
+        return f"{note}\n{text}" if note else text
 
-    def to_reply(self) -> Reply:
-        return Reply("info", "Your reminders", self.describe(), private=True)
+    def to_reply(self, set_zone: str | None = None) -> Reply:
+        return Reply("info", "Your reminders", self.describe(set_zone), private=True)
 
 
 class RemindersNotSetUp(ScheduleError):
@@ -161,7 +168,7 @@ class ReminderService:
         new_times = _times(times, existing.times if existing else DEFAULT_TIMES)
         new_times = _with_morning_evening(new_times, morning, evening)
         new_days = _weekdays(weekdays, existing.weekdays if existing else None)
-        nxt = next_occurrence(now, tz, new_times, new_days)
+        nxt = next_occurrence(now, _counted_in(user_id, tz), new_times, new_days)
         row = ScheduleRow(
             user_id=user_id,
             timezone=tz,
@@ -199,7 +206,8 @@ class ReminderService:
             existing.paused_until if existing.paused_until and existing.paused_until > now else None
         )
         active = existing.enabled and existing.closed_reason is None
-        nxt = next_occurrence(paused or now, tz, new_times, new_days) if active else None
+        counted_in = _counted_in(user_id, tz)
+        nxt = next_occurrence(paused or now, counted_in, new_times, new_days) if active else None
         row = replace(
             existing,
             timezone=tz,
@@ -221,7 +229,7 @@ class ReminderService:
         now = self.clock()
         existing = await self._require_active(user_id)
         until = now + timedelta(days=days)
-        nxt = next_occurrence(until, existing.timezone, existing.times, existing.weekdays)
+        nxt = next_occurrence(until, _zone_of(existing), existing.times, existing.weekdays)
         row = replace(
             existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
         )
@@ -233,7 +241,7 @@ class ReminderService:
         """End a pause early."""
         now = self.clock()
         existing = await self._require_active(user_id)
-        nxt = next_occurrence(now, existing.timezone, existing.times, existing.weekdays)
+        nxt = next_occurrence(now, _zone_of(existing), existing.times, existing.weekdays)
         row = replace(
             existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
         )
@@ -260,7 +268,7 @@ class ReminderService:
             raise ScheduleError(snooze_range(MAX_SNOOZE_MINUTES))
         now = self.clock()
         sched = await self._require_active(user_id)
-        zi = zone(sched.timezone)
+        zi = zone(_zone_of(sched))
         if sched.paused_until is not None and sched.paused_until > now:
             raise ScheduleError(paused_nothing_to_snooze(sched.paused_until.astimezone(zi)))
         target = await snooze_target(self.store, sched, key, now, self.recent)
@@ -268,7 +276,7 @@ class ReminderService:
         if target.upcoming:
             await self._postpone_upcoming(sched, due, now)
         else:
-            repeat = snooze_key(target.key, due, sched.timezone)
+            repeat = snooze_key(target.key, due, zi)
             await self.store.set_snooze(user_id, repeat, due, now)
         self._changed()
         view = await self._changed_view(user_id, now)
@@ -278,10 +286,11 @@ class ReminderService:
     async def _postpone_upcoming(self, sched: ScheduleRow, due: datetime, now: datetime) -> None:
         """The upcoming reminder comes at ``due`` instead; the schedule moves on past it."""
         assert sched.next_due_at is not None and sched.next_key is not None
-        following = next_occurrence(sched.next_due_at, sched.timezone, sched.times, sched.weekdays)
+        tz = _zone_of(sched)
+        following = next_occurrence(sched.next_due_at, tz, sched.times, sched.weekdays)
         await self.store.set_snooze(
             sched.user_id,
-            snooze_key(sched.next_key, due, sched.timezone),
+            snooze_key(sched.next_key, due, tz),
             due,
             now,
             skip=(sched.next_key, sched.next_due_at, "snoozed"),
@@ -334,7 +343,8 @@ class ReminderService:
         sched = await self.store.get_schedule(user_id)
         if sched is None:
             return None
-        zi = zone(sched.timezone)
+        where = person_zone(user_id, sched.timezone)
+        zi = zone(where.name)
         snooze = await self.store.get_snooze(user_id)
         status: Status
         if sched.closed_reason is not None:
@@ -351,7 +361,7 @@ class ReminderService:
         return ScheduleView(
             user_id=user_id,
             status=status,
-            timezone=sched.timezone,
+            timezone=where.name,
             times=sched.times,
             weekdays=sched.weekdays,
             next_at=next_at.astimezone(zi) if next_at else None,
@@ -369,6 +379,7 @@ class ReminderService:
                     user_id, now - RECENT_HISTORY, RECENT_SHOWN, until=now
                 )
             ),
+            zone=where,
         )
 
     async def _timezone(self, user_id: int, text: str | None, existing: ScheduleRow | None) -> str:
@@ -417,6 +428,16 @@ class ReminderService:
         if existing.closed_reason is not None:
             raise ScheduleError(stopped_turn_on_first(existing.closed_reason))
         return existing
+
+
+def _counted_in(user_id: int, tz: str) -> str:
+    """The zone to compute ``user_id``'s reminder times in: ``tz``, their zone, or what stands in
+    for it when this machine no longer knows it (the stored name is kept, for when it does again)."""
+    return person_zone(user_id, tz).name
+
+
+def _zone_of(row: ScheduleRow) -> str:
+    return _counted_in(row.user_id, row.timezone)
 
 
 def _times(value: str | Sequence[time] | None, default: tuple[time, ...]) -> tuple[time, ...]:

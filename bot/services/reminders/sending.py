@@ -25,6 +25,7 @@ from bot.core.schedule import Occurrence
 from bot.services.reminders.delivery import Compose, DeliveryResult, Sender
 from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage, Skip
 from bot.services.reminders.outcomes import Settler
+from bot.services.zones import person_zone, zone_note
 from bot.store.errors import DatabaseError
 from bot.store.reminders import SKIPPED, DeliveryRow, ReminderStore
 
@@ -73,6 +74,7 @@ class Sends:
         self.report = report
         self.sleep = sleep
         self.on_send = on_send  # a send started: keep its claim renewed (see leases.py)
+        self.set_zone: str | None = None  # how to set one's zone (see zones.zone_note)
         self.slots = asyncio.Semaphore(max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
         self._inflight: set[int] = set()
@@ -133,9 +135,12 @@ class Sends:
             self.on_send()
 
     async def _compose(self, claim: Claim) -> ReminderMessage | None:
-        """The message for a claimed reminder; None when there is nothing to send (recorded)."""
+        """The message for a claimed reminder; None when there is nothing to send (recorded).
+        Its times are in the person's zone; when that is no longer known, in the fallback, and
+        the message starts by saying so."""
         delivery = claim.delivery
-        occurrence = Occurrence.from_key(delivery.occurrence_key, delivery.due_at, claim.timezone)
+        where = person_zone(delivery.user_id, claim.timezone)
+        occurrence = Occurrence.from_key(delivery.occurrence_key, delivery.due_at, where.name)
         try:
             message = self.compose(delivery.user_id, occurrence)
             if inspect.isawaitable(message):
@@ -153,8 +158,10 @@ class Sends:
             if await self.store.finish(delivery, SKIPPED, self.clock(), error=reason):
                 self.stats.skipped += 1
             return None
+        note = zone_note(where, self.set_zone)
         return replace(
             message,
+            body=f"{note}\n\n{message.body}" if note else message.body,
             user_id=delivery.user_id,
             occurrence_key=delivery.occurrence_key,
             channel_id=claim.channel_id,
