@@ -18,8 +18,8 @@ from bot.store.db import Database
 ZONES_FIX = (
     "Update the time-zone database (pip install -U tzdata, or the system's tzdata package): an "
     "older one does not know the zones added since. A zone that was removed stays unknown: ask "
-    "those people to choose theirs again with /reminders on (in the terminal: lowback reminders on "
-    "ZONE)."
+    "those people to choose theirs again with /progress show timezone: or /reminders on (in the "
+    "terminal: lowback reminders on ZONE). Until then their days and times are in UTC."
 )
 # Where a person's zone is kept (a database of schema version 1 has only the first).
 _ZONE_TABLES = ("people", "reminder_schedules")
