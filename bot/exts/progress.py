@@ -17,15 +17,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.timezones import timezone_choices
 from bot.discord_ui import SET_ZONE
+from bot.discord_ui.choices import zone_choices
 from bot.discord_ui.render import respond
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
-
-
-MAX_CHOICES = 25
 
 
 class Progress(
@@ -56,10 +53,7 @@ class Progress(
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=name)
-            for name in timezone_choices(current, MAX_CHOICES)
-        ]
+        return zone_choices(current)
 
     @app_commands.command(name="set", description="Put yourself on a step of the program")
     @app_commands.describe(step="The step number")

@@ -515,14 +515,12 @@ async def test_easy_now_shows_the_next_step_and_offers_to_move_up_without_moving
         in embed.description
     )
     assert "Move me up to step 4" in buttons(asked.response)
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 3" in shown.response.embeds[0].description  # nobody is moved by a question
+    assert "step 3" in await world.progress_text()  # nobody is moved by a question
 
     up = await world.alice.click(asked.response, label="Move me up to step 4")
 
     assert up.response.embeds[0].title == "Moved up to step 4"
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 4" in shown.response.embeds[0].description
+    assert "step 4" in await world.progress_text()
 
 
 async def test_move_up_under_an_answer_does_nothing_once_the_step_changed(world: World) -> None:
@@ -533,8 +531,7 @@ async def test_move_up_under_an_answer_does_nothing_once_the_step_changed(world:
     pressed = await world.alice.click(asked.response, label="Move me up to step 4")
 
     assert pressed.response.embeds[0].title == "You're on step 1 now"
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 1" in shown.response.embeds[0].description
+    assert "step 1" in await world.progress_text()
 
 
 async def test_only_the_asker_can_press_move_me_up(world: World) -> None:
@@ -544,5 +541,4 @@ async def test_only_the_asker_can_press_move_me_up(world: World) -> None:
     pressed = await world.bob.click(asked.response, label="Move me up to step 4")
 
     assert pressed.ephemeral and pressed.response.embeds[0].title == "Not your buttons"
-    bobs = await world.bob.slash(world.channel, "progress show")
-    assert "step 1" in bobs.response.embeds[0].description
+    assert "step 1" in await world.progress_text(world.bob)

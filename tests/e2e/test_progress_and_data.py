@@ -58,8 +58,7 @@ async def test_it_hurts_on_an_old_message_about_step_1_does_not_move_someone_now
     embed = pressed.response.embeds[0]
     assert embed.title == "You're on step 4 now"
     assert "This message was about step 1, so I've left your step as it is" in embed.description
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 4" in shown.response.embeds[0].description
+    assert "step 4" in await world.progress_text()
 
 
 async def test_its_easy_now_on_an_old_message_about_step_3_does_not_move_someone_on_step_1(
@@ -73,8 +72,7 @@ async def test_its_easy_now_on_an_old_message_about_step_3_does_not_move_someone
 
     assert pressed.response.embeds[0].title == "You're on step 1 now"
     assert "This message was about step 3" in pressed.response.embeds[0].description
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 1" in shown.response.embeds[0].description
+    assert "step 1" in await world.progress_text()
     # the answer's own buttons are about step 1, where the person is
     assert buttons(pressed.response) == ["It's easy now", "It hurts", "Start my routine"]
     up = await world.alice.click(pressed.response, label="It's easy now")
@@ -91,8 +89,7 @@ async def test_it_hurts_under_moved_up_is_about_the_step_moved_up_to(world: Worl
 
     assert back.response.embeds[0].title == "You're on step 4 now"
     assert "This message was about step 2" in back.response.embeds[0].description
-    mine = await world.alice.slash(world.channel, "progress show")
-    assert "step 4" in mine.response.embeds[0].description
+    assert "step 4" in await world.progress_text()
 
 
 async def test_a_progress_button_from_before_buttons_carried_a_step_moves_from_the_current_one(
@@ -141,10 +138,8 @@ async def test_only_the_owner_can_move_their_step_from_a_public_progress_message
 
     assert pressed.ephemeral
     assert pressed.response.embeds[0].title == "Not your buttons"
-    mine = await world.alice.slash(world.channel, "progress show")
-    assert "step 1" in mine.response.embeds[0].description
-    bobs = await world.bob.slash(world.channel, "progress show")
-    assert "step 1" in bobs.response.embeds[0].description
+    assert "step 1" in await world.progress_text()
+    assert "step 1" in await world.progress_text(world.bob)
 
 
 async def test_mydata_show_lists_everything_privately_with_a_json_export(world: World) -> None:
@@ -175,10 +170,8 @@ async def test_mydata_delete_asks_first_then_deletes_everything(world: World) ->
 
     assert done.response.embeds[0].title == "Your data is deleted"
     assert buttons(done.response) == []
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 1" in shown.response.embeds[0].description
-    bobs = await world.bob.slash(world.channel, "progress show")
-    assert "step 2" in bobs.response.embeds[0].description  # only alice's data went
+    assert "step 1" in await world.progress_text()
+    assert "step 2" in await world.progress_text(world.bob)  # only alice's data went
 
 
 async def test_mydata_delete_cancel_keeps_everything(world: World) -> None:
@@ -188,8 +181,7 @@ async def test_mydata_delete_cancel_keeps_everything(world: World) -> None:
     cancelled = await world.alice.click(asked.response, label="Cancel")
 
     assert cancelled.response.embeds[0].title == "Nothing deleted"
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 3" in shown.response.embeds[0].description
+    assert "step 3" in await world.progress_text()
 
 
 async def test_mydata_delete_confirmation_expires_without_deleting(world: World) -> None:
@@ -200,8 +192,7 @@ async def test_mydata_delete_confirmation_expires_without_deleting(world: World)
 
     assert asked.response.embeds[0].title == "Nothing deleted"
     assert buttons(asked.response) == []
-    shown = await world.alice.slash(world.channel, "progress show")
-    assert "step 3" in shown.response.embeds[0].description
+    assert "step 3" in await world.progress_text()
 
 
 async def test_progress_buttons_work_after_a_restart(world: World, settings: Settings) -> None:
@@ -213,8 +204,7 @@ async def test_progress_buttons_work_after_a_restart(world: World, settings: Set
         up = await world.alice.click(shown.response, label="It's easy now")
 
         assert up.response.embeds[0].title == "Moved up to step 2"
-        mine = await world.alice.slash(world.channel, "progress show")
-        assert "step 2" in mine.response.embeds[0].description
+        assert "step 2" in await world.progress_text()
     finally:
         await again.close()
 
@@ -232,8 +222,7 @@ async def test_mydata_delete_confirmed_after_a_restart_deletes(
 
         assert done.response.embeds[0].title == "Your data is deleted"
         assert buttons(done.response) == []
-        shown = await world.alice.slash(world.channel, "progress show")
-        assert "step 1" in shown.response.embeds[0].description
+        assert "step 1" in await world.progress_text()
     finally:
         await again.close()
 
@@ -252,7 +241,6 @@ async def test_mydata_delete_pressed_after_the_confirmation_expired_deletes_noth
 
         assert late.response.embeds[0].title == "Nothing deleted"
         assert "expired" in late.response.embeds[0].description
-        shown = await world.alice.slash(world.channel, "progress show")
-        assert "step 3" in shown.response.embeds[0].description
+        assert "step 3" in await world.progress_text()
     finally:
         await again.close()

@@ -40,6 +40,11 @@ class World:
         assert self.bot.user is not None
         return self.bot.user.mention
 
+    async def progress_text(self, who: simcord.MemberActor | None = None) -> str:
+        """What ``/progress show`` tells ``who`` (Alice by default) in the channel."""
+        shown = await (who or self.alice).slash(self.channel, "progress show")
+        return str(shown.response.embeds[0].description)
+
 
 def buttons(message: Any) -> list[str]:
     """The labels of the enabled buttons on a message (a discord.Message or a SimCord response)."""

@@ -15,8 +15,9 @@ from discord.ext import commands
 from bot.core.errors import ScheduleError
 from bot.core.replies import Reply
 from bot.core.schedule import parse_time
-from bot.core.timezones import UnknownTimezone, timezone_choices
+from bot.core.timezones import UnknownTimezone
 from bot.discord_ui import SET_ZONE
+from bot.discord_ui.choices import zone_choices
 from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_CHOICES = 25
 
 DM_HINT = "I'll send them to you by direct message, so keep DMs from this server's members open."
 NOT_SET_UP = "You haven't turned reminders on yet. Use `/reminders on` with your time zone."
@@ -134,10 +134,7 @@ class Reminders(
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=name)
-            for name in timezone_choices(current, MAX_CHOICES)
-        ]
+        return zone_choices(current)
 
     @app_commands.command(
         name="show", description="Your reminder times and when the next one comes"

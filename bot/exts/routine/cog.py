@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.core.replies import Reply
 from bot.core.routine.plan import RoutinePlan
 from bot.discord_ui import NO_MENTIONS
+from bot.discord_ui.choices import MAX_CHOICES
 from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
 from bot.exts.routine.live import LiveRoutine
 from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, cut_short_reply
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_CHOICES = 25
 MAX_ROUTINE_TEXT = 100
 CUT_SHORT_NOTICE_SECONDS = (
     5.0  # at most this long at shut-down to tell people their routine stopped
