@@ -36,6 +36,7 @@ from bot.discord_ui.ratelimit import limiter_trace
 from bot.discord_ui.render import ReplyButton, answer_unknown_button
 from bot.discord_ui.sync import sync_commands
 from bot.logging_setup import setup_logging
+from bot.ops.doctor import check_token
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import PostgresURL, Settings, token_looks_valid
@@ -362,7 +363,8 @@ async def refuse_to_start(settings: Settings) -> int | None:
         log.error("DISCORD_TOKEN is not set. Put it in the environment or in a .env file.")
         return 2
     if not token_looks_valid(token):
-        log.error("DISCORD_TOKEN does not look like a bot token (three dot-separated parts).")
+        shape = check_token(token)  # what is wrong with it, as the doctor says, never the token
+        log.error("%s %s", shape.message, shape.fix)
         return 2
     # A damaged, read-only or too new database file is refused at once, in one line.
     try:

@@ -275,6 +275,30 @@ async def test_a_gateway_reconnect_request_resumes_the_session(
 # -- Discord says no, or is not there -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (f'"{TOKEN}"', "is in quotes"),
+        (f'"{TOKEN}', "starts with a quote"),
+        (f"Bot {TOKEN}", "starts with 'Bot '"),
+        ("1234567890123456789", "the application id"),
+    ],
+)
+async def test_a_token_written_wrong_is_named_in_one_line_before_discord_is_called(
+    fake: FakeDiscord,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    written: str,
+    said: str,
+) -> None:
+    code = await finished(start(replace(settings, token=written)))
+
+    assert code == 2 and fake.rest == [] and fake.connections == 0
+    out = capsys.readouterr().out
+    assert len(error_lines(out)) == 1 and said in error_lines(out)[0]
+    assert TOKEN not in out and "Traceback" not in out
+
+
 async def test_a_token_discord_refuses_exits_1_with_one_clear_line(
     fake: FakeDiscord,
     settings: Settings,
