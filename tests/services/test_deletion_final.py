@@ -3,6 +3,7 @@ disk (the database file and its write-ahead log)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -81,6 +82,44 @@ async def test_a_reminder_delivered_after_a_delete_is_logged_as_what_happened(
     ) in said
     assert not [line for line in said if "expired" in line or "ran out" in line]
     assert all(r.levelno < logging.WARNING for r in caplog.records if r.name == "lowback.reminders")
+
+
+class HeldPace:
+    """A rate budget that keeps the first send waiting until the test lets it go (a global rate
+    limit seen by one of the bot's processes holds every process's sends like this)."""
+
+    def __init__(self) -> None:
+        self.waiting, self.go = asyncio.Event(), asyncio.Event()
+
+    async def acquire(self) -> None:
+        self.waiting.set()
+        await self.go.wait()
+
+
+class CountingSender:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send(self, user_id: int, message: ReminderMessage) -> DeliveryResult:
+        self.sent.append(user_id)
+        return DeliveryResult.delivered()
+
+
+async def test_a_reminder_waiting_for_its_turn_is_not_sent_to_a_person_who_deleted_their_data(
+    db: Database,
+) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    await _due_reminder(db, clock)
+    sender, pace = CountingSender(), HeldPace()
+    dispatcher = Dispatcher(db, sender, compose, clock.now, clock.sleep)
+    dispatcher.bucket = pace
+    run = asyncio.create_task(dispatcher.run_pending())
+    await asyncio.wait_for(pace.waiting.wait(), 10)  # claimed, waiting for the budget
+    await DataService(db).delete(ALICE)
+    pace.go.set()
+    await asyncio.wait_for(run, 10)
+    assert sender.sent == []
+    assert await rows_about(db, ALICE) == {}
 
 
 async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) -> None:

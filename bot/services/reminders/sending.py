@@ -3,6 +3,9 @@
 The :class:`~bot.services.reminders.dispatcher.Dispatcher` claims; :class:`Sends` sends what it
 claimed, holding one of ``max_in_flight`` slots per send until its outcome is recorded.
 
+Just before a send starts (after its wait for the pace, which a global rate limit can make
+long) the claim is looked at once more: a person who deleted their data meanwhile gets nothing.
+
 A claim is never left behind by a failure: one before the send (composing, the pace, the
 database) hands the claim back for a retry at once (:meth:`Sends.give_back`); after the send, the
 outcome is recorded again and again while the database cannot be reached, the claim kept renewed
@@ -117,6 +120,14 @@ class Sends:
             if message is None:
                 return
             await self.bucket.acquire()
+            if not await self.store.still_claimed(delivery):
+                log.info(
+                    "reminder %s for user %s not sent: its claim ended while it waited for its turn"
+                    " (the person deleted their data, or another process took it over)",
+                    delivery.occurrence_key,
+                    delivery.user_id,
+                )
+                return
             task = asyncio.get_running_loop().create_task(self._send(delivery, message))
             started = True
             self._tasks.add(task)

@@ -131,6 +131,16 @@ class DeliveryTables:
             )
             return cur.rowcount
 
+    async def still_claimed(self, delivery: DeliveryRow) -> bool:
+        """Whether the claim ``delivery`` shows is still held (the same holder and attempt): not
+        taken over, and not gone with the person's data."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM reminder_deliveries WHERE id = ? AND status = 'claimed'"
+            " AND claimed_by IS ? AND attempts = ?",
+            (delivery.id, delivery.claimed_by, delivery.attempts),
+        )
+        return row is not None
+
     async def database_now(self) -> datetime:
         """The PostgreSQL server's clock (``clock_timestamp()``), which every process sharing the
         database reads alike."""
