@@ -24,6 +24,7 @@ START_HINT = "{do} and I'll time it with you."
 # Why an occurrence was not sent, as /reminders shows it.
 SKIPPED_DONE = "skipped: you had already done a routine this session"
 SKIPPED_DOING = "skipped: you were doing a routine right then"
+SKIPPED_OFF = "skipped: reminders were turned off"
 SKIPPED_LATE = (
     "too late: missed by more than the grace period (the bot was not running or could not send)"
 )

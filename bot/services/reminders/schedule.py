@@ -28,6 +28,7 @@ from bot.services.reminders.messages import (
     ASK_TIMEZONE,
     EVENING_FROM,
     NOT_SET_UP,
+    SKIPPED_OFF,
     TURNED_OFF,
     describe_past,
     describe_schedule,
@@ -324,7 +325,9 @@ class ReminderService:
             closed_at=None,
             updated_at=now,
         )
-        await self.store.save_schedule(row, drop_snooze=True, clear_notice=CLOSED_NOTICE)
+        await self.store.save_schedule(
+            row, drop_snooze=True, clear_notice=CLOSED_NOTICE, skip_unsent=SKIPPED_OFF
+        )
         self._changed()
         return await self._view(user_id, now)
 

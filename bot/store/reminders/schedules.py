@@ -57,6 +57,7 @@ class ScheduleTables:
         drop_snooze: bool = False,
         clear_notice: str | None = None,
         create: bool = False,
+        skip_unsent: str | None = None,
     ) -> bool:
         """Insert or replace a person's schedule, in one transaction; False if nothing was written.
 
@@ -67,6 +68,8 @@ class ScheduleTables:
         With ``person_timezone`` the person's own time zone (``people.timezone``) is set to the
         schedule's, so the rest of the bot shows their times in the same zone. ``drop_snooze``
         cancels a snoozed reminder; ``clear_notice`` removes a pending notice of that kind.
+        ``skip_unsent`` (a reason) marks every reminder not yet sent, one being sent or waiting for
+        a retry, as skipped for that reason: a sender that claimed one finds its claim ended.
         """
         async with self.db.transaction() as conn:
             if not create:
@@ -82,6 +85,13 @@ class ScheduleTables:
                 await conn.execute(
                     "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?",
                     (row.user_id, clear_notice),
+                )
+            if skip_unsent is not None:
+                await conn.execute(
+                    "UPDATE reminder_deliveries SET status = 'skipped', done_at = ?,"
+                    " retry_at = NULL, last_error = ?"
+                    " WHERE user_id = ? AND status IN ('claimed', 'pending')",
+                    (format_utc(row.updated_at), skip_unsent, row.user_id),
                 )
         return True
 
