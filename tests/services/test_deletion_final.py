@@ -105,20 +105,27 @@ class CountingSender:
         return DeliveryResult.delivered()
 
 
-async def test_a_reminder_waiting_for_its_turn_is_not_sent_to_a_person_who_deleted_their_data(
-    db: Database,
-) -> None:
-    clock = FakeClock("2026-03-02T12:00:00+00:00")
+async def sent_while_held(db: Database, clock: FakeClock, meanwhile) -> list[int]:
+    """Whom a due reminder is sent to when ``meanwhile()`` happens after it was claimed, while it
+    waits for its turn in the rate budget."""
     await _due_reminder(db, clock)
     sender, pace = CountingSender(), HeldPace()
     dispatcher = Dispatcher(db, sender, compose, clock.now, clock.sleep)
     dispatcher.bucket = pace
     run = asyncio.create_task(dispatcher.run_pending())
     await asyncio.wait_for(pace.waiting.wait(), 10)  # claimed, waiting for the budget
-    await DataService(db).delete(ALICE)
+    await meanwhile()
     pace.go.set()
     await asyncio.wait_for(run, 10)
-    assert sender.sent == []
+    await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()  # and later
+    return sender.sent
+
+
+async def test_a_reminder_waiting_for_its_turn_is_not_sent_to_a_person_who_deleted_their_data(
+    db: Database,
+) -> None:
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    assert await sent_while_held(db, clock, lambda: DataService(db).delete(ALICE)) == []
     assert await rows_about(db, ALICE) == {}
 
 
@@ -126,22 +133,12 @@ async def test_a_reminder_waiting_for_its_turn_is_not_sent_once_reminders_are_tu
     db: Database,
 ) -> None:
     clock = FakeClock("2026-03-02T12:00:00+00:00")
-    await _due_reminder(db, clock)
-    sender, pace = CountingSender(), HeldPace()
-    dispatcher = Dispatcher(db, sender, compose, clock.now, clock.sleep)
-    dispatcher.bucket = pace
-    run = asyncio.create_task(dispatcher.run_pending())
-    await asyncio.wait_for(pace.waiting.wait(), 10)  # claimed, waiting for the budget
-    await ReminderService(db, clock.now).off(ALICE)
-    pace.go.set()
-    await asyncio.wait_for(run, 10)
+    service = ReminderService(db, clock.now)
 
-    assert sender.sent == []
-    view = await ReminderService(db, clock.now).show(ALICE)
+    assert await sent_while_held(db, clock, lambda: service.off(ALICE)) == []
+    view = await service.show(ALICE)
     assert view is not None and view.status == "off"
     assert [p.reason for p in view.recent] == ["skipped: reminders were turned off"]
-    await Dispatcher(db, sender, compose, clock.now, clock.sleep).run_pending()
-    assert sender.sent == []  # and nobody tries it again later
 
 
 async def test_schedule_changes_racing_a_delete_recreate_nobody(db: Database) -> None:
