@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
 from bot.store.db import Database, quote_identifier
-from bot.store.errors import DatabaseError
+from bot.store.errors import DatabaseError, first_line
 from bot.store.schema import load_migrations
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ async def check_postgres(url: PostgresURL) -> Check:
         pass
     except Exception as exc:  # asyncpg.PostgresError: no CREATE right, read-only replica...
         await db.close()
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = first_line(exc)
         return Check(
             name, False, f"PostgreSQL at {url} cannot be written: {url.hide(first)}", POSTGRES_FIX
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.timezones import UnknownTimezone, zone
 from bot.ops.doctor import Check
 from bot.settings import PostgresURL
 from bot.store.db import Database
+from bot.store.errors import first_line
 
 ZONES_FIX = (
     "Update the time-zone database (pip install -U tzdata, or the system's tzdata package): an "
@@ -27,8 +28,8 @@ _ZONE_TABLES = ("people", "reminder_schedules")
 
 def zone_is_known(name: str) -> bool:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        zone(name)
+    except (UnknownTimezone, OSError):
         return False
     return True
 
@@ -42,7 +43,7 @@ async def check_stored_zones(location: Path | PostgresURL, available: Check) -> 
     try:
         found = await unknown_zones(location)
     except Exception as exc:  # the database check above has said what is wrong with it
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = first_line(exc)
         return Check(
             available.name,
             None,

@@ -45,6 +45,11 @@ class DatabaseUnavailable(DatabaseError):
     fault, a connection it dropped): a passing fault, worth trying again in a moment."""
 
 
+def first_line(exc: BaseException) -> str:
+    """What an error says, in one line: its message's first line, or its kind when it has none."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def restore_advice(path: object) -> str:
     return (
         f"Stop the bot, move {path} aside and copy your newest backup in its place (`lowback backup PATH` "

@@ -35,7 +35,7 @@ import asyncpg
 
 from bot.settings import PostgresURL
 from bot.store.db import format_utc
-from bot.store.errors import DatabaseError, DatabaseUnavailable, IntegrityError
+from bot.store.errors import DatabaseError, DatabaseUnavailable, IntegrityError, first_line
 from bot.store.schema import Migration, apply_migrations, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
@@ -135,7 +135,7 @@ def describe_connect_error(exc: BaseException) -> str:
         return f"no server answers there ({exc.strerror or exc})"
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return f"no answer within {CONNECT_TIMEOUT:.0f} s"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return first_line(exc)
 
 
 def unreachable(exc: BaseException) -> bool:
