@@ -75,7 +75,7 @@ def sentences(text: str) -> list[str]:
 def sentence_clauses(text: str) -> list[tuple[str, frozenset[int]]]:
     """The message's sentences, each normalised, with the indices of its words that open a clause
     after a comma ("no fever, fell down the stairs": "fell")."""
-    raw = _DECIMAL.sub("", text[:RAW_LIMIT] if isinstance(text, str) else "")
+    raw = _DECIMAL.sub(" ", text[:RAW_LIMIT] if isinstance(text, str) else "")
     out = []
     for part in _SENTENCE_END.split(raw):
         words: list[str] = []

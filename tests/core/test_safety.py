@@ -9,6 +9,7 @@ import yaml
 
 from bot.core.compose import reply_for
 from bot.core.safety import screen, sentences
+from bot.core.text import normalize
 from tests.dressings import CHATTER
 
 
@@ -116,7 +117,9 @@ def test_a_negation_reaches_only_its_own_clause(kb):
 
 
 def test_sentences_split_on_punctuation_not_on_decimals():
-    assert sentences("I lift 2.5 kg. It hurts!\nWhy?") == ["i lift 25 kg", "it hurts", "why"]
+    # a decimal reads as normalize reads it ("38 5"), so "38.5 degrees" is still a temperature
+    assert sentences("I lift 2.5 kg. It hurts!\nWhy?") == ["i lift 2 5 kg", "it hurts", "why"]
+    assert sentences("I have 38.5 degrees.") == [normalize("I have 38.5 degrees")]
 
 
 def test_crisis_reply_is_warm_short_and_has_crisis_lines_without_exercise(kb, matcher):
