@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from bot.core.text import SENTENCE_BREAK, normalize
+
+R = TypeVar("R")
 
 # A message that only greets: "good morning", "evening all".
 GREETING = re.compile(
@@ -242,3 +246,54 @@ def set_aside(normalized: str) -> str:
     the rest of the chatter around it (``without_chatter``)."""
     normalized = without_chatter(normalized)
     return SET_ASIDE.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2), " "), normalized)
+
+
+# A post that opens with a line about its writer: "34F, desk job.", "28M, 6'1, lifting 3 years.",
+# "Quick background: 45, teacher." The line tells who asks, not what (``past_profile``).
+_AGE = (
+    r"(\d\d ?(m|f|male|female|yo|y o|yr old|yrs old|year old|years old)|(m|f) ?\d\d"
+    r"|(i am|im|i m) (a )?\d\d)"
+)
+_OPENER = (
+    r"((quick|some|a bit of|bit of|a little) )?(background|context|about me|backstory)( info)?"
+)
+PROFILE = re.compile(
+    rf"(\w+ ){{0,3}}?({_AGE}|{_OPENER})\b(?! (\w+ )?(son|daughter|kid|child|boy|girl|baby|mum|mom"
+    r"|dad|father|mother|wife|husband|partner|friend|client|patient)s?\b)"
+)
+# ...that says nothing of the body or of a diagnosis: "I'm 68, arthritis in my back." is the story.
+_OF_THE_BODY = re.compile(
+    r"\b(back|backs|spine|spinal|pain\w*|hurt\w*|ach\w*|sore\w*|stiff\w*|glutes?|butt|bum|hips?"
+    r"|legs?|knees?|hamstrings?|psoas|core|abs|injur\w*|strain\w*|tweak\w*|pulled|numb\w*|tingl\w*"
+    r"|weak\w*|sciatica|discs?|disks?|pregnan\w*|weeks|diagnos\w*|scoliosis|arthritis|surger\w*"
+    r"|fractur\w*|condition|mri|x ?rays?|cancer|steroids?)\b"
+)
+
+
+def without_profile(raw: str) -> str:
+    """The message without an opening sentence about its writer and nothing else (``PROFILE``),
+    when at least two words follow; the message itself otherwise."""
+    if not isinstance(raw, str):
+        return raw
+    parts = [p for p in SENTENCE_BREAK.split(raw.strip()) if p and p.strip()]
+    if len(parts) < 2:
+        return raw
+    opening = normalize(parts[0])
+    if not PROFILE.match(opening) or _OF_THE_BODY.search(opening):
+        return raw
+    rest = " ".join(parts[1:])
+    return rest if len(normalize(rest).split()) >= 2 else raw
+
+
+def past_profile(decide: Callable[[str, int], R], text: str, person_step: int) -> R:
+    """``decide(text, step)``, unless the message opens with a line about its writer and what
+    follows it is answered on its own: then that answer. "34F, desk job. How long do I hold the
+    kneeling stretch?" asks about the stretch, not about sitting; "34F, desk job. My back aches by
+    3pm, what can I do?" asks nothing the rest answers alone, and the desk job is the clue. The
+    red-flag screen always reads the whole message (an age in that line counts)."""
+    found = decide(text, person_step)
+    rest = without_profile(text) if getattr(found, "kind", None) != "red_flag" else text
+    if rest is text:
+        return found
+    asked = decide(rest, person_step)
+    return asked if getattr(asked, "kind", None) in ("answer", "clarify", "red_flag") else found

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core import subjects
+from bot.core import chatter, subjects
 from bot.core.chatter import GREETING, set_aside, without_meta, without_quotes, without_title
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
@@ -323,8 +323,7 @@ class Matcher:
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
     def question_vector(self, text: str) -> np.ndarray | None:
-        """The embedding of a normalised question (see ``bot.core.semantic.question_text``), or None
-        without a model."""
+        """A normalised question's embedding (``semantic.question_text``); None without a model."""
         if self.embedder is None:
             return None
         vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
@@ -348,8 +347,7 @@ class Matcher:
     def message_vectors(
         self, text: str, normalized: str
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The whole question's embedding (see ``question_vector``) and its sentences' (rows; see
-        ``sentence_texts``), in one call into the model; (None, None) without a model."""
+        """The question's embedding and its sentences' (rows), in one call; (None, None) without."""
         if self.embedder is None or not normalized:
             return None, None
         whole = question_text(normalized, already_normalized=True)
@@ -382,6 +380,9 @@ class Matcher:
         return self.typos.known(word) or self.respeller.knows(word)  # ("myeeeeloma": "myeloma")
 
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
+        return chatter.past_profile(self._decide, text, person_step)  # "34F, desk job. <q>"
+
+    def _decide(self, text: str, person_step: int) -> MatchResult:
         text = unstretched(without_title(text), self._a_word)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized

@@ -730,3 +730,28 @@ def test_a_line_of_profile_before_the_question_does_not_name_its_topic(matcher):
     # told with the pain, the desk job is what the message is about
     told = matcher.match("I have a desk job and my lower back aches by mid afternoon. Any tips?")
     assert told.topic == "sitting"
+
+
+@pytest.mark.parametrize(
+    "message, kind, topic",
+    [
+        # the question after the line about the writer is answered on its own...
+        (
+            "22M, college student, sit in lectures all day. When do I move to the hamstring curl?",
+            "answer",
+            "hamstring-curl-stability",
+        ),
+        (
+            "35M, software engineer. Which exercise should I start with for my back?",
+            "answer",
+            "booty-flex",
+        ),
+        # ...a question that asks nothing more keeps the line's clue...
+        ("28F, office job. Lower back aches by the afternoon, what can I do?", "answer", "sitting"),
+        # ...and the screen reads the line too: a first back pain at 72
+        ("72 year old bloke here. Back has ached for three weeks for no reason.", "red_flag", None),
+    ],
+)
+def test_a_post_opening_with_its_writer_is_answered_by_what_it_asks(matcher, message, kind, topic):
+    result = matcher.match(message)
+    assert (result.kind, result.topic) == (kind, topic)
