@@ -40,6 +40,11 @@ class DatabaseBusy(DatabaseError):
     """Another program held the database's lock for longer than the busy timeout."""
 
 
+class DatabaseConflict(DatabaseBusy):
+    """PostgreSQL turned a transaction away because another one touched the same rows at the same
+    moment (a deadlock, a serialization failure): nothing was changed, and trying again works."""
+
+
 class DatabaseUnavailable(DatabaseError):
     """The database server cannot be reached right now (PostgreSQL down, restarting, a network
     fault, a connection it dropped): a passing fault, worth trying again in a moment."""

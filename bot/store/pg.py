@@ -37,6 +37,7 @@ from bot.settings import PostgresURL
 from bot.store.db import format_utc
 from bot.store.errors import (
     DatabaseBusy,
+    DatabaseConflict,
     DatabaseError,
     DatabaseReadOnly,
     DatabaseUnavailable,
@@ -192,7 +193,7 @@ def refused(exc: BaseException, where: object = None) -> DatabaseError | None:
             " the statement_timeout or lock_timeout set for this user or database."
         )
     if isinstance(exc, asyncpg.TransactionRollbackError):  # a deadlock, a serialization failure
-        return DatabaseBusy(
+        return DatabaseConflict(
             f"{what} turned a change away because another one touched the same rows at the same"
             f" moment ({first_line(exc)}), so nothing was changed. Try again."
         )
