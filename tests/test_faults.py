@@ -237,3 +237,29 @@ def test_a_damaged_model_file_is_one_short_message_saying_to_reinstall(
     assert code == 1, err
     assert f"cannot read the {words}" in err[0] and "reinstall" in " ".join(err)
     assert not any("Traceback" in line for line in err)
+
+
+def test_a_file_size_limit_is_named_among_the_causes(database: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    def limited() -> None:  # as `ulimit -f 6` in the shell that starts it
+        resource.setrlimit(resource.RLIMIT_FSIZE, (6 * 1024, 6 * 1024))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "progress", "--up"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limited,
+        timeout=60,
+        check=False,
+    )
+    err = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 1 and len(err) == 1, done.stderr
+    assert "ulimit -f" in err[0] and "quota" in err[0]
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("SELECT step FROM people").fetchall() == [(2,)]
+    finally:
+        conn.close()

@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, Sleep
 from bot.core.routine.plan import RoutineBook, RoutinePlan
@@ -34,6 +34,7 @@ from bot.core.timezones import PersonZone
 from bot.services.messages import already_running
 from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
+from bot.store.errors import DatabaseBusy, DatabaseUnavailable
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore
 from bot.store.routines import Status as EndStatus
@@ -44,6 +45,14 @@ EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
+END_PATIENCE = timedelta(minutes=10)
+"""How long the end of a session is tried again while the database is away or busy (a PostgreSQL
+restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
+
+
+def _settle(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 class UnknownRoutine(LookupError):
@@ -71,6 +80,7 @@ class RoutineHandle:
     _outbox: deque[Event] = field(default_factory=deque, repr=False)
     _delivering: bool = field(default=False, repr=False)
     _recording: asyncio.Future[None] | None = field(default=None, repr=False)
+    _first_write: asyncio.Future[None] | None = field(default=None, repr=False)
     # The person deleted their data: the session was stopped for that, and nothing of it is kept.
     data_deleted: bool = False
 
@@ -136,6 +146,7 @@ class RoutineService:
         self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
         self._start_lock = asyncio.Lock()
+        self._closing = False
 
     # --- choosing a plan ---
 
@@ -242,7 +253,9 @@ class RoutineService:
     async def stop(self, user_id: int) -> bool:
         """Stop the person's session and record it as stopped; False if there is none.
 
-        When this returns, the session is recorded and a new one may be started.
+        When this returns, the session is recorded and a new one may be started; or, if the
+        database could not take the record, it is being tried again (see :data:`END_PATIENCE`)
+        and the person is told their routine stopped without waiting for that.
         """
         handle = self._active.get(user_id)
         if handle is None:
@@ -250,7 +263,7 @@ class RoutineService:
         events = handle.session.stop(self.clock())
         await self._deliver(handle, events)
         self._wake(handle)
-        await self._record_end(handle)
+        await self._record_end(handle, patient=False)
         return any(isinstance(e, Stopped) for e in events)
 
     async def stop_for_deletion(self, user_id: int) -> bool:
@@ -346,34 +359,65 @@ class RoutineService:
         finally:
             handle._delivering = False
 
-    async def _record_end(self, handle: RoutineHandle, *, interrupted: bool = False) -> None:
+    async def _record_end(
+        self, handle: RoutineHandle, *, interrupted: bool = False, patient: bool = True
+    ) -> None:
         """Write how the session ended, once, and free the person for a new session.
 
-        Every caller waits for the one write; a caller being cancelled does not cancel it.
+        Every caller waits for the one write (``patient=False``: for its first try only); a caller
+        being cancelled does not cancel it. While the database is away or busy the write is tried
+        again, so a routine finished during a database restart still counts for the streak.
         """
         if handle._recording is None:
+            handle._first_write = asyncio.get_running_loop().create_future()
             handle._recording = asyncio.ensure_future(self._write_end(handle, interrupted))
-        await asyncio.shield(handle._recording)
+        assert handle._first_write is not None
+        await asyncio.shield(handle._recording if patient else handle._first_write)
 
     async def _write_end(self, handle: RoutineHandle, interrupted: bool) -> None:
-        session = handle.session
+        since = self.clock()
+        delay = 1.0
         try:
-            if not handle.recorded:
-                pass  # a trial: nothing was stored, nothing to write
-            elif interrupted or not session.done:
-                await self.sessions.end(
-                    handle.session_id, "interrupted", None, session.rounds_added
-                )
-            else:
-                ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
-                await self.sessions.end(
-                    handle.session_id, ended, session.ended_at, session.rounds_added
-                )
+            while True:
+                try:
+                    await self._end_once(handle, interrupted)
+                    return
+                except (DatabaseUnavailable, DatabaseBusy) as exc:
+                    if self._closing or self.clock() - since >= END_PATIENCE:
+                        log.error(
+                            "could not record the end of routine session %s: %s",
+                            handle.session_id,
+                            exc,
+                        )
+                        return
+                    log.warning(
+                        "could not record the end of routine session %s yet (%s); trying again"
+                        " in %g s",
+                        handle.session_id,
+                        exc,
+                        delay,
+                    )
+                _settle(handle._first_write)
+                await self._sleep_or_wake(handle, delay)
+                delay = min(delay * 2, 30.0)
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)
         finally:
+            _settle(handle._first_write)
             if self._active.get(handle.user_id) is handle:
                 del self._active[handle.user_id]
+
+    async def _end_once(self, handle: RoutineHandle, interrupted: bool) -> None:
+        session = handle.session
+        if not handle.recorded:
+            return  # a trial: nothing was stored, nothing to write
+        if interrupted or not session.done:
+            await self.sessions.end(handle.session_id, "interrupted", None, session.rounds_added)
+        else:
+            ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
+            await self.sessions.end(
+                handle.session_id, ended, session.ended_at, session.rounds_added
+            )
 
     # --- start-up and shut-down ---
 
@@ -389,11 +433,14 @@ class RoutineService:
         return count
 
     async def shutdown(self) -> None:
-        """Cancel every running session and record it as interrupted."""
+        """Cancel every running session and record it as interrupted (an end still being tried
+        again is tried once more, then left: the next start marks the session interrupted)."""
+        self._closing = True
         handles = list(self._active.values())
         for handle in handles:
             if handle.task is not None:
                 handle.task.cancel()
+            self._wake(handle)
         for handle in handles:
             if handle.task is not None:
                 await asyncio.wait({handle.task})

@@ -10,8 +10,12 @@ from __future__ import annotations
 import base64
 
 from bot.store.db import Database, quote_identifier
+from bot.store.errors import DatabaseConflict
 
 PERSON_TABLE = "people"
+DELETE_ATTEMPTS = 3
+"""How often a deletion is tried when PostgreSQL turns it away for meeting another change of the
+person's rows at the same moment (:class:`DatabaseConflict`)."""
 
 
 Export = dict[str, list[dict[str, object]]]
@@ -77,10 +81,26 @@ async def delete_person(db: Database, user_id: int) -> dict[str, int]:
 
     Returns how many rows each table held about them (0 for tables that held nothing). Rows are
     counted before deleting, so rows removed by an ``ON DELETE CASCADE`` are counted in their own
-    table. If anything fails, nothing is deleted.
+    table. If anything fails, nothing is deleted. A deletion that meets another change of the
+    person's rows at the same moment (their reminder being recorded, say) and is turned away for
+    it is tried again.
     """
     tables = await person_tables(db)
     order = await _deletion_order(db, tables)
+    for attempt in range(1, DELETE_ATTEMPTS + 1):
+        try:
+            counts = await _delete_rows(db, user_id, tables, order)
+            break
+        except DatabaseConflict:  # a reminder or a change of theirs at that very moment
+            if attempt == DELETE_ATTEMPTS:
+                raise
+    await db.forget_deleted()  # the deleted rows' old versions leave the write-ahead log too
+    return counts
+
+
+async def _delete_rows(
+    db: Database, user_id: int, tables: list[str], order: list[str]
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     async with db.transaction() as conn:
         for table in tables:
@@ -92,5 +112,4 @@ async def delete_person(db: Database, user_id: int) -> dict[str, int]:
             await conn.execute(
                 f"DELETE FROM {quote_identifier(table)} WHERE user_id = ?", (user_id,)
             )
-    await db.forget_deleted()  # the deleted rows' old versions leave the write-ahead log too
     return counts

@@ -21,6 +21,7 @@ is time order) and read back with :func:`parse_utc`.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -115,6 +116,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._closed = False
+        self._file = _identity(path)  # which file was opened, to notice it deleted or replaced
 
     @property
     def location(self) -> Path:
@@ -278,6 +280,7 @@ class Database:
                 "transaction() is already open in this task; do all the work in the one block"
             )
         async with self._lock:
+            self._still_there()
             self._owner = task
             try:
                 async with self._atomic():
@@ -311,6 +314,19 @@ class Database:
             await self._rollback_quietly()
             self._raise_explained(exc)
             raise
+
+    def _still_there(self) -> None:
+        """Refuse to write once the file was deleted or replaced under the running bot: SQLite
+        would go on writing to the deleted file, and everything written would be lost at the next
+        start, silently."""
+        if self._file is None or _identity(self.path) == self._file:
+            return
+        raise DatabaseError(
+            f"the database file at {self.path} was deleted or replaced while lowback was running, so"
+            " nothing more is written to the old one (it would be lost). Restart lowback: it then"
+            " uses the file now at that path, or a new empty one; to get the data back, restore your"
+            " newest backup there first (see `lowback backup`)."
+        )
 
     def _raise_explained(self, exc: BaseException) -> None:
         explained = explain(exc, self.path)
@@ -383,6 +399,17 @@ class Database:
         """The tables that ``table``'s foreign keys point at."""
         rows = await self.fetchall(f"PRAGMA foreign_key_list({quote_identifier(table)})")
         return {r["table"] for r in rows}
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` (device and inode); None for an in-memory database or no file."""
+    if str(path) == ":memory:":
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def quote_identifier(name: str) -> str:

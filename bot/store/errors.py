@@ -40,6 +40,11 @@ class DatabaseBusy(DatabaseError):
     """Another program held the database's lock for longer than the busy timeout."""
 
 
+class DatabaseConflict(DatabaseBusy):
+    """PostgreSQL turned a transaction away because another one touched the same rows at the same
+    moment (a deadlock, a serialization failure): nothing was changed, and trying again works."""
+
+
 class DatabaseUnavailable(DatabaseError):
     """The database server cannot be reached right now (PostgreSQL down, restarting, a network
     fault, a connection it dropped): a passing fault, worth trying again in a moment."""
@@ -159,7 +164,8 @@ def explain(exc: BaseException, path: object) -> DatabaseError | None:
         return DatabaseDamaged(f"the database at {path} is damaged ({exc}). {restore_advice(path)}")
     if "disk i/o error" in text or code == sqlite3.SQLITE_IOERR:
         return DatabaseError(
-            f"the disk holding the database at {path} failed ({exc}): check the disk and that it is mounted; "
+            f"the disk holding the database at {path} failed ({exc}): check the disk and that it is mounted, "
+            "and that no file size limit (ulimit -f) or disk quota keeps the file from growing; "
             "if the file turns out damaged, restore a backup."
         )
     return None

@@ -35,7 +35,16 @@ import asyncpg
 
 from bot.settings import PostgresURL
 from bot.store.db import format_utc
-from bot.store.errors import DatabaseError, DatabaseUnavailable, IntegrityError, first_line
+from bot.store.errors import (
+    DatabaseBusy,
+    DatabaseConflict,
+    DatabaseError,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DiskFull,
+    IntegrityError,
+    first_line,
+)
 from bot.store.schema import Migration, apply_migrations, load_migrations
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
@@ -172,9 +181,50 @@ def unavailable(exc: BaseException, where: object = None) -> DatabaseUnavailable
     )
 
 
+def refused(exc: BaseException, where: object = None) -> DatabaseError | None:
+    """A statement the server refused for a reason of its own set-up or load, not of the bot's SQL,
+    as the store's one-line error saying what to do (None for anything else)."""
+    at = f" at {where}" if where is not None else ""
+    what = f"the PostgreSQL database{at}"
+    if isinstance(exc, asyncpg.QueryCanceledError | asyncpg.LockNotAvailableError):
+        return DatabaseBusy(
+            f"{what} took too long ({first_line(exc)}), so nothing was changed. Try again in a"
+            " moment; if it keeps happening, look for a long transaction holding locks, or raise"
+            " the statement_timeout or lock_timeout set for this user or database."
+        )
+    if isinstance(exc, asyncpg.TransactionRollbackError):  # a deadlock, a serialization failure
+        return DatabaseConflict(
+            f"{what} turned a change away because another one touched the same rows at the same"
+            f" moment ({first_line(exc)}), so nothing was changed. Try again."
+        )
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        return DatabaseReadOnly(
+            f"{what} only allows reading ({first_line(exc)}): it is a standby (after a failover,"
+            " say) or default_transaction_read_only is on. Point LOWBACK_DATABASE at the primary"
+            " server, or turn read-only off for this user or database."
+        )
+    if isinstance(exc, asyncpg.DiskFullError):
+        return DiskFull(
+            f"the disk of {what} is full ({first_line(exc)}): free some space on the server;"
+            " the change that failed was not saved."
+        )
+    if isinstance(exc, asyncpg.InsufficientResourcesError):  # out of memory, too many files
+        return DatabaseUnavailable(
+            f"{what} is short of resources right now ({first_line(exc)}); try again in a minute"
+        )
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):
+        return DatabaseError(
+            f"{what} refused a change: {first_line(exc)}. Give the user in LOWBACK_DATABASE"
+            " the rights it had (it must own the bot's tables)."
+        )
+    return None
+
+
 @contextmanager
 def reachable(where: object = None) -> Iterator[None]:
-    """Turn the driver's connection errors raised in the block into :class:`DatabaseUnavailable`."""
+    """Turn the driver's connection errors raised in the block into :class:`DatabaseUnavailable`,
+    and a statement the server refused for a reason of its own (:func:`refused`) into the
+    store's error for it."""
     try:
         yield
     except DatabaseError:
@@ -182,6 +232,9 @@ def reachable(where: object = None) -> Iterator[None]:
     except Exception as exc:
         if unreachable(exc):
             raise unavailable(exc, where) from exc
+        explained = refused(exc, where)
+        if explained is not None:
+            raise explained from exc
         raise
 
 

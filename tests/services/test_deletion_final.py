@@ -186,3 +186,43 @@ async def test_deleted_data_is_gone_from_the_database_file_and_its_log(tmp_path:
         assert leftovers and not any(leftovers.values()), leftovers
     finally:
         await db.close()
+
+
+async def test_a_delete_meeting_the_first_reminder_being_recorded_goes_through(db: Database):
+    """On PostgreSQL, recording a delivered reminder (with the DM channel Discord gave it) and
+    deleting the person lock the same rows; neither may leave the other failing."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: no two transactions hold rows at once")
+    from datetime import timedelta
+
+    from bot.services.reminders.outcomes import plan_due
+    from bot.store.data_rights import delete_person
+    from bot.store.reminders import SENT, ReminderStore
+
+    clock = FakeClock("2026-03-02T12:00:00+00:00")
+    await _due_reminder(db, clock)
+    store = ReminderStore(db)
+    claim = await store.claim_due_schedule(
+        ALICE, clock.now(), "me", lambda r: plan_due(r, clock.now(), timedelta(hours=1))
+    )
+    assert claim is not None
+    # Recording the DM channel takes a moment, so the deletion starts while it is under way.
+    async with db.transaction() as conn:
+        await conn.execute(
+            "CREATE FUNCTION slow_channel() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER slow_channel AFTER UPDATE OF dm_channel_id ON reminder_schedules"
+            " FOR EACH ROW EXECUTE FUNCTION slow_channel()"
+        )
+
+    async def delete_meanwhile() -> dict[str, int]:
+        await asyncio.sleep(0.2)
+        return await delete_person(db, ALICE)
+
+    recorded, counts = await asyncio.gather(
+        store.finish(claim, SENT, clock.now(), dm_channel_id=555), delete_meanwhile()
+    )
+    assert recorded and counts["people"] == 1
+    assert await rows_about(db, ALICE) == {}

@@ -675,3 +675,20 @@ async def test_reminders_show_says_which_were_skipped_after_a_routine_and_which_
     assert "Mon 2 Mar, 07:45 GMT: sent" in text
     assert "Tue 3 Mar, 07:30 GMT: not sent, replaced by a later reminder" in text
     assert "Tue 3 Mar, 07:45 GMT: sent" in text
+
+
+async def test_after_moving_west_the_next_reminder_shown_is_the_one_that_comes(
+    db: Database,
+) -> None:
+    clock = FakeClock("2026-03-10T06:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON, "7:30")
+    await run_until(dispatcher, clock, "2026-03-10T08:00")  # Tuesday's 07:30 came, in London
+    # Flown to New York, where it is 04:00: Tuesday's 07:30 has come round again there.
+    view = await service.update(ALICE, timezone=NY)
+    assert view.next_at is not None
+    promised = view.next_at
+    assert promised.strftime("%a %H:%M") == "Wed 07:30"
+    await run_until(dispatcher, clock, "2026-03-12T00:00")
+    assert [wall(c, NY) for c in sender.calls] == ["2026-03-10 03:30", "2026-03-11 07:30"]
+    assert sender.calls[1].at == promised

@@ -477,3 +477,76 @@ async def test_deleting_ones_data_mid_routine_stops_the_routine_first_and_keeps_
     assert await handle.wait() == "stopped"  # the session's task ended: nothing more comes
     assert not any(isinstance(e, Finished) for e in events)
     assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}
+
+
+# --- the database away when a routine ends -----------------------------------------------------
+
+
+@pytest.fixture
+async def flaky(database_location):
+    """A database that a test can take away and bring back: PostgreSQL behind a relay the test
+    cuts (a server restart), or SQLite that another program keeps locked."""
+    import sqlite3
+
+    from bot.settings import PostgresURL
+    from bot.store.db import open_database
+    from tests.support.blackout import Blackout
+
+    if isinstance(database_location, PostgresURL):
+        relay = Blackout(database_location.url)
+        database = await open_database(PostgresURL(relay.url))
+        try:
+            yield database, relay.cut, relay.restore
+        finally:
+            await database.close()
+            relay.close()
+        return
+    database = await open_database(database_location)
+    await database.conn.execute("PRAGMA busy_timeout = 50")  # give up on the lock at once
+    other = sqlite3.connect(database_location, isolation_level=None)  # a sqlite3 shell, say
+
+    try:
+        yield database, lambda: other.execute("BEGIN EXCLUSIVE"), lambda: other.execute("ROLLBACK")
+    finally:
+        other.close()
+        await database.close()
+
+
+async def test_a_routine_finished_while_the_database_is_away_still_counts(flaky, book, clock):
+    db, away, back = flaky
+    service = RoutineService(db, book, clock, clock.sleep)
+    handle, _ = await started(service)
+    away()
+    try:
+        clock.release(at(BOOTY_FLEX_SECONDS))  # the routine ends while the database is away
+        await settle()
+        await clock.until_parked()
+        assert handle.state == "finished"
+    finally:
+        back()
+    assert await run_to_end(clock, handle) == "finished"
+    record = await status_of(db, handle)
+    assert record is not None and record.status == "finished"
+    assert record.ended_at == at(BOOTY_FLEX_SECONDS)
+    assert (await service.streaks(7, "UTC")).done_today
+    assert service.active(7) is None
+
+
+async def test_stopping_while_the_database_is_away_answers_at_once_and_is_recorded_later(
+    flaky, book, clock
+):
+    db, away, back = flaky
+    service = RoutineService(db, book, clock, clock.sleep)
+    handle, rec = await started(service)
+    await run_for(clock, 20)
+    away()
+    try:
+        assert await asyncio.wait_for(service.stop(7), 5)  # not held until the database is back
+        assert rec.kinds()[-1] == "stopped"
+    finally:
+        back()
+    clock.release(None)
+    await handle.wait()
+    record = await status_of(db, handle)
+    assert record is not None and record.status == "stopped"
+    assert service.active(7) is None

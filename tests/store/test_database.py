@@ -108,6 +108,33 @@ async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path)
         await Database.open(path)
 
 
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_a_file_deleted_or_replaced_while_running_is_not_written_to_in_vain(
+    tmp_path: Path, how: str
+) -> None:
+    import os
+
+    path = tmp_path / "lowback.db"
+    database = await Database.open(path)
+    try:
+        people = PeopleStore(database)
+        await people.set_step(7, 2, "set by the person", NOW)
+        if how == "deleted":  # a clean-up job, a mistaken rm
+            os.remove(path)
+        else:  # a backup copied over it the wrong way, while the bot runs
+            other = await Database.open(tmp_path / "other.db")
+            await other.close()
+            os.replace(tmp_path / "other.db", path)
+        with pytest.raises(DatabaseError) as refused:
+            await people.set_step(7, 3, "moved up", NOW)
+        message = str(refused.value)
+        assert f"{path} was deleted or replaced while lowback was running" in message
+        assert "Restart lowback" in message and "backup" in message
+        assert (await people.get(7)).step == 2  # type: ignore[union-attr]  # nothing half-done
+    finally:
+        await database.close()
+
+
 async def test_wal_mode_and_foreign_keys_are_on(db: Database) -> None:
     if db.dialect == "sqlite":
         mode = await db.fetchone("PRAGMA journal_mode")

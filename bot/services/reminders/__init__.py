@@ -1,7 +1,8 @@
-"""Daily routine reminders, in eight parts.
+"""Daily routine reminders, in nine parts.
 
 * ``schedule``: :class:`ReminderService`, what the front ends call (on, update, pause, resume,
   snooze, off, show, pop_notice) and :class:`ScheduleView`, a person's reminders as data.
+* ``upcoming``: which reminder comes next, past any already done (after a move west, say).
 * ``snoozing``: which reminder a snooze is about, and :class:`Snoozed`, what it did.
 * ``dispatcher``: :class:`Dispatcher`, the one task that sends due reminders, exactly once (its
   module docstring says what is guaranteed across crashes).

@@ -38,6 +38,7 @@ from bot.services.reminders.messages import (
     stopped_turn_on_first,
 )
 from bot.services.reminders.snoozing import Snoozed, snooze_target
+from bot.services.reminders.upcoming import upcoming
 from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
 from bot.store.people import PeopleStore
@@ -169,7 +170,9 @@ class ReminderService:
         new_times = _times(times, existing.times if existing else DEFAULT_TIMES)
         new_times = _with_morning_evening(new_times, morning, evening)
         new_days = _weekdays(weekdays, existing.weekdays if existing else None)
-        nxt = next_occurrence(now, _counted_in(user_id, tz), new_times, new_days)
+        nxt = await upcoming(
+            self.store, user_id, now, _counted_in(user_id, tz), new_times, new_days
+        )
         row = ScheduleRow(
             user_id=user_id,
             timezone=tz,
@@ -208,7 +211,11 @@ class ReminderService:
         )
         active = existing.enabled and existing.closed_reason is None
         counted_in = _counted_in(user_id, tz)
-        nxt = next_occurrence(paused or now, counted_in, new_times, new_days) if active else None
+        nxt = (
+            await upcoming(self.store, user_id, paused or now, counted_in, new_times, new_days)
+            if active
+            else None
+        )
         row = replace(
             existing,
             timezone=tz,
@@ -230,7 +237,9 @@ class ReminderService:
         now = self.clock()
         existing = await self._require_active(user_id)
         until = now + timedelta(days=days)
-        nxt = next_occurrence(until, _zone_of(existing), existing.times, existing.weekdays)
+        nxt = await upcoming(
+            self.store, user_id, until, _zone_of(existing), existing.times, existing.weekdays
+        )
         row = replace(
             existing, paused_until=until, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
         )
@@ -242,7 +251,9 @@ class ReminderService:
         """End a pause early."""
         now = self.clock()
         existing = await self._require_active(user_id)
-        nxt = next_occurrence(now, _zone_of(existing), existing.times, existing.weekdays)
+        nxt = await upcoming(
+            self.store, user_id, now, _zone_of(existing), existing.times, existing.weekdays
+        )
         row = replace(
             existing, paused_until=None, next_due_at=nxt.due_utc, next_key=nxt.key, updated_at=now
         )

@@ -184,14 +184,17 @@ class DeliveryTables:
         """
         assert status in DONE_STATUSES
         async with self.db.transaction() as conn:
+            # The delivery row first, then the schedule's: the order a deletion of the person
+            # takes them in, so the two never wait for each other (a deadlock, on PostgreSQL).
+            done = await self._finish(
+                conn, delivery, status, now, error=error, routine_id=routine_id
+            )
             if dm_channel_id is not None:
                 await conn.execute(
                     "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",
                     (dm_channel_id, delivery.user_id),
                 )
-            return await self._finish(
-                conn, delivery, status, now, error=error, routine_id=routine_id
-            )
+            return done
 
     async def _finish(
         self,
