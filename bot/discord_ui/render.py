@@ -274,9 +274,14 @@ async def edit_response(
     await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
 
-async def reply_to_message(message: discord.Message, reply: Reply) -> discord.Message:
-    """Answer a mention or a DM in the same channel, pinging nobody (not even the asker)."""
-    embed, view = build(reply, owner_id=message.author.id, private=False)
+async def reply_to_message(
+    message: discord.Message, reply: Reply, *, view: discord.ui.View | None = None
+) -> discord.Message:
+    """Answer a mention or a DM in the same channel, pinging nobody (not even the asker).
+
+    ``view``: buttons to show instead of the reply's own."""
+    embed, own_view = build(reply, owner_id=message.author.id, private=False)
+    view = view or own_view
     kwargs: dict[str, Any] = {
         "embed": embed,
         "allowed_mentions": NO_MENTIONS,
