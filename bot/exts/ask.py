@@ -66,7 +66,8 @@ ANSWER_GONE = (
 )
 
 
-Where = Literal["ask", "mention", "dm"]  # where a question came from: /ask, a mention, a DM
+# Where a question came from: /ask, a mention, a mention of the bot's role instead of the bot, a DM.
+Where = Literal["ask", "mention", "role", "dm"]
 
 # How to ask, in the words of the place the empty question came from.
 HOW_TO_ASK: dict[Where, str] = {
@@ -74,8 +75,13 @@ HOW_TO_ASK: dict[Where, str] = {
     "*how do I do the booty flex?*",
     "mention": "Write your question after the mention, for example: "
     "*how do I do the booty flex?* Or use `/ask`.",
+    "role": "Type @, pick me (not the role with my name), and write your question after it, "
+    "for example: *how do I do the booty flex?* Or use `/ask`.",
     "dm": "Write your question here as a message, for example: *how do I do the booty flex?*",
 }
+# A mention of the bot's role may reach the bot without its text (Discord shows the text only of
+# messages that mention the bot itself); its text, when it comes, is answered like a mention's.
+ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
 HELP_HINT = "`/help` shows everything I can do."
 
 
@@ -86,6 +92,8 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
     an image, a file or a sticker (which the bot does not read)."""
     stripped = text.strip()
     if not stripped:
+        if where == "role":
+            return info_reply("Mention me, not my role", f"{ROLE_MENTIONED} {HOW_TO_ASK[where]}")
         if attached:
             return info_reply(
                 "I can only read text",
@@ -106,9 +114,28 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
     return None
 
 
-def question_from_message(message: discord.Message, bot_id: int) -> str:
-    """The message text without the mentions of the bot itself (other text is left as it is)."""
-    return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
+def question_from_message(
+    message: discord.Message, bot_id: int, roles: frozenset[int] = frozenset()
+) -> str:
+    """The message text without the mentions of the bot itself, or of its ``roles`` (other text is
+    left as it is)."""
+    text = re.sub(rf"<@!?{bot_id}>", " ", message.content)
+    for role in roles:
+        text = text.replace(f"<@&{role}>", " ")
+    return text.strip()
+
+
+def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:
+    """The bot's own role in the server of ``message``: the one Discord made for it, named like it,
+    which people often pick instead of the bot when they type @ and its name."""
+    me = message.guild.me if message.guild is not None else None
+    if me is None:
+        return frozenset()
+    return frozenset(
+        role.id
+        for role in me.roles
+        if role.managed and (role.tags is None or role.tags.bot_id == bot_id)
+    )
 
 
 def replies_to_me(message: discord.Message, bot_id: int) -> bool:
@@ -236,13 +263,17 @@ class Ask(commands.Cog):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
+        roles = my_roles(message, me.id)
+        where: Where = "mention" if message.guild is not None else "dm"
         if message.guild is not None and not any(user.id == me.id for user in message.mentions):
-            return
-        question = question_from_message(message, me.id)
+            if not any(role.id in roles for role in message.role_mentions):
+                return
+            where = "role"
+        question = question_from_message(message, me.id, roles)
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
-            await self._answer_message(message, question)
+            await self._answer_message(message, question, where)
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -255,8 +286,7 @@ class Ask(commands.Cog):
             except discord.HTTPException:
                 pass
 
-    async def _answer_message(self, message: discord.Message, question: str) -> None:
-        where: Where = "mention" if message.guild is not None else "dm"
+    async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
         attached = bool(message.attachments or message.stickers)
         problem = input_problem(question, where, attached=attached)
         wait, reply = await self._past_cooldown(message.author.id, question, problem)

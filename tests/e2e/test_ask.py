@@ -262,6 +262,53 @@ async def test_mention_in_a_server_is_answered_in_the_channel(world: World) -> N
     assert reply.embeds[0].title == kb.topics["deadlifts"].title
 
 
+def bot_role(world: World) -> discord.Role:
+    """The role Discord made for the bot in the server, named like it."""
+    me = world.bot.get_guild(world.guild.id).me
+    return next(role for role in me.roles if role.managed)
+
+
+async def test_a_mention_of_the_bots_role_says_how_to_mention_the_bot(world: World) -> None:
+    # Typing @ and the bot's name offers its role too; Discord then withholds the text.
+    question = await world.alice.send(
+        world.channel, f"{bot_role(world).mention} can I still do deadlifts?"
+    )
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert reply.embeds[0].title == "Mention me, not my role"
+    assert "pick me (not the role with my name)" in reply.embeds[0].description
+    assert not reply.role_mentions and not reply.mentions
+
+
+async def test_a_mention_of_the_bots_role_with_its_text_is_answered(
+    world: World, settings: Settings
+) -> None:
+    kb = world.bot.services.kb
+    await world.bot.close()
+    again = create_bot(settings)
+    again._connection._intents.message_content = True  # the text reaches the bot
+    await world.env.restart_bot(again)
+    try:
+        await world.alice.send(
+            world.channel, f"{bot_role(world).mention} can I still do deadlifts?"
+        )
+        reply = world.channel.last_message
+    finally:
+        await again.close()
+
+    assert reply.author.id == again.user.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_a_mention_of_another_role_is_left_alone(world: World) -> None:
+    role = world.guild.create_role("Back Club", mentionable=True)
+    await world.alice.send(world.channel, f"{role.mention} can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == world.alice.id
+
+
 async def test_messages_without_a_mention_are_left_alone(world: World) -> None:
     await world.alice.send(world.channel, "can I still do deadlifts?")
 
