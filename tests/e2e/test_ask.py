@@ -309,6 +309,26 @@ async def test_a_mention_of_another_role_is_left_alone(world: World) -> None:
     assert world.channel.last_message.author.id == world.alice.id
 
 
+async def test_where_the_bot_may_not_show_embeds_a_mention_is_answered_in_text(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+
+    await world.alice.send(plain, f"{world.mention_bot()} @everyone can I still do deadlifts?")
+
+    reply = plain.last_message
+    assert reply.author.id == world.bot.user.id
+    assert not reply.embeds  # Discord refuses a message that is only an embed here
+    topic = kb.topics["deadlifts"]
+    assert reply.content.startswith(f"**{topic.title}**")
+    assert "Source:" in reply.content
+    assert "Not what I asked" in buttons(reply)
+    assert not reply.mention_everyone and not reply.mentions
+
+
 async def test_messages_without_a_mention_are_left_alone(world: World) -> None:
     await world.alice.send(world.channel, "can I still do deadlifts?")
 

@@ -308,6 +308,21 @@ async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instea
     assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
 
 
+async def test_where_the_bot_may_not_show_embeds_the_routine_follows_the_command(
+    world: World,
+) -> None:
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+
+    result = await world.alice.slash(plain, "routine start", routine=FLARE_UP)
+
+    [message] = result.followups
+    assert message.embeds[0].title == "Flare-up booty flexes"
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]
+    assert not requests_to(world.env, "POST", f"/channels/{plain.id}/messages")
+
+
 async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_data_is_deleted(
     world: World, settings: Settings, sleep: VirtualSleep
 ) -> None:
