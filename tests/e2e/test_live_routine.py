@@ -529,6 +529,50 @@ async def test_deleting_the_message_of_a_paused_routine_stops_it_at_once(
     assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
 
 
+async def test_deleting_the_channel_of_a_paused_routine_stops_it_at_once(
+    world: World, settings: Settings
+) -> None:
+    gym = world.guild.create_text_channel("gym")
+    await world.alice.slash(gym, "routine start", routine=FLARE_UP)
+    await world.alice.click(gym.last_message, label="Pause")
+
+    world.env.backend.delete_channel(gym.id)  # no message-delete event for its messages
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped"]
+    again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+async def test_a_paused_routine_in_a_deleted_thread_stops_at_once(
+    world: World, settings: Settings
+) -> None:
+    thread = world.env.backend.create_thread(world.channel.id, "my back", world.alice.id)
+    await world.env.settle()
+    room = next(t for t in world.channel.threads if t.id == thread.id)
+    await world.alice.slash(room, "routine start", routine=FLARE_UP)
+    await world.alice.click(room.last_message, label="Pause")
+
+    world.env.backend.delete_channel(room.id)
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped"]
+
+
+async def test_a_paused_routine_stops_when_the_bot_is_removed_from_the_server(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.alice.click(live(world), label="Pause")
+    await world.bob.user.slash("routine start", routine=FLARE_UP)  # in his DMs
+
+    world.env.backend.remove_guild(world.guild.id)
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped", "running"]  # Bob's, in his DMs, goes on
+    assert world.bot.require_services().routines.active(world.alice.id) is None
+
+
 @pytest.mark.parametrize(
     ("status", "code", "said"),
     [

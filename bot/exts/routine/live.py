@@ -61,6 +61,19 @@ class LiveRoutine:
         self.unreachable = False  # stopped because no message could follow it any more
         self._mover: asyncio.Task[None] | None = None
 
+    def channel_ids(self) -> set[int]:
+        """The channel the message is in, and the channel that holds it if that is a thread."""
+        if self.message is None:
+            return set()
+        channel = self.message.channel
+        return {channel.id} | (
+            {parent} if (parent := getattr(channel, "parent_id", None)) else set()
+        )
+
+    def in_dm(self) -> bool:
+        """The message is in a DM (the routine was started there, or moved there)."""
+        return self.message is not None and isinstance(self.message.channel, discord.DMChannel)
+
     async def on_event(self, event: Event) -> None:
         handle = self.handle
         if handle is None:
