@@ -114,6 +114,14 @@ async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_ex
     assert not requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
 
 
+async def test_an_unknown_routine_typed_with_markdown_is_shown_as_typed(world: World) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine="```**squats")
+
+    description = result.response.embeds[0].description
+    assert "“\\`\\`\\`\\*\\*squats”" in description  # no code block opened, nothing in bold
+    assert "Try **Booty flexes**" in description
+
+
 async def test_pause_holds_the_phase_and_resume_carries_on(world: World) -> None:
     await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     message = live(world)

@@ -197,7 +197,8 @@ class Routine(
             plan = await routines.plan_for(user_id, routine_id)
         except UnknownRoutine as exc:
             names = ", ".join(f"**{name}**" for _, name in exc.names)
-            asked = clip(routine_id or "", MAX_ROUTINE_TEXT)
+            # Shown as typed: a stray ``` or ** would otherwise swallow the names after it.
+            asked = discord.utils.escape_markdown(clip(routine_id or "", MAX_ROUTINE_TEXT))
             await self.say(
                 interaction,
                 error_reply(
