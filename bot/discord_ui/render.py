@@ -114,6 +114,41 @@ def render_embed(reply: Reply) -> discord.Embed:
     return embed
 
 
+CONTENT_LIMIT = 2000  # characters of a message's text
+CUT_SHORT = (
+    "\n\n*(Cut short: I need the Embed Links permission here to show all of it. "
+    "`/ask` shows it whole, to you alone if you like.)*"
+)
+
+
+def render_text(reply: Reply) -> str:
+    """The reply as a message's text, for a channel where the bot may not show embeds: the same
+    parts in the same order, cut to Discord's 2,000 characters with a line saying so."""
+    parts = [f"**{reply.title}**"] if reply.title.strip() else []
+    if description := description_of(reply):
+        parts.append(description)
+    for item in reply.fields[:MAX_FIELDS]:
+        if item.name.strip() and item.value.strip():
+            parts.append(f"**{item.name}**\n{item.value}")
+    if reply.footer:
+        parts.append("\n".join(f"-# {line}" for line in reply.footer.splitlines() if line.strip()))
+    text = "\n\n".join(parts)
+    if len(text) <= CONTENT_LIMIT:
+        return text
+    return clip(text, CONTENT_LIMIT - len(CUT_SHORT)) + CUT_SHORT
+
+
+def can_embed(channel: Any) -> bool:
+    """Whether the bot may show embeds in ``channel``: without Embed Links, Discord refuses a
+    message that is only an embed. Always in a DM; assumed where the channel's permissions are not
+    known."""
+    guild = getattr(channel, "guild", None)
+    permissions_for = getattr(channel, "permissions_for", None)
+    if guild is None or permissions_for is None:
+        return True
+    return bool(permissions_for(guild.me).embed_links)
+
+
 def actions_for(reply: Reply) -> list[Action]:
     """The buttons to show: the reply's actions, or its candidates when it asks which one was meant."""
     return offered_actions(reply)[:MAX_BUTTONS]
@@ -274,14 +309,20 @@ async def edit_response(
     await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
 
-async def reply_to_message(message: discord.Message, reply: Reply) -> discord.Message:
-    """Answer a mention or a DM in the same channel, pinging nobody (not even the asker)."""
-    embed, view = build(reply, owner_id=message.author.id, private=False)
-    kwargs: dict[str, Any] = {
-        "embed": embed,
-        "allowed_mentions": NO_MENTIONS,
-        "mention_author": False,
-    }
+async def reply_to_message(
+    message: discord.Message, reply: Reply, *, view: discord.ui.View | None = None
+) -> discord.Message:
+    """Answer a mention or a DM in the same channel, pinging nobody (not even the asker). In a
+    channel where the bot may not show embeds, the reply is the message's text instead.
+
+    ``view``: buttons to show instead of the reply's own."""
+    embed, own_view = build(reply, owner_id=message.author.id, private=False)
+    view = view or own_view
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "mention_author": False}
+    if can_embed(message.channel):
+        kwargs["embed"] = embed
+    else:
+        kwargs["content"] = render_text(reply)
     if view is not None:
         kwargs["view"] = view
     try:

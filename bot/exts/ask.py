@@ -4,22 +4,28 @@ The answer comes from the answering service; this cog only checks the input, app
 per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
 the reply. A private reply (a red flag) to a question asked in a
 server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
-what they wrote.
+what they wrote. When the DM cannot be sent (the person takes no DMs from the server), the note
+carries a button that shows the answer to that person alone (:class:`ShowPrivately`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.chatter import only_chatter
+from bot.core.compose import red_flag_reply
+from bot.core.match_result import MatchResult
 from bot.core.replies import Reply
+from bot.core.safety import RedFlag
 from bot.core.text import normalize
+from bot.discord_ui import bot_of
+from bot.discord_ui.buttons import Pressed
 from bot.discord_ui.errors import failure_text, log_failure, slow_down_text
 from bot.discord_ui.render import (
     error_reply,
@@ -46,12 +52,22 @@ PRIVATE_NOTE_SENT = (
 )
 PRIVATE_NOTE_NOT_SENT = (
     "My answer to that is for you alone, but I couldn't send you a direct message. "
-    "Ask me again with `/ask`: only you will see the answer. "
+    "Press **Show me my answer**: only you will see it. "
+    "If it feels urgent, call your local emergency number now."
+)
+SHOW_LABEL = "Show me my answer"
+NOT_YOUR_ANSWER = (
+    "This answer is for the person who asked. If you want to ask me something, use `/ask`: "
+    "an answer that is for you alone is shown only to you."
+)
+ANSWER_GONE = (
+    "I can't show that answer any more. Ask me again with `/ask`: only you will see the answer. "
     "If it feels urgent, call your local emergency number now."
 )
 
 
-Where = Literal["ask", "mention", "dm"]  # where a question came from: /ask, a mention, a DM
+# Where a question came from: /ask, a mention, a mention of the bot's role instead of the bot, a DM.
+Where = Literal["ask", "mention", "role", "dm"]
 
 # How to ask, in the words of the place the empty question came from.
 HOW_TO_ASK: dict[Where, str] = {
@@ -59,8 +75,13 @@ HOW_TO_ASK: dict[Where, str] = {
     "*how do I do the booty flex?*",
     "mention": "Write your question after the mention, for example: "
     "*how do I do the booty flex?* Or use `/ask`.",
+    "role": "Type @, pick me (not the role with my name), and write your question after it, "
+    "for example: *how do I do the booty flex?* Or use `/ask`.",
     "dm": "Write your question here as a message, for example: *how do I do the booty flex?*",
 }
+# A mention of the bot's role may reach the bot without its text (Discord shows the text only of
+# messages that mention the bot itself); its text, when it comes, is answered like a mention's.
+ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
 HELP_HINT = "`/help` shows everything I can do."
 
 
@@ -71,6 +92,8 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
     an image, a file or a sticker (which the bot does not read)."""
     stripped = text.strip()
     if not stripped:
+        if where == "role":
+            return info_reply("Mention me, not my role", f"{ROLE_MENTIONED} {HOW_TO_ASK[where]}")
         if attached:
             return info_reply(
                 "I can only read text",
@@ -91,9 +114,28 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
     return None
 
 
-def question_from_message(message: discord.Message, bot_id: int) -> str:
-    """The message text without the mentions of the bot itself (other text is left as it is)."""
-    return re.sub(rf"<@!?{bot_id}>", " ", message.content).strip()
+def question_from_message(
+    message: discord.Message, bot_id: int, roles: frozenset[int] = frozenset()
+) -> str:
+    """The message text without the mentions of the bot itself, or of its ``roles`` (other text is
+    left as it is)."""
+    text = re.sub(rf"<@!?{bot_id}>", " ", message.content)
+    for role in roles:
+        text = text.replace(f"<@&{role}>", " ")
+    return text.strip()
+
+
+def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:
+    """The bot's own role in the server of ``message``: the one Discord made for it, named like it,
+    which people often pick instead of the bot when they type @ and its name."""
+    me = message.guild.me if message.guild is not None else None
+    if me is None:
+        return frozenset()
+    return frozenset(
+        role.id
+        for role in me.roles
+        if role.managed and (role.tags is None or role.tags.bot_id == bot_id)
+    )
 
 
 def replies_to_me(message: discord.Message, bot_id: int) -> bool:
@@ -109,9 +151,71 @@ def replies_to_me(message: discord.Message, bot_id: int) -> bool:
     return message.guild is not None  # in a server the bot heard of it only by the reply's ping
 
 
+class ShowPrivately(
+    Pressed,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"lowback:private:(?P<owner>\d{1,20}):(?P<group>[a-z0-9_-]{1,30}):(?P<also>[a-z0-9_-]{0,30})",
+):
+    """Under the note in the channel when a private answer could not be sent by DM: shows the person
+    who asked their answer, privately. The custom id carries only the person and the safety groups
+    the answer is made of (never what they wrote), so it works after a restart too."""
+
+    def __init__(self, owner_id: int, group: str, also: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=SHOW_LABEL,
+                style=discord.ButtonStyle.danger,
+                custom_id=f"lowback:private:{owner_id}:{group}:{also}",
+            )
+        )
+        self.owner_id = owner_id
+        self.group = group
+        self.also = also
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ShowPrivately:
+        return cls(int(match["owner"]), match["group"], match["also"])
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.owner_id:
+            reply = info_reply("This answer is not for you", NOT_YOUR_ANSWER)
+        else:
+            kb = bot_of(interaction).require_services().kb
+            groups = {group.id: group for group in kb.safety.groups}
+            group = groups.get(self.group)
+            if group is None:  # gone in a reload of the knowledge base since
+                reply = info_reply("Ask me again", ANSWER_GONE)
+            else:
+                flag = RedFlag(group, "", also=groups.get(self.also))
+                reply = red_flag_reply(kb, MatchResult("red_flag", None, 1.0, red_flag=flag))
+        await respond(interaction, reply, private=True)
+
+
+def show_privately(owner_id: int, flag: RedFlag | None) -> discord.ui.View | None:
+    """The button that shows a private answer to ``owner_id`` (None without a red flag)."""
+    if flag is None:
+        return None
+    also = flag.also.id if flag.also is not None else ""
+    button = ShowPrivately(owner_id, flag.group.id, also)
+    if not button.__discord_ui_compiled_template__.fullmatch(button.custom_id):
+        log.warning("no button for the private answer: group id %r", flag.group.id)
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(button)
+    return view
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_buttons(ShowPrivately)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_buttons(ShowPrivately)
 
     @app_commands.command(name="ask", description="Ask about low back pain and the glute program")
     @app_commands.describe(
@@ -159,13 +263,17 @@ class Ask(commands.Cog):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
+        roles = my_roles(message, me.id)
+        where: Where = "mention" if message.guild is not None else "dm"
         if message.guild is not None and not any(user.id == me.id for user in message.mentions):
-            return
-        question = question_from_message(message, me.id)
+            if not any(role.id in roles for role in message.role_mentions):
+                return
+            where = "role"
+        question = question_from_message(message, me.id, roles)
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
-            await self._answer_message(message, question)
+            await self._answer_message(message, question, where)
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -178,8 +286,7 @@ class Ask(commands.Cog):
             except discord.HTTPException:
                 pass
 
-    async def _answer_message(self, message: discord.Message, question: str) -> None:
-        where: Where = "mention" if message.guild is not None else "dm"
+    async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
         attached = bool(message.attachments or message.stickers)
         problem = input_problem(question, where, attached=attached)
         wait, reply = await self._past_cooldown(message.author.id, question, problem)
@@ -196,14 +303,17 @@ class Ask(commands.Cog):
                 message.author.id, question, guild_id=guild_id
             )
         if message.guild is not None and is_private(reply):
-            await self._answer_privately(message, reply)
+            await self._answer_privately(message, reply, question)
             return
         await reply_to_message(message, reply)
 
-    async def _answer_privately(self, message: discord.Message, reply: Reply) -> None:
+    async def _answer_privately(
+        self, message: discord.Message, reply: Reply, question: str
+    ) -> None:
         """A private answer (a red flag) to a question asked in a server: by DM, with a neutral note in the channel.
 
-        The note says nothing about what the person described.
+        The note says nothing about what the person described. When the DM can't be sent, the note
+        carries a button that shows the answer to the person alone.
         """
         try:
             await send_dm(message.author, reply)
@@ -214,8 +324,14 @@ class Ask(commands.Cog):
             log.info("Could not DM user %s a private answer: %s", message.author.id, exc)
             delivered = False
         note = PRIVATE_NOTE_SENT if delivered else PRIVATE_NOTE_NOT_SENT
+        view = None
+        if not delivered:
+            matcher = self.bot.require_services().knowledge.matcher
+            view = show_privately(message.author.id, matcher.match(question).red_flag)
         await reply_to_message(
-            message, Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer)
+            message,
+            Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer),
+            view=view,
         )
 
 

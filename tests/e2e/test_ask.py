@@ -180,9 +180,8 @@ def test_a_message_longer_than_discord_allows_is_turned_away_clearly() -> None:
     assert input_problem("why does my back hurt " * 150) is None  # 3,300 characters: answered
 
 
-async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(
-    world: World,
-) -> None:
+def dms_closed(world: World) -> None:
+    """Alice takes no DMs from the server: the next message the bot posts anywhere is refused."""
     world.env.inject_error(
         "POST",
         "/channels/*/messages",
@@ -191,14 +190,64 @@ async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_cha
         message="Cannot send messages to this user",
     )
 
+
+async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(
+    world: World,
+) -> None:
+    dms_closed(world)
+
     await world.alice.send(
         world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee"
     )
 
     note = world.channel.last_message
     assert note.author.id == world.bot.user.id
-    assert "/ask" in note.embeds[0].description
+    assert "Show me my answer" in note.embeds[0].description
     assert not SYMPTOM_WORDS.search(embed_text(note.embeds[0]))
+    assert buttons(note) == ["Show me my answer"]
+
+
+async def test_with_dms_closed_the_asker_sees_the_red_flag_answer_privately_at_one_press(
+    world: World,
+) -> None:
+    dms_closed(world)
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee"
+    )
+    note = world.channel.last_message
+
+    shown = await world.alice.click(note, label="Show me my answer")
+    other = await world.bob.click(note, label="Show me my answer")
+
+    assert shown.ephemeral
+    assert shown.response.embeds[0].colour == discord.Colour.red()
+    assert shown.response.embeds[0].title in {g.title for g in world.bot.services.kb.safety.groups}
+    assert other.ephemeral and other.response.embeds[0].title == "This answer is not for you"
+    assert world.channel.last_message.id == note.id  # nothing more in the channel
+
+
+async def test_with_dms_closed_a_crisis_gets_its_lines_at_one_press_after_a_restart_too(
+    world: World, settings: Settings
+) -> None:
+    dms_closed(world)
+    await world.alice.send(
+        world.channel,
+        f"{world.mention_bot()} my groin has gone numb and honestly I don't want to be alive anymore",
+    )
+    note = world.channel.last_message
+    assert "kill" not in embed_text(note.embeds[0]).lower()
+    await world.bot.close()
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        shown = await world.alice.click(note, label="Show me my answer")
+    finally:
+        await again.close()
+
+    assert shown.ephemeral
+    text = shown.response.embeds[0].description
+    assert "988" in text and "116 123" in text
+    assert "emergency department" in text  # the body is not forgotten
 
 
 async def test_mention_in_a_server_is_answered_in_the_channel(world: World) -> None:
@@ -211,6 +260,73 @@ async def test_mention_in_a_server_is_answered_in_the_channel(world: World) -> N
     assert reply.author.id == world.bot.user.id
     assert reply.reference is not None and reply.reference.message_id == question.id
     assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+def bot_role(world: World) -> discord.Role:
+    """The role Discord made for the bot in the server, named like it."""
+    me = world.bot.get_guild(world.guild.id).me
+    return next(role for role in me.roles if role.managed)
+
+
+async def test_a_mention_of_the_bots_role_says_how_to_mention_the_bot(world: World) -> None:
+    # Typing @ and the bot's name offers its role too; Discord then withholds the text.
+    question = await world.alice.send(
+        world.channel, f"{bot_role(world).mention} can I still do deadlifts?"
+    )
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert reply.embeds[0].title == "Mention me, not my role"
+    assert "pick me (not the role with my name)" in reply.embeds[0].description
+    assert not reply.role_mentions and not reply.mentions
+
+
+async def test_a_mention_of_the_bots_role_with_its_text_is_answered(
+    world: World, settings: Settings
+) -> None:
+    kb = world.bot.services.kb
+    await world.bot.close()
+    again = create_bot(settings)
+    again._connection._intents.message_content = True  # the text reaches the bot
+    await world.env.restart_bot(again)
+    try:
+        await world.alice.send(
+            world.channel, f"{bot_role(world).mention} can I still do deadlifts?"
+        )
+        reply = world.channel.last_message
+    finally:
+        await again.close()
+
+    assert reply.author.id == again.user.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_a_mention_of_another_role_is_left_alone(world: World) -> None:
+    role = world.guild.create_role("Back Club", mentionable=True)
+    await world.alice.send(world.channel, f"{role.mention} can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == world.alice.id
+
+
+async def test_where_the_bot_may_not_show_embeds_a_mention_is_answered_in_text(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+
+    await world.alice.send(plain, f"{world.mention_bot()} @everyone can I still do deadlifts?")
+
+    reply = plain.last_message
+    assert reply.author.id == world.bot.user.id
+    assert not reply.embeds  # Discord refuses a message that is only an embed here
+    topic = kb.topics["deadlifts"]
+    assert reply.content.startswith(f"**{topic.title}**")
+    assert "Source:" in reply.content
+    assert "Not what I asked" in buttons(reply)
+    assert not reply.mention_everyone and not reply.mentions
 
 
 async def test_messages_without_a_mention_are_left_alone(world: World) -> None:

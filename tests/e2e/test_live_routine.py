@@ -114,6 +114,14 @@ async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_ex
     assert not requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
 
 
+async def test_an_unknown_routine_typed_with_markdown_is_shown_as_typed(world: World) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine="```**squats")
+
+    description = result.response.embeds[0].description
+    assert "“\\`\\`\\`\\*\\*squats”" in description  # no code block opened, nothing in bold
+    assert "Try **Booty flexes**" in description
+
+
 async def test_pause_holds_the_phase_and_resume_carries_on(world: World) -> None:
     await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     message = live(world)
@@ -306,6 +314,21 @@ async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instea
     assert buttons(message) == ["Pause", "+1 round", "Stop"]
     await world.env.advance_time(40)
     assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_where_the_bot_may_not_show_embeds_the_routine_follows_the_command(
+    world: World,
+) -> None:
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+
+    result = await world.alice.slash(plain, "routine start", routine=FLARE_UP)
+
+    [message] = result.followups
+    assert message.embeds[0].title == "Flare-up booty flexes"
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]
+    assert not requests_to(world.env, "POST", f"/channels/{plain.id}/messages")
 
 
 async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_data_is_deleted(
@@ -512,6 +535,50 @@ async def test_deleting_the_message_of_a_paused_routine_stops_it_at_once(
     assert session_statuses(settings) == ["stopped"]
     again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+async def test_deleting_the_channel_of_a_paused_routine_stops_it_at_once(
+    world: World, settings: Settings
+) -> None:
+    gym = world.guild.create_text_channel("gym")
+    await world.alice.slash(gym, "routine start", routine=FLARE_UP)
+    await world.alice.click(gym.last_message, label="Pause")
+
+    world.env.backend.delete_channel(gym.id)  # no message-delete event for its messages
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped"]
+    again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+async def test_a_paused_routine_in_a_deleted_thread_stops_at_once(
+    world: World, settings: Settings
+) -> None:
+    thread = world.env.backend.create_thread(world.channel.id, "my back", world.alice.id)
+    await world.env.settle()
+    room = next(t for t in world.channel.threads if t.id == thread.id)
+    await world.alice.slash(room, "routine start", routine=FLARE_UP)
+    await world.alice.click(room.last_message, label="Pause")
+
+    world.env.backend.delete_channel(room.id)
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped"]
+
+
+async def test_a_paused_routine_stops_when_the_bot_is_removed_from_the_server(
+    world: World, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.alice.click(live(world), label="Pause")
+    await world.bob.user.slash("routine start", routine=FLARE_UP)  # in his DMs
+
+    world.env.backend.remove_guild(world.guild.id)
+    await world.env.settle()
+
+    assert session_statuses(settings) == ["stopped", "running"]  # Bob's, in his DMs, goes on
+    assert world.bot.require_services().routines.active(world.alice.id) is None
 
 
 @pytest.mark.parametrize(

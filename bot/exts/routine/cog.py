@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -18,7 +19,7 @@ from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.choices import MAX_CHOICES
 from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
 from bot.exts.routine.live import LiveRoutine
-from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, cut_short_reply
+from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, Unseen, cut_short_reply
 from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 
@@ -116,6 +117,31 @@ class Routine(
             if live.message is not None and live.message.id in message_ids:
                 await live.lose_message("deleted")
 
+    # A deleted channel or thread takes its messages with it, and a server the bot leaves takes its
+    # channels, without a message-delete event for any of them: a paused routine there would
+    # otherwise wait forever, holding the person's next /routine start.
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.lose_where(lambda live: channel.id in live.channel_ids())
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.lose_where(lambda live: payload.thread_id in live.channel_ids())
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.lose_where(
+            lambda live: live.interaction.guild_id == guild.id and not live.in_dm(), "forbidden"
+        )
+
+    async def lose_where(
+        self, gone: Callable[[LiveRoutine], bool], why: Unseen = "deleted"
+    ) -> None:
+        for live in list(self._live):
+            if live.message is not None and gone(live):
+                await live.lose_message(why)
+
     # -- commands ----------------------------------------------------------------------------
 
     @app_commands.command(
@@ -171,7 +197,8 @@ class Routine(
             plan = await routines.plan_for(user_id, routine_id)
         except UnknownRoutine as exc:
             names = ", ".join(f"**{name}**" for _, name in exc.names)
-            asked = clip(routine_id or "", MAX_ROUTINE_TEXT)
+            # Shown as typed: a stray ``` or ** would otherwise swallow the names after it.
+            asked = discord.utils.escape_markdown(clip(routine_id or "", MAX_ROUTINE_TEXT))
             await self.say(
                 interaction,
                 error_reply(

@@ -13,7 +13,7 @@ import discord
 from bot.core.replies import Reply
 from bot.core.routine.session import Event, Finished, Paused, PhaseStarted, Stopped
 from bot.discord_ui import NO_MENTIONS, SET_ZONE
-from bot.discord_ui.render import render_embed, respond
+from bot.discord_ui.render import can_embed, render_embed, respond
 from bot.exts.routine.replies import (
     Unseen,
     data_deleted_reply,
@@ -42,8 +42,8 @@ FOLLOWUP_EDITABLE = timedelta(minutes=14)
 class LiveRoutine:
     """The message that follows one session. ``on_event`` is the session's callback.
 
-    The message is posted in the channel. Where the bot may not post, it is the command's follow-up
-    instead, which can only be edited for 15 minutes: a routine still going by then carries on in a
+    The message is posted in the channel. Where the bot may not post (or not show embeds), it is the
+    command's follow-up instead, which can only be edited for 15 minutes: a routine still going by then carries on in a
     direct message to the person (:meth:`move_to_dm`), or, if the bot cannot DM them, stops there
     and says why, so the message never shows a state the routine is no longer in."""
 
@@ -60,6 +60,19 @@ class LiveRoutine:
         self.editable_until = cog.bot.clock() + FOLLOWUP_EDITABLE  # for a follow-up message
         self.unreachable = False  # stopped because no message could follow it any more
         self._mover: asyncio.Task[None] | None = None
+
+    def channel_ids(self) -> set[int]:
+        """The channel the message is in, and the channel that holds it if that is a thread."""
+        if self.message is None:
+            return set()
+        channel = self.message.channel
+        return {channel.id} | (
+            {parent} if (parent := getattr(channel, "parent_id", None)) else set()
+        )
+
+    def in_dm(self) -> bool:
+        """The message is in a DM (the routine was started there, or moved there)."""
+        return self.message is not None and isinstance(self.message.channel, discord.DMChannel)
 
     async def on_event(self, event: Event) -> None:
         handle = self.handle
@@ -184,7 +197,8 @@ class LiveRoutine:
         kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
-        if self.channel is not None and hasattr(self.channel, "send"):
+        # Without Embed Links, Discord refuses the message: the follow-up shows it instead.
+        if self.channel is not None and hasattr(self.channel, "send") and can_embed(self.channel):
             try:
                 return await self.channel.send(**kwargs)
             except discord.Forbidden:
