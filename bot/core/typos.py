@@ -109,6 +109,8 @@ class TypoCorrector:
             near = {w for w in _swaps(word) if w in self.surface}
             if not near and len(word) >= MIN_TYPO_LENGTH:
                 near = {w for w in self._one_edit_forms(word) if w in self.surface}
+            elif not near and self._dropped_letter.get(word) in self.surface:
+                near = {self._dropped_letter[word]}  # "leg pres": "press", not "pre" once stemmed
             found = near.pop() if len(near) == 1 else word
             if len(self._written_cache) < TYPO_CACHE:
                 self._written_cache[word] = found

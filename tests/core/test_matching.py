@@ -755,3 +755,8 @@ def test_a_line_of_profile_before_the_question_does_not_name_its_topic(matcher):
 def test_a_post_opening_with_its_writer_is_answered_by_what_it_asks(matcher, message, kind, topic):
     result = matcher.match(message)
     assert (result.kind, result.topic) == (kind, topic)
+
+
+def test_a_short_word_missing_one_of_its_doubled_letters_is_read_before_it_is_stemmed(matcher):
+    """ "leg pres" is the leg press: stemmed first, "pres" would be "pre" and the question lost."""
+    assert matcher.match("is leg pres bad for my back").topic == "leg-press"
