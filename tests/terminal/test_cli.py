@@ -299,6 +299,32 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
     assert len(done.stdout) == 10
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "args", [["kb", "check"], ["privacy"], ["mydata", "--json"], ["ask", "can I still deadlift?"]]
+)
+def test_output_onto_a_full_disk_is_one_line_and_exit_1(tmp_path, args):
+    """`lowback mydata --json > export.json` with the disk full."""
+    done = _in_shell('"$@" > /dev/full', args, tmp_path, tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "lowback: could not write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_the_encoding_cannot_hold_is_still_shown(tmp_path, encoding):
+    """Under a Latin-1 locale (or PYTHONIOENCODING=ascii) the streak's squares cannot be written:
+    they come out as "?", and the rest of the answer is not lost with them."""
+    done = subprocess.run(
+        [*LOWBACK, "progress"],
+        env=dict(_env(tmp_path), PYTHONIOENCODING=encoding),
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    assert b"You're on step 1 of 4" in done.stdout and b"???????  current 0" in done.stdout
+
+
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
     done = lowback(tmp_path, "ask")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "lowback ask" in done.stderr
