@@ -285,9 +285,15 @@ async def _routine(services: Services, args: argparse.Namespace) -> int:
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    import asyncio
+    import inspect
 
-    return asyncio.run(coroutine)
+    try:
+        import asyncio
+
+        return asyncio.run(coroutine)
+    finally:
+        if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:  # Ctrl-C came first
+            coroutine.close()  # so that Python does not warn it was never awaited
 
 
 def cmd_default(settings: Settings) -> int:

@@ -523,6 +523,31 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+CTRL_C_BEFORE_THE_LOOP = """
+import asyncio, sys
+def interrupted(coroutine, **kwargs):
+    raise KeyboardInterrupt  # Ctrl-C just as the command starts, before its event loop runs
+asyncio.run = interrupted
+from bot.terminal.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args", [["chat"], ["ask", "hi"]])
+def test_ctrl_c_as_a_command_starts_exits_130_without_a_warning(tmp_path, args):
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_BEFORE_THE_LOOP, *args],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "\n"  # not "RuntimeWarning: coroutine ... was never awaited"
+
+
 @pytest.mark.parametrize("args", [["chat"], ["progress"]])
 def test_ctrl_c_while_the_database_opens_exits_130_without_a_traceback(tmp_path, args):
     import os
