@@ -37,12 +37,21 @@ def question_of(args: argparse.Namespace) -> str:
         raise UsageError(
             f"Standard input is closed, so there is no question to read: {example} takes it as words."
         )
+    if _isatty(sys.stdin):  # typed, not piped: say how to end it, or it looks like a hang
+        print("Type your question, then press Ctrl-D on a line of its own.", file=sys.stderr)
     question = sys.stdin.read()
     if not question.strip():
         raise UsageError(
             f'No question on standard input: echo "can I still deadlift?" | lowback ask - (or {example})'
         )
     return question
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -269,6 +269,21 @@ def test_stray_bytes_on_standard_input_are_replaced_and_the_question_answered(tm
     assert b"Deadlifts" in done.stdout
 
 
+def test_ask_dash_typed_on_a_terminal_says_how_to_end_the_question(tmp_path):
+    termios = pytest.importorskip("termios")
+    from tests.support.terminal_pty import Terminal
+
+    t = Terminal(["ask", "-"], tmp_path, extra_env={"LOWBACK_DATABASE": str(tmp_path / "t.db")})
+    try:
+        t.read_until("Ctrl-D", timeout=20)  # not a blank screen that looks like a hang
+        t.press("can I still do RDLs?\r")
+        t.press(chr(termios.CEOF))  # Ctrl-D
+        t.read_until("Deadlifts", timeout=20)
+        assert t.wait() == 0
+    finally:
+        t.close()
+
+
 def _in_shell(script, args, tmp_path, cwd):
     """``lowback ARGS`` run by ``sh -c SCRIPT`` (the command is ``"$@"`` in it)."""
     return subprocess.run(
