@@ -68,6 +68,28 @@ def test_ask_plain_text_names_the_source(capsys):
     assert "Source:" in out and "not medical advice" in out.lower()
 
 
+def test_every_command_and_argument_says_what_it_is_in_its_help():
+    import argparse
+
+    from bot.terminal.parser import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    for parser in parsers(build_parser()):
+        unexplained = [
+            action.dest
+            for action in parser._actions
+            if not action.help and not isinstance(action, argparse._SubParsersAction)
+        ]
+        assert unexplained == [], (parser.prog, unexplained)
+        assert parser.description, parser.prog
+
+
 def test_eval_json_and_table(tmp_path, capsys):
     questions = tmp_path / "q.yaml"
     questions.write_text(
