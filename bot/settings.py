@@ -96,6 +96,17 @@ class PostgresURL:
         return text.replace(password, "***").replace(quote(password, safe=""), "***")
 
 
+def expand_home(path: Path, name: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` made the home folder; SettingsError when there is
+    no such user (or no home folder) on this machine."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise SettingsError(
+            f"{name}: {path.parts[0]} names no home folder on this machine; write the whole path"
+        ) from None
+
+
 DatabaseLocation = Path | PostgresURL
 """Where the data lives: a SQLite file (the default) or a PostgreSQL database."""
 
@@ -106,7 +117,7 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     """A database setting: nothing for the default SQLite file, a path for another SQLite file,
     or a ``postgresql://`` (or ``postgres://``) URL. Any other URL is refused with SettingsError."""
     if value is None or isinstance(value, Path):
-        return value.expanduser() if isinstance(value, Path) else default_database()
+        return expand_home(value, name) if isinstance(value, Path) else default_database()
     text = value.strip()
     if not text:
         return default_database()
@@ -116,7 +127,7 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
             raise SettingsError(
                 f"{name} must look like postgresql://user@host/dbname; {text.split(':', 1)[0]}: is missing the //"
             )
-        return Path(text).expanduser()
+        return expand_home(Path(text), name)
     kind = scheme.group(1).lower()
     if kind not in ("postgresql", "postgres"):
         raise SettingsError(
@@ -437,7 +448,11 @@ class Settings:
                 )
             )
             or default_database(),
-            knowledge=Path(knowledge).expanduser() if knowledge else DEFAULT_KNOWLEDGE,
+            knowledge=(
+                read.checked(expand_home, Path(knowledge), "LOWBACK_KNOWLEDGE") or DEFAULT_KNOWLEDGE
+                if knowledge
+                else DEFAULT_KNOWLEDGE
+            ),
             dev_guild=read.optional_whole("LOWBACK_DEV_GUILD"),
             log_level=read.log_level(),
             reminder_grace_minutes=read.whole("LOWBACK_REMINDER_GRACE_MINUTES", 60),
@@ -445,7 +460,9 @@ class Settings:
             ask_cooldown_rate=read.whole("LOWBACK_ASK_COOLDOWN_RATE", 3),
             unanswered_retention_days=read.whole("LOWBACK_UNANSWERED_RETENTION_DAYS", 30),
             client_id=read.optional_whole("LOWBACK_CLIENT_ID"),
-            state_dir=Path(state).expanduser() if state else None,
+            state_dir=read.checked(expand_home, Path(state), "LOWBACK_STATE_DIR")
+            if state
+            else None,
             shard_count=shard_count,
             shard_ids=shard_ids,
         )

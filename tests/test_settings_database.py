@@ -35,6 +35,31 @@ def test_home_is_expanded_in_a_path() -> None:
     assert database("~/lowback.db") == Path("~/lowback.db").expanduser()
 
 
+NO_SUCH_USER = "~no-such-user-here"
+
+
+def test_a_home_folder_of_no_user_is_refused_in_one_line_per_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``~lowbak/lowback.db``, a user name written wrong, in the environment file or on the command
+    line: every command says which setting it is, not a traceback."""
+    environ = {
+        "LOWBACK_DATABASE": f"{NO_SUCH_USER}/lowback.db",
+        "LOWBACK_KNOWLEDGE": f"{NO_SUCH_USER}/knowledge",
+        "LOWBACK_STATE_DIR": f"{NO_SUCH_USER}/state",
+    }
+    said = f"{NO_SUCH_USER} names no home folder on this machine; write the whole path"
+    assert run_lowback(["kb", "check"], environ, tmp_path, monkeypatch) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"Configuration problem: {name}: {said}" for name in environ
+    ]
+    assert (
+        run_lowback(["--database", f"{NO_SUCH_USER}/x.db", "progress"], {}, tmp_path, monkeypatch)
+        == 2
+    )
+    assert capsys.readouterr().err == f"Configuration problem: --database: {said}\n"
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -7,7 +7,8 @@ routine.
 
 What Discord shows as buttons, the chat shows as numbered choices, some with a command as well:
 type ``1``, ``/hurts`` or ``/start`` (or the choice's words) and it is done. Ctrl-C or Ctrl-D at
-the prompt leaves at once, with a goodbye; Ctrl-C during a routine stops the routine.
+the prompt leaves at once, with a goodbye, and so does Ctrl-C at /delete's question (deleting
+nothing); Ctrl-C during a routine stops the routine.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class Chat:
         self.last_question: str | None = None
         self.confirm = confirm or _confirm
         self.prompt: str | None = None  # the prompt while the person is typing at it
+        # Ctrl-C came while a question of ours (/delete's "Type yes") waited for its answer: the
+        # line being read would go nowhere, so the chat ends rather than show a dead prompt.
+        self.left_a_question = False
 
     # -- showing --
 
@@ -146,13 +150,29 @@ class Chat:
         elif command == "privacy":
             self.show(privacy_reply())
         elif command == "delete":
-            if await self.confirm("Delete everything stored about you? Type yes to confirm: "):
-                self.show(await s.data.delete(self.user))
-            else:
-                self.show("Nothing deleted.")
+            await self.delete()
         else:
             self.show(f"I don't know the command /{command}.\n\n{COMMANDS}")
         return True
+
+    async def delete(self) -> None:
+        """/delete: everything stored about the person, once they type yes."""
+        try:
+            sure = await self.yes("Delete everything stored about you? Type yes to confirm: ")
+        except asyncio.CancelledError:  # Ctrl-C at the question
+            self.show("Nothing deleted.")
+            raise
+        self.show(await self.services.data.delete(self.user) if sure else "Nothing deleted.")
+
+    async def yes(self, prompt: str) -> bool:
+        """Whether the person answers yes to ``prompt``. Ctrl-C at it is a no, and leaves the chat:
+        the line it was reading cannot be taken back from the terminal, so a prompt after it would
+        lose the next line typed."""
+        try:
+            return await self.confirm(prompt)
+        except asyncio.CancelledError:
+            self.left_a_question = True
+            raise
 
     def _choice(self, line: str) -> Choice | None:
         wanted = line.strip().casefold()
@@ -294,6 +314,8 @@ async def run_chat(
             except DatabaseError as exc:  # e.g. a full disk: say so in one line, keep chatting
                 screen.note(f"That didn't work: {exc}")
                 continue
+            if not done and chat.left_a_question:  # Ctrl-C at "Type yes to confirm"
+                break
             if not done:  # Ctrl-C during a routine or an answer: back to the prompt
                 screen.note("Stopped.")
                 continue

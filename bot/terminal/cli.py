@@ -26,16 +26,20 @@ Imports happen inside each command, so a command loads only what it uses.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
+from bot.terminal.streams import (
+    WRITE_FAULTS,
+    forgiving_stdin,
+    forgiving_stdout,
+    quiet_stdout,
+    stdin_is_terminal,
+)
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
     from bot.core.errors import KnowledgeError
@@ -239,7 +243,7 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
 
     if args.delete:
         if not args.yes:
-            if not _stdin_is_terminal():
+            if not stdin_is_terminal():
                 raise UsageError(
                     "Add --yes to delete without a question (there is no terminal to ask on)."
                 )
@@ -281,16 +285,22 @@ async def _routine(services: Services, args: argparse.Namespace) -> int:
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    import asyncio
+    import inspect
 
-    return asyncio.run(coroutine)
+    try:
+        import asyncio
+
+        return asyncio.run(coroutine)
+    finally:
+        if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:  # Ctrl-C came first
+            coroutine.close()  # so that Python does not warn it was never awaited
 
 
 def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
     _err(TOKEN_HELP + "\n" + CHAT_OFFER + "\n")
-    if not _stdin_is_terminal():
+    if not stdin_is_terminal():
         _err("(Not an interactive terminal, so the local chat is not started.)")
         return 2
     return _run(_with_services(settings, _chat))
@@ -379,26 +389,10 @@ def cmd_invite_url(settings: Settings) -> int:
 # -- dispatch ------------------------------------------------------------------------------------
 
 
-def _stdin_is_terminal() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty()
-
-
-def _forgiving_stdin() -> None:
-    """Unreadable bytes on standard input become U+FFFD whatever the locale: still answered."""
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        with contextlib.suppress(ValueError, OSError):  # closed, or already read from
-            sys.stdin.reconfigure(errors="replace")
-
-
-def _quiet_stdout() -> None:
-    """Standard output to nothing: flushing it into the closed pipe at exit raises no more."""
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _forgiving_stdin()
+    forgiving_stdin()
+    forgiving_stdout()
     try:
         settings = _settings(args)
     except SettingsError as exc:
@@ -411,8 +405,16 @@ def main(argv: list[str] | None = None) -> int:
         _err(str(exc))
         return 2
     except BrokenPipeError:  # `lowback eval ... | head`: the reader has what it wanted
-        _quiet_stdout()
+        quiet_stdout()
         return 0
+    except OSError as exc:
+        # `lowback mydata --json > export.json` on a full disk: one line, not a traceback. (The
+        # store and the backup say their own file's faults; what is left is the output.)
+        if exc.filename is not None or exc.errno not in WRITE_FAULTS:
+            raise
+        quiet_stdout()
+        _err(f"lowback: could not write the output: {exc.strerror}")
+        return 1
     except Exception as exc:
         # A read-only file, a full disk, a damaged file, a newer schema: one line, no traceback.
         # (bot.store.errors is looked up, not imported: a command that never opened the store never fails so.)

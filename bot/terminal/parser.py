@@ -37,12 +37,21 @@ def question_of(args: argparse.Namespace) -> str:
         raise UsageError(
             f"Standard input is closed, so there is no question to read: {example} takes it as words."
         )
+    if _isatty(sys.stdin):  # typed, not piped: say how to end it, or it looks like a hang
+        print("Type your question, then press Ctrl-D on a line of its own.", file=sys.stderr)
     question = sys.stdin.read()
     if not question.strip():
         raise UsageError(
             f'No question on standard input: echo "can I still deadlift?" | lowback ask - (or {example})'
         )
     return question
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,12 +74,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _command(
+    sub: Commands, name: str, *, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand; its own --help starts with ``description``, else with its ``help``."""
+    return sub.add_parser(
+        name, help=help, description=description or f"{help[0].upper()}{help[1:]}."
+    )
+
+
 def _add_answering(sub: Commands) -> None:
     """The bot itself, its answers and its knowledge base."""
-    sub.add_parser("run", help="run the Discord bot")
-    sub.add_parser("chat", help="talk to the bot in the terminal")
-    ask = sub.add_parser(
-        "ask", help="answer one question", description="Answer one question, for your saved step."
+    _command(
+        sub,
+        "run",
+        help="run the Discord bot",
+        description="Run the Discord bot (DISCORD_TOKEN in the environment or in .env).",
+    )
+    _command(
+        sub,
+        "chat",
+        help="talk to the bot in the terminal",
+        description="Talk to the bot in the terminal: questions, your step, routines, reminders. "
+        "/help lists the commands; /quit, Ctrl-D or Ctrl-C leaves.",
+    )
+    ask = _command(
+        sub,
+        "ask",
+        help="answer one question",
+        description="Answer one question, for your saved step.",
     )
     ask.add_argument(
         "question",
@@ -84,18 +116,23 @@ def _add_answering(sub: Commands) -> None:
         choices=range(1, 5),
         help="answer as for someone on this step (default: yours)",
     )
-    ev = sub.add_parser("eval", help="judge the knowledge base on a question file")
-    ev.add_argument("file", type=Path)
-    ev.add_argument("--json", action="store_true")
+    ev = _command(sub, "eval", help="judge the knowledge base on a question file")
+    ev.add_argument(
+        "file",
+        type=Path,
+        help="a YAML list of {q: question, expect: topic id, red_flag or no_match}, like "
+        "knowledge/eval.yaml in the repository",
+    )
+    ev.add_argument("--json", action="store_true", help="the report as JSON")
     ev.add_argument(
         "--totals",
         action="store_true",
         help="the figures without the missed questions (for a held-out part, not to be read)",
     )
-    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb = _command(sub, "kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command")
-    kb_sub.add_parser("check", help="validate the knowledge base")
-    rt = sub.add_parser("routine", help="run a timed routine in the terminal")
+    _command(kb_sub, "check", help="validate the knowledge base")
+    rt = _command(sub, "routine", help="run a timed routine in the terminal")
     rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
     rt.add_argument(
         "--seconds-scale",
@@ -109,18 +146,21 @@ def _add_answering(sub: Commands) -> None:
 
 def _add_personal(sub: Commands) -> None:
     """The local person's own things: progress, reminders, data."""
-    pr = sub.add_parser("progress", help="your step in the progression")
+    pr = _command(sub, "progress", help="your step in the progression")
     g = pr.add_mutually_exclusive_group()
     g.add_argument("--up", action="store_true", help="this step is easy and pain-free: move up")
     g.add_argument("--hurts", action="store_true", help="this step hurts: go back one")
     g.add_argument("--set", type=int, choices=range(1, 5), metavar="STEP", help="set your step")
-    rm = sub.add_parser(
+    rm = _command(
+        sub,
         "reminders",
         help="your reminder schedule",
         description="Your reminder schedule, e.g. `lowback reminders on Europe/Berlin 7:30 21:30`, "
         "`lowback reminders pause 3`, `lowback reminders off`.",
     )
-    rm.add_argument("action", nargs="?", default="show", choices=REMINDER_ACTIONS)
+    rm.add_argument(
+        "action", nargs="?", default="show", choices=REMINDER_ACTIONS, help="default: show"
+    )
     rm.add_argument(
         "words",
         nargs="*",
@@ -130,23 +170,23 @@ def _add_personal(sub: Commands) -> None:
     rm.add_argument("--timezone", help="IANA time zone or city, e.g. Europe/Berlin")
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
     rm.add_argument("--days", type=int, help="with pause: how many days (1 to 365)")
-    md = sub.add_parser("mydata", help="everything stored about you")
-    md.add_argument("--json", action="store_true")
+    md = _command(sub, "mydata", help="everything stored about you")
+    md.add_argument("--json", action="store_true", help="all of it as JSON")
     md.add_argument("--delete", action="store_true", help="delete all of it")
     md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
-    sub.add_parser("privacy", help="the privacy notice: what is kept, why, for how long")
+    _command(sub, "privacy", help="the privacy notice: what is kept, why, for how long")
 
 
 def _add_operating(sub: Commands) -> None:
     """Running the bot: checks, backups, the invite link, moving the database."""
-    dr = sub.add_parser("doctor", help="check the set-up")
+    dr = _command(sub, "doctor", help="check the set-up")
     dr.add_argument("--offline", action="store_true", help="don't ask Discord about slash commands")
-    bk = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    bk.add_argument("path", type=Path)
+    bk = _command(sub, "backup", help="copy the database safely while the bot runs")
+    bk.add_argument("path", type=Path, help="the file to write the copy to")
     bk.add_argument("--force", action="store_true", help="overwrite an existing file")
-    sub.add_parser("invite-url", help="print the link that adds the bot to a server")
-    mg = sub.add_parser(
-        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
+    _command(sub, "invite-url", help="print the link that adds the bot to a server")
+    mg = _command(
+        sub, "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
     )
     mg.add_argument(
         "--to",

@@ -175,6 +175,7 @@ STYLES: dict[str, str] = {
 }
 ALARM = "bold red"
 MAX_WIDTH = 100
+MIN_COLUMNS = 20  # narrower than this, text is drawn 20 columns wide all the same
 
 
 def style_of(reply: Reply) -> str:
@@ -287,6 +288,9 @@ class Screen:
                 soft_wrap=False,
                 emoji=False,
             )
+            if self._width is None and self._console.width < MIN_COLUMNS:
+                # COLUMNS=0, or a sliver of a window: a panel there would show nothing at all.
+                self._console.width = MIN_COLUMNS
         return self._console
 
     def columns(self) -> int | None:
@@ -294,9 +298,12 @@ class Screen:
         try:
             if not self.out.isatty():
                 return None
-            return max(20, os.get_terminal_size(self.out.fileno()).columns)
+            columns = os.get_terminal_size(self.out.fileno()).columns
         except (AttributeError, ValueError, OSError):
             return None
+        # A terminal that reports no width at all (0: a serial line, some containers) gets whole
+        # lines, as rich assumes 80 columns there, rather than a 20-column strip.
+        return max(MIN_COLUMNS, columns) if columns else None
 
     def write(self, text: str) -> None:
         try:

@@ -2,8 +2,9 @@
 
 On a terminal it is a rich live display: the phase and its cue, a countdown with a progress bar
 for the phase and one for the whole routine, and the keys. Keys (no Enter needed): space pauses
-and resumes, ``+`` adds a round, ``q`` (or Ctrl-C) stops. The terminal's settings are restored on
-the way out, also after Ctrl-C.
+and resumes, ``+`` adds a round, ``q`` (or Ctrl-C) stops; Ctrl-Z pauses it and hands the terminal
+back to the shell until ``fg``. The terminal's settings are restored on the way out, also after
+Ctrl-C.
 
 Piped, or with ``NO_COLOR`` set, it still runs: one plain line per event instead of the live
 display, no escape codes; keys work whenever standard input is a terminal.
@@ -17,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
@@ -37,6 +36,7 @@ from bot.core.routine.session import (
 from bot.core.streaks import Streaks
 from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
 from bot.store.people import LOCAL_USER_ID
+from bot.terminal.keys import is_tty, key_presses
 from bot.terminal.reminders import Where, set_zone
 from bot.terminal.render import Screen
 
@@ -103,6 +103,12 @@ class PlainDisplay:
         pass
 
     def redraw(self, now: datetime) -> None:
+        pass
+
+    def suspend(self) -> None:
+        """Ctrl-Z: the terminal is the shell's until ``resume``."""
+
+    def resume(self, now: datetime) -> None:
         pass
 
     def intro(self) -> None:
@@ -186,6 +192,13 @@ class LiveDisplay(PlainDisplay):
     def say(self, text: str, style: str | None = None) -> None:
         self.screen.console.print(text, style=style, markup=False, highlight=False)
 
+    def suspend(self) -> None:
+        self.close()  # the panel put away and the cursor shown again
+
+    def resume(self, now: datetime) -> None:
+        self.start()
+        self.redraw(now)
+
     def phase_started(self, ev: PhaseStarted) -> None:
         self._phases_seen += 1
         if self.bell and self._phases_seen > 1:
@@ -258,60 +271,6 @@ class LiveDisplay(PlainDisplay):
 # --- keys --------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def keys_mode(fd: int) -> Iterator[None]:
-    """Single key presses without Enter and without echo; the old settings come back on exit.
-
-    Ctrl-C still interrupts (ISIG stays on), and the settings are restored on that path too.
-    """
-    import termios
-
-    saved = termios.tcgetattr(fd)
-    new = termios.tcgetattr(fd)
-    new[3] &= ~(termios.ICANON | termios.ECHO)  # lflags
-    new[6][termios.VMIN] = 1
-    new[6][termios.VTIME] = 0
-    termios.tcsetattr(fd, termios.TCSANOW, new)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return os.isatty(stream.fileno())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def key_presses(stdin: TextIO) -> Iterator[asyncio.Queue[str]]:
-    """The keys pressed on ``stdin`` (a terminal), one character at a time, while inside the block;
-    the terminal's settings come back on the way out."""
-    loop = asyncio.get_running_loop()
-    pressed: asyncio.Queue[str] = asyncio.Queue()
-    fd = stdin.fileno()
-
-    def on_readable() -> None:
-        try:
-            data = os.read(fd, 64)
-        except OSError:
-            data = b""
-        if not data:  # end of input: no more keys
-            loop.remove_reader(fd)
-            return
-        for ch in data.decode("utf-8", "replace"):
-            pressed.put_nowait(ch)
-
-    with keys_mode(fd):
-        loop.add_reader(fd, on_readable)
-        try:
-            yield pressed
-        finally:
-            loop.remove_reader(fd)
-
-
 async def follow_keys(
     pressed: asyncio.Queue[str], service: RoutineService, user_id: int, display: PlainDisplay
 ) -> None:
@@ -326,6 +285,25 @@ async def follow_keys(
         elif ch in ROUND_KEYS and not await service.add_round(user_id):
             display.say("No round can be added now.")
         display.redraw(service.clock())
+
+
+def _keys(
+    stdin: TextIO, service: RoutineService, user_id: int, display: PlainDisplay
+) -> contextlib.AbstractContextManager[asyncio.Queue[str]]:
+    """The keys pressed during the routine; Ctrl-Z pauses it while the shell has the terminal."""
+    return key_presses(
+        stdin,
+        suspend=lambda: pause_for_ctrl_z(service, user_id, display),
+        resume=lambda: display.resume(service.clock()),
+    )
+
+
+async def pause_for_ctrl_z(service: RoutineService, user_id: int, display: PlainDisplay) -> None:
+    """Ctrl-Z: the routine waits, paused, while the shell has the terminal."""
+    handle = display.handle
+    if handle is not None and handle.state == "running":
+        await service.pause(user_id)
+    display.suspend()
 
 
 async def tick(display: PlainDisplay, service: RoutineService, refresh: float) -> None:
@@ -353,7 +331,7 @@ async def run_routine_terminal(
     cancellation) stops and records it before passing the cancellation on.
     """
     stdin = sys.stdin if stdin is None else stdin
-    keys = _is_tty(stdin)
+    keys = is_tty(stdin)
     display: PlainDisplay = (
         LiveDisplay(screen, plan, keys=keys, bell=bell)
         if screen.rich
@@ -371,7 +349,7 @@ async def run_routine_terminal(
     helpers: list[asyncio.Task[None]] = []
     with contextlib.ExitStack() as stack:
         if keys:
-            pressed = stack.enter_context(key_presses(stdin))
+            pressed = stack.enter_context(_keys(stdin, service, user_id, display))
             helpers.append(asyncio.create_task(follow_keys(pressed, service, user_id, display)))
         display.start()
         stack.callback(display.close)

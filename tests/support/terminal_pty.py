@@ -19,9 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Terminal:
-    """``python -m bot ARGS`` on a 100-column pseudo-terminal; ``extra_env`` adds to its environment."""
+    """``python -m bot ARGS`` (or ``program`` ARGS) on a 100-column pseudo-terminal; ``extra_env``
+    adds to its environment."""
 
-    def __init__(self, args: list[str], cwd: Path, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path,
+        extra_env: dict[str, str] | None = None,
+        program: list[str] | None = None,
+    ):
         self.master, slave = pty.openpty()
         fcntl.ioctl(
             slave, termios.TIOCSWINSZ, b"\x18\x00\x64\x00\x00\x00\x00\x00"
@@ -38,7 +45,7 @@ class Terminal:
         env.pop("NO_COLOR", None)
         env.update(extra_env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args],
+            [*(program or [sys.executable, "-m", "bot"]), *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,

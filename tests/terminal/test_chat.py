@@ -282,6 +282,23 @@ def test_ctrl_c_and_ctrl_d_at_the_prompt_leave_at_once(chat_terminal, key):
     assert t.settings_restored()
 
 
+def test_ctrl_c_at_the_delete_question_deletes_nothing_and_leaves_no_dead_prompt(
+    chat_terminal, tmp_path
+):
+    t = chat_terminal(NO_COLOR="1")
+    t.press("/step 3\r")
+    t.read_until("You're on step 3")
+    t.press("/delete\r")
+    t.read_until("Type yes to confirm")
+    t.press("\x03")
+    t.read_until(GOODBYE, timeout=5)  # not a prompt that swallows the next line typed
+    assert t.wait(timeout=5) == 0
+    assert "Nothing deleted." in t.output and "Traceback" not in t.output
+    assert t.settings_restored()
+    step = sqlite3.connect(tmp_path / "chat.db").execute("SELECT step FROM people").fetchall()
+    assert step == [(3,)]
+
+
 def test_the_chat_in_a_terminal_draws_panels_and_choices(chat_terminal):
     t = chat_terminal()
     t.press("how do i do the booty flex\r")

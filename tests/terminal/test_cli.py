@@ -68,6 +68,28 @@ def test_ask_plain_text_names_the_source(capsys):
     assert "Source:" in out and "not medical advice" in out.lower()
 
 
+def test_every_command_and_argument_says_what_it_is_in_its_help():
+    import argparse
+
+    from bot.terminal.parser import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    for parser in parsers(build_parser()):
+        unexplained = [
+            action.dest
+            for action in parser._actions
+            if not action.help and not isinstance(action, argparse._SubParsersAction)
+        ]
+        assert unexplained == [], (parser.prog, unexplained)
+        assert parser.description, parser.prog
+
+
 def test_eval_json_and_table(tmp_path, capsys):
     questions = tmp_path / "q.yaml"
     questions.write_text(
@@ -269,6 +291,21 @@ def test_stray_bytes_on_standard_input_are_replaced_and_the_question_answered(tm
     assert b"Deadlifts" in done.stdout
 
 
+def test_ask_dash_typed_on_a_terminal_says_how_to_end_the_question(tmp_path):
+    termios = pytest.importorskip("termios")
+    from tests.support.terminal_pty import Terminal
+
+    t = Terminal(["ask", "-"], tmp_path, extra_env={"LOWBACK_DATABASE": str(tmp_path / "t.db")})
+    try:
+        t.read_until("Ctrl-D", timeout=20)  # not a blank screen that looks like a hang
+        t.press("can I still do RDLs?\r")
+        t.press(chr(termios.CEOF))  # Ctrl-D
+        t.read_until("Deadlifts", timeout=20)
+        assert t.wait() == 0
+    finally:
+        t.close()
+
+
 def _in_shell(script, args, tmp_path, cwd):
     """``lowback ARGS`` run by ``sh -c SCRIPT`` (the command is ``"$@"`` in it)."""
     return subprocess.run(
@@ -297,6 +334,32 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
     done = _in_shell('"$@" | head -c 10', args, tmp_path, Path(__file__).resolve().parents[2])
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert len(done.stdout) == 10
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "args", [["kb", "check"], ["privacy"], ["mydata", "--json"], ["ask", "can I still deadlift?"]]
+)
+def test_output_onto_a_full_disk_is_one_line_and_exit_1(tmp_path, args):
+    """`lowback mydata --json > export.json` with the disk full."""
+    done = _in_shell('"$@" > /dev/full', args, tmp_path, tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "lowback: could not write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_the_encoding_cannot_hold_is_still_shown(tmp_path, encoding):
+    """Under a Latin-1 locale (or PYTHONIOENCODING=ascii) the streak's squares cannot be written:
+    they come out as "?", and the rest of the answer is not lost with them."""
+    done = subprocess.run(
+        [*LOWBACK, "progress"],
+        env=dict(_env(tmp_path), PYTHONIOENCODING=encoding),
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    assert b"You're on step 1 of 4" in done.stdout and b"???????  current 0" in done.stdout
 
 
 def test_ask_without_a_question_is_one_line_and_exit_2(tmp_path):
@@ -495,6 +558,31 @@ sqlite3.connect = slow_connect
 from bot.terminal.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+
+
+CTRL_C_BEFORE_THE_LOOP = """
+import asyncio, sys
+def interrupted(coroutine, **kwargs):
+    raise KeyboardInterrupt  # Ctrl-C just as the command starts, before its event loop runs
+asyncio.run = interrupted
+from bot.terminal.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args", [["chat"], ["ask", "hi"]])
+def test_ctrl_c_as_a_command_starts_exits_130_without_a_warning(tmp_path, args):
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_BEFORE_THE_LOOP, *args],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "\n"  # not "RuntimeWarning: coroutine ... was never awaited"
 
 
 @pytest.mark.parametrize("args", [["chat"], ["progress"]])

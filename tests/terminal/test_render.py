@@ -4,6 +4,7 @@ button to press or a Discord command to type."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -183,6 +184,29 @@ def test_fields_and_footer_are_shown():
     text = plain_text(reply)
     assert "The rule:\nEasy and pain-free." in text and "-- Not medical advice." in text
     assert "Not medical advice." in ANSI.sub("", rich_text(reply))
+
+
+@pytest.mark.parametrize("columns", ["0", "3"])
+def test_a_window_said_to_be_a_few_columns_wide_still_shows_the_answer(kb, monkeypatch, columns):
+    """COLUMNS=0 (or a sliver of a split window): the panel is drawn 20 columns wide rather than
+    vanish."""
+    monkeypatch.setenv("COLUMNS", columns)
+    out = FakeTty()
+    Screen(out).reply(topic_reply(kb, kb.topics["booty-flex"], person_step=1, known_person=True))
+    text = ANSI.sub("", out.getvalue())
+    assert "booty" in text and "Squeeze" in text
+    assert max(len(line) for line in text.splitlines()) == 20
+
+
+def test_plain_text_on_a_terminal_that_reports_no_width_keeps_whole_lines():
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()  # a new pseudo-terminal has no size yet: 0 columns
+    try:
+        with open(slave, "w", closefd=False) as out:
+            assert Screen(out, rich=False).columns() is None  # not a 20-column strip
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 def test_plain_text_is_wrapped_to_the_terminal_only_when_it_goes_to_one():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -114,6 +115,38 @@ def test_ctrl_c_stops_the_routine_records_it_and_restores_the_terminal(terminal,
     assert t.wait() == 130
     assert "Stopped after" in t.output
     assert t.settings_restored()
+    assert sessions(tmp_path) == [(1, "booty-flex", "stopped", 0, 1)]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash for job control")
+def test_ctrl_z_pauses_the_routine_hands_the_terminal_back_and_fg_carries_on(tmp_path):
+    shell = Terminal(
+        ["--norc", "--noprofile", "-i"],
+        tmp_path,
+        extra_env={"PS1": "shell$ "},
+        program=[shutil.which("bash") or "bash"],
+    )
+    try:
+        shell.read_until("shell$ ")
+        database = tmp_path / "lowback.db"
+        shell.press(f"'{sys.executable}' -m bot --database '{database}' routine booty-flex\r")
+        shell.read_until("▶ Get ready")
+        shell.press("\x1a")  # Ctrl-Z
+        shell.read_until("Stopped")  # the shell's job control has it
+        suspended = shell.output
+        assert "Paused (" in suspended
+        assert suspended.rfind("\x1b[?25h") > suspended.rfind("\x1b[?25l")  # the cursor is back
+        shell.output = ""
+        shell.press("fg\r")
+        shell.read_until("PAUSED")  # drawn again, still paused
+        shell.press(" ")  # a key alone, no Enter: keys mode is back
+        shell.read_until("Resumed.")
+        shell.press("q")
+        shell.read_until("Stopped after")
+        shell.read_until("Finish a routine to start a streak.")
+        shell.read_until("shell$ ")  # the routine is over and the shell has the terminal again
+    finally:
+        shell.close()
     assert sessions(tmp_path) == [(1, "booty-flex", "stopped", 0, 1)]
 
 
