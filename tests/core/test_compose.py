@@ -126,6 +126,14 @@ def test_a_gym_exercise_tells_a_newcomer_everyone_starts_at_step_1(kb):
     assert "That is where you are on the ladder" in known.body
 
 
+def test_asking_which_step_to_be_on_answers_with_the_persons_own_step(kb, matcher):
+    match = matcher.match("which step should I be on?", person_step=3)
+    reply = reply_for(kb, match, person_step=3, known_person=True)
+
+    assert match.topic == "progression-overview"
+    assert f"you're on step 3, {step_name(kb, 3)}" in reply.body
+
+
 def test_an_information_topic_has_no_step_line(kb):
     reply = topic_reply(kb, kb.topics["sitting"], person_step=2, known_person=True)
 
