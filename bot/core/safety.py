@@ -201,7 +201,7 @@ def _list_item(words: list[str], start: int, opens: frozenset[int]) -> bool:
     end = min((k for k in opens if k > start), default=len(words))
     clause = words[start:end]
     if len(clause) == 1 and end < len(words):
-        return True
+        return clause[0].isalpha()  # "no fever, 55, new pain": an age is no item of the list
     counted = sum(w not in _LIST_WORDS for w in clause)
     if "or" in clause or "nor" in clause:
         return counted <= 4
@@ -373,10 +373,14 @@ def _group_hit(
         matched = _rule_hit(safety, rule, msg)
         if matched is not None:
             return RedFlag(group, matched, rule.kind)
-    listed: set[int] | None = None  # the words a negation covers across a list, worked out once
+    # Where the commas are known (the message read as its sentences), a negation's scope is the
+    # rules' own, and ends at a clause after a comma: "no fever, my dad wet the bed" denies only
+    # the fever. Otherwise a negation just before the match, or one reaching down a list.
+    clauses_known = msg.text == normalized
+    listed: set[int] | None = msg.negated if clauses_known else None
     for pattern in patterns.candidates(present):
         for m in pattern.finditer(normalized, present):
-            if _negated(normalized, m.start(), safety.negations):
+            if not clauses_known and _negated(normalized, m.start(), safety.negations):
                 continue
             if listed is None:
                 listed = negated_words(
