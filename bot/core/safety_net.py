@@ -336,8 +336,8 @@ def still_reads_red(
     )
     if plain == normalized:
         return True
-    if len(plain.split()) < NET_MIN_WORDS:
-        return False
+    if len(plain.split()) < NET_MIN_WORDS or not names_the_body(safety, plain):
+        return False  # (a body named only among the signs denied is no body told of)
     if vector is None:
         if embed is None:
             return True
