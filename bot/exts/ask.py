@@ -91,7 +91,7 @@ ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what 
 HELP_HINT = "`/help` shows everything I can do."
 REMINDERS_HELD = (
     "I've paused your routine reminders until {until}, so that none of them asks you to exercise "
-    "before you've been checked. `/reminders on` brings them back sooner."
+    "before then. `/reminders on` brings them back sooner."
 )
 
 

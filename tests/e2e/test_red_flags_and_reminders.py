@@ -19,6 +19,7 @@ pytestmark = pytest.mark.virtual_time  # the bot's timers move only with env.adv
 BANGKOK = "Asia/Bangkok"
 EMERGENCY = "numb between my legs and my leg is getting weaker, can I still do hip thrusts?"
 SOON = "I fell off a ladder yesterday and now my low back hurts, which exercise should I do?"
+CRISIS = "my groin has gone numb and honestly I don't want to be alive anymore"
 WHEN_TO_WORRY = "when should I see a doctor about my back?"
 HELD = "I've paused your routine reminders until Fri 2 Jan, 07:00 +07"
 
@@ -41,7 +42,7 @@ async def with_reminders_at_0720(world: World) -> None:
     await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="7:20")
 
 
-@pytest.mark.parametrize("question", [EMERGENCY, SOON])
+@pytest.mark.parametrize("question", [EMERGENCY, SOON, CRISIS])
 async def test_after_a_red_flag_to_ask_no_reminder_asks_for_exercise_that_day(
     world: World, question: str
 ) -> None:
@@ -50,6 +51,7 @@ async def test_after_a_red_flag_to_ask_no_reminder_asks_for_exercise_that_day(
     answer = await world.alice.slash(world.channel, "ask", question=question)
 
     assert answer.ephemeral and answer.response.embeds[0].colour == discord.Colour.red()
+    assert text(answer).index("emergency") < text(answer).index(HELD)  # the answer comes first
     assert HELD in text(answer)
     assert "`/reminders on` brings them back sooner" in text(answer)
     await world.env.advance_time(30 * 60)  # past 07:20
