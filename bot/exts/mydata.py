@@ -1,6 +1,6 @@
 """``/mydata show`` and ``/mydata delete``: everything stored about the person, and erasing it.
 
-Both are private. ``show`` attaches the full record as JSON; ``delete`` asks for a confirmation
+Both are private. ``show`` attaches the full record as JSON, and the privacy notice; ``delete`` asks for a confirmation
 button first, and only the person who asked can press it. The confirmation is valid for 10
 minutes; its buttons carry who and until when in their custom ids, so they answer after a restart.
 """
@@ -12,13 +12,13 @@ import contextlib
 import io
 import re
 from dataclasses import replace
+from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.replies import Field
 from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.buttons import Pressed, labelled
 from bot.discord_ui.render import VIEW_TIMEOUT, info_reply, render_embed, respond
@@ -27,11 +27,17 @@ if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 EXPORT_NAME = "lowback-my-data.json"
-DELETE_HINT = "`/mydata delete` removes all of it."
-DELETE_FIELD = Field(
-    "Delete it", "Use the delete option to remove all of it at once. Nothing is kept afterwards."
+DELETE_HINT = "`/mydata delete` removes all of it. Nothing is kept afterwards."
+# The privacy notice ships with the bot (bot/PRIVACY.md); a person in Discord gets it attached.
+PRIVACY_NAME = "lowback-privacy.md"
+PRIVACY_HINT = (
+    f"The privacy notice ({PRIVACY_NAME}, attached) says what is kept, why, and for how long."
 )
-PRIVACY_HINT = "See PRIVACY.md for details."
+
+
+def privacy_notice() -> str:
+    return resources.files("bot").joinpath("PRIVACY.md").read_text(encoding="utf-8")
+
 
 NOT_YOURS = "This confirmation belongs to someone else. `/mydata delete` deletes your own data."
 CONFIRM_TEXT = (
@@ -138,14 +144,14 @@ class MyData(
         services = self.bot.require_services()
         reply = await services.data.show(interaction.user.id)
         reply = replace(
-            reply,
-            body=f"{reply.body}\n{DELETE_HINT}",
-            fields=(*reply.fields, DELETE_FIELD),
-            footer=f"{reply.footer} {PRIVACY_HINT}",
+            reply, body=f"{reply.body}\n{DELETE_HINT}", footer=f"{reply.footer} {PRIVACY_HINT}"
         )
         export = await services.data.export_json(interaction.user.id)
-        file = discord.File(io.BytesIO(export.encode("utf-8")), filename=EXPORT_NAME)
-        await respond(interaction, reply, private=True, files=[file])
+        files = [
+            discord.File(io.BytesIO(export.encode("utf-8")), filename=EXPORT_NAME),
+            discord.File(io.BytesIO(privacy_notice().encode("utf-8")), filename=PRIVACY_NAME),
+        ]
+        await respond(interaction, reply, private=True, files=files)
 
     @app_commands.command(name="delete", description="Delete everything stored about you")
     async def delete(self, interaction: discord.Interaction) -> None:

@@ -9,7 +9,7 @@ import discord
 from bot.app import create_bot
 from bot.core.streaks import MISSED_SQUARE
 from bot.settings import Settings
-from tests.support.e2e import World, buttons
+from tests.support.e2e import World, buttons, embed_text
 
 
 async def test_progress_is_private_and_shows_the_step_and_what_comes_next(world: World) -> None:
@@ -157,6 +157,20 @@ async def test_mydata_show_lists_everything_privately_with_a_json_export(world: 
     export = json.loads(await attachment.read())
     assert export["user_id"] == world.alice.id
     assert str(world.bob.id) not in json.dumps(export)
+
+
+async def test_mydata_show_attaches_the_privacy_notice_it_points_to(world: World) -> None:
+    """It used to send people to "PRIVACY.md", a file in the bot's own folder that nobody in
+    Discord can open, and to "the delete option", which no command has."""
+    result = await world.alice.slash(world.channel, "mydata show")
+
+    embed = result.response.embeds[0]
+    everything = embed_text(embed)
+    assert "PRIVACY.md" not in everything and "option" not in everything
+    assert "The privacy notice (lowback-privacy.md, attached)" in embed.footer.text
+    notice = next(a for a in result.response.attachments if a.filename == "lowback-privacy.md")
+    text = (await notice.read()).decode("utf-8")
+    assert text.startswith("# Privacy") and "/mydata delete" in text
 
 
 async def test_mydata_delete_asks_first_then_deletes_everything(world: World) -> None:

@@ -65,6 +65,16 @@ async def test_reminders_on_show_pause_off_are_private_and_say_what_changed(worl
     assert not world.channel.history()  # nothing of this was posted in the channel
 
 
+async def test_reminders_turned_on_in_a_dm_speak_of_the_dm_not_of_a_server(world: World) -> None:
+    on = await world.alice.user.slash("reminders on", timezone="Europe/Berlin")
+
+    assert "Reminders are on: 07:30 and 21:30" in text(on)
+    assert "server" not in text(on)
+    assert "I'll send them to you here, in our direct messages." in text(on)
+    in_server = await world.bob.slash(world.channel, "reminders on", timezone="Europe/Berlin")
+    assert "keep DMs from this server's members open" in text(in_server)
+
+
 async def test_without_times_reminders_come_at_0730_and_2130(world: World) -> None:
     on = await world.bob.slash(world.channel, "reminders on", timezone="London")
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 
 DM_HINT = "I'll send them to you by direct message, so keep DMs from this server's members open."
+DM_HINT_HERE = "I'll send them to you here, in our direct messages."  # the command used in a DM
 NOT_SET_UP = "You haven't turned reminders on yet. Use `/reminders on` with your time zone."
 
 
@@ -126,8 +127,9 @@ class Reminders(
         except ScheduleError as exc:
             await respond(interaction, problem_reply(exc), private=True)
             return
+        hint = DM_HINT if interaction.guild_id is not None else DM_HINT_HERE
         await respond(
-            interaction, schedule_reply(view, title="Reminders on", extra=DM_HINT), private=True
+            interaction, schedule_reply(view, title="Reminders on", extra=hint), private=True
         )
 
     @turn_on.autocomplete("timezone")

@@ -1,4 +1,4 @@
-"""Daily routine reminders, in nine parts.
+"""Daily routine reminders, in ten parts.
 
 * ``schedule``: :class:`ReminderService`, what the front ends call (on, update, pause, resume,
   snooze, off, show, pop_notice) and :class:`ScheduleView`, a person's reminders as data.
@@ -12,6 +12,8 @@
 * ``delivery``: what a :class:`Sender` reports (:class:`DeliveryResult`); the Discord front end
   supplies a sender that DMs, the terminal one that prints (``bot.terminal.sender``).
 * ``ratelimit``: token buckets and the request limiter that keep the bot within Discord's limits.
+* ``holding``: the reminders paused for a day after a red flag, whose answer says to leave the
+  exercises for now.
 * ``messages``: :class:`ReminderMessage`, what a reminder says, how it is composed, and the
   reminders' other wording (why one was not sent, why they stopped).
 
