@@ -8,7 +8,8 @@ what they wrote. When the DM cannot be sent (the person takes no DMs from the se
 carries a button that shows the answer to that person alone (:class:`ShowPrivately`).
 
 A red flag also pauses the person's reminders for a day (``bot.services.reminders.holding``), and
-its answer says so: it tells them to leave the exercises for now, which a reminder must not undo.
+its answer says so (but a crisis reply, which stays the crisis lines alone): it tells them to
+leave the exercises for now, which a reminder must not undo.
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ async def with_reminders_held(bot: LowbackBot, user_id: int, reply: Reply) -> Re
     except Exception:
         log.exception("could not hold the reminders of person %s after a red flag", user_id)
         return reply
-    if until is None:
-        return reply
+    if until is None or reply.urgency == "crisis":
+        return reply  # (the crisis reply stays the crisis lines alone; /reminders show says it)
     held = Field("Your reminders", REMINDERS_HELD.format(until=format_when(until)))
     return replace(reply, fields=(*reply.fields, held))
 
