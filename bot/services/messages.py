@@ -292,8 +292,8 @@ def moved_up_reply(kb: KnowledgeBase, step: int) -> Reply:
     """The person moved up to ``step``."""
     new = step_topic(kb, step)
     body = (
-        f"Check the rule first (below). If it holds, you're now on **step {step}: "
-        f"{_step_name(new)}**.\n{new.summary}"
+        f"You're now on **step {step}: {_step_name(new)}**. The rule below says when a move up "
+        f"is right; if it doesn't hold for you yet, go back a step.\n{new.summary}"
     )
     hurts = Action(
         "go_back",

@@ -48,6 +48,7 @@ async def test_other_answers_come_from_the_answers_own_candidates(services):
 async def test_moving_up_shows_the_rule_and_records_why(services):
     reply = await services.progress.move_up(ALICE)
     assert reply.step == 2
+    assert reply.body.startswith("You're now on **step 2")  # said as done, for it is
     assert reply.fields[0].name == "The rule for moving up"
     assert "easy and pain-free" in reply.fields[0].value.lower()
     history = await PeopleStore(services.db).history(ALICE)
