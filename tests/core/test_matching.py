@@ -760,3 +760,8 @@ def test_a_post_opening_with_its_writer_is_answered_by_what_it_asks(matcher, mes
 def test_a_short_word_missing_one_of_its_doubled_letters_is_read_before_it_is_stemmed(matcher):
     """ "leg pres" is the leg press: stemmed first, "pres" would be "pre" and the question lost."""
     assert matcher.match("is leg pres bad for my back").topic == "leg-press"
+
+
+def test_what_to_do_today_is_the_days_routine_unless_the_back_has_just_gone(matcher):
+    assert matcher.match("what should I do today").topic == "daily-routine"
+    assert matcher.match("pulled my back today, what do i do").topic == "flare-up"
