@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -26,7 +25,7 @@ from discord.ext import commands
 from bot.core.chatter import only_chatter
 from bot.core.compose import red_flag_reply
 from bot.core.match_result import MatchResult
-from bot.core.replies import Field, Reply
+from bot.core.replies import Reply
 from bot.core.safety import RedFlag
 from bot.core.text import normalize
 from bot.discord_ui import bot_of
@@ -40,8 +39,7 @@ from bot.discord_ui.render import (
     respond,
     send_dm,
 )
-from bot.services.reminders.holding import hold_after_red_flag
-from bot.services.reminders.messages import format_when
+from bot.services.reminders.holding import with_reminders_held
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
@@ -90,27 +88,6 @@ HOW_TO_ASK: dict[Where, str] = {
 # messages that mention the bot itself); its text, when it comes, is answered like a mention's.
 ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
 HELP_HINT = "`/help` shows everything I can do."
-REMINDERS_HELD = (
-    "I've paused your routine reminders until {until}, so that none of them asks you to exercise "
-    "before then. `/reminders on` brings them back sooner."
-)
-
-
-async def with_reminders_held(bot: LowbackBot, user_id: int, reply: Reply) -> Reply:
-    """``reply``, and if it is a red flag that holds the person's reminders, the reminders paused
-    (``bot.services.reminders.holding``) and a line under the answer saying so. A failure here
-    never holds back the answer itself."""
-    if reply.kind != "red_flag":
-        return reply
-    try:
-        until = await hold_after_red_flag(bot.require_services().reminders, user_id, reply.urgency)
-    except Exception:
-        log.exception("could not hold the reminders of person %s after a red flag", user_id)
-        return reply
-    if until is None or reply.urgency == "crisis":
-        return reply  # (the crisis reply stays the crisis lines alone; /reminders show says it)
-    held = Field("Your reminders", REMINDERS_HELD.format(until=format_when(until)))
-    return replace(reply, fields=(*reply.fields, held))
 
 
 def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
@@ -218,7 +195,9 @@ class ShowPrivately(
             else:
                 flag = RedFlag(group, "", also=groups.get(self.also))
                 reply = red_flag_reply(kb, MatchResult("red_flag", None, 1.0, red_flag=flag))
-                reply = await with_reminders_held(bot_of(interaction), self.owner_id, reply)
+                reply = await with_reminders_held(
+                    bot_of(interaction).require_services().reminders, self.owner_id, reply
+                )
         await respond(interaction, reply, private=True)
 
 
@@ -270,7 +249,9 @@ class Ask(commands.Cog):
             reply = await self.bot.require_services().ask.ask(
                 interaction.user.id, question, guild_id=guild_id
             )
-        reply = await with_reminders_held(self.bot, interaction.user.id, reply)
+        reply = await with_reminders_held(
+            self.bot.require_services().reminders, interaction.user.id, reply
+        )
         await respond(interaction, reply, private=private or None)
 
     async def _past_cooldown(
@@ -332,7 +313,9 @@ class Ask(commands.Cog):
             reply = await self.bot.require_services().ask.ask(
                 message.author.id, question, guild_id=guild_id
             )
-        reply = await with_reminders_held(self.bot, message.author.id, reply)
+        reply = await with_reminders_held(
+            self.bot.require_services().reminders, message.author.id, reply
+        )
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply, question)
             return

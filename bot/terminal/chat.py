@@ -24,6 +24,7 @@ from typing import Any, TextIO, TypeVar
 from bot.core.numbers import whole_number
 from bot.core.replies import Action, Reply
 from bot.services.container import Services
+from bot.services.reminders.holding import with_reminders_held
 from bot.store.errors import DatabaseError
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.privacy import data_in_the_terminal, privacy_reply
@@ -114,7 +115,8 @@ class Chat:
             if notice:
                 self.show(notice)
             self.last_question = line
-            self.show(await self.services.ask.ask(self.user, line))
+            reply = await self.services.ask.ask(self.user, line)
+            self.show(await with_reminders_held(self.services.reminders, self.user, reply))
             return True
         command, _, rest = line[1:].partition(" ")
         command, rest = command.lower(), rest.strip()

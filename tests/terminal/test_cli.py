@@ -603,3 +603,22 @@ def test_ctrl_c_while_the_database_opens_exits_130_without_a_traceback(tmp_path,
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_a_red_flag_in_the_chat_holds_the_reminders_for_a_day_and_says_so(tmp_path):
+    chat = subprocess.run(
+        LOWBACK + ["chat"],
+        input=(
+            "/reminders on Europe/Berlin 7:30\n"
+            "numb between my legs and my leg is getting weaker\n"
+            "/reminders show\n/quit\n"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
+    assert chat.returncode == 0, chat.stderr
+    answer, shown = chat.stdout.split("paused your routine reminders until", 1)
+    assert "emergency" in answer.lower()
+    assert "/reminders on" in shown and "paused until" in shown.lower()
