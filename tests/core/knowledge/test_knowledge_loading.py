@@ -400,3 +400,31 @@ def test_a_broken_routine_is_named_once(kb_copy):
     assert found == [
         "routines.yaml [flare-up] blocks[0].rounds: must be a whole number from 1 to 50, not -1"
     ]
+
+
+def test_an_emptied_topic_file_is_named_not_its_topics_silently_gone(kb_copy, capsys):
+    (kb_copy / "topics/why.yaml").write_text("# rewriting these\n", encoding="utf-8")
+    (kb_copy / "topics/extra.yaml").write_text("topics: []\n", encoding="utf-8")
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()[1:-1]]
+    assert lines == [
+        "topics/extra.yaml topics: holds no topics; add some, or remove the file",
+        "topics/why.yaml: the file is empty: a topic file holds `topics:` and a list of topics",
+    ]
+
+
+def test_an_emptied_section_file_says_so(kb_copy):
+    (kb_copy / "gaps.yaml").write_text("", encoding="utf-8")
+    assert problems(kb_copy) == ["gaps.yaml: the file is empty"]
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line_and_column(kb_copy, capsys):
+    path = kb_copy / "topics/avoid.yaml"
+    lines = path.read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b"a", "\u00e9".encode("latin-1"), 1)  # saved as Latin-1
+    path.write_bytes(b"\n".join(lines))
+    column = lines[4].index(b"\xe9") + 1
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    assert f"  topics/avoid.yaml: not UTF-8 text at line 5, column {column} (byte 0xe9): " in (
+        capsys.readouterr().err
+    )
