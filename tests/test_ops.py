@@ -589,6 +589,41 @@ async def test_backup_onto_a_pipe_or_other_special_file_is_refused(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
 
 
+async def test_backup_that_does_not_fit_where_it_goes_says_where_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """Here a file size limit (ulimit -f) stands for a full disk or a quota on the backup's side."""
+    import resource
+    import subprocess
+    import sys
+
+    live = tmp_path / "lowback.db"
+    await (await make_live_database(live, rows=2000)).close()  # about 800 kB
+    dest = tmp_path / "copies" / "lowback-backup.db"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    env = {**os.environ, "LOWBACK_DATABASE": str(live)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", str(dest)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"Backup failed: the copy could not be written in {dest.parent} (disk I/O error): check "
+        "that disk, and that no file size limit (ulimit -f) or disk quota stops the file growing; "
+        "nothing was left behind"
+    ]
+    assert list(dest.parent.iterdir()) == []
+    assert read_copy(live)[0] == "ok"
+
+
 # -- invite link and client id -------------------------------------------------------------------------
 
 

@@ -181,3 +181,38 @@ def test_migrate_db_wants_a_postgresql_url(tmp_path: Path) -> None:
         tmp_path,
     )
     assert missing.returncode == 1 and "there is no SQLite database at" in missing.stderr
+
+
+@needs_server
+async def test_migrate_db_that_fails_halfway_leaves_the_target_empty_and_can_run_again(
+    pg: PostgresURL, tmp_path: Path
+) -> None:
+    source = tmp_path / "lowback.db"
+    await fill_sqlite(source)
+    db = await Database.open(source)
+    try:  # a row PostgreSQL refuses (text with a NUL byte), in a table copied after the others
+        async with db.transaction() as conn:
+            await conn.execute(
+                "UPDATE unanswered_questions SET question = ?", ("is ice\x00 better?",)
+            )
+    finally:
+        await db.close()
+    failed = lowback(["migrate-db", "--to", pg.url], source, tmp_path)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("Nothing was moved: table unanswered_questions could not be")
+
+    target = await open_database(pg, migrate=False)
+    try:
+        assert await target.tables() == []  # not even the tables the move began with
+    finally:
+        await target.close()
+
+    db = await Database.open(source)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE unanswered_questions SET question = 'is ice better?'")
+    finally:
+        await db.close()
+    again = lowback(["migrate-db", "--to", pg.url], source, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "people: 2 row(s)" in again.stdout and "unanswered_questions: 1 row(s)" in again.stdout

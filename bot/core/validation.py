@@ -114,6 +114,9 @@ def open_mapping(
         return None
     name, doc = entry
     c = Checker(name, issues)
+    if doc is None:  # nothing but comments and blank lines, if anything
+        c.add(None, None, "the file is empty")
+        return None
     data = c.mapping(doc, None, None)
     return None if data is None else (c, data)
 
@@ -122,6 +125,8 @@ def type_name(value: Any) -> str:
     """How a problem names the type of a value it did not expect ("a list", "true/false")."""
     if value is None:
         return "nothing"
+    if isinstance(value, str) and not value.strip():
+        return "empty text" if not value else "only spaces"
     return {
         dict: "a mapping",
         list: "a list",

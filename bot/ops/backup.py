@@ -130,9 +130,27 @@ def _copy_database(source: Path, target_path: Path) -> None:
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise unreadable(exc, source) or BackupError(f"the backup failed: {exc}") from exc
+        raise unreadable(exc, source) or no_room(exc, target_path) or BackupError(str(exc)) from exc
     finally:
         src.close()
+
+
+def no_room(exc: sqlite3.Error, copy: Path) -> BackupError | None:
+    """A copy that could not be written where it was going (a full disk, a file size limit or a
+    quota, a failing disk), said with that place; None for any other fault. (Reading the database
+    writes nothing.)"""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return BackupError(
+            f"the copy does not fit in {copy.parent} ({exc}): free some space there, or write the "
+            "backup somewhere else; nothing was left behind"
+        )
+    if code == sqlite3.SQLITE_IOERR:
+        return BackupError(
+            f"the copy could not be written in {copy.parent} ({exc}): check that disk, and that no "
+            "file size limit (ulimit -f) or disk quota stops the file growing; nothing was left behind"
+        )
+    return None
 
 
 def unreadable(exc: sqlite3.Error, source: Path) -> BackupError | None:

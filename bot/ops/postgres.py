@@ -193,15 +193,13 @@ async def migrate_sqlite_to_postgres(
         raise
     try:
         await _require_empty(dst, target)
-        await dst.migrate()
-        if await src.schema_version() != await dst.schema_version():
-            raise PostgresOpsError(
-                "the two databases ended at different schema versions; upgrade lowback-bot and retry"
-            )
         tables = await _copy_order(src)
         copied: list[TableCopy] = []
-        # SQLite's write lock gives one snapshot (nobody writes meanwhile); one PG transaction.
+        # SQLite's write lock gives one snapshot (nobody writes meanwhile); one PG transaction
+        # creates the tables and fills them, so a move that fails or is stopped halfway leaves the
+        # target as empty as it was, and can simply be run again.
         async with src.transaction(), dst.pool.acquire() as raw, raw.transaction():
+            await _create_tables(raw, await src.schema_version())
             for table in tables:
                 copied.append(await _copy_table(src, raw, table, chunk))
         return copied
@@ -239,6 +237,20 @@ async def _copy_table(src: Database, raw: Any, table: str, chunk: int) -> TableC
             f"({len(rows)} rows in SQLite, {len(back)} in PostgreSQL); nothing was kept"
         )
     return TableCopy(table, len(rows))
+
+
+async def _create_tables(raw: Any, version: int) -> None:
+    """Apply PostgreSQL's migrations on ``raw`` (an asyncpg connection in the copy's transaction),
+    checking that they end where the SQLite file's did."""
+    from bot.store.pg import apply_migration
+
+    migrations = load_migrations("postgresql")
+    for mig in migrations:
+        await apply_migration(raw, mig)
+    if max((m.version for m in migrations), default=0) != version:
+        raise PostgresOpsError(
+            "the two databases ended at different schema versions; upgrade lowback-bot and retry"
+        )
 
 
 async def _require_empty(dst: PgDatabase, target: PostgresURL) -> None:

@@ -238,6 +238,32 @@ def reachable(where: object = None) -> Iterator[None]:
         raise
 
 
+async def apply_migration(conn: asyncpg.Connection, mig: Migration) -> bool:
+    """Apply one migration on ``conn``, in the transaction it is in (the caller's: a failure
+    leaves nothing behind); False if it was applied already. Processes starting together take
+    turns (an advisory lock held to the end of the transaction)."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    if await conn.fetchval("SELECT 1 FROM schema_migrations WHERE version = $1", mig.version):
+        return False
+    try:
+        await conn.execute(mig.sql)  # no parameters: the whole file in one go
+    except asyncpg.PostgresError as exc:
+        raise DatabaseError(
+            f"migration {mig.name} failed on PostgreSQL: {exc}; nothing was changed"
+        ) from exc
+    await conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        mig.version,
+        mig.name,
+        format_utc(datetime.now(UTC)),
+    )
+    return True
+
+
 class PgDatabase:
     """An open PostgreSQL store. ``await PgDatabase.open(url)``; close with ``await db.close()``."""
 
@@ -324,28 +350,7 @@ class PgDatabase:
 
     async def _apply_here(self, mig: Migration) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            if await conn.fetchval(
-                "SELECT 1 FROM schema_migrations WHERE version = $1", mig.version
-            ):
-                return False
-            try:
-                await conn.execute(mig.sql)  # no parameters: the whole file in one go
-            except asyncpg.PostgresError as exc:
-                raise DatabaseError(
-                    f"migration {mig.name} failed on PostgreSQL: {exc}; nothing was changed"
-                ) from exc
-            await conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                mig.version,
-                mig.name,
-                format_utc(datetime.now(UTC)),
-            )
-        return True
+            return await apply_migration(conn, mig)
 
     async def forget_deleted(self) -> bool:
         """SQLite empties its write-ahead log after a person's data is deleted. PostgreSQL removes

@@ -36,7 +36,7 @@ def test_the_checker_collects_every_problem_and_goes_on() -> None:
     assert [str(i) for i in c.issues] == [
         "topics/x.yaml [x] colour: unknown key (allowed: id, patterns, title)",
         "topics/x.yaml [x] answer: missing required field",
-        "topics/x.yaml [x] title: expected non-empty text, got text",
+        "topics/x.yaml [x] title: expected non-empty text, got empty text",
         "topics/x.yaml [x] patterns[1]: expected text, got true/false (YAML reads bare "
         "yes/no/on/off as true/false: put the word in quotes)",
         "topics/x.yaml [x] patterns[3]: is 9 characters; the limit is 5",
@@ -68,10 +68,12 @@ def test_other_ids_are_refused(bad: str) -> None:
 
 
 def test_type_names_read_as_words() -> None:
-    assert [type_name(v) for v in (None, {}, [], "", True, 1, 1.5)] == [
+    assert [type_name(v) for v in (None, {}, [], "", "  ", "x", True, 1, 1.5)] == [
         "nothing",
         "a mapping",
         "a list",
+        "empty text",  # not "expected non-empty text, got text"
+        "only spaces",
         "text",
         "true/false",
         "a number",

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.core.errors import KBIssue, KnowledgeError
-from bot.core.knowledge.model import Gap, KnowledgeBase, Topic
+from bot.core.knowledge.model import Gap, KnowledgeBase, Source, Topic
 from bot.core.knowledge.red_flags import read_safety
 from bot.core.knowledge.sections import (
     read_gaps,
@@ -38,6 +38,12 @@ EVAL_FILES = {"eval.yaml"}  # question sets live beside the content but are not 
 # Knowledge files are hand-written text: anything larger is a mistake (or an attack on the reload).
 MAX_FILE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 4 << 20
+# Routines the bot offers by id whatever the topics say, and where: without one, that offer
+# would lead to "there is no routine called ...".
+REQUIRED_ROUTINES = {
+    "flare-up": "the bot offers it to a person whose back hurts on step 1, where there is no step "
+    "to go back to",
+}
 # The files beside topics/ that each hold one section of the knowledge base.
 SECTION_FILES = (
     "sources.yaml",
@@ -98,10 +104,23 @@ def read_knowledge_files(directory: str | Path) -> tuple[dict[str, str], list[KB
                     )
                 )
                 continue
-            texts[rel] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            issues.append(KBIssue(rel, None, None, f"cannot read: {exc}"))
+            data = path.read_bytes()
+            texts[rel] = data.decode("utf-8")
+        except OSError as exc:
+            issues.append(KBIssue(rel, None, None, f"cannot read: {exc.strerror or exc}"))
+        except UnicodeDecodeError as exc:
+            issues.append(KBIssue(rel, None, None, _not_utf8(data, exc)))
     return texts, issues
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8 text, by line and column, and what to do."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace"))
+    return (
+        f"not UTF-8 text at line {line}, column {column + 1} (byte 0x{data[exc.start]:02x}): "
+        "save the file as UTF-8"
+    )
 
 
 def _not_content(rel: str) -> bool:
@@ -139,20 +158,7 @@ def build_knowledge(
     scope = read_scope(special("scope.yaml"), issues)
     routines = None if "routines.yaml" in unreadable else _read_routines(docs, issues)
 
-    topics: dict[str, Topic] = {}
-    topic_files = [n for n in docs if n.startswith("topics/")]
-    if not topic_files:
-        issues.append(KBIssue("topics/", None, None, "no topic files found"))
-    for name in sorted(set(topic_files) - unreadable):
-        read_topics(
-            name, docs[name], None if "sources.yaml" in unreadable else sources, topics, issues
-        )
-    for name in sorted(set(docs) - set(topic_files) - set(SECTION_FILES)):
-        issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
-
-    # A topic file that could not be read hides its topics: references to them, and the steps they
-    # hold, would only repeat that one problem as many others.
-    complete = not any(f.startswith("topics/") for f in unreadable)
+    topics, complete = _read_all_topics(docs, unreadable, sources, issues)
     _cross_check(topics, gaps, routines, canon, issues, complete=complete)
     if issues:
         raise KnowledgeError(issues)
@@ -170,6 +176,32 @@ def build_knowledge(
         scope=scope,
         canonicalizer=canon,
     )
+
+
+def _read_all_topics(
+    docs: Mapping[str, Any],
+    unreadable: set[str],
+    sources: Mapping[str, Source],
+    issues: list[KBIssue],
+) -> tuple[dict[str, Topic], bool]:
+    """The topics of every file under topics/ (and any other file that is not a section named as
+    unexpected), and whether all of them could be read."""
+    topics: dict[str, Topic] = {}
+    topic_files = [n for n in docs if n.startswith("topics/")]
+    if not topic_files:
+        issues.append(KBIssue("topics/", None, None, "no topic files found"))
+    for name in sorted(set(topic_files) - unreadable):
+        read_topics(
+            name, docs[name], None if "sources.yaml" in unreadable else sources, topics, issues
+        )
+    for name in sorted(set(docs) - set(topic_files) - set(SECTION_FILES)):
+        issues.append(KBIssue(name, None, None, "unexpected file (topics go under topics/)"))
+    # A topic file that could not be read, or is empty, hides its topics: references to them, and
+    # the steps they hold, would only repeat that one problem as many others.
+    complete = not any(f.startswith("topics/") for f in unreadable) and all(
+        docs[name] is not None for name in topic_files
+    )
+    return topics, complete
 
 
 def _parse_all(
@@ -194,6 +226,10 @@ def _read_routines(docs: Mapping[str, Any], issues: list[KBIssue]) -> RoutineBoo
         return None
     routines, problems = parse_routines(docs["routines.yaml"], "routines.yaml")
     issues.extend(problems)
+    for rid, why in REQUIRED_ROUTINES.items():
+        named = any(p.topic == rid or p.topic is None for p in problems)  # said already
+        if routines.get(rid) is None and not named:
+            issues.append(KBIssue("routines.yaml", rid, None, f"routine is missing: {why}"))
     return routines
 
 
@@ -208,6 +244,8 @@ def _cross_check(
 ) -> None:
     """The checks across files: references between topics, routines and gaps, the steps."""
     steps: dict[int, str] = {}
+    # a routine left out for its own problems is not also unknown to the topics that name it
+    broken_routines = {i.topic for i in issues if i.file == "routines.yaml"}
     for t in topics.values():
         for r in t.related:
             if r not in topics and complete:
@@ -223,7 +261,12 @@ def _cross_check(
                 )
             else:
                 steps[t.step] = t.id
-        if t.routine is not None and routines is not None and routines.get(t.routine) is None:
+        if (
+            t.routine is not None
+            and routines is not None
+            and routines.get(t.routine) is None
+            and t.routine not in broken_routines
+        ):
             issues.append(
                 KBIssue(t.file, t.id, "routine", f"refers to unknown routine {t.routine!r}")
             )

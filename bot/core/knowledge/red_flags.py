@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.errors import KBIssue
 from bot.core.gate import Concept, checked
+from bot.core.knowledge.expressions import expression_problem
 from bot.core.knowledge.model import ANSWER_LIMIT, URGENCIES, Safety, SafetyGroup, SafetyRule
 from bot.core.replies import FIELD_VALUE_LIMIT, TITLE_LIMIT
 from bot.core.text import normalize
@@ -117,6 +118,9 @@ def _read_group(
             compiled.append(checked(pattern))
         except re.error as exc:
             c.add(gid, f"patterns[{j}]", f"not a valid regular expression: {exc}")
+            continue
+        if (problem := expression_problem(pattern, compiled[-1].gate is not None)) is not None:
+            c.add(gid, f"patterns[{j}]", problem)
     rules = _read_rules(c, gid, item.get("rules"), concepts)
     if not compiled and not rules:
         c.add(gid, "patterns", "a group needs at least one pattern or rule")
@@ -151,6 +155,10 @@ def read_concepts(c: Checker, raw: Any, where: str = "concepts") -> dict[str, Co
                     re.compile(term)
                 except re.error as exc:
                     c.add(None, f"{where}.{cname}[{j}]", f"not a valid regular expression: {exc}")
+            continue
+        for j, (term, part) in enumerate(zip(terms, out[cname].parts, strict=True)):
+            if (problem := expression_problem(term, part.gate is not None)) is not None:
+                c.add(None, f"{where}.{cname}[{j}]", problem)
     return out
 
 

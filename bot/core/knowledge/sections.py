@@ -237,8 +237,9 @@ def read_topics(
     could not be read: its problem is reported, and checking every topic's source against it would
     only repeat it."""
     c = Checker(name, issues)
-    if doc is None:
-        return  # an unreadable file was already reported
+    if doc is None:  # (a file that could not be read is not read at all)
+        c.add(None, None, "the file is empty: a topic file holds `topics:` and a list of topics")
+        return
     doc = c.mapping(doc, None, None)
     if doc is None:
         return
@@ -247,6 +248,8 @@ def read_topics(
     if not isinstance(items, list):
         c.add(None, "topics", "expected a list of topics")
         return
+    if not items:
+        c.add(None, "topics", "holds no topics; add some, or remove the file")
 
     def duplicate(tid: str) -> str:
         return f"duplicate topic id (also in {topics[tid].file})"

@@ -369,3 +369,62 @@ def test_an_exception_written_as_words_stops_at_a_word_end():
     ]
     assert not open_ended, open_ended[:5]
     assert screen(kb.safety, "Im 72 my back started aching a few weeks ago") is not None
+
+
+def test_the_flare_up_routine_the_bot_offers_by_name_must_be_there(kb_copy, capsys):
+    """At step 1 "it hurts" offers "Start flare-up routine"; without that routine the person in
+    pain was told there is no routine called 'flare-up', and kb check had said OK."""
+
+    def without_flare_up(doc):
+        doc["routines"] = [r for r in doc["routines"] if r["id"] != "flare-up"]
+
+    edit(kb_copy / "routines.yaml", without_flare_up)
+    edit(kb_copy / "topics/routine.yaml", lambda d: topic_in(d, "flare-up").pop("routine"))
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    named = [line.strip() for line in capsys.readouterr().err.splitlines() if "routines" in line]
+    assert len(named) == 1 and named[0].startswith(
+        "routines.yaml [flare-up]: routine is missing: the bot offers it to a person whose back "
+        "hurts on step 1"
+    ), named
+
+
+def test_a_broken_routine_is_named_once(kb_copy):
+    """Its own problem, not also "routine is missing" or "refers to unknown routine" from the
+    topic that names it."""
+
+    def broken(doc):
+        next(r for r in doc["routines"] if r["id"] == "flare-up")["blocks"][0]["rounds"] = -1
+
+    edit(kb_copy / "routines.yaml", broken)
+    found = problems(kb_copy)
+    assert found == [
+        "routines.yaml [flare-up] blocks[0].rounds: must be a whole number from 1 to 50, not -1"
+    ]
+
+
+def test_an_emptied_topic_file_is_named_not_its_topics_silently_gone(kb_copy, capsys):
+    (kb_copy / "topics/why.yaml").write_text("# rewriting these\n", encoding="utf-8")
+    (kb_copy / "topics/extra.yaml").write_text("topics: []\n", encoding="utf-8")
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()[1:-1]]
+    assert lines == [
+        "topics/extra.yaml topics: holds no topics; add some, or remove the file",
+        "topics/why.yaml: the file is empty: a topic file holds `topics:` and a list of topics",
+    ]
+
+
+def test_an_emptied_section_file_says_so(kb_copy):
+    (kb_copy / "gaps.yaml").write_text("", encoding="utf-8")
+    assert problems(kb_copy) == ["gaps.yaml: the file is empty"]
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line_and_column(kb_copy, capsys):
+    path = kb_copy / "topics/avoid.yaml"
+    lines = path.read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b"a", "\u00e9".encode("latin-1"), 1)  # saved as Latin-1
+    path.write_bytes(b"\n".join(lines))
+    column = lines[4].index(b"\xe9") + 1
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    assert f"  topics/avoid.yaml: not UTF-8 text at line 5, column {column} (byte 0xe9): " in (
+        capsys.readouterr().err
+    )
