@@ -191,16 +191,20 @@ def dms_closed(world: World) -> None:
     )
 
 
+NUMB_AND_CANT_FEEL = "my legs have gone numb and i can't feel when i pee"
+
+
+async def told_by_mention_with_dms_closed(world: World, words: str) -> discord.Message:
+    """Alice, whose DMs are closed, tells the bot ``words`` by mention: the note in the channel."""
+    dms_closed(world)
+    await world.alice.send(world.channel, f"{world.mention_bot()} {words}")
+    return world.channel.last_message
+
+
 async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_channel(
     world: World,
 ) -> None:
-    dms_closed(world)
-
-    await world.alice.send(
-        world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee"
-    )
-
-    note = world.channel.last_message
+    note = await told_by_mention_with_dms_closed(world, NUMB_AND_CANT_FEEL)
     assert note.author.id == world.bot.user.id
     assert "Show me my answer" in note.embeds[0].description
     assert not SYMPTOM_WORDS.search(embed_text(note.embeds[0]))
@@ -210,11 +214,7 @@ async def test_red_flag_by_mention_with_dms_closed_still_says_nothing_in_the_cha
 async def test_with_dms_closed_the_asker_sees_the_red_flag_answer_privately_at_one_press(
     world: World,
 ) -> None:
-    dms_closed(world)
-    await world.alice.send(
-        world.channel, f"{world.mention_bot()} my legs have gone numb and i can't feel when i pee"
-    )
-    note = world.channel.last_message
+    note = await told_by_mention_with_dms_closed(world, NUMB_AND_CANT_FEEL)
 
     shown = await world.alice.click(note, label="Show me my answer")
     other = await world.bob.click(note, label="Show me my answer")
@@ -229,12 +229,9 @@ async def test_with_dms_closed_the_asker_sees_the_red_flag_answer_privately_at_o
 async def test_with_dms_closed_a_crisis_gets_its_lines_at_one_press_after_a_restart_too(
     world: World, settings: Settings
 ) -> None:
-    dms_closed(world)
-    await world.alice.send(
-        world.channel,
-        f"{world.mention_bot()} my groin has gone numb and honestly I don't want to be alive anymore",
+    note = await told_by_mention_with_dms_closed(
+        world, "my groin has gone numb and honestly I don't want to be alive anymore"
     )
-    note = world.channel.last_message
     assert "kill" not in embed_text(note.embeds[0]).lower()
     await world.bot.close()
     again = create_bot(settings)

@@ -300,35 +300,24 @@ async def test_buttons_of_a_routine_cut_short_by_a_crash_say_so(
         await crashed.close()
 
 
-async def test_where_the_bot_may_not_post_the_routine_follows_the_command_instead(
-    world: World,
+@pytest.mark.parametrize(
+    "denied", [{"send_messages": False}, {"embed_links": False}], ids=["no posting", "no embeds"]
+)
+async def test_where_the_bot_may_not_post_or_show_embeds_the_routine_follows_the_command(
+    world: World, denied: dict[str, bool]
 ) -> None:
-    quiet = world.guild.create_text_channel(
-        "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)}
+    channel = world.guild.create_text_channel(
+        "quiet", overwrites={world.guild.me: discord.PermissionOverwrite(**denied)}
     )
 
-    result = await world.alice.slash(quiet, "routine start", routine=FLARE_UP)
+    result = await world.alice.slash(channel, "routine start", routine=FLARE_UP)
 
     [message] = result.followups
     assert not message.ephemeral and message.embeds[0].title == "Flare-up booty flexes"
     assert buttons(message) == ["Pause", "+1 round", "Stop"]
+    assert not requests_to(world.env, "POST", f"/channels/{channel.id}/messages")
     await world.env.advance_time(40)
-    assert quiet.last_message.embeds[0].title == "Flare-up booty flexes: done"
-
-
-async def test_where_the_bot_may_not_show_embeds_the_routine_follows_the_command(
-    world: World,
-) -> None:
-    plain = world.guild.create_text_channel(
-        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
-    )
-
-    result = await world.alice.slash(plain, "routine start", routine=FLARE_UP)
-
-    [message] = result.followups
-    assert message.embeds[0].title == "Flare-up booty flexes"
-    assert buttons(message) == ["Pause", "+1 round", "Stop"]
-    assert not requests_to(world.env, "POST", f"/channels/{plain.id}/messages")
+    assert channel.last_message.embeds[0].title == "Flare-up booty flexes: done"
 
 
 async def test_buttons_of_a_crashed_routine_cannot_touch_a_new_one_after_the_data_is_deleted(

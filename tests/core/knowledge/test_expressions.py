@@ -5,31 +5,16 @@ nothing else would tell the curator."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.expressions import expression_problem
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.safety import screen
-from bot.settings import DEFAULT_KNOWLEDGE
 from bot.terminal.cli import main
-
-
-@pytest.fixture
-def kb_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE, target)
-    return target
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+from tests.support.knowledge_files import edit
 
 
 def add_red_flag(pattern: str):

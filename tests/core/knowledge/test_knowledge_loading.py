@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.loading import load_knowledge
@@ -14,6 +12,7 @@ from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, 
 from bot.core.safety import screen
 from bot.settings import DEFAULT_KNOWLEDGE
 from bot.terminal.cli import main
+from tests.support.knowledge_files import edit
 
 CONTRACT_TOPICS = {
     "booty-flex": 1,
@@ -40,19 +39,6 @@ CONTRACT_TOPICS = {
     "squats": None,
     "help": None,
 }
-
-
-@pytest.fixture
-def kb_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE, target)
-    return target
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def topic_in(data: dict, topic_id: str) -> dict:
