@@ -285,15 +285,20 @@ def without_profile(raw: str) -> str:
     return rest if len(normalize(rest).split()) >= 2 else raw
 
 
-def past_profile(decide: Callable[[str, int], R], text: str, person_step: int) -> R:
+def past_profile(decide: Callable[..., R], text: str, person_step: int) -> R:
     """``decide(text, step)``, unless the message opens with a line about its writer and what
     follows it is answered on its own: then that answer. "34F, desk job. How long do I hold the
     kneeling stretch?" asks about the stretch, not about sitting; "34F, desk job. My back aches by
     3pm, what can I do?" asks nothing the rest answers alone, and the desk job is the clue. The
-    red-flag screen always reads the whole message (an age in that line counts)."""
-    found = decide(text, person_step)
-    rest = without_profile(text) if getattr(found, "kind", None) != "red_flag" else text
+    red-flag screen reads the whole message once (an age in that line counts); the readings of
+    the topics do without it (``decide(..., screen=False)``; ``topics=False``: the screen alone)."""
+    rest = without_profile(text)
     if rest is text:
-        return found
-    asked = decide(rest, person_step)
-    return asked if getattr(asked, "kind", None) in ("answer", "clarify", "red_flag") else found
+        return decide(text, person_step)
+    flag = decide(text, person_step, topics=False)
+    if flag is not None:
+        return flag
+    asked = decide(rest, person_step, screen=False)
+    if getattr(asked, "kind", None) in ("answer", "clarify"):
+        return asked
+    return decide(text, person_step, screen=False)

@@ -322,13 +322,6 @@ class Matcher:
         )
         return scores + KEYWORD_BONUS * keyword_hit, coverage
 
-    def question_vector(self, text: str) -> np.ndarray | None:
-        """A normalised question's embedding (``semantic.question_text``); None without a model."""
-        if self.embedder is None:
-            return None
-        vector: np.ndarray = self.embedder.encode([question_text(text, already_normalized=True)])[0]
-        return vector
-
     def sentence_texts(self, text: str) -> list[str]:
         """A message's last few sentences (normalised), when it has more than one: in a long post
         the sentence that asks the question is diluted in the whole message's mean."""
@@ -380,15 +373,18 @@ class Matcher:
         return self.typos.known(word) or self.respeller.knows(word)  # ("myeeeeloma": "myeloma")
 
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
-        return chatter.past_profile(self._decide, text, person_step)  # "34F, desk job. <q>"
+        found: MatchResult = chatter.past_profile(self._decide, text, person_step)
+        return found  # ("34F, desk job. <the question>": see ``chatter.past_profile``)
 
-    def _decide(self, text: str, person_step: int) -> MatchResult:
+    def _decide(self, text: str, person_step: int, screen: bool = True, topics: bool = True) -> Any:
+        """The decision (``screen`` False: no red-flag screen; ``topics`` False: the screen alone).
+        Long: the decision rule (the module's docstring) reads best in one piece."""
         text = unstretched(without_title(text), self._a_word)  # "my legs are sooo weeeeak"
         normalized = normalize(text)
         raw = text if isinstance(text, str) else normalized
-        flag, read = self._screen(text, raw, normalized)
-        if flag is not None:
-            return MatchResult("red_flag", None, 1.0, red_flag=flag)
+        flag, read = self._screen(text, raw, normalized, screen)
+        if flag is not None or not topics:
+            return None if flag is None else MatchResult("red_flag", None, 1.0, red_flag=flag)
         said, (raw, normalized, vector, sentences) = normalized, read
         words = self.question_words(set_aside(normalized), already_normalized=True)
         if not set(words) - {"help"}:
@@ -444,21 +440,21 @@ class Matcher:
         return MatchResult("answer", best.key, best_score, cands, words=tuple(words))
 
     def _screen(
-        self, text: str, raw: str, normalized: str
+        self, text: str, raw: str, normalized: str, screen: bool = True
     ) -> tuple[Any, tuple[str, str, Any, Any]]:
-        """The red-flag screen's verdict (its rules, then its second net), and the message as the
-        net and the topics read it: without the sentences about the post or the poster ("long
-        time lurker, first post": ``chatter.without_meta``), and without the warning signs it says
-        are absent (``topic_reading``), which the net's red-flag head reads too."""
+        """The screen's verdict (rules, then second net; None unless ``screen``), and the message
+        as net and topics read it: without talk of the post (``chatter.without_meta``) and without
+        the warning signs it says are absent (``topic_reading``; the red-flag head reads so too)."""
         fixes = self.respeller.fixes(raw)  # (read again only when a word it reads was put right)
         spelt = respelled(fixes, raw) if any(map(self.mender.reads, fixes.values())) else raw
-        flag = screened(self.kb.safety, self.mender, raw, normalized, spelt)
+        flag = screened(self.kb.safety, self.mender, raw, normalized, spelt) if screen else None
         kept = respelled(fixes, without_meta(without_quotes(raw)))  # the topics read its own words
         kept = without_advice(self.kb.safety, kept, normalized if kept is raw else None)
-        if kept is not raw:
-            normalized = normalize(kept)
+        normalized = normalize(kept) if kept is not raw else normalized
         vector, sentences = self.message_vectors(kept, normalized)
         read = topic_reading(self, kept, normalized, vector, sentences)
+        if not screen:  # (the part of a message whose whole was screened: ``past_profile``)
+            return None, (kept, *read)
         net = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one, read)
         if net is None and self.embedder is not None:
             net = read_without_opening(self.heads, self.kb.safety, kept, self.embed_one)
