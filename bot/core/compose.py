@@ -34,12 +34,15 @@ def step_line(kb: KnowledgeBase, topic: Topic, person_step: int, *, known: bool)
         return None
     name = f"step {person_step}, {current.title.split(':', 1)[-1].strip()}"
     if topic.step is None:
-        why = (
-            "Everyone starts at step 1 and moves up once a step is easy and pain-free."
-            if not known
-            else "That is where you are on the ladder; move up once it is easy and pain-free."
-        )
+        if not known:
+            why = "Everyone starts at step 1 and moves up once a step is easy and pain-free."
+        elif person_step >= kb.max_step:
+            why = "That is the top of the ladder: keep it up, and go back a step if a move hurts."
+        else:
+            why = "That is where you are on the ladder; move up once it is easy and pain-free."
         return f"**Your step:** you're on {name}. {why}"
+    if topic.step == person_step and person_step >= kb.max_step:
+        return f"**Your step:** this is your step right now ({name}), the last one: keep it up."
     if topic.step == person_step:
         return f"**Your step:** this is your step right now ({name}). Stay here until it is easy and pain-free."
     if topic.step > person_step:

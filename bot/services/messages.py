@@ -317,13 +317,14 @@ def moved_up_reply(kb: KnowledgeBase, step: int) -> Reply:
 def pain_at_step_one_reply(kb: KnowledgeBase) -> Reply:
     """It hurts, and there is no step to go back to."""
     flare = kb.topics.get("flare-up")
-    body = (
-        "You're already on step 1, so there's no step to go back to. Do a few booty-flex rounds now; "
-        "if the pain is intense, add a round or two."
-    )
-    if flare is not None:
-        body += "\n\n" + flare.answer.strip()
-    fields = (_go_back_rule(kb), Field("See a clinician if", bullets(kb.safety.warning_signs)))
+    body = "You're already on step 1, so there's no step to go back to."
+    if flare is not None:  # what to do now, said once: the go-back rule would say it again
+        body += " Here's what to do when your back acts up:\n\n" + flare.answer.strip()
+        fields: tuple[Field, ...] = ()
+    else:
+        body += " Do a few booty-flex rounds now; if the pain is intense, add a round or two."
+        fields = (_go_back_rule(kb),)
+    fields += (Field("See a clinician if", bullets(kb.safety.warning_signs)),)
     return Reply(
         "info",
         "Pain at step 1",

@@ -110,6 +110,21 @@ def test_the_persons_own_step_says_stay_until_it_is_easy(kb):
     assert "Stay here until it is easy and pain-free" in reply.body
 
 
+def test_on_the_last_step_no_answer_tells_the_person_to_move_up(kb):
+    top = kb.max_step
+    for topic in kb.topics.values():
+        reply = topic_reply(kb, topic, person_step=top, known_person=True)
+        line = reply.body.partition("**Your step:**")[2]
+        assert "move up" not in line.lower(), topic.id
+        assert "Stay here until" not in reply.body, topic.id
+    overview = topic_reply(
+        kb, kb.topics["progression-overview"], person_step=top, known_person=True
+    )
+    assert "top of the ladder" in overview.body
+    own = topic_reply(kb, kb.step_topic(top), person_step=top, known_person=True)
+    assert "the last one: keep it up" in own.body
+
+
 def test_an_earlier_step_says_the_person_is_past_it(kb):
     reply = topic_reply(kb, kb.topics["booty-flex"], person_step=3, known_person=True)
 

@@ -129,3 +129,16 @@ async def test_a_question_asked_privately_is_not_kept_in_the_unanswered_list(wor
     listing = shown.response.embeds[0].description
     assert "graphics card" in listing  # asked openly: kept, as the server chose
     assert "sourdough" not in listing
+
+
+async def test_help_says_not_medical_advice_once_and_names_no_terminal_command(
+    world: World,
+) -> None:
+    result = await world.manager.slash(world.channel, "help")
+
+    embed = result.response.embeds[0]
+    shown = "\n".join(
+        [embed.description or "", *(f.value for f in embed.fields), embed.footer.text or ""]
+    )
+    assert shown.lower().count("not medical advice") == 1
+    assert "lowback " not in shown  # a shell command a Discord user has no shell for

@@ -258,3 +258,16 @@ async def test_mydata_delete_pressed_after_the_confirmation_expired_deletes_noth
         assert "step 3" in await world.progress_text()
     finally:
         await again.close()
+
+
+async def test_it_hurts_at_step_1_says_what_to_do_once(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "progress show")
+
+    pressed = await world.alice.click(shown.response, label="It hurts")
+
+    embed = pressed.response.embeds[0]
+    assert embed.title == "Pain at step 1"
+    assert "no step to go back to" in embed.description
+    said = embed_text(embed).lower()
+    assert said.count("round or two") == 1  # the flare-up advice, not three times over
+    assert "See a clinician if" in [f.name for f in embed.fields]

@@ -152,14 +152,25 @@ def format_until(delta: timedelta) -> str:
     return f"in about {days} day{'s' if days != 1 else ''}"
 
 
+REASON_SHOWN = 120  # characters of why a reminder was not sent, as /reminders shows it
+
+
+def short_reason(reason: str) -> str:
+    """``reason`` on one line and cut to :data:`REASON_SHOWN` characters: what Discord answered to
+    a failed send can be a whole error page, and the list of recent reminders shows it as a hint."""
+    text = " ".join(reason.split())
+    return text if len(text) <= REASON_SHOWN else text[: REASON_SHOWN - 1].rstrip() + "…"
+
+
 def describe_past(item: PastReminder) -> str:
     """What became of one reminder, in a line."""
     at = format_when(item.at)
+    reason = short_reason(item.reason) if item.reason else None
     if item.status == "sent":
         return f"{at}: sent"
     if item.status in ("pending", "claimed"):
-        return f"{at}: being sent" + (f" (last try: {item.reason})" if item.reason else "")
-    return f"{at}: not sent, {item.reason or item.status}"
+        return f"{at}: being sent" + (f" (last try: {reason})" if reason else "")
+    return f"{at}: not sent, {reason or item.status}"
 
 
 def describe_snooze(done: Snoozed, now: datetime) -> str:
@@ -187,7 +198,7 @@ def describe_schedule(view: ScheduleView) -> str:
         lines.append(f"Reminders are off. Your times are kept for when you turn them on: {what}.")
     else:
         lines.append(
-            f"Reminders stopped because I couldn't deliver them ({view.closed_reason}). "
+            f"Reminders stopped because I couldn't deliver them ({short_reason(view.closed_reason or '')}). "
             f"Turn them on again once that's fixed. Your times: {what}."
         )
     if view.next_at is not None:
