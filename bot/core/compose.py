@@ -107,13 +107,8 @@ def topic_reply(
         rule = kb.progression.move_up if match.intent == "move_up" else kb.progression.go_back
         body_parts.insert(0, f"*{_intent_lead(topic, match)}*")
         fields.append(Field("The rule", rule.strip()[:FIELD_VALUE_LIMIT]))
-    line = (
-        None
-        if match is not None and match.intent
-        else step_line(kb, topic, person_step, known=known_person)
-    )
-    if line:
-        body_parts.append(line)
+    if not (match is not None and match.intent):  # (a move says where the person goes instead)
+        body_parts.append(step_line(kb, topic, person_step, known=known_person) or "")
     if topic.dose:
         fields.append(Field("Dose", bullets(topic.dose)))
     if topic.cues:
@@ -124,7 +119,8 @@ def topic_reply(
         fields.append(Field("Where the sources differ", topic.sources_differ[:FIELD_VALUE_LIMIT]))
     move = _move_action(topic, match, person_step) if offer_move else None
     actions: list[Action] = [move] if move is not None else []
-    if topic.step is not None and topic.step < kb.max_step:
+    going_back = match is not None and match.intent == "go_back"  # (the next step is what hurts)
+    if topic.step is not None and topic.step < kb.max_step and not going_back:
         actions.append(Action("next_step", "Next step", str(topic.step + 1)))
     if topic.routine:
         actions.append(Action("start_routine", "Start this routine", topic.routine))
@@ -140,7 +136,7 @@ def topic_reply(
     return Reply(
         kind="help" if topic.kind == "help" else "answer",
         title=topic.title,
-        body="\n\n".join(body_parts),
+        body="\n\n".join(part for part in body_parts if part),
         fields=tuple(fields),
         footer=footer(kb, topic),
         topic=topic.id,

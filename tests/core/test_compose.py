@@ -178,6 +178,7 @@ def test_a_step_that_hurts_goes_back_with_the_go_back_rule(kb):
 
     assert reply.body.startswith("*If step 2 hurts your low back, go back to step 1.*")
     assert ("The rule", kb.progression.go_back.strip()) in [(f.name, f.value) for f in reply.fields]
+    assert "next_step" not in [a.kind for a in reply.actions]  # no button back to what hurts
 
 
 def test_easy_now_about_the_persons_own_step_offers_the_move_carrying_that_step(kb):
