@@ -23,8 +23,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.chatter import only_chatter
-from bot.core.compose import red_flag_reply
-from bot.core.match_result import MatchResult
 from bot.core.replies import Reply
 from bot.core.safety import RedFlag
 from bot.core.text import normalize
@@ -187,17 +185,12 @@ class ShowPrivately(
         if interaction.user.id != self.owner_id:
             reply = info_reply("This answer is not for you", NOT_YOUR_ANSWER)
         else:
-            kb = bot_of(interaction).require_services().kb
-            groups = {group.id: group for group in kb.safety.groups}
-            group = groups.get(self.group)
-            if group is None:  # gone in a reload of the knowledge base since
+            services = bot_of(interaction).require_services()
+            again = services.ask.red_flag_again(self.group, self.also)
+            if again is None:  # gone in a reload of the knowledge base since
                 reply = info_reply("Ask me again", ANSWER_GONE)
             else:
-                flag = RedFlag(group, "", also=groups.get(self.also))
-                reply = red_flag_reply(kb, MatchResult("red_flag", None, 1.0, red_flag=flag))
-                reply = await with_reminders_held(
-                    bot_of(interaction).require_services().reminders, self.owner_id, reply
-                )
+                reply = await with_reminders_held(services.reminders, self.owner_id, again)
         await respond(interaction, reply, private=True)
 
 

@@ -12,6 +12,7 @@ from bot.core.clock import Clock
 from bot.core.compose import empty_reply, red_flag_reply, reply_for, topic_reply
 from bot.core.match_result import MatchResult
 from bot.core.replies import Candidate, Reply
+from bot.core.safety import RedFlag
 from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import alternatives_reply, answer_gone_reply, no_such_step_reply
 from bot.store.people import PeopleStore
@@ -77,6 +78,18 @@ class AskService:
         question that is otherwise turned away (asked too fast), so nothing of it is kept."""
         result = self.knowledge.matcher.match(text if isinstance(text, str) else "")
         return red_flag_reply(self.knowledge.kb, result) if result.kind == "red_flag" else None
+
+    def red_flag_again(self, group_id: str, also_id: str = "") -> Reply | None:
+        """The red-flag answer made of the safety groups ``group_id`` (and ``also_id``, the most
+        urgent other group a crisis came with), as it was given; None when the group is gone (a
+        reload of the knowledge base since). Nothing of what the person wrote is needed."""
+        kb = self.knowledge.kb
+        groups = {group.id: group for group in kb.safety.groups}
+        group = groups.get(group_id)
+        if group is None:
+            return None
+        flag = RedFlag(group, "", also=groups.get(also_id))
+        return red_flag_reply(kb, MatchResult("red_flag", None, 1.0, red_flag=flag))
 
     async def topic(self, user_id: int, topic_id: str) -> Reply:
         kb = self.knowledge.kb
