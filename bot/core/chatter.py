@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -81,7 +82,7 @@ _PRAISE = (
 # Thanks for the help a post asks for or got: "thanks for all the replies so far". (Not "thanks for
 # everything", which may be a goodbye.)
 _THANKS = (
-    r"(thanks|thank you|thx|ty|cheers)( (so|very) much)?( (all|everyone|guys|yall|folks))?"
+    r"(thanks|thank you|thank u|thanx|thnx|thx|ty|tysm|tyvm|cheers)( (so|very) much)?( (all|everyone|guys|yall|folks))?"
     r"( (for|to) (all )?(your|the|everyone|you all"
     r"|all of you|everyone who|those who)( (kind|helpful))? ?(help|work|time|advice|replies|responses"
     r"|comments|answers|input|suggestions|words|replied|responded|commented|answered)?)?"
@@ -230,6 +231,63 @@ def only_chatter(text: str) -> bool:
             for start in range(end)
         )
     return chatter[-1]
+
+
+# Thanks said: a message of only chatter with one of these in it gets "you're welcome".
+_THANKED = re.compile(
+    r"\b(thanks|thank you|thank u|thankyou|thanx|thnx|thx|ty|tysm|tyvm|cheers|ta|appreciate it"
+    r"|(much )?appreciated|helped|helps|helpful)\b"
+)
+# Words of a greeting alone ("hi", "hey bot", "good morning all"): that gets the bot's introduction.
+_GREETING_WORDS = frozenset(
+    [
+        "hi",
+        "hey",
+        "hello",
+        "hiya",
+        "heya",
+        "howdy",
+        "yo",
+        "oi",
+        "sup",
+        "morning",
+        "mornin",
+        "afternoon",
+        "evening",
+        "night",
+        "day",
+        "good",
+        "there",
+        "all",
+        "everyone",
+        "everybody",
+        "guys",
+        "folks",
+        "team",
+        "friends",
+        "yall",
+        "y",
+        "bot",
+        "lowback",
+        "lowbackbot",
+        "mate",
+        "doc",
+    ]
+)
+
+
+def acknowledged(text: str) -> str | None:
+    """What a message with nothing to answer in it says back (``only_chatter``): "thanks" for
+    thanks ("thanks!", "ty, that helped"), "ok" for another acknowledgement ("ok", "got it", "lol",
+    "👍"); None for a greeting alone (answered with what the bot does) or a message that asks."""
+    if not isinstance(text, str) or not only_chatter(text):
+        return None
+    normalized = normalize(text)
+    if not normalized:  # emoji or punctuation alone: a thumbs-up is an acknowledgement, "?" is not
+        return "ok" if any(unicodedata.category(ch) == "So" for ch in text) else None
+    if _THANKED.search(normalized):
+        return "thanks"
+    return None if set(normalized.split()) <= _GREETING_WORDS else "ok"
 
 
 # An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
