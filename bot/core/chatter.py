@@ -343,14 +343,36 @@ def without_profile(raw: str) -> str:
     return rest if len(normalize(rest).split()) >= 2 else raw
 
 
+# "TL;DR: can I still deadlift?" after a long story: the writer's own summary of what they ask.
+TLDR = re.compile(r"(?i)\btl\s*[;:,.]?\s*dr\b\s*(?:[:;,.=>\-\u2013\u2014]+\s*)?")
+TLDR_AFTER = 5  # words of story before the summary, for it to be one
+
+
+def after_tldr(raw: str) -> str:
+    """What follows the last "TL;DR" of a message that tells a story before it, when that is at
+    least two words (not "TL;DR at the bottom"); the message itself otherwise."""
+    if not isinstance(raw, str):
+        return raw
+    found = list(TLDR.finditer(raw))
+    if not found or len(normalize(raw[: found[-1].start()]).split()) < TLDR_AFTER:
+        return raw
+    summary = raw[found[-1].end() :]
+    words = normalize(summary).split()
+    if len(words) < 2 or words[0] in ("at", "below", "above", "in", "is", "version"):
+        return raw
+    return summary
+
+
 def past_profile(decide: Callable[..., R], text: str, person_step: int) -> R:
     """``decide(text, step)``, unless the message opens with a line about its writer and what
     follows it is answered on its own: then that answer. "34F, desk job. How long do I hold the
     kneeling stretch?" asks about the stretch, not about sitting; "34F, desk job. My back aches by
     3pm, what can I do?" asks nothing the rest answers alone, and the desk job is the clue. The
     red-flag screen reads the whole message once (an age in that line counts); the readings of
-    the topics do without it (``decide(..., screen=False)``; ``topics=False``: the screen alone)."""
+    the topics do without it (``decide(..., screen=False)``; ``topics=False``: the screen alone).
+    A story with its own summary after "TL;DR" is answered so too, by the summary."""
     rest = without_profile(text)
+    rest = after_tldr(text) if rest is text else rest
     if rest is text:
         return decide(text, person_step)
     flag = decide(text, person_step, topics=False)

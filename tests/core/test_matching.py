@@ -793,3 +793,18 @@ def test_a_short_word_missing_one_of_its_doubled_letters_is_read_before_it_is_st
 def test_what_to_do_today_is_the_days_routine_unless_the_back_has_just_gone(matcher):
     assert matcher.match("what should I do today").topic == "daily-routine"
     assert matcher.match("pulled my back today, what do i do").topic == "flare-up"
+
+
+def test_a_story_with_its_own_summary_is_answered_by_the_summary(matcher):
+    story = (
+        "So last year I started lifting and got up to a 140kg squat. Then work got busy, I started"
+        " sitting ten hours a day and my back started aching. My physio gave me some stretches."
+    )
+    assert topic_of(matcher, f"{story} TL;DR: can I still deadlift?") == ("answer", "deadlifts")
+    assert topic_of(matcher, f"{story} tldr - how long do I hold the kneeling stretch?") == (
+        "answer",
+        "glute-stretch",
+    )
+    # ...while the whole story is still screened: a warning sign before the summary counts
+    told = "Carried boxes all day, then I couldn't feel my groin when I wiped. TL;DR: booty flex?"
+    assert matcher.match(told).kind == "red_flag"
