@@ -180,6 +180,9 @@ def test_heads_that_do_not_fit_their_vocabulary_are_one_clear_error(tmp_path):
         "I'm dying here, how long does a flare last",
         "im literally dying from doms after leg day, is my back ok",
         "I'd kill for a day without back pain",
+        # how long healing takes
+        "how long will it take for the pain to go away",
+        "how long should it take for my back to stop hurting after a tweak",
     ],
 )
 def test_wishes_and_hyperbole_about_pain_do_not_get_the_crisis_reply(kb, message):
