@@ -592,3 +592,47 @@ async def test_when_the_bot_cannot_edit_the_message_any_more_the_routine_stops(
     assert session_statuses(settings) == ["stopped"]  # never "finished": it counts for no streak
     again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])  # Discord failing, or asking the bot to wait
+async def test_a_pause_discord_failed_to_show_is_shown_once_discord_answers_again(
+    world: World, status: int
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=status)
+
+    await world.alice.click(live(world), label="Pause")
+    await world.env.advance_time(60)
+
+    paused = live(world)
+    assert paused.embeds[0].description.startswith("## Paused: Get ready")
+    assert buttons(paused) == ["Resume", "+1 round", "Stop"]  # not a Pause that does nothing
+
+
+async def test_the_end_of_a_routine_is_shown_even_when_discord_failed_the_last_edits(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(34)  # the last phase: it ends at 35 s
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=502, times=3)
+
+    await world.env.advance_time(5 * 60)
+
+    done = live(world)
+    assert done.embeds[0].title == "Flare-up booty flexes: done"
+    assert field(done, "Your streak").startswith("1 day in a row")
+    assert buttons(done) == []
+
+
+async def test_a_routine_whose_message_discord_failed_to_post_gets_it_a_moment_later(
+    world: World,
+) -> None:
+    world.env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=500)
+
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(3)  # still getting ready: the first phase lasts 5 s
+
+    message = live(world)
+    assert message.author.id == world.bot.user.id
+    assert "## Get ready" in message.embeds[0].description
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]
