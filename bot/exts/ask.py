@@ -1,5 +1,8 @@
 """Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
 
+A question edited within a quarter of an hour of being sent is answered again, in place of the
+bot's earlier answer to it (``on_raw_message_edit``).
+
 The answer comes from the answering service; this cog only checks the input, applies the
 per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
 the reply. A private reply (a red flag) to a question asked in a
@@ -16,6 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -33,6 +39,7 @@ from bot.discord_ui.render import (
     error_reply,
     info_reply,
     is_private,
+    replace_answer,
     reply_to_message,
     respond,
     send_dm,
@@ -86,6 +93,18 @@ HOW_TO_ASK: dict[Where, str] = {
 # messages that mention the bot itself); its text, when it comes, is answered like a mention's.
 ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
 HELP_HINT = "`/help` shows everything I can do."
+
+# A question edited this soon after it was sent is answered again; later edits are left alone.
+EDIT_WINDOW = timedelta(minutes=15)
+ANSWERS_KEPT = 1000  # questions remembered for their edits, newest first
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A message the bot took as a question: its text then, and the bot's answer (None until sent)."""
+
+    question: str
+    answer: discord.Message | None
 
 
 def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
@@ -211,6 +230,8 @@ def show_privately(owner_id: int, flag: RedFlag | None) -> discord.ui.View | Non
 class Ask(commands.Cog):
     def __init__(self, bot: LowbackBot) -> None:
         self.bot = bot
+        # The newest messages asked by mention or DM, by id: what each said, and the answer.
+        self._answers: OrderedDict[int, Answered] = OrderedDict()
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(ShowPrivately)
@@ -262,6 +283,28 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        await self._take(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A question edited soon after it was sent (a typo put right, the question written after
+        a bare mention, a symptom added) is answered again: in place of the earlier answer when
+        there is one, so the channel never shows an answer to words no longer there."""
+        message = payload.message
+        if message.edited_at is None:
+            return  # a link preview or an embed arriving: not an edit by the person
+        before = payload.cached_message
+        if before is not None and before.content == message.content:
+            return  # pinned, or its preview changed: the question is the same
+        answered = self._answers.get(message.id)
+        if answered is not None and answered.question == message.content:
+            return
+        if self.bot.clock() - message.created_at > EDIT_WINDOW:
+            return
+        await self._take(message)
+
+    async def _take(self, message: discord.Message) -> None:
+        """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return
@@ -276,6 +319,7 @@ class Ask(commands.Cog):
         question = question_from_message(message, me.id, roles)
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
+        self._remember(message, None)
         try:
             await self._answer_message(message, question, where)
         except Exception as exc:
@@ -286,9 +330,37 @@ class Ask(commands.Cog):
                 exc,
             )
             try:
-                await reply_to_message(message, error_reply("Sorry", failure_text(exc)))
+                await self._say(message, error_reply("Sorry", failure_text(exc)))
             except discord.HTTPException:
                 pass
+
+    def _remember(self, message: discord.Message, answer: discord.Message | None) -> None:
+        """Keep what ``message`` asked and the bot's answer to it, for an edit of it."""
+        answers = self._answers
+        earlier = answers.pop(message.id, None)
+        if answer is None and earlier is not None:
+            answer = earlier.answer
+        answers[message.id] = Answered(message.content, answer)
+        while len(answers) > ANSWERS_KEPT:
+            answers.popitem(last=False)
+
+    async def _say(
+        self, message: discord.Message, reply: Reply, *, view: discord.ui.View | None = None
+    ) -> None:
+        """Answer ``message``: in place of the bot's earlier answer to it (it was edited), else as
+        a reply to it."""
+        answered = self._answers.get(message.id)
+        sent = None
+        if answered is not None and answered.answer is not None:
+            try:
+                sent = await replace_answer(
+                    answered.answer, reply, owner_id=message.author.id, view=view
+                )
+            except discord.NotFound:  # the earlier answer was deleted: answer anew
+                sent = None
+        if sent is None:
+            sent = await reply_to_message(message, reply, view=view)
+        self._remember(message, sent)
 
     async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
         attached = bool(message.attachments or message.stickers)
@@ -296,10 +368,10 @@ class Ask(commands.Cog):
         wait, reply = await self._past_cooldown(message.author.id, question, problem)
         if wait and reply is None:
             if self.bot.ask_cooldown.first_refusal(message.author.id):
-                await reply_to_message(message, info_reply("Slow down", slow_down_text(wait)))
+                await self._say(message, info_reply("Slow down", slow_down_text(wait)))
             return
         if problem is not None:
-            await reply_to_message(message, problem)
+            await self._say(message, problem)
             return
         if reply is None:
             guild_id = message.guild.id if message.guild else None
@@ -312,7 +384,7 @@ class Ask(commands.Cog):
         if message.guild is not None and is_private(reply):
             await self._answer_privately(message, reply, question)
             return
-        await reply_to_message(message, reply)
+        await self._say(message, reply)
 
     async def _answer_privately(
         self, message: discord.Message, reply: Reply, question: str
@@ -335,7 +407,7 @@ class Ask(commands.Cog):
         if not delivered:
             matcher = self.bot.require_services().knowledge.matcher
             view = show_privately(message.author.id, matcher.match(question).red_flag)
-        await reply_to_message(
+        await self._say(
             message,
             Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer),
             view=view,
