@@ -356,10 +356,19 @@ async def replace_answer(
     return await answer.edit(**kwargs)
 
 
-async def send_dm(user: discord.User | discord.Member, reply: Reply) -> discord.Message:
-    """Send ``reply`` to ``user`` by direct message. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
-    embed, view = build(reply, owner_id=user.id, private=False)
+async def send_dm(
+    user: discord.User | discord.Member,
+    reply: Reply,
+    *,
+    note: str | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """Send ``reply`` to ``user`` by direct message, ``note`` above it, ``view`` as its buttons
+    instead of the reply's own. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
+    embed, own_view = build(reply, owner_id=user.id, private=False)
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
-    if view is not None:
-        kwargs["view"] = view
+    if note:
+        kwargs["content"] = note
+    if view or own_view:
+        kwargs["view"] = view or own_view
     return await user.send(**kwargs)

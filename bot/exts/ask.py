@@ -94,6 +94,11 @@ HOW_TO_ASK: dict[Where, str] = {
 ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
 HELP_HINT = "`/help` shows everything I can do."
 
+# The line above an answer sent by DM because the bot may not post where it was asked.
+CANT_POST_HERE = (
+    "I'm not allowed to post in {channel}, so here is my answer to what you asked me there."
+)
+
 # A question edited this soon after it was sent is answered again; later edits are left alone.
 EDIT_WINDOW = timedelta(minutes=15)
 ANSWERS_KEPT = 1000  # questions remembered for their edits, newest first
@@ -345,10 +350,16 @@ class Ask(commands.Cog):
             answers.popitem(last=False)
 
     async def _say(
-        self, message: discord.Message, reply: Reply, *, view: discord.ui.View | None = None
+        self,
+        message: discord.Message,
+        reply: Reply,
+        *,
+        view: discord.ui.View | None = None,
+        by_dm: bool = True,
     ) -> None:
         """Answer ``message``: in place of the bot's earlier answer to it (it was edited), else as
-        a reply to it."""
+        a reply to it. Where the bot may not post (the channel forbids it, or the bot is timed
+        out), the answer goes to the person by DM, unless ``by_dm`` is False."""
         answered = self._answers.get(message.id)
         sent = None
         if answered is not None and answered.answer is not None:
@@ -359,8 +370,37 @@ class Ask(commands.Cog):
             except discord.NotFound:  # the earlier answer was deleted: answer anew
                 sent = None
         if sent is None:
-            sent = await reply_to_message(message, reply, view=view)
+            try:
+                sent = await reply_to_message(message, reply, view=view)
+            except discord.Forbidden as exc:
+                if message.guild is None:
+                    raise
+                sent = await self._answer_by_dm(message, reply, view, exc, by_dm=by_dm)
+                if sent is None:
+                    return
         self._remember(message, sent)
+
+    async def _answer_by_dm(
+        self,
+        message: discord.Message,
+        reply: Reply,
+        view: discord.ui.View | None,
+        refused: discord.Forbidden,
+        *,
+        by_dm: bool,
+    ) -> discord.Message | None:
+        """The answer to a question asked where the bot may not post, by DM; None if it can't go."""
+        where = f"user {message.author.id} in guild {message.guild and message.guild.id}"
+        where += f" channel {message.channel.id}"
+        if not by_dm:
+            log.info("Could not post the answer to %s: %s", where, refused)
+            return None
+        note = CANT_POST_HERE.format(channel=f"<#{message.channel.id}>")
+        try:
+            return await send_dm(message.author, reply, note=note, view=view)
+        except discord.HTTPException as exc:  # 50007: no DMs from the bot either
+            log.info("Could not answer %s there (%s) nor by DM (%s)", where, refused, exc)
+            return None
 
     async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
         attached = bool(message.attachments or message.stickers)
@@ -411,6 +451,7 @@ class Ask(commands.Cog):
             message,
             Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer),
             view=view,
+            by_dm=False,  # the answer went by DM, or the person takes none
         )
 
 

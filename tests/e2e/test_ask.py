@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 
 import discord
 import pytest
@@ -655,3 +657,48 @@ async def test_only_the_asker_can_press_move_me_up(world: World) -> None:
 
     assert pressed.ephemeral and pressed.response.embeds[0].title == "Not your buttons"
     assert "step 1" in await world.progress_text(world.bob)
+
+
+def timed_out(world: World) -> None:
+    """A moderator times the bot out: it may not post in the server for an hour."""
+    until = (world.env.now() + timedelta(hours=1)).isoformat()
+    world.env.backend.edit_member(world.guild.id, world.bot.user.id, {"timed_out_until": until})
+
+
+@pytest.mark.parametrize("refused", ["no send messages", "timed out"])
+async def test_where_the_bot_may_not_post_a_mention_is_answered_by_dm(
+    world: World, refused: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = world.bot.services.kb
+    channel = world.channel
+    if refused == "timed out":
+        timed_out(world)
+        await world.env.settle()
+    else:
+        channel = world.guild.create_text_channel(
+            "read-only",
+            overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)},
+        )
+
+    await world.alice.send(channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert channel.last_message.author.id == world.alice.id  # nothing could be posted there
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.author.id == world.bot.user.id
+    assert f"I'm not allowed to post in {channel.mention}" in dm.content
+    assert dm.embeds[0].title == kb.topics["deadlifts"].title
+    assert "Not what I asked" in buttons(dm)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # not a fault of the bot
+
+
+async def test_where_the_bot_may_neither_post_nor_dm_the_person_nothing_is_logged_as_a_fault(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50007, times=None)
+    timed_out(world)
+    await world.env.settle()
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == world.alice.id
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
