@@ -114,6 +114,33 @@ async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_ex
     assert not requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
 
 
+@pytest.mark.parametrize(
+    ("typed", "started"),
+    [
+        ("glute stretch", "Kneeling glute stretch"),  # offered as you type, then sent as typed
+        ("stretch", "Kneeling glute stretch"),
+        ("flare up", "Flare-up booty flexes"),
+        ("FLAREUP", "Flare-up booty flexes"),
+    ],
+)
+async def test_a_routine_typed_in_part_starts_the_one_it_names(
+    world: World, typed: str, started: str
+) -> None:
+    offered = await world.alice.autocomplete(world.channel, "routine start", "routine", typed)
+    result = await world.alice.slash(world.channel, "routine start", routine=typed)
+
+    assert len(offered) == 1
+    assert result.response.embeds[0].title == f"Starting {started}"
+    assert live(world).embeds[0].title == started
+
+
+async def test_a_routine_typed_in_part_that_fits_several_lists_them(world: World) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine="flexes")
+
+    assert result.response.embeds[0].title == "No such routine"
+    assert world.channel.last_message is None
+
+
 async def test_an_unknown_routine_typed_with_markdown_is_shown_as_typed(world: World) -> None:
     result = await world.alice.slash(world.channel, "routine start", routine="```**squats")
 
