@@ -702,3 +702,29 @@ async def test_where_the_bot_may_neither_post_nor_dm_the_person_nothing_is_logge
 
     assert world.channel.last_message.author.id == world.alice.id
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("text", ["can you answer this?", "see above", "this?", ""])
+async def test_a_mention_in_reply_to_someone_elses_question_says_the_bot_cannot_read_it(
+    world: World, text: str
+) -> None:
+    theirs = await world.bob.send(world.channel, "is it ok to deadlift with my back pain?")
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} {text}", reply_to=theirs)
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == "I can't see the message you replied to"
+    assert "after the mention" in reply.embeds[0].description
+    assert "I don't have a curated answer" not in embed_text(reply.embeds[0])
+
+
+async def test_a_question_in_reply_to_someone_elses_message_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    theirs = await world.bob.send(world.channel, "my back hurts after the gym")
+
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} can I still do deadlifts?", reply_to=theirs
+    )
+
+    assert world.channel.last_message.embeds[0].title == kb.topics["deadlifts"].title

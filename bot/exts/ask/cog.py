@@ -1,28 +1,12 @@
-"""Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
-
-A question edited within a quarter of an hour of being sent is answered again, in place of the
-bot's earlier answer to it (``on_raw_message_edit``).
-
-The answer comes from the answering service; this cog only checks the input, applies the
-per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
-the reply. A private reply (a red flag) to a question asked in a
-server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
-what they wrote. When the DM cannot be sent (the person takes no DMs from the server), the note
-carries a button that shows the answer to that person alone (:class:`ShowPrivately`).
-
-A red flag also pauses the person's reminders for a day (``bot.services.reminders.holding``), and
-its answer says so (but a crisis reply, which stays the crisis lines alone): it tells them to
-leave the exercises for now, which a reminder must not undo.
-"""
+"""The ``Ask`` cog: ``/ask``, mentions, DMs and their edits (see the package's description)."""
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -30,10 +14,6 @@ from discord.ext import commands
 
 from bot.core.chatter import only_chatter
 from bot.core.replies import Reply
-from bot.core.safety import RedFlag
-from bot.core.text import normalize
-from bot.discord_ui import bot_of
-from bot.discord_ui.buttons import Pressed
 from bot.discord_ui.errors import failure_text, log_failure, slow_down_text
 from bot.discord_ui.render import (
     error_reply,
@@ -44,55 +24,30 @@ from bot.discord_ui.render import (
     respond,
     send_dm,
 )
+from bot.exts.ask.private import (
+    PRIVATE_NOTE_NOT_SENT,
+    PRIVATE_NOTE_SENT,
+    PRIVATE_NOTE_TITLE,
+    ShowPrivately,
+    show_privately,
+)
+from bot.exts.ask.reading import (
+    CANT_SEE_REPLIED,
+    MAX_QUESTION,
+    Where,
+    asks_nothing,
+    input_problem,
+    my_roles,
+    question_from_message,
+    replies_to_me,
+    replies_unread,
+)
 from bot.services.reminders.holding import with_reminders_held
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot
 
 log = logging.getLogger(__name__)
-
-# Characters: the longest message Discord lets anyone send. A long post is still screened whole
-# for red flags and matched on its start and its end (see bot.core.text.fitted).
-MAX_QUESTION = 4000
-
-PRIVATE_NOTE_TITLE = "I've answered you privately"
-PRIVATE_NOTE_SENT = (
-    "My answer to that is for you alone, so I've sent it to you in a direct message. "
-    "If it feels urgent, call your local emergency number now."
-)
-PRIVATE_NOTE_NOT_SENT = (
-    "My answer to that is for you alone, but I couldn't send you a direct message. "
-    "Press **Show me my answer**: only you will see it. "
-    "If it feels urgent, call your local emergency number now."
-)
-SHOW_LABEL = "Show me my answer"
-NOT_YOUR_ANSWER = (
-    "This answer is for the person who asked. If you want to ask me something, use `/ask`: "
-    "an answer that is for you alone is shown only to you."
-)
-ANSWER_GONE = (
-    "I can't show that answer any more. Ask me again with `/ask`: only you will see the answer. "
-    "If it feels urgent, call your local emergency number now."
-)
-
-
-# Where a question came from: /ask, a mention, a mention of the bot's role instead of the bot, a DM.
-Where = Literal["ask", "mention", "role", "dm"]
-
-# How to ask, in the words of the place the empty question came from.
-HOW_TO_ASK: dict[Where, str] = {
-    "ask": "Write your question in the *question* option of `/ask`, for example: "
-    "*how do I do the booty flex?*",
-    "mention": "Write your question after the mention, for example: "
-    "*how do I do the booty flex?* Or use `/ask`.",
-    "role": "Type @, pick me (not the role with my name), and write your question after it, "
-    "for example: *how do I do the booty flex?* Or use `/ask`.",
-    "dm": "Write your question here as a message, for example: *how do I do the booty flex?*",
-}
-# A mention of the bot's role may reach the bot without its text (Discord shows the text only of
-# messages that mention the bot itself); its text, when it comes, is answered like a mention's.
-ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what you wrote."
-HELP_HINT = "`/help` shows everything I can do."
 
 # The line above an answer sent by DM because the bot may not post where it was asked.
 CANT_POST_HERE = (
@@ -110,126 +65,6 @@ class Answered:
 
     question: str
     answer: discord.Message | None
-
-
-def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
-    """A reply explaining why ``text`` cannot be answered as a question, or None if it can.
-
-    ``where`` words the reply for where the question came from; ``attached``: the message carried
-    an image, a file or a sticker (which the bot does not read)."""
-    stripped = text.strip()
-    if not stripped:
-        if where == "role":
-            return info_reply("Mention me, not my role", f"{ROLE_MENTIONED} {HOW_TO_ASK[where]}")
-        if attached:
-            return info_reply(
-                "I can only read text",
-                f"I can't look at images, files or stickers. {HOW_TO_ASK[where]} {HELP_HINT}",
-            )
-        return info_reply("Ask me a question", f"{HOW_TO_ASK[where]} {HELP_HINT}")
-    if len(stripped) > MAX_QUESTION:
-        return error_reply(
-            "That message is too long",
-            f"Your message is {len(stripped):,} characters. Ask in a sentence or two "
-            f"(up to {MAX_QUESTION:,} characters) and I'll answer.",
-        )
-    if not any(ch.isalpha() for ch in normalize(stripped)):
-        return error_reply(
-            "I couldn't find a question in that",
-            "Ask in words, for example: *why does sitting make my back hurt?* `/help` shows what I can do.",
-        )
-    return None
-
-
-def question_from_message(
-    message: discord.Message, bot_id: int, roles: frozenset[int] = frozenset()
-) -> str:
-    """The message text without the mentions of the bot itself, or of its ``roles`` (other text is
-    left as it is)."""
-    text = re.sub(rf"<@!?{bot_id}>", " ", message.content)
-    for role in roles:
-        text = text.replace(f"<@&{role}>", " ")
-    return text.strip()
-
-
-def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:
-    """The bot's own role in the server of ``message``: the one Discord made for it, named like it,
-    which people often pick instead of the bot when they type @ and its name."""
-    me = message.guild.me if message.guild is not None else None
-    if me is None:
-        return frozenset()
-    return frozenset(
-        role.id
-        for role in me.roles
-        if role.managed and (role.tags is None or role.tags.bot_id == bot_id)
-    )
-
-
-def replies_to_me(message: discord.Message, bot_id: int) -> bool:
-    """The message is a reply to one of the bot's messages and does not name the bot in its text.
-
-    (A reply pings the author of the message it replies to unless the person turns that off, so
-    in a server the bot hears of it as of a mention.)"""
-    if message.type != discord.MessageType.reply or bot_id in message.raw_mentions:
-        return False
-    replied = message.reference.resolved if message.reference else None
-    if isinstance(replied, discord.Message):
-        return replied.author.id == bot_id
-    return message.guild is not None  # in a server the bot heard of it only by the reply's ping
-
-
-class ShowPrivately(
-    Pressed,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"lowback:private:(?P<owner>\d{1,20}):(?P<group>[a-z0-9_-]{1,30}):(?P<also>[a-z0-9_-]{0,30})",
-):
-    """Under the note in the channel when a private answer could not be sent by DM: shows the person
-    who asked their answer, privately. The custom id carries only the person and the safety groups
-    the answer is made of (never what they wrote), so it works after a restart too."""
-
-    def __init__(self, owner_id: int, group: str, also: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=SHOW_LABEL,
-                style=discord.ButtonStyle.danger,
-                custom_id=f"lowback:private:{owner_id}:{group}:{also}",
-            )
-        )
-        self.owner_id = owner_id
-        self.group = group
-        self.also = also
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ShowPrivately:
-        return cls(int(match["owner"]), match["group"], match["also"])
-
-    async def press(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.owner_id:
-            reply = info_reply("This answer is not for you", NOT_YOUR_ANSWER)
-        else:
-            services = bot_of(interaction).require_services()
-            again = services.ask.red_flag_again(self.group, self.also)
-            if again is None:  # gone in a reload of the knowledge base since
-                reply = info_reply("Ask me again", ANSWER_GONE)
-            else:
-                reply = await with_reminders_held(services.reminders, self.owner_id, again)
-        await respond(interaction, reply, private=True)
-
-
-def show_privately(owner_id: int, flag: RedFlag | None) -> discord.ui.View | None:
-    """The button that shows a private answer to ``owner_id`` (None without a red flag)."""
-    if flag is None:
-        return None
-    also = flag.also.id if flag.also is not None else ""
-    button = ShowPrivately(owner_id, flag.group.id, also)
-    if not button.__discord_ui_compiled_template__.fullmatch(button.custom_id):
-        log.warning("no button for the private answer: group id %r", flag.group.id)
-        return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(button)
-    return view
 
 
 class Ask(commands.Cog):
@@ -410,14 +245,17 @@ class Ask(commands.Cog):
             if self.bot.ask_cooldown.first_refusal(message.author.id):
                 await self._say(message, info_reply("Slow down", slow_down_text(wait)))
             return
+        unseen = self.bot.user is not None and replies_unread(message, self.bot.user.id)
         if problem is not None:
-            await self._say(message, problem)
+            short = len(question) <= MAX_QUESTION
+            await self._say(message, CANT_SEE_REPLIED if unseen and short else problem)
             return
         if reply is None:
             guild_id = message.guild.id if message.guild else None
-            reply = await self.bot.require_services().ask.ask(
+            asked = await self.bot.require_services().ask.ask_full(
                 message.author.id, question, guild_id=guild_id
             )
+            reply = CANT_SEE_REPLIED if unseen and asks_nothing(asked) else asked.reply
         reply = await with_reminders_held(
             self.bot.require_services().reminders, message.author.id, reply
         )
@@ -453,7 +291,3 @@ class Ask(commands.Cog):
             view=view,
             by_dm=False,  # the answer went by DM, or the person takes none
         )
-
-
-async def setup(bot: LowbackBot) -> None:
-    await bot.add_cog(Ask(bot))
