@@ -35,12 +35,12 @@ from bot.exts.ask.reading import (
     CANT_SEE_REPLIED,
     MAX_QUESTION,
     Where,
-    asks_nothing,
     input_problem,
     my_roles,
     question_from_message,
     replies_to_me,
     replies_unread,
+    unseen_reply,
 )
 from bot.services.reminders.holding import with_reminders_held
 
@@ -255,7 +255,7 @@ class Ask(commands.Cog):
             asked = await self.bot.require_services().ask.ask_full(
                 message.author.id, question, guild_id=guild_id
             )
-            reply = CANT_SEE_REPLIED if unseen and asks_nothing(asked) else asked.reply
+            reply = (unseen and unseen_reply(asked)) or asked.reply
         reply = await with_reminders_held(
             self.bot.require_services().reminders, message.author.id, reply
         )

@@ -4,6 +4,7 @@ it replies to the bot or to a message the bot cannot read, and why a text cannot
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Literal
 
 import discord
@@ -123,10 +124,19 @@ def replies_unread(message: discord.Message, bot_id: int) -> bool:
     )
 
 
-def asks_nothing(asked: Asked) -> bool:
-    """The text asks nothing the bot can answer by itself: nothing curated fits ("can you answer
-    this?"), or it only greets the bot ("this?" gets what the bot does)."""
+def unseen_reply(asked: Asked) -> Reply | None:
+    """What to say instead of ``asked``'s reply to a mention in reply to a message the bot can't
+    read, or None to say the reply as it is (it answers what the mention itself asks).
+
+    A greeting or "this?" (answered with what the bot does) gets the note alone; a text nothing
+    curated fits ("can you answer this?") gets the note, then the honest "no curated answer", as
+    the text may ask something of its own. A subject the sources do not cover is said as it is."""
     match = asked.match
-    return match is not None and (
-        match.kind == "no_match" or (match.kind == "answer" and match.topic == HELP_TOPIC)
-    )
+    if match is None:
+        return None
+    if match.kind == "answer" and match.topic == HELP_TOPIC:
+        return CANT_SEE_REPLIED
+    if match.kind == "no_match" and match.gap is None:
+        body = f"{CANT_SEE_REPLIED.body}\n\n{asked.reply.body}"
+        return replace(asked.reply, title=CANT_SEE_REPLIED.title, body=body)
+    return None
