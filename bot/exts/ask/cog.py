@@ -61,9 +61,10 @@ ANSWERS_KEPT = 1000  # questions remembered for their edits, newest first
 
 @dataclass(frozen=True)
 class Answered:
-    """A message the bot took as a question: its text then, and the bot's answer (None until sent)."""
+    """A message the bot took as a question: a fingerprint of its text then (not the text: what
+    people ask is not kept), and the bot's answer (None until sent)."""
 
-    question: str
+    asked: int
     answer: discord.Message | None
 
 
@@ -137,7 +138,7 @@ class Ask(commands.Cog):
         if before is not None and before.content == message.content:
             return  # pinned, or its preview changed: the question is the same
         answered = self._answers.get(message.id)
-        if answered is not None and answered.question == message.content:
+        if answered is not None and answered.asked == hash(message.content):
             return
         if self.bot.clock() - message.created_at > EDIT_WINDOW:
             return
@@ -180,7 +181,7 @@ class Ask(commands.Cog):
         earlier = answers.pop(message.id, None)
         if answer is None and earlier is not None:
             answer = earlier.answer
-        answers[message.id] = Answered(message.content, answer)
+        answers[message.id] = Answered(hash(message.content), answer)
         while len(answers) > ANSWERS_KEPT:
             answers.popitem(last=False)
 
