@@ -343,6 +343,27 @@ async def test_a_dm_is_answered(world: World) -> None:
     assert reply.embeds[0].title == kb.topics["sitting"].title
 
 
+async def test_a_question_forwarded_to_the_bot_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    asked_elsewhere = await world.alice.send(world.channel, "can I still do deadlifts?")
+    dm = world.alice.user.dm_channel
+
+    await world.alice.forward(asked_elsewhere, dm)  # a forward carries no text of its own
+
+    reply = dm.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_an_image_forwarded_to_the_bot_is_told_that_only_text_is_read(world: World) -> None:
+    picture = await world.alice.send(world.channel, attachments=[("back.png", b"\x89PNG")])
+    dm = world.alice.user.dm_channel
+
+    await world.alice.forward(picture, dm)
+
+    assert dm.last_message.embeds[0].title == "I can only read text"
+
+
 async def test_everyone_role_and_user_mentions_in_a_question_ping_nobody(world: World) -> None:
     role = world.guild.create_role("Everyone Else", mentionable=True)
     pings = f"@everyone @here {role.mention} {world.bob.mention}"

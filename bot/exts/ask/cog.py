@@ -35,6 +35,7 @@ from bot.exts.ask.reading import (
     CANT_SEE_REPLIED,
     MAX_QUESTION,
     Where,
+    forwarded,
     input_problem,
     my_roles,
     question_from_message,
@@ -158,11 +159,14 @@ class Ask(commands.Cog):
                 return
             where = "role"
         question = question_from_message(message, me.id, roles)
-        if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
+        attached = bool(message.attachments or message.stickers)
+        if not question and not attached and message.message_snapshots:
+            question, attached = forwarded(message)  # a question forwarded to the bot
+        if replies_to_me(message, me.id) and not attached and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         self._remember(message, None)
         try:
-            await self._answer_message(message, question, where)
+            await self._answer_message(message, question, where, attached=attached)
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -238,8 +242,9 @@ class Ask(commands.Cog):
             log.info("Could not answer %s there (%s) nor by DM (%s)", where, refused, exc)
             return None
 
-    async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
-        attached = bool(message.attachments or message.stickers)
+    async def _answer_message(
+        self, message: discord.Message, question: str, where: Where, *, attached: bool
+    ) -> None:
         problem = input_problem(question, where, attached=attached)
         wait, reply = await self._past_cooldown(message.author.id, question, problem)
         if wait and reply is None:

@@ -85,6 +85,14 @@ def question_from_message(
     return text.strip()
 
 
+def forwarded(message: discord.Message) -> tuple[str, bool]:
+    """What ``message`` forwards, as it has no text of its own: the forwarded text, and whether it
+    carried an image, a file or a sticker (read like a message's own)."""
+    snapshots = message.message_snapshots
+    text = "\n".join(snap.content for snap in snapshots if snap.content).strip()
+    return text, any(snap.attachments or snap.stickers for snap in snapshots)
+
+
 def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:
     """The bot's own role in the server of ``message``: the one Discord made for it, named like it,
     which people often pick instead of the bot when they type @ and its name."""
