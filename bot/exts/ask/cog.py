@@ -162,7 +162,7 @@ class Ask(commands.Cog):
         attached = bool(message.attachments or message.stickers)
         if not question and not attached and message.message_snapshots:
             question, attached = forwarded(message)  # a question forwarded to the bot
-        if replies_to_me(message, me.id) and not attached and only_chatter(question):
+        if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         self._remember(message, None)
         try:
