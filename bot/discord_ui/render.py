@@ -309,6 +309,21 @@ async def edit_response(
     await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
 
+def message_parts(
+    channel: Any, reply: Reply, *, owner_id: int, view: discord.ui.View | None = None
+) -> dict[str, Any]:
+    """What a message answering ``owner_id`` in ``channel`` is made of: the reply as an embed, or
+    as text where the bot may not show embeds; its buttons (``view`` instead of the reply's own);
+    no pings."""
+    embed, own_view = build(reply, owner_id=owner_id, private=False)
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "view": view or own_view}
+    if can_embed(channel):
+        kwargs["embed"] = embed
+    else:
+        kwargs["content"] = render_text(reply)
+    return kwargs
+
+
 async def reply_to_message(
     message: discord.Message, reply: Reply, *, view: discord.ui.View | None = None
 ) -> discord.Message:
@@ -316,27 +331,44 @@ async def reply_to_message(
     channel where the bot may not show embeds, the reply is the message's text instead.
 
     ``view``: buttons to show instead of the reply's own."""
-    embed, own_view = build(reply, owner_id=message.author.id, private=False)
-    view = view or own_view
-    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "mention_author": False}
-    if can_embed(message.channel):
-        kwargs["embed"] = embed
-    else:
-        kwargs["content"] = render_text(reply)
-    if view is not None:
-        kwargs["view"] = view
+    kwargs = message_parts(message.channel, reply, owner_id=message.author.id, view=view)
+    if kwargs["view"] is None:
+        del kwargs["view"]
     try:
-        return await message.reply(**kwargs)
+        return await message.reply(mention_author=False, **kwargs)
     except discord.HTTPException:
         # The question was deleted meanwhile (a reply needs it): answer in the channel instead.
-        kwargs.pop("mention_author")
         return await message.channel.send(**kwargs)
 
 
-async def send_dm(user: discord.User | discord.Member, reply: Reply) -> discord.Message:
-    """Send ``reply`` to ``user`` by direct message. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
-    embed, view = build(reply, owner_id=user.id, private=False)
+async def replace_answer(
+    answer: discord.Message,
+    reply: Reply,
+    *,
+    owner_id: int,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """Make the bot's message ``answer`` say ``reply`` instead (to ``owner_id``), whole: its
+    embed or text and its buttons replaced, nothing of the old answer left."""
+    kwargs = message_parts(answer.channel, reply, owner_id=owner_id, view=view)
+    kwargs.setdefault("embed", None)
+    kwargs.setdefault("content", None)
+    return await answer.edit(**kwargs)
+
+
+async def send_dm(
+    user: discord.User | discord.Member,
+    reply: Reply,
+    *,
+    note: str | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """Send ``reply`` to ``user`` by direct message, ``note`` above it, ``view`` as its buttons
+    instead of the reply's own. Raises ``discord.Forbidden`` (50007) if they take no DMs."""
+    embed, own_view = build(reply, owner_id=user.id, private=False)
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
-    if view is not None:
-        kwargs["view"] = view
+    if note:
+        kwargs["content"] = note
+    if view or own_view:
+        kwargs["view"] = view or own_view
     return await user.send(**kwargs)

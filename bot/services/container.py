@@ -198,10 +198,6 @@ class Services:
         except Exception as exc:  # the others still look at the store once a minute
             log.warning("could not tell the other processes about a %s change: %s", topic, exc)
 
-    def routine_choices(self) -> list[tuple[str, str]]:
-        names: list[tuple[str, str]] = self.kb.routines.names()
-        return names
-
     # -- reminders -------------------------------------------------------------------------------
     def _wake_dispatcher(self) -> None:
         self._wake_local_dispatcher()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,12 @@ PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least th
 END_PATIENCE = timedelta(minutes=10)
 """How long the end of a session is tried again while the database is away or busy (a PostgreSQL
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
+
+
+def _folded(text: str) -> str:
+    """Only the letters and digits of ``text``, in lower case and without accents: "Flare-up" and
+    "flare up" are both "flareup"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if ch.isalnum())
 
 
 def _settle(future: asyncio.Future[None] | None) -> None:
@@ -167,9 +174,22 @@ class RoutineService:
                 step if step is not None else await self.step_of(user_id)
             )
         plan = self.book.find(routine_id)
+        if plan is None:  # typed in part ("glute stretch", "flare up"): the one routine it names
+            fits = self.fitting(routine_id) if _folded(routine_id) else []
+            plan = self.book.find(fits[0][0]) if len(fits) == 1 else None
         if plan is None:
             raise UnknownRoutine(routine_id, self.book.names())
         return plan
+
+    def fitting(self, text: str) -> list[tuple[str, str]]:
+        """``(id, name)`` of the routines whose id or name holds ``text``, whatever its case,
+        spaces, hyphens or accents; every routine for an empty text."""
+        key = _folded(text)
+        return [
+            (rid, name)
+            for rid, name in self.book.names()
+            if key in _folded(rid) or key in _folded(name)
+        ]
 
     # --- the session ---
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 
 import discord
 import pytest
@@ -341,6 +343,27 @@ async def test_a_dm_is_answered(world: World) -> None:
     assert reply.embeds[0].title == kb.topics["sitting"].title
 
 
+async def test_a_question_forwarded_to_the_bot_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    asked_elsewhere = await world.alice.send(world.channel, "can I still do deadlifts?")
+    dm = world.alice.user.dm_channel
+
+    await world.alice.forward(asked_elsewhere, dm)  # a forward carries no text of its own
+
+    reply = dm.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_an_image_forwarded_to_the_bot_is_told_that_only_text_is_read(world: World) -> None:
+    picture = await world.alice.send(world.channel, attachments=[("back.png", b"\x89PNG")])
+    dm = world.alice.user.dm_channel
+
+    await world.alice.forward(picture, dm)
+
+    assert dm.last_message.embeds[0].title == "I can only read text"
+
+
 async def test_everyone_role_and_user_mentions_in_a_question_ping_nobody(world: World) -> None:
     role = world.guild.create_role("Everyone Else", mentionable=True)
     pings = f"@everyone @here {role.mention} {world.bob.mention}"
@@ -673,3 +696,82 @@ async def test_only_the_asker_can_press_move_me_up(world: World) -> None:
 
     assert pressed.ephemeral and pressed.response.embeds[0].title == "Not your buttons"
     assert "step 1" in await world.progress_text(world.bob)
+
+
+def timed_out(world: World) -> None:
+    """A moderator times the bot out: it may not post in the server for an hour."""
+    until = (world.env.now() + timedelta(hours=1)).isoformat()
+    world.env.backend.edit_member(world.guild.id, world.bot.user.id, {"timed_out_until": until})
+
+
+@pytest.mark.parametrize("refused", ["no send messages", "timed out"])
+async def test_where_the_bot_may_not_post_a_mention_is_answered_by_dm(
+    world: World, refused: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = world.bot.services.kb
+    channel = world.channel
+    if refused == "timed out":
+        timed_out(world)
+        await world.env.settle()
+    else:
+        channel = world.guild.create_text_channel(
+            "read-only",
+            overwrites={world.guild.me: discord.PermissionOverwrite(send_messages=False)},
+        )
+
+    await world.alice.send(channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert channel.last_message.author.id == world.alice.id  # nothing could be posted there
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.author.id == world.bot.user.id
+    assert f"I'm not allowed to post in {channel.mention}" in dm.content
+    assert dm.embeds[0].title == kb.topics["deadlifts"].title
+    assert "Not what I asked" in buttons(dm)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # not a fault of the bot
+
+
+async def test_where_the_bot_may_neither_post_nor_dm_the_person_nothing_is_logged_as_a_fault(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.env.inject_error("POST", "/channels/*/messages", status=403, code=50007, times=None)
+    timed_out(world)
+    await world.env.settle()
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still do deadlifts?")
+
+    assert world.channel.last_message.author.id == world.alice.id
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("text", ["can you answer this?", "see above", "this?", ""])
+async def test_a_mention_in_reply_to_someone_elses_question_says_the_bot_cannot_read_it(
+    world: World, text: str
+) -> None:
+    theirs = await world.bob.send(world.channel, "is it ok to deadlift with my back pain?")
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} {text}", reply_to=theirs)
+
+    reply = world.channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title == "I can't see the message you replied to"
+    assert reply.embeds[0].description.startswith("Discord only shows me messages that mention me")
+    assert "after the mention" in reply.embeds[0].description
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("can I still do deadlifts?", "deadlifts"),
+        ("is ice or heat better?", None),  # a subject the sources don't cover, said as it is
+    ],
+)
+async def test_a_question_in_reply_to_someone_elses_message_is_answered(
+    world: World, question: str, topic: str | None
+) -> None:
+    kb = world.bot.services.kb
+    title = kb.topics[topic].title if topic else "I don't have a curated answer for that"
+    theirs = await world.bob.send(world.channel, "my back hurts after the gym")
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} {question}", reply_to=theirs)
+
+    assert world.channel.last_message.embeds[0].title == title

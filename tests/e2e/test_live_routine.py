@@ -114,6 +114,33 @@ async def test_routine_names_autocomplete_and_an_unknown_one_lists_those_that_ex
     assert not requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")
 
 
+@pytest.mark.parametrize(
+    ("typed", "started"),
+    [
+        ("glute stretch", "Kneeling glute stretch"),  # offered as you type, then sent as typed
+        ("stretch", "Kneeling glute stretch"),
+        ("flare up", "Flare-up booty flexes"),
+        ("FLAREUP", "Flare-up booty flexes"),
+    ],
+)
+async def test_a_routine_typed_in_part_starts_the_one_it_names(
+    world: World, typed: str, started: str
+) -> None:
+    offered = await world.alice.autocomplete(world.channel, "routine start", "routine", typed)
+    result = await world.alice.slash(world.channel, "routine start", routine=typed)
+
+    assert len(offered) == 1
+    assert result.response.embeds[0].title == f"Starting {started}"
+    assert live(world).embeds[0].title == started
+
+
+async def test_a_routine_typed_in_part_that_fits_several_lists_them(world: World) -> None:
+    result = await world.alice.slash(world.channel, "routine start", routine="flexes")
+
+    assert result.response.embeds[0].title == "No such routine"
+    assert world.channel.last_message is None
+
+
 async def test_an_unknown_routine_typed_with_markdown_is_shown_as_typed(world: World) -> None:
     result = await world.alice.slash(world.channel, "routine start", routine="```**squats")
 
@@ -592,3 +619,47 @@ async def test_when_the_bot_cannot_edit_the_message_any_more_the_routine_stops(
     assert session_statuses(settings) == ["stopped"]  # never "finished": it counts for no streak
     again = await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
     assert again.response.embeds[0].title == "Starting Flare-up booty flexes"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])  # Discord failing, or asking the bot to wait
+async def test_a_pause_discord_failed_to_show_is_shown_once_discord_answers_again(
+    world: World, status: int
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=status)
+
+    await world.alice.click(live(world), label="Pause")
+    await world.env.advance_time(60)
+
+    paused = live(world)
+    assert paused.embeds[0].description.startswith("## Paused: Get ready")
+    assert buttons(paused) == ["Resume", "+1 round", "Stop"]  # not a Pause that does nothing
+
+
+async def test_the_end_of_a_routine_is_shown_even_when_discord_failed_the_last_edits(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(34)  # the last phase: it ends at 35 s
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=502, times=3)
+
+    await world.env.advance_time(5 * 60)
+
+    done = live(world)
+    assert done.embeds[0].title == "Flare-up booty flexes: done"
+    assert field(done, "Your streak").startswith("1 day in a row")
+    assert buttons(done) == []
+
+
+async def test_a_routine_whose_message_discord_failed_to_post_gets_it_a_moment_later(
+    world: World,
+) -> None:
+    world.env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=500)
+
+    await world.alice.slash(world.channel, "routine start", routine=FLARE_UP)
+    await world.env.advance_time(3)  # still getting ready: the first phase lasts 5 s
+
+    message = live(world)
+    assert message.author.id == world.bot.user.id
+    assert "## Get ready" in message.embeds[0].description
+    assert buttons(message) == ["Pause", "+1 round", "Stop"]

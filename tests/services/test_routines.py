@@ -203,6 +203,13 @@ async def test_an_unknown_routine_is_refused_with_the_names_that_exist(service):
     assert service.active(7) is None
 
 
+async def test_a_routine_named_in_part_is_the_one_it_fits_and_several_fits_are_refused(service):
+    assert (await service.plan_for(7, "flare up")).id == "flare-up"
+    assert (await service.plan_for(7, "GLUTE STRETCH")).id == "glute-stretch"
+    with pytest.raises(UnknownRoutine):
+        await service.plan_for(7, "flexes")  # Booty flexes and Flare-up booty flexes
+
+
 # --- one session per person --------------------------------------------------------------------
 
 

@@ -157,13 +157,8 @@ class Routine(
     async def routine_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        key = current.strip().lower()
-        choices = self.bot.require_services().routine_choices()
-        return [
-            app_commands.Choice(name=name, value=rid)
-            for rid, name in choices
-            if key in name.lower() or key in rid.lower()
-        ][:MAX_CHOICES]
+        fitting = self.bot.require_services().routines.fitting(current)
+        return [app_commands.Choice(name=name, value=rid) for rid, name in fitting][:MAX_CHOICES]
 
     @app_commands.command(name="stop", description="Stop your running routine")
     async def stop(self, interaction: discord.Interaction) -> None:

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.core.replies import Reply
@@ -38,6 +39,18 @@ log = logging.getLogger(__name__)
 # routine shown in a follow-up moves (or stops) this long after the command, while it still can.
 FOLLOWUP_EDITABLE = timedelta(minutes=14)
 
+# Seconds between tries to show the newest state of a routine after Discord failed (a 5xx, a
+# network fault) or asked the bot to wait longer than it waits by itself (a 429).
+RETRY_AFTER = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+PASSING = (discord.RateLimited, OSError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def passing(error: Exception) -> bool:
+    """The request failed for a reason that passes: trying again later may work."""
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, PASSING)
+
 
 class LiveRoutine:
     """The message that follows one session. ``on_event`` is the session's callback.
@@ -60,6 +73,9 @@ class LiveRoutine:
         self.editable_until = cog.bot.clock() + FOLLOWUP_EDITABLE  # for a follow-up message
         self.unreachable = False  # stopped because no message could follow it any more
         self._mover: asyncio.Task[None] | None = None
+        self._wanted: tuple[Reply, discord.ui.View | None] | None = None  # the newest state
+        self._retry: asyncio.Task[None] | None = None
+        self._putting = asyncio.Lock()
 
     def channel_ids(self) -> set[int]:
         """The channel the message is in, and the channel that holds it if that is a thread."""
@@ -133,26 +149,61 @@ class LiveRoutine:
         await self.show(reply, None)
 
     async def show(self, reply: Reply, view: discord.ui.View | None) -> None:
-        """Post the live message, or edit it to ``reply``."""
+        """Post the live message, or edit it to ``reply``. When Discord fails or asks the bot to
+        wait, the newest state is shown a little later (:meth:`keep_trying`): a pause, or the end
+        of the routine, is not followed by another edit that would put it right."""
         if self.gone:
             return
         self.shown = reply if view is not None else None
+        self._wanted = (reply, view)
+        shown = await self.put()
+        if shown is False:
+            if self._retry is None or self._retry.done():
+                self._retry = self.cog.spawn(self.keep_trying())
+        elif self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    async def put(self) -> bool | None:
+        """Show the newest state asked for. True: shown; False: Discord failed or asked the bot to
+        wait, worth another try; None: it can't be shown (the message is gone, or refused)."""
+        if self._wanted is None or self.gone:
+            return None
+        reply, view = self._wanted
         embed = render_embed(reply)
-        try:
-            if self.message is None:
-                self.message = await self.post(embed, view)
-            elif view is None:
-                await self.message.edit(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
-            else:
-                await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-        except discord.NotFound as exc:
-            await self.lose_message("deleted", exc)
-        except discord.Forbidden as exc:
-            await self.lose_message("forbidden", exc)
-        except discord.HTTPException as exc:
-            log.warning(
-                "could not update the live routine message of person %s: %s", self.owner_id, exc
-            )
+        lost: tuple[Unseen, Exception] | None = None
+        async with self._putting:  # one request at a time, so an older state never lands last
+            try:
+                if self.message is None:
+                    self.message = await self.post(embed, view)
+                else:
+                    await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                return True
+            except discord.NotFound as exc:
+                lost = ("deleted", exc)
+            except discord.Forbidden as exc:
+                lost = ("forbidden", exc)
+            except (discord.HTTPException, *PASSING) as exc:
+                again = passing(exc)
+                log.warning(
+                    "could not update the live routine message of person %s%s: %s",
+                    self.owner_id,
+                    " (trying again)" if again else "",
+                    exc,
+                )
+                if again:
+                    return False
+        if lost is not None:
+            await self.lose_message(*lost)
+        return None
+
+    async def keep_trying(self) -> None:
+        """Show the newest state again after each of :data:`RETRY_AFTER`, until Discord takes it."""
+        for delay in RETRY_AFTER:
+            await self.cog.bot.sleep(delay)
+            if await self.put() is not False:
+                return
+        log.warning("gave up updating the live routine message of person %s", self.owner_id)
 
     async def lose_message(self, why: Unseen, exc: Exception | None = None) -> None:
         """The message is gone: ``"deleted"`` (by the person or a moderator) or ``"forbidden"``

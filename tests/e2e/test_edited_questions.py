@@ -1,0 +1,104 @@
+"""A question edited soon after it was sent: answered again, in place of the earlier answer."""
+
+from __future__ import annotations
+
+import discord
+
+from tests.support.e2e import World, buttons, embed_text, requests_to
+
+NUMB = "my legs have gone numb and i can't feel when i pee"
+
+
+def bot_messages(world: World, channel: object = None) -> list[discord.Message]:
+    channel = channel or world.channel
+    return [m for m in channel.history() if m.author.id == world.bot.user.id]  # type: ignore[attr-defined]
+
+
+async def test_a_bare_mention_edited_into_a_question_gets_its_answer_in_place(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(world.channel, world.mention_bot())
+    [how_to_ask] = bot_messages(world)
+    assert how_to_ask.embeds[0].title == "Ask me a question"  # "write it after the mention"
+
+    await world.alice.edit(question, f"{world.mention_bot()} can I still do deadlifts?")
+
+    [answer] = bot_messages(world)  # the same message, now the answer: no second one
+    assert answer.id == how_to_ask.id
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    assert "Not what I asked" in buttons(answer)
+
+
+async def test_a_typo_put_right_replaces_the_answer_with_the_one_to_the_new_question(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} how do I do the booty flex?"
+    )
+
+    await world.alice.edit(question, f"{world.mention_bot()} can I still do deadlifts?")
+
+    [answer] = bot_messages(world)
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    assert kb.topics["booty-flex"].title not in embed_text(answer.embeds[0])
+
+
+async def test_a_symptom_added_by_an_edit_is_answered_privately_and_the_public_answer_goes(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} can I still do deadlifts?"
+    )
+
+    await world.alice.edit(question, f"{world.mention_bot()} can I still do deadlifts? {NUMB}")
+
+    [note] = bot_messages(world)
+    assert note.embeds[0].title == "I've answered you privately"
+    assert kb.topics["deadlifts"].title not in embed_text(note.embeds[0])
+    assert buttons(note) == []  # no "Next step" left over from the deadlift answer
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title in {g.title for g in kb.safety.groups}
+
+
+async def test_a_mention_added_by_an_edit_is_answered(world: World) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(world.channel, "can I still do deadlifts?")
+    assert bot_messages(world) == []
+
+    await world.alice.edit(question, f"{world.mention_bot()} can I still do deadlifts?")
+
+    [answer] = bot_messages(world)
+    assert answer.reference is not None and answer.reference.message_id == question.id
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_a_question_edited_in_a_dm_gets_its_answer_in_place(world: World) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send_dm("how do I do the booty flex?")
+    dm = world.alice.user.dm_channel
+
+    await world.alice.user.edit(question, "can I still do deadlifts?")
+
+    [answer] = bot_messages(world, dm)
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+
+
+async def test_an_edit_long_after_or_that_keeps_the_question_gets_no_new_answer(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    asked = f"{world.mention_bot()} can I still do deadlifts?"
+    question = await world.alice.send(world.channel, asked)
+    sent = len(requests_to(world.env, "POST", "/channels/"))
+
+    await world.alice.edit(question, asked)  # saved again unchanged
+    await world.env.advance_time(16 * 60)
+    await world.alice.edit(question, f"{world.mention_bot()} how do I do the booty flex?")
+
+    [answer] = bot_messages(world)
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    assert len(requests_to(world.env, "POST", "/channels/")) == sent
+    assert requests_to(world.env, "PATCH", "/channels/") == []
