@@ -421,13 +421,16 @@ class RoutineService:
 
     # --- start-up and shut-down ---
 
-    async def recover(self) -> int:
+    async def recover(self, *, skip_user: int | None = None) -> int:
         """Mark sessions left running by a previous run of the bot as interrupted (call at start-up).
 
-        Returns how many there were. Sessions running in this process are left alone.
+        Returns how many there were. Sessions running in this process are left alone, and so are
+        ``skip_user``'s: a person whose routines another program runs (the Discord bot passes the
+        terminal's local person, who may be doing one in a terminal right now; the terminal marks
+        their leftover session interrupted when they start the next one).
         """
         keep = [h.session_id for h in self._active.values() if h.recorded]
-        count = await self.sessions.interrupt_running(keep=keep)
+        count = await self.sessions.interrupt_running(keep=keep, skip_user=skip_user)
         if count:
             log.info("marked %d routine session(s) left running as interrupted", count)
         return count

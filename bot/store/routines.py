@@ -123,14 +123,20 @@ class RoutineSessionStore:
         )
         return _record(row) if row else None
 
-    async def interrupt_running(self, *, keep: Iterable[int] = ()) -> int:
-        """Mark every running session interrupted, except the session ids in ``keep``; how many."""
-        keep_ids = list(keep)
+    async def interrupt_running(
+        self, *, keep: Iterable[int] = (), skip_user: int | None = None
+    ) -> int:
+        """Mark every running session interrupted, except the session ids in ``keep`` and the
+        sessions of ``skip_user``; how many."""
+        params: list[int] = list(keep)
         sql = "UPDATE routine_sessions SET status = 'interrupted' WHERE status = 'running'"
-        if keep_ids:
-            sql += f" AND id NOT IN ({', '.join('?' for _ in keep_ids)})"
+        if params:
+            sql += f" AND id NOT IN ({', '.join('?' for _ in params)})"
+        if skip_user is not None:
+            sql += " AND user_id <> ?"
+            params.append(skip_user)
         async with self.db.transaction() as conn:
-            cur = await conn.execute(sql, keep_ids)
+            cur = await conn.execute(sql, params)
             return cur.rowcount
 
     async def finished_times(self, user_id: int) -> list[datetime]:
