@@ -7,6 +7,7 @@ stopped when they can never be delivered.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.schedule import Occurrence, catch_up, next_occurrence
+from bot.core.schedule import Occurrence, catch_up, key_due_utc, next_occurrence
 from bot.services.reminders.delivery import DeliveryResult, DeliveryStatus
 from bot.services.reminders.messages import SKIPPED_LATE, SKIPPED_REPLACED, stopped_notice
 from bot.services.reminders.schedule import CLOSED_NOTICE
@@ -80,6 +81,26 @@ def is_active(sched: ScheduleRow | None, now: datetime) -> bool:
         and sched.closed_reason is None
         and not (sched.paused_until is not None and sched.paused_until > now)
     )
+
+
+async def follow_zone_rules(
+    store: ReminderStore, only_user: int | None, skip_user: int | None
+) -> bool:
+    """Each schedule's next reminder at the instant its local time names under the zone rules this
+    process has: a tzdata update since it was worked out (Kazakhstan's +06 becoming +05 in 2024)
+    would otherwise bring it an hour off, once. The dispatcher does this at its first pass."""
+
+    @functools.cache  # many people share a zone and a key
+    def due_of(key: str, tz: str) -> datetime | None:
+        try:
+            return key_due_utc(key, tz)
+        except ValueError:  # a zone this machine no longer knows (UnknownTimezone), a bad key
+            return None
+
+    moved = await store.follow_zone_rules(due_of, only_user=only_user, skip_user=skip_user)
+    if moved:
+        log.info("moved %d next reminder(s) to the time their zone's rules now give", moved)
+    return True
 
 
 def plan_due(row: ScheduleRow, now: datetime, grace: timedelta, tz: str | None = None) -> DuePlan:
