@@ -25,6 +25,7 @@ from bot.services.reminders import (
     ReminderMessage,
     ReminderService,
 )
+from bot.services.reminders.outcomes import machine
 from bot.store.db import Database, open_database
 from bot.store.reminders import ReminderStore
 from bot.terminal.sender import TerminalSender
@@ -297,10 +298,8 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
 async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(
     db: Database,
 ) -> None:
-    import socket
-
     clock = FakeClock("2026-03-02T07:00:00+00:00")
-    dead = f"{socket.gethostname()}:999999999:d1"  # no such process
+    dead = f"{machine()}:999999999:d1"  # no such process
     service, dispatcher, sender = make(db, clock, name=dead)
     await service.on(ALICE, LONDON)
     clock.set("2026-03-02T07:30")

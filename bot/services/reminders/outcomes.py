@@ -44,16 +44,25 @@ class DispatchStats:
     resent_after_crash: int = 0
 
 
+def machine() -> str:
+    """Where process ids mean the same: the host name and, where there is one, the process-id
+    namespace. Two containers on the host's network share its name, and each may be pid 1."""
+    try:
+        return f"{socket.gethostname()}/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:  # no /proc (not Linux)
+        return socket.gethostname()
+
+
 def dispatcher_name() -> str:
-    """host:pid:random, so a restarted process can tell its dead predecessor's claims
+    """machine:pid:random, so a restarted process can tell its dead predecessor's claims
     (:func:`holder_is_dead`)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{machine()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def holder_is_dead(holder: str, me: str) -> bool:
-    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this host in a process
-    that no longer exists, or in this very process id (a restarted container is pid 1 again) under
-    another name. Anything else (another host, an unknown name) is left to its lease."""
+    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this machine (see
+    :func:`machine`) in a process that no longer exists, or in this very process id under another
+    name. Anything else (another machine or container, an unknown name) is left to its lease."""
     try:
         host, pid_text, _ = holder.split(":", 2)
         my_host, my_pid, _ = me.split(":", 2)
