@@ -560,3 +560,29 @@ async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes
             assert left == 0, "the bot left connections open (pool or change feed)"
         finally:
             await conn.close()
+
+
+async def test_on_postgresql_a_second_process_with_the_same_shards_is_refused(
+    fake: FakeDiscord,
+    settings: Settings,
+    fast_heartbeat: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
+
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
+    async with fresh_postgres() as url:
+        mine = replace(settings, database=url, state_dir=tmp_path / "state")
+        first = start(mine)
+        beat = heartbeat_path(mine.state_base)
+        await until(fake, first, beat.exists, "the first process's heartbeat")
+        second = asyncio.create_task(run_bot(mine), name="second run_bot")
+        assert await finished(second) == 1
+        lines = error_lines(capsys.readouterr().out)
+        assert len(lines) == 1 and "already running shards all of the database" in lines[0]
+        assert "LOWBACK_SHARDS" in lines[0]
+        assert len(fake.identifies) == 1
+        sigterm()
+        assert await finished(first) == 0

@@ -1,14 +1,12 @@
-"""One bot per SQLite database: a second ``lowback run`` on the same file is refused.
+"""One bot process per database and shards on a machine: a second ``lowback run`` is refused.
 
-Two bots on one file would both be connected to Discord, answer every question twice, and each one
-starting would take the other's running routines for leftovers of a stopped bot (they would no
-longer count when finished). The running bot holds an exclusive ``flock`` on ``<database>.lock``
-for as long as it runs; the system lets go of it when the process ends however it ends (a crash,
-SIGKILL), so nothing stale is ever left to clean up. The terminal (``lowback chat``, ``lowback
-routine``) takes no lock: it is meant to run beside the bot.
-
-PostgreSQL processes are told apart by their shards (``Settings.state_base``) and may run on other
-machines; they take no lock here.
+Two bots on one SQLite file (or two processes running the same shards of a PostgreSQL bot) would
+both be connected to Discord, answer every question twice, and remove each other's heartbeat. The
+running bot holds an exclusive ``flock`` on ``<state base>.lock`` (beside the SQLite file, or in
+the state folder, named after the shards like the heartbeat: ``Settings.state_base``) for as long
+as it runs; the system lets go of it when the process ends however it ends (a crash, SIGKILL), so
+nothing stale is ever left to clean up. The terminal (``lowback chat``, ``lowback routine``) takes
+no lock: it is meant to run beside the bot. Processes on other machines are not seen here.
 """
 
 from __future__ import annotations
@@ -31,11 +29,26 @@ class AnotherBotRunning(Exception):
 
 
 def lock_path(settings: Settings) -> Path | None:
-    """The lock file of the bot's SQLite database (None: PostgreSQL, or a database in memory)."""
-    if isinstance(settings.database, PostgresURL) or str(settings.database) == ":memory:":
+    """The bot process's lock file (None for a database in memory)."""
+    if str(settings.database) == ":memory:":
         return None
     base = settings.state_base
     return base.with_name(base.name + ".lock")
+
+
+def already_running(settings: Settings, holder: str) -> str:
+    """Why the bot is not starting, in one line that says what to do."""
+    both = "so this one is not starting: two would both answer every question. Stop the other first"
+    if not isinstance(settings.database, PostgresURL):
+        return (
+            f"another lowback bot (process {holder}) is already running on the database"
+            f" {settings.database}, {both}, or give this one a LOWBACK_DATABASE of its own."
+        )
+    return (
+        f"another lowback bot (process {holder}) is already running shards {settings.shards_text()}"
+        f" of the database {settings.database} from {settings.state_base.parent}, {both}, or give"
+        " each process its own LOWBACK_SHARDS (another bot: its own LOWBACK_STATE_DIR)."
+    )
 
 
 class InstanceLock:
@@ -61,11 +74,7 @@ class InstanceLock:
             file.seek(0)
             holder = file.read().strip() or "unknown"
             file.close()
-            raise AnotherBotRunning(
-                f"another lowback bot (process {holder}) is already running on the database"
-                f" {settings.database}, so this one is not starting: two would both answer every"
-                " question. Stop the other one first, or give this one a LOWBACK_DATABASE of its own."
-            ) from None
+            raise AnotherBotRunning(already_running(settings, holder)) from None
         file.seek(0)
         file.truncate()
         file.write(f"{os.getpid()}\n")
