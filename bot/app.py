@@ -38,6 +38,7 @@ from bot.discord_ui.sync import sync_commands
 from bot.logging_setup import setup_logging
 from bot.ops.doctor import check_token
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
+from bot.ops.instance import AnotherBotRunning, InstanceLock
 from bot.services.reminders.ratelimit import RestLimiter
 from bot.settings import PostgresURL, Settings, token_looks_valid
 from bot.store.db import open_database
@@ -385,6 +386,17 @@ async def run_bot(settings: Settings) -> int:
     refused = await refuse_to_start(settings)
     if refused is not None:
         return refused
+    try:
+        lock = InstanceLock.take(settings)
+    except AnotherBotRunning as exc:
+        log.error("%s", exc)
+        return 1
+    with lock:
+        return await _run(settings)
+
+
+async def _run(settings: Settings) -> int:
+    """run_bot, once the checks passed and this process holds the database."""
     token = (settings.token or "").strip()
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()

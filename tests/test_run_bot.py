@@ -230,6 +230,32 @@ async def test_a_heartbeat_left_by_an_earlier_run_is_not_taken_for_this_one(
     assert await finished(bot) == 0
 
 
+async def test_a_second_bot_on_the_same_database_is_refused_and_the_first_carries_on(
+    fake: FakeDiscord, settings: Settings, fast_heartbeat: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = start(settings)
+    beat = heartbeat_path(settings.database)
+    await until(fake, first, beat.exists, "the first bot's heartbeat")
+    # `lowback run` again by hand, beside the one systemd runs.
+    second = asyncio.create_task(run_bot(settings), name="second run_bot")
+    assert await finished(second) == 1
+    lines = error_lines(capsys.readouterr().out)
+    assert len(lines) == 1
+    assert f"another lowback bot (process {os.getpid()}) is already running" in lines[0]
+    assert str(settings.database) in lines[0]
+    # The first one alone is connected, and its heartbeat is still there.
+    assert len(fake.identifies) == 1 and fake.connections == 1
+    await asyncio.sleep(0.1)  # two heartbeat intervals
+    assert check_heartbeat(beat, discord.utils.utcnow()).ok is True
+    sigterm()
+    assert await finished(first) == 0
+    # Once it has stopped, the next one starts.
+    third = start(settings)
+    await until(fake, third, lambda: fake.readies == 2, "READY of the next run")
+    sigterm()
+    assert await finished(third) == 0
+
+
 async def test_a_restart_with_the_same_database_does_not_sync_again(
     fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -534,3 +560,29 @@ async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes
             assert left == 0, "the bot left connections open (pool or change feed)"
         finally:
             await conn.close()
+
+
+async def test_on_postgresql_a_second_process_with_the_same_shards_is_refused(
+    fake: FakeDiscord,
+    settings: Settings,
+    fast_heartbeat: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.support.backends import NO_SERVER, SERVER, fresh_postgres
+
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
+    async with fresh_postgres() as url:
+        mine = replace(settings, database=url, state_dir=tmp_path / "state")
+        first = start(mine)
+        beat = heartbeat_path(mine.state_base)
+        await until(fake, first, beat.exists, "the first process's heartbeat")
+        second = asyncio.create_task(run_bot(mine), name="second run_bot")
+        assert await finished(second) == 1
+        lines = error_lines(capsys.readouterr().out)
+        assert len(lines) == 1 and "already running shards all of the database" in lines[0]
+        assert "LOWBACK_SHARDS" in lines[0]
+        assert len(fake.identifies) == 1
+        sigterm()
+        assert await finished(first) == 0

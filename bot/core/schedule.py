@@ -351,6 +351,13 @@ def local_to_utc(local_date: date, local_time: time, tz: ZoneInfo) -> datetime:
     return local.replace(fold=0).astimezone(UTC)
 
 
+def key_due_utc(key: str, tz: str | ZoneInfo) -> datetime:
+    """The instant the occurrence ``key`` names in zone ``tz`` under the zone's rules as this
+    process knows them (a tzdata update can move it; see :func:`local_to_utc`)."""
+    day, _, hhmm = key.split("+", 1)[0].partition("T")
+    return local_to_utc(date.fromisoformat(day), time.fromisoformat(hhmm), _as_zone(tz)[0])
+
+
 def _as_zone(tz: str | ZoneInfo) -> tuple[ZoneInfo, str]:
     if isinstance(tz, ZoneInfo):
         return tz, tz.key

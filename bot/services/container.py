@@ -133,9 +133,10 @@ class Services:
         try:
             services = cls(settings, db, knowledge, clock or utcnow, sleep or asyncio.sleep)
             # With the shards split over processes, a session running in the store may belong to
-            # another live process: leave it (starting a new one for that person replaces it).
+            # another live process: leave it (starting a new one for that person replaces it). The
+            # terminal's local person may be doing a routine in a terminal beside the bot.
             if recover_sessions and settings.shard_ids is None:
-                await services.routines.recover()
+                await services.routines.recover(skip_user=LOCAL_USER_ID)
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
             if peers and db.dialect == "postgresql":
                 await services._join_peers()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,7 @@ EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
+CLOCK_STEP = timedelta(seconds=30)  # a smaller step back only makes the phase that long longer
 END_PATIENCE = timedelta(minutes=10)
 """How long the end of a session is tried again while the database is away or busy (a PostgreSQL
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
@@ -90,6 +92,8 @@ class RoutineHandle:
     _first_write: asyncio.Future[None] | None = field(default=None, repr=False)
     # The person deleted their data: the session was stopped for that, and nothing of it is kept.
     data_deleted: bool = False
+    # When the clock was last read for the session, and the steady clock's seconds then.
+    _seen: tuple[datetime, float] | None = field(default=None, repr=False)
 
     @property
     def plan(self) -> RoutinePlan:
@@ -143,8 +147,11 @@ class RoutineService:
         sleep: Sleep = asyncio.sleep,
         *,
         paused_recheck: float = PAUSED_RECHECK_SECONDS,
+        steady: Callable[[], float] = time.monotonic,
     ):
+        """``steady``: seconds on a clock that is never stepped (to tell a step of ``clock``)."""
         self.db = db
+        self.steady = steady
         self.book = book
         self.clock = clock
         self.sleep = sleep
@@ -244,6 +251,7 @@ class RoutineService:
                 channel=channel,
                 on_event=on_event,
                 recorded=record,
+                _seen=(now, self.steady()),
             )
             self._active[user_id] = handle
         handle.task = asyncio.create_task(self._run(handle), name=f"routine-{user_id}-{session_id}")
@@ -280,7 +288,7 @@ class RoutineService:
         handle = self._active.get(user_id)
         if handle is None:
             return False
-        events = handle.session.stop(self.clock())
+        events = handle.session.stop(self.now(handle))
         await self._deliver(handle, events)
         self._wake(handle)
         await self._record_end(handle, patient=False)
@@ -305,10 +313,27 @@ class RoutineService:
         handle = self._active.get(user_id)
         if handle is None:
             return False
-        events = change(handle.session, self.clock())
+        events = change(handle.session, self.now(handle))
         self._wake(handle)  # the next deadline moved (or vanished): the task recomputes it
         await self._deliver(handle, events)
         return any(isinstance(e, expected) for e in events)
+
+    def now(self, handle: RoutineHandle | None = None) -> datetime:
+        """The clock's time; with ``handle``, the session's: when the clock went back (NTP) by more
+        than :data:`CLOCK_STEP` since the session last read it, the session's timeline goes back
+        with it, so its phase neither starts over nor lasts the step longer. Countdowns read this."""
+        now = self.clock()
+        if handle is None:
+            return now
+        steady = self.steady()
+        if handle._seen is not None:
+            seen, seen_steady = handle._seen
+            step = now - (seen + timedelta(seconds=steady - seen_steady))
+            if step < -CLOCK_STEP:
+                log.warning("the clock went back %s during routine %s", -step, handle.session_id)
+                handle.session.clock_stepped(step)
+        handle._seen = (now, steady)
+        return now
 
     # --- the task ---
 
@@ -316,14 +341,14 @@ class RoutineService:
         session = handle.session
         try:
             while True:
-                await self._deliver(handle, session.advance(self.clock()))
+                await self._deliver(handle, session.advance(self.now(handle)))
                 if session.done:
                     break
                 deadline = session.next_deadline()
                 if deadline is None:
                     delay = self.paused_recheck
                 else:
-                    delay = max(0.0, (deadline - self.clock()).total_seconds())
+                    delay = max(0.0, (deadline - self.now(handle)).total_seconds())
                 await self._sleep_or_wake(handle, delay)
         except asyncio.CancelledError:
             raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
@@ -441,13 +466,16 @@ class RoutineService:
 
     # --- start-up and shut-down ---
 
-    async def recover(self) -> int:
+    async def recover(self, *, skip_user: int | None = None) -> int:
         """Mark sessions left running by a previous run of the bot as interrupted (call at start-up).
 
-        Returns how many there were. Sessions running in this process are left alone.
+        Returns how many there were. Sessions running in this process are left alone, and so are
+        ``skip_user``'s: a person whose routines another program runs (the Discord bot passes the
+        terminal's local person, who may be doing one in a terminal right now; the terminal marks
+        their leftover session interrupted when they start the next one).
         """
         keep = [h.session_id for h in self._active.values() if h.recorded]
-        count = await self.sessions.interrupt_running(keep=keep)
+        count = await self.sessions.interrupt_running(keep=keep, skip_user=skip_user)
         if count:
             log.info("marked %d routine session(s) left running as interrupted", count)
         return count

@@ -99,13 +99,18 @@ class RoutineSessionStore:
     async def end(
         self, session_id: int, status: Status, ended_at: datetime | None, rounds_added: int = 0
     ) -> bool:
-        """Record how a running session ended. False if it was not running (already ended)."""
+        """Record how a running session ended. False if it had ended already.
+
+        A session another process marked interrupted (taking it for one a stopped bot left behind,
+        or making way for the person's next one) can still be recorded finished or stopped by the
+        process that runs it: the person did it, and was shown so."""
         if status not in END_STATUSES:
             raise ValueError(f"a session ends as one of {', '.join(END_STATUSES)}, not {status!r}")
+        was = "'running'" if status == "interrupted" else "'running', 'interrupted'"
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE routine_sessions SET status = ?, ended_at = ?, rounds_added = ?"
-                " WHERE id = ? AND status = 'running'",
+                f" WHERE id = ? AND status IN ({was})",
                 (status, format_utc(ended_at) if ended_at else None, rounds_added, session_id),
             )
             return cur.rowcount == 1
@@ -123,14 +128,20 @@ class RoutineSessionStore:
         )
         return _record(row) if row else None
 
-    async def interrupt_running(self, *, keep: Iterable[int] = ()) -> int:
-        """Mark every running session interrupted, except the session ids in ``keep``; how many."""
-        keep_ids = list(keep)
+    async def interrupt_running(
+        self, *, keep: Iterable[int] = (), skip_user: int | None = None
+    ) -> int:
+        """Mark every running session interrupted, except the session ids in ``keep`` and the
+        sessions of ``skip_user``; how many."""
+        params: list[int] = list(keep)
         sql = "UPDATE routine_sessions SET status = 'interrupted' WHERE status = 'running'"
-        if keep_ids:
-            sql += f" AND id NOT IN ({', '.join('?' for _ in keep_ids)})"
+        if params:
+            sql += f" AND id NOT IN ({', '.join('?' for _ in params)})"
+        if skip_user is not None:
+            sql += " AND user_id <> ?"
+            params.append(skip_user)
         async with self.db.transaction() as conn:
-            cur = await conn.execute(sql, keep_ids)
+            cur = await conn.execute(sql, params)
             return cur.rowcount
 
     async def finished_times(self, user_id: int) -> list[datetime]:

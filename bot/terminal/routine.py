@@ -284,7 +284,7 @@ async def follow_keys(
             await service.toggle_pause(user_id)
         elif ch in ROUND_KEYS and not await service.add_round(user_id):
             display.say("No round can be added now.")
-        display.redraw(service.clock())
+        display.redraw(service.now(display.handle))
 
 
 def _keys(
@@ -294,7 +294,7 @@ def _keys(
     return key_presses(
         stdin,
         suspend=lambda: pause_for_ctrl_z(service, user_id, display),
-        resume=lambda: display.resume(service.clock()),
+        resume=lambda: display.resume(service.now(display.handle)),
     )
 
 
@@ -309,7 +309,7 @@ async def pause_for_ctrl_z(service: RoutineService, user_id: int, display: Plain
 async def tick(display: PlainDisplay, service: RoutineService, refresh: float) -> None:
     """Redraw the live display every ``refresh`` seconds (its countdowns move)."""
     while True:
-        display.redraw(service.clock())
+        display.redraw(service.now(display.handle))
         await service.sleep(refresh)
 
 

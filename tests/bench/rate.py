@@ -62,7 +62,8 @@ async def bench(folder: Path, count: int) -> bool:
     has_channels = "dm_channel_id" in await db.columns("reminder_schedules")
     known = {u: 900_000_000_000_000_000 + u for u in range(1, count + 1) if rng.random() < 0.9}
     async with db.transaction() as conn:
-        await fill_due(conn, range(1, count + 1), utcnow(), "2026-01-01T07:30")
+        due = utcnow().replace(second=0, microsecond=0)  # this minute's reminder, for everyone
+        await fill_due(conn, range(1, count + 1), due, f"{due:%Y-%m-%dT%H:%M}")
         if has_channels:
             await conn.executemany(
                 "UPDATE reminder_schedules SET dm_channel_id = ? WHERE user_id = ?",

@@ -159,8 +159,8 @@ def compose(user_id: int, occ: Occurrence) -> ReminderMessage:
 async def bench_delivery(folder: Path, count: int) -> bool:
     db = await Database.open(folder / "deliver.db")
     try:
-        now = utcnow()
-        stamp = format_utc(now)
+        now = utcnow().replace(second=0, microsecond=0)  # this minute's reminder, for everyone
+        stamp, key = format_utc(now), f"{now:%Y-%m-%dT%H:%M}"
         async with db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO people (user_id, created_at, updated_at) VALUES (?, ?, ?)",
@@ -168,8 +168,8 @@ async def bench_delivery(folder: Path, count: int) -> bool:
             )
             await conn.executemany(
                 "INSERT INTO reminder_schedules (user_id, timezone, times, next_due_at, next_key, created_at, updated_at)"
-                " VALUES (?, 'UTC', '07:30,21:30', ?, '2026-01-01T07:30', ?, ?)",
-                [(u, stamp, stamp, stamp) for u in range(1, count + 1)],
+                " VALUES (?, 'UTC', '07:30,21:30', ?, ?, ?, ?)",
+                [(u, stamp, key, stamp, stamp) for u in range(1, count + 1)],
             )
         sender = LimitedSender()
         sender.expected = count

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.core.schedule import next_occurrence
 from bot.services.reminders.messages import SKIPPED_LATE, SKIPPED_REPLACED
@@ -15,6 +21,7 @@ TZ = "Europe/Berlin"
 TIMES = (time(7, 30), time(21, 30))
 GRACE = timedelta(hours=1)
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def schedule(**changes: object) -> ScheduleRow:
@@ -117,5 +124,37 @@ def test_only_a_dispatcher_certainly_gone_is_dead() -> None:
     me = f"here:{os.getpid()}:mine"
     assert not holder_is_dead(me, me)
     assert holder_is_dead(f"here:{os.getpid()}:before-restart", me)  # same pid, another name
+    assert not holder_is_dead(f"here/other:{os.getpid()}:x", me)  # another pid namespace
     assert not holder_is_dead("elsewhere:1:x", me)  # another host: left to its lease
     assert not holder_is_dead("not a name", me)
+
+
+def in_own_pid_namespace(code: str) -> str:
+    """Run ``code`` in a new process-id namespace, where it is pid 1, as in a container on the
+    host's network (same host name); its output. Skips where namespaces cannot be made."""
+    unshare = shutil.which("unshare")
+    command = [unshare or "unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", code]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+    except FileNotFoundError:
+        pytest.skip("no unshare here")
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"cannot make a process-id namespace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_dispatcher_in_another_container_on_the_host_network_is_not_taken_for_dead() -> None:
+    # Two bot containers on one host's network: the same host name, and each is pid 1.
+    first = in_own_pid_namespace(
+        "import os; from bot.services.reminders.outcomes import dispatcher_name;"
+        " print(os.getpid(), dispatcher_name())"
+    )
+    pid, name = first.split()
+    assert pid == "1"
+    verdict = in_own_pid_namespace(
+        "import os; from bot.services.reminders.outcomes import dispatcher_name, holder_is_dead;"
+        f" print(os.getpid(), holder_is_dead({name!r}, dispatcher_name()))"
+    )
+    # The second would take over the first one's reminders while they are being sent.
+    assert verdict == "1 False"

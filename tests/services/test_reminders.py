@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import zoneinfo
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,10 +25,12 @@ from bot.services.reminders import (
     ReminderMessage,
     ReminderService,
 )
+from bot.services.reminders.outcomes import machine
 from bot.store.db import Database, open_database
 from bot.store.reminders import ReminderStore
 from bot.terminal.sender import TerminalSender
 from tests.support.fakes import FakeClock, utc
+from tests.support.tzif import fixed_zone
 
 ALICE = 101
 BOB = 202
@@ -294,10 +298,8 @@ async def test_a_crash_between_claim_and_send_loses_nothing(db: Database) -> Non
 async def test_a_restart_on_the_same_host_takes_over_a_dead_process_claims_at_once(
     db: Database,
 ) -> None:
-    import socket
-
     clock = FakeClock("2026-03-02T07:00:00+00:00")
-    dead = f"{socket.gethostname()}:999999999:d1"  # no such process
+    dead = f"{machine()}:999999999:d1"  # no such process
     service, dispatcher, sender = make(db, clock, name=dead)
     await service.on(ALICE, LONDON)
     clock.set("2026-03-02T07:30")
@@ -692,3 +694,38 @@ async def test_after_moving_west_the_next_reminder_shown_is_the_one_that_comes(
     await run_until(dispatcher, clock, "2026-03-12T00:00")
     assert [wall(c, NY) for c in sender.calls] == ["2026-03-10 03:30", "2026-03-11 07:30"]
     assert sender.calls[1].at == promised
+
+
+@pytest.fixture
+def tzdata(tmp_path):
+    """Point zoneinfo at a time zone database of the test's own (``tzdata(folder)``), as if the
+    machine's tzdata were replaced; the real one is back afterwards."""
+
+    def use(folder: Path) -> None:
+        zoneinfo.reset_tzpath([str(folder)])
+        ZoneInfo.clear_cache()
+
+    yield use
+    zoneinfo.reset_tzpath()
+    ZoneInfo.clear_cache()
+
+
+async def test_after_a_tzdata_update_the_next_reminder_comes_at_its_local_time(
+    db: Database, tmp_path: Path, tzdata
+) -> None:
+    # Kazakhstan moved from UTC+6 to UTC+5 in 2024; the bot learns it from a tzdata update.
+    tzdata(fixed_zone(tmp_path / "old", "Asia/Almaty", 6))
+    clock = FakeClock("2024-03-04T12:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, "Asia/Almaty", "7:30")
+    tzdata(fixed_zone(tmp_path / "new", "Asia/Almaty", 5))  # updated, and the bot restarted
+    service, dispatcher, sender = make(db, clock)
+    await dispatcher.run_pending()
+    view = await service.show(ALICE)
+    assert view is not None and view.next_at is not None
+    assert view.next_at.strftime("%a %H:%M %Z") == "Tue 07:30 +05"
+    await run_until(dispatcher, clock, "2024-03-06T12:00")
+    assert [wall(c, "Asia/Almaty") for c in sender.calls] == [
+        "2024-03-05 07:30",
+        "2024-03-06 07:30",
+    ]

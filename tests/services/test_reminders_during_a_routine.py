@@ -63,3 +63,17 @@ async def test_a_session_a_dead_process_left_running_long_ago_does_not_hold_remi
     occurrence = next_occurrence(clock.now(), BERLIN, parse_times("7:30"))
 
     assert isinstance(await second.composer.compose(ALICE, occurrence), ReminderMessage)
+
+
+async def test_a_session_a_crashed_process_left_this_morning_does_not_hold_the_reminder(
+    two_processes,
+) -> None:
+    # A sharded process died (OOM, SIGKILL) two hours into the day, mid-routine; the others never
+    # take its sessions for leftovers, so the store still says the routine is running.
+    _, second, clock = two_processes
+    crashed = clock.now() - timedelta(hours=2)
+    await PeopleStore(second.db).ensure(ALICE, crashed)
+    await RoutineSessionStore(second.db).create(ALICE, "daily-step-1", crashed)
+    occurrence = next_occurrence(clock.now(), BERLIN, parse_times("7:30"))
+
+    assert isinstance(await second.composer.compose(ALICE, occurrence), ReminderMessage)

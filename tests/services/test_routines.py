@@ -173,6 +173,41 @@ async def test_late_wake_ups_do_not_accumulate(db, book):
     assert clock.asked[:3] == pytest.approx([5, 7 - 0.4, 3 - 0.4])
 
 
+class SteppedClock:
+    """The system clock as NTP may leave it: ``FakeClock`` time plus ``offset``, which a test
+    steps; ``steady`` is the clock that is never stepped (seconds of ``FakeClock`` time)."""
+
+    def __init__(self, clock: FakeClock):
+        self.clock = clock
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return self.clock.now() + self.offset
+
+    def steady(self) -> float:
+        return (self.clock.now() - T0).total_seconds()
+
+
+async def test_a_routine_keeps_its_length_when_the_clock_is_stepped_back(db, book, clock):
+    wall = SteppedClock(clock)
+    service = RoutineService(db, book, wall.now, clock.sleep, steady=wall.steady)
+    handle, rec = await started(service)
+    await run_for(clock, 20)  # Get ready (5 s), then the second round's Squeeze started at 15 s
+    assert await service.pause(7)
+    wall.offset = -timedelta(hours=1)  # NTP sets the clock back an hour
+    await run_for(clock, 10)
+    assert await service.resume(7)
+    # The Squeeze paused 5 s in has its 2 s left, on the clock as it is now.
+    assert rec.events[-1].ends_at == at(32) - timedelta(hours=1)
+    assert await run_to_end(clock, handle) == "finished"
+    # 115 s of routine and 10 s of pause: not an hour longer, nor started over.
+    assert clock.now() == at(BOOTY_FLEX_SECONDS + 10)
+    assert len(rec.started()) == 21
+    record = await status_of(db, handle)
+    assert (record.status, record.ended_at) == ("finished", wall.now())
+    await service.shutdown()
+
+
 async def test_the_daily_routine_follows_the_step_in_the_store(service, clock, db):
     await PeopleStore(db).set_step(7, 2, "test", T0)
     handle, rec = await started(service, routine_id=None)

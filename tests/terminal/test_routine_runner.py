@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shutil
@@ -281,3 +282,60 @@ async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     assert "already have a routine running: Flare-up booty flexes" in out.getvalue()
     await services.routines.stop(1)
     assert running.state == "stopped"
+
+
+async def test_a_routine_in_the_terminal_still_counts_when_the_bot_starts_beside_it(tmp_path):
+    """The Discord bot and the terminal share the database: the bot (re)starting while the local
+    person does a routine in the terminal must not mark that routine interrupted."""
+    settings = replace(Settings(), database=tmp_path / "lowback.db")
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    clock.horizon = clock.now() + timedelta(seconds=10)  # the routine waits here, mid-way
+    terminal = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
+    out = io.StringIO()
+    try:
+        routine = asyncio.create_task(
+            run_routine(terminal, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO())
+        )
+        await clock.until_parked()
+        bot = await Services.open(settings, clock=clock.now, sleep=clock.sleep)  # as `lowback run`
+        await bot.close()
+        clock.release(None)
+        assert await routine == 0
+    finally:
+        await terminal.close()
+    assert "Streak: 1 day" in out.getvalue()
+    assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)]
+
+
+async def test_a_routine_finished_in_one_terminal_counts_after_another_terminal_started_one(
+    tmp_path,
+):
+    """Two terminals on one database: the routine started in the second makes the first look like
+    a leftover in the store, but the first one is done to the end, and the person is told so."""
+    settings = replace(Settings(), database=tmp_path / "lowback.db")
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    clock.horizon = clock.now() + timedelta(seconds=10)
+    first, second = [
+        await Services.open(settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False)
+        for _ in range(2)
+    ]
+    outs = [io.StringIO(), io.StringIO()]
+    try:
+        runs = [
+            asyncio.create_task(
+                run_routine(
+                    services, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO()
+                )
+            )
+            for services, out in zip((first, second), outs, strict=True)
+        ]
+        await clock.until_parked(sleepers=2)
+        clock.release(None)
+        assert [await run for run in runs] == [0, 0]
+    finally:
+        for services in (first, second):
+            await services.close()
+    assert "Streak: 1 day" in outs[0].getvalue()
+    assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)] * 2

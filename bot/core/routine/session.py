@@ -250,6 +250,17 @@ class RoutineSession:
             events.append(RoundAdded(now, rounds, self.count, self.remaining(now)))
         return events
 
+    def clock_stepped(self, by: timedelta) -> None:
+        """The clock the instants come from was stepped by ``by`` (back, when negative: NTP
+        correcting it, say). Move the session's timeline with it, so what was done stays done and
+        what is left stays left, instead of the current phase lasting ``-by`` longer."""
+        if self.done:
+            return
+        self.started_at += by
+        self._anchor += by
+        if self._paused_at is not None:
+            self._paused_at += by
+
     # --- internals ---
 
     def _recompute(self) -> None:

@@ -66,6 +66,7 @@ from bot.services.reminders.outcomes import (
     DispatchStats,
     Settler,
     dispatcher_name,
+    follow_zone_rules,
     holder_is_dead,
     is_active,
     plan_due,
@@ -153,6 +154,7 @@ class Dispatcher:
         self._stopping = self._dirty = False
         self._progress = 0
         self._pruned_at: datetime | None = None
+        self._rules_followed = False  # follow_zone_rules() done
         self._errors = RepeatedErrors(log, clock=lambda: self.clock().timestamp())
         settler = Settler(
             self.store,
@@ -317,6 +319,10 @@ class Dispatcher:
         was due than one batch holds."""
         now = self.clock()
         await self._maybe_prune(now)
+        if not self._rules_followed:
+            self._rules_followed = await follow_zone_rules(
+                self.store, self.only_user, self.skip_user
+            )
         more = False
 
         room = max(1, self._sends.room)

@@ -41,6 +41,7 @@ def stopped_notice(reason: str) -> str:
 
 EVENING_FROM = time(15)  # a reminder from this time of day on is the evening one
 
+STILL_DOING = timedelta(hours=1)  # a routine's pauses: see ReminderComposer.doing_a_routine
 SESSION_WINDOW = timedelta(
     hours=6
 )  # a routine done this long before a reminder makes it unnecessary
@@ -126,10 +127,16 @@ class ReminderComposer:
     async def doing_a_routine(self, user_id: int, due_utc: datetime) -> bool:
         """Whether the person has a routine running, started in this process or another one.
 
-        A running session older than ``SESSION_WINDOW`` before the reminder does not count: that is
-        one a process that died left behind, not a routine someone is doing."""
+        A running session started before the reminder by more than the longest routine takes, plus
+        :data:`STILL_DOING` for pauses, does not count: a process that died left it behind (the
+        processes of a sharded bot do not tidy up after each other), nobody is doing it."""
         running = await self.routines.sessions.running(user_id)
-        return running is not None and running.started_at >= due_utc - SESSION_WINDOW
+        if running is None:
+            return False
+        book = self.knowledge.kb.routines
+        plans = [*book.routines.values(), *(book.daily_for_step(s) for s in book.daily)]
+        longest = timedelta(seconds=max((p.total_seconds for p in plans), default=0))
+        return running.started_at >= due_utc - longest - STILL_DOING
 
 
 # -- a person's schedule, as /reminders shows it ------------------------------------------------

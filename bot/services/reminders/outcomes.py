@@ -7,6 +7,7 @@ stopped when they can never be delivered.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.schedule import Occurrence, catch_up, next_occurrence
+from bot.core.schedule import Occurrence, catch_up, key_due_utc, next_occurrence
 from bot.services.reminders.delivery import DeliveryResult, DeliveryStatus
 from bot.services.reminders.messages import SKIPPED_LATE, SKIPPED_REPLACED, stopped_notice
 from bot.services.reminders.schedule import CLOSED_NOTICE
@@ -43,16 +44,25 @@ class DispatchStats:
     resent_after_crash: int = 0
 
 
+def machine() -> str:
+    """Where process ids mean the same: the host name and, where there is one, the process-id
+    namespace. Two containers on the host's network share its name, and each may be pid 1."""
+    try:
+        return f"{socket.gethostname()}/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:  # no /proc (not Linux)
+        return socket.gethostname()
+
+
 def dispatcher_name() -> str:
-    """host:pid:random, so a restarted process can tell its dead predecessor's claims
+    """machine:pid:random, so a restarted process can tell its dead predecessor's claims
     (:func:`holder_is_dead`)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{machine()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def holder_is_dead(holder: str, me: str) -> bool:
-    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this host in a process
-    that no longer exists, or in this very process id (a restarted container is pid 1 again) under
-    another name. Anything else (another host, an unknown name) is left to its lease."""
+    """Whether the dispatcher named ``holder`` is certainly gone: it ran on this machine (see
+    :func:`machine`) in a process that no longer exists, or in this very process id under another
+    name. Anything else (another machine or container, an unknown name) is left to its lease."""
     try:
         host, pid_text, _ = holder.split(":", 2)
         my_host, my_pid, _ = me.split(":", 2)
@@ -80,6 +90,26 @@ def is_active(sched: ScheduleRow | None, now: datetime) -> bool:
         and sched.closed_reason is None
         and not (sched.paused_until is not None and sched.paused_until > now)
     )
+
+
+async def follow_zone_rules(
+    store: ReminderStore, only_user: int | None, skip_user: int | None
+) -> bool:
+    """Each schedule's next reminder at the instant its local time names under the zone rules this
+    process has: a tzdata update since it was worked out (Kazakhstan's +06 becoming +05 in 2024)
+    would otherwise bring it an hour off, once. The dispatcher does this at its first pass."""
+
+    @functools.cache  # many people share a zone and a key
+    def due_of(key: str, tz: str) -> datetime | None:
+        try:
+            return key_due_utc(key, tz)
+        except ValueError:  # a zone this machine no longer knows (UnknownTimezone), a bad key
+            return None
+
+    moved = await store.follow_zone_rules(due_of, only_user=only_user, skip_user=skip_user)
+    if moved:
+        log.info("moved %d next reminder(s) to the time their zone's rules now give", moved)
+    return True
 
 
 def plan_due(row: ScheduleRow, now: datetime, grace: timedelta, tz: str | None = None) -> DuePlan:

@@ -127,6 +127,45 @@ class ScheduleTables:
             ),
         )
 
+    async def follow_zone_rules(
+        self,
+        due_of: Callable[[str, str], datetime | None],
+        *,
+        only_user: int | None = None,
+        skip_user: int | None = None,
+        batch: int = 1000,
+    ) -> int:
+        """Move each schedule's next reminder to the instant ``due_of(key, timezone)`` says its
+        key names now (None: leave it), where that differs from the stored one; how many moved.
+        Each row is changed only if it is still as read: a claim or a change meanwhile wins."""
+        where, params = user_filter(only_user, skip_user)
+        moved, after = 0, None
+        while True:
+            rows = await self.db.fetchall(
+                "SELECT user_id, timezone, next_key, next_due_at FROM reminder_schedules"
+                " WHERE next_key IS NOT NULL AND next_due_at IS NOT NULL"
+                + ("" if after is None else " AND user_id > ?")
+                + f"{where} ORDER BY user_id LIMIT ?",
+                (*(() if after is None else (after,)), *params, batch),
+            )
+            changes = []
+            for user_id, tz, key, stored in rows:
+                due = due_of(key, tz)
+                if due is not None and due != parse_utc(stored):
+                    changes.append((format_utc(due), user_id, key, stored))
+            if changes:
+                async with self.db.transaction() as conn:
+                    for change in changes:
+                        cur = await conn.execute(
+                            "UPDATE reminder_schedules SET next_due_at = ?"
+                            " WHERE user_id = ? AND next_key = ? AND next_due_at = ?",
+                            change,
+                        )
+                        moved += cur.rowcount
+            if len(rows) < batch:
+                return moved
+            after = rows[-1][0]
+
     async def due_schedule_ids(
         self,
         now: datetime,

@@ -1,0 +1,94 @@
+"""One bot process per database and shards on a machine: a second ``lowback run`` is refused.
+
+Two bots on one SQLite file (or two processes running the same shards of a PostgreSQL bot) would
+both be connected to Discord, answer every question twice, and remove each other's heartbeat. The
+running bot holds an exclusive ``flock`` on ``<state base>.lock`` (beside the SQLite file, or in
+the state folder, named after the shards like the heartbeat: ``Settings.state_base``) for as long
+as it runs; the system lets go of it when the process ends however it ends (a crash, SIGKILL), so
+nothing stale is ever left to clean up. The terminal (``lowback chat``, ``lowback routine``) takes
+no lock: it is meant to run beside the bot. Processes on other machines are not seen here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import IO
+
+from bot.settings import PostgresURL, Settings
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the bot runs without the guard
+    fcntl = None  # type: ignore[assignment]
+
+
+class AnotherBotRunning(Exception):
+    """Another bot process holds the database's lock; the message says what to do."""
+
+
+def lock_path(settings: Settings) -> Path | None:
+    """The bot process's lock file (None for a database in memory)."""
+    if str(settings.database) == ":memory:":
+        return None
+    base = settings.state_base
+    return base.with_name(base.name + ".lock")
+
+
+def already_running(settings: Settings, holder: str) -> str:
+    """Why the bot is not starting, in one line that says what to do."""
+    both = "so this one is not starting: two would both answer every question. Stop the other first"
+    if not isinstance(settings.database, PostgresURL):
+        return (
+            f"another lowback bot (process {holder}) is already running on the database"
+            f" {settings.database}, {both}, or give this one a LOWBACK_DATABASE of its own."
+        )
+    return (
+        f"another lowback bot (process {holder}) is already running shards {settings.shards_text()}"
+        f" of the database {settings.database} from {settings.state_base.parent}, {both}, or give"
+        " each process its own LOWBACK_SHARDS (another bot: its own LOWBACK_STATE_DIR)."
+    )
+
+
+class InstanceLock:
+    """Held while the bot runs (``with InstanceLock.take(settings):``)."""
+
+    def __init__(self, file: IO[str] | None):
+        self._file = file
+
+    @classmethod
+    def take(cls, settings: Settings) -> InstanceLock:
+        """Take the lock, or raise :class:`AnotherBotRunning` naming the process that has it."""
+        path = lock_path(settings)
+        if path is None or fcntl is None:
+            return cls(None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file = path.open("a+", encoding="utf-8")
+        except OSError:
+            return cls(None)  # a folder the bot may not write to: opening the database says why
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "unknown"
+            file.close()
+            raise AnotherBotRunning(already_running(settings, holder)) from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        return cls(file)
+
+    def __enter__(self) -> InstanceLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()  # closing the file lets go of the lock
+            self._file = None
