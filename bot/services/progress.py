@@ -27,7 +27,7 @@ from bot.services.messages import (
 from bot.store.people import PeopleStore
 
 if TYPE_CHECKING:
-    from bot.services.routines import PersonStreaks
+    from bot.services.routine_handles import PersonStreaks
 
 
 class ProgressService:

@@ -14,10 +14,7 @@ import asyncio
 import inspect
 import logging
 import time
-import unicodedata
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, Sleep
@@ -28,13 +25,19 @@ from bot.core.routine.session import (
     Resumed,
     RoundAdded,
     RoutineSession,
-    State,
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
-from bot.core.timezones import PersonZone
-from bot.services.messages import already_running
-from bot.services.zones import person_zone, zone_note
+from bot.services.routine_handles import (
+    AlreadyRunning,
+    EventCallback,
+    PersonStreaks,
+    RoutineHandle,
+    StartResult,
+    UnknownRoutine,
+    folded,
+)
+from bot.services.zones import person_zone
 from bot.store.db import Database
 from bot.store.errors import DatabaseBusy, DatabaseUnavailable
 from bot.store.people import PeopleStore
@@ -42,8 +45,6 @@ from bot.store.routines import RoutineSessionStore
 from bot.store.routines import Status as EndStatus
 
 log = logging.getLogger(__name__)
-
-EventCallback = Callable[[Event], Awaitable[None] | None]
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
@@ -53,89 +54,9 @@ END_PATIENCE = timedelta(minutes=10)
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
 
 
-def _folded(text: str) -> str:
-    """Only the letters and digits of ``text``, in lower case and without accents: "Flare-up" and
-    "flare up" are both "flareup"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if ch.isalnum())
-
-
 def _settle(future: asyncio.Future[None] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
-
-
-class UnknownRoutine(LookupError):
-    """No routine has the id asked for; ``names`` lists the (id, name) of those that exist."""
-
-    def __init__(self, routine_id: str, names: list[tuple[str, str]]):
-        self.routine_id = routine_id
-        self.names = names
-        known = ", ".join(rid for rid, _ in names)
-        super().__init__(f"no routine called {routine_id!r} (known: {known})")
-
-
-@dataclass(eq=False)
-class RoutineHandle:
-    """A running (or just ended) session of one person. Read it; change it through the service."""
-
-    session_id: int  # 0 for a trial, which is not recorded
-    user_id: int
-    session: RoutineSession
-    channel: str | None = None
-    recorded: bool = True
-    on_event: EventCallback | None = None
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
-    _sleeper: asyncio.Future[None] | None = field(default=None, repr=False)
-    _outbox: deque[Event] = field(default_factory=deque, repr=False)
-    _delivering: bool = field(default=False, repr=False)
-    _recording: asyncio.Future[None] | None = field(default=None, repr=False)
-    _first_write: asyncio.Future[None] | None = field(default=None, repr=False)
-    # The person deleted their data: the session was stopped for that, and nothing of it is kept.
-    data_deleted: bool = False
-    # When the clock was last read for the session, and the steady clock's seconds then.
-    _seen: tuple[datetime, float] | None = field(default=None, repr=False)
-
-    @property
-    def plan(self) -> RoutinePlan:
-        return self.session.plan
-
-    @property
-    def state(self) -> State:
-        return self.session.state
-
-    async def wait(self) -> State:
-        """Wait until the session has ended and been recorded; its final state."""
-        if self.task is not None:
-            await asyncio.wait({self.task})
-        return self.session.state
-
-
-@dataclass(frozen=True)
-class AlreadyRunning:
-    """The person already has a routine running. Offer to ``stop`` it, then ``start`` again."""
-
-    running: RoutineHandle
-    offer: tuple[str, ...] = ("stop", "start")
-
-    @property
-    def message(self) -> str:
-        return already_running(self.running.plan.name)
-
-
-StartResult = RoutineHandle | AlreadyRunning
-
-
-@dataclass(frozen=True)
-class PersonStreaks:
-    """A person's streaks and the zone their days were counted in."""
-
-    streaks: Streaks
-    zone: PersonZone
-
-    def note(self, set_zone: str | None = None) -> str | None:
-        """The line to show beside the streak when the days are not counted in the person's own
-        zone (:func:`bot.services.zones.zone_note`); None when they are."""
-        return zone_note(self.zone, set_zone)
 
 
 class RoutineService:
@@ -182,7 +103,7 @@ class RoutineService:
             )
         plan = self.book.find(routine_id)
         if plan is None:  # typed in part ("glute stretch", "flare up"): the one routine it names
-            fits = self.fitting(routine_id) if _folded(routine_id) else []
+            fits = self.fitting(routine_id) if folded(routine_id) else []
             plan = self.book.find(fits[0][0]) if len(fits) == 1 else None
         if plan is None:
             raise UnknownRoutine(routine_id, self.book.names())
@@ -191,11 +112,11 @@ class RoutineService:
     def fitting(self, text: str) -> list[tuple[str, str]]:
         """``(id, name)`` of the routines whose id or name holds ``text``, whatever its case,
         spaces, hyphens or accents; every routine for an empty text."""
-        key = _folded(text)
+        key = folded(text)
         return [
             (rid, name)
             for rid, name in self.book.names()
-            if key in _folded(rid) or key in _folded(name)
+            if key in folded(rid) or key in folded(name)
         ]
 
     # --- the session ---

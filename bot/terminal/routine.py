@@ -34,7 +34,8 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks
-from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
+from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
+from bot.services.routines import RoutineService
 from bot.store.people import LOCAL_USER_ID
 from bot.terminal.keys import is_tty, key_presses
 from bot.terminal.reminders import Where, set_zone

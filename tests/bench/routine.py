@@ -24,7 +24,8 @@ from bot.core.clock import utcnow
 from bot.core.errors import KnowledgeError
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.routine.session import Event, Finished, PhaseStarted
-from bot.services.routines import RoutineHandle, RoutineService
+from bot.services.routine_handles import RoutineHandle
+from bot.services.routines import RoutineService
 from bot.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,8 @@ from bot.core.routine.session import (
     RoundAdded,
     Stopped,
 )
-from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
+from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
+from bot.services.routines import RoutineService
 from bot.store.db import Database
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore

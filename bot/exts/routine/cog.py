@@ -21,7 +21,8 @@ from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, r
 from bot.exts.routine.live import LiveRoutine
 from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, Unseen, cut_short_reply
 from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
-from bot.services.routines import AlreadyRunning, RoutineHandle, RoutineService, UnknownRoutine
+from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
+from bot.services.routines import RoutineService
 
 if TYPE_CHECKING:
     from bot.app import LowbackBot

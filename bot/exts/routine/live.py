@@ -27,7 +27,7 @@ from bot.exts.routine.replies import (
     unseen_reply,
 )
 from bot.exts.routine.views import controls
-from bot.services.routines import RoutineHandle
+from bot.services.routine_handles import RoutineHandle
 
 if TYPE_CHECKING:
     from bot.exts.routine.cog import Routine

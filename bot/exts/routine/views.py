@@ -14,7 +14,7 @@ from bot.discord_ui import NO_MENTIONS, bot_of
 from bot.discord_ui.buttons import Pressed, labelled
 from bot.discord_ui.render import info_reply, render_embed, respond
 from bot.exts.routine.replies import NOT_RUNNING, owner_only_text
-from bot.services.routines import RoutineHandle
+from bot.services.routine_handles import RoutineHandle
 
 if TYPE_CHECKING:
     from bot.exts.routine.cog import Routine
