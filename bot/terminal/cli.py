@@ -75,16 +75,11 @@ SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    changes = {}
+    settings = Settings.from_env(database_option=getattr(args, "database", None) or None)
     if getattr(args, "knowledge", None):
-        changes["knowledge"] = args.knowledge
-    if getattr(args, "database", None):
-        changes["database"] = parse_database(args.database, name="--database")
-    if changes:
         from dataclasses import replace
 
-        settings = replace(settings, **changes)
+        settings = replace(settings, knowledge=args.knowledge)
     return settings
 
 

@@ -1,0 +1,58 @@
+"""Where an install keeps its files, as an operator meets it: a user with no home folder, a
+database setting that names the wrong thing."""
+
+from __future__ import annotations
+
+import pwd
+from pathlib import Path
+
+import pytest
+
+from bot.terminal.cli import main
+
+
+@pytest.fixture
+def homeless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user this machine knows no home folder for, as under ``env -i`` or a container started
+    with a user id its image does not list: no HOME, no XDG folders, no entry in the password
+    database. Runs in an empty folder of its own, which it returns."""
+    for name in ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_entry(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    return here
+
+
+def test_without_a_home_folder_a_command_with_its_database_set_still_answers(
+    homeless: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The terminal tests set LOWBACK_DATABASE (tests/terminal/conftest.py), as the Dockerfile and
+    # the systemd unit do: only the caches would want the home folder, and they are optional.
+    assert main(["ask", "can I still deadlift?"]) == 0
+    out = capsys.readouterr()
+    assert "deadlift" in out.out.lower() and out.err == ""
+    assert main(["progress"]) == 0
+    assert "step 1 of 4" in capsys.readouterr().out
+    assert list(homeless.iterdir()) == []  # no "~" folder made where it was run
+
+
+def test_without_a_home_folder_or_a_database_setting_it_says_where_to_put_the_database(
+    homeless: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LOWBACK_DATABASE")
+    assert main(["progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("Configuration problem: LOWBACK_DATABASE is not set")
+    assert "no home folder" in err and "set LOWBACK_DATABASE to a file" in err
+    assert list(homeless.iterdir()) == []
+    # Named on the command line, the database needs no home folder either.
+    assert main(["--database", str(homeless.parent / "given.db"), "progress", "--set", "2"]) == 0
+    assert "step 2" in capsys.readouterr().out
+    assert (homeless.parent / "given.db").exists()
