@@ -28,16 +28,23 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
     the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
     closing quote that is not a comment) is left out. Missing file: {}. A byte order mark in front
-    (Windows Notepad saves one) is not part of the first key; a file that is not UTF-8 is refused
-    with SettingsError."""
+    (Windows Notepad saves one) is not part of the first key. A file that is not UTF-8, or that
+    is there but cannot be read (a .env made by root, chmod 600, and the bot's user reading it),
+    is refused with SettingsError: its token and database must not quietly give way to none and
+    the default one."""
+    from bot.settings import SettingsError  # here: bot.settings imports this module
+
     values: dict[str, str] = {}
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    except (FileNotFoundError, IsADirectoryError):
         return values
+    except OSError as exc:
+        raise SettingsError(
+            f"{path.absolute()} cannot be read ({exc.strerror or exc}): its settings would be left "
+            "out. Let the user running lowback read it, or move it away if it is not lowback's"
+        ) from None
     except UnicodeDecodeError as exc:
-        from bot.settings import SettingsError  # here: bot.settings reads its .env file with this
-
         raise SettingsError(
             f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8"
         ) from None
