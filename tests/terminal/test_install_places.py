@@ -56,3 +56,37 @@ def test_without_a_home_folder_or_a_database_setting_it_says_where_to_put_the_da
     assert main(["--database", str(homeless.parent / "given.db"), "progress", "--set", "2"]) == 0
     assert "step 2" in capsys.readouterr().out
     assert (homeless.parent / "given.db").exists()
+
+
+def test_a_database_setting_naming_a_file_of_another_kind_says_so_and_leaves_it_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOWBACK_DATABASE=.env, or an export, named by mistake: not "damaged, move it aside and copy
+    your newest backup in its place", which would have the operator write over that file."""
+    notes = tmp_path / "settings.env"
+    notes.write_text("DISCORD_TOKEN=\nLOWBACK_LOG_LEVEL=INFO\n", encoding="utf-8")
+    monkeypatch.setenv("LOWBACK_DATABASE", str(notes))
+    assert main(["progress"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"{notes} is not a SQLite database" in line and "LOWBACK_DATABASE" in line
+    assert "damaged" not in line and "backup" not in line
+    assert main(["doctor", "--offline"]) == 1
+    report = capsys.readouterr().out.splitlines()
+    [at] = [i for i, said in enumerate(report) if said.startswith("[FAIL] database")]
+    assert f"{notes} is not a SQLite database" in report[at] and "damaged" not in report[at]
+    assert "backup" not in report[at + 1] and "LOWBACK_DATABASE" in report[at + 1]
+    assert main(["backup", str(tmp_path / "copy.db")]) == 1
+    assert f"{notes} is not a SQLite database" in capsys.readouterr().err
+    assert notes.read_text(encoding="utf-8") == "DISCORD_TOKEN=\nLOWBACK_LOG_LEVEL=INFO\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["settings.env"]
+
+
+def test_a_database_file_that_a_crash_left_full_of_zeros_is_still_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zeros = tmp_path / "lowback.db"
+    zeros.write_bytes(bytes(8192))
+    monkeypatch.setenv("LOWBACK_DATABASE", str(zeros))
+    assert main(["progress"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "is damaged" in line and "copy your newest backup in its place" in line
