@@ -10,7 +10,13 @@ import tempfile
 from pathlib import Path
 
 from bot.settings import PostgresURL
-from bot.store.errors import DatabaseReadOnly, NotADatabase, explain, read_only_place
+from bot.store.errors import (
+    DatabaseReadOnly,
+    NotADatabase,
+    explain,
+    folder_instead,
+    read_only_place,
+)
 
 
 class BackupError(Exception):
@@ -79,6 +85,8 @@ def check_target(dest: Path, overwrite: bool, *, database: Path | None = None) -
 
 
 def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
+    if (folder := folder_instead(source)) is not None:
+        raise folder
     if not source.is_file():
         raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
     check_target(dest, overwrite, database=source)

@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
-from bot.store.errors import DatabaseDamaged, DatabaseError, explain, restore_advice
+from bot.store.errors import (
+    DatabaseDamaged,
+    DatabaseError,
+    explain,
+    folder_instead,
+    restore_advice,
+)
 from bot.store.schema import Migration, apply_migrations, load_migrations, split_sql
 
 if TYPE_CHECKING:
@@ -139,6 +145,8 @@ class Database:
                 raise DatabaseError(
                     f"cannot create the folder for the database at {path}: {exc}"
                 ) from exc
+            if (folder := folder_instead(path)) is not None:
+                raise folder
         conn = await _connect(path)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)

@@ -49,6 +49,17 @@ class NotADatabase(DatabaseDamaged):
         super().__init__(f"{self.finding}, so it cannot be the bot's database. {self.fix}")
 
 
+def folder_instead(path: Path) -> DatabaseError | None:
+    """A database setting that names a folder (the one meant to hold the database, say), said with
+    the file to name instead; None when ``path`` is no folder."""
+    if not path.is_dir():
+        return None
+    return DatabaseError(
+        f"{path} is a folder, not a database file: point LOWBACK_DATABASE (or --database) at a "
+        f"file, e.g. {path / 'lowback.db'}"
+    )
+
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 

@@ -90,3 +90,19 @@ def test_a_database_file_that_a_crash_left_full_of_zeros_is_still_called_damaged
     assert main(["progress"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert "is damaged" in line and "copy your newest backup in its place" in line
+
+
+def test_a_database_setting_naming_a_folder_says_which_file_to_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOWBACK_DATABASE=/srv/lowback, the folder meant for it: "unable to open database file"
+    told nobody what to change."""
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    monkeypatch.setenv("LOWBACK_DATABASE", str(folder))
+    for command in (["progress"], ["ask", "can I still deadlift?"], ["backup", "copy.db"]):
+        assert main(command) == 1
+        [line] = capsys.readouterr().err.splitlines()
+        assert f"{folder} is a folder, not a database file" in line
+        assert f"LOWBACK_DATABASE (or --database) at a file, e.g. {folder / 'lowback.db'}" in line
+    assert list(folder.iterdir()) == []
