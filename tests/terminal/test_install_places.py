@@ -106,3 +106,20 @@ def test_a_database_setting_naming_a_folder_says_which_file_to_name(
         assert f"{folder} is a folder, not a database file" in line
         assert f"LOWBACK_DATABASE (or --database) at a file, e.g. {folder / 'lowback.db'}" in line
     assert list(folder.iterdir()) == []
+
+
+def test_a_database_folder_that_cannot_be_made_says_what_to_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sudo -u nobody lowback ask ...``: the default folder under /nonexistent cannot be made.
+    (Here a file stands where a folder must be made, which stops the superuser too.)"""
+    blocker = tmp_path / "data"
+    blocker.write_text("a file, not a folder\n", encoding="utf-8")
+    monkeypatch.setenv("LOWBACK_DATABASE", str(blocker / "lowback-bot" / "lowback.db"))
+    assert main(["ask", "can I still deadlift?"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"cannot create the folder {blocker / 'lowback-bot'} for the database" in line
+    assert "[Errno" not in line
+    assert (
+        "point LOWBACK_DATABASE (or --database) at a file in a folder this user may write" in line
+    )
