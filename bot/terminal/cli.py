@@ -320,6 +320,7 @@ def cmd_run(settings: Settings) -> int:
     if not settings.token:
         _err(_token_help())
         return 2
+    _ = settings.state_base  # SettingsError before connecting: nowhere to keep the heartbeat
     from bot.app import run_bot
 
     return _run(run_bot(settings))

@@ -123,3 +123,27 @@ def test_a_database_folder_that_cannot_be_made_says_what_to_change(
     assert (
         "point LOWBACK_DATABASE (or --database) at a file in a folder this user may write" in line
     )
+
+
+POSTGRES = "postgresql://lowback@127.0.0.1:1/lowback"  # never reached: refused before
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def test_without_a_home_folder_a_bot_on_postgresql_asks_for_its_state_folder(
+    homeless: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With PostgreSQL the heartbeat and command-sync files go to LOWBACK_STATE_DIR, by default
+    the user's data folder: the bot and its health check say so, not a traceback."""
+    from bot.ops.heartbeat import healthcheck_main
+
+    monkeypatch.setenv("LOWBACK_DATABASE", POSTGRES)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    said = "LOWBACK_STATE_DIR is not set and this user has no home folder to keep its heartbeat in"
+    assert main(["run"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"Configuration problem: {said}")
+    assert healthcheck_main(["healthcheck"]) == 1
+    assert capsys.readouterr().out.startswith(f"unhealthy: configuration problem: {said}")
+    monkeypatch.setenv("LOWBACK_STATE_DIR", str(homeless))
+    assert healthcheck_main(["healthcheck"]) == 1  # no bot runs: no heartbeat, said so
+    assert "no heartbeat at" in capsys.readouterr().out
