@@ -88,6 +88,21 @@ class DatabaseUnavailable(DatabaseError):
     fault, a connection it dropped): a passing fault, worth trying again in a moment."""
 
 
+class DriverMissing(DatabaseError):
+    """PostgreSQL's driver, asyncpg, cannot be imported: the bot was installed without it."""
+
+    def __init__(self, missing: ImportError):
+        self.finding = (
+            f"a PostgreSQL database needs the asyncpg package, which cannot be imported here "
+            f"({missing})"
+        )
+        self.fix = (
+            "Install it into the bot's environment (pip install asyncpg, or pip install -r "
+            "deploy/requirements.txt), or point LOWBACK_DATABASE at a SQLite file."
+        )
+        super().__init__(f"{self.finding}. {self.fix}")
+
+
 def first_line(exc: BaseException) -> str:
     """What an error says, in one line: its message's first line, or its kind when it has none."""
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -147,3 +147,28 @@ def test_without_a_home_folder_a_bot_on_postgresql_asks_for_its_state_folder(
     monkeypatch.setenv("LOWBACK_STATE_DIR", str(homeless))
     assert healthcheck_main(["healthcheck"]) == 1  # no bot runs: no heartbeat, said so
     assert "no heartbeat at" in capsys.readouterr().out
+
+
+@pytest.fixture
+def without_asyncpg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot installed without its PostgreSQL driver (``pip install --no-deps .``): asyncpg
+    cannot be imported, nor anything that imports it."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # import asyncpg: ModuleNotFoundError
+    for name in ("bot.store.pg", "bot.store.shared"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+
+def test_a_postgresql_database_without_its_driver_says_what_to_install(
+    without_asyncpg: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOWBACK_DATABASE", POSTGRES)
+    assert main(["progress"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "PostgreSQL database needs the asyncpg package" in line and "pip install" in line
+    assert main(["doctor", "--offline"]) == 1
+    report = capsys.readouterr().out.splitlines()
+    [at] = [i for i, said in enumerate(report) if said.startswith("[FAIL] database")]
+    assert "needs the asyncpg package" in report[at] and "pip install" in report[at + 1]
+    assert main(["kb", "check"]) == 0  # what needs no database is not stopped
