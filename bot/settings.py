@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from bot.dotenv import read_dotenv
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
@@ -37,10 +39,26 @@ DEFAULT_KNOWLEDGE = bundled_knowledge()
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
 
 
-def default_database() -> Path:
+def default_database(setting: str = "LOWBACK_DATABASE", keeps: str = "the database") -> Path:
+    """``lowback.db`` in the user's data folder (``~/.local/share/lowback-bot`` on Linux).
+    SettingsError, saying to set ``setting`` instead, for a user with no home folder (no HOME, no
+    XDG_DATA_HOME and no entry in the password database: ``env -i``, or a container run with a
+    user id its image does not list)."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("lowback-bot", appauthor=False)) / "lowback.db"
+    try:
+        folder = Path(platformdirs.user_data_dir("lowback-bot", appauthor=False))
+    except RuntimeError:  # platformdirs: "could not determine the home directory"
+        folder = Path("~")
+    if not folder.is_absolute():  # an older platformdirs leaves "~" as it is
+        example = (
+            "a file, e.g. /var/lib/lowback/lowback.db" if keeps == "the database" else "a folder"
+        )
+        raise SettingsError(
+            f"{setting} is not set and this user has no home folder to keep {keeps} in (HOME is "
+            f"not set, and this machine knows none for the user): set {setting} to {example}, or set HOME"
+        )
+    return folder / "lowback.db"
 
 
 # A password shorter than this is not looked for in free text: it would blot out ordinary words.
@@ -220,24 +238,6 @@ def parse_shard_ids(text: str, count: int | None) -> tuple[int, ...]:
     return tuple(sorted(ids))
 
 
-# One ``KEY=`` at the start of a line (``export`` allowed), then the value: quoted (single or
-# double) and followed by nothing but an optional comment, or unquoted up to the end of the line,
-# a comment being `` #`` and what follows. This is how python-dotenv and Docker Compose read a
-# .env file, except that a quoted value ends on its own line: no setting needs several lines, and
-# a quote left open must not swallow the settings after it.
-_DOTENV_ENTRY = re.compile(
-    r"""^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*
-    (?:
-        '(?P<single>(?:\\'|[^'\r\n])*)'
-      | "(?P<double>(?:\\.|[^"\\\r\n])*)"
-      | (?P<plain>[^\r\n]*)
-    )
-    (?P<rest>[^\r\n]*)""",
-    re.MULTILINE | re.VERBOSE,
-)
-_DOUBLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
-
-
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_RETENTION_DAYS = 3650
 _DISCORD_ID = "a Discord id, a whole number from 1 to 18446744073709551615"
@@ -334,35 +334,6 @@ class _Reader:
             return None
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, quoted values (with a comment after
-    the closing quote too), as python-dotenv reads them. A line it cannot read (text after a
-    closing quote that is not a comment) is left out. Missing file: {}. A byte order mark in front
-    (Windows Notepad saves one) is not part of the first key; a file that is not UTF-8 is refused
-    with SettingsError."""
-    values: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        return values
-    except UnicodeDecodeError as exc:
-        raise SettingsError(
-            f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read as UTF-8): save it as UTF-8"
-        ) from None
-    for m in _DOTENV_ENTRY.finditer(text):
-        rest = m["rest"].strip()
-        if m["plain"] is not None:
-            value = re.sub(r"[ \t]+#.*", "", m["plain"]).strip()
-        elif rest and not rest.startswith("#"):
-            continue  # KEY="a" b: not a value anyone meant
-        elif m["single"] is not None:
-            value = re.sub(r"\\([\\'])", r"\1", m["single"])
-        else:
-            value = re.sub(r"\\(.)", lambda e: _DOUBLE_ESCAPES.get(e[1], "\\" + e[1]), m["double"])
-        values[m["key"]] = value
-    return values
-
-
 def token_looks_valid(token: str) -> bool:
     """A Discord bot token is three dot-separated base64url parts."""
     return bool(_TOKEN_SHAPE.match(token.strip()))
@@ -412,7 +383,9 @@ class Settings:
     def state_base(self) -> Path:
         """The path the heartbeat and command-sync files are named after (``<base>.heartbeat``...)."""
         if isinstance(self.database, PostgresURL):
-            base = (self.state_dir or default_database().parent) / "lowback-postgresql"
+            base = (
+                self.state_dir or default_database("LOWBACK_STATE_DIR", "its heartbeat").parent
+            ) / "lowback-postgresql"
         else:
             base = self.database
         if self.shard_ids is not None:  # several processes may share the folder: one file each
@@ -421,10 +394,16 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
+        cls,
+        environ: dict[str, str] | None = None,
+        dotenv: Path | None = Path(".env"),
+        *,
+        database_option: str | None = None,
     ) -> Settings:
         """The settings from ``environ`` (default: the process's environment), over those in the
-        ``dotenv`` file. SettingsError names every setting that makes no sense, one line each."""
+        ``dotenv`` file; ``database_option`` (``--database``) wins over LOWBACK_DATABASE, and then
+        the default place for the database is not looked for. SettingsError names every setting
+        that makes no sense, one line each."""
         env: dict[str, str] = {}
         if dotenv is not None:
             env.update(read_dotenv(dotenv))
@@ -442,12 +421,16 @@ class Settings:
             token=read.text("DISCORD_TOKEN"),
             # The password is taken as it is: no stripping, any character.
             database=read.checked(
-                lambda: with_password(
-                    parse_database(read.text("LOWBACK_DATABASE")),
-                    env.get("LOWBACK_DATABASE_PASSWORD") or None,
+                lambda: (
+                    with_password(
+                        parse_database(read.text("LOWBACK_DATABASE")),
+                        env.get("LOWBACK_DATABASE_PASSWORD") or None,
+                    )
+                    if database_option is None
+                    else parse_database(database_option, name="--database")
                 )
             )
-            or default_database(),
+            or Path(),  # the problem is noted; these settings are not used
             knowledge=(
                 read.checked(expand_home, Path(knowledge), "LOWBACK_KNOWLEDGE") or DEFAULT_KNOWLEDGE
                 if knowledge

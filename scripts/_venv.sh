@@ -16,5 +16,5 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ] || [ "$root/setu
   # working directory could be imported instead; here that folder is the package itself.
   PYTHONWARNINGS="ignore:Editable installation" \
     "$venv/bin/python" -m pip install --quiet -e "$root$extra" >&2
-  touch "$stamp"
+  touch "$stamp" "$venv/.installed"  # an extra installs the project too: scripts/start need not again
 fi

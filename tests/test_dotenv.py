@@ -129,3 +129,40 @@ def test_a_env_file_that_is_not_utf8_is_refused_in_one_line(
     assert capsys.readouterr().err.splitlines() == [
         "Configuration problem: .env is not UTF-8 text (byte 1 cannot be read as UTF-8): save it as UTF-8"
     ]
+
+
+def _unreadable_by_permissions(env: Path) -> None:
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\nLOWBACK_DATABASE=mine.db\n", encoding="utf-8")
+    env.chmod(0)
+    try:
+        env.read_bytes()
+    except PermissionError:
+        return
+    env.chmod(0o600)
+    pytest.skip("the tests run as the superuser, who may read any file")
+
+
+def _a_link_that_leads_nowhere_it_can_end(env: Path) -> None:
+    env.symlink_to(env.name)  # .env -> .env: too many levels of symbolic links
+
+
+@pytest.mark.parametrize(
+    "make", [_unreadable_by_permissions, _a_link_that_leads_nowhere_it_can_end]
+)
+def test_a_env_file_that_cannot_be_read_is_named_not_passed_over(
+    make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .env made by root (chmod 600) and read by the bot's user: its token and its database must
+    not quietly give way to "DISCORD_TOKEN is not set" and another database."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("LOWBACK_DATABASE", raising=False)
+    make(tmp_path / ".env")
+    for command in (["doctor", "--offline"], ["progress"]):
+        assert cli.main(command) == 2
+        out = capsys.readouterr()
+        assert out.out == ""
+        [line] = out.err.splitlines()
+        assert line.startswith(f"Configuration problem: {tmp_path / '.env'} cannot be read (")
+        assert "its settings would be left out" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]  # no database made elsewhere

@@ -192,6 +192,17 @@ async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_p
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not an SQLite file, whatever its name says" * 100)
     check = await assert_only_failure(replace(good, database=path), "database")
+    assert check.message == f"{path} is not a SQLite database (it does not begin as one does)."
+    assert check.fix.startswith("Point LOWBACK_DATABASE (or --database) at the bot's database file")
+    assert "backup" not in check.fix and "writable" not in check.fix
+
+
+async def test_doctor_database_file_a_crash_left_full_of_zeros(
+    good: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "lowback.db"
+    path.write_bytes(bytes(4096 * 3))
+    check = await assert_only_failure(replace(good, database=path), "database")
     assert (
         check.message
         == f"{path} is not a SQLite database, or it is damaged (file is not a database)."

@@ -208,3 +208,69 @@ def test_the_readme_commands_use_the_shared_interpreter_choice() -> None:
         assert '. "$(dirname "$0")/_venv.sh"' in (ROOT / "scripts" / name).read_text()
     check_wheel = (ROOT / "scripts" / "check-wheel").read_text(encoding="utf-8")
     assert "ensure_venv" in check_wheel and "python3 -m" not in check_wheel
+
+
+# -- scripts/start without a token, as the README's first command meets a newcomer ----------------
+
+
+def _no_token_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "LOWBACK_STARTED_AS")}
+    env["LOWBACK_DATABASE"] = str(tmp_path / "start.db")
+    return env
+
+
+def test_without_a_token_the_help_names_the_env_file_it_reads(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=_no_token_env(tmp_path),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"in the .env file of the folder it starts in, here {tmp_path / '.env'}" in done.stderr
+    assert "`lowback invite-url`" in done.stderr and "`lowback chat`" in done.stderr
+    # Started in a folder deleted since: the same help, without the file's place.
+    gone = subprocess.run(
+        ["sh", "-c", 'mkdir gone && cd gone && rmdir ../gone && exec "$@"', "sh", sys.executable]
+        + ["-m", "bot"],
+        env={**_no_token_env(tmp_path), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gone.returncode == 2 and "Traceback" not in gone.stderr
+    assert "in the .env file of the folder it starts in\n" in gone.stderr
+
+
+def _start_would_install() -> bool:
+    stamp = ROOT / ".venv" / ".installed"
+    return not stamp.is_file() or any(
+        (ROOT / name).stat().st_mtime > stamp.stat().st_mtime
+        for name in ("pyproject.toml", "setup.py")
+    )
+
+
+def test_scripts_start_without_a_token_names_commands_that_can_be_typed(tmp_path: Path) -> None:
+    """A fresh clone has no `lowback` on the PATH: the help names scripts/start as it was typed,
+    and the .env file it reads, which is the checkout's (scripts/start starts there)."""
+    if _start_would_install():  # never while tests run from .venv; scripts/test installs it whole
+        pytest.skip("scripts/start would install the project into .venv first")
+    start = ROOT / "scripts" / "start"
+    done = subprocess.run(
+        ["bash", str(start)],
+        env=_no_token_env(tmp_path),
+        cwd=tmp_path,  # started from another folder
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert f"`{start} invite-url`" in done.stderr and f"`{start} chat`" in done.stderr
+    assert "`lowback" not in done.stderr
+    assert f"in the .env file of the folder it starts in, here {ROOT / '.env'}" in done.stderr

@@ -10,7 +10,13 @@ import tempfile
 from pathlib import Path
 
 from bot.settings import PostgresURL
-from bot.store.errors import DatabaseReadOnly, explain, read_only_place
+from bot.store.errors import (
+    DatabaseReadOnly,
+    NotADatabase,
+    explain,
+    folder_instead,
+    read_only_place,
+)
 
 
 class BackupError(Exception):
@@ -79,6 +85,8 @@ def check_target(dest: Path, overwrite: bool, *, database: Path | None = None) -
 
 
 def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
+    if (folder := folder_instead(source)) is not None:
+        raise folder
     if not source.is_file():
         raise BackupError(f"there is no database at {source} (check LOWBACK_DATABASE)")
     check_target(dest, overwrite, database=source)
@@ -156,9 +164,12 @@ def no_room(exc: sqlite3.Error, copy: Path) -> BackupError | None:
 def unreadable(exc: sqlite3.Error, source: Path) -> BackupError | None:
     """A database SQLite cannot read because it may not write beside it (a database in WAL mode
     needs its -wal and -shm files even to be read), said with which file or folder is read-only
-    and what to do; None for any other fault."""
+    and what to do; or one that is another kind of file, named by mistake; None for any other fault."""
+    found = explain(exc, source)
+    if isinstance(found, NotADatabase):
+        return BackupError(str(found))
     place = read_only_place(source, reading=True)
-    if place is None or not isinstance(explain(exc, source), DatabaseReadOnly):
+    if place is None or not isinstance(found, DatabaseReadOnly):
         return None
     return BackupError(
         f"cannot read the database at {source}: {place[0]}. Run the backup as the user the bot "

@@ -24,7 +24,7 @@ from bot.core.knowledge.loading import load_knowledge
 from bot.invite import client_id_from_token
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, token_looks_valid
 from bot.store.db import Database
-from bot.store.errors import DatabaseDamaged, DatabaseError, DatabaseReadOnly, explain
+from bot.store.errors import DatabaseDamaged, DatabaseError, DatabaseReadOnly, NotADatabase, explain
 from bot.store.schema import load_migrations
 
 DATABASE_FIX = (
@@ -232,7 +232,9 @@ async def _open_for_probe(path: Path) -> Database | Check:
     try:
         # The quick check comes after, with its own advice.
         return await Database.open(path, migrate=False, check=False)
-    except DatabaseDamaged as exc:  # not SQLite at all, or too damaged to open
+    except NotADatabase as exc:  # another kind of file, named by mistake
+        return Check(name, False, f"{exc.finding}.", exc.fix)
+    except DatabaseDamaged as exc:  # too damaged to open
         said = _reason(exc.__cause__ or exc)
         return Check(
             name,

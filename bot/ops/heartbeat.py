@@ -105,10 +105,11 @@ def healthcheck_main(
         return 2
     try:
         settings = Settings.from_env(environ)
+        base = settings.state_base  # with PostgreSQL, a user with no home must name it
     except SettingsError as exc:
         print(f"unhealthy: configuration problem: {exc}")
         return 1
     now = (clock or (lambda: datetime.now(UTC)))()
-    result = check_heartbeat(heartbeat_path(settings.state_base), now)
+    result = check_heartbeat(heartbeat_path(base), now)
     print(("healthy: " if result.ok else "unhealthy: ") + result.message)
     return 0 if result.ok else 1

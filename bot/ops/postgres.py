@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.settings import PostgresURL
 from bot.store.db import Database, quote_identifier
-from bot.store.errors import DatabaseError, first_line
+from bot.store.errors import DatabaseError, DriverMissing, first_line
 from bot.store.schema import load_migrations
 
 if TYPE_CHECKING:
@@ -70,12 +70,15 @@ async def check_postgres(url: PostgresURL) -> Check:
     """The doctor's database line for PostgreSQL: the connection, the server version, a write
     (rolled back) and the schema version."""
     from bot.ops.doctor import Check, schema_check
-    from bot.store.pg import PgDatabase
 
     name = "database"
     known = {m.version for m in load_migrations("postgresql")}
     try:
+        from bot.store.pg import PgDatabase
+
         db = await PgDatabase.open(url, migrate=False, min_size=1, max_size=1)
+    except DriverMissing as exc:
+        return Check(name, False, f"{exc.finding}.", exc.fix)
     except DatabaseError as exc:
         return Check(name, False, str(exc), POSTGRES_FIX)
     try:

@@ -14,7 +14,8 @@ are not copied into the entry; they are referred to and read from the package as
 
 Entries are pickles, written atomically into the user's own cache directory (``~/.cache/lowback-bot``
 on Linux), which is trusted as the user's installed packages are; one entry is kept. A cache that
-cannot be read or written is skipped without a word, and the knowledge base is built as before.
+cannot be read or written, or that a user with no home folder has nowhere to keep, is skipped
+without a word, and the knowledge base is built as before.
 
 **Parsed YAML** (:class:`YamlCache`), for when the knowledge base must be built:
 
@@ -70,15 +71,23 @@ def _yaml_format() -> str:
     return f"2|{PYTHON}|yaml{yaml.__version__}|{libyaml}"
 
 
-def cache_root() -> Path:
-    """The user's cache directory for lowback-bot (``$XDG_CACHE_HOME/lowback-bot`` on Linux)."""
+def cache_root() -> Path | None:
+    """The user's cache directory for lowback-bot (``$XDG_CACHE_HOME/lowback-bot`` on Linux), or
+    None when this user has no home folder to keep one in (no HOME, no XDG_CACHE_HOME and no entry
+    in the password database: ``env -i``, a container run with a user id its image does not
+    list). Then every cache is skipped, as one that cannot be written is."""
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("lowback-bot", appauthor=False))
+    try:
+        root = Path(platformdirs.user_cache_dir("lowback-bot", appauthor=False))
+    except RuntimeError:  # platformdirs: "could not determine the home directory"
+        return None
+    return root if root.is_absolute() else None  # an older platformdirs leaves "~" as it is
 
 
-def default_directory() -> Path:
-    return cache_root() / "yaml"
+def default_directory() -> Path | None:
+    root = cache_root()
+    return None if root is None else root / "yaml"
 
 
 class YamlCache:
@@ -90,6 +99,7 @@ class YamlCache:
         self.misses = 0
 
     def _entry(self, name: str, text: str) -> tuple[Path, str]:
+        assert self.directory is not None
         digest = hashlib.blake2b(
             f"{_yaml_format()}\0{name}\0".encode() + text.encode("utf-8"), digest_size=20
         ).hexdigest()
@@ -97,6 +107,9 @@ class YamlCache:
         return self.directory / f"{prefix}{digest}.marshal", prefix
 
     def __call__(self, name: str, text: str) -> Any:
+        if self.directory is None:  # no cache folder to be had: parse, as on a miss
+            self.misses += 1
+            return parse_yaml(name, text)
         path, prefix = self._entry(name, text)
         try:
             doc = marshal.loads(path.read_bytes())
@@ -118,8 +131,8 @@ class YamlCache:
         except ValueError:  # something marshal cannot hold: parse this file every time
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for old in self.directory.glob(f"{prefix}*.marshal"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"{prefix}*.marshal"):
                 if old != path:
                     old.unlink(missing_ok=True)
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -145,11 +158,13 @@ class ExpressionCache:
             digest.update(Path(gate.__file__).read_bytes())
         except OSError:
             pass
-        self.path = base / f"expressions.{digest.hexdigest()}.marshal"
+        self.path = None if base is None else base / f"expressions.{digest.hexdigest()}.marshal"
 
     def load(self) -> None:
         from bot.core.gate import remember_expressions
 
+        if self.path is None:
+            return
         try:
             known = marshal.loads(self.path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
@@ -161,7 +176,7 @@ class ExpressionCache:
         from bot.core.gate import known_expressions
 
         known, added = known_expressions()
-        if not added:
+        if not added or self.path is None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +193,9 @@ class BuiltCache:
     None; ``save(key, kb, matcher)`` stores it."""
 
     def __init__(self, directory: Path | None = None):
-        self.directory = directory if directory is not None else cache_root() / "built"
+        if directory is None and (root := cache_root()) is not None:
+            directory = root / "built"
+        self.directory = directory
 
     @staticmethod
     def key(directory: Path, texts: Mapping[str, str]) -> str:
@@ -198,9 +215,12 @@ class BuiltCache:
         return f"built.{where}."
 
     def _path(self, key: str) -> Path:
+        assert self.directory is not None
         return self.directory / f"{key}.pickle"
 
     def load(self, key: str) -> tuple[KnowledgeBase, Matcher] | None:
+        if self.directory is None:
+            return None
         try:
             data = self._path(key).read_bytes()
             loaded = _Unpickler(io.BytesIO(data)).load()
@@ -212,6 +232,8 @@ class BuiltCache:
         return kb, matcher
 
     def save(self, key: str, kb: KnowledgeBase, matcher: Matcher) -> None:
+        if self.directory is None:
+            return
         buffer = io.BytesIO()
         try:
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((kb, matcher))

@@ -46,7 +46,8 @@ def _build_from_texts(
 
     expressions = ExpressionCache()
     expressions.load()
-    default_embedder().memo_dir = cache_root() / "vectors"
+    root = cache_root()
+    default_embedder().memo_dir = None if root is None else root / "vectors"
     kb = build_knowledge(texts, directory=directory, issues=issues, parse=YamlCache())
     expressions.save()
     return kb

@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
-from bot.store.errors import DatabaseDamaged, DatabaseError, explain, restore_advice
+from bot.store.errors import (
+    DatabaseDamaged,
+    DatabaseError,
+    explain,
+    folder_instead,
+    restore_advice,
+)
 from bot.store.schema import Migration, apply_migrations, load_migrations, split_sql
 
 if TYPE_CHECKING:
@@ -135,10 +141,15 @@ class Database:
         if str(path) != ":memory:":
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
+            except OSError as exc:  # the default folder of a user whose home is /nonexistent
+                at = f" at {exc.filename}" if exc.filename not in (None, str(path.parent)) else ""
                 raise DatabaseError(
-                    f"cannot create the folder for the database at {path}: {exc}"
+                    f"cannot create the folder {path.parent} for the database "
+                    f"({exc.strerror or exc}{at}): point LOWBACK_DATABASE (or --database) at a "
+                    "file in a folder this user may write, or let it write there"
                 ) from exc
+            if (folder := folder_instead(path)) is not None:
+                raise folder
         conn = await _connect(path)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)

@@ -36,6 +36,44 @@ class DatabaseDamaged(DatabaseError):
     """The database file is corrupt."""
 
 
+class NotADatabase(DatabaseDamaged):
+    """The file is no SQLite database at all: another file named by mistake (a .env, an export),
+    not a damaged database, so the advice to put a backup in its place would be wrong."""
+
+    def __init__(self, path: object):
+        self.finding = f"{path} is not a SQLite database (it does not begin as one does)"
+        self.fix = (
+            "Point LOWBACK_DATABASE (or --database) at the bot's database file, or at a new file to "
+            "start an empty database; the file named was left as it is."
+        )
+        super().__init__(f"{self.finding}, so it cannot be the bot's database. {self.fix}")
+
+
+def folder_instead(path: Path) -> DatabaseError | None:
+    """A database setting that names a folder (the one meant to hold the database, say), said with
+    the file to name instead; None when ``path`` is no folder."""
+    if not path.is_dir():
+        return None
+    return DatabaseError(
+        f"{path} is a folder, not a database file: point LOWBACK_DATABASE (or --database) at a "
+        f"file, e.g. {path / 'lowback.db'}"
+    )
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def not_sqlite(path: object) -> bool:
+    """Whether the file at ``path`` has something in it but does not begin as every SQLite
+    database does. One that begins with zeros, as a crash can leave a file, counts as damaged."""
+    try:
+        with open(str(path), "rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head.strip(b"\0") != b"" and head != SQLITE_HEADER
+
+
 class DatabaseBusy(DatabaseError):
     """Another program held the database's lock for longer than the busy timeout."""
 
@@ -48,6 +86,21 @@ class DatabaseConflict(DatabaseBusy):
 class DatabaseUnavailable(DatabaseError):
     """The database server cannot be reached right now (PostgreSQL down, restarting, a network
     fault, a connection it dropped): a passing fault, worth trying again in a moment."""
+
+
+class DriverMissing(DatabaseError):
+    """PostgreSQL's driver, asyncpg, cannot be imported: the bot was installed without it."""
+
+    def __init__(self, missing: ImportError):
+        self.finding = (
+            f"a PostgreSQL database needs the asyncpg package, which cannot be imported here "
+            f"({missing})"
+        )
+        self.fix = (
+            "Install it into the bot's environment (pip install asyncpg, or pip install -r "
+            "deploy/requirements.txt), or point LOWBACK_DATABASE at a SQLite file."
+        )
+        super().__init__(f"{self.finding}. {self.fix}")
 
 
 def first_line(exc: BaseException) -> str:
@@ -161,6 +214,8 @@ def explain(exc: BaseException, path: object) -> DatabaseError | None:
         or "not a database" in text
         or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
     ):
+        if not_sqlite(path):
+            return NotADatabase(path)
         return DatabaseDamaged(f"the database at {path} is damaged ({exc}). {restore_advice(path)}")
     if "disk i/o error" in text or code == sqlite3.SQLITE_IOERR:
         return DatabaseError(

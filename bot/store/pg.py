@@ -31,8 +31,6 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import asyncpg
-
 from bot.settings import PostgresURL
 from bot.store.db import format_utc
 from bot.store.errors import (
@@ -42,10 +40,16 @@ from bot.store.errors import (
     DatabaseReadOnly,
     DatabaseUnavailable,
     DiskFull,
+    DriverMissing,
     IntegrityError,
     first_line,
 )
 from bot.store.schema import Migration, apply_migrations, load_migrations
+
+try:
+    import asyncpg
+except ImportError as missing:  # installed without its dependencies (pip install --no-deps .)
+    raise DriverMissing(missing) from missing
 
 MIGRATION_LOCK = 0x10B_AC  # the advisory lock every migrating process takes (any constant will do)
 CONNECT_TIMEOUT = 10.0
