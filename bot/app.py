@@ -171,6 +171,11 @@ class LowbackBot(commands.Bot):
         return self.is_ready() and not self.is_closed() and ws is not None and ws.open
 
     async def close(self) -> None:
+        # discord.py waits a moment after READY for the servers to arrive before it says "ready";
+        # stopped within that moment, its wait would go on and dispatch into the closed client.
+        waiting = getattr(self._connection, "_ready_task", None)
+        if waiting is not None and not waiting.done():
+            waiting.cancel()
         heartbeat, self._heartbeat = self._heartbeat, None
         if heartbeat is not None:
             heartbeat.cancel()

@@ -265,6 +265,9 @@ async def test_a_restart_with_the_same_database_does_not_sync_again(
         sigterm()
         assert await finished(bot) == 0, f"run {run}"
         assert_signal_handlers_removed()
+        # stopped at once after READY: nothing of the closed client is left to run later
+        left = [t for t in asyncio.all_tasks() if "_delay_ready" in repr(t.get_coro())]
+        assert all(t.done() or t.cancelling() for t in left), left
 
     assert len(fake.calls("PUT")) == 1
     assert len(fake.identifies) == 2 and [by for _, by in fake.closes] == ["client", "client"]
