@@ -2,7 +2,8 @@
 
 The answer comes from the answering service; this cog only checks the input, applies the
 per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
-the reply. A private reply (a red flag) to a question asked in a
+the reply. A message's text is what was typed, what it forwards and its text files (Discord sends
+a paste longer than a message as message.txt). A private reply (a red flag) to a question asked in a
 server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
 what they wrote. When the DM cannot be sent (the person takes no DMs from the server), the note
 carries a button that shows the answer to that person alone (:class:`ShowPrivately`).
@@ -14,10 +15,13 @@ leave the exercises for now, which a reminder must not undo.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -88,11 +92,14 @@ ROLE_MENTIONED = "That mentioned my role, not me, so I may not get to read what 
 HELP_HINT = "`/help` shows everything I can do."
 
 
-def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
+def input_problem(
+    text: str, where: Where = "ask", *, attached: bool = False, limit: int = MAX_QUESTION
+) -> Reply | None:
     """A reply explaining why ``text`` cannot be answered as a question, or None if it can.
 
     ``where`` words the reply for where the question came from; ``attached``: the message carried
-    an image, a file or a sticker (which the bot does not read)."""
+    an image, a file or a sticker (which the bot does not read); ``limit``: the longest text taken
+    (more than a message holds when the text came in a file)."""
     stripped = text.strip()
     if not stripped:
         if where == "role":
@@ -103,7 +110,7 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
                 f"I can't look at images, files or stickers. {HOW_TO_ASK[where]} {HELP_HINT}",
             )
         return info_reply("Ask me a question", f"{HOW_TO_ASK[where]} {HELP_HINT}")
-    if len(stripped) > MAX_QUESTION:
+    if len(stripped) > limit:
         return error_reply(
             "That message is too long",
             f"Your message is {len(stripped):,} characters. Ask in a sentence or two "
@@ -126,6 +133,60 @@ def question_from_message(
     for role in roles:
         text = text.replace(f"<@&{role}>", " ")
     return text.strip()
+
+
+# Bytes of a text file read as a question: Discord sends a paste longer than a message as a file,
+# message.txt, and the red-flag screen reads 40,000 characters of a post (bot.core.safety).
+MAX_TEXT_FILE = 64_000
+_TEXT_TYPES = ("text/plain", "text/markdown")
+
+
+def _is_text_file(attachment: discord.Attachment) -> bool:
+    kind = (attachment.content_type or "").split(";")[0].strip().lower()
+    if not kind:
+        return attachment.filename.lower().endswith((".txt", ".md"))
+    return kind in _TEXT_TYPES
+
+
+def file_text(data: bytes) -> str:
+    """The text of a file (UTF-8, or UTF-16 with its byte-order mark), or "" if it is not text."""
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ""
+    return "" if "\x00" in text else text
+
+
+async def attached_text(attachments: Iterable[discord.Attachment]) -> str:
+    """The text of the plain-text files among ``attachments``, one after another; a file that is
+    too big, is not text or cannot be fetched is left out."""
+    found: list[str] = []
+    for attachment in attachments:
+        if not _is_text_file(attachment) or attachment.size > MAX_TEXT_FILE:
+            continue
+        try:
+            data = await attachment.read()
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("Could not read the attached file %s: %s", attachment.id, exc)
+            continue
+        if text := file_text(data).strip():
+            found.append(text)
+    return "\n\n".join(found)
+
+
+async def carried_text(message: discord.Message) -> tuple[str, bool]:
+    """What a message carries besides the text typed into it: the messages it forwards and its
+    text files (a long paste). Also whether it carries anything else (an image, a sticker)."""
+    snapshots = message.message_snapshots
+    files = [*message.attachments, *(a for shot in snapshots for a in shot.attachments)]
+    forwarded = [shot.content.strip() for shot in snapshots if shot.content.strip()]
+    filed = await attached_text(files) if files else ""
+    unread = any(not _is_text_file(a) for a in files) or (bool(files) and not filed)
+    carried = "\n\n".join([*forwarded, filed] if filed else forwarded)
+    return carried, unread or bool(message.stickers)
 
 
 def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:
@@ -277,7 +338,10 @@ class Ask(commands.Cog):
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
-            await self._answer_message(message, question, where)
+            carried, unread = await carried_text(message)
+            if carried:
+                question = f"{question}\n\n{carried}" if question else carried
+            await self._answer_message(message, question, where, unread, long=bool(carried))
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -290,9 +354,14 @@ class Ask(commands.Cog):
             except discord.HTTPException:
                 pass
 
-    async def _answer_message(self, message: discord.Message, question: str, where: Where) -> None:
-        attached = bool(message.attachments or message.stickers)
-        problem = input_problem(question, where, attached=attached)
+    async def _answer_message(
+        self, message: discord.Message, question: str, where: Where, unread: bool, *, long: bool
+    ) -> None:
+        """``unread``: the message carried something the bot cannot read (an image, a sticker);
+        ``long``: its text came partly from a file or a forwarded message, which may be longer
+        than a typed one."""
+        limit = MAX_TEXT_FILE if long else MAX_QUESTION
+        problem = input_problem(question, where, attached=unread, limit=limit)
         wait, reply = await self._past_cooldown(message.author.id, question, problem)
         if wait and reply is None:
             if self.bot.ask_cooldown.first_refusal(message.author.id):

@@ -1,0 +1,75 @@
+"""Text that reaches the bot without being typed into the message: a long paste that Discord turned
+into a message.txt file, and a forwarded message. Both are read like a typed question."""
+
+from __future__ import annotations
+
+from tests.support.e2e import World
+
+STORY = "I sit at a desk all day and my lower back has been tight for months. " * 70
+RED_FLAG = "Since Tuesday I can't feel my groin and I wet myself."
+
+
+async def dm_a_file(world: World, name: str, data: bytes) -> None:
+    """Alice sends the bot a DM that is only a file."""
+    dm = world.env.backend.get_dm_channel(world.alice.id)
+    await world.alice.send_dm(
+        "", attachments=world.env.backend.store_attachments(dm.id, [(name, data)])
+    )
+
+
+def red_flag_titles(world: World) -> set[str]:
+    return {group.title for group in world.bot.services.kb.safety.groups}
+
+
+async def test_a_long_paste_sent_as_a_text_file_in_a_dm_is_screened_and_answered(
+    world: World,
+) -> None:
+    pasted = (STORY + RED_FLAG).encode()
+    assert len(pasted) > 4000  # longer than a message: Discord sends it as message.txt
+
+    await dm_a_file(world, "message.txt", pasted)
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title in red_flag_titles(world)
+
+
+async def test_a_long_paste_sent_as_a_text_file_with_a_mention_is_answered_privately(
+    world: World,
+) -> None:
+    pasted = (STORY + RED_FLAG).encode()
+
+    await world.alice.send(
+        world.channel, f"{world.mention_bot()} please read", attachments=[("message.txt", pasted)]
+    )
+
+    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title in red_flag_titles(world)
+
+
+async def test_a_question_in_a_text_file_is_answered_like_a_typed_one(world: World) -> None:
+    kb = world.bot.services.kb
+
+    await dm_a_file(world, "question.txt", b"how do I do the booty flex?")
+
+    assert world.alice.user.dm_channel.last_message.embeds[0].title == kb.topics["booty-flex"].title
+
+
+async def test_a_text_file_that_is_not_text_gets_the_only_text_reply(world: World) -> None:
+    await dm_a_file(world, "notes.txt", b"\x00\x01\xff\xfe" * 50)
+
+    assert world.alice.user.dm_channel.last_message.embeds[0].title == "I can only read text"
+
+
+async def test_a_forwarded_message_in_a_dm_is_read_and_answered(world: World) -> None:
+    dm = world.env.backend.get_dm_channel(world.alice.id)
+    said = await world.alice.send(world.channel, "my wife says her groin is numb and she can't pee")
+
+    await world.alice.send_dm(
+        reference={"type": 1, "channel_id": str(world.channel.id), "message_id": str(said.id)}
+    )
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.channel.id == dm.id and reply.author.id == world.bot.user.id
+    assert reply.embeds[0].title in red_flag_titles(world)
