@@ -3,7 +3,8 @@
 The answer comes from the answering service; this cog only checks the input, applies the
 per-person cooldown (which never holds back the answer to a red flag or a crisis) and renders
 the reply. A message's text is what was typed, what it forwards and its text files (Discord sends
-a paste longer than a message as message.txt). A private reply (a red flag) to a question asked in a
+a paste longer than a message as message.txt). A message edited after its answer is read again
+for a red flag or a crisis only (an edit never brings a second ordinary answer). A private reply (a red flag) to a question asked in a
 server goes to the person by DM; the channel only gets a neutral note that repeats nothing of
 what they wrote. When the DM cannot be sent (the person takes no DMs from the server), the note
 carries a button that shows the answer to that person alone (:class:`ShowPrivately`).
@@ -321,21 +322,30 @@ class Ask(commands.Cog):
             return wait, None
         return wait, await self.bot.require_services().ask.urgent(question)
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    def _addressed(self, message: discord.Message) -> tuple[str, Where] | None:
+        """The typed question of a message addressed to the bot, and where it was asked; None for a
+        message the bot is not asked (its own, a bot's, a server message that does not mention it)."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
-            return
+            return None
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
-            return
+            return None
         roles = my_roles(message, me.id)
         where: Where = "mention" if message.guild is not None else "dm"
         if message.guild is not None and not any(user.id == me.id for user in message.mentions):
             if not any(role.id in roles for role in message.role_mentions):
-                return
+                return None
             where = "role"
-        question = question_from_message(message, me.id, roles)
-        if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
+        return question_from_message(message, me.id, roles), where
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        addressed = self._addressed(message)
+        if addressed is None:
+            return
+        question, where = addressed
+        me_id = self.bot.user.id if self.bot.user is not None else 0
+        if replies_to_me(message, me_id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         try:
             carried, unread = await carried_text(message)
@@ -343,16 +353,44 @@ class Ask(commands.Cog):
                 question = f"{question}\n\n{carried}" if question else carried
             await self._answer_message(message, question, where, unread, long=bool(carried))
         except Exception as exc:
-            guild = message.guild.id if message.guild else None
-            log_failure(
-                f"the answer to a message from user {message.author.id} in guild {guild}"
-                f" channel {message.channel.id}",
-                exc,
+            await self._failed(message, exc)
+
+    @commands.Cog.listener()
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        """An answered message edited to add a red flag or a crisis ("...since yesterday my groin
+        is numb") gets that answer, as a new message would. Other edits get nothing: the question
+        was answered, and an edit that fixes a typo must not bring a second answer."""
+        if before.content == after.content:
+            return  # an embed unfurled, a pin: not a new text
+        addressed, was = self._addressed(after), self._addressed(before)
+        if addressed is None:
+            return
+        try:
+            ask = self.bot.require_services().ask
+            reply = await ask.urgent(addressed[0])
+            if reply is None or (was is not None and await ask.urgent(was[0]) is not None):
+                return
+            reply = await with_reminders_held(
+                self.bot.require_services().reminders, after.author.id, reply
             )
-            try:
-                await reply_to_message(message, error_reply("Sorry", failure_text(exc)))
-            except discord.HTTPException:
-                pass
+            if after.guild is not None:
+                await self._answer_privately(after, reply, addressed[0])
+            else:
+                await reply_to_message(after, reply)
+        except Exception as exc:
+            await self._failed(after, exc)
+
+    async def _failed(self, message: discord.Message, exc: Exception) -> None:
+        guild = message.guild.id if message.guild else None
+        log_failure(
+            f"the answer to a message from user {message.author.id} in guild {guild}"
+            f" channel {message.channel.id}",
+            exc,
+        )
+        try:
+            await reply_to_message(message, error_reply("Sorry", failure_text(exc)))
+        except discord.HTTPException:
+            pass
 
     async def _answer_message(
         self, message: discord.Message, question: str, where: Where, unread: bool, *, long: bool

@@ -73,3 +73,49 @@ async def test_a_forwarded_message_in_a_dm_is_read_and_answered(world: World) ->
     reply = world.alice.user.dm_channel.last_message
     assert reply.channel.id == dm.id and reply.author.id == world.bot.user.id
     assert reply.embeds[0].title in red_flag_titles(world)
+
+
+# A message edited after it was answered: what the edit adds is read for a red flag or a crisis.
+
+
+async def test_a_red_flag_added_by_editing_a_dm_is_answered(world: World) -> None:
+    asked = await world.alice.send_dm("can I still do deadlifts?")
+    answered = len(world.alice.user.dm_channel.history())
+
+    await world.alice.user.edit(asked, "can I still do deadlifts? Since yesterday my groin is numb")
+
+    replies = world.alice.user.dm_channel.history()[answered:]
+    assert len(replies) == 1 and replies[0].author.id == world.bot.user.id
+    assert replies[0].embeds[0].title in red_flag_titles(world)
+
+
+async def test_a_crisis_added_by_editing_a_mention_is_answered_privately(world: World) -> None:
+    asked = await world.alice.send(world.channel, f"{world.mention_bot()} my back hurts all day")
+
+    await world.alice.edit(asked, f"{world.mention_bot()} my back hurts all day, I want to die")
+
+    assert world.channel.last_message.embeds[0].title == "I've answered you privately"
+    assert "988" in world.alice.user.dm_channel.last_message.embeds[0].description
+
+
+async def test_an_edit_that_adds_no_red_flag_gets_no_second_answer(world: World) -> None:
+    asked = await world.alice.send_dm("can I still do deadlifts?")
+    answered = len(world.alice.user.dm_channel.history())
+
+    await world.alice.user.edit(asked, "can I still do deadlifts and squats?")
+    await world.alice.user.edit(asked, "can I still do deadlifts and squats? my groin went numb")
+    await world.alice.user.edit(asked, "can I still do deadlifts and squats? my groin is numb!")
+
+    replies = world.alice.user.dm_channel.history()[answered:]
+    assert len(replies) == 1  # the red flag, once: neither the question again nor the flag twice
+    assert replies[0].embeds[0].title in red_flag_titles(world)
+
+
+async def test_an_edited_message_that_does_not_mention_the_bot_stays_unanswered(
+    world: World,
+) -> None:
+    said = await world.alice.send(world.channel, "my back hurts all day")
+
+    await world.alice.edit(said, "my back hurts all day and my groin is numb")
+
+    assert world.channel.last_message.author.id == world.alice.id
