@@ -6,8 +6,9 @@ is the accent "´", a phone's is sometimes the opening quote "‘"; "fancy text"
 small capitals ("ᴋɪʟʟ"), letters in squares ("🅺🅸🅻🅻") or struck through with combining marks
 ("k̶i̶l̶l̶", zalgo); a Cyrillic or Greek letter that looks Latin slips into a word ("kіll" with a
 Cyrillic і) from a second keyboard layout or on purpose, past a server's word filter; and letters
-are spaced out for the same reason ("s u i c i d e", "k.i.l.l"). ``bot.core.text.normalize`` reads
-each of these as the plain word, so the red-flag screen and the topics see what the person wrote.
+are spaced out for the same reason ("s u i c i d e", "k.i.l.l"), or a spoiler hides the end of
+a word ("d||ie||"). ``bot.core.text.normalize`` reads each of these as the plain word, so the
+red-flag screen and the topics see what the person wrote.
 
 Text in its own script is left alone: Cyrillic and Greek letters become Latin ones only in a
 message whose letters are mostly Latin, and accents that are spelling ("café") stay.
@@ -129,6 +130,19 @@ def as_latin(folded: str) -> str:
         if len(_LATIN.findall(folded)) > others:
             folded = folded.translate(_LOOKALIKE)
     return _MARKS.sub("", folded)
+
+
+# -- Discord markup inside a word ------------------------------------------------------------------
+
+_INNER_MARKUP = re.compile(r"(?<=[^\W\d_])(?:\|\||\*\*\*?|~~|__)(?=[^\W\d_])")
+
+
+def unmarked(text: str) -> str:
+    """``text`` without the spoiler, bold, underline and strike markers that open or close inside a
+    word ("d||ie||", "ki**ll**"): the word is one word, not two."""
+    if "||" in text or "**" in text or "~~" in text or "__" in text:
+        return _INNER_MARKUP.sub("", text)
+    return text
 
 
 # -- letters spaced out ---------------------------------------------------------------------------

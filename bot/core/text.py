@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from bot.core.letterforms import as_latin, undecorated, unescaped, unspaced
+from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
@@ -380,7 +380,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         text = _URL.sub(" ", text)
         text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
         text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
-    text = unspaced(text)  # "s u i c i d e", "k.i.l.l"
+    text = unspaced(unmarked(text))  # "d||ie||", "s u i c i d e", "k.i.l.l"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
     text = _NON_WORD.sub(" ", text)

@@ -60,6 +60,9 @@ def test_an_apostrophe_of_any_kind_keeps_the_emergency(matcher, message):
         "thinking about s.u.i.c.i.d.e",
         "i want to k-i-l-l myself",
         "i%20want%20to%20kill%20myself",
+        "i want to d||ie||",  # Discord markup inside a word: a spoiler, bold, strike
+        "i want to ki**ll** myse**lf**",
+        "i want to ||un||alive myself",
     ],
 )
 def test_a_crisis_in_letters_dressed_as_other_characters_is_a_crisis(matcher, message):
@@ -86,6 +89,7 @@ def test_an_emergency_in_dressed_letters_is_an_emergency(matcher, message):
         ("how do I do the \u0299\u1d0f\u1d0f\u1d1b\u028f \ua730\u029f\u1d07x?", "booty-flex"),
         ("can I still d\u0336e\u0336a\u0336d\u0336l\u0336i\u0336f\u0336t\u0336?", "deadlifts"),
         ("what about h i p  t h r u s t s", "hip-thrust"),
+        ("how do I do the booty f||lex||?", "booty-flex"),
     ],
 )
 def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic):
