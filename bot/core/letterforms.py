@@ -167,3 +167,16 @@ def unspaced(text: str) -> str:
     if _TWO_ALONE.search(" " + text) is None:
         return text
     return _SPACED.sub(_joined, text)
+
+
+# -- the raw message, before it is cut into sentences ----------------------------------------------
+
+_DOTTED = re.compile(r"(?<![^\W\d_.])[^\W\d_](?:\.[^\W\d_]){2,}(?![^\W\d_])")
+
+
+def as_meant(text: str) -> str:
+    """A message as it should be cut into sentences: its HTML entities and URL escapes decoded
+    ("can&#39;t" has no ";" to end a sentence at) and letters spaced out with stops written as
+    one word ("k.m.s", "s.u.i.c.i.d.e": no sentence ends inside them; "a.m." and "e.g." stay)."""
+    text = unescaped(text)
+    return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text) if "." in text else text

@@ -440,8 +440,8 @@ class Ask(commands.Cog):
         note = PRIVATE_NOTE_SENT if delivered else PRIVATE_NOTE_NOT_SENT
         view = None
         if not delivered:
-            matcher = self.bot.require_services().knowledge.matcher
-            view = show_privately(message.author.id, matcher.match(question).red_flag)
+            flag = self.bot.require_services().ask.red_flag(question)
+            view = show_privately(message.author.id, flag)
         await reply_to_message(
             message,
             Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer),

@@ -3,7 +3,7 @@ into a message.txt file, and a forwarded message. Both are read like a typed que
 
 from __future__ import annotations
 
-from tests.support.e2e import World
+from tests.support.e2e import World, buttons
 
 STORY = "I sit at a desk all day and my lower back has been tight for months. " * 70
 RED_FLAG = "Since Tuesday I can't feel my groin and I wet myself."
@@ -119,3 +119,13 @@ async def test_an_edited_message_that_does_not_mention_the_bot_stays_unanswered(
     await world.alice.edit(said, "my back hurts all day and my groin is numb")
 
     assert world.channel.last_message.author.id == world.alice.id
+
+
+async def test_a_crisis_in_spaced_letters_with_dms_closed_gets_the_button(world: World) -> None:
+    from tests.e2e.test_ask import told_by_mention_with_dms_closed
+
+    note = await told_by_mention_with_dms_closed(world, "i want to k.m.s")
+
+    assert buttons(note) == ["Show me my answer"]
+    shown = await world.alice.click(note, label="Show me my answer")
+    assert "988" in shown.response.embeds[0].description
