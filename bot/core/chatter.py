@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -81,7 +82,7 @@ _PRAISE = (
 # Thanks for the help a post asks for or got: "thanks for all the replies so far". (Not "thanks for
 # everything", which may be a goodbye.)
 _THANKS = (
-    r"(thanks|thank you|thx|ty|cheers)( (so|very) much)?( (all|everyone|guys|yall|folks))?"
+    r"(thanks|thank you|thank u|thanx|thnx|thx|ty|tysm|tyvm|cheers)( (so|very) much)?( (all|everyone|guys|yall|folks))?"
     r"( (for|to) (all )?(your|the|everyone|you all"
     r"|all of you|everyone who|those who)( (kind|helpful))? ?(help|work|time|advice|replies|responses"
     r"|comments|answers|input|suggestions|words|replied|responded|commented|answered)?)?"
@@ -232,6 +233,63 @@ def only_chatter(text: str) -> bool:
     return chatter[-1]
 
 
+# Thanks said: a message of only chatter with one of these in it gets "you're welcome".
+_THANKED = re.compile(
+    r"\b(thanks|thank you|thank u|thankyou|thanx|thnx|thx|ty|tysm|tyvm|cheers|ta|appreciate it"
+    r"|(much )?appreciated|helped|helps|helpful)\b"
+)
+# Words of a greeting alone ("hi", "hey bot", "good morning all"): that gets the bot's introduction.
+_GREETING_WORDS = frozenset(
+    [
+        "hi",
+        "hey",
+        "hello",
+        "hiya",
+        "heya",
+        "howdy",
+        "yo",
+        "oi",
+        "sup",
+        "morning",
+        "mornin",
+        "afternoon",
+        "evening",
+        "night",
+        "day",
+        "good",
+        "there",
+        "all",
+        "everyone",
+        "everybody",
+        "guys",
+        "folks",
+        "team",
+        "friends",
+        "yall",
+        "y",
+        "bot",
+        "lowback",
+        "lowbackbot",
+        "mate",
+        "doc",
+    ]
+)
+
+
+def acknowledged(text: str) -> str | None:
+    """What a message with nothing to answer in it says back (``only_chatter``): "thanks" for
+    thanks ("thanks!", "ty, that helped"), "ok" for another acknowledgement ("ok", "got it", "lol",
+    "👍"); None for a greeting alone (answered with what the bot does) or a message that asks."""
+    if not isinstance(text, str) or not only_chatter(text):
+        return None
+    normalized = normalize(text)
+    if not normalized:  # emoji or punctuation alone: a thumbs-up is an acknowledgement, "?" is not
+        return "ok" if any(unicodedata.category(ch) == "So" for ch in text) else None
+    if _THANKED.search(normalized):
+        return "thanks"
+    return None if set(normalized.split()) <= _GREETING_WORDS else "ok"
+
+
 # An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
 # squats") is not what the question is about: its words are left out of the word match.
 SET_ASIDE = re.compile(
@@ -285,14 +343,36 @@ def without_profile(raw: str) -> str:
     return rest if len(normalize(rest).split()) >= 2 else raw
 
 
+# "TL;DR: can I still deadlift?" after a long story: the writer's own summary of what they ask.
+TLDR = re.compile(r"(?i)\btl\s*[;:,.]?\s*dr\b\s*(?:[:;,.=>\-\u2013\u2014]+\s*)?")
+TLDR_AFTER = 5  # words of story before the summary, for it to be one
+
+
+def after_tldr(raw: str) -> str:
+    """What follows the last "TL;DR" of a message that tells a story before it, when that is at
+    least two words (not "TL;DR at the bottom"); the message itself otherwise."""
+    if not isinstance(raw, str):
+        return raw
+    found = list(TLDR.finditer(raw))
+    if not found or len(normalize(raw[: found[-1].start()]).split()) < TLDR_AFTER:
+        return raw
+    summary = raw[found[-1].end() :]
+    words = normalize(summary).split()
+    if len(words) < 2 or words[0] in ("at", "below", "above", "in", "is", "version"):
+        return raw
+    return summary
+
+
 def past_profile(decide: Callable[..., R], text: str, person_step: int) -> R:
     """``decide(text, step)``, unless the message opens with a line about its writer and what
     follows it is answered on its own: then that answer. "34F, desk job. How long do I hold the
     kneeling stretch?" asks about the stretch, not about sitting; "34F, desk job. My back aches by
     3pm, what can I do?" asks nothing the rest answers alone, and the desk job is the clue. The
     red-flag screen reads the whole message once (an age in that line counts); the readings of
-    the topics do without it (``decide(..., screen=False)``; ``topics=False``: the screen alone)."""
+    the topics do without it (``decide(..., screen=False)``; ``topics=False``: the screen alone).
+    A story with its own summary after "TL;DR" is answered so too, by the summary."""
     rest = without_profile(text)
+    rest = after_tldr(text) if rest is text else rest
     if rest is text:
         return decide(text, person_step)
     flag = decide(text, person_step, topics=False)

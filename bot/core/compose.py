@@ -243,6 +243,19 @@ def empty_reply(kb: KnowledgeBase) -> Reply:
     )
 
 
+def acknowledged_reply(said: str) -> Reply:
+    """The answer to thanks (``said`` "thanks") or another acknowledgement ("ok", "got it", "👍"):
+    short, and without the disclaimer (nothing was advised)."""
+    return Reply(
+        kind="info",
+        title="You're welcome" if said == "thanks" else "Here when you need me",
+        body=(
+            "Ask me anything else about your low back whenever you like, or run your routine for "
+            "today."
+        ),
+    )
+
+
 def reply_for(
     kb: KnowledgeBase,
     match: MatchResult,

@@ -24,24 +24,72 @@ TARGET_STEP = re.compile(
 )
 
 
-def progression_intent(m: Matcher, coverage: np.ndarray, n_words: int) -> tuple[str | None, float]:
+def progression_intent(
+    m: Matcher,
+    coverage: np.ndarray,
+    n_words: int,
+    ranked: list[tuple[float, Entry]] | None = None,
+    normalized: str = "",
+) -> tuple[str | None, float]:
     """How fully the question contains a move-up or go-back phrasing (other words don't count
     against it, as long as the phrasing is a fair part of the question: "what's next" asks to
-    move up, "next thing I knew my back went" does not)."""
-    best = {}
+    move up, "next thing I knew my back went" does not). A go-back phrasing of common words
+    ("it hurts my back") counts in full beside a step's exercise the question names (``ranked``):
+    "the kneeling stretch hurts my back" is that step hurting, where "squats hurt my back" is not a
+    step, and "hip thrusts hurt my back, is my form off?" asks about the form."""
+    best, whole = {}, {}
     for name in ("move_up", "go_back"):
         rows = m.intent_rows["intent:" + name]
         share = m._intent_words[rows] / max(n_words, 1)
+        fair = share >= INTENT_SHARE_OF_QUESTION
         values = (
-            coverage[rows] * (0.5 + 0.5 * m.specificity[rows]) * (share >= INTENT_SHARE_OF_QUESTION)
+            coverage[rows] * (0.5 + 0.5 * m.specificity[rows]) * fair
             if len(rows) and len(coverage)
             else [0.0]
         )
         best[name] = float(np.max(values))
+        whole[name] = bool(len(rows) and len(coverage) and np.any((coverage[rows] >= 1.0) & fair))
     up, down = best["move_up"], best["go_back"]
     if max(up, down) < INTENT_AT_LEAST:
+        if whole["go_back"] and up < down and _names_a_step(m, ranked, normalized):
+            return "go_back", INTENT_AT_LEAST
         return None, 0.0
     return ("move_up", up) if up >= down else ("go_back", down)
+
+
+# A question about how the move is done, which its own answer serves; or pain said to be gone.
+ASKS_HOW = re.compile(
+    r"\b(form|technique|doing (it|this|something|them) wrong|wrong form|cues?|set ?up"
+    r"|how (do|should|can) i (do|set|position|hold|keep)|is (this|that|it) normal)\b"
+    r"|\b(doesnt|does not|dont|do not|didnt|did not|no longer|not|never|isnt|wont|without|no)"
+    r" (\w+ )?(hurt|hurts|hurting|tug|tugs|tugging|pull|pulls|ache|aches|sore|pain|painful)\b"
+    r"|\bpain ?free\b|\bwhy\b"
+)
+# The move hurting, said with a verb ("hurts my back", "my back aches after it"), not "back pain"
+# named as what an exercise is for ("are hip thrusts good for back pain").
+HURTS = re.compile(
+    r"\b(hurts|hurt|hurting|tugs|tug|tugging|aches|aching|aggravates|aggravated|tweaks|tweaked)\b"
+    r"|\b(is|gets|got|feels|felt|goes|went) (\w+ )?(sore|painful)\b|\bsore (after|from|during)\b"
+)
+
+
+def _names_a_step(m: Matcher, ranked: list[tuple[float, Entry]] | None, normalized: str) -> bool:
+    """Whether the question's best topic is a step of the progression, clearly named, said to hurt,
+    and the question does not ask how the move is done or why."""
+    from bot.core import matching
+
+    if (
+        not ranked
+        or ranked[0][0] < matching.NO_MATCH_BELOW
+        or ASKS_HOW.search(normalized)
+        or not HURTS.search(normalized)
+    ):
+        return False
+    entry = named_step(m.kb, ranked) or ranked[0][1]
+    topic = m.kb.topics.get(entry.key) if entry.kind == "topic" else None
+    return (
+        topic is not None and topic.step is not None and topic.step > 1
+    )  # (1: nowhere back to go)
 
 
 def apply_intent(

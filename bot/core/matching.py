@@ -406,7 +406,7 @@ class Matcher:
             near = cands[0].topic if cands and gap is None else None
             return MatchResult("no_match", near, best_score, cands, gap=gap, words=tuple(words))
 
-        intent, intent_score = progression_intent(self, coverage, len(set(words)))
+        intent, intent_score = progression_intent(self, coverage, len(set(words)), ranked, said)
         if intent is not None:
             moved = apply_intent(self, intent, ranked, best_score, person_step, normalized)
             if moved is not None:

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.chatter import acknowledged
 from bot.core.clock import Clock
-from bot.core.compose import empty_reply, red_flag_reply, reply_for, topic_reply
+from bot.core.compose import (
+    acknowledged_reply,
+    empty_reply,
+    red_flag_reply,
+    reply_for,
+    topic_reply,
+)
 from bot.core.letterforms import as_meant
 from bot.core.match_result import MatchResult
 from bot.core.replies import Candidate, Reply
@@ -62,6 +69,9 @@ class AskService:
         own = step is None  # a move it offers is made from the person's stored step
         step, known = (step, True) if step is not None else await self._step(user_id)
         result = matcher.match(_read(text), person_step=step)
+        said = acknowledged(text) if result.kind != "red_flag" else None
+        if said is not None:  # "thanks!", "ok", "👍": nothing asked, nothing kept
+            return Asked(acknowledged_reply(said), result)
         if result.kind == "no_match" and not result.words and result.gap is None:
             return Asked(empty_reply(kb), result)
         if result.kind == "no_match" and guild_id is not None and self.retention_days > 0:

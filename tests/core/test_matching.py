@@ -104,6 +104,34 @@ def test_a_step_that_hurts_goes_back_one(matcher):
     assert kind == "answer" and topic in ("booty-flex", "stretching")
 
 
+@pytest.mark.parametrize(
+    ("question", "back_to"),
+    [
+        ("my back hurts when i do the kneeling stretch", "booty-flex"),
+        ("the kneeling stretch hurts my lower back", "booty-flex"),
+        ("lying leg curls hurt my lower back", "glute-stretch"),
+        ("my lower back gets sore after hip thrusts", "hamstring-curl-stability"),
+    ],
+)
+def test_a_step_said_to_hurt_in_common_words_goes_back_one(matcher, question, back_to):
+    result = matcher.match(question, person_step=4)
+    assert (result.kind, result.topic, result.intent) == ("answer", back_to, "go_back")
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("are hip thrusts good for lower back pain", "hip-thrust"),  # what it is for
+        ("hip thrusts are great now, my back doesnt hurt anymore", "hip-thrust"),  # pain gone
+        ("hip thrusts hurt my lower back, is my form off", "hip-thrust"),  # how it is done
+        ("squats hurt my lower back, any tips", "squats"),  # not a step
+    ],
+)
+def test_back_pain_beside_a_step_is_not_always_that_step_hurting(matcher, question, topic):
+    result = matcher.match(question, person_step=4)
+    assert (result.topic, result.intent) == (topic, None)
+
+
 def test_whats_next_depends_on_the_persons_step(matcher):
     assert topic_of(matcher, "what's next?", person_step=1) == ("answer", "glute-stretch")
     assert topic_of(matcher, "what's next?", person_step=3) == ("answer", "hip-thrust")
@@ -765,3 +793,18 @@ def test_a_short_word_missing_one_of_its_doubled_letters_is_read_before_it_is_st
 def test_what_to_do_today_is_the_days_routine_unless_the_back_has_just_gone(matcher):
     assert matcher.match("what should I do today").topic == "daily-routine"
     assert matcher.match("pulled my back today, what do i do").topic == "flare-up"
+
+
+def test_a_story_with_its_own_summary_is_answered_by_the_summary(matcher):
+    story = (
+        "So last year I started lifting and got up to a 140kg squat. Then work got busy, I started"
+        " sitting ten hours a day and my back started aching. My physio gave me some stretches."
+    )
+    assert topic_of(matcher, f"{story} TL;DR: can I still deadlift?") == ("answer", "deadlifts")
+    assert topic_of(matcher, f"{story} tldr - how long do I hold the kneeling stretch?") == (
+        "answer",
+        "glute-stretch",
+    )
+    # ...while the whole story is still screened: a warning sign before the summary counts
+    told = "Carried boxes all day, then I couldn't feel my groin when I wiped. TL;DR: booty flex?"
+    assert matcher.match(told).kind == "red_flag"

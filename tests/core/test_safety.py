@@ -54,6 +54,12 @@ def test_concepts_catch_wordings_no_pattern_names(kb, message, urgency):
         "I wish I could just fall asleep and never wake up again",
         "nobody would miss me if I wasn't around",
         "looked up how many pills it would take",
+        # the words people use where a word is filtered, and despair said as a question or a date
+        "thinking about sewerslide tbh, three years of this back pain",
+        "i just want to self delete at this point",
+        "what's the point of anything anymore with this pain",
+        "can't see myself still being here by christmas",
+        "i won't be around much longer, my back is ruined",
         # in the other languages the screen reads
         "quiero morir, el dolor de espalda no para",
         "je veux mourir tellement j'ai mal au dos",
@@ -90,6 +96,10 @@ def test_a_crisis_in_a_very_long_post_keeps_the_emergency_told_in_another_part(k
         "is the leg press ok",
         "in the fall I started doing hip thrusts",
         "what's the best exercise for my glutes",
+        "what's the point of doing the booty flex if my back still hurts",
+        "I self delete my old reddit posts about my back",
+        "I can't see myself being here at the gym next year, my back needs a break",
+        "I won't be around next week, what should I do for my back while travelling",
     ],
 )
 def test_everyday_gym_talk_is_not_a_red_flag(kb, message):

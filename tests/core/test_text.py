@@ -179,3 +179,14 @@ def test_a_message_of_thanks_or_acknowledgement_alone_holds_nothing_to_answer():
     ):
         assert not only_chatter(asked), asked
     assert not only_chatter("ok all guys " * 8 + "x")  # (and at once: each phrase is read once)
+
+
+def test_thanks_and_other_acknowledgements_are_told_apart_from_a_greeting():
+    from bot.core.chatter import acknowledged
+
+    for said in ("thanks!", "thank you so much, that helped", "tysm!!", "cool thanks", "thx bot"):
+        assert acknowledged(said) == "thanks", said
+    for said in ("ok", "got it", "lol", "👍", "nice"):
+        assert acknowledged(said) == "ok", said
+    for said in ("hi", "hey bot", "good morning all", "?", "", "thanks, can I still deadlift?"):
+        assert acknowledged(said) is None, said

@@ -110,6 +110,8 @@ def _choices(kb: KnowledgeBase) -> Iterator[tuple[str, Reply]]:
         match = MatchResult("no_match", None, 0.1, gap=gap, words=("x",))
         yield f"uncovered {gap.subject}", compose.no_match_reply(kb, match)
     yield "empty", compose.empty_reply(kb)
+    yield "thanks", compose.acknowledged_reply("thanks")
+    yield "acknowledged", compose.acknowledged_reply("ok")
 
 
 def _progress(kb: KnowledgeBase) -> Iterator[tuple[str, Reply]]:

@@ -609,6 +609,24 @@ async def test_a_thanks_in_reply_to_an_answer_in_a_dm_gets_no_message(world: Wor
     assert dm.last_message.author.id == world.bot.user.id  # a question is still answered
 
 
+async def test_thanks_on_its_own_gets_a_short_welcome_not_the_help_page(world: World) -> None:
+    await world.alice.send_dm("thank you so much!")
+    welcome = world.alice.user.dm_channel.last_message
+    assert welcome.author.id == world.bot.user.id
+    assert welcome.embeds[0].title == "You're welcome"
+    assert not welcome.embeds[0].fields and welcome.embeds[0].footer.text is None
+
+    await world.bob.send(world.channel, f"{world.mention_bot()} got it, cheers")
+    assert world.channel.last_message.embeds[0].title == "You're welcome"
+    await world.env.advance_time(world.bot.settings.ask_cooldown_seconds)
+    await world.bob.send(world.channel, f"{world.mention_bot()} ok")
+    assert world.channel.last_message.embeds[0].title == "Here when you need me"
+
+    await world.env.advance_time(world.bot.settings.ask_cooldown_seconds)
+    await world.alice.send_dm("hi")  # a greeting still gets what the bot does
+    assert world.alice.user.dm_channel.last_message.embeds[0].title == "What I can do"
+
+
 # -- "this is easy now": the answer shows the next step and offers the move -----------------------
 
 

@@ -103,6 +103,24 @@ async def test_unanswered_questions_are_kept_only_for_servers_that_opted_in(serv
     assert len(kept) == 1 and "graphics card" in kept[0].question
 
 
+async def test_thanks_gets_a_welcome_and_nothing_is_kept(services):
+    guild = 42
+    await services.unanswered.set_opt_in(guild, True, NOW)
+    for said, title in (
+        ("thanks!", "You're welcome"),
+        ("ty, that helped", "You're welcome"),
+        ("got it", "Here when you need me"),
+        ("👍", "Here when you need me"),
+    ):
+        reply = await services.ask.ask(ALICE, said, guild_id=guild)
+        assert (reply.kind, reply.title, reply.footer) == ("info", title, None), said
+    assert await services.unanswered.recent(guild) == []
+    assert (await services.ask.ask(ALICE, "hello")).kind == "help"
+    assert (await services.ask.ask(ALICE, "thanks, can I still deadlift?")).topic == "deadlifts"
+    crisis = await services.ask.ask(ALICE, "thanks. honestly I want to end it all")
+    assert crisis.kind == "red_flag"
+
+
 async def test_urgent_answers_only_a_red_flag_or_a_crisis(services):
     crisis = await services.ask.urgent("I can't take this pain anymore, I want to kill myself")
     assert crisis is not None and crisis.kind == "red_flag" and "988" in crisis.body
