@@ -3,7 +3,9 @@
 ``normalize`` is the common ground: Unicode NFKC, case-folded, zero-width and control characters
 gone, Discord mentions, custom emoji, links and markdown removed, apostrophes dropped ("can't" ->
 "cant"), every other non-word character a space, letter runs of three or more cut to two ("sooo" ->
-"soo", "booooty" -> "booty"). The safety screen reads this form.
+"soo", "booooty" -> "booty"). Letters dressed as other characters (HTML entities, small capitals,
+Cyrillic look-alikes, struck-through or spaced-out letters) are read as the letters they show: see
+``bot.core.letterforms``. The safety screen reads this form.
 
 ``Canonicalizer`` goes further for topic matching: number words become digits, the synonyms of the
 knowledge base become their canonical word ("rdl" -> "deadlift", "bum" -> "glute"), words are
@@ -16,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
@@ -76,6 +79,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
+_LOST_APOSTROPHE = re.compile(r"(?<!\S)(\w+n) t(?!\S)")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
@@ -358,7 +362,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
             text = text.decode("utf-8", errors="replace")
         else:
             return ""
-    text = fitted(text, limit)
+    text = unescaped(fitted(text, limit))  # "can&#39;t", "numb%20groin"
     if text.isascii():  # most messages: skip the steps that can only change other characters
         text = _CONTROL.sub(" ", text)
         if "<" in text or "@" in text:
@@ -369,17 +373,20 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         if "'" in text or "`" in text:
             text = _APOSTROPHE.sub("", text)
     else:
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", undecorated(text))  # "can´t", "k̶i̶l̶l̶"
         text = _ZERO_WIDTH.sub("", text)
         text = _CONTROL.sub(" ", text)
         text = _DISCORD_TOKENS.sub(" ", text)
         text = _URL.sub(" ", text)
-        text = text.casefold()
+        text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
         text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
+    text = unspaced(unmarked(text))  # "d||ie||", "s u i c i d e", "k.i.l.l"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
     text = _NON_WORD.sub(" ", text)
     text = _LETTER_RUN.sub(r"\1\1", text)
+    if " t " in text or text.endswith(" t"):
+        text = _LOST_APOSTROPHE.sub(r"\1t", text)  # "can t", "don t": an apostrophe lost
     words = text.split()
     if not _CHAT_WORDS.isdisjoint(words):
         words = [_WRITTEN_AS.get(w, w) for w in words if w not in FILLERS]

@@ -205,3 +205,13 @@ async def test_easy_now_offers_the_move_only_from_the_persons_own_step(services)
     assert as_if.reply.topic == "hamstring-curl-stability"  # step 3, for someone on step 2
     assert "move_up" not in [a.kind for a in as_if.reply.actions]  # they are not on step 2
     assert await PeopleStore(services.db).get(ALICE) is None  # asking moved nobody
+
+
+async def test_letters_spaced_out_with_stops_are_read_as_one_word(services):
+    # the stops are not where sentences end: "k.m.s" is not three sentences "k", "m" and "s"
+    reply = await services.ask.ask(ALICE, "i want to k.m.s")
+    assert reply.kind == "red_flag" and "988" in reply.body
+    assert await services.ask.urgent("i want to k.m.s") is not None
+    # two letters and their stops stay as they were ("a.m.", "e.g.")
+    asked = await services.ask.ask(ALICE, "I do the booty flex at 7 a.m. Is that the best time?")
+    assert asked.kind != "red_flag"

@@ -34,8 +34,9 @@ from bot.exts.ask.private import (
 from bot.exts.ask.reading import (
     CANT_SEE_REPLIED,
     MAX_QUESTION,
+    MAX_TEXT_FILE,
     Where,
-    forwarded,
+    carried,
     input_problem,
     my_roles,
     question_from_message,
@@ -159,14 +160,15 @@ class Ask(commands.Cog):
                 return
             where = "role"
         question = question_from_message(message, me.id, roles)
-        attached = bool(message.attachments or message.stickers)
-        if not question and not attached and message.message_snapshots:
-            question, attached = forwarded(message)  # a question forwarded to the bot
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         self._remember(message, None)
         try:
-            await self._answer_message(message, question, where, attached=attached)
+            # what it forwards and its text files (a long paste) are read after what was typed
+            text, attached = await carried(message)
+            if text:
+                question = f"{question}\n\n{text}" if question else text
+            await self._answer_message(message, question, where, attached=attached, long=bool(text))
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -243,9 +245,13 @@ class Ask(commands.Cog):
             return None
 
     async def _answer_message(
-        self, message: discord.Message, question: str, where: Where, *, attached: bool
+        self, message: discord.Message, question: str, where: Where, *, attached: bool, long: bool
     ) -> None:
-        problem = input_problem(question, where, attached=attached)
+        """``attached``: the message carried something the bot cannot read (an image, a sticker);
+        ``long``: its text came partly from a file or a forwarded message, which may be longer
+        than a typed one."""
+        limit = MAX_TEXT_FILE if long else MAX_QUESTION
+        problem = input_problem(question, where, attached=attached, limit=limit)
         wait, reply = await self._past_cooldown(message.author.id, question, problem)
         if wait and reply is None:
             if self.bot.ask_cooldown.first_refusal(message.author.id):
@@ -289,8 +295,8 @@ class Ask(commands.Cog):
         note = PRIVATE_NOTE_SENT if delivered else PRIVATE_NOTE_NOT_SENT
         view = None
         if not delivered:
-            matcher = self.bot.require_services().knowledge.matcher
-            view = show_privately(message.author.id, matcher.match(question).red_flag)
+            flag = self.bot.require_services().ask.red_flag(question)
+            view = show_privately(message.author.id, flag)
         await self._say(
             message,
             Reply(kind="info", title=PRIVATE_NOTE_TITLE, body=note, footer=reply.footer),

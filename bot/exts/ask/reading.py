@@ -3,10 +3,14 @@ it replies to the bot or to a message the bot cannot read, and why a text cannot
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Literal
 
+import aiohttp
 import discord
 
 from bot.core.replies import Reply
@@ -14,6 +18,8 @@ from bot.core.text import normalize
 from bot.discord_ui.render import error_reply, info_reply
 from bot.exts.help import HELP_TOPIC
 from bot.services.ask import Asked
+
+log = logging.getLogger(__name__)
 
 # Characters: the longest message Discord lets anyone send. A long post is still screened whole
 # for red flags and matched on its start and its end (see bot.core.text.fitted).
@@ -45,11 +51,14 @@ CANT_SEE_REPLIED = info_reply(
 )
 
 
-def input_problem(text: str, where: Where = "ask", *, attached: bool = False) -> Reply | None:
+def input_problem(
+    text: str, where: Where = "ask", *, attached: bool = False, limit: int = MAX_QUESTION
+) -> Reply | None:
     """A reply explaining why ``text`` cannot be answered as a question, or None if it can.
 
     ``where`` words the reply for where the question came from; ``attached``: the message carried
-    an image, a file or a sticker (which the bot does not read)."""
+    an image, a file or a sticker (which the bot does not read); ``limit``: the longest text taken
+    (more than a message holds when the text came in a file)."""
     stripped = text.strip()
     if not stripped:
         if where == "role":
@@ -60,7 +69,7 @@ def input_problem(text: str, where: Where = "ask", *, attached: bool = False) ->
                 f"I can't look at images, files or stickers. {HOW_TO_ASK[where]} {HELP_HINT}",
             )
         return info_reply("Ask me a question", f"{HOW_TO_ASK[where]} {HELP_HINT}")
-    if len(stripped) > MAX_QUESTION:
+    if len(stripped) > limit:
         return error_reply(
             "That message is too long",
             f"Your message is {len(stripped):,} characters. Ask in a sentence or two "
@@ -85,12 +94,60 @@ def question_from_message(
     return text.strip()
 
 
-def forwarded(message: discord.Message) -> tuple[str, bool]:
-    """What ``message`` forwards, as it has no text of its own: the forwarded text, and whether it
-    carried an image, a file or a sticker (read like a message's own)."""
+# Bytes of a text file read as a question: Discord sends a paste longer than a message as a file,
+# message.txt, and the red-flag screen reads 40,000 characters of a post (bot.core.safety).
+MAX_TEXT_FILE = 64_000
+_TEXT_TYPES = ("text/plain", "text/markdown")
+
+
+def _is_text_file(attachment: discord.Attachment) -> bool:
+    kind = (attachment.content_type or "").split(";")[0].strip().lower()
+    if not kind:
+        return attachment.filename.lower().endswith((".txt", ".md"))
+    return kind in _TEXT_TYPES
+
+
+def file_text(data: bytes) -> str:
+    """The text of a file (UTF-8, or UTF-16 with its byte-order mark), or "" if it is not text."""
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ""
+    return "" if "\x00" in text else text
+
+
+async def attached_text(attachments: Iterable[discord.Attachment]) -> str:
+    """The text of the plain-text files among ``attachments``, one after another; a file that is
+    too big, is not text or cannot be fetched is left out."""
+    found: list[str] = []
+    for attachment in attachments:
+        if not _is_text_file(attachment) or attachment.size > MAX_TEXT_FILE:
+            continue
+        try:
+            data = await attachment.read()
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("Could not read the attached file %s: %s", attachment.id, exc)
+            continue
+        if text := file_text(data).strip():
+            found.append(text)
+    return "\n\n".join(found)
+
+
+async def carried(message: discord.Message) -> tuple[str, bool]:
+    """What a message carries besides its typed text: the text of the messages it forwards and
+    of its text files (Discord sends a paste longer than a message as message.txt); and whether
+    it carries anything else, which the bot does not read (an image, a sticker, a file that is not
+    text)."""
     snapshots = message.message_snapshots
-    text = "\n".join(snap.content for snap in snapshots if snap.content).strip()
-    return text, any(snap.attachments or snap.stickers for snap in snapshots)
+    files = [*message.attachments, *(a for shot in snapshots for a in shot.attachments)]
+    forwarded = [shot.content.strip() for shot in snapshots if shot.content.strip()]
+    filed = await attached_text(files) if files else ""
+    unread = any(not _is_text_file(a) for a in files) or (bool(files) and not filed)
+    stickers = bool(message.stickers) or any(shot.stickers for shot in snapshots)
+    return "\n\n".join([*forwarded, filed] if filed else forwarded), unread or stickers
 
 
 def my_roles(message: discord.Message, bot_id: int) -> frozenset[int]:

@@ -1,0 +1,113 @@
+"""Red flags and crises typed the way keyboards, phones, text generators and pastes dress them are
+answered as red flags, with the same urgency as the plain wording; the ordinary questions dressed
+the same way keep their answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.text import normalize
+
+CRISIS = "i want to kill myself"
+EMERGENCY = "I can't control my bladder and my back hurts"
+
+
+def _urgency(matcher, message: str) -> str | None:
+    result = matcher.match(message)
+    return result.red_flag.group.urgency if result.kind == "red_flag" and result.red_flag else None
+
+
+def test_the_plain_wordings_are_red_flags(matcher):
+    assert _urgency(matcher, CRISIS) == "crisis"
+    assert _urgency(matcher, EMERGENCY) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I can\u00b4t control my bladder and my back hurts",  # a Spanish or Portuguese keyboard's ´
+        "I can\u2018t control my bladder and my back hurts",  # the opening quote for the closing
+        "I can\u2032t control my bladder and my back hurts",  # a prime
+        "I can\u02bbt control my bladder and my back hurts",
+        "I can&#39;t control my bladder and my back hurts",  # pasted from a web page or an email
+        "I can&#x27;t control my bladder and my back hurts",
+        "I can&rsquo;t control my bladder and my back hurts",
+        "I can&apos;t control my bladder &amp; my back hurts",
+        "I can t control my bladder and my back hurts",  # an apostrophe lost to a space
+        "I can\u00e2\u20ac\u2122t control my bladder and my back hurts",  # UTF-8 read as Windows-1252
+        "I can\u00e2\u20ac\u2122t control my bladder\u00e2\u20ac\u00a6 \u00e2\u20ac\u0153help\u00e2\u20ac\u009d",
+    ],
+)
+def test_an_apostrophe_of_any_kind_keeps_the_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to k\u0456ll myself",  # a Cyrillic і inside a word
+        "i w\u0430nt t\u043e k\u0456ll m\u0443s\u0435lf",  # several Cyrillic letters
+        "\u0406 WANT TO KILL MY\u0405ELF",  # Cyrillic capitals
+        "i want to \u03baill myself",  # a Greek kappa
+        "\u026a \u1d21\u1d00\u0274\u1d1b \u1d1b\u1d0f \u1d0b\u026a\u029f\u029f \u1d0d\u028f\ua731\u1d07\u029f\ua730",  # small capitals
+        "\U0001f178 \U0001f186\U0001f170\U0001f17d\U0001f183 \U0001f183\U0001f17e "
+        "\U0001f17a\U0001f178\U0001f17b\U0001f17b \U0001f17c\U0001f188\U0001f182\U0001f174\U0001f17b\U0001f175",
+        "i want to \U0001f1f0\U0001f1ee\U0001f1f1\U0001f1f1 myself",  # regional indicator letters
+        "i want to k\u0336i\u0336l\u0336l\u0336 myself",  # a strikethrough generator
+        "i w\u0337\u0322a\u0338n\u0335t\u0336 to k\u0338\u0322i\u0335l\u0336l\u0337 m\u0334y\u0301\u0300self",  # zalgo
+        "i want to s u i c i d e",
+        "i want to k i l l  myself",
+        "thinking about s.u.i.c.i.d.e",
+        "i want to k-i-l-l myself",
+        "i%20want%20to%20kill%20myself",
+        "i want to d||ie||",  # Discord markup inside a word: a spoiler, bold, strike
+        "i want to ki**ll** myse**lf**",
+        "i want to ||un||alive myself",
+    ],
+)
+def test_a_crisis_in_letters_dressed_as_other_characters_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my gr\u043ein is numb and i c\u0430nt pee",
+        "my groin is \u0274\u1d1c\u1d0d\u0299 and i cant pee",
+        "my groin is n\u0338\u0322u\u0335m\u0301\u0336b\u0337 and i cant pee",
+        "1\ufe0f\u20e3 numb groin 2\ufe0f\u20e3 cant pee",  # keycap digits as a numbered list
+    ],
+)
+def test_an_emergency_in_dressed_letters_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("how do I do the b\u043e\u043ety flex?", "booty-flex"),
+        ("how do I do the \u0299\u1d0f\u1d0f\u1d1b\u028f \ua730\u029f\u1d07x?", "booty-flex"),
+        ("can I still d\u0336e\u0336a\u0336d\u0336l\u0336i\u0336f\u0336t\u0336?", "deadlifts"),
+        ("what about h i p  t h r u s t s", "hip-thrust"),
+        ("how do I do the booty f||lex||?", "booty-flex"),
+    ],
+)
+def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic):
+    result = matcher.match(message)
+    assert (result.kind, result.topic) == ("answer", topic), message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        (
+            "\u041c\u043d\u0435 \u0431\u043e\u043b\u044c\u043d\u043e",
+            "\u043c\u043d\u0435 \u0431\u043e\u043b\u044c\u043d\u043e",
+        ),  # Russian
+        ("u r a legend, what is step 1", "you are a legend what is step 1"),  # chat letters
+        ("at 7 a.m. i do the booty flex", "at 7 a m i do the booty flex"),
+        ("caf\u00e9 con le\u010de", "caf\u00e9 con le\u010de"),  # accents that are spelling
+    ],
+)
+def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(message, read):
+    assert normalize(message) == read
