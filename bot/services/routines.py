@@ -54,6 +54,10 @@ END_PATIENCE = timedelta(minutes=10)
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
 
 
+def _monotonic() -> float:
+    return time.monotonic()
+
+
 def _settle(future: asyncio.Future[None] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
@@ -68,11 +72,13 @@ class RoutineService:
         sleep: Sleep = asyncio.sleep,
         *,
         paused_recheck: float = PAUSED_RECHECK_SECONDS,
-        steady: Callable[[], float] = time.monotonic,
+        steady: Callable[[], float] | None = None,
     ):
-        """``steady``: seconds on a clock that is never stepped (to tell a step of ``clock``)."""
+        """``steady``: seconds on a clock that is never stepped (to tell a step of ``clock``);
+        by default ``time.monotonic`` as it is when read (a test world that makes time virtual
+        replaces it, and the steady clock must move with ``clock``, not with the real one)."""
         self.db = db
-        self.steady = steady
+        self.steady = steady if steady is not None else _monotonic
         self.book = book
         self.clock = clock
         self.sleep = sleep

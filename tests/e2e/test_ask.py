@@ -512,7 +512,8 @@ async def test_answer_buttons_keep_working_after_ten_minutes_and_after_a_restart
         routine = await world.bob.click(asked.response, label="Start this routine")
         assert routine.ephemeral and routine.response.embeds[0].title == "Starting Booty flexes"
         assert world.channel.last_message.embeds[0].title == "Booty flexes"
-        assert await again.require_services().routines.stop(world.bob.id)
+        await world.bob.click(world.channel.last_message, label="Stop")
+        assert again.require_services().routines.active(world.bob.id) is None
 
         others = await world.alice.click(asked.response, label="Not what I asked")
         assert others.response.id == asked.response.id  # replaced in place, as before the restart
