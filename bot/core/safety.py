@@ -165,7 +165,32 @@ class _Message:
 
 
 def _lost(after: list[str]) -> bool:
+    """ "no longer able to feel": what is lost, not denied; so is Spanish "no" before a verb of
+    feeling, control or ability ("no siento las piernas", "no controlo la orina")."""
+    if after and after[0] in _LOST_VERBS:  # ...but "no siento dolor": no pain felt, denied
+        return len(after) < 2 or after[1] not in _FELT
     return len(after) == 3 and after[0] == "longer" and after[1] in _ABLE and after[2] in _WHAT
+
+
+_LOST_VERBS = frozenset(
+    ["siento", "sentimos", "puedo", "podemos", "controlo", "aguanto", "consigo", "logro", "noto"]
+)  # (Spanish only: "no" is a negation word of English and Spanish alike)
+_FELT = frozenset(
+    [
+        "dolor",
+        "dolores",
+        "molestia",
+        "molestias",
+        "hormigueo",
+        "hormigueos",
+        "adormecimiento",
+        "pinchazos",
+        "calambres",
+        "ningun",
+        "ninguna",
+        "fiebre",
+    ]
+)
 
 
 def negated_words(
@@ -311,7 +336,10 @@ def _close(found: list[list[tuple[int, str]]], within: int) -> bool:
 
 def _negated(text: str, start: int, negations: frozenset[str]) -> bool:
     before = text[:start].split()[-NEGATION_WINDOW:]
-    return any(word in negations for word in before)
+    words = before + text[start:].split()[:3]
+    return any(
+        word in negations and not _lost(words[i + 1 : i + 4]) for i, word in enumerate(before)
+    )
 
 
 def screen(
