@@ -58,7 +58,7 @@ def progression_intent(
 
 
 # A question about how the move is done, which its own answer serves; or pain said to be gone.
-ASKS_HOW = re.compile(
+NOT_THE_MOVE_HURTING = re.compile(
     r"\b(form|technique|doing (it|this|something|them) wrong|wrong form|cues?|set ?up"
     r"|how (do|should|can) i (do|set|position|hold|keep)|is (this|that|it) normal)\b"
     r"|\b(doesnt|does not|dont|do not|didnt|did not|no longer|not|never|isnt|wont|without|no)"
@@ -81,7 +81,7 @@ def _names_a_step(m: Matcher, ranked: list[tuple[float, Entry]] | None, normaliz
     if (
         not ranked
         or ranked[0][0] < matching.NO_MATCH_BELOW
-        or ASKS_HOW.search(normalized)
+        or NOT_THE_MOVE_HURTING.search(normalized)
         or not HURTS.search(normalized)
     ):
         return False

@@ -62,6 +62,7 @@ from bot.core.chatter import GREETING, set_aside, without_meta, without_quotes, 
 from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
+from bot.core.letterforms import as_meant
 from bot.core.match_result import Candidate, MatchResult
 from bot.core.mending import Respeller, mender_for, respelled, scope_mender_for, screened
 from bot.core.number_words import WRITTEN_NUMBERS
@@ -373,6 +374,7 @@ class Matcher:
         return self.typos.known(word) or self.respeller.knows(word)  # ("myeeeeloma": "myeloma")
 
     def match(self, text: str, *, person_step: int = 1) -> MatchResult:
+        text = as_meant(text) if isinstance(text, str) else ""  # "k.m.s", "can&#39;t": cut right
         found: MatchResult = chatter.past_profile(self._decide, text, person_step)
         return found  # ("34F, desk job. <the question>": see ``chatter.past_profile``)
 

@@ -17,7 +17,6 @@ from bot.core.compose import (
     reply_for,
     topic_reply,
 )
-from bot.core.letterforms import as_meant
 from bot.core.match_result import MatchResult
 from bot.core.replies import Candidate, Reply
 from bot.core.safety import RedFlag
@@ -25,11 +24,6 @@ from bot.services.knowledge import KnowledgeHolder
 from bot.services.messages import alternatives_reply, answer_gone_reply, no_such_step_reply
 from bot.store.people import PeopleStore
 from bot.store.unanswered import UnansweredStore
-
-
-def _read(text: object) -> str:
-    """What a person typed, as the matcher should read it (see ``letterforms.as_meant``)."""
-    return as_meant(text) if isinstance(text, str) else ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class AskService:
         kb, matcher = self.knowledge.kb, self.knowledge.matcher
         own = step is None  # a move it offers is made from the person's stored step
         step, known = (step, True) if step is not None else await self._step(user_id)
-        result = matcher.match(_read(text), person_step=step)
+        result = matcher.match(text, person_step=step)
         said = acknowledged(text) if result.kind != "red_flag" else None
         if said is not None:  # "thanks!", "ok", "👍": nothing asked, nothing kept
             return Asked(acknowledged_reply(said), result)
@@ -92,12 +86,12 @@ class AskService:
     async def urgent(self, text: str) -> Reply | None:
         """The answer to a message that describes a red flag or a crisis, else None; for a
         question that is otherwise turned away (asked too fast), so nothing of it is kept."""
-        result = self.knowledge.matcher.match(_read(text))
+        result = self.knowledge.matcher.match(text)
         return red_flag_reply(self.knowledge.kb, result) if result.kind == "red_flag" else None
 
     def red_flag(self, text: str) -> RedFlag | None:
         """The red flag or crisis a message describes, else None (what "Show me my answer" shows)."""
-        return self.knowledge.matcher.match(_read(text)).red_flag
+        return self.knowledge.matcher.match(text).red_flag
 
     def red_flag_again(self, group_id: str, also_id: str = "") -> Reply | None:
         """The red-flag answer made of the safety groups ``group_id`` (and ``also_id``, the most
@@ -140,7 +134,7 @@ class AskService:
         """The other candidates for a question ("Not what I asked")."""
         kb = self.knowledge.kb
         step, _ = await self._step(user_id)
-        result = self.knowledge.matcher.match(_read(text), person_step=step)
+        result = self.knowledge.matcher.match(text, person_step=step)
         cands = tuple(
             Candidate(c.topic, kb.topics[c.topic].title, c.score)
             for c in result.candidates
