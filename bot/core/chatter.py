@@ -238,41 +238,9 @@ _THANKED = re.compile(
     r"\b(thanks|thank you|thank u|thankyou|thanx|thnx|thx|ty|tysm|tyvm|cheers|ta|appreciate it"
     r"|(much )?appreciated|helped|helps|helpful)\b"
 )
-# Words of a greeting alone ("hi", "hey bot", "good morning all"): that gets the bot's introduction.
-_GREETING_WORDS = frozenset(
-    [
-        "hi",
-        "hey",
-        "hello",
-        "hiya",
-        "heya",
-        "howdy",
-        "yo",
-        "oi",
-        "sup",
-        "morning",
-        "mornin",
-        "afternoon",
-        "evening",
-        "night",
-        "day",
-        "good",
-        "there",
-        "all",
-        "everyone",
-        "everybody",
-        "guys",
-        "folks",
-        "team",
-        "friends",
-        "yall",
-        "y",
-        "bot",
-        "lowback",
-        "lowbackbot",
-        "mate",
-        "doc",
-    ]
+# A greeting alone ("hi", "hey bot", "good morning all"): that gets the bot's introduction.
+GREETING_ONLY = re.compile(
+    rf"((hi|hey|hello|hiya|heya|howdy|yo|oi|sup|{GREETING.pattern}|{_ADDRESSED})( |$))+"
 )
 
 
@@ -287,7 +255,7 @@ def acknowledged(text: str) -> str | None:
         return "ok" if any(unicodedata.category(ch) == "So" for ch in text) else None
     if _THANKED.search(normalized):
         return "thanks"
-    return None if set(normalized.split()) <= _GREETING_WORDS else "ok"
+    return None if GREETING_ONLY.fullmatch(normalized) else "ok"
 
 
 # An exercise the person has swapped out ("swapped squats for the leg press", "did lunges instead of
