@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
@@ -362,6 +363,11 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
             text = text.decode("utf-8", errors="replace")
         else:
             return ""
+    return _normalized(text, limit)
+
+
+@lru_cache(maxsize=2048)  # one message's sentences are read by the screen, the net and the topics
+def _normalized(text: str, limit: int) -> str:
     text = unescaped(fitted(text, limit))  # "can&#39;t", "numb%20groin"
     if text.isascii():  # most messages: skip the steps that can only change other characters
         text = _CONTROL.sub(" ", text)
