@@ -24,8 +24,10 @@ def open_knowledge(settings: Settings) -> KnowledgeHolder:
     The files are read every time; when they, and the code that builds from them, are what was
     last built, the result comes from the disk cache (:class:`bot.services.caches.BuiltCache`).
     Otherwise it is built, its YAML parsed through the cache of parsed documents, and stored."""
-    from bot.services.caches import BuiltCache
+    from bot.core import mending
+    from bot.services.caches import BuiltCache, WordCounts
 
+    mending.read_words = WordCounts()  # (the menders' dictionary, read when a typo first needs it)
     texts, issues = read_knowledge_files(settings.knowledge)
     cache = BuiltCache()
     key = None if issues else cache.key(Path(settings.knowledge), texts)

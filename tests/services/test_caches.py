@@ -218,3 +218,45 @@ def test_a_cache_folder_that_cannot_be_written_still_answers(kb_dir, tmp_path, m
     blocked.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert _open(kb_dir).matcher.match("is the leg press ok").topic == "leg-press"
+
+
+# -- the menders' word counts ------------------------------------------------------------------------
+
+
+def test_the_word_counts_are_read_back_as_the_file_gives_them_and_a_damaged_copy_is_ignored(
+    tmp_path,
+):
+    import gzip
+    import json
+
+    from bot.services.caches import WordCounts
+
+    data = gzip.compress(json.dumps({"weaker": 120, "weight": 900}).encode())
+    counts = WordCounts(tmp_path / "cache")
+    assert counts(data) == {"weaker": 120, "weight": 900}
+    (kept,) = (tmp_path / "cache").glob("words.*.marshal")
+    assert WordCounts(tmp_path / "cache")(data) == {"weaker": 120, "weight": 900}
+    # another word list (an upgraded package) has its own copy, never the old one's words
+    other = gzip.compress(json.dumps({"groin": 50}).encode())
+    assert counts(other) == {"groin": 50}
+    kept.write_bytes(b"\x00 not marshal")
+    assert WordCounts(tmp_path / "cache")(data) == {"weaker": 120, "weight": 900}
+    (tmp_path / "ro").write_text("a file where the folder would go")
+    assert WordCounts(tmp_path / "ro" / "cache")(data) == {"weaker": 120, "weight": 900}
+
+
+def test_a_first_typo_is_mended_with_the_word_counts_kept_on_disk(kb_dir, cache_home):
+    from bot.core import mending
+
+    mending._english.cache_clear()
+    try:
+        holder = _open(kb_dir)
+        flagged = holder.matcher.match("my legs are getting weeker and my back hurts")
+        assert flagged.kind == "red_flag"
+        assert list(Path(cache_home).rglob("words.*.marshal"))
+        mending._english.cache_clear()  # as a second process would
+        again = _open(kb_dir).matcher.match("my legs are getting weeker and my back hurts")
+        assert again.kind == "red_flag"
+    finally:
+        mending.read_words = mending.decoded_words
+        mending._english.cache_clear()
