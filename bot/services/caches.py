@@ -1,5 +1,6 @@
 """Disk caches that let a terminal command start fast: the built knowledge base with its matcher,
-the parsed YAML, and the safety screen's known expressions.
+the parsed YAML, the safety screen's known expressions, and the menders' word counts
+(:class:`WordCounts`).
 
 **The built knowledge base** (:class:`BuiltCache`) is what a command needs first: reading, parsing,
 validating and cross-checking the files, then indexing and embedding every phrasing, takes a
