@@ -139,6 +139,13 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     text = value.strip()
     if not text:
         return default_database()
+    if text[:5].lower() == "file:":
+        # SQLite takes "file:..." as a URI and opens the file it names, while every other reader
+        # (the doctor, the backup, the heartbeat) would look for a file called "file:...".
+        path = re.sub(r"^//(?=/)", "", unquote(text[5:].split("?", 1)[0].split("#", 1)[0]))
+        raise SettingsError(
+            f"{name} is the SQLite file's path, not a file: URL; write it as {name}={path}"
+        )
     scheme = _URL_SCHEME.match(text)
     if scheme is None:
         if re.match(r"^(postgres|postgresql):", text, re.I):
