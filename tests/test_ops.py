@@ -22,6 +22,7 @@ import pytest
 from bot.core.errors import KnowledgeError
 from bot.invite import PERMISSIONS, client_id_from_token, invite_url, resolve_client_id
 from bot.ops import doctor as doctor_module
+from bot.ops import zones as zones_module
 from bot.ops.backup import BackupError, backup
 from bot.ops.doctor import Check, doctor, doctor_exit_code, format_checks
 from bot.ops.heartbeat import (
@@ -279,7 +280,7 @@ async def test_doctor_time_zones_unavailable(
     def no_zones(name: str):
         raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
 
-    monkeypatch.setattr(doctor_module, "ZoneInfo", no_zones)
+    monkeypatch.setattr(zones_module, "ZoneInfo", no_zones)
     check = await assert_only_failure(good, "time zones")
     assert "not available" in check.message
     assert "tzdata" in check.fix
@@ -288,7 +289,7 @@ async def test_doctor_time_zones_unavailable(
 async def test_doctor_time_zone_data_that_is_wrong(
     good: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
+    monkeypatch.setattr(zones_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
     check = await assert_only_failure(good, "time zones")
     assert "wrong offset" in check.message
 
@@ -332,7 +333,7 @@ async def test_doctor_warns_of_stored_time_zones_this_machine_does_not_know(good
 async def test_doctor_reports_every_problem_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)
+    monkeypatch.setattr(zones_module, "ZoneInfo", lambda name: UTC)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     settings = Settings(token=None, database=blocker / "x.db", knowledge=tmp_path / "none")

@@ -12,9 +12,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 import discord
@@ -59,7 +57,7 @@ async def doctor(
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
     Discord; otherwise that check gives up after ``timeout`` seconds.
     """
-    from bot.ops.zones import check_stored_zones
+    from bot.ops.zones import check_stored_zones, check_timezones
 
     database = await check_database(settings.database)
     zones = check_timezones()
@@ -371,47 +369,6 @@ def check_retention(days: int) -> Check:
         f"servers that turn the list on keep unanswered questions for {days} day(s), then they are "
         "deleted (LOWBACK_UNANSWERED_RETENTION_DAYS).",
     )
-
-
-# Zones and instants whose offsets every correct time-zone database agrees on: one north, one south,
-# one that never changes, so both a missing and an empty or broken database are noticed.
-_ZONE_PROBES = (
-    ("America/New_York", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=-5)),
-    ("Europe/Berlin", datetime(2026, 7, 15, 12, tzinfo=UTC), timedelta(hours=2)),
-    ("Australia/Sydney", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=11)),
-    (
-        "Asia/Kolkata",
-        datetime(2026, 7, 15, 12, tzinfo=UTC),
-        timedelta(hours=5, minutes=30),
-    ),
-)
-
-
-def check_timezones() -> Check:
-    """Reminders are scheduled in each person's own zone, so the zone database must be there."""
-    name = "time zones"
-    fix = (
-        "Install the tzdata Python package (`pip install tzdata`; it comes with lowback-bot, so a "
-        "reinstall also works) or the operating system's tzdata package."
-    )
-    for zone_name, instant, expected in _ZONE_PROBES:
-        try:
-            offset = instant.astimezone(ZoneInfo(zone_name)).utcoffset()
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            return Check(
-                name,
-                False,
-                f"the time-zone database is not available ({zone_name}: {_reason(exc)}).",
-                fix,
-            )
-        if offset != expected:
-            return Check(
-                name,
-                False,
-                f"the time-zone database gives {zone_name} the wrong offset ({offset}, expected {expected}).",
-                fix,
-            )
-    return Check(name, True, "the time-zone database is available.")
 
 
 async def check_slash_commands(settings: Settings, *, timeout: float = 10.0) -> Check:
