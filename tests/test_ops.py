@@ -224,6 +224,37 @@ async def test_doctor_database_in_a_folder_nobody_can_create(good: Settings) -> 
     assert "LOWBACK_DATABASE" in check.fix
 
 
+async def test_doctor_database_linked_to_a_disk_that_is_not_mounted(
+    good: Settings, tmp_path: Path
+) -> None:
+    """/var/lib/lowback/lowback.db a link to /mnt/data/lowback.db, and that disk not mounted: the
+    doctor said "no database yet; the bot creates it" while the bot and every command failed to
+    open it. It says where the link points, and that its folder is missing."""
+    from bot.store.errors import DatabaseError
+
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    target = mount / "data" / "lowback.db"
+    link = tmp_path / "state" / "lowback.db"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    check = await assert_only_failure(replace(good, database=link), "database")
+    assert check.message == (
+        f"{link} is a link to {target}, and the folder {target.parent} is not there (a disk not "
+        "mounted?)."
+    )
+    assert "LOWBACK_DATABASE" in check.fix
+    with pytest.raises(DatabaseError):  # as the bot finds it
+        await Database.open(link)
+    (mount / "data").mkdir()  # the disk is mounted again
+    checks = await doctor(replace(good, database=link), check_commands=False)
+    assert by_name(checks)["database"].ok is True
+    assert "the bot creates it" in by_name(checks)["database"].message
+    db = await Database.open(link)  # and so it does
+    await db.close()
+    assert target.is_file()
+
+
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
     from bot.store.people import PeopleStore
 

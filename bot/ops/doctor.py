@@ -195,12 +195,7 @@ async def check_database(path: Path | PostgresURL) -> Check:
             "Reinstall lowback-bot.",
         )
     if not path.exists():  # noqa: ASYNC240 (one stat of a local file)
-        problem = _unwritable_folder(path.parent)
-        if problem:
-            return Check(
-                name, False, f"cannot create the database at {path}: {problem}.", DATABASE_FIX
-            )
-        return Check(name, True, f"no database yet at {path}; the bot creates it when it starts.")
+        return _no_database_yet(path)
     if path.is_dir():  # noqa: ASYNC240 (one stat of a local file)
         return Check(
             name,
@@ -222,6 +217,31 @@ async def check_database(path: Path | PostgresURL) -> Check:
             " at another file.",
         ),
     )
+
+
+def _no_database_yet(path: Path) -> Check:
+    """Can the bot create the database at ``path``, which is not there? SQLite creates the file a
+    link points at, and the bot makes the folder of the link, not the folder of its target."""
+    name = "database"
+    where = path
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.parent.is_dir():
+            return Check(
+                name,
+                False,
+                f"{path} is a link to {target}, and the folder {target.parent} is not there "
+                "(a disk not mounted?).",
+                f"Mount the disk that holds {target.parent} (or make that folder), or point "
+                "LOWBACK_DATABASE at the database file itself.",
+            )
+        where = target
+    problem = _unwritable_folder(where.parent)
+    if problem:
+        return Check(
+            name, False, f"cannot create the database at {where}: {problem}.", DATABASE_FIX
+        )
+    return Check(name, True, f"no database yet at {where}; the bot creates it when it starts.")
 
 
 async def _open_for_probe(path: Path) -> Database | Check:
