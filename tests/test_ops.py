@@ -189,6 +189,21 @@ async def test_doctor_database_under_a_regular_file_cannot_be_created(
     assert "LOWBACK_DATABASE" in check.fix
 
 
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+async def test_doctor_database_that_is_a_device(good: Settings, device: str) -> None:
+    """LOWBACK_DATABASE=/dev/null, to keep nothing: the doctor said it "opens and is writable"
+    while every command failed ("the disk holding the database failed")."""
+    from bot.store.errors import DatabaseError
+
+    path = Path(device)
+    check = await assert_only_failure(replace(good, database=path), "database")
+    assert check.message == f"{path} is a device, not a database file."
+    assert check.fix == "Point LOWBACK_DATABASE at a file, e.g. /var/lib/lowback/lowback.db."
+    with pytest.raises(DatabaseError):  # as every command finds it
+        db = await Database.open(path)
+        await db.close()
+
+
 async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_path: Path) -> None:
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not an SQLite file, whatever its name says" * 100)

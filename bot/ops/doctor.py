@@ -196,13 +196,8 @@ async def check_database(path: Path | PostgresURL) -> Check:
         )
     if not path.exists():  # noqa: ASYNC240 (one stat of a local file)
         return _no_database_yet(path)
-    if path.is_dir():  # noqa: ASYNC240 (one stat of a local file)
-        return Check(
-            name,
-            False,
-            f"{path} is a folder, not a database file.",
-            f"Point LOWBACK_DATABASE at a file, e.g. {path / 'lowback.db'}.",
-        )
+    if (not_a_file := _not_a_file(path)) is not None:
+        return not_a_file
     probed = await _probe_sqlite(path)
     if isinstance(probed, Check):
         return probed
@@ -216,6 +211,24 @@ async def check_database(path: Path | PostgresURL) -> Check:
             "Upgrade lowback-bot, restore a backup made by this version, or point LOWBACK_DATABASE"
             " at another file.",
         ),
+    )
+
+
+def _not_a_file(path: Path) -> Check | None:
+    """The failed check for a ``path`` that is there but is no file a database can be (a folder, a
+    device such as /dev/null, a pipe); None for a regular file."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        finding, example = "a folder", path / "lowback.db"
+    else:
+        kind = "a pipe" if path.is_fifo() else "a socket" if path.is_socket() else "a device"
+        finding, example = kind, Path("/var/lib/lowback/lowback.db")
+    return Check(
+        "database",
+        False,
+        f"{path} is {finding}, not a database file.",
+        f"Point LOWBACK_DATABASE at a file, e.g. {example}.",
     )
 
 
