@@ -35,11 +35,13 @@ from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.help_texts import token_help
 from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
 from bot.terminal.streams import (
+    CLOSED_OUTPUT,
     WRITE_FAULTS,
     forgiving_stdin,
     forgiving_stdout,
     quiet_stdout,
     stdin_is_terminal,
+    stdout_is_closed,
 )
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
@@ -421,6 +423,8 @@ def _configuration_problems(exc: SettingsError) -> int:
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command
+    if stdout_is_closed() and command != "run" and not (command is None and settings.token):
+        raise UsageError(CLOSED_OUTPUT)  # the bot alone needs none: it logs to standard error
     if command is None:
         return cmd_default(settings)
     if command == "run":
