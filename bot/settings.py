@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from bot.dotenv import read_dotenv
+from bot.setting_names import misspelt
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -372,6 +373,8 @@ class Settings:
     # unsharded process (the default). A count alone: this process runs every shard.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # Names set that are no setting but are written almost like one: (name, the setting meant).
+    misspelt: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sharded(self) -> bool:
@@ -455,6 +458,7 @@ class Settings:
             else None,
             shard_count=shard_count,
             shard_ids=shard_ids,
+            misspelt=misspelt(env),
         )
         if read.problems:
             raise SettingsError(*read.problems)
@@ -464,6 +468,8 @@ class Settings:
         """Every setting as text, the token redacted."""
         out = {}
         for f in fields(self):
+            if f.name == "misspelt":
+                continue
             value = getattr(self, f.name)
             if f.name == "token":
                 value = "(set)" if value else "(not set)"

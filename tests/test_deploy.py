@@ -26,6 +26,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from bot.ops.heartbeat import heartbeat_path, touch_heartbeat
+from bot.setting_names import SETTINGS
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, read_dotenv
 from bot.terminal import cli
 
@@ -656,6 +657,9 @@ def test_env_example_lists_every_setting_and_loads() -> None:
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", text, flags=re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
     assert listed <= read, f"not settings: {sorted(listed - read)}"
+    assert set(SETTINGS) == read, (
+        "bot/setting_names.py must know every setting to point at a misspelt one"
+    )
     for line in text.splitlines():
         if not line.startswith("#") and "=" in line:
             assert " #" not in line, (

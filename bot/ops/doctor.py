@@ -57,6 +57,7 @@ async def doctor(
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
     Discord; otherwise that check gives up after ``timeout`` seconds.
     """
+    from bot.ops.names import check_setting_names
     from bot.ops.zones import check_stored_zones, check_timezones
 
     database = await check_database(settings.database)
@@ -70,6 +71,8 @@ async def doctor(
         zones,
         check_retention(settings.unanswered_retention_days),
     ]
+    if (names := check_setting_names(settings.misspelt)) is not None:
+        checks.append(names)
     if check_commands:
         checks.append(await check_slash_commands(settings, timeout=timeout))
     else:

@@ -31,6 +31,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.setting_names import misspelt_line
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.help_texts import token_help
 from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
@@ -379,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args)
     except SettingsError as exc:
         return _configuration_problems(exc)
+    if args.command != "doctor":  # the doctor says it among its checks
+        for name, setting in settings.misspelt:
+            _err(f"lowback: {misspelt_line(name, setting)}")
     try:
         return _dispatch(settings, args)
     except SettingsError as exc:
