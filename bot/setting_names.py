@@ -5,7 +5,7 @@ on with the default in its place without a word, its data kept where nobody look
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 # Every setting bot/settings.py reads (tests/test_deploy.py checks that this is all of them).
 SETTINGS = (
@@ -33,16 +33,18 @@ OTHERS = (
 )
 
 
-def misspelt(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``(name, setting)`` for each of ``names`` that is no setting but is written almost like
-    one: a LOWBACK_ or DISCORD_ name, in any case, close to the setting's own spelling."""
+def misspelt(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``(name, setting)`` for each name set in ``env`` that is no setting but is written almost
+    like one (a LOWBACK_ or DISCORD_ name, in any case, close to the setting's own spelling), while
+    that setting itself is not set: beside it, the name is something else's (another bot's
+    DISCORD_BOT_TOKEN in the shell)."""
     found = []
-    for name in sorted(set(names)):
+    for name in sorted(env):
         upper = name.upper()
         if name in SETTINGS or name in OTHERS or not upper.startswith(("LOWBACK_", "DISCORD_")):
             continue
         close = difflib.get_close_matches(upper, SETTINGS, n=1, cutoff=0.8)
-        if close:
+        if close and not env.get(close[0], "").strip():
             found.append((name, close[0]))
     return tuple(found)
 

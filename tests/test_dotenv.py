@@ -197,3 +197,6 @@ def test_a_setting_name_written_almost_right_is_pointed_at(
     assert report.err == ""  # said once, among the checks
     assert "[warn] settings" in report.out
     assert "LOWBACK_DATABSE: did you mean LOWBACK_DATABASE?" in report.out
+    # beside the setting itself, a name like it is something else's, and said nothing of
+    other_bot = {"DISCORD_TOKEN": TOKEN, "DISCORD_BOT_TOKEN": "another bot's"}
+    assert Settings.from_env(other_bot, dotenv=None).misspelt == ()
