@@ -7,9 +7,11 @@ installed as the data package ``bot.knowledge``, read with ``importlib.resources
 data are listed in ``DATA_PACKAGES``, so that setuptools installs them as packages on purpose.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 KNOWLEDGE = Path("knowledge")
 DATA = ["*.yaml", "*.yml"]
@@ -27,7 +29,19 @@ knowledge_packages = ["bot.knowledge"] + sorted(
     and not any(part.startswith((".", "_")) for part in path.relative_to(KNOWLEDGE).parts)
 )
 
+
+class BuildPy(build_py):
+    """``build_py`` that starts from an empty ``build/lib/bot``. setuptools keeps there what the
+    builds before put, and ships it: after ``git pull`` and ``pip install .`` in the same checkout
+    (the README's upgrade), a knowledge file renamed upstream was installed under both names."""
+
+    def run(self) -> None:
+        shutil.rmtree(Path(self.build_lib) / "bot", ignore_errors=True)
+        super().run()
+
+
 setup(
+    cmdclass={"build_py": BuildPy},
     packages=find_packages(include=["bot", "bot.*"]) + list(DATA_PACKAGES) + knowledge_packages,
     package_dir={"bot.knowledge": str(KNOWLEDGE)},
     package_data={

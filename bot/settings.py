@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from bot.dotenv import read_dotenv
+from bot.setting_names import misspelt
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -139,6 +140,13 @@ def parse_database(value: str | Path | None, *, name: str = "LOWBACK_DATABASE") 
     text = value.strip()
     if not text:
         return default_database()
+    if text[:5].lower() == "file:":
+        # SQLite takes "file:..." as a URI and opens the file it names, while every other reader
+        # (the doctor, the backup, the heartbeat) would look for a file called "file:...".
+        path = re.sub(r"^//(?=/)", "", unquote(text[5:].split("?", 1)[0].split("#", 1)[0]))
+        raise SettingsError(
+            f"{name} is the SQLite file's path, not a file: URL; write it as {name}={path}"
+        )
     scheme = _URL_SCHEME.match(text)
     if scheme is None:
         if re.match(r"^(postgres|postgresql):", text, re.I):
@@ -365,6 +373,8 @@ class Settings:
     # unsharded process (the default). A count alone: this process runs every shard.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # Names set that are no setting but are written almost like one: (name, the setting meant).
+    misspelt: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sharded(self) -> bool:
@@ -448,6 +458,7 @@ class Settings:
             else None,
             shard_count=shard_count,
             shard_ids=shard_ids,
+            misspelt=misspelt(env),
         )
         if read.problems:
             raise SettingsError(*read.problems)
@@ -457,6 +468,8 @@ class Settings:
         """Every setting as text, the token redacted."""
         out = {}
         for f in fields(self):
+            if f.name == "misspelt":
+                continue
             value = getattr(self, f.name)
             if f.name == "token":
                 value = "(set)" if value else "(not set)"

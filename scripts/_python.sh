@@ -3,7 +3,8 @@
 #   pick_python       print the path of a suitable interpreter; if there is none, say what to
 #                     install (on stderr) and return 1
 #   ensure_venv DIR   make DIR a working virtual environment of a suitable Python, with pip; one
-#                     made with an older Python, without pip, or whose Python is gone is made again
+#                     made with an older Python, without pip, whose Python is gone, or made in
+#                     another folder (a checkout moved or renamed) is made again
 # A suitable interpreter is Python 3.11 or newer that can make virtual environments (its venv and
 # ensurepip modules: Debian and Ubuntu ship them apart, as python3.X-venv). LOWBACK_PYTHON names
 # the one to use; otherwise python3, then python3.13, python3.12, python3.11 are tried in turn.
@@ -78,8 +79,13 @@ ensure_venv() {
       problem="its Python no longer runs (was the Python it was made with removed?)"
     elif ! _new_enough "$version"; then
       problem="it was made with Python $version, and lowback-bot needs $LOWBACK_MIN_PYTHON or newer"
-    elif ! "$dir/bin/python" -m pip --version >/dev/null 2>&1; then
-      problem="it has no pip"
+    elif ! "$dir/bin/pip" --version >/dev/null 2>&1; then
+      # Its scripts name the Python of the folder it was made in: after a move none of them runs.
+      if "$dir/bin/python" -m pip --version >/dev/null 2>&1; then
+        problem="it was made in another folder (was the checkout moved or renamed?)"
+      else
+        problem="it has no pip"
+      fi
     else
       return 0
     fi

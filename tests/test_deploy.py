@@ -26,6 +26,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from bot.ops.heartbeat import heartbeat_path, touch_heartbeat
+from bot.setting_names import SETTINGS
 from bot.settings import DEFAULT_KNOWLEDGE, PostgresURL, Settings, read_dotenv
 from bot.terminal import cli
 
@@ -477,6 +478,47 @@ def test_every_service_of_the_image_finds_what_it_needs_in_the_image_or_its_moun
                 assert source in compose["volumes"], f"{name}: volume {source} is not declared"
 
 
+def folders_given_to(user: str, stage: list[tuple[str, str]]) -> set[str]:
+    """The folders the RUN steps of ``stage`` make (``mkdir``) and then give to ``user``
+    (``chown user`` or ``chown user:group``)."""
+    made: set[str] = set()
+    given: set[str] = set()
+    for keyword, rest in stage:
+        if keyword != "RUN":
+            continue
+        for step in re.split(r"&&|;", rest):
+            words = shlex.split(step, comments=True)
+            paths = [w.rstrip("/") for w in words[1:] if not w.startswith("-")]
+            if words[:1] == ["mkdir"]:
+                made.update(paths)
+            elif words[:1] == ["chown"] and paths and paths[0].split(":")[0] == user:
+                given.update(paths[1:])
+    return made & given
+
+
+def test_every_named_volume_the_image_writes_to_is_its_users_from_the_start(
+    compose: dict, instructions: list[tuple[str, str]]
+) -> None:
+    """A fresh named volume takes the owner of the folder it is mounted over, and one mounted
+    where the image has no folder comes up owned by root: the bot, running as its own user,
+    could not write there. So the sharded bots' /state (their heartbeat, their lock and their
+    command-sync file) stayed unwritable, and Docker reported them unhealthy for ever."""
+    final = stages(instructions)[-1]
+    user = [rest for keyword, rest in final if keyword == "USER"][-1].split(":")[0]
+    theirs = folders_given_to(user, final)
+    services = compose["services"]
+    for name, service in services.items():
+        if service.get("image") != services["bot"]["image"]:
+            continue
+        for volume in service.get("volumes") or []:
+            source, target, *options = volume.split(":")
+            if source in compose["volumes"] and "ro" not in options:
+                assert target.rstrip("/") in theirs, (
+                    f"{name}: the volume {source} is mounted at {target}, which the image does "
+                    f"not make and give to {user}"
+                )
+
+
 def test_the_sharded_bots_reach_postgresql_whatever_characters_the_password_holds(
     compose: dict,
 ) -> None:
@@ -615,6 +657,9 @@ def test_env_example_lists_every_setting_and_loads() -> None:
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", text, flags=re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
     assert listed <= read, f"not settings: {sorted(listed - read)}"
+    assert set(SETTINGS) == read, (
+        "bot/setting_names.py must know every setting to point at a misspelt one"
+    )
     for line in text.splitlines():
         if not line.startswith("#") and "=" in line:
             assert " #" not in line, (

@@ -166,3 +166,37 @@ def test_a_env_file_that_cannot_be_read_is_named_not_passed_over(
         assert line.startswith(f"Configuration problem: {tmp_path / '.env'} cannot be read (")
         assert "its settings would be left out" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]  # no database made elsewhere
+
+
+def test_a_setting_name_written_almost_right_is_pointed_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`LOWBACK_DATABSE=/srv/bot/lowback.db` in .env: the bot kept its data in the default place
+    without a word, and the backups of /srv/bot held nothing. `DISCORD_BOT_TOKEN`, as other bots
+    call it, gave only "No Discord token found". Each such name is said, with the one meant; a
+    name of the scripts' own (LOWBACK_PYTHON) and anything unlike a setting are left alone."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "LOWBACK_DATABASE", "LOWBACK_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LOWBACK_PYTHON", "/usr/bin/python3.12")
+    monkeypatch.setenv("LOWBACK_LOG_LEVL", "DEBUG")
+    (tmp_path / ".env").write_text(
+        f"LOWBACK_DATABSE={tmp_path}/srv/lowback.db\nDISCORD_BOT_TOKEN={TOKEN}\nMY_OWN_THING=1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    said = [
+        "lowback: DISCORD_BOT_TOKEN is set, but lowback has no such setting: did you mean DISCORD_TOKEN?",
+        "lowback: LOWBACK_DATABSE is set, but lowback has no such setting: did you mean LOWBACK_DATABASE?",
+        "lowback: LOWBACK_LOG_LEVL is set, but lowback has no such setting: did you mean LOWBACK_LOG_LEVEL?",
+    ]
+    assert cli.main(["progress", "--set", "2"]) == 0
+    assert capsys.readouterr().err.splitlines() == said
+    cli.main(["doctor", "--offline"])
+    report = capsys.readouterr()
+    assert report.err == ""  # said once, among the checks
+    assert "[warn] settings" in report.out
+    assert "LOWBACK_DATABSE: did you mean LOWBACK_DATABASE?" in report.out
+    # beside the setting itself, a name like it is something else's, and said nothing of
+    other_bot = {"DISCORD_TOKEN": TOKEN, "DISCORD_BOT_TOKEN": "another bot's"}
+    assert Settings.from_env(other_bot, dotenv=None).misspelt == ()

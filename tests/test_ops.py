@@ -22,6 +22,7 @@ import pytest
 from bot.core.errors import KnowledgeError
 from bot.invite import PERMISSIONS, client_id_from_token, invite_url, resolve_client_id
 from bot.ops import doctor as doctor_module
+from bot.ops import zones as zones_module
 from bot.ops.backup import BackupError, backup
 from bot.ops.doctor import Check, doctor, doctor_exit_code, format_checks
 from bot.ops.heartbeat import (
@@ -188,6 +189,21 @@ async def test_doctor_database_under_a_regular_file_cannot_be_created(
     assert "LOWBACK_DATABASE" in check.fix
 
 
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+async def test_doctor_database_that_is_a_device(good: Settings, device: str) -> None:
+    """LOWBACK_DATABASE=/dev/null, to keep nothing: the doctor said it "opens and is writable"
+    while every command failed ("the disk holding the database failed")."""
+    from bot.store.errors import DatabaseError
+
+    path = Path(device)
+    check = await assert_only_failure(replace(good, database=path), "database")
+    assert check.message == f"{path} is a device, not a database file."
+    assert check.fix == "Point LOWBACK_DATABASE at a file, e.g. /var/lib/lowback/lowback.db."
+    with pytest.raises(DatabaseError):  # as every command finds it
+        db = await Database.open(path)
+        await db.close()
+
+
 async def test_doctor_database_file_that_is_not_a_database(good: Settings, tmp_path: Path) -> None:
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not an SQLite file, whatever its name says" * 100)
@@ -221,6 +237,37 @@ async def test_doctor_database_in_a_folder_nobody_can_create(good: Settings) -> 
     assert check.message.startswith(f"cannot create the database at {path}: ")
     assert "/proc" in check.message
     assert "LOWBACK_DATABASE" in check.fix
+
+
+async def test_doctor_database_linked_to_a_disk_that_is_not_mounted(
+    good: Settings, tmp_path: Path
+) -> None:
+    """/var/lib/lowback/lowback.db a link to /mnt/data/lowback.db, and that disk not mounted: the
+    doctor said "no database yet; the bot creates it" while the bot and every command failed to
+    open it. It says where the link points, and that its folder is missing."""
+    from bot.store.errors import DatabaseError
+
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    target = mount / "data" / "lowback.db"
+    link = tmp_path / "state" / "lowback.db"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    check = await assert_only_failure(replace(good, database=link), "database")
+    assert check.message == (
+        f"{link} is a link to {target}, and the folder {target.parent} is not there (a disk not "
+        "mounted?)."
+    )
+    assert "LOWBACK_DATABASE" in check.fix
+    with pytest.raises(DatabaseError):  # as the bot finds it
+        await Database.open(link)
+    (mount / "data").mkdir()  # the disk is mounted again
+    checks = await doctor(replace(good, database=link), check_commands=False)
+    assert by_name(checks)["database"].ok is True
+    assert "the bot creates it" in by_name(checks)["database"].message
+    db = await Database.open(link)  # and so it does
+    await db.close()
+    assert target.is_file()
 
 
 async def test_doctor_damaged_database_says_to_restore_a_backup(good: Settings) -> None:
@@ -279,7 +326,7 @@ async def test_doctor_time_zones_unavailable(
     def no_zones(name: str):
         raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
 
-    monkeypatch.setattr(doctor_module, "ZoneInfo", no_zones)
+    monkeypatch.setattr(zones_module, "ZoneInfo", no_zones)
     check = await assert_only_failure(good, "time zones")
     assert "not available" in check.message
     assert "tzdata" in check.fix
@@ -288,7 +335,7 @@ async def test_doctor_time_zones_unavailable(
 async def test_doctor_time_zone_data_that_is_wrong(
     good: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
+    monkeypatch.setattr(zones_module, "ZoneInfo", lambda name: UTC)  # every zone collapsed to UTC
     check = await assert_only_failure(good, "time zones")
     assert "wrong offset" in check.message
 
@@ -332,7 +379,7 @@ async def test_doctor_warns_of_stored_time_zones_this_machine_does_not_know(good
 async def test_doctor_reports_every_problem_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(doctor_module, "ZoneInfo", lambda name: UTC)
+    monkeypatch.setattr(zones_module, "ZoneInfo", lambda name: UTC)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     settings = Settings(token=None, database=blocker / "x.db", knowledge=tmp_path / "none")

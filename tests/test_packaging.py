@@ -14,16 +14,15 @@ import subprocess
 import sys
 import zipfile
 from email.parser import Parser
+from pathlib import Path
 
 import pytest
 
 from tests.test_deploy import DOCKERFILE, ROOT, copy_sources, dockerfile_instructions, stages
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, str]:
-    """(the wheel, everything the build printed) for a copy of the Docker build's sources."""
-    context = tmp_path_factory.mktemp("context")
+def copy_of_the_sources(context: Path) -> Path:
+    """The files the Docker build copies, copied into ``context``."""
     build_stage = stages(dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8")))[0]
     for source in copy_sources(build_stage):
         path = ROOT / source
@@ -32,7 +31,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, st
         else:
             (context / source).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, context / source)
-    dist = tmp_path_factory.mktemp("dist")
+    return context
+
+
+def build_wheel(context: Path, dist: Path) -> tuple[zipfile.ZipFile, str]:
+    """(the wheel built from ``context`` into ``dist``, everything the build printed)."""
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--wheel-dir", str(dist), "."],
         cwd=context,
@@ -43,6 +46,33 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, st
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (wheel,) = dist.glob("*.whl")
     return zipfile.ZipFile(wheel), done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, str]:
+    """(the wheel, everything the build printed) for a copy of the Docker build's sources."""
+    context = copy_of_the_sources(tmp_path_factory.mktemp("context"))
+    return build_wheel(context, tmp_path_factory.mktemp("dist"))
+
+
+def test_a_file_renamed_since_the_last_build_is_not_installed_twice(tmp_path: Path) -> None:
+    """The upgrade the README gives for systemd (git pull, then pip install . again, in the same
+    checkout): a knowledge file renamed upstream was installed under both names, the old one
+    left in the checkout's build/ folder by the install before, and the bot refused to start
+    ("duplicate topic id"); a renamed migration would stop it the same way."""
+    context = copy_of_the_sources(tmp_path / "checkout")
+    build_wheel(context, tmp_path / "before")
+    (context / "knowledge" / "topics" / "why.yaml").rename(
+        context / "knowledge" / "topics" / "why-it-hurts.yaml"
+    )
+    wheel, _ = build_wheel(context, tmp_path / "after")
+    topics = sorted(
+        name.rsplit("/", 1)[1]
+        for name in wheel.namelist()
+        if name.startswith("bot/knowledge/topics/")
+    )
+    assert topics == sorted(p.name for p in (context / "knowledge" / "topics").glob("*.yaml"))
+    assert "why.yaml" not in topics
 
 
 def test_the_build_prints_no_warning_from_setuptools(built: tuple[zipfile.ZipFile, str]) -> None:

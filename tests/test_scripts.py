@@ -129,6 +129,23 @@ def test_a_venv_whose_python_is_gone_is_made_again(tmp_path: Path, path: Path) -
     assert has_pip(venv)
 
 
+def test_a_venv_left_behind_by_a_moved_checkout_is_made_again(tmp_path: Path, path: Path) -> None:
+    """`mv lowback-bot ~/projects/` after the first `scripts/start`: every run then stopped with
+    ".venv/bin/lowback: cannot execute: required file not found", as the venv's scripts name the
+    Python of the folder it was made in."""
+    subprocess.run([GOOD, "-m", "venv", tmp_path / "before" / ".venv"], check=True)
+    (tmp_path / "before").rename(tmp_path / "after")
+    venv = tmp_path / "after" / ".venv"
+    link(path, "python3", GOOD)
+    done = ensure_venv(venv, path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        f"Making {venv} again: it was made in another folder (was the checkout moved or renamed?)."
+    )
+    ran = subprocess.run([venv / "bin" / "pip", "--version"], capture_output=True, text=True)
+    assert ran.returncode == 0 and str(venv) in ran.stdout
+
+
 def test_a_good_venv_is_kept_as_it_is(tmp_path: Path, path: Path) -> None:
     venv = tmp_path / ".venv"
     subprocess.run([GOOD, "-m", "venv", venv], check=True)

@@ -337,7 +337,37 @@ def test_a_postgresql_url_is_never_taken_for_a_path(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-# -- how long unanswered questions are kept ---------------------------------------------------------
+@pytest.mark.parametrize("form", ["file:{path}", "file://{path}", "FILE:{path}?mode=rwc"])
+def test_a_sqlite_file_uri_is_refused_saying_the_path_to_write(form: str, tmp_path: Path) -> None:
+    """``LOWBACK_DATABASE=file:/var/lib/lowback/lowback.db`` (SQLite's URI form): SQLite opened the
+    file the URI names, while the doctor and the backup looked for a file called 'file:...' and
+    found none ("no database yet", "Backup failed"), and a folder named 'file:' was made in the
+    working directory. The one line says what to write instead, and nothing is stored anywhere."""
+    import os
+
+    data = tmp_path / "data"
+    work = tmp_path / "work"
+    data.mkdir()
+    work.mkdir()
+    wanted = data / "lowback.db"
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["LOWBACK_DATABASE"] = form.format(path=wanted)
+    for args in (["progress", "--set", "3"], ["doctor", "--offline"], ["backup", "copy.db"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+            timeout=60,
+        )
+        assert result.returncode == 2, args
+        assert result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            "Configuration problem: LOWBACK_DATABASE is the SQLite file's path, not a file: URL; "
+            f"write it as LOWBACK_DATABASE={wanted}"
+        ]
+    assert list(data.iterdir()) == [] and list(work.iterdir()) == []
 
 
 @pytest.mark.parametrize(("value", "days"), [(None, 30), ("0", 0), ("7", 7), ("3650", 3650)])

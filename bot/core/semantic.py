@@ -127,7 +127,7 @@ class StaticEmbedder:
             vectors: np.ndarray = np.load(path, allow_pickle=False)
             if vectors.shape == (len(texts), self.dim):
                 return vectors
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):  # EOFError: an empty file (power lost mid-write)
             pass
         vectors = self.encode(texts)
         try:

@@ -12,9 +12,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 import discord
@@ -59,7 +57,8 @@ async def doctor(
     ``check_commands=False`` (``lowback doctor --offline``) skips the one check that talks to
     Discord; otherwise that check gives up after ``timeout`` seconds.
     """
-    from bot.ops.zones import check_stored_zones
+    from bot.ops.names import check_setting_names
+    from bot.ops.zones import check_stored_zones, check_timezones
 
     database = await check_database(settings.database)
     zones = check_timezones()
@@ -72,6 +71,8 @@ async def doctor(
         zones,
         check_retention(settings.unanswered_retention_days),
     ]
+    if (names := check_setting_names(settings.misspelt)) is not None:
+        checks.append(names)
     if check_commands:
         checks.append(await check_slash_commands(settings, timeout=timeout))
     else:
@@ -197,19 +198,9 @@ async def check_database(path: Path | PostgresURL) -> Check:
             "Reinstall lowback-bot.",
         )
     if not path.exists():  # noqa: ASYNC240 (one stat of a local file)
-        problem = _unwritable_folder(path.parent)
-        if problem:
-            return Check(
-                name, False, f"cannot create the database at {path}: {problem}.", DATABASE_FIX
-            )
-        return Check(name, True, f"no database yet at {path}; the bot creates it when it starts.")
-    if path.is_dir():  # noqa: ASYNC240 (one stat of a local file)
-        return Check(
-            name,
-            False,
-            f"{path} is a folder, not a database file.",
-            f"Point LOWBACK_DATABASE at a file, e.g. {path / 'lowback.db'}.",
-        )
+        return _no_database_yet(path)
+    if (not_a_file := _not_a_file(path)) is not None:
+        return not_a_file
     probed = await _probe_sqlite(path)
     if isinstance(probed, Check):
         return probed
@@ -224,6 +215,49 @@ async def check_database(path: Path | PostgresURL) -> Check:
             " at another file.",
         ),
     )
+
+
+def _not_a_file(path: Path) -> Check | None:
+    """The failed check for a ``path`` that is there but is no file a database can be (a folder, a
+    device such as /dev/null, a pipe); None for a regular file."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        finding, example = "a folder", path / "lowback.db"
+    else:
+        kind = "a pipe" if path.is_fifo() else "a socket" if path.is_socket() else "a device"
+        finding, example = kind, Path("/var/lib/lowback/lowback.db")
+    return Check(
+        "database",
+        False,
+        f"{path} is {finding}, not a database file.",
+        f"Point LOWBACK_DATABASE at a file, e.g. {example}.",
+    )
+
+
+def _no_database_yet(path: Path) -> Check:
+    """Can the bot create the database at ``path``, which is not there? SQLite creates the file a
+    link points at, and the bot makes the folder of the link, not the folder of its target."""
+    name = "database"
+    where = path
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.parent.is_dir():
+            return Check(
+                name,
+                False,
+                f"{path} is a link to {target}, and the folder {target.parent} is not there "
+                "(a disk not mounted?).",
+                f"Mount the disk that holds {target.parent} (or make that folder), or point "
+                "LOWBACK_DATABASE at the database file itself.",
+            )
+        where = target
+    problem = _unwritable_folder(where.parent)
+    if problem:
+        return Check(
+            name, False, f"cannot create the database at {where}: {problem}.", DATABASE_FIX
+        )
+    return Check(name, True, f"no database yet at {where}; the bot creates it when it starts.")
 
 
 async def _open_for_probe(path: Path) -> Database | Check:
@@ -371,47 +405,6 @@ def check_retention(days: int) -> Check:
         f"servers that turn the list on keep unanswered questions for {days} day(s), then they are "
         "deleted (LOWBACK_UNANSWERED_RETENTION_DAYS).",
     )
-
-
-# Zones and instants whose offsets every correct time-zone database agrees on: one north, one south,
-# one that never changes, so both a missing and an empty or broken database are noticed.
-_ZONE_PROBES = (
-    ("America/New_York", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=-5)),
-    ("Europe/Berlin", datetime(2026, 7, 15, 12, tzinfo=UTC), timedelta(hours=2)),
-    ("Australia/Sydney", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=11)),
-    (
-        "Asia/Kolkata",
-        datetime(2026, 7, 15, 12, tzinfo=UTC),
-        timedelta(hours=5, minutes=30),
-    ),
-)
-
-
-def check_timezones() -> Check:
-    """Reminders are scheduled in each person's own zone, so the zone database must be there."""
-    name = "time zones"
-    fix = (
-        "Install the tzdata Python package (`pip install tzdata`; it comes with lowback-bot, so a "
-        "reinstall also works) or the operating system's tzdata package."
-    )
-    for zone_name, instant, expected in _ZONE_PROBES:
-        try:
-            offset = instant.astimezone(ZoneInfo(zone_name)).utcoffset()
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            return Check(
-                name,
-                False,
-                f"the time-zone database is not available ({zone_name}: {_reason(exc)}).",
-                fix,
-            )
-        if offset != expected:
-            return Check(
-                name,
-                False,
-                f"the time-zone database gives {zone_name} the wrong offset ({offset}, expected {expected}).",
-                fix,
-            )
-    return Check(name, True, "the time-zone database is available.")
 
 
 async def check_slash_commands(settings: Settings, *, timeout: float = 10.0) -> Check:

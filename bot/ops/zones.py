@@ -1,4 +1,5 @@
-"""The doctor's look at the time zones people chose, kept in the database.
+"""The doctor's look at the time zones: the time-zone database itself, and the zones people
+chose, kept in the database.
 
 Each must be a zone this machine's time-zone database knows: a tzdata release can drop a zone
 (or fold it into another), and an older tzdata lacks the zones added since. The zones are read,
@@ -7,8 +8,10 @@ never changed: ``people.timezone`` and ``reminder_schedules.timezone``, both IAN
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.timezones import UnknownTimezone, zone
 from bot.ops.doctor import Check
@@ -100,3 +103,44 @@ async def unknown_zones(location: Path | PostgresURL) -> tuple[int, dict[str, in
     finally:
         await db.close()
     return (int(total[0]) if total else 0), {str(row[0]): int(row[1]) for row in rows}
+
+
+# Zones and instants whose offsets every correct time-zone database agrees on: one north, one south,
+# one that never changes, so both a missing and an empty or broken database are noticed.
+_ZONE_PROBES = (
+    ("America/New_York", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=-5)),
+    ("Europe/Berlin", datetime(2026, 7, 15, 12, tzinfo=UTC), timedelta(hours=2)),
+    ("Australia/Sydney", datetime(2026, 1, 15, 12, tzinfo=UTC), timedelta(hours=11)),
+    (
+        "Asia/Kolkata",
+        datetime(2026, 7, 15, 12, tzinfo=UTC),
+        timedelta(hours=5, minutes=30),
+    ),
+)
+
+
+def check_timezones() -> Check:
+    """Reminders are scheduled in each person's own zone, so the zone database must be there."""
+    name = "time zones"
+    fix = (
+        "Install the tzdata Python package (`pip install tzdata`; it comes with lowback-bot, so a "
+        "reinstall also works) or the operating system's tzdata package."
+    )
+    for zone_name, instant, expected in _ZONE_PROBES:
+        try:
+            offset = instant.astimezone(ZoneInfo(zone_name)).utcoffset()
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            return Check(
+                name,
+                False,
+                f"the time-zone database is not available ({zone_name}: {str(exc) or type(exc).__name__}).",
+                fix,
+            )
+        if offset != expected:
+            return Check(
+                name,
+                False,
+                f"the time-zone database gives {zone_name} the wrong offset ({offset}, expected {expected}).",
+                fix,
+            )
+    return Check(name, True, "the time-zone database is available.")

@@ -27,20 +27,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.setting_names import misspelt_line
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
+from bot.terminal.help_texts import token_help
 from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
 from bot.terminal.streams import (
+    CLOSED_OUTPUT,
     WRITE_FAULTS,
     forgiving_stdin,
     forgiving_stdout,
     quiet_stdout,
     stdin_is_terminal,
+    stdout_is_closed,
 )
 
 if TYPE_CHECKING:  # each command imports what it uses when it runs
@@ -51,42 +53,12 @@ if TYPE_CHECKING:  # each command imports what it uses when it runs
 T = TypeVar("T")
 Work = Callable[["Services"], Awaitable[int]]  # a command on the open services; its exit status
 
-TOKEN_HELP = """\
-No Discord token found, so the Discord bot can't start.
-
-To run it on Discord:
-  1. Open https://discord.com/developers/applications and create an application.
-  2. Under "Bot", press "Reset Token" and copy the token.
-  3. Give it to the bot as DISCORD_TOKEN=your-token-here:
-       - from a checkout: in the .env file of the folder it starts in{here}
-         (or export DISCORD_TOKEN in your shell);
-       - with Docker Compose: in the .env file at the top of the repository;
-       - with systemd: in /etc/lowback/lowback.env.
-     Then start the bot again.
-  4. Invite the bot to your server with the link from `{me} invite-url`.
-The README's "Discord set-up" section has the details.
-"""
-
 MODEL_HELP = (
     "The bundled model files are part of the installed package and cannot be rebuilt here: "
     "reinstall it (pip install --force-reinstall lowback-bot, or from a checkout "
     "`git checkout bot/models` and `bash scripts/start`)."
 )
-CHAT_OFFER = "Meanwhile you can try everything in the terminal: `{me} chat`."
 SHELL_HELP = "`lowback chat` to talk; `lowback --help` lists every command."
-
-
-def _token_help(offer_chat: bool = False) -> str:
-    """TOKEN_HELP (and CHAT_OFFER), naming the .env file read and the commands as they can be
-    typed: ``scripts/start`` says how it was started (LOWBACK_STARTED_AS) and starts in the
-    checkout, which has no ``lowback`` on the PATH."""
-    me = os.environ.get("LOWBACK_STARTED_AS", "").strip() or "lowback"
-    try:
-        here = f", here {Path('.env').absolute()}"
-    except OSError:  # started in a folder since deleted
-        here = ""
-    text = TOKEN_HELP + ("\n" + CHAT_OFFER + "\n" if offer_chat else "")
-    return text.format(me=me, here=here)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -309,7 +281,7 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 def cmd_default(settings: Settings) -> int:
     if settings.token:
         return cmd_run(settings)
-    _err(_token_help(offer_chat=True))
+    _err(token_help(offer_chat=True))
     if not stdin_is_terminal():
         _err("(Not an interactive terminal, so the local chat is not started.)")
         return 2
@@ -318,7 +290,7 @@ def cmd_default(settings: Settings) -> int:
 
 def cmd_run(settings: Settings) -> int:
     if not settings.token:
-        _err(_token_help())
+        _err(token_help())
         return 2
     _ = settings.state_base  # SettingsError before connecting: nowhere to keep the heartbeat
     from bot.app import run_bot
@@ -408,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args)
     except SettingsError as exc:
         return _configuration_problems(exc)
+    if args.command != "doctor":  # the doctor says it among its checks
+        for name, setting in settings.misspelt:
+            _err(f"lowback: {misspelt_line(name, setting)}")
     try:
         return _dispatch(settings, args)
     except SettingsError as exc:
@@ -452,6 +427,8 @@ def _configuration_problems(exc: SettingsError) -> int:
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     command = args.command
+    if stdout_is_closed() and command != "run" and not (command is None and settings.token):
+        raise UsageError(CLOSED_OUTPUT)  # the bot alone needs none: it logs to standard error
     if command is None:
         return cmd_default(settings)
     if command == "run":

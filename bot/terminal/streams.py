@@ -10,6 +10,17 @@ import io
 import os
 import sys
 
+CLOSED_OUTPUT = (
+    "Standard output is closed, so nothing could be shown: run it with its output to a terminal, "
+    "a file or /dev/null."
+)
+
+
+def stdout_is_closed() -> bool:
+    """Whether the process started with no standard output (``lowback ... >&-``). ``print`` then
+    writes nowhere without a word, and everything else fails."""
+    return sys.stdout is None
+
 
 def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()

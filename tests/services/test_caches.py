@@ -220,6 +220,21 @@ def test_a_cache_folder_that_cannot_be_written_still_answers(kb_dir, tmp_path, m
     assert _open(kb_dir).matcher.match("is the leg press ok").topic == "leg-press"
 
 
+def test_cache_files_left_empty_are_built_again(kb_dir, cache_home):
+    """A machine that lost power just after the cache was written can leave its files empty (the
+    rename reached the disk, the data did not): the next start builds again and answers, where an
+    empty file of phrasing vectors stopped every command with a traceback until the cache was
+    deleted by hand."""
+    good = _open(kb_dir).kb.summary()
+    files = [path for path in (cache_home / "lowback-bot").rglob("*") if path.is_file()]
+    assert any(path.suffix == ".npy" for path in files)
+    for path in files:
+        path.write_bytes(b"")
+    again = _open(kb_dir)
+    assert again.kb.summary() == good
+    assert again.matcher.match("is the leg press ok").topic == "leg-press"
+
+
 # -- the menders' word counts ------------------------------------------------------------------------
 
 

@@ -326,6 +326,27 @@ def test_a_closed_standard_input_is_one_line_and_exit_2(tmp_path, args):
 
 
 @pytest.mark.parametrize(
+    "args",
+    [["progress", "--set", "3"], ["ask", "can I still deadlift?"], ["privacy"], ["chat"]],
+    ids=" ".join,
+)
+def test_a_closed_standard_output_is_one_line_and_nothing_is_done(tmp_path, args):
+    """`lowback progress --set 3 >&-`: the step was changed and then a traceback came, as the
+    answer had nowhere to go (and some commands did their work and said nothing at all). Now
+    nothing is done, and one line says why."""
+    done = _in_shell('exec "$@" >&-', args, tmp_path, tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("Standard output is closed, so nothing could be shown")
+    shown = _in_shell('exec "$@"', ["progress"], tmp_path, tmp_path)
+    assert "You're on step 1 of 4" in shown.stdout  # --set 3 did not happen unseen
+
+
+def test_the_bot_runs_with_a_closed_standard_output_and_logs_to_standard_error(tmp_path):
+    done = _in_shell('exec "$@" >&-', ["run"], tmp_path, tmp_path)
+    assert done.returncode == 2 and "No Discord token found" in done.stderr  # not refused for it
+
+
+@pytest.mark.parametrize(
     "args", [["ask", "--json", "how do I do the booty flex"], ["eval", "knowledge/eval.yaml"]]
 )
 def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
