@@ -460,6 +460,32 @@ async def test_off_means_nothing_is_sent(db: Database) -> None:
         await service.snooze(ALICE)
 
 
+async def test_a_snooze_cancelled_by_turning_reminders_off_gives_the_reminder_back(
+    db: Database,
+) -> None:
+    # 07:30 snoozed to 08:15 at 07:00; then off and on again before 07:30: the morning's
+    # reminder comes at its own time, not lost with the snooze
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON)
+    await service.snooze(ALICE, 45)
+    await service.off(ALICE)
+    view = await service.on(ALICE)
+    assert view.next_at is not None and view.next_at.strftime("%H:%M") == "07:30"
+    await run_until(dispatcher, clock, "2026-03-02T22:00")
+    assert [wall(c, LONDON) for c in sender.calls] == ["2026-03-02 07:30", "2026-03-02 21:30"]
+
+
+async def test_a_snooze_cancelled_by_a_pause_stays_within_the_pause(db: Database) -> None:
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON)
+    await service.snooze(ALICE, 45)
+    await service.pause(ALICE, 1)
+    await run_until(dispatcher, clock, "2026-03-03T22:00")
+    assert [wall(c, LONDON) for c in sender.calls] == ["2026-03-03 07:30", "2026-03-03 21:30"]
+
+
 async def test_a_reminder_is_skipped_when_the_routine_is_already_done(db: Database) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     done = {"2026-03-02T07:30"}

@@ -42,7 +42,7 @@ from bot.services.reminders.upcoming import upcoming
 from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
 from bot.store.people import PeopleStore
-from bot.store.reminders import ReminderStore, ScheduleRow
+from bot.store.reminders import SNOOZED_AWAY, ReminderStore, ScheduleRow
 
 MAX_PAUSE_DAYS = 365
 MAX_SNOOZE_MINUTES = 12 * 60
@@ -305,7 +305,7 @@ class ReminderService:
             snooze_key(sched.next_key, due, tz),
             due,
             now,
-            skip=(sched.next_key, sched.next_due_at, "snoozed"),
+            skip=(sched.next_key, sched.next_due_at, SNOOZED_AWAY),
             next_schedule=(following.key, following.due_utc),
         )
 

@@ -16,6 +16,8 @@ CLAIMED = "claimed"
 SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
+# why a reminder was skipped when it was snoozed before it came: its snooze stands in for it
+SNOOZED_AWAY = "snoozed"
 DONE_STATUSES = (SENT, SKIPPED, FAILED)
 
 

@@ -13,6 +13,7 @@ from bot.store.people import adopt_timezone, insert_if_new
 from bot.store.reminders.rows import (
     INSERT_DELIVERY,
     SKIPPED,
+    SNOOZED_AWAY,
     DeliveryRow,
     DuePlan,
     ScheduleRow,
@@ -67,7 +68,8 @@ class ScheduleTables:
 
         With ``person_timezone`` the person's own time zone (``people.timezone``) is set to the
         schedule's, so the rest of the bot shows their times in the same zone. ``drop_snooze``
-        cancels a snoozed reminder; ``clear_notice`` removes a pending notice of that kind.
+        cancels a snoozed reminder (one snoozed before its time, and that time still to come, is
+        due again); ``clear_notice`` removes a pending notice of that kind.
         ``skip_unsent`` (a reason) marks every reminder not yet sent, one being sent or waiting for
         a retry, as skipped for that reason: a sender that claimed one finds its claim ended.
         """
@@ -81,6 +83,12 @@ class ScheduleTables:
             await self._write_schedule(conn, row, person_timezone=person_timezone)
             if drop_snooze:
                 await conn.execute("DELETE FROM reminder_snoozes WHERE user_id = ?", (row.user_id,))
+                # a reminder snoozed before it came, and not yet due, comes at its own time again
+                await conn.execute(
+                    "DELETE FROM reminder_deliveries WHERE user_id = ? AND status = ?"
+                    " AND last_error = ? AND due_at > ?",
+                    (row.user_id, SKIPPED, SNOOZED_AWAY, format_utc(row.updated_at)),
+                )
             if clear_notice is not None:
                 await conn.execute(
                     "DELETE FROM pending_notices WHERE user_id = ? AND kind = ?",
