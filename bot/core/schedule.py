@@ -20,6 +20,7 @@ lands on, so the store can make sure each one is delivered at most once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -66,9 +67,10 @@ def parse_time(text: str, half: Half | None = None) -> time:
     at 9 is at 21:00); without it the person is asked.
     """
     raw = without_invisible(text).strip()
-    text = raw.lower()
-    if text in _NAMED_TIMES:
-        return _NAMED_TIMES[text]
+    text = _plain(raw).lower()
+    named = text.removeprefix("12 ").removesuffix(" 12")  # "12 noon", "12 midnight"
+    if named in _NAMED_TIMES:
+        return _NAMED_TIMES[named]
     m = _COMPACT_RE.match(text) or _TIME_RE.match(text)
     if not m:
         raise ScheduleError(f"{raw!r} is not a time of day. Try 7:30, 7:30am or 21:30.")
@@ -89,6 +91,12 @@ def parse_time(text: str, half: Half | None = None) -> time:
     elif hour > 23:
         raise ScheduleError(f"{raw!r}: hours go from 0 to 23.")
     return time(hour, minute)
+
+
+def _plain(text: str) -> str:
+    """Full-width digits and colons as a Japanese or Chinese keyboard types them ("７：３０") as
+    plain ones."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text).replace("\u3001", ",")
 
 
 def _which_half(raw: str, hour: int) -> str:
@@ -114,7 +122,7 @@ def parse_times(text: str) -> tuple[time, ...]:
     if not text or not text.strip():
         raise ScheduleError("Give at least one time, e.g. 7:30, 21:30.")
     found: list[time] = []
-    for chunk in _TIME_SEPARATORS.split(without_invisible(text).strip()):
+    for chunk in _TIME_SEPARATORS.split(_plain(without_invisible(text)).strip()):
         if not chunk:
             continue
         try:

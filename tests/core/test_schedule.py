@@ -390,3 +390,22 @@ def test_snooze_key_counts_minutes_from_the_scheduled_time() -> None:
     assert snooze_key("2026-03-02T07:30+30m", at("2026-03-02T08:45"), tz) == "2026-03-02T07:30+75m"
     occ = Occurrence.from_key("2026-03-02T07:30+30m", at("2026-03-02T08:00"), tz)
     assert occ.base_key == "2026-03-02T07:30" and occ.local_time == time(7, 30)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("７：３０", time(7, 30)),  # a Japanese or Chinese keyboard's full-width digits and colon
+        ("7：30", time(7, 30)),
+        ("２１：３０", time(21, 30)),
+        ("12 noon", time(12, 0)),
+        ("12 midnight", time(0, 0)),
+    ],
+)
+def test_times_as_other_keyboards_and_habits_write_them(typed: str, meant: time) -> None:
+    assert parse_time(typed) == meant
+
+
+def test_several_full_width_times_with_an_ideographic_comma() -> None:
+    assert parse_times("７：３０、２１：３０") == (time(7, 30), time(21, 30))
+    assert parse_times("7:30，21:30") == (time(7, 30), time(21, 30))
