@@ -27,6 +27,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from training_sets import SHARED_DEV, existing  # noqa: E402
 
 from bot.core.evaluation import parse_items  # noqa: E402
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
@@ -37,7 +40,7 @@ DEFAULT_SETS = [
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
     ROOT / "knowledge" / "eval" / "written.yaml",
     ROOT / "knowledge" / "eval.yaml",
-    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    SHARED_DEV,
 ]
 RNG = random.Random(7)
 
@@ -165,8 +168,7 @@ def main(paths: list[Path]) -> None:
     matcher = Matcher(load_knowledge(ROOT / "knowledge"))
     items = [
         item
-        for path in paths
-        if path.exists()
+        for path in existing(paths)
         for item in parse_items(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     ]
     right = []

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
-from training_sets import start  # noqa: E402
+from training_sets import SHARED_DEV, start  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.matching import Matcher  # noqa: E402
@@ -62,7 +62,7 @@ SETS = [
     EVAL / "written-soon.yaml",
     EVAL / "written-stories.yaml",
     ROOT / "knowledge" / "eval.yaml",
-    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    SHARED_DEV,
 ]
 GUARDED = {"eval.yaml", "dev.yaml"}  # may not get a crisis reply they did not have
 REAL = {"real-dev.yaml", "real-fresh-dev.yaml"}

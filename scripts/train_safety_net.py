@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
-from training_sets import start  # noqa: E402
+from training_sets import SHARED_DEV, start  # noqa: E402
 
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.safety import screen  # noqa: E402
@@ -48,7 +48,7 @@ from bot.core.text import normalize  # noqa: E402
 SETS = [
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
     ROOT / "knowledge" / "eval.yaml",
-    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    SHARED_DEV,
 ]
 
 

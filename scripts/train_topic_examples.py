@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_split import site  # noqa: E402
-from training_sets import read_sets  # noqa: E402
+from training_sets import SHARED_DEV, read_sets  # noqa: E402
 
 from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
@@ -49,7 +49,7 @@ SETS = [
     ROOT / "knowledge" / "eval" / "written.yaml",
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
     ROOT / "knowledge" / "eval.yaml",
-    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    SHARED_DEV,
 ]
 VOTER_SETS = {"real-dev.yaml", "written.yaml"}
 FOLDS = 5

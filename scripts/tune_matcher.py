@@ -22,6 +22,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from training_sets import SHARED_DEV, existing  # noqa: E402
 
 from bot.core import matching  # noqa: E402
 from bot.core.evaluation import evaluate, parse_items  # noqa: E402
@@ -29,7 +32,7 @@ from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 
 SETS = [
     ROOT / "knowledge" / "eval.yaml",
-    ROOT.parent / "shared" / "eval" / "dev.yaml",
+    SHARED_DEV,
     ROOT / "knowledge" / "eval" / "real-dev.yaml",
 ]
 GRID = {
@@ -46,8 +49,7 @@ def main() -> None:
     matcher = matching.Matcher(kb, examples=None)
     sets = [
         (p.name, parse_items(yaml.safe_load(p.read_text(encoding="utf-8")), p.name))
-        for p in SETS
-        if p.exists()
+        for p in existing(SETS)
     ]
     results = []
     keys = list(GRID)
