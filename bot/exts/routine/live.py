@@ -43,6 +43,13 @@ FOLLOWUP_EDITABLE = timedelta(minutes=14)
 # network fault) or asked the bot to wait longer than it waits by itself (a 429).
 RETRY_AFTER = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
 PASSING = (discord.RateLimited, OSError, aiohttp.ClientError, asyncio.TimeoutError)
+# Discord refuses to edit a message in an archived thread (archived after an hour without a
+# message, say during a long pause, or by a moderator).
+ARCHIVED_THREAD = 50083
+
+
+class ThreadLocked(Exception):
+    """The message is in a thread a moderator archived and locked: it can't be edited any more."""
 
 
 def passing(error: Exception) -> bool:
@@ -177,11 +184,11 @@ class LiveRoutine:
                 if self.message is None:
                     self.message = await self.post(embed, view)
                 else:
-                    await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                    await self.edit(self.message, embed, view)
                 return True
             except discord.NotFound as exc:
                 lost = ("deleted", exc)
-            except discord.Forbidden as exc:
+            except (discord.Forbidden, ThreadLocked) as exc:
                 lost = ("forbidden", exc)
             except (discord.HTTPException, *PASSING) as exc:
                 again = passing(exc)
@@ -196,6 +203,24 @@ class LiveRoutine:
         if lost is not None:
             await self.lose_message(*lost)
         return None
+
+    @staticmethod
+    async def edit(
+        message: discord.Message, embed: discord.Embed, view: discord.ui.View | None
+    ) -> None:
+        """Edit ``message``. In a thread archived since, open the thread again first, as anyone
+        who may post there can; a thread a moderator locked is left locked (:class:`ThreadLocked`)."""
+        try:
+            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException as exc:
+            thread = message.channel
+            if exc.code != ARCHIVED_THREAD or not isinstance(thread, discord.Thread):
+                raise
+            if thread.locked:
+                raise ThreadLocked(f"thread {thread.id} is locked") from exc
+        await thread.edit(archived=False)
+        await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
     async def keep_trying(self) -> None:
         """Show the newest state again after each of :data:`RETRY_AFTER`, until Discord takes it."""
