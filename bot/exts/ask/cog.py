@@ -215,8 +215,10 @@ class Ask(commands.Cog):
             try:
                 sent = await reply_to_message(message, reply, view=view)
             except discord.Forbidden as exc:
-                if message.guild is None:
-                    raise
+                if message.guild is None:  # 50007: they share no server with the bot any more,
+                    # or blocked it since they wrote; nothing can reach them, nothing to fix here
+                    log.info("Could not answer the DM of user %s: %s", message.author.id, exc)
+                    return
                 sent = await self._answer_by_dm(message, reply, view, exc, by_dm=by_dm)
                 if sent is None:
                     return
