@@ -112,14 +112,15 @@ class Ask(commands.Cog):
         await respond(interaction, reply, private=private or None)
 
     async def _past_cooldown(
-        self, user_id: int, question: str, problem: Reply | None
+        self, user_id: int, question: str, problem: Reply | None, *, count: bool = True
     ) -> tuple[float, Reply | None]:
-        """``(0, None)`` when the person may ask now (the question counts towards the cooldown).
+        """``(0, None)`` when the person may ask now (the question counts towards the cooldown,
+        unless not ``count``: a question edited, whose answer is replaced, is not a new one).
 
         Else the seconds to wait, and the answer if the question describes a red flag or a crisis:
         that is given however many questions came just before it; nothing else is.
         """
-        wait = self.bot.ask_cooldown.hit(user_id)
+        wait = self.bot.ask_cooldown.hit(user_id) if count else 0.0
         if not wait or problem is not None:
             return wait, None
         return wait, await self.bot.require_services().ask.urgent(question)
@@ -162,13 +163,17 @@ class Ask(commands.Cog):
         question = question_from_message(message, me.id, roles)
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
+        earlier = self._answers.get(message.id)
+        edited = earlier is not None and earlier.answer is not None  # its answer is replaced
         self._remember(message, None)
         try:
             # what it forwards and its text files (a long paste) are read after what was typed
             text, attached = await carried(message)
             if text:
                 question = f"{question}\n\n{text}" if question else text
-            await self._answer_message(message, question, where, attached=attached, long=bool(text))
+            await self._answer_message(
+                message, question, where, attached=attached, long=bool(text), edited=edited
+            )
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -247,14 +252,24 @@ class Ask(commands.Cog):
             return None
 
     async def _answer_message(
-        self, message: discord.Message, question: str, where: Where, *, attached: bool, long: bool
+        self,
+        message: discord.Message,
+        question: str,
+        where: Where,
+        *,
+        attached: bool,
+        long: bool,
+        edited: bool = False,
     ) -> None:
         """``attached``: the message carried something the bot cannot read (an image, a sticker);
         ``long``: its text came partly from a file or a forwarded message, which may be longer
-        than a typed one."""
+        than a typed one; ``edited``: it was answered before and edited since (typos put right
+        one after another are not new questions, and never turn the answer into "slow down")."""
         limit = MAX_TEXT_FILE if long else MAX_QUESTION
         problem = input_problem(question, where, attached=attached, limit=limit)
-        wait, reply = await self._past_cooldown(message.author.id, question, problem)
+        wait, reply = await self._past_cooldown(
+            message.author.id, question, problem, count=not edited
+        )
         if wait and reply is None:
             if self.bot.ask_cooldown.first_refusal(message.author.id):
                 await self._say(message, info_reply("Slow down", slow_down_text(wait)))
