@@ -67,9 +67,12 @@ class LiveRoutine:
     direct message to the person (:meth:`move_to_dm`), or, if the bot cannot DM them, stops there
     and says why, so the message never shows a state the routine is no longer in."""
 
-    def __init__(self, cog: Routine, interaction: discord.Interaction) -> None:
+    def __init__(
+        self, cog: Routine, interaction: discord.Interaction, *, private: bool = False
+    ) -> None:
         self.cog = cog
         self.interaction = interaction
+        self.private = private  # started from an answer only the person sees: shown to them alone
         self.channel = interaction.channel
         self.owner_id = interaction.user.id
         self.owner_name = interaction.user.display_name
@@ -114,7 +117,8 @@ class LiveRoutine:
             if handle.data_deleted:
                 ended = data_deleted_reply
             elif self.unreachable:
-                ended = unreachable_reply
+                await self.show(unreachable_reply(plan, event.index, private=self.private), None)
+                return
             await self.show(ended(plan, event.index), None)
             return
         session = handle.session
@@ -274,12 +278,15 @@ class LiveRoutine:
         if view is not None:
             kwargs["view"] = view
         # Without Embed Links, Discord refuses the message: the follow-up shows it instead.
-        if self.channel is not None and hasattr(self.channel, "send") and can_embed(self.channel):
+        channel = self.channel
+        if self.private:
+            kwargs["ephemeral"] = True
+        elif channel is not None and hasattr(channel, "send") and can_embed(channel):
             try:
-                return await self.channel.send(**kwargs)
+                return await channel.send(**kwargs)
             except discord.Forbidden:
                 pass  # the bot may not post here (e.g. it was added without that permission)
-        # Fall back to a follow-up of the interaction: editable only while its token lives (15 min).
+        # A follow-up of the interaction: editable only while its token lives (15 min).
         message = await self.interaction.followup.send(wait=True, **kwargs)
         self._mover = self.cog.spawn(self.move_before_the_token_expires())
         return message
@@ -314,7 +321,9 @@ class LiveRoutine:
         if followup is not None:
             with contextlib.suppress(discord.HTTPException):
                 await followup.edit(
-                    embed=render_embed(moved_reply(plan)), view=None, allowed_mentions=NO_MENTIONS
+                    embed=render_embed(moved_reply(plan, private=self.private)),
+                    view=None,
+                    allowed_mentions=NO_MENTIONS,
                 )
         if self.shown is not shown and self.shown is not None:  # it changed during the move
             await self.show(self.shown, controls(handle))
