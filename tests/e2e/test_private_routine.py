@@ -83,3 +83,16 @@ async def test_stop_it_and_start_this_one_keeps_a_routine_from_a_private_answer_
     [message] = replaced.followups
     assert message.ephemeral and message.embeds[0].title == "Booty flexes"
     assert len(requests_to(world.env, "POST", f"/channels/{world.channel.id}/messages")) == posted
+
+
+async def test_in_a_dm_a_routine_from_a_private_answer_is_an_ordinary_message_there(
+    world: World,
+) -> None:
+    asked = await world.alice.user.slash(
+        "ask", question="how do I do the booty flex?", private=True
+    )
+
+    pressed = await world.alice.user.click(asked.response, label="Start this routine")
+
+    assert not pressed.followups  # a message in the DM, which lasts longer than 15 minutes
+    assert world.alice.user.dm_channel.last_message.embeds[0].title == "Booty flexes"

@@ -182,9 +182,10 @@ class Routine(
         self, interaction: discord.Interaction, routine_id: str | None
     ) -> None:
         """The ``start_routine`` action of a button on an answer or a reminder. From an answer
-        only the person sees (``/ask private: True``), the routine is shown to them alone."""
+        only the person sees (``/ask private: True``) in a server, the routine is shown to them
+        alone (in a DM everything is, and an ordinary message there lasts longer)."""
         pressed_on = interaction.message
-        private = pressed_on is not None and pressed_on.flags.ephemeral
+        private = bool(interaction.guild_id and pressed_on and pressed_on.flags.ephemeral)
         await self.begin(interaction, routine_id, private=private)
 
     async def begin(
