@@ -124,3 +124,24 @@ async def test_typos_put_right_one_after_another_keep_the_answer_instead_of_slow
     # Edits are not new questions: a new one right after still gets its answer.
     await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
     assert world.channel.last_message.embeds[0].title == kb.topics["booty-flex"].title
+
+
+async def test_a_question_deleted_takes_the_bots_answer_with_it(world: World) -> None:
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} my back hurts after my c-section, can I do bridges?"
+    )
+    assert len(bot_messages(world)) == 1
+
+    await world.alice.delete(question)
+
+    assert bot_messages(world) == []  # nothing left in the channel that says what was asked
+
+
+async def test_a_question_deleted_leaves_the_answers_to_other_questions(world: World) -> None:
+    first = await world.alice.send(world.channel, f"{world.mention_bot()} can I still deadlift?")
+    await world.bob.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+
+    await world.alice.delete(first)
+
+    [left] = bot_messages(world)
+    assert left.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title

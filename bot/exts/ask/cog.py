@@ -147,6 +147,27 @@ class Ask(commands.Cog):
             return
         await self._take(message)
 
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A question deleted (by the person, or a moderator) takes the bot's answer to it with
+        it, so nothing left in the channel says what was asked. An answer sent by DM stays: it
+        is the person's own."""
+        await self._drop_answers({payload.message_id})
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._drop_answers(payload.message_ids)
+
+    async def _drop_answers(self, question_ids: set[int]) -> None:
+        for question_id in question_ids & self._answers.keys():
+            answer = self._answers.pop(question_id).answer
+            if answer is None or isinstance(answer.channel, discord.DMChannel):
+                continue
+            try:
+                await answer.delete()
+            except discord.HTTPException as exc:  # gone already, or no longer reachable
+                log.info("Could not delete the answer to deleted question %s: %s", question_id, exc)
+
     async def _take(self, message: discord.Message) -> None:
         """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot."""
         me = self.bot.user
