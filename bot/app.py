@@ -31,10 +31,10 @@ from bot.core.semantic import ModelError
 from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.actions import ActionHandler
 from bot.discord_ui.cooldown import Cooldown
-from bot.discord_ui.errors import report_error
+from bot.discord_ui.errors import STALE_ERRORS, report_error
 from bot.discord_ui.ratelimit import limiter_trace
 from bot.discord_ui.render import ReplyButton, answer_unknown_button
-from bot.discord_ui.sync import sync_commands
+from bot.discord_ui.sync import forget_synced_commands, sync_commands
 from bot.logging_setup import setup_logging
 from bot.ops.doctor import check_token
 from bot.ops.heartbeat import heartbeat_loop, heartbeat_path, touch_heartbeat
@@ -71,6 +71,8 @@ class LowbackTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
+        if isinstance(error, STALE_ERRORS) and isinstance(self.client, LowbackBot):
+            forget_synced_commands(self.client)  # the next start syncs them again
         await report_error(interaction, error)
 
 

@@ -29,6 +29,14 @@ GENERIC = (
     "Something went wrong on my side, sorry. It has been logged; please try again in a moment."
 )
 DATABASE_AWAY = "I can't reach my database right now, sorry. Please try again in a minute."
+# A command as the person's Discord app knew it before an update of the bot: its options changed,
+# or the bot no longer has it. The app keeps the list it loaded; trying again sends the same.
+STALE_COMMAND = (
+    "This command changed in an update of mine, and your Discord app still shows the old one. "
+    "Please reload Discord (Ctrl+R on a computer; on a phone, close the app and open it again), "
+    "then use the command again. `/help` lists the commands I have now."
+)
+STALE_ERRORS = (app_commands.CommandSignatureMismatch, app_commands.CommandNotFound)
 
 
 class SlowDown(app_commands.CheckFailure):
@@ -51,6 +59,8 @@ def describe(interaction: discord.Interaction) -> str:
         what = f"/{command}"
     elif custom_id:
         what = f"component {custom_id!r}"
+    elif interaction.type is discord.InteractionType.application_command and interaction.data:
+        what = f"/{interaction.data.get('name')}"  # one the bot does not have
     else:
         what = f"interaction of type {interaction.type}"
     return f"{what} by user {interaction.user.id} in guild {interaction.guild_id} channel {interaction.channel_id}"
@@ -59,6 +69,8 @@ def describe(interaction: discord.Interaction) -> str:
 def user_message(error: Exception) -> tuple[str, bool]:
     """What to tell the person, and whether the error is expected (not a bug to log as one)."""
     original = getattr(error, "original", None) or error
+    if isinstance(error, STALE_ERRORS):
+        return STALE_COMMAND, True
     if isinstance(original, SlowDown):
         return slow_down_text(original.retry_after), True
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -136,7 +148,14 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
     """Answer the person and log the error. Never raises."""
     text, expected = user_message(error)
     where = describe(interaction)
-    if expected:
+    if isinstance(error, STALE_ERRORS):
+        log.warning(
+            "%s: Discord sent a command that differs from this bot's (%s); the person was told to "
+            "reload Discord, and the commands are synced again at the next start",
+            where,
+            error,
+        )
+    elif expected:
         log.info("%s refused: %s", where, error)
     else:
         log_failure(where, getattr(error, "original", None) or error)

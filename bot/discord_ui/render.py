@@ -115,6 +115,7 @@ def render_embed(reply: Reply) -> discord.Embed:
 
 
 CONTENT_LIMIT = 2000  # characters of a message's text
+CANNOT_MESSAGE_USER = 50007  # Discord: the person takes no messages from the bot
 CUT_SHORT = (
     "\n\n*(Cut short: I need the Embed Links permission here to show all of it. "
     "`/ask` shows it whole, to you alone if you like.)*"
@@ -336,8 +337,11 @@ async def reply_to_message(
         del kwargs["view"]
     try:
         return await message.reply(mention_author=False, **kwargs)
-    except discord.HTTPException:
-        # The question was deleted meanwhile (a reply needs it): answer in the channel instead.
+    except discord.HTTPException as exc:
+        if exc.code == CANNOT_MESSAGE_USER:
+            raise  # a DM to someone who takes none from the bot: a message would be refused too
+        # The question was deleted meanwhile (a reply needs it), or the bot may not read the
+        # channel's history (a reply needs that too): answer in the channel instead.
         return await message.channel.send(**kwargs)
 
 

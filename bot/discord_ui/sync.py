@@ -39,6 +39,29 @@ def command_tree_hash(bot: commands.Bot, guild: discord.abc.Snowflake | None) ->
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def read_sync_state(path: Path | None) -> dict[str, str]:
+    """The hash of the last synced command tree per scope, from ``path`` ({} if none)."""
+    if path is None:
+        return {}
+    with contextlib.suppress(FileNotFoundError, ValueError, OSError):
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            return {str(k): str(v) for k, v in loaded.items()}
+    return {}
+
+
+def forget_synced_commands(bot: LowbackBot) -> None:
+    """Discord sent a command that differs from the bot's: forget what was synced, so the next
+    start syncs again (Discord may hold commands another copy of the bot pushed since)."""
+    path = sync_state_path(bot.settings.state_base)
+    if path is None or not read_sync_state(path):
+        return
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("Could not forget the synced commands in %s: %s", path, exc)
+
+
 async def sync_commands(bot: LowbackBot) -> bool:
     """Push the slash commands to Discord when they changed; return whether a sync happened.
 
@@ -58,12 +81,7 @@ async def sync_commands(bot: LowbackBot) -> bool:
     scope = f"guild:{guild.id}" if guild is not None else "global"
     digest = command_tree_hash(bot, guild)
     path = sync_state_path(bot.settings.state_base)
-    state: dict[str, str] = {}
-    if path is not None:
-        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                state = {str(k): str(v) for k, v in loaded.items()}
+    state = read_sync_state(path)
     if state.get(scope) == digest:
         log.info("Slash commands unchanged (%s); not syncing", scope)
         return False

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MANAGERS = discord.Permissions(manage_guild=True)
 SHOWN_PROBLEMS = 20
 SHOWN_QUESTIONS = 20
+MORE_QUESTIONS = "… and {left} older one(s) that don't fit in one message."
 
 
 def problems_reply(problems: Sequence[object]) -> Reply:
@@ -106,14 +107,19 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
                 "No unanswered questions",
                 "Every question asked here since the list was turned on had an answer.",
             )
-        lines = []
+        lines: list[str] = []
         for q in questions:
             when = discord.utils.format_dt(q.asked_at, "R")
             closest = f" (closest: `{q.best_topic}`)" if q.best_topic else ""
-            lines.append(f"• {when}: {discord.utils.escape_markdown(q.question)}{closest}")
+            line = f"• {when}: {discord.utils.escape_markdown(q.question)}{closest}"
+            # Whole questions only, newest first, with room for the line that says what is left.
+            if len("\n".join([*lines, line])) > DESCRIPTION_LIMIT - len(MORE_QUESTIONS) - 10:
+                break
+            lines.append(line)
+        if left := len(questions) - len(lines):
+            lines.append(MORE_QUESTIONS.format(left=left))
         return info_reply(
-            f"The last {len(questions)} unanswered question(s)",
-            clip("\n".join(lines), DESCRIPTION_LIMIT),
+            f"The last {len(questions) - left} unanswered question(s)", "\n".join(lines)
         )
 
 

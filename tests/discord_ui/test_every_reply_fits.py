@@ -193,8 +193,10 @@ def _routines(kb: KnowledgeBase) -> Iterator[tuple[str, Reply]]:
             for end in (routine.stopped_reply, routine.unreachable_reply, routine.cut_short_reply):
                 yield f"{plan.id} {i} {end.__name__}", end(plan, i)
             yield f"{plan.id} {i} deleted", routine.data_deleted_reply(plan, i)
+            yield f"{plan.id} {i} private", routine.unreachable_reply(plan, i, private=True)
         yield f"{plan.id} done", routine.finished_reply(plan, STREAKS, ZONE_NOTE)
         yield f"{plan.id} moved", routine.moved_reply(plan)
+        yield f"{plan.id} moved private", routine.moved_reply(plan, private=True)
         for why in ("deleted", "forbidden"):
             yield f"{plan.id} unseen {why}", routine.unseen_reply(plan, why)
 

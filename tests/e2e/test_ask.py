@@ -776,3 +776,22 @@ async def test_a_question_in_reply_to_someone_elses_message_is_answered(
     await world.alice.send(world.channel, f"{world.mention_bot()} {question}", reply_to=theirs)
 
     assert world.channel.last_message.embeds[0].title == title
+
+
+async def test_a_dm_the_bot_may_not_answer_is_not_logged_as_a_fault_nor_tried_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Someone who shares no server with the bot any more (or blocked it since) writes to it:
+    # Discord refuses every message to them.
+    carol = world.env.create_user("carol")
+    await carol.send_dm("hello")
+    dm = carol.dm_channel
+    refused = f"/channels/{dm.id}/messages"
+    world.env.inject_error("POST", refused, status=403, code=50007, times=None)
+    before = len(requests_to(world.env, "POST", refused))
+
+    await carol.send_dm("can I still do deadlifts?")
+
+    assert dm.last_message.author.id == carol.id
+    assert len(requests_to(world.env, "POST", refused)) == before + 1  # asked once, not four times
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -102,3 +102,46 @@ async def test_an_edit_long_after_or_that_keeps_the_question_gets_no_new_answer(
     assert answer.embeds[0].title == kb.topics["deadlifts"].title
     assert len(requests_to(world.env, "POST", "/channels/")) == sent
     assert requests_to(world.env, "PATCH", "/channels/") == []
+
+
+async def test_typos_put_right_one_after_another_keep_the_answer_instead_of_slow_down(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} can I stil do dedlifts"
+    )
+
+    for text in (
+        "can I still do dedlifts",
+        "can I still do deadlifts",
+        "can I still do deadlifts?",
+    ):
+        await world.alice.edit(question, f"{world.mention_bot()} {text}")  # all within seconds
+
+    [answer] = bot_messages(world)
+    assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    # Edits are not new questions: a new one right after still gets its answer.
+    await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+    assert world.channel.last_message.embeds[0].title == kb.topics["booty-flex"].title
+
+
+async def test_a_question_deleted_takes_the_bots_answer_with_it(world: World) -> None:
+    question = await world.alice.send(
+        world.channel, f"{world.mention_bot()} my back hurts after my c-section, can I do bridges?"
+    )
+    assert len(bot_messages(world)) == 1
+
+    await world.alice.delete(question)
+
+    assert bot_messages(world) == []  # nothing left in the channel that says what was asked
+
+
+async def test_a_question_deleted_leaves_the_answers_to_other_questions(world: World) -> None:
+    first = await world.alice.send(world.channel, f"{world.mention_bot()} can I still deadlift?")
+    await world.bob.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+
+    await world.alice.delete(first)
+
+    [left] = bot_messages(world)
+    assert left.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from discord import app_commands
 
+from bot.exts.admin import SHOWN_QUESTIONS
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from tests.support.e2e import World
 
@@ -142,3 +145,25 @@ async def test_help_says_not_medical_advice_once_and_names_no_terminal_command(
     )
     assert shown.lower().count("not medical advice") == 1
     assert "lowback " not in shown  # a shell command a Discord user has no shell for
+
+
+async def test_a_long_unanswered_list_shows_whole_questions_and_says_how_many_more(
+    world: World,
+) -> None:
+    await world.manager.slash(world.channel, "admin unanswered", action="on")
+    kept = world.bot.require_services().unanswered
+    for i in range(SHOWN_QUESTIONS):  # long questions: not all of them fit in one message
+        question = f"question {i:02}: " + "how do I bake *sourdough* bread_with_rye " * 10
+        asked = world.env.now() - timedelta(minutes=SHOWN_QUESTIONS - i)
+        await kept.record(world.guild.id, question, None, 0.1, asked)
+
+    shown = await world.manager.slash(world.channel, "admin unanswered", action="show")
+
+    embed = shown.response.embeds[0]
+    lines = embed.description.split("\n")
+    listed = [line for line in lines if line.startswith("• ")]
+    assert embed.title == f"The last {len(listed)} unanswered question(s)"
+    assert all(re.fullmatch(r"• <t:\d+:R>: question \d\d: how do I .*…", line) for line in listed)
+    assert listed[0].split(": ")[1] == "question 19"  # newest first
+    left = SHOWN_QUESTIONS - len(listed)
+    assert left > 0 and lines[-1] == f"… and {left} older one(s) that don't fit in one message."

@@ -112,14 +112,15 @@ class Ask(commands.Cog):
         await respond(interaction, reply, private=private or None)
 
     async def _past_cooldown(
-        self, user_id: int, question: str, problem: Reply | None
+        self, user_id: int, question: str, problem: Reply | None, *, count: bool = True
     ) -> tuple[float, Reply | None]:
-        """``(0, None)`` when the person may ask now (the question counts towards the cooldown).
+        """``(0, None)`` when the person may ask now (the question counts towards the cooldown,
+        unless not ``count``: a question edited, whose answer is replaced, is not a new one).
 
         Else the seconds to wait, and the answer if the question describes a red flag or a crisis:
         that is given however many questions came just before it; nothing else is.
         """
-        wait = self.bot.ask_cooldown.hit(user_id)
+        wait = self.bot.ask_cooldown.hit(user_id) if count else 0.0
         if not wait or problem is not None:
             return wait, None
         return wait, await self.bot.require_services().ask.urgent(question)
@@ -146,6 +147,27 @@ class Ask(commands.Cog):
             return
         await self._take(message)
 
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A question deleted (by the person, or a moderator) takes the bot's answer to it with
+        it, so nothing left in the channel says what was asked. An answer sent by DM stays: it
+        is the person's own."""
+        await self._drop_answers({payload.message_id})
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._drop_answers(payload.message_ids)
+
+    async def _drop_answers(self, question_ids: set[int]) -> None:
+        for question_id in question_ids & self._answers.keys():
+            answer = self._answers.pop(question_id).answer
+            if answer is None or isinstance(answer.channel, discord.DMChannel):
+                continue
+            try:
+                await answer.delete()
+            except discord.HTTPException as exc:  # gone already, or no longer reachable
+                log.info("Could not delete the answer to deleted question %s: %s", question_id, exc)
+
     async def _take(self, message: discord.Message) -> None:
         """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot."""
         me = self.bot.user
@@ -162,13 +184,17 @@ class Ask(commands.Cog):
         question = question_from_message(message, me.id, roles)
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
+        earlier = self._answers.get(message.id)
+        edited = earlier is not None and earlier.answer is not None  # its answer is replaced
         self._remember(message, None)
         try:
             # what it forwards and its text files (a long paste) are read after what was typed
             text, attached = await carried(message)
             if text:
                 question = f"{question}\n\n{text}" if question else text
-            await self._answer_message(message, question, where, attached=attached, long=bool(text))
+            await self._answer_message(
+                message, question, where, attached=attached, long=bool(text), edited=edited
+            )
         except Exception as exc:
             guild = message.guild.id if message.guild else None
             log_failure(
@@ -215,8 +241,10 @@ class Ask(commands.Cog):
             try:
                 sent = await reply_to_message(message, reply, view=view)
             except discord.Forbidden as exc:
-                if message.guild is None:
-                    raise
+                if message.guild is None:  # 50007: they share no server with the bot any more,
+                    # or blocked it since they wrote; nothing can reach them, nothing to fix here
+                    log.info("Could not answer the DM of user %s: %s", message.author.id, exc)
+                    return
                 sent = await self._answer_by_dm(message, reply, view, exc, by_dm=by_dm)
                 if sent is None:
                     return
@@ -245,14 +273,24 @@ class Ask(commands.Cog):
             return None
 
     async def _answer_message(
-        self, message: discord.Message, question: str, where: Where, *, attached: bool, long: bool
+        self,
+        message: discord.Message,
+        question: str,
+        where: Where,
+        *,
+        attached: bool,
+        long: bool,
+        edited: bool = False,
     ) -> None:
         """``attached``: the message carried something the bot cannot read (an image, a sticker);
         ``long``: its text came partly from a file or a forwarded message, which may be longer
-        than a typed one."""
+        than a typed one; ``edited``: it was answered before and edited since (typos put right
+        one after another are not new questions, and never turn the answer into "slow down")."""
         limit = MAX_TEXT_FILE if long else MAX_QUESTION
         problem = input_problem(question, where, attached=attached, limit=limit)
-        wait, reply = await self._past_cooldown(message.author.id, question, problem)
+        wait, reply = await self._past_cooldown(
+            message.author.id, question, problem, count=not edited
+        )
         if wait and reply is None:
             if self.bot.ask_cooldown.first_refusal(message.author.id):
                 await self._say(message, info_reply("Slow down", slow_down_text(wait)))

@@ -19,7 +19,13 @@ from bot.discord_ui import NO_MENTIONS
 from bot.discord_ui.choices import MAX_CHOICES
 from bot.discord_ui.render import clip, error_reply, info_reply, render_embed, respond
 from bot.exts.routine.live import LiveRoutine
-from bot.exts.routine.replies import STARTING_BODY, STOPPED_BODY, Unseen, cut_short_reply
+from bot.exts.routine.replies import (
+    STARTING_BODY,
+    STARTING_PRIVATE_BODY,
+    STOPPED_BODY,
+    Unseen,
+    cut_short_reply,
+)
 from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
 from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
 from bot.services.routines import RoutineService
@@ -175,15 +181,25 @@ class Routine(
     async def start_from_button(
         self, interaction: discord.Interaction, routine_id: str | None
     ) -> None:
-        """The ``start_routine`` action of a button on an answer or a reminder."""
-        await self.begin(interaction, routine_id)
+        """The ``start_routine`` action of a button on an answer or a reminder. From an answer
+        only the person sees (``/ask private: True``) in a server, the routine is shown to them
+        alone (in a DM everything is, and an ordinary message there lasts longer)."""
+        pressed_on = interaction.message
+        private = bool(interaction.guild_id and pressed_on and pressed_on.flags.ephemeral)
+        await self.begin(interaction, routine_id, private=private)
 
     async def begin(
-        self, interaction: discord.Interaction, routine_id: str | None, *, edit: bool = False
+        self,
+        interaction: discord.Interaction,
+        routine_id: str | None,
+        *,
+        edit: bool = False,
+        private: bool = False,
     ) -> None:
         """Start ``routine_id`` (None: the person's own) for the person, live in this channel.
 
-        ``edit``: answer by replacing the (private) message the pressed button is on.
+        ``edit``: answer by replacing the (private) message the pressed button is on;
+        ``private``: follow it in a message only the person sees, not in the channel.
         """
         routines = self.bot.require_services().routines
         user_id = interaction.user.id
@@ -205,17 +221,20 @@ class Routine(
             return
         running = routines.active(user_id)
         if running is not None:
-            await self.offer_replace(interaction, running, again_id(routines, plan), edit=edit)
+            again = again_id(routines, plan)
+            await self.offer_replace(interaction, running, again, edit=edit, private=private)
             return
-        live = LiveRoutine(self, interaction)
+        live = LiveRoutine(self, interaction, private=private)
         self._live.add(live)
-        await self.say(interaction, info_reply(f"Starting {plan.name}", STARTING_BODY), edit=edit)
+        starting = STARTING_PRIVATE_BODY if private else STARTING_BODY
+        await self.say(interaction, info_reply(f"Starting {plan.name}", starting), edit=edit)
         result = await routines.start(
             user_id, plan=plan, on_event=live.on_event, channel=str(interaction.channel_id)
         )
         if isinstance(result, AlreadyRunning):  # started elsewhere in the meantime
+            again = again_id(routines, plan)
             await self.offer_replace(
-                interaction, result.running, again_id(routines, plan), edit=False
+                interaction, result.running, again, edit=False, private=private
             )
             return
         live.handle = result
@@ -227,13 +246,15 @@ class Routine(
         routine_id: str,
         *,
         edit: bool,
+        private: bool = False,
     ) -> None:
-        """Offer to stop the running routine and start ``routine_id`` ("" for the person's own)."""
+        """Offer to stop the running routine and start ``routine_id`` ("" for the person's own);
+        ``private``: the new one is to be shown to the person alone."""
         reply = info_reply(
             "A routine is already running",
             f"You already have **{running.plan.name}** running. Stop it and start this one instead?",
         )
-        view = replace_choices(interaction.user.id, routine_id)
+        view = replace_choices(interaction.user.id, routine_id, private=private)
         embed = render_embed(reply)
         if edit and not interaction.response.is_done():
             await interaction.response.edit_message(

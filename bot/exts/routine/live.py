@@ -43,6 +43,13 @@ FOLLOWUP_EDITABLE = timedelta(minutes=14)
 # network fault) or asked the bot to wait longer than it waits by itself (a 429).
 RETRY_AFTER = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
 PASSING = (discord.RateLimited, OSError, aiohttp.ClientError, asyncio.TimeoutError)
+# Discord refuses to edit a message in an archived thread (archived after an hour without a
+# message, say during a long pause, or by a moderator).
+ARCHIVED_THREAD = 50083
+
+
+class ThreadLocked(Exception):
+    """The message is in a thread a moderator archived and locked: it can't be edited any more."""
 
 
 def passing(error: Exception) -> bool:
@@ -60,9 +67,12 @@ class LiveRoutine:
     direct message to the person (:meth:`move_to_dm`), or, if the bot cannot DM them, stops there
     and says why, so the message never shows a state the routine is no longer in."""
 
-    def __init__(self, cog: Routine, interaction: discord.Interaction) -> None:
+    def __init__(
+        self, cog: Routine, interaction: discord.Interaction, *, private: bool = False
+    ) -> None:
         self.cog = cog
         self.interaction = interaction
+        self.private = private  # started from an answer only the person sees: shown to them alone
         self.channel = interaction.channel
         self.owner_id = interaction.user.id
         self.owner_name = interaction.user.display_name
@@ -107,7 +117,8 @@ class LiveRoutine:
             if handle.data_deleted:
                 ended = data_deleted_reply
             elif self.unreachable:
-                ended = unreachable_reply
+                await self.show(unreachable_reply(plan, event.index, private=self.private), None)
+                return
             await self.show(ended(plan, event.index), None)
             return
         session = handle.session
@@ -177,11 +188,11 @@ class LiveRoutine:
                 if self.message is None:
                     self.message = await self.post(embed, view)
                 else:
-                    await self.message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                    await self.edit(self.message, embed, view)
                 return True
             except discord.NotFound as exc:
                 lost = ("deleted", exc)
-            except discord.Forbidden as exc:
+            except (discord.Forbidden, ThreadLocked) as exc:
                 lost = ("forbidden", exc)
             except (discord.HTTPException, *PASSING) as exc:
                 again = passing(exc)
@@ -196,6 +207,24 @@ class LiveRoutine:
         if lost is not None:
             await self.lose_message(*lost)
         return None
+
+    @staticmethod
+    async def edit(
+        message: discord.Message, embed: discord.Embed, view: discord.ui.View | None
+    ) -> None:
+        """Edit ``message``. In a thread archived since, open the thread again first, as anyone
+        who may post there can; a thread a moderator locked is left locked (:class:`ThreadLocked`)."""
+        try:
+            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException as exc:
+            thread = message.channel
+            if exc.code != ARCHIVED_THREAD or not isinstance(thread, discord.Thread):
+                raise
+            if thread.locked:
+                raise ThreadLocked(f"thread {thread.id} is locked") from exc
+        await thread.edit(archived=False)
+        await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
     async def keep_trying(self) -> None:
         """Show the newest state again after each of :data:`RETRY_AFTER`, until Discord takes it."""
@@ -249,12 +278,15 @@ class LiveRoutine:
         if view is not None:
             kwargs["view"] = view
         # Without Embed Links, Discord refuses the message: the follow-up shows it instead.
-        if self.channel is not None and hasattr(self.channel, "send") and can_embed(self.channel):
+        channel = self.channel
+        if self.private:
+            kwargs["ephemeral"] = True
+        elif channel is not None and hasattr(channel, "send") and can_embed(channel):
             try:
-                return await self.channel.send(**kwargs)
+                return await channel.send(**kwargs)
             except discord.Forbidden:
                 pass  # the bot may not post here (e.g. it was added without that permission)
-        # Fall back to a follow-up of the interaction: editable only while its token lives (15 min).
+        # A follow-up of the interaction: editable only while its token lives (15 min).
         message = await self.interaction.followup.send(wait=True, **kwargs)
         self._mover = self.cog.spawn(self.move_before_the_token_expires())
         return message
@@ -289,7 +321,9 @@ class LiveRoutine:
         if followup is not None:
             with contextlib.suppress(discord.HTTPException):
                 await followup.edit(
-                    embed=render_embed(moved_reply(plan)), view=None, allowed_mentions=NO_MENTIONS
+                    embed=render_embed(moved_reply(plan, private=self.private)),
+                    view=None,
+                    allowed_mentions=NO_MENTIONS,
                 )
         if self.shown is not shown and self.shown is not None:  # it changed during the move
             await self.show(self.shown, controls(handle))

@@ -18,6 +18,10 @@ BAR_EMPTY = "\N{WHITE PARALLELOGRAM}"
 STARTING_BODY = (
     "Follow along in the message I'm posting here. Its buttons pause, add a round or stop it."
 )
+STARTING_PRIVATE_BODY = (
+    "Follow along in the message below: only you can see it. Its buttons pause, add a round or "
+    "stop it."
+)
 NOT_RUNNING = "This routine isn't running any more. Start a new one with `/routine start`."
 STOPPED_BODY = "Start it again whenever you like with `/routine start`."
 DATA_DELETED_BODY = (
@@ -32,6 +36,17 @@ UNREACHABLE_BODY = (
     "I can't post in this channel, this message stops updating after 15 minutes, and I couldn't "
     "send you a direct message, so the routine stopped here. Start it again with `/routine start` "
     "in a channel where I can post, or in a direct message to me."
+)
+# The same, for a routine started from an answer only the person sees: its message is theirs
+# alone, and Discord lets the bot edit such a message for 15 minutes only.
+MOVED_PRIVATE_BODY = (
+    "This message is only for you, and it stops updating after 15 minutes, so your routine "
+    "carries on in a direct message from me, with its buttons."
+)
+UNREACHABLE_PRIVATE_BODY = (
+    "This message is only for you, it stops updating after 15 minutes, and I couldn't send you a "
+    "direct message, so the routine stopped here. Start it again with `/routine start`, or in a "
+    "direct message to me."
 )
 UNSEEN_BODIES = {  # the private note when a live message is gone; {name} is the routine's
     "deleted": (
@@ -133,12 +148,14 @@ def data_deleted_reply(plan: RoutinePlan, index: int) -> Reply:
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {DATA_DELETED_BODY}")
 
 
-def moved_reply(plan: RoutinePlan) -> Reply:
-    return Reply("info", f"{plan.name}: continued in your DMs", MOVED_BODY)
+def moved_reply(plan: RoutinePlan, *, private: bool = False) -> Reply:
+    body = MOVED_PRIVATE_BODY if private else MOVED_BODY
+    return Reply("info", f"{plan.name}: continued in your DMs", body)
 
 
-def unreachable_reply(plan: RoutinePlan, index: int) -> Reply:
-    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {UNREACHABLE_BODY}")
+def unreachable_reply(plan: RoutinePlan, index: int, *, private: bool = False) -> Reply:
+    body = UNREACHABLE_PRIVATE_BODY if private else UNREACHABLE_BODY
+    return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {body}")
 
 
 def unseen_reply(plan: RoutinePlan, why: Unseen) -> Reply:

@@ -107,30 +107,33 @@ ReplaceAction = Literal["go", "keep"]
 class ReplaceChoice(
     Pressed,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"lowback:replace:(?P<choice>go|keep):(?P<owner>\d{1,20}):(?P<routine>[a-z0-9-]{0,58})",
+    template=r"lowback:replace:(?P<choice>go|keep):(?P<owner>\d{1,20}):(?P<routine>[a-z0-9-]{0,58})(?P<private>:p)?",
 ):
     """Under "you already have a routine running": stop it and start the one asked for (its id in
-    the custom id; empty for the person's own), or keep it. Answers after a restart too."""
+    the custom id; empty for the person's own), or keep it. Answers after a restart too. A ``:p``
+    at the end: the new one was asked for from an answer only the person sees, and stays theirs."""
 
     LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "go": ("Stop it and start this one", discord.ButtonStyle.danger),
         "keep": ("Keep it", discord.ButtonStyle.secondary),
     }
 
-    def __init__(self, choice: ReplaceAction, owner_id: int, routine_id: str) -> None:
-        super().__init__(
-            labelled(self.LABELS, choice, f"lowback:replace:{choice}:{owner_id}:{routine_id}")
-        )
+    def __init__(
+        self, choice: ReplaceAction, owner_id: int, routine_id: str, private: bool = False
+    ) -> None:
+        custom_id = f"lowback:replace:{choice}:{owner_id}:{routine_id}" + (":p" if private else "")
+        super().__init__(labelled(self.LABELS, choice, custom_id))
         self.choice: ReplaceAction = choice
         self.owner_id = owner_id
         self.routine_id = routine_id
+        self.private = private
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ReplaceChoice:
         choice = cast(ReplaceAction, match["choice"])  # the template matches only these two
-        return cls(choice, int(match["owner"]), match["routine"])
+        return cls(choice, int(match["owner"]), match["routine"], bool(match["private"]))
 
     async def press(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.owner_id:  # the offer is private: not expected
@@ -147,7 +150,7 @@ class ReplaceChoice(
             if cog is None:
                 raise RuntimeError("the routine feature is not loaded")
             await routines.stop(self.owner_id)
-            await cog.begin(interaction, self.routine_id or None, edit=True)
+            await cog.begin(interaction, self.routine_id or None, edit=True, private=self.private)
             return
         if routines.active(self.owner_id) is None:  # it ended meanwhile (or the bot restarted)
             reply = info_reply("Nothing running", NOT_RUNNING)
@@ -158,9 +161,9 @@ class ReplaceChoice(
         )
 
 
-def replace_choices(owner_id: int, routine_id: str) -> discord.ui.View:
+def replace_choices(owner_id: int, routine_id: str, *, private: bool = False) -> discord.ui.View:
     """The two buttons offered when a routine is already running."""
     view = discord.ui.View(timeout=None)
-    view.add_item(ReplaceChoice("go", owner_id, routine_id))
-    view.add_item(ReplaceChoice("keep", owner_id, routine_id))
+    view.add_item(ReplaceChoice("go", owner_id, routine_id, private))
+    view.add_item(ReplaceChoice("keep", owner_id, routine_id, private))
     return view
