@@ -15,7 +15,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.core.clock import Clock, Sleep
 from bot.core.routine.plan import RoutineBook, RoutinePlan
@@ -28,6 +28,7 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
+from bot.core.timezones import zone
 from bot.services.routine_handles import (
     AlreadyRunning,
     EventCallback,
@@ -387,9 +388,22 @@ class RoutineService:
             await self.sessions.end(handle.session_id, "interrupted", None, session.rounds_added)
         else:
             ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
-            await self.sessions.end(
-                handle.session_id, ended, session.ended_at, session.rounds_added
+            day = (
+                await self._day_of(handle.user_id, session.ended_at)
+                if ended == "finished"
+                else None
             )
+            await self.sessions.end(
+                handle.session_id, ended, session.ended_at, session.rounds_added, local_day=day
+            )
+
+    async def _day_of(self, user_id: int, moment: datetime | None) -> date | None:
+        """The person's own date at ``moment``, where the bot knows their zone (or, for the
+        terminal's person, this computer's): the day a routine finished then counts for."""
+        where = person_zone(user_id, await self.people.timezone(user_id))
+        if moment is None or where.lost or where.unknown:
+            return None
+        return moment.astimezone(zone(where.name)).date()
 
     # --- start-up and shut-down ---
 
@@ -424,8 +438,15 @@ class RoutineService:
     # --- history ---
 
     async def streaks(self, user_id: int, tz: str) -> Streaks:
-        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
-        return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
+        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now: each
+        routine on the day it was recorded for where they were, or else its day in ``tz``."""
+        finished = await self.sessions.finished_days(user_id)
+        return compute_streaks(
+            [at for at, day in finished if day is None],
+            tz,
+            self.clock(),
+            days=[day for _, day in finished if day is not None],
+        )
 
     async def person_streaks(self, user_id: int) -> PersonStreaks:
         """The person's routine streaks, their days counted in their own time zone, or where the
