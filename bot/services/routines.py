@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
-CLOCK_STEP = timedelta(seconds=30)  # a smaller step back only makes the phase that long longer
+CLOCK_STEP = timedelta(
+    seconds=30
+)  # a smaller step only makes the phase that much longer or shorter
 END_PATIENCE = timedelta(minutes=10)
 """How long the end of a session is tried again while the database is away or busy (a PostgreSQL
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
@@ -247,9 +249,11 @@ class RoutineService:
         return any(isinstance(e, expected) for e in events)
 
     def now(self, handle: RoutineHandle | None = None) -> datetime:
-        """The clock's time; with ``handle``, the session's: when the clock went back (NTP) by more
-        than :data:`CLOCK_STEP` since the session last read it, the session's timeline goes back
-        with it, so its phase neither starts over nor lasts the step longer. Countdowns read this."""
+        """The clock's time; with ``handle``, the session's: when the clock moved more than
+        :data:`CLOCK_STEP` away from the steady clock since the session last read it, the
+        session's timeline moves with it. Back (NTP): its phase neither starts over nor lasts the
+        step longer. Forward (NTP, or a computer asleep, whose steady clock stops meanwhile): the
+        routine goes on where it was instead of ending at once, counted done. Countdowns read this."""
         now = self.clock()
         if handle is None:
             return now
@@ -257,8 +261,11 @@ class RoutineService:
         if handle._seen is not None:
             seen, seen_steady = handle._seen
             step = now - (seen + timedelta(seconds=steady - seen_steady))
-            if step < -CLOCK_STEP:
-                log.warning("the clock went back %s during routine %s", -step, handle.session_id)
+            if abs(step) > CLOCK_STEP:
+                way = "forward" if step > timedelta() else "back"
+                log.warning(
+                    "the clock went %s %s during routine %s", way, abs(step), handle.session_id
+                )
                 handle.session.clock_stepped(step)
         handle._seen = (now, steady)
         return now
