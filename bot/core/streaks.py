@@ -2,7 +2,9 @@
 
 A day is a calendar day where the person lives, so a routine finished at 23:30 local time counts
 for that evening even when it is already tomorrow in UTC, and a day that is 23 or 25 hours long
-(a daylight-saving change) is still one day.
+(a daylight-saving change) is still one day. A routine whose day was recorded where the person was
+when they finished it keeps that day after they move: a streak made in one zone is not broken, nor
+two days made one, by setting another.
 """
 
 from __future__ import annotations
@@ -46,32 +48,41 @@ def local_days(finished_at_utc: Iterable[datetime], tz: str) -> set[date]:
     return days
 
 
-def compute_streaks(finished_at_utc: Iterable[datetime], tz: str, today_utc: datetime) -> Streaks:
-    """Current and longest streak and the week view, for routines finished at ``finished_at_utc``.
+def compute_streaks(
+    finished_at_utc: Iterable[datetime],
+    tz: str,
+    today_utc: datetime,
+    *,
+    days: Iterable[date] = (),
+) -> Streaks:
+    """Current and longest streak and the week view, for routines finished at ``finished_at_utc``
+    (counted on their days in ``tz``) and on the recorded ``days`` (counted as they are).
 
     A streak that ended yesterday is still current until today ends: the person can keep it.
-    Instants after ``today_utc``'s local day are ignored.
+    Instants after ``today_utc``'s local day are ignored. A recorded day later than today (a
+    routine done just before a move west, where the date is still the day before) counts as today.
     """
     if today_utc.tzinfo is None:
         raise ValueError("today_utc must be an aware datetime")
     today = today_utc.astimezone(zone(tz)).date()
-    days = {d for d in local_days(finished_at_utc, tz) if d <= today}
+    done = {d for d in local_days(finished_at_utc, tz) if d <= today}
+    done |= {min(d, today) for d in days}
 
     one = timedelta(days=1)
-    start = today if today in days else today - one
+    start = today if today in done else today - one
     current = 0
-    while start - current * one in days:
+    while start - current * one in done:
         current += 1
 
     longest = 0
     run = 0
     previous: date | None = None
-    for d in sorted(days):
+    for d in sorted(done):
         run = run + 1 if previous is not None and d - previous == one else 1
         longest = max(longest, run)
         previous = d
 
-    week = tuple((today - timedelta(days=WEEK_DAYS - 1 - i)) in days for i in range(WEEK_DAYS))
+    week = tuple((today - timedelta(days=WEEK_DAYS - 1 - i)) in done for i in range(WEEK_DAYS))
     return Streaks(
-        current=current, longest=longest, week=week, today=today, done_today=today in days
+        current=current, longest=longest, week=week, today=today, done_today=today in done
     )

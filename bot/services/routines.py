@@ -15,7 +15,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.core.clock import Clock, Sleep
 from bot.core.routine.plan import RoutineBook, RoutinePlan
@@ -28,6 +28,7 @@ from bot.core.routine.session import (
     Stopped,
 )
 from bot.core.streaks import Streaks, compute_streaks
+from bot.core.timezones import zone
 from bot.services.routine_handles import (
     AlreadyRunning,
     EventCallback,
@@ -48,7 +49,9 @@ log = logging.getLogger(__name__)
 
 DAILY = "daily"  # a routine id that means "the daily routine for the person's step"
 PAUSED_RECHECK_SECONDS = 60.0  # a paused session's task looks again at least this often
-CLOCK_STEP = timedelta(seconds=30)  # a smaller step back only makes the phase that long longer
+CLOCK_STEP = timedelta(
+    seconds=30
+)  # a smaller step only makes the phase that much longer or shorter
 END_PATIENCE = timedelta(minutes=10)
 """How long the end of a session is tried again while the database is away or busy (a PostgreSQL
 restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
@@ -246,9 +249,11 @@ class RoutineService:
         return any(isinstance(e, expected) for e in events)
 
     def now(self, handle: RoutineHandle | None = None) -> datetime:
-        """The clock's time; with ``handle``, the session's: when the clock went back (NTP) by more
-        than :data:`CLOCK_STEP` since the session last read it, the session's timeline goes back
-        with it, so its phase neither starts over nor lasts the step longer. Countdowns read this."""
+        """The clock's time; with ``handle``, the session's: when the clock moved more than
+        :data:`CLOCK_STEP` away from the steady clock since the session last read it, the
+        session's timeline moves with it. Back (NTP): its phase neither starts over nor lasts the
+        step longer. Forward (NTP, or a computer asleep, whose steady clock stops meanwhile): the
+        routine goes on where it was instead of ending at once, counted done. Countdowns read this."""
         now = self.clock()
         if handle is None:
             return now
@@ -256,8 +261,11 @@ class RoutineService:
         if handle._seen is not None:
             seen, seen_steady = handle._seen
             step = now - (seen + timedelta(seconds=steady - seen_steady))
-            if step < -CLOCK_STEP:
-                log.warning("the clock went back %s during routine %s", -step, handle.session_id)
+            if abs(step) > CLOCK_STEP:
+                way = "forward" if step > timedelta() else "back"
+                log.warning(
+                    "the clock went %s %s during routine %s", way, abs(step), handle.session_id
+                )
                 handle.session.clock_stepped(step)
         handle._seen = (now, steady)
         return now
@@ -387,9 +395,22 @@ class RoutineService:
             await self.sessions.end(handle.session_id, "interrupted", None, session.rounds_added)
         else:
             ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
-            await self.sessions.end(
-                handle.session_id, ended, session.ended_at, session.rounds_added
+            day = (
+                await self._day_of(handle.user_id, session.ended_at)
+                if ended == "finished"
+                else None
             )
+            await self.sessions.end(
+                handle.session_id, ended, session.ended_at, session.rounds_added, local_day=day
+            )
+
+    async def _day_of(self, user_id: int, moment: datetime | None) -> date | None:
+        """The person's own date at ``moment``, where the bot knows their zone (or, for the
+        terminal's person, this computer's): the day a routine finished then counts for."""
+        where = person_zone(user_id, await self.people.timezone(user_id))
+        if moment is None or where.lost or where.unknown:
+            return None
+        return moment.astimezone(zone(where.name)).date()
 
     # --- start-up and shut-down ---
 
@@ -424,8 +445,15 @@ class RoutineService:
     # --- history ---
 
     async def streaks(self, user_id: int, tz: str) -> Streaks:
-        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now."""
-        return compute_streaks(await self.sessions.finished_times(user_id), tz, self.clock())
+        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now: each
+        routine on the day it was recorded for where they were, or else its day in ``tz``."""
+        finished = await self.sessions.finished_days(user_id)
+        return compute_streaks(
+            [at for at, day in finished if day is None],
+            tz,
+            self.clock(),
+            days=[day for _, day in finished if day is not None],
+        )
 
     async def person_streaks(self, user_id: int) -> PersonStreaks:
         """The person's routine streaks, their days counted in their own time zone, or where the

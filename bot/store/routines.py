@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import aiosqlite
@@ -97,10 +97,18 @@ class RoutineSessionStore:
         return _record(row)
 
     async def end(
-        self, session_id: int, status: Status, ended_at: datetime | None, rounds_added: int = 0
+        self,
+        session_id: int,
+        status: Status,
+        ended_at: datetime | None,
+        rounds_added: int = 0,
+        *,
+        local_day: date | None = None,
     ) -> bool:
         """Record how a running session ended. False if it had ended already.
 
+        ``local_day``: the day a finished session counts for where the person was (None when
+        their zone is not known: it is then counted in the zone that is theirs when asked).
         A session another process marked interrupted (taking it for one a stopped bot left behind,
         or making way for the person's next one) can still be recorded finished or stopped by the
         process that runs it: the person did it, and was shown so."""
@@ -109,9 +117,15 @@ class RoutineSessionStore:
         was = "'running'" if status == "interrupted" else "'running', 'interrupted'"
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE routine_sessions SET status = ?, ended_at = ?, rounds_added = ?"
+                "UPDATE routine_sessions SET status = ?, ended_at = ?, rounds_added = ?, local_day = ?"
                 f" WHERE id = ? AND status IN ({was})",
-                (status, format_utc(ended_at) if ended_at else None, rounds_added, session_id),
+                (
+                    status,
+                    format_utc(ended_at) if ended_at else None,
+                    rounds_added,
+                    local_day.isoformat() if local_day else None,
+                    session_id,
+                ),
             )
             return cur.rowcount == 1
 
@@ -144,14 +158,21 @@ class RoutineSessionStore:
             cur = await conn.execute(sql, params)
             return cur.rowcount
 
-    async def finished_times(self, user_id: int) -> list[datetime]:
-        """When each of the person's finished sessions ended, oldest first."""
+    async def finished_days(self, user_id: int) -> list[tuple[datetime, date | None]]:
+        """When each of the person's finished sessions ended, oldest first, with the day it counts
+        for where they were (None where that was not known)."""
         rows = await self.db.fetchall(
-            "SELECT ended_at FROM routine_sessions WHERE user_id = ? AND status = 'finished'"
-            " AND ended_at IS NOT NULL ORDER BY ended_at",
+            "SELECT ended_at, local_day FROM routine_sessions WHERE user_id = ?"
+            " AND status = 'finished' AND ended_at IS NOT NULL ORDER BY ended_at",
             (user_id,),
         )
-        return [parse_utc(r["ended_at"]) for r in rows]
+        return [
+            (
+                parse_utc(r["ended_at"]),
+                date.fromisoformat(r["local_day"]) if r["local_day"] else None,
+            )
+            for r in rows
+        ]
 
     async def finished_between(self, user_id: int, start: datetime, end: datetime) -> bool:
         """Whether the person finished a routine at an instant in ``[start, end)``."""

@@ -13,7 +13,9 @@ The other way, a fixed share each (``rate / processes``), costs no round trip bu
 idle process does not use: reminders are claimed by whichever process is free, so one busy process
 would be held to a third of the budget while two idle ones keep theirs, and the bot as a whole could
 not reach 45 reminders a second under a 50 limit. Time here is the database server's clock, so the
-processes need not agree on theirs; tests pass their own clock instead.
+processes need not agree on theirs; tests pass their own clock instead. When that clock is set back
+(NTP correcting the server's), the row's instants go back with it: tokens keep coming at the rate
+and a pause lasts its seconds, instead of every process waiting out the step.
 
 The table is ``UNLOGGED`` runtime state, created on first use and safe to drop at any time; it is not
 part of the numbered migrations because SQLite (one process) never needs it. PostgreSQL empties an
@@ -58,26 +60,42 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {BUDGET_TABLE} (
     paused_until DOUBLE PRECISION NOT NULL DEFAULT 0
 )"""
 
+# A clock set back by more than this (seconds) is a step of the clock (NTP correcting the server's),
+# not two processes' readings crossing: the row's instants move back with it (see _STEPPED).
+CLOCK_STEP = 1.0
+
+# How far the clock was set back since the row was written (0 when it was not), from ``b.stamp``
+# and ``now.t``: the stamp and any pause move back by that much, so that tokens keep coming at the
+# rate and a 429's pause lasts its seconds, not the step's hour besides.
+_STEPPED = f"CASE WHEN now.t < b.stamp - {CLOCK_STEP} THEN b.stamp - now.t ELSE 0 END"
+
 # One statement: refill by the time elapsed, take a token if there is one and no pause is on,
 # and report what was there. ``$2`` is the caller's clock in seconds, or NULL for the server's.
 _TAKE = f"""
 WITH now AS (SELECT COALESCE($2::float8, extract(epoch FROM clock_timestamp())::float8) AS t),
-cur AS (
-    SELECT b.name, least($3::float8, b.tokens + greatest(0, now.t - b.stamp) * $4::float8) AS avail,
-           b.paused_until, greatest(b.stamp, now.t) AS stamp, now.t AS t
+was AS (
+    SELECT b.name, b.tokens, b.stamp - {_STEPPED} AS stamp, b.paused_until - {_STEPPED} AS paused_until,
+           now.t AS t
     FROM {BUDGET_TABLE} b, now WHERE b.name = $1 FOR UPDATE OF b
+),
+cur AS (
+    SELECT name, least($3::float8, tokens + greatest(0, t - stamp) * $4::float8) AS avail,
+           paused_until, greatest(stamp, t) AS stamp, t
+    FROM was
 )
 UPDATE {BUDGET_TABLE} b
 SET tokens = cur.avail - CASE WHEN cur.avail >= 1 - 1e-9 AND cur.paused_until <= cur.t THEN 1 ELSE 0 END,
-    stamp = cur.stamp
+    stamp = cur.stamp, paused_until = cur.paused_until
 FROM cur WHERE b.name = cur.name
 RETURNING cur.avail >= 1 - 1e-9 AND cur.paused_until <= cur.t AS took, cur.avail, cur.paused_until, cur.t
 """
 
 _PAUSE = f"""
-UPDATE {BUDGET_TABLE}
-SET paused_until = greatest(paused_until, COALESCE($2::float8, extract(epoch FROM clock_timestamp())::float8) + $3::float8)
-WHERE name = $1
+WITH now AS (SELECT COALESCE($2::float8, extract(epoch FROM clock_timestamp())::float8) AS t)
+UPDATE {BUDGET_TABLE} b
+SET paused_until = greatest(b.paused_until - {_STEPPED}, now.t + $3::float8),
+    stamp = b.stamp - {_STEPPED}
+FROM now WHERE b.name = $1
 """
 
 

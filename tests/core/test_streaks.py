@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -135,3 +135,21 @@ def test_custom_squares_for_plain_terminals():
         [datetime(2025, 6, 1, 12, tzinfo=UTC)], "UTC", datetime(2025, 6, 1, 13, tzinfo=UTC)
     )
     assert s.week_squares("#", ".") == "......#"
+
+
+def test_recorded_days_count_as_they_are_beside_the_ones_counted_in_the_zone():
+    # Two mornings recorded in Tokyo, then one evening in New York with no day recorded.
+    tokyo_days = [date(2025, 6, 1), date(2025, 6, 2)]
+    s = compute_streaks(
+        [local(NEW_YORK, 2025, 6, 3, 20, 0)], NEW_YORK, local(NEW_YORK, 2025, 6, 3, 21, 0),
+        days=tokyo_days,
+    )  # fmt: skip
+    assert (s.current, s.longest, s.done_today) == (3, 3, True)
+
+
+def test_a_day_recorded_just_before_a_move_west_counts_as_today_not_never():
+    # Done at 00:30 on June 2 in Tokyo; an hour later the person is in Honolulu, where it is
+    # still June 1: the routine is in their past, so it counts for today.
+    s = compute_streaks([], "Pacific/Honolulu", local("Asia/Tokyo", 2025, 6, 2, 1, 30),
+                        days=[date(2025, 6, 2)])  # fmt: skip
+    assert (s.current, s.done_today, s.today) == (1, True, date(2025, 6, 1))

@@ -206,3 +206,26 @@ async def test_reminders_keep_coming_at_utc_times_when_the_zone_is_no_longer_kno
     assert "Next: Thu 1 Jan, 07:01 UTC" in text(
         await world.alice.slash(world.channel, "reminders show")
     )
+
+
+# -- a person who moves ---------------------------------------------------------------------------
+
+
+async def test_a_streak_keeps_the_days_it_was_made_on_when_the_person_moves(world: World) -> None:
+    await world.alice.slash(world.channel, "progress show", timezone="Atlantic/Azores")
+    await world.alice.slash(world.channel, "routine start", routine="flare-up")  # 23:00, 31 Dec
+    await world.env.advance_time(3660)
+    await world.alice.slash(world.channel, "routine start", routine="flare-up")  # 00:01, 1 Jan
+    await world.env.advance_time(60)
+    assert streak_of(world.channel.last_message) == (
+        f"2 days in a row\n{MISSED_SQUARE * 5}{DONE_SQUARE * 2}"
+    )
+
+    # Flown to Lisbon, an hour ahead: both routines were done on 1 January by Lisbon's clock, but
+    # on two days in a row where she was.
+    moved = await world.alice.slash(world.channel, "progress show", timezone="Europe/Lisbon")
+
+    assert "Your time zone is now Europe/Lisbon" in text(moved)
+    assert streak_of(moved) == (
+        f"{MISSED_SQUARE * 5}{DONE_SQUARE * 2}  current 2 day(s), longest 2"
+    )

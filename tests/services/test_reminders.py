@@ -755,3 +755,18 @@ async def test_after_a_tzdata_update_the_next_reminder_comes_at_its_local_time(
         "2024-03-05 07:30",
         "2024-03-06 07:30",
     ]
+
+
+async def test_a_discord_outage_shorter_than_the_grace_period_delays_the_reminder_but_loses_nothing(
+    db: Database,
+) -> None:
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)  # the bot's grace: an hour
+    await service.on(ALICE, LONDON)
+    sender.script.extend([DeliveryResult.retry("HTTP 503 (0): Service Unavailable")] * 5)
+    await run_until(dispatcher, clock, "2026-03-02T12:00")
+    # Discord answered 503 from 07:30 to past 07:37 (tries after 30 s, 60 s, 120 s, 240 s); the
+    # next try, 480 s later, found it back.
+    assert [c.at for c in sender.seen(ALICE)] == [utc("2026-03-02T07:45:30")]
+    row = await ReminderStore(db).get_delivery(ALICE, "2026-03-02T07:30")
+    assert row is not None and row.status == "sent"

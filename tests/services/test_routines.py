@@ -89,7 +89,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def service(db: Database, book: RoutineBook, clock: FakeClock):
-    svc = RoutineService(db, book, clock, clock.sleep)
+    svc = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     yield svc
     await svc.shutdown()
 
@@ -162,7 +162,7 @@ async def test_a_routine_runs_phase_by_phase_on_time_and_is_recorded_finished(se
 
 async def test_late_wake_ups_do_not_accumulate(db, book):
     clock = LateClock(T0, late=0.4)
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     handle, rec = await started(service)
     assert await handle.wait() == "finished"
     planned = [T0]
@@ -203,6 +203,25 @@ async def test_a_routine_keeps_its_length_when_the_clock_is_stepped_back(db, boo
     assert await run_to_end(clock, handle) == "finished"
     # 115 s of routine and 10 s of pause: not an hour longer, nor started over.
     assert clock.now() == at(BOOTY_FLEX_SECONDS + 10)
+    assert len(rec.started()) == 21
+    record = await status_of(db, handle)
+    assert (record.status, record.ended_at) == ("finished", wall.now())
+    await service.shutdown()
+
+
+async def test_a_routine_keeps_its_length_when_the_clock_jumps_forward(db, book, clock):
+    wall = SteppedClock(clock)
+    service = RoutineService(db, book, wall.now, clock.sleep, steady=wall.steady)
+    handle, rec = await started(service)
+    await run_for(clock, 20)
+    # The laptop slept an hour with its lid closed (the steady clock stops meanwhile), or NTP set
+    # the clock forward: 20 s of the routine done, 95 s still to do.
+    wall.offset = timedelta(hours=1)
+    assert await service.pause(7)  # still going, where it was: not "Done!" at once
+    assert "finished" not in rec.kinds()
+    assert await service.resume(7)
+    assert await run_to_end(clock, handle) == "finished"
+    assert clock.now() == at(BOOTY_FLEX_SECONDS)  # all 115 s of it
     assert len(rec.started()) == 21
     record = await status_of(db, handle)
     assert (record.status, record.ended_at) == ("finished", wall.now())
@@ -389,7 +408,7 @@ async def test_sessions_left_running_by_a_previous_run_are_marked_interrupted(db
     left_7 = await repo.create(7, "booty-flex", T0)
     left_8 = await repo.create(8, "booty-flex", T0)
     # The bot starts again.
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     assert await service.recover() == 2
     assert (await repo.get(left_7.id)).status == "interrupted"
     assert (await repo.get(left_8.id)).status == "interrupted"
@@ -436,7 +455,7 @@ async def test_streaks_count_finished_routines_in_the_persons_time_zone(db, book
     new_york = ZoneInfo("America/New_York")
     clock = FakeClock(datetime(2025, 3, 1, tzinfo=UTC))
     clock.horizon = clock.now()
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     # 22:00 in New York on three evenings in a row, across the start of daylight saving (March 9).
     for day in (7, 8, 9):
         clock.set(datetime(2025, 3, day, 22, 0, tzinfo=new_york))
@@ -489,7 +508,7 @@ async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates
     from bot.services.data import DataService
     from bot.store.data_rights import export_person
 
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     handle = await service.start(42, "booty-flex")
     assert isinstance(handle, RoutineHandle)
     await run_for(clock, 20)
@@ -505,7 +524,7 @@ async def test_deleting_ones_data_mid_routine_stops_the_routine_first_and_keeps_
     from bot.services.data import DataService
     from bot.store.data_rights import export_person
 
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     events: list[Event] = []
     handle = await service.start(42, "booty-flex", on_event=events.append)
     assert isinstance(handle, RoutineHandle)
@@ -557,7 +576,7 @@ async def flaky(database_location):
 
 async def test_a_routine_finished_while_the_database_is_away_still_counts(flaky, book, clock):
     db, away, back = flaky
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     handle, _ = await started(service)
     away()
     try:
@@ -579,7 +598,7 @@ async def test_stopping_while_the_database_is_away_answers_at_once_and_is_record
     flaky, book, clock
 ):
     db, away, back = flaky
-    service = RoutineService(db, book, clock, clock.sleep)
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
     handle, rec = await started(service)
     await run_for(clock, 20)
     away()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.store.db import Database
+from bot.store.db import Database, format_utc
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.people import PeopleStore
 from bot.store.routines import RoutineSessionStore, SessionAlreadyRunning
@@ -89,7 +89,7 @@ async def test_only_finished_sessions_count_as_done(repo: RoutineSessionStore):
         await repo.end(record.id, status, at(minutes + 2))
     interrupted = await repo.create(1, "booty-flex", at(200))
     await repo.end(interrupted.id, "interrupted", None)
-    assert await repo.finished_times(1) == [at(2), at(122)]
+    assert await repo.finished_days(1) == [(at(2), None), (at(122), None)]
     assert await repo.finished_between(1, at(0), at(10))
     assert not await repo.finished_between(1, at(10), at(100))  # only a stopped one in there
     assert not await repo.finished_between(1, at(2), at(2))  # an empty window
@@ -140,7 +140,11 @@ async def test_upgrading_keeps_the_sessions_and_their_ids_are_never_reused(tmp_p
     await PeopleStore(old).ensure(1, T0)
     sessions = RoutineSessionStore(old)
     kept = await sessions.create(1, "booty-flex", T0, channel="dm")
-    await sessions.end(kept.id, "finished", at(5))
+    async with old.transaction() as conn:  # as the bot of schema version 4 recorded its end
+        await conn.execute(
+            "UPDATE routine_sessions SET status = 'finished', ended_at = ? WHERE id = ?",
+            (format_utc(at(5)), kept.id),
+        )
     newest = await sessions.create(1, "flare-up", at(10))
     await old.close()
 

@@ -294,3 +294,22 @@ async def test_reminders_keep_flowing_after_postgresql_empties_the_budget_in_cra
             assert [r["status"] for r in statuses] == ["sent"] * 3
         finally:
             await services.close()
+
+
+async def test_the_budget_keeps_flowing_after_the_servers_clock_is_set_back(two_processes) -> None:
+    _, first, second = two_processes
+    clock = Seconds()
+    a = SharedBudget(first.pool, rate=10, burst=2, clock=clock)
+    b = SharedBudget(second.pool, rate=10, burst=2, clock=clock)
+    await b.pause(3.0)  # a global 429 just now: three seconds
+    clock.now += 3
+    assert await a.try_take() == 0.0 and await b.try_take() == 0.0  # the burst
+    clock.now -= 3600  # NTP sets the database server's clock back an hour
+    assert await a.try_take() == pytest.approx(0.1)
+    clock.now += 0.1
+    assert await b.try_take() == 0.0  # a token a tenth of a second, as before, not in an hour
+    clock.now += 1
+    assert [await a.try_take() for _ in range(2)] == [0.0, 0.0]
+    clock.now -= 600  # set back again, and a global 429 at once: its pause lasts its second
+    await b.pause(1.0)
+    assert await a.try_take() == pytest.approx(1.0)

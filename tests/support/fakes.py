@@ -38,6 +38,10 @@ class FakeClock:
 
     __call__ = now
 
+    def steady(self) -> float:
+        """Seconds on a clock that is never stepped: this one's, which moves only forward."""
+        return self._now.timestamp()
+
     def advance(self, delta: timedelta | float) -> datetime:
         if not isinstance(delta, timedelta):
             delta = timedelta(seconds=delta)

@@ -255,7 +255,9 @@ def test_countdown_and_bars():
 async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     book = load_knowledge(DEFAULT_KNOWLEDGE).routines
     clock = FakeClock(datetime(2025, 6, 2, 6, 30, tzinfo=UTC))  # its sleep returns at once
-    services = SimpleNamespace(routines=RoutineService(db, book, clock, clock.sleep))
+    services = SimpleNamespace(
+        routines=RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
+    )
     await PeopleStore(db).set_timezone(1, "Europe/Berlin", clock.now())
     out = io.StringIO()
 

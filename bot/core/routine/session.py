@@ -252,8 +252,9 @@ class RoutineSession:
 
     def clock_stepped(self, by: timedelta) -> None:
         """The clock the instants come from was stepped by ``by`` (back, when negative: NTP
-        correcting it, say). Move the session's timeline with it, so what was done stays done and
-        what is left stays left, instead of the current phase lasting ``-by`` longer."""
+        correcting it, say; forward after the computer slept). Move the session's timeline with
+        it, so what was done stays done and what is left stays left, instead of the current phase
+        lasting ``-by`` longer, or every phase left passing at once."""
         if self.done:
             return
         self.started_at += by

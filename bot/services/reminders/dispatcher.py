@@ -65,6 +65,7 @@ from bot.services.reminders.leases import LEASE, Leases
 from bot.services.reminders.outcomes import (
     DispatchStats,
     Settler,
+    attempts_within,
     dispatcher_name,
     follow_zone_rules,
     holder_is_dead,
@@ -104,7 +105,8 @@ class Dispatcher:
 
     Sends run concurrently (up to ``max_in_flight``) and start no faster than ``rate`` a second
     (token bucket, ``burst`` at once). A send that reports RETRY (or raises) is tried again with
-    exponential back-off while still within grace, at most ``max_attempts`` times; CANNOT stops
+    exponential back-off while still within grace, at most ``max_attempts`` times (by default as
+    many as the back-off fits into the grace period); CANNOT stops
     the person's reminders, records why, and leaves them a notice. See the module docstring for
     what is guaranteed across crashes. ``only_user`` limits the dispatcher to one person (the
     terminal chat, which must never deliver other people's reminders); ``skip_user`` leaves one
@@ -128,7 +130,7 @@ class Dispatcher:
         batch: int = 100,
         retry_base: timedelta = timedelta(seconds=30),
         retry_cap: timedelta = timedelta(minutes=10),
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
         only_user: int | None = None,
         skip_user: int | None = None,
         keep_history: timedelta = timedelta(days=30),
@@ -142,7 +144,7 @@ class Dispatcher:
         self.lease = lease
         self.max_wait = max_wait
         self.batch = batch
-        self.max_attempts = max_attempts
+        self.max_attempts = max_attempts or attempts_within(self.grace, retry_base, retry_cap)
         self.only_user = only_user
         self.skip_user = skip_user
         self.keep_history = keep_history
@@ -163,7 +165,7 @@ class Dispatcher:
             self.grace,
             retry_base,
             retry_cap,
-            max_attempts,
+            self.max_attempts,
             self.wake,
         )
         bucket = TokenBucket(rate, burst, clock, sleep)

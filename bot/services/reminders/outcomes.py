@@ -185,6 +185,27 @@ def lost_claim(sent: DeliveryRow, now_row: DeliveryRow | None) -> tuple[int, str
     return logging.WARNING, f"{what}, but it had been recorded as {now_row.status} meanwhile"
 
 
+def attempts_within(grace: timedelta, retry_base: timedelta, retry_cap: timedelta) -> int:
+    """Pure: how many tries of one reminder the back-off (``retry_base``, doubling up to
+    ``retry_cap``) fits into ``grace``: the first and every retry that starts within it. A
+    passing fault (Discord answering 5xx for a quarter of an hour) is then tried until the grace
+    period ends, as a reminder missed during a restart is, and no longer."""
+    tries, waited = 1, timedelta()
+    while True:
+        waited += backoff_delay(tries, retry_base, retry_cap)
+        if waited > grace or retry_base <= timedelta():
+            return tries
+        tries += 1
+
+
+def backoff_delay(attempts: int, retry_base: timedelta, retry_cap: timedelta) -> timedelta:
+    """Pure: the wait after the ``attempts``-th try: ``retry_base`` doubled for each try before,
+    at most ``retry_cap``."""
+    doublings = min(max(0, attempts - 1), 40)  # beyond any cap, and no overflow on a long run
+    delay: timedelta = min(retry_base * 2**doublings, retry_cap)
+    return delay
+
+
 class Settler:
     """Records what became of a claimed delivery; owned by the :class:`Dispatcher`, which passes
     its store, clock, statistics, limits and ``wake`` (a retry is something new to wait for)."""
@@ -210,7 +231,7 @@ class Settler:
         self.wake = wake
 
     def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
-        delay: timedelta = min(self.retry_base * (2 ** max(0, attempts - 1)), self.retry_cap)
+        delay = backoff_delay(attempts, self.retry_base, self.retry_cap)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return delay
