@@ -42,6 +42,10 @@ MAX_FRESH = 40  # words never seen before that a message may bring for the mende
 RESPELL_LENGTH = 4  # a shorter word is put right by no one ("nite" and "pls" are chat, not typos)
 STEMMED = 8  # from this length a word is also read against the screen's stems ("osteopor\\w*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# The longest word of the dictionary ("pneumonoultramicroscopicsilicovolcanoconiosis") and a letter:
+# a longer run of letters ("hahaha..." for a line, a mashed keyboard) is one edit from no word, and
+# its edits alone would be hundreds of megabytes.
+LONGEST = 46
 
 
 @functools.cache
@@ -85,6 +89,8 @@ def likeliest(word: str) -> tuple[bool, str | None]:
     counts = _english()
     if counts is None or word in counts:
         return True, None  # (without a dictionary, every word counts as a real one)
+    if len(word) > LONGEST:
+        return False, None
     near = sorted(w for w in _edits(word) if w in counts)
     return False, (max(near, key=counts.__getitem__) if near else None)
 
@@ -257,7 +263,7 @@ class Respeller:
             return self._memo[word]
         result = None
         if (
-            len(word) >= RESPELL_LENGTH
+            RESPELL_LENGTH <= len(word) <= LONGEST
             and word not in self.known
             and (counts := _english()) is not None
             and word not in counts
