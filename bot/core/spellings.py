@@ -19,6 +19,8 @@ CHAT_WORDS = {
     "b4": "before",
     "rly": "really",
     "thru": "through",
+    "btwn": "between",
+    "btween": "between",
     "cuz": "because",
     "coz": "because",
     "tmrw": "tomorrow",

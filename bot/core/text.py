@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
+from bot.core.soundalikes import as_meant_words
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
@@ -84,6 +85,7 @@ _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
 _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
+_BETWEEN = re.compile(r"(?<![\w/])b/[wt](?![\w/])")  # "numb b/w my legs"
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
 # but not inside "e.g.", "3.5" or "reddit.com".
@@ -383,6 +385,8 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
     text = unspaced(unmarked(text))  # "d||ie||", "s u i c i d e", "k.i.l.l"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
+    if "b/" in text:
+        text = _BETWEEN.sub(" between ", text)
     text = _NON_WORD.sub(" ", text)
     text = _LETTER_RUN.sub(r"\1\1", text)
     if " t " in text or text.endswith(" t"):
@@ -392,7 +396,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         words = [_WRITTEN_AS.get(w, w) for w in words if w not in FILLERS]
     if not WRITTEN_NUMBERS.isdisjoint(words):
         words = in_digits(words)
-    return " ".join(words)
+    return as_meant_words(" ".join(words))  # "know feeling", "getting week", "my bowls"
 
 
 def stem(word: str) -> str:
