@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
+from bot.core.letterforms import as_latin, undecorated, unescaped, unleet, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.soundalikes import as_meant_words
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
@@ -42,7 +42,7 @@ def fitted(text: str, limit: int = RAW_LIMIT) -> str:
 
 
 _ZERO_WIDTH = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]"
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f]"
 )
 # Letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED = str.maketrans(
@@ -76,7 +76,8 @@ _DISCORD_TOKENS = re.compile(
     r"|</[\w -]+:\d+>"  # slash command mentions
     r"|@(?:everyone|here)\b"
 )
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff]")
+# (and the Hangul fillers, letters that show as nothing, typed on Discord for a blank)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff\u115f\u1160\u3164\uffa0]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
@@ -382,7 +383,7 @@ def normalize(text: object, *, limit: int = RAW_LIMIT) -> str:
         text = _URL.sub(" ", text)
         text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
         text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
-    text = unspaced(unmarked(text))  # "d||ie||", "s u i c i d e", "k.i.l.l"
+    text = unleet(unspaced(unmarked(text)))  # "d||ie||", "s u i c i d e", "k.i.l.l", "k1ll"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
     if "b/" in text:

@@ -111,3 +111,45 @@ def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic)
 )
 def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(message, read):
     assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to k1ll mys3lf",  # digits for letters, past a server's word filter
+        "i want to d1e",
+        "thinking about su1c1de every night",
+        "i w4nt t0 k1ll mys3lf",
+        "I   W A N T   T O   D I E",  # a spaced-out sentence: its words apart by wider gaps
+        "i  w a n t  t o  k i l l  m y s e l f",
+        "i\u3164want\u3164to\u3164kill\u3164myself",  # Discord's 'invisible' Hangul filler for spaces
+        "i want to ki\ufe0ell myself",  # a variation selector inside a word
+    ],
+)
+def test_a_crisis_written_past_a_word_filter_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I  C A N T  F E E L  M Y  L E G S  O R  M Y  G R O I N",
+        "c4nt c0ntr0l my bl4dder and my back hurts",
+    ],
+)
+def test_an_emergency_written_past_a_word_filter_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("herniated l5s1 and l4-l5 disc", "herniated l5s1 and l4 l5 disc"),  # the spine's levels
+        ("my c5c6 and t12l1", "my c5c6 and t12l1"),
+        ("67yo, 3x a week, 2nd time, b12 low", "67yo 3x a week 2nd time b12 low"),
+        ("i do 3 sets of 10", "i do 3 sets of 10"),
+        ("it costs $5", "it costs 5"),
+    ],
+)
+def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read):
+    assert normalize(message) == read
