@@ -33,6 +33,7 @@ from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
 from bot.core.number_words import WRITTEN_NUMBERS
 from bot.core.safety import RedFlag, screen, sentences
+from bot.core.segmenting import apart
 from bot.core.text import SENTENCE_BREAK, stem
 
 WORD = re.compile(r"[A-Za-z]+")
@@ -446,6 +447,10 @@ def screened(
         spelt = raw if spelt is None else spelt
         if (mended := mender.mend_whole(spelt) or spelt) != raw:
             flag = screen(safety, mended)
+    if flag is None:  # "icantfeelmylegs", "#CantFeelMyLegs", "i c a n t f e e l m y l e g s"
+        words = _english, mender.known, mender.targets
+        if split := apart(raw, *words) or apart(normalized, *words):
+            flag = screen(safety, split)
     if flag is None and (told := first_person(raw)):
         others = [safety.concepts[n] for n in safety.first_person_unless]
         if not any(c.search(normalized) for c in others):

@@ -153,3 +153,28 @@ def test_an_emergency_written_past_a_word_filter_is_an_emergency(matcher, messag
 )
 def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read):
     assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("icantfeelmylegs", "emergency"),  # the spaces dropped
+        ("#cantfeelmylegs", "emergency"),  # a hashtag
+        ("#CantFeelMyLegs #backpain", "emergency"),
+        ("numbnessbetweenmylegs", "emergency"),
+        ("i c a n t c o n t r o l m y b l a d d e r", "emergency"),  # spaced out, one gap
+        ("iwanttodie", "crisis"),
+        ("i want to killmyself", "crisis"),
+        ("I W A N T T O D I E", "crisis"),
+    ],
+)
+def test_a_red_flag_with_its_words_run_together_is_a_red_flag(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["#glutegains #backpain", "#deadliftday", "my backpain is bad after deadlifts"],
+)
+def test_words_run_together_in_an_ordinary_message_raise_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
