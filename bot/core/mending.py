@@ -32,8 +32,8 @@ from rapidfuzz.distance import OSA
 from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
 from bot.core.number_words import WRITTEN_NUMBERS
-from bot.core.safety import RedFlag, screen, sentences
-from bot.core.segmenting import apart
+from bot.core.safety import URGENCY_ORDER, RedFlag, screen, sentences
+from bot.core.segmenting import apart, unwrapped
 from bot.core.text import SENTENCE_BREAK, stem
 
 WORD = re.compile(r"[A-Za-z]+")
@@ -425,6 +425,11 @@ def without_chatter_sentences(raw: str) -> str:
     return ". ".join(p for p in cleaned if p)
 
 
+def _more_urgent(one: RedFlag, other: RedFlag) -> bool:
+    order = URGENCY_ORDER.get
+    return order(one.group.urgency, 9) < order(other.group.urgency, 9)
+
+
 def screened(
     safety: Safety,
     mender: Mender,
@@ -451,6 +456,10 @@ def screened(
         words = _english, mender.known, mender.targets
         if split := apart(raw, *words) or apart(normalized, *words):
             flag = screen(safety, split)
+    if (flag is None or flag.group.urgency != "crisis") and (whole := unwrapped(raw)):
+        joined = screen(safety, whole)  # "i cant really feel\nanything between my legs"
+        if joined is not None and (flag is None or _more_urgent(joined, flag)):
+            flag = joined
     if flag is None and (told := first_person(raw)):
         others = [safety.concepts[n] for n in safety.first_person_unless]
         if not any(c.search(normalized) for c in others):

@@ -1,7 +1,15 @@
-"""Words run together, read apart: "icantfeelmylegs" (a space bar that gave up, a phone that
+"""Words run together, read apart, and a sentence broken over lines, read whole.
+
+Run together: "icantfeelmylegs" (a space bar that gave up, a phone that
 dropped the spaces), "#cantfeelmylegs", "#CantFeelMyLegs". The red-flag screen reads a message
 again with such a run split into the words it most likely is (``apart``), when it found nothing in
 the message as written.
+
+Broken over lines (``unwrapped``): an email or a note pasted with its lines cut at a width, or a
+sentence typed over several lines, is cut by the screen into a sentence per line ("since
+yesterday i cant really feel" / "anything between my legs and" / "my back hurts"), and a sign told
+across two lines is in neither. The screen reads such a message again with each line that ends in
+the middle of a sentence joined to the next.
 
 A run is split only when it is no word itself, is long enough to hold two ("wanttodie"), and
 splits wholly into common English words (pyspellchecker's dictionary and word counts, passed in):
@@ -110,3 +118,17 @@ def apart(
         return ""
     held = [part for part in SENTENCE_BREAK.split(text) if any(run in part for run in fixes)]
     return ". ".join(_RUN.sub(lambda m: fixes.get(m.group(0), m.group(0)), p) for p in held)
+
+
+# A line that ends mid-sentence (no stop, no colon) and a next line that goes on in lower case.
+_WRAPPED = re.compile(r"(?<=[^\s.!?:;])[ \t]*\r?\n[ \t]*(?=[a-z])")
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with its lines that end mid-sentence joined to the next ("" when there are none).
+    (A line in a list of signs, "no fever" / "numb groin", is joined too: only for a second
+    reading, which may add an alarm but never hides the first reading's.)"""
+    if "\n" not in text:
+        return ""
+    joined = _WRAPPED.sub(" ", text)
+    return joined if joined != text else ""

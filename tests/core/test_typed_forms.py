@@ -178,3 +178,34 @@ def test_a_red_flag_with_its_words_run_together_is_a_red_flag(matcher, message, 
 )
 def test_words_run_together_in_an_ordinary_message_raise_no_alarm(matcher, message):
     assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        (
+            "since yesterday i cant really feel\nanything between my legs and\nmy back hurts",
+            "emergency",
+        ),
+        ("i have no feeling\nin my bum or privates", "emergency"),
+        (
+            "Hi,\n\nI've been doing the bridges for two weeks and since yesterday i have no feeling\n"
+            "in my bum or privates and my back is worse. Should I keep going?\n\nThanks",
+            "emergency",
+        ),  # an email pasted with its lines cut at a width
+    ],
+)
+def test_a_red_flag_told_over_several_lines_is_answered_as_one(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("no fever\nnumb groin", "emergency"),  # a list of signs: the line with no sign stays apart
+        ("no numbness\nmy back hurts after deadlifts", None),
+        ("how do i do the booty flex\nproperly without hurting my back", None),
+    ],
+)
+def test_lines_joined_hide_no_sign_and_add_none(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
