@@ -31,7 +31,11 @@ MAX_WORD = 20  # the longest piece tried
 MAX_RUNS = 5  # runs split in one message
 MAX_TRIED = 20  # runs tried in one message (a paste of another language or of code: no more)
 COMMON = 1000  # a piece is a word used at least this often (pyspellchecker's counts)
-ALONE = frozenset({"i", "a"})  # the only words of one letter
+# The only words of one or two letters a run is split into ("septical" is no "septic al").
+SHORT = frozenset(
+    {"i", "a", "my", "me", "to", "in", "on", "of", "is", "it", "at", "an", "am", "be", "do", "go",
+     "no", "so", "up", "we", "he", "or", "if", "as", "by", "us"}
+)  # fmt: skip
 # The chat forms of words that the dictionary writes with an apostrophe or not at all.
 CHAT = frozenset({"dont", "im", "ive", "didnt", "doesnt", "wont", "isnt", "kms", "wanna", "gonna"})
 
@@ -53,7 +57,7 @@ def _cost(piece: str, counts: Mapping[str, int], total: float, own: frozenset[st
     if piece in CHAT or piece in own:
         return math.log(total / COMMON)
     count = counts.get(piece, 0)
-    if count < COMMON or (len(piece) == 1 and piece not in ALONE):
+    if count < COMMON or (len(piece) <= 2 and piece not in SHORT):
         return math.inf
     return math.log(total / count)
 
