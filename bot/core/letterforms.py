@@ -182,7 +182,8 @@ def unspaced(text: str) -> str:
 
 _LEET = str.maketrans("013457$", "oieasts")
 # A word with a digit or "$" standing for a letter between two letters ("k1ll", "mys3lf",
-# "su1c1de", "bl4dder"), or a "$" for its first letter ("$uicide").
+# "su1c1de", "bl4dder"), or a "$" for its first letter ("$uicide"). (Not a digit at a word's end:
+# "mp3", "omega3".)
 _LEET_WORD = re.compile(r"[a-z0-9$]*(?:[a-z][013457$][a-z]|(?<![\w$])\$[a-z])[a-z0-9$]*")
 # The spine's levels ("l5s1", "c5c6", "t12l1") are letters and digits as they are.
 _LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")

@@ -3,7 +3,8 @@ them say so.
 
 A phone's dictation writes what it hears: "know feeling in my groin" for "no feeling", "lost a lot
 of wait", "my legs are getting week", "I lost control of my bowls"; a hurried thumb writes "fell of
-a ladder", "cant p" and "numb b/w my legs". Each of these is a warning sign told in words the
+a ladder", "cant p" and "numb b/w my legs"; people write as they speak: "i wan to die", "i cant do
+this no more". Each of these is a warning sign told in words the
 red-flag screen does not read as one. ``as_meant_words`` reads such a word as the one meant only in
 the company that makes it that word ("know" before "feeling" when no one is said to know; "wait"
 after "lost"), so "I know", "this week", "a bowl of oats" and "can't wait" stay as they are.
@@ -49,7 +50,12 @@ _OF = re.compile(
 # "cant p", "need to p", "i p myself": pee (not the letter in "step p" or "p value").
 _P = re.compile(r"\b(cant|cannot|couldnt|to|i|and|dont|barely|can) p(?= |$)")
 
-_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p")
+# "i wan to die": want, as it is said.
+_WAN = re.compile(r"\bwan (?=to |2 )")
+# "i cant do this no more": anymore, at the end of what cannot go on.
+_NO_MORE = re.compile(r"\b((?:cant|cannot|couldnt|dont|wont|not|never)\b.*) no more$")
+
+_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more")
 
 
 def as_meant_words(text: str) -> str:
@@ -62,4 +68,6 @@ def as_meant_words(text: str) -> str:
     text = _WEEK.sub(r"\1 weak", text)
     text = _BOWL.sub(lambda m: f"{m.group(2) or ''}bowel{m.group(1) or m.group(3) or ''}", text)
     text = _OF.sub(r"\1 off ", text)
+    text = _WAN.sub("want ", text)
+    text = _NO_MORE.sub(r"\1 anymore", text)
     return _P.sub(r"\1 pee", text)

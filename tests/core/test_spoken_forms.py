@@ -63,3 +63,35 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
     assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to kil myself",  # a letter short
+        "i want to kil my self",
+        "i wan to die",  # "want" as it is said
+        "i wan to kill myself",
+        "i cant do this no more",  # "no more" for "anymore"
+        "i cant take it no more",
+    ],
+)
+def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize("message", ["i cnt feel my legs", "i cnt pee since last night"])
+def test_cnt_for_cant_keeps_the_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no more pain after the booty flex, what is next",
+        "i want no more flare ups, what should i do",
+        "is mp3 music ok during the routine",
+    ],
+)
+def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
