@@ -77,11 +77,22 @@ def _read_again(text: str) -> str:
         return _MISREAD.sub(lambda m: _MISREAD_AS.get(m.group(0)[2], '"'), text)
 
 
+# Vulgar fractions, which NFKC writes as "1⁄2" (so "38½" would read as 381): their decimals.
+_FRACTIONS = {"½": "5", "¼": "25", "¾": "75", "⅓": "33", "⅔": "67", "⅛": "125"}
+_FRACTION = re.compile("(\\d?)([" + "".join(_FRACTIONS) + "])")
+
+
+def _decimal(m: re.Match[str]) -> str:
+    return f"{m.group(1) or ' 0'}.{_FRACTIONS[m.group(2)]}"
+
+
 def undecorated(text: str) -> str:
-    """``text`` with its apostrophe-like characters as apostrophes and, when it is decorated with
-    combining marks (struck through, zalgo), without any of its marks; UTF-8 misread as
-    Windows-1252 read again. For a text that is not all ASCII, before NFKC."""
+    """``text`` with its apostrophe-like characters as apostrophes, its fractions as decimals and,
+    when it is decorated with combining marks (struck through, zalgo), without any of its marks;
+    UTF-8 misread as Windows-1252 read again. For a text that is not all ASCII, before NFKC."""
     text = _read_again(text).translate(_APOSTROPHE_LIKE)
+    if _FRACTION.search(text) is not None:
+        text = _FRACTION.sub(_decimal, text)  # "38½" is 38.5, "½ a minute" 0.5
     if _DECORATION.search(text) is not None:
         text = _MARKS.sub("", unicodedata.normalize("NFD", text))
     return text

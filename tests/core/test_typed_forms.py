@@ -214,3 +214,21 @@ def test_a_red_flag_told_over_several_lines_is_answered_as_one(matcher, message,
 )
 def test_lines_joined_hide_no_sign_and_add_none(matcher, message, urgency):
     assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("temp 38\u00bd", "temp 38 5"),  # as "temp 38.5" reads: not a temperature of 381
+        ("temp 101\u00bd", "temp 101 5"),
+        ("lost 2\u00bc stone", "lost 2 25 stone"),
+        ("for \u00bd a minute", "for 0 5 a minute"),
+    ],
+)
+def test_a_fraction_after_a_number_is_its_decimal(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize("message", ["temp 38\u00bd and back ache", "temp 101\u00bd and back ache"])
+def test_a_temperature_with_a_fraction_is_a_fever(matcher, message):
+    assert _urgency(matcher, message) == "soon", message
