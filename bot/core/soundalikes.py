@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 
 # Someone who knows: "i know feeling sore is normal" is knowing, not "no feeling".
-_KNOWER = r"(?<!\bi )(?<!\bu )(?<!\bwe )(?<!\bto )(?<!\bdo )(?<!\byou )(?<!\bthey )(?<!\bdont )"
+_KNOWER = (
+    r"(?<!\bi )(?<!\bu )(?<!\bwe )(?<!\bto )(?<!\bdo )(?<!\byou )(?<!\bthey )(?<!\bdont )"
+    r"(?<!\bdidnt )(?<!\bdoesnt )(?<!\bnever )(?<!\bwho )(?<!\bwould )(?<!\bll )"
+)
 # "know feeling", "know sensation", "know control": "no" before what is lost.
 _KNOW = re.compile(
     _KNOWER + r"\bknow (?=(?:\w+ )?(?:feeling|sensation|control|strength|power|movement)s?\b)"

@@ -54,6 +54,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
     [
         "i know the feeling, how long should my glutes stay sore after bridges",
         "does anyone know control exercises for the core",
+        "i didnt know feeling sore after bridges was normal",
         "this is week 3 of the program and my glutes feel great",
         "i do the stretch twice a week and my back feels better",
         "i cant wait to lose weight and get stronger",
