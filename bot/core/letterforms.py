@@ -77,11 +77,22 @@ def _read_again(text: str) -> str:
         return _MISREAD.sub(lambda m: _MISREAD_AS.get(m.group(0)[2], '"'), text)
 
 
+# Vulgar fractions, which NFKC writes as "1⁄2" (so "38½" would read as 381): their decimals.
+_FRACTIONS = {"½": "5", "¼": "25", "¾": "75", "⅓": "33", "⅔": "67", "⅛": "125"}
+_FRACTION = re.compile("(\\d?)([" + "".join(_FRACTIONS) + "])")
+
+
+def _decimal(m: re.Match[str]) -> str:
+    return f"{m.group(1) or ' 0'}.{_FRACTIONS[m.group(2)]}"
+
+
 def undecorated(text: str) -> str:
-    """``text`` with its apostrophe-like characters as apostrophes and, when it is decorated with
-    combining marks (struck through, zalgo), without any of its marks; UTF-8 misread as
-    Windows-1252 read again. For a text that is not all ASCII, before NFKC."""
+    """``text`` with its apostrophe-like characters as apostrophes, its fractions as decimals and,
+    when it is decorated with combining marks (struck through, zalgo), without any of its marks;
+    UTF-8 misread as Windows-1252 read again. For a text that is not all ASCII, before NFKC."""
     text = _read_again(text).translate(_APOSTROPHE_LIKE)
+    if _FRACTION.search(text) is not None:
+        text = _FRACTION.sub(_decimal, text)  # "38½" is 38.5, "½ a minute" 0.5
     if _DECORATION.search(text) is not None:
         text = _MARKS.sub("", unicodedata.normalize("NFD", text))
     return text
@@ -161,12 +172,44 @@ def _joined(m: re.Match[str]) -> str:
 _TWO_ALONE = re.compile(r"[ .*\-~|][^\W\d_][ .*\-~|][^\W\d_][ .*\-~|]")
 
 
+# A sentence spaced out letter by letter, its words apart by wider gaps ("I   W A N T   T O"): a
+# letter alone, a gap of two spaces or more, and two letters one space apart.
+_WIDE_GAP = re.compile(r"(?<!\S)[^\W\d_] {2,}[^\W\d_] [^\W\d_](?!\S)")
+_LETTERS_APART = re.compile(r"(?<!\S)[^\W\d_](?: [^\W\d_])+(?!\S)")
+
+
 def unspaced(text: str) -> str:
     """``text`` with letters spaced out one by one written as a word: "s u i c i d e" (four letters
-    or more, since "u r a" are words), "k.i.l.l", "k-i-l-l" (three or more: "a.m." is two)."""
+    or more, since "u r a" are words), "k.i.l.l", "k-i-l-l" (three or more: "a.m." is two); in a
+    sentence spaced out whole, whose words are apart by wider gaps, every word ("t o", "d i e")."""
     if _TWO_ALONE.search(" " + text) is None:
         return text
+    if _WIDE_GAP.search(text) is not None:
+        text = _LETTERS_APART.sub(lambda m: m.group(0).replace(" ", ""), text)
     return _SPACED.sub(_joined, text)
+
+
+# -- digits for letters -------------------------------------------------------------------------
+
+_LEET = str.maketrans("013457$", "oieasts")
+# A word with a digit or "$" standing for a letter between two letters ("k1ll", "mys3lf",
+# "su1c1de", "bl4dder"), or a "$" for its first letter ("$uicide"). (Not a digit at a word's end:
+# "mp3", "omega3".)
+_LEET_WORD = re.compile(r"[a-z0-9$]*(?:[a-z][013457$][a-z]|(?<![\w$])\$[a-z])[a-z0-9$]*")
+# The spine's levels ("l5s1", "c5c6", "t12l1") are letters and digits as they are.
+_LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")
+
+
+def unleet(text: str) -> str:
+    """``text`` (lower case) with the digits typed for letters inside a word written as the
+    letters ("k1ll mys3lf", "d1e", "$uicide"), as people write a word past a server's filter;
+    numbers beside letters that are not letters ("l5s1", "67yo", "3x", "b12", "2nd") stay."""
+    if not any(c.isdigit() or c == "$" for c in text):
+        return text
+    return _LEET_WORD.sub(
+        lambda m: m.group(0) if _LEVELS.fullmatch(m.group(0)) else m.group(0).translate(_LEET),
+        text,
+    )
 
 
 # -- the raw message, before it is cut into sentences ----------------------------------------------

@@ -32,7 +32,8 @@ from rapidfuzz.distance import OSA
 from bot.core.chatter import without_chatter
 from bot.core.knowledge.model import Safety
 from bot.core.number_words import WRITTEN_NUMBERS
-from bot.core.safety import RedFlag, screen, sentences
+from bot.core.safety import URGENCY_ORDER, RedFlag, screen, sentences
+from bot.core.segmenting import apart, unwrapped
 from bot.core.text import SENTENCE_BREAK, stem
 
 WORD = re.compile(r"[A-Za-z]+")
@@ -42,6 +43,10 @@ MAX_FRESH = 40  # words never seen before that a message may bring for the mende
 RESPELL_LENGTH = 4  # a shorter word is put right by no one ("nite" and "pls" are chat, not typos)
 STEMMED = 8  # from this length a word is also read against the screen's stems ("osteopor\\w*")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# The longest word of the dictionary ("pneumonoultramicroscopicsilicovolcanoconiosis") and a letter:
+# a longer run of letters ("hahaha..." for a line, a mashed keyboard) is one edit from no word, and
+# its edits alone would be hundreds of megabytes.
+LONGEST = 46
 
 
 def decoded_words(data: bytes) -> Any:
@@ -94,6 +99,8 @@ def likeliest(word: str) -> tuple[bool, str | None]:
     counts = _english()
     if counts is None or word in counts:
         return True, None  # (without a dictionary, every word counts as a real one)
+    if len(word) > LONGEST:
+        return False, None
     near = sorted(w for w in _edits(word) if w in counts)
     return False, (max(near, key=counts.__getitem__) if near else None)
 
@@ -266,7 +273,7 @@ class Respeller:
             return self._memo[word]
         result = None
         if (
-            len(word) >= RESPELL_LENGTH
+            RESPELL_LENGTH <= len(word) <= LONGEST
             and word not in self.known
             and (counts := _english()) is not None
             and word not in counts
@@ -427,6 +434,11 @@ def without_chatter_sentences(raw: str) -> str:
     return ". ".join(p for p in cleaned if p)
 
 
+def _more_urgent(one: RedFlag, other: RedFlag) -> bool:
+    order = URGENCY_ORDER.get
+    return order(one.group.urgency, 9) < order(other.group.urgency, 9)
+
+
 def screened(
     safety: Safety,
     mender: Mender,
@@ -449,6 +461,14 @@ def screened(
         spelt = raw if spelt is None else spelt
         if (mended := mender.mend_whole(spelt) or spelt) != raw:
             flag = screen(safety, mended)
+    if flag is None:  # "icantfeelmylegs", "#CantFeelMyLegs", "i c a n t f e e l m y l e g s"
+        words = _english, mender.known, mender.targets
+        if split := apart(raw, *words) or apart(normalized, *words):
+            flag = screen(safety, split)
+    if (flag is None or flag.group.urgency != "crisis") and (whole := unwrapped(raw)):
+        joined = screen(safety, whole)  # "i cant really feel\nanything between my legs"
+        if joined is not None and (flag is None or _more_urgent(joined, flag)):
+            flag = joined
     if flag is None and (told := first_person(raw)):
         others = [safety.concepts[n] for n in safety.first_person_unless]
         if not any(c.search(normalized) for c in others):

@@ -19,6 +19,9 @@ CHAT_WORDS = {
     "b4": "before",
     "rly": "really",
     "thru": "through",
+    "cnt": "cant",
+    "btwn": "between",
+    "btween": "between",
     "cuz": "because",
     "coz": "because",
     "tmrw": "tomorrow",
@@ -44,6 +47,7 @@ CHAT_WORDS = {
 # (``bot.core.mending``) put right any other typo one edit from a word the bot knows.
 MISSPELLINGS = {
     "feal": "feel",
+    "kil": "kill",
     "controll": "control",
     "paralised": "paralysed",
     "paralized": "paralyzed",

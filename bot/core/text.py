@@ -19,8 +19,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from bot.core.letterforms import as_latin, undecorated, unescaped, unmarked, unspaced
+from bot.core.letterforms import as_latin, undecorated, unescaped, unleet, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
+from bot.core.soundalikes import as_meant_words
 from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
@@ -42,7 +43,7 @@ def fitted(text: str, limit: int = RAW_LIMIT) -> str:
 
 
 _ZERO_WIDTH = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e]"
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f]"
 )
 # Letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED = str.maketrans(
@@ -76,7 +77,8 @@ _DISCORD_TOKENS = re.compile(
     r"|</[\w -]+:\d+>"  # slash command mentions
     r"|@(?:everyone|here)\b"
 )
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff]")
+# (and the Hangul fillers, letters that show as nothing, typed on Discord for a blank)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufff0-\uffff\ud800-\udfff\u115f\u1160\u3164\uffa0]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’ʼ`´](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+|_+")
@@ -85,6 +87,7 @@ _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
 _WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
+_BETWEEN = re.compile(r"(?<![\w/])b/[wt](?![\w/])")  # "numb b/w my legs"
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
 # but not inside "e.g.", "3.5" or "reddit.com".
@@ -386,9 +389,11 @@ def _normalized(text: str, limit: int) -> str:
         text = _URL.sub(" ", text)
         text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
         text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
-    text = unspaced(unmarked(text))  # "d||ie||", "s u i c i d e", "k.i.l.l"
+    text = unleet(unspaced(unmarked(text)))  # "d||ie||", "s u i c i d e", "k.i.l.l", "k1ll"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)
+    if "b/" in text:
+        text = _BETWEEN.sub(" between ", text)
     text = _NON_WORD.sub(" ", text)
     text = _LETTER_RUN.sub(r"\1\1", text)
     if " t " in text or text.endswith(" t"):
@@ -398,7 +403,7 @@ def _normalized(text: str, limit: int) -> str:
         words = [_WRITTEN_AS.get(w, w) for w in words if w not in FILLERS]
     if not WRITTEN_NUMBERS.isdisjoint(words):
         words = in_digits(words)
-    return " ".join(words)
+    return as_meant_words(" ".join(words))  # "know feeling", "getting week", "my bowls"
 
 
 def stem(word: str) -> str:

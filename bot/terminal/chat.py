@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import signal
 import sys
 import threading
@@ -246,7 +247,7 @@ def read_line(prompt: str, stream: TextIO) -> asyncio.Future[str | None]:
     def work() -> None:
         try:
             if interactive:
-                line: str | None = input(prompt)
+                line: str | None = _pasted(input(prompt), stream)
             else:
                 line = stream.readline()
                 line = line if line else None
@@ -261,6 +262,30 @@ def read_line(prompt: str, stream: TextIO) -> asyncio.Future[str | None]:
 
     threading.Thread(target=work, name="chat-input", daemon=True).start()
     return future
+
+
+def _pasted(line: str, stream: TextIO) -> str:
+    """``line`` and the lines that came with it: a paragraph pasted at the prompt arrives all at
+    once, and is one question, not one per line ("since yesterday i have no feeling" / "in my bum
+    or privates" told apart would be two questions that say nothing alarming). Lines typed one by
+    one are each waited for, so each is read alone, and so is a command or a choice typed ahead."""
+    if line.lstrip().startswith("/") or line.strip().isdigit():
+        return line  # a command or a choice: typed ahead, each is its own
+    lines = [line]
+    while _waiting(stream):
+        try:
+            lines.append(input())
+        except EOFError:
+            break
+    return "\n".join(lines)
+
+
+def _waiting(stream: TextIO) -> bool:
+    """Whether more of what was typed or pasted is there to read already."""
+    try:
+        return bool(select.select([stream], [], [], 0)[0])
+    except (OSError, ValueError, TypeError):  # (Windows: select() takes only sockets)
+        return False
 
 
 def _isatty(stream: TextIO) -> bool:

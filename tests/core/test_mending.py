@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from bot.core.mending import Mender, concept_words
@@ -175,3 +177,26 @@ def test_someone_elses_ordinary_trouble_is_not_read_as_the_writers(kb, message):
 
     result = Matcher(kb, heads=None).match(message)
     assert result.kind != "red_flag", result
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "ha" * 1990,  # a long laugh
+        "asdfghjkl" * 440,  # a keyboard mashed
+        "numb" + "qwop" * 990,
+    ],
+)
+def test_a_word_longer_than_any_word_is_read_at_the_cost_of_a_short_one(matcher, word):
+    """A message of one 4,000-letter word, typed or pasted, is no typo of an English word: the bot
+    answers it without holding the memory of a thousand messages (it held some 800 MB, enough for
+    a small server to stop the bot)."""
+    tracemalloc.start()
+    try:
+        result = matcher.match(word)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.kind == "no_match"
+    assert peak < 50_000_000, f"{peak / 1e6:.0f} MB"
+    assert matcher.match(word + " and i want to kill myself").kind == "red_flag"

@@ -111,3 +111,124 @@ def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic)
 )
 def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(message, read):
     assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to k1ll mys3lf",  # digits for letters, past a server's word filter
+        "i want to d1e",
+        "thinking about su1c1de every night",
+        "i w4nt t0 k1ll mys3lf",
+        "I   W A N T   T O   D I E",  # a spaced-out sentence: its words apart by wider gaps
+        "i  w a n t  t o  k i l l  m y s e l f",
+        "i\u3164want\u3164to\u3164kill\u3164myself",  # Discord's 'invisible' Hangul filler for spaces
+        "i want to ki\ufe0ell myself",  # a variation selector inside a word
+    ],
+)
+def test_a_crisis_written_past_a_word_filter_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I  C A N T  F E E L  M Y  L E G S  O R  M Y  G R O I N",
+        "c4nt c0ntr0l my bl4dder and my back hurts",
+    ],
+)
+def test_an_emergency_written_past_a_word_filter_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("herniated l5s1 and l4-l5 disc", "herniated l5s1 and l4 l5 disc"),  # the spine's levels
+        ("my c5c6 and t12l1", "my c5c6 and t12l1"),
+        ("67yo, 3x a week, 2nd time, b12 low", "67yo 3x a week 2nd time b12 low"),
+        ("i do 3 sets of 10", "i do 3 sets of 10"),
+        ("it costs $5", "it costs 5"),
+    ],
+)
+def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("icantfeelmylegs", "emergency"),  # the spaces dropped
+        ("#cantfeelmylegs", "emergency"),  # a hashtag
+        ("#CantFeelMyLegs #backpain", "emergency"),
+        ("numbnessbetweenmylegs", "emergency"),
+        ("i c a n t c o n t r o l m y b l a d d e r", "emergency"),  # spaced out, one gap
+        ("iwanttodie", "crisis"),
+        ("i want to killmyself", "crisis"),
+        ("I W A N T T O D I E", "crisis"),
+    ],
+)
+def test_a_red_flag_with_its_words_run_together_is_a_red_flag(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "#glutegains #backpain",
+        "#deadliftday",
+        "my backpain is bad after deadlifts",
+        "Stretching is inefficient, the coach says? I'm septical but curious",  # no "septic al"
+    ],
+)
+def test_words_run_together_in_an_ordinary_message_raise_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        (
+            "since yesterday i cant really feel\nanything between my legs and\nmy back hurts",
+            "emergency",
+        ),
+        ("i have no feeling\nin my bum or privates", "emergency"),
+        (
+            "Hi,\n\nI've been doing the bridges for two weeks and since yesterday i have no feeling\n"
+            "in my bum or privates and my back is worse. Should I keep going?\n\nThanks",
+            "emergency",
+        ),  # an email pasted with its lines cut at a width
+    ],
+)
+def test_a_red_flag_told_over_several_lines_is_answered_as_one(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("no fever\nnumb groin", "emergency"),  # a list of signs: the line with no sign stays apart
+        ("no numbness\nmy back hurts after deadlifts", None),
+        ("how do i do the booty flex\nproperly without hurting my back", None),
+    ],
+)
+def test_lines_joined_hide_no_sign_and_add_none(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("temp 38\u00bd", "temp 38 5"),  # as "temp 38.5" reads: not a temperature of 381
+        ("temp 101\u00bd", "temp 101 5"),
+        ("lost 2\u00bc stone", "lost 2 25 stone"),
+        ("for \u00bd a minute", "for 0 5 a minute"),
+    ],
+)
+def test_a_fraction_after_a_number_is_its_decimal(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize("message", ["temp 38\u00bd and back ache", "temp 101\u00bd and back ache"])
+def test_a_temperature_with_a_fraction_is_a_fever(matcher, message):
+    assert _urgency(matcher, message) == "soon", message

@@ -362,3 +362,24 @@ async def test_postgresql_away_in_a_terminal_chat_shows_no_driver_noise(tmp_path
             relay.close()
     everything = transcript + t.output
     assert "Traceback" not in everything and "Failed to restore" not in everything
+
+
+def test_a_paragraph_pasted_at_the_prompt_is_one_question(chat_terminal):
+    """Lines pasted together are answered as the one message they are: a warning sign told over
+    two lines gets the emergency answer, not an answer for each line."""
+    t = chat_terminal(NO_COLOR="1")
+    t.press("since yesterday i have no feeling\rin my bum or privates\rand my back hurts\r")
+    t.read_until("Please get medical help now")
+    t.read_until("you>")
+    t.press("/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+    assert "curated answer" not in t.output and "booty flex" not in t.output
+
+
+def test_commands_typed_ahead_are_each_done(chat_terminal):
+    t = chat_terminal(NO_COLOR="1")
+    t.press("/step 3\r/quit\r")
+    t.read_until(GOODBYE)
+    assert t.wait() == 0
+    assert "You're on step 3" in t.output

@@ -1,0 +1,98 @@
+"""A red flag told in the words a phone's dictation or a hurried thumb puts down for a warning
+sign's own ("know feeling" for "no feeling", "getting week", "my bowls", "lost wait", "b/w my
+legs") is answered with the urgency of the words meant; the same words in their ordinary use
+("i know", "this week", "a bowl of soup", "can't wait") change no answer."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _urgency(matcher, message: str) -> str | None:
+    result = matcher.match(message)
+    return result.red_flag.group.urgency if result.kind == "red_flag" and result.red_flag else None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "know feeling in my groin since this morning",
+        "there is know feeling between my legs",
+        "ive got know sensation in my saddle area",
+        "i have know control of my bladder and my back hurts",
+        "i have know control over my bowels",
+        "i lost control of my bowls",
+        "lost control of my bowl last night and my back is killing me",
+        "my legs are getting week and my back hurts",
+        "both my legs feel week and heavy",
+        "numbness b/w my legs",
+        "numb b/w my legs and my back hurts",
+        "numbness btwn my legs",
+        "i cant p since yesterday and my back hurts",
+        "cant p properly and numb down there",
+    ],
+)
+def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ive lost a lot of wait without trying and my back hurts",
+        "my back hurts and ive been losing wait for no reason",
+        "unexplained wait loss and back pain",
+        "fell of a ladder and now my back hurts",
+    ],
+)
+def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
+    assert _urgency(matcher, message) == "soon", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i know the feeling, how long should my glutes stay sore after bridges",
+        "does anyone know control exercises for the core",
+        "i didnt know feeling sore after bridges was normal",
+        "this is week 3 of the program and my glutes feel great",
+        "i do the stretch twice a week and my back feels better",
+        "i cant wait to lose weight and get stronger",
+        "i eat a bowl of oats before my workout",
+        "what is step 2 of the program",
+    ],
+)
+def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to kil myself",  # a letter short
+        "i want to kil my self",
+        "i wan to die",  # "want" as it is said
+        "i wan to kill myself",
+        "i cant do this no more",  # "no more" for "anymore"
+        "i cant take it no more",
+    ],
+)
+def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize("message", ["i cnt feel my legs", "i cnt pee since last night"])
+def test_cnt_for_cant_keeps_the_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no more pain after the booty flex, what is next",
+        "i want no more flare ups, what should i do",
+        "is mp3 music ok during the routine",
+    ],
+)
+def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
