@@ -129,32 +129,62 @@ def test_only_a_dispatcher_certainly_gone_is_dead() -> None:
     assert not holder_is_dead("not a name", me)
 
 
+def _unshare(code: str) -> list[str]:
+    unshare = shutil.which("unshare")
+    return [unshare or "unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", code]
+
+
+def _skip_without_namespaces(returncode: int | None, stderr: str) -> None:
+    if returncode not in (0, None) and "unshare" in stderr:
+        pytest.skip(f"cannot make a process-id namespace here: {stderr.strip()}")
+
+
 def in_own_pid_namespace(code: str) -> str:
     """Run ``code`` in a new process-id namespace, where it is pid 1, as in a container on the
     host's network (same host name); its output. Skips where namespaces cannot be made."""
-    unshare = shutil.which("unshare")
-    command = [unshare or "unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", code]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+        done = subprocess.run(_unshare(code), capture_output=True, text=True, timeout=60, cwd=REPO)
     except FileNotFoundError:
         pytest.skip("no unshare here")
-    if done.returncode != 0 and "unshare" in done.stderr:
-        pytest.skip(f"cannot make a process-id namespace here: {done.stderr.strip()}")
+    _skip_without_namespaces(done.returncode, done.stderr)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
 def test_a_dispatcher_in_another_container_on_the_host_network_is_not_taken_for_dead() -> None:
-    # Two bot containers on one host's network: the same host name, and each is pid 1.
-    first = in_own_pid_namespace(
-        "import os; from bot.services.reminders.outcomes import dispatcher_name;"
-        " print(os.getpid(), dispatcher_name())"
+    # Two bot containers on one host's network, both running: the same host name, and each is
+    # pid 1. (The first stays up while the second judges it, as a running container does; one
+    # that had ended could leave its namespace's number to the next.)
+    code = (
+        "import os, sys; from bot.services.reminders.outcomes import dispatcher_name;"
+        " print(os.getpid(), dispatcher_name(), flush=True); sys.stdin.read()"
     )
-    pid, name = first.split()
-    assert pid == "1"
-    verdict = in_own_pid_namespace(
-        "import os; from bot.services.reminders.outcomes import dispatcher_name, holder_is_dead;"
-        f" print(os.getpid(), holder_is_dead({name!r}, dispatcher_name()))"
-    )
+    try:
+        first = subprocess.Popen(
+            _unshare(code),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+    except FileNotFoundError:
+        pytest.skip("no unshare here")
+    try:
+        assert first.stdout is not None and first.stdin is not None
+        line = first.stdout.readline()
+        if not line:
+            first.wait(timeout=60)
+            _skip_without_namespaces(first.returncode, first.stderr.read() if first.stderr else "")
+        pid, name = line.split()
+        assert pid == "1"
+        verdict = in_own_pid_namespace(
+            "import os; from bot.services.reminders.outcomes import dispatcher_name, holder_is_dead;"
+            f" print(os.getpid(), holder_is_dead({name!r}, dispatcher_name()))"
+        )
+    finally:
+        if first.stdin is not None:
+            first.stdin.close()
+        first.wait(timeout=60)
     # The second would take over the first one's reminders while they are being sent.
     assert verdict == "1 False"
