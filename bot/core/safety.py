@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from bot.core.gate import Concept, GatedSet, Literals
 from bot.core.knowledge.model import Safety, SafetyGroup, SafetyRule
 from bot.core.number_words import counts_in_digits
-from bot.core.text import RAW_LIMIT, fitted, normalize
+from bot.core.text import INNER_DOTS, RAW_LIMIT, fitted, normalize
 
 # A long message is screened whole, window by window (overlapping, so a sentence cut at one
 # window's edge is whole in the next), up to this many characters; beyond it, its start and its end.
@@ -54,7 +54,6 @@ _SENTENCE_END = re.compile(
     r"[.!?;\n\r]+|\s[-–—]\s|\s*,\s*(?:but|though|although|however|whereas)\b", re.IGNORECASE
 )
 _SENTENCE_ENDS = re.compile(f"({_SENTENCE_END.pattern})", re.IGNORECASE)  # ...kept in the split
-_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def sentences(text: str) -> list[str]:
 def sentence_clauses(text: str) -> list[tuple[str, frozenset[int]]]:
     """The message's sentences, each normalised, with the indices of its words that open a clause
     after a comma ("no fever, fell down the stairs": "fell")."""
-    raw = _DECIMAL.sub(" ", text[:RAW_LIMIT] if isinstance(text, str) else "")
+    raw = INNER_DOTS.sub(" ", text[:RAW_LIMIT] if isinstance(text, str) else "")
     out = []
     for part in _SENTENCE_END.split(raw):
         words: list[str] = []

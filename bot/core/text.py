@@ -91,6 +91,10 @@ _BETWEEN = re.compile(r"(?<![\w/])b/[wt](?![\w/])")  # "numb b/w my legs"
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
 # but not inside "e.g.", "3.5" or "reddit.com".
+# Stops that end no sentence: a decimal point ("38.5"), an age's "y.o." ("67 y.o. male, new pain")
+INNER_DOTS = re.compile(
+    r"(?<=\d)\.(?=\d)|(?:(?<=\d y)|(?<=\dy))\.(?=o\b)|(?:(?<=\d y\.o)|(?<=\dy\.o))\.", re.I
+)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?:\s+|(?=[A-Z])(?<=[a-z)][.!?]|[.!?]{2}))|\n+")
 
 STOPWORDS = frozenset(
