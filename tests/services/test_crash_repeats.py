@@ -136,3 +136,25 @@ async def test_a_send_that_failed_for_sure_is_retried_without_doubt(db: Database
     assert MAYBE_SEEN not in seen.message.body
     row = await ReminderStore(db).get_delivery(ALICE, KEY)
     assert row is not None and row.status == "sent"
+
+
+async def test_the_snooze_button_works_on_a_reminder_not_sent_a_third_time(db: Database) -> None:
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, _, _ = make(db, clock)
+    await service.on(ALICE, LONDON)
+    inbox: list[Call] = []
+    clock.set("2026-03-02T07:30")
+    await crash_while_sending(db, clock, inbox)
+    clock.advance(timedelta(minutes=5))
+    await crash_while_sending(db, clock, inbox)
+    clock.advance(timedelta(minutes=5))
+    _, healthy, sender = make(db, clock, ForgetfulDiscord(clock, inbox))
+    await healthy.run_pending()
+    assert len(inbox) == 2 and sender.calls == []  # not sent a third time
+
+    # The person presses Snooze under one of the two copies they got.
+    view = await service.snooze(ALICE, 30, key=KEY)
+    assert view.snoozed is not None and view.snoozed.again
+    clock.set("2026-03-02T08:10")
+    await healthy.run_pending()
+    assert [c.message.occurrence_key for c in inbox][-1] == "2026-03-02T07:30+40m"
