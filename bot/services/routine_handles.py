@@ -53,6 +53,7 @@ class RoutineHandle:
     _delivering: bool = field(default=False, repr=False)
     _recording: asyncio.Future[None] | None = field(default=None, repr=False)
     _first_write: asyncio.Future[None] | None = field(default=None, repr=False)
+    _waited: asyncio.Future[None] | None = field(default=None, repr=False)  # recorded, or patience
     # The person deleted their data: the session was stopped for that, and nothing of it is kept.
     data_deleted: bool = False
     # When the clock was last read for the session, and the steady clock's seconds then.
@@ -67,10 +68,18 @@ class RoutineHandle:
         return self.session.state
 
     async def wait(self) -> State:
-        """Wait until the session has ended and been recorded; its final state."""
+        """Wait until the session has ended and been recorded (while the database is away, at
+        most ``END_PATIENCE`` for the record); its final state."""
         if self.task is not None:
             await asyncio.wait({self.task})
         return self.session.state
+
+    async def end_written(self) -> None:
+        """Wait until the session's end is recorded, however long the database is away (or the
+        process stops: then it was tried once more)."""
+        await self.wait()
+        if self._recording is not None:
+            await asyncio.wait({self._recording})
 
 
 @dataclass(frozen=True)

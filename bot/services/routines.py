@@ -53,8 +53,10 @@ CLOCK_STEP = timedelta(
     seconds=30
 )  # a smaller step only makes the phase that much longer or shorter
 END_PATIENCE = timedelta(minutes=10)
-"""How long the end of a session is tried again while the database is away or busy (a PostgreSQL
-restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
+"""How long the session's task (and whoever waits for it: the front end's last message, the
+terminal's command) waits for its end to be recorded while the database is away or busy (a
+PostgreSQL restart, another program holding SQLite's lock). The write itself goes on being tried
+after that, until the database is back or the process stops."""
 
 
 def _monotonic() -> float:
@@ -89,6 +91,7 @@ class RoutineService:
         self.sessions = RoutineSessionStore(db)
         self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
+        self._ending: set[RoutineHandle] = set()  # their end being written, or tried again
         self._start_lock = asyncio.Lock()
         self._closing = False
 
@@ -344,15 +347,20 @@ class RoutineService:
     ) -> None:
         """Write how the session ended, once, and free the person for a new session.
 
-        Every caller waits for the one write (``patient=False``: for its first try only); a caller
-        being cancelled does not cancel it. While the database is away or busy the write is tried
-        again, so a routine finished during a database restart still counts for the streak.
+        Every caller waits for the one write: for its first try only (``patient=False``), or
+        until it is done but at most :data:`END_PATIENCE`; a caller being cancelled does not
+        cancel it. While the database is away or busy the write is tried again for as long as
+        the process runs, so a routine finished during a database outage, however long, still
+        counts for the streak once the database is back.
         """
         if handle._recording is None:
-            handle._first_write = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            handle._first_write, handle._waited = loop.create_future(), loop.create_future()
             handle._recording = asyncio.ensure_future(self._write_end(handle, interrupted))
-        assert handle._first_write is not None
-        await asyncio.shield(handle._recording if patient else handle._first_write)
+            self._ending.add(handle)
+        waited = handle._waited if patient else handle._first_write
+        assert waited is not None
+        await asyncio.shield(waited)
 
     async def _write_end(self, handle: RoutineHandle, interrupted: bool) -> None:
         since = self.clock()
@@ -363,7 +371,7 @@ class RoutineService:
                     await self._end_once(handle, interrupted)
                     return
                 except (DatabaseUnavailable, DatabaseBusy) as exc:
-                    if self._closing or self.clock() - since >= END_PATIENCE:
+                    if self._closing:
                         log.error(
                             "could not record the end of routine session %s: %s",
                             handle.session_id,
@@ -378,14 +386,22 @@ class RoutineService:
                         delay,
                     )
                 _settle(handle._first_write)
+                if self.clock() - since >= END_PATIENCE:
+                    _settle(handle._waited)  # those waiting move on; the person may start again
+                    self._free(handle)
                 await self._sleep_or_wake(handle, delay)
                 delay = min(delay * 2, 30.0)
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)
         finally:
             _settle(handle._first_write)
-            if self._active.get(handle.user_id) is handle:
-                del self._active[handle.user_id]
+            _settle(handle._waited)
+            self._ending.discard(handle)
+            self._free(handle)
+
+    def _free(self, handle: RoutineHandle) -> None:
+        if self._active.get(handle.user_id) is handle:
+            del self._active[handle.user_id]
 
     async def _end_once(self, handle: RoutineHandle, interrupted: bool) -> None:
         session = handle.session
@@ -433,7 +449,8 @@ class RoutineService:
         again is tried once more, then left: the next start marks the session interrupted)."""
         self._closing = True
         handles = list(self._active.values())
-        for handle in handles:
+        ending = [h for h in self._ending if h not in handles]
+        for handle in handles + ending:
             if handle.task is not None:
                 handle.task.cancel()
             self._wake(handle)
@@ -441,6 +458,8 @@ class RoutineService:
             if handle.task is not None:
                 await asyncio.wait({handle.task})
             await self._record_end(handle, interrupted=not handle.session.done)
+        for handle in ending:
+            await handle.end_written()
 
     # --- history ---
 
