@@ -258,19 +258,8 @@ class RoutineService:
         step longer. Forward (NTP, or a computer asleep, whose steady clock stops meanwhile): the
         routine goes on where it was instead of ending at once, counted done. Countdowns read this."""
         now = self.clock()
-        if handle is None:
-            return now
-        steady = self.steady()
-        if handle._seen is not None:
-            seen, seen_steady = handle._seen
-            step = now - (seen + timedelta(seconds=steady - seen_steady))
-            if abs(step) > CLOCK_STEP:
-                way = "forward" if step > timedelta() else "back"
-                log.warning(
-                    "the clock went %s %s during routine %s", way, abs(step), handle.session_id
-                )
-                handle.session.clock_stepped(step)
-        handle._seen = (now, steady)
+        if handle is not None:
+            handle.read_clock(now, self.steady(), CLOCK_STEP)
         return now
 
     # --- the task ---
@@ -287,7 +276,10 @@ class RoutineService:
                     delay = self.paused_recheck
                 else:
                     delay = max(0.0, (deadline - self.now(handle)).total_seconds())
+                asleep = self.steady()
                 await self._sleep_or_wake(handle, delay)
+                # Stopped meanwhile (SIGSTOP, a frozen container): go on where it was.
+                handle.woke(self.steady() - asleep - delay, CLOCK_STEP)
         except asyncio.CancelledError:
             raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
         except Exception:
