@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot.core.clock import Clock, Sleep
 from bot.core.routine.plan import RoutineBook, RoutinePlan
@@ -38,6 +39,7 @@ from bot.services.routine_handles import (
     UnknownRoutine,
     folded,
 )
+from bot.services.routine_spool import UnwrittenEnd, keep, spool_file, unwritten_end
 from bot.services.zones import person_zone
 from bot.store.db import Database
 from bot.store.errors import DatabaseBusy, DatabaseUnavailable
@@ -92,6 +94,8 @@ class RoutineService:
         self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
         self._ending: set[RoutineHandle] = set()  # their end being written, or tried again
+        self.spool: Path | None = None  # where to keep ends not recorded at a stop (routine_spool)
+        self._unwritten: list[UnwrittenEnd] = []
         self._start_lock = asyncio.Lock()
         self._closing = False
 
@@ -369,6 +373,7 @@ class RoutineService:
                             handle.session_id,
                             exc,
                         )
+                        self._keep_for_later(handle, interrupted)
                         return
                     log.warning(
                         "could not record the end of routine session %s yet (%s); trying again"
@@ -391,6 +396,13 @@ class RoutineService:
             self._ending.discard(handle)
             self._free(handle)
 
+    def _keep_for_later(self, handle: RoutineHandle, interrupted: bool) -> None:
+        """The process stops before the database took how ``handle`` ended: a routine finished
+        or stopped is kept for the next start (:mod:`bot.services.routine_spool`)."""
+        end = None if interrupted else unwritten_end(handle)
+        if end is not None:
+            self._unwritten.append(end)
+
     def _free(self, handle: RoutineHandle) -> None:
         if self._active.get(handle.user_id) is handle:
             del self._active[handle.user_id]
@@ -404,15 +416,13 @@ class RoutineService:
         else:
             ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
             day = (
-                await self._day_of(handle.user_id, session.ended_at)
-                if ended == "finished"
-                else None
+                await self.day_of(handle.user_id, session.ended_at) if ended == "finished" else None
             )
             await self.sessions.end(
                 handle.session_id, ended, session.ended_at, session.rounds_added, local_day=day
             )
 
-    async def _day_of(self, user_id: int, moment: datetime | None) -> date | None:
+    async def day_of(self, user_id: int, moment: datetime | None) -> date | None:
         """The person's own date at ``moment``, where the bot knows their zone (or, for the
         terminal's person, this computer's): the day a routine finished then counts for."""
         where = person_zone(user_id, await self.people.timezone(user_id))
@@ -438,7 +448,7 @@ class RoutineService:
 
     async def shutdown(self) -> None:
         """Cancel every running session and record it as interrupted (an end still being tried
-        again is tried once more, then left: the next start marks the session interrupted)."""
+        again is tried once more; a finished or stopped one is then kept for the next start)."""
         self._closing = True
         handles = list(self._active.values())
         ending = [h for h in self._ending if h not in handles]
@@ -452,6 +462,8 @@ class RoutineService:
             await self._record_end(handle, interrupted=not handle.session.done)
         for handle in ending:
             await handle.end_written()
+        if self._unwritten and self.spool is not None:
+            keep(spool_file(self.spool), self._unwritten)
 
     # --- history ---
 
