@@ -14,6 +14,7 @@ import asyncio
 import logging
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock, Sleep, utcnow
@@ -23,7 +24,8 @@ from bot.services.ask import AskService
 from bot.services.data import DataService
 from bot.services.knowledge import KnowledgeHolder, open_knowledge
 from bot.services.progress import ProgressService
-from bot.settings import Settings
+from bot.services.routine_spool import record_kept, spool_files
+from bot.settings import Settings, SettingsError
 from bot.store.db import Database, open_database
 from bot.store.people import LOCAL_USER_ID, PeopleStore
 from bot.store.unanswered import UnansweredStore
@@ -84,8 +86,20 @@ class Services:
         from bot.services.routines import RoutineService
 
         service = RoutineService(self.db, self.knowledge.kb.routines, self.clock, self.sleep)
+        service.spool = self.spool_base
         self.knowledge.subscribe(lambda kb: service.set_book(kb.routines))
         return service
+
+    @cached_property
+    def spool_base(self) -> Path | None:
+        """What the files keeping routine ends the database could not take are named after
+        (beside the heartbeat: bot/services/routine_spool.py); None without such a place."""
+        if str(self.settings.database) == ":memory:":
+            return None
+        try:
+            return self.settings.state_base
+        except SettingsError:  # PostgreSQL, no LOWBACK_STATE_DIR and no home folder
+            return None
 
     async def _stop_routine_for_deletion(self, user_id: int) -> bool:
         """Before a person's data is deleted: stop their running routine (none runs before the
@@ -135,6 +149,9 @@ class Services:
             # With the shards split over processes, a session running in the store may belong to
             # another live process: leave it (starting a new one for that person replaces it). The
             # terminal's local person may be doing a routine in a terminal beside the bot.
+            base = services.spool_base
+            if base is not None and spool_files(base):  # ends a stopped run could not record
+                await record_kept(services.routines, base)
             if recover_sessions and settings.shard_ids is None:
                 await services.routines.recover(skip_user=LOCAL_USER_ID)
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)

@@ -5,11 +5,12 @@ is matched whatever its case, spaces, hyphens or accents."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.routine.plan import RoutinePlan
 from bot.core.routine.session import Event, RoutineSession, State
@@ -19,6 +20,8 @@ from bot.services.messages import already_running
 from bot.services.zones import zone_note
 
 EventCallback = Callable[[Event], Awaitable[None] | None]
+
+log = logging.getLogger("bot.services.routines")
 
 
 def folded(text: str) -> str:
@@ -53,6 +56,7 @@ class RoutineHandle:
     _delivering: bool = field(default=False, repr=False)
     _recording: asyncio.Future[None] | None = field(default=None, repr=False)
     _first_write: asyncio.Future[None] | None = field(default=None, repr=False)
+    _waited: asyncio.Future[None] | None = field(default=None, repr=False)  # recorded, or patience
     # The person deleted their data: the session was stopped for that, and nothing of it is kept.
     data_deleted: bool = False
     # When the clock was last read for the session, and the steady clock's seconds then.
@@ -66,11 +70,48 @@ class RoutineHandle:
     def state(self) -> State:
         return self.session.state
 
+    def read_clock(self, now: datetime, steady: float, step: timedelta) -> None:
+        """The clock read ``now`` for the session, the steady clock (never stepped) ``steady``
+        seconds: when the clock moved more than ``step`` away from the steady clock since the
+        session last read it, the session's timeline moves with it (see ``RoutineService.now``)."""
+        if self._seen is not None:
+            seen, seen_steady = self._seen
+            moved = now - (seen + timedelta(seconds=steady - seen_steady))
+            if abs(moved) > step:
+                way = "forward" if moved > timedelta() else "back"
+                log.warning(
+                    "the clock went %s %s during routine %s", way, abs(moved), self.session_id
+                )
+                self.session.clock_stepped(moved)
+        self._seen = (now, steady)
+
+    def woke(self, late: float, step: timedelta) -> None:
+        """The session's task woke ``late`` seconds (steady clock) after it meant to. More than
+        ``step`` late, nothing ran meanwhile: the process was stopped and continued (SIGSTOP,
+        a frozen container or virtual machine), no cue came and a terminal's screen stood still.
+        The routine goes on where it was, as after the computer slept, instead of every phase left
+        passing at once; a wake-up a little late (a busy machine) keeps the plan."""
+        if late > step.total_seconds():
+            log.warning(
+                "routine %s went on %.0f s late (its process was stopped); it goes on where it was",
+                self.session_id,
+                late,
+            )
+            self.session.clock_stepped(timedelta(seconds=late))
+
     async def wait(self) -> State:
-        """Wait until the session has ended and been recorded; its final state."""
+        """Wait until the session has ended and been recorded (while the database is away, at
+        most ``END_PATIENCE`` for the record); its final state."""
         if self.task is not None:
             await asyncio.wait({self.task})
         return self.session.state
+
+    async def end_written(self) -> None:
+        """Wait until the session's end is recorded, however long the database is away (or the
+        process stops: then it was tried once more)."""
+        await self.wait()
+        if self._recording is not None:
+            await asyncio.wait({self._recording})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot.core.clock import Clock, Sleep
 from bot.core.routine.plan import RoutineBook, RoutinePlan
@@ -38,6 +39,7 @@ from bot.services.routine_handles import (
     UnknownRoutine,
     folded,
 )
+from bot.services.routine_spool import UnwrittenEnd, keep, spool_file, unwritten_end
 from bot.services.zones import person_zone
 from bot.store.db import Database
 from bot.store.errors import DatabaseBusy, DatabaseUnavailable
@@ -53,8 +55,10 @@ CLOCK_STEP = timedelta(
     seconds=30
 )  # a smaller step only makes the phase that much longer or shorter
 END_PATIENCE = timedelta(minutes=10)
-"""How long the end of a session is tried again while the database is away or busy (a PostgreSQL
-restart, another program holding SQLite's lock), so a routine finished meanwhile still counts."""
+"""How long the session's task (and whoever waits for it: the front end's last message, the
+terminal's command) waits for its end to be recorded while the database is away or busy (a
+PostgreSQL restart, another program holding SQLite's lock). The write itself goes on being tried
+after that, until the database is back or the process stops."""
 
 
 def _monotonic() -> float:
@@ -89,6 +93,9 @@ class RoutineService:
         self.sessions = RoutineSessionStore(db)
         self.people = PeopleStore(db)
         self._active: dict[int, RoutineHandle] = {}
+        self._ending: set[RoutineHandle] = set()  # their end being written, or tried again
+        self.spool: Path | None = None  # where to keep ends not recorded at a stop (routine_spool)
+        self._unwritten: list[UnwrittenEnd] = []
         self._start_lock = asyncio.Lock()
         self._closing = False
 
@@ -255,19 +262,8 @@ class RoutineService:
         step longer. Forward (NTP, or a computer asleep, whose steady clock stops meanwhile): the
         routine goes on where it was instead of ending at once, counted done. Countdowns read this."""
         now = self.clock()
-        if handle is None:
-            return now
-        steady = self.steady()
-        if handle._seen is not None:
-            seen, seen_steady = handle._seen
-            step = now - (seen + timedelta(seconds=steady - seen_steady))
-            if abs(step) > CLOCK_STEP:
-                way = "forward" if step > timedelta() else "back"
-                log.warning(
-                    "the clock went %s %s during routine %s", way, abs(step), handle.session_id
-                )
-                handle.session.clock_stepped(step)
-        handle._seen = (now, steady)
+        if handle is not None:
+            handle.read_clock(now, self.steady(), CLOCK_STEP)
         return now
 
     # --- the task ---
@@ -284,7 +280,10 @@ class RoutineService:
                     delay = self.paused_recheck
                 else:
                     delay = max(0.0, (deadline - self.now(handle)).total_seconds())
+                asleep = self.steady()
                 await self._sleep_or_wake(handle, delay)
+                # Stopped meanwhile (SIGSTOP, a frozen container): go on where it was.
+                handle.woke(self.steady() - asleep - delay, CLOCK_STEP)
         except asyncio.CancelledError:
             raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
         except Exception:
@@ -344,15 +343,20 @@ class RoutineService:
     ) -> None:
         """Write how the session ended, once, and free the person for a new session.
 
-        Every caller waits for the one write (``patient=False``: for its first try only); a caller
-        being cancelled does not cancel it. While the database is away or busy the write is tried
-        again, so a routine finished during a database restart still counts for the streak.
+        Every caller waits for the one write: for its first try only (``patient=False``), or
+        until it is done but at most :data:`END_PATIENCE`; a caller being cancelled does not
+        cancel it. While the database is away or busy the write is tried again for as long as
+        the process runs, so a routine finished during a database outage, however long, still
+        counts for the streak once the database is back.
         """
         if handle._recording is None:
-            handle._first_write = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            handle._first_write, handle._waited = loop.create_future(), loop.create_future()
             handle._recording = asyncio.ensure_future(self._write_end(handle, interrupted))
-        assert handle._first_write is not None
-        await asyncio.shield(handle._recording if patient else handle._first_write)
+            self._ending.add(handle)
+        waited = handle._waited if patient else handle._first_write
+        assert waited is not None
+        await asyncio.shield(waited)
 
     async def _write_end(self, handle: RoutineHandle, interrupted: bool) -> None:
         since = self.clock()
@@ -363,12 +367,13 @@ class RoutineService:
                     await self._end_once(handle, interrupted)
                     return
                 except (DatabaseUnavailable, DatabaseBusy) as exc:
-                    if self._closing or self.clock() - since >= END_PATIENCE:
+                    if self._closing:
                         log.error(
                             "could not record the end of routine session %s: %s",
                             handle.session_id,
                             exc,
                         )
+                        self._keep_for_later(handle, interrupted)
                         return
                     log.warning(
                         "could not record the end of routine session %s yet (%s); trying again"
@@ -378,14 +383,29 @@ class RoutineService:
                         delay,
                     )
                 _settle(handle._first_write)
+                if self.clock() - since >= END_PATIENCE:
+                    _settle(handle._waited)  # those waiting move on; the person may start again
+                    self._free(handle)
                 await self._sleep_or_wake(handle, delay)
                 delay = min(delay * 2, 30.0)
         except Exception:
             log.exception("could not record the end of routine session %s", handle.session_id)
         finally:
             _settle(handle._first_write)
-            if self._active.get(handle.user_id) is handle:
-                del self._active[handle.user_id]
+            _settle(handle._waited)
+            self._ending.discard(handle)
+            self._free(handle)
+
+    def _keep_for_later(self, handle: RoutineHandle, interrupted: bool) -> None:
+        """The process stops before the database took how ``handle`` ended: a routine finished
+        or stopped is kept for the next start (:mod:`bot.services.routine_spool`)."""
+        end = None if interrupted else unwritten_end(handle)
+        if end is not None:
+            self._unwritten.append(end)
+
+    def _free(self, handle: RoutineHandle) -> None:
+        if self._active.get(handle.user_id) is handle:
+            del self._active[handle.user_id]
 
     async def _end_once(self, handle: RoutineHandle, interrupted: bool) -> None:
         session = handle.session
@@ -396,15 +416,13 @@ class RoutineService:
         else:
             ended: EndStatus = "stopped" if session.state == "stopped" else "finished"
             day = (
-                await self._day_of(handle.user_id, session.ended_at)
-                if ended == "finished"
-                else None
+                await self.day_of(handle.user_id, session.ended_at) if ended == "finished" else None
             )
             await self.sessions.end(
                 handle.session_id, ended, session.ended_at, session.rounds_added, local_day=day
             )
 
-    async def _day_of(self, user_id: int, moment: datetime | None) -> date | None:
+    async def day_of(self, user_id: int, moment: datetime | None) -> date | None:
         """The person's own date at ``moment``, where the bot knows their zone (or, for the
         terminal's person, this computer's): the day a routine finished then counts for."""
         where = person_zone(user_id, await self.people.timezone(user_id))
@@ -430,10 +448,11 @@ class RoutineService:
 
     async def shutdown(self) -> None:
         """Cancel every running session and record it as interrupted (an end still being tried
-        again is tried once more, then left: the next start marks the session interrupted)."""
+        again is tried once more; a finished or stopped one is then kept for the next start)."""
         self._closing = True
         handles = list(self._active.values())
-        for handle in handles:
+        ending = [h for h in self._ending if h not in handles]
+        for handle in handles + ending:
             if handle.task is not None:
                 handle.task.cancel()
             self._wake(handle)
@@ -441,6 +460,10 @@ class RoutineService:
             if handle.task is not None:
                 await asyncio.wait({handle.task})
             await self._record_end(handle, interrupted=not handle.session.done)
+        for handle in ending:
+            await handle.end_written()
+        if self._unwritten and self.spool is not None:
+            keep(spool_file(self.spool), self._unwritten)
 
     # --- history ---
 

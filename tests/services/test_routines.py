@@ -594,6 +594,44 @@ async def test_a_routine_finished_while_the_database_is_away_still_counts(flaky,
     assert service.active(7) is None
 
 
+async def test_a_routine_finished_during_a_quarter_hour_outage_counts_once_it_is_back(
+    flaky, book, clock
+):
+    db, away, back = flaky
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
+    handle, rec = await started(service)
+    away()
+    try:
+        clock.release(at(BOOTY_FLEX_SECONDS + 15 * 60))  # done, then 15 minutes without a database
+        assert await asyncio.wait_for(handle.wait(), 5) == "finished"  # the front end moves on
+        assert rec.kinds()[-1] == "finished"
+    finally:
+        back()
+    clock.release(None)
+    await asyncio.wait_for(handle.end_written(), 5)
+    record = await status_of(db, handle)
+    assert record is not None and record.status == "finished"
+    assert record.ended_at == at(BOOTY_FLEX_SECONDS)
+    assert (await service.streaks(7, "UTC")).done_today
+    again, _ = await started(service)  # and the person can start the next one
+    assert again.session_id != handle.session_id
+
+
+async def test_the_bot_stops_at_once_while_a_routine_end_waits_for_the_database(flaky, book, clock):
+    db, away, back = flaky
+    service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
+    handle, _ = await started(service)
+    away()
+    try:
+        clock.release(at(BOOTY_FLEX_SECONDS + 15 * 60))
+        assert await asyncio.wait_for(handle.wait(), 5) == "finished"
+        await asyncio.wait_for(service.shutdown(), 5)  # tried once more, then left
+        await asyncio.wait_for(handle.end_written(), 5)
+        assert service.active(7) is None
+    finally:
+        back()
+
+
 async def test_stopping_while_the_database_is_away_answers_at_once_and_is_recorded_later(
     flaky, book, clock
 ):

@@ -34,9 +34,9 @@ dispatcher and move the schedule to the next occurrence), **send**, **mark** (``
   once, inside that window: measured with ``tests/bench/crash.py`` (the process killed at random
   points, over and over), every repeat came well within two minutes of the first try. A process
   on another machine repeats it when the lease runs out, about two minutes after the last renewal.
-  A process that stays down longer than Discord's window and then restarts within the grace
-  period could, in this one crash window, deliver a reminder twice; a sender without such a
-  transport (the terminal) may too.
+  The start of each send is written down first, so a repeat later than Discord's window (the
+  process stayed down longer) says it may be one; if that one is cut short too (a process dying
+  whenever it sends) the reminder is skipped, saying why: nobody sees one reminder three times.
 * ``Dispatcher.stop()`` lets in-flight sends finish (up to a timeout) and hands back any claim it
   still holds, so a clean shutdown leaves nothing half-claimed.
 
@@ -187,7 +187,7 @@ class Dispatcher:
             self._sends.held,
             self._report,
         )
-        self._sends.on_send = leases.keep
+        self._sends.on_send, self._sends.stamp = leases.keep, leases.stamp
         return leases
 
     @property

@@ -29,6 +29,13 @@ SKIPPED_LATE = (
     "too late: missed by more than the grace period (the bot was not running or could not send)"
 )
 SKIPPED_REPLACED = "replaced by a later reminder"
+SKIPPED_UNSURE = (
+    "not sent again: the bot stopped while sending it, twice, so it may have reached you already"
+)
+# A reminder sent again after a send that may have gone out (the bot stopped mid-send) and later
+# than Discord drops a repeat of its nonce ("a few minutes": two is the least that can mean).
+NONCE_KEPT = timedelta(minutes=2)
+MAYBE_TWICE = "You may have had this reminder already: I was restarting while I sent it."
 
 
 def stopped_notice(reason: str) -> str:

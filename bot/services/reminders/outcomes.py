@@ -19,7 +19,13 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock
 from bot.core.schedule import Occurrence, catch_up, key_due_utc, next_occurrence
 from bot.services.reminders.delivery import DeliveryResult, DeliveryStatus
-from bot.services.reminders.messages import SKIPPED_LATE, SKIPPED_REPLACED, stopped_notice
+from bot.services.reminders.messages import (
+    NONCE_KEPT,
+    SKIPPED_LATE,
+    SKIPPED_REPLACED,
+    SKIPPED_UNSURE,
+    stopped_notice,
+)
 from bot.services.reminders.schedule import CLOSED_NOTICE
 from bot.store.reminders import (
     CLAIMED,
@@ -153,11 +159,23 @@ def why_not_resend(
         return "reminders were paused"
     if now - claimed.due_at > grace:
         return SKIPPED_LATE
+    if may_show_again(claimed.doubt_first_at, claimed.doubt_last_at):
+        # A send cut short that may have gone out, and later one, too late for Discord to drop it
+        # by its nonce, cut short as well: the person may have had it twice already, and a
+        # process that keeps dying while it sends must not DM them every time it starts again.
+        return SKIPPED_UNSURE
     if was != CLAIMED and claimed.attempts > max_attempts:
         # Only failed sends count here: a claim abandoned by a crash is no failure of the
         # reminder, and grace alone bounds how long it is tried.
         return f"gave up after {claimed.attempts - 1} attempts"
     return None
+
+
+def may_show_again(first: datetime | None, moment: datetime | None) -> bool:
+    """Pure: whether a send of a reminder at ``moment`` may show the person a second copy, when a
+    send cut short (its process died mid-send) started at ``first``: it may, once Discord no
+    longer drops a repeat of the nonce (``NONCE_KEPT``, on the clock leases are judged by)."""
+    return first is not None and moment is not None and moment - first > NONCE_KEPT
 
 
 def lost_claim(sent: DeliveryRow, now_row: DeliveryRow | None) -> tuple[int, str] | None:

@@ -5,6 +5,8 @@ claimed, holding one of ``max_in_flight`` slots per send until its outcome is re
 
 Just before a send starts (after its wait for the pace, which a global rate limit can make
 long) the claim is looked at once more: a person who deleted their data meanwhile gets nothing.
+In the same write the send's start is recorded, so that a process taking the claim over after a
+crash knows the reminder may have gone out (see ``why_not_resend`` in ``outcomes.py``).
 
 A claim is never left behind by a failure: one before the send (composing, the pace, the
 database) hands the claim back for a retry at once (:meth:`Sends.give_back`); after the send, the
@@ -26,8 +28,13 @@ from typing import Protocol
 from bot.core.clock import Sleep
 from bot.core.schedule import Occurrence
 from bot.services.reminders.delivery import Compose, DeliveryResult, Sender
-from bot.services.reminders.messages import SKIPPED_DONE, ReminderMessage, Skip
-from bot.services.reminders.outcomes import Settler
+from bot.services.reminders.messages import (
+    MAYBE_TWICE,
+    SKIPPED_DONE,
+    ReminderMessage,
+    Skip,
+)
+from bot.services.reminders.outcomes import Settler, may_show_again
 from bot.services.zones import person_zone, zone_note
 from bot.store.errors import DatabaseError
 from bot.store.reminders import SKIPPED, DeliveryRow, ReminderStore
@@ -77,6 +84,7 @@ class Sends:
         self.report = report
         self.sleep = sleep
         self.on_send = on_send  # a send started: keep its claim renewed (see leases.py)
+        self.stamp = clock  # the clock leases are judged by (see leases.py)
         self.set_zone: str | None = None  # how to set one's zone (see zones.zone_note)
         self.slots = asyncio.Semaphore(max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -120,7 +128,7 @@ class Sends:
             if message is None:
                 return
             await self.bucket.acquire()
-            if not await self.store.still_claimed(delivery):
+            if not await self.store.begin_send(delivery, self.stamp()):
                 log.info(
                     "reminder %s for user %s not sent: its claim ended while it waited for its turn"
                     " (the person deleted their data, or another process took it over)",
@@ -148,7 +156,8 @@ class Sends:
     async def _compose(self, claim: Claim) -> ReminderMessage | None:
         """The message for a claimed reminder; None when there is nothing to send (recorded).
         Its times are in the person's zone; when that is no longer known, in the fallback, and
-        the message starts by saying so."""
+        the message starts by saying so. A reminder sent again after a send nobody recorded, too
+        long after it for the transport to drop the repeat by its nonce, says it may be one."""
         delivery = claim.delivery
         where = person_zone(delivery.user_id, claim.timezone)
         occurrence = Occurrence.from_key(delivery.occurrence_key, delivery.due_at, where.name)
@@ -170,6 +179,8 @@ class Sends:
                 self.stats.skipped += 1
             return None
         note = zone_note(where, self.set_zone)
+        if may_show_again(delivery.doubt_first_at, self.stamp()):
+            note = f"{note}\n\n{MAYBE_TWICE}" if note else MAYBE_TWICE
         return replace(
             message,
             body=f"{note}\n\n{message.body}" if note else message.body,

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import ScheduleError
 from bot.services.reminders.messages import CANNOT_SNOOZE
-from bot.store.reminders import SENT, ReminderStore, ScheduleRow, SnoozeRow
+from bot.store.reminders import (
+    SENT,
+    SKIPPED,
+    DeliveryRow,
+    ReminderStore,
+    ScheduleRow,
+    SnoozeRow,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ async def snooze_target(
     pending = await store.get_snooze(sched.user_id)
     if key is not None:
         delivered = await store.get_delivery(sched.user_id, key)
-        if delivered is not None and delivered.status == SENT:
+        if delivered is not None and (delivered.status == SENT or _reached(delivered)):
             return SnoozeTarget(key, delivered.due_at, sent=True)
         if pending is not None and pending.occurrence_key == key:
             return await _snoozed(store, pending, now)
@@ -61,6 +68,12 @@ async def _snoozed(store: ReminderStore, pending: SnoozeRow, now: datetime) -> S
     if base is None:
         return SnoozeTarget(pending.occurrence_key, now, sent=True)
     return SnoozeTarget(pending.occurrence_key, base.due_at, sent=base.status == SENT)
+
+
+def _reached(delivered: DeliveryRow) -> bool:
+    """A reminder recorded skipped after a send cut short that may have gone out (say, not sent
+    a third time: ``why_not_resend``): a Snooze button pressed under it shows that it did."""
+    return delivered.status == SKIPPED and delivered.doubt_last_at is not None
 
 
 def _upcoming(sched: ScheduleRow) -> SnoozeTarget:

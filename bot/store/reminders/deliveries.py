@@ -85,8 +85,9 @@ class DeliveryTables:
         ``lease_cutoff`` and ``claimed_at`` (the new claims' time, default ``now``) are on the
         clock leases are judged by, ``now`` on the caller's. Each comes back claimed by
         ``claimed_by`` with one more attempt; the caller sends it or records why not
-        (``finish``). On PostgreSQL the rows are picked with ``FOR UPDATE SKIP LOCKED``.
-        """
+        (``finish``); a send started and never recorded (``begin_send``) may have reached the
+        person, and its start becomes ``doubt_last_at`` (``doubt_first_at`` too, if the first).
+        On PostgreSQL the rows are picked with ``FOR UPDATE SKIP LOCKED``."""
         where, extra = user_filter(only_user, skip_user)
         stamp = format_utc(claimed_at or now)
         async with self.db.transaction() as conn:
@@ -108,7 +109,9 @@ class DeliveryTables:
             for row in rows:
                 await conn.execute(
                     "UPDATE reminder_deliveries SET status = 'claimed', claimed_by = ?, claimed_at = ?,"
-                    " retry_at = NULL, attempts = attempts + 1 WHERE id = ?",
+                    " retry_at = NULL, attempts = attempts + 1, doubt_first_at = COALESCE(doubt_first_at,"
+                    " send_started_at), doubt_last_at = COALESCE(send_started_at, doubt_last_at),"
+                    " send_started_at = NULL WHERE id = ?",
                     (claimed_by, stamp, row["id"]),
                 )
                 fresh = await self.db.fetchone(
@@ -131,15 +134,18 @@ class DeliveryTables:
             )
             return cur.rowcount
 
-    async def still_claimed(self, delivery: DeliveryRow) -> bool:
-        """Whether the claim ``delivery`` shows is still held (the same holder and attempt): not
-        taken over, and not gone with the person's data."""
-        row = await self.db.fetchone(
-            "SELECT 1 FROM reminder_deliveries WHERE id = ? AND status = 'claimed'"
-            " AND claimed_by IS ? AND attempts = ?",
-            (delivery.id, delivery.claimed_by, delivery.attempts),
-        )
-        return row is not None
+    async def begin_send(self, delivery: DeliveryRow, at: datetime) -> bool:
+        """Just before the reminder is handed to the transport: whether the claim ``delivery``
+        shows is still held (the same holder and attempt: not taken over, and not gone with the
+        person's data), and if so, write down that its send starts ``at`` (on the clock leases
+        are judged by), so that whoever takes the claim over knows it may have gone out."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE reminder_deliveries SET send_started_at = ? WHERE id = ?"
+                " AND status = 'claimed' AND claimed_by IS ? AND attempts = ?",
+                (format_utc(at), delivery.id, delivery.claimed_by, delivery.attempts),
+            )
+            return cur.rowcount == 1
 
     async def database_now(self) -> datetime:
         """The PostgreSQL server's clock (``clock_timestamp()``), which every process sharing the
@@ -242,12 +248,13 @@ class DeliveryTables:
     async def release_for_retry(
         self, delivery: DeliveryRow, retry_at: datetime, error: str | None
     ) -> bool:
-        """Give up a claim so the occurrence is tried again at ``retry_at``."""
+        """Give up a claim so the occurrence is tried again at ``retry_at``: it was not sent (a
+        send started in this claim failed, or none started)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE reminder_deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
-                " retry_at = ?, last_error = ? WHERE id = ? AND status = 'claimed' AND claimed_by IS ?"
-                " AND attempts = ?",
+                " retry_at = ?, last_error = ?, send_started_at = NULL WHERE id = ?"
+                " AND status = 'claimed' AND claimed_by IS ? AND attempts = ?",
                 (
                     format_utc(retry_at),
                     error,
@@ -259,7 +266,8 @@ class DeliveryTables:
             return cur.rowcount == 1
 
     async def release_claims(self, claimed_by: str, now: datetime) -> int:
-        """Hand back every claim ``claimed_by`` still holds, to be sent again from ``now``."""
+        """Hand back every claim ``claimed_by`` still holds, to be sent again from ``now`` (a send
+        cut short may have gone out: its start stays written down)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE reminder_deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"

@@ -67,6 +67,11 @@ class DeliveryRow:
     attempts: int
     routine_id: str | None
     last_error: str | None
+    send_started_at: datetime | None = None  # this claim's send, its outcome not yet recorded
+    # When the first and the latest send whose outcome was never recorded (its process died
+    # mid-send) started: each may have reached the person.
+    doubt_first_at: datetime | None = None
+    doubt_last_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ def delivery_row(row: aiosqlite.Row) -> DeliveryRow:
         attempts=row["attempts"],
         routine_id=row["routine_id"],
         last_error=row["last_error"],
+        send_started_at=opt_parse_utc(row["send_started_at"]),
+        doubt_first_at=opt_parse_utc(row["doubt_first_at"]),
+        doubt_last_at=opt_parse_utc(row["doubt_last_at"]),
     )
 
 
