@@ -145,3 +145,37 @@ async def test_a_question_deleted_leaves_the_answers_to_other_questions(world: W
 
     [left] = bot_messages(world)
     assert left.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title
+
+
+async def deleted_at_once(world: World, text: str) -> None:
+    """Alice asks, and a moderation bot deletes her message (a link, a word on its list) as soon
+    as it is posted: the deletion reaches the bot while it is still answering."""
+    backend = world.env.backend
+    question = backend.create_message(
+        world.channel.id, world.alice.id, f"{world.mention_bot()} {text}"
+    )
+    backend.delete_message(world.channel.id, question.id)
+    await world.env.settle()
+
+
+async def test_a_question_deleted_at_once_gets_no_answer_left_in_the_channel(
+    world: World,
+) -> None:
+    await deleted_at_once(world, "can I still deadlift?")
+
+    assert bot_messages(world) == []  # no answer to a question nobody can see
+    # The next question is answered as usual.
+    await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+    [answer] = bot_messages(world)
+    assert answer.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title
+
+
+async def test_a_warning_sign_deleted_at_once_is_still_answered_by_dm_with_no_note_left(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    await deleted_at_once(world, NUMB)
+
+    assert bot_messages(world) == []  # no "I've answered you privately" under nothing
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title in {g.title for g in kb.safety.groups}

@@ -75,6 +75,8 @@ class Ask(commands.Cog):
         self.bot = bot
         # The newest messages asked by mention or DM, by id: what each said, and the answer.
         self._answers: OrderedDict[int, Answered] = OrderedDict()
+        # Questions deleted while their answer was on its way: it is not left in the channel.
+        self._deleted: OrderedDict[int, None] = OrderedDict()
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(ShowPrivately)
@@ -161,7 +163,12 @@ class Ask(commands.Cog):
     async def _drop_answers(self, question_ids: set[int]) -> None:
         for question_id in question_ids & self._answers.keys():
             answer = self._answers.pop(question_id).answer
-            if answer is None or isinstance(answer.channel, discord.DMChannel):
+            if answer is None:  # still being answered (a moderation bot deletes at once)
+                self._deleted[question_id] = None
+                while len(self._deleted) > ANSWERS_KEPT:
+                    self._deleted.popitem(last=False)
+                continue
+            if isinstance(answer.channel, discord.DMChannel):
                 continue
             try:
                 await answer.delete()
@@ -227,7 +234,13 @@ class Ask(commands.Cog):
     ) -> None:
         """Answer ``message``: in place of the bot's earlier answer to it (it was edited), else as
         a reply to it. Where the bot may not post (the channel forbids it, or the bot is timed
-        out), the answer goes to the person by DM, unless ``by_dm`` is False."""
+        out), the answer goes to the person by DM, unless ``by_dm`` is False.
+
+        A question deleted in a server before its answer was sent gets none there: nothing is left
+        in the channel answering what nobody can see (a DM answer stays, it is the person's own).
+        """
+        if message.guild is not None and message.id in self._deleted:
+            return
         answered = self._answers.get(message.id)
         sent = None
         if answered is not None and answered.answer is not None:
@@ -248,6 +261,12 @@ class Ask(commands.Cog):
                 sent = await self._answer_by_dm(message, reply, view, exc, by_dm=by_dm)
                 if sent is None:
                     return
+        if message.id in self._deleted and not isinstance(sent.channel, discord.DMChannel):
+            try:  # the question was deleted while its answer was on its way
+                await sent.delete()
+            except discord.HTTPException as exc:
+                log.info("Could not delete the answer to deleted question %s: %s", message.id, exc)
+            return
         self._remember(message, sent)
 
     async def _answer_by_dm(
