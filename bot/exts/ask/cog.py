@@ -39,6 +39,7 @@ from bot.exts.ask.reading import (
     carried,
     input_problem,
     my_roles,
+    post_title,
     question_from_message,
     replies_to_me,
     replies_unread,
@@ -189,6 +190,8 @@ class Ask(commands.Cog):
                 return
             where = "role"
         question = question_from_message(message, me.id, roles)
+        if title := post_title(message):  # the question is often the title of a forum post
+            question = f"{title}\n\n{question}" if question else title
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         earlier = self._answers.get(message.id)
