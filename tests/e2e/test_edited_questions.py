@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import discord
+import pytest
 
+from bot.app import create_bot
+from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
 
 NUMB = "my legs have gone numb and i can't feel when i pee"
@@ -84,6 +87,35 @@ async def test_a_question_edited_in_a_dm_gets_its_answer_in_place(world: World) 
 
     [answer] = bot_messages(world, dm)
     assert answer.embeds[0].title == kb.topics["deadlifts"].title
+
+
+@pytest.mark.parametrize("where", ["channel", "dm"])
+async def test_a_question_asked_before_a_restart_and_edited_after_it_gets_its_answer_in_place(
+    world: World, settings: Settings, where: str
+) -> None:
+    kb = world.bot.services.kb
+    if where == "dm":
+        channel = world.alice.user.dm_channel
+        question = await world.alice.send_dm("how do I do the booty flex?")
+    else:
+        channel = world.channel
+        question = await world.alice.send(
+            channel, f"{world.mention_bot()} how do I do the booty flex?"
+        )
+    await world.bot.close()  # the bot is updated and started again a minute later
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        edited = "can I still do deadlifts?"
+        if where == "dm":
+            await world.alice.user.edit(question, edited)
+        else:
+            await world.alice.edit(question, f"{world.mention_bot()} {edited}")
+
+        [answer] = [m for m in channel.history() if m.author.id == again.user.id]
+        assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    finally:
+        await again.close()
 
 
 async def test_an_edit_long_after_or_that_keeps_the_question_gets_no_new_answer(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -60,6 +61,7 @@ CANT_POST_HERE = (
 # A question edited this soon after it was sent is answered again; later edits are left alone.
 EDIT_WINDOW = timedelta(minutes=15)
 ANSWERS_KEPT = 1000  # questions remembered for their edits, newest first
+RECALL_LIMIT = 50  # messages after an edited question searched for the answer to it
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class Ask(commands.Cog):
             return
         if self.bot.clock() - message.created_at > EDIT_WINDOW:
             return
-        await self._take(message)
+        await self._take(message, edit=True)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -176,8 +178,9 @@ class Ask(commands.Cog):
             except discord.HTTPException as exc:  # gone already, or no longer reachable
                 log.info("Could not delete the answer to deleted question %s: %s", question_id, exc)
 
-    async def _take(self, message: discord.Message) -> None:
-        """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot."""
+    async def _take(self, message: discord.Message, *, edit: bool = False) -> None:
+        """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot.
+        ``edit``: it was edited since it was sent."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return
@@ -194,6 +197,8 @@ class Ask(commands.Cog):
             question = f"{title}\n\n{question}" if question else title
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
+        if edit and message.id not in self._answers:  # asked before the bot last started
+            await self._recall_answer(message, me.id)
         earlier = self._answers.get(message.id)
         edited = earlier is not None and earlier.answer is not None  # its answer is replaced
         self._remember(message, None)
@@ -216,6 +221,19 @@ class Ask(commands.Cog):
                 await self._say(message, error_reply("Sorry", failure_text(exc)))
             except discord.HTTPException:
                 pass
+
+    async def _recall_answer(self, message: discord.Message, bot_id: int) -> None:
+        """Find the bot's answer to ``message`` among the messages after it, for a question asked
+        before the bot was last started (so not remembered): its edit then replaces that answer
+        instead of adding a second one beside an answer to words no longer there."""
+        try:
+            async for later in message.channel.history(after=message, limit=RECALL_LIMIT):
+                asked = later.reference.message_id if later.reference else None
+                if later.author.id == bot_id and asked == message.id:
+                    self._answers[message.id] = Answered(0, later)
+                    return
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("Could not look for the answer to edited question %s: %s", message.id, exc)
 
     def _remember(self, message: discord.Message, answer: discord.Message | None) -> None:
         """Keep what ``message`` asked and the bot's answer to it, for an edit of it."""
