@@ -128,6 +128,34 @@ async def test_commands_a_dev_guild_had_are_taken_out_of_it_once_they_go_global(
         await again.close()
 
 
+async def test_a_server_no_longer_the_dev_guild_loses_the_commands_put_there(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
+    first, second = simcord_env.create_guild("Old dev"), simcord_env.create_guild("New dev")
+    channel = first.create_text_channel("general")
+    member = first.add_member(simcord_env.create_user("dana"))
+    await simcord_bot.close()
+    for dev_guild in (first.id, second.id):
+        bot = create_bot(
+            Settings(
+                token=None,
+                database=settings.database,
+                knowledge=settings.knowledge,
+                dev_guild=dev_guild,
+            )
+        )
+        await simcord_env.restart_bot(bot)
+        await bot.close()
+
+    picker = [
+        command["name"]
+        for command in simcord_env.backend.visible_commands(
+            user_id=member.id, channel_id=channel.id
+        )
+    ]
+    assert sorted(picker) == sorted(set(picker))  # the global ones, once each
+
+
 async def test_close_closes_the_services_and_the_database(
     simcord_env: simcord.Env, simcord_bot
 ) -> None:
