@@ -305,8 +305,16 @@ async def respond(
 async def edit_response(
     interaction: discord.Interaction, reply: Reply, *, private: bool = False
 ) -> None:
-    """Replace the message the pressed button is on with ``reply``."""
+    """Replace the message the pressed button is on with ``reply``: as its text when that message
+    is text in a channel where the bot may not show embeds, so nothing of the old reply is left."""
     embed, view = build(reply, owner_id=interaction.user.id, private=private)
+    pressed_on = interaction.message
+    as_text = pressed_on is not None and pressed_on.content and not pressed_on.embeds
+    if as_text and not can_embed(interaction.channel):
+        await interaction.response.edit_message(
+            content=render_text(reply), view=view, allowed_mentions=NO_MENTIONS
+        )
+        return
     await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
 

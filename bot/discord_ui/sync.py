@@ -82,20 +82,57 @@ async def sync_commands(bot: LowbackBot) -> bool:
     digest = command_tree_hash(bot, guild)
     path = sync_state_path(bot.settings.state_base)
     state = read_sync_state(path)
+    cleared = await clear_dev_guilds(bot, state, keep=scope)
+    synced = False
     if state.get(scope) == digest:
         log.info("Slash commands unchanged (%s); not syncing", scope)
-        return False
-    try:
-        synced = await bot.tree.sync(guild=guild)
-    except discord.HTTPException as exc:
-        log.error("Could not sync the slash commands (%s): %s", scope, exc)
-        return False
-    log.info("Synced %d slash commands (%s)", len(synced), scope)
-    if path is not None:
-        state[scope] = digest
+    else:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        except OSError as exc:
-            log.warning("Could not record the synced commands in %s: %s", path, exc)
-    return True
+            commands = await bot.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            log.error("Could not sync the slash commands (%s): %s", scope, exc)
+        else:
+            log.info("Synced %d slash commands (%s)", len(commands), scope)
+            state[scope] = digest
+            synced = True
+    if synced or cleared:
+        write_sync_state(path, state)
+    return synced
+
+
+async def clear_dev_guilds(bot: LowbackBot, state: dict[str, str], *, keep: str) -> bool:
+    """Take the commands synced to an earlier development server (``LOWBACK_DEV_GUILD``) out of
+    it, now that they are global or go to another server: it would otherwise list every command
+    twice, and keep running its old copies after an update. Each server done (or gone) leaves
+    ``state``; True if any did. ``keep``: the scope synced now."""
+    changed = False
+    for scope in [s for s in state if s.startswith("guild:") and s != keep]:
+        ident = scope.removeprefix("guild:")
+        if not ident.isdigit():  # not written by this bot
+            del state[scope]
+            changed = True
+            continue
+        guild = discord.Object(id=int(ident))
+        bot.tree.clear_commands(guild=guild)
+        try:
+            await bot.tree.sync(guild=guild)
+        except (discord.Forbidden, discord.NotFound) as exc:  # the bot left that server
+            log.info("Could not take the commands out of server %s: %s", guild.id, exc)
+        except discord.HTTPException as exc:  # tried again at the next start
+            log.warning("Could not take the commands out of server %s: %s", guild.id, exc)
+            continue
+        else:
+            log.info("Took the commands LOWBACK_DEV_GUILD put in server %s out of it", guild.id)
+        del state[scope]
+        changed = True
+    return changed
+
+
+def write_sync_state(path: Path | None, state: dict[str, str]) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        log.warning("Could not record the synced commands in %s: %s", path, exc)

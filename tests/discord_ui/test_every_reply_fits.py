@@ -194,9 +194,11 @@ def _routines(kb: KnowledgeBase) -> Iterator[tuple[str, Reply]]:
                 yield f"{plan.id} {i} {end.__name__}", end(plan, i)
             yield f"{plan.id} {i} deleted", routine.data_deleted_reply(plan, i)
             yield f"{plan.id} {i} private", routine.unreachable_reply(plan, i, private=True)
+            yield f"{plan.id} {i} no embeds", routine.unreachable_reply(plan, i, no_embeds=True)
         yield f"{plan.id} done", routine.finished_reply(plan, STREAKS, ZONE_NOTE)
         yield f"{plan.id} moved", routine.moved_reply(plan)
         yield f"{plan.id} moved private", routine.moved_reply(plan, private=True)
+        yield f"{plan.id} moved no embeds", routine.moved_reply(plan, no_embeds=True)
         for why in ("deleted", "forbidden"):
             yield f"{plan.id} unseen {why}", routine.unseen_reply(plan, why)
 

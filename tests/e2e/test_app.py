@@ -11,7 +11,7 @@ import pytest
 import simcord
 from discord import app_commands
 
-from bot.app import create_bot, run_bot
+from bot.app import LowbackBot, create_bot, run_bot
 from bot.core.replies import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, TITLE_LIMIT, TOTAL_LIMIT
 from bot.discord_ui.errors import GENERIC
 from bot.discord_ui.render import description_of, render_embed
@@ -81,6 +81,79 @@ async def test_a_dev_guild_gets_the_commands_directly(
         assert result.response.embeds[0].title == dev.services.kb.topics["deadlifts"].title
     finally:
         await dev.close()
+
+
+async def test_commands_a_dev_guild_had_are_taken_out_of_it_once_they_go_global(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
+    guild = simcord_env.create_guild("Dev")
+    channel = guild.create_text_channel("general")
+    member = guild.add_member(simcord_env.create_user("dana"))
+
+    def start(dev_guild: int | None) -> LowbackBot:
+        return create_bot(
+            Settings(
+                token=None,
+                database=settings.database,
+                knowledge=settings.knowledge,
+                dev_guild=dev_guild,
+            )
+        )
+
+    await simcord_bot.close()
+    dev = start(guild.id)  # developed with LOWBACK_DEV_GUILD, then run without it
+    await simcord_env.restart_bot(dev)
+    await dev.close()
+    live = start(None)
+    await simcord_env.restart_bot(live)
+    try:
+        # What Discord's command picker lists in the dev server: each command once, not twice.
+        picker = [
+            command["name"]
+            for command in simcord_env.backend.visible_commands(
+                user_id=member.id, channel_id=channel.id
+            )
+        ]
+        assert sorted(picker) == sorted(set(picker)) and "ask" in picker
+        result = await member.slash(channel, "ask", question="can I still do deadlifts?")
+        assert result.response.embeds[0].title == live.services.kb.topics["deadlifts"].title
+    finally:
+        await live.close()
+    sent = len(requests_to(simcord_env, "PUT", "/applications/"))
+    again = start(None)
+    await simcord_env.restart_bot(again)
+    try:
+        assert len(requests_to(simcord_env, "PUT", "/applications/")) == sent  # done once
+    finally:
+        await again.close()
+
+
+async def test_a_server_no_longer_the_dev_guild_loses_the_commands_put_there(
+    simcord_env: simcord.Env, simcord_bot, settings: Settings
+) -> None:
+    first, second = simcord_env.create_guild("Old dev"), simcord_env.create_guild("New dev")
+    channel = first.create_text_channel("general")
+    member = first.add_member(simcord_env.create_user("dana"))
+    await simcord_bot.close()
+    for dev_guild in (first.id, second.id):
+        bot = create_bot(
+            Settings(
+                token=None,
+                database=settings.database,
+                knowledge=settings.knowledge,
+                dev_guild=dev_guild,
+            )
+        )
+        await simcord_env.restart_bot(bot)
+        await bot.close()
+
+    picker = [
+        command["name"]
+        for command in simcord_env.backend.visible_commands(
+            user_id=member.id, channel_id=channel.id
+        )
+    ]
+    assert sorted(picker) == sorted(set(picker))  # the global ones, once each
 
 
 async def test_close_closes_the_services_and_the_database(

@@ -328,6 +328,24 @@ async def test_where_the_bot_may_not_show_embeds_a_mention_is_answered_in_text(
     assert not reply.mention_everyone and not reply.mentions
 
 
+async def test_where_the_bot_may_not_show_embeds_not_what_i_asked_replaces_the_answers_text(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    plain = world.guild.create_text_channel(
+        "plain", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+    await world.alice.send(plain, f"{world.mention_bot()} can I still do deadlifts?")
+
+    await world.alice.click(plain.last_message, label="Not what I asked")
+
+    reply = plain.last_message
+    assert reply.content.startswith("**Other answers that might fit**")
+    assert kb.topics["deadlifts"].title not in reply.content  # nothing left of the first answer
+    assert not reply.embeds
+    assert "Not what I asked" not in buttons(reply)
+
+
 async def test_messages_without_a_mention_are_left_alone(world: World) -> None:
     await world.alice.send(world.channel, "can I still do deadlifts?")
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import discord
+import pytest
 
+from bot.app import create_bot
+from bot.settings import Settings
 from tests.support.e2e import World, buttons, embed_text, requests_to
 
 NUMB = "my legs have gone numb and i can't feel when i pee"
@@ -86,6 +89,35 @@ async def test_a_question_edited_in_a_dm_gets_its_answer_in_place(world: World) 
     assert answer.embeds[0].title == kb.topics["deadlifts"].title
 
 
+@pytest.mark.parametrize("where", ["channel", "dm"])
+async def test_a_question_asked_before_a_restart_and_edited_after_it_gets_its_answer_in_place(
+    world: World, settings: Settings, where: str
+) -> None:
+    kb = world.bot.services.kb
+    if where == "dm":
+        channel = world.alice.user.dm_channel
+        question = await world.alice.send_dm("how do I do the booty flex?")
+    else:
+        channel = world.channel
+        question = await world.alice.send(
+            channel, f"{world.mention_bot()} how do I do the booty flex?"
+        )
+    await world.bot.close()  # the bot is updated and started again a minute later
+    again = create_bot(settings)
+    await world.env.restart_bot(again)
+    try:
+        edited = "can I still do deadlifts?"
+        if where == "dm":
+            await world.alice.user.edit(question, edited)
+        else:
+            await world.alice.edit(question, f"{world.mention_bot()} {edited}")
+
+        [answer] = [m for m in channel.history() if m.author.id == again.user.id]
+        assert answer.embeds[0].title == kb.topics["deadlifts"].title
+    finally:
+        await again.close()
+
+
 async def test_an_edit_long_after_or_that_keeps_the_question_gets_no_new_answer(
     world: World,
 ) -> None:
@@ -145,3 +177,37 @@ async def test_a_question_deleted_leaves_the_answers_to_other_questions(world: W
 
     [left] = bot_messages(world)
     assert left.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title
+
+
+async def deleted_at_once(world: World, text: str) -> None:
+    """Alice asks, and a moderation bot deletes her message (a link, a word on its list) as soon
+    as it is posted: the deletion reaches the bot while it is still answering."""
+    backend = world.env.backend
+    question = backend.create_message(
+        world.channel.id, world.alice.id, f"{world.mention_bot()} {text}"
+    )
+    backend.delete_message(world.channel.id, question.id)
+    await world.env.settle()
+
+
+async def test_a_question_deleted_at_once_gets_no_answer_left_in_the_channel(
+    world: World,
+) -> None:
+    await deleted_at_once(world, "can I still deadlift?")
+
+    assert bot_messages(world) == []  # no answer to a question nobody can see
+    # The next question is answered as usual.
+    await world.alice.send(world.channel, f"{world.mention_bot()} how do I do the booty flex?")
+    [answer] = bot_messages(world)
+    assert answer.embeds[0].title == world.bot.services.kb.topics["booty-flex"].title
+
+
+async def test_a_warning_sign_deleted_at_once_is_still_answered_by_dm_with_no_note_left(
+    world: World,
+) -> None:
+    kb = world.bot.services.kb
+    await deleted_at_once(world, NUMB)
+
+    assert bot_messages(world) == []  # no "I've answered you privately" under nothing
+    dm = world.alice.user.dm_channel.last_message
+    assert dm.embeds[0].title in {g.title for g in kb.safety.groups}

@@ -468,6 +468,28 @@ async def test_where_the_bot_may_not_post_a_routine_still_going_after_14_minutes
         assert db.execute("SELECT status FROM routine_sessions").fetchall() == [("finished",)]
 
 
+async def test_where_the_bot_may_post_but_not_show_embeds_the_move_to_a_dm_names_embed_links(
+    world: World,
+) -> None:
+    # Many servers deny Embed Links to everyone in a chat channel (against link previews).
+    plain = world.guild.create_text_channel(
+        "chat", overwrites={world.guild.me: discord.PermissionOverwrite(embed_links=False)}
+    )
+    result = await world.alice.slash(plain, "routine start", routine=FLARE_UP)
+    [message] = result.followups
+    await world.env.advance_time(6)
+    await world.alice.click(message, label="Pause")
+
+    for _ in range(20):  # past the 15 minutes the follow-up can be edited
+        await world.env.advance_time(60)
+
+    moved = plain.last_message
+    assert moved.embeds[0].title == "Flare-up booty flexes: continued in your DMs"
+    said = moved.embeds[0].description
+    assert "Embed Links" in said  # what a moderator would have to allow
+    assert "can't post in this channel" not in said  # it can: it answers questions there
+
+
 async def test_where_the_bot_may_not_post_or_dm_a_routine_stops_while_it_can_still_say_so(
     world: World, settings: Settings
 ) -> None:

@@ -1,8 +1,8 @@
 """Questions: ``/ask``, a message that mentions the bot in a server, and any message in a DM.
 
 A question edited within a quarter of an hour of being sent is answered again, in place of the
-bot's earlier answer to it (``on_raw_message_edit``); an edit is not a new question for the
-cooldown. A question deleted takes the bot's answer in the channel with it (of the last thousand
+bot's earlier answer to it (``on_raw_message_edit``; an answer given before the bot was restarted
+is found in the channel); an edit is not a new question for the cooldown. A question deleted takes the bot's answer in the channel with it (of the last thousand
 questions the running bot answered).
 
 The answer comes from the answering service; this cog only checks the input, applies the

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -39,6 +40,7 @@ from bot.exts.ask.reading import (
     carried,
     input_problem,
     my_roles,
+    post_title,
     question_from_message,
     replies_to_me,
     replies_unread,
@@ -59,6 +61,7 @@ CANT_POST_HERE = (
 # A question edited this soon after it was sent is answered again; later edits are left alone.
 EDIT_WINDOW = timedelta(minutes=15)
 ANSWERS_KEPT = 1000  # questions remembered for their edits, newest first
+RECALL_LIMIT = 50  # messages after an edited question searched for the answer to it
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Ask(commands.Cog):
         self.bot = bot
         # The newest messages asked by mention or DM, by id: what each said, and the answer.
         self._answers: OrderedDict[int, Answered] = OrderedDict()
+        # Questions deleted while their answer was on its way: it is not left in the channel.
+        self._deleted: OrderedDict[int, None] = OrderedDict()
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(ShowPrivately)
@@ -145,7 +150,7 @@ class Ask(commands.Cog):
             return
         if self.bot.clock() - message.created_at > EDIT_WINDOW:
             return
-        await self._take(message)
+        await self._take(message, edit=True)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -161,15 +166,21 @@ class Ask(commands.Cog):
     async def _drop_answers(self, question_ids: set[int]) -> None:
         for question_id in question_ids & self._answers.keys():
             answer = self._answers.pop(question_id).answer
-            if answer is None or isinstance(answer.channel, discord.DMChannel):
+            if answer is None:  # still being answered (a moderation bot deletes at once)
+                self._deleted[question_id] = None
+                while len(self._deleted) > ANSWERS_KEPT:
+                    self._deleted.popitem(last=False)
+                continue
+            if isinstance(answer.channel, discord.DMChannel):
                 continue
             try:
                 await answer.delete()
             except discord.HTTPException as exc:  # gone already, or no longer reachable
                 log.info("Could not delete the answer to deleted question %s: %s", question_id, exc)
 
-    async def _take(self, message: discord.Message) -> None:
-        """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot."""
+    async def _take(self, message: discord.Message, *, edit: bool = False) -> None:
+        """Answer ``message`` if it asks the bot something: a mention, a DM, a reply to the bot.
+        ``edit``: it was edited since it was sent."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return
@@ -182,8 +193,12 @@ class Ask(commands.Cog):
                 return
             where = "role"
         question = question_from_message(message, me.id, roles)
+        if title := post_title(message):  # the question is often the title of a forum post
+            question = f"{title}\n\n{question}" if question else title
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
+        if edit and message.id not in self._answers:  # asked before the bot last started
+            await self._recall_answer(message, me.id)
         earlier = self._answers.get(message.id)
         edited = earlier is not None and earlier.answer is not None  # its answer is replaced
         self._remember(message, None)
@@ -207,6 +222,19 @@ class Ask(commands.Cog):
             except discord.HTTPException:
                 pass
 
+    async def _recall_answer(self, message: discord.Message, bot_id: int) -> None:
+        """Find the bot's answer to ``message`` among the messages after it, for a question asked
+        before the bot was last started (so not remembered): its edit then replaces that answer
+        instead of adding a second one beside an answer to words no longer there."""
+        try:
+            async for later in message.channel.history(after=message, limit=RECALL_LIMIT):
+                asked = later.reference.message_id if later.reference else None
+                if later.author.id == bot_id and asked == message.id:
+                    self._answers[message.id] = Answered(0, later)
+                    return
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("Could not look for the answer to edited question %s: %s", message.id, exc)
+
     def _remember(self, message: discord.Message, answer: discord.Message | None) -> None:
         """Keep what ``message`` asked and the bot's answer to it, for an edit of it."""
         answers = self._answers
@@ -227,7 +255,13 @@ class Ask(commands.Cog):
     ) -> None:
         """Answer ``message``: in place of the bot's earlier answer to it (it was edited), else as
         a reply to it. Where the bot may not post (the channel forbids it, or the bot is timed
-        out), the answer goes to the person by DM, unless ``by_dm`` is False."""
+        out), the answer goes to the person by DM, unless ``by_dm`` is False.
+
+        A question deleted in a server before its answer was sent gets none there: nothing is left
+        in the channel answering what nobody can see (a DM answer stays, it is the person's own).
+        """
+        if message.guild is not None and message.id in self._deleted:
+            return
         answered = self._answers.get(message.id)
         sent = None
         if answered is not None and answered.answer is not None:
@@ -248,6 +282,12 @@ class Ask(commands.Cog):
                 sent = await self._answer_by_dm(message, reply, view, exc, by_dm=by_dm)
                 if sent is None:
                     return
+        if message.id in self._deleted and not isinstance(sent.channel, discord.DMChannel):
+            try:  # the question was deleted while its answer was on its way
+                await sent.delete()
+            except discord.HTTPException as exc:
+                log.info("Could not delete the answer to deleted question %s: %s", message.id, exc)
+            return
         self._remember(message, sent)
 
     async def _answer_by_dm(

@@ -94,6 +94,16 @@ def question_from_message(
     return text.strip()
 
 
+def post_title(message: discord.Message) -> str:
+    """The title of the forum post that ``message`` opens, or "" if it opens none. People often
+    write the question in the title ("Can I still deadlift?") and only mention the bot below it;
+    the opening message of a post has the post's own id."""
+    post = message.channel
+    if not isinstance(post, discord.Thread) or message.id != post.id:
+        return ""
+    return post.name.strip() if isinstance(post.parent, discord.ForumChannel) else ""
+
+
 # Bytes of a text file read as a question: Discord sends a paste longer than a message as a file,
 # message.txt, and the red-flag screen reads 40,000 characters of a post (bot.core.safety).
 MAX_TEXT_FILE = 64_000

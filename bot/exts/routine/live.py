@@ -82,6 +82,7 @@ class LiveRoutine:
         self.shown: Reply | None = None  # what the message shows while the routine goes on
         self.editable_until = cog.bot.clock() + FOLLOWUP_EDITABLE  # for a follow-up message
         self.unreachable = False  # stopped because no message could follow it any more
+        self.no_embeds = False  # followed in the command's follow-up: the channel shows no embeds
         self._mover: asyncio.Task[None] | None = None
         self._wanted: tuple[Reply, discord.ui.View | None] | None = None  # the newest state
         self._retry: asyncio.Task[None] | None = None
@@ -117,7 +118,10 @@ class LiveRoutine:
             if handle.data_deleted:
                 ended = data_deleted_reply
             elif self.unreachable:
-                await self.show(unreachable_reply(plan, event.index, private=self.private), None)
+                unreachable = unreachable_reply(
+                    plan, event.index, private=self.private, no_embeds=self.no_embeds
+                )
+                await self.show(unreachable, None)
                 return
             await self.show(ended(plan, event.index), None)
             return
@@ -286,6 +290,8 @@ class LiveRoutine:
                 return await channel.send(**kwargs)
             except discord.Forbidden:
                 pass  # the bot may not post here (e.g. it was added without that permission)
+        else:
+            self.no_embeds = channel is not None and hasattr(channel, "send")
         # A follow-up of the interaction: editable only while its token lives (15 min).
         message = await self.interaction.followup.send(wait=True, **kwargs)
         self._mover = self.cog.spawn(self.move_before_the_token_expires())
@@ -321,7 +327,9 @@ class LiveRoutine:
         if followup is not None:
             with contextlib.suppress(discord.HTTPException):
                 await followup.edit(
-                    embed=render_embed(moved_reply(plan, private=self.private)),
+                    embed=render_embed(
+                        moved_reply(plan, private=self.private, no_embeds=self.no_embeds)
+                    ),
                     view=None,
                     allowed_mentions=NO_MENTIONS,
                 )

@@ -48,6 +48,20 @@ UNREACHABLE_PRIVATE_BODY = (
     "direct message, so the routine stopped here. Start it again with `/routine start`, or in a "
     "direct message to me."
 )
+# The same, in a channel where the bot may post but not show embeds (the Embed Links permission,
+# often denied to everyone in a chat channel to stop link previews): saying it can't post there
+# would send a moderator after the wrong permission.
+MOVED_NO_EMBEDS_BODY = (
+    "I can't show embeds in this channel (that needs the Embed Links permission), and this message "
+    "stops updating after 15 minutes, so your routine carries on in a direct message from me, "
+    "with its buttons."
+)
+UNREACHABLE_NO_EMBEDS_BODY = (
+    "I can't show embeds in this channel (that needs the Embed Links permission), this message "
+    "stops updating after 15 minutes, and I couldn't send you a direct message, so the routine "
+    "stopped here. Start it again with `/routine start` in a channel where I can show embeds, or "
+    "in a direct message to me."
+)
 UNSEEN_BODIES = {  # the private note when a live message is gone; {name} is the routine's
     "deleted": (
         "The message with your routine was deleted, so I stopped **{name}**. It doesn't count as "
@@ -148,13 +162,18 @@ def data_deleted_reply(plan: RoutinePlan, index: int) -> Reply:
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {DATA_DELETED_BODY}")
 
 
-def moved_reply(plan: RoutinePlan, *, private: bool = False) -> Reply:
-    body = MOVED_PRIVATE_BODY if private else MOVED_BODY
+def moved_reply(plan: RoutinePlan, *, private: bool = False, no_embeds: bool = False) -> Reply:
+    body = MOVED_PRIVATE_BODY if private else MOVED_NO_EMBEDS_BODY if no_embeds else MOVED_BODY
     return Reply("info", f"{plan.name}: continued in your DMs", body)
 
 
-def unreachable_reply(plan: RoutinePlan, index: int, *, private: bool = False) -> Reply:
-    body = UNREACHABLE_PRIVATE_BODY if private else UNREACHABLE_BODY
+def unreachable_reply(
+    plan: RoutinePlan, index: int, *, private: bool = False, no_embeds: bool = False
+) -> Reply:
+    if private:
+        body = UNREACHABLE_PRIVATE_BODY
+    else:
+        body = UNREACHABLE_NO_EMBEDS_BODY if no_embeds else UNREACHABLE_BODY
     return Reply("info", f"{plan.name}: stopped", f"{stopped_at(plan, index)} {body}")
 
 
