@@ -171,8 +171,10 @@ def _add_personal(sub: Commands) -> None:
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
     rm.add_argument("--days", type=int, help="with pause: how many days (1 to 365)")
     md = _command(sub, "mydata", help="everything stored about you")
-    md.add_argument("--json", action="store_true", help="all of it as JSON")
-    md.add_argument("--delete", action="store_true", help="delete all of it")
+    # Either: an export asked for beside a deletion would be lost with the data it shows.
+    either = md.add_mutually_exclusive_group()
+    either.add_argument("--json", action="store_true", help="all of it as JSON")
+    either.add_argument("--delete", action="store_true", help="delete all of it")
     md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
     _command(sub, "privacy", help="the privacy notice: what is kept, why, for how long")
 

@@ -505,6 +505,57 @@ def test_reminders_read_zones_with_digits_accents_and_24_hour_hours(tmp_path, mo
         assert says in said, (words, said)
 
 
+def test_reminder_options_that_clash_with_the_words_change_nothing_and_say_why(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+
+    def reminders(*words: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["reminders", *words])
+        said = capsys.readouterr()
+        return code, said.out + said.err
+
+    assert reminders("on", "Europe/Berlin", "7:30")[0] == 0
+    for words, says in [
+        (
+            ("on", "Asia/Tokyo", "9:00", "--timezone", "America/New_York"),
+            "Two time zones given, 'Asia/Tokyo' and --timezone 'America/New_York': give one.",
+        ),
+        (
+            ("on", "Asia/Tokyo", "9:00", "--times", "6:00"),
+            "Two sets of times given, '9:00' and --times '6:00': give one.",
+        ),
+        (("pause", "3", "--days", "5"), "Two pauses given, '3' and --days 5: give one."),
+        (("off", "--days", "5"), "--days goes with `lowback reminders pause`"),
+        (("snooze", "--days", "2"), "--days goes with `lowback reminders pause`"),
+        (("show", "--timezone", "Asia/Tokyo"), "--timezone goes with `lowback reminders on`"),
+        (("pause", "--times", "9:00"), "--times goes with `lowback reminders on`"),
+    ]:
+        code, said = reminders(*words)
+        assert code == 2 and says in said, (words, said)
+    code, shown = reminders("show")
+    assert "07:30, every day (Europe/Berlin time)" in shown and "paused" not in shown
+    # Said once in the words and once as an option, or split between them, is no clash.
+    assert (
+        "09:00, every day (Asia/Tokyo time)"
+        in reminders("on", "asia/tokyo", "9:00", "--timezone", "Asia/Tokyo")[1]
+    )
+    assert (
+        "06:00, every day (Asia/Tokyo time)"
+        in reminders("on", "6:00", "--timezone", "Asia/Tokyo")[1]
+    )
+    assert "paused until" in reminders("pause", "2", "--days", "2")[1]
+
+
+def test_mydata_refuses_an_export_and_a_deletion_at_once_and_keeps_everything(tmp_path):
+    assert lowback(tmp_path, "progress", "--set", "3").returncode == 0
+    both = lowback(tmp_path, "mydata", "--json", "--delete", "--yes")
+    assert both.returncode == 2 and "not allowed with" in both.stderr and both.stdout == ""
+    assert "step 3 of 4" in lowback(tmp_path, "progress").stdout
+
+
 def test_a_broken_knowledge_base_or_database_is_one_clear_message_and_exit_1(tmp_path):
     broken = tmp_path / "kb"
     broken.mkdir()
