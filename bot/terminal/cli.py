@@ -310,6 +310,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops.backup import BackupError, backup
     from bot.store.errors import DatabaseError
 
+    if str(args.path) == "-":  # as other commands read it: standard output, which a database is not
+        raise UsageError(
+            "lowback backup writes the copy to a file, not to standard output: give it a file name, "
+            "e.g. lowback backup lowback-backup.db"
+        )
     try:
         path = _run(backup(settings.database, args.path, overwrite=args.force))
     except (BackupError, OSError, ValueError, DatabaseError) as exc:

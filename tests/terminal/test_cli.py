@@ -240,6 +240,14 @@ def test_backup_invite_url_and_doctor_commands(tmp_path):
     )  # no token: says so and how to fix
 
 
+def test_backup_to_a_dash_is_refused_instead_of_writing_a_file_called_dash(tmp_path):
+    assert lowback(tmp_path, "progress", "--set", "2").returncode == 0
+    dash = lowback(tmp_path, "backup", "-")
+    assert dash.returncode == 2 and dash.stdout == ""
+    assert "not to standard output: give it a file name" in dash.stderr
+    assert not (tmp_path / "-").exists()
+
+
 # -- shell manners -------------------------------------------------------------------------------
 
 
