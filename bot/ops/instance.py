@@ -2,8 +2,9 @@
 
 Two bots on one SQLite file (or two processes running the same shards of a PostgreSQL bot) would
 both be connected to Discord, answer every question twice, and remove each other's heartbeat. The
-running bot holds an exclusive ``flock`` on ``<state base>.lock`` (beside the SQLite file, or in
-the state folder, named after the shards like the heartbeat: ``Settings.state_base``) for as long
+running bot holds an exclusive ``flock`` on ``<database>.lock`` beside the SQLite file, whatever
+its shards (SQLite serves one bot process), or on ``<state base>.lock`` in the state folder of a
+PostgreSQL bot, named after the shards like the heartbeat (``Settings.state_base``), for as long
 as it runs; the system lets go of it when the process ends however it ends (a crash, SIGKILL), so
 nothing stale is ever left to clean up. The terminal (``lowback chat``, ``lowback routine``) takes
 no lock: it is meant to run beside the bot. Processes on other machines are not seen here.
@@ -32,6 +33,11 @@ def lock_path(settings: Settings) -> Path | None:
     """The bot process's lock file (None for a database in memory)."""
     if str(settings.database) == ":memory:":
         return None
+    if not isinstance(settings.database, PostgresURL):
+        # One per file, whatever the shards: processes on one SQLite file share no claims on
+        # reminders, no queue for IDENTIFY and no word of a reload (those live in PostgreSQL).
+        base = settings.database
+        return base.with_name(base.name + ".lock")
     base = settings.state_base
     return base.with_name(base.name + ".lock")
 
@@ -40,10 +46,14 @@ def already_running(settings: Settings, holder: str) -> str:
     """Why the bot is not starting, in one line that says what to do."""
     both = "so this one is not starting: two would both answer every question. Stop the other first"
     if not isinstance(settings.database, PostgresURL):
-        return (
-            f"another lowback bot (process {holder}) is already running on the database"
-            f" {settings.database}, {both}, or give this one a LOWBACK_DATABASE of its own."
-        )
+        running = f"another lowback bot (process {holder}) is already running on the database"
+        if settings.shard_ids is not None:
+            return (
+                f"{running} {settings.database}, so this one is not starting: a SQLite file serves"
+                " one bot process. Leave LOWBACK_SHARDS out to run every shard in one process, or"
+                " move the data to PostgreSQL (lowback migrate-db) to split the shards."
+            )
+        return f"{running} {settings.database}, {both}, or give this one a LOWBACK_DATABASE of its own."
     return (
         f"another lowback bot (process {holder}) is already running shards {settings.shards_text()}"
         f" of the database {settings.database} from {settings.state_base.parent}, {both}, or give"
