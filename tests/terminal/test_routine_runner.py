@@ -226,6 +226,39 @@ async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(t
     assert sessions(tmp_path) == [(1, "daily-step-2", "finished", 0, 1)]
 
 
+class ReaderGoneAfter(io.StringIO):
+    """Standard output into `head -n LINES`: once it has its lines, the pipe is closed."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        if self.getvalue().count("\n") >= self.lines:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+async def test_a_routine_whose_reader_went_away_is_stopped_not_counted_as_done(tmp_path):
+    # `lowback routine | head -3`: head leaves after three lines, and nobody sees the rest.
+    settings = replace(Settings(), database=tmp_path / "lowback.db")
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
+    try:
+        out = ReaderGoneAfter(3)
+        code = await run_routine(
+            services, None, screen=Screen(out, rich=False), stdin=io.StringIO()
+        )
+        streaks = (await services.routines.person_streaks(1)).streaks
+    finally:
+        await services.close()
+    assert code == 0 and out.getvalue().count("\n") == 3
+    assert sessions(tmp_path) == [(1, "daily-step-1", "stopped", 0, 1)]
+    assert streaks.current == 0 and streaks.longest == 0
+
+
 def test_a_broken_routines_file_is_explained(tmp_path, capsys):
     (tmp_path / "routines.yaml").write_text("routines:\n  - id: x\n    name: X\n", encoding="utf-8")
     assert (
