@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.setting_names import misspelt_line
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.help_texts import token_help
-from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
+from bot.terminal.parser import (
+    MAX_SECONDS_SCALE,
+    UsageError,
+    build_parser,
+    in_the_callers_folder,
+    question_of,
+)
 from bot.terminal.streams import (
     CLOSED_OUTPUT,
     WRITE_FAULTS,
@@ -379,6 +385,7 @@ def cmd_invite_url(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    in_the_callers_folder(args)
     forgiving_stdin()
     forgiving_stdout()
     try:

@@ -8,6 +8,7 @@ loads nothing but argparse.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TypeAlias
@@ -45,6 +46,25 @@ def question_of(args: argparse.Namespace) -> str:
             f'No question on standard input: echo "can I still deadlift?" | lowback ask - (or {example})'
         )
     return question
+
+
+def in_the_callers_folder(args: argparse.Namespace) -> None:
+    """The files named on the command line (``--database``, ``--knowledge``, ``eval FILE``,
+    ``backup PATH``) made absolute in the folder they were typed in, when that is not this one:
+    ``scripts/start`` runs in the checkout (for its .env) and says where it was started from in
+    LOWBACK_STARTED_IN."""
+    started_in = os.environ.get("LOWBACK_STARTED_IN", "").strip()
+    if not started_in or not os.path.isabs(started_in):
+        return
+    for name in ("database", "knowledge", "file", "path"):
+        value = getattr(args, name, None)
+        text = str(value) if value is not None else ""
+        if not text or text == "-" or text.startswith("~") or os.path.isabs(text):
+            continue
+        if name == "database" and (":" in text.split("/", 1)[0]):  # a URL, or :memory:
+            continue
+        joined = os.path.join(started_in, text)
+        setattr(args, name, Path(joined) if isinstance(value, Path) else joined)
 
 
 def _isatty(stream: object) -> bool:
