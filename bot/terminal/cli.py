@@ -252,20 +252,24 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
 
 async def _chat(services: Services) -> int:
     from bot.terminal.chat import run_chat
+    from bot.terminal.hangups import ended_like_ctrl_c
 
-    return await run_chat(services)
+    return await ended_like_ctrl_c(run_chat(services))
 
 
 async def _routine(services: Services, args: argparse.Namespace) -> int:
+    from bot.terminal.hangups import ended_like_ctrl_c
     from bot.terminal.render import Screen
     from bot.terminal.routine import run_routine
 
-    return await run_routine(
-        services,
-        args.name,
-        screen=Screen(),
-        errors=Screen(sys.stderr),
-        seconds_scale=args.seconds_scale,
+    return await ended_like_ctrl_c(
+        run_routine(
+            services,
+            args.name,
+            screen=Screen(),
+            errors=Screen(sys.stderr),
+            seconds_scale=args.seconds_scale,
+        )
     )
 
 

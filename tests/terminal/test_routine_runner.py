@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -177,6 +178,30 @@ def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
     assert "Switch sides" in done.stdout and "Right side" in done.stdout
     assert "Done!" in done.stdout
     assert "\x1b" not in done.stdout and "\r" not in done.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_routine_ended_by_a_closed_terminal_or_a_kill_is_recorded_as_stopped(tmp_path, signum):
+    # SIGHUP: the terminal window closed or the ssh connection lost; SIGTERM: `kill`, a shutdown.
+    env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO))
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    ) as routine:
+        assert routine.stdout is not None
+        for line in routine.stdout:
+            if line.startswith("▶ Get ready"):  # under way, at its own pace
+                break
+        routine.send_signal(signum)
+        out, err = routine.communicate(timeout=30)
+    assert routine.returncode == 128 + signum, err
+    assert "Stopped after" in out and "Traceback" not in err
+    assert sessions(tmp_path) == [(1, "daily-step-1", "stopped", 0, 1)]
 
 
 def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
