@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -70,7 +71,27 @@ class InstanceLock:
     @classmethod
     def take(cls, settings: Settings) -> InstanceLock:
         """Take the lock, or raise :class:`AnotherBotRunning` naming the process that has it."""
-        path = lock_path(settings)
+        return cls._take(lock_path(settings), lambda holder: already_running(settings, holder))
+
+    @classmethod
+    def for_moving(cls, settings: Settings) -> InstanceLock:
+        """The bot's lock on its SQLite file, held while ``lowback migrate-db`` copies it: a bot
+        running on it would go on writing there, and what it wrote after the copy would be left
+        behind once the bots use PostgreSQL. AnotherBotRunning says to stop it first."""
+
+        def refusal(holder: str) -> str:
+            return (
+                f"a lowback bot (process {holder}) is running on {settings.database}: stop it first"
+                " (what it wrote after the copy would stay behind in the SQLite file), then run"
+                " migrate-db again."
+            )
+
+        if isinstance(settings.database, PostgresURL) or not settings.database.is_file():
+            return cls(None)  # nothing to move: migrate-db says so, and no lock file is left
+        return cls._take(lock_path(settings), refusal)
+
+    @classmethod
+    def _take(cls, path: Path | None, refusal: Callable[[str], str]) -> InstanceLock:
         if path is None or fcntl is None:
             return cls(None)
         try:
@@ -84,7 +105,7 @@ class InstanceLock:
             file.seek(0)
             holder = file.read().strip() or "unknown"
             file.close()
-            raise AnotherBotRunning(already_running(settings, holder)) from None
+            raise AnotherBotRunning(refusal(holder)) from None
         file.seek(0)
         file.truncate()
         file.write(f"{os.getpid()}\n")

@@ -341,6 +341,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/ops/postgres.py)."""
+    from bot.ops.instance import AnotherBotRunning, InstanceLock
     from bot.ops.postgres import PostgresOpsError, run_migrate_db
     from bot.store.errors import DatabaseError
 
@@ -355,8 +356,9 @@ def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
             "LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL."
         )
     try:
-        copied = run_migrate_db(settings.database, target)
-    except (PostgresOpsError, DatabaseError, OSError) as exc:
+        with InstanceLock.for_moving(settings):  # and no bot starts on it meanwhile
+            copied = run_migrate_db(settings.database, target)
+    except (AnotherBotRunning, PostgresOpsError, DatabaseError, OSError) as exc:
         _err(f"Nothing was moved: {exc}")
         return 1
     for table in copied:
