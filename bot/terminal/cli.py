@@ -265,7 +265,7 @@ async def _routine(services: Services, args: argparse.Namespace) -> int:
     return await ended_like_ctrl_c(
         run_routine(
             services,
-            args.name,
+            " ".join(args.name) or None,  # `lowback routine glute stretch`, unquoted
             screen=Screen(),
             errors=Screen(sys.stderr),
             seconds_scale=args.seconds_scale,

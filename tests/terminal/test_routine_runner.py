@@ -204,6 +204,30 @@ def test_a_routine_ended_by_a_closed_terminal_or_a_kill_is_recorded_as_stopped(t
     assert sessions(tmp_path) == [(1, "daily-step-1", "stopped", 0, 1)]
 
 
+@pytest.mark.parametrize(
+    ("typed", "runs"),
+    [
+        (["glute", "stretch"], "Kneeling glute stretch:"),  # unquoted, as people type it
+        (["booty", "flex"], "Booty flexes:"),  # all of one id, part of another's name
+        (["Booty flexes"], "Booty flexes:"),  # its name, as the list shows it
+    ],
+)
+def test_a_routine_named_in_words_as_typed_is_the_one_it_names(tmp_path, typed, runs):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine"]
+        + ["--seconds-scale", "0.001", *typed],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith(runs) and "Done!" in done.stdout
+
+
 def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
