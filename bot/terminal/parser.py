@@ -153,11 +153,7 @@ def _add_answering(sub: Commands) -> None:
     kb_sub = kb.add_subparsers(dest="kb_command")
     _command(kb_sub, "check", help="validate the knowledge base")
     rt = _command(sub, "routine", help="run a timed routine in the terminal")
-    rt.add_argument(
-        "name",
-        nargs="*",
-        help="routine id or name, quoted or not (default: yours for your step)",
-    )
+    rt.add_argument("name", nargs="*", help="routine id or name (default: yours for your step)")
     rt.add_argument(
         "--seconds-scale",
         type=float,
