@@ -75,9 +75,12 @@ def _isatty(stream: object) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot import __version__
+
     p = argparse.ArgumentParser(
         prog="lowback", description="A low back pain coach for Discord and the terminal."
     )
+    p.add_argument("--version", action="version", version=f"lowback-bot {__version__}")
     p.add_argument(
         "--knowledge",
         type=Path,

@@ -46,6 +46,16 @@ def test_run_without_a_token_says_where_each_kind_of_install_reads_it_and_exits_
     assert "lowback chat" not in result.stderr
 
 
+def test_version_says_which_lowback_bot_is_installed(capsys):
+    # What an operator is asked first, and what a database "written by a newer version" needs.
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"lowback-bot {version('lowback-bot')}\n"
+
+
 def test_ask_json_has_the_documented_shape(capsys):
     assert main(["ask", "--json", "can", "i", "still", "do", "RDLs?"]) == 0
     out = json.loads(capsys.readouterr().out)
