@@ -323,3 +323,8 @@ def test_scripts_start_from_another_folder_finds_the_files_named_there(tmp_path:
     assert backed.returncode == 0, backed.stderr
     assert (tmp_path / "mine.db").is_file() and (tmp_path / "copy.db").is_file()
     assert not (ROOT / "mine.db").exists() and not (ROOT / "copy.db").exists()
+    # A path set in the shell is where it was typed too.
+    env["LOWBACK_DATABASE"] = "from-the-shell.db"
+    assert start("progress", "--set", "2").returncode == 0
+    assert (tmp_path / "from-the-shell.db").is_file()
+    assert not (ROOT / "from-the-shell.db").exists()
