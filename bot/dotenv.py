@@ -60,3 +60,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
             value = re.sub(r"\\(.)", lambda e: _DOUBLE_ESCAPES.get(e[1], "\\" + e[1]), m["double"])
         values[m["key"]] = value
     return values
+
+
+def kept_quote(value: str) -> str | None:
+    """The quote around the whole of ``value`` when it is still there (``"/data/lowback.db"``):
+    ``docker run --env-file`` passes a .env file's quotes on as part of the value. None when the
+    value is not in quotes."""
+    if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0]:
+        return value[0]
+    return None

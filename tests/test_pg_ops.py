@@ -183,6 +183,31 @@ def test_migrate_db_wants_a_postgresql_url(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "there is no SQLite database at" in missing.stderr
 
 
+async def test_migrate_db_while_the_bot_runs_on_the_file_is_refused_before_anything_is_copied(
+    tmp_path: Path,
+) -> None:
+    # The README says to stop the bot first; an operator who forgets would lose what the bot
+    # writes to the SQLite file between the copy and the switch to PostgreSQL.
+    from dataclasses import replace
+
+    from bot.ops.instance import InstanceLock
+    from bot.settings import Settings
+
+    source = tmp_path / "lowback.db"
+    await fill_sqlite(source)
+    target = f"postgresql://postgres@127.0.0.1:{closed_port()}/lowback"
+    with InstanceLock.take(replace(Settings(), database=source)):  # `lowback run` on the file
+        refused = lowback(["migrate-db", "--to", target], source, tmp_path)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        f"Nothing was moved: a lowback bot (process {os.getpid()}) is running on {source}: stop it "
+        "first (what it wrote after the copy would stay behind in the SQLite file), then run "
+        "migrate-db again."
+    )
+    stopped = lowback(["migrate-db", "--to", target], source, tmp_path)  # on to the server now
+    assert stopped.returncode == 1 and "is running on" not in stopped.stderr
+
+
 @needs_server
 async def test_migrate_db_that_fails_halfway_leaves_the_target_empty_and_can_run_again(
     pg: PostgresURL, tmp_path: Path

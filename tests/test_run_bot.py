@@ -512,6 +512,31 @@ async def test_a_process_runs_only_its_shards_and_leaves_the_command_sync_to_sha
     assert "synced by the process that runs shard 0" in out and error_lines(out) == []
 
 
+async def test_a_second_process_with_other_shards_on_the_same_sqlite_file_is_refused(
+    fake: FakeDiscord,
+    settings: Settings,
+    fast_heartbeat: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The template unit (lowback@0-1, lowback@2-3) started without LOWBACK_DATABASE set to
+    # PostgreSQL: both on the one SQLite file, which shares no reminder claims between processes.
+    monkeypatch.setattr(app, "IDENTIFY_INTERVAL", 0.01)
+    first = start(replace(settings, shard_count=4, shard_ids=(0, 1)))
+    beat = heartbeat_path(replace(settings, shard_count=4, shard_ids=(0, 1)).state_base)
+    await until(fake, first, beat.exists, "the first process's heartbeat")
+    second = asyncio.create_task(
+        run_bot(replace(settings, shard_count=4, shard_ids=(2, 3))), name="second run_bot"
+    )
+    assert await finished(second) == 1
+    lines = error_lines(capsys.readouterr().out)
+    assert len(lines) == 1 and str(settings.database) in lines[0]
+    assert "a SQLite file serves one bot process" in lines[0] and "PostgreSQL" in lines[0]
+    assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 4), (1, 4)]
+    sigterm()
+    assert await finished(first) == 0
+
+
 async def test_on_postgresql_the_shards_queue_for_identify_and_everything_closes_on_sigterm(
     fake: FakeDiscord,
     settings: Settings,

@@ -291,3 +291,40 @@ def test_scripts_start_without_a_token_names_commands_that_can_be_typed(tmp_path
     assert f"`{start} invite-url`" in done.stderr and f"`{start} chat`" in done.stderr
     assert "`lowback" not in done.stderr
     assert f"in the .env file of the folder it starts in, here {ROOT / '.env'}" in done.stderr
+
+
+def test_scripts_start_from_another_folder_finds_the_files_named_there(tmp_path: Path) -> None:
+    """It runs in the checkout (for its .env), but a file typed on its command line is where it
+    was typed: the questions to judge, the database given with --database, the backup."""
+    if _start_would_install():
+        pytest.skip("scripts/start would install the project into .venv first")
+    (tmp_path / "my-questions.yaml").write_text(
+        "- q: can I still deadlift?\n  expect: deadlifts\n", encoding="utf-8"
+    )
+    env = _no_token_env(tmp_path)
+    del env["LOWBACK_DATABASE"]
+
+    def start(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(ROOT / "scripts" / "start"), *args],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    judged = start("eval", "my-questions.yaml", "--totals")
+    assert judged.returncode == 0, judged.stderr
+    assert "overall          1      1  100.0%" in judged.stdout  # its one question, answered
+    assert start("--database", "mine.db", "progress", "--set", "3").returncode == 0
+    backed = start("--database", "mine.db", "backup", "copy.db")
+    assert backed.returncode == 0, backed.stderr
+    assert (tmp_path / "mine.db").is_file() and (tmp_path / "copy.db").is_file()
+    assert not (ROOT / "mine.db").exists() and not (ROOT / "copy.db").exists()
+    # A path set in the shell is where it was typed too.
+    env["LOWBACK_DATABASE"] = "from-the-shell.db"
+    assert start("progress", "--set", "2").returncode == 0
+    assert (tmp_path / "from-the-shell.db").is_file()
+    assert not (ROOT / "from-the-shell.db").exists()

@@ -118,6 +118,39 @@ def test_the_command_refuses_an_unknown_url_and_creates_nothing(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_quotes_kept_around_a_path_are_refused_and_nothing_is_made_of_them(tmp_path: Path) -> None:
+    # `docker run --env-file .env` with LOWBACK_DATABASE="/data/lowback.db" in .env: the quotes
+    # come in as part of the value, which read as a path would be a folder called '"' here.
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(
+        LOWBACK_DATABASE=f'"{tmp_path / "lowback.db"}"',
+        LOWBACK_STATE_DIR=f"'{tmp_path / 'state'}'",
+    )
+    for command in (["progress", "--set", "3"], ["doctor", "--offline"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert result.returncode == 2, command
+        assert result.stderr.strip().splitlines() == [
+            'Configuration problem: LOWBACK_DATABASE is in quotes (") that became part of it: '
+            "remove them (docker run --env-file keeps a .env file's quotes)",
+            "Configuration problem: LOWBACK_STATE_DIR is in quotes (') that became part of it: "
+            "remove them (docker run --env-file keeps a .env file's quotes)",
+        ], command
+        assert list(tmp_path.iterdir()) == []
+    # In .env itself the quotes are the file's own and are read as such.
+    (tmp_path / ".env").write_text(f'LOWBACK_DATABASE="{tmp_path / "in .env.db"}"\n', "utf-8")
+    settings = Settings.from_env({}, dotenv=tmp_path / ".env")
+    assert settings.database == tmp_path / "in .env.db"
+
+
 # -- passwords with characters that mean something in a URL ------------------------------------------
 
 # Each piece of these is looked for in the output: none may show.

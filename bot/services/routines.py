@@ -120,6 +120,9 @@ class RoutineService:
         plan = self.book.find(routine_id)
         if plan is None:  # typed in part ("glute stretch", "flare up"): the one routine it names
             fits = self.fitting(routine_id) if folded(routine_id) else []
+            # "booty flex" is all of booty-flex's id and part of flare-up's name: the whole one
+            whole = [f for f in fits if folded(routine_id) in (folded(f[0]), folded(f[1]))]
+            fits = whole if len(whole) == 1 else fits
             plan = self.book.find(fits[0][0]) if len(fits) == 1 else None
         if plan is None:
             raise UnknownRoutine(routine_id, self.book.names())

@@ -57,6 +57,29 @@ HELP_TEXT = (
 )
 GOODBYE = "Bye. Keep squeezing those glutes."
 
+# Discord's forms of the commands (/progress set 3, /mydata delete, /routine start) and the shell's
+# (--up, --set 3, --delete), as the chat has them: the person's step or data is what they asked.
+SUBCOMMANDS = {
+    "progress": {"show": "progress", "set": "step", "up": "easy", "easy": "easy", "hurts": "hurts"},
+    "mydata": {"show": "mydata", "delete": "delete"},
+    "routine": {"start": "routine"},
+}
+
+
+def as_the_chat_says(command: str, rest: str) -> tuple[str, str]:
+    """``command`` and the words after it, a subcommand of Discord's or an option of the shell's
+    made the chat's own command (``progress``, ``set 3`` -> ``step``, ``3``). Other words after
+    /progress or /mydata, which take none, make a command the chat does not know: passed over,
+    they would show the step or the data as if that were what was asked."""
+    first, _, after = rest.partition(" ")
+    own = SUBCOMMANDS.get(command, {}).get(first.lower().lstrip("-"))
+    if own:
+        return own, after.strip()
+    if rest and command in ("progress", "mydata"):
+        return f"{command} {rest}", ""
+    return command, rest
+
+
 T = TypeVar("T")
 Confirm = Callable[[str], Awaitable[bool]]  # asks a yes/no question; True for yes
 TtySettings = list[Any]  # what termios.tcgetattr returns
@@ -120,7 +143,7 @@ class Chat:
             self.show(await with_reminders_held(self.services.reminders, self.user, reply))
             return True
         command, _, rest = line[1:].partition(" ")
-        command, rest = command.lower(), rest.strip()
+        command, rest = as_the_chat_says(command.lower(), rest.strip())
         s = self.services
         if command in ("quit", "exit", "q", "bye"):
             return False

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.setting_names import misspelt_line
 from bot.settings import PostgresURL, Settings, SettingsError, parse_database
 from bot.terminal.help_texts import token_help
-from bot.terminal.parser import MAX_SECONDS_SCALE, UsageError, build_parser, question_of
+from bot.terminal.parser import (
+    MAX_SECONDS_SCALE,
+    UsageError,
+    build_parser,
+    in_the_callers_folder,
+    question_of,
+)
 from bot.terminal.streams import (
     CLOSED_OUTPUT,
     WRITE_FAULTS,
@@ -246,20 +252,24 @@ async def _mydata(services: Services, args: argparse.Namespace) -> int:
 
 async def _chat(services: Services) -> int:
     from bot.terminal.chat import run_chat
+    from bot.terminal.hangups import ended_like_ctrl_c
 
-    return await run_chat(services)
+    return await ended_like_ctrl_c(run_chat(services))
 
 
 async def _routine(services: Services, args: argparse.Namespace) -> int:
+    from bot.terminal.hangups import ended_like_ctrl_c
     from bot.terminal.render import Screen
     from bot.terminal.routine import run_routine
 
-    return await run_routine(
-        services,
-        args.name,
-        screen=Screen(),
-        errors=Screen(sys.stderr),
-        seconds_scale=args.seconds_scale,
+    return await ended_like_ctrl_c(
+        run_routine(
+            services,
+            " ".join(args.name) or None,  # `lowback routine glute stretch`, unquoted
+            screen=Screen(),
+            errors=Screen(sys.stderr),
+            seconds_scale=args.seconds_scale,
+        )
     )
 
 
@@ -310,6 +320,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops.backup import BackupError, backup
     from bot.store.errors import DatabaseError
 
+    if str(args.path) == "-":  # as other commands read it: standard output, which a database is not
+        raise UsageError(
+            "lowback backup writes the copy to a file, not to standard output: give it a file name, "
+            "e.g. lowback backup lowback-backup.db"
+        )
     try:
         path = _run(backup(settings.database, args.path, overwrite=args.force))
     except (BackupError, OSError, ValueError, DatabaseError) as exc:
@@ -326,6 +341,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     """Copy the SQLite database into an empty PostgreSQL one, checked row by row (bot/ops/postgres.py)."""
+    from bot.ops.instance import AnotherBotRunning, InstanceLock
     from bot.ops.postgres import PostgresOpsError, run_migrate_db
     from bot.store.errors import DatabaseError
 
@@ -340,8 +356,9 @@ def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
             "LOWBACK_DATABASE (or --database) must name the SQLite file to copy from, not a PostgreSQL URL."
         )
     try:
-        copied = run_migrate_db(settings.database, target)
-    except (PostgresOpsError, DatabaseError, OSError) as exc:
+        with InstanceLock.for_moving(settings):  # and no bot starts on it meanwhile
+            copied = run_migrate_db(settings.database, target)
+    except (AnotherBotRunning, PostgresOpsError, DatabaseError, OSError) as exc:
         _err(f"Nothing was moved: {exc}")
         return 1
     for table in copied:
@@ -374,6 +391,7 @@ def cmd_invite_url(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    in_the_callers_folder(args)
     forgiving_stdin()
     forgiving_stdout()
     try:

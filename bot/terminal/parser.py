@@ -8,6 +8,7 @@ loads nothing but argparse.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TypeAlias
@@ -47,6 +48,25 @@ def question_of(args: argparse.Namespace) -> str:
     return question
 
 
+def in_the_callers_folder(args: argparse.Namespace) -> None:
+    """The files named on the command line (``--database``, ``--knowledge``, ``eval FILE``,
+    ``backup PATH``) made absolute in the folder they were typed in, when that is not this one:
+    ``scripts/start`` runs in the checkout (for its .env) and says where it was started from in
+    LOWBACK_STARTED_IN."""
+    started_in = os.environ.get("LOWBACK_STARTED_IN", "").strip()
+    if not started_in or not os.path.isabs(started_in):
+        return
+    for name in ("database", "knowledge", "file", "path"):
+        value = getattr(args, name, None)
+        text = str(value) if value is not None else ""
+        if not text or text == "-" or text.startswith("~") or os.path.isabs(text):
+            continue
+        if name == "database" and (":" in text.split("/", 1)[0]):  # a URL, or :memory:
+            continue
+        joined = os.path.join(started_in, text)
+        setattr(args, name, Path(joined) if isinstance(value, Path) else joined)
+
+
 def _isatty(stream: object) -> bool:
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
@@ -55,9 +75,12 @@ def _isatty(stream: object) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot import __version__
+
     p = argparse.ArgumentParser(
         prog="lowback", description="A low back pain coach for Discord and the terminal."
     )
+    p.add_argument("--version", action="version", version=f"lowback-bot {__version__}")
     p.add_argument(
         "--knowledge",
         type=Path,
@@ -133,7 +156,7 @@ def _add_answering(sub: Commands) -> None:
     kb_sub = kb.add_subparsers(dest="kb_command")
     _command(kb_sub, "check", help="validate the knowledge base")
     rt = _command(sub, "routine", help="run a timed routine in the terminal")
-    rt.add_argument("name", nargs="?", help="routine id (default: yours for your step)")
+    rt.add_argument("name", nargs="*", help="routine id or name (default: yours for your step)")
     rt.add_argument(
         "--seconds-scale",
         type=float,
@@ -171,8 +194,10 @@ def _add_personal(sub: Commands) -> None:
     rm.add_argument("--times", help="times of day, e.g. '7:30, 21:30'")
     rm.add_argument("--days", type=int, help="with pause: how many days (1 to 365)")
     md = _command(sub, "mydata", help="everything stored about you")
-    md.add_argument("--json", action="store_true", help="all of it as JSON")
-    md.add_argument("--delete", action="store_true", help="delete all of it")
+    # Either: an export asked for beside a deletion would be lost with the data it shows.
+    either = md.add_mutually_exclusive_group()
+    either.add_argument("--json", action="store_true", help="all of it as JSON")
+    either.add_argument("--delete", action="store_true", help="delete all of it")
     md.add_argument("--yes", action="store_true", help="with --delete: don't ask")
     _command(sub, "privacy", help="the privacy notice: what is kept, why, for how long")
 

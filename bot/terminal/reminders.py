@@ -88,6 +88,9 @@ async def reminders(
     rem = services.reminders
     action = words[0].lower() if words else "show"
     args = words[1:]
+    clash = _options_clash(action, args, timezone=timezone, times=times, days=days)
+    if clash is not None:
+        return Outcome(clash, ok=False)
     view: ScheduleView
     try:
         if action == "on":
@@ -118,6 +121,32 @@ async def reminders(
     except ScheduleError as exc:  # UnknownTimezone's message already lists its suggestions
         return Outcome(str(exc), ok=False)
     return Outcome(view.describe(set_zone(where)))
+
+
+def _options_clash(
+    action: str, args: list[str], *, timezone: str | None, times: str | None, days: int | None
+) -> str | None:
+    """Why the shell's options cannot be taken with these words (one going with another action,
+    or saying again, otherwise, what the words already say), or None when nothing clashes: an
+    option left unused, or one word of two taken over the other, would change another schedule
+    than the one the person typed."""
+    shell = "lowback reminders"
+    if action != "on" and (timezone is not None or times is not None):
+        option = "--timezone" if timezone is not None else "--times"
+        return f"{option} goes with `{shell} on`, e.g. `{shell} on --timezone Europe/Berlin --times 7:30`."
+    if action != "pause" and days is not None:
+        return f"--days goes with `{shell} pause`, e.g. `{shell} pause --days 3`."
+    if action == "on":
+        zone_words, time_words = split_zone_and_times(args)
+        for what, option, typed, given in (
+            ("Two time zones", "--timezone", zone_words, timezone),
+            ("Two sets of times", "--times", time_words, times),
+        ):
+            if typed and given is not None and typed.casefold() != given.strip().casefold():
+                return f"{what} given, {typed!r} and {option} {given!r}: give one."
+    if action == "pause" and args and days is not None and _amount("shell", action, args) != days:
+        return f"Two pauses given, {' '.join(args)!r} and --days {days}: give one."
+    return None
 
 
 UNITS = {"pause": ("day", "days", "d"), "snooze": ("minute", "minutes", "min", "mins", "m")}

@@ -273,6 +273,8 @@ class Screen:
         self.rich = use_rich(self.out) if rich is None else rich
         self._console: Console | None = None
         self._width = width
+        # Set once writing found the reader gone (`lowback routine | head`): nobody reads on.
+        self.reader_gone = False
 
     @property
     def console(self) -> Console:
@@ -310,7 +312,7 @@ class Screen:
             self.out.write(text)
             self.out.flush()
         except (BrokenPipeError, ValueError):  # the reader went away, or the stream is closed
-            pass
+            self.reader_gone = True
 
     def line(self, text: str = "", style: str | None = None) -> None:
         """One line of our own text (no markdown)."""

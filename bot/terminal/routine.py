@@ -7,7 +7,9 @@ back to the shell until ``fg``. The terminal's settings are restored on the way 
 Ctrl-C.
 
 Piped, or with ``NO_COLOR`` set, it still runs: one plain line per event instead of the live
-display, no escape codes; keys work whenever standard input is a terminal.
+display, no escape codes; keys work whenever standard input is a terminal. A reader that goes
+away (``lowback routine | head``) stops it: a routine nobody follows is recorded as stopped, not
+done.
 
 For trying a routine quickly: ``lowback routine --seconds-scale 0.05 booty-flex``; a run sped up so
 is a trial, not recorded and not counted for the streak.
@@ -19,6 +21,7 @@ import asyncio
 import contextlib
 import math
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
@@ -314,6 +317,20 @@ async def tick(display: PlainDisplay, service: RoutineService, refresh: float) -
         await service.sleep(refresh)
 
 
+def _shown_while_read(
+    display: PlainDisplay, service: RoutineService, user_id: int, stopping: list[asyncio.Task[bool]]
+) -> Callable[[Event], None]:
+    """Each event shown on ``display``; once its reader is gone (``lowback routine | head``), the
+    routine is stopped (the task put in ``stopping``): one nobody follows is not done."""
+
+    def on_event(ev: Event) -> None:
+        display.event(ev)
+        if display.screen.reader_gone and not stopping:
+            stopping.append(asyncio.create_task(service.stop(user_id)))
+
+    return on_event
+
+
 async def run_routine_terminal(
     plan: RoutinePlan,
     *,
@@ -339,7 +356,9 @@ async def run_routine_terminal(
         else PlainDisplay(screen, plan, keys=keys)
     )
 
-    result = await service.start(user_id, plan=plan, on_event=display.event, record=record)
+    stopping: list[asyncio.Task[bool]] = []
+    on_event = _shown_while_read(display, service, user_id, stopping)
+    result = await service.start(user_id, plan=plan, on_event=on_event, record=record)
     if isinstance(result, AlreadyRunning):
         display.say(result.message)
         return result
@@ -365,9 +384,9 @@ async def run_routine_terminal(
         finally:
             for task in helpers:
                 task.cancel()
-            for task in helpers:
+            for waited in [*helpers, *stopping]:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                    await waited
     return state
 
 

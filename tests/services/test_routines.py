@@ -263,6 +263,8 @@ async def test_a_routine_named_in_part_is_the_one_it_fits_and_several_fits_are_r
     assert (await service.plan_for(7, "GLUTE STRETCH")).id == "glute-stretch"
     with pytest.raises(UnknownRoutine):
         await service.plan_for(7, "flexes")  # Booty flexes and Flare-up booty flexes
+    # All of booty-flex's id, and only part of Flare-up booty flexes: the one it names whole.
+    assert (await service.plan_for(7, "booty flex")).id == "booty-flex"
 
 
 # --- one session per person --------------------------------------------------------------------

@@ -113,6 +113,31 @@ async def test_mydata_says_how_to_delete_in_the_chat_and_delete_asks_first(chat)
     assert await talk.services.people.get(LOCAL_USER_ID) is None
 
 
+async def test_discords_and_the_shells_forms_of_a_command_do_what_they_say(chat):
+    # Someone who knows the bot from Discord (/progress set, /mydata delete, /routine start) or
+    # from the shell (lowback progress --up) types those words in the chat.
+    talk, _ = chat
+
+    async def step() -> int:
+        return (await talk.services.people.get(LOCAL_USER_ID)).step
+
+    assert "You're on step 3" in await say(chat, "/progress set 3") and await step() == 3
+    assert "Moved up to step 4" in await say(chat, "/progress --up") and await step() == 4
+    assert "Back to step 3" in await say(chat, "/progress hurts") and await step() == 3
+    assert "You're on step 3 of 4" in await say(chat, "/progress show")
+    shown = await say(chat, "/progress banana")
+    assert (
+        "I don't know the command /progress banana." in shown
+        and "/step N" in shown
+        and await step() == 3
+    )
+    assert "Done! Flare-up booty flexes finished." in await say(chat, "/routine start flare-up")
+    assert "What I store about you" in await say(chat, "/mydata show")
+    talk.answers.append("yes")
+    assert "Your data is deleted" in await say(chat, "/mydata delete")
+    assert await talk.services.people.get(LOCAL_USER_ID) is None
+
+
 async def test_odd_numbers_after_step_and_reminders_get_a_clear_answer(chat):
     assert "Usage: /step N" in await say(chat, "/step ²")
     assert "You're on step 3" in await say(chat, "/step ３")  # a full-width digit is a digit

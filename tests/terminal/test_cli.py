@@ -46,6 +46,16 @@ def test_run_without_a_token_says_where_each_kind_of_install_reads_it_and_exits_
     assert "lowback chat" not in result.stderr
 
 
+def test_version_says_which_lowback_bot_is_installed(capsys):
+    # What an operator is asked first, and what a database "written by a newer version" needs.
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"lowback-bot {version('lowback-bot')}\n"
+
+
 def test_ask_json_has_the_documented_shape(capsys):
     assert main(["ask", "--json", "can", "i", "still", "do", "RDLs?"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -238,6 +248,14 @@ def test_backup_invite_url_and_doctor_commands(tmp_path):
     assert (
         doctor.returncode == 1 and "token" in doctor.stdout.lower()
     )  # no token: says so and how to fix
+
+
+def test_backup_to_a_dash_is_refused_instead_of_writing_a_file_called_dash(tmp_path):
+    assert lowback(tmp_path, "progress", "--set", "2").returncode == 0
+    dash = lowback(tmp_path, "backup", "-")
+    assert dash.returncode == 2 and dash.stdout == ""
+    assert "not to standard output: give it a file name" in dash.stderr
+    assert not (tmp_path / "-").exists()
 
 
 # -- shell manners -------------------------------------------------------------------------------
@@ -503,6 +521,57 @@ def test_reminders_read_zones_with_digits_accents_and_24_hour_hours(tmp_path, mo
     ]:
         code, said = reminders(*words)
         assert says in said, (words, said)
+
+
+def test_reminder_options_that_clash_with_the_words_change_nothing_and_say_why(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+
+    def reminders(*words: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["reminders", *words])
+        said = capsys.readouterr()
+        return code, said.out + said.err
+
+    assert reminders("on", "Europe/Berlin", "7:30")[0] == 0
+    for words, says in [
+        (
+            ("on", "Asia/Tokyo", "9:00", "--timezone", "America/New_York"),
+            "Two time zones given, 'Asia/Tokyo' and --timezone 'America/New_York': give one.",
+        ),
+        (
+            ("on", "Asia/Tokyo", "9:00", "--times", "6:00"),
+            "Two sets of times given, '9:00' and --times '6:00': give one.",
+        ),
+        (("pause", "3", "--days", "5"), "Two pauses given, '3' and --days 5: give one."),
+        (("off", "--days", "5"), "--days goes with `lowback reminders pause`"),
+        (("snooze", "--days", "2"), "--days goes with `lowback reminders pause`"),
+        (("show", "--timezone", "Asia/Tokyo"), "--timezone goes with `lowback reminders on`"),
+        (("pause", "--times", "9:00"), "--times goes with `lowback reminders on`"),
+    ]:
+        code, said = reminders(*words)
+        assert code == 2 and says in said, (words, said)
+    code, shown = reminders("show")
+    assert "07:30, every day (Europe/Berlin time)" in shown and "paused" not in shown
+    # Said once in the words and once as an option, or split between them, is no clash.
+    assert (
+        "09:00, every day (Asia/Tokyo time)"
+        in reminders("on", "asia/tokyo", "9:00", "--timezone", "Asia/Tokyo")[1]
+    )
+    assert (
+        "06:00, every day (Asia/Tokyo time)"
+        in reminders("on", "6:00", "--timezone", "Asia/Tokyo")[1]
+    )
+    assert "paused until" in reminders("pause", "2", "--days", "2")[1]
+
+
+def test_mydata_refuses_an_export_and_a_deletion_at_once_and_keeps_everything(tmp_path):
+    assert lowback(tmp_path, "progress", "--set", "3").returncode == 0
+    both = lowback(tmp_path, "mydata", "--json", "--delete", "--yes")
+    assert both.returncode == 2 and "not allowed with" in both.stderr and both.stdout == ""
+    assert "step 3 of 4" in lowback(tmp_path, "progress").stdout
 
 
 def test_a_broken_knowledge_base_or_database_is_one_clear_message_and_exit_1(tmp_path):

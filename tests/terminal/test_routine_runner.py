@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -179,6 +180,54 @@ def test_it_runs_piped_without_keys_or_escape_codes(tmp_path):
     assert "\x1b" not in done.stdout and "\r" not in done.stdout
 
 
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_routine_ended_by_a_closed_terminal_or_a_kill_is_recorded_as_stopped(tmp_path, signum):
+    # SIGHUP: the terminal window closed or the ssh connection lost; SIGTERM: `kill`, a shutdown.
+    env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO))
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    ) as routine:
+        assert routine.stdout is not None
+        for line in routine.stdout:
+            if line.startswith("▶ Get ready"):  # under way, at its own pace
+                break
+        routine.send_signal(signum)
+        out, err = routine.communicate(timeout=30)
+    assert routine.returncode == 128 + signum, err
+    assert "Stopped after" in out and "Traceback" not in err
+    assert sessions(tmp_path) == [(1, "daily-step-1", "stopped", 0, 1)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "runs"),
+    [
+        (["glute", "stretch"], "Kneeling glute stretch:"),  # unquoted, as people type it
+        (["booty", "flex"], "Booty flexes:"),  # all of one id, part of another's name
+        (["Booty flexes"], "Booty flexes:"),  # its name, as the list shows it
+    ],
+)
+def test_a_routine_named_in_words_as_typed_is_the_one_it_names(tmp_path, typed, runs):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--database", str(tmp_path / "lowback.db"), "routine"]
+        + ["--seconds-scale", "0.001", *typed],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith(runs) and "Done!" in done.stdout
+
+
 def test_an_unknown_routine_lists_the_ones_that_exist(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
@@ -224,6 +273,39 @@ async def test_without_a_name_the_local_person_gets_the_routine_for_their_step(t
     assert text.index("Left side") < text.index("Squeeze (round 1 of 10)")
     assert "Streak: 1 day" in text
     assert sessions(tmp_path) == [(1, "daily-step-2", "finished", 0, 1)]
+
+
+class ReaderGoneAfter(io.StringIO):
+    """Standard output into `head -n LINES`: once it has its lines, the pipe is closed."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        if self.getvalue().count("\n") >= self.lines:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+async def test_a_routine_whose_reader_went_away_is_stopped_not_counted_as_done(tmp_path):
+    # `lowback routine | head -3`: head leaves after three lines, and nobody sees the rest.
+    settings = replace(Settings(), database=tmp_path / "lowback.db")
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    services = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
+    try:
+        out = ReaderGoneAfter(3)
+        code = await run_routine(
+            services, None, screen=Screen(out, rich=False), stdin=io.StringIO()
+        )
+        streaks = (await services.routines.person_streaks(1)).streaks
+    finally:
+        await services.close()
+    assert code == 0 and out.getvalue().count("\n") == 3
+    assert sessions(tmp_path) == [(1, "daily-step-1", "stopped", 0, 1)]
+    assert streaks.current == 0 and streaks.longest == 0
 
 
 def test_a_broken_routines_file_is_explained(tmp_path, capsys):
