@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.core.letterforms import as_latin, undecorated, unescaped, unleet, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.soundalikes import as_meant_words
-from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
+from bot.core.spellings import CHAT_WORDS, FILLERS, MISSPELLINGS, emoji_as_words
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 
@@ -392,7 +392,7 @@ def _normalized(text: str, limit: int) -> str:
         text = _DISCORD_TOKENS.sub(" ", text)
         text = _URL.sub(" ", text)
         text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
-        text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
+        text = emoji_as_words(_APOSTROPHE.sub("", text))
     text = unleet(unspaced(unmarked(text)))  # "d||ie||", "s u i c i d e", "k.i.l.l", "k1ll"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)

@@ -232,3 +232,28 @@ def test_a_fraction_after_a_number_is_its_decimal(message, read):
 @pytest.mark.parametrize("message", ["temp 38\u00bd and back ache", "temp 101\u00bd and back ache"])
 def test_a_temperature_with_a_fraction_is_a_fever(matcher, message):
     assert _urgency(matcher, message) == "soon", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\U0001f52a myself",  # a knife where the verb goes
+        "gonna \U0001f52b myself tbh",  # a gun
+        "\U0001f52a\U0001f52a myself",
+        "i might \U0001faa2 myself tonight",  # a rope
+        "im going to \u26b0\ufe0f myself",  # a coffin
+    ],
+)
+def test_a_weapon_emoji_done_to_oneself_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the pain in my lower back is like a \U0001f52a",
+        "my \U0001f351 is sore after bridges \U0001f52b\U0001f52b",
+    ],
+)
+def test_a_weapon_emoji_as_a_figure_raises_no_crisis(matcher, message):
+    assert _urgency(matcher, message) != "crisis", message
