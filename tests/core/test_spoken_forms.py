@@ -75,6 +75,9 @@ def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
         "i wan to kill myself",
         "i cant do this no more",  # "no more" for "anymore"
         "i cant take it no more",
+        "i just want to dye",  # "dye" for die
+        "i wanna dye tonight",
+        "i wish i could just dye",
     ],
 )
 def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
@@ -92,6 +95,8 @@ def test_cnt_for_cant_keeps_the_emergency(matcher, message):
         "no more pain after the booty flex, what is next",
         "i want no more flare ups, what should i do",
         "is mp3 music ok during the routine",
+        "i want to dye my hair, can i still do the stretches",
+        "is it ok to dye it pink before the routine",
     ],
 )
 def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):
