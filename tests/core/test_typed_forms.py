@@ -257,3 +257,27 @@ def test_a_weapon_emoji_done_to_oneself_is_a_crisis(matcher, message):
 )
 def test_a_weapon_emoji_as_a_figure_raises_no_crisis(matcher, message):
     assert _urgency(matcher, message) != "crisis", message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("temp of one hundred and two", "temp of 102"),
+        ("temp of one hundred two", "temp of 102"),
+        ("a hundred and twenty five pounds", "125 pounds"),
+        ("the hundred metre sprint", "the hundred metre sprint"),  # no number of hundreds
+    ],
+)
+def test_hundreds_written_as_words_are_read_in_digits(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "back pain and a temp of one hundred two",
+        "my back aches and my temperature is one hundred and one",
+    ],
+)
+def test_a_temperature_in_hundreds_written_out_is_a_fever(matcher, message):
+    assert _urgency(matcher, message) == "soon", message
