@@ -2,7 +2,8 @@
 table's row "| fever | no |") are read as denied, as "no fever" is: the question gets its answer,
 not an alarm the person has just ruled out. A sign checked off as present, a "no" that tells of
 something lost ("able to pee: no", "bladder control: none") and an answer taken back stay red
-flags."""
+flags. A clinician's question told with its answer reads the same way: "the doctor asked if I had
+numbness, I said no" denies it; "she asked if I could pee, I said no" tells of trouble."""
 
 from __future__ import annotations
 
@@ -54,4 +55,31 @@ def test_a_sign_checked_off_as_present_is_still_a_red_flag(matcher, message, urg
     ],
 )
 def test_a_no_that_tells_of_something_lost_is_not_read_as_a_denial(matcher, message):
+    assert _urgency(matcher, message) is not None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my doctor asked if i had numbness in my groin, i said no. what stretches help?",
+        "the physio asked about fever and bladder problems, i have neither. which step?",
+        'doc asked "any numbness between your legs?" and i said no',
+        "the nurse asked me if i had any fever and i told her no, so can i keep training?",
+    ],
+)
+def test_a_clinicians_question_answered_no_raises_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she asked if i could pee, i said no",  # a "no" that tells of something lost
+        "the nurse asked if i could feel my groin, i said no",
+        "the nurse asked if i had any feeling in my groin, i said no",
+        "the doctor asked if i had numbness in my groin, i said no but actually i do",
+        "the doctor asked about numbness, i said no, but now my groin is numb",
+    ],
+)
+def test_a_clinicians_question_answered_with_trouble_is_still_a_red_flag(matcher, message):
     assert _urgency(matcher, message) is not None, message
