@@ -86,7 +86,7 @@ _LOST_APOSTROPHE = re.compile(r"(?<!\S)(\w+n) t(?!\S)")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
-_WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
+_WITH = re.compile(r"(?<![\w/])w/(o\b|out\b)?(?!\w/)")  # "w/", "w/o", "w/out"
 _BETWEEN = re.compile(r"(?<![\w/])b/[wt](?![\w/])")  # "numb b/w my legs"
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),

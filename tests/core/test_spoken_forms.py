@@ -84,9 +84,26 @@ def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
     assert _urgency(matcher, message) == "crisis", message
 
 
-@pytest.mark.parametrize("message", ["i cnt feel my legs", "i cnt pee since last night"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i cnt feel my legs",
+        "i cnt pee since last night",
+        "i carnt feel my legs",  # as it is said
+        "i caint pee since last night and my back hurts",
+        "i kant feel my legs",
+    ],
+)
 def test_cnt_for_cant_keeps_the_emergency(matcher, message):
     assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["back pain w/out fever, what stretch helps", "sore back w/out any numbness, ok to squat?"],
+)
+def test_a_sign_texted_as_absent_raises_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
 
 
 @pytest.mark.parametrize(
