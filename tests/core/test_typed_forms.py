@@ -166,6 +166,10 @@ def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read)
         ("iwanttodie", "crisis"),
         ("i want to killmyself", "crisis"),
         ("I W A N T T O D I E", "crisis"),
+        ("i cant feel mylegs", "emergency"),  # two words run together, the rest apart
+        ("cant feel mygroin since this morning", "emergency"),
+        ("iwant to die", "crisis"),
+        ("i want todie", "crisis"),
     ],
 )
 def test_a_red_flag_with_its_words_run_together_is_a_red_flag(matcher, message, urgency):
