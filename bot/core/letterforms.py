@@ -21,6 +21,8 @@ import re
 import unicodedata
 from urllib.parse import unquote, unquote_plus
 
+from bot.core.checklists import answered_no
+
 # -- escapes: before anything else, on every message -----------------------------------------------
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,9});")
@@ -219,7 +221,9 @@ _DOTTED = re.compile(r"(?<![^\W\d_.])[^\W\d_](?:\.[^\W\d_]){2,}(?![^\W\d_])")
 
 def as_meant(text: str) -> str:
     """A message as it should be cut into sentences: its HTML entities and URL escapes decoded
-    ("can&#39;t" has no ";" to end a sentence at) and letters spaced out with stops written as
-    one word ("k.m.s", "s.u.i.c.i.d.e": no sentence ends inside them; "a.m." and "e.g." stay)."""
-    text = unescaped(text)
+    ("can&#39;t" has no ";" to end a sentence at), letters spaced out with stops written as
+    one word ("k.m.s", "s.u.i.c.i.d.e": no sentence ends inside them; "a.m." and "e.g." stay),
+    and signs checked off as absent written as denied ("fever? no" is "no fever": see
+    ``bot.core.checklists``)."""
+    text = answered_no(unescaped(text))
     return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text) if "." in text else text

@@ -36,19 +36,33 @@ _SMALL = {w: n for w, n in [*_UNITS.items(), ("ten", 10)] if n > 1}  # ("one day
 _COUNTED = frozenset(("seconds", "secs", "minutes", "mins", "hours", "hrs", "days", "weeks", "wks"))
 _COUNTED |= {"months", "years", "yrs", "times", "reps", "sets", "blocks", "miles", "km", "kg"}
 _COUNTED |= {"kgs", "lbs", "pounds"}
-WRITTEN_NUMBERS = frozenset(_TENS) | frozenset(_TEENS)  # the words ``in_digits`` rewrites
+WRITTEN_NUMBERS = frozenset(_TENS) | frozenset(_TEENS) | {"hundred"}  # what ``in_digits`` rewrites
+_HUNDREDS = {"a": 1, "one": 1, "1": 1} | {w: n for w, n in _UNITS.items() if n > 1}
+_BELOW_100 = _UNITS | {"ten": 10} | _TEENS | _TENS
 
 
 def in_digits(words: list[str]) -> list[str]:
-    """The words with eleven to ninety-nine in digits: "im sixty seven" is "im 67"."""
+    """The words with eleven to nine hundred and ninety-nine in digits: "im sixty seven" is
+    "im 67", "a temp of one hundred and two" is "a temp of 102"."""
     out: list[str] = []
-    tens = False  # the word before was a multiple of ten written out
-    for word in words:
+    tens = False  # the word before was a multiple of ten written out (or a hundred and one)
+    hundred = False  # the word before was a number of hundreds written out
+    for i, word in enumerate(words):
+        if word == "hundred" and out and out[-1] in _HUNDREDS:
+            out[-1] = str(100 * _HUNDREDS[out[-1]])  # "a hundred", "one hundred", "two hundred"
+            hundred = True
+            continue
+        if hundred and word == "and" and i + 1 < len(words) and words[i + 1] in _BELOW_100:
+            continue  # "one hundred and two"
+        if hundred and word in _BELOW_100:
+            out[-1] = str(int(out[-1]) + _BELOW_100[word])
+            tens, hundred = word in _TENS, False  # "a hundred and twenty five"
+            continue
         if tens and word in _UNITS:
             out[-1] = str(int(out[-1]) + _UNITS[word])  # "sixty seven"
             tens = False
             continue
-        tens = word in _TENS
+        tens, hundred = word in _TENS, False
         out.append(str(_TENS.get(word) or _TEENS.get(word) or word))
     return out
 

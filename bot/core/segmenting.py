@@ -11,7 +11,9 @@ yesterday i cant really feel" / "anything between my legs and" / "my back hurts"
 across two lines is in neither. The screen reads such a message again with each line that ends in
 the middle of a sentence joined to the next.
 
-A run is split only when it is no word itself, is long enough to hold two ("wanttodie"), and
+Two words are run together as often as a whole sentence is: "i cant feel mylegs", "iwant to
+die", "i want todie". A run is split only when it is no word itself, is long enough to hold two
+("icant", "mylegs"), and
 splits wholly into common English words (pyspellchecker's dictionary and word counts, passed in):
 the split that costs least, a word's cost being how rarely it is used. A misspelt word ("numbnes",
 "excercise") splits into no such words and is left to the menders.
@@ -25,7 +27,7 @@ from collections.abc import Callable, Mapping
 
 from bot.core.text import SENTENCE_BREAK
 
-MIN_RUN = 8  # "wanttodie": two words at least
+MIN_RUN = 5  # "mylegs", "icant": two words at least
 MAX_RUN = 60  # longer runs are not sentences (a key, a hash): left as written
 MAX_WORD = 20  # the longest piece tried
 MAX_RUNS = 5  # runs split in one message

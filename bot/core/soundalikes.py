@@ -4,10 +4,11 @@ them say so.
 A phone's dictation writes what it hears: "know feeling in my groin" for "no feeling", "lost a lot
 of wait", "my legs are getting week", "I lost control of my bowls"; a hurried thumb writes "fell of
 a ladder", "cant p" and "numb b/w my legs"; people write as they speak: "i wan to die", "i cant do
-this no more". Each of these is a warning sign told in words the
+this no more"; and "i just want to dye" is written for die. Each of these is a warning sign told in words the
 red-flag screen does not read as one. ``as_meant_words`` reads such a word as the one meant only in
 the company that makes it that word ("know" before "feeling" when no one is said to know; "wait"
-after "lost"), so "I know", "this week", "a bowl of oats" and "can't wait" stay as they are.
+after "lost"), so "I know", "this week", "a bowl of oats", "can't wait" and "dye my hair" stay as
+they are.
 
 It reads ``bot.core.text.normalize``'s form: lower case, apostrophes gone, one space between words,
 numbers in digits.
@@ -58,7 +59,15 @@ _WAN = re.compile(r"\bwan (?=to |2 )")
 # "i cant do this no more": anymore, at the end of what cannot go on.
 _NO_MORE = re.compile(r"\b((?:cant|cannot|couldnt|dont|wont|not|never)\b.*) no more$")
 
-_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more")
+# "i just want to dye": die, when nothing is dyed ("dye my hair", "dye it blue" stay).
+_DYE = re.compile(
+    r"\b(to|2|wanna|gonna|just|could|would|should|might|ill|let me|hope i|wish i) dye\b(?! (?:my"
+    r"|it|the|her|his|them|their|a|an|some|this|that|these|those|your|our|hair|beard|brows"
+    r"|eyebrows|roots|clothes|shirts?|jeans|fabric|wool|yarn|eggs|(?:\w+ )?(?:hair|blue|red|black"
+    r"|pink|purple|green|blonde|brown|grey|gray|white|blond|colou?r)))\b"
+)
+
+_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "dye")
 
 
 def as_meant_words(text: str) -> str:
@@ -73,4 +82,5 @@ def as_meant_words(text: str) -> str:
     text = _OF.sub(r"\1 off ", text)
     text = _WAN.sub("want ", text)
     text = _NO_MORE.sub(r"\1 anymore", text)
+    text = _DYE.sub(r"\1 die", text)
     return _P.sub(r"\1 pee", text)

@@ -1,9 +1,12 @@
 """How people write words in chat, and what ``bot.core.text.normalize`` reads them as: chat spellings
 of ordinary words ("smth", "ppl", "ur", "w/"), common misspellings of a warning sign's words
 ("feal", "paralised"), filler words that only colour what is said ("ngl",
-"lowkey", "tbh"), and the emoji that stand for a part of the body ("🦵", "🍑")."""
+"lowkey", "tbh"), and the emoji that stand for a part of the body ("🦵", "🍑") or for the means of
+harm ("🔪 myself")."""
 
 from __future__ import annotations
+
+import re
 
 # Chat spellings of ordinary words, written out: "is it smth serious", "how many ppl get this",
 # "a deep ache in ur belly".
@@ -20,6 +23,9 @@ CHAT_WORDS = {
     "rly": "really",
     "thru": "through",
     "cnt": "cant",
+    "carnt": "cant",
+    "caint": "cant",
+    "kant": "cant",
     "btwn": "between",
     "btween": "between",
     "cuz": "because",
@@ -105,7 +111,8 @@ FILLERS = frozenset(
     }
 )
 
-# The emoji that stand for a part of the body or what comes out of it ("both my 🦵 feel weak").
+# The emoji that stand for a part of the body or what comes out of it ("both my 🦵 feel weak"),
+# and for the means of harm ("a 🔪", "all my 💊").
 EMOJI_WORDS = str.maketrans(
     {
         "🦵": " leg ",
@@ -114,5 +121,22 @@ EMOJI_WORDS = str.maketrans(
         "💩": " poo ",
         "🚽": " toilet ",
         "🩸": " blood ",
+        "🔪": " knife ",
+        "🗡": " knife ",
+        "🔫": " gun ",
+        "💊": " pills ",
+        "🪢": " rope ",
+        "⚰": " coffin ",
+        "🪦": " grave ",
     }
 )
+# A weapon, a rope or a coffin put where a verb goes before "myself" ("🔪 myself", "gonna 🔫
+# myself"): what it says is killing oneself. (Not 💀, which is laughter: "💀 me".)
+_HARM_DONE = re.compile("(?:[🔪🗡🔫🪢⚰🪦] *)+(?=(?:my ?self|meself|myslf)\\b)")
+
+
+def emoji_as_words(folded: str) -> str:
+    """A case-folded text with the emoji that stand for words written as the words."""
+    if _HARM_DONE.search(folded) is not None:
+        folded = _HARM_DONE.sub(" kill ", folded)
+    return folded.translate(EMOJI_WORDS)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.core.letterforms import as_latin, undecorated, unescaped, unleet, unmarked, unspaced
 from bot.core.number_words import NUMBER_WORDS, WRITTEN_NUMBERS, in_digits
 from bot.core.soundalikes import as_meant_words
-from bot.core.spellings import CHAT_WORDS, EMOJI_WORDS, FILLERS, MISSPELLINGS
+from bot.core.spellings import CHAT_WORDS, FILLERS, MISSPELLINGS, emoji_as_words
 
 MEMO_LIMIT = 50_000  # phrasings whose content words a Canonicalizer remembers
 
@@ -86,7 +86,7 @@ _LOST_APOSTROPHE = re.compile(r"(?<!\S)(\w+n) t(?!\S)")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _WRITTEN_AS = CHAT_WORDS | MISSPELLINGS  # (see bot.core.spellings)
 _CHAT_WORDS = frozenset(_WRITTEN_AS) | FILLERS
-_WITH = re.compile(r"(?<![\w/])w/(o\b)?(?!\w/)")
+_WITH = re.compile(r"(?<![\w/])w/(o\b|out\b)?(?!\w/)")  # "w/", "w/o", "w/out"
 _BETWEEN = re.compile(r"(?<![\w/])b/[wt](?![\w/])")  # "numb b/w my legs"
 # Where a raw message's sentences end: after a stop and a space or a line break, and where a
 # sentence runs into the next with no space ("...stay strong.I also...", "it went...Now I can't"),
@@ -392,7 +392,7 @@ def _normalized(text: str, limit: int) -> str:
         text = _DISCORD_TOKENS.sub(" ", text)
         text = _URL.sub(" ", text)
         text = as_latin(text.casefold())  # "ᴋɪʟʟ", "🅺🅸🅻🅻", a Cyrillic і in "kіll"
-        text = _APOSTROPHE.sub("", text).translate(EMOJI_WORDS)
+        text = emoji_as_words(_APOSTROPHE.sub("", text))
     text = unleet(unspaced(unmarked(text)))  # "d||ie||", "s u i c i d e", "k.i.l.l", "k1ll"
     if "w/" in text:
         text = _WITH.sub(lambda m: " without " if m.group(1) else " with ", text)

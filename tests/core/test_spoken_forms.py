@@ -75,15 +75,35 @@ def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
         "i wan to kill myself",
         "i cant do this no more",  # "no more" for "anymore"
         "i cant take it no more",
+        "i just want to dye",  # "dye" for die
+        "i wanna dye tonight",
+        "i wish i could just dye",
     ],
 )
 def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
     assert _urgency(matcher, message) == "crisis", message
 
 
-@pytest.mark.parametrize("message", ["i cnt feel my legs", "i cnt pee since last night"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i cnt feel my legs",
+        "i cnt pee since last night",
+        "i carnt feel my legs",  # as it is said
+        "i caint pee since last night and my back hurts",
+        "i kant feel my legs",
+    ],
+)
 def test_cnt_for_cant_keeps_the_emergency(matcher, message):
     assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["back pain w/out fever, what stretch helps", "sore back w/out any numbness, ok to squat?"],
+)
+def test_a_sign_texted_as_absent_raises_no_alarm(matcher, message):
+    assert _urgency(matcher, message) is None, message
 
 
 @pytest.mark.parametrize(
@@ -92,6 +112,8 @@ def test_cnt_for_cant_keeps_the_emergency(matcher, message):
         "no more pain after the booty flex, what is next",
         "i want no more flare ups, what should i do",
         "is mp3 music ok during the routine",
+        "i want to dye my hair, can i still do the stretches",
+        "is it ok to dye it pink before the routine",
     ],
 )
 def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):

@@ -166,6 +166,10 @@ def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read)
         ("iwanttodie", "crisis"),
         ("i want to killmyself", "crisis"),
         ("I W A N T T O D I E", "crisis"),
+        ("i cant feel mylegs", "emergency"),  # two words run together, the rest apart
+        ("cant feel mygroin since this morning", "emergency"),
+        ("iwant to die", "crisis"),
+        ("i want todie", "crisis"),
     ],
 )
 def test_a_red_flag_with_its_words_run_together_is_a_red_flag(matcher, message, urgency):
@@ -231,4 +235,53 @@ def test_a_fraction_after_a_number_is_its_decimal(message, read):
 
 @pytest.mark.parametrize("message", ["temp 38\u00bd and back ache", "temp 101\u00bd and back ache"])
 def test_a_temperature_with_a_fraction_is_a_fever(matcher, message):
+    assert _urgency(matcher, message) == "soon", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\U0001f52a myself",  # a knife where the verb goes
+        "gonna \U0001f52b myself tbh",  # a gun
+        "\U0001f52a\U0001f52a myself",
+        "i might \U0001faa2 myself tonight",  # a rope
+        "im going to \u26b0\ufe0f myself",  # a coffin
+    ],
+)
+def test_a_weapon_emoji_done_to_oneself_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the pain in my lower back is like a \U0001f52a",
+        "my \U0001f351 is sore after bridges \U0001f52b\U0001f52b",
+    ],
+)
+def test_a_weapon_emoji_as_a_figure_raises_no_crisis(matcher, message):
+    assert _urgency(matcher, message) != "crisis", message
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("temp of one hundred and two", "temp of 102"),
+        ("temp of one hundred two", "temp of 102"),
+        ("a hundred and twenty five pounds", "125 pounds"),
+        ("the hundred metre sprint", "the hundred metre sprint"),  # no number of hundreds
+    ],
+)
+def test_hundreds_written_as_words_are_read_in_digits(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "back pain and a temp of one hundred two",
+        "my back aches and my temperature is one hundred and one",
+    ],
+)
+def test_a_temperature_in_hundreds_written_out_is_a_fever(matcher, message):
     assert _urgency(matcher, message) == "soon", message
