@@ -19,7 +19,7 @@ DATA_PACKAGES = {
     "bot.store.migrations": ["*.sql"],
     "bot.core.data": ["*.yaml"],  # the time zone aliases
     # the embedding model, the safety net's heads and the matcher's labelled examples
-    "bot.models": ["*.json", "*.npz", "minilm-static/*"],
+    "bot.models": ["*.json", "*.npz", "minilm-static/*", "minilm-topics/*"],
 }
 
 knowledge_packages = ["bot.knowledge"] + sorted(

@@ -39,9 +39,9 @@ from bot.core.evaluation import evaluate, parse_items  # noqa: E402
 from bot.core.knowledge.loading import load_knowledge  # noqa: E402
 from bot.core.semantic import (  # noqa: E402
     EXAMPLES_FILE,
-    MODEL_DIR,
+    TOPICS_MODEL_DIR,
     TopicExamples,
-    default_embedder,
+    default_topic_embedder,
     question_text,
 )
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     matcher = matching.Matcher(kb, examples=None)
     names = sorted(kb.topics) + ["no_match"]
     phrasings = phrasings_of(matcher, names)
-    embedder = default_embedder()
+    embedder = default_topic_embedder()  # the model the topics are read with
     vectors = embedder.encode([question_text(raw["q"]) for _, raw in rows])
     sites = sorted({site(raw.get("source", "local")) for _, raw in rows})
     random.Random(1).shuffle(sites)
@@ -231,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         keep = [i for i, (name, raw) in enumerate(rows) if voter(name, raw)]
         ex = build([rows[i][1] for i in keep], vectors[keep], names, phrasings)
         assert ex.weights is not None and ex.bias is not None
-        model_hash = hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
-        np.savez_compressed(
+        model_hash = hashlib.sha256(
+            (TOPICS_MODEL_DIR / "model.safetensors").read_bytes()
+        ).hexdigest()
+        # Stored uncompressed: every start reads it, and inflating 2 MB took longer than reading it.
+        np.savez(
             EXAMPLES_FILE,
             vectors=ex.vectors.astype(np.float16),
             labels=ex.labels.astype(np.float16),

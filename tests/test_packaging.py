@@ -98,11 +98,16 @@ def test_the_licence_is_an_spdx_expression_with_its_files(
     assert sorted(metadata.get_all("License-File")) == [
         "LICENSE",
         "bot/models/minilm-static/LICENSE",
+        "bot/models/minilm-topics/LICENSE",
     ]
     licences = {
         n.split(".dist-info/licenses/", 1)[1] for n in wheel.namelist() if "/licenses/" in n
     }
-    assert licences == {"LICENSE", "bot/models/minilm-static/LICENSE"}
+    assert licences == {
+        "LICENSE",
+        "bot/models/minilm-static/LICENSE",
+        "bot/models/minilm-topics/LICENSE",
+    }
     assert "MIT License" in wheel.read(meta.replace("METADATA", "licenses/LICENSE")).decode()
 
 

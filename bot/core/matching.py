@@ -16,9 +16,9 @@ How a question is scored
 4. A topic scores its best phrasing, nudged by how much of the question its whole vocabulary
    explains, so a long post that talks about leg presses lands on the leg press topic. A question
    in exactly the words of one phrasing (three or more) leads with that phrasing's topic.
-5. Meaning: the question's embedding (``bot.core.semantic``) is compared with every phrasing and
-   blended into each topic's score (``SEMANTIC_SHARE``); in a long message each of its last
-   sentences is compared too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
+5. Meaning: the question's embedding (``bot.core.semantic``, the topics' model) is compared with
+   every phrasing and blended into each topic's score (``SEMANTIC_SHARE``); each of a long message's
+   last sentences too, so the sentence that asks is not lost in the whole (``SENTENCE_*``).
 6. Labelled questions: the real questions of the development part (``bot/models/topic_examples.npz``,
    built by ``scripts/train_topic_examples.py``) that are nearest in meaning vote for the topics
    that answered them (``EXAMPLE_*``), with a softmax regression over the same questions. This is
@@ -57,9 +57,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.core import chatter, subjects
+from bot.core import chatter, semantic, subjects
 from bot.core.chatter import GREETING, set_aside, without_meta, without_quotes, without_title
-from bot.core.fallback import ACUTE_TOPIC, acute_story, fallback_topic
+from bot.core.fallback import ACUTE_TOPIC, acute_story, bare_complaint, fallback_topic
 from bot.core.intents import apply_intent, progression_intent
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.letterforms import as_meant
@@ -68,7 +68,7 @@ from bot.core.mending import Respeller, mender_for, respelled, scope_mender_for,
 from bot.core.number_words import WRITTEN_NUMBERS
 from bot.core.phrasings import Entry, collect_phrasings, exact_index, inverted
 from bot.core.safety import without_advice
-from bot.core.safety_net import read_without_opening, second_net
+from bot.core.safety_net import default_heads, read_without_opening, second_net
 from bot.core.semantic import question_text
 from bot.core.subjects import asked_first, out_of_scope, resembled_gap, told_words, topic_reading
 from bot.core.text import SENTENCE_BREAK, normalize
@@ -119,28 +119,21 @@ class Matcher:
         heads: Any = DEFAULT_MODEL,
         examples: Any = DEFAULT_MODEL,
     ):
-        """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal; the
-        bundled model by default, or None for words alone. ``heads``: the red-flag screen's second
-        net over the same embeddings (the bundled one by default; None for the rules alone).
-        ``examples``: labelled questions whose nearest neighbours vote for a topic or for no_match
-        (the bundled ones by default; None for none)."""
+        """``embedder``: a sentence embedder (``bot.core.semantic``) for the meaning signal, or None
+        for words alone; by default the bundled topics' model, and the safety heads' own model in
+        ``safety_embedder``. ``heads``: the red-flag screen's second net; ``examples``: labelled
+        questions whose nearest neighbours vote (each the bundled one by default; None for none)."""
         self.kb = kb
-        if embedder is DEFAULT_MODEL:
-            from bot.core.semantic import default_embedder
-
-            embedder = default_embedder()
-        self.embedder = embedder
+        default = embedder is DEFAULT_MODEL  # (the topics' model reads the safety model too)
+        self.safety_embedder = semantic.default_embedder() if default else embedder
+        self.embedder = embedder = semantic.default_topic_embedder() if default else embedder
         if heads is DEFAULT_MODEL:
-            from bot.core.safety_net import default_heads
-
             heads = default_heads() if embedder is not None else None
-            if heads is not None and heads.dim != getattr(embedder, "dim", None):
+            if heads is not None and heads.dim != getattr(self.safety_embedder, "dim", None):
                 heads = None  # trained on another model's vectors
         self.heads = heads
         if examples is DEFAULT_MODEL:
-            from bot.core.semantic import default_examples
-
-            examples = default_examples() if embedder is not None else None
+            examples = semantic.default_examples() if embedder is not None else None
             if examples is not None and examples.dim != getattr(embedder, "dim", None):
                 examples = None  # made with another model: its vectors cannot be compared
         self.examples = examples
@@ -331,9 +324,10 @@ class Matcher:
         return [normalize(p) for p in parts[-SENTENCES_KEPT:]] if len(parts) >= 2 else []
 
     def embed_one(self, normalized: str) -> np.ndarray:
-        """The embedding of one normalized text, as ``message_vectors`` makes the whole question's."""
-        assert self.embedder is not None
-        vector: np.ndarray = self.embedder.encode(
+        """The embedding of one normalized text as the safety heads read it (``safety_embedder``;
+        the topics' model, ``message_vectors``, where the matcher was given one model)."""
+        assert self.safety_embedder is not None
+        vector: np.ndarray = self.safety_embedder.encode(
             [question_text(normalized, already_normalized=True)]
         )[0]
         return vector
@@ -408,6 +402,9 @@ class Matcher:
             near = cands[0].topic if cands and gap is None else None
             return MatchResult("no_match", near, best_score, cands, gap=gap, words=tuple(words))
 
+        start = bare_complaint(self, raw, corrected, person_step, vector)  # "my back hurts."
+        if start is not None:
+            return MatchResult("answer", start, best_score, cands, words=tuple(words))
         intent, intent_score = progression_intent(self, coverage, len(set(words)), ranked, said)
         if intent is not None:
             moved = apply_intent(self, intent, ranked, best_score, person_step, normalized)
@@ -457,7 +454,11 @@ class Matcher:
         read = topic_reading(self, kept, normalized, vector, sentences)
         if not screen:  # (the part of a message whose whole was screened: ``past_profile``)
             return None, (kept, *read)
-        net = second_net(self.heads, self.kb.safety, flag, vector, normalized, self.embed_one, read)
+        heard = semantic.as_read_by(self.safety_embedder, self.embedder, read[1])
+        seen = semantic.as_read_by(self.safety_embedder, self.embedder, vector)
+        seen = self.embed_one(normalized) if seen is None and vector is not None else seen
+        denied = (read[0], heard, None)  # (the message without the signs it says are absent)
+        net = second_net(self.heads, self.kb.safety, flag, seen, normalized, self.embed_one, denied)
         if net is None and self.embedder is not None:
             net = read_without_opening(self.heads, self.kb.safety, kept, self.embed_one)
         return net, (kept, *read)

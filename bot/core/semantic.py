@@ -6,8 +6,11 @@ its pieces' vectors, scaled to length one, so the cosine of two sentences is a d
 is no neural network at run time: loading takes tens of milliseconds and a question costs well
 under a millisecond, which is what lets the matcher use meaning as well as words.
 
-The model file is part of the package, like the default knowledge base; ``default_embedder``
-reads it once per process. Pass ``embedder=None`` to the matcher for the lexical signal alone.
+The topics read a copy of it fitted to the full transformer's sentence vectors on this subject's
+texts (``bot/models/minilm-topics``, ``default_topic_embedder``); the safety heads read the one they
+were trained on (``default_embedder``). The model files are part of the package, like the default
+knowledge base, each read once per process. Pass ``embedder=None`` to the matcher for the lexical
+signal alone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm-static"
+TOPICS_MODEL_DIR = MODEL_DIR.parent / "minilm-topics"  # the same model taught the meaning of
+# this subject's questions (its ORIGIN.md): what the topics read; the safety heads read MODEL_DIR's
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8}
 _DEFAULT_MAX_LENGTH = 512
 REGRESSION_SHARE = 0.35  # how much the topic examples' regression counts against their neighbours
@@ -92,7 +97,9 @@ class StaticEmbedder:
         )
 
     @classmethod
-    def from_dir(cls, path: str | os.PathLike[str]) -> StaticEmbedder:
+    def from_dir(cls, path: str | os.PathLike[str], tokenizer: Any = None) -> StaticEmbedder:
+        """The model in ``path``; with ``tokenizer``, that one instead of the folder's (a model
+        that shares another's vocabulary need not read the same tokenizer twice)."""
         from tokenizers import (
             Tokenizer,
         )  # imported here: only a matcher that uses meaning pays for it
@@ -104,7 +111,8 @@ class StaticEmbedder:
                 json.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
             )
             tensors = _read_safetensors(folder / "model.safetensors")
-            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            if tokenizer is None:
+                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the embedding model in {folder}: {exc}") from exc
         if "embeddings" not in tensors:
@@ -154,9 +162,13 @@ class StaticEmbedder:
             # reload building this in a worker thread never holds the interpreter for seconds
             # (the bot keeps answering meanwhile). Rows are independent: the result is the same.
             return np.concatenate([self.encode(texts[i : i + _CHUNK]) for i in range(0, n, _CHUNK)])
-        out = np.zeros((n, self.dim), dtype=np.float32)
+        return self.pool(self.pieces(texts), n)
+
+    def pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every known word-piece id of the texts, flat, and the row (text) each belongs to."""
+        n = len(texts)
         if n == 0:
-            return out
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         if n <= _FEW:
             # A question and its sentences: one by one, as the batch call hands even a few short
             # texts to a thread pool whose start-up costs more than the work.
@@ -169,6 +181,12 @@ class StaticEmbedder:
         if self._unk_id is not None:
             keep = flat != self._unk_id
             flat, row_of = flat[keep], row_of[keep]
+        return flat, row_of
+
+    def pool(self, pieces: tuple[np.ndarray, np.ndarray], n: int) -> np.ndarray:
+        """The unit mean of each of ``n`` rows' piece vectors (``pieces``: what ``pieces`` gives)."""
+        flat, row_of = pieces
+        out = np.zeros((n, self.dim), dtype=np.float32)
         if flat.size:
             counts = np.bincount(row_of, minlength=n)
             rows = np.flatnonzero(counts)
@@ -310,6 +328,7 @@ class TopicExamples:
 
 EXAMPLES_FILE = MODEL_DIR.parent / "topic_examples.npz"
 _DEFAULT: StaticEmbedder | None = None
+_TOPICS: StaticEmbedder | JointEmbedder | None = None
 _EXAMPLES: TopicExamples | None = None
 
 
@@ -322,8 +341,72 @@ def default_examples() -> TopicExamples | None:
 
 
 def default_embedder() -> StaticEmbedder:
-    """The bundled model, read once per process."""
+    """The bundled model the safety heads were trained on, read once per process."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = StaticEmbedder.from_dir(MODEL_DIR)
     return _DEFAULT
+
+
+class JointEmbedder:
+    """Two static models with one tokenizer read as one (the topics' meaning): each model's unit
+    vector of a text, side by side, over the square root of two, so that a dot product of two such
+    vectors is the mean of the two models' cosines. The text is cut into pieces once."""
+
+    def __init__(self, first: StaticEmbedder, second: StaticEmbedder):
+        if first.embeddings.shape[0] != second.embeddings.shape[0]:
+            raise ModelError("the two models of a joint model must share one vocabulary")
+        self.parts = (first, second)
+        self.tokenizer = first.tokenizer  # (its vocabulary: the words the spelling menders know)
+        self.dim = first.dim + second.dim
+        self.identity = f"{first.identity}+{second.identity}"
+        self.memo_dir: Path | None = None  # handed to the parts' ``encode_many``
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode takes a list of strings")
+        if len(texts) > _CHUNK:
+            return np.concatenate(
+                [self.encode(texts[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
+            )
+        pieces = self.parts[0].pieces(texts)
+        return self._joined([p.pool(pieces, len(texts)) for p in self.parts])
+
+    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
+        """``encode`` for a long, fixed list, each half kept as its model's ``encode_many`` keeps it."""
+        for part in self.parts:
+            part.memo_dir = self.memo_dir
+        return self._joined([p.encode_many(texts) for p in self.parts])
+
+    @staticmethod
+    def _joined(halves: list[np.ndarray]) -> np.ndarray:
+        joined: np.ndarray = np.hstack(halves).astype(np.float32) / np.float32(np.sqrt(2))
+        return joined
+
+
+def as_read_by(model: Any, embedder: Any, vector: np.ndarray | None) -> np.ndarray | None:
+    """``vector`` (``embedder``'s embedding of a text) as ``model`` embeds the same text: itself
+    when they are one, ``model``'s half of a joint vector when it is one of its parts, else None."""
+    if vector is None or model is embedder:
+        return vector
+    parts = getattr(embedder, "parts", ())
+    if parts and parts[0] is model:
+        half: np.ndarray = vector[: model.dim] * np.float32(np.sqrt(2))
+        return half
+    return None
+
+
+def default_topic_embedder() -> StaticEmbedder | JointEmbedder:
+    """The bundled model the topics and the labelled examples are read with, once per process
+    (the safety model where the package has no topic model)."""
+    global _TOPICS
+    if _TOPICS is None:
+        _TOPICS = (
+            JointEmbedder(
+                default_embedder(),
+                StaticEmbedder.from_dir(TOPICS_MODEL_DIR, default_embedder().tokenizer),
+            )
+            if TOPICS_MODEL_DIR.exists()
+            else default_embedder()
+        )
+    return _TOPICS

@@ -159,9 +159,10 @@ def asked_first(
     """Candidates that score alike, the one whose curated keyword the asking sentence of a longer
     message names put first when it is the only one: "(a story about a desk job...) the leg press
     hurts my back, is that my form?" offers the leg press before sitting. A message of one sentence
-    is all asking, and its words have already had their say."""
+    is all asking, and its words have already had their say; so is one whose other sentences are
+    chatter ("... do i do more rounds? pls help")."""
     asking = " ".join(asking_sentences(text))
-    if asking == normalize(text):
+    if asking in (normalize(text), without_chatter(normalize(text))):
         return list(close)
     named = [
         c

@@ -313,6 +313,7 @@ def _bundled_models() -> dict[str, Any]:
 
     return {
         "embedder": semantic.default_embedder(),
+        "topic embedder": semantic.default_topic_embedder(),
         "heads": safety_net.default_heads(),
         "examples": semantic.default_examples(),
     }

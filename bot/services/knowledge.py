@@ -43,13 +43,14 @@ def open_knowledge(settings: Settings) -> KnowledgeHolder:
 def _build_from_texts(
     directory: Path, texts: dict[str, str], issues: list[KBIssue]
 ) -> KnowledgeBase:
-    from bot.core.semantic import default_embedder
+    from bot.core.semantic import default_embedder, default_topic_embedder
     from bot.services.caches import ExpressionCache, YamlCache, cache_root
 
     expressions = ExpressionCache()
     expressions.load()
     root = cache_root()
-    default_embedder().memo_dir = None if root is None else root / "vectors"
+    for embedder in (default_embedder(), default_topic_embedder()):
+        embedder.memo_dir = None if root is None else root / "vectors"
     kb = build_knowledge(texts, directory=directory, issues=issues, parse=YamlCache())
     expressions.save()
     return kb

@@ -162,6 +162,24 @@ def test_a_sudden_flare_in_everyday_words_gets_the_flare_up_answer(kb, question)
     assert topic_of(Matcher(kb, examples=None), question) == ("answer", "flare-up")
 
 
+@pytest.mark.parametrize(
+    "complaint", ["my back hurts", "Lower back pain.", "my lower back hurts", "back is so sore"]
+)
+def test_a_bare_complaint_gets_the_persons_step_not_a_choice_of_topics(matcher, complaint):
+    # Words every topic shares, nothing asked: where the person is, whatever the labelled questions
+    # nearby lean to; step 3 gets step 3.
+    assert topic_of(matcher, complaint) == ("answer", "booty-flex")
+    assert topic_of(matcher, complaint, person_step=3) == ("answer", "hamstring-curl-stability")
+
+
+@pytest.mark.parametrize(
+    "flare", ["my back just went out", "my back gave out", "back went out again"]
+)
+def test_a_bare_complaint_of_a_sudden_flare_gets_the_flare_up_at_any_step(matcher, flare):
+    assert topic_of(matcher, flare) == ("answer", "flare-up")
+    assert topic_of(matcher, flare, person_step=3) == ("answer", "flare-up")
+
+
 def test_back_pain_in_general_still_starts_at_the_persons_step(kb):
     from bot.core.matching import Matcher
 

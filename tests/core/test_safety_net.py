@@ -99,7 +99,7 @@ def test_the_shipped_net_reads_misspellings_the_rules_do_not_name(kb):
     heads = default_heads()
     assert heads is not None
     calm = normalize("my glutes are sore after hip thrusts yesterday")
-    vector = Matcher(kb).embedder.encode([question_text(calm, already_normalized=True)])[0]
+    vector = Matcher(kb).safety_embedder.encode([question_text(calm, already_normalized=True)])[0]
     assert heads.probabilities(vector, calm)["red_flag"] < 0.5
 
 

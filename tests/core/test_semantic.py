@@ -69,15 +69,45 @@ def test_a_crisis_in_words_no_rule_names_is_caught_by_meaning():
     assert rules_only.kind != "red_flag" or rules_only.red_flag.group.urgency != "crisis"
 
 
-def test_the_topic_examples_were_embedded_with_the_shipped_model():
+def test_the_topic_examples_were_embedded_with_the_shipped_topic_model():
     # Rebuild (scripts/train_topic_examples.py) whenever the model or the development part changes.
     import hashlib
 
-    from bot.core.semantic import EXAMPLES_FILE
+    from bot.core.semantic import EXAMPLES_FILE, TOPICS_MODEL_DIR
 
     with np.load(EXAMPLES_FILE, allow_pickle=False) as data:
         recorded = str(data["model_sha256"])
-    assert recorded == hashlib.sha256((MODEL_DIR / "model.safetensors").read_bytes()).hexdigest()
+    shipped = (TOPICS_MODEL_DIR / "model.safetensors").read_bytes()
+    assert recorded == hashlib.sha256(shipped).hexdigest()
+
+
+def test_a_phrasing_is_as_close_as_the_two_models_say_on_average():
+    from bot.core.semantic import JointEmbedder, default_topic_embedder
+
+    joint = default_topic_embedder()
+    assert isinstance(joint, JointEmbedder)
+    texts = ["my glutes never switch on", "how do i wake up my butt muscles"]
+    a, b = joint.encode(texts)
+    each = [p.encode(texts) for p in joint.parts]
+    mean = np.mean([float(x[0] @ x[1]) for x in each])
+    assert float(a @ b) == pytest.approx(mean, abs=1e-5)
+    assert np.linalg.norm(a) == pytest.approx(1.0, abs=1e-5)
+    assert not joint.encode(["\u2063"]).any()  # nothing the model knows: no direction
+
+
+def test_the_red_flag_net_reads_the_model_it_was_trained_on():
+    # The topics read two models; the safety heads must still see the first model's vector of the
+    # message, exactly, or the screen's figures would move with every change of the topics' model.
+    from bot.core.knowledge.loading import load_knowledge
+    from bot.core.matching import Matcher
+    from bot.core.semantic import as_read_by
+    from bot.settings import DEFAULT_KNOWLEDGE
+
+    matcher = Matcher(load_knowledge(DEFAULT_KNOWLEDGE))
+    text = "sudden pain down both legs and my feet feel weird"
+    seen = as_read_by(matcher.safety_embedder, matcher.embedder, matcher.embedder.encode([text])[0])
+    assert seen is not None
+    np.testing.assert_allclose(seen, default_embedder().encode([text])[0], atol=1e-6)
 
 
 def test_nearest_labelled_questions_vote_for_what_answered_them():
