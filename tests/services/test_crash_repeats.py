@@ -47,13 +47,20 @@ async def crash_while_sending(db: Database, clock: FakeClock, inbox: list[Call])
         await dispatcher.run_pending()
 
 
-async def test_a_repeat_after_discord_forgot_the_first_says_it_may_be_one(db: Database) -> None:
+async def crashed_at_half_past_seven(db: Database) -> tuple[FakeClock, list[Call]]:
+    """Alice in London with reminders on, and a dispatcher that died as her 7:30 DM went out: the
+    clock and what reached her."""
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, _, _ = make(db, clock)
     await service.on(ALICE, LONDON)
     inbox: list[Call] = []
     clock.set("2026-03-02T07:30")
     await crash_while_sending(db, clock, inbox)
+    return clock, inbox
+
+
+async def test_a_repeat_after_discord_forgot_the_first_says_it_may_be_one(db: Database) -> None:
+    clock, inbox = await crashed_at_half_past_seven(db)
 
     clock.advance(timedelta(minutes=10))  # the machine reboots: down longer than Discord's window
     _, restarted, _ = make(db, clock, ForgetfulDiscord(clock, inbox))
@@ -70,12 +77,7 @@ async def test_a_repeat_after_discord_forgot_the_first_says_it_may_be_one(db: Da
 async def test_a_quick_restart_repeats_the_reminder_unseen_and_without_a_word(
     db: Database,
 ) -> None:
-    clock = FakeClock("2026-03-02T07:00:00+00:00")
-    service, _, _ = make(db, clock)
-    await service.on(ALICE, LONDON)
-    inbox: list[Call] = []
-    clock.set("2026-03-02T07:30")
-    await crash_while_sending(db, clock, inbox)
+    clock, inbox = await crashed_at_half_past_seven(db)
 
     clock.advance(timedelta(seconds=5))
     _, restarted, sender = make(db, clock, ForgetfulDiscord(clock, inbox))
@@ -89,12 +91,7 @@ async def test_a_quick_restart_repeats_the_reminder_unseen_and_without_a_word(
 async def test_a_bot_that_dies_whenever_it_sends_dms_the_person_at_most_twice(
     db: Database,
 ) -> None:
-    clock = FakeClock("2026-03-02T07:00:00+00:00")
-    service, _, _ = make(db, clock)
-    await service.on(ALICE, LONDON)
-    inbox: list[Call] = []
-    clock.set("2026-03-02T07:30")
-    await crash_while_sending(db, clock, inbox)
+    clock, inbox = await crashed_at_half_past_seven(db)
     for _ in range(2):  # restarted every five minutes by its supervisor, and dying again
         clock.advance(timedelta(minutes=5))
         _, restarted, sender = make(db, clock, ForgetfulDiscord(clock, inbox))
@@ -105,6 +102,7 @@ async def test_a_bot_that_dies_whenever_it_sends_dms_the_person_at_most_twice(
             pass
 
     assert [c.message.occurrence_key for c in inbox] == [KEY, KEY]
+    service, _, _ = make(db, clock)
     view = await service.show(ALICE)
     assert view is not None
     [past] = [p for p in view.recent if p.at.strftime("%H:%M") == "07:30"]
@@ -139,12 +137,7 @@ async def test_a_send_that_failed_for_sure_is_retried_without_doubt(db: Database
 
 
 async def test_the_snooze_button_works_on_a_reminder_not_sent_a_third_time(db: Database) -> None:
-    clock = FakeClock("2026-03-02T07:00:00+00:00")
-    service, _, _ = make(db, clock)
-    await service.on(ALICE, LONDON)
-    inbox: list[Call] = []
-    clock.set("2026-03-02T07:30")
-    await crash_while_sending(db, clock, inbox)
+    clock, inbox = await crashed_at_half_past_seven(db)
     clock.advance(timedelta(minutes=5))
     await crash_while_sending(db, clock, inbox)
     clock.advance(timedelta(minutes=5))
@@ -153,6 +146,7 @@ async def test_the_snooze_button_works_on_a_reminder_not_sent_a_third_time(db: D
     assert len(inbox) == 2 and sender.calls == []  # not sent a third time
 
     # The person presses Snooze under one of the two copies they got.
+    service, _, _ = make(db, clock)
     view = await service.snooze(ALICE, 30, key=KEY)
     assert view.snoozed is not None and view.snoozed.again
     clock.set("2026-03-02T08:10")
