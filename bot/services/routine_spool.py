@@ -3,8 +3,8 @@
 A routine finished (or stopped) while the database is away is written once it is back, for as
 long as the process runs (``RoutineService._write_end``). A process stopped before then (a
 restart during a PostgreSQL outage, an upgrade while another program holds SQLite's lock) writes
-how each such session ended to a small JSON file beside its state (``Settings.state_base``), one
-file per process; the next process of the bot or the terminal to start on that folder records
+how each such session ended to a small JSON file beside its state (``Settings.state_base``), a new
+file each time; the next process of the bot or the terminal to start on that folder records
 them and removes the file. The person's routine then counts for their streak as if the database
 had been there: nothing they were shown as done is lost.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,8 +62,14 @@ def unwritten_end(handle: RoutineHandle) -> UnwrittenEnd | None:
 
 
 def spool_file(base: Path) -> Path:
-    """This process's file, named after ``base`` (the heartbeat's base, beside the database)."""
-    return base.with_name(f"{base.name}.unwritten-routines.{os.getpid()}.json")
+    """A new file for this process to keep its ends in, named after ``base`` (the heartbeat's
+    base, beside the database). The process id alone would not do: processes in containers share
+    one (1, or whatever the init gives), and a second process stopped during the same outage (a
+    shard's, or the next run while the first one's file is not recorded yet) would replace the
+    first one's file, and the routines kept in it would be lost."""
+    return base.with_name(
+        f"{base.name}.unwritten-routines.{os.getpid()}-{secrets.token_hex(6)}.json"
+    )
 
 
 def spool_files(base: Path) -> list[Path]:

@@ -49,3 +49,42 @@ async def test_a_routine_finished_while_the_database_is_away_counts_after_a_rest
     finally:
         await again.close()
     assert list(tmp_path.glob("*unwritten*")) == []  # recorded, nothing left to keep
+
+
+async def test_two_runs_with_the_same_process_id_both_keep_their_routines(tmp_path: Path) -> None:
+    """Processes in containers all have the same process id (1, or whatever the init gives): two
+    of them on one folder (the shards of a split bot, each in its own container) stopped during
+    the same outage each keep how their person's routine ended, and neither replaces the other's."""
+    settings = replace(Settings.from_env(environ={}, dotenv=None), database=tmp_path / "bot.db")
+    clocks = [FakeClock(T0), FakeClock(T0)]  # one each: the processes run side by side
+    runs: list[tuple[Services, RoutineHandle, FakeClock]] = []
+    for person, clock in zip((PERSON, PERSON + 1), clocks, strict=True):
+        clock.horizon = at(BOOTY_FLEX_SECONDS - 1)
+        services = await Services.open(settings, clock=clock.now, sleep=clock.sleep)
+        await services.db.conn.execute("PRAGMA busy_timeout = 50")
+        handle = await services.routines.start(person, "booty-flex")
+        assert isinstance(handle, RoutineHandle)
+        await clock.until_parked()
+        runs.append((services, handle, clock))
+    other = sqlite3.connect(settings.database, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        for _, handle, clock in runs:  # both done, and neither end can be written
+            clock.release(at(BOOTY_FLEX_SECONDS + 60))
+            await clock.until_parked()
+            assert handle.state == "finished"
+        for services, _, _ in runs:  # both stopped (an upgrade) before the lock goes
+            await services.close()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    again = await Services.open(settings, clock=clocks[0].now, sleep=clocks[0].sleep)
+    try:
+        for _, handle, _ in runs:
+            record = await RoutineSessionStore(again.db).get(handle.session_id)
+            assert record is not None and record.status == "finished"
+            assert (await again.routines.person_streaks(handle.user_id)).streaks.done_today
+    finally:
+        await again.close()
+    assert list(tmp_path.glob("*unwritten*")) == []
