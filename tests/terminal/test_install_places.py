@@ -108,6 +108,20 @@ def test_a_database_setting_naming_a_folder_says_which_file_to_name(
     assert list(folder.iterdir()) == []
 
 
+def test_a_file_named_as_the_database_folder_is_said_to_be_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOWBACK_DATABASE=notes/lowback.db where notes is a file: not "(File exists)"."""
+    notes = tmp_path / "notes"
+    notes.write_text("shopping\n", encoding="utf-8")
+    monkeypatch.setenv("LOWBACK_DATABASE", str(notes / "lowback.db"))
+    assert main(["progress"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"{notes} is a file, not a folder" in line
+    assert "File exists" not in line
+    assert notes.read_text(encoding="utf-8") == "shopping\n"
+
+
 def test_a_database_folder_that_cannot_be_made_says_what_to_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -119,6 +133,7 @@ def test_a_database_folder_that_cannot_be_made_says_what_to_change(
     assert main(["ask", "can I still deadlift?"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert f"cannot create the folder {blocker / 'lowback-bot'} for the database" in line
+    assert f"{blocker} is a file, not a folder" in line  # not "(Not a directory)"
     assert "[Errno" not in line
     assert (
         "point LOWBACK_DATABASE (or --database) at a file in a folder this user may write" in line
