@@ -187,3 +187,16 @@ def test_a_postgresql_database_without_its_driver_says_what_to_install(
     [at] = [i for i, said in enumerate(report) if said.startswith("[FAIL] database")]
     assert "needs the asyncpg package" in report[at] and "pip install" in report[at + 1]
     assert main(["kb", "check"]) == 0  # what needs no database is not stopped
+
+
+def test_a_knowledge_file_named_instead_of_its_folder_points_at_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `lowback --knowledge mine/scope.yaml ask ...`: one file of the knowledge base, not its folder.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "scope.yaml").write_text("topics: []\n", encoding="utf-8")
+    assert main(["--knowledge", str(mine / "scope.yaml"), "ask", "can I still deadlift?"]) == 1
+    err = capsys.readouterr().err
+    assert f"is a file, not a knowledge directory (the folder holding it: {mine})" in err
+    assert "not found" not in err
