@@ -81,15 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lowback", description="A low back pain coach for Discord and the terminal."
     )
     p.add_argument("--version", action="version", version=f"lowback-bot {__version__}")
-    p.add_argument(
-        "--knowledge",
-        type=Path,
-        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
-    )
-    p.add_argument(
-        "--database",
-        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
-    )
+    _add_files(p, None)
     sub = p.add_subparsers(dest="command")
     _add_answering(sub)
     _add_personal(sub)
@@ -97,13 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_files(p: argparse.ArgumentParser, default: str | None) -> None:
+    """--knowledge and --database, on ``lowback`` and again on each command, where people put them
+    too (``lowback backup copy.db --database /srv/lowback.db``). A command's own ones have no
+    default, so that they do not undo those typed before the command."""
+    p.add_argument(
+        "--knowledge",
+        type=Path,
+        default=default,
+        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
+    )
+    p.add_argument(
+        "--database",
+        default=default,
+        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
+    )
+
+
 def _command(
     sub: Commands, name: str, *, help: str, description: str | None = None
 ) -> argparse.ArgumentParser:
     """A subcommand; its own --help starts with ``description``, else with its ``help``."""
-    return sub.add_parser(
+    command = sub.add_parser(
         name, help=help, description=description or f"{help[0].upper()}{help[1:]}."
     )
+    _add_files(command, argparse.SUPPRESS)
+    return command
 
 
 def _add_answering(sub: Commands) -> None:
