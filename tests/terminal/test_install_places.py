@@ -200,3 +200,17 @@ def test_a_knowledge_file_named_instead_of_its_folder_points_at_the_folder(
     err = capsys.readouterr().err
     assert f"is a file, not a knowledge directory (the folder holding it: {mine})" in err
     assert "not found" not in err
+
+
+def test_a_backup_into_a_file_taken_for_a_folder_says_it_is_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `lowback backup backups/today.db` where backups is a file: not "File exists".
+    monkeypatch.chdir(tmp_path)
+    assert main(["progress", "--set", "2"]) == 0
+    Path("backups").write_text("old notes\n", encoding="utf-8")
+    assert main(["backup", "backups/today.db"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "backups is a file, not a folder" in line
+    assert "File exists" not in line
+    assert Path("backups").read_text(encoding="utf-8") == "old notes\n"
