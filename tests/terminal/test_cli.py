@@ -727,3 +727,14 @@ def test_database_and_knowledge_typed_after_the_command_are_used(tmp_path, capsy
     assert json.loads(capsys.readouterr().out)["tables"]["people"][0]["step"] == 2
     assert main(["kb", "check", "--knowledge", str(tmp_path)]) == 1
     assert f"The knowledge base in {tmp_path} has" in capsys.readouterr().err
+
+
+def test_database_given_both_before_and_after_the_command_with_two_values_is_refused(
+    tmp_path, capsys
+):
+    mine, theirs = tmp_path / "mine.db", tmp_path / "theirs.db"
+    with pytest.raises(SystemExit) as stopped:
+        main(["--database", str(mine), "progress", "--set", "3", "--database", str(theirs)])
+    assert stopped.value.code == 2
+    assert f"--database is given twice, as {mine} and {theirs}" in capsys.readouterr().err
+    assert not mine.exists() and not theirs.exists()
