@@ -1,7 +1,7 @@
 """Configuration from the environment and an optional ``.env`` file.
 
 Every setting has a default that works on a fresh machine; the README lists them all and
-``deploy/.env.example`` shows them commented. Values set in the real environment win over ``.env``.
+``deploy/.env.example`` shows them commented. Values set in the real environment win over ``.env``; one set to nothing does not.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -347,6 +347,15 @@ class _Reader:
             return None
 
 
+def _layered(environ: Mapping[str, str], dotenv: Path | None) -> dict[str, str]:
+    """The settings in ``environ`` over those in the ``dotenv`` file. A setting left empty in the
+    environment (``export DISCORD_TOKEN=``, a compose file's ``${DISCORD_TOKEN}`` with nothing
+    behind it) is not set: it does not hide the one in the file."""
+    env = read_dotenv(dotenv) if dotenv is not None else {}
+    env.update((k, v) for k, v in environ.items() if v.strip() or k not in env)
+    return env
+
+
 def token_looks_valid(token: str) -> bool:
     """A Discord bot token is three dot-separated base64url parts."""
     return bool(_TOKEN_SHAPE.match(token.strip()))
@@ -419,10 +428,7 @@ class Settings:
         ``dotenv`` file; ``database_option`` (``--database``) wins over LOWBACK_DATABASE, and then
         the default place for the database is not looked for. SettingsError names every setting
         that makes no sense, one line each."""
-        env: dict[str, str] = {}
-        if dotenv is not None:
-            env.update(read_dotenv(dotenv))
-        env.update(os.environ if environ is None else environ)
+        env = _layered(os.environ if environ is None else environ, dotenv)
         read = _Reader(env)
         shard_count = read.optional_whole("LOWBACK_SHARD_COUNT")
         shards = read.text("LOWBACK_SHARDS")

@@ -200,3 +200,15 @@ def test_a_setting_name_written_almost_right_is_pointed_at(
     # beside the setting itself, a name like it is something else's, and said nothing of
     other_bot = {"DISCORD_TOKEN": TOKEN, "DISCORD_BOT_TOKEN": "another bot's"}
     assert Settings.from_env(other_bot, dotenv=None).misspelt == ()
+
+
+def test_a_token_left_empty_in_the_environment_does_not_hide_the_one_in_env(
+    tmp_path: Path,
+) -> None:
+    # `export DISCORD_TOKEN=` in a shell profile, or a compose file's ${DISCORD_TOKEN} unset.
+    env = tmp_path / ".env"
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\nLOWBACK_LOG_LEVEL=DEBUG\n", encoding="utf-8")
+    settings = Settings.from_env({"DISCORD_TOKEN": "", "LOWBACK_LOG_LEVEL": " "}, dotenv=env)
+    assert settings.token == TOKEN
+    assert check_token(settings.token).ok  # what `lowback doctor` says first
+    assert settings.log_level == "DEBUG"

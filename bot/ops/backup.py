@@ -109,6 +109,12 @@ def partial_file_beside(dest: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
         os.close(fd)
+    except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
+        file = next(p for p in (dest.parent, *dest.parent.parents) if p.exists())
+        raise BackupError(
+            f"cannot write in {dest.parent}: {file} is a file, not a folder; give the backup a "
+            "path in a folder"
+        ) from exc
     except OSError as exc:
         raise BackupError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from exc
     return Path(tmp_name)

@@ -106,6 +106,26 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         ) from exc
 
 
+def _make_folder(path: Path) -> None:
+    """Make the folder of the database at ``path``, or say in a DatabaseError why it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
+        file = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+        raise DatabaseError(
+            f"cannot create the folder {path.parent} for the database: {file} is a file, "
+            "not a folder: point LOWBACK_DATABASE (or --database) at a file in a folder "
+            "this user may write, or move that file away"
+        ) from exc
+    except OSError as exc:  # the default folder of a user whose home is /nonexistent
+        at = f" at {exc.filename}" if exc.filename not in (None, str(path.parent)) else ""
+        raise DatabaseError(
+            f"cannot create the folder {path.parent} for the database "
+            f"({exc.strerror or exc}{at}): point LOWBACK_DATABASE (or --database) at a "
+            "file in a folder this user may write, or let it write there"
+        ) from exc
+
+
 class Database:
     """An open SQLite database. Use ``await Database.open(path)``; close with ``await db.close()``."""
 
@@ -139,15 +159,7 @@ class Database:
         """
         path = Path(path)
         if str(path) != ":memory:":
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # the default folder of a user whose home is /nonexistent
-                at = f" at {exc.filename}" if exc.filename not in (None, str(path.parent)) else ""
-                raise DatabaseError(
-                    f"cannot create the folder {path.parent} for the database "
-                    f"({exc.strerror or exc}{at}): point LOWBACK_DATABASE (or --database) at a "
-                    "file in a folder this user may write, or let it write there"
-                ) from exc
+            _make_folder(path)
             if (folder := folder_instead(path)) is not None:
                 raise folder
         conn = await _connect(path)

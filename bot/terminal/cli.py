@@ -37,8 +37,8 @@ from bot.terminal.help_texts import token_help
 from bot.terminal.parser import (
     MAX_SECONDS_SCALE,
     UsageError,
-    build_parser,
     in_the_callers_folder,
+    parse,
     question_of,
 )
 from bot.terminal.streams import (
@@ -390,7 +390,7 @@ def cmd_invite_url(settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     in_the_callers_folder(args)
     forgiving_stdin()
     forgiving_stdout()

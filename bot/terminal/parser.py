@@ -81,15 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lowback", description="A low back pain coach for Discord and the terminal."
     )
     p.add_argument("--version", action="version", version=f"lowback-bot {__version__}")
-    p.add_argument(
-        "--knowledge",
-        type=Path,
-        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
-    )
-    p.add_argument(
-        "--database",
-        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
-    )
+    _add_files(p, None)
     sub = p.add_subparsers(dest="command")
     _add_answering(sub)
     _add_personal(sub)
@@ -97,13 +89,52 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, --database and --knowledge taken before or after the command; the same
+    one given twice with two values is refused (exit 2) rather than one of them used."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("database", "knowledge"):
+        later = vars(args).pop(f"{name}_after", None)
+        if later is None:
+            continue
+        earlier = getattr(args, name)
+        if earlier is not None and str(earlier) != str(later):
+            parser.error(f"--{name} is given twice, as {earlier} and {later}: give it once")
+        setattr(args, name, later)
+    return args
+
+
+def _add_files(p: argparse.ArgumentParser, default: str | None, *, after: str = "") -> None:
+    """--knowledge and --database, on ``lowback`` and again on each command, where people put them
+    too (``lowback backup copy.db --database /srv/lowback.db``): there, ``after`` ends their names
+    and they have no default, so that :func:`parse` sees those typed before the command too."""
+    p.add_argument(
+        "--knowledge",
+        type=Path,
+        default=default,
+        dest=f"knowledge{after}",
+        metavar="KNOWLEDGE",
+        help="knowledge directory (default: LOWBACK_KNOWLEDGE or the bundled one)",
+    )
+    p.add_argument(
+        "--database",
+        default=default,
+        dest=f"database{after}",
+        metavar="DATABASE",
+        help="database file or postgresql:// URL (default: LOWBACK_DATABASE or your data directory)",
+    )
+
+
 def _command(
     sub: Commands, name: str, *, help: str, description: str | None = None
 ) -> argparse.ArgumentParser:
     """A subcommand; its own --help starts with ``description``, else with its ``help``."""
-    return sub.add_parser(
+    command = sub.add_parser(
         name, help=help, description=description or f"{help[0].upper()}{help[1:]}."
     )
+    _add_files(command, argparse.SUPPRESS, after="_after")
+    return command
 
 
 def _add_answering(sub: Commands) -> None:

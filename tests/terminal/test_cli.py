@@ -712,3 +712,29 @@ def test_a_red_flag_in_the_chat_holds_the_reminders_for_a_day_and_says_so(tmp_pa
     answer, shown = chat.stdout.split("paused your routine reminders until", 1)
     assert "emergency" in answer.lower()
     assert "/reminders on" in shown and "paused until" in shown.lower()
+
+
+def test_database_and_knowledge_typed_after_the_command_are_used(tmp_path, capsys):
+    # `lowback progress --set 3 --database mine.db`, as most tools take their options.
+    mine, theirs = tmp_path / "mine.db", tmp_path / "theirs.db"
+    assert main(["progress", "--set", "3", "--database", str(mine)]) == 0
+    assert main(["--database", str(theirs), "progress", "--set", "2"]) == 0
+    capsys.readouterr()
+    assert main(["mydata", "--json", "--database", str(mine)]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["people"][0]["step"] == 3
+    # Typed before the command, an option is not undone by the command's own parsing.
+    assert main(["--database", str(theirs), "mydata", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["people"][0]["step"] == 2
+    assert main(["kb", "check", "--knowledge", str(tmp_path)]) == 1
+    assert f"The knowledge base in {tmp_path} has" in capsys.readouterr().err
+
+
+def test_database_given_both_before_and_after_the_command_with_two_values_is_refused(
+    tmp_path, capsys
+):
+    mine, theirs = tmp_path / "mine.db", tmp_path / "theirs.db"
+    with pytest.raises(SystemExit) as stopped:
+        main(["--database", str(mine), "progress", "--set", "3", "--database", str(theirs)])
+    assert stopped.value.code == 2
+    assert f"--database is given twice, as {mine} and {theirs}" in capsys.readouterr().err
+    assert not mine.exists() and not theirs.exists()

@@ -108,6 +108,20 @@ def test_a_database_setting_naming_a_folder_says_which_file_to_name(
     assert list(folder.iterdir()) == []
 
 
+def test_a_file_named_as_the_database_folder_is_said_to_be_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOWBACK_DATABASE=notes/lowback.db where notes is a file: not "(File exists)"."""
+    notes = tmp_path / "notes"
+    notes.write_text("shopping\n", encoding="utf-8")
+    monkeypatch.setenv("LOWBACK_DATABASE", str(notes / "lowback.db"))
+    assert main(["progress"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"{notes} is a file, not a folder" in line
+    assert "File exists" not in line
+    assert notes.read_text(encoding="utf-8") == "shopping\n"
+
+
 def test_a_database_folder_that_cannot_be_made_says_what_to_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -119,6 +133,7 @@ def test_a_database_folder_that_cannot_be_made_says_what_to_change(
     assert main(["ask", "can I still deadlift?"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert f"cannot create the folder {blocker / 'lowback-bot'} for the database" in line
+    assert f"{blocker} is a file, not a folder" in line  # not "(Not a directory)"
     assert "[Errno" not in line
     assert (
         "point LOWBACK_DATABASE (or --database) at a file in a folder this user may write" in line
@@ -172,3 +187,30 @@ def test_a_postgresql_database_without_its_driver_says_what_to_install(
     [at] = [i for i, said in enumerate(report) if said.startswith("[FAIL] database")]
     assert "needs the asyncpg package" in report[at] and "pip install" in report[at + 1]
     assert main(["kb", "check"]) == 0  # what needs no database is not stopped
+
+
+def test_a_knowledge_file_named_instead_of_its_folder_points_at_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `lowback --knowledge mine/scope.yaml ask ...`: one file of the knowledge base, not its folder.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "scope.yaml").write_text("topics: []\n", encoding="utf-8")
+    assert main(["--knowledge", str(mine / "scope.yaml"), "ask", "can I still deadlift?"]) == 1
+    err = capsys.readouterr().err
+    assert f"is a file, not a knowledge directory (the folder holding it: {mine})" in err
+    assert "not found" not in err
+
+
+def test_a_backup_into_a_file_taken_for_a_folder_says_it_is_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `lowback backup backups/today.db` where backups is a file: not "File exists".
+    monkeypatch.chdir(tmp_path)
+    assert main(["progress", "--set", "2"]) == 0
+    Path("backups").write_text("old notes\n", encoding="utf-8")
+    assert main(["backup", "backups/today.db"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "backups is a file, not a folder" in line
+    assert "File exists" not in line
+    assert Path("backups").read_text(encoding="utf-8") == "old notes\n"

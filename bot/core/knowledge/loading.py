@@ -71,7 +71,11 @@ def read_knowledge_files(directory: str | Path) -> tuple[dict[str, str], list[KB
     the directory itself is missing."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise KnowledgeError([KBIssue(str(directory), None, None, "knowledge directory not found")])
+        said = "knowledge directory not found"
+        if directory.exists():  # one of its files, named instead of the folder that holds them
+            folder = directory.absolute().parent
+            said = f"is a file, not a knowledge directory (the folder holding it: {folder})"
+        raise KnowledgeError([KBIssue(str(directory), None, None, said)])
     texts: dict[str, str] = {}
     issues: list[KBIssue] = []
     total = 0
