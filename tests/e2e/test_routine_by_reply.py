@@ -61,6 +61,19 @@ async def test_stop_in_reply_to_someone_elses_routine_says_whose_it_is(world: Wo
     assert world.bot.services.routines.active(world.alice.id) is not None
 
 
+async def test_someone_saying_stop_again_and_again_is_not_answered_each_time(
+    world: World,
+) -> None:
+    live = await started(world)
+
+    for _ in range(10):
+        await world.bob.send(world.channel, "stop", reply_to=live)
+
+    told = [m for m in world.channel.history() if m.author.id == world.bot.user.id]
+    assert len(told) <= 1 + world.bot.settings.ask_cooldown_rate  # the routine, and a few notes
+    assert world.bot.services.routines.active(world.alice.id) is not None
+
+
 async def test_a_question_in_reply_to_a_routine_is_still_answered(world: World) -> None:
     kb = world.bot.services.kb
     live = await started(world)

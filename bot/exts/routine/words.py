@@ -41,6 +41,8 @@ async def control_by_reply(cog: Routine, message: discord.Message, text: str) ->
     if live is None or live.handle is None:
         return False
     if message.author.id != live.owner_id:
+        if cog.bot.ask_cooldown.hit(message.author.id):
+            return True  # told already: 'stop' said again and again gets no message each time
         await reply_to_message(
             message, info_reply("Not your routine", owner_only_text(live.owner_id))
         )
