@@ -27,7 +27,7 @@ from bot.exts.routine.replies import (
     cut_short_reply,
 )
 from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
-from bot.exts.routine.words import control_by_reply
+from bot.exts.routine.words import control_by_words
 from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
 from bot.services.routines import RoutineService
 
@@ -59,15 +59,15 @@ class Routine(
     async def cog_load(self) -> None:
         self.bot.add_buttons(RoutineControl, ReplaceChoice)
         self.bot.action_handlers["start_routine"] = self.start_from_button
-        self.bot.reply_handlers.append(self.control_by_reply)
+        self.bot.message_handlers.append(self.control_by_words)
 
     async def cog_unload(self) -> None:
         await self.tell_running_they_are_cut_short()
         self.bot.remove_buttons(RoutineControl, ReplaceChoice)
         if self.bot.action_handlers.get("start_routine") == self.start_from_button:
             del self.bot.action_handlers["start_routine"]
-        if self.control_by_reply in self.bot.reply_handlers:
-            self.bot.reply_handlers.remove(self.control_by_reply)
+        if self.control_by_words in self.bot.message_handlers:
+            self.bot.message_handlers.remove(self.control_by_words)
         for task in list(self._tasks):
             task.cancel()
 
@@ -103,9 +103,9 @@ class Routine(
         """The routines shown in this process."""
         return list(self._live)
 
-    async def control_by_reply(self, message: discord.Message, text: str) -> bool:
-        """'pause', 'stop' and the like in reply to a live routine's message (see words.py)."""
-        return await control_by_reply(self, message, text)
+    async def control_by_words(self, message: discord.Message, text: str) -> bool:
+        """'pause', 'stop' and the like said about a live routine (see words.py)."""
+        return await control_by_words(self, message, text)
 
     def spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)

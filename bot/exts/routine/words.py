@@ -1,5 +1,6 @@
-"""Words typed in reply to a live routine's message ('pause', 'stop'): they work the routine as
-its buttons do, instead of being answered as a question about back pain."""
+"""Words said to the bot about a live routine ('pause', 'stop'), in reply to its message or by
+mention (or DM) where it runs: they work the routine as its buttons do, instead of being answered
+as a question about back pain."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.exts.routine.views import ControlAction
 
 if TYPE_CHECKING:
     from bot.exts.routine.cog import Routine
+    from bot.exts.routine.live import LiveRoutine
 
 # What people type to a timer, by the button it stands for.
 WORDS: dict[str, ControlAction] = {
@@ -30,14 +32,32 @@ def control_word(text: str) -> ControlAction | None:
     return WORDS.get(said)
 
 
-async def control_by_reply(cog: Routine, message: discord.Message, text: str) -> bool:
-    """Work the live routine ``message`` replies to with the word it says; False (nothing done)
-    if it replies to no live routine of this process or says more than a control word."""
-    action = control_word(text)
+def meant(cog: Routine, message: discord.Message) -> LiveRoutine | None:
+    """The live routine ``message`` is about: the one whose message it replies to, else the
+    author's own in the channel it was sent in."""
     replied = message.reference.message_id if message.reference is not None else None
-    if action is None or replied is None:
+    for live in cog.live():
+        shown = live.message
+        if shown is None:
+            continue
+        if replied is not None and shown.id == replied:
+            return live
+        if (
+            replied is None
+            and live.owner_id == message.author.id
+            and shown.channel.id == message.channel.id
+        ):
+            return live
+    return None
+
+
+async def control_by_words(cog: Routine, message: discord.Message, text: str) -> bool:
+    """Work the live routine ``message`` is about with the word it says; False (nothing done)
+    if it is about no live routine of this process or says more than a control word."""
+    action = control_word(text)
+    if action is None:
         return False
-    live = next((live for live in cog.live() if live.message and live.message.id == replied), None)
+    live = meant(cog, message)
     if live is None or live.handle is None:
         return False
     if message.author.id != live.owner_id:

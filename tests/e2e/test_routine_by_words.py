@@ -1,5 +1,5 @@
-"""Words typed in reply to one's own live routine ('pause', 'stop') work it as its buttons do,
-instead of being answered as a question about back pain."""
+"""Words said about one's own live routine ('pause', 'stop'), in reply to it or by mention, work it
+as its buttons do, instead of being answered as a question about back pain."""
 
 from __future__ import annotations
 
@@ -84,3 +84,26 @@ async def test_a_question_in_reply_to_a_routine_is_still_answered(world: World) 
     assert answer.author.id == world.bot.user.id
     assert answer.embeds[0].title == kb.topics["deadlifts"].title
     assert buttons(await shown(world, live))[0] == "Pause"
+
+
+async def test_a_mention_saying_stop_stops_ones_routine_in_that_channel(world: World) -> None:
+    live = await started(world)
+
+    said = await world.alice.send(world.channel, f"{world.mention_bot()} stop")
+
+    assert world.channel.last_message.id == said.id
+    assert buttons(await shown(world, live)) == []
+    assert world.bot.services.routines.active(world.alice.id) is None
+
+
+async def test_a_mention_saying_stop_without_a_routine_here_is_answered_as_before(
+    world: World,
+) -> None:
+    await started(world)
+
+    await world.bob.send(world.channel, f"{world.mention_bot()} stop")
+
+    answer = world.channel.last_message
+    assert answer.author.id == world.bot.user.id
+    assert answer.embeds[0].title != "Not your routine"  # bob said nothing about alice's routine
+    assert world.bot.services.routines.active(world.alice.id) is not None
