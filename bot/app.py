@@ -29,7 +29,7 @@ from bot.core.clock import Clock, Sleep
 from bot.core.errors import KnowledgeError
 from bot.core.semantic import ModelError
 from bot.discord_ui import NO_MENTIONS
-from bot.discord_ui.actions import ActionHandler
+from bot.discord_ui.actions import ActionHandler, MessageHandler
 from bot.discord_ui.cooldown import Cooldown
 from bot.discord_ui.errors import STALE_ERRORS, report_error
 from bot.discord_ui.ratelimit import limiter_trace
@@ -116,6 +116,8 @@ class LowbackBot(commands.Bot):
         )
         # Buttons whose behaviour a feature cog provides (e.g. "start_routine"); see bot/discord_ui/actions.py.
         self.action_handlers: dict[str, ActionHandler] = {}
+        # Messages to the bot a feature cog reads itself before they are taken as questions; see bot/discord_ui/actions.py.
+        self.message_handlers: list[MessageHandler] = []
         # The custom ids of every button the bot knows (add_buttons); on_interaction answers the rest.
         self.button_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
         self.synced: bool | None = (

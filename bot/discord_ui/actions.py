@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 ActionHandler = Callable[[discord.Interaction, str | None], Awaitable[None]]
 """A feature's own way to do an action: called with the interaction and the action's value."""
 
+MessageHandler = Callable[[discord.Message, str], Awaitable[bool]]
+"""A feature's own reading of a message to the bot (a mention, a DM, a reply to the bot; called
+with its text without the bot's mention): True if the feature took it ('pause' to a live
+routine), so it is no question to answer."""
+
 # Actions that change the person's own record: only that person may press them.
 OWNER_ONLY = frozenset({"move_up", "go_back"})
 

@@ -195,6 +195,8 @@ class Ask(commands.Cog):
         question = question_from_message(message, me.id, roles)
         if title := post_title(message):  # the question is often the title of a forum post
             question = f"{title}\n\n{question}" if question else title
+        if await self._taken_by_feature(message, question):
+            return  # 'pause' to a live routine: the routine paused, no question asked
         if replies_to_me(message, me.id) and not message.attachments and only_chatter(question):
             return  # "thanks!", "ok", "👍" in reply to an answer: nothing to answer
         if edit and message.id not in self._answers:  # asked before the bot last started
@@ -221,6 +223,21 @@ class Ask(commands.Cog):
                 await self._say(message, error_reply("Sorry", failure_text(exc)))
             except discord.HTTPException:
                 pass
+
+    async def _taken_by_feature(self, message: discord.Message, question: str) -> bool:
+        """A feature read ``message`` as said to it (see ``LowbackBot.message_handlers``)."""
+        try:
+            for handler in self.bot.message_handlers:
+                if await handler(message, question):
+                    return True
+        except Exception as exc:
+            log_failure(f"a message of user {message.author.id} to the bot", exc)
+            try:
+                await self._say(message, error_reply("Sorry", failure_text(exc)))
+            except discord.HTTPException:
+                pass
+            return True
+        return False
 
     async def _recall_answer(self, message: discord.Message, bot_id: int) -> None:
         """Find the bot's answer to ``message`` among the messages after it, for a question asked

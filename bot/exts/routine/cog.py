@@ -27,6 +27,7 @@ from bot.exts.routine.replies import (
     cut_short_reply,
 )
 from bot.exts.routine.views import ReplaceChoice, RoutineControl, replace_choices
+from bot.exts.routine.words import control_by_words
 from bot.services.routine_handles import AlreadyRunning, RoutineHandle, UnknownRoutine
 from bot.services.routines import RoutineService
 
@@ -58,12 +59,15 @@ class Routine(
     async def cog_load(self) -> None:
         self.bot.add_buttons(RoutineControl, ReplaceChoice)
         self.bot.action_handlers["start_routine"] = self.start_from_button
+        self.bot.message_handlers.append(self.control_by_words)
 
     async def cog_unload(self) -> None:
         await self.tell_running_they_are_cut_short()
         self.bot.remove_buttons(RoutineControl, ReplaceChoice)
         if self.bot.action_handlers.get("start_routine") == self.start_from_button:
             del self.bot.action_handlers["start_routine"]
+        if self.control_by_words in self.bot.message_handlers:
+            self.bot.message_handlers.remove(self.control_by_words)
         for task in list(self._tasks):
             task.cancel()
 
@@ -94,6 +98,14 @@ class Routine(
             "told %d person(s) their routine was cut short by the shut-down",
             len(notices) - len(late),
         )
+
+    def live(self) -> list[LiveRoutine]:
+        """The routines shown in this process."""
+        return list(self._live)
+
+    async def control_by_words(self, message: discord.Message, text: str) -> bool:
+        """'pause', 'stop' and the like said about a live routine (see words.py)."""
+        return await control_by_words(self, message, text)
 
     def spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)

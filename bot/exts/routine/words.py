@@ -1,0 +1,85 @@
+"""Words said to the bot about a live routine ('pause', 'stop'), in reply to its message or by
+mention (or DM) where it runs: they work the routine as its buttons do, instead of being answered
+as a question about back pain."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.discord_ui.render import info_reply, reply_to_message
+from bot.exts.routine.replies import owner_only_text
+from bot.exts.routine.views import ControlAction
+
+if TYPE_CHECKING:
+    from bot.exts.routine.cog import Routine
+    from bot.exts.routine.live import LiveRoutine
+
+# What people type to a timer, by the button it stands for.
+WORDS: dict[str, ControlAction] = {
+    **dict.fromkeys(("pause", "wait", "hold", "hold on", "pause it", "pause please"), "pause"),
+    **dict.fromkeys(("resume", "continue", "go", "go on", "unpause"), "resume"),
+    **dict.fromkeys(("stop", "end", "cancel", "quit", "stop it", "stop please"), "stop"),
+    **dict.fromkeys(("+1", "+1 round", "one more round", "another round", "1 more round"), "round"),
+}
+
+
+def control_word(text: str) -> ControlAction | None:
+    """The routine button ``text`` names, if it is nothing but that ('Pause!', 'stop.')."""
+    said = re.sub(r"[.!]+$", "", " ".join(text.lower().split()))
+    return WORDS.get(said)
+
+
+def meant(cog: Routine, message: discord.Message) -> LiveRoutine | None:
+    """The live routine ``message`` is about: the one whose message it replies to, else the
+    author's own in the channel it was sent in."""
+    replied = message.reference.message_id if message.reference is not None else None
+    for live in cog.live():
+        shown = live.message
+        if shown is None:
+            continue
+        if replied is not None and shown.id == replied:
+            return live
+        if (
+            replied is None
+            and live.owner_id == message.author.id
+            and shown.channel.id == message.channel.id
+        ):
+            return live
+    return None
+
+
+async def control_by_words(cog: Routine, message: discord.Message, text: str) -> bool:
+    """Work the live routine ``message`` is about with the word it says; False (nothing done)
+    if it is about no live routine of this process or says more than a control word."""
+    action = control_word(text)
+    if action is None:
+        return False
+    live = meant(cog, message)
+    if live is None or live.handle is None:
+        return False
+    if message.author.id != live.owner_id:
+        if cog.bot.ask_cooldown.hit(message.author.id):
+            return True  # told already: 'stop' said again and again gets no message each time
+        await reply_to_message(
+            message, info_reply("Not your routine", owner_only_text(live.owner_id))
+        )
+        return True
+    routines = cog.bot.require_services().routines
+    handle = routines.active(live.owner_id)
+    if handle is None or handle is not live.handle:
+        return False
+    match action:  # the live message shows the change, as after a press of its button
+        case "pause":
+            await routines.pause(live.owner_id)
+        case "resume":
+            await routines.resume(live.owner_id)
+        case "stop":
+            await routines.stop(live.owner_id)
+        case "round":
+            if not await routines.add_round(live.owner_id):
+                reply = info_reply("No more rounds", "No more rounds can be added to this routine.")
+                await reply_to_message(message, reply)
+    return True
