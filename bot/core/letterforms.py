@@ -230,17 +230,19 @@ _LEET_WORD = re.compile(r"[a-z0-9$]*(?:[a-z][013457$][a-z]|(?<![\w$])\$[a-z])[a-
 _LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")
 
 
-# "!" or "*" for an "i" near a word's start ("su!c!dal", "k!ll", "su*cide"): one or two letters
-# before it and two or more after. ("help!my legs" is two sentences run together, and so is
+# "!" or "*" for an "i" near a word's start ("su!c!dal", "k!ll", "su*cide", "d!e"): one or two
+# letters before it and two or more after, or one on each side. ("help!my legs" is two sentences run together, and so is
 # "no!it hurts": a "!" is a letter only twice in a word or in one with no vowel without it.)
-_STARRED_WORD = re.compile(r"(?<![\w!*])[a-z]{1,2}[!*][a-z][a-z!*]*[a-z](?![\w!*])", re.I)
+_STARRED_WORD = re.compile(
+    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z][!*][a-z])(?![\w!*])", re.I
+)
 _STARRED = str.maketrans("!*", "ii")
 _VOWEL = re.compile("[aeiouy]", re.I)
 
 
 def _unstarred(m: re.Match[str]) -> str:
     word = m.group(0)
-    if "*" in word or word.count("!") > 1 or _VOWEL.search(word) is None:
+    if "*" in word or word.count("!") > 1 or len(word) == 3 or _VOWEL.search(word) is None:
         return word.translate(_STARRED)
     return word
 

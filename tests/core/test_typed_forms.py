@@ -128,6 +128,7 @@ def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(mess
         "feeling su!c!dal again",  # a ! or a * for an i
         "su*cide thoughts every night",
         "k!ll myself tonight",
+        "want to d!e",
         "i wanna diee",  # the last letter held down once
         ":knife: myself",  # an emoji typed by its name
         "gonna :gun: myself",
