@@ -8,9 +8,9 @@ numbness in my groin, I said no"). Read as written, the screen sees "fever" in a
 own and raises an alarm the person has just denied. ``answered_no`` writes each such answer as "no fever", the form the
 screen already reads as a denial; an answer of yes ("numb groin? yes", "fever ✅") stays as it is.
 
-Only the name of a sign is rewritten: "can you pee? no" and "bladder control: none" say that
-something the body does is lost, so an item that asks, or that names such a thing, is left
-alone; and so is an answer that goes on to take itself back ("numbness? no... actually a bit").
+Only the name of a sign is rewritten: "pee? no" and "bladder control: none" say that something
+the body does is lost, so an item that asks, or that names such a thing, is left alone, and "can
+you pee? no" is written as what it says, "i cant pee"; and so is an answer that goes on to take itself back ("numbness? no... actually a bit").
 """
 
 from __future__ import annotations
@@ -70,6 +70,15 @@ _COULD = re.compile(r"i (?:could|can|was able to|am able to|m able to) (?P<rest>
 _QUESTIONS = re.compile(_QUESTION, re.IGNORECASE)
 
 
+# "can you pee? no", "could u feel your groin? nope": a question whether one can, answered no, says
+# that one cannot.
+_CAN_YOU = re.compile(
+    r"(?:(?:can|could) (?:you|u|ya|i)|(?:are|r) (?:you|u) able to) (?P<rest>[^\W\d_].*)",
+    re.IGNORECASE,
+)
+_YOUR = re.compile(r"\b(?:your|ur|yr)\b", re.IGNORECASE)
+
+
 def _denied_when_asked(m: re.Match[str]) -> str:
     """The question and its answer as what they say: "no numbness", "i cant feel my legs"."""
     item = m.group("item").strip()
@@ -88,6 +97,8 @@ def answered_no(text: str) -> str:
 
     def denied(m: re.Match[str]) -> str:
         item = m.group("item").strip()
+        if (can := _CAN_YOU.fullmatch(item)) is not None:  # "can you pee? no": I cannot
+            return f"{m.group('lead')} i cant {_YOUR.sub('my', can.group('rest'))}"
         if _ASKS.search(item) is not None:
             return m.group(0)
         return f"{m.group('lead')} no {item}"

@@ -29,9 +29,37 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,
 _URL_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
 
+# Discord's names for the emoji that stand for words, typed out as text where the emoji picker is
+# not at hand (":knife: myself", "both my :leg: are numb"): written as the emoji.
+_SHORTCODES = {
+    "knife": "🔪",
+    "dagger": "🗡",
+    "dagger_knife": "🗡",
+    "gun": "🔫",
+    "pistol": "🔫",
+    "pill": "💊",
+    "pills": "💊",
+    "knot": "🪢",
+    "coffin": "⚰",
+    "headstone": "🪦",
+    "leg": "🦵",
+    "foot": "🦶",
+    "peach": "🍑",
+    "poop": "💩",
+    "poo": "💩",
+    "hankey": "💩",
+    "toilet": "🚽",
+    "drop_of_blood": "🩸",
+}
+_SHORTCODE = re.compile(r"(?<![\w:]):(" + "|".join(_SHORTCODES) + r"):(?![\w:])", re.I)
+
+
 def unescaped(text: str) -> str:
-    """``text`` with its HTML character references ("&#39;", "&amp;", "&rsquo;") and, in a text
-    that is not a link, its URL escapes ("%20", two or more of them) written as the characters."""
+    """``text`` with its HTML character references ("&#39;", "&amp;", "&rsquo;"), its emoji typed
+    by name (":knife:") and, in a text that is not a link, its URL escapes ("%20", two or more of
+    them) written as the characters."""
+    if ":" in text:
+        text = _SHORTCODE.sub(lambda m: f" {_SHORTCODES[m.group(1).lower()]} ", text)
     if "&" in text and ";" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     if "%" not in text or "://" in text or "www." in text.lower():
@@ -202,12 +230,39 @@ _LEET_WORD = re.compile(r"[a-z0-9$]*(?:[a-z][013457$][a-z]|(?<![\w$])\$[a-z])[a-
 _LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")
 
 
+# "!" or "*" for an "i" near a word's start ("su!c!dal", "k!ll", "su*cide", "d!e"): one or two
+# letters before it and two or more after, or one on each side. ("help!my legs" is two sentences run together, and so is
+# "no!it hurts": a "!" is a letter only twice in a word or in one with no vowel without it.)
+_STARRED_WORD = re.compile(
+    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z][!*][a-z])(?![\w!*])", re.I
+)
+_STARRED = str.maketrans("!*", "ii")
+_VOWEL = re.compile("[aeiouy]", re.I)
+
+
+def _unstarred(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if "*" in word or word.count("!") > 1 or len(word) == 3 or _VOWEL.search(word) is None:
+        return word.translate(_STARRED)
+    return word
+
+
+# A "3" for the "e" that ends a short word ("di3"): a word of a vowel and one or two letters more.
+# ("mp3", "ps3" and "omega3" stay.)
+_LAST_E = re.compile(r"(?<![\w$])((?=[a-z]{0,2}[aeiouy])[a-z]{2,3})3(?!\w)")
+
+
 def unleet(text: str) -> str:
-    """``text`` (lower case) with the digits typed for letters inside a word written as the
-    letters ("k1ll mys3lf", "d1e", "$uicide"), as people write a word past a server's filter;
-    numbers beside letters that are not letters ("l5s1", "67yo", "3x", "b12", "2nd") stay."""
+    """``text`` (lower case) with the digits and signs typed for letters inside a word written as
+    the letters ("k1ll mys3lf", "d1e", "di3", "$uicide", "su!c!dal", "su*cide"), as people write a
+    word past a server's filter; numbers beside letters that are not letters ("l5s1", "67yo", "3x",
+    "b12", "2nd") stay."""
+    if "!" in text or "*" in text:
+        text = _STARRED_WORD.sub(_unstarred, text)
     if not any(c.isdigit() or c == "$" for c in text):
         return text
+    if "3" in text:
+        text = _LAST_E.sub(r"\1e", text)
     return _LEET_WORD.sub(
         lambda m: m.group(0) if _LEVELS.fullmatch(m.group(0)) else m.group(0).translate(_LEET),
         text,
@@ -221,9 +276,11 @@ _DOTTED = re.compile(r"(?<![^\W\d_.])[^\W\d_](?:\.[^\W\d_]){2,}(?![^\W\d_])")
 
 def as_meant(text: str) -> str:
     """A message as it should be cut into sentences: its HTML entities and URL escapes decoded
-    ("can&#39;t" has no ";" to end a sentence at), letters spaced out with stops written as
+    ("can&#39;t" has no ";" to end a sentence at), a "!" typed for an "i" ("su!c!dal"), letters spaced out with stops written as
     one word ("k.m.s", "s.u.i.c.i.d.e": no sentence ends inside them; "a.m." and "e.g." stay),
     and signs checked off as absent written as denied ("fever? no" is "no fever": see
     ``bot.core.checklists``)."""
     text = answered_no(unescaped(text))
+    if "!" in text:  # "su!c!dal", "k!ll": no sentence ends inside them
+        text = _STARRED_WORD.sub(_unstarred, text)
     return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text) if "." in text else text

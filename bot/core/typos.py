@@ -181,12 +181,27 @@ _STRETCHED_WORD = re.compile(r"\b\w*([^\W\d_])\1\1\w*\b")
 _RUN = re.compile(r"([^\W\d_])\1{2,}")
 
 
+# A short word's last letter held down only once ("i wanna diee", "helpp", "noo"): the word meant
+# is the one without it, where the word as typed is not one and that one is. (Not a longer word,
+# nor "ss": "exerciss", "leg perss" and "mattess" are other slips of other words.)
+_DOUBLED_END = re.compile(r"\b[^\W\d_]{1,4}([^\W\d_s])\1\b", re.I)
+
+
+def _held_at_end(word: str, known: Callable[[str], bool]) -> str:
+    lower = word.lower()
+    return word[:-1] if not known(lower) and known(lower[:-1]) else word
+
+
 def unstretched(text: str, known: Callable[[str], bool]) -> str:
     """``text`` with each word typed with a letter held down ("weeeeak", "nuuumb", "legsss",
-    "pleeease") written as the word meant: each run of three or more letters kept as two or
+    "pleeease", "diee") written as the word meant: each run of three or more letters kept as two or
     cut to one, whichever gives a ``known`` word (two first, then fewer letters: "goood" is
     "good", "nooo" is "no"); as two where none does, as ``normalize`` would."""
-    if not isinstance(text, str) or _STRETCHED.search(text) is None:
+    if not isinstance(text, str):
+        return text
+    if _DOUBLED_END.search(text) is not None:
+        text = _DOUBLED_END.sub(lambda m: _held_at_end(m.group(0), known), text)
+    if _STRETCHED.search(text) is None:
         return text
 
     def meant(m: re.Match[str]) -> str:

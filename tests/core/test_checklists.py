@@ -52,6 +52,9 @@ def test_a_sign_checked_off_as_present_is_still_a_red_flag(matcher, message, urg
         "bladder control: no",
         "feeling down there? none",
         "pee? no, not since yesterday",
+        "can you pee? no",  # a question whether one can, answered no: one cannot
+        "can u pee? nope",
+        "can you feel your groin? no",
     ],
 )
 def test_a_no_that_tells_of_something_lost_is_not_read_as_a_denial(matcher, message):

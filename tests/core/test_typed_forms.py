@@ -124,6 +124,14 @@ def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(mess
         "i  w a n t  t o  k i l l  m y s e l f",
         "i\u3164want\u3164to\u3164kill\u3164myself",  # Discord's 'invisible' Hangul filler for spaces
         "i want to ki\ufe0ell myself",  # a variation selector inside a word
+        "i want to di3",  # a 3 for the e that ends a word
+        "feeling su!c!dal again",  # a ! or a * for an i
+        "su*cide thoughts every night",
+        "k!ll myself tonight",
+        "want to d!e",
+        "i wanna diee",  # the last letter held down once
+        ":knife: myself",  # an emoji typed by its name
+        "gonna :gun: myself",
     ],
 )
 def test_a_crisis_written_past_a_word_filter_is_a_crisis(matcher, message):
@@ -152,6 +160,19 @@ def test_an_emergency_written_past_a_word_filter_is_an_emergency(matcher, messag
     ],
 )
 def test_numbers_beside_letters_that_are_not_letters_stay_numbers(message, read):
+    assert normalize(message) == read
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("help!my legs are numb", "help my legs are numb"),  # a sentence ended with no space
+        ("no!it hurts", "no it hurts"),
+        ("mp3, ps3, omega3 and vitamin d3", "mp3 ps3 omega3 and vitamin d3"),
+        ("the ratio was 1:2, the leg: fine", "the ratio was 1 2 the leg fine"),
+    ],
+)
+def test_stops_digits_and_colons_that_are_not_letters_stay_as_written(message, read):
     assert normalize(message) == read
 
 
@@ -285,3 +306,26 @@ def test_hundreds_written_as_words_are_read_in_digits(message, read):
 )
 def test_a_temperature_in_hundreds_written_out_is_a_fever(matcher, message):
     assert _urgency(matcher, message) == "soon", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "cutting myself again",  # said without its "I", as texts are
+        "burning myself again tonight",
+        "cutting myself again last night, it was the only thing that helped",
+    ],
+)
+def test_self_harm_said_without_its_subject_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "cutting myself some slack again this week, back is sore",
+        "cutting weight again for a meet, lower back aches",
+    ],
+)
+def test_cutting_that_is_not_self_harm_raises_no_crisis(matcher, message):
+    assert _urgency(matcher, message) != "crisis", message
