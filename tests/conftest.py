@@ -14,6 +14,7 @@ bots and terminal commands the tests start do not each build it again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -31,6 +32,11 @@ from tests.support.backends import BACKENDS, NO_SERVER, SERVER, fresh_postgres
 def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            # pytest-xdist gives its workers an 80x24 screen; the commands the tests start see
+            # the terminal they are given, as they do in one process.
+            patch.delenv("COLUMNS", raising=False)
+            patch.delenv("LINES", raising=False)
         yield
 
 

@@ -62,6 +62,8 @@ async def test_a_member_granted_the_command_by_the_server_is_still_refused(world
     assert not await world.bot.services.unanswered.is_opted_in(world.guild.id)
 
 
+# Building the knowledge base again takes seconds, more on a machine running other tests beside.
+@pytest.mark.simcord(settle_timeout=20.0)
 async def test_admin_reload_reloads_the_knowledge_base(world: World) -> None:
     result = await world.manager.slash(world.channel, "admin reload")
 
