@@ -29,3 +29,10 @@ CHATTER = [
     lambda q: "Back pain question\n\n" + q,
     lambda q: "Question about my lower back: " + q,
 ]
+
+
+def dresses_for(index: int, count: int = 5) -> list:
+    """A share of the dresses for the index-th message of a long list: consecutive messages take
+    consecutive dresses, so every dress is tried on a long list's many kinds of message while
+    each message is matched a few times rather than twenty."""
+    return [CHATTER[(index * count + j) % len(CHATTER)] for j in range(count)]

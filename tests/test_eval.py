@@ -8,10 +8,12 @@ reported, never tuned to.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import yaml
 
-from bot.core.evaluation import EMERGENCY_KINDS, evaluate, parse_items
+from bot.core.evaluation import EMERGENCY_KINDS, Report, evaluate, parse_items, passes
 from bot.core.knowledge.loading import load_knowledge
 from bot.core.matching import Matcher
 from bot.settings import DEFAULT_KNOWLEDGE
@@ -33,16 +35,30 @@ SETS = {
 }
 
 
+# One process runs this file's tests (pytest-xdist), so each set is read and answered once.
+pytestmark = pytest.mark.xdist_group("labelled-sets")
+
+
+@functools.cache
 def _items(name):
     return parse_items(yaml.safe_load((DEFAULT_KNOWLEDGE / name).read_text(encoding="utf-8")), name)
+
+
+_reports: dict[str, Report] = {}
+
+
+def _report(matcher, name) -> Report:
+    """The bundled matcher's report on one set (the session's matcher never changes)."""
+    if name not in _reports:
+        _reports[name] = evaluate(matcher, _items(name))
+    return _reports[name]
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_question_set_meets_its_floors(matcher, name):
     floors, max_false = SETS[name]
-    items = _items(name)
-    assert len(items) >= 150
-    report = evaluate(matcher, items)
+    assert len(_items(name)) >= 150
+    report = _report(matcher, name)
     misses = "\n".join(f"{m['expect']} <- {m['got']}: {m['q'][:90]}" for m in report.misses)
     for key, floor in floors.items():
         assert report.share(key) >= floor, (
@@ -52,7 +68,7 @@ def test_question_set_meets_its_floors(matcher, name):
 
 
 def test_red_flags_that_cannot_wait_are_caught_on_the_development_part(matcher):
-    report = evaluate(matcher, _items("eval/real-dev.yaml"))
+    report = _report(matcher, "eval/real-dev.yaml")
     total, caught = report.emergency()
     assert total >= 100
     assert caught >= 0.98 * total, {k: v for k, v in report.by_kind.items() if k in EMERGENCY_KINDS}
@@ -63,7 +79,7 @@ def test_crisis_and_emergency_messages_in_many_voices_are_caught(matcher):
     by, goodbyes, someone else's words), emergencies buried in long posts, and the same words used
     in gym talk, from five writers. A tuning part, so its floors sit under today's (405/410
     crisis, 179/180 emergencies, 40 false alarms of 295)."""
-    report = evaluate(matcher, _items("eval/written-crisis.yaml"))
+    report = _report(matcher, "eval/written-crisis.yaml")
     total, caught = report.by_kind["crisis"]
     assert total >= 400 and caught >= 0.97 * total
     total, caught = report.emergency()
@@ -76,7 +92,7 @@ def test_red_flags_that_need_a_doctor_soon_are_caught_in_many_voices(matcher):
     legs and the organs, each told casually or buried in a long post, and the same words in
     healed falls, a relative's cancer, weight lost on purpose and a teenager fine the next day. A
     tuning part: floors under today's (148 of 150, 6 false alarms of 90)."""
-    report = evaluate(matcher, _items("eval/written-soon.yaml"))
+    report = _report(matcher, "eval/written-soon.yaml")
     assert report.by["red_flag"][0] >= 140
     assert report.share("red_flag") >= 0.95
     assert report.false_red_flags <= 0.1 * report.not_red_flags
@@ -87,13 +103,13 @@ def test_dramatic_stories_of_ordinary_strains_mostly_get_no_alarm(matcher):
     after a strain, hyperbole and denials, and the same stories with one red-flag clause. A tuning
     part where the screen still raises too many alarms (27 of 110 today, 35 before it was read);
     this floor keeps that from growing while every hidden red flag stays caught."""
-    report = evaluate(matcher, _items("eval/written-stories.yaml"))
+    report = _report(matcher, "eval/written-stories.yaml")
     assert report.share("red_flag") >= 0.93
     assert report.false_red_flags <= 0.27 * report.not_red_flags
 
 
 def test_the_second_net_adds_catches_the_rules_miss_without_many_false_alarms(matcher):
-    report = evaluate(matcher, _items("eval/real-dev.yaml"))
+    report = _report(matcher, "eval/real-dev.yaml")
     assert report.caught_by_net >= 3
     assert report.false_by_net <= 0.015 * report.not_red_flags
 
@@ -125,7 +141,7 @@ def test_chatter_around_a_curated_question_keeps_its_answer(matcher):
     changed = []
     for item in _items("eval.yaml"):
         plain = matcher.match(item.q)
-        if evaluate(matcher, [item]).passed != 1:
+        if not passes(item, plain):
             continue
         for dress in CHATTER:
             dressed = matcher.match(dress(item.q))

@@ -454,14 +454,23 @@ def test_mydata_words_its_hints_for_the_terminal_and_privacy_shows_the_notice(tm
     assert "In the terminal: lowback mydata --delete" in notice.stdout
 
 
-def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
-    off = lowback(tmp_path, "reminders")
-    assert (
-        off.returncode == 0
-        and "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.stdout
-    )
-    on = lowback(tmp_path, "reminders", "on", "Europe/Berlin", "7:30", "21:30")
-    assert on.returncode == 0 and "07:30 and 21:30" in on.stdout and "Europe/Berlin" in on.stdout
+def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+
+    def reminders(*words: str):
+        capsys.readouterr()
+        try:
+            code = main(["reminders", *words])
+        except SystemExit as done:  # argparse's own refusals
+            code = done.code
+        return code, capsys.readouterr()
+
+    code, off = reminders()
+    assert code == 0
+    assert "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.out
+    code, on = reminders("on", "Europe/Berlin", "7:30", "21:30")
+    assert code == 0 and "07:30 and 21:30" in on.out and "Europe/Berlin" in on.out
     for args, says in [
         (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
         (("on", "Europe/Berlin", "25:99"), "25:99"),
@@ -472,14 +481,14 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path):
         (("snooze", "¹"), "Snooze for a whole number of minutes, 1 to 720."),
         (("dance",), "invalid choice"),
     ]:
-        bad = lowback(tmp_path, "reminders", *args)
-        assert bad.returncode == 2, args
-        assert says in bad.stderr and bad.stdout == "", args
-        assert "Traceback" not in bad.stderr
-    assert "Reminders are on" in lowback(tmp_path, "reminders").stdout  # not paused by any of that
-    paused = lowback(tmp_path, "reminders", "pause", "3")
-    assert paused.returncode == 0 and "paused until" in paused.stdout
-    assert "Reminders are on" in lowback(tmp_path, "reminders", "on").stdout  # the times are kept
+        code, bad = reminders(*args)
+        assert code == 2, args
+        assert says in bad.err and bad.out == "", args
+        assert "Traceback" not in bad.err
+    assert "Reminders are on" in reminders()[1].out  # not paused by any of that
+    code, paused = reminders("pause", "3")
+    assert code == 0 and "paused until" in paused.out
+    assert "Reminders are on" in reminders("on")[1].out  # the times are kept
 
 
 def test_reminders_read_zones_with_digits_accents_and_24_hour_hours(tmp_path, monkeypatch, capsys):
