@@ -429,3 +429,20 @@ async def test_stop_in_reply_to_a_reminder_while_its_routine_runs_stops_the_rout
 
     assert world.bot.services.routines.active(world.alice.id) is None
     assert "Reminders are on" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_later_in_reply_to_a_reminder_snoozes_it_as_its_button_does(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+    dm = world.alice.user.dm_channel
+
+    await world.alice.send_dm(
+        "Snooze!", reference={"channel_id": str(dm.id), "message_id": str(reminder.id)}
+    )
+
+    told = dm.last_message
+    assert told.embeds[0].title == "Snoozed"
+    assert "Your 07:01 reminder will come again in 30 min, at 07:31." in embed_text(told.embeds[0])
+    await world.env.advance_time(SNOOZE)
+    assert dms(world)[-1].embeds[0].title == "Your morning routine"  # it came again

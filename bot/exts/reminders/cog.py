@@ -22,7 +22,7 @@ from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
 from bot.exts.reminders.views import SnoozeReminder, StartFromReminder
-from bot.exts.reminders.words import stop_by_reply
+from bot.exts.reminders.words import answer_reminder
 from bot.services.reminders import ScheduleView
 
 if TYPE_CHECKING:
@@ -72,22 +72,22 @@ class Reminders(
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(StartFromReminder, SnoozeReminder)
-        # First: a 'stop' in reply to a reminder is for the reminders, whatever else reads 'stop'.
-        self.bot.message_handlers.insert(0, self.stop_by_reply)
+        # First: 'stop' in reply to a reminder is for the reminders, whatever else reads 'stop'.
+        self.bot.message_handlers.insert(0, self.answer_reminder)
         self.bot.require_services().start_dispatcher(self.sender, set_zone=SET_ZONE)
 
     async def cog_unload(self) -> None:
         self.bot.remove_buttons(StartFromReminder, SnoozeReminder)
-        if self.stop_by_reply in self.bot.message_handlers:
-            self.bot.message_handlers.remove(self.stop_by_reply)
+        if self.answer_reminder in self.bot.message_handlers:
+            self.bot.message_handlers.remove(self.answer_reminder)
         services = self.bot.services
         if services is not None:
             # In-flight DMs finish (or their claims are handed back): nothing is left half-claimed.
             await services.stop_dispatcher()
 
-    async def stop_by_reply(self, message: discord.Message, text: str) -> bool:
-        """'STOP' in reply to a reminder DM turns the reminders off (see words.py)."""
-        return await stop_by_reply(self.bot, message, text)
+    async def answer_reminder(self, message: discord.Message, text: str) -> bool:
+        """'STOP' or 'later' in reply to a reminder DM (see words.py)."""
+        return await answer_reminder(self.bot, message, text)
 
     # -- telling people what happened while they were away ----------------------------------
 
