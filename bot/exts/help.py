@@ -70,16 +70,21 @@ def typed_command(tree: app_commands.CommandTree, text: str) -> list[str]:
     ]
 
 
-def sent_as_message_reply(names: list[str]) -> Reply:
-    """What a command typed out as a message gets: that it did nothing, and how to send it."""
+def sent_as_message_reply(names: list[str], *, server_only: bool = False) -> Reply:
+    """What a command typed out as a message gets: that it did nothing, and how to send it;
+    ``server_only``: typed in a DM, where the command is not offered."""
     typed = f"`/{names[0]}`" if len(names) == 1 else f"`/{names[0].split()[0]}`"
     pick = " or ".join(f"**/{name}**" for name in names)
-    return info_reply(
-        "That was sent as a message",
-        f"{typed} reached me as an ordinary message, so it did nothing. Type `/` and pick "
-        f"{pick} from the list that opens above the message box, then send that. If my "
-        "commands aren't in the list, reload Discord (Ctrl+R on a computer; on a phone, close the app and open it again).",
-    )
+    body = f"{typed} reached me as an ordinary message, so it did nothing. "
+    if server_only:
+        body += f"It works in a server, not here: type `/` there and pick {pick}."
+    else:
+        body += (
+            f"Type `/` and pick {pick} from the list that opens above the message box, then send "
+            "that. If my commands aren't in the list, reload Discord (Ctrl+R on a computer; on a "
+            "phone, close the app and open it again)."
+        )
+    return info_reply("That was sent as a message", body)
 
 
 def with_commands(reply: Reply, lines: list[str]) -> Reply:
@@ -117,8 +122,10 @@ class Help(commands.Cog):
         names = typed_command(self.bot.tree, text)
         if not names:
             return False
+        root = self.bot.tree.get_command(names[0].split()[0])
+        server_only = message.guild is None and bool(getattr(root, "guild_only", False))
         if not self.bot.ask_cooldown.hit(message.author.id):
-            await reply_to_message(message, sent_as_message_reply(names))
+            await reply_to_message(message, sent_as_message_reply(names, server_only=server_only))
         return True
 
     @app_commands.command(name="help", description="What this bot does and how to use it")

@@ -42,6 +42,14 @@ async def test_a_command_typed_out_as_a_message_says_it_did_nothing_and_how_to_s
     assert "Reminders are on" in str(shown.response.embeds[0].description)  # nothing was done
 
 
+async def test_a_server_command_typed_out_in_a_dm_says_to_use_it_in_a_server(world: World) -> None:
+    await world.manager.send_dm("/admin reload")
+
+    told = world.manager.user.dm_channel.last_message
+    assert told.embeds[0].title == "That was sent as a message"
+    assert "It works in a server, not here" in told.embeds[0].description
+
+
 async def test_ask_typed_out_as_a_message_is_still_answered(world: World) -> None:
     await world.alice.send_dm("/ask can I still do deadlifts?")
 

@@ -84,7 +84,7 @@ def nothing_to_control(cog: Routine, message: discord.Message, action: ControlAc
 async def control_by_words(cog: Routine, message: discord.Message, text: str) -> bool:
     """Work the live routine ``message`` is about with the word it says; with no routine of the
     person's running there, say so. False (nothing done) if it says more than a control word, or
-    '+1' with no routine to add a round to, or the routine runs in another process."""
+    '+1' with no routine to add a round to, or its session is no longer this process's."""
     action = control_word(text)
     if action is None:
         return False
