@@ -15,6 +15,48 @@ from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from tests.support.e2e import World
 
 
+@pytest.mark.parametrize(
+    ("typed", "named", "by_dm"),
+    [
+        ("/reminders off", "/reminders off", True),
+        ("/Progress show", "/progress show", False),
+        ("/routine", "/routine stop", True),  # one of its subcommands
+        ("/mydata delete everything", "/mydata delete", False),
+    ],
+)
+async def test_a_command_typed_out_as_a_message_says_it_did_nothing_and_how_to_send_it(
+    world: World, typed: str, named: str, by_dm: bool
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone="Europe/Berlin")
+    if by_dm:
+        await world.alice.send_dm(typed)
+        told = world.alice.user.dm_channel.last_message
+    else:
+        await world.alice.send(world.channel, f"{world.mention_bot()} {typed}")
+        told = world.channel.last_message
+
+    assert told.author.id == world.bot.user.id
+    assert told.embeds[0].title == "That was sent as a message"  # not an answer to its words
+    assert f"**{named}**" in told.embeds[0].description
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "Reminders are on" in str(shown.response.embeds[0].description)  # nothing was done
+
+
+async def test_a_server_command_typed_out_in_a_dm_says_to_use_it_in_a_server(world: World) -> None:
+    await world.manager.send_dm("/admin reload")
+
+    told = world.manager.user.dm_channel.last_message
+    assert told.embeds[0].title == "That was sent as a message"
+    assert "It works in a server, not here" in told.embeds[0].description
+
+
+async def test_ask_typed_out_as_a_message_is_still_answered(world: World) -> None:
+    await world.alice.send_dm("/ask can I still do deadlifts?")
+
+    told = world.alice.user.dm_channel.last_message
+    assert told.embeds[0].title == world.bot.services.kb.topics["deadlifts"].title
+
+
 async def test_help_explains_the_bot_lists_the_commands_and_carries_the_safety_note(
     world: World,
 ) -> None:

@@ -379,3 +379,70 @@ async def test_a_routine_stopped_before_the_reminder_does_not_hold_it(world: Wor
     [reminder] = dms(world)
     assert reminder.embeds[0].title == "Your morning routine"
     assert buttons(reminder) == ["Start routine", "Snooze 30 min"]
+
+
+@pytest.mark.parametrize("said", ["STOP", "unsubscribe.", "stop reminders"])
+async def test_stop_in_reply_to_a_reminder_turns_the_reminders_off(world: World, said: str) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+    dm = world.alice.user.dm_channel
+
+    await world.alice.send_dm(
+        said, reference={"channel_id": str(dm.id), "message_id": str(reminder.id)}
+    )
+
+    told = dm.last_message
+    assert told.author.id == world.bot.user.id
+    assert told.embeds[0].title == "Reminders off"  # not "no curated answer" to 'STOP'
+    assert "`/reminders on` turns them on again" in embed_text(told.embeds[0])
+    assert "Reminders are off" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_stop_in_a_dm_not_in_reply_to_a_reminder_leaves_the_reminders_on(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+
+    await world.alice.send_dm("stop")
+
+    told = world.alice.user.dm_channel.last_message
+    assert told.embeds[0].title == "No routine running"
+    assert "`/reminders off`" in told.embeds[0].description  # says how, does not guess
+    assert "Reminders are on" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_stop_in_reply_to_a_reminder_while_its_routine_runs_stops_the_routine(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+    await world.alice.user.click(reminder, label="Start routine")
+    assert world.bot.services.routines.active(world.alice.id) is not None
+    dm = world.alice.user.dm_channel
+
+    await world.alice.send_dm(
+        "stop", reference={"channel_id": str(dm.id), "message_id": str(reminder.id)}
+    )
+
+    assert world.bot.services.routines.active(world.alice.id) is None
+    assert "Reminders are on" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_later_in_reply_to_a_reminder_snoozes_it_as_its_button_does(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+    dm = world.alice.user.dm_channel
+
+    await world.alice.send_dm(
+        "Snooze!", reference={"channel_id": str(dm.id), "message_id": str(reminder.id)}
+    )
+
+    told = dm.last_message
+    assert told.embeds[0].title == "Snoozed"
+    assert "Your 07:01 reminder will come again in 30 min, at 07:31." in embed_text(told.embeds[0])
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "Next (snoozed): Thu 1 Jan, 07:31" in text(shown)

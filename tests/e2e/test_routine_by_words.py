@@ -96,7 +96,7 @@ async def test_a_mention_saying_stop_stops_ones_routine_in_that_channel(world: W
     assert world.bot.services.routines.active(world.alice.id) is None
 
 
-async def test_a_mention_saying_stop_without_a_routine_here_is_answered_as_before(
+async def test_a_mention_saying_stop_without_a_routine_here_says_none_is_theirs(
     world: World,
 ) -> None:
     await started(world)
@@ -105,5 +105,59 @@ async def test_a_mention_saying_stop_without_a_routine_here_is_answered_as_befor
 
     answer = world.channel.last_message
     assert answer.author.id == world.bot.user.id
-    assert answer.embeds[0].title != "Not your routine"  # bob said nothing about alice's routine
+    assert answer.embeds[0].title == "No routine running"  # bob said nothing of alice's routine
     assert world.bot.services.routines.active(world.alice.id) is not None
+
+
+async def test_stop_after_ones_routine_has_finished_says_none_is_running(world: World) -> None:
+    live = await started(world)
+    await world.env.advance_time(600)
+    assert (await shown(world, live)).embeds[0].title == "Flare-up booty flexes: done"
+
+    await world.alice.send(world.channel, "stop", reply_to=live)
+
+    told = world.channel.last_message
+    assert told.author.id == world.bot.user.id
+    assert told.embeds[0].title == "No routine running"  # not "no curated answer" to 'stop'
+    assert "`/reminders off`" in told.embeds[0].description
+    assert (await shown(world, live)).embeds[0].title == "Flare-up booty flexes: done"
+
+
+async def test_stop_by_mention_after_ones_routine_was_stopped_says_none_is_running(
+    world: World,
+) -> None:
+    live = await started(world)
+    await world.alice.click(live, label="Stop")
+
+    await world.alice.send(world.channel, f"{world.mention_bot()} stop")
+
+    told = world.channel.last_message
+    assert told.author.id == world.bot.user.id
+    assert told.embeds[0].title == "No routine running"
+
+
+async def test_pause_said_in_another_channel_names_where_ones_routine_runs(world: World) -> None:
+    live = await started(world)
+    other = world.guild.create_text_channel("stretching")
+
+    await world.alice.send(other, f"{world.mention_bot()} pause")
+
+    told = other.last_message
+    assert told.embeds[0].title == "Your routine is running elsewhere"
+    assert f"<#{world.channel.id}>" in told.embeds[0].description
+    assert buttons(await shown(world, live))[0] == "Pause"  # still running
+
+
+async def test_stop_in_reply_to_another_answer_stops_ones_routine_running_there(
+    world: World,
+) -> None:
+    await world.alice.send(world.channel, f"{world.mention_bot()} can I still deadlift?")
+    answer = world.channel.last_message
+    assert answer.author.id == world.bot.user.id
+    live = await started(world)
+
+    said = await world.alice.send(world.channel, "stop", reply_to=answer)
+
+    assert world.channel.last_message.id == said.id  # no answer to 'stop' as a question
+    assert buttons(await shown(world, live)) == []
+    assert world.bot.services.routines.active(world.alice.id) is None

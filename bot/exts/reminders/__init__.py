@@ -10,7 +10,10 @@ reminder's occurrence key), registered when the cog loads, so they keep working 
 a restart. A person whose DMs are closed (Discord error 50007) has their reminders stopped by the
 dispatcher and is told, privately, after the next command they use.
 
-The package: ``sender`` delivers the DMs, ``views`` holds their buttons, ``cog`` has the commands.
+'STOP' in reply to a reminder DM turns the reminders off, as ``/reminders off`` does.
+
+The package: ``sender`` delivers the DMs, ``views`` holds their buttons, ``words`` reads a 'STOP'
+replied to one, ``cog`` has the commands.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from bot.discord_ui.errors import send_private
 from bot.discord_ui.render import error_reply, info_reply, render_embed, respond
 from bot.exts.reminders.sender import DiscordSender
 from bot.exts.reminders.views import SnoozeReminder, StartFromReminder
+from bot.exts.reminders.words import answer_reminder
 from bot.services.reminders import ScheduleView
 
 if TYPE_CHECKING:
@@ -71,14 +72,22 @@ class Reminders(
 
     async def cog_load(self) -> None:
         self.bot.add_buttons(StartFromReminder, SnoozeReminder)
+        # First: 'stop' in reply to a reminder is for the reminders, whatever else reads 'stop'.
+        self.bot.message_handlers.insert(0, self.answer_reminder)
         self.bot.require_services().start_dispatcher(self.sender, set_zone=SET_ZONE)
 
     async def cog_unload(self) -> None:
         self.bot.remove_buttons(StartFromReminder, SnoozeReminder)
+        if self.answer_reminder in self.bot.message_handlers:
+            self.bot.message_handlers.remove(self.answer_reminder)
         services = self.bot.services
         if services is not None:
             # In-flight DMs finish (or their claims are handed back): nothing is left half-claimed.
             await services.stop_dispatcher()
+
+    async def answer_reminder(self, message: discord.Message, text: str) -> bool:
+        """'STOP' or 'later' in reply to a reminder DM (see words.py)."""
+        return await answer_reminder(self.bot, message, text)
 
     # -- telling people what happened while they were away ----------------------------------
 

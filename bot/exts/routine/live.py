@@ -97,6 +97,10 @@ class LiveRoutine:
             {parent} if (parent := getattr(channel, "parent_id", None)) else set()
         )
 
+    def running(self) -> bool:
+        """Its session is still going (not finished, stopped or cut short)."""
+        return self.handle is not None and not self.handle.session.done
+
     def in_dm(self) -> bool:
         """The message is in a DM (the routine was started there, or moved there)."""
         return self.message is not None and isinstance(self.message.channel, discord.DMChannel)
