@@ -375,6 +375,23 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
     assert len(done.stdout) == 10
 
 
+def test_the_doctors_verdict_survives_a_reader_that_went_away(tmp_path, monkeypatch):
+    """`set -o pipefail; lowback doctor | head -3` in a health check: the reader has gone before
+    the doctor writes, and a doctor that found a problem must not exit 0 as if all were well."""
+    import os
+
+    from bot.terminal import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "lowback.db"))
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "w", buffering=1, encoding="utf-8") as gone:
+        monkeypatch.setattr(sys, "stdout", gone)
+        assert cli.main(["doctor", "--offline"]) == 1  # DISCORD_TOKEN is not set
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize(
     "args", [["kb", "check"], ["privacy"], ["mydata", "--json"], ["ask", "can I still deadlift?"]]
