@@ -78,6 +78,23 @@ def test_ask_plain_text_names_the_source(capsys):
     assert "Source:" in out and "not medical advice" in out.lower()
 
 
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        (["help"], "usage: lowback [-h]"),
+        (["help", "reminders"], "lowback reminders on Europe/Berlin 7:30 21:30"),
+        (["--database", "mine.db", "help", "backup"], "usage: lowback backup"),
+    ],
+)
+def test_help_typed_as_a_command_shows_the_help(typed, shown, capsys):
+    """`lowback help` (or `scripts/start help`), as git and pip take it, not 'invalid choice'."""
+    with pytest.raises(SystemExit) as done:
+        main(typed)
+    assert done.value.code == 0
+    out = capsys.readouterr()
+    assert shown in out.out and out.err == ""
+
+
 def test_every_command_and_argument_says_what_it_is_in_its_help():
     import argparse
 
