@@ -83,10 +83,6 @@ def test_a_variable_in_a_path_is_the_folder_it_names(
         home / "state",
         home / "knowledge",
     )
-    del environ["LOWBACK_KNOWLEDGE"]  # the bundled one, for the command
-    assert run_lowback(["progress", "--set", "2"], environ, tmp_path, monkeypatch) == 0
-    assert (home / "data" / "lowback.db").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "home"]  # no '$HOME' or '${HOME}'
 
 
 def test_a_variable_that_is_not_set_in_a_path_is_refused_in_one_line(
