@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from bot.dotenv import kept_quote, read_dotenv
+from bot.dotenv import read_dotenv
 from bot.setting_names import misspelt
+from bot.setting_paths import expand_home
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -113,22 +114,6 @@ class PostgresURL:
         if not password or len(password) < MIN_PASSWORD_TO_HIDE:
             return text
         return text.replace(password, "***").replace(quote(password, safe=""), "***")
-
-
-def expand_home(path: Path, name: str) -> Path:
-    """``path`` with a leading ``~`` or ``~user`` made the home folder; SettingsError when there is
-    no such user (or no home folder) on this machine, or when quotes around it were kept."""
-    if (quote := kept_quote(str(path))) is not None:
-        raise SettingsError(
-            f"{name} is in quotes ({quote}) that became part of it: remove them (docker run "
-            "--env-file keeps a .env file's quotes)"
-        )
-    try:
-        return path.expanduser()
-    except RuntimeError:
-        raise SettingsError(
-            f"{name}: {path.parts[0]} names no home folder on this machine; write the whole path"
-        ) from None
 
 
 DatabaseLocation = Path | PostgresURL

@@ -40,6 +40,16 @@ def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_working_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run works in a folder of its own, not in the checkout: the .env file there holds the
+    developer's own token and database (scripts/start asks for them there), which every command a
+    test runs would otherwise read. A test that needs the checkout names it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("cwd"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge(DEFAULT_KNOWLEDGE)

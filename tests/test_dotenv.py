@@ -212,3 +212,17 @@ def test_a_token_left_empty_in_the_environment_does_not_hide_the_one_in_env(
     assert settings.token == TOKEN
     assert check_token(settings.token).ok  # what `lowback doctor` says first
     assert settings.log_level == "DEBUG"
+
+
+def test_the_tests_do_not_read_the_checkouts_env_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newcomer puts their token in the checkout's .env (scripts/start asks them to), then runs
+    scripts/test: the commands the tests run must not take that token, or that database, as theirs
+    (`lowback invite-url` then printed a link where a test expected it to say there is no token)."""
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("LOWBACK_CLIENT_ID", raising=False)
+    checkout_env = Path(__file__).resolve().parents[1] / ".env"
+    assert Path(".env").resolve() != checkout_env
+    assert cli.main(["invite-url"]) == 2  # no token here, whatever the checkout's .env holds
+    assert "I need the bot's application id" in capsys.readouterr().err

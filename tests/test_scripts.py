@@ -272,11 +272,25 @@ def _start_would_install() -> bool:
     )
 
 
+def _checkout_settings() -> list[str]:
+    """The settings in the checkout's own .env, which scripts/start reads wherever it is typed: a
+    developer's token there would start the Discord bot, their database would be written to."""
+    from bot.dotenv import read_dotenv
+
+    return sorted(read_dotenv(ROOT / ".env"))
+
+
+def _skip_unless_start_runs_as_on_a_fresh_clone() -> None:
+    if _start_would_install():  # never while tests run from .venv; scripts/test installs it whole
+        pytest.skip("scripts/start would install the project into .venv first")
+    if settings := _checkout_settings():
+        pytest.skip(f"the checkout's .env sets {', '.join(settings)}, which scripts/start reads")
+
+
 def test_scripts_start_without_a_token_names_commands_that_can_be_typed(tmp_path: Path) -> None:
     """A fresh clone has no `lowback` on the PATH: the help names scripts/start as it was typed,
     and the .env file it reads, which is the checkout's (scripts/start starts there)."""
-    if _start_would_install():  # never while tests run from .venv; scripts/test installs it whole
-        pytest.skip("scripts/start would install the project into .venv first")
+    _skip_unless_start_runs_as_on_a_fresh_clone()
     start = ROOT / "scripts" / "start"
     done = subprocess.run(
         ["bash", str(start)],
@@ -296,8 +310,7 @@ def test_scripts_start_without_a_token_names_commands_that_can_be_typed(tmp_path
 def test_scripts_start_from_another_folder_finds_the_files_named_there(tmp_path: Path) -> None:
     """It runs in the checkout (for its .env), but a file typed on its command line is where it
     was typed: the questions to judge, the database given with --database, the backup."""
-    if _start_would_install():
-        pytest.skip("scripts/start would install the project into .venv first")
+    _skip_unless_start_runs_as_on_a_fresh_clone()
     (tmp_path / "my-questions.yaml").write_text(
         "- q: can I still deadlift?\n  expect: deadlifts\n", encoding="utf-8"
     )

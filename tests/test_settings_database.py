@@ -60,6 +60,44 @@ def test_a_home_folder_of_no_user_is_refused_in_one_line_per_setting(
     assert capsys.readouterr().err == f"Configuration problem: --database: {said}\n"
 
 
+def test_a_variable_in_a_path_is_the_folder_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``LOWBACK_DATABASE=$HOME/lowback.db`` in a .env file (or a systemd EnvironmentFile, or
+    ``docker run --env-file``, none of which expand it): the database is in the home folder, not
+    in a folder called '$HOME' made where the command was typed."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / ".env").write_text("LOWBACK_DATABASE=$HOME/lowback.db\n", "utf-8")
+    monkeypatch.delenv("LOWBACK_DATABASE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env().database == home / "lowback.db"
+    environ = {
+        "LOWBACK_DATABASE": "${HOME}/data/lowback.db",
+        "LOWBACK_STATE_DIR": "$HOME/state",
+        "LOWBACK_KNOWLEDGE": "${HOME}/knowledge",
+    }
+    settings = Settings.from_env(environ, dotenv=None)
+    assert (settings.database, settings.state_dir, settings.knowledge) == (
+        home / "data" / "lowback.db",
+        home / "state",
+        home / "knowledge",
+    )
+
+
+def test_a_variable_that_is_not_set_in_a_path_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LOWBACK_NO_SUCH_FOLDER", raising=False)
+    environ = {"LOWBACK_DATABASE": "$LOWBACK_NO_SUCH_FOLDER/lowback.db"}
+    assert run_lowback(["progress"], environ, tmp_path, monkeypatch) == 2
+    assert capsys.readouterr().err == (
+        "Configuration problem: LOWBACK_DATABASE: $LOWBACK_NO_SUCH_FOLDER is not set, so the path "
+        "cannot be made of it; write the whole path\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -17,31 +17,79 @@ or times says in one line that the zone is no longer known and that it should be
 from __future__ import annotations
 
 import os
+import zoneinfo
+from functools import lru_cache
+from pathlib import Path
 
 from bot.core.timezones import PersonZone, UnknownTimezone, usable_zone, zone
 from bot.store.people import LOCAL_USER_ID
 
 FALLBACK_ZONE = "UTC"
+LOCALTIME = Path("/etc/localtime")
 
 
 def machine_zone() -> str:
-    """This computer's IANA zone name (``TZ``, else what ``/etc/localtime`` points to), or UTC when
-    it cannot be told."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    """This computer's IANA zone name, found where the C library (and ``date``) finds it: ``TZ``, a
+    zone's name or a zone file's path (``TZ=:/usr/share/zoneinfo/Europe/Berlin``), else
+    /etc/localtime, a link to a zone file or a copy of one (``cp`` in a Dockerfile, Alpine, a
+    bind-mounted /etc/localtime); UTC when it cannot be told."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz and not tz.startswith("/"):
+        try:
+            zone(tz)
+            return tz
+        except UnknownTimezone:
+            pass
+    for path in (Path(tz),) if tz.startswith("/") else (LOCALTIME,):
+        found = _zone_of_file(path)
+        if found is not None:
+            return found
+    return FALLBACK_ZONE
+
+
+def _zone_of_file(path: Path) -> str | None:
+    """The zone whose compiled file ``path`` is: the one it links to, else the one with the same
+    content; None when there is none."""
     try:
-        target = os.path.realpath("/etc/localtime")
+        target = os.path.realpath(path)
         if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    except OSError:
+            name = target.split("zoneinfo/", 1)[1]
+            zone(name)
+            return name
+    except (OSError, UnknownTimezone):
         pass
-    for name in candidates:
-        if name:
+    try:
+        stat = path.stat()
+        return _zone_with_content(str(path), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _zone_with_content(path: str, size: int, changed: int) -> str | None:
+    """The zone whose file in the zone folders (``zoneinfo.TZPATH``) holds what ``path`` holds: a
+    region's name before an old one like ``EST5EDT`` and the file itself before the links to it."""
+    data = Path(path).read_bytes()
+    same: list[str] = []
+    for folder in zoneinfo.TZPATH:
+        for here, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if d not in ("posix", "right")]
+            for file in files:
+                candidate = Path(here, file)
+                try:
+                    if candidate.is_symlink() or candidate.stat().st_size != size:
+                        continue
+                    if candidate.read_bytes() == data:
+                        same.append(candidate.relative_to(folder).as_posix())
+                except OSError:
+                    continue
+        for name in sorted(same, key=lambda n: ("/" not in n, n)):
             try:
                 zone(name)
                 return name
             except UnknownTimezone:
                 continue
-    return FALLBACK_ZONE
+    return None
 
 
 def person_zone(user_id: int, stored: str | None) -> PersonZone:

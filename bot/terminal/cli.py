@@ -312,7 +312,10 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops.doctor import doctor, doctor_exit_code, format_checks
 
     checks = _run(doctor(settings, check_commands=not args.offline))
-    print(format_checks(checks))
+    try:
+        print(format_checks(checks), flush=True)
+    except BrokenPipeError:  # `lowback doctor | head -3`: the verdict is still the exit code
+        quiet_stdout()
     return doctor_exit_code(checks)
 
 

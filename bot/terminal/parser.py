@@ -93,7 +93,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line, --database and --knowledge taken before or after the command; the same
     one given twice with two values is refused (exit 2) rather than one of them used."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_help_as_option(sys.argv[1:] if argv is None else list(argv)))
     for name in ("database", "knowledge"):
         later = vars(args).pop(f"{name}_after", None)
         if later is None:
@@ -103,6 +103,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"--{name} is given twice, as {earlier} and {later}: give it once")
         setattr(args, name, later)
     return args
+
+
+def _help_as_option(argv: list[str]) -> list[str]:
+    """``lowback help`` and ``lowback help COMMAND``, as git and pip take them, made ``--help``
+    and ``COMMAND --help``; any other command line as it is."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in ("--database", "--knowledge") else 1  # an option, and its value
+    if i >= len(argv) or argv[i] != "help":
+        return argv
+    return [*argv[:i], *argv[i + 1 : i + 2], "--help"]
 
 
 def _add_files(p: argparse.ArgumentParser, default: str | None, *, after: str = "") -> None:

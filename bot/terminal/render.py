@@ -388,10 +388,16 @@ class Screen:
             parts.append(text)
         if reply.footer:
             parts += [Text(""), Text(strip_markdown(reply.footer), style="dim")]
-        title = Text(reply.title, style=f"bold {style}")
+        title: Text | None = Text(reply.title, style=f"bold {style}")
         if style == ALARM:
             title = Text("! " + reply.title, style=ALARM)
         width = min(self.console.width, MAX_WIDTH)
+        if title is not None and title.cell_len > width - 6:
+            # The border has room for width - 6 cells (two corners, two dashes, two spaces): a
+            # longer title (a split pane, a phone) would be cut mid-word, so it opens the panel,
+            # wrapped like the rest.
+            parts = [title, Text(""), *parts]
+            title = None
         return Panel(
             Group(*parts),
             title=title,

@@ -255,7 +255,11 @@ class LiveDisplay(PlainDisplay):
         body.add_row(head)
         body.add_row(cue)
         body.add_row(grid)
+        width = min(self.screen.console.width, 80)
         keys = Text(KEYS_HELP if self.keys else "", style="dim")
+        if keys.cell_len > width - 6:  # the bottom border would cut off "q: quit": inside, wrapped
+            body.add_row(keys)
+            keys = Text("")
         return Panel(
             body,
             title=Text(self.plan.name, style="bold"),
@@ -263,7 +267,7 @@ class LiveDisplay(PlainDisplay):
             subtitle=keys,
             subtitle_align="left",
             border_style="yellow" if paused else "green",
-            width=min(self.screen.console.width, 80),
+            width=width,
             padding=(0, 1),
         )
 

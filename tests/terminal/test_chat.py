@@ -61,6 +61,24 @@ async def test_a_number_takes_the_choice_an_answer_offered(chat):
     assert "Step 2 comes later" in nxt  # answered for the person, who is still on step 1
 
 
+async def test_the_readmes_short_tour_works_as_typed_there(chat):
+    """A newcomer types the README's tour line by line: every line is taken as the README says,
+    and the choices it quotes are the ones the answer before it ends with."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A short tour", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    before = ""
+    for line in re.findall(r"^you> (.*)$", tour, re.MULTILINE):
+        typed, _, comment = (part.strip() for part in line.partition("#"))
+        for quoted in re.findall(r'"([^"]+)"', comment):
+            assert quoted in before, f"{typed!r}: the answer before it does not end with {quoted!r}"
+        before = await say(chat, typed)
+        assert "There's no choice with that number" not in before, typed
+        assert "I don't know the command" not in before, typed
+
+
 async def test_start_runs_the_routine_the_answer_offered(chat):
     await say(chat, "how do i do the booty flex")
     shown = await say(chat, "/start")

@@ -78,6 +78,23 @@ def test_ask_plain_text_names_the_source(capsys):
     assert "Source:" in out and "not medical advice" in out.lower()
 
 
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        (["help"], "usage: lowback [-h]"),
+        (["help", "reminders"], "lowback reminders on Europe/Berlin 7:30 21:30"),
+        (["--database", "mine.db", "help", "backup"], "usage: lowback backup"),
+    ],
+)
+def test_help_typed_as_a_command_shows_the_help(typed, shown, capsys):
+    """`lowback help` (or `scripts/start help`), as git and pip take it, not 'invalid choice'."""
+    with pytest.raises(SystemExit) as done:
+        main(typed)
+    assert done.value.code == 0
+    out = capsys.readouterr()
+    assert shown in out.out and out.err == ""
+
+
 def test_every_command_and_argument_says_what_it_is_in_its_help():
     import argparse
 
@@ -373,6 +390,23 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path, args):
     done = _in_shell('"$@" | head -c 10', args, tmp_path, Path(__file__).resolve().parents[2])
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert len(done.stdout) == 10
+
+
+def test_the_doctors_verdict_survives_a_reader_that_went_away(tmp_path, monkeypatch):
+    """`set -o pipefail; lowback doctor | head -3` in a health check: the reader has gone before
+    the doctor writes, and a doctor that found a problem must not exit 0 as if all were well."""
+    import os
+
+    from bot.terminal import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("LOWBACK_DATABASE", str(tmp_path / "lowback.db"))
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "w", buffering=1, encoding="utf-8") as gone:
+        monkeypatch.setattr(sys, "stdout", gone)
+        assert cli.main(["doctor", "--offline"]) == 1  # DISCORD_TOKEN is not set
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")

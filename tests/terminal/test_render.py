@@ -71,6 +71,22 @@ def test_a_panel_per_answer_coloured_by_kind_wrapped_to_the_window(kb):
 
 
 @pytest.mark.parametrize(
+    ("kind", "title", "width"),
+    [
+        ("answer", "Your tight psoas and weak glutes: a four-step fix for low back pain", 60),
+        ("answer", "How a tight psoas causes low back pain", 40),
+        ("red_flag", "Please get medical help now, today", 30),
+    ],
+)
+def test_a_title_wider_than_a_narrow_window_is_shown_whole(kind, title, width):
+    """A split pane or a phone: the title is not cut off mid-word on the panel's border."""
+    text = ANSI.sub("", rich_text(Reply(kind, title, "Squeeze your glutes."), width=width))  # type: ignore[arg-type]
+    assert max(len(line) for line in text.splitlines()) <= width
+    words = re.sub(r"[╭╮╰╯│─]", " ", text).split()
+    assert " ".join(title.split()) in " ".join(words)
+
+
+@pytest.mark.parametrize(
     "kind, urgency", [("red_flag", "emergency"), ("crisis", None), ("some_new_safety_kind", "soon")]
 )
 def test_red_flags_and_any_unknown_safety_kind_stand_out_in_red(kind, urgency):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -324,6 +325,25 @@ def test_a_broken_routines_file_is_explained(tmp_path, capsys):
         == 1
     )
     assert "routines.yaml [x] description: is missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_the_live_panel_says_how_to_quit_in_a_narrow_window_too(width):
+    """A split pane or a phone: the keys are not cut off at '+: add a roun', losing 'q: quit'."""
+    from bot.core.routine.session import RoutineSession
+    from bot.terminal.routine import LiveDisplay
+
+    plan = load_knowledge(DEFAULT_KNOWLEDGE).routines.get("flare-up")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    out = io.StringIO()
+    screen = Screen(out, rich=True, width=width)
+    display = LiveDisplay(screen, plan, keys=True, bell=False)
+    display.handle = SimpleNamespace(session=RoutineSession(plan, now))
+    screen.console.print(display.view(now))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert max(len(line) for line in text.splitlines()) <= width
+    words = " ".join(re.sub(r"[╭╮╰╯│─]", " ", text).split())
+    assert "space: pause/resume +: add a round q: quit" in words
 
 
 def test_countdown_and_bars():

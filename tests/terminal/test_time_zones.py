@@ -74,7 +74,31 @@ async def test_the_routines_end_and_progress_count_the_same_days(tmp_path: Path)
     assert "UTC" not in out.getvalue() + progress  # their own computer's days: nothing to say
 
 
-def test_lowback_progress_counts_days_where_the_computer_is(tmp_path: Path, capsys) -> None:
+def zone_file(name: str) -> Path:
+    """This machine's compiled file for the zone ``name``, as libc reads it."""
+    import zoneinfo
+
+    for folder in zoneinfo.TZPATH:
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    pytest.skip(f"no compiled zone file for {name} on this machine")
+
+
+@pytest.mark.parametrize("told_by", ["TZ", "TZ as a file", "a copied /etc/localtime"])
+def test_lowback_progress_counts_days_where_the_computer_is(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, told_by: str
+) -> None:
+    """However the computer is told its zone, as `date` reads it: TZ=America/New_York,
+    TZ=:/usr/share/zoneinfo/America/New_York, or /etc/localtime a copy of the zone's file rather
+    than a link to it (``cp`` in a Dockerfile, Alpine, a bind-mounted /etc/localtime)."""
+    import bot.services.zones
+
+    if told_by == "TZ as a file":
+        monkeypatch.setenv("TZ", f":{zone_file(NEW_YORK)}")
+    elif told_by == "a copied /etc/localtime":
+        monkeypatch.delenv("TZ")
+        (tmp_path / "localtime").write_bytes(zone_file(NEW_YORK).read_bytes())
+        monkeypatch.setattr(bot.services.zones, "LOCALTIME", tmp_path / "localtime")
     # 08:00 and 20:30 yesterday in New York: one day there, but two in UTC.
     yesterday = datetime.now(ZoneInfo(NEW_YORK)).date() - timedelta(days=1)
 
