@@ -28,6 +28,7 @@ from bot.services.routine_spool import record_kept, spool_files
 from bot.settings import Settings, SettingsError
 from bot.store.db import Database, open_database
 from bot.store.people import LOCAL_USER_ID, PeopleStore
+from bot.store.restored import restored_window
 from bot.store.unanswered import UnansweredStore
 
 if (
@@ -152,6 +153,8 @@ class Services:
             base = services.spool_base
             if base is not None and spool_files(base):  # ends a stopped run could not record
                 await record_kept(services.routines, base)
+            # A restored backup: reminders the old database may have seen sent say so.
+            services.composer.restored = await restored_window(db, services.clock())
             if recover_sessions and settings.shard_ids is None:
                 await services.routines.recover(skip_user=LOCAL_USER_ID)
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
