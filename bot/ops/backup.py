@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.settings import PostgresURL
@@ -17,6 +18,7 @@ from bot.store.errors import (
     folder_instead,
     read_only_place,
 )
+from bot.store.restored import stamp_copy
 
 
 class BackupError(Exception):
@@ -24,7 +26,11 @@ class BackupError(Exception):
 
 
 async def backup(
-    database_path: str | Path | PostgresURL, dest_path: str | Path, *, overwrite: bool = False
+    database_path: str | Path | PostgresURL,
+    dest_path: str | Path,
+    *,
+    overwrite: bool = False,
+    taken_at: datetime | None = None,
 ) -> Path:
     """Copy the database to ``dest_path`` with SQLite's online backup; safe while the bot runs.
 
@@ -36,6 +42,9 @@ async def backup(
     passes ``PRAGMA integrity_check`` before it is put in place. It is written beside the
     destination and renamed, so a failed backup never leaves a half-written file. An existing
     destination is kept unless ``overwrite``. Returns the absolute path of the copy.
+
+    The copy says when it was taken (``taken_at``, by default now): restored, it tells the bot
+    which reminders the old database may have seen sent (:mod:`bot.store.restored`).
     """
     if isinstance(database_path, PostgresURL):
         from bot.ops.postgres import PostgresOpsError, backup_postgres
@@ -46,7 +55,8 @@ async def backup(
             )
         except PostgresOpsError as exc:
             raise BackupError(str(exc)) from exc
-    return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite)
+    taken = taken_at if taken_at is not None else datetime.now(UTC)
+    return await asyncio.to_thread(_backup, Path(database_path), Path(dest_path), overwrite, taken)
 
 
 # The files SQLite keeps beside a database while it is in use: a backup written over one of them
@@ -84,7 +94,7 @@ def check_target(dest: Path, overwrite: bool, *, database: Path | None = None) -
         )
 
 
-def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
+def _backup(source: Path, dest: Path, overwrite: bool, taken_at: datetime) -> Path:
     if (folder := folder_instead(source)) is not None:
         raise folder
     if not source.is_file():
@@ -92,7 +102,7 @@ def _backup(source: Path, dest: Path, overwrite: bool) -> Path:
     check_target(dest, overwrite, database=source)
     tmp = partial_file_beside(dest)
     try:
-        _copy_database(source, tmp)
+        _copy_database(source, tmp, taken_at)
         os.replace(tmp, dest)
         _fsync_folder(dest.parent)
     except BaseException:
@@ -120,7 +130,7 @@ def partial_file_beside(dest: Path) -> Path:
     return Path(tmp_name)
 
 
-def _copy_database(source: Path, target_path: Path) -> None:
+def _copy_database(source: Path, target_path: Path, taken_at: datetime) -> None:
     # mode=rw: never create a database where there was none.
     uri = source.resolve().as_uri() + "?mode=rw"
     try:
@@ -136,6 +146,7 @@ def _copy_database(source: Path, target_path: Path) -> None:
             # snapshot; in WAL mode the bot keeps writing meanwhile.
             src.backup(dst, pages=-1)
             dst.execute("PRAGMA journal_mode = DELETE")
+            stamp_copy(dst, taken_at)
             verdict = [row[0] for row in dst.execute("PRAGMA integrity_check")]
             if verdict != ["ok"]:
                 raise BackupError(

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from bot.settings import PostgresURL
 from bot.store.db import Database, quote_identifier
 from bot.store.errors import DatabaseError, DriverMissing, first_line
+from bot.store.restored import TABLE as RESTORE_STAMP
 from bot.store.schema import load_migrations
 
 if TYPE_CHECKING:
@@ -283,8 +284,8 @@ def _created_tables(sql: str) -> list[str]:
 
 
 async def _copy_order(src: Database) -> list[str]:
-    """Every table but the migration record, each after the tables its foreign keys point at."""
-    tables = [t for t in await src.tables() if t != "schema_migrations"]
+    """Every table but the migration record (and a restored backup's stamp), each after the tables its foreign keys point at."""
+    tables = [t for t in await src.tables() if t not in ("schema_migrations", RESTORE_STAMP)]
     parents = {t: {p for p in await src.parent_tables(t) if p in tables and p != t} for t in tables}
     ordered: list[str] = []
     while len(ordered) < len(tables):

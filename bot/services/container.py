@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from bot.services.routine_spool import record_kept, spool_files
 from bot.settings import Settings, SettingsError
 from bot.store.db import Database, open_database
 from bot.store.people import LOCAL_USER_ID, PeopleStore
+from bot.store.restored import restored_window
 from bot.store.unanswered import UnansweredStore
 
 if (
@@ -80,6 +81,8 @@ class Services:
         self.budget: SharedBudget | None = None  # their one rate budget for reminders
         self.identify_budget: SharedBudget | None = None  # one gateway IDENTIFY every 5 s, for all
         self._background: set[asyncio.Task[None]] = set()
+        # A restored backup: when it was taken and put back (bot/store/restored.py), or None.
+        self.restored: tuple[datetime, datetime] | None = None
 
     @cached_property
     def routines(self) -> RoutineService:
@@ -152,6 +155,8 @@ class Services:
             base = services.spool_base
             if base is not None and spool_files(base):  # ends a stopped run could not record
                 await record_kept(services.routines, base)
+            # A restored backup: reminders the old database may have seen sent say so.
+            services.restored = await restored_window(db, services.clock())
             if recover_sessions and settings.shard_ids is None:
                 await services.routines.recover(skip_user=LOCAL_USER_ID)
             await services.unanswered.purge(services.clock(), settings.unanswered_retention_days)
@@ -229,7 +234,9 @@ class Services:
     def composer(self) -> ReminderComposer:
         from bot.services.reminders.messages import ReminderComposer
 
-        return ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
+        composer = ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
+        composer.restored = self.restored
+        return composer
 
     def start_dispatcher(
         self, sender: Sender, *, only_user: int | None = None, set_zone: str | None = None

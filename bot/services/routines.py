@@ -28,17 +28,16 @@ from bot.core.routine.session import (
     RoutineSession,
     Stopped,
 )
-from bot.core.streaks import Streaks, compute_streaks
 from bot.core.timezones import zone
 from bot.services.routine_handles import (
     AlreadyRunning,
     EventCallback,
-    PersonStreaks,
     RoutineHandle,
     StartResult,
     UnknownRoutine,
     folded,
 )
+from bot.services.routine_history import RoutineHistory, row_gone
 from bot.services.routine_spool import UnwrittenEnd, keep, spool_file, unwritten_end
 from bot.services.zones import person_zone
 from bot.store.db import Database
@@ -59,6 +58,10 @@ END_PATIENCE = timedelta(minutes=10)
 terminal's command) waits for its end to be recorded while the database is away or busy (a
 PostgreSQL restart, another program holding SQLite's lock). The write itself goes on being tried
 after that, until the database is back or the process stops."""
+GONE_PATIENCE = 1.0
+"""How long, at most, a session's task waits at a phase to learn whether the session's row is
+still in the store (:func:`row_gone`); an answer later than that (a database away) is taken at the
+next phase, so a slow database never holds a routine up for longer."""
 
 
 def _monotonic() -> float:
@@ -70,7 +73,7 @@ def _settle(future: asyncio.Future[None] | None) -> None:
         future.set_result(None)
 
 
-class RoutineService:
+class RoutineService(RoutineHistory):
     def __init__(
         self,
         db: Database,
@@ -273,6 +276,7 @@ class RoutineService:
 
     async def _run(self, handle: RoutineHandle) -> None:
         session = handle.session
+        gone: asyncio.Future[bool] | None = None  # whether the session's row is gone (see below)
         try:
             while True:
                 await self._deliver(handle, session.advance(self.now(handle)))
@@ -287,6 +291,14 @@ class RoutineService:
                 await self._sleep_or_wake(handle, delay)
                 # Stopped meanwhile (SIGSTOP, a frozen container): go on where it was.
                 handle.woke(self.steady() - asleep - delay, CLOCK_STEP)
+                if handle.recorded and not session.done:
+                    gone = gone or asyncio.ensure_future(row_gone(self.sessions, handle.session_id))
+                    await asyncio.wait({gone}, timeout=GONE_PATIENCE)
+                    if gone.done():
+                        if gone.result():  # the person deleted their data in another process
+                            handle.data_deleted = True
+                            await self._deliver(handle, session.stop(self.now(handle)))
+                        gone = None
         except asyncio.CancelledError:
             raise  # shutdown() or the loop closing; the row is marked interrupted by whoever cancels
         except Exception:
@@ -295,6 +307,9 @@ class RoutineService:
             )
             await self._record_end(handle, interrupted=True)
             return
+        finally:
+            if gone is not None:
+                gone.cancel()
         await self._record_end(handle)
 
     async def _sleep_or_wake(self, handle: RoutineHandle, delay: float) -> None:
@@ -467,32 +482,6 @@ class RoutineService:
             await handle.end_written()
         if self._unwritten and self.spool is not None:
             keep(spool_file(self.spool), self._unwritten)
-
-    # --- history ---
-
-    async def streaks(self, user_id: int, tz: str) -> Streaks:
-        """The person's routine streaks in the time zone ``tz`` (an IANA name), as of now: each
-        routine on the day it was recorded for where they were, or else its day in ``tz``."""
-        finished = await self.sessions.finished_days(user_id)
-        return compute_streaks(
-            [at for at, day in finished if day is None],
-            tz,
-            self.clock(),
-            days=[day for _, day in finished if day is not None],
-        )
-
-    async def person_streaks(self, user_id: int) -> PersonStreaks:
-        """The person's routine streaks, their days counted in their own time zone, or where the
-        bot does not know it (or no longer does) in the fallback :mod:`bot.services.zones` picks,
-        the same for every front end."""
-        where = person_zone(user_id, await self.people.timezone(user_id))
-        return PersonStreaks(await self.streaks(user_id, where.name), where)
-
-    async def did_routine_between(
-        self, user_id: int, start_utc: datetime, end_utc: datetime
-    ) -> bool:
-        """Whether the person finished a routine at an instant in ``[start_utc, end_utc)``."""
-        return await self.sessions.finished_between(user_id, start_utc, end_utc)
 
     def set_book(self, book: RoutineBook) -> None:
         """Use a reloaded knowledge base for sessions started from now on."""

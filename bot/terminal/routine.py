@@ -54,6 +54,7 @@ KEYS_HELP = "space: pause/resume   +: add a round   q: quit"
 QUIT_KEYS = {"q", "Q", "\x03", "\x04"}  # q, Ctrl-C and Ctrl-D (the terminal may pass them through)
 PAUSE_KEYS = {" ", "p", "P"}
 ROUND_KEYS = {"+", "="}
+DATA_DELETED_TEXT = "You deleted your data, so this routine stopped here and nothing of it is kept."
 
 
 # --- formatting --------------------------------------------------------------------------------
@@ -141,6 +142,8 @@ class PlainDisplay:
             session = self.handle.session if self.handle else None
             done = clock_text(session.elapsed(ev.at)) if session else ""
             self.say(f"Stopped after {done}." if done else "Stopped.", style="yellow")
+            if self.handle is not None and self.handle.data_deleted:
+                self.say(DATA_DELETED_TEXT)
         elif isinstance(ev, Finished):
             self.say(f"Done! {self.plan.name} finished.", style="bold green")
         self.redraw(ev.at)
@@ -450,6 +453,8 @@ async def run_routine(
     if trial:
         screen.line(trial_note(seconds_scale), style="dim")
         return 0
+    if result == "stopped" and not await service.people.get(user_id):
+        return 0  # their data deleted meanwhile (by another terminal): no streak to show
     # Counted in the same zone as every other terminal command (bot.services.zones).
     counted = await service.person_streaks(user_id)
     PlainDisplay(screen, plan, keys=False).streak(counted.streaks, counted.note(set_zone(where)))

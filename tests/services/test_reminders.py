@@ -415,6 +415,27 @@ async def test_pause_skips_days_then_reminders_resume(db: Database) -> None:
             await service.pause(ALICE, not_whole_days)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("asked", "until", "sent"),
+    [
+        # 07:00 on the Saturday before the clocks go forward: Sunday's 07:30 comes again
+        ("2026-03-07T12:00", "Sun 8 Mar, 07:00 EDT", ["2026-03-08T07:30", "2026-03-08T21:30"]),
+        # 07:40 on the Saturday before they go back, after that morning's 07:30: Sunday's is paused
+        ("2026-10-31T11:40", "Sun 1 Nov, 07:40 EST", ["2026-11-01T21:30"]),
+    ],
+)
+async def test_a_pause_over_a_clock_change_ends_at_the_time_of_day_it_was_asked(
+    db: Database, asked: str, until: str, sent: list[str]
+) -> None:
+    clock = FakeClock(f"{asked}:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, NY)
+    view = await service.pause(ALICE, 1)
+    assert f"paused until {until}" in view.describe()
+    await run_until(dispatcher, clock, clock.now() + timedelta(days=1, hours=16))
+    assert [c.message.occurrence_key for c in sender.calls] == sent
+
+
 async def test_snoozing_a_delivered_reminder_brings_it_back_once(db: Database) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, dispatcher, sender = make(db, clock)

@@ -504,18 +504,24 @@ async def test_did_routine_between_sees_only_finished_routines(service, clock):
     )
 
 
-async def test_a_routine_that_ends_after_its_person_deleted_their_data_recreates_nobody(
+async def test_a_routine_whose_person_deleted_their_data_elsewhere_stops_and_recreates_nobody(
     db, book, clock
 ) -> None:
+    # /mydata delete answered by another process of the bot (another shard's, or the terminal's
+    # `lowback mydata --delete` beside `lowback routine`), which does not run this routine
     from bot.services.data import DataService
     from bot.store.data_rights import export_person
 
     service = RoutineService(db, book, clock, clock.sleep, steady=clock.steady)
-    handle = await service.start(42, "booty-flex")
+    events: list[Event] = []
+    handle = await service.start(42, "booty-flex", on_event=events.append)
     assert isinstance(handle, RoutineHandle)
     await run_for(clock, 20)
-    await DataService(db).delete(42)  # mid-routine
-    assert await run_to_end(clock, handle) == "finished"
+    await DataService(db).delete(42)  # mid-routine, in round 2 of 10
+    assert await run_to_end(clock, handle) == "stopped"
+    assert handle.data_deleted and isinstance(events[-1], Stopped)
+    assert events[-1].at <= at(20 + 10)  # at its next phase or the one after, not at the end
+    assert not any(isinstance(e, Finished) for e in events)
     await service.shutdown()
     assert {t: rows for t, rows in (await export_person(db, 42)).items() if rows} == {}
 

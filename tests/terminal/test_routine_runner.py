@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.knowledge.loading import load_knowledge
 from bot.services.container import Services
+from bot.services.data import DataService
 from bot.services.routines import RoutineService
 from bot.settings import DEFAULT_KNOWLEDGE, Settings
 from bot.store.db import Database
@@ -411,6 +412,30 @@ async def test_a_routine_in_the_terminal_still_counts_when_the_bot_starts_beside
         await terminal.close()
     assert "Streak: 1 day" in out.getvalue()
     assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)]
+
+
+async def test_a_routine_stops_saying_why_when_another_terminal_deletes_ones_data(tmp_path):
+    # `lowback mydata --delete` typed in a second terminal while `lowback routine` runs in the first
+    settings = replace(Settings(), database=tmp_path / "lowback.db")
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    clock.horizon = clock.now() + timedelta(seconds=10)  # the routine waits here, mid-way
+    first = await Services.open(
+        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
+    )
+    out = io.StringIO()
+    try:
+        routine = asyncio.create_task(
+            run_routine(first, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO())
+        )
+        await clock.until_parked()
+        await DataService(first.db).delete(1)  # as the other terminal's process does
+        clock.release(None)
+        assert await routine == 0
+    finally:
+        await first.close()
+    assert "You deleted your data, so this routine stopped here" in out.getvalue()
+    assert "Done!" not in out.getvalue()
+    assert sessions(tmp_path) == []
 
 
 async def test_a_routine_finished_in_one_terminal_counts_after_another_terminal_started_one(

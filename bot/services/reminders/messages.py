@@ -36,6 +36,7 @@ SKIPPED_UNSURE = (
 # than Discord drops a repeat of its nonce ("a few minutes": two is the least that can mean).
 NONCE_KEPT = timedelta(minutes=2)
 MAYBE_TWICE = "You may have had this reminder already: I was restarting while I sent it."
+RESTORED_TWICE = "You may have had this reminder already: my records were restored from a backup taken before it."
 
 
 def stopped_notice(reason: str) -> str:
@@ -107,6 +108,9 @@ class ReminderComposer:
         self.people = people
         self.routines = routines
         self.clock = clock
+        # A restored database: when its backup was taken and when it was put back (see
+        # bot/store/restored.py); a reminder due in between may have gone out from the old one.
+        self.restored: tuple[datetime, datetime] | None = None
 
     async def compose(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | Skip | None:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
@@ -129,6 +133,8 @@ class ReminderComposer:
         minutes = max(1, round(plan.total_seconds / 60))
         part = "morning" if occurrence.local_time < EVENING_FROM else "evening"
         body = f"Time for your {part} routine: **{plan.name}** (about {minutes} min).\n{plan.description}"  # each front end adds how to start it (START_HINT)
+        if self.restored is not None and self.restored[0] < occurrence.due_utc <= self.restored[1]:
+            body = f"{RESTORED_TWICE}\n\n{body}"
         return ReminderMessage(f"Your {part} routine", body, "daily", occurrence.key, user_id)
 
     async def doing_a_routine(self, user_id: int, due_utc: datetime) -> bool:

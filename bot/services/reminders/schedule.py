@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import Enum
 from typing import Literal
 
@@ -231,12 +231,14 @@ class ReminderService:
         return await self._changed_view(user_id, now)
 
     async def pause(self, user_id: int, days: int) -> ScheduleView:
-        """No reminders for ``days`` whole days from now (a snoozed one is dropped too)."""
+        """No reminders for ``days`` whole days from now, until this time of day on the person's
+        own clock, an hour changed for daylight saving or not (a snoozed one is dropped too)."""
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_PAUSE_DAYS:
             raise ScheduleError(pause_range(MAX_PAUSE_DAYS))
         now = self.clock()
         existing = await self._require_active(user_id)
-        until = now + timedelta(days=days)
+        local = now.astimezone(zone(_zone_of(existing))) + timedelta(days=days)  # wall clock
+        until = local.replace(fold=0).astimezone(UTC)
         nxt = await upcoming(
             self.store, user_id, until, _zone_of(existing), existing.times, existing.weekdays
         )
