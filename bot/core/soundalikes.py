@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.negatives import as_said
+
 # Someone who knows: "i know feeling sore is normal" is knowing, not "no feeling".
 _KNOWER = (
     r"(?<!\bi )(?<!\bu )(?<!\bwe )(?<!\bto )(?<!\bdo )(?<!\byou )(?<!\bthey )(?<!\bdont )"
@@ -73,6 +75,7 @@ _TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "d
 def as_meant_words(text: str) -> str:
     """``text`` (normalised) with the sound-alike words that stand for a warning sign's words
     written as meant."""
+    text = as_said(text)  # "i dont feel my legs", "cant feel nothing": "cant feel"
     if not any(t in text for t in _TRIGGERS):
         return text
     text = _KNOW.sub("no ", text)

@@ -118,3 +118,49 @@ def test_a_sign_texted_as_absent_raises_no_alarm(matcher, message):
 )
 def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):
     assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i don't feel my legs",
+        "i dont feel my groin since this morning",
+        "i don't feel anything down there",
+        "i feel nothing in my groin",
+        "i can feel nothing between my legs",
+        "cant feel nothing below my waist",  # one negative said twice
+        "i dont feel nothing in my groin",
+        "i can't feel nothing down there",
+        "i don't have no feeling in my groin",
+        "i aint got no feelin down there",
+        "i dont have any feeling in my groin",
+        "aint got no control of my bladder",
+        "i dont have any control of my bladder",
+    ],
+)
+def test_feeling_lost_told_with_dont_or_two_negatives_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message", ["i aint got nothing to live for", "i dont got nothing to live for"]
+)
+def test_nothing_to_live_for_with_two_negatives_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("i don't feel any numbness in my groin", None),
+        ("i dont have no numbness", None),
+        ("i don't have any pain in my legs", None),
+        ("i feel nothing but a dull ache in my lower back", None),
+        ("i dont feel nothing wrong down there", None),
+        ("the pain stays in my back, i dont feel it in my legs", None),
+        ("i dont feel my age but my back hurts", None),
+        ("i feel nothing when i do the booty flex", None),
+    ],
+)
+def test_a_feeling_denied_stays_denied(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message
