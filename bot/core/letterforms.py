@@ -231,10 +231,11 @@ _LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")
 
 
 # "!" or "*" for an "i" near a word's start ("su!c!dal", "k!ll", "su*cide", "d!e"): one or two
-# letters before it and two or more after, or one on each side. ("help!my legs" is two sentences run together, and so is
-# "no!it hurts": a "!" is a letter only twice in a word or in one with no vowel without it.)
+# letters before it and two or more after, or one on each side, or two before and one after
+# ("sh*t myself"). ("help!my legs" is two sentences run together, and so is "no!it hurts": a "!"
+# is a letter only twice in a word or in one with no vowel without it.)
 _STARRED_WORD = re.compile(
-    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z][!*][a-z])(?![\w!*])", re.I
+    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z]{1,2}[!*][a-z])(?![\w!*])", re.I
 )
 _STARRED = str.maketrans("!*", "ii")
 _VOWEL = re.compile("[aeiouy]", re.I)

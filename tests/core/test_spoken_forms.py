@@ -30,6 +30,7 @@ def _urgency(matcher, message: str) -> str | None:
         "numbness btwn my legs",
         "i cant p since yesterday and my back hurts",
         "cant p properly and numb down there",
+        "numb frm the waist dwn",  # "dwn" for down
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
