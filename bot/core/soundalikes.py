@@ -4,7 +4,7 @@ them say so.
 A phone's dictation writes what it hears: "know feeling in my groin" for "no feeling", "lost a lot
 of wait", "my legs are getting week", "I lost control of my bowls"; a hurried thumb writes "fell of
 a ladder", "cant p" and "numb b/w my legs"; people write as they speak: "i wan to die", "i cant do
-this no more"; and "i just want to dye" is written for die. Each of these is a warning sign told in words the
+this no more", "cant feel me legs"; and "i just want to dye" is written for die. Each of these is a warning sign told in words the
 red-flag screen does not read as one. ``as_meant_words`` reads such a word as the one meant only in
 the company that makes it that word ("know" before "feeling" when no one is said to know; "wait"
 after "lost"), so "I know", "this week", "a bowl of oats", "can't wait" and "dye my hair" stay as
@@ -69,7 +69,16 @@ _DYE = re.compile(
     r"|pink|purple|green|blonde|brown|grey|gray|white|blond|colou?r)))\b"
 )
 
-_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "dye")
+# "cant feel me legs", "numb round me bum", "lost control of me bladder": "my", as it is said in
+# Britain, Ireland and Australia, before a part of the body ("show me leg exercises" reads the same
+# to the topics either way: both are stop words).
+_ME = re.compile(
+    r"\bme (?=(?:(?:left|right|lower|upper|whole|poor|own|both|two) )?(?:back|legs?|feet|foot|toes"
+    r"|knees?|hips?|thighs?|bum|butt|arse|ass|bottom|bits|privates|groin|crotch|balls|willy|fanny"
+    r"|bladder|bowels?|spine|glutes?|hamstrings?|waist|body|lower half)\b)"
+)
+
+_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "dye", "me ")
 
 
 def as_meant_words(text: str) -> str:
@@ -86,4 +95,5 @@ def as_meant_words(text: str) -> str:
     text = _WAN.sub("want ", text)
     text = _NO_MORE.sub(r"\1 anymore", text)
     text = _DYE.sub(r"\1 die", text)
+    text = _ME.sub("my ", text)
     return _P.sub(r"\1 pee", text)

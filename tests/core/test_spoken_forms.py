@@ -31,6 +31,9 @@ def _urgency(matcher, message: str) -> str | None:
         "i cant p since yesterday and my back hurts",
         "cant p properly and numb down there",
         "numb frm the waist dwn",  # "dwn" for down
+        "cant feel me legs",  # "me" for my, as it is said
+        "numb round me bum and me back is killing me",
+        "lost control of me bladder",
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -61,6 +64,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "i cant wait to lose weight and get stronger",
         "i eat a bowl of oats before my workout",
         "what is step 2 of the program",
+        "can you show me leg exercises for my back",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
