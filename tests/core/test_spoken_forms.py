@@ -34,6 +34,10 @@ def _urgency(matcher, message: str) -> str | None:
         "cant feel me legs",  # "me" for my, as it is said
         "numb round me bum and me back is killing me",
         "lost control of me bladder",
+        "i dont feel me legs",
+        "i cant feel my groan",  # dictation: groan for groin, weigh for way
+        "numbness in my groan and back pain",
+        "my legs keep giving weigh",
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -46,6 +50,7 @@ def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
         "ive lost a lot of wait without trying and my back hurts",
         "my back hurts and ive been losing wait for no reason",
         "unexplained wait loss and back pain",
+        "i lost ten pounds with out even trying",
         "fell of a ladder and now my back hurts",
     ],
 )
@@ -65,6 +70,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "i eat a bowl of oats before my workout",
         "what is step 2 of the program",
         "can you show me leg exercises for my back",
+        "i let out a groan every time i bend over",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
