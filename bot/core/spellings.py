@@ -19,6 +19,7 @@ CHAT_WORDS = {
     "smthg": "something",
     "ppl": "people",
     "dwn": "down",
+    "lbp": "low back pain",
     "abt": "about",
     "b4": "before",
     "rly": "really",

@@ -51,6 +51,8 @@ def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
         "my back hurts and ive been losing wait for no reason",
         "unexplained wait loss and back pain",
         "i lost ten pounds with out even trying",
+        "70 yo f new lbp",  # lbp: low back pain, as forums write it
+        "new lbp, 70yo",
         "fell of a ladder and now my back hurts",
     ],
 )
