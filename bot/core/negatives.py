@@ -6,7 +6,8 @@ groin": each tells that feeling is lost. The red-flag screen reads "cant feel" a
 feeling" as that loss ("cant" is deliberately no negation word: see knowledge/safety.yaml), but
 "dont", "aint" and "nothing" as words that deny what follows them, so the groin or the legs after
 them were read as denied and the bot answered with what it can do. ``as_said`` writes these as
-the words the screen reads as the loss. What stays a denial stays as it is: "I don't feel any
+the words the screen reads as the loss. And a "no" that only swears to what follows ("no cap",
+"no joke", "not even joking") is left out, so it denies nothing after it. What stays a denial stays as it is: "I don't feel any
 pain", "I don't feel it in my legs" (the pain stays in the back), "I don't feel anything unusual",
 "I feel nothing but a dull ache", "I don't feel my age".
 
@@ -52,7 +53,16 @@ _HAVE_NONE = re.compile(
     rf"\b{_DO_NOT} (?:have|got|have got) (?:(no|{_NOTHING}|none)\b"
     r"|any(?= (?:\w+ )?(?:feeling|sensation|control|strength|power|movement)s?\b))"
 )
-_TRIGGERS = ("feel", "felt", "sense", "not", "nt ", "aint", "noth", "nuth", "nuff", "nowt")
+# "no cap", "no joke", "not even joking": a "no" or "not" that swears to what follows, denying
+# nothing ("no cap i cant feel my groin", "no joke i wet myself", "my groin is numb no cap"): left
+# out, as "ngl" is, before what someone tells or at the end ("no cap on the rounds?" stays).
+_SWORN = re.compile(
+    r"\b(?:no (?:cap|lie|lies|joke|jokes|kidding|exaggeration|bs|word of a lie)"
+    r"|(?:im |i am )?not (?:even )?(?:joking|kidding|exaggerating))"
+    r"(?: (?=(?:i|im|ive|id|ill|my|me|its|it|this|the|both|bro|dude|u|you|he|hes|she|shes|his|her"
+    r"|we|our)\b)|$)"
+)
+_TRIGGERS = ("feel", "felt", "sense", "not", "nt ", "aint", "noth", "nuth", "nuff", "nowt", "no ")
 
 
 def as_said(text: str) -> str:
@@ -60,6 +70,8 @@ def as_said(text: str) -> str:
     anything", "cant feel my ..." or "have no ..." (see the module's description)."""
     if not any(t in text for t in _TRIGGERS):
         return text
+    if "no" in text:
+        text = _SWORN.sub("", text).rstrip()
     text = _TWICE.sub("cant feel anything", text)
     text = _FEEL_NOTHING.sub("cant feel anything", text)
     text = _DO_NOT_FEEL.sub("cant feel ", text)

@@ -38,6 +38,11 @@ def _urgency(matcher, message: str) -> str | None:
         "i cant feel my groan",  # dictation: groan for groin, weigh for way
         "numbness in my groan and back pain",
         "my legs keep giving weigh",
+        "no cap i cant feel my groin",  # a "no" that swears to what follows
+        "no joke i wet myself and my back hurts",
+        "not even joking my groin is numb",
+        "no kidding my groin went numb",
+        "my groin is numb no cap",
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -73,6 +78,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "what is step 2 of the program",
         "can you show me leg exercises for my back",
         "i let out a groan every time i bend over",
+        "no numbness, no joke, just a stiff back",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
