@@ -107,6 +107,10 @@ def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic)
         ("u r a legend, what is step 1", "you are a legend what is step 1"),  # chat letters
         ("at 7 a.m. i do the booty flex", "at 7 a m i do the booty flex"),
         ("caf\u00e9 con le\u010de", "caf\u00e9 con le\u010de"),  # accents that are spelling
+        (  # Russian among more English: its look-alike letters are its own
+            "Hi all, sorry for the long post. \u043d\u0435 \u0445\u043e\u0447\u0443 \u0436\u0438\u0442\u044c",
+            "hi all sorry for the long post \u043d\u0435 \u0445\u043e\u0447\u0443 \u0436\u0438\u0442\u044c",
+        ),
     ],
 )
 def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(message, read):
