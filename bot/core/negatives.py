@@ -7,7 +7,9 @@ feeling" as that loss ("cant" is deliberately no negation word: see knowledge/sa
 "dont", "aint" and "nothing" as words that deny what follows them, so the groin or the legs after
 them were read as denied and the bot answered with what it can do. ``as_said`` writes these as
 the words the screen reads as the loss. And a "no" that only swears to what follows ("no cap",
-"no joke", "not even joking") is left out, so it denies nothing after it. What stays a denial stays as it is: "I don't feel any
+"no joke", "not even joking") is left out, so it denies nothing after it; and so is a "no" that
+answers a question before telling what is so ("no i cant feel my groin"), and "dont know" before
+"why" ("dont know why my legs are numb"). What stays a denial stays as it is: "I don't feel any
 pain", "I don't feel it in my legs" (the pain stays in the back), "I don't feel anything unusual",
 "I feel nothing but a dull ache", "I don't feel my age".
 
@@ -62,6 +64,15 @@ _SWORN = re.compile(
     r"(?: (?=(?:i|im|ive|id|ill|my|me|its|it|this|the|both|bro|dude|u|you|he|hes|she|shes|his|her"
     r"|we|our)\b)|$)"
 )
+# "no i cant feel my groin", "nope cant pee since yesterday": a "no" that answers a question, then
+# what is so; the clause after it carries its own negative when it denies ("no i have no numbness").
+_ANSWERED_NO = re.compile(
+    r"^(?:(?:no|nope) )+(?=(?:i|im|ive|id|ill|my|me|cant|cannot|couldnt|still)\b)"
+)
+# "dont know why my legs are numb": not knowing why denies nothing of what follows.
+_NOT_KNOWING = re.compile(
+    r"\b(?:i )?(?:dont|do not|didnt|did not) know (?=(?:why|how|what|if|whether|when|where)\b)"
+)
 _TRIGGERS = ("feel", "felt", "sense", "not", "nt ", "aint", "noth", "nuth", "nuff", "nowt", "no ")
 
 
@@ -71,7 +82,8 @@ def as_said(text: str) -> str:
     if not any(t in text for t in _TRIGGERS):
         return text
     if "no" in text:
-        text = _SWORN.sub("", text).rstrip()
+        text = _ANSWERED_NO.sub("", _SWORN.sub("", text).rstrip())
+        text = _NOT_KNOWING.sub("idk ", text)
     text = _TWICE.sub("cant feel anything", text)
     text = _FEEL_NOTHING.sub("cant feel anything", text)
     text = _DO_NOT_FEEL.sub("cant feel ", text)

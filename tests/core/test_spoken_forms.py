@@ -43,6 +43,10 @@ def _urgency(matcher, message: str) -> str | None:
         "not even joking my groin is numb",
         "no kidding my groin went numb",
         "my groin is numb no cap",
+        "no i cant feel my groin",  # a "no" answering a question, then what is so
+        "nope cant feel my groin",
+        "no cant pee since yesterday",
+        "dont know why my legs are numb",  # not knowing why denies nothing
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -178,6 +182,8 @@ def test_nothing_to_live_for_with_two_negatives_is_a_crisis(matcher, message):
         ("i dont feel nothing wrong down there", None),
         ("the pain stays in my back, i dont feel it in my legs", None),
         ("i dont feel my age but my back hurts", None),
+        ("no i have no numbness, which stretch helps", None),
+        ("no my legs are fine, just a stiff back", None),
         ("i feel nothing when i do the booty flex", None),
     ],
 )
