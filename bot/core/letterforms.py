@@ -158,18 +158,32 @@ _LOOKALIKE = str.maketrans(
 )
 _OTHER_SCRIPT = re.compile("[\u0370-\u03ff\u0400-\u052f]")
 _LATIN = re.compile("[a-z]")
+# The look-alikes themselves: a Cyrillic or Greek letter not among them ("п", "ч", "ж", "λ") tells
+# that the text holds words of that script, whose look-alike letters are its own ("не хочу").
+_LOOKALIKE_LETTERS = frozenset("аеорсхуіјѕԁԛԝһӏвнкмтүёαβεικμνορτυχζ")
+_WORD = re.compile(r"\w+")
+
+
+def _latin_word(m: re.Match[str]) -> str:
+    """A word that mixes Latin letters with look-alikes ("kіll"), written in Latin letters."""
+    word = m.group(0)
+    if _LATIN.search(word) is None or _OTHER_SCRIPT.search(word) is None:
+        return word
+    return word.translate(_LOOKALIKE)
 
 
 def as_latin(folded: str) -> str:
     """A case-folded, NFKC text with its letter-like symbols as the Latin letters they show; with
-    Cyrillic and Greek look-alikes as Latin letters if most of its letters are Latin; without the
-    combining marks that found no letter to join (they would split a word in two)."""
+    Cyrillic and Greek look-alikes as Latin letters if most of its letters are Latin (only inside
+    words of Latin letters, when it also holds words of those scripts: "hi all. не хочу жить");
+    without the combining marks that found no letter to join (they would split a word in two)."""
     if _LETTER_LIKE_CHARS.search(folded) is not None:
         folded = folded.translate(_LETTER_LIKE)
     if _OTHER_SCRIPT.search(folded) is not None:
         others = len(_OTHER_SCRIPT.findall(folded))
         if len(_LATIN.findall(folded)) > others:
-            folded = folded.translate(_LOOKALIKE)
+            own = not _LOOKALIKE_LETTERS.issuperset(_OTHER_SCRIPT.findall(folded))
+            folded = _WORD.sub(_latin_word, folded) if own else folded.translate(_LOOKALIKE)
     return _MARKS.sub("", folded)
 
 
@@ -231,10 +245,11 @@ _LEVELS = re.compile(r"(?:[lcts]\d{1,2})+")
 
 
 # "!" or "*" for an "i" near a word's start ("su!c!dal", "k!ll", "su*cide", "d!e"): one or two
-# letters before it and two or more after, or one on each side. ("help!my legs" is two sentences run together, and so is
-# "no!it hurts": a "!" is a letter only twice in a word or in one with no vowel without it.)
+# letters before it and two or more after, or one on each side, or two before and one after
+# ("sh*t myself"). ("help!my legs" is two sentences run together, and so is "no!it hurts": a "!"
+# is a letter only twice in a word or in one with no vowel without it.)
 _STARRED_WORD = re.compile(
-    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z][!*][a-z])(?![\w!*])", re.I
+    r"(?<![\w!*])(?:[a-z]{1,2}[!*][a-z][a-z!*]*[a-z]|[a-z]{1,2}[!*][a-z])(?![\w!*])", re.I
 )
 _STARRED = str.maketrans("!*", "ii")
 _VOWEL = re.compile("[aeiouy]", re.I)

@@ -2,13 +2,14 @@
 them say so.
 
 A phone's dictation writes what it hears: "know feeling in my groin" for "no feeling", "lost a lot
-of wait", "my legs are getting week", "I lost control of my bowls"; a hurried thumb writes "fell of
-a ladder", "cant p" and "numb b/w my legs"; people write as they speak: "i wan to die", "i cant do
-this no more"; and "i just want to dye" is written for die. Each of these is a warning sign told in words the
-red-flag screen does not read as one. ``as_meant_words`` reads such a word as the one meant only in
-the company that makes it that word ("know" before "feeling" when no one is said to know; "wait"
-after "lost"), so "I know", "this week", "a bowl of oats", "can't wait" and "dye my hair" stay as
-they are.
+of wait", "my legs are getting week", "I lost control of my bowls", "numb groan", "giving weigh",
+"with out trying"; a hurried thumb writes "fell of a ladder", "cant p" and "numb b/w my legs";
+people write as they speak: "i wan to die", "i cant do this no more", "cant feel me legs"; and "i
+just want to dye" is written for die. Each of these is a warning sign told in words the red-flag
+screen does not read as one. ``as_meant_words`` reads such a word as the one meant only in the
+company that makes it that word ("know" before "feeling" when no one is said to know; "wait" after
+"lost"), so "I know", "this week", "a bowl of oats", "can't wait" and "dye my hair" stay as they
+are.
 
 It reads ``bot.core.text.normalize``'s form: lower case, apostrophes gone, one space between words,
 numbers in digits.
@@ -17,6 +18,8 @@ numbers in digits.
 from __future__ import annotations
 
 import re
+
+from bot.core.negatives import as_said
 
 # Someone who knows: "i know feeling sore is normal" is knowing, not "no feeling".
 _KNOWER = (
@@ -67,14 +70,37 @@ _DYE = re.compile(
     r"|pink|purple|green|blonde|brown|grey|gray|white|blond|colou?r)))\b"
 )
 
-_TRIGGERS = ("know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "dye")
+# "cant feel me legs", "numb round me bum", "lost control of me bladder": "my", as it is said in
+# Britain, Ireland and Australia, before a part of the body ("show me leg exercises" reads the same
+# to the topics either way: both are stop words).
+_ME = re.compile(
+    r"\bme (?=(?:(?:left|right|lower|upper|whole|poor|own|both|two) )?(?:back|legs?|feet|foot|toes"
+    r"|knees?|hips?|thighs?|bum|butt|arse|ass|bottom|bits|privates|groin|crotch|balls|willy|fanny"
+    r"|bladder|bowels?|spine|glutes?|hamstrings?|waist|body|lower half)\b)"
+)
+
+# "numbness in my groan": the groin ("let out a groan" stays).
+_GROAN = re.compile(r"\b(my|the|his|her|in|numb|numbness|tingling|around|round) groan(s?)\b")
+# "my legs keep giving weigh": way.
+_WEIGH = re.compile(r"\b(giving|give|gives|gave|given|gone|goes|go|went) weigh\b")
+# "lost ten pounds with out trying": without.
+_WITH_OUT = re.compile(r"\bwith out\b")
+
+_TRIGGERS = (
+    "know", "wait", "week", "bowl", " of ", " p", "wan ", "no more", "dye", "me ", "groan",
+    "weigh", "with out",
+)  # fmt: skip
 
 
 def as_meant_words(text: str) -> str:
     """``text`` (normalised) with the sound-alike words that stand for a warning sign's words
     written as meant."""
-    if not any(t in text for t in _TRIGGERS):
-        return text
+    if any(t in text for t in _TRIGGERS):
+        text = _sounded(text)
+    return as_said(text)  # "i dont feel my legs", "cant feel nothing": "cant feel"
+
+
+def _sounded(text: str) -> str:
     text = _KNOW.sub("no ", text)
     text = _WAIT.sub(lambda m: f"{m.group(1)} weight" if m.group(1) else "weight", text)
     text = _WEEK.sub(r"\1 weak", text)
@@ -83,4 +109,8 @@ def as_meant_words(text: str) -> str:
     text = _WAN.sub("want ", text)
     text = _NO_MORE.sub(r"\1 anymore", text)
     text = _DYE.sub(r"\1 die", text)
+    text = _ME.sub("my ", text)
+    text = _GROAN.sub(r"\1 groin\2", text)
+    text = _WEIGH.sub(r"\1 way", text)
+    text = _WITH_OUT.sub("without", text)
     return _P.sub(r"\1 pee", text)

@@ -18,6 +18,8 @@ CHAT_WORDS = {
     "sth": "something",
     "smthg": "something",
     "ppl": "people",
+    "dwn": "down",
+    "lbp": "low back pain",
     "abt": "about",
     "b4": "before",
     "rly": "really",
@@ -112,7 +114,7 @@ FILLERS = frozenset(
 )
 
 # The emoji that stand for a part of the body or what comes out of it ("both my 🦵 feel weak"),
-# and for the means of harm ("a 🔪", "all my 💊").
+# for a fever ("🤒 and back pain", "🌡 39"), and for the means of harm ("a 🔪", "all my 💊").
 EMOJI_WORDS = str.maketrans(
     {
         "🦵": " leg ",
@@ -121,6 +123,8 @@ EMOJI_WORDS = str.maketrans(
         "💩": " poo ",
         "🚽": " toilet ",
         "🩸": " blood ",
+        "🤒": " fever ",  # the face with a thermometer: ill, feverish
+        "🌡": " temperature ",
         "🔪": " knife ",
         "🗡": " knife ",
         "🔫": " gun ",

@@ -30,6 +30,23 @@ def _urgency(matcher, message: str) -> str | None:
         "numbness btwn my legs",
         "i cant p since yesterday and my back hurts",
         "cant p properly and numb down there",
+        "numb frm the waist dwn",  # "dwn" for down
+        "cant feel me legs",  # "me" for my, as it is said
+        "numb round me bum and me back is killing me",
+        "lost control of me bladder",
+        "i dont feel me legs",
+        "i cant feel my groan",  # dictation: groan for groin, weigh for way
+        "numbness in my groan and back pain",
+        "my legs keep giving weigh",
+        "no cap i cant feel my groin",  # a "no" that swears to what follows
+        "no joke i wet myself and my back hurts",
+        "not even joking my groin is numb",
+        "no kidding my groin went numb",
+        "my groin is numb no cap",
+        "no i cant feel my groin",  # a "no" answering a question, then what is so
+        "nope cant feel my groin",
+        "no cant pee since yesterday",
+        "dont know why my legs are numb",  # not knowing why denies nothing
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -42,6 +59,9 @@ def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
         "ive lost a lot of wait without trying and my back hurts",
         "my back hurts and ive been losing wait for no reason",
         "unexplained wait loss and back pain",
+        "i lost ten pounds with out even trying",
+        "70 yo f new lbp",  # lbp: low back pain, as forums write it
+        "new lbp, 70yo",
         "fell of a ladder and now my back hurts",
     ],
 )
@@ -60,6 +80,9 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "i cant wait to lose weight and get stronger",
         "i eat a bowl of oats before my workout",
         "what is step 2 of the program",
+        "can you show me leg exercises for my back",
+        "i let out a groan every time i bend over",
+        "no numbness, no joke, just a stiff back",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
@@ -118,3 +141,51 @@ def test_a_sign_texted_as_absent_raises_no_alarm(matcher, message):
 )
 def test_no_more_and_numbers_in_names_raise_no_alarm(matcher, message):
     assert _urgency(matcher, message) is None, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i don't feel my legs",
+        "i dont feel my groin since this morning",
+        "i don't feel anything down there",
+        "i feel nothing in my groin",
+        "i can feel nothing between my legs",
+        "cant feel nothing below my waist",  # one negative said twice
+        "i dont feel nothing in my groin",
+        "i can't feel nothing down there",
+        "i don't have no feeling in my groin",
+        "i aint got no feelin down there",
+        "i dont have any feeling in my groin",
+        "aint got no control of my bladder",
+        "i dont have any control of my bladder",
+    ],
+)
+def test_feeling_lost_told_with_dont_or_two_negatives_is_an_emergency(matcher, message):
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message", ["i aint got nothing to live for", "i dont got nothing to live for"]
+)
+def test_nothing_to_live_for_with_two_negatives_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        ("i don't feel any numbness in my groin", None),
+        ("i dont have no numbness", None),
+        ("i don't have any pain in my legs", None),
+        ("i feel nothing but a dull ache in my lower back", None),
+        ("i dont feel nothing wrong down there", None),
+        ("the pain stays in my back, i dont feel it in my legs", None),
+        ("i dont feel my age but my back hurts", None),
+        ("no i have no numbness, which stretch helps", None),
+        ("no my legs are fine, just a stiff back", None),
+        ("i feel nothing when i do the booty flex", None),
+    ],
+)
+def test_a_feeling_denied_stays_denied(matcher, message, urgency):
+    assert _urgency(matcher, message) == urgency, message

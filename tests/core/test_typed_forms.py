@@ -107,6 +107,10 @@ def test_a_question_in_dressed_letters_keeps_its_answer(matcher, message, topic)
         ("u r a legend, what is step 1", "you are a legend what is step 1"),  # chat letters
         ("at 7 a.m. i do the booty flex", "at 7 a m i do the booty flex"),
         ("caf\u00e9 con le\u010de", "caf\u00e9 con le\u010de"),  # accents that are spelling
+        (  # Russian among more English: its look-alike letters are its own
+            "Hi all, sorry for the long post. \u043d\u0435 \u0445\u043e\u0447\u0443 \u0436\u0438\u0442\u044c",
+            "hi all sorry for the long post \u043d\u0435 \u0445\u043e\u0447\u0443 \u0436\u0438\u0442\u044c",
+        ),
     ],
 )
 def test_text_in_its_own_script_and_single_letter_words_are_read_as_written(message, read):
@@ -143,6 +147,8 @@ def test_a_crisis_written_past_a_word_filter_is_a_crisis(matcher, message):
     [
         "I  C A N T  F E E L  M Y  L E G S  O R  M Y  G R O I N",
         "c4nt c0ntr0l my bl4dder and my back hurts",
+        "i sh*t myself and my back hurts",  # a * for the i of a short word
+        "i sh!t my pants and didnt feel it",
     ],
 )
 def test_an_emergency_written_past_a_word_filter_is_an_emergency(matcher, message):
@@ -256,6 +262,18 @@ def test_a_fraction_after_a_number_is_its_decimal(message, read):
 
 @pytest.mark.parametrize("message", ["temp 38\u00bd and back ache", "temp 101\u00bd and back ache"])
 def test_a_temperature_with_a_fraction_is_a_fever(matcher, message):
+    assert _urgency(matcher, message) == "soon", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\U0001f912 + back pain",  # the face with a thermometer
+        "feeling \U0001f912 and my lower back aches",
+        "\U0001f321\ufe0f 39 and back pain",  # a thermometer
+    ],
+)
+def test_an_emoji_for_a_fever_with_back_pain_is_a_fever(matcher, message):
     assert _urgency(matcher, message) == "soon", message
 
 

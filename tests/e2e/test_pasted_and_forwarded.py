@@ -115,3 +115,21 @@ async def test_a_crisis_in_spaced_letters_with_dms_closed_gets_the_button(world:
     assert buttons(note) == ["Show me my answer"]
     shown = await world.alice.click(note, label="Show me my answer")
     assert "988" in shown.response.embeds[0].description
+
+
+async def test_a_warning_sign_typed_above_a_file_too_long_to_read_is_still_answered(
+    world: World,
+) -> None:
+    """A message with more text than is answered (its files together) still gets the red-flag
+    answer to what it says, not only 'That message is too long'."""
+    diary = ("Monday: sat all day, lower back tight, did the stretches. " * 1103).encode()
+    assert 63_900 < len(diary) < 64_000  # one file the bot reads whole
+    dm = world.env.backend.get_dm_channel(world.alice.id)
+
+    await world.alice.send_dm(
+        f"{RED_FLAG} My pain diary is attached.",
+        attachments=world.env.backend.store_attachments(dm.id, [("diary.txt", diary)]),
+    )
+
+    reply = world.alice.user.dm_channel.last_message
+    assert reply.embeds[0].title in red_flag_titles(world)

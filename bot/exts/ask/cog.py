@@ -345,6 +345,10 @@ class Ask(commands.Cog):
         one after another are not new questions, and never turn the answer into "slow down")."""
         limit = MAX_TEXT_FILE if long else MAX_QUESTION
         problem = input_problem(question, where, attached=attached, limit=limit)
+        too_long = problem is not None and len(question.strip()) > limit
+        # too long to answer, not to screen: a warning sign in it is answered all the same
+        if too_long and await self.bot.require_services().ask.urgent(question) is not None:
+            problem = None
         wait, reply = await self._past_cooldown(
             message.author.id, question, problem, count=not edited
         )
