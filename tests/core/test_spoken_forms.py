@@ -189,3 +189,53 @@ def test_nothing_to_live_for_with_two_negatives_is_a_crisis(matcher, message):
 )
 def test_a_feeling_denied_stays_denied(matcher, message, urgency):
     assert _urgency(matcher, message) == urgency, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i shit myself last night",
+        "i shat myself at work today",
+        "i pissed myself in my sleep",
+        "crapped myself on the way to the loo",
+        "peed my pants this morning without noticing",
+    ],
+)
+def test_wetting_or_soiling_oneself_is_the_bladder_or_bowel_not_self_harm(matcher, message):
+    """Saying "... myself" is how self-harm is told too; said of the bladder or the bowel it is the
+    emergency about them, not the crisis line."""
+    assert _urgency(matcher, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i shit myself last night and honestly i want to die",
+        "i peed myself again, i cant do this anymore, i want to end it all",
+    ],
+)
+def test_despair_beside_wetting_oneself_is_still_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
+
+
+def test_every_expression_that_reads_dont_know_also_reads_idk(kb):
+    """The text path writes "dont know" before why, how, what, if... as "idk" (so "dont" denies
+    nothing after it): an expression of knowledge/safety.yaml that reads "dont know" must read
+    "idk" too, or what it names is lost ("i dont know how to stop hurting myself")."""
+    expressions = [p.source for c in kb.safety.concepts.values() for p in c.parts] + [
+        p.source for g in kb.safety.groups for p in g.patterns
+    ]
+    blind = [e for e in expressions if "dont know" in e and "idk" not in e]
+    assert not blind, blind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i dont know how to stop hurting myself",
+        "i don't know how much longer i can go on",
+        "i dont know if i want to be here anymore",
+    ],
+)
+def test_not_knowing_how_to_go_on_is_a_crisis(matcher, message):
+    assert _urgency(matcher, message) == "crisis", message
