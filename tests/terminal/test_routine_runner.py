@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -389,9 +390,10 @@ async def test_the_chat_runs_a_routine_on_its_own_services(db: Database):
     assert running.state == "stopped"
 
 
-async def test_a_routine_in_the_terminal_still_counts_when_the_bot_starts_beside_it(tmp_path):
-    """The Discord bot and the terminal share the database: the bot (re)starting while the local
-    person does a routine in the terminal must not mark that routine interrupted."""
+@asynccontextmanager
+async def routine_waiting_mid_way(tmp_path):
+    """``lowback routine flare-up`` in a terminal, parked ten seconds in; yields (its services,
+    the clock, its output, the routine's task). Release the clock to let it go on."""
     settings = replace(Settings(), database=tmp_path / "lowback.db")
     clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     clock.horizon = clock.now() + timedelta(seconds=10)  # the routine waits here, mid-way
@@ -404,35 +406,29 @@ async def test_a_routine_in_the_terminal_still_counts_when_the_bot_starts_beside
             run_routine(terminal, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO())
         )
         await clock.until_parked()
-        bot = await Services.open(settings, clock=clock.now, sleep=clock.sleep)  # as `lowback run`
-        await bot.close()
-        clock.release(None)
-        assert await routine == 0
+        yield terminal, clock, out, routine
     finally:
         await terminal.close()
+
+
+async def test_a_routine_in_the_terminal_still_counts_when_the_bot_starts_beside_it(tmp_path):
+    """The Discord bot and the terminal share the database: the bot (re)starting while the local
+    person does a routine in the terminal must not mark that routine interrupted."""
+    async with routine_waiting_mid_way(tmp_path) as (terminal, clock, out, routine):
+        bot = await Services.open(terminal.settings, clock=clock.now, sleep=clock.sleep)
+        await bot.close()  # as `lowback run` starting and stopping beside it
+        clock.release(None)
+        assert await routine == 0
     assert "Streak: 1 day" in out.getvalue()
     assert sessions(tmp_path) == [(1, "flare-up", "finished", 0, 1)]
 
 
 async def test_a_routine_stops_saying_why_when_another_terminal_deletes_ones_data(tmp_path):
     # `lowback mydata --delete` typed in a second terminal while `lowback routine` runs in the first
-    settings = replace(Settings(), database=tmp_path / "lowback.db")
-    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
-    clock.horizon = clock.now() + timedelta(seconds=10)  # the routine waits here, mid-way
-    first = await Services.open(
-        settings, clock=clock.now, sleep=clock.sleep, recover_sessions=False
-    )
-    out = io.StringIO()
-    try:
-        routine = asyncio.create_task(
-            run_routine(first, "flare-up", screen=Screen(out, rich=False), stdin=io.StringIO())
-        )
-        await clock.until_parked()
-        await DataService(first.db).delete(1)  # as the other terminal's process does
+    async with routine_waiting_mid_way(tmp_path) as (terminal, clock, out, routine):
+        await DataService(terminal.db).delete(1)  # as the other terminal's process does
         clock.release(None)
         assert await routine == 0
-    finally:
-        await first.close()
     assert "You deleted your data, so this routine stopped here" in out.getvalue()
     assert "Done!" not in out.getvalue()
     assert sessions(tmp_path) == []
