@@ -469,6 +469,45 @@ async def test_snoozing_before_the_reminder_postpones_it(db: Database) -> None:
     assert [wall(c, LONDON) for c in sender.calls] == ["2026-03-02 08:15", "2026-03-02 21:30"]
 
 
+@pytest.mark.parametrize("change", ["on", "update"])
+async def test_a_postponed_reminder_keeps_its_time_of_day_in_the_zone_the_person_moves_to(
+    db: Database, change: str
+) -> None:
+    # In London at 07:00 the 21:30 reminder is put off to 22:00; then the person, flying to
+    # New York, sets that zone: it comes at 22:00 there, once, not at 17:00 New York time
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON, "7:30 21:30")
+    await run_until(dispatcher, clock, "2026-03-02T12:00")
+    await service.snooze(ALICE, 30, key="2026-03-02T21:30")
+    if change == "on":
+        view = await service.on(ALICE, NY)
+    else:
+        view = await service.update(ALICE, timezone=NY)
+    assert view.next_is_snooze and view.next_at is not None
+    assert view.next_at.strftime("%a %H:%M") == "Mon 22:00"
+    await run_until(dispatcher, clock, "2026-03-03T13:00")
+    assert [wall(c, NY) for c in sender.calls] == [
+        "2026-03-02 02:30",  # London's 07:30, before the move
+        "2026-03-02 22:00",
+        "2026-03-03 07:30",
+    ]
+
+
+async def test_a_reminder_snoozed_after_it_came_keeps_its_instant_when_the_zone_changes(
+    db: Database,
+) -> None:
+    # "again in 30 minutes" means 30 minutes from now wherever the person is
+    clock = FakeClock("2026-03-02T07:00:00+00:00")
+    service, dispatcher, sender = make(db, clock)
+    await service.on(ALICE, LONDON)
+    await run_until(dispatcher, clock, "2026-03-02T07:35")
+    await service.snooze(ALICE, 30)
+    await service.update(ALICE, timezone=NY)
+    await run_until(dispatcher, clock, "2026-03-02T09:00")
+    assert [c.at for c in sender.calls] == [utc("2026-03-02T07:30"), utc("2026-03-02T08:05")]
+
+
 async def test_off_means_nothing_is_sent(db: Database) -> None:
     clock = FakeClock("2026-03-02T07:00:00+00:00")
     service, dispatcher, sender = make(db, clock)

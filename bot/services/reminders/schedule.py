@@ -37,7 +37,7 @@ from bot.services.reminders.messages import (
     snooze_range,
     stopped_turn_on_first,
 )
-from bot.services.reminders.snoozing import Snoozed, snooze_target
+from bot.services.reminders.snoozing import Snoozed, follow_zone, snooze_target
 from bot.services.reminders.upcoming import upcoming
 from bot.services.zones import person_zone, zone_note
 from bot.store.db import Database
@@ -188,6 +188,7 @@ class ReminderService:
             updated_at=now,
         )
         await self._save(row, clear_notice=CLOSED_NOTICE, create=existing is None)
+        await follow_zone(self.store, existing, tz, _counted_in(user_id, tz), now)
         self._changed()
         return await self._changed_view(user_id, now)
 
@@ -227,6 +228,7 @@ class ReminderService:
             updated_at=now,
         )
         await self._save(row)
+        await follow_zone(self.store, existing, tz, counted_in, now)
         self._changed()
         return await self._changed_view(user_id, now)
 

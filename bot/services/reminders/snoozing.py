@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.errors import ScheduleError
+from bot.core.schedule import key_due_utc
 from bot.services.reminders.messages import CANNOT_SNOOZE
 from bot.store.reminders import (
     SENT,
     SKIPPED,
+    SNOOZED_AWAY,
     DeliveryRow,
     ReminderStore,
     ScheduleRow,
@@ -79,3 +81,24 @@ def _reached(delivered: DeliveryRow) -> bool:
 def _upcoming(sched: ScheduleRow) -> SnoozeTarget:
     assert sched.next_due_at is not None and sched.next_key is not None
     return SnoozeTarget(sched.next_key, sched.next_due_at, sent=False, upcoming=True)
+
+
+async def follow_zone(
+    store: ReminderStore, before: ScheduleRow | None, tz: str, counted_in: str, now: datetime
+) -> None:
+    """A reminder snoozed before it was sent ("it will come at 00:00 instead") keeps its time of
+    day when the person sets another zone (``tz``, its times computed in ``counted_in``), as the
+    reminder it stands for would have: a traveller who put off their 23:30 reminder to 00:00 and
+    then set the zone they landed in gets it at 00:00 there, not hours early or late. A repeat of
+    a reminder already sent ("again in 30 min") keeps its instant."""
+    if before is None or before.timezone == tz:
+        return
+    pending = await store.get_snooze(before.user_id)
+    if pending is None:
+        return
+    base_key, _, after = pending.occurrence_key.partition("+")
+    base = await store.get_delivery(before.user_id, base_key)
+    if base is None or base.status != SKIPPED or base.last_error != SNOOZED_AWAY:
+        return
+    due = key_due_utc(base_key, counted_in) + timedelta(minutes=int(after.rstrip("m") or 0))
+    await store.set_snooze(before.user_id, pending.occurrence_key, max(due, now), now)
