@@ -685,7 +685,7 @@ real = sqlite3.connect
 def slow_connect(*args, **kwargs):
     sqlite3.connect = real
     os.kill(os.getpid(), signal.SIGINT)
-    time.sleep(0.3)
+    time.sleep(1.5)  # the main thread has this long to take the Ctrl-C, however busy the machine
     return real(*args, **kwargs)
 sqlite3.connect = slow_connect
 from bot.terminal.cli import main
