@@ -95,6 +95,35 @@ def test_help_typed_as_a_command_shows_the_help(typed, shown, capsys):
     assert shown in out.out and out.err == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        (["reminder"], "there is no command 'reminder'; did you mean lowback reminders?"),
+        (["remindrs", "on"], "did you mean lowback reminders?"),
+        (["--database", "x.db", "progres"], "did you mean lowback progress?"),
+        (["chta"], "did you mean lowback chat?"),
+        (
+            ["can", "I", "still", "deadlift?"],
+            'To ask a question: lowback ask "can I still deadlift?"',
+        ),
+        (["is walking ok"], 'To ask a question: lowback ask "is walking ok"'),
+        (["lowback"], "the commands are run, chat, ask,"),
+    ],
+)
+def test_a_mistyped_command_or_a_bare_question_is_told_what_to_type(typed, says, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(typed)
+    said = capsys.readouterr()
+    assert done.value.code == 2 and said.out == ""
+    assert says in said.err and "invalid choice" not in said.err
+
+
+def test_a_command_typed_in_capitals_is_that_command(tmp_path, capsys):
+    """A phone's keyboard or a caps-lock types `lowback Progress`; it is not refused."""
+    assert main(["--database", str(tmp_path / "cli.db"), "Progress", "--set", "2"]) == 0
+    assert "step 2" in capsys.readouterr().out.lower()
+
+
 def test_every_command_and_argument_says_what_it_is_in_its_help():
     import argparse
 
