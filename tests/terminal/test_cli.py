@@ -534,6 +534,9 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path, monk
     assert "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.out
     code, on = reminders("on", "Europe/Berlin", "7:30", "21:30")
     assert code == 0 and "07:30 and 21:30" in on.out and "Europe/Berlin" in on.out
+    # as it is said; once "'at 7am and at 9pm' is not a time of day"
+    code, at = reminders("on", "Europe/Berlin", "at", "7am", "and", "at", "9pm")
+    assert code == 0 and "Reminders are on: 07:00 and 21:00, every day (Europe/Berlin" in at.out
     for args, says in [
         (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
         (("on", "Europe/Berlin", "25:99"), "25:99"),
