@@ -69,3 +69,11 @@ def kept_quote(value: str) -> str | None:
     if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0]:
         return value[0]
     return None
+
+
+def kept_comment(value: str) -> str | None:
+    """The comment at the end of ``value`` when it is still there (``/data/lowback.db  # big
+    disk``): systemd's EnvironmentFile and ``docker run --env-file`` keep what follows the ``=``
+    whole, while a shell and this bot's own .env reader leave it out. None when there is none."""
+    m = re.search(r"\s#.*$", value.strip())
+    return m[0].strip() if m else None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from bot.dotenv import read_dotenv
+from bot.dotenv import kept_comment, read_dotenv
 from bot.setting_names import misspelt
 from bot.setting_paths import expand_home
 
@@ -293,9 +293,20 @@ class _Reader:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.problems: list[str] = []
+        self.commented: set[str] = set()
 
     def text(self, name: str) -> str | None:
+        """The setting ``name``; one with a comment kept in it is noted, as not set."""
         value = self.env.get(name)
+        if (comment := kept_comment(value or "")) is not None:
+            if name not in self.commented:
+                self.commented.add(name)
+                self.problems.append(
+                    f"{name} has a comment after it ({comment!r}) that became part of it: put the "
+                    "comment on a line of its own (systemd's EnvironmentFile and docker run "
+                    "--env-file keep it in the value)"
+                )
+            return None
         return value.strip() if value and value.strip() else None
 
     def number(self, name: str) -> int | float | None:

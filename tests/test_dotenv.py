@@ -226,3 +226,34 @@ def test_the_tests_do_not_read_the_checkouts_env_file(
     assert Path(".env").resolve() != checkout_env
     assert cli.main(["invite-url"]) == 2  # no token here, whatever the checkout's .env holds
     assert "I need the bot's application id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DISCORD_TOKEN", f"{TOKEN}  # from the developer portal"),
+        ("LOWBACK_DATABASE", "{tmp}/lowback.db # on the big disk"),
+        ("LOWBACK_ASK_COOLDOWN_SECONDS", "10\t# seconds"),
+    ],
+    ids=["token", "database", "number"],
+)
+def test_a_comment_kept_after_a_setting_is_named_rather_than_used(
+    name: str,
+    value: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """systemd's EnvironmentFile and docker run --env-file pass `KEY=value  # note` on whole: the
+    doctor sent people to reset a good token, and the bot would have made its database in a file
+    named 'lowback.db # on the big disk'."""
+    monkeypatch.chdir(tmp_path)
+    for other in ("DISCORD_TOKEN", "LOWBACK_DATABASE", "LOWBACK_ASK_COOLDOWN_SECONDS"):
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    assert cli.main(["doctor", "--offline"]) == 2
+    said = capsys.readouterr()
+    assert said.err.startswith(f"Configuration problem: {name} has a comment after it")
+    assert "put the comment on a line of its own" in said.err
+    assert TOKEN not in said.out + said.err
+    assert list(tmp_path.iterdir()) == []

@@ -117,12 +117,16 @@ _TIME_TOKEN = re.compile(
 )
 
 
+_AT = re.compile(r"\bat\s+(?=\d|noon\b|midday\b|midnight\b)", re.IGNORECASE)
+
+
 def parse_times(text: str) -> tuple[time, ...]:
-    """Several times of day: "7:30, 21:30", "7am and 9:30pm", "07:30 21:30". Sorted, without repeats."""
+    """Several times of day: "7:30, 21:30", "7am and 9:30pm", "07:30 21:30", "at 7:30". Sorted,
+    without repeats."""
     if not text or not text.strip():
         raise ScheduleError("Give at least one time, e.g. 7:30, 21:30.")
     found: list[time] = []
-    for chunk in _TIME_SEPARATORS.split(_plain(without_invisible(text)).strip()):
+    for chunk in _TIME_SEPARATORS.split(_AT.sub("", _plain(without_invisible(text))).strip()):
         if not chunk:
             continue
         try:
@@ -160,7 +164,7 @@ def split_zone_and_times(words: Sequence[str]) -> tuple[str, str]:
     def beside(i: int, step: int) -> bool | None:
         """Whether the nearest word that is not a joiner, before (-1) or after (+1), is a time."""
         j = i + step
-        while 0 <= j < len(cleaned) and cleaned[j].lower() in _JOINERS | _AMPM_WORDS:
+        while 0 <= j < len(cleaned) and cleaned[j].lower() in _JOINERS | _AMPM_WORDS | {"at"}:
             j += step
         return times[j] if 0 <= j < len(cleaned) else None
 

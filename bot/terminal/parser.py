@@ -8,7 +8,9 @@ loads nothing but argparse.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TypeAlias
@@ -93,7 +95,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line, --database and --knowledge taken before or after the command; the same
     one given twice with two values is refused (exit 2) rather than one of them used."""
     parser = build_parser()
-    args = parser.parse_args(_help_as_option(sys.argv[1:] if argv is None else list(argv)))
+    typed = _command_as_known(parser, sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(_help_as_option(typed))
     for name in ("database", "knowledge"):
         later = vars(args).pop(f"{name}_after", None)
         if later is None:
@@ -105,12 +108,48 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _command_index(argv: list[str]) -> int:
+    """Where the command is in ``argv``: after the options given to ``lowback`` itself."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "-":
+        i += 2 if argv[i] in ("--database", "--knowledge") else 1  # an option, and its value
+    return i
+
+
+def _command_as_known(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """The command line with a command typed in capitals (``lowback Chat``, as a phone's keyboard
+    types it) as the command; a command that is not one refused (exit 2) with the one meant
+    (``reminder``: ``reminders``), or, for words that are no command, how to ask them as a
+    question (``lowback can I still deadlift``), rather than the list of every command alone."""
+    i = _command_index(argv)
+    commands = [*_commands_of(parser), "help"]
+    if i >= len(argv) or argv[i] in commands:
+        return argv
+    word = argv[i]
+    if word.strip().lower() in commands:
+        return [*argv[:i], word.strip().lower(), *argv[i + 1 :]]
+    close = difflib.get_close_matches(word.lower(), commands, n=1, cutoff=0.7)
+    if close:
+        parser.error(f"there is no command {word!r}; did you mean lowback {close[0]}?")
+    listed = ", ".join(commands[:-1])
+    if len(argv) - i == 1 and " " not in word.strip():
+        parser.error(f"there is no command {word!r}; the commands are {listed}")
+    question = " ".join(argv[i:])
+    quoted = shlex.quote(question) if set(question) & set('"$`\\!') else f'"{question}"'
+    parser.error(f"there is no command {word!r}. To ask a question: lowback ask {quoted}")
+
+
+def _commands_of(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
 def _help_as_option(argv: list[str]) -> list[str]:
     """``lowback help`` and ``lowback help COMMAND``, as git and pip take them, made ``--help``
     and ``COMMAND --help``; any other command line as it is."""
-    i = 0
-    while i < len(argv) and argv[i].startswith("-"):
-        i += 2 if argv[i] in ("--database", "--knowledge") else 1  # an option, and its value
+    i = _command_index(argv)
     if i >= len(argv) or argv[i] != "help":
         return argv
     return [*argv[:i], *argv[i + 1 : i + 2], "--help"]

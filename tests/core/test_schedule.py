@@ -81,6 +81,8 @@ def test_a_bare_hour_is_refused_with_a_hint_instead_of_guessing_morning_or_eveni
         "07:30 21:30",
         "7:30; 21:30",
         "7:30, 21:30, 7:30",
+        "at 7:30 and at 21:30",
+        "At 7:30am, at 9:30pm",
     ],
 )
 def test_parse_times_gives_sorted_unique_times(text: str) -> None:
@@ -156,6 +158,7 @@ def test_several_times_in_the_new_forms() -> None:
         (["Trinidad", "and", "Tobago", "7:30"], "Trinidad and Tobago", "7:30"),
         (["Paris,", "France", "at", "7:30,", "21:30"], "Paris, France", "at 7:30, 21:30"),
         (["7:30", "Europe/Berlin"], "Europe/Berlin", "7:30"),
+        (["Europe/Berlin", "at", "7am", "and", "at", "9pm"], "Europe/Berlin", "at 7am and at 9pm"),
         (["Europe/Berlin\u200b", "noon"], "Europe/Berlin", "noon"),
         (["19"], "", "19"),
         ([], "", ""),

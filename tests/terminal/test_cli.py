@@ -95,6 +95,35 @@ def test_help_typed_as_a_command_shows_the_help(typed, shown, capsys):
     assert shown in out.out and out.err == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        (["reminder"], "there is no command 'reminder'; did you mean lowback reminders?"),
+        (["remindrs", "on"], "did you mean lowback reminders?"),
+        (["--database", "x.db", "progres"], "did you mean lowback progress?"),
+        (["chta"], "did you mean lowback chat?"),
+        (
+            ["can", "I", "still", "deadlift?"],
+            'To ask a question: lowback ask "can I still deadlift?"',
+        ),
+        (["is walking ok"], 'To ask a question: lowback ask "is walking ok"'),
+        (["lowback"], "the commands are run, chat, ask,"),
+    ],
+)
+def test_a_mistyped_command_or_a_bare_question_is_told_what_to_type(typed, says, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(typed)
+    said = capsys.readouterr()
+    assert done.value.code == 2 and said.out == ""
+    assert says in said.err and "invalid choice" not in said.err
+
+
+def test_a_command_typed_in_capitals_is_that_command(capsys):
+    """A phone's keyboard or a caps-lock types `lowback Privacy`; it is not refused."""
+    assert main(["Privacy"]) == 0
+    assert capsys.readouterr().out.startswith("Privacy\n")
+
+
 def test_every_command_and_argument_says_what_it_is_in_its_help():
     import argparse
 
@@ -505,6 +534,9 @@ def test_reminders_take_positional_words_and_errors_exit_non_zero(tmp_path, monk
     assert "Turn them on with: lowback reminders on Europe/Berlin 7:30 21:30" in off.out
     code, on = reminders("on", "Europe/Berlin", "7:30", "21:30")
     assert code == 0 and "07:30 and 21:30" in on.out and "Europe/Berlin" in on.out
+    # as it is said; once "'at 7am and at 9pm' is not a time of day"
+    code, at = reminders("on", "Europe/Berlin", "at", "7am", "and", "at", "9pm")
+    assert code == 0 and "Reminders are on: 07:00 and 21:00, every day (Europe/Berlin" in at.out
     for args, says in [
         (("on", "Mars/Olympus", "7:30"), "Mars/Olympus"),
         (("on", "Europe/Berlin", "25:99"), "25:99"),
