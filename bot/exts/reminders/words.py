@@ -1,6 +1,7 @@
 """Words replied to a reminder DM, as people answer a text message: 'STOP' turns the reminders off
 (as ``/reminders off`` does, times kept), 'snooze' or 'later' snoozes that reminder (as its
-button does), instead of either being answered as a question about back pain."""
+button does), 'done' is thanked and 'start' is shown the way to start, instead of any of them being
+answered as a question about back pain."""
 
 from __future__ import annotations
 
@@ -43,7 +44,29 @@ STOP_WORDS = frozenset(
 SNOOZE_WORDS = frozenset(
     {"snooze", "snooze it", "snooze please", "later", "remind me later", "not now", "in a bit"}
 )
+# What people reply to a reminder once they have done their exercises without the bot.
+DONE_WORDS = frozenset(
+    {"done", "did it", "i did it", "done it", "all done", "finished", "completed", "done already"}
+)
+# What people reply to a reminder when they mean to begin now.
+START_WORDS = frozenset(
+    {"start", "start it", "start routine", "start the routine", "begin", "go", "lets go", "ready"}
+)
+DONE = info_reply(
+    "Well done",
+    "Thanks for telling me. Your streak counts the routines I take you through, so next time "
+    "start it with me (**Start routine** on the reminder, or `/routine start`) and it will count.",
+)
+START = info_reply(
+    "Press Start routine",
+    "Press **Start routine** on the reminder you replied to, and I'll take you through it here.",
+)
+START_NO_BUTTON = info_reply(
+    "Start with /routine start",
+    "`/routine start` takes you through your routine here, timing each exercise.",
+)
 REMINDER_BUTTON = "lowback:remind:snooze:"  # every reminder DM carries its Snooze button
+START_BUTTON = "lowback:remind:start:"  # and one for its routine, if it names one
 ON_AGAIN = "No more reminder DMs. `/reminders on` turns them on again."
 
 
@@ -57,18 +80,53 @@ def says_stop(text: str) -> bool:
     return said(text) in STOP_WORDS
 
 
+def plain(text: str) -> str:
+    """``text`` as a short answer to a reminder: lower case, letters, digits and spaces only
+    ('Done ✅' and 'done!!' are 'done', "let's go" is 'lets go')."""
+    return " ".join(re.sub(r"[^\w\s]+", "", text.lower()).split())
+
+
+def replied_buttons(message: discord.Message, bot_id: int) -> list[str]:
+    """The custom ids of the buttons on the bot's message that ``message`` replies to."""
+    replied = message.reference.resolved if message.reference is not None else None
+    if not isinstance(replied, discord.Message) or replied.author.id != bot_id:
+        return []
+    return [
+        getattr(child, "custom_id", None) or ""
+        for row in replied.components
+        for child in getattr(row, "children", ())
+    ]
+
+
 def reminder_key(message: discord.Message, bot_id: int) -> str | None:
     """The occurrence key of the bot's reminder DM that ``message`` replies to (on its Snooze
     button), or None if it replies to no reminder."""
-    replied = message.reference.resolved if message.reference is not None else None
-    if not isinstance(replied, discord.Message) or replied.author.id != bot_id:
-        return None
-    for row in replied.components:
-        for child in getattr(row, "children", ()):
-            custom_id = getattr(child, "custom_id", None) or ""
-            if custom_id.startswith(REMINDER_BUTTON):
-                return custom_id.removeprefix(REMINDER_BUTTON)
+    for custom_id in replied_buttons(message, bot_id):
+        if custom_id.startswith(REMINDER_BUTTON):
+            return custom_id.removeprefix(REMINDER_BUTTON)
     return None
+
+
+async def answer_done_or_start(bot: LowbackBot, message: discord.Message, text: str) -> bool:
+    """Thank 'done' in reply to a reminder, and show 'start' the button that starts the routine;
+    False (nothing said) for any other message, or while the person's routine runs."""
+    me = bot.user
+    word = plain(text)
+    if me is None or (word not in DONE_WORDS and word not in START_WORDS):
+        return False
+    buttons = replied_buttons(message, me.id)
+    if not any(custom_id.startswith(REMINDER_BUTTON) for custom_id in buttons):
+        return False
+    if bot.require_services().routines.active(message.author.id) is not None:
+        return False
+    if word in DONE_WORDS:
+        reply = DONE
+    elif any(custom_id.startswith(START_BUTTON) for custom_id in buttons):
+        reply = START
+    else:
+        reply = START_NO_BUTTON
+    await reply_to_message(message, reply)
+    return True
 
 
 async def answer_reminder(bot: LowbackBot, message: discord.Message, text: str) -> bool:
@@ -78,7 +136,7 @@ async def answer_reminder(bot: LowbackBot, message: discord.Message, text: str) 
     me = bot.user
     word = said(text)
     if me is None or (word not in STOP_WORDS and word not in SNOOZE_WORDS):
-        return False
+        return await answer_done_or_start(bot, message, text)
     key = reminder_key(message, me.id)
     if key is None:
         return False
