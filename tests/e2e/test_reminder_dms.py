@@ -446,3 +446,42 @@ async def test_later_in_reply_to_a_reminder_snoozes_it_as_its_button_does(world:
     assert "Your 07:01 reminder will come again in 30 min, at 07:31." in embed_text(told.embeds[0])
     shown = await world.alice.slash(world.channel, "reminders show")
     assert "Next (snoozed): Thu 1 Jan, 07:31" in text(shown)
+
+
+async def test_done_or_start_in_reply_to_a_reminder_is_answered_as_such(world: World) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    [reminder] = dms(world)
+    dm = world.alice.user.dm_channel
+    replied = {"channel_id": str(dm.id), "message_id": str(reminder.id)}
+
+    told = []
+    for said in ["Done ✅", "did it!", "start", "Let's go"]:
+        await world.alice.send_dm(said, reference=replied)
+        assert dm.last_message.author.id == world.bot.user.id
+        told.append(dm.last_message.embeds[0])
+
+    # not "What I can do", nor a topic about the program
+    assert [embed.title for embed in told] == ["Well done"] * 2 + ["Press Start routine"] * 2
+    assert "Your streak counts the routines I take you through" in embed_text(told[0])
+    assert "**Start routine** on the reminder, or `/routine start`" in embed_text(told[1])
+    assert "Press **Start routine** on the reminder you replied to" in embed_text(told[2])
+    assert "Reminders are on" in text(await world.alice.slash(world.channel, "reminders show"))
+
+
+async def test_words_said_in_the_dm_after_a_reminder_answer_it_as_a_reply_does(
+    world: World,
+) -> None:
+    await world.alice.slash(world.channel, "reminders on", timezone=BANGKOK, morning="07:01")
+    await world.env.advance_time(61)
+    dm = world.alice.user.dm_channel
+
+    await world.alice.send_dm("later")  # typed below the reminder, not as a reply to it
+
+    assert dm.last_message.embeds[0].title == "Snoozed"  # not "no curated answer"
+    shown = await world.alice.slash(world.channel, "reminders show")
+    assert "Next (snoozed): Thu 1 Jan, 07:31" in text(shown)
+    await world.alice.send_dm("later")  # the bot's last word is no reminder now: asked as usual
+    assert dm.last_message.embeds[0].title != "Snoozed"
+    await world.alice.send_dm("stop")  # 'stop' alone may be for a routine: not guessed
+    assert "Reminders are on" in text(await world.alice.slash(world.channel, "reminders show"))
