@@ -83,6 +83,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "can you show me leg exercises for my back",
         "i let out a groan every time i bend over",
         "no numbness, no joke, just a stiff back",
+        "idc if it hurts a bit, can i still do bridges",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
@@ -101,6 +102,9 @@ def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
         "i just want to dye",  # "dye" for die
         "i wanna dye tonight",
         "i wish i could just dye",
+        "idc if i die",  # "i don't care", short, as texts say it
+        "honestly idgaf if i die anymore",
+        "idrc if i wake up tomorrow",
     ],
 )
 def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
