@@ -47,6 +47,9 @@ def _urgency(matcher, message: str) -> str | None:
         "nope cant feel my groin",
         "no cant pee since yesterday",
         "dont know why my legs are numb",  # not knowing why denies nothing
+        "back pain w/o bladder control",  # "w/o": without, as "no" is
+        "lower back pain without any bowel control since yesterday",
+        "living w/o control of my bladder since my back went",
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
