@@ -48,6 +48,12 @@ CHAT_WORDS = {
     "mos": "months",
     "yr": "year",
     "yrs": "years",
+    # not caring, short ("idc if i die", "idgaf if i wake up tomorrow", "idrc anymore")
+    "idc": "i dont care",
+    "idrc": "i dont really care",
+    "idgaf": "i dont care",
+    "idgac": "i dont care",
+    "dgaf": "dont care",
 }
 
 # Common misspellings of the words a warning sign is told in, written as meant from the first

@@ -47,6 +47,9 @@ def _urgency(matcher, message: str) -> str | None:
         "nope cant feel my groin",
         "no cant pee since yesterday",
         "dont know why my legs are numb",  # not knowing why denies nothing
+        "back pain w/o bladder control",  # "w/o": without, as "no" is
+        "lower back pain without any bowel control since yesterday",
+        "living w/o control of my bladder since my back went",
     ],
 )
 def test_a_dictated_or_texted_emergency_is_an_emergency(matcher, message):
@@ -83,6 +86,7 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "can you show me leg exercises for my back",
         "i let out a groan every time i bend over",
         "no numbness, no joke, just a stiff back",
+        "idc if it hurts a bit, can i still do bridges",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
@@ -101,6 +105,9 @@ def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
         "i just want to dye",  # "dye" for die
         "i wanna dye tonight",
         "i wish i could just dye",
+        "idc if i die",  # "i don't care", short, as texts say it
+        "honestly idgaf if i die anymore",
+        "idrc if i wake up tomorrow",
     ],
 )
 def test_a_crisis_typed_as_it_is_said_is_a_crisis(matcher, message):
