@@ -87,6 +87,8 @@ def test_a_dictated_warning_sign_gets_seen_soon(matcher, message):
         "i let out a groan every time i bend over",
         "no numbness, no joke, just a stiff back",
         "idc if it hurts a bit, can i still do bridges",
+        "i keep hurting myself again doing squats",  # an injury, told with its activity
+        "scared of hurting myself again deadlifting",
     ],
 )
 def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
@@ -105,6 +107,8 @@ def test_the_same_words_in_their_ordinary_use_raise_no_alarm(matcher, message):
         "i just want to dye",  # "dye" for die
         "i wanna dye tonight",
         "i wish i could just dye",
+        "i started hurting myself again",  # self-harm told without its means
+        "ive been hurting myself again",
         "idc if i die",  # "i don't care", short, as texts say it
         "honestly idgaf if i die anymore",
         "idrc if i wake up tomorrow",
