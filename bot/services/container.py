@@ -234,9 +234,9 @@ class Services:
     def composer(self) -> ReminderComposer:
         from bot.services.reminders.messages import ReminderComposer
 
-        composer = ReminderComposer(self.knowledge, self.people, self.routines, self.clock)
-        composer.restored = self.restored
-        return composer
+        return ReminderComposer(
+            self.knowledge, self.people, self.routines, self.clock, self.restored
+        )
 
     def start_dispatcher(
         self, sender: Sender, *, only_user: int | None = None, set_zone: str | None = None

@@ -13,7 +13,7 @@ import aiohttp
 import discord
 
 from bot.core.errors import ScheduleError
-from bot.discord_ui import SET_ZONE
+from bot.discord_ui import SET_ZONE, word_said
 from bot.discord_ui.render import error_reply, info_reply, reply_to_message
 from bot.exts.reminders.views import SNOOZE_MINUTES
 
@@ -75,14 +75,9 @@ LOOK_BACK = 10  # messages of a DM looked through for the bot's last one
 ON_AGAIN = "No more reminder DMs. `/reminders on` turns them on again."
 
 
-def said(text: str) -> str:
-    """``text`` as a word to a reminder: lower case, one space, no closing '.' or '!'."""
-    return re.sub(r"[.!]+$", "", " ".join(text.lower().split()))
-
-
 def says_stop(text: str) -> bool:
     """``text`` is nothing but a wish for no more reminders ('STOP', 'unsubscribe.')."""
-    return said(text) in STOP_WORDS
+    return word_said(text) in STOP_WORDS
 
 
 def plain(text: str) -> str:
@@ -150,7 +145,7 @@ async def answer_reminder(bot: LowbackBot, message: discord.Message, text: str) 
     (nothing done) for any other message, or for 'stop' while the person's routine runs (the
     'stop' is for it: see bot/exts/routine/words.py)."""
     me = bot.user
-    word = said(text)
+    word = word_said(text)
     if me is None or (word not in STOP_WORDS and word not in SNOOZE_WORDS):
         return await answer_done_or_start(bot, message, text)
     # 'stop' alone may be for a routine or the reminders: only a reply to a reminder says which

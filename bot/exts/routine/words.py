@@ -4,12 +4,12 @@ as a question about back pain."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.core.replies import Reply
+from bot.discord_ui import word_said
 from bot.discord_ui.render import info_reply, reply_to_message
 from bot.exts.routine.replies import owner_only_text
 from bot.exts.routine.views import ControlAction
@@ -29,8 +29,7 @@ WORDS: dict[str, ControlAction] = {
 
 def control_word(text: str) -> ControlAction | None:
     """The routine button ``text`` names, if it is nothing but that ('Pause!', 'stop.')."""
-    said = re.sub(r"[.!]+$", "", " ".join(text.lower().split()))
-    return WORDS.get(said)
+    return WORDS.get(word_said(text))
 
 
 def meant(cog: Routine, message: discord.Message) -> LiveRoutine | None:

@@ -103,6 +103,7 @@ class ReminderComposer:
         people: PeopleStore,
         routines: RoutineService,
         clock: Callable[[], datetime],
+        restored: tuple[datetime, datetime] | None = None,
     ):
         self.knowledge = knowledge
         self.people = people
@@ -110,7 +111,7 @@ class ReminderComposer:
         self.clock = clock
         # A restored database: when its backup was taken and when it was put back (see
         # bot/store/restored.py); a reminder due in between may have gone out from the old one.
-        self.restored: tuple[datetime, datetime] | None = None
+        self.restored = restored
 
     async def compose(self, user_id: int, occurrence: Occurrence) -> ReminderMessage | Skip | None:
         """The reminder for this occurrence: the routine for the person's step, or None (skip) when
